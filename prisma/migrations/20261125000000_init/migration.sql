@@ -1,0 +1,217 @@
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "public";
+
+-- CreateTable
+CREATE TABLE "Cohort" (
+    "id" TEXT NOT NULL,
+    "name" TEXT,
+    "registrationDeadline" TIMESTAMP(3) NOT NULL,
+    "paymentDeadline" TIMESTAMP(3),
+    "policy" JSONB NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Cohort_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "Registration" (
+    "applicationNo" TEXT NOT NULL,
+    "workflowId" TEXT NOT NULL,
+    "cohortId" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "personalEmail" TEXT NOT NULL,
+    "universityEmail" TEXT,
+    "programCode" TEXT NOT NULL,
+    "studyLevel" TEXT NOT NULL,
+    "admissionRoute" TEXT,
+    "residency" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "outcomeReason" TEXT,
+    "registrationDeadline" TIMESTAMP(3) NOT NULL,
+    "paymentDeadline" TIMESTAMP(3),
+    "outstandingItems" TEXT[],
+    "cardReady" BOOLEAN NOT NULL DEFAULT false,
+    "seq" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Registration_pkey" PRIMARY KEY ("applicationNo")
+);
+
+-- CreateTable
+CREATE TABLE "ChecklistItem" (
+    "registrationNo" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "label" TEXT NOT NULL,
+    "compulsory" BOOLEAN NOT NULL,
+    "state" TEXT NOT NULL,
+    "submittedAt" TIMESTAMP(3),
+    "reviewedAt" TIMESTAMP(3),
+    "expectedVerificationBy" TIMESTAMP(3),
+    "rejectionReason" TEXT,
+    "rejectionNote" TEXT,
+
+    CONSTRAINT "ChecklistItem_pkey" PRIMARY KEY ("registrationNo","key")
+);
+
+-- CreateTable
+CREATE TABLE "Document" (
+    "id" TEXT NOT NULL,
+    "registrationNo" TEXT NOT NULL,
+    "itemKey" TEXT NOT NULL,
+    "version" INTEGER NOT NULL,
+    "sha256" TEXT NOT NULL,
+    "originalName" TEXT NOT NULL,
+    "size" INTEGER NOT NULL,
+    "mediaType" TEXT NOT NULL,
+    "uploadedBy" TEXT NOT NULL,
+    "uploadedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "Document_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "StoredFile" (
+    "sha256" TEXT NOT NULL,
+    "size" INTEGER NOT NULL,
+    "mediaType" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "StoredFile_pkey" PRIMARY KEY ("sha256")
+);
+
+-- CreateTable
+CREATE TABLE "Review" (
+    "id" TEXT NOT NULL,
+    "registrationNo" TEXT NOT NULL,
+    "itemKey" TEXT NOT NULL,
+    "decision" TEXT NOT NULL,
+    "reasonCode" TEXT,
+    "note" TEXT,
+    "actor" TEXT NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL,
+    "seq" INTEGER NOT NULL,
+
+    CONSTRAINT "Review_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "AuditEvent" (
+    "registrationNo" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "type" TEXT NOT NULL,
+    "actor" TEXT NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL,
+    "data" JSONB NOT NULL,
+
+    CONSTRAINT "AuditEvent_pkey" PRIMARY KEY ("registrationNo","seq")
+);
+
+-- CreateTable
+CREATE TABLE "EmailLog" (
+    "idempotencyKey" TEXT NOT NULL,
+    "registrationNo" TEXT,
+    "kind" TEXT NOT NULL,
+    "recipients" TEXT[],
+    "subject" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "providerId" TEXT,
+    "error" TEXT,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "sentAt" TIMESTAMP(3),
+
+    CONSTRAINT "EmailLog_pkey" PRIMARY KEY ("idempotencyKey")
+);
+
+-- CreateTable
+CREATE TABLE "StaffApiKey" (
+    "id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "role" TEXT NOT NULL,
+    "keyHash" TEXT NOT NULL,
+    "prefix" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "revokedAt" TIMESTAMP(3),
+
+    CONSTRAINT "StaffApiKey_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "ImportJob" (
+    "id" TEXT NOT NULL,
+    "cohortId" TEXT NOT NULL,
+    "sha256" TEXT NOT NULL,
+    "actor" TEXT NOT NULL,
+    "total" INTEGER NOT NULL,
+    "started" INTEGER NOT NULL,
+    "existing" INTEGER NOT NULL,
+    "rejected" JSONB NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "ImportJob_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "WebhookDelivery" (
+    "id" TEXT NOT NULL,
+    "source" TEXT NOT NULL,
+    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "WebhookDelivery_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Registration_workflowId_key" ON "Registration"("workflowId");
+
+-- CreateIndex
+CREATE INDEX "Registration_status_programCode_idx" ON "Registration"("status", "programCode");
+
+-- CreateIndex
+CREATE INDEX "Registration_cohortId_idx" ON "Registration"("cohortId");
+
+-- CreateIndex
+CREATE INDEX "ChecklistItem_state_submittedAt_idx" ON "ChecklistItem"("state", "submittedAt");
+
+-- CreateIndex
+CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"("registrationNo", "itemKey", "version");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Review_registrationNo_seq_key" ON "Review"("registrationNo", "seq");
+
+-- CreateIndex
+CREATE INDEX "AuditEvent_at_idx" ON "AuditEvent"("at");
+
+-- CreateIndex
+CREATE INDEX "EmailLog_registrationNo_idx" ON "EmailLog"("registrationNo");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "StaffApiKey_keyHash_key" ON "StaffApiKey"("keyHash");
+
+-- CreateIndex
+CREATE INDEX "ImportJob_sha256_idx" ON "ImportJob"("sha256");
+
+-- AddForeignKey
+ALTER TABLE "Registration" ADD CONSTRAINT "Registration_cohortId_fkey" FOREIGN KEY ("cohortId") REFERENCES "Cohort"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "ChecklistItem" ADD CONSTRAINT "ChecklistItem_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Document" ADD CONSTRAINT "Document_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Document" ADD CONSTRAINT "Document_sha256_fkey" FOREIGN KEY ("sha256") REFERENCES "StoredFile"("sha256") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Review" ADD CONSTRAINT "Review_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "AuditEvent" ADD CONSTRAINT "AuditEvent_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "EmailLog" ADD CONSTRAINT "EmailLog_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE SET NULL ON UPDATE CASCADE;
+

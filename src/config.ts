@@ -1,0 +1,151 @@
+/**
+ * The one place that reads the environment. Every variable the service knows is
+ * declared here with its default and a sentence for operators; the README's
+ * configuration table is printed from this list (`npm run config:doc`).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const url = z.string().url();
+
+/** Embedded-default secrets: fine for a laptop, refused in production. */
+const DEV_SECRET = 'progreg-dev-secret-change-me-0123456789';
+
+export const configVariables = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'production', 'test']).default('development'),
+    doc: 'production refuses the embedded-default secrets.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level for the worker and the gateway.',
+  },
+  VAR_DIR: {
+    schema: z.string().default('var'),
+    doc: 'Where embedded defaults keep their state (PostgreSQL data, Temporal SQLite, outbox, uploads).',
+  },
+  DATABASE_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'PostgreSQL URL. Unset: `npm start` runs an embedded PostgreSQL under VAR_DIR/postgres.',
+  },
+  EMBEDDED_PG_PORT: {
+    schema: port.default(54329),
+    doc: 'Port of the embedded PostgreSQL (only when DATABASE_URL is unset).',
+  },
+  TEMPORAL_ADDRESS: {
+    schema: optionalString,
+    doc: 'host:port of the Temporal frontend. Unset: `npm start` runs `temporal server start-dev` on localhost:7233.',
+  },
+  TEMPORAL_NAMESPACE: {
+    schema: z.string().default('default'),
+    doc: 'Temporal namespace of the registration workflows.',
+  },
+  TEMPORAL_TASK_QUEUE: {
+    schema: z.string().default('registration'),
+    doc: 'Task queue the worker polls and the gateway starts workflows on.',
+  },
+  TEMPORAL_UI_PORT: {
+    schema: port.default(8233),
+    doc: 'Port of the embedded Temporal Web UI.',
+  },
+  TEMPORAL_UI_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'Base URL of the Temporal Web UI, for links from the staff pages. Default http://localhost:TEMPORAL_UI_PORT.',
+  },
+  GATEWAY_PORT: {
+    schema: port.default(3000),
+    doc: 'Port the HTTP gateway listens on.',
+  },
+  PUBLIC_BASE_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'Base URL students reach the portal at; used in invitation links. Default http://localhost:GATEWAY_PORT.',
+  },
+  RESEND_API_KEY: {
+    schema: optionalString,
+    doc: 'Resend API key. Unset: emails go to the outbox (email log table + files under OUTBOX_DIR).',
+  },
+  EMAIL_FROM: {
+    schema: z.string().default('HKUST Academic Registry <progreg@ust.hk>'),
+    doc: 'Sender of every email.',
+  },
+  REGISTRY_ALERT_EMAIL: {
+    schema: z.string().email().default('progreg@ust.hk'),
+    doc: 'Where verification service-level alerts go.',
+  },
+  OUTBOX_DIR: {
+    schema: optionalString,
+    doc: 'Folder for rendered outbox emails. Default VAR_DIR/outbox.',
+  },
+  UPLOAD_DIR: {
+    schema: optionalString,
+    doc: 'Folder for uploaded files, stored by sha256. Default VAR_DIR/uploads.',
+  },
+  TOKEN_SECRET: {
+    schema: z.string().min(32).default(DEV_SECRET),
+    doc: 'Secret (32+ chars) that signs invitation links and student sessions. Required in production.',
+  },
+  WEBHOOK_SECRET: {
+    schema: z.string().min(16).default(DEV_SECRET),
+    doc: 'Shared secret of the identity-provider and payment webhooks (HMAC-SHA256). Required in production.',
+  },
+} as const;
+
+type Vars = typeof configVariables;
+type Raw = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
+
+export interface Config extends Raw {
+  varDir: string;
+  outboxDir: string;
+  uploadDir: string;
+  temporalUiUrl: string;
+  publicBaseUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const [name, { schema }] of Object.entries(configVariables)) {
+    const parsed = (schema as z.ZodType).safeParse(env[name]);
+    if (parsed.success) raw[name] = parsed.data;
+    else problems.push(`${name}=${JSON.stringify(env[name])}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const r = raw as Raw;
+  if (r.NODE_ENV === 'production') {
+    for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET'] as const) {
+      if (r[name] === DEV_SECRET) problems.push(`${name}: must be set in production`);
+    }
+    if (problems.length) throw new ConfigError(problems);
+  }
+  const varDir = path.resolve(r.VAR_DIR);
+  return {
+    ...r,
+    varDir,
+    outboxDir: path.resolve(r.OUTBOX_DIR ?? path.join(varDir, 'outbox')),
+    uploadDir: path.resolve(r.UPLOAD_DIR ?? path.join(varDir, 'uploads')),
+    temporalUiUrl: r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`,
+    publicBaseUrl: r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`,
+  };
+}
+
+/** Markdown table of every variable, for the README. */
+export function configTable(): string {
+  const rows = Object.entries(configVariables).map(([name, { schema, doc }]) => {
+    const d = (schema as z.ZodType).safeParse(undefined);
+    const def = d.success && d.data !== undefined ? `\`${String(d.data)}\`` : '';
+    return `| \`${name}\` | ${name.endsWith('SECRET') ? '(dev default)' : def} | ${doc} |`;
+  });
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}
