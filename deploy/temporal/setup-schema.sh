@@ -1,0 +1,10 @@
+#!/bin/sh
+# Creates Temporal's two databases and applies their versioned schemas (idempotent).
+set -eu
+sql() { temporal-sql-tool --plugin postgres12 --ep postgresql -u "$POSTGRES_USER" -p 5432 "$@"; }
+for db in temporal temporal_visibility; do
+  dir=temporal; [ "$db" = temporal_visibility ] && dir=visibility
+  sql --db "$db" create || true
+  sql --db "$db" setup-schema -v 0.0 || true
+  sql --db "$db" update-schema -d "/etc/temporal/schema/postgresql/v12/$dir/versioned"
+done

