@@ -1,0 +1,125 @@
+/**
+ * The contract of the registration workflow: its id, type name, messages and
+ * failure types. The gateway, the worker, the client helpers and the tests all
+ * import these; nothing else spells them. Workflow-safe (no I/O, no Node APIs).
+ */
+import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  AccountActivatedInput,
+  CohortPolicy,
+  DeclineOfferInput,
+  ExtendDeadlineInput,
+  ItemKey,
+  ItemKind,
+  ItemUpdateResult,
+  PaymentConfirmedInput,
+  RegisterDocumentInput,
+  RegistrationStatusView,
+  RejectItemInput,
+  SubmitFormInput,
+  VerifyItemInput,
+  WaiveItemInput,
+} from './types';
+
+export * from './types';
+
+// ---------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------
+
+/** The workflow function's name, i.e. its Temporal workflow type. */
+export const REGISTRATION_WORKFLOW_TYPE = 'registrationWorkflow';
+
+const WORKFLOW_ID_PREFIX = 'registration-';
+
+/** One workflow per student: the id is derived from the application number. */
+export const registrationWorkflowId = (applicationNo: string): string => `${WORKFLOW_ID_PREFIX}${applicationNo}`;
+
+/** Inverse of registrationWorkflowId; undefined for ids that are not registrations. */
+export const applicationNoFromWorkflowId = (workflowId: string): string | undefined =>
+  workflowId.startsWith(WORKFLOW_ID_PREFIX) && workflowId.length > WORKFLOW_ID_PREFIX.length
+    ? workflowId.slice(WORKFLOW_ID_PREFIX.length)
+    : undefined;
+
+export const SUPPLEMENTARY_PREFIX = 'SUPPLEMENTARY:';
+export const supplementaryItemKey = (code: string): ItemKey => `${SUPPLEMENTARY_PREFIX}${code}`;
+export const itemKindOf = (key: ItemKey | string): ItemKind =>
+  key.startsWith(SUPPLEMENTARY_PREFIX) ? 'SUPPLEMENTARY' : (key as ItemKind);
+
+// ---------------------------------------------------------------------------
+// Messages
+// ---------------------------------------------------------------------------
+// Signals carry events from other systems, which only need the event recorded.
+// Updates carry actions whose caller waits for an answer (and for a refusal,
+// from the validator, before anything is written to history).
+
+/** The identity provider activated the student's university account. */
+export const accountActivatedSignal = defineSignal<[AccountActivatedInput]>('accountActivated');
+/** The payment webhook confirmed the tuition fee; settles the tuition item. */
+export const paymentConfirmedSignal = defineSignal<[PaymentConfirmedInput]>('paymentConfirmed');
+
+/** Student submits the registration form (once; later changes go through staff). */
+export const submitFormUpdate = defineUpdate<ItemUpdateResult, [SubmitFormInput]>('submitForm');
+/** Student (or staff on their behalf) registers an uploaded file for an item; every upload adds a version. */
+export const registerDocumentUpdate = defineUpdate<ItemUpdateResult, [RegisterDocumentInput]>('registerDocument');
+/** Staff accept a submitted item. */
+export const verifyItemUpdate = defineUpdate<ItemUpdateResult, [VerifyItemInput]>('verifyItem');
+/** Staff reject a submitted item with a reason code and a note the student sees. */
+export const rejectItemUpdate = defineUpdate<ItemUpdateResult, [RejectItemInput]>('rejectItem');
+/** Staff waive an item (who and why are recorded). */
+export const waiveItemUpdate = defineUpdate<ItemUpdateResult, [WaiveItemInput]>('waiveItem');
+/** Staff move the registration or payment deadline later, before it passes; every timer follows. */
+export const extendDeadlineUpdate = defineUpdate<RegistrationStatusView, [ExtendDeadlineInput]>('extendDeadline');
+/** Student declines the offer: the registration is withdrawn. */
+export const declineOfferUpdate = defineUpdate<RegistrationStatusView, [DeclineOfferInput]>('declineOffer');
+
+/** The full status: items with their history, deadlines, expected verification dates, card readiness, emails. */
+export const getStatusQuery = defineQuery<RegistrationStatusView>('getStatus');
+
+// ---------------------------------------------------------------------------
+// Failures
+// ---------------------------------------------------------------------------
+
+/**
+ * Why an update was refused. Thrown from validators as an ApplicationFailure
+ * whose `type` is one of these; the gateway maps them to HTTP status:
+ * InvalidTransition → 409, InvalidInput → 422, UnknownItem → 404.
+ */
+export enum RegistrationFailure {
+  /** The current state does not allow it (verify an item never submitted, submit the form twice, act after an outcome). */
+  InvalidTransition = 'InvalidTransition',
+  /** The message itself is malformed (missing consent, photo outside the spec, unknown reason code...). */
+  InvalidInput = 'InvalidInput',
+  /** This student's checklist has no such item. */
+  UnknownItem = 'UnknownItem',
+}
+
+export const registrationFailure = (type: RegistrationFailure, message: string, details?: unknown): ApplicationFailure =>
+  ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
+
+// ---------------------------------------------------------------------------
+// Defaults a cohort starts from
+// ---------------------------------------------------------------------------
+
+/** The usual cohort policy; an import may override any part. */
+export const defaultCohortPolicy = (
+  registrationDeadline: string,
+  overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {},
+): CohortPolicy => ({
+  registrationDeadline,
+  supplementaryItems: [],
+  reminderOffsets: ['7 days', '1 day'],
+  resubmissionWindow: '14 days',
+  verificationSlaWorkingDays: 5,
+  photo: {
+    mediaTypes: ['image/jpeg', 'image/png'],
+    minBytes: 10 * 1024,
+    maxBytes: 5 * 1024 * 1024,
+    minWidth: 300,
+    maxWidth: 3000,
+    minHeight: 400,
+    maxHeight: 4000,
+    portrait: true,
+  },
+  ...overrides,
+});

@@ -1,0 +1,310 @@
+/**
+ * The vocabulary of a registration: the student record and cohort policy it
+ * starts from, checklist items and their states, message inputs and the status
+ * the workflow reports. Plain data only (JSON on the wire, workflow-safe): the
+ * gateway, the worker and the tests import it alike. Rules live in
+ * checklist.ts; message definitions in api.ts.
+ */
+import type { Duration } from '@temporalio/common';
+
+/** ISO-8601 instant, e.g. "2026-12-31T15:59:59.999Z". Dates travel as strings because messages are JSON. */
+export type IsoInstant = string;
+
+// ---------------------------------------------------------------------------
+// Student record and cohort policy (the workflow input)
+// ---------------------------------------------------------------------------
+
+export const STUDY_LEVELS = ['UG', 'TPG', 'RPG'] as const;
+export type StudyLevel = (typeof STUDY_LEVELS)[number];
+
+export const ADMISSION_ROUTES = ['JUPAS', 'NON_JUPAS'] as const;
+export type AdmissionRoute = (typeof ADMISSION_ROUTES)[number];
+
+export const RESIDENCIES = ['LOCAL', 'NON_LOCAL'] as const;
+export type Residency = (typeof RESIDENCIES)[number];
+
+/** One admitted student, as imported. `applicationNo` is the key: one registration per application number. */
+export interface StudentRecord {
+  applicationNo: string;
+  name: string;
+  personalEmail: string;
+  programCode: string;
+  studyLevel: StudyLevel;
+  /** Undergraduates only (UG); absent for postgraduates. */
+  admissionRoute?: AdmissionRoute;
+  residency: Residency;
+  cohortId: string;
+}
+
+/** A supplementary document the cohort asks for, e.g. { code: 'FINAL_TRANSCRIPT', label: 'Final transcript' }. */
+export interface SupplementaryItemPolicy {
+  /** Upper-case code, [A-Z0-9_]+; the item key becomes `SUPPLEMENTARY:<code>`. */
+  code: string;
+  label: string;
+  /** Domain default: supplementary items may follow later (not compulsory). A cohort may make one compulsory. */
+  compulsory?: boolean;
+  /** Only some students owe it; absent = every student of the cohort. */
+  appliesTo?: { studyLevels?: StudyLevel[]; residencies?: Residency[] };
+}
+
+export const PHOTO_MEDIA_TYPES = ['image/jpeg', 'image/png'] as const;
+export type PhotoMediaType = (typeof PHOTO_MEDIA_TYPES)[number];
+
+/** The ID-card photo specification (plain background is judged by staff, the rest is checked on upload). */
+export interface PhotoSpec {
+  mediaTypes: PhotoMediaType[];
+  minBytes: number;
+  maxBytes: number;
+  minWidth: number;
+  maxWidth: number;
+  minHeight: number;
+  maxHeight: number;
+  /** Height must exceed width. */
+  portrait: boolean;
+}
+
+export interface CohortPolicy {
+  registrationDeadline: IsoInstant;
+  /** Tuition payment deadline; absent = the fee is due by the registration deadline. */
+  paymentDeadline?: IsoInstant;
+  supplementaryItems: SupplementaryItemPolicy[];
+  /** How long before each deadline a reminder goes out, e.g. ['7 days', '1 day']. */
+  reminderOffsets: Duration[];
+  /** How long a student has to put right a compulsory item rejected after the deadline, e.g. '14 days'. */
+  resubmissionWindow: Duration;
+  /** Verification service level, in Hong Kong working days from the student's submission. */
+  verificationSlaWorkingDays: number;
+  photo: PhotoSpec;
+}
+
+export interface RegistrationInput {
+  student: StudentRecord;
+  policy: CohortPolicy;
+}
+
+// ---------------------------------------------------------------------------
+// Checklist
+// ---------------------------------------------------------------------------
+
+export const ITEM_KINDS = ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'SUPPLEMENTARY', 'PHOTO'] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+
+/** Stable key of a checklist item: the kind, or `SUPPLEMENTARY:<CODE>`. */
+export type ItemKey = Exclude<ItemKind, 'SUPPLEMENTARY'> | `SUPPLEMENTARY:${string}`;
+
+/** Items backed by an uploaded file (registerDocumentUpdate); the others are done by a signal or the form. */
+export const FILE_ITEM_KINDS: readonly ItemKind[] = ['ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'SUPPLEMENTARY', 'PHOTO'];
+
+export const ITEM_STATES = ['PENDING', 'SUBMITTED', 'VERIFIED', 'REJECTED', 'WAIVED'] as const;
+export type ItemState = (typeof ITEM_STATES)[number];
+
+/** Which deadline an item is compulsory by; null = may follow later. */
+export type DueBy = 'REGISTRATION' | 'PAYMENT' | null;
+
+export const REJECTION_REASONS = [
+  'UNREADABLE',
+  'EXPIRED',
+  'WRONG_DOCUMENT',
+  'NAME_MISMATCH',
+  'INCOMPLETE_PAGES',
+  'PHOTO_SPEC',
+  'OTHER',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+// ---------------------------------------------------------------------------
+// Registration status and outcome
+// ---------------------------------------------------------------------------
+
+export const REGISTRATION_STATUSES = ['IN_PROGRESS', 'INCOMPLETE', 'COMPLETED', 'WITHDRAWN'] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+
+export const OUTCOME_REASONS = [
+  /** Every item verified or waived. */
+  'ALL_ITEMS_VERIFIED',
+  /** Compulsory items in on time, supplementary items (or the photo) still owed. */
+  'SUPPLEMENTARY_OWED',
+  'MISSED_COMPULSORY_ITEM',
+  'MISSED_FEE',
+  'UNRESOLVED_REJECTION',
+  'DECLINED',
+] as const;
+export type OutcomeReason = (typeof OUTCOME_REASONS)[number];
+
+/** What the workflow returns when it closes: which final outcome, why, and when. */
+export interface RegistrationResult {
+  applicationNo: string;
+  status: Extract<RegistrationStatus, 'COMPLETED' | 'WITHDRAWN'>;
+  reason: OutcomeReason;
+  /** The items behind the reason, e.g. the missing ones. */
+  items: ItemKey[];
+  detail: string;
+  at: IsoInstant;
+}
+
+// ---------------------------------------------------------------------------
+// Message inputs. Every message names its `actor` (who did it) for the audit
+// trail: e.g. `student:<applicationNo>`, `staff:<name>`, `system:idp`, `system:payment`.
+// ---------------------------------------------------------------------------
+
+export interface Actor {
+  actor: string;
+}
+
+export interface AccountActivatedInput extends Actor {
+  universityEmail: string;
+  activatedAt?: IsoInstant;
+}
+
+export interface PaymentConfirmedInput extends Actor {
+  /** The payment provider's reference; a repeated webhook with the same reference changes nothing. */
+  paymentRef: string;
+  amount?: number;
+  currency?: string;
+  paidAt?: IsoInstant;
+}
+
+/** Personal particulars, contacts and consent to the personal information collection statement (PICS). */
+export interface RegistrationForm {
+  legalName: string;
+  preferredName?: string;
+  chineseName?: string;
+  dateOfBirth: string;
+  nationality: string;
+  phone: string;
+  correspondenceAddress: string;
+  emergencyContact: { name: string; relationship: string; phone: string };
+  /** Must be true: the form is only valid with consent. */
+  picsConsent: boolean;
+}
+
+export interface SubmitFormInput extends Actor {
+  form: RegistrationForm;
+}
+
+/** Metadata of a file the gateway has already stored (by sha256); the workflow never sees the bytes. */
+export interface RegisterDocumentInput extends Actor {
+  itemKey: ItemKey;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  originalName: string;
+  /** The gateway's id for the stored upload, if it has one. */
+  documentId?: string;
+  uploadedBy: string;
+  /** Pixel size, required for the photo (checked against the photo spec). */
+  imageWidth?: number;
+  imageHeight?: number;
+}
+
+export interface VerifyItemInput extends Actor {
+  itemKey: ItemKey;
+  note?: string;
+}
+
+export interface RejectItemInput extends Actor {
+  itemKey: ItemKey;
+  reasonCode: RejectionReason;
+  /** Shown to the student. */
+  note: string;
+}
+
+export interface WaiveItemInput extends Actor {
+  itemKey: ItemKey;
+  /** Why the item is waived (recorded with who granted it). */
+  reason: string;
+}
+
+export interface ExtendDeadlineInput extends Actor {
+  deadline: 'REGISTRATION' | 'PAYMENT';
+  /** The new deadline; must be later than the current one, which must not have passed. */
+  until: IsoInstant;
+  reason: string;
+}
+
+export interface DeclineOfferInput extends Actor {
+  reason?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Update results and the status query
+// ---------------------------------------------------------------------------
+
+export interface SubmissionView {
+  version: number;
+  at: IsoInstant;
+  sha256: string;
+  size: number;
+  mediaType: string;
+  originalName: string;
+  documentId?: string;
+  uploadedBy: string;
+  imageWidth?: number;
+  imageHeight?: number;
+}
+
+export interface ReviewView {
+  decision: 'VERIFIED' | 'REJECTED' | 'WAIVED';
+  actor: string;
+  at: IsoInstant;
+  reasonCode?: RejectionReason;
+  note?: string;
+  seq: number;
+}
+
+export interface ItemView {
+  key: ItemKey;
+  kind: ItemKind;
+  label: string;
+  compulsory: boolean;
+  dueBy: DueBy;
+  state: ItemState;
+  /** When the current state began with the student (last submission), for the review queue's age. */
+  submittedAt?: IsoInstant;
+  reviewedAt?: IsoInstant;
+  submissions: SubmissionView[];
+  reviews: ReviewView[];
+  /** While SUBMITTED: the end of the verification service level (Hong Kong working days). */
+  expectedVerificationBy?: IsoInstant;
+  /** The Hong Kong calendar date shown to the student ("expect a result by"). */
+  expectedVerificationDate?: string;
+  slaBreached?: boolean;
+  /** After a rejection past the deadline: when the resubmission window closes. */
+  resubmitBy?: IsoInstant;
+}
+
+export const EMAIL_KINDS = ['INVITATION', 'REMINDER', 'REJECTION', 'ACKNOWLEDGEMENT', 'FOLLOW_UP', 'WITHDRAWAL', 'SLA_ALERT'] as const;
+export type EmailKind = (typeof EMAIL_KINDS)[number];
+
+export type EmailDelivery = 'SENT' | 'OUTBOX' | 'FAILED';
+
+export interface EmailRecord {
+  kind: EmailKind;
+  idempotencyKey: string;
+  to: string[];
+  subject: string;
+  delivery: EmailDelivery;
+  at: IsoInstant;
+  error?: string;
+}
+
+export interface RegistrationStatusView {
+  applicationNo: string;
+  workflowId: string;
+  student: StudentRecord;
+  universityEmail?: string;
+  status: RegistrationStatus;
+  /** Set once an outcome was reached (INCOMPLETE is an outcome that may still become COMPLETED or WITHDRAWN). */
+  outcome?: { status: RegistrationStatus; reason: OutcomeReason; items: ItemKey[]; detail: string; at: IsoInstant };
+  deadlines: { registration: IsoInstant; payment?: IsoInstant; registrationPassed: boolean; paymentPassed: boolean };
+  items: ItemView[];
+  outstandingItems: ItemKey[];
+  /** Every document (visa included) and an accepted photo are in: the ID card can be issued. */
+  cardReady: boolean;
+  emails: EmailRecord[];
+  /** Sequence number of the last change: projections with a lower number are stale. */
+  seq: number;
+}
+
+/** What a student-facing update answers with: the item after the change. */
+export type ItemUpdateResult = ItemView;
