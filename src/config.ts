@@ -41,6 +41,10 @@ export const configVariables = {
     schema: optionalString,
     doc: 'host:port of the Temporal frontend. Unset: `npm start` runs `temporal server start-dev` on localhost:7233.',
   },
+  TEMPORAL_DEV_PORT: {
+    schema: port.default(7233),
+    doc: 'gRPC port of the embedded Temporal dev server (only when TEMPORAL_ADDRESS is unset).',
+  },
   TEMPORAL_NAMESPACE: {
     schema: z.string().default('default'),
     doc: 'Temporal namespace of the registration workflows.',
@@ -92,6 +96,34 @@ export const configVariables = {
   WEBHOOK_SECRET: {
     schema: z.string().min(16).default(DEV_SECRET),
     doc: 'Shared secret of the identity-provider and payment webhooks (HMAC-SHA256). Required in production.',
+  },
+  WEBHOOK_TOLERANCE_SECONDS: {
+    schema: z.coerce.number().int().min(10).max(3600).default(300),
+    doc: 'Replay window: a webhook whose signed timestamp is further than this from now is refused.',
+  },
+  INVITATION_TTL_DAYS: {
+    schema: z.coerce.number().int().min(1).max(365).default(60),
+    doc: 'How long the links in an invitation email stay valid.',
+  },
+  SESSION_TTL_HOURS: {
+    schema: z.coerce.number().int().min(1).max(720).default(12),
+    doc: 'How long a student session (after opening the invitation link) lasts.',
+  },
+  IDP_ACTIVATION_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'Account-activation page of the identity provider (the invitation token is appended as ?token=). Unset: the gateway serves a simulator at /idp/activate (not in production).',
+  },
+  AUTH_RATE_LIMIT_PER_MINUTE: {
+    schema: z.coerce.number().int().min(1).default(20),
+    doc: 'Requests per minute and client address to token exchange and staff sign-in.',
+  },
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: {
+    schema: z.coerce.number().int().min(1).default(600),
+    doc: 'Requests per minute and client address to the webhook endpoints.',
+  },
+  IMPORT_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(256).default(32),
+    doc: 'How many workflow starts a cohort import keeps in flight at once.',
   },
 } as const;
 
