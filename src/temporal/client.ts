@@ -2,12 +2,13 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 
-export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+type Addressing = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_DEV_PORT'>;
 
-export const temporalAddress = (config: Pick<Config, 'TEMPORAL_ADDRESS'>): string =>
-  config.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+/** The configured frontend, else the embedded dev server that `npm start` runs. */
+export const temporalAddress = (config: Addressing): string =>
+  config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_DEV_PORT}`;
 
-export async function connectClient(config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE'>): Promise<Client> {
+export async function connectClient(config: Addressing & Pick<Config, 'TEMPORAL_NAMESPACE'>): Promise<Client> {
   const connection = await Connection.connect({ address: temporalAddress(config) });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }

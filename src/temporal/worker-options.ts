@@ -1,2 +1,2 @@
-/** What every Worker of ours is made of: the workflow module path, shared by the worker process and the tests. */
-export const workflowsPath = require.resolve('../../workflows');
+/** The workflow module every Worker of ours bundles, shared by the worker process and the tests. */
+export const workflowsPath = (): string => require.resolve('../../workflows');

@@ -100,7 +100,7 @@ export const devServerEnv = once(async () => {
 
 /** Workflow code is bundled once per run; each test makes its own Worker from it. */
 export const workflowBundle = once(
-  async (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger }),
+  async (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
 );
 
 const quietBundlerLogger = {
