@@ -1,4 +1,15 @@
-// Prints the configuration table for the README from src/config.ts, the one place variables are declared.
+// Prints the configuration table from src/config.ts, the one place variables are
+// declared; with --write, puts it into README.md between the config-table markers.
+import fs from 'node:fs';
+import path from 'node:path';
 import { configTable } from '../src/config';
+import { projectRoot } from '../src/paths';
 
-console.log(configTable());
+export const README = path.join(projectRoot, 'README.md');
+export const withConfigTable = (readme: string): string =>
+  readme.replace(/<!-- config-table -->[\s\S]*?<!-- \/config-table -->/, `<!-- config-table -->\n${configTable()}\n<!-- /config-table -->`);
+
+if (require.main === module) {
+  if (process.argv.includes('--write')) fs.writeFileSync(README, withConfigTable(fs.readFileSync(README, 'utf8')));
+  else console.log(configTable());
+}

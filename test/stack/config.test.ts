@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { README, withConfigTable } from '../../scripts/config-doc';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('config', () => {
@@ -26,5 +28,12 @@ describe('config', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /TOKEN_SECRET: must be set in production/);
     const c = loadConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'y'.repeat(16) });
     assert.equal(c.NODE_ENV, 'production');
+  });
+});
+
+describe('README configuration table', () => {
+  it('matches src/config.ts (run `npm run config:doc -- --write` after adding a variable)', () => {
+    const readme = fs.readFileSync(README, 'utf8');
+    assert.equal(readme, withConfigTable(readme));
   });
 });
