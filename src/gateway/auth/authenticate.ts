@@ -1,0 +1,69 @@
+/**
+ * From request to Principal, and whether that principal may use a route.
+ * Presented-but-bad credentials are an error (401); no credentials at all is
+ * `undefined`, and only routes open to the public accept that.
+ */
+import type { Request } from 'express';
+import type { Config } from '../../config';
+import type { PrismaClient } from '../../db/prisma';
+import { TokenError } from '../../links';
+import { AppError, ErrorCode, forbidden } from '../errors';
+import type { Access, Principal } from './principal';
+import { findStaffKey, looksLikeStaffKey } from './staff-keys';
+import { sessionCookie, verifySession } from './student-session';
+
+export type Authenticate = (req: Request) => Promise<Principal | undefined>;
+
+export function tokenFailure(e: unknown): AppError {
+  if (e instanceof TokenError && e.reason === 'expired') {
+    return new AppError(ErrorCode.TOKEN_EXPIRED, 'Your link or session has expired; open the latest invitation email again.');
+  }
+  return new AppError(ErrorCode.UNAUTHENTICATED, 'The token is not valid.');
+}
+
+export function createAuthenticator(deps: { config: Config; prisma: PrismaClient }): Authenticate {
+  return async (req) => {
+    const header = req.headers.authorization;
+    let bearer: string | undefined;
+    if (header !== undefined) {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!m) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Authorization header must be "Bearer <token>".');
+      bearer = m[1];
+    }
+    if (bearer && looksLikeStaffKey(bearer)) {
+      const key = await findStaffKey(deps.prisma, bearer);
+      if (!key) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown or revoked API key.');
+      return { kind: 'staff', keyId: key.id, name: key.name, role: key.role };
+    }
+    const token = bearer ?? sessionCookie(req);
+    if (!token) return undefined;
+    try {
+      return { kind: 'student', applicationNo: await verifySession(deps.config, token) };
+    } catch (e) {
+      throw tokenFailure(e);
+    }
+  };
+}
+
+/** Throws 401/403 unless `principal` may use a route of `access` on `applicationNo` (the route's, if it has one). */
+export function authorize(principal: Principal | undefined, access: Access, applicationNo?: string): void {
+  if (access === 'public' || access === 'webhook') return;
+  if (!principal) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Sign in first: a student session or a staff API key is required.');
+  const ownRegistration = principal.kind === 'student' && (applicationNo === undefined || principal.applicationNo === applicationNo);
+  switch (access) {
+    case 'student':
+      if (principal.kind !== 'student') throw forbidden('Only the student can do this.');
+      if (!ownRegistration) throw forbidden('This is not your registration.');
+      return;
+    case 'ownerOrStaff':
+      if (principal.kind === 'staff' || ownRegistration) return;
+      throw forbidden('This is not your registration.');
+    case 'staff':
+      if (principal.kind !== 'staff') throw forbidden('Registry staff only.');
+      return;
+    case 'admin':
+      if (principal.kind !== 'staff') throw forbidden('Registry staff only.');
+      if (principal.role !== 'admin') throw forbidden('Admin role required.');
+      return;
+  }
+}

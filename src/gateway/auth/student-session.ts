@@ -1,0 +1,55 @@
+/**
+ * Student sessions: opening the invitation link exchanges its token for a
+ * session token scoped to that one registration (aud 'student-session'). The
+ * session travels as an HttpOnly cookie for the portal pages, or as a bearer
+ * token for API clients.
+ */
+import type { Request, Response } from 'express';
+import { SignJWT } from 'jose';
+import type { Config } from '../../config';
+import { ISSUER, tokenKey, verifyToken } from '../../links';
+
+export const SESSION_AUDIENCE = 'student-session';
+export const SESSION_COOKIE = 'progreg_session';
+
+type SessionConfig = Pick<Config, 'TOKEN_SECRET' | 'SESSION_TTL_HOURS' | 'publicBaseUrl'>;
+
+export async function signSession(config: SessionConfig, applicationNo: string): Promise<{ token: string; expiresAt: Date }> {
+  const expiresAt = new Date(Date.now() + config.SESSION_TTL_HOURS * 3600_000);
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(SESSION_AUDIENCE)
+    .setSubject(applicationNo)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(tokenKey(config));
+  return { token, expiresAt };
+}
+
+export const verifySession = (config: Pick<Config, 'TOKEN_SECRET'>, token: string) => verifyToken(config, token, SESSION_AUDIENCE);
+
+export function setSessionCookie(res: Response, config: SessionConfig, token: string, expiresAt: Date): void {
+  res.cookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    // Lax: the cookie is not sent on cross-site POSTs, which is what keeps uploads and forms safe from CSRF.
+    sameSite: 'lax',
+    secure: config.publicBaseUrl.startsWith('https:'),
+    path: '/',
+    expires: expiresAt,
+  });
+}
+
+export function clearSessionCookie(res: Response): void {
+  res.clearCookie(SESSION_COOKIE, { path: '/' });
+}
+
+export function sessionCookie(req: Request): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}

@@ -1,0 +1,127 @@
+/**
+ * The gateway's one error type. Every failure a client can see is an AppError
+ * with a code from ErrorCode; `httpStatus` is the only place a code becomes an
+ * HTTP status, and `toAppError` the only place foreign errors (zod, Temporal,
+ * body parsers) are translated. The error handler in app.ts uses both.
+ */
+import type { ZodError } from 'zod';
+
+export const ErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  EMPTY_FILE: 'EMPTY_FILE',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+  STALE_WEBHOOK: 'STALE_WEBHOOK',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  REGISTRATION_NOT_FOUND: 'REGISTRATION_NOT_FOUND',
+  ITEM_NOT_FOUND: 'ITEM_NOT_FOUND',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  WEBHOOK_REPLAYED: 'WEBHOOK_REPLAYED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  PHOTO_SPEC_NOT_MET: 'PHOTO_SPEC_NOT_MET',
+  INVALID_INPUT: 'INVALID_INPUT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  NOT_READY: 'NOT_READY',
+  WORKFLOW_UNAVAILABLE: 'WORKFLOW_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The one map from error code to HTTP status. */
+export const httpStatus: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  EMPTY_FILE: 400,
+  UNAUTHENTICATED: 401,
+  TOKEN_EXPIRED: 401,
+  BAD_SIGNATURE: 401,
+  STALE_WEBHOOK: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  REGISTRATION_NOT_FOUND: 404,
+  ITEM_NOT_FOUND: 404,
+  INVALID_TRANSITION: 409,
+  WEBHOOK_REPLAYED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  PHOTO_SPEC_NOT_MET: 422,
+  INVALID_INPUT: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_READY: 503,
+  WORKFLOW_UNAVAILABLE: 503,
+};
+
+/** What each code means, for the API documentation. */
+export const errorDescriptions: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request does not match the schema; `details.issues` lists each field.',
+  EMPTY_FILE: 'An uploaded file has no bytes.',
+  UNAUTHENTICATED: 'No credentials, or credentials that are not valid.',
+  TOKEN_EXPIRED: 'The invitation link or session has expired.',
+  BAD_SIGNATURE: 'The webhook signature does not match the body.',
+  STALE_WEBHOOK: 'The webhook timestamp is outside the replay window.',
+  FORBIDDEN: 'Authenticated, but not allowed to do this (another student\'s registration, or a role too low).',
+  NOT_FOUND: 'No such resource.',
+  REGISTRATION_NOT_FOUND: 'No registration with this application number.',
+  ITEM_NOT_FOUND: 'This registration\'s checklist has no such item.',
+  INVALID_TRANSITION: 'The registration refuses this step in its current state.',
+  WEBHOOK_REPLAYED: 'This webhook delivery was already accepted.',
+  PAYLOAD_TOO_LARGE: 'The body or file is larger than allowed for this item.',
+  UNSUPPORTED_MEDIA_TYPE: 'The file\'s bytes are not a type this item accepts.',
+  PHOTO_SPEC_NOT_MET: 'The photo does not meet the specification; the message says what to fix.',
+  INVALID_INPUT: 'The registration refuses the content of this request (the message says why).',
+  RATE_LIMITED: 'Too many requests; retry after the time in the Retry-After header.',
+  NOT_READY: 'A dependency (PostgreSQL or Temporal) does not answer.',
+  WORKFLOW_UNAVAILABLE: 'Temporal did not answer in time; nothing was changed, retry later.',
+  INTERNAL: 'Unexpected error; the request id identifies it in the logs.',
+};
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+  }
+
+  get status(): number {
+    return httpStatus[this.code];
+  }
+
+  toJSON(): ErrorBody {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+  requestId?: string;
+}
+
+export type RequestPart = 'body' | 'query' | 'params' | 'headers' | 'file';
+
+export interface FieldIssue {
+  in: RequestPart;
+  path: string;
+  message: string;
+}
+
+export function validationError(part: RequestPart, error: ZodError): AppError {
+  const issues: FieldIssue[] = error.issues.map((i) => ({ in: part, path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  return new AppError(
+    ErrorCode.VALIDATION_FAILED,
+    first ? `Invalid ${part}${first.path ? ` field "${first.path}"` : ''}: ${first.message}` : `Invalid ${part}`,
+    { issues },
+  );
+}
+
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const forbidden = (why: string) => new AppError(ErrorCode.FORBIDDEN, why);

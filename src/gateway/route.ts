@@ -1,0 +1,158 @@
+/**
+ * One helper that every route goes through: it registers the route's OpenAPI
+ * description from its zod schemas, then authenticates, authorises, validates
+ * params/query/body with the same schemas and sends the handler's result.
+ * Errors thrown anywhere reach the one error handler (Express 5 forwards
+ * rejected promises).
+ */
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { RouteConfig, ZodContentObject } from '@asteasolutions/zod-to-openapi';
+import type { z } from 'zod';
+import { authorize, type Authenticate } from './auth/authenticate';
+import type { Access, Principal } from './auth/principal';
+import { ErrorCode, validationError, type RequestPart } from './errors';
+import { errorResponses, type OpenAPIRegistry } from './openapi';
+
+export interface RouteKit {
+  registry: OpenAPIRegistry;
+  authenticate: Authenticate;
+}
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type ObjectSchema = z.ZodObject | z.ZodPipe<z.ZodObject, z.ZodType>;
+
+/** Returned by handlers that wrote the response themselves (downloads, redirects). */
+export const SENT = Symbol('sent');
+
+export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends ObjectSchema, B extends z.ZodType, R extends z.ZodType> {
+  method: Method;
+  /** Express syntax, e.g. /api/registrations/:applicationNo. */
+  path: string;
+  tags: string[];
+  summary: string;
+  description?: string;
+  access: A;
+  params?: P;
+  query?: Q;
+  /** A JSON body, parsed and validated here. */
+  body?: B;
+  bodyLimit?: string;
+  /** A body the handler reads itself (multipart, CSV); documented, not parsed. */
+  rawBody?: { content: ZodContentObject; description?: string };
+  status?: number;
+  /** JSON response schema; omit for responses the handler writes (then give `responseContent`). */
+  response?: R;
+  responseDescription?: string;
+  responseContent?: ZodContentObject;
+  /** Error codes this route can answer with, besides those implied by its access and schemas. */
+  errors?: ErrorCode[];
+  /** Extra middleware run before authentication, e.g. a rate limiter. */
+  before?: RequestHandler[];
+}
+
+export interface HandlerInput<A extends Access, P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: A extends 'public' | 'webhook' ? Principal | undefined : Principal;
+  req: Request;
+  res: Response;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
+
+export function route<
+  A extends Access,
+  P extends ObjectSchema = never,
+  Q extends ObjectSchema = never,
+  B extends z.ZodType = never,
+  R extends z.ZodType = never,
+>(
+  kit: RouteKit,
+  router: Router,
+  spec: RouteSpec<A, P, Q, B, R>,
+  handler: (input: HandlerInput<A, Out<P>, Out<Q>, Out<B>>) => Promise<([R] extends [never] ? typeof SENT : z.input<R>) | typeof SENT>,
+): void {
+  kit.registry.registerPath(openApiOf(spec));
+
+  const parse = (part: RequestPart, schema: z.ZodType | undefined, value: unknown) => {
+    if (!schema) return {};
+    const result = schema.safeParse(value);
+    if (!result.success) throw validationError(part, result.error);
+    return result.data;
+  };
+
+  const jsonBody: RequestHandler[] = spec.body
+    ? [express.json({ limit: spec.bodyLimit ?? '100kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) })]
+    : [];
+
+  const handle: RequestHandler = async (req, res) => {
+    const principal = spec.access === 'public' || spec.access === 'webhook' ? await kit.authenticate(req).catch(() => undefined) : await kit.authenticate(req);
+    const params = parse('params', spec.params, req.params) as Out<P>;
+    authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
+    const query = parse('query', spec.query, req.query) as Out<Q>;
+    const body = parse('body', spec.body, req.body) as Out<B>;
+    const result = await handler({ params, query, body, principal: principal as never, req, res });
+    if (result === SENT) return;
+    const status = spec.status ?? 200;
+    if (status === 204) res.status(204).end();
+    else res.status(status).json(result);
+  };
+
+  router[spec.method](spec.path, ...(spec.before ?? []), ...jsonBody, handle);
+}
+
+export interface RawBodyRequest extends Request {
+  rawBody?: Buffer;
+}
+
+const security: Record<Access, RouteConfig['security']> = {
+  public: [],
+  webhook: [{ webhookSignature: [] }],
+  student: [{ studentSession: [] }],
+  ownerOrStaff: [{ studentSession: [] }, { staffApiKey: [] }],
+  staff: [{ staffApiKey: [] }],
+  admin: [{ staffApiKey: [] }],
+};
+
+const accessNote: Record<Access, string> = {
+  public: '',
+  webhook: 'Signed webhook.',
+  student: 'The student of this registration.',
+  ownerOrStaff: 'The student of this registration, or registry staff.',
+  staff: 'Registry staff (officer or admin).',
+  admin: 'Registry staff with the admin role.',
+};
+
+function openApiOf(spec: RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType, z.ZodType>): RouteConfig {
+  const implied: ErrorCode[] = [ErrorCode.INTERNAL];
+  if (spec.access !== 'public' && spec.access !== 'webhook') implied.push(ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.FORBIDDEN);
+  if (spec.params || spec.query || spec.body || spec.rawBody) implied.push(ErrorCode.VALIDATION_FAILED);
+  if (spec.body) implied.push(ErrorCode.PAYLOAD_TOO_LARGE);
+  const status = String(spec.status ?? 200);
+  const success =
+    status === '204'
+      ? { description: spec.responseDescription ?? 'Done.' }
+      : {
+          description: spec.responseDescription ?? 'OK',
+          content: spec.responseContent ?? (spec.response ? { 'application/json': { schema: spec.response } } : undefined),
+        };
+  return {
+    method: spec.method,
+    path: spec.path.replace(/:(\w+)/g, '{$1}'),
+    tags: spec.tags,
+    summary: spec.summary,
+    description: [spec.description, accessNote[spec.access]].filter(Boolean).join(' ') || undefined,
+    security: security[spec.access],
+    request: {
+      params: spec.params,
+      query: spec.query,
+      body: spec.body
+        ? { content: { 'application/json': { schema: spec.body } }, required: true }
+        : spec.rawBody
+          ? { ...spec.rawBody, required: true }
+          : undefined,
+    },
+    responses: { [status]: success, ...errorResponses([...implied, ...(spec.errors ?? [])]) },
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * Production entry of the gateway (`node dist/src/gateway/server.js`, or
+ * `npm start` through tsx): connects to the configured PostgreSQL and
+ * Temporal, serves HTTP, and on SIGTERM/SIGINT stops taking connections,
+ * finishes in-flight requests and closes its connections.
+ */
+import type { Server } from 'node:http';
+import { loadConfig, ConfigError } from '../config';
+import { createPrisma } from '../db/prisma';
+import { createLogger, requireEnv } from '../logger';
+import { connectClient } from '../temporal/client';
+import { createApp } from './app';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = createLogger(config, 'gateway');
+  const prisma = createPrisma(requireEnv(config.DATABASE_URL, 'DATABASE_URL'));
+  const temporal = await connectClient(config);
+  const app = createApp({ config, prisma, temporal, logger });
+
+  const server: Server = app.listen(config.GATEWAY_PORT, () => {
+    logger.info({ port: config.GATEWAY_PORT, publicBaseUrl: config.publicBaseUrl }, 'gateway listening');
+  });
+  server.on('error', (e) => {
+    logger.fatal({ err: e }, 'gateway cannot listen');
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'gateway shutting down');
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing them');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS).unref();
+    server.close(async () => {
+      clearTimeout(force);
+      await Promise.allSettled([prisma.$disconnect(), temporal.connection.close()]);
+      logger.info('gateway stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((e) => {
+  console.error('gateway failed to start:', e);
+  process.exit(1);
+});

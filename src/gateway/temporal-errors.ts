@@ -1,0 +1,47 @@
+/**
+ * How Temporal's answers become AppErrors: a refusal from an update validator
+ * carries a RegistrationFailure type (workflows/registration/api.ts), which
+ * decides the code; a missing workflow is an unknown registration; an
+ * unreachable or slow server means nothing happened and the client may retry.
+ */
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, ServiceError, isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { RegistrationFailure } from '../../workflows/registration/api';
+import { AppError, ErrorCode } from './errors';
+
+const byFailure: Record<RegistrationFailure, ErrorCode> = {
+  [RegistrationFailure.InvalidTransition]: ErrorCode.INVALID_TRANSITION,
+  [RegistrationFailure.InvalidInput]: ErrorCode.INVALID_INPUT,
+  [RegistrationFailure.UnknownItem]: ErrorCode.ITEM_NOT_FOUND,
+};
+
+/** gRPC status codes meaning "could not reach / no answer in time". */
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+
+export function fromTemporal(e: unknown): AppError | undefined {
+  if (e instanceof WorkflowNotFoundError) {
+    return new AppError(ErrorCode.REGISTRATION_NOT_FOUND, 'No such registration.', {}, { cause: e });
+  }
+  if (e instanceof WorkflowUpdateFailedError) {
+    const cause = e.cause;
+    if (cause instanceof ApplicationFailure && cause.type && cause.type in byFailure) {
+      const details = cause.details?.[0];
+      return new AppError(
+        byFailure[cause.type as RegistrationFailure],
+        cause.message,
+        { reason: cause.type, ...(details && typeof details === 'object' ? (details as object) : {}) },
+        { cause: e },
+      );
+    }
+    return undefined;
+  }
+  if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'The registration did not answer in time; please retry.', {}, { cause: e });
+  }
+  const grpc = e instanceof ServiceError ? e.cause : e;
+  if (isGrpcServiceError(grpc) && (grpc.code === UNAVAILABLE || grpc.code === DEADLINE_EXCEEDED)) {
+    return new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'The workflow service is not reachable; please retry.', {}, { cause: e });
+  }
+  return undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * Invitation links: the two links of the invitation email, each carrying the
+ * same signed, expiring token (HS256 with TOKEN_SECRET, sub = application
+ * number, aud = 'student-invite'). The email activity builds them; the gateway
+ * verifies the token when the student opens a link.
+ *
+ * - registrationUrl: `<PUBLIC_BASE_URL>/invite?token=…`. The gateway exchanges
+ *   the token for a session cookie and redirects to the student portal.
+ * - activationUrl: the identity provider's activation page with `?token=…`
+ *   (IDP_ACTIVATION_URL). Without a real identity provider the gateway serves a
+ *   simulator at `/idp/activate`, which activates the account by sending the
+ *   same signed webhook a real one would.
+ */
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import type { Config } from './config';
+
+export const INVITE_AUDIENCE = 'student-invite';
+export const ISSUER = 'progreg';
+
+type TokenConfig = Pick<Config, 'TOKEN_SECRET'>;
+type LinkConfig = TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS' | 'IDP_ACTIVATION_URL' | 'publicBaseUrl'>;
+
+export const tokenKey = (config: TokenConfig): Uint8Array => new TextEncoder().encode(config.TOKEN_SECRET);
+
+export async function signInvitationToken(config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(INVITE_AUDIENCE)
+    .setSubject(applicationNo)
+    .setIssuedAt()
+    .setExpirationTime(`${config.INVITATION_TTL_DAYS}d`)
+    .sign(tokenKey(config));
+}
+
+export class TokenError extends Error {
+  constructor(readonly reason: 'expired' | 'invalid', message: string) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+/** The application number a token of `audience` was issued for; TokenError when forged, for another audience, or expired. */
+export async function verifyToken(config: TokenConfig, token: string, audience: string): Promise<string> {
+  try {
+    const { payload } = await jwtVerify(token, tokenKey(config), { issuer: ISSUER, audience, algorithms: ['HS256'] });
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenError('invalid', 'token has no subject');
+    return payload.sub;
+  } catch (e) {
+    if (e instanceof TokenError) throw e;
+    if (e instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'the link has expired');
+    throw new TokenError('invalid', 'the token is not valid');
+  }
+}
+
+export const verifyInvitationToken = (config: TokenConfig, token: string) => verifyToken(config, token, INVITE_AUDIENCE);
+
+/** The simulator's path, used when no IDP_ACTIVATION_URL is configured. */
+export const IDP_SIMULATOR_PATH = '/idp/activate';
+export const INVITE_PATH = '/invite';
+
+export async function invitationLinks(
+  config: LinkConfig,
+  applicationNo: string,
+): Promise<{ activationUrl: string; registrationUrl: string }> {
+  const token = await signInvitationToken(config, applicationNo);
+  const withToken = (base: string) => {
+    const u = new URL(base);
+    u.searchParams.set('token', token);
+    return u.toString();
+  };
+  return {
+    activationUrl: withToken(config.IDP_ACTIVATION_URL ?? new URL(IDP_SIMULATOR_PATH, config.publicBaseUrl).toString()),
+    registrationUrl: withToken(new URL(INVITE_PATH, config.publicBaseUrl).toString()),
+  };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
+import { createPrisma } from '../../src/db/prisma';
+import { freePort } from '../support/env';
+import { fetchJson, startGateway, type TestGateway } from './support';
+
+describe('gateway health and readiness', function () {
+  this.timeout(120_000);
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startGateway();
+  });
+  after(async () => gw?.close());
+
+  it('GET /healthz answers 200 with a request id', async () => {
+    const res = await fetchJson(`${gw.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, { status: 'ok' });
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('GET /readyz is 200 when the real PostgreSQL and Temporal answer', async () => {
+    const res = await fetchJson(`${gw.url}/readyz`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'ready');
+    assert.equal(res.body.checks.database.ok, true);
+    assert.equal(res.body.checks.temporal.ok, true);
+  });
+
+  it('GET /readyz is 503 naming Temporal when Temporal does not answer', async () => {
+    const deadPort = await freePort();
+    const connection = Connection.lazy({ address: `127.0.0.1:${deadPort}` });
+    const down = await startGateway({ temporal: new Client({ connection }) });
+    try {
+      const res = await fetchJson(`${down.url}/readyz`);
+      assert.equal(res.status, 503);
+      assert.equal(res.body.code, 'NOT_READY');
+      assert.deepEqual(res.body.details.failed, ['temporal']);
+      assert.equal(res.body.details.checks.database.ok, true);
+      assert.ok(res.body.requestId);
+    } finally {
+      await down.close();
+      await connection.close().catch(() => {});
+    }
+  });
+
+  it('GET /readyz is 503 naming the database when PostgreSQL does not answer', async () => {
+    const prisma = createPrisma(`postgresql://postgres:postgres@127.0.0.1:${await freePort()}/none`);
+    const down = await startGateway({ prisma });
+    try {
+      const res = await fetchJson(`${down.url}/readyz`);
+      assert.equal(res.status, 503);
+      assert.deepEqual(res.body.details.failed, ['database']);
+      assert.equal(res.body.details.checks.temporal.ok, true);
+    } finally {
+      await down.close();
+      await prisma.$disconnect();
+    }
+  });
+
+  it('answers unknown routes with the JSON error shape and security headers', async () => {
+    const res = await fetchJson(`${gw.url}/no/such/route`, { headers: { 'x-request-id': 'trace-me-123' } });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.code, 'NOT_FOUND');
+    assert.equal(typeof res.body.message, 'string');
+    assert.deepEqual(res.body.details, {});
+    assert.equal(res.body.requestId, 'trace-me-123');
+    assert.equal(res.headers.get('x-request-id'), 'trace-me-123');
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+    assert.ok(res.headers.get('content-security-policy'));
+    assert.equal(res.headers.get('x-powered-by'), null);
+  });
+});
