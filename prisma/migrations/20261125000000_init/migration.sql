@@ -148,6 +148,11 @@ CREATE TABLE "ImportJob" (
     "existing" INTEGER NOT NULL,
     "rejected" JSONB NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "status" TEXT NOT NULL DEFAULT 'RUNNING',
+    "failed" INTEGER NOT NULL DEFAULT 0,
+    "failures" JSONB NOT NULL DEFAULT '[]',
+    "source" TEXT,
+    "finishedAt" TIMESTAMP(3),
 
     CONSTRAINT "ImportJob_pkey" PRIMARY KEY ("id")
 );
