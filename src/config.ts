@@ -73,6 +73,10 @@ export const configVariables = {
     schema: optionalString,
     doc: 'Resend API key. Unset: emails go to the outbox (email log table + files under OUTBOX_DIR).',
   },
+  RESEND_BASE_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'Resend API base URL. Unset: https://api.resend.com (tests point it at a local fake).',
+  },
   EMAIL_FROM: {
     schema: z.string().default('HKUST Academic Registry <progreg@ust.hk>'),
     doc: 'Sender of every email.',
