@@ -1,0 +1,214 @@
+/**
+ * Every email of the registration, in one place: subject lines exactly as in
+ * shared/domain.md, and the body of each written once as blocks that render to
+ * both HTML and plain text, so the two can never say different things.
+ */
+import type { EmailContext, EmailMessage, EmailRequest } from '../../workflows/registration/emails';
+import type { EmailKind, OutcomeReason, RejectionReason } from '../../workflows/registration/types';
+
+export const SUBJECTS: Record<EmailKind, string> = {
+  INVITATION: 'HKUST: Invitation to Program Registration',
+  REMINDER: 'Reminder: Program Registration deadline',
+  REJECTION: 'Action needed: document rejected',
+  ACKNOWLEDGEMENT: 'Acknowledgement of Program Registration to the University',
+  FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
+  WITHDRAWAL: 'Program Registration withdrawn',
+  SLA_ALERT: 'Verification overdue: Program Registration',
+};
+
+/** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
+export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
+  INVITATION: 'student',
+  REMINDER: 'student',
+  REJECTION: 'student',
+  ACKNOWLEDGEMENT: 'student',
+  FOLLOW_UP: 'student',
+  WITHDRAWAL: 'student',
+  SLA_ALERT: 'registry',
+};
+
+export interface InvitationLinks {
+  activationUrl: string;
+  registrationUrl: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+type Block =
+  | { p: string }
+  | { list: string[] }
+  | { link: { label: string; url: string } }
+  | { heading: string };
+
+const REASONS: Record<RejectionReason, string> = {
+  UNREADABLE: 'the document is not readable',
+  EXPIRED: 'the document has expired',
+  WRONG_DOCUMENT: 'this is not the document requested',
+  NAME_MISMATCH: 'the name does not match our records',
+  INCOMPLETE_PAGES: 'pages are missing',
+  PHOTO_SPEC: 'the photo does not meet the photo specification',
+  OTHER: 'see the note below',
+};
+
+const WITHDRAWAL_REASONS: Record<OutcomeReason, string> = {
+  ALL_ITEMS_VERIFIED: '',
+  SUPPLEMENTARY_OWED: '',
+  MISSED_COMPULSORY_ITEM: 'compulsory registration items were not submitted by the deadline',
+  MISSED_FEE: 'the tuition fee was not settled by the payment deadline',
+  UNRESOLVED_REJECTION: 'a rejected compulsory document was not resubmitted within the resubmission window',
+  DECLINED: 'you declined the offer of admission',
+};
+
+/** A date as a Hong Kong reader expects it, e.g. "Thu, 31 Dec 2026, 23:59 HKT". */
+export function hkTime(isoInstant: string): string {
+  const f = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Hong_Kong',
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  });
+  return `${f.format(new Date(isoInstant))} HKT`;
+}
+
+function deadlineLines(ctx: EmailContext): string[] {
+  const lines = [`Registration deadline: ${hkTime(ctx.deadlines.registration)}`];
+  if (ctx.deadlines.payment) lines.push(`Tuition payment deadline: ${hkTime(ctx.deadlines.payment)}`);
+  return lines;
+}
+
+function contactLines(ctx: EmailContext): string[] {
+  return [
+    `Program registration: ${ctx.contacts.registration}`,
+    `Account activation: ${ctx.contacts.activation}`,
+    `Student visa: ${ctx.contacts.visa}`,
+  ];
+}
+
+const greeting = (ctx: EmailContext): Block => ({ p: `Dear ${ctx.student.name},` });
+const signOff: Block[] = [{ p: 'Academic Registry' }, { p: 'The Hong Kong University of Science and Technology' }];
+const reference = (ctx: EmailContext): Block => ({ p: `Application number: ${ctx.student.applicationNo} · Program: ${ctx.student.programCode}` });
+
+function body(request: EmailRequest, links?: InvitationLinks): Block[] {
+  const ctx = request.context;
+  const m: EmailMessage = request.message;
+  switch (m.kind) {
+    case 'INVITATION': {
+      if (!links) throw new Error('the invitation needs its links');
+      const compulsory = ctx.items.filter((i) => i.compulsory).map((i) => i.label + (i.dueBy === 'PAYMENT' ? ' (by the payment deadline)' : ''));
+      const optional = ctx.items.filter((i) => !i.compulsory).map((i) => i.label);
+      return [
+        greeting(ctx),
+        { p: 'Congratulations on your admission. Online Program Registration is a mandatory process to confirm your enrollment at HKUST.' },
+        reference(ctx),
+        { heading: '1. Activate your HKUST account' },
+        { link: { label: 'Activate your account', url: links.activationUrl } },
+        { heading: '2. Complete your Online Program Registration' },
+        { link: { label: 'Open Online Program Registration', url: links.registrationUrl } },
+        { p: 'Compulsory by the deadline:' },
+        { list: compulsory },
+        ...(optional.length ? [{ p: 'Also requested (may follow later):' }, { list: optional }] : []),
+        { heading: 'Deadlines' },
+        { list: deadlineLines(ctx) },
+        { p: 'You can check your registration status 5 working days after each submission.' },
+        { heading: 'Contacts' },
+        { list: contactLines(ctx) },
+        ...signOff,
+      ];
+    }
+    case 'REMINDER':
+      return [
+        greeting(ctx),
+        { p: `Your Program Registration is not complete. The ${m.deadline === 'PAYMENT' ? 'tuition payment' : 'registration'} deadline is ${hkTime(m.at)}.` },
+        { p: 'Still missing:' },
+        { list: m.missing.map((i) => i.label) },
+        { p: 'If the compulsory items are not submitted by the deadline, your registration will be withdrawn.' },
+        reference(ctx),
+        { list: contactLines(ctx) },
+        ...signOff,
+      ];
+    case 'REJECTION':
+      return [
+        greeting(ctx),
+        { p: `Your submission for "${m.item.label}" was rejected: ${REASONS[m.reasonCode]}.` },
+        { p: `Note from the Academic Registry: ${m.note}` },
+        {
+          p: m.resubmitBy
+            ? `Please upload a corrected document by ${hkTime(m.resubmitBy)}, or your registration will be withdrawn.`
+            : 'Please upload a corrected document as soon as possible.',
+        },
+        reference(ctx),
+        ...signOff,
+      ];
+    case 'ACKNOWLEDGEMENT':
+      return [
+        greeting(ctx),
+        { p: 'Your Online Program Registration is completed: every step has been verified by the Academic Registry. Welcome to HKUST.' },
+        reference(ctx),
+        ...signOff,
+      ];
+    case 'FOLLOW_UP':
+      return [
+        greeting(ctx),
+        { p: 'You completed all compulsory registration steps on time and are considered registered. Your status is "Incomplete" because these items are still outstanding:' },
+        { list: m.owed.map((i) => i.label) },
+        { p: 'Please provide them as soon as they are available.' },
+        reference(ctx),
+        { list: contactLines(ctx) },
+        ...signOff,
+      ];
+    case 'WITHDRAWAL':
+      return [
+        greeting(ctx),
+        { p: `Your Program Registration has been withdrawn: ${WITHDRAWAL_REASONS[m.reason]}.` },
+        ...(m.items.length ? [{ list: m.items.map((i) => i.label) } as Block] : []),
+        { p: `If you believe this is a mistake, contact ${ctx.contacts.registration} quoting your application number.` },
+        reference(ctx),
+        ...signOff,
+      ];
+    case 'SLA_ALERT':
+      return [
+        { p: `The verification service level was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).` },
+        { list: [`Item: ${m.item.label}`, `Submitted: ${hkTime(m.submittedAt)}`, `Expected by: ${m.expectedBy}`, `Workflow: ${m.workflowId}`] },
+        { p: 'Please verify or reject the item in the review queue.' },
+      ];
+  }
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function toHtml(blocks: Block[], subject: string): string {
+  const parts = blocks.map((b) => {
+    if ('p' in b) return `<p>${escapeHtml(b.p)}</p>`;
+    if ('heading' in b) return `<h3>${escapeHtml(b.heading)}</h3>`;
+    if ('list' in b) return `<ul>${b.list.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`;
+    return `<p><a href="${escapeHtml(b.link.url)}">${escapeHtml(b.link.label)}</a></p>`;
+  });
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>${parts.join('\n')}</body></html>`;
+}
+
+function toText(blocks: Block[]): string {
+  return (
+    blocks
+      .map((b) => {
+        if ('p' in b) return b.p;
+        if ('heading' in b) return b.heading.toUpperCase();
+        if ('list' in b) return b.list.map((l) => `  - ${l}`).join('\n');
+        return `${b.link.label}: ${b.link.url}`;
+      })
+      .join('\n\n') + '\n'
+  );
+}
+
+export function renderEmail(request: EmailRequest, links?: InvitationLinks): RenderedEmail {
+  const subject = SUBJECTS[request.message.kind];
+  const blocks = body(request, links);
+  return { subject, html: toHtml(blocks, subject), text: toText(blocks) };
+}

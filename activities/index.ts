@@ -1,0 +1,35 @@
+/**
+ * The registration workflow's activities, built from explicit dependencies so
+ * tests hand in real objects (a test database, a Resend client pointed at a
+ * fake server). The worker builds the dependencies from config with
+ * `activityDepsFromConfig`.
+ */
+import { Resend } from 'resend';
+import type { Config } from '../src/config';
+import type { PrismaClient } from '../src/db/prisma';
+import { invitationLinks } from '../src/links';
+import { createSendEmail, type EmailDeps } from './email/send-email';
+import { hongKongHolidays } from './holidays';
+import { createProjectRegistration } from './projection';
+
+export type ActivityDeps = EmailDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    sendEmail: createSendEmail(deps),
+    projectRegistration: createProjectRegistration(deps),
+    hongKongHolidays,
+  };
+}
+
+export type RegistrationActivities = ReturnType<typeof createActivities>;
+
+/** Production wiring: Resend when RESEND_API_KEY is set (else the outbox), invitation links signed with TOKEN_SECRET. */
+export function activityDepsFromConfig(config: Config, prisma: PrismaClient): ActivityDeps {
+  return {
+    prisma,
+    config,
+    resend: config.RESEND_API_KEY ? new Resend(config.RESEND_API_KEY, { baseUrl: config.RESEND_BASE_URL }) : undefined,
+    invitationLinks: (applicationNo) => invitationLinks(config, applicationNo),
+  };
+}

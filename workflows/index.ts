@@ -1,0 +1,2 @@
+/** The workflows the worker runs (bundled from this file: src/temporal/worker-options.ts). */
+export { registrationWorkflow } from './registration/workflow';

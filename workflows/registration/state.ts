@@ -1,0 +1,697 @@
+/**
+ * One student's registration as a state machine: the checklist, deadlines,
+ * outcome and the emails it has decided to send. Every method takes the
+ * current time and is deterministic, so the whole process can be unit-tested
+ * without Temporal; the workflow only feeds it messages and timer wake-ups and
+ * carries out its side effects (search attributes, projection, emails).
+ *
+ * Every change goes through `record()`, which stamps it with the next sequence
+ * number: the read model applies snapshots in that order whatever order they
+ * arrive in.
+ */
+import { msToNumber } from '@temporalio/common/lib/time';
+import { RegistrationFailure, registrationFailure, registrationWorkflowId } from './api';
+import {
+  allSettled,
+  buildChecklist,
+  compulsoryAllIn,
+  contactsFor,
+  isCardReady,
+  isFileItem,
+  isReviewable,
+  isSettled,
+  missingCompulsory,
+  outstandingItems,
+  owedOptional,
+  photoSpecViolations,
+  type ItemDefinition,
+} from './checklist';
+import { emailIdempotencyKey, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
+import type {
+  AccountActivatedInput,
+  CohortPolicy,
+  DeclineOfferInput,
+  DueBy,
+  EmailKind,
+  EmailRecord,
+  ExtendDeadlineInput,
+  ItemKey,
+  ItemState,
+  ItemView,
+  OutcomeReason,
+  PaymentConfirmedInput,
+  RegisterDocumentInput,
+  RegistrationForm,
+  RegistrationInput,
+  RegistrationResult,
+  RegistrationStatus,
+  RegistrationStatusView,
+  RejectItemInput,
+  ReviewView,
+  SubmissionView,
+  SubmitFormInput,
+  VerifyItemInput,
+  WaiveItemInput,
+} from './types';
+import { REJECTION_REASONS } from './types';
+import { addWorkingDays, type HkDate, type WorkingDayDeadline } from './working-days';
+
+type DeadlineKind = Exclude<DueBy, null>;
+
+interface Deadline {
+  at: number;
+  /** When this date was set: reminders scheduled before it are not sent (the invitation or extension just told the student). */
+  setAt: number;
+  passed: boolean;
+  /** Reminders already sent, as `<deadline ms>/<offset ms>`: an extension re-arms them for the new date. */
+  reminded: string[];
+}
+
+interface ItemRecord extends ItemDefinition {
+  state: ItemState;
+  submittedAt?: number;
+  reviewedAt?: number;
+  rejectedAt?: number;
+  submissions: SubmissionView[];
+  reviews: ReviewView[];
+  /** Verification service level of the current submission. */
+  sla?: WorkingDayDeadline & { breached: boolean };
+}
+
+export interface AuditEventRecord {
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** What the projection activity receives: the full status as of `seq`, plus the events recorded since the last snapshot. */
+export interface ProjectionSnapshot {
+  seq: number;
+  view: RegistrationStatusView;
+  events: AuditEventRecord[];
+  /** For a cohort row the import did not create (a registration started from the CLI). */
+  policy: CohortPolicy;
+}
+
+interface Outcome {
+  status: RegistrationStatus;
+  reason: OutcomeReason;
+  items: ItemKey[];
+  detail: string;
+  at: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const SYSTEM = 'system:workflow';
+
+export class RegistrationState {
+  readonly workflowId: string;
+  status: RegistrationStatus = 'IN_PROGRESS';
+  outcome?: Outcome;
+  seq = 0;
+  universityEmail?: string;
+  form?: RegistrationForm;
+  private readonly items: ItemRecord[];
+  private readonly deadlines: Partial<Record<DeadlineKind, Deadline>> = {};
+  private readonly paymentRefs: string[] = [];
+  private readonly emails: EmailRecord[] = [];
+  private readonly emailCount: Partial<Record<EmailKind, number>> = {};
+  private readonly pendingEmails: EmailRequest[] = [];
+  private readonly unprojected: AuditEventRecord[] = [];
+  private holidays: ReadonlySet<HkDate> = new Set();
+
+  constructor(
+    readonly input: RegistrationInput,
+    startedAt: number,
+  ) {
+    const { student, policy } = input;
+    this.workflowId = registrationWorkflowId(student.applicationNo);
+    this.items = buildChecklist(student, policy).map((d) => ({ ...d, state: 'PENDING', submissions: [], reviews: [] }));
+    this.deadlines.REGISTRATION = { at: Date.parse(policy.registrationDeadline), setAt: startedAt, passed: false, reminded: [] };
+    if (this.items.some((i) => i.dueBy === 'PAYMENT') && policy.paymentDeadline) {
+      this.deadlines.PAYMENT = { at: Date.parse(policy.paymentDeadline), setAt: startedAt, passed: false, reminded: [] };
+    }
+    this.record('REGISTRATION_STARTED', SYSTEM, startedAt, { student, policy });
+  }
+
+  get isClosed(): boolean {
+    return this.status === 'COMPLETED' || this.status === 'WITHDRAWN';
+  }
+
+  /** Hong Kong public holidays (from an activity), for the verification service level. */
+  setHolidays(dates: readonly HkDate[]): void {
+    this.holidays = new Set(dates);
+  }
+
+  // -------------------------------------------------------------------------
+  // The invitation
+  // -------------------------------------------------------------------------
+
+  invite(): void {
+    this.queueEmail({ kind: 'INVITATION' }, [this.input.student.personalEmail]);
+  }
+
+  // -------------------------------------------------------------------------
+  // Events from other systems (signals): duplicates change nothing
+  // -------------------------------------------------------------------------
+
+  activateAccount(input: AccountActivatedInput, now: number): boolean {
+    if (this.isClosed || this.universityEmail !== undefined) return false;
+    this.universityEmail = input.universityEmail;
+    const item = this.item('ACTIVATION');
+    // A waived activation stays waived; the university email is still worth knowing.
+    if (!isSettled(item.state)) {
+      item.state = 'VERIFIED';
+      item.submittedAt = item.reviewedAt = now;
+      item.reviews.push(this.review('VERIFIED', input.actor, now));
+    }
+    this.record('ACCOUNT_ACTIVATED', input.actor, now, { universityEmail: input.universityEmail, activatedAt: input.activatedAt });
+    this.settleOutcome(now);
+    return true;
+  }
+
+  confirmPayment(input: PaymentConfirmedInput, now: number): boolean {
+    if (this.isClosed || this.paymentRefs.includes(input.paymentRef)) return false;
+    this.paymentRefs.push(input.paymentRef);
+    const item = this.items.find((i) => i.kind === 'TUITION_RECEIPT');
+    const settles = !!item && !isSettled(item.state);
+    if (item && settles) {
+      item.state = 'VERIFIED';
+      item.submittedAt ??= now;
+      item.reviewedAt = now;
+      item.sla = undefined;
+      item.reviews.push(this.review('VERIFIED', input.actor, now, { note: `payment ${input.paymentRef}` }));
+    }
+    this.record('PAYMENT_CONFIRMED', input.actor, now, { ...input, settledItem: settles });
+    this.settleOutcome(now);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Actions (updates): each has a check, used by the validator and again by the handler
+  // -------------------------------------------------------------------------
+
+  checkSubmitForm(input: SubmitFormInput, now: number): void {
+    this.checkOpen();
+    const item = this.item('FORM');
+    if (item.state !== 'PENDING') throw this.invalidTransition(`the registration form is ${item.state}: it can be submitted once only; later changes go through the registry`);
+    this.checkNotLate(item, now);
+    const problems = formProblems(input.form);
+    if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the form is not valid: ${problems.join('; ')}`, { problems });
+  }
+
+  submitForm(input: SubmitFormInput, now: number): ItemView {
+    this.checkSubmitForm(input, now);
+    const item = this.item('FORM');
+    this.form = input.form;
+    item.state = 'VERIFIED';
+    item.submittedAt = item.reviewedAt = now;
+    item.reviews.push(this.review('VERIFIED', input.actor, now, { note: 'validly submitted' }));
+    this.record('FORM_SUBMITTED', input.actor, now, { form: input.form });
+    this.settleOutcome(now);
+    return this.itemView(item);
+  }
+
+  checkRegisterDocument(input: RegisterDocumentInput, now: number): void {
+    this.checkOpen();
+    const item = this.knownItem(input.itemKey);
+    if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
+    if (isSettled(item.state)) throw this.invalidTransition(`${item.key} is already ${item.state}`);
+    this.checkNotLate(item, now);
+    const problems: string[] = [];
+    if (!/^[0-9a-f]{64}$/.test(input.sha256)) problems.push('sha256 must be 64 lower-case hex digits');
+    if (!Number.isInteger(input.size) || input.size <= 0) problems.push('size must be a positive integer');
+    if (!input.mediaType || !input.originalName || !input.uploadedBy) problems.push('mediaType, originalName and uploadedBy are required');
+    if (item.kind === 'PHOTO') problems.push(...photoSpecViolations(this.input.policy.photo, input));
+    if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the upload is not valid: ${problems.join('; ')}`, { problems });
+  }
+
+  registerDocument(input: RegisterDocumentInput, now: number): ItemView {
+    this.checkRegisterDocument(input, now);
+    const item = this.knownItem(input.itemKey);
+    const submission: SubmissionView = {
+      version: item.submissions.length + 1,
+      at: iso(now),
+      sha256: input.sha256,
+      size: input.size,
+      mediaType: input.mediaType,
+      originalName: input.originalName,
+      documentId: input.documentId,
+      uploadedBy: input.uploadedBy,
+      imageWidth: input.imageWidth,
+      imageHeight: input.imageHeight,
+    };
+    item.submissions.push(submission);
+    item.state = 'SUBMITTED';
+    item.submittedAt = now;
+    item.rejectedAt = undefined;
+    item.sla = { ...addWorkingDays(now, this.input.policy.verificationSlaWorkingDays, this.holidays), breached: false };
+    this.record('DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
+    this.settleOutcome(now);
+    return this.itemView(item);
+  }
+
+  checkReview(input: VerifyItemInput, _now: number): void {
+    this.checkOpen();
+    const item = this.knownItem(input.itemKey);
+    if (!isReviewable(item.kind)) throw this.invalidTransition(`${item.key} is not reviewed by staff`);
+    if (item.state !== 'SUBMITTED') throw this.invalidTransition(`${item.key} is ${item.state}: only a submitted item can be reviewed`);
+  }
+
+  verifyItem(input: VerifyItemInput, now: number): ItemView {
+    this.checkReview(input, now);
+    const item = this.knownItem(input.itemKey);
+    item.state = 'VERIFIED';
+    item.reviewedAt = now;
+    item.sla = undefined;
+    item.reviews.push(this.review('VERIFIED', input.actor, now, { note: input.note }));
+    this.record('ITEM_VERIFIED', input.actor, now, { itemKey: item.key, note: input.note });
+    this.settleOutcome(now);
+    return this.itemView(item);
+  }
+
+  checkReject(input: RejectItemInput, now: number): void {
+    this.checkReview(input, now);
+    if (!(REJECTION_REASONS as readonly string[]).includes(input.reasonCode)) {
+      throw registrationFailure(RegistrationFailure.InvalidInput, `unknown reason code ${input.reasonCode}; one of ${REJECTION_REASONS.join(', ')}`);
+    }
+    if (!input.note?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'a rejection needs a note for the student');
+  }
+
+  rejectItem(input: RejectItemInput, now: number): ItemView {
+    this.checkReject(input, now);
+    const item = this.knownItem(input.itemKey);
+    item.state = 'REJECTED';
+    item.reviewedAt = item.rejectedAt = now;
+    item.sla = undefined;
+    item.reviews.push(this.review('REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note }));
+    const resubmitBy = this.resubmitBy(item);
+    this.record('ITEM_REJECTED', input.actor, now, {
+      itemKey: item.key,
+      reasonCode: input.reasonCode,
+      note: input.note,
+      resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
+    });
+    this.queueEmail(
+      { kind: 'REJECTION', item: ref(item), reasonCode: input.reasonCode, note: input.note, resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy) },
+      this.studentAddresses(),
+    );
+    this.settleOutcome(now);
+    return this.itemView(item);
+  }
+
+  checkWaive(input: WaiveItemInput, _now: number): void {
+    this.checkOpen();
+    const item = this.knownItem(input.itemKey);
+    if (isSettled(item.state)) throw this.invalidTransition(`${item.key} is already ${item.state}`);
+    if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'a waiver needs a reason');
+  }
+
+  waiveItem(input: WaiveItemInput, now: number): ItemView {
+    this.checkWaive(input, now);
+    const item = this.knownItem(input.itemKey);
+    item.state = 'WAIVED';
+    item.reviewedAt = now;
+    item.sla = undefined;
+    item.reviews.push(this.review('WAIVED', input.actor, now, { note: input.reason }));
+    this.record('ITEM_WAIVED', input.actor, now, { itemKey: item.key, reason: input.reason });
+    this.settleOutcome(now);
+    return this.itemView(item);
+  }
+
+  checkExtendDeadline(input: ExtendDeadlineInput, now: number): void {
+    this.checkOpen();
+    const deadline = this.deadlines[input.deadline];
+    if (!deadline) throw this.invalidTransition(`this registration has no ${input.deadline} deadline`);
+    if (deadline.passed || now >= deadline.at) throw this.invalidTransition(`the ${input.deadline} deadline has passed; it can only be extended before it passes`);
+    const until = Date.parse(input.until);
+    if (Number.isNaN(until)) throw registrationFailure(RegistrationFailure.InvalidInput, `until is not a date: ${input.until}`);
+    if (until <= deadline.at) throw registrationFailure(RegistrationFailure.InvalidInput, `the new deadline must be later than ${iso(deadline.at)}`);
+    if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'an extension needs a reason');
+  }
+
+  extendDeadline(input: ExtendDeadlineInput, now: number): RegistrationStatusView {
+    this.checkExtendDeadline(input, now);
+    const deadline = this.deadlines[input.deadline]!;
+    const from = deadline.at;
+    deadline.at = Date.parse(input.until);
+    deadline.setAt = now;
+    this.record('DEADLINE_EXTENDED', input.actor, now, { deadline: input.deadline, from: iso(from), until: iso(deadline.at), reason: input.reason });
+    return this.view();
+  }
+
+  checkDecline(_input: DeclineOfferInput, _now: number): void {
+    this.checkOpen();
+  }
+
+  declineOffer(input: DeclineOfferInput, now: number): RegistrationStatusView {
+    this.checkDecline(input, now);
+    this.record('OFFER_DECLINED', input.actor, now, { reason: input.reason });
+    this.conclude('WITHDRAWN', 'DECLINED', [], `the student declined the offer${input.reason ? `: ${input.reason}` : ''}`, now);
+    return this.view();
+  }
+
+  // -------------------------------------------------------------------------
+  // Time: what is due now, and when to look again
+  // -------------------------------------------------------------------------
+
+  /** Everything time makes happen, in the order a registry officer would apply it. */
+  advance(now: number): void {
+    if (this.isClosed) return;
+    this.remindBeforeDeadlines(now);
+    this.enforceDeadlines(now);
+    this.enforceResubmissionWindows(now);
+    this.watchVerificationSla(now);
+    this.settleOutcome(now);
+  }
+
+  /** The next instant at which `advance` has something to do, and what; undefined when only a message can change anything. */
+  nextWakeUp(now: number): { at: number; what: string } | undefined {
+    if (this.isClosed) return undefined;
+    const times: { at: number; what: string }[] = [];
+    for (const [kind, d] of this.deadlineEntries()) {
+      if (d.passed) continue;
+      times.push({ at: d.at, what: `${kind.toLowerCase()} deadline` });
+      for (const offset of this.reminderOffsets()) times.push({ at: d.at - offset, what: `reminder before the ${kind.toLowerCase()} deadline` });
+    }
+    for (const item of this.items) {
+      const by = this.resubmitBy(item);
+      if (by !== undefined && item.state === 'REJECTED') times.push({ at: by, what: `resubmission window of ${item.key}` });
+      if (item.state === 'SUBMITTED' && item.sla && !item.sla.breached) times.push({ at: item.sla.endsAt, what: `verification service level of ${item.key}` });
+    }
+    return times.filter((t) => t.at > now).sort((a, b) => a.at - b.at)[0];
+  }
+
+  private remindBeforeDeadlines(now: number): void {
+    if (this.status !== 'IN_PROGRESS') return;
+    for (const [kind, d] of this.deadlineEntries()) {
+      if (d.passed || now >= d.at) continue;
+      // Of the reminders due (and not yet sent for this date), send one: after a pause, the latest says it all.
+      const due = this.reminderOffsets().filter((o) => d.at - o <= now && d.at - o >= d.setAt && !d.reminded.includes(`${d.at}/${o}`));
+      if (!due.length) continue;
+      for (const o of due) d.reminded.push(`${d.at}/${o}`);
+      const missing = missingCompulsory(this.items, kind);
+      if (!missing.length) continue;
+      this.record('REMINDER_DUE', SYSTEM, now, { deadline: kind, at: iso(d.at), missing: missing.map((i) => i.key) });
+      this.queueEmail({ kind: 'REMINDER', deadline: kind, at: iso(d.at), missing: missing.map(ref) }, this.studentAddresses());
+    }
+  }
+
+  private enforceDeadlines(now: number): void {
+    for (const [kind, d] of this.deadlineEntries()) {
+      if (d.passed || now < d.at) continue;
+      d.passed = true;
+      const missing = missingCompulsory(this.items, kind).filter((i) => i.state === 'PENDING');
+      this.record('DEADLINE_PASSED', SYSTEM, now, { deadline: kind, at: iso(d.at), missing: missing.map((i) => i.key) });
+      if (missing.length && !this.isClosed) {
+        const onlyFee = missing.every((i) => i.key === 'TUITION_RECEIPT');
+        this.conclude(
+          'WITHDRAWN',
+          onlyFee ? 'MISSED_FEE' : 'MISSED_COMPULSORY_ITEM',
+          missing.map((i) => i.key),
+          onlyFee
+            ? `the tuition fee was not settled by the payment deadline ${iso(d.at)}`
+            : `not submitted by the ${kind.toLowerCase()} deadline ${iso(d.at)}: ${missing.map((i) => i.label).join(', ')}`,
+          now,
+        );
+      }
+    }
+  }
+
+  private enforceResubmissionWindows(now: number): void {
+    if (this.isClosed) return;
+    const lapsed = this.items.filter((i) => {
+      const by = this.resubmitBy(i);
+      return i.state === 'REJECTED' && by !== undefined && now >= by;
+    });
+    if (!lapsed.length) return;
+    this.conclude(
+      'WITHDRAWN',
+      'UNRESOLVED_REJECTION',
+      lapsed.map((i) => i.key),
+      `rejected and not resubmitted within the resubmission window: ${lapsed.map((i) => i.label).join(', ')}`,
+      now,
+    );
+  }
+
+  private watchVerificationSla(now: number): void {
+    for (const item of this.items) {
+      if (item.state !== 'SUBMITTED' || !item.sla || item.sla.breached || now < item.sla.endsAt) continue;
+      item.sla.breached = true;
+      this.record('VERIFICATION_OVERDUE', SYSTEM, now, { itemKey: item.key, expectedBy: item.sla.date, submittedAt: iso(item.submittedAt!) });
+      this.queueEmail(
+        { kind: 'SLA_ALERT', item: ref(item), submittedAt: iso(item.submittedAt!), expectedBy: item.sla.date, workflowId: this.workflowId },
+        [],
+      );
+    }
+  }
+
+  /** Decides the registration status from the checklist; called after every change. */
+  private settleOutcome(now: number): void {
+    if (this.isClosed) return;
+    if (allSettled(this.items)) {
+      this.conclude('COMPLETED', 'ALL_ITEMS_VERIFIED', [], 'every item is verified or waived', now);
+      return;
+    }
+    const registrationPassed = this.deadlines.REGISTRATION!.passed;
+    const owed = owedOptional(this.items);
+    // INCOMPLETE is judged once the registration deadline passed with every compulsory item in
+    // (a fee still ahead of its own deadline must be in as well: "and the fee settled").
+    if (this.status === 'IN_PROGRESS' && registrationPassed && compulsoryAllIn(this.items) && owed.length) {
+      this.conclude('INCOMPLETE', 'SUPPLEMENTARY_OWED', owed.map((i) => i.key), `still owed: ${owed.map((i) => i.label).join(', ')}`, now);
+    }
+  }
+
+  private conclude(status: RegistrationStatus, reason: OutcomeReason, items: ItemKey[], detail: string, now: number): void {
+    this.status = status;
+    this.outcome = { status, reason, items, detail, at: now };
+    this.record('STATUS_CHANGED', SYSTEM, now, { status, reason, items, detail });
+    const refs = items.map((k) => ref(this.item(k)));
+    if (status === 'COMPLETED') this.queueEmail({ kind: 'ACKNOWLEDGEMENT' }, this.studentAddresses());
+    if (status === 'INCOMPLETE') this.queueEmail({ kind: 'FOLLOW_UP', owed: refs }, this.studentAddresses());
+    if (status === 'WITHDRAWN') this.queueEmail({ kind: 'WITHDRAWAL', reason, items: refs, detail }, this.studentAddresses());
+  }
+
+  // -------------------------------------------------------------------------
+  // Emails: decided here, sent by the workflow, recorded back here
+  // -------------------------------------------------------------------------
+
+  /** Emails decided but not yet handed to the email activity. */
+  takeEmails(): EmailRequest[] {
+    return this.pendingEmails.splice(0);
+  }
+
+  get hasEmailsToSend(): boolean {
+    return this.pendingEmails.length > 0;
+  }
+
+  emailSent(request: EmailRequest, sent: EmailSent, now: number): void {
+    const record: EmailRecord = {
+      kind: request.message.kind,
+      idempotencyKey: request.idempotencyKey,
+      to: sent.to,
+      subject: sent.subject,
+      delivery: sent.delivery,
+      at: iso(now),
+    };
+    this.emails.push(record);
+    this.record('EMAIL_SENT', SYSTEM, now, { ...record, providerId: sent.providerId });
+  }
+
+  emailFailed(request: EmailRequest, error: string, now: number): void {
+    const record: EmailRecord = {
+      kind: request.message.kind,
+      idempotencyKey: request.idempotencyKey,
+      to: request.to,
+      subject: '',
+      delivery: 'FAILED',
+      at: iso(now),
+      error,
+    };
+    this.emails.push(record);
+    this.record('EMAIL_FAILED', SYSTEM, now, { ...record });
+  }
+
+  private queueEmail(message: EmailMessage, to: string[]): void {
+    const n = (this.emailCount[message.kind] ?? 0) + 1;
+    this.emailCount[message.kind] = n;
+    this.pendingEmails.push({
+      idempotencyKey: emailIdempotencyKey(this.workflowId, message.kind, n),
+      workflowId: this.workflowId,
+      registrationNo: this.input.student.applicationNo,
+      to,
+      context: this.emailContext(),
+      message,
+    });
+  }
+
+  private emailContext(): EmailContext {
+    return {
+      student: this.input.student,
+      universityEmail: this.universityEmail,
+      deadlines: { registration: iso(this.deadlines.REGISTRATION!.at), payment: this.deadlines.PAYMENT ? iso(this.deadlines.PAYMENT.at) : undefined },
+      contacts: contactsFor(this.input.student),
+      items: this.items.map((i) => ({ ...ref(i), state: i.state, compulsory: i.compulsory, dueBy: i.dueBy })),
+    };
+  }
+
+  /** Personal email always; the university email once the account is activated. */
+  private studentAddresses(): string[] {
+    return [this.input.student.personalEmail, ...(this.universityEmail ? [this.universityEmail] : [])];
+  }
+
+  // -------------------------------------------------------------------------
+  // Views
+  // -------------------------------------------------------------------------
+
+  view(): RegistrationStatusView {
+    const d = this.deadlines;
+    return {
+      applicationNo: this.input.student.applicationNo,
+      workflowId: this.workflowId,
+      student: this.input.student,
+      universityEmail: this.universityEmail,
+      status: this.status,
+      outcome: this.outcome && { ...this.outcome, at: iso(this.outcome.at) },
+      deadlines: {
+        registration: iso(d.REGISTRATION!.at),
+        payment: d.PAYMENT ? iso(d.PAYMENT.at) : undefined,
+        registrationPassed: d.REGISTRATION!.passed,
+        paymentPassed: d.PAYMENT?.passed ?? false,
+      },
+      items: this.items.map((i) => this.itemView(i)),
+      outstandingItems: this.outstandingItems(),
+      cardReady: this.cardReady(),
+      emails: this.emails.map((e) => ({ ...e, to: [...e.to] })),
+      seq: this.seq,
+    };
+  }
+
+  outstandingItems(): ItemKey[] {
+    return this.isClosed ? [] : outstandingItems(this.items);
+  }
+
+  cardReady(): boolean {
+    return this.status !== 'WITHDRAWN' && isCardReady(this.items);
+  }
+
+  registrationDeadline(): Date {
+    return new Date(this.deadlines.REGISTRATION!.at);
+  }
+
+  /** The projection's input: the status as of now, with the events recorded since the previous snapshot. */
+  takeSnapshot(): ProjectionSnapshot {
+    return { seq: this.seq, view: this.view(), events: this.unprojected.splice(0), policy: this.input.policy };
+  }
+
+  result(): RegistrationResult {
+    if (!this.isClosed || !this.outcome) throw new Error('the registration has no final outcome yet');
+    return {
+      applicationNo: this.input.student.applicationNo,
+      status: this.status as RegistrationResult['status'],
+      reason: this.outcome.reason,
+      items: this.outcome.items,
+      detail: this.outcome.detail,
+      at: iso(this.outcome.at),
+    };
+  }
+
+  private itemView(i: ItemRecord): ItemView {
+    const resubmitBy = i.state === 'REJECTED' ? this.resubmitBy(i) : undefined;
+    return {
+      key: i.key,
+      kind: i.kind,
+      label: i.label,
+      compulsory: i.compulsory,
+      dueBy: i.dueBy,
+      state: i.state,
+      submittedAt: i.submittedAt === undefined ? undefined : iso(i.submittedAt),
+      reviewedAt: i.reviewedAt === undefined ? undefined : iso(i.reviewedAt),
+      submissions: i.submissions.map((s) => ({ ...s })),
+      reviews: i.reviews.map((r) => ({ ...r })),
+      expectedVerificationBy: i.state === 'SUBMITTED' && i.sla ? iso(i.sla.endsAt) : undefined,
+      expectedVerificationDate: i.state === 'SUBMITTED' && i.sla ? i.sla.date : undefined,
+      slaBreached: i.state === 'SUBMITTED' && i.sla ? i.sla.breached : undefined,
+      resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+  // -------------------------------------------------------------------------
+
+  /**
+   * A rejected compulsory item must be put right by its deadline, and never in
+   * less than the resubmission window: a rejection after (or just before) the
+   * deadline leaves the window from the moment of rejection. Derived, so an
+   * extension moves it too. Non-compulsory items may follow later: no window.
+   */
+  private resubmitBy(item: ItemRecord): number | undefined {
+    if (!item.compulsory || item.rejectedAt === undefined || !item.dueBy) return undefined;
+    const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
+    return Math.max(deadline.at, item.rejectedAt + msToNumber(this.input.policy.resubmissionWindow));
+  }
+
+  private deadlineEntries(): [DeadlineKind, Deadline][] {
+    return (['REGISTRATION', 'PAYMENT'] as const).flatMap((k) => (this.deadlines[k] ? [[k, this.deadlines[k]!] as [DeadlineKind, Deadline]] : []));
+  }
+
+  private reminderOffsets(): number[] {
+    return this.input.policy.reminderOffsets.map((o) => msToNumber(o));
+  }
+
+  /** A compulsory item still pending after its deadline (or a rejected one after its window) can no longer be handed in. */
+  private checkNotLate(item: ItemRecord, now: number): void {
+    if (!item.compulsory || !item.dueBy) return;
+    const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
+    const by = item.state === 'REJECTED' ? this.resubmitBy(item)! : deadline.at;
+    if (item.state !== 'SUBMITTED' && now >= by) throw this.invalidTransition(`${item.key} was due by ${iso(by)}`);
+  }
+
+  private checkOpen(): void {
+    if (this.isClosed) throw this.invalidTransition(`the registration is already ${this.status}`);
+  }
+
+  private item(key: ItemKey): ItemRecord {
+    return this.items.find((i) => i.key === key)!;
+  }
+
+  private knownItem(key: ItemKey): ItemRecord {
+    const item = this.items.find((i) => i.key === key);
+    if (!item) throw registrationFailure(RegistrationFailure.UnknownItem, `this registration has no item ${key}`);
+    return item;
+  }
+
+  private invalidTransition(message: string) {
+    return registrationFailure(RegistrationFailure.InvalidTransition, message);
+  }
+
+  private review(decision: ReviewView['decision'], actor: string, now: number, extra: Partial<ReviewView> = {}): ReviewView {
+    // The review takes the sequence number of the event that records it (record() is called right after).
+    return { decision, actor, at: iso(now), seq: this.seq + 1, ...stripUndefined(extra) };
+  }
+
+  private record(type: string, actor: string, now: number, data: Record<string, unknown>): void {
+    this.seq += 1;
+    this.unprojected.push({ seq: this.seq, type, actor, at: iso(now), data: stripUndefined(data) });
+  }
+}
+
+const ref = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label });
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function formProblems(form: RegistrationForm | undefined): string[] {
+  if (!form) return ['form is missing'];
+  const problems: string[] = [];
+  const required = ['legalName', 'dateOfBirth', 'nationality', 'phone', 'correspondenceAddress'] as const;
+  for (const f of required) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
+  const ec = form.emergencyContact;
+  if (!ec || !ec.name?.trim() || !ec.relationship?.trim() || !ec.phone?.trim()) problems.push('an emergency contact (name, relationship, phone) is required');
+  if (form.picsConsent !== true) problems.push('consent to the personal information collection statement is required');
+  return problems;
+}
