@@ -1,0 +1,266 @@
+/**
+ * The pages' only way to the gateway: one function per endpoint, the
+ * gateway's JSON error shape turned into ApiError, uploads with progress.
+ * Students are authenticated by the HttpOnly session cookie the token
+ * exchange sets; staff by their API key as a bearer token.
+ */
+import type {
+  ItemView,
+  RegistrationForm,
+  RegistrationStatusView,
+  RejectionReason,
+} from '../../../workflows/registration/types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** Field-level problems of a VALIDATION_FAILED answer, keyed by the field's path. */
+  get fieldIssues(): Array<{ path: string; message: string }> {
+    const issues = this.details.issues;
+    return Array.isArray(issues) ? (issues as Array<{ path: string; message: string }>) : [];
+  }
+}
+
+const enc = encodeURIComponent;
+
+interface RequestOptions {
+  method?: string;
+  json?: unknown;
+  bearer?: string;
+  query?: Record<string, string | number | boolean | undefined>;
+}
+
+function withQuery(path: string, query: RequestOptions['query']): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '' && v !== false) qs.set(k, String(v));
+  const s = qs.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+function toError(status: number, body: any, fallback: string): ApiError {
+  if (body && typeof body === 'object' && typeof body.code === 'string') {
+    return new ApiError(status, body.code, String(body.message ?? fallback), body.details ?? {}, body.requestId);
+  }
+  return new ApiError(status, status === 0 ? 'NETWORK' : 'HTTP_' + status, fallback);
+}
+
+async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.json !== undefined) headers['content-type'] = 'application/json';
+  if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, opts.query), {
+      method: opts.method ?? (opts.json !== undefined ? 'POST' : 'GET'),
+      headers,
+      body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'Cannot reach the server. Check your connection and try again.');
+  }
+  const text = await res.text();
+  let body: any = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) throw toError(res.status, body, `The server answered ${res.status}.`);
+  return body as T;
+}
+
+/** multipart/form-data with upload progress (fetch cannot report it). */
+function upload<T>(path: string, form: FormData, opts: { bearer?: string; onProgress?: (fraction: number) => void } = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    if (opts.bearer) xhr.setRequestHeader('authorization', `Bearer ${opts.bearer}`);
+    xhr.upload.onprogress = (e) => e.lengthComputable && opts.onProgress?.(e.loaded / e.total);
+    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload was interrupted. Check your connection and try again.'));
+    xhr.onload = () => {
+      let body: any;
+      try {
+        body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
+      else reject(toError(xhr.status, body, `The upload failed (${xhr.status}).`));
+    };
+    xhr.send(form);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Shapes the gateway answers with, beyond the workflow's status view
+// ---------------------------------------------------------------------------
+
+export interface SessionInfo {
+  applicationNo: string;
+  expiresAt?: string;
+}
+
+export interface StaffIdentity {
+  name: string;
+  role: 'officer' | 'admin';
+}
+
+export interface QueueEntry {
+  applicationNo: string;
+  name: string;
+  programCode: string;
+  cohortId?: string;
+  itemKey: string;
+  itemLabel?: string;
+  kind?: string;
+  state: string;
+  submittedAt: string;
+  ageWorkingDays: number;
+  expectedVerificationBy?: string | null;
+  slaBreached?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  total?: number;
+  page?: number;
+  pageSize?: number;
+  nextCursor?: string | null;
+}
+
+export interface RegistrationSummary {
+  applicationNo: string;
+  name: string;
+  personalEmail?: string;
+  programCode: string;
+  studyLevel: string;
+  residency: string;
+  cohortId: string;
+  status: string;
+  outstandingItems: string[];
+  registrationDeadline: string;
+  paymentDeadline?: string | null;
+  updatedAt?: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  data?: unknown;
+}
+
+export interface DocumentInfo {
+  id: string;
+  itemKey: string;
+  version: number;
+  originalName: string;
+  size: number;
+  mediaType: string;
+  sha256?: string;
+  uploadedAt?: string;
+  uploadedBy?: string;
+}
+
+export interface ImportJob {
+  id: string;
+  status: 'RUNNING' | 'DONE' | 'FAILED';
+  total: number;
+  valid: number;
+  started: number;
+  existing: number;
+  failed: number;
+  cohortIds?: string[];
+  rejected: Array<{ line: number; applicationNo?: string; reasons: string[] }>;
+  failures?: Array<{ applicationNo: string; error: string }>;
+  duplicateOf?: string | null;
+}
+
+// ---------------------------------------------------------------------------
+// Student
+// ---------------------------------------------------------------------------
+
+const reg = (no: string) => `/api/registrations/${enc(no)}`;
+
+export const studentApi = {
+  session: () => request<SessionInfo>('/api/session'),
+  signOut: () => request<void>('/api/session', { method: 'DELETE' }),
+  status: (no: string) => request<RegistrationStatusView>(reg(no)),
+  submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form } }),
+  uploadDocument: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/documents`, form, { onProgress });
+  },
+  decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason } }),
+  documentUrl: (no: string, documentId: string) => `${reg(no)}/documents/${enc(documentId)}`,
+};
+
+// ---------------------------------------------------------------------------
+// Staff
+// ---------------------------------------------------------------------------
+
+export interface QueueFilters {
+  programCode?: string;
+  kind?: string;
+  state?: string;
+  cohortId?: string;
+}
+
+export interface RegistrationFilters {
+  status?: string;
+  programCode?: string;
+  cohortId?: string;
+  outstanding?: string;
+  overdue?: boolean;
+  page?: number;
+  q?: string;
+}
+
+export function staffApi(key: string) {
+  const get = <T>(path: string, query?: RequestOptions['query']) => request<T>(path, { bearer: key, query });
+  const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json });
+  const item = (no: string, itemKey: string) => `${reg(no)}/items/${enc(itemKey)}`;
+  return {
+    whoami: () => get<StaffIdentity>('/api/staff/me'),
+    queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
+    registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
+    registration: (no: string) => get<RegistrationStatusView>(reg(no)),
+    audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`),
+    documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`),
+    verify: (no: string, itemKey: string, note?: string) => post<ItemView>(`${item(no, itemKey)}/verify`, { note: note || undefined }),
+    reject: (no: string, itemKey: string, reasonCode: RejectionReason, note: string) => post<ItemView>(`${item(no, itemKey)}/reject`, { reasonCode, note }),
+    waive: (no: string, itemKey: string, reason: string) => post<ItemView>(`${item(no, itemKey)}/waive`, { reason }),
+    extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
+      post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
+    importCohort: (file: File, onProgress?: (f: number) => void) => {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      return upload<ImportJob>('/api/imports', form, { bearer: key, onProgress });
+    },
+    importJob: (id: string) => get<ImportJob>(`/api/imports/${enc(id)}`),
+    /** Files need the key in a header, so they are fetched and handed to the browser as a blob. */
+    async download(no: string, documentId: string): Promise<Blob> {
+      const res = await fetch(`${reg(no)}/documents/${enc(documentId)}`, { headers: { authorization: `Bearer ${key}` } });
+      if (!res.ok) {
+        const body = await res.json().catch(() => undefined);
+        throw toError(res.status, body, `Download failed (${res.status}).`);
+      }
+      return res.blob();
+    },
+  };
+}
+
+export type StaffApi = ReturnType<typeof staffApi>;
