@@ -9,29 +9,24 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../config';
-import { defaultCohortPolicy, type ItemKind, type PhotoSpec } from '../../workflows/registration/api';
-import { DOCUMENT_RULES, type UploadRule } from '../uploads/rules';
+import { contactsFor } from '../../workflows/registration/checklist';
+import type { StudentRecord } from '../../workflows/registration/api';
 import { portalAssets } from './assets';
 import { renderShell, type PortalApp } from './pages';
 
-export type PortalConfig = Pick<Config, 'NODE_ENV' | 'temporalUiUrl' | 'TEMPORAL_NAMESPACE'>;
+export type PortalConfig = Pick<Config, 'NODE_ENV'>;
 
 /**
- * What the student pages need from the server: the limits they check before
- * uploading, from the same modules the gateway enforces them with. The photo
- * specification is the default cohort policy's (the status view does not carry
- * the cohort's own).
+ * What the student pages need before they can ask the API anything: whom to
+ * write to when the link or the session does not work. (Everything else,
+ * upload limits and the photo specification included, comes with the status.)
  */
 export interface StudentBoot {
-  photoSpec: PhotoSpec;
-  uploadRules: Partial<Record<ItemKind, UploadRule>>;
+  registryContact: string;
 }
 
-/** What the staff pages need: where the Temporal UI shows a registration's workflow. */
-export interface StaffBoot {
-  temporalUiUrl: string;
-  namespace: string;
-}
+/** The program registration contact is the same for every student. */
+const registryContact = contactsFor({ studyLevel: 'UG' } as StudentRecord).registration;
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -49,18 +44,16 @@ export function portalRouter({ config }: { config: PortalConfig }): Router {
     res.send(asset.body);
   });
 
-  const studentBoot: StudentBoot = { photoSpec: defaultCohortPolicy(new Date(0).toISOString()).photo, uploadRules: DOCUMENT_RULES };
-  const staffBoot: StaffBoot = { temporalUiUrl: config.temporalUiUrl.replace(/\/+$/, ''), namespace: config.TEMPORAL_NAMESPACE };
-
   const shell =
     (app: PortalApp, title: string, boot: unknown): RequestHandler =>
     async (_req, res) => {
-      const html = renderShell({ app, title, assets: await assets(), boot });
+      const html = renderShell({ app, title, assets: await assets(), boot, registryContact });
       // The shell names the current asset hashes, so it must be revalidated; the assets need not be.
       res.set('Cache-Control', 'no-cache').type('html').send(html);
     };
 
+  const studentBoot: StudentBoot = { registryContact };
   router.get('/portal{/*rest}', shell('student', 'Program Registration · HKUST', studentBoot));
-  router.get('/staff{/*rest}', shell('staff', 'Registration review · HKUST Academic Registry', staffBoot));
+  router.get('/staff{/*rest}', shell('staff', 'Registration review · HKUST Academic Registry', {}));
   return router;
 }

@@ -18,8 +18,8 @@ const subtitle: Record<PortalApp, string> = {
   staff: 'Academic Registry · Registration review',
 };
 
-export function renderShell(opts: { app: PortalApp; title: string; assets: AssetSet; boot: unknown }): string {
-  const { app, title, assets, boot } = opts;
+export function renderShell(opts: { app: PortalApp; title: string; assets: AssetSet; boot: unknown; registryContact: string }): string {
+  const { app, title, assets, boot, registryContact } = opts;
   const css = assets.byName['portal.css'].file;
   const js = assets.byName[`${app}.js`].file;
   const home = app === 'student' ? '/portal/' : '/staff/';
@@ -56,7 +56,7 @@ export function renderShell(opts: { app: PortalApp; title: string; assets: Asset
 </main>
 <footer class="site-footer">
   <div class="inner">
-    <span>Academic Registry, HKUST · Program registration enquiries: <a href="mailto:progreg@ust.hk">progreg@ust.hk</a></span>
+    <span>Academic Registry, HKUST · Program registration enquiries: <a href="mailto:${esc(registryContact)}">${esc(registryContact)}</a></span>
     <span>${app === 'staff' ? '<a href="/docs">API documentation</a>' : 'Times are Hong Kong time (HKT)'}</span>
   </div>
 </footer>

@@ -6,6 +6,7 @@
  */
 import type {
   ItemView,
+  PhotoSpec,
   RegistrationForm,
   RegistrationStatusView,
   RejectionReason,
@@ -106,6 +107,22 @@ function upload<T>(path: string, form: FormData, opts: { bearer?: string; onProg
 // Shapes the gateway answers with, beyond the workflow's status view
 // ---------------------------------------------------------------------------
 
+export interface UploadRule {
+  mediaTypes: string[];
+  maxBytes: number;
+}
+
+/** GET /api/registrations/:no: the workflow's view plus what the pages need to guide the student. */
+export interface StatusResponse extends RegistrationStatusView {
+  contacts: { registration: string; activation: string; visa: string };
+  /** What each file item accepts, by item key. */
+  uploads: Record<string, UploadRule>;
+  /** The cohort's photo specification. */
+  photoSpec: PhotoSpec;
+  /** The workflow in the Temporal UI (staff only). */
+  workflowUrl?: string;
+}
+
 export interface SessionInfo {
   applicationNo: string;
   expiresAt?: string;
@@ -197,7 +214,7 @@ const reg = (no: string) => `/api/registrations/${enc(no)}`;
 export const studentApi = {
   session: () => request<SessionInfo>('/api/session'),
   signOut: () => request<void>('/api/session', { method: 'DELETE' }),
-  status: (no: string) => request<RegistrationStatusView>(reg(no)),
+  status: (no: string) => request<StatusResponse>(reg(no)),
   submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form } }),
   uploadDocument: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
     const form = new FormData();
@@ -237,7 +254,7 @@ export function staffApi(key: string) {
     whoami: () => get<StaffIdentity>('/api/staff/me'),
     queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
     registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
-    registration: (no: string) => get<RegistrationStatusView>(reg(no)),
+    registration: (no: string) => get<StatusResponse>(reg(no)),
     audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`),
     documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`),
     verify: (no: string, itemKey: string, note?: string) => post<ItemView>(`${item(no, itemKey)}/verify`, { note: note || undefined }),

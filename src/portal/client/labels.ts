@@ -69,15 +69,6 @@ export const STUDY_LEVEL: Record<StudentRecord['studyLevel'], string> = {
   RPG: 'Research postgraduate',
 };
 
-export const CONTACTS = {
-  registration: 'progreg@ust.hk',
-  activation: 'cchelp@ust.hk',
-  visaUndergraduate: 'studentvisa@ust.hk',
-  visaPostgraduate: 'pgadmit@ust.hk',
-};
-
-export const visaContact = (s: Pick<StudentRecord, 'studyLevel'>) => (s.studyLevel === 'UG' ? CONTACTS.visaUndergraduate : CONTACTS.visaPostgraduate);
-
 export const isDone = (i: Pick<ItemView, 'state'>) => i.state === 'VERIFIED' || i.state === 'WAIVED';
 
 /** Readable names for audit event types such as FORM_SUBMITTED or itemVerified. */

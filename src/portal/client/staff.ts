@@ -5,14 +5,12 @@
  * import. One small router over location.pathname; filters live in the query
  * string so the back button and shared links keep them.
  */
-import type { ItemView, RegistrationStatusView, RejectionReason } from '../../../workflows/registration/types';
-import { ApiError, staffApi, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity } from './api';
-import { append, bootData, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
+import type { ItemView, RejectionReason } from '../../../workflows/registration/types';
+import { ApiError, staffApi, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity, type StatusResponse } from './api';
+import { append, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
 import { ITEM_STATE, REJECTION_REASON, STATUS, STUDY_LEVEL, humanize, isDone } from './labels';
-import type { StaffBoot } from '../index';
 
 const KEY_STORAGE = 'progreg.staffKey';
-const boot = bootData<StaffBoot>();
 const app = byId('app')!;
 
 let api: StaffApi;
@@ -254,18 +252,11 @@ const stateBadge = (state: string) => {
 
 const regLink = (no: string, text: Child = no, hash = '') => h('a', { href: `/staff/registrations/${encodeURIComponent(no)}${hash}` }, text);
 
-const temporalLink = (no: string, workflowId = `registration-${no}`) =>
-  h(
-    'a',
-    {
-      class: 'btn btn-secondary',
-      href: `${boot.temporalUiUrl}/namespaces/${encodeURIComponent(boot.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
-      target: '_blank',
-      rel: 'noopener noreferrer',
-      'data-testid': 'temporal-link',
-    },
-    'Open in Temporal UI ↗',
-  );
+/** The gateway builds the workflow's Temporal UI address from its configuration. */
+const temporalLink = (url: string | undefined) =>
+  url
+    ? h('a', { class: 'btn btn-secondary', href: url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'temporal-link' }, 'Open in Temporal UI ↗')
+    : null;
 
 const itemName = (key: string, label?: string) => label ?? (key.startsWith('SUPPLEMENTARY:') ? humanize(key.slice('SUPPLEMENTARY:'.length)) : (KIND_LABEL[key] ?? humanize(key)));
 
@@ -369,7 +360,7 @@ async function detailPage(no: string): Promise<HTMLElement> {
     'div',
     null,
     h('p', { class: 'small' }, h('a', { href: '/staff/queue' }, '← Review queue'), ' · ', h('a', { href: '/staff/registrations' }, 'All registrations')),
-    pageHead(v.student.name, h('span', null, h('span', { class: 'mono' }, v.applicationNo), ' · ', v.student.programCode, ' · ', statusBadge(v.status)), temporalLink(v.applicationNo, v.workflowId)),
+    pageHead(v.student.name, h('span', null, h('span', { class: 'mono' }, v.applicationNo), ' · ', v.student.programCode, ' · ', statusBadge(v.status)), temporalLink(v.workflowUrl)),
     v.outcome ? h('div', { class: `notice tone-${STATUS[v.status].tone}` }, h('div', null, h('strong', null, `${STATUS[v.outcome.status].label}: ${humanize(v.outcome.reason)}`), h('p', null, v.outcome.detail), h('p', { class: 'small muted' }, fmtDateTime(v.outcome.at)))) : null,
     h(
       'div',
@@ -385,7 +376,7 @@ async function detailPage(no: string): Promise<HTMLElement> {
   );
 }
 
-function reviewItem(v: RegistrationStatusView, item: ItemView, open: boolean): HTMLElement {
+function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLElement {
   const actions = h('div', { class: 'actions' });
   if (open && item.state === 'SUBMITTED') {
     actions.append(
@@ -480,7 +471,7 @@ function previewButton(no: string, documentId: string): HTMLElement {
   return b;
 }
 
-async function decide(e: Event, action: 'verify' | 'reject' | 'waive', v: RegistrationStatusView, item: ItemView): Promise<void> {
+async function decide(e: Event, action: 'verify' | 'reject' | 'waive', v: StatusResponse, item: ItemView): Promise<void> {
   const button = e.currentTarget as HTMLButtonElement;
   let run: () => Promise<unknown>;
   if (action === 'verify') {
@@ -552,7 +543,7 @@ function summary(data: unknown): string {
     .join(' · ');
 }
 
-function studentCard(v: RegistrationStatusView): HTMLElement {
+function studentCard(v: StatusResponse): HTMLElement {
   const s = v.student;
   const row = (k: string, val: Child) => [h('dt', null, k), h('dd', null, val)];
   return h(
@@ -575,7 +566,7 @@ function studentCard(v: RegistrationStatusView): HTMLElement {
   );
 }
 
-function deadlinesCard(v: RegistrationStatusView, open: boolean): HTMLElement {
+function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
   const line = (label: string, iso: string, passed: boolean) => h('li', null, h('span', { class: 'what' }, label), fmtDateTime(iso), h('div', { class: 'small muted' }, passed ? 'Passed' : fmtRelative(iso)));
   const card = h(
     'section',
@@ -591,7 +582,7 @@ function deadlinesCard(v: RegistrationStatusView, open: boolean): HTMLElement {
   return card;
 }
 
-async function extendDeadline(button: HTMLButtonElement, v: RegistrationStatusView): Promise<void> {
+async function extendDeadline(button: HTMLButtonElement, v: StatusResponse): Promise<void> {
   const options: Array<[string, string]> = [];
   if (!v.deadlines.registrationPassed) options.push(['REGISTRATION', 'Registration deadline']);
   if (v.deadlines.payment && !v.deadlines.paymentPassed) options.push(['PAYMENT', 'Tuition payment deadline']);
@@ -618,7 +609,7 @@ async function extendDeadline(button: HTMLButtonElement, v: RegistrationStatusVi
   });
 }
 
-function emailsCard(v: RegistrationStatusView): HTMLElement {
+function emailsCard(v: StatusResponse): HTMLElement {
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'mail-title' },

@@ -4,10 +4,9 @@
  * once; the browser checks what it can, the workflow has the last word and
  * its refusals are shown next to the fields they name.
  */
-import type { RegistrationForm, RegistrationStatusView } from '../../../workflows/registration/types';
-import { ApiError, studentApi } from './api';
+import type { RegistrationForm } from '../../../workflows/registration/types';
+import { ApiError, studentApi, type StatusResponse } from './api';
 import { busy, dialog, h, toast } from './dom';
-import { CONTACTS } from './labels';
 
 const PHONE = '^\\+?[0-9][0-9 ()\\-]{5,24}$';
 
@@ -61,7 +60,7 @@ function field(spec: FieldSpec): HTMLElement {
   );
 }
 
-export function registrationForm(v: RegistrationStatusView, done: () => void): HTMLElement {
+export function registrationForm(v: StatusResponse, done: () => void): HTMLElement {
   const form = h(
     'form',
     { class: 'registration-form', novalidate: true, 'aria-labelledby': 'form-title' },
@@ -114,7 +113,7 @@ export function registrationForm(v: RegistrationStatusView, done: () => void): H
         { class: 'statement', tabindex: '0', role: 'region', 'aria-label': 'Personal Information Collection Statement' },
         h('p', null, 'The personal data you provide in this form are collected by the Hong Kong University of Science and Technology for the purposes of your registration and studies: academic administration, student services, the issue of your student card, communication with you, and statistics and research in a form that does not identify you.'),
         h('p', null, 'The data may be disclosed to University offices and to government bodies where required by law. Giving the data marked required is compulsory; without it your registration cannot be processed.'),
-        h('p', null, `You may ask to see and correct your personal data under the Personal Data (Privacy) Ordinance by writing to ${CONTACTS.registration}.`),
+        h('p', null, `You may ask to see and correct your personal data under the Personal Data (Privacy) Ordinance by writing to ${v.contacts.registration}.`),
       ),
       h(
         'div',

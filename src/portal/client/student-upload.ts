@@ -5,28 +5,12 @@
  * and the gateway's answer in plain words. The gateway checks again from the
  * file's own bytes; these checks only save the student a wasted upload.
  */
-import type { ItemKind, ItemView, PhotoSpec, RegistrationStatusView } from '../../../workflows/registration/types';
-import { ApiError, studentApi } from './api';
+import type { ItemView, PhotoSpec } from '../../../workflows/registration/types';
+import { ApiError, studentApi, type StatusResponse, type UploadRule } from './api';
 import { append, fmtBytes, h, toast } from './dom';
-
-export interface UploadRule {
-  mediaTypes: readonly string[];
-  maxBytes: number;
-  minBytes?: number;
-}
-export type UploadRules = Partial<Record<ItemKind, UploadRule>>;
 
 const TYPE_NAMES: Record<string, string> = { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' };
 const EXTENSIONS: Record<string, string[]> = { 'application/pdf': ['.pdf'], 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'] };
-
-/** Used only when the server did not say; the gateway's own limits decide. */
-const FALLBACK: UploadRule = { mediaTypes: ['application/pdf', 'image/jpeg', 'image/png'], maxBytes: 10 * 1024 * 1024 };
-
-export function ruleFor(kind: ItemKind, boot: { photoSpec: PhotoSpec; uploadRules?: UploadRules }): UploadRule {
-  const rule = boot.uploadRules?.[kind];
-  if (kind === 'PHOTO') return { mediaTypes: boot.photoSpec.mediaTypes, maxBytes: boot.photoSpec.maxBytes, minBytes: boot.photoSpec.minBytes, ...rule };
-  return rule ?? FALLBACK;
-}
 
 const typeList = (types: readonly string[]) => types.map((t) => TYPE_NAMES[t] ?? t).join(', ').replace(/, ([^,]*)$/, ' or $1');
 
@@ -35,14 +19,10 @@ interface Check {
   text: string;
 }
 
-export function uploadPanel(
-  v: RegistrationStatusView,
-  item: ItemView,
-  boot: { photoSpec: PhotoSpec; uploadRules?: UploadRules },
-  done: () => void,
-): HTMLElement {
-  const rule = ruleFor(item.kind, boot);
-  const photo = item.kind === 'PHOTO' ? boot.photoSpec : undefined;
+export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void): HTMLElement {
+  const photo = item.kind === 'PHOTO' ? v.photoSpec : undefined;
+  // The gateway says what each item accepts; the photo's size range comes from the cohort's specification.
+  const rule: UploadRule & { minBytes?: number } = { ...(v.uploads[item.key] ?? { mediaTypes: [], maxBytes: 0 }), minBytes: photo?.minBytes };
   const inputId = `file-${item.key.replace(/[^A-Za-z0-9]/g, '-')}`;
 
   const hints = h(
@@ -157,7 +137,7 @@ export function uploadPanel(
   return form;
 }
 
-async function checkFile(file: File, rule: UploadRule, photo: PhotoSpec | undefined): Promise<{ checks: Check[]; image?: { url: string } }> {
+async function checkFile(file: File, rule: UploadRule & { minBytes?: number }, photo: PhotoSpec | undefined): Promise<{ checks: Check[]; image?: { url: string } }> {
   const checks: Check[] = [];
   const type = file.type || guessType(file.name);
   const typeOk = rule.mediaTypes.includes(type);

@@ -5,20 +5,21 @@
  * rebuilt when their item changed, so a half-filled form or a chosen file
  * survives every refresh.
  */
-import type { ItemView, RegistrationStatusView } from '../../../workflows/registration/types';
-import { ApiError, studentApi } from './api';
+import type { ItemView } from '../../../workflows/registration/types';
+import { ApiError, studentApi, type StatusResponse } from './api';
 import { bootData, busy, byId, dialog, fmtDate, fmtDateTime, fmtRelative, h, mount, toast } from './dom';
-import { CONTACTS, ITEM_HELP, ITEM_STATE, OUTCOME_REASON, REJECTION_REASON, STATUS, STUDY_LEVEL, isDone, visaContact } from './labels';
+import { ITEM_HELP, ITEM_STATE, OUTCOME_REASON, REJECTION_REASON, STATUS, STUDY_LEVEL, isDone } from './labels';
 import { registrationForm } from './student-form';
 import { uploadPanel } from './student-upload';
 import type { StudentBoot } from '../index';
 
 const POLL_MS = 4000;
 const boot = bootData<StudentBoot>();
+const mail = (address: string) => h('a', { href: `mailto:${address}` }, address);
 const app = byId('app')!;
 
 let applicationNo = '';
-let view: RegistrationStatusView | undefined;
+let view: StatusResponse | undefined;
 let pollTimer: number | undefined;
 const cards = new Map<string, { sig: string; el: HTMLElement }>();
 
@@ -61,7 +62,7 @@ function showLinkProblem(code: string): void {
             ? 'There were too many attempts from your network. Wait a minute, then open the link from your invitation email again.'
             : 'The link may have been copied incompletely. Open it again from the email “HKUST: Invitation to Program Registration”.',
       ),
-      h('p', null, 'Program registration enquiries: ', h('a', { href: `mailto:${CONTACTS.registration}` }, CONTACTS.registration)),
+      h('p', null, 'Program registration enquiries: ', mail(boot.registryContact)),
     ),
   );
 }
@@ -81,7 +82,7 @@ function showSignedOut(expired: boolean): void {
         'To reach your registration, open the Online Program Registration link in the email “HKUST: Invitation to Program Registration” sent to your personal email address.',
       ),
       h('p', { class: 'muted small' }, 'For your security, a session ends after some hours, or when you sign out.'),
-      h('p', null, 'Enquiries: ', h('a', { href: `mailto:${CONTACTS.registration}` }, CONTACTS.registration)),
+      h('p', null, 'Enquiries: ', mail(boot.registryContact)),
     ),
   );
 }
@@ -134,7 +135,7 @@ function setLive(ok: boolean): void {
   dot.textContent = ok ? 'Updates automatically' : 'Reconnecting…';
 }
 
-function announceChanges(before: RegistrationStatusView, after: RegistrationStatusView): void {
+function announceChanges(before: StatusResponse, after: StatusResponse): void {
   const old = new Map(before.items.map((i) => [i.key, i.state]));
   for (const item of after.items) {
     const was = old.get(item.key);
@@ -149,7 +150,7 @@ function announceChanges(before: RegistrationStatusView, after: RegistrationStat
 // The page
 // ---------------------------------------------------------------------------
 
-function render(v: RegistrationStatusView): void {
+function render(v: StatusResponse): void {
   renderMasthead(v);
   let layout = byId('layout');
   if (!layout) {
@@ -176,7 +177,7 @@ function render(v: RegistrationStatusView): void {
   mount(byId('aside')!, cardReadiness(v), helpCard(v), v.status === 'IN_PROGRESS' ? declineCard() : null);
 }
 
-function renderMasthead(v: RegistrationStatusView): void {
+function renderMasthead(v: StatusResponse): void {
   const signOut = h('button', { class: 'btn btn-ghost btn-sm', type: 'button' }, 'Sign out');
   signOut.addEventListener('click', () =>
     busy(signOut, 'Signing out…', async () => {
@@ -187,7 +188,7 @@ function renderMasthead(v: RegistrationStatusView): void {
   mount(byId('masthead-user')!, h('div', { class: 'who' }, h('strong', null, v.student.name), h('small', null, `Application no. ${v.applicationNo}`)), signOut);
 }
 
-function summaryCard(v: RegistrationStatusView): HTMLElement {
+function summaryCard(v: StatusResponse): HTMLElement {
   const total = v.items.length;
   const done = v.items.filter(isDone).length;
   const review = v.items.filter((i) => i.state === 'SUBMITTED').length;
@@ -256,7 +257,7 @@ function deadline(label: string, iso: string, passed: boolean): HTMLElement {
   );
 }
 
-function outcomeCard(v: RegistrationStatusView): HTMLElement | null {
+function outcomeCard(v: StatusResponse): HTMLElement | null {
   if (v.status === 'IN_PROGRESS') return null;
   const reason = v.outcome ? OUTCOME_REASON[v.outcome.reason] : '';
   const content = {
@@ -276,7 +277,7 @@ function outcomeCard(v: RegistrationStatusView): HTMLElement | null {
       tone: 'bad',
       icon: '✕',
       title: 'Your registration has been withdrawn',
-      text: `${reason} If you think this is a mistake, contact ${CONTACTS.registration}.`,
+      text: `${reason} If you think this is a mistake, contact ${v.contacts.registration}.`,
     },
   }[v.status];
   return h(
@@ -288,7 +289,7 @@ function outcomeCard(v: RegistrationStatusView): HTMLElement | null {
 }
 
 /** The one thing to do now, from the items: put right a rejection, then compulsory steps, then optional ones. */
-function nextAction(v: RegistrationStatusView): { item?: ItemView; title: string; text: string } | null {
+function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: string } | null {
   if (v.status === 'WITHDRAWN' || v.status === 'COMPLETED') return null;
   const rejected = v.items.find((i) => i.state === 'REJECTED');
   if (rejected) return { item: rejected, title: `Replace your ${rejected.label.toLowerCase()}`, text: 'The Academic Registry could not accept the file you sent. See the reason below and upload a new one.' };
@@ -316,7 +317,7 @@ function nextAction(v: RegistrationStatusView): { item?: ItemView; title: string
   return null;
 }
 
-function nextStepCard(v: RegistrationStatusView): HTMLElement | null {
+function nextStepCard(v: StatusResponse): HTMLElement | null {
   const next = nextAction(v);
   if (!next) return null;
   const go = next.item
@@ -350,7 +351,7 @@ function nextStepCard(v: RegistrationStatusView): HTMLElement | null {
 // Checklist steps
 // ---------------------------------------------------------------------------
 
-function renderSteps(v: RegistrationStatusView): void {
+function renderSteps(v: StatusResponse): void {
   const list = byId('steps')!;
   const wanted: HTMLElement[] = [];
   const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
@@ -373,7 +374,7 @@ function renderSteps(v: RegistrationStatusView): void {
   while (list.children.length > wanted.length) list.lastElementChild!.remove();
 }
 
-function stepCard(v: RegistrationStatusView, item: ItemView, index: number, open: boolean): HTMLElement {
+function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {
   const state = ITEM_STATE[item.state];
   const icon = isDone(item) ? '✓' : item.state === 'REJECTED' ? '!' : String(index + 1);
   const due = item.compulsory
@@ -412,7 +413,7 @@ function stepMeta(item: ItemView): HTMLElement | null {
   }
 }
 
-function stepContent(v: RegistrationStatusView, item: ItemView, open: boolean): Array<HTMLElement | null> {
+function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HTMLElement | null> {
   const parts: Array<HTMLElement | null> = [];
   if (item.state === 'REJECTED') parts.push(rejection(item));
   if (item.state === 'PENDING' || item.state === 'REJECTED') parts.push(h('p', null, ITEM_HELP[item.kind]));
@@ -425,19 +426,19 @@ function stepContent(v: RegistrationStatusView, item: ItemView, open: boolean): 
             'p',
             { class: 'small muted' },
             'Use the activation link in your invitation email. This page notices the activation by itself. Questions about activation: ',
-            h('a', { href: `mailto:${CONTACTS.activation}` }, CONTACTS.activation),
+            mail(v.contacts.activation),
           ),
         );
       else if (v.universityEmail) parts.push(h('p', { class: 'small' }, 'Your HKUST email: ', h('strong', null, v.universityEmail)));
       break;
     case 'FORM':
       if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, () => refresh())));
-      else if (isDone(item)) parts.push(h('p', { class: 'small muted' }, 'To change your particulars, write to ', h('a', { href: `mailto:${CONTACTS.registration}` }, CONTACTS.registration), '.'));
+      else if (isDone(item)) parts.push(h('p', { class: 'small muted' }, 'To change your particulars, write to ', mail(v.contacts.registration), '.'));
       break;
     default: {
-      if (item.kind === 'VISA') parts.push(h('p', { class: 'small muted' }, 'Visa enquiries: ', h('a', { href: `mailto:${visaContact(v.student)}` }, visaContact(v.student))));
+      if (item.kind === 'VISA') parts.push(h('p', { class: 'small muted' }, 'Visa enquiries: ', mail(v.contacts.visa)));
       parts.push(fileList(item));
-      const panel = () => uploadPanel(v, item, boot, () => refresh());
+      const panel = () => uploadPanel(v, item, () => refresh());
       if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) parts.push(panel());
       else if (open && item.state === 'SUBMITTED') parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
     }
@@ -495,7 +496,7 @@ function toggleSection(label: string, build: () => HTMLElement, buttonClass = 'b
 // Sidebar
 // ---------------------------------------------------------------------------
 
-function cardReadiness(v: RegistrationStatusView): HTMLElement {
+function cardReadiness(v: StatusResponse): HTMLElement {
   const photo = v.items.find((i) => i.kind === 'PHOTO');
   return h(
     'section',
@@ -513,8 +514,8 @@ function cardReadiness(v: RegistrationStatusView): HTMLElement {
   );
 }
 
-function helpCard(v: RegistrationStatusView): HTMLElement {
-  const row = (what: string, email: string) => h('li', null, h('span', { class: 'what' }, what), h('a', { href: `mailto:${email}` }, email));
+function helpCard(v: StatusResponse): HTMLElement {
+  const row = (what: string, email: string) => h('li', null, h('span', { class: 'what' }, what), mail(email));
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'help-title' },
@@ -522,9 +523,9 @@ function helpCard(v: RegistrationStatusView): HTMLElement {
     h(
       'ul',
       { class: 'side-list' },
-      row('Program registration', CONTACTS.registration),
-      row('Account activation', CONTACTS.activation),
-      row(`Student visa (${v.student.studyLevel === 'UG' ? 'undergraduates' : 'postgraduates'})`, visaContact(v.student)),
+      row('Program registration', v.contacts.registration),
+      row('Account activation', v.contacts.activation),
+      row('Student visa', v.contacts.visa),
     ),
     h('p', { class: 'small muted spaced' }, 'Documents are checked within 5 working days of your submission. Weekends and Hong Kong public holidays do not count.'),
   );
