@@ -10,9 +10,23 @@ import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
 import { createRegistry, openApiDocument, renderDocsPage, type OpenAPIObject } from './openapi';
+import { createRateLimits } from './rate-limit';
 import type { RouteKit } from './route';
+import { documentsRouter } from './routes/documents';
 import { healthRouter } from './routes/health';
+import { idpSimulatorRouter } from './routes/idp-simulator';
+import { importsRouter } from './routes/imports';
+import { registrationsRouter } from './routes/registrations';
+import { reviewRouter } from './routes/review';
+import { sessionRouter } from './routes/session';
+import { staffKeysRouter } from './routes/staff-keys';
+import { studentRouter } from './routes/student';
+import { webhookRouter } from './routes/webhooks';
+import { portalRouter } from '../portal';
 import { fromTemporal } from './temporal-errors';
+import { Registrations } from './workflow';
+import { BlobStore } from '../uploads/store';
+import type { RouterContext } from './context';
 
 export type { GatewayDeps };
 
@@ -23,7 +37,25 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(helmet());
 
   const kit: RouteKit = { registry: createRegistry(), authenticate: createAuthenticator(deps) };
+  const ctx: RouterContext = {
+    ...deps,
+    kit,
+    limits: createRateLimits(deps.config),
+    registrations: new Registrations(deps.temporal),
+    blobs: new BlobStore(deps.config.uploadDir),
+  };
   app.use(healthRouter(kit, deps));
+  app.use(sessionRouter(ctx));
+  // The list route (/api/registrations) and the per-registration routes share a prefix; order keeps them apart.
+  app.use(registrationsRouter(ctx));
+  app.use(studentRouter(ctx));
+  app.use(documentsRouter(ctx));
+  app.use(reviewRouter(ctx));
+  app.use(importsRouter(ctx));
+  app.use(staffKeysRouter(ctx));
+  app.use(webhookRouter(ctx));
+  if (!deps.config.IDP_ACTIVATION_URL && deps.config.NODE_ENV !== 'production') app.use(idpSimulatorRouter(ctx));
+  app.use(portalRouter({ config: deps.config }));
 
   let document: OpenAPIObject | undefined;
   const apiDocument = () => (document ??= openApiDocument(kit.registry));

@@ -48,6 +48,8 @@ export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends O
   errors?: ErrorCode[];
   /** Extra middleware run before authentication, e.g. a rate limiter. */
   before?: RequestHandler[];
+  /** Runs after authorisation and before the query and body are validated, e.g. a webhook signature check. */
+  guard?: (req: RawBodyRequest) => void | Promise<void>;
 }
 
 export interface HandlerInput<A extends Access, P, Q, B> {
@@ -71,7 +73,7 @@ export function route<
   kit: RouteKit,
   router: Router,
   spec: RouteSpec<A, P, Q, B, R>,
-  handler: (input: HandlerInput<A, Out<P>, Out<Q>, Out<B>>) => Promise<([R] extends [never] ? typeof SENT : z.input<R>) | typeof SENT>,
+  handler: (input: HandlerInput<A, Out<P>, Out<Q>, Out<B>>) => Promise<([R] extends [never] ? void : z.input<R>) | typeof SENT>,
 ): void {
   kit.registry.registerPath(openApiOf(spec));
 
@@ -90,6 +92,7 @@ export function route<
     const principal = spec.access === 'public' || spec.access === 'webhook' ? await kit.authenticate(req).catch(() => undefined) : await kit.authenticate(req);
     const params = parse('params', spec.params, req.params) as Out<P>;
     authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
+    await spec.guard?.(req);
     const query = parse('query', spec.query, req.query) as Out<Q>;
     const body = parse('body', spec.body, req.body) as Out<B>;
     const result = await handler({ params, query, body, principal: principal as never, req, res });

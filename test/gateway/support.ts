@@ -1,18 +1,36 @@
 /**
  * A real gateway for HTTP tests: createApp over the shared test PostgreSQL and
- * the dev server's client, listening on a free port, with its own upload
- * folder. `fetchJson` keeps the tests short.
+ * the dev server, listening on a free port with its own upload folder; with
+ * `startStack`, also a Worker running the real registration workflows and
+ * activities (emails to the outbox) on the gateway's task queue.
  */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { activityDepsFromConfig, createActivities } from '../../activities';
+import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import type { PrismaClient } from '../../src/db/prisma';
 import { createApp } from '../../src/gateway/app';
+import { createStaffKey } from '../../src/gateway/auth/staff-keys';
+import { signInvitationToken } from '../../src/links';
 import { createLogger } from '../../src/logger';
-import { database, devServerEnv, freePort } from '../support/env';
+import {
+  defaultCohortPolicy,
+  getStatusQuery,
+  registrationWorkflowId,
+  type RegistrationForm,
+  type RegistrationStatusView,
+  type StudentRecord,
+  type CohortPolicy,
+} from '../../workflows/registration/api';
+import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
+
+export const DAY = 24 * 3600_000;
 
 export interface TestGateway {
   url: string;
@@ -53,6 +71,94 @@ export async function startGateway(
   };
 }
 
+export interface TestStack extends TestGateway {
+  taskQueue: string;
+  /** API keys of an admin and an officer. */
+  adminKey: string;
+  officerKey: string;
+  stop(): Promise<void>;
+}
+
+/** Gateway + a Worker with the real workflows and activities, sharing one task queue on the dev server. */
+export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+  const taskQueue = uniq('gw');
+  const devEnv = await devServerEnv();
+  const gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue, ...env } });
+  const worker = await Worker.create({
+    connection: devEnv.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities(activityDepsFromConfig(gw.config, gw.prisma)),
+  });
+  const running = worker.run();
+  const [admin, officer] = await Promise.all([
+    createStaffKey(gw.prisma, { name: uniq('admin.'), role: 'admin' }),
+    createStaffKey(gw.prisma, { name: uniq('officer.'), role: 'officer' }),
+  ]);
+  return {
+    ...gw,
+    taskQueue,
+    adminKey: admin.key,
+    officerKey: officer.key,
+    async stop() {
+      await gw.close();
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export function aStudent(overrides: Partial<StudentRecord> = {}): StudentRecord {
+  const applicationNo = overrides.applicationNo ?? uniq('A');
+  return {
+    applicationNo,
+    name: 'Chan Tai Man',
+    personalEmail: `${applicationNo.toLowerCase()}@example.com`,
+    programCode: 'MSC-IT',
+    studyLevel: 'TPG',
+    residency: 'LOCAL',
+    cohortId: 'cohort-gw-test',
+    ...overrides,
+  };
+}
+
+export interface Admitted {
+  applicationNo: string;
+  student: StudentRecord;
+  /** Student session token (bearer). */
+  session: string;
+  inviteToken: string;
+}
+
+/** Starts a registration through the real start helper and signs the student in through the API. */
+export async function admit(
+  stack: TestStack,
+  overrides: Partial<StudentRecord> = {},
+  policy: Partial<Omit<CohortPolicy, 'registrationDeadline'>> & { registrationDeadline?: string } = {},
+): Promise<Admitted> {
+  const student = aStudent(overrides);
+  const { registrationDeadline = new Date(Date.now() + 30 * DAY).toISOString(), ...rest } = policy;
+  await startRegistration(stack.temporal, { student, policy: defaultCohortPolicy(registrationDeadline, rest) }, { taskQueue: stack.taskQueue });
+  const inviteToken = await signInvitationToken(stack.config, student.applicationNo);
+  const res = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: inviteToken } });
+  if (res.status !== 200) throw new Error(`session exchange failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { applicationNo: student.applicationNo, student, session: res.body.token, inviteToken };
+}
+
+export const statusOf = (stack: TestStack, applicationNo: string): Promise<RegistrationStatusView> =>
+  stack.temporal.workflow.getHandle(registrationWorkflowId(applicationNo)).query(getStatusQuery);
+
+/** Polls until `check` passes (for the read model, which the projection activity fills shortly after a change). */
+export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (check(v)) return v;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export interface JsonResponse<T = any> {
   status: number;
   headers: Headers;
@@ -63,9 +169,79 @@ export async function fetchJson<T = any>(url: string, init: RequestInit & { json
   const headers = new Headers(init.headers);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
   if (init.bearer) headers.set('authorization', `Bearer ${init.bearer}`);
-  const res = await fetch(url, { ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  const res = await fetch(url, { redirect: 'manual', ...init, headers, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
   const text = await res.text();
   let body: unknown = text;
   if ((res.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
   return { status: res.status, headers: res.headers, body: body as T };
+}
+
+/** POSTs one file as multipart/form-data in the field `file`. */
+export function uploadFile(url: string, bytes: Buffer, name: string, opts: { bearer?: string; type?: string; field?: string } = {}) {
+  const form = new FormData();
+  form.append(opts.field ?? 'file', new Blob([new Uint8Array(bytes)], { type: opts.type ?? 'application/octet-stream' }), name);
+  return fetchJson(url, { method: 'POST', body: form, bearer: opts.bearer });
+}
+
+export const validForm: RegistrationForm = {
+  legalName: 'CHAN Tai Man',
+  dateOfBirth: '2004-05-06',
+  nationality: 'Hong Kong',
+  phone: '+852 5555 0000',
+  correspondenceAddress: 'Clear Water Bay, Kowloon',
+  emergencyContact: { name: 'Chan Siu Ming', relationship: 'Mother', phone: '+852 5555 0001' },
+  picsConsent: true,
+};
+
+// ---------------------------------------------------------------------------
+// Real file bytes
+// ---------------------------------------------------------------------------
+
+/** A small but real PDF (file-type recognises it by its header). */
+export function aPdf(text = 'Identification document'): Buffer {
+  return Buffer.from(
+    `%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n` +
+      `3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n% ${text} ${Math.random()}\ntrailer<</Root 1 0 R>>\n%%EOF\n`,
+  );
+}
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf: Buffer): number {
+  let c = 0xffffffff;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+/** A real PNG of the given size; noisy pixels so its byte size is realistic (and above the spec's minimum). */
+export function aPng(width: number, height: number, seed = 1): Buffer {
+  const raw = Buffer.alloc((width * 3 + 1) * height);
+  let x = seed;
+  for (let i = 0; i < raw.length; i++) {
+    if (i % (width * 3 + 1) === 0) continue; // filter byte 0
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    raw[i] = x >>> 16;
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // truecolour
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

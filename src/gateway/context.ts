@@ -1,0 +1,13 @@
+/** Everything a router factory is given: the app's dependencies plus the pieces createApp builds once. */
+import type { GatewayDeps } from './deps';
+import type { RateLimits } from './rate-limit';
+import type { RouteKit } from './route';
+import type { BlobStore } from '../uploads/store';
+import type { Registrations } from './workflow';
+
+export interface RouterContext extends GatewayDeps {
+  kit: RouteKit;
+  limits: RateLimits;
+  registrations: Registrations;
+  blobs: BlobStore;
+}

@@ -1,0 +1,36 @@
+/**
+ * Per-client-address limits where guessing or flooding is worth trying: token
+ * exchange and staff sign-in, and the webhooks. Answers with the usual error
+ * shape (429 RATE_LIMITED) and a Retry-After header.
+ */
+import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from '../config';
+import { AppError, ErrorCode } from './errors';
+
+export interface RateLimits {
+  auth: RequestHandler;
+  webhook: RequestHandler;
+}
+
+function limiter(perMinute: number, what: string): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler(req, res, next) {
+      const reset = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
+      res.setHeader('Retry-After', String(retryAfter));
+      next(new AppError(ErrorCode.RATE_LIMITED, `Too many ${what} requests; try again in ${retryAfter} s.`, { retryAfterSeconds: retryAfter }));
+    },
+  });
+}
+
+export function createRateLimits(config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE'>): RateLimits {
+  return {
+    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, 'sign-in'),
+    webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, 'webhook'),
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * A stand-in for the university's identity provider, for the embedded stack
+ * and demos (mounted only when IDP_ACTIVATION_URL is unset and not in
+ * production). The invitation's activation link opens this page; activating
+ * sends the same signed webhook a real identity provider would send, over
+ * HTTP to this gateway, so the real path is exercised end to end.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { Router } from 'express';
+import { IDP_SIMULATOR_PATH, INVITE_PATH, verifyInvitationToken } from '../../links';
+import type { RouterContext } from '../context';
+import { SIGNATURE_HEADER, signWebhook } from '../webhooks/signature';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const page = (title: string, body: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d232b}
+.box{border:1px solid #ccd3db;border-radius:8px;padding:1.5rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;box-sizing:border-box}
+button,.button{margin-top:1rem;background:#003366;color:#fff;border:0;border-radius:4px;padding:.6rem 1.2rem;font-size:1rem;text-decoration:none;display:inline-block}
+.note{color:#5a6572;font-size:.9rem}.error{color:#9b2c2c}</style></head>
+<body><p class="note">Simulated identity provider (development only)</p><div class="box"><h1>${esc(title)}</h1>${body}</div></body></html>`;
+
+/** The university email an activated account gets, e.g. `a2027000123@connect.ust.hk`. */
+export const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCase()}@connect.ust.hk`;
+
+export function idpSimulatorRouter({ config, logger }: RouterContext): Router {
+  const router = Router();
+
+  router.get(IDP_SIMULATOR_PATH, async (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    let applicationNo: string;
+    try {
+      applicationNo = await verifyInvitationToken(config, token);
+    } catch (e) {
+      res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
+      return;
+    }
+    res.type('html').send(
+      page(
+        'Activate your HKUST account',
+        `<p>Application number <strong>${esc(applicationNo)}</strong></p>
+<form method="post" action="${IDP_SIMULATOR_PATH}">
+<input type="hidden" name="token" value="${esc(token)}">
+<label for="email">Your university email</label><input id="email" name="universityEmail" value="${esc(universityEmailFor(applicationNo))}" readonly>
+<label for="pw">Choose a password</label><input id="pw" name="password" type="password" autocomplete="new-password">
+<button type="submit">Activate account</button></form>`,
+      ),
+    );
+  });
+
+  router.post(IDP_SIMULATOR_PATH, express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {
+    const token = typeof req.body?.token === 'string' ? req.body.token : '';
+    let applicationNo: string;
+    try {
+      applicationNo = await verifyInvitationToken(config, token);
+    } catch (e) {
+      res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
+      return;
+    }
+    const body = JSON.stringify({
+      id: `idp-sim-${randomUUID()}`,
+      type: 'account.activated',
+      applicationNo,
+      universityEmail: universityEmailFor(applicationNo),
+      activatedAt: new Date().toISOString(),
+    });
+    const answer = await fetch(`http://127.0.0.1:${config.GATEWAY_PORT}/api/webhooks/identity`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(config.WEBHOOK_SECRET, body) },
+      body,
+    }).catch((e: Error) => ({ ok: false, status: 0, text: async () => e.message }));
+    if (!answer.ok) {
+      const detail = await answer.text();
+      logger.warn({ applicationNo, status: answer.status, detail }, 'simulated activation webhook refused');
+      res.status(502).type('html').send(page('Activation failed', `<p class="error">The registration system refused the activation (${answer.status}).</p><pre>${esc(detail)}</pre>`));
+      return;
+    }
+    const next = `${INVITE_PATH}?token=${encodeURIComponent(token)}`;
+    res.type('html').send(
+      page('Account activated', `<p>Your HKUST account <strong>${esc(universityEmailFor(applicationNo))}</strong> is active.</p><a class="button" href="${esc(next)}">Continue to program registration</a>`),
+    );
+  });
+
+  return router;
+}

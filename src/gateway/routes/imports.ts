@@ -1,0 +1,206 @@
+/**
+ * Cohort import (admin): a CSV or JSON list of admitted students. Rows are
+ * validated one by one; the answer lists rejected rows with their reasons and
+ * the valid ones are started (idempotently: the same file twice starts
+ * nothing new). The import runs on after the answer (202); poll
+ * GET /api/imports/{id} for progress, or pass `?wait=true` to get the final
+ * report in the answer.
+ */
+import fs from 'node:fs';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { beginImport, ImportFormatError, PolicyOverridesSchema, toReport, type ImportInput } from '../../import';
+import { actorOf } from '../auth/principal';
+import type { RouterContext } from '../context';
+import { AppError, ErrorCode, validationError } from '../errors';
+import { receiveUpload, FILE_FIELD } from '../multipart';
+import { route } from '../route';
+import { flag, pageOf, pageQuery } from '../schemas';
+
+const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
+
+const RejectedRowSchema = z.object({ line: z.number().int(), applicationNo: z.string().optional(), reasons: z.array(z.string()) });
+
+export const ImportJobSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['RUNNING', 'DONE', 'FAILED']),
+    total: z.number().int().meta({ description: 'Rows in the file.' }),
+    valid: z.number().int(),
+    started: z.number().int().meta({ description: 'Registrations this import started.' }),
+    existing: z.number().int().meta({ description: 'Valid rows whose registration already existed (nothing started).' }),
+    failed: z.number().int().meta({ description: 'Starts that failed; import the file again to retry them.' }),
+    cohortIds: z.array(z.string()),
+    sha256: z.string(),
+    source: z.string().nullable(),
+    actor: z.string(),
+    rejected: z.array(RejectedRowSchema),
+    failures: z.array(z.object({ applicationNo: z.string(), error: z.string() })),
+    duplicateOf: z.string().nullable().meta({ description: 'An earlier import of the very same file.' }),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ImportJob' });
+
+const JsonImportSchema = z
+  .object({
+    students: z.array(z.unknown()).min(1).max(50_000).meta({ description: 'StudentRow objects; each is validated on its own.' }),
+    policy: PolicyOverridesSchema.optional(),
+    source: z.string().max(200).optional(),
+  })
+  .meta({ id: 'JsonImport' });
+
+type Report = Awaited<ReturnType<typeof beginImport>>['job'];
+const out = (r: Report) => ({ ...r, createdAt: r.createdAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null });
+
+async function readText(req: Request, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The import is larger than ${limit / 1024 / 1024} MB.`, { maxBytes: limit });
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): ImportInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The body is not valid JSON.', { issues: [{ in: 'body', path: '', message: 'not valid JSON' }] });
+  }
+  const body = JsonImportSchema.safeParse(Array.isArray(value) ? { students: value } : value);
+  if (!body.success) throw validationError('body', body.error);
+  return { format: 'json', students: body.data.students, policy: body.data.policy };
+}
+
+/** The import in whichever form it came: text/csv, application/json, or a file in multipart/form-data. */
+async function readImport(req: Request, ctx: RouterContext): Promise<{ input: ImportInput; source?: string }> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/csv') return { input: { format: 'csv', text: await readText(req, MAX_IMPORT_BYTES) }, source: req.get('x-file-name') };
+  if (type === 'application/json') return { input: parseJson(await readText(req, MAX_IMPORT_BYTES)) };
+  if (type === 'multipart/form-data') {
+    const upload = await receiveUpload(req, ctx.blobs, MAX_IMPORT_BYTES);
+    try {
+      const text = await fs.promises.readFile(upload.tmpPath, 'utf8');
+      const isJson = /\.json$/i.test(upload.clientName ?? '') || /^\s*[[{]/.test(text);
+      let policy;
+      if (upload.fields.policy) {
+        const p = PolicyOverridesSchema.safeParse(JSON.parse(upload.fields.policy));
+        if (!p.success) throw validationError('body', p.error);
+        policy = p.data;
+      }
+      const input: ImportInput = isJson ? { ...parseJson(text), ...(policy ? { policy } : {}) } : { format: 'csv', text, policy };
+      return { input, source: upload.clientName };
+    } finally {
+      await ctx.blobs.discard(upload);
+    }
+  }
+  throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the cohort as text/csv, application/json, or a file in multipart/form-data.');
+}
+
+export function importsRouter(ctx: RouterContext): Router {
+  const { kit, prisma, temporal, config, logger } = ctx;
+  const router = Router();
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/imports',
+      tags: ['imports'],
+      summary: 'Import a cohort of admitted students (admin)',
+      description:
+        'Columns / fields: applicationNo, name, personalEmail, programCode, studyLevel (UG|TPG|RPG), admissionRoute (JUPAS|NON_JUPAS, undergraduates only), residency (LOCAL|NON_LOCAL), cohortId, registrationDeadline, paymentDeadline (optional), supplementary (optional, codes separated by ";"). ' +
+        'Deadlines: ISO instants, or a date meaning the end of that day in Hong Kong. 202 with the job while it runs; 200 with the final report with `?wait=true`.',
+      access: 'admin',
+      query: z.object({ wait: flag }),
+      rawBody: {
+        content: {
+          'text/csv': { schema: z.string() },
+          'application/json': { schema: JsonImportSchema },
+          'multipart/form-data': { schema: z.object({ [FILE_FIELD]: z.string().meta({ format: 'binary' }), policy: z.string().optional() }) },
+        },
+      },
+      status: 202,
+      response: ImportJobSchema,
+      responseDescription: 'The import job (final when `wait=true`, then with status 200).',
+      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+    },
+    async ({ query, principal, req, res }) => {
+      const { input, source } = await readImport(req, ctx);
+      const actor = actorOf(principal);
+      let begun;
+      try {
+        begun = await beginImport({ prisma, temporal, config }, input, { actor, source });
+      } catch (e) {
+        if (e instanceof ImportFormatError) throw new AppError(ErrorCode.VALIDATION_FAILED, e.message, { issues: [{ in: 'body', path: '', message: e.message }] });
+        throw e;
+      }
+      const log = logger.child({ importId: begun.job.id, actor });
+      log.info({ total: begun.job.total, valid: begun.job.valid, rejected: begun.job.rejected.length }, 'cohort import started');
+      const done = begun.done.then(
+        (r) => (log.info({ started: r.started, existing: r.existing, failed: r.failed }, 'cohort import finished'), r),
+        async (e) => {
+          log.error({ err: e }, 'cohort import failed');
+          await prisma.importJob.update({ where: { id: begun.job.id }, data: { status: 'FAILED', finishedAt: new Date() } }).catch(() => {});
+          throw e;
+        },
+      );
+      if (query.wait) {
+        res.status(200);
+        return out(await done);
+      }
+      done.catch(() => {});
+      return out(begun.job);
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/imports',
+      tags: ['imports'],
+      summary: 'Recent imports (admin)',
+      access: 'admin',
+      query: z.object(pageQuery),
+      response: pageOf(ImportJobSchema, 'ImportJobPage'),
+    },
+    async ({ query }) => {
+      const [total, rows] = await Promise.all([
+        prisma.importJob.count(),
+        prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, skip: (query.page - 1) * query.pageSize, take: query.pageSize }),
+      ]);
+      return { items: rows.map((r) => out({ ...toReport(r), duplicateOf: null })), total, page: query.page, pageSize: query.pageSize };
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/imports/:id',
+      tags: ['imports'],
+      summary: 'An import\'s progress and report (admin)',
+      access: 'admin',
+      params: z.object({ id: z.uuid() }),
+      response: ImportJobSchema,
+      errors: [ErrorCode.NOT_FOUND],
+    },
+    async ({ params }) => {
+      const row = await prisma.importJob.findUnique({ where: { id: params.id } });
+      if (!row) throw new AppError(ErrorCode.NOT_FOUND, 'No such import.');
+      const earlier = await prisma.importJob.findFirst({ where: { sha256: row.sha256, createdAt: { lt: row.createdAt } }, orderBy: { createdAt: 'asc' } });
+      return out({ ...toReport(row), duplicateOf: earlier?.id ?? null });
+    },
+  );
+
+  return router;
+}
+

@@ -1,0 +1,184 @@
+/**
+ * Registry views over many registrations, read from the PostgreSQL read model
+ * (the workflows' projection): the filtered list and one registration's audit
+ * trail; plus the admin's deadline extension, an update to the workflow.
+ */
+import { Router } from 'express';
+import type { Prisma } from '@prisma/client';
+import { z } from 'zod';
+import { REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, extendDeadlineUpdate } from '../../../workflows/registration/api';
+import { actorOf } from '../auth/principal';
+import type { RouterContext } from '../context';
+import { ErrorCode } from '../errors';
+import { route } from '../route';
+import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery } from '../schemas';
+
+const SummarySchema = z
+  .object({
+    applicationNo: z.string(),
+    name: z.string(),
+    personalEmail: z.string(),
+    universityEmail: z.string().nullable(),
+    programCode: z.string(),
+    studyLevel: z.string(),
+    admissionRoute: z.string().nullable(),
+    residency: z.string(),
+    cohortId: z.string(),
+    status: z.enum(REGISTRATION_STATUSES),
+    outcomeReason: z.string().nullable(),
+    outstandingItems: z.array(z.string()),
+    cardReady: z.boolean(),
+    registrationDeadline: z.string(),
+    paymentDeadline: z.string().nullable(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'RegistrationSummary' });
+
+const AuditEntrySchema = z
+  .object({ seq: z.number().int(), type: z.string(), actor: z.string(), at: z.string(), data: z.unknown() })
+  .meta({ id: 'AuditEntry' });
+
+export function registrationsRouter(ctx: RouterContext): Router {
+  const { kit, prisma, registrations } = ctx;
+  const router = Router();
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/registrations',
+      tags: ['registrations'],
+      summary: 'List registrations, filtered and paginated',
+      description:
+        '`outstanding`: registrations that still owe this item. `overdue`: the registration deadline has passed and items are still outstanding. ' +
+        '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email.',
+      access: 'staff',
+      query: z.object({
+        status: z.enum(REGISTRATION_STATUSES).optional(),
+        programCode: z.string().trim().toUpperCase().optional(),
+        cohortId: z.string().trim().optional(),
+        studyLevel: z.enum(STUDY_LEVELS).optional(),
+        residency: z.enum(RESIDENCIES).optional(),
+        outstanding: ItemKeyParam.optional(),
+        overdue: flag,
+        slaBreached: flag,
+        q: z.string().trim().max(100).optional(),
+        ...pageQuery,
+      }),
+      response: pageOf(SummarySchema, 'RegistrationPage'),
+    },
+    async ({ query }) => {
+      const now = new Date();
+      const and: Prisma.RegistrationWhereInput[] = [];
+      if (query.status) and.push({ status: query.status });
+      if (query.programCode) and.push({ programCode: query.programCode });
+      if (query.cohortId) and.push({ cohortId: query.cohortId });
+      if (query.studyLevel) and.push({ studyLevel: query.studyLevel });
+      if (query.residency) and.push({ residency: query.residency });
+      if (query.outstanding) and.push({ outstandingItems: { has: query.outstanding } });
+      if (query.overdue !== undefined) {
+        const overdue: Prisma.RegistrationWhereInput = {
+          registrationDeadline: { lt: now },
+          status: { in: ['IN_PROGRESS', 'INCOMPLETE'] },
+          NOT: { outstandingItems: { isEmpty: true } },
+        };
+        and.push(query.overdue ? overdue : { NOT: overdue });
+      }
+      if (query.slaBreached !== undefined) {
+        const breached = { items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } } };
+        and.push(query.slaBreached ? breached : { NOT: breached });
+      }
+      if (query.q) {
+        const q = { contains: query.q, mode: 'insensitive' as const };
+        and.push({ OR: [{ name: q }, { applicationNo: q }, { personalEmail: q }, { universityEmail: q }] });
+      }
+      const where = { AND: and };
+      const [total, rows] = await Promise.all([
+        prisma.registration.count({ where }),
+        prisma.registration.findMany({
+          where,
+          orderBy: [{ registrationDeadline: 'asc' }, { applicationNo: 'asc' }],
+          skip: (query.page - 1) * query.pageSize,
+          take: query.pageSize,
+        }),
+      ]);
+      return {
+        items: rows.map((r) => ({
+          applicationNo: r.applicationNo,
+          name: r.name,
+          personalEmail: r.personalEmail,
+          universityEmail: r.universityEmail,
+          programCode: r.programCode,
+          studyLevel: r.studyLevel,
+          admissionRoute: r.admissionRoute,
+          residency: r.residency,
+          cohortId: r.cohortId,
+          status: r.status as (typeof REGISTRATION_STATUSES)[number],
+          outcomeReason: r.outcomeReason,
+          outstandingItems: r.outstandingItems,
+          cardReady: r.cardReady,
+          registrationDeadline: r.registrationDeadline.toISOString(),
+          paymentDeadline: r.paymentDeadline?.toISOString() ?? null,
+          updatedAt: r.updatedAt.toISOString(),
+        })),
+        total,
+        page: query.page,
+        pageSize: query.pageSize,
+      };
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/registrations/:applicationNo/audit',
+      tags: ['registrations'],
+      summary: 'Audit trail of a registration: every change, who made it and when',
+      access: 'staff',
+      params: RegistrationParams,
+      response: z.object({ items: z.array(AuditEntrySchema) }),
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND],
+    },
+    async ({ params }) => {
+      const events = await prisma.auditEvent.findMany({ where: { registrationNo: params.applicationNo }, orderBy: { seq: 'asc' } });
+      if (events.length === 0 && !(await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }))) {
+        // Not projected yet, or no such registration: the workflow knows which.
+        await registrations.status(params.applicationNo);
+      }
+      return { items: events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: e.at.toISOString(), data: e.data })) };
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/deadline',
+      tags: ['registrations'],
+      summary: 'Extend the registration or payment deadline (admin)',
+      description: 'Only later, and only before the current deadline passes; every timer and reminder follows the new date.',
+      access: 'admin',
+      params: RegistrationParams,
+      body: z.object({
+        deadline: z.enum(['REGISTRATION', 'PAYMENT']),
+        until: z.iso.datetime({ offset: true }),
+        reason: z.string().trim().min(1, 'say why').max(2000),
+      }),
+      response: StatusViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, extendDeadlineUpdate, {
+        actor: actorOf(principal),
+        deadline: body.deadline,
+        until: new Date(body.until).toISOString(),
+        reason: body.reason,
+      }),
+  );
+
+  return router;
+}

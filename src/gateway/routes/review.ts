@@ -1,0 +1,204 @@
+/**
+ * The registry's review work: the queue of submitted items (oldest first, with
+ * their age in Hong Kong working days), and the verify / reject / waive
+ * decisions, each an update naming the staff member who made it.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  ITEM_KINDS,
+  ITEM_STATES,
+  REJECTION_REASONS,
+  rejectItemUpdate,
+  verifyItemUpdate,
+  waiveItemUpdate,
+  type ItemKey,
+} from '../../../workflows/registration/api';
+import { hkYear, workingDaysBetween } from '../../../workflows/registration/working-days';
+import { hongKongHolidays } from '../../../activities/holidays';
+import { actorOf } from '../auth/principal';
+import type { RouterContext } from '../context';
+import { ErrorCode } from '../errors';
+import { route } from '../route';
+import { ItemParams, ItemViewSchema, pageOf, pageQuery } from '../schemas';
+
+const QueueEntrySchema = z
+  .object({
+    applicationNo: z.string(),
+    name: z.string(),
+    programCode: z.string(),
+    cohortId: z.string(),
+    studyLevel: z.string(),
+    residency: z.string(),
+    itemKey: z.string(),
+    itemLabel: z.string(),
+    kind: z.string(),
+    state: z.enum(ITEM_STATES),
+    submittedAt: z.string().nullable(),
+    ageWorkingDays: z.number().int().nullable().meta({ description: 'Hong Kong working days since submission.' }),
+    expectedVerificationBy: z.string().nullable(),
+    slaBreached: z.boolean(),
+    rejectionReason: z.string().nullable(),
+  })
+  .meta({ id: 'ReviewQueueEntry' });
+
+const decisionErrors = [
+  ErrorCode.REGISTRATION_NOT_FOUND,
+  ErrorCode.ITEM_NOT_FOUND,
+  ErrorCode.INVALID_TRANSITION,
+  ErrorCode.INVALID_INPUT,
+  ErrorCode.WORKFLOW_UNAVAILABLE,
+];
+
+/** Holidays change once a year; keep them for the life of the process. */
+const holidayCache = new Map<string, Promise<Set<string>>>();
+function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
+  const key = `${hkYear(fromMs)}-${hkYear(toMs)}`;
+  if (!holidayCache.has(key)) {
+    holidayCache.set(key, hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)));
+  }
+  return holidayCache.get(key)!;
+}
+
+export function reviewRouter(ctx: RouterContext): Router {
+  const { kit, prisma, registrations } = ctx;
+  const router = Router();
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/review-queue',
+      tags: ['review'],
+      summary: 'Review queue: submitted items, oldest first',
+      description: 'Filter by program, cohort, item kind and item state (default SUBMITTED).',
+      access: 'staff',
+      query: z.object({
+        programCode: z.string().trim().toUpperCase().optional(),
+        cohortId: z.string().trim().optional(),
+        kind: z.enum(ITEM_KINDS).optional(),
+        state: z.enum(ITEM_STATES).default('SUBMITTED'),
+        ...pageQuery,
+      }),
+      response: pageOf(QueueEntrySchema, 'ReviewQueuePage'),
+    },
+    async ({ query }) => {
+      const where = {
+        state: query.state,
+        ...(query.kind ? { kind: query.kind } : {}),
+        registration: {
+          ...(query.programCode ? { programCode: query.programCode } : {}),
+          ...(query.cohortId ? { cohortId: query.cohortId } : {}),
+        },
+      };
+      const [total, rows] = await Promise.all([
+        prisma.checklistItem.count({ where }),
+        prisma.checklistItem.findMany({
+          where,
+          include: { registration: { select: { name: true, programCode: true, cohortId: true, studyLevel: true, residency: true } } },
+          orderBy: [{ submittedAt: { sort: 'asc', nulls: 'last' } }, { registrationNo: 'asc' }, { key: 'asc' }],
+          skip: (query.page - 1) * query.pageSize,
+          take: query.pageSize,
+        }),
+      ]);
+      const now = Date.now();
+      const oldest = rows.find((r) => r.submittedAt)?.submittedAt?.getTime() ?? now;
+      const days = await holidays(oldest, now);
+      return {
+        items: rows.map((r) => ({
+          applicationNo: r.registrationNo,
+          name: r.registration.name,
+          programCode: r.registration.programCode,
+          cohortId: r.registration.cohortId,
+          studyLevel: r.registration.studyLevel,
+          residency: r.registration.residency,
+          itemKey: r.key,
+          itemLabel: r.label,
+          kind: r.kind,
+          state: r.state as (typeof ITEM_STATES)[number],
+          submittedAt: r.submittedAt?.toISOString() ?? null,
+          ageWorkingDays: r.submittedAt ? workingDaysBetween(r.submittedAt.getTime(), now, days) : null,
+          expectedVerificationBy: r.expectedVerificationBy?.toISOString() ?? null,
+          slaBreached: r.state === 'SUBMITTED' && !!r.expectedVerificationBy && r.expectedVerificationBy.getTime() < now,
+          rejectionReason: r.rejectionReason,
+        })),
+        total,
+        page: query.page,
+        pageSize: query.pageSize,
+      };
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/items/:itemKey/verify',
+      tags: ['review'],
+      summary: 'Verify a submitted item',
+      access: 'staff',
+      params: ItemParams,
+      body: z.object({ note: z.string().trim().max(2000).optional() }),
+      response: ItemViewSchema,
+      errors: decisionErrors,
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, verifyItemUpdate, {
+        actor: actorOf(principal),
+        itemKey: params.itemKey as ItemKey,
+        ...(body.note ? { note: body.note } : {}),
+      }),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/items/:itemKey/reject',
+      tags: ['review'],
+      summary: 'Reject a submitted item (the student is emailed the reason)',
+      access: 'staff',
+      params: ItemParams,
+      body: z.object({
+        reasonCode: z.enum(REJECTION_REASONS),
+        note: z.string().trim().min(1, 'tell the student what to fix').max(2000),
+      }),
+      response: ItemViewSchema,
+      errors: decisionErrors,
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, rejectItemUpdate, {
+        actor: actorOf(principal),
+        itemKey: params.itemKey as ItemKey,
+        reasonCode: body.reasonCode,
+        note: body.note,
+      }),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/items/:itemKey/waive',
+      tags: ['review'],
+      summary: 'Waive an item (who and why are recorded)',
+      access: 'staff',
+      params: ItemParams,
+      body: z.object({ reason: z.string().trim().min(1, 'say why').max(2000) }),
+      response: ItemViewSchema,
+      errors: decisionErrors,
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, waiveItemUpdate, {
+        actor: actorOf(principal),
+        itemKey: params.itemKey as ItemKey,
+        reason: body.reason,
+      }),
+  );
+
+  return router;
+}

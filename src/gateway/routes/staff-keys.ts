@@ -1,0 +1,75 @@
+/** Staff API keys (admin): create (the key is shown once), list, revoke. The CLI `npm run staff-key` does the same. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { STAFF_ROLES } from '../auth/principal';
+import { createStaffKey, listStaffKeys, revokeStaffKey, type StaffKeyInfo } from '../auth/staff-keys';
+import type { RouterContext } from '../context';
+import { AppError, ErrorCode } from '../errors';
+import { route } from '../route';
+
+const StaffKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: z.enum(STAFF_ROLES),
+    prefix: z.string().meta({ description: 'First characters of the key, to tell keys apart.' }),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'StaffKey' });
+
+const out = (k: StaffKeyInfo) => ({ ...k, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null });
+
+export function staffKeysRouter({ kit, prisma, logger }: RouterContext): Router {
+  const router = Router();
+
+  route(
+    kit,
+    router,
+    { method: 'get', path: '/api/staff/keys', tags: ['staff'], summary: 'List staff API keys (admin)', access: 'admin', response: z.object({ items: z.array(StaffKeySchema) }) },
+    async () => ({ items: (await listStaffKeys(prisma)).map(out) }),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/staff/keys',
+      tags: ['staff'],
+      summary: 'Create a staff API key (admin); the key is in this answer only',
+      access: 'admin',
+      body: z.object({ name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) }),
+      status: 201,
+      response: StaffKeySchema.extend({ key: z.string() }).meta({ id: 'NewStaffKey' }),
+    },
+    async ({ body, principal }) => {
+      const key = await createStaffKey(prisma, body);
+      logger.info({ actor: principal.kind === 'staff' ? principal.name : undefined, keyId: key.id, name: key.name, role: key.role }, 'staff key created');
+      return { ...out(key), key: key.key };
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'delete',
+      path: '/api/staff/keys/:id',
+      tags: ['staff'],
+      summary: 'Revoke a staff API key (admin)',
+      access: 'admin',
+      params: z.object({ id: z.uuid() }),
+      response: StaffKeySchema,
+      errors: [ErrorCode.NOT_FOUND],
+    },
+    async ({ params, principal }) => {
+      const key = await revokeStaffKey(prisma, params.id);
+      if (!key) throw new AppError(ErrorCode.NOT_FOUND, 'No such key.');
+      logger.info({ actor: principal.kind === 'staff' ? principal.name : undefined, keyId: key.id }, 'staff key revoked');
+      return out(key);
+    },
+  );
+
+  return router;
+}

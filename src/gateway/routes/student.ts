@@ -1,0 +1,141 @@
+/**
+ * What a student does on their own registration (staff may read it too): the
+ * live status, the registration form, declining the offer. Each action is an
+ * update: the workflow's validator accepts or refuses it, and the student is
+ * told which.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { declineOfferUpdate, defaultCohortPolicy, submitFormUpdate, type PhotoSpec } from '../../../workflows/registration/api';
+import { contactsFor, isFileItem } from '../../../workflows/registration/checklist';
+import { actorOf } from '../auth/principal';
+import type { RouterContext } from '../context';
+import { ErrorCode } from '../errors';
+import { route, SENT } from '../route';
+import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
+import { uploadRule } from '../../uploads/rules';
+
+const nonBlank = (max: number) => z.string().trim().min(1, 'required').max(max);
+const phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number, e.g. +852 2358 6000');
+
+export const RegistrationFormSchema = z
+  .object({
+    legalName: nonBlank(200),
+    preferredName: z.string().trim().max(100).optional(),
+    chineseName: z.string().trim().max(50).optional(),
+    dateOfBirth: z.iso.date('a date, YYYY-MM-DD'),
+    nationality: nonBlank(100),
+    phone,
+    correspondenceAddress: nonBlank(500),
+    emergencyContact: z.object({ name: nonBlank(200), relationship: nonBlank(100), phone }),
+    picsConsent: z.literal(true, 'you must consent to the personal information collection statement'),
+  })
+  .meta({ id: 'RegistrationForm' });
+
+const UploadRuleSchema = z.object({ mediaTypes: z.array(z.string()), maxBytes: z.number().int() });
+const PhotoSpecSchema = z
+  .object({
+    mediaTypes: z.array(z.string()),
+    minBytes: z.number(),
+    maxBytes: z.number(),
+    minWidth: z.number(),
+    maxWidth: z.number(),
+    minHeight: z.number(),
+    maxHeight: z.number(),
+    portrait: z.boolean(),
+  })
+  .meta({ id: 'PhotoSpec' });
+
+export const StatusResponseSchema = StatusViewSchema.extend({
+  contacts: z.object({ registration: z.string(), activation: z.string(), visa: z.string() }),
+  uploads: z.record(z.string(), UploadRuleSchema).meta({ description: 'What each file item accepts (by item key): for hints before uploading.' }),
+  photoSpec: PhotoSpecSchema,
+  workflowUrl: z.string().optional().meta({ description: 'The workflow in the Temporal UI (staff only).' }),
+}).meta({ id: 'RegistrationStatusResponse' });
+
+/** The cohort's photo specification from the read model, else the default. */
+export async function photoSpecOf(ctx: Pick<RouterContext, 'prisma'>, cohortId: string): Promise<PhotoSpec> {
+  const cohort = await ctx.prisma.cohort.findUnique({ where: { id: cohortId }, select: { policy: true } });
+  const policy = cohort?.policy as { photo?: PhotoSpec } | undefined;
+  return policy?.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
+}
+
+export function studentRouter(ctx: RouterContext): Router {
+  const { kit, registrations, config } = ctx;
+  const router = Router();
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/registrations/:applicationNo',
+      tags: ['registrations'],
+      summary: 'Live status of a registration',
+      description:
+        'Asked of the workflow itself, so it is never stale. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes.',
+      access: 'ownerOrStaff',
+      params: RegistrationParams,
+      response: StatusResponseSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, principal, req, res }) => {
+      const view = await registrations.status(params.applicationNo);
+      const etag = `W/"${view.seq}-${principal.kind}"`;
+      res.setHeader('ETag', etag);
+      res.setHeader('Cache-Control', 'private, no-cache');
+      if (req.headers['if-none-match'] === etag) {
+        res.status(304).end();
+        return SENT;
+      }
+      const photoSpec = await photoSpecOf(ctx, view.student.cohortId);
+      const uploads = Object.fromEntries(
+        view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }]),
+      ) as Record<string, { mediaTypes: string[]; maxBytes: number }>;
+      const workflowUrl =
+        principal.kind === 'staff'
+          ? `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.workflowId)}`
+          : undefined;
+      return { ...view, contacts: contactsFor(view.student), uploads, photoSpec, ...(workflowUrl ? { workflowUrl } : {}) };
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/form',
+      tags: ['registrations'],
+      summary: 'Submit the registration form (once)',
+      description: 'Personal particulars, contacts and consent. Later changes go through the registry (409 after the first submission).',
+      access: 'student',
+      params: RegistrationParams,
+      body: z.object({ form: RegistrationFormSchema }),
+      response: ItemViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, submitFormUpdate, { actor: actorOf(principal), form: body.form }),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/decline',
+      tags: ['registrations'],
+      summary: 'Decline the offer (the registration is withdrawn)',
+      access: 'student',
+      params: RegistrationParams,
+      body: z.object({ reason: z.string().trim().max(1000).optional() }),
+      response: StatusViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, declineOfferUpdate, { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) }),
+  );
+
+  return router;
+}

@@ -1,0 +1,128 @@
+/**
+ * Events from other systems, as signed webhooks: the identity provider says a
+ * student's university account is active, the payment service says the
+ * tuition fee is paid. Each becomes a signal to the student's workflow. A
+ * delivery id is accepted once (WebhookDelivery table); the claim is dropped
+ * again if the signal fails, so the sender's retry still gets through.
+ */
+import { Router } from 'express';
+import { Prisma } from '@prisma/client';
+import { z } from 'zod';
+import { accountActivatedSignal, paymentConfirmedSignal } from '../../../workflows/registration/api';
+import type { RouterContext } from '../context';
+import { AppError, ErrorCode } from '../errors';
+import { route, type RawBodyRequest } from '../route';
+import { ApplicationNo } from '../schemas';
+import { SIGNATURE_HEADER, verifyWebhook } from '../webhooks/signature';
+
+const DeliveryId = z.string().min(1).max(200).meta({ description: 'Unique per delivery; a second delivery with the same id is refused (409).' });
+const iso = z.iso.datetime({ offset: true });
+
+export const IdentityEventSchema = z
+  .object({
+    id: DeliveryId,
+    type: z.literal('account.activated'),
+    applicationNo: ApplicationNo,
+    universityEmail: z.email(),
+    activatedAt: iso.optional(),
+  })
+  .meta({ id: 'IdentityEvent' });
+
+export const PaymentEventSchema = z
+  .object({
+    id: DeliveryId,
+    type: z.literal('payment.confirmed'),
+    applicationNo: ApplicationNo,
+    paymentRef: z.string().min(1).max(200),
+    amount: z.number().nonnegative().optional(),
+    currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+    paidAt: iso.optional(),
+  })
+  .meta({ id: 'PaymentEvent' });
+
+const Accepted = z.object({ accepted: z.literal(true), deliveryId: z.string() }).meta({ id: 'WebhookAccepted' });
+
+export const WEBHOOK_SOURCES = { identity: 'system:idp', payments: 'system:payment' } as const;
+
+export function webhookRouter({ kit, config, prisma, limits, registrations }: RouterContext): Router {
+  const router = Router();
+  const guard = (req: RawBodyRequest) =>
+    verifyWebhook({ secret: config.WEBHOOK_SECRET, toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS }, req.get(SIGNATURE_HEADER), req.rawBody);
+  const errors = [ErrorCode.BAD_SIGNATURE, ErrorCode.STALE_WEBHOOK, ErrorCode.WEBHOOK_REPLAYED, ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.RATE_LIMITED, ErrorCode.WORKFLOW_UNAVAILABLE];
+
+  /** Claims the delivery id, runs `deliver`, and gives the claim back if delivering failed. */
+  const once = async (source: string, id: string, deliver: () => Promise<void>) => {
+    const key = `${source}:${id}`;
+    try {
+      await prisma.webhookDelivery.create({ data: { id: key, source } });
+    } catch (e) {
+      if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
+        throw new AppError(ErrorCode.WEBHOOK_REPLAYED, `Delivery ${id} was already accepted.`, { deliveryId: id });
+      }
+      throw e;
+    }
+    try {
+      await deliver();
+    } catch (e) {
+      await prisma.webhookDelivery.delete({ where: { id: key } }).catch(() => {});
+      throw e;
+    }
+    return { accepted: true as const, deliveryId: id };
+  };
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/webhooks/identity',
+      tags: ['webhooks'],
+      summary: 'Identity provider: a student activated their university account',
+      access: 'webhook',
+      body: IdentityEventSchema,
+      status: 202,
+      response: Accepted,
+      errors,
+      before: [limits.webhook],
+      guard,
+    },
+    async ({ body }) =>
+      once('identity', body.id, () =>
+        registrations.signal(body.applicationNo, accountActivatedSignal, {
+          actor: WEBHOOK_SOURCES.identity,
+          universityEmail: body.universityEmail,
+          ...(body.activatedAt ? { activatedAt: new Date(body.activatedAt).toISOString() } : {}),
+        }),
+      ),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/webhooks/payments',
+      tags: ['webhooks'],
+      summary: 'Payment service: a student\'s tuition fee is paid',
+      access: 'webhook',
+      body: PaymentEventSchema,
+      status: 202,
+      response: Accepted,
+      errors,
+      before: [limits.webhook],
+      guard,
+    },
+    async ({ body }) =>
+      once('payments', body.id, () =>
+        registrations.signal(body.applicationNo, paymentConfirmedSignal, {
+          actor: WEBHOOK_SOURCES.payments,
+          paymentRef: body.paymentRef,
+          ...(body.amount !== undefined ? { amount: body.amount } : {}),
+          ...(body.currency ? { currency: body.currency } : {}),
+          ...(body.paidAt ? { paidAt: new Date(body.paidAt).toISOString() } : {}),
+        }),
+      ),
+  );
+
+  return router;
+}

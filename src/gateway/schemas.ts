@@ -1,0 +1,142 @@
+/**
+ * Schemas shared by several routes: the workflow's status view and its parts
+ * (as the OpenAPI document describes them; the TypeScript types in
+ * workflows/registration/types.ts are the source, and `satisfies` keeps the two
+ * in step), path parameters, and pagination.
+ */
+import { z } from 'zod';
+import {
+  EMAIL_KINDS,
+  ITEM_KINDS,
+  ITEM_STATES,
+  OUTCOME_REASONS,
+  REGISTRATION_STATUSES,
+  REJECTION_REASONS,
+  ADMISSION_ROUTES,
+  RESIDENCIES,
+  STUDY_LEVELS,
+  type ItemView,
+  type RegistrationStatusView,
+} from '../../workflows/registration/api';
+
+const iso = z.string().meta({ description: 'ISO-8601 instant', example: '2027-08-20T15:59:59.999Z' });
+
+export const ApplicationNo = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, 'not an application number')
+  .meta({ description: 'Application number (the registration\'s key)', example: 'A2027000123' });
+
+export const ItemKeyParam = z
+  .string()
+  .regex(/^(ACTIVATION|FORM|ID_DOCUMENT|VISA|TUITION_RECEIPT|PHOTO|SUPPLEMENTARY:[A-Z0-9_]+)$/, 'not a checklist item key')
+  .meta({ description: 'Checklist item key, e.g. ID_DOCUMENT or SUPPLEMENTARY:FINAL_TRANSCRIPT', example: 'ID_DOCUMENT' });
+
+export const RegistrationParams = z.object({ applicationNo: ApplicationNo });
+export const ItemParams = z.object({ applicationNo: ApplicationNo, itemKey: ItemKeyParam });
+
+export const StudentRecordSchema = z
+  .object({
+    applicationNo: z.string(),
+    name: z.string(),
+    personalEmail: z.string(),
+    programCode: z.string(),
+    studyLevel: z.enum(STUDY_LEVELS),
+    admissionRoute: z.enum(ADMISSION_ROUTES).optional(),
+    residency: z.enum(RESIDENCIES),
+    cohortId: z.string(),
+  })
+  .meta({ id: 'StudentRecord' });
+
+const SubmissionSchema = z
+  .object({
+    version: z.number().int(),
+    at: iso,
+    sha256: z.string(),
+    size: z.number().int(),
+    mediaType: z.string(),
+    originalName: z.string(),
+    documentId: z.string().optional(),
+    uploadedBy: z.string(),
+    imageWidth: z.number().int().optional(),
+    imageHeight: z.number().int().optional(),
+  })
+  .meta({ id: 'Submission' });
+
+const ReviewSchema = z
+  .object({
+    decision: z.enum(['VERIFIED', 'REJECTED', 'WAIVED']),
+    actor: z.string(),
+    at: iso,
+    reasonCode: z.enum(REJECTION_REASONS).optional(),
+    note: z.string().optional(),
+    seq: z.number().int(),
+  })
+  .meta({ id: 'Review' });
+
+export const ItemViewSchema = z
+  .object({
+    key: z.string(),
+    kind: z.enum(ITEM_KINDS),
+    label: z.string(),
+    compulsory: z.boolean(),
+    dueBy: z.enum(['REGISTRATION', 'PAYMENT']).nullable(),
+    state: z.enum(ITEM_STATES),
+    submittedAt: iso.optional(),
+    reviewedAt: iso.optional(),
+    submissions: z.array(SubmissionSchema),
+    reviews: z.array(ReviewSchema),
+    expectedVerificationBy: iso.optional(),
+    expectedVerificationDate: z.string().optional().meta({ description: 'Hong Kong date by which verification is expected' }),
+    slaBreached: z.boolean().optional(),
+    resubmitBy: iso.optional(),
+  })
+  .meta({ id: 'ChecklistItem' }) satisfies z.ZodType<Omit<ItemView, 'key'> & { key: string }>;
+
+const EmailSchema = z
+  .object({
+    kind: z.enum(EMAIL_KINDS),
+    idempotencyKey: z.string(),
+    to: z.array(z.string()),
+    subject: z.string(),
+    delivery: z.enum(['SENT', 'OUTBOX', 'FAILED']),
+    at: iso,
+    error: z.string().optional(),
+  })
+  .meta({ id: 'EmailRecord' });
+
+export const StatusViewSchema = z
+  .object({
+    applicationNo: z.string(),
+    workflowId: z.string(),
+    student: StudentRecordSchema,
+    universityEmail: z.string().optional(),
+    status: z.enum(REGISTRATION_STATUSES),
+    outcome: z
+      .object({ status: z.enum(REGISTRATION_STATUSES), reason: z.enum(OUTCOME_REASONS), items: z.array(z.string()), detail: z.string(), at: iso })
+      .optional(),
+    deadlines: z.object({ registration: iso, payment: iso.optional(), registrationPassed: z.boolean(), paymentPassed: z.boolean() }),
+    items: z.array(ItemViewSchema),
+    outstandingItems: z.array(z.string()),
+    cardReady: z.boolean(),
+    emails: z.array(EmailSchema),
+    seq: z.number().int(),
+  })
+  .meta({ id: 'RegistrationStatus', description: 'Live status, answered by the registration workflow itself.' }) satisfies z.ZodType<
+  Omit<RegistrationStatusView, 'items' | 'outstandingItems' | 'outcome'> & { items: unknown[]; outstandingItems: string[] }
+>;
+
+export const pageQuery = {
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+};
+
+export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
+  z
+    .object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
+    .meta({ id });
+
+/** `?overdue=true` style flags: only "true"/"1" mean yes. */
+export const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .optional();

@@ -1,0 +1,63 @@
+/**
+ * The gateway's only way to a registration workflow: query its status, signal
+ * it, or send it an update and wait for the answer. Errors come back as
+ * AppErrors; a closed registration (completed or withdrawn workflow) refuses
+ * further actions with 409 rather than pretending not to exist.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import {
+  getStatusQuery,
+  registrationWorkflowId,
+  type RegistrationStatusView,
+} from '../../workflows/registration/api';
+import { AppError, ErrorCode } from './errors';
+import { fromTemporal } from './temporal-errors';
+
+/** A student waits on this at most; past it the answer is "not confirmed, retry" (503), never "done". */
+const UPDATE_TIMEOUT_MS = 20_000;
+const QUERY_TIMEOUT_MS = 10_000;
+
+export class Registrations {
+  constructor(private readonly temporal: Client) {}
+
+  private handle(applicationNo: string) {
+    return this.temporal.workflow.getHandle(registrationWorkflowId(applicationNo));
+  }
+
+  async status(applicationNo: string): Promise<RegistrationStatusView> {
+    return this.query(applicationNo, getStatusQuery);
+  }
+
+  async query<R>(applicationNo: string, def: QueryDefinition<R, []>): Promise<R> {
+    return this.call(applicationNo, QUERY_TIMEOUT_MS, () => this.handle(applicationNo).query(def));
+  }
+
+  async update<R, A>(applicationNo: string, def: UpdateDefinition<R, [A]>, arg: A, updateId?: string): Promise<R> {
+    return this.call(applicationNo, UPDATE_TIMEOUT_MS, () => this.handle(applicationNo).executeUpdate(def, { args: [arg], updateId }), true);
+  }
+
+  async signal<A>(applicationNo: string, def: SignalDefinition<[A]>, arg: A): Promise<void> {
+    await this.call(applicationNo, QUERY_TIMEOUT_MS, () => this.handle(applicationNo).signal(def, arg), true);
+  }
+
+  private async call<R>(applicationNo: string, timeoutMs: number, fn: () => Promise<R>, changes = false): Promise<R> {
+    try {
+      return await this.temporal.connection.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (e) {
+      if (changes && e instanceof WorkflowNotFoundError) throw await this.closedOrMissing(applicationNo, e);
+      throw fromTemporal(e) ?? e;
+    }
+  }
+
+  /** Signals and updates to a closed workflow fail as "not found"; tell the two cases apart. */
+  private async closedOrMissing(applicationNo: string, cause: Error): Promise<AppError> {
+    try {
+      const d = await this.handle(applicationNo).describe();
+      return new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${d.status.name.toLowerCase()}); nothing more can change.`, { reason: 'Closed' }, { cause });
+    } catch {
+      return new AppError(ErrorCode.REGISTRATION_NOT_FOUND, `No registration ${applicationNo}.`, {}, { cause });
+    }
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Admitted students, as a registry exports them: CSV (one row per student,
+ * header row required) or JSON. Each row is validated on its own; a bad row is
+ * reported with its line and reasons and the others still import.
+ *
+ * Columns: applicationNo, name, personalEmail, programCode, studyLevel
+ * (UG|TPG|RPG), admissionRoute (JUPAS|NON_JUPAS, undergraduates only),
+ * residency (LOCAL|NON_LOCAL), cohortId, registrationDeadline, paymentDeadline
+ * (optional), supplementary (optional: document codes the student still owes,
+ * separated by ";", e.g. FINAL_TRANSCRIPT;GRADUATION_CERTIFICATE).
+ * Deadlines are ISO instants, or a date meaning the end of that day in Hong Kong.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { z } from 'zod';
+import {
+  ADMISSION_ROUTES,
+  RESIDENCIES,
+  STUDY_LEVELS,
+  defaultCohortPolicy,
+  type CohortPolicy,
+  type RegistrationInput,
+  type StudentRecord,
+  type SupplementaryItemPolicy,
+} from '../../workflows/registration/api';
+
+export const CSV_COLUMNS = [
+  'applicationNo',
+  'name',
+  'personalEmail',
+  'programCode',
+  'studyLevel',
+  'admissionRoute',
+  'residency',
+  'cohortId',
+  'registrationDeadline',
+  'paymentDeadline',
+  'supplementary',
+] as const;
+
+/** Supplementary documents a cohort may ask for; one place for their labels. */
+export const SUPPLEMENTARY_DOCUMENTS: Record<string, string> = {
+  FINAL_TRANSCRIPT: 'Final transcript',
+  GRADUATION_CERTIFICATE: 'Graduation certificate',
+  ENGLISH_PROFICIENCY: 'English language proficiency test result',
+  HKDSE_RESULTS: 'HKDSE results notice',
+};
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const upper = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : v);
+
+/** `2027-08-20` → the end of that day in Hong Kong; anything else must be an ISO instant with an offset. */
+const deadline = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .trim()
+    .transform((s, ctx) => {
+      const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999+08:00` : s;
+      const ms = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : NaN;
+      if (Number.isNaN(ms)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a date (YYYY-MM-DD) or an ISO instant with offset' });
+        return z.NEVER;
+      }
+      return new Date(ms).toISOString();
+    }),
+);
+
+export const StudentRowSchema = z
+  .object({
+    applicationNo: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, '3–40 letters, digits, "-" or "_"'),
+    name: z.string().trim().min(1).max(200),
+    personalEmail: z.string().trim().toLowerCase().pipe(z.email()),
+    programCode: z.preprocess(upper, z.string().regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"')),
+    studyLevel: z.preprocess(upper, z.enum(STUDY_LEVELS)),
+    admissionRoute: z.preprocess((v) => upper(blankToUndefined(v)), z.enum(ADMISSION_ROUTES).optional()),
+    residency: z.preprocess(upper, z.enum(RESIDENCIES)),
+    cohortId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" or "_"'),
+    registrationDeadline: deadline,
+    paymentDeadline: deadline.optional(),
+    supplementary: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(/[;,]/).map((s) => s.trim().toUpperCase()).filter(Boolean) : (blankToUndefined(v) ?? [])),
+      z.array(z.string()).default([]),
+    ),
+  })
+  .superRefine((row, ctx) => {
+    if (row.studyLevel === 'UG' && !row.admissionRoute) {
+      ctx.addIssue({ code: 'custom', path: ['admissionRoute'], message: 'required for undergraduates (JUPAS or NON_JUPAS)' });
+    }
+    if (row.studyLevel !== 'UG' && row.admissionRoute) {
+      ctx.addIssue({ code: 'custom', path: ['admissionRoute'], message: 'only undergraduates have an admission route' });
+    }
+    for (const code of row.supplementary) {
+      if (!(code in SUPPLEMENTARY_DOCUMENTS)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['supplementary'],
+          message: `unknown document code ${code} (known: ${Object.keys(SUPPLEMENTARY_DOCUMENTS).join(', ')})`,
+        });
+      }
+    }
+  })
+  .meta({ id: 'StudentRow', description: 'One admitted student.' });
+
+export type StudentRow = z.output<typeof StudentRowSchema>;
+
+/** Policy settings an import may set for every cohort in it (the deadlines come from the rows). */
+export const PolicyOverridesSchema = z
+  .object({
+    reminderOffsets: z.array(z.string().regex(/^\d+\s*(days?|hours?|d|h)$/)).optional(),
+    resubmissionWindow: z.string().regex(/^\d+\s*(days?|d)$/).optional(),
+    verificationSlaWorkingDays: z.number().int().min(1).max(60).optional(),
+    compulsorySupplementary: z.array(z.string()).optional().meta({ description: 'Supplementary codes that are compulsory by the deadline (default: none).' }),
+  })
+  .meta({ id: 'PolicyOverrides' });
+export type PolicyOverrides = z.output<typeof PolicyOverridesSchema>;
+
+export interface RejectedRow {
+  /** 1-based line in the CSV (the header is line 1), or 1-based index in a JSON list. */
+  line: number;
+  applicationNo?: string;
+  reasons: string[];
+}
+
+export interface CohortSettings {
+  id: string;
+  registrationDeadline: string;
+  paymentDeadline?: string;
+  policy: CohortPolicy;
+}
+
+export interface ParsedImport {
+  students: RegistrationInput[];
+  cohorts: CohortSettings[];
+  rejected: RejectedRow[];
+  total: number;
+}
+
+export class ImportFormatError extends Error {}
+
+/** CSV text → raw rows with their line numbers. Throws ImportFormatError when the file is not a usable CSV. */
+export function csvRows(text: string): Array<{ line: number; raw: Record<string, unknown> }> {
+  let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  try {
+    records = parseCsv(text, { columns: true, bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true });
+  } catch (e) {
+    throw new ImportFormatError(`not a readable CSV: ${(e as Error).message}`);
+  }
+  const header = Object.keys(records[0]?.record ?? {});
+  const missing = CSV_COLUMNS.filter((c) => !['paymentDeadline', 'supplementary', 'admissionRoute'].includes(c) && !header.includes(c));
+  if (records.length && missing.length) throw new ImportFormatError(`missing columns: ${missing.join(', ')}`);
+  return records.map(({ record, info }) => ({ line: info.lines, raw: record }));
+}
+
+/** Validates rows one by one and builds each student's workflow input and the cohorts' settings. */
+export function validateRows(rows: Array<{ line: number; raw: unknown }>, overrides: PolicyOverrides = {}, now = Date.now()): ParsedImport {
+  const students: RegistrationInput[] = [];
+  const rejected: RejectedRow[] = [];
+  const cohorts = new Map<string, CohortSettings & { line: number }>();
+  const seen = new Map<string, number>();
+
+  for (const { line, raw } of rows) {
+    const parsed = StudentRowSchema.safeParse(raw);
+    const applicationNo = typeof (raw as { applicationNo?: unknown })?.applicationNo === 'string' ? String((raw as { applicationNo: string }).applicationNo).trim() || undefined : undefined;
+    if (!parsed.success) {
+      rejected.push({ line, applicationNo, reasons: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`) });
+      continue;
+    }
+    const row = parsed.data;
+    const reasons: string[] = [];
+    const first = seen.get(row.applicationNo);
+    if (first !== undefined) reasons.push(`applicationNo: duplicate of line ${first}`);
+    if (Date.parse(row.registrationDeadline) <= now) reasons.push('registrationDeadline: has already passed');
+    const cohort = cohorts.get(row.cohortId);
+    if (cohort) {
+      if (cohort.registrationDeadline !== row.registrationDeadline) {
+        reasons.push(`registrationDeadline: cohort ${row.cohortId} has ${cohort.registrationDeadline} (line ${cohort.line})`);
+      }
+      if (cohort.paymentDeadline !== row.paymentDeadline) {
+        reasons.push(`paymentDeadline: cohort ${row.cohortId} has ${cohort.paymentDeadline ?? 'none'} (line ${cohort.line})`);
+      }
+    }
+    if (reasons.length) {
+      rejected.push({ line, applicationNo: row.applicationNo, reasons });
+      continue;
+    }
+    seen.set(row.applicationNo, line);
+    const settings = cohort ?? { ...cohortSettings(row, overrides), line };
+    cohorts.set(row.cohortId, settings);
+    students.push({ student: studentRecord(row), policy: { ...settings.policy, supplementaryItems: supplementaryItems(row.supplementary, overrides) } });
+  }
+  return { students, rejected, total: rows.length, cohorts: [...cohorts.values()].map(({ line: _line, ...c }) => c) };
+}
+
+function studentRecord(row: StudentRow): StudentRecord {
+  return {
+    applicationNo: row.applicationNo,
+    name: row.name,
+    personalEmail: row.personalEmail,
+    programCode: row.programCode,
+    studyLevel: row.studyLevel,
+    ...(row.admissionRoute ? { admissionRoute: row.admissionRoute } : {}),
+    residency: row.residency,
+    cohortId: row.cohortId,
+  };
+}
+
+function cohortSettings(row: StudentRow, overrides: PolicyOverrides): CohortSettings {
+  const { compulsorySupplementary: _c, ...policyOverrides } = overrides;
+  const policy = defaultCohortPolicy(row.registrationDeadline, {
+    ...(row.paymentDeadline ? { paymentDeadline: row.paymentDeadline } : {}),
+    ...(policyOverrides as Partial<CohortPolicy>),
+  });
+  return { id: row.cohortId, registrationDeadline: row.registrationDeadline, paymentDeadline: row.paymentDeadline, policy };
+}
+
+function supplementaryItems(codes: string[], overrides: PolicyOverrides): SupplementaryItemPolicy[] {
+  return codes.map((code) => ({
+    code,
+    label: SUPPLEMENTARY_DOCUMENTS[code]!,
+    ...(overrides.compulsorySupplementary?.includes(code) ? { compulsory: true } : {}),
+  }));
+}
+
+export const parseCsvImport = (text: string, overrides?: PolicyOverrides, now?: number): ParsedImport =>
+  validateRows(csvRows(text), overrides, now);
+
+export const parseJsonImport = (students: unknown[], overrides?: PolicyOverrides, now?: number): ParsedImport =>
+  validateRows(students.map((raw, i) => ({ line: i + 1, raw })), overrides, now);

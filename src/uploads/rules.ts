@@ -1,0 +1,35 @@
+/**
+ * What each checklist item accepts: the media types (judged from the file's own
+ * bytes) and the largest size. The photo's limits come from the cohort's photo
+ * specification, which the upload route passes in.
+ */
+import type { ItemKind, PhotoSpec } from '../../workflows/registration/api';
+
+export const MEDIA_LABELS: Record<string, string> = {
+  'application/pdf': 'PDF',
+  'image/jpeg': 'JPEG',
+  'image/png': 'PNG',
+};
+
+export interface UploadRule {
+  mediaTypes: readonly string[];
+  maxBytes: number;
+}
+
+const MB = 1024 * 1024;
+const DOCUMENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
+
+export const DOCUMENT_RULES: Record<Exclude<ItemKind, 'ACTIVATION' | 'FORM' | 'PHOTO'>, UploadRule> = {
+  ID_DOCUMENT: { mediaTypes: DOCUMENT_TYPES, maxBytes: 10 * MB },
+  VISA: { mediaTypes: DOCUMENT_TYPES, maxBytes: 10 * MB },
+  TUITION_RECEIPT: { mediaTypes: DOCUMENT_TYPES, maxBytes: 5 * MB },
+  SUPPLEMENTARY: { mediaTypes: DOCUMENT_TYPES, maxBytes: 20 * MB },
+};
+
+/** The rule for an item kind, or undefined for items that take no file (activation, form). */
+export function uploadRule(kind: ItemKind, photo: PhotoSpec): UploadRule | undefined {
+  if (kind === 'PHOTO') return { mediaTypes: photo.mediaTypes, maxBytes: photo.maxBytes };
+  return kind in DOCUMENT_RULES ? DOCUMENT_RULES[kind as keyof typeof DOCUMENT_RULES] : undefined;
+}
+
+export const describeTypes = (types: readonly string[]) => types.map((t) => MEDIA_LABELS[t] ?? t).join(', ');

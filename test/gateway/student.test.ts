@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { admit, fetchJson, startStack, statusOf, validForm, type TestStack } from './support';
+
+describe('gateway: a student on their registration', function () {
+  this.timeout(120_000);
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  it('reads the live status with contacts, upload rules and photo spec, and gets 304 until it changes', async () => {
+    const a = await admit(stack, { residency: 'NON_LOCAL', studyLevel: 'UG', admissionRoute: 'JUPAS' });
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.applicationNo, a.applicationNo);
+    assert.equal(res.body.status, 'IN_PROGRESS');
+    assert.deepEqual(res.body.items.map((i: any) => i.key), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO']);
+    assert.equal(res.body.contacts.visa, 'studentvisa@ust.hk');
+    assert.deepEqual(res.body.uploads.VISA.mediaTypes, ['application/pdf', 'image/jpeg', 'image/png']);
+    assert.deepEqual(res.body.uploads.PHOTO.mediaTypes, ['image/jpeg', 'image/png']);
+    assert.equal(res.body.photoSpec.portrait, true);
+    assert.equal(res.body.workflowUrl, undefined, 'students get no Temporal UI link');
+
+    const etag = res.headers.get('etag')!;
+    const same = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag } });
+    assert.equal(same.status, 304);
+
+    const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    assert.equal(form.status, 200, JSON.stringify(form.body));
+    const changed = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag } });
+    assert.equal(changed.status, 200);
+    assert.notEqual(changed.headers.get('etag'), etag);
+  });
+
+  it('submits the form once: 200 with the item VERIFIED, then 409 from the workflow', async () => {
+    const a = await admit(stack);
+    const url = `${stack.url}/api/registrations/${a.applicationNo}/form`;
+    const first = await fetchJson(url, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.key, 'FORM');
+    assert.equal(first.body.state, 'VERIFIED');
+    const again = await fetchJson(url, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.code, 'INVALID_TRANSITION');
+    assert.equal(again.body.details.reason, 'InvalidTransition');
+  });
+
+  it('refuses an invalid form with 400 and field-level details, and changes nothing', async () => {
+    const a = await admit(stack);
+    const bad = { ...validForm, dateOfBirth: '06/05/2004', picsConsent: false, emergencyContact: { ...validForm.emergencyContact, phone: '' } };
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: bad } });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'VALIDATION_FAILED');
+    const paths = res.body.details.issues.map((i: any) => i.path).sort();
+    assert.deepEqual(paths, ['form.dateOfBirth', 'form.emergencyContact.phone', 'form.picsConsent']);
+    assert.ok(res.body.details.issues.every((i: any) => i.in === 'body' && i.message));
+    const status = await statusOf(stack, a.applicationNo);
+    assert.equal(status.items.find((i) => i.key === 'FORM')!.state, 'PENDING');
+  });
+
+  it('answers malformed JSON with 400, not a stack trace', async () => {
+    const a = await admit(stack);
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, {
+      method: 'POST',
+      bearer: a.session,
+      headers: { 'content-type': 'application/json' },
+      body: '{"form": ',
+    });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'VALIDATION_FAILED');
+    assert.doesNotMatch(JSON.stringify(res.body), /at .*\.ts:\d+/);
+  });
+
+  it('declines the offer: WITHDRAWN, and later actions are refused with 409', async () => {
+    const a = await admit(stack);
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: { reason: 'Accepted another offer' } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.status, 'WITHDRAWN');
+    const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    assert.equal(form.status, 409);
+    assert.equal(form.body.code, 'INVALID_TRANSITION');
+  });
+
+  it('404s a registration that does not exist (for staff) and 403s it for a student', async () => {
+    const a = await admit(stack);
+    const missing = await fetchJson(`${stack.url}/api/registrations/NOPE-00000`, { bearer: stack.officerKey });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.code, 'REGISTRATION_NOT_FOUND');
+    const other = await fetchJson(`${stack.url}/api/registrations/NOPE-00000`, { bearer: a.session });
+    assert.equal(other.status, 403);
+  });
+});
