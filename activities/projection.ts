@@ -21,10 +21,12 @@ export function createProjectRegistration(deps: { prisma: PrismaClient }) {
       const { view } = snapshot;
       const no = view.applicationNo;
       await ensureCohort(tx, snapshot);
+      // Concurrent first projections race to create the row: insert-if-absent with seq 0, then lock it.
+      await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), seq: 0 }], skipDuplicates: true });
       const [current] = await tx.$queryRaw<{ seq: number }[]>`SELECT seq FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
-      const newer = !current || current.seq < snapshot.seq;
+      const newer = current.seq < snapshot.seq;
       if (newer) {
-        await writeRegistration(tx, snapshot, !current);
+        await tx.registration.update({ where: { applicationNo: no }, data: registrationData(snapshot) });
         await writeItems(tx, snapshot);
       }
       await appendFacts(tx, snapshot);
@@ -33,22 +35,24 @@ export function createProjectRegistration(deps: { prisma: PrismaClient }) {
   };
 }
 
+/** The cohort row normally comes from the import; a registration started otherwise creates it from its policy. */
 async function ensureCohort(tx: Tx, { view, policy }: ProjectionSnapshot): Promise<void> {
-  await tx.cohort.upsert({
-    where: { id: view.student.cohortId },
-    create: {
-      id: view.student.cohortId,
-      registrationDeadline: new Date(policy.registrationDeadline),
-      paymentDeadline: date(policy.paymentDeadline),
-      policy: policy as unknown as Prisma.InputJsonValue,
-    },
-    update: {},
+  await tx.cohort.createMany({
+    data: [
+      {
+        id: view.student.cohortId,
+        registrationDeadline: new Date(policy.registrationDeadline),
+        paymentDeadline: date(policy.paymentDeadline),
+        policy: policy as unknown as Prisma.InputJsonValue,
+      },
+    ],
+    skipDuplicates: true,
   });
 }
 
-async function writeRegistration(tx: Tx, { view, seq }: ProjectionSnapshot, create: boolean): Promise<void> {
+function registrationData({ view, seq }: ProjectionSnapshot) {
   const s = view.student;
-  const data = {
+  return {
     workflowId: view.workflowId,
     cohortId: s.cohortId,
     name: s.name,
@@ -66,8 +70,6 @@ async function writeRegistration(tx: Tx, { view, seq }: ProjectionSnapshot, crea
     cardReady: view.cardReady,
     seq,
   };
-  if (create) await tx.registration.create({ data: { applicationNo: view.applicationNo, ...data } });
-  else await tx.registration.update({ where: { applicationNo: view.applicationNo }, data });
 }
 
 async function writeItems(tx: Tx, { view }: ProjectionSnapshot): Promise<void> {

@@ -85,11 +85,9 @@ function deadlineLines(ctx: EmailContext): string[] {
 }
 
 function contactLines(ctx: EmailContext): string[] {
-  return [
-    `Program registration: ${ctx.contacts.registration}`,
-    `Account activation: ${ctx.contacts.activation}`,
-    `Student visa: ${ctx.contacts.visa}`,
-  ];
+  const lines = [`Program registration: ${ctx.contacts.registration}`, `Account activation: ${ctx.contacts.activation}`];
+  if (ctx.items.some((i) => i.key === 'VISA')) lines.push(`Student visa: ${ctx.contacts.visa}`);
+  return lines;
 }
 
 const greeting = (ctx: EmailContext): Block => ({ p: `Dear ${ctx.student.name},` });

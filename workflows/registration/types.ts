@@ -80,6 +80,12 @@ export interface CohortPolicy {
 export interface RegistrationInput {
   student: StudentRecord;
   policy: CohortPolicy;
+  /**
+   * Keep our custom search attributes current (default true). Only for a
+   * server that does not know them: Temporal's time-skipping test server
+   * cannot register custom search attributes.
+   */
+  searchAttributes?: boolean;
 }
 
 // ---------------------------------------------------------------------------

@@ -72,7 +72,11 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // Setup
   // ---------------------------------------------------------------------------
   const state = new RegistrationState(input, Date.now());
-  const emailsInFlight = new Set<Promise<void>>();
+  // Decided before any handler can run, so the invitation is always the student's first email.
+  state.invite();
+  const indexed = input.searchAttributes !== false;
+  /** Emails go out one at a time, in the order decided: a student never gets the notice before the invitation. */
+  let mailing: Promise<void> = Promise.resolve();
   let calendarThrough = -1;
   let calendarLoading: Promise<void> | undefined;
 
@@ -96,7 +100,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function publishChange(): Promise<void> {
     const snapshot = state.takeSnapshot();
     if (!snapshot.events.length) return;
-    upsertSearchAttributes([
+    if (indexed) upsertSearchAttributes([
       { key: SA.RegistrationStatus, value: state.status },
       { key: SA.OutstandingItems, value: state.outstandingItems() },
       { key: SA.RegistrationDeadline, value: state.registrationDeadline() },
@@ -105,10 +109,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   function sendDecidedEmails(): void {
-    for (const request of state.takeEmails()) {
-      const delivery: Promise<void> = deliver(request).finally(() => emailsInFlight.delete(delivery));
-      emailsInFlight.add(delivery);
-    }
+    for (const request of state.takeEmails()) mailing = mailing.then(() => deliver(request));
   }
 
   async function deliver(request: EmailRequest): Promise<void> {
@@ -166,7 +167,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function start(): Promise<void> {
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
-    upsertSearchAttributes([
+    if (indexed) upsertSearchAttributes([
       { key: SA.ProgramCode, value: student.programCode },
       { key: SA.StudyLevel, value: student.studyLevel },
       { key: SA.StudentCategory, value: studentCategory(student) },
@@ -176,8 +177,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     await publishChange();
   }
 
-  async function sendInvitation(): Promise<void> {
-    state.invite();
+  function sendInvitation(): void {
     sendDecidedEmails();
   }
 
@@ -197,16 +197,19 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   async function close(): Promise<RegistrationResult> {
-    sendDecidedEmails();
     // The outcome email (and any other) must be settled before the workflow ends, or a retry would be lost.
-    await condition(() => emailsInFlight.size === 0 && !state.hasEmailsToSend);
+    while (state.hasEmailsToSend) {
+      sendDecidedEmails();
+      await mailing;
+    }
+    await mailing;
     await condition(allHandlersFinished);
     await publishChange();
     return state.result();
   }
 
   await start();
-  await sendInvitation();
+  sendInvitation();
   while (!state.isClosed) {
     await awaitNextEvent();
     await applyTime();

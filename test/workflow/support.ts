@@ -1,0 +1,183 @@
+/**
+ * What the registration workflow tests share: students and messages to send,
+ * a worker per test with the real activities (real PostgreSQL, outbox or a
+ * Resend client), and small readers of the status. Servers, database and the
+ * bundle come from test/support/env.ts.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { Resend } from 'resend';
+import { createActivities } from '../../activities';
+import { startRegistration, type RegistrationHandle } from '../../src/client';
+import { loadConfig, type Config } from '../../src/config';
+import { invitationLinks } from '../../src/links';
+import {
+  defaultCohortPolicy,
+  getStatusQuery,
+  registerDocumentUpdate,
+  submitFormUpdate,
+  verifyItemUpdate,
+  accountActivatedSignal,
+  type CohortPolicy,
+  type EmailKind,
+  type ItemKey,
+  type RegisterDocumentInput,
+  type RegistrationForm,
+  type RegistrationInput,
+  type RegistrationStatusView,
+  type StudentRecord,
+} from '../../workflows/registration/api';
+import { database, uniq, workflowBundle } from '../support/env';
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+export const STAFF = 'staff:officer.wong';
+
+export function aStudent(overrides: Partial<StudentRecord> = {}): StudentRecord {
+  const applicationNo = overrides.applicationNo ?? uniq('A');
+  return {
+    applicationNo,
+    name: 'Chan Tai Man',
+    personalEmail: `${applicationNo.toLowerCase()}@example.com`,
+    programCode: 'MSC-IT',
+    studyLevel: 'TPG',
+    residency: 'LOCAL',
+    cohortId: 'cohort-2027-fall',
+    ...overrides,
+  };
+}
+
+export const universityEmailOf = (s: StudentRecord) => `${s.applicationNo.toLowerCase()}@connect.ust.hk`;
+
+export const validForm: RegistrationForm = {
+  legalName: 'CHAN Tai Man',
+  dateOfBirth: '2004-05-06',
+  nationality: 'Hong Kong',
+  phone: '+852 5555 0000',
+  correspondenceAddress: 'Clear Water Bay, Kowloon',
+  emergencyContact: { name: 'Chan Siu Ming', relationship: 'Mother', phone: '+852 5555 0001' },
+  picsConsent: true,
+};
+
+/** Metadata of an uploaded file for an item (the photo gets a size inside the default spec). */
+export function upload(itemKey: ItemKey, overrides: Partial<RegisterDocumentInput> = {}): RegisterDocumentInput {
+  const isPhoto = itemKey === 'PHOTO';
+  return {
+    actor: 'student',
+    itemKey,
+    sha256: crypto.randomBytes(32).toString('hex'),
+    size: isPhoto ? 200_000 : 350_000,
+    mediaType: isPhoto ? 'image/jpeg' : 'application/pdf',
+    originalName: isPhoto ? 'photo.jpg' : `${itemKey.toLowerCase()}.pdf`,
+    uploadedBy: 'student',
+    ...(isPhoto ? { imageWidth: 600, imageHeight: 800 } : {}),
+    ...overrides,
+  };
+}
+
+export const policyDue = (deadlineMs: number, overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {}) =>
+  defaultCohortPolicy(new Date(deadlineMs).toISOString(), overrides);
+
+export interface Harness {
+  client: Client;
+  taskQueue: string;
+  config: Config;
+  start(student: StudentRecord, policy: CohortPolicy, extra?: Partial<RegistrationInput>): Promise<RegistrationHandle>;
+}
+
+/**
+ * Runs `fn` with a fresh worker (own task queue) over the shared bundle and the
+ * real activities. Registrations it started and that are still open are
+ * terminated afterwards, so no timer of theirs fires while a later test skips time.
+ */
+export async function withWorker<T>(
+  env: TestWorkflowEnvironment,
+  fn: (h: Harness) => Promise<T>,
+  options: { resend?: Resend; searchAttributes?: boolean } = {},
+): Promise<T> {
+  const db = await database();
+  const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-outbox-'));
+  const config = { ...loadConfig({ NODE_ENV: 'test' }), outboxDir, REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };
+  const activities = createActivities({
+    prisma: db.prisma,
+    config,
+    resend: options.resend,
+    invitationLinks: (no) => invitationLinks(config, no),
+  });
+  const taskQueue = uniq('q');
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const started: RegistrationHandle[] = [];
+  const harness: Harness = {
+    client: env.client,
+    taskQueue,
+    config,
+    async start(student, policy, extra = {}) {
+      const { handle } = await startRegistration(
+        env.client,
+        { student, policy, searchAttributes: options.searchAttributes ?? false, ...extra },
+        { taskQueue },
+      );
+      started.push(handle);
+      return handle;
+    },
+  };
+  try {
+    return await worker.runUntil(fn(harness));
+  } finally {
+    for (const h of started) {
+      const { status } = await h.describe();
+      if (status.name === 'RUNNING') await h.terminate('test over');
+    }
+  }
+}
+
+export const status = (h: RegistrationHandle) => h.query(getStatusQuery);
+
+/** Retries an assertion on the status until it holds (side effects such as email deliveries land asynchronously). */
+export async function eventually(
+  h: RegistrationHandle,
+  check: (s: RegistrationStatusView) => void,
+  timeoutMs = 10_000,
+): Promise<RegistrationStatusView> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await status(h);
+    try {
+      check(s);
+      return s;
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Emails as `KIND→recipient,recipient`, in the order they were sent. */
+export const emailsOf = (s: RegistrationStatusView): string[] => s.emails.map((e) => `${e.kind}→${e.to.join(',')}`);
+export const emailKinds = (s: RegistrationStatusView): EmailKind[] => s.emails.map((e) => e.kind);
+export const itemState = (s: RegistrationStatusView, key: ItemKey) => s.items.find((i) => i.key === key)?.state;
+
+/** The common start of most paths: the account activated and the form submitted. */
+export async function activateAndSubmitForm(h: RegistrationHandle, student: StudentRecord): Promise<void> {
+  await h.signal(accountActivatedSignal, { actor: 'system:idp', universityEmail: universityEmailOf(student) });
+  await h.executeUpdate(submitFormUpdate, { args: [{ actor: 'student', form: validForm }] });
+}
+
+/** Upload files for the items, and (optionally) have staff verify them. */
+export async function submit(h: RegistrationHandle, keys: ItemKey[], { verify = false } = {}): Promise<void> {
+  for (const key of keys) {
+    await h.executeUpdate(registerDocumentUpdate, { args: [upload(key)] });
+    if (verify) await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: key }] });
+  }
+}
+
+export function assertEmails(s: RegistrationStatusView, expected: string[]): void {
+  assert.deepEqual(emailsOf(s), expected);
+}
