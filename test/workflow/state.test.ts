@@ -1,0 +1,174 @@
+/**
+ * The registration state machine without Temporal: which actions the current
+ * state allows (the update validators use exactly these checks) and the
+ * deadline rules at their edges. The paths through Temporal are in
+ * paths.test.ts and messages.dev-server.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { RegistrationFailure, defaultCohortPolicy, type CohortPolicy, type StudentRecord } from '../../workflows/registration/api';
+import { RegistrationState } from '../../workflows/registration/state';
+import { DAY, HOUR, STAFF, upload, validForm } from './support';
+
+const T0 = Date.parse('2027-06-01T02:00:00Z');
+const DEADLINE = T0 + 30 * DAY;
+const student = (o: Partial<StudentRecord> = {}): StudentRecord => ({
+  applicationNo: 'A100',
+  name: 'Chan Tai Man',
+  personalEmail: 'a100@example.com',
+  programCode: 'MSC-IT',
+  studyLevel: 'TPG',
+  residency: 'LOCAL',
+  cohortId: 'c',
+  ...o,
+});
+const registration = (s = student(), policy: CohortPolicy = defaultCohortPolicy(new Date(DEADLINE).toISOString())) => {
+  const r = new RegistrationState({ student: s, policy }, T0);
+  r.invite();
+  r.takeEmails();
+  return r;
+};
+
+function refused(type: RegistrationFailure, action: () => unknown, message?: RegExp): void {
+  assert.throws(action, (e: unknown) => {
+    assert.ok(e instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(e)}`);
+    assert.equal(e.type, type);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+describe('registration state', () => {
+  describe('what the current state allows (update validators)', () => {
+    it('verifying or rejecting an item never submitted is an invalid transition', () => {
+      const r = registration();
+      refused(RegistrationFailure.InvalidTransition, () => r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0), /PENDING/);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, T0));
+    });
+
+    it('the form can be submitted once only, and only with consent', () => {
+      const r = registration();
+      refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, picsConsent: false } }, T0), /consent/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, legalName: ' ' } }, T0), /legalName/);
+      r.submitForm({ actor: 'student', form: validForm }, T0);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkSubmitForm({ actor: 'student', form: validForm }, T0), /once only/);
+    });
+
+    it('activation and the form are not reviewed by staff', () => {
+      const r = registration();
+      r.submitForm({ actor: 'student', form: validForm }, T0);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkReview({ actor: STAFF, itemKey: 'FORM' }, T0));
+    });
+
+    it('an item the student does not have is unknown; a non-document item takes no upload', () => {
+      const r = registration();
+      refused(RegistrationFailure.UnknownItem, () => r.checkRegisterDocument(upload('VISA'), T0));
+      refused(RegistrationFailure.UnknownItem, () => r.checkWaive({ actor: STAFF, itemKey: 'SUPPLEMENTARY:NOPE', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ACTIVATION'), T0));
+    });
+
+    it('uploads are checked: checksum, size, and the photo specification', () => {
+      const r = registration();
+      refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ID_DOCUMENT', { sha256: 'abc' }), T0), /sha256/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('PHOTO', { imageWidth: 900, imageHeight: 600 }), T0), /portrait/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('PHOTO', { mediaType: 'image/gif' }), T0), /format/);
+    });
+
+    it('a rejection needs a known reason code and a note; a waiver needs a reason and an item not yet settled', () => {
+      const r = registration();
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: '' }, T0));
+      r.verifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0), /VERIFIED/);
+    });
+
+    it('a deadline can be extended only before it passes, only later, and only if the registration has it', () => {
+      const r = registration();
+      const until = new Date(DEADLINE + 7 * DAY).toISOString();
+      refused(RegistrationFailure.InvalidTransition, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'PAYMENT', until, reason: 'x' }, T0), /no PAYMENT/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE - DAY).toISOString(), reason: 'x' }, T0), /later/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: 'soon', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until, reason: 'x' }, DEADLINE), /passed/);
+      r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until, reason: 'x' }, DEADLINE - 1);
+    });
+
+    it('a compulsory item cannot be handed in after its deadline (the registration is being withdrawn)', () => {
+      const r = registration();
+      refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE), /due by/);
+      r.checkRegisterDocument(upload('PHOTO'), DEADLINE + DAY); // non-compulsory items may follow later
+    });
+
+    it('after an outcome nothing more is accepted', () => {
+      const r = registration();
+      r.declineOffer({ actor: 'student' }, T0);
+      assert.equal(r.status, 'WITHDRAWN');
+      refused(RegistrationFailure.InvalidTransition, () => r.checkSubmitForm({ actor: 'student', form: validForm }, T0), /WITHDRAWN/);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkDecline({ actor: 'student' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'PHOTO', reason: 'x' }, T0));
+      assert.equal(r.activateAccount({ actor: 'system:idp', universityEmail: 'x@connect.ust.hk' }, T0), false);
+    });
+  });
+
+  describe('deadline rules', () => {
+    const complete = (r: RegistrationState, now: number) => {
+      r.activateAccount({ actor: 'system:idp', universityEmail: 'a100@connect.ust.hk' }, now);
+      r.submitForm({ actor: 'student', form: validForm }, now);
+    };
+
+    it('a compulsory item rejected shortly before the deadline keeps the full resubmission window after it', () => {
+      const r = registration();
+      complete(r, T0);
+      r.registerDocument(upload('PHOTO'), T0);
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      const rejectedAt = DEADLINE - DAY;
+      const item = r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'expired' }, rejectedAt);
+      assert.equal(Date.parse(item.resubmitBy!), rejectedAt + 14 * DAY);
+      r.advance(DEADLINE);
+      assert.equal(r.status, 'IN_PROGRESS', 'submitted on time: not withdrawn at the deadline');
+      r.advance(rejectedAt + 14 * DAY);
+      assert.deepEqual([r.status, r.outcome?.reason], ['WITHDRAWN', 'UNRESOLVED_REJECTION']);
+    });
+
+    it('a compulsory item rejected long before the deadline and never resubmitted is withdrawn at the deadline', () => {
+      const r = registration();
+      complete(r, T0);
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'expired' }, T0 + DAY);
+      r.advance(DEADLINE);
+      assert.deepEqual([r.status, r.outcome?.reason, r.outcome?.items], ['WITHDRAWN', 'UNRESOLVED_REJECTION', ['ID_DOCUMENT']]);
+    });
+
+    it('a payment deadline before the registration deadline is enforced first', () => {
+      const s = student({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS' });
+      const r = registration(s, defaultCohortPolicy(new Date(DEADLINE).toISOString(), { paymentDeadline: new Date(DEADLINE - 10 * DAY).toISOString() }));
+      complete(r, T0);
+      assert.equal(r.nextWakeUp(T0)?.what, 'reminder before the payment deadline');
+      r.advance(DEADLINE - 10 * DAY);
+      assert.deepEqual([r.status, r.outcome?.reason], ['WITHDRAWN', 'MISSED_FEE']);
+    });
+
+    it('reminders: one per offset before each date, none for offsets that fell before the date was set', () => {
+      const r = new RegistrationState({ student: student(), policy: defaultCohortPolicy(new Date(T0 + 3 * DAY).toISOString()) }, T0);
+      r.takeEmails();
+      assert.equal(r.nextWakeUp(T0)?.at, T0 + 2 * DAY, 'the 7-day reminder was due before the start: only the 1-day one');
+      r.advance(T0 + 2 * DAY);
+      r.advance(T0 + 2 * DAY + HOUR);
+      assert.deepEqual(r.takeEmails().map((e) => e.message.kind), ['REMINDER']);
+    });
+
+    it('every change has the next sequence number; a snapshot carries the events since the previous one', () => {
+      const r = registration();
+      const first = r.takeSnapshot();
+      assert.deepEqual(first.events.map((e) => [e.seq, e.type]), [[1, 'REGISTRATION_STARTED']]);
+      complete(r, T0);
+      const second = r.takeSnapshot();
+      assert.deepEqual(second.events.map((e) => [e.seq, e.type]), [[2, 'ACCOUNT_ACTIVATED'], [3, 'FORM_SUBMITTED']]);
+      assert.equal(second.seq, 3);
+      assert.deepEqual(r.takeSnapshot().events, []);
+    });
+  });
+});
