@@ -1,0 +1,242 @@
+/**
+ * The registration on the real Temporal server (dev server from the CLI
+ * wheel): update validators and handlers (updates do not skip time on the
+ * time-skipping server), search attributes and memo (which that server cannot
+ * register), the id-conflict policy, and `temporal workflow query`.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { registrationHandle, startRegistration } from '../../src/client';
+import { temporalCliPath } from '../../src/temporal/binaries';
+import {
+  RegistrationFailure,
+  declineOfferUpdate,
+  extendDeadlineUpdate,
+  registerDocumentUpdate,
+  rejectItemUpdate,
+  submitFormUpdate,
+  verifyItemUpdate,
+  waiveItemUpdate,
+  type RegistrationStatusView,
+} from '../../workflows/registration/api';
+import * as SA from '../../workflows/registration/search-attributes';
+import { database, devServerEnv, uniq } from '../support/env';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, upload, validForm, withWorker } from './support';
+
+async function refusedWith(type: RegistrationFailure, update: Promise<unknown>, message?: RegExp): Promise<void> {
+  await assert.rejects(update, (e: unknown) => {
+    assert.ok(e instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(e)}`);
+    assert.ok(e.cause instanceof ApplicationFailure);
+    assert.equal(e.cause.type, type);
+    if (message) assert.match(e.cause.message, message);
+    return true;
+  });
+}
+
+describe('registration messages (dev server)', function () {
+  this.timeout(60_000);
+  let env: TestWorkflowEnvironment;
+
+  before(async function () {
+    this.timeout(180_000);
+    env = await devServerEnv();
+    await database();
+  });
+
+  describe('update validators refuse what the state does not allow, with a typed failure and nothing recorded', () => {
+    it('verify or reject an item never submitted, submit the form twice → InvalidTransition', async () => {
+      await withWorker(env, async (w) => {
+        const student = aStudent();
+        const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+        await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] }), /PENDING/);
+        await refusedWith(
+          RegistrationFailure.InvalidTransition,
+          h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }] }),
+        );
+        await activateAndSubmitForm(h, student);
+        const before = await status(h);
+        await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(submitFormUpdate, { args: [{ actor: 'student', form: validForm }] }), /once only/);
+        assert.equal((await status(h)).seq, before.seq, 'a refused update records nothing');
+        const history = await h.fetchHistory();
+        const accepted = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+        assert.equal(accepted, 1, 'only the valid form submission reached the history');
+      });
+    });
+
+    it('unknown item → UnknownItem; malformed input (no note, photo outside the spec, earlier "extension") → InvalidInput', async () => {
+      await withWorker(env, async (w) => {
+        const h = await w.start(aStudent(), policyDue(Date.now() + 30 * DAY));
+        await refusedWith(RegistrationFailure.UnknownItem, h.executeUpdate(registerDocumentUpdate, { args: [upload('VISA')] }));
+        await refusedWith(RegistrationFailure.InvalidInput, h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO', { imageWidth: 1200, imageHeight: 800 })] }), /portrait/);
+        await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
+        await refusedWith(
+          RegistrationFailure.InvalidInput,
+          h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }] }),
+          /note/,
+        );
+        await refusedWith(
+          RegistrationFailure.InvalidInput,
+          h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(Date.now() + DAY).toISOString(), reason: 'x' }] }),
+          /later/,
+        );
+        await refusedWith(RegistrationFailure.InvalidInput, h.executeUpdate(waiveItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO', reason: ' ' }] }), /reason/);
+      });
+    });
+  });
+
+  describe('update handlers answer with the change, and the read model already shows it', () => {
+    it('register, reject, resubmit, verify: versions, reviews and states in PostgreSQL when each update returns', async () => {
+      const { prisma } = await database();
+      await withWorker(env, async (w) => {
+        const student = aStudent();
+        const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+        const no = student.applicationNo;
+        const first = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
+        assert.equal(first.state, 'SUBMITTED');
+        assert.equal(first.submissions[0].version, 1);
+        assert.match(first.expectedVerificationDate!, /^\d{4}-\d{2}-\d{2}$/);
+        let row = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
+        assert.deepEqual([row.state, row.expectedVerificationBy?.toISOString()], ['SUBMITTED', first.expectedVerificationBy]);
+
+        const rejected = await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'NAME_MISMATCH', note: 'Name differs from the passport.' }] });
+        assert.equal(rejected.state, 'REJECTED');
+        row = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
+        assert.deepEqual([row.state, row.rejectionReason, row.rejectionNote], ['REJECTED', 'NAME_MISMATCH', 'Name differs from the passport.']);
+
+        const second = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
+        assert.deepEqual(second.submissions.map((s) => s.version), [1, 2]);
+        const verified = await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok' }] });
+        assert.equal(verified.state, 'VERIFIED');
+
+        const documents = await prisma.document.findMany({ where: { registrationNo: no }, orderBy: { version: 'asc' } });
+        assert.deepEqual(documents.map((d) => [d.itemKey, d.version, d.sha256]), second.submissions.map((s) => ['ID_DOCUMENT', s.version, s.sha256]));
+        const reviews = await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
+        assert.deepEqual(reviews.map((r) => [r.itemKey, r.decision, r.actor]), [['ID_DOCUMENT', 'REJECTED', STAFF], ['ID_DOCUMENT', 'VERIFIED', STAFF]]);
+        const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
+        assert.deepEqual(audit.map((a) => a.seq), audit.map((_, i) => i + 1), 'every event, in sequence, none lost');
+        assert.ok(audit.some((a) => a.type === 'ITEM_REJECTED' && a.actor === STAFF));
+      });
+    });
+  });
+
+  describe('search attributes and memo, for staff in the Temporal UI', () => {
+    const attrs = async (h: ReturnType<typeof registrationHandle>) => (await h.describe()).typedSearchAttributes;
+
+    it('set at start, upserted on every change, and filterable: RegistrationStatus, OutstandingItems, ProgramCode…', async () => {
+      await withWorker(
+        env,
+        async (w) => {
+          const programCode = uniq('PROG').toUpperCase();
+          const student = aStudent({ programCode, studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'NON_LOCAL' });
+          const deadline = Date.now() + 30 * DAY;
+          const h = await w.start(student, policyDue(deadline));
+          const described = await h.describe();
+          assert.equal(described.memo?.studentName, student.name);
+          let sa = described.typedSearchAttributes;
+          assert.equal(sa.get(SA.RegistrationStatus), 'IN_PROGRESS');
+          assert.equal(sa.get(SA.ProgramCode), programCode);
+          assert.equal(sa.get(SA.StudyLevel), 'UG');
+          assert.equal(sa.get(SA.StudentCategory), 'UG-JUPAS-NON_LOCAL');
+          assert.equal(sa.get(SA.CohortId), student.cohortId);
+          assert.equal(sa.get(SA.RegistrationDeadline)?.getTime(), deadline);
+          await eventually(h, (s) => assert.ok(s.seq >= 1));
+
+          await activateAndSubmitForm(h, student);
+          sa = await attrs(h);
+          assert.deepEqual(sa.get(SA.OutstandingItems), ['ID_DOCUMENT', 'VISA', 'PHOTO']);
+
+          const extendedTo = deadline + 7 * DAY;
+          await h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(extendedTo).toISOString(), reason: 'visa appointment' }] });
+          assert.equal((await attrs(h)).get(SA.RegistrationDeadline)?.getTime(), extendedTo);
+
+          await submit(h, ['ID_DOCUMENT', 'VISA', 'PHOTO'], { verify: true });
+          await h.result();
+          sa = await attrs(h);
+          assert.equal(sa.get(SA.RegistrationStatus), 'COMPLETED');
+          assert.deepEqual(sa.get(SA.OutstandingItems) ?? [], []);
+
+          const query = `RegistrationStatus="COMPLETED" AND ProgramCode="${programCode}" AND StudentCategory="UG-JUPAS-NON_LOCAL"`;
+          const found = await listIds(w.client, query);
+          assert.deepEqual(found, [h.workflowId]);
+        },
+        { searchAttributes: true },
+      );
+    });
+
+    it('INCOMPLETE and WITHDRAWN are filterable too (a deadline 2 s ahead: the dev server does not skip time)', async () => {
+      await withWorker(
+        env,
+        async (w) => {
+          const programCode = uniq('PROG').toUpperCase();
+          const deadline = Date.now() + 2_000;
+          const owing = aStudent({ programCode });
+          const missing = aStudent({ programCode });
+          const a = await w.start(owing, policyDue(deadline));
+          const b = await w.start(missing, policyDue(deadline));
+          await activateAndSubmitForm(a, owing);
+          await submit(a, ['ID_DOCUMENT']);
+          await eventually(a, (s) => assert.equal(s.status, 'INCOMPLETE'));
+          assert.equal((await b.result()).status, 'WITHDRAWN');
+          assert.equal((await attrs(a)).get(SA.RegistrationStatus), 'INCOMPLETE');
+          assert.deepEqual((await attrs(a)).get(SA.OutstandingItems), ['ID_DOCUMENT', 'PHOTO']);
+          assert.deepEqual(await listIds(w.client, `RegistrationStatus="INCOMPLETE" AND ProgramCode="${programCode}"`), [a.workflowId]);
+          assert.deepEqual(await listIds(w.client, `RegistrationStatus="WITHDRAWN" AND ProgramCode="${programCode}"`), [b.workflowId]);
+          assert.deepEqual(await listIds(w.client, `OutstandingItems="PHOTO" AND ProgramCode="${programCode}"`), [a.workflowId]);
+        },
+        { searchAttributes: true },
+      );
+    });
+  });
+
+  it('id-conflict policy: importing the same student twice never creates a second run, even after it closed', async () => {
+    await withWorker(env, async (w) => {
+      const student = aStudent();
+      const input = { student, policy: policyDue(Date.now() + 30 * DAY) };
+      const first = await startRegistration(w.client, input, { taskQueue: w.taskQueue });
+      const again = await startRegistration(w.client, input, { taskQueue: w.taskQueue });
+      assert.deepEqual([first.started, again.started], [true, false]);
+      assert.equal((await again.handle.describe()).runId, (await first.handle.describe()).runId);
+
+      await first.handle.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student' }] });
+      await first.handle.result();
+      const afterClose = await startRegistration(w.client, input, { taskQueue: w.taskQueue });
+      assert.equal(afterClose.started, false);
+      const runs = await listIds(w.client, `WorkflowId="${first.handle.workflowId}"`, 1);
+      assert.equal(runs.length, 1);
+      assert.equal((await registrationHandle(w.client, student.applicationNo).describe()).status.name, 'COMPLETED');
+    });
+  });
+
+  it('`temporal workflow query` returns the status of a registration', async function () {
+    const cli = temporalCliPath();
+    if (!cli) this.skip();
+    await withWorker(env, async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      const { stdout } = await promisify(execFile)(cli!, [
+        'workflow', 'query', '--address', env.address, '--namespace', 'default',
+        '--workflow-id', h.workflowId, '--name', 'getStatus', '--output', 'json',
+      ]);
+      const parsed = JSON.parse(stdout) as { queryResult: RegistrationStatusView[] };
+      const view = parsed.queryResult[0];
+      assert.equal(view.applicationNo, student.applicationNo);
+      assert.deepEqual(view.items.map((i) => `${i.key}:${i.state}`), ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:PENDING', 'PHOTO:PENDING']);
+    });
+  });
+});
+
+/** Workflow ids matching a visibility query (retried briefly: visibility is eventually consistent). */
+async function listIds(client: { workflow: { list(o: { query: string }): AsyncIterable<{ workflowId: string }> } }, query: string, expected = 1): Promise<string[]> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const ids: string[] = [];
+    for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
+    if (ids.length >= expected || Date.now() > until) return ids;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
