@@ -14,6 +14,7 @@ const KEY_STORAGE = 'progreg.staffKey';
 const app = byId('app')!;
 
 let api: StaffApi;
+let signedIn = false;
 let me: StaffIdentity;
 /** Bumped on every navigation so a slow page load cannot overwrite the page the user moved on to. */
 let generation = 0;
@@ -47,19 +48,22 @@ async function start(): Promise<void> {
     return mount(app, errorCard(e));
   }
   api = staffApi(key);
+  signedIn = true;
   renderChrome();
-  window.addEventListener('popstate', () => void route());
-  document.addEventListener('click', (e) => {
-    const a = (e.target as Element).closest?.('a');
-    if (!a || a.target || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-    const url = new URL(a.href, location.href);
-    if (url.origin === location.origin && url.pathname.startsWith('/staff')) {
-      e.preventDefault();
-      navigate(url.pathname + url.search + url.hash);
-    }
-  });
   await route();
 }
+
+// Links between staff pages are followed in place; the back button walks the same history.
+window.addEventListener('popstate', () => signedIn && void route());
+document.addEventListener('click', (e) => {
+  const a = (e.target as Element).closest?.('a');
+  if (!signedIn || !a || a.target || a.hasAttribute('download') || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+  const url = new URL(a.href, location.href);
+  if (url.origin === location.origin && url.pathname.startsWith('/staff')) {
+    e.preventDefault();
+    navigate(url.pathname + url.search + url.hash);
+  }
+});
 
 function signInPage(message?: string): void {
   byId('staff-nav')!.hidden = true;
@@ -74,7 +78,7 @@ function signInPage(message?: string): void {
     h('h1', { id: 'signin-title' }, 'Staff sign-in'),
     h('p', { class: 'muted' }, 'Review submitted documents, decide on items and import cohorts.'),
     error,
-    h('div', { class: 'field' }, h('label', { for: 'api-key' }, 'API key'), input, h('span', { class: 'hint', id: 'key-hint' }, 'Your personal key starts with pgk_. An administrator creates keys with npm run staff-key. It is kept only in this browser tab.')),
+    h('div', { class: 'field' }, h('label', { for: 'api-key' }, 'API key'), input, h('span', { class: 'hint', id: 'key-hint' }, 'Your personal key starts with ', h('code', null, 'pgk_'), '. An administrator creates keys with ', h('code', null, 'npm run staff-key'), '. It is kept only in this browser tab.')),
     h('div', { class: 'actions' }, button),
   );
   form.addEventListener('submit', async (e) => {
@@ -99,6 +103,7 @@ function signInPage(message?: string): void {
 
 function signOut(): void {
   sessionStorage.removeItem(KEY_STORAGE);
+  signedIn = false;
   history.replaceState(null, '', '/staff/');
   signInPage('You have signed out.');
 }
@@ -186,13 +191,14 @@ function pageHead(title: string, subtitle: Child, ...actions: Child[]): HTMLElem
   return h('div', { class: 'page-head' }, h('div', null, h('h1', null, title), subtitle ? h('p', { class: 'muted' }, subtitle) : null), actions.length ? h('div', { class: 'actions' }, actions) : null);
 }
 
-function select(name: string, label: string, options: Array<[string, string]>, value: string | null): HTMLElement {
+/** A filter's drop-down; `all` labels the no-filter choice, or is null when one of the options is always chosen. */
+function select(name: string, label: string, options: Array<[string, string]>, value: string | null, all: string | null = 'All'): HTMLElement {
   const id = `flt-${name}`;
   return h(
     'div',
     { class: 'field' },
     h('label', { for: id }, label),
-    h('select', { id, name }, h('option', { value: '' }, 'All'), options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))),
+    h('select', { id, name }, all === null ? null : h('option', { value: '' }, all), options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))),
   );
 }
 
@@ -291,7 +297,7 @@ async function queuePage(): Promise<HTMLElement> {
     filterForm(
       textFilter('programCode', 'Program', filters.programCode ?? null, 'e.g. BEng-COMP'),
       select('kind', 'Item type', FILE_KINDS.map((k) => [k, KIND_LABEL[k]!]), filters.kind ?? null),
-      select('state', 'Item status', [['SUBMITTED', 'Submitted'], ['REJECTED', 'Rejected']], filters.state ?? null),
+      select('state', 'Item status', [['SUBMITTED', 'Waiting for review'], ['REJECTED', 'Rejected, waiting for the student']], filters.state ?? 'SUBMITTED', null),
       textFilter('cohortId', 'Cohort', filters.cohortId ?? null),
     ),
     table(
@@ -533,11 +539,14 @@ function auditTrail(trail: AuditEntry[]): HTMLElement {
   );
 }
 
+/** Fields that repeat the entry's own time and actor, or are ids nobody reads. */
+const HIDDEN_EVENT_FIELDS = new Set(['actor', 'at', 'seq', 'sha256', 'documentId', 'idempotencyKey', 'uploadedBy']);
+
 /** A one-line digest of an event's data: its simple fields, not nested blobs. */
 function summary(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
   return Object.entries(data as Record<string, unknown>)
-    .filter(([k, v]) => v !== undefined && v !== null && typeof v !== 'object' && !['actor', 'sha256', 'seq'].includes(k))
+    .filter(([k, v]) => v !== undefined && v !== null && typeof v !== 'object' && !HIDDEN_EVENT_FIELDS.has(k))
     .slice(0, 6)
     .map(([k, v]) => `${humanize(k).toLowerCase()}: ${String(v)}`)
     .join(' · ');

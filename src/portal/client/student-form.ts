@@ -54,8 +54,9 @@ function field(spec: FieldSpec): HTMLElement {
   return h(
     'div',
     { class: `field ${spec.wide ? 'span-2' : ''}` },
-    h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null, spec.hint ? h('span', { class: 'hint', id: `${id}-hint` }, spec.hint) : null),
+    h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
     control,
+    spec.hint ? h('span', { class: 'hint', id: `${id}-hint` }, spec.hint) : null,
     h('span', { class: 'error-text', id: `${id}-error`, hidden: true }),
   );
 }
@@ -125,6 +126,10 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
     h('div', { class: 'notice tone-bad', role: 'alert', hidden: true, 'data-form-error': '' }),
     h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'submit' }, 'Submit registration form'), h('span', { class: 'small muted' }, 'You can submit the form once.')),
   );
+
+  // A field's complaint goes away as soon as the student changes the field.
+  form.addEventListener('input', (e) => clearFieldError(form, e.target as HTMLElement));
+  form.addEventListener('change', (e) => clearFieldError(form, e.target as HTMLElement));
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -201,6 +206,13 @@ function setFieldError(form: HTMLFormElement, name: string, message: string): bo
   error.textContent = message;
   error.hidden = false;
   return true;
+}
+
+function clearFieldError(form: HTMLFormElement, control: HTMLElement): void {
+  if (!control.id || control.getAttribute('aria-invalid') !== 'true') return;
+  control.removeAttribute('aria-invalid');
+  const error = form.querySelector<HTMLElement>(`#${CSS.escape(control.id)}-error`);
+  if (error) error.hidden = true;
 }
 
 function clearErrors(form: HTMLFormElement): void {

@@ -292,7 +292,7 @@ function outcomeCard(v: StatusResponse): HTMLElement | null {
 function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: string } | null {
   if (v.status === 'WITHDRAWN' || v.status === 'COMPLETED') return null;
   const rejected = v.items.find((i) => i.state === 'REJECTED');
-  if (rejected) return { item: rejected, title: `Replace your ${rejected.label.toLowerCase()}`, text: 'The Academic Registry could not accept the file you sent. See the reason below and upload a new one.' };
+  if (rejected) return { item: rejected, title: `Replace your ${inSentence(rejected.label)}`, text: 'The Academic Registry could not accept the file you sent. See the reason below and upload a new one.' };
   const pending = v.items.find((i) => i.state === 'PENDING' && i.compulsory) ?? v.items.find((i) => i.state === 'PENDING');
   if (pending) {
     const title =
@@ -300,7 +300,7 @@ function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: 
         ? 'Activate your HKUST account'
         : pending.kind === 'FORM'
           ? 'Complete the registration form'
-          : `Upload your ${pending.label.toLowerCase()}`;
+          : `Upload your ${inSentence(pending.label)}`;
     const text = pending.compulsory
       ? `This step is compulsory. Complete it before ${fmtDateTime(pending.dueBy === 'PAYMENT' && v.deadlines.payment ? v.deadlines.payment : v.deadlines.registration)}.`
       : 'This step is recommended; you may complete it later.';
@@ -316,6 +316,9 @@ function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: 
   }
   return null;
 }
+
+/** "Registration form" → "registration form", but "ID-card photo" stays as it is. */
+const inSentence = (label: string) => (/^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label);
 
 function nextStepCard(v: StatusResponse): HTMLElement | null {
   const next = nextAction(v);
@@ -425,7 +428,7 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
           h(
             'p',
             { class: 'small muted' },
-            'Use the activation link in your invitation email. This page notices the activation by itself. Questions about activation: ',
+            'This page notices the activation by itself. Questions about activation: ',
             mail(v.contacts.activation),
           ),
         );
@@ -480,7 +483,7 @@ function fileList(item: ItemView): HTMLElement | null {
 
 /** A button that reveals a section built on first opening. */
 function toggleSection(label: string, build: () => HTMLElement, buttonClass = 'btn'): HTMLElement {
-  const region = h('div', { hidden: true });
+  const region = h('div', { class: 'toggle-region', hidden: true });
   const button = h('button', { class: buttonClass, type: 'button', 'aria-expanded': 'false', 'data-opens': '' }, label);
   button.addEventListener('click', () => {
     const opening = region.hidden;

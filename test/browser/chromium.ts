@@ -1,0 +1,43 @@
+/**
+ * Debian's Chromium driven by playwright-core (never `playwright install`:
+ * .ci/run installs the `chromium` package with apt), and the screenshots the
+ * journey keeps in docs/screenshots/ when asked to (UPDATE_SCREENSHOTS=1), so
+ * an ordinary test run leaves the working tree alone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { projectRoot } from '../../src/paths';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (as .ci/run does), or set CHROMIUM_PATH.`);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+const screenshotsDir = path.join(projectRoot, 'docs', 'screenshots');
+const updating = process.env.UPDATE_SCREENSHOTS === '1';
+
+/** Saves a screenshot of the page to docs/screenshots/<name>.png when UPDATE_SCREENSHOTS=1. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  if (!updating) return;
+  fs.mkdirSync(screenshotsDir, { recursive: true });
+  // Toasts come and go; they would make the pictures depend on timing.
+  await page.evaluate(() => document.getElementById('toasts')?.replaceChildren());
+  await page.screenshot({ path: path.join(screenshotsDir, `${name}.png`), fullPage: options.fullPage ?? true, animations: 'disabled', caret: 'hide' });
+}
+
+/** On failure, what the page looked like: a screenshot in the temp folder, named in the error. */
+export async function keepEvidence(page: Page | undefined, name: string): Promise<string | undefined> {
+  if (!page || page.isClosed()) return undefined;
+  const file = path.join(os.tmpdir(), `progreg-${name}-${Date.now()}.png`);
+  await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+  return file;
+}
