@@ -136,6 +136,7 @@ export function documentsRouter(ctx: RouterContext): Router {
       }
 
       const actor = actorOf(principal);
+      await projected(ctx, applicationNo);
       const originalName = sanitizeFileName(upload.clientName, `${itemKey.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`);
       await prisma.storedFile.upsert({
         where: { sha256: upload.sha256 },
@@ -238,6 +239,21 @@ export function documentsRouter(ctx: RouterContext): Router {
   );
 
   return router;
+}
+
+/**
+ * Document rows hang off the registration's read-model row, which the
+ * workflow's projection writes moments after the workflow starts. An upload in
+ * those first moments waits for it rather than failing.
+ */
+async function projected(ctx: Pick<RouterContext, 'prisma'>, applicationNo: string, timeoutMs = 10_000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; ; ) {
+    if (await ctx.prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } })) return;
+    if (Date.now() > until) {
+      throw new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'Your registration is still being set up; please retry in a minute.');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Inserts the next version; if a concurrent upload took that version number, takes the next free one. */
