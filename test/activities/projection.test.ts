@@ -1,0 +1,129 @@
+/**
+ * The read-model projection on the real PostgreSQL: snapshots of a real
+ * registration (the state machine the workflow runs) applied in order, out of
+ * order, repeated and concurrently all end in the same rows.
+ */
+import assert from 'node:assert/strict';
+import { createProjectRegistration } from '../../activities/projection';
+import { createPrisma, type PrismaClient } from '../../src/db/prisma';
+import { RegistrationState, type ProjectionSnapshot } from '../../workflows/registration/state';
+import { database, uniq } from '../support/env';
+import { DAY, HOUR, STAFF, aStudent, policyDue, upload, validForm } from '../workflow/support';
+
+const T0 = Date.parse('2027-06-01T02:00:00Z');
+
+/** Snapshots taken after each step of a registration that ends INCOMPLETE (photo owed). */
+function snapshotsOfARegistration(applicationNo = uniq('P')): ProjectionSnapshot[] {
+  const student = aStudent({ applicationNo, residency: 'NON_LOCAL' });
+  const r = new RegistrationState({ student, policy: policyDue(T0 + 30 * DAY) }, T0);
+  r.setHolidays([]);
+  const snaps = [r.takeSnapshot()];
+  const step = (fn: () => unknown) => {
+    fn();
+    snaps.push(r.takeSnapshot());
+  };
+  step(() => r.activateAccount({ actor: 'system:idp', universityEmail: `${applicationNo}@connect.ust.hk` }, T0 + HOUR));
+  step(() => r.submitForm({ actor: 'student', form: validForm }, T0 + 2 * HOUR));
+  step(() => r.registerDocument(upload('ID_DOCUMENT'), T0 + 3 * HOUR));
+  step(() => r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + DAY));
+  step(() => r.registerDocument(upload('ID_DOCUMENT'), T0 + 2 * DAY));
+  step(() => r.verifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0 + 3 * DAY));
+  step(() => r.registerDocument(upload('VISA'), T0 + 3 * DAY));
+  step(() => r.waiveItem({ actor: STAFF, itemKey: 'VISA', reason: 'visa verified by the immigration office' }, T0 + 4 * DAY));
+  step(() => r.advance(T0 + 30 * DAY));
+  assert.equal(r.status, 'INCOMPLETE');
+  return snaps;
+}
+
+/** Everything projected for one registration, without generated ids and timestamps. */
+async function readModel(prisma: PrismaClient, no: string) {
+  const { createdAt, updatedAt, ...registration } = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
+  void createdAt;
+  void updatedAt;
+  const items = await prisma.checklistItem.findMany({ where: { registrationNo: no }, orderBy: { key: 'asc' } });
+  const documents = (await prisma.document.findMany({ where: { registrationNo: no }, orderBy: [{ itemKey: 'asc' }, { version: 'asc' }] })).map(({ id, ...d }) => (void id, d));
+  const reviews = (await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } })).map(({ id, ...r }) => (void id, r));
+  const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
+  return { registration, items, documents, reviews, audit };
+}
+
+describe('read-model projection', function () {
+  this.timeout(60_000);
+  let prisma: PrismaClient;
+  let project: ReturnType<typeof createProjectRegistration>;
+
+  before(async () => {
+    prisma = (await database()).prisma;
+    project = createProjectRegistration({ prisma });
+  });
+
+  it('in order: the registration, its items, document versions, reviews and the audit trail', async () => {
+    const snaps = snapshotsOfARegistration();
+    const no = snaps[0].view.applicationNo;
+    for (const s of snaps) assert.deepEqual(await project(s), { applied: true });
+    const m = await readModel(prisma, no);
+    assert.deepEqual([m.registration.status, m.registration.outcomeReason, m.registration.seq], ['INCOMPLETE', 'SUPPLEMENTARY_OWED', snaps.at(-1)!.seq]);
+    assert.deepEqual(m.registration.outstandingItems, ['PHOTO']);
+    assert.equal(m.registration.universityEmail, `${no}@connect.ust.hk`);
+    assert.deepEqual(m.items.map((i) => `${i.key}:${i.state}`), ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:VERIFIED', 'PHOTO:PENDING', 'VISA:WAIVED']);
+    assert.deepEqual(m.documents.map((d) => `${d.itemKey}#${d.version}`), ['ID_DOCUMENT#1', 'ID_DOCUMENT#2', 'VISA#1']);
+    assert.deepEqual(m.reviews.map((r) => `${r.itemKey}:${r.decision}:${r.actor}`), [
+      'ACTIVATION:VERIFIED:system:idp',
+      'FORM:VERIFIED:student',
+      `ID_DOCUMENT:REJECTED:${STAFF}`,
+      `ID_DOCUMENT:VERIFIED:${STAFF}`,
+      `VISA:WAIVED:${STAFF}`,
+    ]);
+    assert.deepEqual(m.audit.map((a) => a.seq), [...Array(snaps.at(-1)!.seq).keys()].map((i) => i + 1));
+    const cohort = await prisma.cohort.findUniqueOrThrow({ where: { id: snaps[0].view.student.cohortId } });
+    assert.ok(cohort.registrationDeadline instanceof Date);
+  });
+
+  it('out of order and repeated: the same rows as in order; a stale snapshot changes nothing', async () => {
+    const no = uniq('P');
+    const snaps = snapshotsOfARegistration(no);
+    const shuffled = [snaps[5], snaps[9], snaps[0], snaps[3], snaps[9], snaps[1], snaps[8], snaps[2], snaps[7], snaps[4], snaps[6], snaps[3]];
+    const applied = [];
+    for (const s of shuffled) applied.push((await project(s)).applied);
+    assert.deepEqual(applied, [true, true, false, false, false, false, false, false, false, false, false, false]);
+    const outOfOrder = await readModel(prisma, no);
+
+    // The same history, in order, for another student: identical apart from the student's identity.
+    const other = uniq('P');
+    for (const s of snapshotsOfARegistration(other)) await project(s);
+    const inOrder = await readModel(prisma, other);
+    const normalise = (m: typeof inOrder, n: string) =>
+      JSON.parse(JSON.stringify(m).replace(new RegExp(n, 'gi'), 'NO').replace(/"sha256":"[0-9a-f]{64}"/g, '"sha256":"X"')) as unknown;
+    assert.deepEqual(normalise(outOfOrder, no), normalise(inOrder, other));
+    assert.equal(outOfOrder.registration.status, 'INCOMPLETE');
+  });
+
+  it('concurrent projections of the first snapshots race safely to the newest', async () => {
+    const no = uniq('P');
+    const snaps = snapshotsOfARegistration(no);
+    // A separate pool, so the writes really run side by side.
+    const { url } = await database();
+    const other = createPrisma(url, 4);
+    try {
+      const projectElsewhere = createProjectRegistration({ prisma: other });
+      await Promise.all(snaps.map((s, i) => (i % 2 ? project(s) : projectElsewhere(s))));
+    } finally {
+      await other.$disconnect();
+    }
+    const m = await readModel(prisma, no);
+    assert.equal(m.registration.seq, snaps.at(-1)!.seq);
+    assert.equal(m.registration.status, 'INCOMPLETE');
+    assert.equal(m.audit.length, snaps.at(-1)!.seq);
+  });
+
+  it('links an email logged before its registration was projected', async () => {
+    const snaps = snapshotsOfARegistration();
+    const no = snaps[0].view.applicationNo;
+    const key = `registration-${no}:INVITATION:1`;
+    await prisma.emailLog.create({ data: { idempotencyKey: key, kind: 'INVITATION', recipients: ['x@example.com'], subject: 's', status: 'OUTBOX' } });
+    const last = snaps.at(-1)!;
+    last.view.emails.push({ kind: 'INVITATION', idempotencyKey: key, to: ['x@example.com'], subject: 's', delivery: 'OUTBOX', at: new Date(T0).toISOString() });
+    await project(last);
+    assert.equal((await prisma.emailLog.findUniqueOrThrow({ where: { idempotencyKey: key } })).registrationNo, no);
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The email activity with the real `resend` SDK against a local fake Resend
+ * server and the real PostgreSQL email log: sent once whatever the retries,
+ * transient failures retried, permanent ones refused for good; the outbox when
+ * no API key is configured; and the workflow carrying both through Temporal.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Resend } from 'resend';
+import { createSendEmail, outboxPaths } from '../../activities/email/send-email';
+import { loadConfig } from '../../src/config';
+import { invitationLinks, verifyInvitationToken } from '../../src/links';
+import { EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
+import { RegistrationState } from '../../workflows/registration/state';
+import { database, timeSkippingEnv } from '../support/env';
+import { DAY, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, withWorker } from '../workflow/support';
+import { FakeResend, resendError } from './fake-resend';
+
+const config = { ...loadConfig({ NODE_ENV: 'test' }), REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };
+
+/** A real invitation request, as the workflow makes it. */
+function invitationRequest(): EmailRequest {
+  const state = new RegistrationState({ student: aStudent(), policy: policyDue(Date.now() + 30 * DAY) }, Date.now());
+  state.invite();
+  return state.takeEmails()[0];
+}
+
+async function emailLog(key: string) {
+  const { prisma } = await database();
+  return prisma.emailLog.findUnique({ where: { idempotencyKey: key } });
+}
+
+describe('email activity', function () {
+  this.timeout(60_000);
+  const fake = new FakeResend();
+  let prisma: Awaited<ReturnType<typeof database>>['prisma'];
+
+  before(async () => {
+    prisma = (await database()).prisma;
+    await fake.start();
+  });
+  after(() => fake.stop());
+
+  const createOutboxSender = (outboxDir: string) =>
+    createSendEmail({ prisma, config: { ...config, outboxDir }, invitationLinks: (no) => invitationLinks(config, no) });
+
+  const sendEmailVia = (resend: Resend | undefined = fake.client(), outboxDir = config.outboxDir) => {
+    const send = createSendEmail({ prisma, config: { ...config, outboxDir }, resend, invitationLinks: (no) => invitationLinks(config, no) });
+    return (request: EmailRequest): Promise<EmailSent> => send(request);
+  };
+  /** Runs the activity as Temporal's attempt n would. */
+  const attempt = (n: number) => ({
+    run: (send: (r: EmailRequest) => Promise<EmailSent>, request: EmailRequest) =>
+      new MockActivityEnvironment({ attempt: n }).run(send, request) as Promise<EmailSent>,
+  });
+
+  it('sends through Resend with the workflow\'s idempotency key and logs it as SENT', async () => {
+    const request = invitationRequest();
+    const sent = await attempt(1).run(sendEmailVia(), request);
+    assert.equal(sent.delivery, 'SENT');
+    const got = fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey);
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0].to, [request.context.student.personalEmail]);
+    assert.equal(got[0].subject, 'HKUST: Invitation to Program Registration');
+    assert.equal(got[0].from, config.EMAIL_FROM);
+    assert.match(got[0].html, /<a href="http:\/\/localhost:3000\/invite\?token=/);
+    assert.match(got[0].text, /Open Online Program Registration: http:\/\/localhost:3000\/invite\?token=/);
+    const log = await emailLog(request.idempotencyKey);
+    assert.deepEqual([log?.status, log?.providerId, log?.kind, log?.recipients], ['SENT', got[0].id, 'INVITATION', got[0].to]);
+  });
+
+  it('429 then 500 then success: retried, and the student gets ONE email; a later retry sends nothing', async () => {
+    const request = invitationRequest();
+    fake.respondWith(resendError.rateLimited, resendError.serverError);
+    const send = sendEmailVia();
+    for (const n of [1, 2]) {
+      await assert.rejects(attempt(n).run(send, request), (e: unknown) => !(e instanceof ApplicationFailure) || !e.nonRetryable);
+      assert.equal((await emailLog(request.idempotencyKey))?.status, 'PENDING');
+    }
+    assert.match((await emailLog(request.idempotencyKey))?.error ?? '', /internal_server_error \(500\)/);
+    const sent = await attempt(3).run(send, request);
+    assert.equal(sent.delivery, 'SENT');
+    // The activity completed but the worker died before reporting it: Temporal runs it again.
+    const again = await attempt(4).run(send, request);
+    assert.deepEqual(again, sent);
+    assert.equal(fake.requests.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 3);
+    assert.equal(fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 1);
+  });
+
+  it('a network failure is transient (retryable)', async () => {
+    const request = invitationRequest();
+    const unreachable = new FakeResend();
+    await unreachable.start();
+    const client = unreachable.client();
+    await unreachable.stop();
+    await assert.rejects(attempt(1).run(sendEmailVia(client), request), (e: unknown) => !(e instanceof ApplicationFailure) && /no response/.test(String(e)));
+  });
+
+  it('a permanent refusal (invalid address) fails non-retryably, is logged FAILED, and is never sent again', async () => {
+    const request = invitationRequest();
+    fake.respondWith(resendError.invalidAddress);
+    const send = sendEmailVia();
+    for (const n of [1, 2]) {
+      await assert.rejects(attempt(n).run(send, request), (e: unknown) => {
+        assert.ok(e instanceof ApplicationFailure);
+        assert.equal(e.type, EMAIL_REJECTED_FAILURE);
+        assert.equal(e.nonRetryable, true);
+        assert.match(e.message, /validation_error \(422\)/);
+        return true;
+      });
+    }
+    assert.equal(fake.requests.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 1, 'not asked twice');
+    const log = await emailLog(request.idempotencyKey);
+    assert.equal(log?.status, 'FAILED');
+    assert.match(log?.error ?? '', /Invalid `to` field/);
+  });
+
+  it('outbox mode (no API key): the log row and readable files, the invitation with working links', async () => {
+    const request = invitationRequest();
+    const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-outbox-'));
+    const sent = await attempt(1).run(createOutboxSender(outboxDir), request);
+    assert.equal(sent.delivery, 'OUTBOX');
+    assert.equal((await emailLog(request.idempotencyKey))?.status, 'OUTBOX');
+    const files = outboxPaths(outboxDir, request);
+    const text = fs.readFileSync(files.text, 'utf8');
+    assert.match(text, /^To: .*@example\.com\nSubject: HKUST: Invitation to Program Registration\n/);
+    assert.match(fs.readFileSync(files.html, 'utf8'), /<html>/);
+    const activation = /Activate your account: (\S+)/.exec(text)![1];
+    const registration = /Open Online Program Registration: (\S+)/.exec(text)![1];
+    for (const link of [activation, registration]) {
+      const token = new URL(link).searchParams.get('token')!;
+      assert.equal(await verifyInvitationToken(config, token), request.registrationNo);
+    }
+    assert.match(text, /Registration deadline: .* HKT/);
+    assert.match(text, /progreg@ust\.hk/);
+  });
+
+  describe('through the workflow (time-skipping server)', () => {
+    it('transient failures are retried by Temporal with backoff: one invitation delivered', async () => {
+      const env = await timeSkippingEnv();
+      fake.respondWith(resendError.rateLimited, resendError.serverError);
+      await withWorker(
+        env,
+        async (w) => {
+          const student = aStudent();
+          const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY));
+          await env.sleep('2 minutes'); // past the retry backoff (5 s, then 10 s)
+          const s = await eventually(h, (x) => assert.equal(x.emails.length, 1));
+          assert.deepEqual([s.emails[0].kind, s.emails[0].delivery], ['INVITATION', 'SENT']);
+          const key = s.emails[0].idempotencyKey;
+          assert.equal(fake.requests.filter((e) => e.idempotencyKey === key).length, 3);
+          assert.equal(fake.delivered.filter((e) => e.idempotencyKey === key).length, 1);
+        },
+        { resend: fake.client() },
+      );
+    });
+
+    it('a refused email is visible to staff (status, log) and the registration goes on', async () => {
+      const env = await timeSkippingEnv();
+      fake.respondWith(resendError.invalidAddress);
+      await withWorker(
+        env,
+        async (w) => {
+          const student = aStudent({ personalEmail: 'not-an-address' });
+          const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY));
+          const s = await eventually(h, (x) => assert.equal(x.emails.length, 1));
+          assert.equal(s.emails[0].delivery, 'FAILED');
+          assert.match(s.emails[0].error ?? '', /validation_error/);
+          await activateAndSubmitForm(h, student);
+          await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
+          assert.equal((await h.result()).status, 'COMPLETED');
+          assert.deepEqual((await status(h)).emails.map((e) => `${e.kind}:${e.delivery}`), ['INVITATION:FAILED', 'ACKNOWLEDGEMENT:SENT']);
+          const audit = await prisma.auditEvent.findMany({ where: { registrationNo: student.applicationNo, type: 'EMAIL_FAILED' } });
+          assert.equal(audit.length, 1);
+        },
+        { resend: fake.client() },
+      );
+    });
+  });
+});

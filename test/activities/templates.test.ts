@@ -1,0 +1,69 @@
+/** Every email of the domain table: subject as written, the same facts in HTML and in text. */
+import assert from 'node:assert/strict';
+import { renderEmail, SUBJECTS } from '../../activities/email/templates';
+import { EMAIL_KINDS, type EmailKind } from '../../workflows/registration/api';
+import type { EmailMessage, EmailRequest } from '../../workflows/registration/emails';
+import { RegistrationState } from '../../workflows/registration/state';
+import { DAY, aStudent, policyDue } from '../workflow/support';
+
+const state = new RegistrationState({ student: aStudent({ name: 'Chan <Tai> Man', residency: 'NON_LOCAL', studyLevel: 'UG', admissionRoute: 'JUPAS' }), policy: policyDue(Date.parse('2027-08-31T15:59:00Z')) }, Date.parse('2027-07-01T00:00:00Z'));
+state.invite();
+const base = state.takeEmails()[0];
+const item = { key: 'ID_DOCUMENT' as const, label: 'Identification document(s)' };
+
+const messages: Record<EmailKind, EmailMessage> = {
+  INVITATION: { kind: 'INVITATION' },
+  REMINDER: { kind: 'REMINDER', deadline: 'REGISTRATION', at: base.context.deadlines.registration, missing: [item] },
+  REJECTION: { kind: 'REJECTION', item, reasonCode: 'NAME_MISMATCH', note: 'The name on page 2 differs.', resubmitBy: new Date(Date.parse('2027-08-31T15:59:00Z') + 14 * DAY).toISOString() },
+  ACKNOWLEDGEMENT: { kind: 'ACKNOWLEDGEMENT' },
+  FOLLOW_UP: { kind: 'FOLLOW_UP', owed: [{ key: 'PHOTO', label: 'ID-card photo' }] },
+  WITHDRAWAL: { kind: 'WITHDRAWAL', reason: 'MISSED_COMPULSORY_ITEM', items: [item], detail: '' },
+  SLA_ALERT: { kind: 'SLA_ALERT', item, submittedAt: '2027-08-01T02:00:00Z', expectedBy: '2027-08-06', workflowId: base.workflowId },
+};
+const links = { activationUrl: 'https://idp.example/activate?token=T', registrationUrl: 'https://reg.example/invite?token=T' };
+const render = (kind: EmailKind) => renderEmail({ ...base, message: messages[kind] } as EmailRequest, links);
+
+describe('email templates', () => {
+  it('subjects exactly as in the domain table', () => {
+    assert.deepEqual(SUBJECTS, {
+      INVITATION: 'HKUST: Invitation to Program Registration',
+      REMINDER: 'Reminder: Program Registration deadline',
+      REJECTION: 'Action needed: document rejected',
+      ACKNOWLEDGEMENT: 'Acknowledgement of Program Registration to the University',
+      FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
+      WITHDRAWAL: 'Program Registration withdrawn',
+      SLA_ALERT: 'Verification overdue: Program Registration',
+    });
+  });
+
+  for (const kind of EMAIL_KINDS) {
+    it(`${kind}: HTML and text say the same, with the HTML escaped`, () => {
+      const email = render(kind);
+      assert.equal(email.subject, SUBJECTS[kind]);
+      const htmlText = email.html.replace(/<[^>]+>/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+      for (const line of email.text.split('\n').map((l) => l.replace(/^\s*- /, '').trim()).filter(Boolean)) {
+        const fact = line.includes(': http') ? line.split(': ')[1] : line;
+        if (/^[A-Z0-9 .]+$/.test(fact)) continue; // headings are upper-cased in text
+        assert.ok(htmlText.includes(fact) || email.html.includes(fact), `${kind}: "${fact}" missing from the HTML`);
+      }
+      assert.ok(!email.html.includes('Chan <Tai> Man'), 'names are escaped in HTML');
+    });
+  }
+
+  it('the invitation carries both links, the deadline in Hong Kong time and the contacts (visa contact by level)', () => {
+    const { text } = render('INVITATION');
+    assert.match(text, /Activate your account: https:\/\/idp\.example\/activate\?token=T/);
+    assert.match(text, /Open Online Program Registration: https:\/\/reg\.example\/invite\?token=T/);
+    assert.match(text, /Registration deadline: Tue, 31 Aug 2027, 23:59 HKT/);
+    assert.match(text, /Visa \/ entry permit/);
+    assert.match(text, /Student visa: studentvisa@ust\.hk/);
+    assert.match(text, /Account activation: cchelp@ust\.hk/);
+  });
+
+  it('the rejection gives the reason, the note and the date to resubmit by', () => {
+    const { text } = render('REJECTION');
+    assert.match(text, /rejected: the name does not match our records/);
+    assert.match(text, /The name on page 2 differs\./);
+    assert.match(text, /by Tue, 14 Sept? 2027, 23:59 HKT/);
+  });
+});
