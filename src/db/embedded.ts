@@ -82,10 +82,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   if (fresh) await server.initialise();
   await removeStalePid(opts.dataDir);
   await server.start();
-  const serverUrl = (db: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${db}`;
+  const serverUrl = (db: string) => embeddedDatabaseUrl(opts.port, db);
   await createDatabaseIfMissing(serverUrl('postgres'), opts.database);
   return { url: serverUrl(opts.database), serverUrl, stop: () => server.stop() };
 }
+
+/** URL of a database on the embedded server (the CLI tools use it to reach the one `npm start` runs). */
+export const embeddedDatabaseUrl = (port: number, database: string): string =>
+  `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
 /** A server killed hard leaves postmaster.pid behind; PostgreSQL then refuses to start. */
 async function removeStalePid(dataDir: string): Promise<void> {
