@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { projectRoot } from '../../src/paths';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,4 +40,20 @@ export async function keepEvidence(page: Page | undefined, name: string): Promis
   const file = path.join(os.tmpdir(), `progreg-${name}-${Date.now()}.png`);
   await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
   return file;
+}
+
+// ---------------------------------------------------------------------------
+// The student page, as the tests see it
+// ---------------------------------------------------------------------------
+
+/** A checklist step in a given state (the page marks each step with its item key and state). */
+export const item = (page: Page, key: string, state: string): Locator => page.locator(`#steps > li[data-item="${key}"][data-state="${state}"]`);
+
+/** Chooses a file in an item's upload panel and sends it once the page's own checks let it. */
+export async function uploadFile(page: Page, key: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+  const panel = page.locator(`[data-upload="${key}"]`);
+  await panel.locator('input[type=file]').setInputFiles(file);
+  const send = panel.getByRole('button', { name: /^(Upload|Try again)/ });
+  await page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
+  await send.click();
 }

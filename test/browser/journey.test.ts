@@ -16,15 +16,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createActivities } from '../../activities';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
-import { invitationLinks } from '../../src/links';
-import { startGateway, type TestGateway } from '../gateway/support';
-import { devServerEnv, uniq, workflowBundle } from '../support/env';
-import { keepEvidence, launchChromium, screenshot } from './chromium';
+import { aPdf, startStack, type TestStack } from '../gateway/support';
+import { uniq } from '../support/env';
+import { item, keepEvidence, launchChromium, screenshot, uploadFile } from './chromium';
 
 const WAIT = { timeout: 30_000 };
 const STAFF_NAME = 'Officer Wong';
@@ -32,9 +29,7 @@ const STAFF_NAME = 'Officer Wong';
 describe('portal journey in a real browser', function () {
   this.timeout(300_000);
 
-  let gw: TestGateway;
-  let worker: Worker;
-  let workerRun: Promise<void>;
+  let gw: TestStack;
   let browser: Browser;
   let studentContext: BrowserContext;
   let staffContext: BrowserContext;
@@ -43,13 +38,8 @@ describe('portal journey in a real browser', function () {
 
   before(async function () {
     this.timeout(240_000);
-    const env = await devServerEnv();
-    const taskQueue = uniq('q');
-    gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue } });
-    // The worker shares the gateway's configuration: its outbox, and the secret and base URL of the invitation links.
-    const activities = createActivities({ prisma: gw.prisma, config: gw.config, invitationLinks: (no) => invitationLinks(gw.config, no) });
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-    workerRun = worker.run();
+    // The gateway and a worker with the real workflow and activities; emails go to the gateway's outbox.
+    gw = await startStack();
     browser = await launchChromium();
     studentContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     staffContext = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB', acceptDownloads: true });
@@ -58,11 +48,7 @@ describe('portal journey in a real browser', function () {
   after(async function () {
     this.timeout(60_000);
     await browser?.close();
-    if (worker) {
-      worker.shutdown();
-      await workerRun;
-    }
-    await gw?.close();
+    await gw?.stop();
   });
 
   afterEach(async function () {
@@ -154,9 +140,9 @@ describe('portal journey in a real browser', function () {
     await item(student, 'FORM', 'VERIFIED').waitFor(WAIT);
 
     // --- Uploads: ID document and visa (PDF), then the photo ----------------------
-    await uploadFile(student, 'ID_DOCUMENT', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: pdf('Passport of Chan Tai Man') });
+    await uploadFile(student, 'ID_DOCUMENT', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf('Passport of Chan Tai Man') });
     await item(student, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
-    await uploadFile(student, 'VISA', { name: 'student-visa.pdf', mimeType: 'application/pdf', buffer: pdf('Entry permit') });
+    await uploadFile(student, 'VISA', { name: 'student-visa.pdf', mimeType: 'application/pdf', buffer: aPdf('Entry permit') });
     await item(student, 'VISA', 'SUBMITTED').waitFor(WAIT);
 
     // A landscape photo is stopped in the browser with what to fix; a portrait one inside the spec goes through.
@@ -205,7 +191,7 @@ describe('portal journey in a real browser', function () {
     assert.match(rejected, /The file is unreadable or blurred/);
     assert.match(rejected, /The scan is blurred; please upload a sharper copy/);
     await screenshot(student, 'student-rejected');
-    await uploadFile(student, 'ID_DOCUMENT', { name: 'passport-rescan.pdf', mimeType: 'application/pdf', buffer: pdf('Passport of Chan Tai Man, sharper') });
+    await uploadFile(student, 'ID_DOCUMENT', { name: 'passport-rescan.pdf', mimeType: 'application/pdf', buffer: aPdf('Passport of Chan Tai Man, sharper') });
     await item(student, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
 
     // --- Staff verify everything ------------------------------------------------------
@@ -233,17 +219,7 @@ describe('portal journey in a real browser', function () {
 // Helpers
 // ---------------------------------------------------------------------------
 
-const item = (page: Page, key: string, state: string) => page.locator(`#steps > li[data-item="${key}"][data-state="${state}"]`);
-
 const stat = (page: Page, name: string) => page.locator(`[data-stat="${name}"] .n`).innerText();
-
-async function uploadFile(page: Page, key: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
-  const panel = page.locator(`[data-upload="${key}"]`);
-  await panel.locator('input[type=file]').setInputFiles(file);
-  const send = panel.getByRole('button', { name: /^Upload/ });
-  await page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
-  await send.click();
-}
 
 /** Three students of the journey's cohort, and one row the import must reject. */
 function cohortCsv(cohortId: string, applicationNo: string, deadline: string): string {
@@ -273,27 +249,6 @@ async function invitationLink(outboxDir: string, applicationNo: string): Promise
     if (Date.now() > until) throw new Error(`no invitation for ${applicationNo} in ${dir}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** A small but well-formed PDF; the gateway judges the type from these bytes. */
-function pdf(text: string): Buffer {
-  const objects = [
-    '<< /Type /Catalog /Pages 2 0 R >>',
-    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
-    `<< /Length ${`BT /F1 24 Tf 72 760 Td (${text}) Tj ET`.length} >>\nstream\nBT /F1 24 Tf 72 760 Td (${text}) Tj ET\nendstream`,
-    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
-  ];
-  let body = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objects.forEach((o, i) => {
-    offsets.push(body.length);
-    body += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = body.length;
-  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(body, 'latin1');
 }
 
 /** A JPEG drawn by the browser itself: a plain light background and a head-and-shoulders silhouette, with sensor-like noise. */

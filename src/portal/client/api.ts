@@ -203,6 +203,9 @@ export interface ImportJob {
   rejected: Array<{ line: number; applicationNo?: string; reasons: string[] }>;
   failures?: Array<{ applicationNo: string; error: string }>;
   duplicateOf?: string | null;
+  source?: string | null;
+  actor?: string;
+  createdAt?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -268,6 +271,7 @@ export function staffApi(key: string) {
       return upload<ImportJob>('/api/imports', form, { bearer: key, onProgress });
     },
     importJob: (id: string) => get<ImportJob>(`/api/imports/${enc(id)}`),
+    imports: () => get<Page<ImportJob>>('/api/imports', { pageSize: 10 }),
     /** Files need the key in a header, so they are fetched and handed to the browser as a blob. */
     async download(no: string, documentId: string): Promise<Blob> {
       const res = await fetch(`${reg(no)}/documents/${enc(documentId)}`, { headers: { authorization: `Bearer ${key}` } });

@@ -322,6 +322,7 @@ async function registrationsPage(): Promise<HTMLElement> {
     cohortId: q.get('cohortId') ?? undefined,
     outstanding: q.get('outstanding') ?? undefined,
     overdue: q.get('overdue') === 'true' || undefined,
+    q: q.get('q') ?? undefined,
     page: Number(q.get('page') ?? 1) || 1,
   };
   const result = await api.registrations(f);
@@ -343,6 +344,7 @@ async function registrationsPage(): Promise<HTMLElement> {
     null,
     pageHead('Registrations', 'Every admitted student of the imported cohorts.'),
     filterForm(
+      textFilter('q', 'Search', f.q ?? null, 'Name, application no. or email'),
       select('status', 'Status', Object.entries(STATUS).map(([k, v]) => [k, v.label]), f.status ?? null),
       textFilter('programCode', 'Program', f.programCode ?? null),
       textFilter('cohortId', 'Cohort', f.cohortId ?? null),
@@ -683,12 +685,38 @@ async function importPage(): Promise<HTMLElement> {
       try {
         const job = await api.importCohort(file, (f) => ((bar.firstElementChild as HTMLElement).style.width = `${Math.round(f * 100)}%`));
         if (mine === generation) await followImport(job, result, mine);
+        if (mine === generation) byId('recent-imports')?.replaceWith(await recentImports());
       } catch (err) {
         mount(result, h('div', { class: 'notice tone-bad', role: 'alert' }, h('div', null, h('strong', null, 'The file was not imported.'), h('p', null, messageOf(err)))));
       }
     });
   });
-  return h('div', null, pageHead('Import cohort', 'Start the registration of every admitted student in a file.'), h('div', { class: 'stack' }, form, result));
+  return h('div', null, pageHead('Import cohort', 'Start the registration of every admitted student in a file.'), h('div', { class: 'stack' }, form, result, await recentImports()));
+}
+
+async function recentImports(): Promise<HTMLElement> {
+  const { items } = await api.imports();
+  const rows = items.map((j) =>
+    h(
+      'tr',
+      null,
+      h('td', null, j.createdAt ? fmtShort(j.createdAt) : ''),
+      h('td', null, j.source ?? h('span', { class: 'muted' }, 'JSON')),
+      h('td', null, (j.cohortIds ?? []).join(', ')),
+      h('td', { class: 'num' }, String(j.total)),
+      h('td', { class: 'num' }, String(j.started)),
+      h('td', { class: 'num' }, String(j.existing)),
+      h('td', { class: 'num' }, String(j.rejected.length)),
+      h('td', null, h('span', { class: `badge tone-${j.status === 'DONE' ? 'ok' : j.status === 'RUNNING' ? 'info' : 'bad'}` }, humanize(j.status))),
+      h('td', { class: 'small muted' }, j.actor ?? ''),
+    ),
+  );
+  return h(
+    'section',
+    { id: 'recent-imports', 'aria-labelledby': 'recent-title' },
+    h('h2', { id: 'recent-title' }, 'Recent imports'),
+    table(['When', 'File', 'Cohort', ['Rows', 'num'], ['Started', 'num'], ['Existing', 'num'], ['Rejected', 'num'], 'Status', 'By'], rows, 'No imports yet.', 'Recent imports'),
+  );
 }
 
 /** Shows the import's progress until it is done, polling the job while workflows are being started. */

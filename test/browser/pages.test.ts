@@ -1,0 +1,179 @@
+/**
+ * The portal's other paths in a real browser, against the same real stack as
+ * the journey: links that do not work, a refused upload, declining the offer,
+ * a deadline extension the student sees without reloading, and what an
+ * officer may and may not do in the staff pages.
+ */
+import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
+import type { Browser, Page } from 'playwright-core';
+import { createStaffKey } from '../../src/gateway/auth/staff-keys';
+import { INVITE_AUDIENCE, ISSUER, signInvitationToken, tokenKey } from '../../src/links';
+import { admit, startStack, type TestStack } from '../gateway/support';
+import { uniq } from '../support/env';
+import { item, keepEvidence, launchChromium, screenshot, uploadFile } from './chromium';
+
+const WAIT = { timeout: 30_000 };
+
+describe('portal pages in a real browser', function () {
+  this.timeout(180_000);
+
+  let stack: TestStack;
+  let browser: Browser;
+  let page: Page | undefined;
+
+  before(async function () {
+    this.timeout(240_000);
+    stack = await startStack();
+    browser = await launchChromium();
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  beforeEach(async () => {
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const file = await keepEvidence(page, 'pages');
+      if (file) console.error(`    page at the failure: ${file}`);
+    }
+    await page?.context().close();
+  });
+
+  /** Opens the student's invitation link in the browser, as a click in the email would. */
+  async function openInvitation(applicationNo: string): Promise<Page> {
+    const p = page!;
+    await p.goto(`${stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(stack.config, applicationNo)}`);
+    await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
+    return p;
+  }
+
+  it('a forged or expired invitation link says what is wrong; without a session the portal asks for the link', async () => {
+    const p = page!;
+    const base = stack.config.publicBaseUrl;
+    await p.goto(`${base}/invite?token=not-a-token`);
+    await p.getByRole('heading', { name: 'This link does not work' }).waitFor(WAIT);
+    assert.equal(new URL(p.url()).search, '', 'the error code does not stay in the address bar');
+
+    const longAgo = Math.floor(Date.now() / 1000) - 90 * 86_400;
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(INVITE_AUDIENCE)
+      .setSubject(uniq('A'))
+      .setIssuedAt(longAgo)
+      .setExpirationTime(longAgo + 60)
+      .sign(tokenKey(stack.config));
+    await p.goto(`${base}/invite?token=${expired}`);
+    await p.getByRole('heading', { name: 'This link has expired' }).waitFor(WAIT);
+
+    await p.goto(`${base}/portal/`);
+    await p.getByRole('heading', { name: 'Open your invitation link' }).waitFor(WAIT);
+  });
+
+  it('an upload the gateway refuses is shown as not sent; declining the offer withdraws the registration on the page', async () => {
+    const { applicationNo } = await admit(stack, { cohortId: uniq('cohort-') });
+    const p = await openInvitation(applicationNo);
+
+    // The name says PDF, the bytes do not: the browser lets it go, the gateway judges the bytes and refuses.
+    await uploadFile(p, 'ID_DOCUMENT', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: Buffer.from('just some text, not a PDF at all') });
+    const refusal = p.locator('[data-upload="ID_DOCUMENT"] [role=alert]');
+    await refusal.waitFor(WAIT);
+    assert.match(await refusal.innerText(), /not accepted, nothing was sent/);
+    assert.match(await refusal.innerText(), /must be PDF/);
+    assert.equal(await item(p, 'ID_DOCUMENT', 'PENDING').count(), 1);
+
+    await p.getByRole('button', { name: 'Decline my offer…' }).click();
+    const dialog = p.getByRole('dialog');
+    await dialog.getByLabel(/Reason/).fill('I have accepted an offer from another university.');
+    // The confirmation box is required: without it the dialog stays open.
+    await dialog.getByRole('button', { name: 'Decline offer' }).click();
+    assert.equal(await dialog.isVisible(), true);
+    await dialog.getByLabel(/I understand/).check();
+    await screenshot(p, 'student-decline-dialog', { fullPage: false });
+    await dialog.getByRole('button', { name: 'Decline offer' }).click();
+
+    await p.locator('#outcome').getByText('Your registration has been withdrawn').waitFor(WAIT);
+    assert.equal(await p.locator('#status').innerText(), 'Withdrawn');
+    assert.match(await p.locator('#outcome').innerText(), /You declined the offer of admission/);
+    assert.equal(await p.locator('[data-upload]').count(), 0, 'nothing can be uploaded any more');
+    assert.equal(await p.getByRole('button', { name: 'Decline my offer…' }).count(), 0);
+  });
+
+  it('an admin extends the deadline in the staff pages; the open student page shows the new date without reloading', async () => {
+    const cohortId = uniq('cohort-');
+    const { applicationNo } = await admit(stack, { cohortId, name: 'Ho Wing Sze' });
+    const studentPage = await openInvitation(applicationNo);
+    const before = await studentPage.locator('.deadline .when').first().innerText();
+
+    const staffPage = await (await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' })).newPage();
+    try {
+      await signIn(staffPage, stack.adminKey);
+      await staffPage.goto(`${stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
+      await staffPage.getByRole('button', { name: 'Extend a deadline…' }).click();
+      const dialog = staffPage.getByRole('dialog');
+      const until = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+      await dialog.getByLabel(/New date/).fill(until);
+      await dialog.getByLabel('Reason').fill('Visa appointment delayed.');
+      await dialog.getByRole('button', { name: 'Extend' }).click();
+      await staffPage.getByText('Deadline extended.').waitFor(WAIT);
+
+      const [y, m, d] = until.split('-').map(Number) as [number, number, number];
+      const expected = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+      await studentPage.locator('.deadline .when', { hasText: expected }).waitFor(WAIT);
+      assert.notEqual(await studentPage.locator('.deadline .when').first().innerText(), before);
+      assert.match(await staffPage.locator('#dl-title').locator('..').innerText(), new RegExp(expected));
+    } finally {
+      await staffPage.context().close();
+    }
+  });
+
+  it('an officer finds registrations by cohort and name, cannot import or extend deadlines, and signing out forgets the key', async () => {
+    const cohortId = uniq('cohort-');
+    const first = await admit(stack, { cohortId, name: 'Lam Chi Kwan', programCode: 'MPHIL-CSE', studyLevel: 'RPG' });
+    await admit(stack, { cohortId, name: 'Yip Hoi Ying', residency: 'NON_LOCAL' });
+    const { key } = await createStaffKey(stack.prisma, { name: 'Officer Cheung', role: 'officer' });
+    const p = page!;
+    await signIn(p, key);
+    assert.equal(await p.locator('#staff-nav').getByRole('link', { name: 'Import cohort' }).count(), 0);
+
+    await p.getByRole('link', { name: 'Registrations', exact: true }).click();
+    await p.getByLabel('Cohort').fill(cohortId);
+    await p.getByRole('button', { name: 'Apply' }).click();
+    // The projection reaches the read model shortly after the workflows start.
+    await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 2, undefined, WAIT);
+    await screenshot(p, 'staff-registrations', { fullPage: false });
+
+    await p.getByLabel('Search').fill('Lam Chi');
+    await p.getByRole('button', { name: 'Apply' }).click();
+    await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 1, undefined, WAIT);
+    assert.equal(await p.locator('tr[data-application]').getAttribute('data-application'), first.applicationNo);
+    assert.match(p.url(), /q=Lam\+Chi/);
+
+    await p.getByRole('link', { name: first.applicationNo }).click();
+    await p.getByRole('heading', { name: 'Lam Chi Kwan' }).waitFor(WAIT);
+    assert.equal(await p.getByRole('button', { name: 'Extend a deadline…' }).count(), 0);
+    await p.goBack();
+    await p.locator(`tr[data-application="${first.applicationNo}"]`).waitFor(WAIT);
+
+    await p.goto(`${stack.config.publicBaseUrl}/staff/import`);
+    await p.getByText('Importing cohorts needs the administrator role.').waitFor(WAIT);
+
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await p.getByRole('heading', { name: 'Staff sign-in' }).waitFor(WAIT);
+    assert.equal(await p.evaluate(() => sessionStorage.getItem('progreg.staffKey')), null);
+  });
+
+  async function signIn(p: Page, key: string): Promise<void> {
+    await p.goto(`${stack.config.publicBaseUrl}/staff/`);
+    await p.fill('#api-key', key);
+    await p.click('button[type=submit]');
+    await p.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+  }
+});
