@@ -59,6 +59,8 @@ export interface HandlerInput<A extends Access, P, Q, B> {
   principal: A extends 'public' | 'webhook' ? Principal | undefined : Principal;
   req: Request;
   res: Response;
+  /** Answer with another success status than the route's usual one. */
+  setStatus(status: number): void;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
@@ -95,9 +97,9 @@ export function route<
     await spec.guard?.(req);
     const query = parse('query', spec.query, req.query) as Out<Q>;
     const body = parse('body', spec.body, req.body) as Out<B>;
-    const result = await handler({ params, query, body, principal: principal as never, req, res });
+    let status = spec.status ?? 200;
+    const result = await handler({ params, query, body, principal: principal as never, req, res, setStatus: (s) => void (status = s) });
     if (result === SENT) return;
-    const status = spec.status ?? 200;
     if (status === 204) res.status(204).end();
     else res.status(status).json(result);
   };

@@ -14,7 +14,7 @@ import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
-import type { PrismaClient } from '../../src/db/prisma';
+import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { createApp } from '../../src/gateway/app';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
@@ -84,11 +84,13 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
   const taskQueue = uniq('gw');
   const devEnv = await devServerEnv();
   const gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue, ...env } });
+  // The worker has its own connection pool, as it has in its own process in production.
+  const workerPrisma = createPrisma((await database()).url);
   const worker = await Worker.create({
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(activityDepsFromConfig(gw.config, gw.prisma)),
+    activities: createActivities(activityDepsFromConfig(gw.config, workerPrisma)),
   });
   const running = worker.run();
   const [admin, officer] = await Promise.all([
@@ -104,6 +106,7 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
       await gw.close();
       worker.shutdown();
       await running;
+      await workerPrisma.$disconnect();
     },
   };
 }

@@ -130,7 +130,7 @@ export function importsRouter(ctx: RouterContext): Router {
       responseDescription: 'The import job (final when `wait=true`, then with status 200).',
       errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
     },
-    async ({ query, principal, req, res }) => {
+    async ({ query, principal, req, setStatus }) => {
       const { input, source } = await readImport(req, ctx);
       const actor = actorOf(principal);
       let begun;
@@ -151,7 +151,7 @@ export function importsRouter(ctx: RouterContext): Router {
         },
       );
       if (query.wait) {
-        res.status(200);
+        setStatus(200);
         return out(await done);
       }
       done.catch(() => {});

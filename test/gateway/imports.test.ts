@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../src/paths';
+import { STUDY_LEVELS } from '../../workflows/registration/api';
+import { uniq } from '../support/env';
+import { eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
+
+const sample = fs.readFileSync(path.join(projectRoot, 'data', 'cohort-2027.csv'), 'utf8');
+const withErrors = fs.readFileSync(path.join(projectRoot, 'data', 'cohort-with-errors.csv'), 'utf8');
+
+/** The sample with its own application numbers and cohort, so runs and tests never collide. */
+const relabel = (csv: string, prefix: string, cohort: string) =>
+  csv.replace(/\b[AB]27(\d{5})\b/g, `${prefix}$1`).replace(/2027-fall(-late)?/g, cohort);
+
+describe('gateway: cohort import', function () {
+  this.timeout(180_000);
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  const postCsv = (csv: string, query = '', key = stack.adminKey) =>
+    fetchJson(`${stack.url}/api/imports${query}`, { method: 'POST', bearer: key, headers: { 'content-type': 'text/csv', 'x-file-name': 'cohort.csv' }, body: csv });
+
+  it('imports the sample cohort (every category), and importing the same file again starts nothing new', async () => {
+    const prefix = uniq('S').toUpperCase();
+    const cohort = uniq('c-');
+    const csv = relabel(sample, prefix, cohort);
+    const first = await postCsv(csv, '?wait=true');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.equal(first.body.status, 'DONE');
+    assert.equal(first.body.total, 300);
+    assert.deepEqual(first.body.rejected, []);
+    assert.equal(first.body.started, 300);
+    assert.equal(first.body.existing, 0);
+    assert.equal(first.body.duplicateOf, null);
+    assert.deepEqual(first.body.cohortIds, [cohort]);
+    assert.match(first.body.actor, /^staff:admin\./);
+
+    const again = await postCsv(csv, '?wait=true');
+    assert.equal(again.status, 200);
+    assert.equal(again.body.started, 0);
+    assert.equal(again.body.existing, 300);
+    assert.equal(again.body.duplicateOf, first.body.id);
+
+    // Every category got its own checklist from the workflow, and the cohort's settings are recorded.
+    const ug = await statusOf(stack, `${prefix}00003`); // UG NON_JUPAS LOCAL: owes tuition
+    assert.deepEqual(ug.items.map((i) => i.key), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'TUITION_RECEIPT', 'PHOTO']);
+    assert.equal(ug.deadlines.registration, '2027-08-31T15:59:59.999Z');
+    assert.equal(ug.deadlines.payment, '2027-08-20T15:59:59.999Z');
+    const tpg = await statusOf(stack, `${prefix}00006`); // TPG NON_LOCAL with supplementary documents
+    assert.ok(tpg.items.some((i) => i.key === 'VISA'));
+    assert.ok(tpg.items.some((i) => i.key === 'SUPPLEMENTARY:FINAL_TRANSCRIPT' && !i.compulsory));
+    const cohortRow = await stack.prisma.cohort.findUnique({ where: { id: cohort } });
+    assert.equal(cohortRow?.registrationDeadline.toISOString(), '2027-08-31T15:59:59.999Z');
+    const levels = new Set(csv.split('\n').slice(1).filter(Boolean).map((l) => l.split(',')[4]));
+    assert.deepEqual([...levels].sort(), [...STUDY_LEVELS].sort());
+  });
+
+  it('validates row by row: a report of rejected rows with reasons, and the valid rows are still imported', async () => {
+    const prefix = uniq('E').toUpperCase();
+    const res = await postCsv(relabel(withErrors, prefix, uniq('late-')), '?wait=true');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.total, 11);
+    assert.equal(res.body.valid, 2);
+    assert.equal(res.body.started, 2);
+    const byLine = Object.fromEntries(res.body.rejected.map((r: any) => [r.line, r.reasons.join(' | ')]));
+    assert.deepEqual(Object.keys(byLine).map(Number), [3, 4, 5, 6, 7, 8, 9, 10, 12]);
+    assert.match(byLine[3], /personalEmail/);
+    assert.match(byLine[4], /admissionRoute: required for undergraduates/);
+    assert.match(byLine[5], /admissionRoute: only undergraduates/);
+    assert.match(byLine[6], /studyLevel/);
+    assert.match(byLine[7], /unknown document code BIRTH_CERTIFICATE/);
+    assert.match(byLine[8], /duplicate of line 2/);
+    assert.match(byLine[9], /name/);
+    assert.match(byLine[10], /registrationDeadline: cohort .* has 2027-09-15T15:59:59.999Z/);
+    assert.match(byLine[12], /registrationDeadline: must be a date/);
+    assert.equal(res.body.rejected.find((r: any) => r.line === 3).applicationNo, `${prefix}00002`);
+    await statusOf(stack, `${prefix}00001`);
+    await statusOf(stack, `${prefix}00010`);
+  });
+
+  it('accepts JSON and answers 202 at once; progress is read from GET /api/imports/{id}', async () => {
+    const prefix = uniq('J').toUpperCase();
+    const students = Array.from({ length: 25 }, (_, i) => ({
+      applicationNo: `${prefix}${i}`,
+      name: `Student ${i}`,
+      personalEmail: `s${i}.${prefix.toLowerCase()}@example.com`,
+      programCode: 'MSC-IT',
+      studyLevel: 'TPG',
+      residency: i % 2 ? 'LOCAL' : 'NON_LOCAL',
+      cohortId: 'json-cohort',
+      registrationDeadline: new Date(Date.now() + 40 * 86400_000).toISOString(),
+      supplementary: ['FINAL_TRANSCRIPT'],
+    }));
+    const res = await fetchJson(`${stack.url}/api/imports`, {
+      method: 'POST',
+      bearer: stack.adminKey,
+      json: { students, policy: { compulsorySupplementary: ['FINAL_TRANSCRIPT'], verificationSlaWorkingDays: 3 } },
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.valid, 25);
+    const done = await eventually(() => fetchJson(`${stack.url}/api/imports/${res.body.id}`, { bearer: stack.adminKey }), (r) => r.body.status !== 'RUNNING');
+    assert.equal(done.body.status, 'DONE');
+    assert.equal(done.body.started, 25);
+    const status = await statusOf(stack, `${prefix}0`);
+    assert.equal(status.items.find((i) => i.key === 'SUPPLEMENTARY:FINAL_TRANSCRIPT')!.compulsory, true);
+    const list = await fetchJson(`${stack.url}/api/imports?pageSize=5`, { bearer: stack.adminKey });
+    assert.equal(list.status, 200);
+    assert.equal(list.body.items[0].id, res.body.id);
+  });
+
+  it('accepts a CSV file as multipart/form-data, as the staff page sends it', async () => {
+    const prefix = uniq('M').toUpperCase();
+    const form = new FormData();
+    form.append('file', new Blob([relabel(withErrors, prefix, uniq('mp-'))], { type: 'text/csv' }), 'late-admits.csv');
+    const res = await fetchJson(`${stack.url}/api/imports?wait=1`, { method: 'POST', bearer: stack.adminKey, body: form });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.source, 'late-admits.csv');
+    assert.equal(res.body.started, 2);
+  });
+
+  it('refuses what is not an import: wrong content type 415, missing columns 400, bad JSON 400, unknown job 404', async () => {
+    const xml = await fetchJson(`${stack.url}/api/imports`, { method: 'POST', bearer: stack.adminKey, headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+    assert.equal(xml.status, 415);
+    const columns = await postCsv('applicationNo,name\nA1,B\n');
+    assert.equal(columns.status, 400);
+    assert.match(columns.body.message, /missing columns: personalEmail/);
+    const json = await fetchJson(`${stack.url}/api/imports`, { method: 'POST', bearer: stack.adminKey, json: { students: 'no' } });
+    assert.equal(json.status, 400);
+    assert.equal(json.body.details.issues[0].path, 'students');
+    const missing = await fetchJson(`${stack.url}/api/imports/00000000-0000-4000-8000-000000000000`, { bearer: stack.adminKey });
+    assert.equal(missing.status, 404);
+    const notUuid = await fetchJson(`${stack.url}/api/imports/42`, { bearer: stack.adminKey });
+    assert.equal(notUuid.status, 400);
+  });
+});
