@@ -2,10 +2,16 @@
  * The HTTP gateway, built from its dependencies so tests run it against their
  * own PostgreSQL and Temporal. It authenticates, validates, stores files and
  * hands every action to the registration workflow; it holds no process logic.
+ * It also serves the API description (/openapi.json, /docs) and the portal
+ * pages (src/portal).
  */
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
+import type { Config } from '../config';
+import { portalRouter } from '../portal';
+import { BlobStore } from '../uploads/store';
 import { createAuthenticator } from './auth/authenticate';
+import type { RouterContext } from './context';
 import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
@@ -22,13 +28,35 @@ import { sessionRouter } from './routes/session';
 import { staffKeysRouter } from './routes/staff-keys';
 import { studentRouter } from './routes/student';
 import { webhookRouter } from './routes/webhooks';
-import { portalRouter } from '../portal';
 import { fromTemporal } from './temporal-errors';
 import { Registrations } from './workflow';
-import { BlobStore } from '../uploads/store';
-import type { RouterContext } from './context';
 
 export type { GatewayDeps };
+
+/** Every API route, registered in `kit.registry` as it is mounted. */
+function apiRouter(ctx: RouterContext): Router {
+  const router = Router();
+  router.use(healthRouter(ctx.kit, ctx));
+  router.use(sessionRouter(ctx));
+  router.use(registrationsRouter(ctx));
+  router.use(studentRouter(ctx));
+  router.use(documentsRouter(ctx));
+  router.use(reviewRouter(ctx));
+  router.use(importsRouter(ctx));
+  router.use(staffKeysRouter(ctx));
+  router.use(webhookRouter(ctx));
+  return router;
+}
+
+function routerContext(deps: GatewayDeps): RouterContext {
+  return {
+    ...deps,
+    kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
+    limits: createRateLimits(deps.config),
+    registrations: new Registrations(deps.temporal),
+    blobs: new BlobStore(deps.config.uploadDir),
+  };
+}
 
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
@@ -36,35 +64,28 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(requestLogger(deps.logger));
   app.use(helmet());
 
-  const kit: RouteKit = { registry: createRegistry(), authenticate: createAuthenticator(deps) };
-  const ctx: RouterContext = {
-    ...deps,
-    kit,
-    limits: createRateLimits(deps.config),
-    registrations: new Registrations(deps.temporal),
-    blobs: new BlobStore(deps.config.uploadDir),
-  };
-  app.use(healthRouter(kit, deps));
-  app.use(sessionRouter(ctx));
-  // The list route (/api/registrations) and the per-registration routes share a prefix; order keeps them apart.
-  app.use(registrationsRouter(ctx));
-  app.use(studentRouter(ctx));
-  app.use(documentsRouter(ctx));
-  app.use(reviewRouter(ctx));
-  app.use(importsRouter(ctx));
-  app.use(staffKeysRouter(ctx));
-  app.use(webhookRouter(ctx));
+  const ctx = routerContext(deps);
+  app.use(apiRouter(ctx));
   if (!deps.config.IDP_ACTIVATION_URL && deps.config.NODE_ENV !== 'production') app.use(idpSimulatorRouter(ctx));
-  app.use(portalRouter({ config: deps.config }));
 
   let document: OpenAPIObject | undefined;
-  const apiDocument = () => (document ??= openApiDocument(kit.registry));
+  const apiDocument = () => (document ??= openApiDocument(ctx.kit.registry));
   app.get('/openapi.json', (_req, res) => void res.json(apiDocument()));
   app.get('/docs', (_req, res) => void res.type('html').send(renderDocsPage(apiDocument())));
+
+  app.use(portalRouter({ config: deps.config }));
+  app.get('/', (_req, res) => res.redirect(302, '/portal/'));
 
   app.use((req, _res, next) => next(new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler);
   return app;
+}
+
+/** The OpenAPI document without a running gateway (for `npm run openapi`): routes only capture their dependencies. */
+export function apiDocumentFor(config: Config): OpenAPIObject {
+  const ctx = routerContext({ config, prisma: undefined as never, temporal: undefined as never, logger: undefined as never });
+  apiRouter(ctx);
+  return openApiDocument(ctx.kit.registry);
 }
 
 /** Errors from body parsers (http-errors) carry a `type`; these are the ones a client causes. */

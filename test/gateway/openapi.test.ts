@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { ErrorCode } from '../../src/gateway/errors';
+import { REJECTION_REASONS } from '../../workflows/registration/api';
+import { fetchJson, startGateway, type TestGateway } from './support';
+
+describe('gateway: API description', function () {
+  this.timeout(60_000);
+  let gw: TestGateway;
+  before(async () => {
+    gw = await startGateway();
+  });
+  after(async () => gw?.close());
+
+  it('serves an OpenAPI 3.1 document generated from the validating schemas', async () => {
+    const res = await fetchJson(`${gw.url}/openapi.json`);
+    assert.equal(res.status, 200);
+    const doc = res.body;
+    assert.equal(doc.openapi, '3.1.0');
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, op })));
+    for (const expected of [
+      'POST /api/imports',
+      'GET /api/registrations',
+      'GET /api/registrations/{applicationNo}',
+      'GET /api/registrations/{applicationNo}/audit',
+      'GET /api/review-queue',
+      'POST /api/registrations/{applicationNo}/items/{itemKey}/verify',
+      'POST /api/registrations/{applicationNo}/items/{itemKey}/reject',
+      'POST /api/registrations/{applicationNo}/items/{itemKey}/waive',
+      'POST /api/registrations/{applicationNo}/deadline',
+      'GET /api/registrations/{applicationNo}/documents/{documentId}',
+      'POST /api/registrations/{applicationNo}/items/{itemKey}/documents',
+      'POST /api/session',
+      'POST /api/webhooks/identity',
+      'POST /api/webhooks/payments',
+      'GET /readyz',
+    ]) {
+      assert.ok(ops.some((o) => o.key === expected), `${expected} is documented`);
+    }
+    for (const { key, op } of ops) {
+      assert.ok(op.summary, `${key} has a summary`);
+      assert.ok(op.responses['500'], `${key} documents its errors`);
+    }
+    // The reject body's enum is the workflow's list of reasons: the same schema validates and documents.
+    const reject = doc.paths['/api/registrations/{applicationNo}/items/{itemKey}/reject'].post;
+    const body = reject.requestBody.content['application/json'].schema;
+    assert.deepEqual(body.properties.reasonCode.enum, [...REJECTION_REASONS]);
+    assert.deepEqual(reject.security, [{ staffApiKey: [] }]);
+    assert.deepEqual(doc.components.schemas.Error.properties.code.enum, Object.values(ErrorCode));
+    const upload = doc.paths['/api/registrations/{applicationNo}/items/{itemKey}/documents'].post;
+    for (const status of ['400', '401', '403', '404', '409', '413', '415', '422']) assert.ok(upload.responses[status], `upload documents ${status}`);
+    assert.ok(doc.components.securitySchemes.webhookSignature);
+  });
+
+  it('serves a readable docs page without any external resource', async () => {
+    const res = await fetch(`${gw.url}/docs`);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    assert.match(html, /<h2 id="tag-imports">imports<\/h2>/);
+    assert.match(html, /\/api\/registrations\/\{applicationNo\}\/items\/\{itemKey\}\/reject/);
+    assert.match(html, /PHOTO_SPEC_NOT_MET/);
+    assert.doesNotMatch(html, /(src|href)="https?:/, 'no CDN');
+  });
+});
