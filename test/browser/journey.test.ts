@@ -125,14 +125,17 @@ describe('portal journey in a real browser', function () {
     await student.locator('#next-step').getByRole('button', { name: 'Go to this step' }).click();
     await student.getByLabel('Date of birth').fill('2003-04-05');
     await student.getByLabel('Nationality').fill('Singaporean');
-    await student.getByLabel('Mobile phone').fill('+65 8123 4567');
+    await student.getByLabel('Mobile phone').fill('call me');
     await student.getByLabel('Correspondence address').fill('12 Orchard Road, #05-01, Singapore 238823');
     await student.locator('#f-emergencyContact-name').fill('Chan Mei Ling');
     await student.getByLabel('Relationship to you').fill('Mother');
     await student.locator('#f-emergencyContact-phone').fill('+65 8123 0000');
-    // Without consent the browser stops the form and says so next to the box.
+    // A phone number that is not one, and no consent: the browser stops the form and says so next to each field.
     await student.getByRole('button', { name: 'Submit registration form' }).click();
     await student.getByText('Please give your consent to continue.').waitFor(WAIT);
+    await student.getByText('Please enter a phone number with digits, spaces or + only.').waitFor(WAIT);
+    await student.getByLabel('Mobile phone').fill('+65 8123 4567');
+    assert.equal(await student.getByText('Please enter a phone number').isVisible(), false, 'the complaint goes once the field is corrected');
     await student.getByLabel(/I have read the Personal Information Collection Statement/).check();
     await screenshot(student, 'student-form');
     await student.getByRole('button', { name: 'Submit registration form' }).click();

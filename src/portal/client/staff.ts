@@ -287,7 +287,7 @@ async function queuePage(): Promise<HTMLElement> {
       h('td', null, itemName(e.itemKey, e.itemLabel)),
       h('td', null, stateBadge(e.state)),
       h('td', null, e.expectedVerificationBy ? fmtDate(e.expectedVerificationBy) : ''),
-      h('td', null, regLink(e.applicationNo, h('span', { class: 'btn btn-sm' }, 'Review'), `#review-${e.itemKey}`)),
+      h('td', null, h('a', { class: 'btn btn-sm', href: `/staff/registrations/${encodeURIComponent(e.applicationNo)}#review-${e.itemKey}`, 'aria-label': `Review ${itemName(e.itemKey, e.itemLabel)} of ${e.name}` }, 'Review')),
     );
   });
   return h(

@@ -8,7 +8,8 @@ import type { RegistrationForm } from '../../../workflows/registration/types';
 import { ApiError, studentApi, type StatusResponse } from './api';
 import { busy, dialog, h, toast } from './dom';
 
-const PHONE = '^\\+?[0-9][0-9 ()\\-]{5,24}$';
+/** The gateway's phone rule, escaped for the `v` flag browsers compile `pattern` with. */
+const PHONE = '^\\+?[0-9 \\(\\)\\-]{6,20}$';
 
 type FieldName =
   | 'legalName'
@@ -75,10 +76,10 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
         'div',
         { class: 'grid-2' },
         field({ name: 'legalName', label: 'Full legal name', hint: 'As in your passport or identity card', required: true, autocomplete: 'name', value: v.student.name, wide: true }),
-        field({ name: 'preferredName', label: 'Preferred name', hint: 'Optional', autocomplete: 'nickname' }),
-        field({ name: 'chineseName', label: 'Name in Chinese', hint: 'Optional', maxlength: 40 }),
+        field({ name: 'preferredName', label: 'Preferred name', hint: 'Optional', autocomplete: 'nickname', maxlength: 100 }),
+        field({ name: 'chineseName', label: 'Name in Chinese', hint: 'Optional', maxlength: 50 }),
         field({ name: 'dateOfBirth', label: 'Date of birth', type: 'date', required: true, autocomplete: 'bday' }),
-        field({ name: 'nationality', label: 'Nationality', required: true, autocomplete: 'country-name' }),
+        field({ name: 'nationality', label: 'Nationality', required: true, autocomplete: 'country-name', maxlength: 100 }),
       ),
     ),
     h(
@@ -101,7 +102,7 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
         'div',
         { class: 'grid-2' },
         field({ name: 'emergencyContact.name', label: 'Name', required: true }),
-        field({ name: 'emergencyContact.relationship', label: 'Relationship to you', hint: 'e.g. Parent, Spouse', required: true, maxlength: 60 }),
+        field({ name: 'emergencyContact.relationship', label: 'Relationship to you', hint: 'e.g. Parent, Spouse', required: true, maxlength: 100 }),
         field({ name: 'emergencyContact.phone', label: 'Phone', hint: 'With country code', type: 'tel', required: true, pattern: PHONE }),
       ),
     ),
