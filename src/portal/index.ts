@@ -38,7 +38,8 @@ export function portalRouter({ config }: { config: PortalConfig }): Router {
 
   router.get('/portal/assets/:file', async (req, res, next) => {
     const asset = (await assets()).byFile.get(String(req.params.file));
-    if (!asset) return next();
+    // Not one of ours (an old hash, a typo): the gateway's 404, not a page shell.
+    if (!asset) return next('router');
     res.set({ 'Content-Type': asset.contentType, 'Cache-Control': IMMUTABLE, ETag: asset.etag });
     if (req.headers['if-none-match'] === asset.etag) return void res.status(304).end();
     res.send(asset.body);
