@@ -83,6 +83,7 @@ function showSignedOut(expired: boolean): void {
       ),
       h('p', { class: 'muted small' }, 'For your security, a session ends after some hours, or when you sign out.'),
       h('p', null, 'Enquiries: ', mail(boot.registryContact)),
+      h('p', { class: 'small muted' }, 'Academic Registry staff: ', h('a', { href: '/staff/' }, 'sign in to the review pages'), '.'),
     ),
   );
 }
