@@ -100,7 +100,7 @@ describe('portal journey in a real browser', function () {
     await item(student, 'ACTIVATION', 'PENDING').waitFor(WAIT);
     assert.equal(new URL(student.url()).pathname, '/portal/');
     assert.equal(new URL(student.url()).search, '', 'the token does not stay in the address bar');
-    assert.match(await student.locator('#welcome').innerText(), /Welcome, Chan/);
+    assert.match(await student.locator('#welcome').innerText(), /Welcome, Chan Tai Man/);
     assert.match(await student.locator('#next-step').innerText(), /Activate your HKUST account/);
     assert.deepEqual(await student.locator('#steps > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-item'))), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO']);
     await screenshot(student, 'student-checklist');

@@ -1,8 +1,9 @@
 /**
  * The portal's other paths in a real browser, against the same real stack as
  * the journey: links that do not work, a refused upload, declining the offer,
- * a deadline extension the student sees without reloading, and what an
- * officer may and may not do in the staff pages.
+ * a deadline extension the student sees without reloading (and without
+ * losing what they were typing), and what an officer may and may not do in
+ * the staff pages.
  */
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
@@ -111,6 +112,9 @@ describe('portal pages in a real browser', function () {
     const { applicationNo } = await admit(stack, { cohortId, name: 'Ho Wing Sze' });
     const studentPage = await openInvitation(applicationNo);
     const before = await studentPage.locator('.deadline .when').first().innerText();
+    // Half-way through the form when the change arrives: what the student typed must survive the update.
+    await studentPage.getByRole('button', { name: 'Fill in the registration form' }).click();
+    await studentPage.getByLabel('Nationality').fill('Malaysian');
 
     const staffPage = await (await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' })).newPage();
     try {
@@ -128,6 +132,7 @@ describe('portal pages in a real browser', function () {
       const expected = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
       await studentPage.locator('.deadline .when', { hasText: expected }).waitFor(WAIT);
       assert.notEqual(await studentPage.locator('.deadline .when').first().innerText(), before);
+      assert.equal(await studentPage.getByLabel('Nationality').inputValue(), 'Malaysian');
       assert.match(await staffPage.locator('#dl-title').locator('..').innerText(), new RegExp(expected));
     } finally {
       await staffPage.context().close();

@@ -116,7 +116,8 @@ async function refresh(first = false): Promise<void> {
   try {
     const next = await studentApi.status(applicationNo);
     setLive(true);
-    if (first || !view || next.seq !== view.seq || next.status !== view.status) {
+    // An answer overtaken by a newer one (two refreshes in flight) is dropped.
+    if (first || !view || next.seq > view.seq || (next.seq === view.seq && next.status !== view.status)) {
       if (view) announceChanges(view, next);
       view = next;
       render(next);
@@ -126,6 +127,8 @@ async function refresh(first = false): Promise<void> {
     if (first) return showFailure(e);
     setLive(false);
   }
+  // Refreshes can overlap (a poll and an action's own refresh); whichever ends last leaves the one timer.
+  stopPolling();
   if (document.visibilityState === 'visible') pollTimer = window.setTimeout(() => void refresh(), POLL_MS);
 }
 
@@ -194,7 +197,6 @@ function summaryCard(v: StatusResponse): HTMLElement {
   const done = v.items.filter(isDone).length;
   const review = v.items.filter((i) => i.state === 'SUBMITTED').length;
   const status = STATUS[v.status];
-  const firstName = v.student.name.split(/\s+/)[0];
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'welcome' },
@@ -205,7 +207,7 @@ function summaryCard(v: StatusResponse): HTMLElement {
         'div',
         null,
         h('p', { class: 'eyebrow' }, 'Program registration'),
-        h('h1', { id: 'welcome' }, `Welcome, ${firstName}`),
+        h('h1', { id: 'welcome' }, `Welcome, ${v.student.name}`),
         h(
           'dl',
           { class: 'facts' },
@@ -361,7 +363,7 @@ function renderSteps(v: StatusResponse): void {
   const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
-    const sig = JSON.stringify([item, index, open, v.universityEmail ?? '', v.deadlines]);
+    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : '']);
     const known = cards.get(item.key);
     if (known && known.sig === sig) wanted.push(known.el);
     else {
