@@ -11,6 +11,7 @@ import { Router, type RequestHandler } from 'express';
 import type { Config } from '../config';
 import { contactsFor } from '../../workflows/registration/checklist';
 import type { StudentRecord } from '../../workflows/registration/api';
+import { SUPPLEMENTARY_DOCUMENTS } from '../import/rows';
 import { portalAssets } from './assets';
 import { renderShell, type PortalApp } from './pages';
 
@@ -23,6 +24,11 @@ export type PortalConfig = Pick<Config, 'NODE_ENV'>;
  */
 export interface StudentBoot {
   registryContact: string;
+}
+
+/** What the staff pages offer as filters beyond the fixed item kinds: the supplementary documents a cohort may ask for. */
+export interface StaffBoot {
+  supplementaryDocuments: Record<string, string>;
 }
 
 /** The program registration contact is the same for every student. */
@@ -55,6 +61,7 @@ export function portalRouter({ config }: { config: PortalConfig }): Router {
 
   const studentBoot: StudentBoot = { registryContact };
   router.get('/portal{/*rest}', shell('student', 'Program Registration · HKUST', studentBoot));
-  router.get('/staff{/*rest}', shell('staff', 'Registration review · HKUST Academic Registry', {}));
+  const staffBoot: StaffBoot = { supplementaryDocuments: SUPPLEMENTARY_DOCUMENTS };
+  router.get('/staff{/*rest}', shell('staff', 'Registration review · HKUST Academic Registry', staffBoot));
   return router;
 }

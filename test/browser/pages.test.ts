@@ -142,7 +142,7 @@ describe('portal pages in a real browser', function () {
   it('an officer finds registrations by cohort and name, cannot import or extend deadlines, and signing out forgets the key', async () => {
     const cohortId = uniq('cohort-');
     const first = await admit(stack, { cohortId, name: 'Lam Chi Kwan', programCode: 'MPHIL-CSE', studyLevel: 'RPG' });
-    await admit(stack, { cohortId, name: 'Yip Hoi Ying', residency: 'NON_LOCAL' });
+    const second = await admit(stack, { cohortId, name: 'Yip Hoi Ying', residency: 'NON_LOCAL' });
     const { key } = await createStaffKey(stack.prisma, { name: 'Officer Cheung', role: 'officer' });
     const p = page!;
     await signIn(p, key);
@@ -154,6 +154,13 @@ describe('portal pages in a real browser', function () {
     // The projection reaches the read model shortly after the workflows start.
     await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 2, undefined, WAIT);
     await screenshot(p, 'staff-registrations', { fullPage: false });
+
+    // Only the non-local student owes a visa; choosing a filter applies it at once.
+    await p.getByLabel('Outstanding item').selectOption('VISA');
+    await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 1, undefined, WAIT);
+    assert.equal(await p.locator('tr[data-application]').getAttribute('data-application'), second.applicationNo);
+    await p.getByLabel('Outstanding item').selectOption('');
+    await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 2, undefined, WAIT);
 
     await p.getByLabel('Search').fill('Lam Chi');
     await p.getByRole('button', { name: 'Apply' }).click();

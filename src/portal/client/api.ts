@@ -237,6 +237,7 @@ export interface QueueFilters {
   kind?: string;
   state?: string;
   cohortId?: string;
+  page?: number;
 }
 
 export interface RegistrationFilters {

@@ -7,10 +7,12 @@
  */
 import type { ItemView, RejectionReason } from '../../../workflows/registration/types';
 import { ApiError, staffApi, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity, type StatusResponse } from './api';
-import { append, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
+import { append, bootData, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
 import { ITEM_STATE, REJECTION_REASON, STATUS, STUDY_LEVEL, humanize, isDone } from './labels';
+import type { StaffBoot } from '../index';
 
 const KEY_STORAGE = 'progreg.staffKey';
+const boot = bootData<StaffBoot>();
 const app = byId('app')!;
 
 let api: StaffApi;
@@ -264,7 +266,15 @@ const temporalLink = (url: string | undefined) =>
     ? h('a', { class: 'btn btn-secondary', href: url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'temporal-link' }, 'Open in Temporal UI ↗')
     : null;
 
-const itemName = (key: string, label?: string) => label ?? (key.startsWith('SUPPLEMENTARY:') ? humanize(key.slice('SUPPLEMENTARY:'.length)) : (KIND_LABEL[key] ?? humanize(key)));
+const SUPPLEMENTARY = 'SUPPLEMENTARY:';
+const itemName = (key: string, label?: string) =>
+  label ?? (key.startsWith(SUPPLEMENTARY) ? (boot.supplementaryDocuments[key.slice(SUPPLEMENTARY.length)] ?? humanize(key.slice(SUPPLEMENTARY.length))) : (KIND_LABEL[key] ?? humanize(key)));
+
+/** Item keys a registration can owe: the fixed kinds and each supplementary document. */
+const outstandingOptions = (): Array<[string, string]> => [
+  ...['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO'].map((k): [string, string] => [k, KIND_LABEL[k]!]),
+  ...Object.entries(boot.supplementaryDocuments).map(([code, label]): [string, string] => [`${SUPPLEMENTARY}${code}`, label]),
+];
 
 // ---------------------------------------------------------------------------
 // Review queue
@@ -274,7 +284,7 @@ async function queuePage(): Promise<HTMLElement> {
   const q = query();
   const filters = { programCode: q.get('programCode') ?? undefined, kind: q.get('kind') ?? undefined, state: q.get('state') ?? undefined, cohortId: q.get('cohortId') ?? undefined };
   const page = Number(q.get('page') ?? 1) || 1;
-  const result = await api.queue({ ...filters, page } as never);
+  const result = await api.queue({ ...filters, page });
   const rows = result.items.map((e) => {
     const late = e.slaBreached ?? false;
     return h(
@@ -348,7 +358,7 @@ async function registrationsPage(): Promise<HTMLElement> {
       select('status', 'Status', Object.entries(STATUS).map(([k, v]) => [k, v.label]), f.status ?? null),
       textFilter('programCode', 'Program', f.programCode ?? null),
       textFilter('cohortId', 'Cohort', f.cohortId ?? null),
-      select('outstanding', 'Outstanding item', ['ACTIVATION', 'FORM', ...FILE_KINDS].map((k) => [k, KIND_LABEL[k]!]), f.outstanding ?? null),
+      select('outstanding', 'Outstanding item', outstandingOptions(), f.outstanding ?? null),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overdue', value: 'true', checked: f.overdue }), 'Overdue only'),
     ),
     table(['Application no.', 'Name', 'Program', 'Cohort', 'Status', 'Outstanding', 'Deadline'], rows, 'No registrations match these filters.', 'Registrations'),
