@@ -1,0 +1,85 @@
+/**
+ * Cohort import throughput: imports N synthetic students (default 5,000) into
+ * a real Temporal dev server while the production worker (src/worker.ts, in
+ * its own process as in production) runs the real registration workflows and
+ * activities (emails to the outbox, projection to PostgreSQL). Prints students
+ * per second for the first import and for the same file again (idempotent:
+ * nothing new started), then how long the read model takes to hold them all.
+ *
+ *   npm run bench:import -- --count 5000 --concurrency 32
+ *   npm run bench:import -- --no-worker      starts only: what the server alone takes
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config';
+import { beginImport } from '../src/import';
+import { projectRoot } from '../src/paths';
+import { database, devServerEnv, stopAll } from '../test/support/env';
+import { syntheticStudents, toCsv } from './synthetic';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      count: { type: 'string', default: '5000' },
+      concurrency: { type: 'string', default: '32' },
+      'skip-projection': { type: 'boolean' },
+      'no-worker': { type: 'boolean' },
+    },
+  });
+  const count = Number(values.count);
+  const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-bench-'));
+  const t = Date.now();
+  const [db, env] = await Promise.all([database(), devServerEnv()]);
+  const settings = { VAR_DIR: varDir, TEMPORAL_TASK_QUEUE: 'bench', IMPORT_CONCURRENCY: values.concurrency, LOG_LEVEL: 'warn' };
+  const config = loadConfig(settings);
+
+  const worker = values['no-worker']
+    ? undefined
+    : spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'worker.ts')], {
+        env: { ...process.env, ...settings, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+  const workerExited = worker ? new Promise((r) => worker.once('exit', r)) : Promise.resolve();
+  console.log(`stack up in ${((Date.now() - t) / 1000).toFixed(1)} s (embedded PostgreSQL, Temporal dev server${worker ? ', worker process' : ', no worker'})`);
+
+  const cohortId = `bench-${Date.now().toString(36)}`;
+  const csv = toCsv(
+    syntheticStudents({ count, prefix: `BN${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() }),
+  );
+  const deps = { prisma: db.prisma, temporal: env.client, config };
+  const run = async (label: string) => {
+    const t0 = Date.now();
+    const { done } = await beginImport(deps, { format: 'csv', text: csv }, { actor: 'bench' });
+    const r = await done;
+    const s = (Date.now() - t0) / 1000;
+    console.log(`${label}: ${r.valid} students in ${s.toFixed(1)} s = ${Math.round(r.valid / s)} students/s (started ${r.started}, existing ${r.existing}, failed ${r.failed}, rejected ${r.rejected.length})`);
+  };
+  try {
+    await run(`import of ${count} (concurrency ${config.IMPORT_CONCURRENCY})`);
+    await run('same file again');
+    if (worker && !values['skip-projection']) {
+      const t0 = Date.now();
+      for (;;) {
+        const n = await db.prisma.registration.count({ where: { cohortId } });
+        if (n >= count || Date.now() - t0 > 600_000) {
+          console.log(`read model: ${n}/${count} registrations projected ${((Date.now() - t0) / 1000).toFixed(1)} s after the import finished`);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  } finally {
+    worker?.kill('SIGTERM');
+    await workerExited;
+    await stopAll();
+    fs.rmSync(varDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
