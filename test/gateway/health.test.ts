@@ -71,3 +71,28 @@ describe('gateway health and readiness', function () {
     assert.equal(res.headers.get('x-powered-by'), null);
   });
 });
+
+describe('gateway logs', function () {
+  this.timeout(60_000);
+
+  it('writes one structured JSON line per request with its request id, and never the credentials', async () => {
+    const lines: string[] = [];
+    const gw = await startGateway({ logLines: lines });
+    try {
+      const res = await fetchJson(`${gw.url}/api/registrations/A1234567`, {
+        headers: { 'x-request-id': 'req-abc-123', authorization: 'Bearer pgk_deadbeef_secret-value' },
+      });
+      assert.equal(res.status, 401);
+      await new Promise((r) => setTimeout(r, 50));
+      const entries = lines.map((l) => JSON.parse(l));
+      const entry = entries.find((e) => e.req?.id === 'req-abc-123');
+      assert.ok(entry, `a log line for the request in ${lines.length} lines`);
+      assert.equal(entry.res.statusCode, 401);
+      assert.equal(entry.level, 40, 'client errors are warnings');
+      assert.equal(entry.req.headers.authorization, '[Redacted]');
+      assert.ok(!lines.join('\n').includes('secret-value'));
+    } finally {
+      await gw.close();
+    }
+  });
+});

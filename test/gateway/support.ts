@@ -9,6 +9,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
@@ -41,7 +42,7 @@ export interface TestGateway {
 }
 
 export async function startGateway(
-  opts: { env?: NodeJS.ProcessEnv; prisma?: PrismaClient; temporal?: Client } = {},
+  opts: { env?: NodeJS.ProcessEnv; prisma?: PrismaClient; temporal?: Client; logLines?: string[] } = {},
 ): Promise<TestGateway> {
   const port = await freePort();
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-gw-'));
@@ -54,7 +55,11 @@ export async function startGateway(
   });
   const prisma = opts.prisma ?? (await database()).prisma;
   const temporal = opts.temporal ?? (await devServerEnv()).client;
-  const app = createApp({ config, prisma, temporal, logger: createLogger(config, 'gateway') });
+  // logLines: collect the JSON log lines instead of printing them (for tests of the logs themselves).
+  const logger = opts.logLines
+    ? pino({ name: 'gateway', level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
+    : createLogger(config, 'gateway');
+  const app = createApp({ config, prisma, temporal, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });

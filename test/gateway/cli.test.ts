@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findStaffKey } from '../../src/gateway/auth/staff-keys';
+import { projectRoot } from '../../src/paths';
+import { syntheticStudents, toCsv } from '../../bench/synthetic';
+import { database, devServerEnv, freePort, uniq } from '../support/env';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, script), ...args], { env: { ...process.env, ...env }, cwd: projectRoot });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('command-line tools and the gateway process', function () {
+  this.timeout(120_000);
+  let env: NodeJS.ProcessEnv;
+  before(async () => {
+    const [db, temporal] = await Promise.all([database(), devServerEnv()]);
+    env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: uniq('cli'), VAR_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cli-')), LOG_LEVEL: 'warn' };
+  });
+
+  it('npm run staff-key creates a key that works, lists it without the key, and refuses bad arguments', async () => {
+    const name = uniq('Alice ');
+    const made = await run('src/cli/staff-key.ts', ['--name', name, '--role', 'admin'], env);
+    assert.equal(made.code, 0, made.stderr);
+    const key = made.stdout.trim();
+    assert.match(key, /^pgk_[0-9a-f]{8}_\S+$/);
+    const found = await findStaffKey((await database()).prisma, key);
+    assert.equal(found?.name, name);
+    assert.equal(found?.role, 'admin');
+    const list = await run('src/cli/staff-key.ts', ['--list'], env);
+    assert.equal(list.code, 0);
+    assert.ok(list.stdout.includes(name));
+    assert.ok(!list.stdout.includes(key));
+    const bad = await run('src/cli/staff-key.ts', ['--name', 'Bob', '--role', 'superuser'], env);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Usage/);
+  });
+
+  it('npm run import starts the valid rows, reports the rejected ones, and starts nothing new the second time', async () => {
+    const rows = syntheticStudents({ count: 20, prefix: uniq('C').toUpperCase(), cohortId: uniq('cli-'), registrationDeadline: '2099-08-31' });
+    const csv = toCsv(rows) + `${rows[0]!.applicationNo}X,Nobody,not-an-email,BSC-COMP,UG,JUPAS,LOCAL,${rows[0]!.cohortId},2099-08-31,,\n`;
+    const file = path.join(env.VAR_DIR!, 'cohort.csv');
+    fs.writeFileSync(file, csv);
+    const first = await run('src/cli/import.ts', [file], env);
+    assert.equal(first.code, 0, first.stderr + first.stdout);
+    assert.match(first.stdout, /rows 21 · valid 20 · rejected 1/);
+    assert.match(first.stdout, /started 20 · already registered 0 · failed 0/);
+    assert.match(first.stdout, /line 22 \(\w+X\): personalEmail/);
+    const again = await run('src/cli/import.ts', [file], env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /started 0 · already registered 20/);
+    assert.match(again.stdout, /this file was imported before/);
+    const missing = await run('src/cli/import.ts', [path.join(env.VAR_DIR!, 'nope.csv')], env);
+    assert.equal(missing.code, 2);
+  });
+
+  it('the gateway process serves until SIGTERM, then stops cleanly', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/gateway/server.ts')], {
+      env: { ...process.env, ...env, GATEWAY_PORT: String(port), LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const until = Date.now() + 60_000;
+      for (;;) {
+        const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        if (res?.status === 200) break;
+        if (Date.now() > until) throw new Error(`gateway not ready: ${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, out);
+      assert.match(out, /gateway stopped/);
+      await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'the port is released');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
