@@ -108,10 +108,11 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
     adminKey: admin.key,
     officerKey: officer.key,
     async stop() {
-      await gw.close();
+      // The worker first: its activities write into the gateway's folders (outbox), which close() removes.
       worker.shutdown();
       await running;
       await workerPrisma.$disconnect();
+      await gw.close();
     },
   };
 }
