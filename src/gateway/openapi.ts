@@ -99,6 +99,16 @@ function schemaBlock(doc: OpenAPIObject, schema: Json | undefined): string {
   return `${name ? `<div class="ref">${esc(name)}</div>` : ''}<pre>${esc(body)}</pre>`;
 }
 
+/** A parameter's schema in a few words: type, allowed values or pattern, default. */
+function paramSchema(schema: Json): string {
+  const parts = [`<code>${esc(schema.type ?? (schema.anyOf ? 'any of' : 'value'))}</code>`];
+  if (Array.isArray(schema.enum)) parts.push(`one of ${schema.enum.map((v: unknown) => `<code>${esc(v)}</code>`).join(' ')}`);
+  else if (schema.pattern) parts.push(`matching <code>${esc(schema.pattern)}</code>`);
+  if (schema.minimum !== undefined || schema.maximum !== undefined) parts.push(`${schema.minimum ?? ''}–${schema.maximum ?? ''}`);
+  if (schema.default !== undefined) parts.push(`default <code>${esc(JSON.stringify(schema.default))}</code>`);
+  return parts.join(', ');
+}
+
 export function renderDocsPage(doc: OpenAPIObject): string {
   const ops: Array<{ method: string; path: string; op: Json }> = [];
   for (const [p, item] of Object.entries(doc.paths ?? {})) {
@@ -125,9 +135,9 @@ ${
     ? `<table><tr><th>parameter</th><th>in</th><th>required</th><th>schema</th><th>description</th></tr>${params
         .map(
           (p) =>
-            `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td><code>${esc(
-              JSON.stringify(p.schema),
-            )}</code></td><td>${md(p.description ?? p.schema?.description)}</td></tr>`,
+            `<tr><td><code>${esc(p.name)}</code></td><td>${esc(p.in)}</td><td>${p.required ? 'yes' : 'no'}</td><td>${paramSchema(
+              p.schema ?? {},
+            )}</td><td>${md(p.description ?? p.schema?.description)}</td></tr>`,
         )
         .join('')}</table>`
     : ''
@@ -153,12 +163,12 @@ ${body ? Object.entries(body).map(([type, c]) => `<h4>Request body <code>${esc(t
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0;display:grid;grid-template-columns:18rem 1fr;color:#1d232b}
 nav{position:sticky;top:0;height:100vh;overflow:auto;background:#f3f5f8;padding:1rem;box-sizing:border-box;font-size:13px}
-nav a{display:block;color:#003366;text-decoration:none;padding:1px 0}main{padding:1rem 2rem;max-width:70rem}
+nav a{display:block;color:#003366;text-decoration:none;padding:1px 0;overflow-wrap:anywhere}main{padding:1rem 2rem;max-width:70rem;min-width:0}
 code,pre{font-family:ui-monospace,monospace;font-size:13px}pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem}
 .op{border-top:1px solid #dde2e8;padding:.5rem 0}.m{display:inline-block;min-width:4rem;text-align:center;border-radius:4px;color:#fff;font-size:12px;padding:2px 6px}
 .get{background:#2f6f44}.post{background:#1f4f8f}.delete{background:#9b2c2c}.put,.patch{background:#8a5a00}
-table{border-collapse:collapse}td,th{border:1px solid #dde2e8;padding:3px 8px;text-align:left;vertical-align:top}.ref{font-weight:600}
-dt{font-weight:600}.summary{font-weight:600}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #dde2e8;padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}.ref{font-weight:600}
+dt{font-weight:600}.summary{font-weight:600}th,td:nth-child(-n+3){white-space:nowrap}
 </style></head><body>
 <nav><strong>${esc(doc.info.title)}</strong><p><a href="/openapi.json">openapi.json</a></p>
 ${tags.map((t) => `<a href="#tag-${esc(t)}"><strong>${esc(t)}</strong></a>${ops.filter((o) => ((o.op.tags as string[] | undefined) ?? ['other']).includes(t)).map((o) => `<a href="#${anchor(o)}">${esc(o.method.toUpperCase())} ${esc(o.path)}</a>`).join('')}`).join('')}
