@@ -58,7 +58,7 @@ describe('registration messages (dev server)', function () {
           h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }] }),
         );
         await activateAndSubmitForm(h, student);
-        const before = await status(h);
+        const before = await eventually(h, (s) => assert.equal(s.emails.length, 1)); // the invitation's delivery is an event too
         await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(submitFormUpdate, { args: [{ actor: 'student', form: validForm }] }), /once only/);
         assert.equal((await status(h)).seq, before.seq, 'a refused update records nothing');
         const history = await h.fetchHistory();

@@ -387,6 +387,7 @@ describe('registration paths (time-skipping)', function () {
       const student = aStudent({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' });
       const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY));
       await activateAndSubmitForm(h, student);
+      await eventually(h, (s) => assert.deepEqual(emailKinds(s), ['INVITATION'])); // its delivery is an event too
       await h.signal(accountActivatedSignal, { actor: 'system:idp', universityEmail: 'someone-else@connect.ust.hk' });
       await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'PAY-1', amount: 44500, currency: 'HKD' });
       const afterPayment = await eventually(h, (s) => assert.equal(itemState(s, 'TUITION_RECEIPT'), 'VERIFIED'));

@@ -128,14 +128,36 @@ export async function withWorker<T>(
       return handle;
     },
   };
-  try {
-    return await worker.runUntil(fn(harness));
-  } finally {
-    for (const h of started) {
-      const { status } = await h.describe();
-      if (status.name === 'RUNNING') await h.terminate('test over');
+  return worker.runUntil(async () => {
+    try {
+      return await fn(harness);
+    } finally {
+      for (const h of started) await terminateWhenIdle(h);
     }
+  });
+}
+
+/**
+ * Terminates a registration left open by a test, once it is idle: no activity
+ * pending and no workflow task outstanding (the worker still runs). The
+ * time-skipping server keeps its clock locked for a task that completes after
+ * its workflow was terminated, which would hang every later test that skips time.
+ */
+async function terminateWhenIdle(h: RegistrationHandle): Promise<void> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const d = await h.describe();
+    if (d.status.name !== 'RUNNING') return;
+    if (Date.now() > until) break;
+    if (!d.raw.pendingActivities?.length) {
+      const events = [...((await h.fetchHistory()).events ?? [])].reverse();
+      const sinceLastTask = events.slice(0, events.findIndex((e) => e.workflowTaskCompletedEventAttributes));
+      const outstanding = sinceLastTask.some((e) => e.workflowTaskScheduledEventAttributes || e.workflowTaskStartedEventAttributes);
+      if (!outstanding) break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
   }
+  await h.terminate('test over');
 }
 
 export const status = (h: RegistrationHandle) => h.query(getStatusQuery);
