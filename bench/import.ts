@@ -8,12 +8,15 @@
  *
  *   npm run bench:import -- --count 5000 --concurrency 32
  *   npm run bench:import -- --no-worker      starts only: what the server alone takes
+ *   npm run bench:import -- --address localhost:7233   against a running server (e.g. npm start's),
+ *                                                    instead of an in-memory dev server of its own
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
 import { beginImport } from '../src/import';
 import { projectRoot } from '../src/paths';
@@ -27,29 +30,34 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '32' },
       'skip-projection': { type: 'boolean' },
       'no-worker': { type: 'boolean' },
+      address: { type: 'string' },
     },
   });
   const count = Number(values.count);
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-bench-'));
   const t = Date.now();
-  const [db, env] = await Promise.all([database(), devServerEnv()]);
+  const [db, temporal] = await Promise.all([
+    database(),
+    values.address ? Connection.connect({ address: values.address }).then((connection) => new Client({ connection })) : devServerEnv().then((e) => e.client),
+  ]);
+  const address = values.address ?? (await devServerEnv()).address;
   const settings = { VAR_DIR: varDir, TEMPORAL_TASK_QUEUE: 'bench', IMPORT_CONCURRENCY: values.concurrency, LOG_LEVEL: 'warn' };
   const config = loadConfig(settings);
 
   const worker = values['no-worker']
     ? undefined
     : spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'worker.ts')], {
-        env: { ...process.env, ...settings, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address },
+        env: { ...process.env, ...settings, DATABASE_URL: db.url, TEMPORAL_ADDRESS: address },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
   const workerExited = worker ? new Promise((r) => worker.once('exit', r)) : Promise.resolve();
-  console.log(`stack up in ${((Date.now() - t) / 1000).toFixed(1)} s (embedded PostgreSQL, Temporal dev server${worker ? ', worker process' : ', no worker'})`);
+  console.log(`stack up in ${((Date.now() - t) / 1000).toFixed(1)} s (embedded PostgreSQL, Temporal ${values.address ?? 'dev server (in memory)'}${worker ? ', worker process' : ', no worker'})`);
 
   const cohortId = `bench-${Date.now().toString(36)}`;
   const csv = toCsv(
     syntheticStudents({ count, prefix: `BN${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() }),
   );
-  const deps = { prisma: db.prisma, temporal: env.client, config };
+  const deps = { prisma: db.prisma, temporal, config };
   const run = async (label: string) => {
     const t0 = Date.now();
     const { done } = await beginImport(deps, { format: 'csv', text: csv }, { actor: 'bench' });
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
   } finally {
     worker?.kill('SIGTERM');
     await workerExited;
+    if (values.address) await temporal.connection.close();
     await stopAll();
     fs.rmSync(varDir, { recursive: true, force: true });
   }

@@ -91,10 +91,17 @@ export async function runImport(
     writing = writing.then(() => deps.prisma.importJob.update({ where: { id: job.id }, data: { started, existing, failed } })).catch(() => {});
   };
 
+  // Students the read model already holds were started before: no need to ask Temporal again.
+  // (The others are asked; a start of an existing id is refused there, so this is only a shortcut.)
+  const known = await alreadyProjected(deps.prisma, parsed.students.map((s) => s.student.applicationNo));
+  const toStart = parsed.students.filter((s) => !known.has(s.student.applicationNo));
+  progress.existing = known.size;
+  if (known.size) report(true);
+
   let next = 0;
   const worker = async () => {
-    while (next < parsed.students.length) {
-      const input = parsed.students[next++]!;
+    while (next < toStart.length) {
+      const input = toStart[next++]!;
       try {
         progress[await deps.start(input)]++;
       } catch (e) {
@@ -104,7 +111,7 @@ export async function runImport(
       report();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, parsed.students.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, toStart.length)) }, worker));
   await writing;
 
   progress.status = progress.failed ? 'FAILED' : 'DONE';
@@ -121,6 +128,15 @@ export async function runImport(
   });
   onProgress?.({ ...progress });
   return { ...toReport(row, parsed.students.length), duplicateOf: job.duplicateOf };
+}
+
+async function alreadyProjected(prisma: PrismaClient, applicationNos: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (let i = 0; i < applicationNos.length; i += 1000) {
+    const rows = await prisma.registration.findMany({ where: { applicationNo: { in: applicationNos.slice(i, i + 1000) } }, select: { applicationNo: true } });
+    for (const r of rows) known.add(r.applicationNo);
+  }
+  return known;
 }
 
 type JobRow = Awaited<ReturnType<PrismaClient['importJob']['create']>>;
