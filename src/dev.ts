@@ -128,6 +128,9 @@ async function startTemporal(config: Config): Promise<string> {
       '--ui-port', String(uiPort),
       '--namespace', config.TEMPORAL_NAMESPACE,
       '--dynamic-config-value', refresh,
+      // WAL makes workflow starts about 2.5x faster on the file-backed dev server (docs/gateway.md, import throughput).
+      '--sqlite-pragma', 'journal_mode=wal',
+      '--sqlite-pragma', 'synchronous=normal',
       '--log-level', 'warn',
     ], process.env);
   } else {
