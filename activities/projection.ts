@@ -13,6 +13,8 @@ import type { PrismaClient } from '../src/db/prisma';
 import type { ProjectionSnapshot } from '../workflows/registration/state';
 
 type Tx = Prisma.TransactionClient;
+/** A burst of new registrations queues for pool connections longer than Prisma's 2 s default wait. */
+const TRANSACTION = { maxWait: 15_000, timeout: 15_000 };
 const date = (iso: string | undefined): Date | null => (iso ? new Date(iso) : null);
 
 export function createProjectRegistration(deps: { prisma: PrismaClient }) {
@@ -31,7 +33,7 @@ export function createProjectRegistration(deps: { prisma: PrismaClient }) {
       }
       await appendFacts(tx, snapshot);
       return { applied: newer };
-    });
+    }, TRANSACTION);
   };
 }
 

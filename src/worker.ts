@@ -11,6 +11,8 @@ import { createLogger, requireEnv } from './logger';
 import { temporalAddress } from './temporal/client';
 import { workflowsPath } from './temporal/worker-options';
 
+const ACTIVITY_SLOTS = 20;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config, 'worker');
@@ -25,7 +27,8 @@ async function main(): Promise<void> {
     },
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
-  const prisma = createPrisma(requireEnv(config.DATABASE_URL, 'DATABASE_URL'));
+  // Activities all touch PostgreSQL: no more run at once than the pool has connections.
+  const prisma = createPrisma(requireEnv(config.DATABASE_URL, 'DATABASE_URL'), ACTIVITY_SLOTS);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
     const worker = await Worker.create({
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowsPath: workflowsPath(),
       activities: createActivities(activityDepsFromConfig(config, prisma)),
+      maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
     });
     log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
     // Worker.run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.

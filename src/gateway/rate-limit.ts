@@ -1,6 +1,6 @@
 /**
  * Per-client-address limits where guessing or flooding is worth trying: token
- * exchange and staff sign-in, and the webhooks. Answers with the usual error
+ * exchange and staff sign-in (failed attempts only), and the webhooks. Answers with the usual error
  * shape (429 RATE_LIMITED) and a Retry-After header.
  */
 import type { RequestHandler } from 'express';
@@ -13,10 +13,11 @@ export interface RateLimits {
   webhook: RequestHandler;
 }
 
-function limiter(perMinute: number, what: string): RequestHandler {
+function limiter(perMinute: number, what: string, countOnlyFailures = false): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
+    skipSuccessfulRequests: countOnlyFailures,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler(req, res, next) {
@@ -30,7 +31,9 @@ function limiter(perMinute: number, what: string): RequestHandler {
 
 export function createRateLimits(config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE'>): RateLimits {
   return {
-    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, 'sign-in'),
+    // Only failed attempts count: guessing is what is limited, so a registry office
+    // behind one address can sign in as often as it needs.
+    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, 'sign-in', true),
     webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, 'webhook'),
   };
 }

@@ -201,5 +201,16 @@ describe('gateway: authentication and authorisation', function () {
         await limited.stop();
       }
     });
+
+    it('successful sign-ins do not count: staff behind one address are never locked out by their own use', async () => {
+      const limited = await startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '3' });
+      try {
+        const codes: number[] = [];
+        for (let i = 0; i < 6; i++) codes.push((await fetchJson(`${limited.url}/api/staff/me`, { bearer: limited.officerKey })).status);
+        assert.deepEqual(codes, [200, 200, 200, 200, 200, 200]);
+      } finally {
+        await limited.stop();
+      }
+    });
   });
 });
