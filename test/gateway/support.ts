@@ -30,6 +30,7 @@ import {
   type CohortPolicy,
 } from '../../workflows/registration/api';
 import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
+import { aStudent as workflowStudent } from '../workflow/support';
 
 export const DAY = 24 * 3600_000;
 
@@ -117,19 +118,9 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
   };
 }
 
-export function aStudent(overrides: Partial<StudentRecord> = {}): StudentRecord {
-  const applicationNo = overrides.applicationNo ?? uniq('A');
-  return {
-    applicationNo,
-    name: 'Chan Tai Man',
-    personalEmail: `${applicationNo.toLowerCase()}@example.com`,
-    programCode: 'MSC-IT',
-    studyLevel: 'TPG',
-    residency: 'LOCAL',
-    cohortId: 'cohort-gw-test',
-    ...overrides,
-  };
-}
+/** The workflow tests' student, in a cohort of its own. */
+export const aStudent = (overrides: Partial<StudentRecord> = {}): StudentRecord =>
+  workflowStudent({ cohortId: 'cohort-gw-test', ...overrides });
 
 export interface Admitted {
   applicationNo: string;
