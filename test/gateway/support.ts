@@ -24,13 +24,12 @@ import {
   defaultCohortPolicy,
   getStatusQuery,
   registrationWorkflowId,
-  type RegistrationForm,
   type RegistrationStatusView,
   type StudentRecord,
   type CohortPolicy,
 } from '../../workflows/registration/api';
 import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
-import { aStudent as workflowStudent } from '../workflow/support';
+import { aStudent as workflowStudent, validForm } from '../workflow/support';
 
 export const DAY = 24 * 3600_000;
 
@@ -183,15 +182,7 @@ export function uploadFile(url: string, bytes: Buffer, name: string, opts: { bea
   return fetchJson(url, { method: 'POST', body: form, bearer: opts.bearer });
 }
 
-export const validForm: RegistrationForm = {
-  legalName: 'CHAN Tai Man',
-  dateOfBirth: '2004-05-06',
-  nationality: 'Hong Kong',
-  phone: '+852 5555 0000',
-  correspondenceAddress: 'Clear Water Bay, Kowloon',
-  emergencyContact: { name: 'Chan Siu Ming', relationship: 'Mother', phone: '+852 5555 0001' },
-  picsConsent: true,
-};
+export { validForm };
 
 // ---------------------------------------------------------------------------
 // Real file bytes

@@ -263,10 +263,7 @@ export class RegistrationState {
   verifyItem(input: VerifyItemInput, now: number): ItemView {
     this.checkReview(input, now);
     const item = this.knownItem(input.itemKey);
-    item.state = 'VERIFIED';
-    item.reviewedAt = now;
-    item.sla = undefined;
-    item.reviews.push(this.review('VERIFIED', input.actor, now, { note: input.note }));
+    this.decide(item, 'VERIFIED', input.actor, now, { note: input.note });
     this.record('ITEM_VERIFIED', input.actor, now, { itemKey: item.key, note: input.note });
     this.settleOutcome(now);
     return this.itemView(item);
@@ -283,10 +280,8 @@ export class RegistrationState {
   rejectItem(input: RejectItemInput, now: number): ItemView {
     this.checkReject(input, now);
     const item = this.knownItem(input.itemKey);
-    item.state = 'REJECTED';
-    item.reviewedAt = item.rejectedAt = now;
-    item.sla = undefined;
-    item.reviews.push(this.review('REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note }));
+    this.decide(item, 'REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note });
+    item.rejectedAt = now;
     const resubmitBy = this.resubmitBy(item);
     this.record('ITEM_REJECTED', input.actor, now, {
       itemKey: item.key,
@@ -312,10 +307,7 @@ export class RegistrationState {
   waiveItem(input: WaiveItemInput, now: number): ItemView {
     this.checkWaive(input, now);
     const item = this.knownItem(input.itemKey);
-    item.state = 'WAIVED';
-    item.reviewedAt = now;
-    item.sla = undefined;
-    item.reviews.push(this.review('WAIVED', input.actor, now, { note: input.reason }));
+    this.decide(item, 'WAIVED', input.actor, now, { note: input.reason });
     this.record('ITEM_WAIVED', input.actor, now, { itemKey: item.key, reason: input.reason });
     this.settleOutcome(now);
     return this.itemView(item);
@@ -666,6 +658,14 @@ export class RegistrationState {
 
   private invalidTransition(message: string) {
     return registrationFailure(RegistrationFailure.InvalidTransition, message);
+  }
+
+  /** A staff decision settles the item's review and stops its verification clock. */
+  private decide(item: ItemRecord, decision: ReviewView['decision'], actor: string, now: number, extra: Partial<ReviewView>): void {
+    item.state = decision;
+    item.reviewedAt = now;
+    item.sla = undefined;
+    item.reviews.push(this.review(decision, actor, now, extra));
   }
 
   private review(decision: ReviewView['decision'], actor: string, now: number, extra: Partial<ReviewView> = {}): ReviewView {
