@@ -639,11 +639,23 @@ function emailsCard(v: StatusResponse): HTMLElement {
       ? h(
           'ul',
           { class: 'side-list' },
-          [...v.emails].reverse().map((m) => h('li', null, h('span', { class: 'what' }, `${fmtShort(m.at)} · ${m.delivery.toLowerCase()}`), m.subject)),
+          [...v.emails].reverse().map((m) =>
+            m.delivery === 'FAILED'
+              ? h(
+                  'li',
+                  { class: 'notice tone-bad', role: 'alert' },
+                  h('span', { class: 'what' }, `${fmtShort(m.at)} · not delivered`),
+                  // A refused email is not retried: staff must reach the student another way.
+                  `${emailKindLabel(m.kind)} to ${m.to.join(', ')} was refused: ${m.error ?? 'unknown reason'}`,
+                )
+              : h('li', null, h('span', { class: 'what' }, `${fmtShort(m.at)} · ${m.delivery.toLowerCase()}`), m.subject),
+          ),
         )
       : h('p', { class: 'muted small' }, 'None sent yet.'),
   );
 }
+
+const emailKindLabel = (kind: string) => kind.charAt(0) + kind.slice(1).toLowerCase().replace(/_/g, ' ');
 
 // ---------------------------------------------------------------------------
 // Cohort import
