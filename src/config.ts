@@ -119,7 +119,11 @@ export const configVariables = {
   },
   AUTH_RATE_LIMIT_PER_MINUTE: {
     schema: z.coerce.number().int().min(1).default(20),
-    doc: 'Requests per minute and client address to token exchange and staff sign-in.',
+    doc: 'Failed attempts per minute and client address at token exchange and staff sign-in.',
+  },
+  TRUST_PROXY: {
+    schema: optionalString.transform((v) => (v === undefined ? undefined : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
+    doc: "Express's `trust proxy` behind a reverse proxy (a hop count such as 1, `loopback`, or a subnet list), so rate limits and logs see the client's address. Unset: the direct peer.",
   },
   WEBHOOK_RATE_LIMIT_PER_MINUTE: {
     schema: z.coerce.number().int().min(1).default(600),

@@ -61,6 +61,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
 export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
   app.use(helmet());
 

@@ -202,6 +202,22 @@ describe('gateway: authentication and authorisation', function () {
       }
     });
 
+    it('behind a reverse proxy (TRUST_PROXY) each client address is limited on its own', async () => {
+      const limited = await startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '1' });
+      try {
+        const guess = (client: string) =>
+          fetch(`${limited.url}/api/session`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+            body: JSON.stringify({ token: 'guess' }),
+          }).then((r) => r.status);
+        const codes = [await guess('203.0.113.7'), await guess('203.0.113.7'), await guess('203.0.113.7'), await guess('198.51.100.9')];
+        assert.deepEqual(codes, [401, 401, 429, 401]);
+      } finally {
+        await limited.stop();
+      }
+    });
+
     it('successful sign-ins do not count: staff behind one address are never locked out by their own use', async () => {
       const limited = await startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '3' });
       try {
