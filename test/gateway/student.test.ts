@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { admit, fetchJson, startStack, statusOf, validForm, type TestStack } from './support';
+import { Client } from '@temporalio/client';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, validForm, type TestStack } from './support';
 
 describe('gateway: a student on their registration', function () {
   this.timeout(120_000);
@@ -31,6 +32,34 @@ describe('gateway: a student on their registration', function () {
     const changed = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag } });
     assert.equal(changed.status, 200);
     assert.notEqual(changed.headers.get('etag'), etag);
+  });
+
+  it('answers a current poll (304) from the read model, without asking the workflow', async () => {
+    const a = await admit(stack);
+    const url = `${stack.url}/api/registrations/${a.applicationNo}`;
+    // Settled: the invitation's delivery (a change of its own) is projected, so workflow and read model agree.
+    const { etag } = await eventually(
+      async () => ({
+        etag: (await fetchJson(url, { bearer: a.session })).headers.get('etag'),
+        row: await stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
+      }),
+      ({ etag, row }) => etag === `W/"${row?.seq}-student"`,
+    );
+    // A gateway whose Temporal client cannot see the workflow (wrong namespace): only the read model can answer.
+    const blind = await startGateway({
+      env: { TEMPORAL_TASK_QUEUE: stack.taskQueue },
+      prisma: stack.prisma,
+      temporal: new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace' }),
+    });
+    try {
+      const polled = await fetchJson(`${blind.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag! } });
+      assert.equal(polled.status, 304);
+      assert.equal(polled.headers.get('etag'), etag!);
+      const live = await fetchJson(`${blind.url}/api/registrations/${a.applicationNo}`, { bearer: a.session });
+      assert.notEqual(live.status, 200, 'a full read does ask the workflow');
+    } finally {
+      await blind.close();
+    }
   });
 
   it('submits the form once: 200 with the item VERIFIED, then 409 from the workflow', async () => {
