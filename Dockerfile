@@ -18,10 +18,12 @@ COPY scripts/setup-tools.js scripts/
 COPY prisma ./prisma
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-# prisma.config.ts and the adapter it imports are read by `prisma migrate deploy`.
+# TypeScript sources read at run time: prisma.config.ts (and src/db/adapter.ts) by
+# `prisma migrate deploy`, and the portal's browser code (src/portal/client, which
+# imports workflows/registration/types.ts) that the gateway bundles at start.
 COPY prisma.config.ts ./
-COPY src/db/adapter.ts ./src/db/adapter.ts
-COPY src/portal ./src/portal
+COPY src ./src
+COPY workflows ./workflows
 RUN mkdir -p /app/var && chown node:node /app/var
 USER node
 EXPOSE 3000

@@ -180,6 +180,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** DATABASE_URL is optional for `npm start` (embedded) but required by the production entry points. */
+export function requireDatabaseUrl(config: Pick<Config, 'DATABASE_URL'>): string {
+  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: must be set (npm start sets it for the embedded stack)']);
+  return config.DATABASE_URL;
+}
+
 /** Markdown table of every variable, for the README. */
 export function configTable(): string {
   const rows = Object.entries(configVariables).map(([name, { schema, doc }]) => {

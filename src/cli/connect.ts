@@ -5,12 +5,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, type Config } from '../config';
-import { embeddedDatabaseUrl } from '../db/embedded';
+import { embeddedDatabaseUrl, STACK_DATABASE } from '../db/embedded';
 import { createPrisma, type PrismaClient } from '../db/prisma';
 import { connectClient } from '../temporal/client';
-
-/** The database `npm start` creates on its embedded server (src/dev.ts). */
-const EMBEDDED_DATABASE = 'progreg';
 
 export function cliConfig(): Config {
   try {
@@ -22,7 +19,7 @@ export function cliConfig(): Config {
 }
 
 export function cliPrisma(config: Config): PrismaClient {
-  return createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT, EMBEDDED_DATABASE), 4);
+  return createPrisma(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT, STACK_DATABASE), 4);
 }
 
 export async function cliTemporal(config: Config): Promise<Client> {

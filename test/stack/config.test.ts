@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { README, withConfigTable } from '../../scripts/config-doc';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, requireDatabaseUrl } from '../../src/config';
 
 describe('config', () => {
   it('runs on embedded defaults with nothing set', () => {
@@ -22,6 +22,11 @@ describe('config', () => {
         return true;
       },
     );
+  });
+
+  it('the production entry points require DATABASE_URL, with a message saying so', () => {
+    assert.throws(() => requireDatabaseUrl(loadConfig({})), (e: unknown) => e instanceof ConfigError && /DATABASE_URL: must be set/.test(e.message));
+    assert.equal(requireDatabaseUrl(loadConfig({ DATABASE_URL: 'postgresql://db/progreg' })), 'postgresql://db/progreg');
   });
 
   it('refuses the embedded-default secrets in production', () => {

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { startEmbeddedPostgres, migrateDeploy, createDatabaseIfMissing, type EmbeddedDatabase } from '../../src/db/embedded';
+import { startEmbeddedPostgres, migrateDeploy, type EmbeddedDatabase } from '../../src/db/embedded';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { projectRoot } from '../../src/paths';
 import { temporalCliPath, temporalTestServerPath } from '../../src/temporal/binaries';
@@ -38,8 +38,6 @@ export async function freePort(): Promise<number> {
 export interface TestDatabase {
   url: string;
   prisma: PrismaClient;
-  /** A further empty, migrated database on the same server (for tests that need isolation). */
-  fresh(name: string): Promise<string>;
 }
 
 const postgresServer = once(async (): Promise<EmbeddedDatabase> => {
@@ -61,12 +59,6 @@ export const database = once(async (): Promise<TestDatabase> => {
   return {
     url: server.url,
     prisma,
-    async fresh(name: string) {
-      await createDatabaseIfMissing(server.serverUrl('postgres'), name);
-      const url = server.serverUrl(name);
-      migrateDeploy(url, projectRoot);
-      return url;
-    },
   };
 });
 

@@ -236,17 +236,10 @@ export interface DeclineOfferInput extends Actor {
 // Update results and the status query
 // ---------------------------------------------------------------------------
 
-export interface SubmissionView {
+/** One upload of an item as the workflow keeps it: the registered metadata, numbered and dated. */
+export interface SubmissionView extends Omit<RegisterDocumentInput, 'itemKey' | 'actor'> {
   version: number;
   at: IsoInstant;
-  sha256: string;
-  size: number;
-  mediaType: string;
-  originalName: string;
-  documentId?: string;
-  uploadedBy: string;
-  imageWidth?: number;
-  imageHeight?: number;
 }
 
 export interface ReviewView {

@@ -15,7 +15,7 @@ import type { RouterContext } from '../context';
 import { AppError, ErrorCode, validationError } from '../errors';
 import { receiveUpload, FILE_FIELD } from '../multipart';
 import { route } from '../route';
-import { flag, pageOf, pageQuery } from '../schemas';
+import { flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
@@ -174,9 +174,9 @@ export function importsRouter(ctx: RouterContext): Router {
     async ({ query }) => {
       const [total, rows] = await Promise.all([
         prisma.importJob.count(),
-        prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, skip: (query.page - 1) * query.pageSize, take: query.pageSize }),
+        prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) }),
       ]);
-      return { items: rows.map((r) => out({ ...toReport(r), duplicateOf: null })), total, page: query.page, pageSize: query.pageSize };
+      return pageResult(rows.map((r) => out({ ...toReport(r), duplicateOf: null })), total, query);
     },
   );
 

@@ -11,7 +11,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
-import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery } from '../schemas';
+import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const SummarySchema = z
   .object({
@@ -99,12 +99,11 @@ export function registrationsRouter(ctx: RouterContext): Router {
         prisma.registration.findMany({
           where,
           orderBy: [{ registrationDeadline: 'asc' }, { applicationNo: 'asc' }],
-          skip: (query.page - 1) * query.pageSize,
-          take: query.pageSize,
+          ...pageWindow(query),
         }),
       ]);
-      return {
-        items: rows.map((r) => ({
+      return pageResult(
+        rows.map((r) => ({
           applicationNo: r.applicationNo,
           name: r.name,
           personalEmail: r.personalEmail,
@@ -123,9 +122,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
           updatedAt: r.updatedAt.toISOString(),
         })),
         total,
-        page: query.page,
-        pageSize: query.pageSize,
-      };
+        query,
+      );
     },
   );
 

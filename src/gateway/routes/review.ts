@@ -20,7 +20,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
-import { ItemParams, ItemViewSchema, pageOf, pageQuery } from '../schemas';
+import { ItemParams, ItemViewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const QueueEntrySchema = z
   .object({
@@ -98,15 +98,14 @@ export function reviewRouter(ctx: RouterContext): Router {
           where,
           include: { registration: { select: { name: true, programCode: true, cohortId: true, studyLevel: true, residency: true } } },
           orderBy: [{ submittedAt: { sort: 'asc', nulls: 'last' } }, { registrationNo: 'asc' }, { key: 'asc' }],
-          skip: (query.page - 1) * query.pageSize,
-          take: query.pageSize,
+          ...pageWindow(query),
         }),
       ]);
       const now = Date.now();
       const oldest = rows.find((r) => r.submittedAt)?.submittedAt?.getTime() ?? now;
       const days = await holidays(oldest, now);
-      return {
-        items: rows.map((r) => ({
+      return pageResult(
+        rows.map((r) => ({
           applicationNo: r.registrationNo,
           name: r.registration.name,
           programCode: r.registration.programCode,
@@ -124,9 +123,8 @@ export function reviewRouter(ctx: RouterContext): Router {
           rejectionReason: r.rejectionReason,
         })),
         total,
-        page: query.page,
-        pageSize: query.pageSize,
-      };
+        query,
+      );
     },
   );
 

@@ -4,6 +4,8 @@
  * Students are authenticated by the HttpOnly session cookie the token
  * exchange sets; staff by their API key as a bearer token.
  */
+import type { z } from 'zod';
+import type { ImportJobSchema } from '../../gateway/routes/imports';
 import type {
   ItemView,
   PhotoSpec,
@@ -191,22 +193,8 @@ export interface DocumentInfo {
   uploadedBy?: string;
 }
 
-export interface ImportJob {
-  id: string;
-  status: 'RUNNING' | 'DONE' | 'FAILED';
-  total: number;
-  valid: number;
-  started: number;
-  existing: number;
-  failed: number;
-  cohortIds?: string[];
-  rejected: Array<{ line: number; applicationNo?: string; reasons: string[] }>;
-  failures?: Array<{ applicationNo: string; error: string }>;
-  duplicateOf?: string | null;
-  source?: string | null;
-  actor?: string;
-  createdAt?: string;
-}
+/** The import job as the gateway sends it (its schema is the one source). */
+export type ImportJob = z.output<typeof ImportJobSchema>;
 
 // ---------------------------------------------------------------------------
 // Student
