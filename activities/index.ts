@@ -24,12 +24,12 @@ export function createActivities(deps: ActivityDeps) {
 
 export type RegistrationActivities = ReturnType<typeof createActivities>;
 
-/** Production wiring: Resend when RESEND_API_KEY is set (else the outbox), invitation links signed with TOKEN_SECRET. */
+/** Production wiring: Resend or the outbox as EMAIL_TRANSPORT says (src/config.ts), invitation links signed with TOKEN_SECRET. */
 export function activityDepsFromConfig(config: Config, prisma: PrismaClient): ActivityDeps {
   return {
     prisma,
     config,
-    resend: config.RESEND_API_KEY ? new Resend(config.RESEND_API_KEY, { baseUrl: config.RESEND_BASE_URL }) : undefined,
+    resend: config.emailTransport === 'resend' && config.RESEND_API_KEY ? new Resend(config.RESEND_API_KEY, { baseUrl: config.RESEND_BASE_URL }) : undefined,
     invitationLinks: (applicationNo) => invitationLinks(config, applicationNo),
   };
 }

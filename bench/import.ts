@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     values.address ? Connection.connect({ address: values.address }).then((connection) => new Client({ connection })) : devServerEnv().then((e) => e.client),
   ]);
   const address = values.address ?? (await devServerEnv()).address;
-  const settings = { VAR_DIR: varDir, TEMPORAL_TASK_QUEUE: 'bench', IMPORT_CONCURRENCY: values.concurrency, LOG_LEVEL: 'warn' };
+  const settings = { NODE_ENV: 'development', VAR_DIR: varDir, TEMPORAL_TASK_QUEUE: 'bench', IMPORT_CONCURRENCY: values.concurrency, LOG_LEVEL: 'warn' };
   const config = loadConfig(settings);
 
   const worker = values['no-worker']

@@ -13,13 +13,33 @@ const optionalString = z
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 const url = z.string().url();
 
-/** Embedded-default secrets: fine for a laptop, refused in production. */
+/** The embedded-default secret: fine on a laptop (development), refused everywhere else. */
 const DEV_SECRET = 'progreg-dev-secret-change-me-0123456789';
+
+/**
+ * Every secret value ever published in this repository (code, compose file,
+ * docs, or its history): anyone who reads the repository knows them, so no
+ * production start accepts one. test/stack/published-secrets.test.ts checks this
+ * list against the tree and the git history, both ways.
+ */
+export const PUBLISHED_SECRETS: readonly string[] = [
+  DEV_SECRET,
+  // docker-compose.yml's fallbacks before secrets came from .env.
+  'compose-token-secret-please-change-0000',
+  'compose-webhook-secret-change',
+];
+
+const MIN_SECRET_LENGTH = 32;
+const secret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v))
+  .pipe(z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional());
 
 export const configVariables = {
   NODE_ENV: {
-    schema: z.enum(['development', 'production', 'test']).default('development'),
-    doc: 'production refuses the embedded-default secrets.',
+    schema: z.enum(['development', 'production', 'test']).default('production'),
+    doc: '`development` (set by `npm start`) and `test` (set by the test harness) allow the embedded defaults: the public dev secrets, http, the outbox, the identity-provider simulator. Anything else, unset included, is production and refuses to start without its own secrets, an https PUBLIC_BASE_URL and an email transport (exit code 2).',
   },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -71,7 +91,11 @@ export const configVariables = {
   },
   RESEND_API_KEY: {
     schema: optionalString,
-    doc: 'Resend API key. Unset: emails go to the outbox (email log table + files under OUTBOX_DIR).',
+    doc: 'Resend API key. Unset in development: emails go to the outbox (email log table + files under OUTBOX_DIR). Required in production unless EMAIL_TRANSPORT=outbox.',
+  },
+  EMAIL_TRANSPORT: {
+    schema: optionalString.pipe(z.enum(['resend', 'outbox']).optional()),
+    doc: '`resend` or `outbox`. Unset: resend when RESEND_API_KEY is set, else the outbox (development only; production must choose `outbox` explicitly).',
   },
   RESEND_BASE_URL: {
     schema: optionalString.pipe(url.optional()),
@@ -94,12 +118,12 @@ export const configVariables = {
     doc: 'Folder for uploaded files, stored by sha256. Default VAR_DIR/uploads.',
   },
   TOKEN_SECRET: {
-    schema: z.string().min(32).default(DEV_SECRET),
-    doc: 'Secret (32+ chars) that signs invitation links and student sessions. Required in production.',
+    schema: secret,
+    doc: 'Secret (32+ chars) that signs invitation links and student sessions. Required in production, and never a value published in this repository.',
   },
   WEBHOOK_SECRET: {
-    schema: z.string().min(16).default(DEV_SECRET),
-    doc: 'Shared secret of the identity-provider and payment webhooks (HMAC-SHA256). Required in production.',
+    schema: secret,
+    doc: 'Shared secret (32+ chars) of the identity-provider and payment webhooks (HMAC-SHA256). Required in production, and never a value published in this repository.',
   },
   WEBHOOK_TOLERANCE_SECONDS: {
     schema: z.coerce.number().int().min(10).max(3600).default(300),
@@ -138,7 +162,11 @@ export const configVariables = {
 type Vars = typeof configVariables;
 type Raw = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
 
-export interface Config extends Raw {
+export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
+  TOKEN_SECRET: string;
+  WEBHOOK_SECRET: string;
+  /** Where emails go: Resend, or the outbox (log table + files). */
+  emailTransport: 'resend' | 'outbox';
   varDir: string;
   outboxDir: string;
   uploadDir: string;
@@ -148,36 +176,74 @@ export interface Config extends Raw {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        '(NODE_ENV is production unless set; `npm start` and the tests run in development. See docs/operations.md, "Production settings".)',
+    );
     this.name = 'ConfigError';
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** development and test are explicit opt-ins (npm start, the test harness); everything else is production. */
+export const isDevelopment = (config: Pick<Config, 'NODE_ENV'>): boolean => config.NODE_ENV !== 'production';
+
+export interface LoadOptions {
+  /**
+   * `tool`: a command-line tool (staff keys, import, OpenAPI) that neither
+   * serves students, signs tokens nor sends email, so the exposure checks of a
+   * production server do not apply to it. Default `server`.
+   */
+  purpose?: 'server' | 'tool';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
   const problems: string[] = [];
   const raw: Record<string, unknown> = {};
   for (const [name, { schema }] of Object.entries(configVariables)) {
     const parsed = (schema as z.ZodType).safeParse(env[name]);
     if (parsed.success) raw[name] = parsed.data;
-    else problems.push(`${name}=${JSON.stringify(env[name])}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    else problems.push(`${name}${name.endsWith('SECRET') ? '' : `=${JSON.stringify(env[name])}`}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  const r = raw as Raw;
+  const emailTransport = r.EMAIL_TRANSPORT ?? (r.RESEND_API_KEY ? 'resend' : 'outbox');
+  if (emailTransport === 'resend' && !r.RESEND_API_KEY) problems.push('RESEND_API_KEY: must be set when EMAIL_TRANSPORT=resend');
+  if (!isDevelopment(r) && options.purpose !== 'tool') {
+    // Every problem at once (an operator fixes them in one go); a variable already refused above is not repeated.
+    const refused = new Set(problems.map((p) => p.split(/[=:]/)[0]));
+    problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
   }
   if (problems.length) throw new ConfigError(problems);
-  const r = raw as Raw;
-  if (r.NODE_ENV === 'production') {
-    for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET'] as const) {
-      if (r[name] === DEV_SECRET) problems.push(`${name}: must be set in production`);
-    }
-    if (problems.length) throw new ConfigError(problems);
-  }
   const varDir = path.resolve(r.VAR_DIR);
   return {
     ...r,
+    // Only development reaches these defaults: production refused a missing secret above.
+    TOKEN_SECRET: r.TOKEN_SECRET ?? DEV_SECRET,
+    WEBHOOK_SECRET: r.WEBHOOK_SECRET ?? DEV_SECRET,
+    emailTransport,
     varDir,
     outboxDir: path.resolve(r.OUTBOX_DIR ?? path.join(varDir, 'outbox')),
     uploadDir: path.resolve(r.UPLOAD_DIR ?? path.join(varDir, 'uploads')),
     temporalUiUrl: r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`,
     publicBaseUrl: r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`,
   };
+}
+
+/** What a production server must not start with: each problem names its variable. */
+function productionProblems(r: Raw): string[] {
+  const problems: string[] = [];
+  for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET'] as const) {
+    const value = r[name];
+    if (value === undefined) problems.push(`${name}: must be set in production (${MIN_SECRET_LENGTH}+ random characters, e.g. \`openssl rand -base64 48\`)`);
+    else if (PUBLISHED_SECRETS.includes(value)) problems.push(`${name}: is a value published in the progreg repository; anyone can read it. Generate your own.`);
+  }
+  if (r.TOKEN_SECRET !== undefined && r.TOKEN_SECRET === r.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: must differ from TOKEN_SECRET (the webhook senders must not be able to sign student sessions)');
+  if (!r.PUBLIC_BASE_URL?.startsWith('https://')) {
+    problems.push(`PUBLIC_BASE_URL: must be the https:// address students reach the portal at in production (got ${r.PUBLIC_BASE_URL ?? 'nothing'})`);
+  }
+  if (!r.RESEND_API_KEY && r.EMAIL_TRANSPORT !== 'outbox') {
+    problems.push('RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox');
+  }
+  return problems;
 }
 
 /** DATABASE_URL is optional for `npm start` (embedded) but required by the production entry points. */

@@ -196,6 +196,9 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@'
 
 async function main(): Promise<void> {
   const t0 = Date.now();
+  // npm start is the development stack: the one place (besides the tests) that opts in to the embedded
+  // defaults. An explicit NODE_ENV (e.g. production, to try the production checks) is kept.
+  process.env.NODE_ENV ??= 'development';
   const config = loadConfig();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(0));
 
@@ -224,7 +227,7 @@ async function main(): Promise<void> {
     `  Temporal UI        ${config.temporalUiUrl}`,
     `  Temporal frontend  ${temporalFrontend}  namespace ${config.TEMPORAL_NAMESPACE}, task queue ${config.TEMPORAL_TASK_QUEUE}`,
     `  PostgreSQL         ${redact(databaseUrl)}`,
-    `  Outbox (emails)    ${config.RESEND_API_KEY ? 'Resend (RESEND_API_KEY set)' : config.outboxDir}`,
+    `  Outbox (emails)    ${config.emailTransport === 'resend' ? 'Resend (RESEND_API_KEY set)' : config.outboxDir}`,
     '  Ctrl-C stops everything.',
   ];
   for (const l of lines) say('progreg', l);

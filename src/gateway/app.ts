@@ -7,7 +7,7 @@
  */
 import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
-import type { Config } from '../config';
+import { isDevelopment, type Config } from '../config';
 import { portalRouter } from '../portal';
 import { BlobStore } from '../uploads/store';
 import { createAuthenticator } from './auth/authenticate';
@@ -67,7 +67,8 @@ export function createApp(deps: GatewayDeps): Express {
 
   const ctx = routerContext(deps);
   app.use(apiRouter(ctx));
-  if (!deps.config.IDP_ACTIVATION_URL && deps.config.NODE_ENV !== 'production') app.use(idpSimulatorRouter(ctx));
+  // The simulator activates any account for anyone holding a link: development only.
+  if (!deps.config.IDP_ACTIVATION_URL && isDevelopment(deps.config)) app.use(idpSimulatorRouter(ctx));
 
   let document: OpenAPIObject | undefined;
   const apiDocument = () => (document ??= openApiDocument(ctx.kit.registry));

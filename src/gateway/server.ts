@@ -5,7 +5,7 @@
  * finishes in-flight requests and closes its connections.
  */
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError, requireDatabaseUrl } from '../config';
+import { loadConfig, ConfigError, isDevelopment, requireDatabaseUrl } from '../config';
 import { createPrisma } from '../db/prisma';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/client';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config, 'gateway');
+  if (isDevelopment(config)) logger.warn({ NODE_ENV: config.NODE_ENV }, 'development mode: public dev secrets, http and the identity-provider simulator are allowed; never expose this gateway');
   const prisma = createPrisma(databaseUrl);
   const temporal = await connectClient(config);
   const app = createApp({ config, prisma, temporal, logger });

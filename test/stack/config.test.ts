@@ -1,11 +1,31 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { README, withConfigTable } from '../../scripts/config-doc';
 import { ConfigError, loadConfig, requireDatabaseUrl } from '../../src/config';
 
+const dev = { NODE_ENV: 'development' };
+/** A production environment that passes every check; each test breaks one thing. Secrets made here: any written in the repository is published. */
+const prod = {
+  NODE_ENV: 'production',
+  TOKEN_SECRET: randomBytes(24).toString('base64url'),
+  WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+  PUBLIC_BASE_URL: 'https://register.example.edu',
+  RESEND_API_KEY: 're_live_key',
+};
+const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.problems;
+  }
+};
+
 describe('config', () => {
-  it('runs on embedded defaults with nothing set', () => {
-    const c = loadConfig({});
+  it('runs on embedded defaults with nothing set but NODE_ENV=development', () => {
+    const c = loadConfig(dev);
     assert.equal(c.DATABASE_URL, undefined);
     assert.equal(c.GATEWAY_PORT, 3000);
     assert.equal(c.temporalUiUrl, 'http://localhost:8233');
@@ -14,7 +34,7 @@ describe('config', () => {
 
   it('names every bad variable in one clear error', () => {
     assert.throws(
-      () => loadConfig({ GATEWAY_PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' }),
+      () => loadConfig({ ...dev, GATEWAY_PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' }),
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
         assert.deepEqual(e.problems.map((p) => p.split('=')[0]), ['LOG_LEVEL', 'DATABASE_URL', 'GATEWAY_PORT']);
@@ -25,14 +45,43 @@ describe('config', () => {
   });
 
   it('the production entry points require DATABASE_URL, with a message saying so', () => {
-    assert.throws(() => requireDatabaseUrl(loadConfig({})), (e: unknown) => e instanceof ConfigError && /DATABASE_URL: must be set/.test(e.message));
-    assert.equal(requireDatabaseUrl(loadConfig({ DATABASE_URL: 'postgresql://db/progreg' })), 'postgresql://db/progreg');
+    assert.throws(() => requireDatabaseUrl(loadConfig(dev)), (e: unknown) => e instanceof ConfigError && /DATABASE_URL: must be set/.test(e.message));
+    assert.equal(requireDatabaseUrl(loadConfig({ ...dev, DATABASE_URL: 'postgresql://db/progreg' })), 'postgresql://db/progreg');
   });
 
-  it('refuses the embedded-default secrets in production', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /TOKEN_SECRET: must be set in production/);
-    const c = loadConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(32), WEBHOOK_SECRET: 'y'.repeat(16) });
-    assert.equal(c.NODE_ENV, 'production');
+  it('is production unless development is chosen, and production refuses to start on nothing', () => {
+    assert.deepEqual(
+      problemsOf({}).map((p) => p.split(':')[0]),
+      ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'PUBLIC_BASE_URL', 'RESEND_API_KEY'],
+    );
+    assert.equal(loadConfig(prod).NODE_ENV, 'production');
+    assert.equal(loadConfig(prod).emailTransport, 'resend');
+  });
+
+  it('production refuses a secret that is short, or published in the repository, naming the variable', () => {
+    assert.deepEqual(problemsOf({ ...prod, TOKEN_SECRET: 'x'.repeat(31) }), ['TOKEN_SECRET: must be at least 32 characters']);
+    assert.match(problemsOf({ ...prod, WEBHOOK_SECRET: 'progreg-dev-secret-change-me-0123456789' }).join(), /^WEBHOOK_SECRET: is a value published in the progreg repository/);
+    assert.match(problemsOf({ ...prod, TOKEN_SECRET: 'compose-token-secret-please-change-0000' }).join(), /^TOKEN_SECRET: is a value published/);
+    assert.match(problemsOf({ ...prod, WEBHOOK_SECRET: prod.TOKEN_SECRET }).join(), /^WEBHOOK_SECRET: must differ from TOKEN_SECRET/);
+    // The value itself never appears in the message (it lands in logs).
+    const short = randomBytes(8).toString('hex');
+    assert.doesNotMatch(problemsOf({ ...prod, TOKEN_SECRET: short }).join(), new RegExp(short));
+  });
+
+  it('production requires an https PUBLIC_BASE_URL', () => {
+    assert.match(problemsOf({ ...prod, PUBLIC_BASE_URL: 'http://register.example.edu' }).join(), /^PUBLIC_BASE_URL: must be the https:\/\/ address/);
+    assert.match(problemsOf({ ...prod, PUBLIC_BASE_URL: undefined }).join(), /^PUBLIC_BASE_URL: must be the https/);
+  });
+
+  it('production without RESEND_API_KEY refuses unless the outbox is chosen explicitly', () => {
+    assert.match(problemsOf({ ...prod, RESEND_API_KEY: undefined }).join(), /^RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox/);
+    const outbox = loadConfig({ ...prod, RESEND_API_KEY: undefined, EMAIL_TRANSPORT: 'outbox' });
+    assert.equal(outbox.emailTransport, 'outbox');
+    assert.match(problemsOf({ ...dev, EMAIL_TRANSPORT: 'resend' }).join(), /^RESEND_API_KEY: must be set when EMAIL_TRANSPORT=resend/);
+  });
+
+  it('command-line tools (which neither serve nor sign) skip the server checks', () => {
+    assert.equal(loadConfig({}, { purpose: 'tool' }).NODE_ENV, 'production');
   });
 });
 

@@ -1,0 +1,85 @@
+/**
+ * The production entry points fail closed: started as an operator would start
+ * them, with nothing set, they refuse to run (exit code 2) and name what is
+ * missing. And a production gateway neither serves the identity-provider
+ * simulator nor sends a session cookie without `Secure`.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { projectRoot } from '../../src/paths';
+import { signInvitationToken } from '../../src/links';
+import { fetchJson, startGateway } from '../gateway/support';
+
+/** The environment without anything progreg reads, as on a fresh server. */
+function bareEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of ['PATH', 'HOME', 'TMPDIR']) if (process.env[name]) env[name] = process.env[name];
+  return { ...env, ...extra };
+}
+
+function run(entry: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ms: number }> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.once('exit', (code) => resolve({ code, output, ms: Date.now() - t0 }));
+  });
+}
+
+describe('production start (fail closed)', function () {
+  this.timeout(60_000);
+
+  for (const entry of ['src/gateway/server.ts', 'src/worker.ts']) {
+    it(`${entry} without secrets exits 2 and names each missing variable`, async () => {
+      const { code, output } = await run(entry, bareEnv({ DATABASE_URL: 'postgresql://127.0.0.1:1/none' }));
+      assert.equal(code, 2, output);
+      assert.match(output, /TOKEN_SECRET: must be set in production/);
+      assert.match(output, /WEBHOOK_SECRET: must be set in production/);
+      assert.match(output, /PUBLIC_BASE_URL: must be the https:\/\/ address/);
+      assert.match(output, /RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox/);
+    });
+  }
+
+  it('the gateway refuses the secrets published in the repository (the dev default and the old compose fallbacks)', async () => {
+    const { code, output } = await run(
+      'src/gateway/server.ts',
+      bareEnv({
+        DATABASE_URL: 'postgresql://127.0.0.1:1/none',
+        TOKEN_SECRET: 'progreg-dev-secret-change-me-0123456789',
+        WEBHOOK_SECRET: 'compose-webhook-secret-change',
+        PUBLIC_BASE_URL: 'http://register.example.edu',
+        EMAIL_TRANSPORT: 'outbox',
+      }),
+    );
+    assert.equal(code, 2, output);
+    assert.match(output, /TOKEN_SECRET: is a value published in the progreg repository/);
+    assert.match(output, /WEBHOOK_SECRET: must be at least 32 characters/);
+    assert.match(output, /PUBLIC_BASE_URL: must be the https/);
+    assert.doesNotMatch(output, /RESEND_API_KEY/);
+  });
+
+  it('a production gateway has no identity-provider simulator and sets the session cookie Secure', async () => {
+    const gw = await startGateway({
+      env: {
+        NODE_ENV: 'production',
+        TOKEN_SECRET: randomBytes(24).toString('base64url'),
+        WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
+        PUBLIC_BASE_URL: 'https://register.example.edu',
+        EMAIL_TRANSPORT: 'outbox',
+      },
+    });
+    try {
+      const token = await signInvitationToken(gw.config, 'A2799001');
+      const simulator = await fetchJson(`${gw.url}/idp/activate?token=${token}`);
+      assert.equal(simulator.status, 404);
+      const session = await fetchJson(`${gw.url}/api/session`, { method: 'POST', json: { token } });
+      assert.equal(session.status, 200, JSON.stringify(session.body));
+      assert.match(session.headers.get('set-cookie') ?? '', /progreg_session=[^;]+;.*\bSecure\b/i);
+    } finally {
+      await gw.close();
+    }
+  });
+});
