@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { createPrisma } from '../../src/db/prisma';
+import { signInvitationToken } from '../../src/links';
 import { freePort } from '../support/env';
 import { fetchJson, startGateway, type TestGateway } from './support';
 
@@ -91,6 +92,39 @@ describe('gateway logs', function () {
       assert.equal(entry.level, 40, 'client errors are warnings');
       assert.equal(entry.req.headers.authorization, '[Redacted]');
       assert.ok(!lines.join('\n').includes('secret-value'));
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('redacts tokens in query strings and the Referer on every request line (/invite, /idp/activate, any route)', async () => {
+    const lines: string[] = [];
+    const gw = await startGateway({ logLines: lines });
+    try {
+      const invite = await signInvitationToken(gw.config, 'A2799002');
+      const paths = [
+        `/invite?token=${invite}`,
+        `/idp/activate?token=${invite}&x=1`,
+        `/api/registrations/A2799002?Access_Token=bearer-secret-1&page=2`,
+        `/no/such/route?api_key=bearer-secret-2&sig=bearer-secret-3#frag`,
+      ];
+      for (const p of paths) {
+        await fetchJson(`${gw.url}${p}`, { headers: { referer: `https://mail.example/open?token=referer-secret-4` } });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const out = lines.join('\n');
+      for (const secret of [invite, invite.split('.')[2]!, 'bearer-secret-1', 'bearer-secret-2', 'bearer-secret-3', 'referer-secret-4']) {
+        assert.ok(!out.includes(secret), `${secret.slice(0, 12)}… appears in the log`);
+      }
+      const urls = lines.map((l) => JSON.parse(l)).filter((e) => e.req?.url).map((e) => e.req.url);
+      assert.deepEqual(urls, [
+        '/invite?token=[REDACTED]',
+        '/idp/activate?token=[REDACTED]&x=1',
+        '/api/registrations/A2799002?Access_Token=[REDACTED]&page=2',
+        '/no/such/route?api_key=[REDACTED]&sig=[REDACTED]',
+      ]);
+      const referers = lines.map((l) => JSON.parse(l)).filter((e) => e.req?.headers?.referer).map((e) => e.req.headers.referer);
+      assert.ok(referers.length >= 4 && referers.every((r) => r === 'https://mail.example/open?token=[REDACTED]'), JSON.stringify(referers));
     } finally {
       await gw.close();
     }
