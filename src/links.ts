@@ -22,8 +22,16 @@ type LinkConfig = TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS' | 'IDP_ACTIVA
 
 export const tokenKey = (config: TokenConfig): Uint8Array => new TextEncoder().encode(config.TOKEN_SECRET);
 
+/**
+ * Issue time in milliseconds: revocation (src/gateway/auth/access.ts) refuses tokens issued
+ * before an instant, and JWT's `iat` has only seconds, too coarse for a sign-out followed at once
+ * by a new sign-in.
+ */
+export const ISSUED_AT_MS_CLAIM = 'iatMs';
+export const issuedAtClaim = () => ({ [ISSUED_AT_MS_CLAIM]: Date.now() });
+
 export async function signInvitationToken(config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string): Promise<string> {
-  return new SignJWT({})
+  return new SignJWT(issuedAtClaim())
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(INVITE_AUDIENCE)
@@ -40,12 +48,24 @@ export class TokenError extends Error {
   }
 }
 
+export interface VerifiedToken {
+  applicationNo: string;
+  issuedAtMs: number;
+}
+
 /** The application number a token of `audience` was issued for; TokenError when forged, for another audience, or expired. */
 export async function verifyToken(config: TokenConfig, token: string, audience: string): Promise<string> {
+  return (await verifyTokenClaims(config, token, audience)).applicationNo;
+}
+
+/** As verifyToken, with the issue time (for revocation checks). */
+export async function verifyTokenClaims(config: TokenConfig, token: string, audience: string): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, tokenKey(config), { issuer: ISSUER, audience, algorithms: ['HS256'] });
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new TokenError('invalid', 'token has no subject');
-    return payload.sub;
+    const ms = payload[ISSUED_AT_MS_CLAIM];
+    const issuedAtMs = typeof ms === 'number' ? ms : (payload.iat ?? 0) * 1000;
+    return { applicationNo: payload.sub, issuedAtMs };
   } catch (e) {
     if (e instanceof TokenError) throw e;
     if (e instanceof joseErrors.JWTExpired) throw new TokenError('expired', 'the link has expired');

@@ -15,6 +15,7 @@ import type { RouterContext } from './context';
 import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
+import { sameOriginGuard } from './same-origin';
 import { createRegistry, openApiDocument, renderDocsPage, type OpenAPIObject } from './openapi';
 import { createRateLimits } from './rate-limit';
 import type { RouteKit } from './route';
@@ -64,6 +65,7 @@ export function createApp(deps: GatewayDeps): Express {
   if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
   app.use(helmet());
+  app.use(sameOriginGuard(deps.config));
 
   const ctx = routerContext(deps);
   app.use(apiRouter(ctx));

@@ -3,7 +3,7 @@
  * exchange and staff sign-in (failed attempts only), and the webhooks. Answers with the usual error
  * shape (429 RATE_LIMITED) and a Retry-After header.
  */
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Config } from '../config';
 import { AppError, ErrorCode } from './errors';
@@ -13,11 +13,20 @@ export interface RateLimits {
   webhook: RequestHandler;
 }
 
+/**
+ * Marks a request as a failed attempt although its status says otherwise: `/invite` always
+ * answers 303 (to the portal, with `?error=` on failure), so its status cannot tell.
+ */
+export function countAsFailure(res: Response): void {
+  res.locals.authFailed = true;
+}
+
 function limiter(perMinute: number, what: string, countOnlyFailures = false): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     skipSuccessfulRequests: countOnlyFailures,
+    requestWasSuccessful: (_req, res) => res.statusCode < 400 && !res.locals.authFailed,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     handler(req, res, next) {

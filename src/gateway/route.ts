@@ -10,7 +10,8 @@ import type { RouteConfig, ZodContentObject } from '@asteasolutions/zod-to-opena
 import type { z } from 'zod';
 import { authorize, type Authenticate } from './auth/authenticate';
 import type { Access, Principal } from './auth/principal';
-import { ErrorCode, validationError, type RequestPart } from './errors';
+import { textProblemsIn } from '../../workflows/registration/text';
+import { AppError, ErrorCode, validationError, type RequestPart } from './errors';
 import { errorResponses, type OpenAPIRegistry } from './openapi';
 
 export interface RouteKit {
@@ -81,6 +82,11 @@ export function route<
 
   const parse = (part: RequestPart, schema: z.ZodType | undefined, value: unknown) => {
     if (!schema) return {};
+    // The net under every route: whatever a schema says, no string PostgreSQL cannot store (or
+    // control characters outside line breaks and tabs) gets past the edge. Single-line fields are
+    // stricter through their own schema (src/text.ts).
+    const unstorable = textIssues(part, value);
+    if (unstorable) throw unstorable;
     const result = schema.safeParse(value);
     if (!result.success) throw validationError(part, result.error);
     return result.data;
@@ -105,6 +111,13 @@ export function route<
   };
 
   router[spec.method](spec.path, ...(spec.before ?? []), ...jsonBody, handle);
+}
+
+function textIssues(part: RequestPart, value: unknown): AppError | undefined {
+  const problems = textProblemsIn(value, { multiline: true });
+  if (!problems.length) return undefined;
+  const issues = problems.map((p) => ({ in: part, path: p.path, message: p.problem }));
+  return new AppError(ErrorCode.VALIDATION_FAILED, `Invalid ${part} field "${issues[0]!.path}": ${issues[0]!.message}`, { issues });
 }
 
 export interface RawBodyRequest extends Request {

@@ -22,6 +22,8 @@ import {
   type StudentRecord,
   type SupplementaryItemPolicy,
 } from '../../workflows/registration/api';
+import { text } from '../text';
+import { textProblem } from '../../workflows/registration/text';
 
 export const CSV_COLUMNS = [
   'applicationNo',
@@ -71,7 +73,7 @@ export const StudentRowSchema = z
       .string()
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, '3–40 letters, digits, "-" or "_"'),
-    name: z.string().trim().min(1).max(200),
+    name: text().trim().min(1).max(200),
     personalEmail: z.string().trim().toLowerCase().pipe(z.email()),
     programCode: z.preprocess(upper, z.string().regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"')),
     studyLevel: z.preprocess(upper, z.enum(STUDY_LEVELS)),
@@ -85,7 +87,7 @@ export const StudentRowSchema = z
     paymentDeadline: deadline.optional(),
     supplementary: z.preprocess(
       (v) => (typeof v === 'string' ? v.split(/[;,]/).map((s) => s.trim().toUpperCase()).filter(Boolean) : (blankToUndefined(v) ?? [])),
-      z.array(z.string()).default([]),
+      z.array(text()).default([]),
     ),
   })
   .superRefine((row, ctx) => {
@@ -115,7 +117,7 @@ export const PolicyOverridesSchema = z
     reminderOffsets: z.array(z.string().regex(/^\d+\s*(days?|hours?|d|h)$/)).optional(),
     resubmissionWindow: z.string().regex(/^\d+\s*(days?|d)$/).optional(),
     verificationSlaWorkingDays: z.number().int().min(1).max(60).optional(),
-    compulsorySupplementary: z.array(z.string()).optional().meta({ description: 'Supplementary codes that are compulsory by the deadline (default: none).' }),
+    compulsorySupplementary: z.array(text()).optional().meta({ description: 'Supplementary codes that are compulsory by the deadline (default: none).' }),
   })
   .meta({ id: 'PolicyOverrides' });
 export type PolicyOverrides = z.output<typeof PolicyOverridesSchema>;
@@ -166,7 +168,9 @@ export function validateRows(rows: Array<{ line: number; raw: unknown }>, overri
 
   for (const { line, raw } of rows) {
     const parsed = StudentRowSchema.safeParse(raw);
-    const applicationNo = typeof (raw as { applicationNo?: unknown })?.applicationNo === 'string' ? String((raw as { applicationNo: string }).applicationNo).trim() || undefined : undefined;
+    const rawNo = (raw as { applicationNo?: unknown })?.applicationNo;
+    // Echoed in the report (stored as JSON): only if it is text PostgreSQL can keep.
+    const applicationNo = typeof rawNo === 'string' && !textProblem(rawNo) ? rawNo.trim() || undefined : undefined;
     if (!parsed.success) {
       rejected.push({ line, applicationNo, reasons: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`) });
       continue;

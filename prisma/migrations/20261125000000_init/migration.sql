@@ -166,6 +166,17 @@ CREATE TABLE "WebhookDelivery" (
     CONSTRAINT "WebhookDelivery_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "StudentAccess" (
+    "applicationNo" TEXT NOT NULL,
+    "linksValidFrom" TIMESTAMP(3),
+    "sessionsValidFrom" TIMESTAMP(3),
+    "revokedBy" TEXT,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "StudentAccess_pkey" PRIMARY KEY ("applicationNo")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Registration_workflowId_key" ON "Registration"("workflowId");
 

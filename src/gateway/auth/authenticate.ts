@@ -9,6 +9,7 @@ import type { PrismaClient } from '../../db/prisma';
 import { TokenError } from '../../links';
 import { AppError, ErrorCode, forbidden } from '../errors';
 import type { Access, Principal } from './principal';
+import { sessionStillValid } from './access';
 import { findStaffKey, looksLikeStaffKey } from './staff-keys';
 import { sessionCookie, verifySession } from './student-session';
 
@@ -20,6 +21,9 @@ export function tokenFailure(e: unknown): AppError {
   }
   return new AppError(ErrorCode.UNAUTHENTICATED, 'The token is not valid.');
 }
+
+export const sessionEnded = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended (signed out, or access was revoked); open your invitation link again.');
 
 export function createAuthenticator(deps: { config: Config; prisma: PrismaClient }): Authenticate {
   return async (req) => {
@@ -37,11 +41,14 @@ export function createAuthenticator(deps: { config: Config; prisma: PrismaClient
     }
     const token = bearer ?? sessionCookie(req);
     if (!token) return undefined;
+    let session;
     try {
-      return { kind: 'student', applicationNo: await verifySession(deps.config, token) };
+      session = await verifySession(deps.config, token);
     } catch (e) {
       throw tokenFailure(e);
     }
+    if (!(await sessionStillValid(deps.prisma, session.applicationNo, session.issuedAtMs))) throw sessionEnded();
+    return { kind: 'student', applicationNo: session.applicationNo };
   };
 }
 

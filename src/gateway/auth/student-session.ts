@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import { SignJWT } from 'jose';
 import type { Config } from '../../config';
-import { ISSUER, tokenKey, verifyToken } from '../../links';
+import { ISSUER, issuedAtClaim, tokenKey, verifyTokenClaims } from '../../links';
 
 export const SESSION_AUDIENCE = 'student-session';
 export const SESSION_COOKIE = 'progreg_session';
@@ -16,7 +16,7 @@ type SessionConfig = Pick<Config, 'TOKEN_SECRET' | 'SESSION_TTL_HOURS' | 'public
 
 export async function signSession(config: SessionConfig, applicationNo: string): Promise<{ token: string; expiresAt: Date }> {
   const expiresAt = new Date(Date.now() + config.SESSION_TTL_HOURS * 3600_000);
-  const token = await new SignJWT({})
+  const token = await new SignJWT(issuedAtClaim())
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(SESSION_AUDIENCE)
@@ -27,7 +27,7 @@ export async function signSession(config: SessionConfig, applicationNo: string):
   return { token, expiresAt };
 }
 
-export const verifySession = (config: Pick<Config, 'TOKEN_SECRET'>, token: string) => verifyToken(config, token, SESSION_AUDIENCE);
+export const verifySession = (config: Pick<Config, 'TOKEN_SECRET'>, token: string) => verifyTokenClaims(config, token, SESSION_AUDIENCE);
 
 export function setSessionCookie(res: Response, config: SessionConfig, token: string, expiresAt: Date): void {
   res.cookie(SESSION_COOKIE, token, {
@@ -40,8 +40,8 @@ export function setSessionCookie(res: Response, config: SessionConfig, token: st
   });
 }
 
-export function clearSessionCookie(res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { path: '/' });
+export function clearSessionCookie(res: Response, config: Pick<Config, 'publicBaseUrl'>): void {
+  res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.publicBaseUrl.startsWith('https:') });
 }
 
 export function sessionCookie(req: Request): string | undefined {
@@ -49,7 +49,15 @@ export function sessionCookie(req: Request): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      const value = part.slice(eq + 1).trim();
+      // A malformed escape (`progreg_session=%`) is a bad credential like any other: it fails verification (401).
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
   }
   return undefined;
 }

@@ -9,13 +9,15 @@
 import fs from 'node:fs';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { beginImport, ImportFormatError, PolicyOverridesSchema, toReport, type ImportInput } from '../../import';
+import { beginImport, ImportFormatError, PolicyOverridesSchema, toReport, type ImportInput, type PolicyOverrides } from '../../import';
+import { sanitizeFileName } from '../../uploads/names';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
-import { AppError, ErrorCode, validationError } from '../errors';
+import { AppError, ErrorCode, validationError, type FieldIssue } from '../errors';
 import { receiveUpload, FILE_FIELD } from '../multipart';
 import { route } from '../route';
 import { flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { text } from '../../text';
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
@@ -46,7 +48,7 @@ const JsonImportSchema = z
   .object({
     students: z.array(z.unknown()).min(1).max(50_000).meta({ description: 'StudentRow objects; each is validated on its own.' }),
     policy: PolicyOverridesSchema.optional(),
-    source: z.string().max(200).optional(),
+    source: text().max(200).optional(),
   })
   .meta({ id: 'JsonImport' });
 
@@ -76,24 +78,39 @@ function parseJson(text: string): ImportInput {
   return { format: 'json', students: body.data.students, policy: body.data.policy };
 }
 
+/** The `policy` field of a multipart import: JSON of PolicyOverrides; anything else is a 400 naming the field. */
+function parsePolicyField(raw: string): PolicyOverrides {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'Invalid body field "policy": not valid JSON.', { issues: [{ in: 'body', path: 'policy', message: 'not valid JSON' }] });
+  }
+  const parsed = PolicyOverridesSchema.safeParse(value);
+  if (!parsed.success) {
+    const error = validationError('body', parsed.error);
+    const issues = (error.details.issues as FieldIssue[]).map((i) => ({ ...i, path: i.path ? `policy.${i.path}` : 'policy' }));
+    throw new AppError(ErrorCode.VALIDATION_FAILED, `Invalid body field "${issues[0]!.path}": ${issues[0]!.message}`, { issues });
+  }
+  return parsed.data;
+}
+
+/** The file name the import is recorded under: display-only, so reduced to harmless text. */
+const sourceName = (name: string | undefined) => (name ? sanitizeFileName(name, 'import') : undefined);
+
 /** The import in whichever form it came: text/csv, application/json, or a file in multipart/form-data. */
 async function readImport(req: Request, ctx: RouterContext): Promise<{ input: ImportInput; source?: string }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'text/csv') return { input: { format: 'csv', text: await readText(req, MAX_IMPORT_BYTES) }, source: req.get('x-file-name') };
+  if (type === 'text/csv') return { input: { format: 'csv', text: await readText(req, MAX_IMPORT_BYTES) }, source: sourceName(req.get('x-file-name')) };
   if (type === 'application/json') return { input: parseJson(await readText(req, MAX_IMPORT_BYTES)) };
   if (type === 'multipart/form-data') {
     const upload = await receiveUpload(req, ctx.blobs, MAX_IMPORT_BYTES);
     try {
       const text = await fs.promises.readFile(upload.tmpPath, 'utf8');
       const isJson = /\.json$/i.test(upload.clientName ?? '') || /^\s*[[{]/.test(text);
-      let policy;
-      if (upload.fields.policy) {
-        const p = PolicyOverridesSchema.safeParse(JSON.parse(upload.fields.policy));
-        if (!p.success) throw validationError('body', p.error);
-        policy = p.data;
-      }
+      const policy = upload.fields.policy ? parsePolicyField(upload.fields.policy) : undefined;
       const input: ImportInput = isJson ? { ...parseJson(text), ...(policy ? { policy } : {}) } : { format: 'csv', text, policy };
-      return { input, source: upload.clientName };
+      return { input, source: sourceName(upload.clientName) };
     } finally {
       await ctx.blobs.discard(upload);
     }

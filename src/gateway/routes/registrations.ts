@@ -11,6 +11,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
+import { text } from '../../text';
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const SummarySchema = z
@@ -56,14 +57,14 @@ export function registrationsRouter(ctx: RouterContext): Router {
       access: 'staff',
       query: z.object({
         status: z.enum(REGISTRATION_STATUSES).optional(),
-        programCode: z.string().trim().toUpperCase().optional(),
-        cohortId: z.string().trim().optional(),
+        programCode: text().trim().toUpperCase().optional(),
+        cohortId: text().trim().optional(),
         studyLevel: z.enum(STUDY_LEVELS).optional(),
         residency: z.enum(RESIDENCIES).optional(),
         outstanding: ItemKeyParam.optional(),
         overdue: flag,
         slaBreached: flag,
-        q: z.string().trim().max(100).optional(),
+        q: text().trim().max(100).optional(),
         ...pageQuery,
       }),
       response: pageOf(SummarySchema, 'RegistrationPage'),
@@ -164,7 +165,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       body: z.object({
         deadline: z.enum(['REGISTRATION', 'PAYMENT']),
         until: z.iso.datetime({ offset: true }),
-        reason: z.string().trim().min(1, 'say why').max(2000),
+        reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
       }),
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],

@@ -20,6 +20,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
+import { text } from '../../text';
 import { ItemParams, ItemViewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const QueueEntrySchema = z
@@ -75,8 +76,8 @@ export function reviewRouter(ctx: RouterContext): Router {
       description: 'Filter by program, cohort, item kind and item state (default SUBMITTED).',
       access: 'staff',
       query: z.object({
-        programCode: z.string().trim().toUpperCase().optional(),
-        cohortId: z.string().trim().optional(),
+        programCode: text().trim().toUpperCase().optional(),
+        cohortId: text().trim().optional(),
         kind: z.enum(ITEM_KINDS).optional(),
         state: z.enum(ITEM_STATES).default('SUBMITTED'),
         ...pageQuery,
@@ -138,7 +139,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Verify a submitted item',
       access: 'staff',
       params: ItemParams,
-      body: z.object({ note: z.string().trim().max(2000).optional() }),
+      body: z.object({ note: text({ multiline: true }).trim().max(2000).optional() }),
       response: ItemViewSchema,
       errors: decisionErrors,
     },
@@ -162,7 +163,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       params: ItemParams,
       body: z.object({
         reasonCode: z.enum(REJECTION_REASONS),
-        note: z.string().trim().min(1, 'tell the student what to fix').max(2000),
+        note: text({ multiline: true }).trim().min(1, 'tell the student what to fix').max(2000),
       }),
       response: ItemViewSchema,
       errors: decisionErrors,
@@ -186,7 +187,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Waive an item (who and why are recorded)',
       access: 'staff',
       params: ItemParams,
-      body: z.object({ reason: z.string().trim().min(1, 'say why').max(2000) }),
+      body: z.object({ reason: text({ multiline: true }).trim().min(1, 'say why').max(2000) }),
       response: ItemViewSchema,
       errors: decisionErrors,
     },

@@ -1,18 +1,25 @@
 /**
  * Signing in. A student exchanges the invitation token for a session scoped to
  * their registration (POST /api/session, or by simply opening the link:
- * GET /invite sets the cookie and redirects to the portal). Staff check their
- * API key with GET /api/staff/me.
+ * GET /invite sets the cookie and redirects to the portal). A link for another
+ * student than the one signed in asks first (login CSRF: a link someone sent
+ * must not silently swap the account). Signing out ends the student's sessions
+ * on the server; staff can revoke a student's links and sessions. Staff check
+ * their API key with GET /api/staff/me.
  */
-import { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import { INVITE_PATH, verifyInvitationToken } from '../../links';
+import { INVITE_AUDIENCE, INVITE_PATH, invitationLinks, verifyTokenClaims } from '../../links';
+import { text } from '../../text';
+import { endSessions, linkStillValid, revokeAccess } from '../auth/access';
 import { tokenFailure } from '../auth/authenticate';
-import { STAFF_ROLES } from '../auth/principal';
+import { actorOf, STAFF_ROLES } from '../auth/principal';
 import { clearSessionCookie, setSessionCookie, signSession } from '../auth/student-session';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
+import { countAsFailure } from '../rate-limit';
 import { route, SENT } from '../route';
+import { RegistrationParams } from '../schemas';
 
 const SessionSchema = z
   .object({
@@ -24,20 +31,70 @@ const SessionSchema = z
 
 const StaffIdentitySchema = z.object({ keyId: z.string(), name: z.string(), role: z.enum(STAFF_ROLES) }).meta({ id: 'StaffIdentity' });
 
+const RevokedAccessSchema = z
+  .object({
+    applicationNo: z.string(),
+    revokedAt: z.string().meta({ description: 'Links and sessions issued before this instant no longer work.' }),
+    revokedBy: z.string(),
+    registrationUrl: z.string().meta({ description: 'A fresh registration link, for staff to give the student by a channel they trust.' }),
+  })
+  .meta({ id: 'RevokedAccess' });
+
+const InviteToken = text().min(1).max(4096);
+
 /** Where the student portal lives; the invitation link lands there signed in. */
 const PORTAL_HOME = '/portal/';
 
-export function sessionRouter({ kit, config, limits }: RouterContext): Router {
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * "You are signed in as A; this link is for B." Plain HTML with a form, no script (the CSP allows
+ * none inline); switching is a same-origin POST, which a link from elsewhere cannot make.
+ */
+function switchAccountPage(current: string, invited: string, token: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Switch registration?</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d232b}
+.box{border:1px solid #ccd3db;border-radius:8px;padding:1.5rem}button,.button{margin:1rem .5rem 0 0;border-radius:4px;padding:.6rem 1.2rem;font-size:1rem;text-decoration:none;display:inline-block}
+button{background:#003366;color:#fff;border:0}.button{border:1px solid #003366;color:#003366}</style></head>
+<body><main class="box"><h1>Switch registration?</h1>
+<p>You are signed in for application <strong>${esc(current)}</strong>. The link you opened is for application <strong>${esc(invited)}</strong>.</p>
+<p>Only continue if <strong>${esc(invited)}</strong> is your own application: if someone sent you this link, stay signed in as you are.</p>
+<form method="post" action="${INVITE_PATH}"><input type="hidden" name="token" value="${esc(token)}">
+<button type="submit">Continue as ${esc(invited)}</button><a class="button" href="${PORTAL_HOME}">Stay as ${esc(current)}</a></form>
+</main></body></html>`;
+}
+
+export function sessionRouter({ kit, config, limits, prisma, logger }: RouterContext): Router {
   const router = Router();
 
-  const exchange = async (token: string) => {
-    let applicationNo: string;
+  /** The student an invitation token is for, if it is genuine, unexpired and not revoked. */
+  const invited = async (token: string): Promise<string> => {
+    let claims;
     try {
-      applicationNo = await verifyInvitationToken(config, token);
+      claims = await verifyTokenClaims(config, token, INVITE_AUDIENCE);
     } catch (e) {
       throw tokenFailure(e);
     }
-    return { applicationNo, ...(await signSession(config, applicationNo)) };
+    if (!(await linkStillValid(prisma, claims.applicationNo, claims.issuedAtMs))) {
+      throw new AppError(ErrorCode.UNAUTHENTICATED, 'This link was revoked; ask the Academic Registry for a new one.');
+    }
+    return claims.applicationNo;
+  };
+
+  const signIn = async (res: Response, applicationNo: string) => {
+    const session = await signSession(config, applicationNo);
+    setSessionCookie(res, config, session.token, session.expiresAt);
+    return { applicationNo, ...session };
+  };
+
+  /** Failed link: counted by the sign-in rate limit (the answer is a redirect whatever happens), and the portal says why. */
+  const linkFailed = (res: Response, e: unknown): typeof SENT => {
+    if (!(e instanceof AppError)) throw e;
+    countAsFailure(res);
+    res.redirect(303, `${PORTAL_HOME}?error=${e.code}`);
+    return SENT;
   };
 
   route(
@@ -50,14 +107,13 @@ export function sessionRouter({ kit, config, limits }: RouterContext): Router {
       summary: 'Exchange an invitation token for a student session',
       description: 'Sets the HttpOnly `progreg_session` cookie and also returns the session as a bearer token.',
       access: 'public',
-      body: z.object({ token: z.string().min(1).max(4096) }),
+      body: z.object({ token: InviteToken }),
       response: SessionSchema,
       errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.RATE_LIMITED],
       before: [limits.auth],
     },
     async ({ body, res }) => {
-      const s = await exchange(body.token);
-      setSessionCookie(res, config, s.token, s.expiresAt);
+      const s = await signIn(res, await invited(body.token));
       return { applicationNo: s.applicationNo, expiresAt: s.expiresAt.toISOString(), token: s.token };
     },
   );
@@ -70,23 +126,59 @@ export function sessionRouter({ kit, config, limits }: RouterContext): Router {
       path: INVITE_PATH,
       tags: ['session'],
       summary: 'Open the invitation link: sign in and go to the portal',
-      description: `303 to ${PORTAL_HOME} with the session cookie set; with a bad or expired token, 303 to ${PORTAL_HOME}?error=<code>.`,
+      description:
+        `303 to ${PORTAL_HOME} with the session cookie set; with a bad, expired or revoked token, 303 to ${PORTAL_HOME}?error=<code> (counted by the sign-in rate limit). ` +
+        'When a session for another student is already open, 200 with a page that asks before switching (POST to this path).',
       access: 'public',
-      query: z.object({ token: z.string().min(1).max(4096) }),
-      responseContent: {},
-      responseDescription: 'Redirect (303) to the portal.',
+      query: z.object({ token: InviteToken }),
+      responseContent: { 'text/html': { schema: z.string() } },
+      responseDescription: 'Redirect (303) to the portal, or the page asking before switching accounts.',
       errors: [ErrorCode.RATE_LIMITED],
       before: [limits.auth],
     },
-    async ({ query, res }) => {
+    async ({ query, res, principal }) => {
+      let applicationNo: string;
       try {
-        const s = await exchange(query.token);
-        setSessionCookie(res, config, s.token, s.expiresAt);
-        res.redirect(303, PORTAL_HOME);
+        applicationNo = await invited(query.token);
       } catch (e) {
-        const code = e instanceof AppError ? e.code : ErrorCode.INTERNAL;
-        res.redirect(303, `${PORTAL_HOME}?error=${code}`);
+        return linkFailed(res, e);
       }
+      if (principal?.kind === 'student' && principal.applicationNo !== applicationNo) {
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(200).type('html').send(switchAccountPage(principal.applicationNo, applicationNo, query.token));
+        return SENT;
+      }
+      await signIn(res, applicationNo);
+      res.redirect(303, PORTAL_HOME);
+      return SENT;
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: INVITE_PATH,
+      tags: ['session'],
+      summary: 'Switch accounts: sign in with an invitation link after confirming (the form of the switch page)',
+      description: `Same-origin form posts only (Origin / Sec-Fetch-Site checked). 303 to ${PORTAL_HOME}, or to ${PORTAL_HOME}?error=<code>.`,
+      access: 'public',
+      rawBody: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string() }) } } },
+      responseContent: {},
+      responseDescription: 'Redirect (303) to the portal.',
+      errors: [ErrorCode.RATE_LIMITED, ErrorCode.FORBIDDEN],
+      before: [limits.auth, express.urlencoded({ extended: false, limit: '10kb' })],
+    },
+    async ({ req, res }) => {
+      const form = z.object({ token: InviteToken }).safeParse(req.body);
+      try {
+        if (!form.success) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The form carries no valid token.');
+        await signIn(res, await invited(form.data.token));
+      } catch (e) {
+        return linkFailed(res, e);
+      }
+      res.redirect(303, PORTAL_HOME);
       return SENT;
     },
   );
@@ -115,12 +207,44 @@ export function sessionRouter({ kit, config, limits }: RouterContext): Router {
       method: 'delete',
       path: '/api/session',
       tags: ['session'],
-      summary: 'Sign out (clears the session cookie)',
+      summary: 'Sign out: ends the student\'s sessions on the server (every device) and clears the cookie',
+      description: 'The invitation link still signs the student in again afterwards.',
       access: 'public',
       status: 204,
     },
-    async ({ res }) => {
-      clearSessionCookie(res);
+    async ({ res, principal }) => {
+      if (principal?.kind === 'student') await endSessions(prisma, principal.applicationNo);
+      clearSessionCookie(res, config);
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/revoke-access',
+      tags: ['session'],
+      summary: 'Revoke a student\'s invitation links and sessions (staff)',
+      description:
+        'For a forwarded invitation email or a lost device: every link and session of this student issued until now stops working at once. ' +
+        'The answer carries a fresh registration link to give the student by a channel you trust.',
+      access: 'staff',
+      params: RegistrationParams,
+      body: z.object({ reason: text({ multiline: true }).trim().max(1000).optional() }),
+      response: RevokedAccessSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND],
+    },
+    async ({ params, body, principal }) => {
+      const known = await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { applicationNo: true } });
+      if (!known) throw new AppError(ErrorCode.REGISTRATION_NOT_FOUND, 'No such registration.');
+      const actor = actorOf(principal);
+      const revokedAt = await revokeAccess(prisma, params.applicationNo, actor);
+      // Issued after the cutoff (a later millisecond), so it works; the old ones do not.
+      await new Promise((r) => setTimeout(r, 2));
+      const { registrationUrl } = await invitationLinks(config, params.applicationNo);
+      logger.info({ applicationNo: params.applicationNo, actor, reason: body.reason }, 'student access revoked');
+      return { applicationNo: params.applicationNo, revokedAt: revokedAt.toISOString(), revokedBy: actor, registrationUrl };
     },
   );
 

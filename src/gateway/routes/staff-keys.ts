@@ -6,6 +6,7 @@ import { createStaffKey, listStaffKeys, revokeStaffKey, type StaffKeyInfo } from
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { route } from '../route';
+import { text } from '../../text';
 
 const StaffKeySchema = z
   .object({
@@ -39,7 +40,7 @@ export function staffKeysRouter({ kit, prisma, logger }: RouterContext): Router 
       tags: ['staff'],
       summary: 'Create a staff API key (admin); the key is in this answer only',
       access: 'admin',
-      body: z.object({ name: z.string().trim().min(1).max(100), role: z.enum(STAFF_ROLES) }),
+      body: z.object({ name: text().trim().min(1).max(100), role: z.enum(STAFF_ROLES) }),
       status: 201,
       response: StaffKeySchema.extend({ key: z.string() }).meta({ id: 'NewStaffKey' }),
     },

@@ -14,19 +14,20 @@ import { ErrorCode } from '../errors';
 import { route, SENT } from '../route';
 import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
 import { uploadRule } from '../../uploads/rules';
+import { text } from '../../text';
 
-const nonBlank = (max: number) => z.string().trim().min(1, 'required').max(max);
-const phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number, e.g. +852 2358 6000');
+const nonBlank = (max: number, multiline = false) => text({ multiline }).trim().min(1, 'required').max(max);
+const phone = text().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number, e.g. +852 2358 6000');
 
 export const RegistrationFormSchema = z
   .object({
     legalName: nonBlank(200),
-    preferredName: z.string().trim().max(100).optional(),
-    chineseName: z.string().trim().max(50).optional(),
+    preferredName: text().trim().max(100).optional(),
+    chineseName: text().trim().max(50).optional(),
     dateOfBirth: z.iso.date('a date, YYYY-MM-DD'),
     nationality: nonBlank(100),
     phone,
-    correspondenceAddress: nonBlank(500),
+    correspondenceAddress: nonBlank(500, true),
     emergencyContact: z.object({ name: nonBlank(200), relationship: nonBlank(100), phone }),
     picsConsent: z.literal(true, 'you must consent to the personal information collection statement'),
   })
@@ -139,7 +140,7 @@ export function studentRouter(ctx: RouterContext): Router {
       summary: 'Decline the offer (the registration is withdrawn)',
       access: 'student',
       params: RegistrationParams,
-      body: z.object({ reason: z.string().trim().max(1000).optional() }),
+      body: z.object({ reason: text({ multiline: true }).trim().max(1000).optional() }),
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.WORKFLOW_UNAVAILABLE],
     },

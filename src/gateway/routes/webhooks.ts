@@ -13,9 +13,10 @@ import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { route, type RawBodyRequest } from '../route';
 import { ApplicationNo } from '../schemas';
+import { text } from '../../text';
 import { SIGNATURE_HEADER, verifyWebhook } from '../webhooks/signature';
 
-const DeliveryId = z.string().min(1).max(200).meta({ description: 'Unique per delivery; a second delivery with the same id is refused (409).' });
+const DeliveryId = text().min(1).max(200).meta({ description: 'Unique per delivery; a second delivery with the same id is refused (409).' });
 const iso = z.iso.datetime({ offset: true });
 
 export const IdentityEventSchema = z
@@ -33,7 +34,7 @@ export const PaymentEventSchema = z
     id: DeliveryId,
     type: z.literal('payment.confirmed'),
     applicationNo: ApplicationNo,
-    paymentRef: z.string().min(1).max(200),
+    paymentRef: text().min(1).max(200),
     amount: z.number().nonnegative().optional(),
     currency: z.string().regex(/^[A-Z]{3}$/).optional(),
     paidAt: iso.optional(),
