@@ -1,0 +1,236 @@
+/**
+ * Bad input gets a 4xx, never a 500, and sign-in cannot be forged or kept
+ * after it should end: malformed cookies and import fields, text PostgreSQL
+ * cannot store, /invite guessing, login CSRF through a link, cross-site
+ * requests riding the cookie, staff revocation and server-side sign-out.
+ */
+import assert from 'node:assert/strict';
+import { signWebhook, SIGNATURE_HEADER } from '../../src/gateway/webhooks/signature';
+import { signInvitationToken } from '../../src/links';
+import { uniq } from '../support/env';
+import { admit, eventually, fetchJson, startGateway, startStack, validForm, type TestStack } from './support';
+
+const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
+
+describe('gateway hardening (issue 7, §4)', function () {
+  this.timeout(180_000);
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack({ AUTH_RATE_LIMIT_PER_MINUTE: '1000' });
+  });
+  after(async () => stack?.stop());
+  const reg = (no: string, rest = '') => `${stack.url}/api/registrations/${no}${rest}`;
+  const admin = () => ({ bearer: stack.adminKey });
+
+  describe('malformed input', () => {
+    it('a malformed session cookie (progreg_session=%) is 401, not 500', async () => {
+      for (const url of [`${stack.url}/api/session`, reg('A2799100')]) {
+        const res = await fetchJson(url, { headers: { cookie: 'progreg_session=%' } });
+        assert.equal(res.status, 401, JSON.stringify(res.body));
+        assert.equal(res.body.code, 'UNAUTHENTICATED');
+      }
+    });
+
+    it('a malformed policy field in a multipart import is 400 naming the field', async () => {
+      const send = (policy: string) => {
+        const form = new FormData();
+        form.append('file', new Blob(['applicationNo,name\n'], { type: 'text/csv' }), 'cohort.csv');
+        form.append('policy', policy);
+        return fetchJson(`${stack.url}/api/imports`, { method: 'POST', body: form, bearer: stack.adminKey });
+      };
+      const notJson = await send('{not json');
+      assert.equal(notJson.status, 400, JSON.stringify(notJson.body));
+      assert.equal(notJson.body.code, 'VALIDATION_FAILED');
+      assert.deepEqual(notJson.body.details.issues, [{ in: 'body', path: 'policy', message: 'not valid JSON' }]);
+      assert.match(notJson.body.message, /"policy"/);
+      const wrongShape = await send('{"verificationSlaWorkingDays":"soon"}');
+      assert.equal(wrongShape.status, 400);
+      assert.equal(wrongShape.body.details.issues[0].path, 'policy.verificationSlaWorkingDays');
+    });
+  });
+
+  describe('text PostgreSQL cannot store, and control characters, are refused at the edge with 400', () => {
+    const bad = { nul: 'Chan\u0000Tai Man', control: 'Chan\u0007', loneSurrogate: 'Chan \ud800 Tai' };
+
+    for (const [what, value] of Object.entries(bad)) {
+      it(`form field (${what})`, async () => {
+        const a = await admit(stack);
+        const res = await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', bearer: a.session, json: { form: { ...validForm, legalName: value } } });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.details.issues[0].path, 'form.legalName');
+      });
+    }
+
+    it('a line break is allowed in the address (multi-line) but not in a name', async () => {
+      const a = await admit(stack);
+      const name = await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', bearer: a.session, json: { form: { ...validForm, legalName: 'Chan\nTai Man' } } });
+      assert.equal(name.status, 400);
+      const ok = await fetchJson(reg(a.applicationNo, '/form'), {
+        method: 'POST',
+        bearer: a.session,
+        json: { form: { ...validForm, correspondenceAddress: 'Flat 1, 2/F\nClear Water Bay\r\nKowloon' } },
+      });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    });
+
+    it('a lone surrogate sent as a JSON escape is refused too', async () => {
+      const a = await admit(stack);
+      const body = JSON.stringify({ reason: 'x' }).replace('"x"', '"x\\udc00y"');
+      const res = await fetchJson(reg(a.applicationNo, '/decline'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${a.session}`, 'content-type': 'application/json' },
+        body,
+      });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.match(res.body.details.issues[0].message, /lone surrogate/);
+    });
+
+    it('staff-key name, review notes and reasons, query filters, webhook ids and import rows', async () => {
+      const key = await fetchJson(`${stack.url}/api/staff/keys`, { method: 'POST', ...admin(), json: { name: 'Alice\u0000', role: 'officer' } });
+      assert.equal(key.status, 400, JSON.stringify(key.body));
+      assert.equal(key.body.details.issues[0].path, 'name');
+
+      const a = await admit(stack);
+      for (const [path, json] of [
+        ['/items/ID_DOCUMENT/verify', { note: 'ok\u0000' }],
+        ['/items/ID_DOCUMENT/reject', { reasonCode: 'UNREADABLE', note: 'blurred\u0000' }],
+        ['/items/ID_DOCUMENT/waive', { reason: 'x\u0000' }],
+      ] as const) {
+        const res = await fetchJson(reg(a.applicationNo, path), { method: 'POST', bearer: stack.officerKey, json });
+        assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`);
+      }
+      const queue = await fetchJson(`${stack.url}/api/review-queue?cohortId=%00`, { bearer: stack.officerKey });
+      assert.equal(queue.status, 400, JSON.stringify(queue.body));
+      const list = await fetchJson(`${stack.url}/api/registrations?q=%00`, { bearer: stack.officerKey });
+      assert.equal(list.status, 400, JSON.stringify(list.body));
+
+      const event = JSON.stringify({ id: 'evt\u0000', type: 'account.activated', applicationNo: a.applicationNo, universityEmail: 'a@connect.ust.hk' });
+      const hook = await fetchJson(`${stack.url}/api/webhooks/identity`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(stack.config.WEBHOOK_SECRET, event) },
+        body: event,
+      });
+      assert.equal(hook.status, 400, JSON.stringify(hook.body));
+
+      const no = uniq('N');
+      const imported = await fetchJson(`${stack.url}/api/imports?wait=true`, {
+        method: 'POST',
+        ...admin(),
+        json: {
+          students: [
+            { applicationNo: `${no}\u0000`, name: 'Bad Number', personalEmail: 'x@example.com', programCode: 'BSC-COMP', studyLevel: 'TPG', residency: 'LOCAL', cohortId: 'c-nul', registrationDeadline: '2099-08-20' },
+            { applicationNo: no, name: 'Chan\u0000', personalEmail: 'x@example.com', programCode: 'BSC-COMP', studyLevel: 'TPG', residency: 'LOCAL', cohortId: 'c-nul', registrationDeadline: '2099-08-20' },
+          ],
+        },
+      });
+      assert.equal(imported.status, 200, JSON.stringify(imported.body));
+      assert.equal(imported.body.valid, 0);
+      assert.deepEqual(imported.body.rejected.map((r: { line: number; applicationNo?: string }) => [r.line, r.applicationNo]), [[1, undefined], [2, no]]);
+      assert.match(imported.body.rejected[1].reasons.join(), /name: must not contain control characters/);
+    });
+  });
+
+  describe('sign-in', () => {
+    it('/invite failures count towards the sign-in rate limit', async () => {
+      const gw = await startGateway({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3' } });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await fetch(`${gw.url}/invite?token=guess-${i}`, { redirect: 'manual' })).status);
+        assert.deepEqual(statuses, [303, 303, 303, 429]);
+      } finally {
+        await gw.close();
+      }
+    });
+
+    it('a link for another student asks before switching accounts (login CSRF), and switching is same-origin only', async () => {
+      const a = await admit(stack);
+      const b = await admit(stack);
+      const signedInA = await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' });
+      const cookieA = cookieOf(signedInA)!;
+
+      const page = await fetch(`${stack.url}/invite?token=${b.inviteToken}`, { redirect: 'manual', headers: { cookie: cookieA } });
+      assert.equal(page.status, 200);
+      assert.equal(page.headers.get('set-cookie'), null, 'nothing switched yet');
+      const html = await page.text();
+      assert.match(html, new RegExp(`signed in for application <strong>${a.applicationNo}</strong>`));
+      assert.match(html, /<form method="post" action="\/invite">/);
+      assert.doesNotMatch(html, /<script/i);
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+
+      const post = (headers: Record<string, string>) =>
+        fetch(`${stack.url}/invite`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: cookieA, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams({ token: b.inviteToken }).toString(),
+        });
+      assert.equal((await post({ origin: 'https://evil.example' })).status, 403);
+      assert.equal((await post({ 'sec-fetch-site': 'cross-site' })).status, 403);
+      assert.equal((await post({ 'sec-fetch-site': 'same-site' })).status, 403);
+      const switched = await post({ origin: stack.url, 'sec-fetch-site': 'same-origin' });
+      assert.equal(switched.status, 303);
+      const cookieB = cookieOf(switched)!;
+      const who = await fetchJson(`${stack.url}/api/session`, { headers: { cookie: cookieB } });
+      assert.equal(who.body.applicationNo, b.applicationNo);
+
+      // The same student's link, or no session at all: straight in.
+      const same = await fetch(`${stack.url}/invite?token=${b.inviteToken}`, { redirect: 'manual', headers: { cookie: cookieB } });
+      assert.equal(same.status, 303);
+    });
+
+    it('state-changing requests riding the cookie must be same-origin; bearer and API-key requests are not checked', async () => {
+      const a = await admit(stack);
+      const cookie = cookieOf(await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' }))!;
+      const decline = (headers: Record<string, string>) =>
+        fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', headers, json: { form: { picsConsent: false } } });
+      const crossSite = await decline({ cookie, origin: 'https://evil.example' });
+      assert.equal(crossSite.status, 403);
+      assert.match(crossSite.body.message, /Cross-site request refused/);
+      assert.equal((await decline({ cookie, 'sec-fetch-site': 'cross-site' })).status, 403);
+      // Same origin reaches validation (400: the form is incomplete), as does a bearer request from anywhere.
+      assert.equal((await decline({ cookie, origin: stack.url, 'sec-fetch-site': 'same-origin' })).status, 400);
+      assert.equal((await decline({ authorization: `Bearer ${a.session}`, origin: 'https://evil.example' })).status, 400);
+    });
+
+    it('staff revoke a student\'s links and sessions; the fresh link in the answer works', async () => {
+      const a = await admit(stack);
+      await eventually(() => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }), (r) => !!r);
+      assert.equal((await fetchJson(reg(a.applicationNo), { bearer: a.session })).status, 200);
+
+      const byStudent = await fetchJson(reg(a.applicationNo, '/revoke-access'), { method: 'POST', bearer: a.session, json: {} });
+      assert.equal(byStudent.status, 403);
+      const revoked = await fetchJson(reg(a.applicationNo, '/revoke-access'), { method: 'POST', bearer: stack.officerKey, json: { reason: 'invitation forwarded' } });
+      assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+      assert.match(revoked.body.revokedBy, /^staff:officer\./);
+
+      const oldSession = await fetchJson(reg(a.applicationNo), { bearer: a.session });
+      assert.equal(oldSession.status, 401);
+      const oldLink = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: a.inviteToken } });
+      assert.equal(oldLink.status, 401);
+      assert.match(oldLink.body.message, /revoked/);
+      const oldLinkOpened = await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' });
+      assert.equal(oldLinkOpened.headers.get('location'), '/portal/?error=UNAUTHENTICATED');
+
+      const fresh = new URL(revoked.body.registrationUrl).searchParams.get('token')!;
+      const again = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: fresh } });
+      assert.equal(again.status, 200);
+      assert.equal((await fetchJson(reg(a.applicationNo), { bearer: again.body.token })).status, 200);
+
+      const unknown = await fetchJson(reg('A0000000NONE', '/revoke-access'), { method: 'POST', bearer: stack.officerKey, json: {} });
+      assert.equal(unknown.status, 404);
+    });
+
+    it('sign-out ends the session on the server; the invitation link still signs in again', async () => {
+      const a = await admit(stack);
+      const cookie = cookieOf(await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' }))!;
+      const out = await fetchJson(`${stack.url}/api/session`, { method: 'DELETE', headers: { cookie, origin: stack.url } });
+      assert.equal(out.status, 204);
+      // A copy of the cookie (or the bearer form of the same session) no longer works.
+      assert.equal((await fetchJson(`${stack.url}/api/session`, { headers: { cookie } })).status, 401);
+      assert.equal((await fetchJson(reg(a.applicationNo), { bearer: a.session })).status, 401);
+      const token = await signInvitationToken(stack.config, a.applicationNo);
+      assert.equal((await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token } })).status, 200);
+      assert.equal((await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: a.inviteToken } })).status, 200);
+    });
+  });
+});
