@@ -15,9 +15,10 @@ import { createProjectRegistration } from './projection';
 export type ActivityDeps = EmailDeps;
 
 export function createActivities(deps: ActivityDeps) {
+  const sendEmail = createSendEmail(deps);
   return {
-    sendEmail: createSendEmail(deps),
-    projectRegistration: createProjectRegistration(deps),
+    sendEmail,
+    projectRegistration: createProjectRegistration({ prisma: deps.prisma, alert: sendEmail }),
     hongKongHolidays,
   };
 }

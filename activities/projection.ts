@@ -9,7 +9,12 @@
  * sequence number or version, skipping those already there.
  */
 import { Prisma } from '@prisma/client';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isUnwritableData } from '../src/db/errors';
 import type { PrismaClient } from '../src/db/prisma';
+import { contactsFor } from '../workflows/registration/checklist';
+import { emailIdempotencyKey, type EmailRequest } from '../workflows/registration/emails';
+import { PROJECTION_UNWRITABLE_FAILURE } from '../workflows/registration/projection';
 import type { ProjectionSnapshot } from '../workflows/registration/state';
 
 type Tx = Prisma.TransactionClient;
@@ -17,24 +22,71 @@ type Tx = Prisma.TransactionClient;
 const TRANSACTION = { maxWait: 15_000, timeout: 15_000 };
 const date = (iso: string | undefined): Date | null => (iso ? new Date(iso) : null);
 
-export function createProjectRegistration(deps: { prisma: PrismaClient }) {
+export interface ProjectionDeps {
+  prisma: PrismaClient;
+  /** Tells the registry about a change the read model can never store (the email activity, registry audience). */
+  alert?: (request: EmailRequest) => Promise<unknown>;
+}
+
+export function createProjectRegistration(deps: ProjectionDeps) {
   return async function projectRegistration(snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
-    return deps.prisma.$transaction(async (tx) => {
-      const { view } = snapshot;
-      const no = view.applicationNo;
-      await ensureCohort(tx, snapshot);
-      // Concurrent first projections race to create the row: insert-if-absent with seq 0, then lock it.
-      await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), seq: 0 }], skipDuplicates: true });
-      const [current] = await tx.$queryRaw<{ seq: number }[]>`SELECT seq FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
-      const newer = current.seq < snapshot.seq;
-      if (newer) {
-        await tx.registration.update({ where: { applicationNo: no }, data: registrationData(snapshot) });
-        await writeItems(tx, snapshot);
-      }
-      await appendFacts(tx, snapshot);
-      return { applied: newer };
-    }, TRANSACTION);
+    try {
+      return await write(deps.prisma, snapshot);
+    } catch (e) {
+      // Transient failures (PostgreSQL down) throw as they are: Temporal retries until the read model is back.
+      if (!isUnwritableData(e)) throw e;
+      const error = ((e as Error).message ?? String(e)).split('\n').filter(Boolean).pop()!.slice(0, 500);
+      await alertRegistry(deps, snapshot, error);
+      throw ApplicationFailure.create({
+        type: PROJECTION_UNWRITABLE_FAILURE,
+        message: `the read model cannot store change ${snapshot.seq} of ${snapshot.view.workflowId}: ${error}`,
+        nonRetryable: true,
+      });
+    }
   };
+}
+
+/** One alert per refused change (the idempotency key names it); a refused alert must not hide the failure. */
+async function alertRegistry(deps: ProjectionDeps, { view, seq }: ProjectionSnapshot, error: string): Promise<void> {
+  if (!deps.alert) return;
+  const request: EmailRequest = {
+    idempotencyKey: emailIdempotencyKey(view.workflowId, 'PROJECTION_ALERT', seq),
+    workflowId: view.workflowId,
+    registrationNo: view.applicationNo,
+    to: [],
+    context: {
+      student: view.student,
+      universityEmail: view.universityEmail,
+      deadlines: { registration: view.deadlines.registration, payment: view.deadlines.payment },
+      contacts: contactsFor(view.student),
+      items: view.items.map((i) => ({ key: i.key, label: i.label, state: i.state, compulsory: i.compulsory, dueBy: i.dueBy })),
+    },
+    message: { kind: 'PROJECTION_ALERT', workflowId: view.workflowId, seq, error },
+  };
+  try {
+    await deps.alert(request);
+  } catch (e) {
+    if (!(e instanceof ApplicationFailure && e.nonRetryable)) throw e;
+    Context.current().log.error('projection alert refused', { workflowId: view.workflowId, seq, error: e.message });
+  }
+}
+
+async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
+  return prisma.$transaction(async (tx) => {
+    const { view } = snapshot;
+    const no = view.applicationNo;
+    await ensureCohort(tx, snapshot);
+    // Concurrent first projections race to create the row: insert-if-absent with seq 0, then lock it.
+    await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), seq: 0 }], skipDuplicates: true });
+    const [current] = await tx.$queryRaw<{ seq: number }[]>`SELECT seq FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
+    const newer = current.seq < snapshot.seq;
+    if (newer) {
+      await tx.registration.update({ where: { applicationNo: no }, data: registrationData(snapshot) });
+      await writeItems(tx, snapshot);
+    }
+    await appendFacts(tx, snapshot);
+    return { applied: newer };
+  }, TRANSACTION);
 }
 
 /** The cohort row normally comes from the import; a registration started otherwise creates it from its policy. */

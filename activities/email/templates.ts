@@ -14,6 +14,7 @@ export const SUBJECTS: Record<EmailKind, string> = {
   FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
   WITHDRAWAL: 'Program Registration withdrawn',
   SLA_ALERT: 'Verification overdue: Program Registration',
+  PROJECTION_ALERT: 'Read model not updated: Program Registration',
 };
 
 /** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
@@ -25,6 +26,7 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   FOLLOW_UP: 'student',
   WITHDRAWAL: 'student',
   SLA_ALERT: 'registry',
+  PROJECTION_ALERT: 'registry',
 };
 
 export interface InvitationLinks {
@@ -176,6 +178,14 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         { p: `The verification service level was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).` },
         { list: [`Item: ${m.item.label}`, `Submitted: ${hkTime(m.submittedAt)}`, `Expected by: ${m.expectedBy}`, `Workflow: ${m.workflowId}`] },
         { p: 'Please verify or reject the item in the review queue.' },
+      ];
+    case 'PROJECTION_ALERT':
+      return [
+        { p: `A change to the registration of ${ctx.student.name} (${ctx.student.applicationNo}) cannot be stored in the read model: PostgreSQL refuses its data.` },
+        { list: [`Workflow: ${m.workflowId}`, `Change: ${m.seq}`, `Error: ${m.error}`] },
+        {
+          p: 'The workflow goes on and its live status is right; the staff lists show this registration as it was before the change. Inspect the workflow in the Temporal UI; later changes are projected again as they come.',
+        },
       ];
   }
 }

@@ -4,7 +4,15 @@
  * order, repeated and concurrently all end in the same rows.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createSendEmail, outboxPaths } from '../../activities/email/send-email';
 import { createProjectRegistration } from '../../activities/projection';
+import { loadConfig } from '../../src/config';
+import type { EmailRequest } from '../../workflows/registration/emails';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { RegistrationState, type ProjectionSnapshot } from '../../workflows/registration/state';
 import { database, uniq } from '../support/env';
@@ -125,5 +133,39 @@ describe('read-model projection', function () {
     last.view.emails.push({ kind: 'INVITATION', idempotencyKey: key, to: ['x@example.com'], subject: 's', delivery: 'OUTBOX', at: new Date(T0).toISOString() });
     await project(last);
     assert.equal((await prisma.emailLog.findUniqueOrThrow({ where: { idempotencyKey: key } })).registrationNo, no);
+  });
+  it('data PostgreSQL can never store fails non-retryably, once, with an alert to the registry (no retrying forever)', async () => {
+    const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-alert-'));
+    const config = { ...loadConfig({ NODE_ENV: 'test' }), outboxDir, REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };
+    const sendEmail = createSendEmail({ prisma, config, invitationLinks: async () => ({ activationUrl: 'x', registrationUrl: 'x' }) });
+    const alerts: EmailRequest[] = [];
+    const guarded = createProjectRegistration({ prisma, alert: (r) => (alerts.push(r), sendEmail(r)) });
+    const [first] = snapshotsOfARegistration();
+    // A registration started with a NUL in the name (before the edges refused it): PostgreSQL answers 22021.
+    const poisoned: ProjectionSnapshot = { ...first!, view: { ...first!.view, student: { ...first!.view.student, name: 'Chan\u0000Tai Man' } } };
+    const env = new MockActivityEnvironment();
+    const failure = await env.run(guarded, poisoned).then(
+      () => assert.fail('the projection should have failed'),
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof ApplicationFailure, String(failure));
+    assert.equal(failure.type, 'ProjectionUnwritable');
+    assert.equal(failure.nonRetryable, true);
+    assert.match(failure.message, /invalid byte sequence/);
+    assert.equal(alerts.length, 1);
+    const alert = await prisma.emailLog.findUniqueOrThrow({ where: { idempotencyKey: `${first!.view.workflowId}:PROJECTION_ALERT:${first!.seq}` } });
+    assert.equal(alert.status, 'OUTBOX');
+    assert.deepEqual(alert.recipients, ['registry-alerts@ust.hk']);
+    const text = fs.readFileSync(outboxPaths(outboxDir, alerts[0]!).text, 'utf8');
+    assert.match(text, /Subject: Read model not updated: Program Registration/);
+    assert.match(text, /Error: invalid byte sequence for encoding "UTF8": 0x00/);
+    assert.equal(await prisma.registration.count({ where: { applicationNo: first!.view.applicationNo } }), 0, 'nothing half-written');
+
+    // A transient failure (PostgreSQL unreachable) is not this: it throws as it is, for Temporal to retry.
+    const down = createPrisma('postgresql://postgres:postgres@127.0.0.1:1/none');
+    const unreachable = await env.run(createProjectRegistration({ prisma: down, alert: async () => assert.fail('no alert for an outage') }), first!).catch((e: unknown) => e);
+    assert.ok(!(unreachable instanceof ApplicationFailure), String(unreachable));
+    await down.$disconnect();
+    fs.rmSync(outboxDir, { recursive: true, force: true });
   });
 });

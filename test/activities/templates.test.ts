@@ -19,6 +19,7 @@ const messages: Record<EmailKind, EmailMessage> = {
   FOLLOW_UP: { kind: 'FOLLOW_UP', owed: [{ key: 'PHOTO', label: 'ID-card photo' }] },
   WITHDRAWAL: { kind: 'WITHDRAWAL', reason: 'MISSED_COMPULSORY_ITEM', items: [item], detail: '' },
   SLA_ALERT: { kind: 'SLA_ALERT', item, submittedAt: '2027-08-01T02:00:00Z', expectedBy: '2027-08-06', workflowId: base.workflowId },
+  PROJECTION_ALERT: { kind: 'PROJECTION_ALERT', workflowId: base.workflowId, seq: 7, error: 'invalid byte sequence for encoding "UTF8": 0x00' },
 };
 const links = { activationUrl: 'https://idp.example/activate?token=T', registrationUrl: 'https://reg.example/invite?token=T' };
 const render = (kind: EmailKind) => renderEmail({ ...base, message: messages[kind] } as EmailRequest, links);
@@ -33,6 +34,7 @@ describe('email templates', () => {
       FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
       WITHDRAWAL: 'Program Registration withdrawn',
       SLA_ALERT: 'Verification overdue: Program Registration',
+      PROJECTION_ALERT: 'Read model not updated: Program Registration',
     });
   });
 

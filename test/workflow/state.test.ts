@@ -85,6 +85,23 @@ describe('registration state', () => {
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0), /VERIFIED/);
     });
 
+    it('text the read model cannot store (NUL, control characters, lone surrogates) is refused by the validators too', () => {
+      const r = registration();
+      refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, legalName: 'Chan\u0000' } }, T0), /legalName must not contain control characters \(found U\+0000/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, emergencyContact: { ...validForm.emergencyContact, name: 'Ho \ud800' } } }, T0), /emergencyContact\.name must be valid Unicode/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, nationality: 'Hong\nKong' } }, T0), /nationality/);
+      // A line break is fine in the address (multi-line), NUL is not.
+      r.checkSubmitForm({ actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\nClear Water Bay' } }, T0);
+      refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\u0000' } }, T0), /correspondenceAddress/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkDecline({ actor: 'student', reason: 'no\u0000' }, T0), /reason/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ID_DOCUMENT', { originalName: 'id\u0000.pdf' }), T0), /originalName/);
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      refused(RegistrationFailure.InvalidInput, () => r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok\u0007' }, T0), /note/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0), /note/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x\u0000' }, T0), /reason/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x\u0000' }, T0), /reason/);
+    });
+
     it('a deadline can be extended only before it passes, only later, and only if the registration has it', () => {
       const r = registration();
       const until = new Date(DEADLINE + 7 * DAY).toISOString();

@@ -28,7 +28,9 @@ export type EmailMessage =
   | { kind: 'ACKNOWLEDGEMENT' }
   | { kind: 'FOLLOW_UP'; owed: EmailItemRef[] }
   | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string }
-  | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string };
+  | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string }
+  /** Sent by the projection activity itself (not decided by the workflow): a change the read model can never store. */
+  | { kind: 'PROJECTION_ALERT'; workflowId: string; seq: number; error: string };
 
 export interface EmailRequest {
   idempotencyKey: string;

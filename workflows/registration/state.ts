@@ -26,6 +26,7 @@ import {
   photoSpecViolations,
   type ItemDefinition,
 } from './checklist';
+import { textProblemsIn, type TextRule } from './text';
 import { emailIdempotencyKey, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
 import type {
   AccountActivatedInput,
@@ -224,6 +225,7 @@ export class RegistrationState {
     if (!/^[0-9a-f]{64}$/.test(input.sha256)) problems.push('sha256 must be 64 lower-case hex digits');
     if (!Number.isInteger(input.size) || input.size <= 0) problems.push('size must be a positive integer');
     if (!input.mediaType || !input.originalName || !input.uploadedBy) problems.push('mediaType, originalName and uploadedBy are required');
+    problems.push(...unkeepableText({ mediaType: input.mediaType, originalName: input.originalName, uploadedBy: input.uploadedBy }));
     if (item.kind === 'PHOTO') problems.push(...photoSpecViolations(this.input.policy.photo, input));
     if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the upload is not valid: ${problems.join('; ')}`, { problems });
   }
@@ -258,6 +260,7 @@ export class RegistrationState {
     const item = this.knownItem(input.itemKey);
     if (!isReviewable(item.kind)) throw this.invalidTransition(`${item.key} is not reviewed by staff`);
     if (item.state !== 'SUBMITTED') throw this.invalidTransition(`${item.key} is ${item.state}: only a submitted item can be reviewed`);
+    checkKeepableText({ note: input.note }, { multiline: true });
   }
 
   verifyItem(input: VerifyItemInput, now: number): ItemView {
@@ -302,6 +305,7 @@ export class RegistrationState {
     const item = this.knownItem(input.itemKey);
     if (isSettled(item.state)) throw this.invalidTransition(`${item.key} is already ${item.state}`);
     if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'a waiver needs a reason');
+    checkKeepableText({ reason: input.reason }, { multiline: true });
   }
 
   waiveItem(input: WaiveItemInput, now: number): ItemView {
@@ -322,6 +326,7 @@ export class RegistrationState {
     if (Number.isNaN(until)) throw registrationFailure(RegistrationFailure.InvalidInput, `until is not a date: ${input.until}`);
     if (until <= deadline.at) throw registrationFailure(RegistrationFailure.InvalidInput, `the new deadline must be later than ${iso(deadline.at)}`);
     if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'an extension needs a reason');
+    checkKeepableText({ reason: input.reason }, { multiline: true });
   }
 
   extendDeadline(input: ExtendDeadlineInput, now: number): RegistrationStatusView {
@@ -334,8 +339,9 @@ export class RegistrationState {
     return this.view();
   }
 
-  checkDecline(_input: DeclineOfferInput, _now: number): void {
+  checkDecline(input: DeclineOfferInput, _now: number): void {
     this.checkOpen();
+    checkKeepableText({ reason: input.reason }, { multiline: true });
   }
 
   declineOffer(input: DeclineOfferInput, now: number): RegistrationStatusView {
@@ -693,5 +699,17 @@ function formProblems(form: RegistrationForm | undefined): string[] {
   const ec = form.emergencyContact;
   if (!ec || !ec.name?.trim() || !ec.relationship?.trim() || !ec.phone?.trim()) problems.push('an emergency contact (name, relationship, phone) is required');
   if (form.picsConsent !== true) problems.push('consent to the personal information collection statement is required');
+  const { correspondenceAddress, ...singleLine } = form;
+  problems.push(...unkeepableText(singleLine), ...unkeepableText({ correspondenceAddress }, { multiline: true }));
   return problems;
+}
+
+/** Text the read model could never store (or control characters nobody means): the same rule as the gateway's. */
+function unkeepableText(value: object, rule: TextRule = {}): string[] {
+  return textProblemsIn(value, rule).map((p) => `${p.path} ${p.problem}`);
+}
+
+function checkKeepableText(fields: Record<string, string | undefined>, rule: TextRule = {}): void {
+  const problems = unkeepableText(fields, rule);
+  if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `not valid text: ${problems.join('; ')}`, { problems });
 }

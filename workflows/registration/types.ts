@@ -272,7 +272,7 @@ export interface ItemView {
   resubmitBy?: IsoInstant;
 }
 
-export const EMAIL_KINDS = ['INVITATION', 'REMINDER', 'REJECTION', 'ACKNOWLEDGEMENT', 'FOLLOW_UP', 'WITHDRAWAL', 'SLA_ALERT'] as const;
+export const EMAIL_KINDS = ['INVITATION', 'REMINDER', 'REJECTION', 'ACKNOWLEDGEMENT', 'FOLLOW_UP', 'WITHDRAWAL', 'SLA_ALERT', 'PROJECTION_ALERT'] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 export type EmailDelivery = 'SENT' | 'OUTBOX' | 'FAILED';

@@ -23,6 +23,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  log,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -45,6 +46,7 @@ import {
 } from './api';
 import { studentCategory } from './checklist';
 import { EMAIL_REJECTED_FAILURE, type EmailRequest } from './emails';
+import { PROJECTION_UNWRITABLE_FAILURE } from './projection';
 import * as SA from './search-attributes';
 import { RegistrationState } from './state';
 import type { RegistrationInput, RegistrationResult } from './types';
@@ -105,7 +107,14 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       { key: SA.OutstandingItems, value: state.outstandingItems() },
       { key: SA.RegistrationDeadline, value: state.registrationDeadline() },
     ]);
-    await projectRegistration(snapshot);
+    try {
+      await projectRegistration(snapshot);
+    } catch (err) {
+      // PostgreSQL refuses this change's data for good; the activity has alerted the registry. The
+      // workflow (deadlines, emails, the live status) must not stall or fail on its read model.
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROJECTION_UNWRITABLE_FAILURE)) throw err;
+      log.error('read model refused a change', { seq: snapshot.seq, error: err.cause.message });
+    }
   }
 
   function sendDecidedEmails(): void {
