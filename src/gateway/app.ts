@@ -8,6 +8,7 @@
 import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import { isDevelopment, type Config } from '../config';
+import { isDatabaseUnavailable } from '../db/errors';
 import { portalRouter } from '../portal';
 import { BlobStore } from '../uploads/store';
 import { createAuthenticator } from './auth/authenticate';
@@ -101,9 +102,18 @@ function fromBodyParser(e: unknown): AppError | undefined {
   return undefined;
 }
 
+/** PostgreSQL unreachable or frozen (any route: staff-key lookup, webhook claim, photo spec…): retry later, not a 500. */
+function fromDatabase(e: unknown): AppError | undefined {
+  if (!isDatabaseUnavailable(e)) return undefined;
+  return new AppError(ErrorCode.DATABASE_UNAVAILABLE, 'The database is not answering; nothing was changed, please retry shortly.', {}, { cause: e });
+}
+
+/** Seconds a client should wait before retrying a 503 (the portal and API clients honour Retry-After). */
+const RETRY_AFTER_SECONDS = 5;
+
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
-  return fromBodyParser(e) ?? fromTemporal(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
+  return fromBodyParser(e) ?? fromTemporal(e) ?? fromDatabase(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
 }
 
 /** The one error handler: one JSON shape, the request id, and never a stack trace. */
@@ -115,5 +125,6 @@ const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
+  if (error.status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(error.status).json({ ...error.toJSON(), requestId: String(req.id) });
 };

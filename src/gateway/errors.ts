@@ -26,6 +26,7 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   NOT_READY: 'NOT_READY',
   WORKFLOW_UNAVAILABLE: 'WORKFLOW_UNAVAILABLE',
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -52,6 +53,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   INTERNAL: 500,
   NOT_READY: 503,
   WORKFLOW_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
 };
 
 /** What each code means, for the API documentation. */
@@ -75,6 +77,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   RATE_LIMITED: 'Too many requests; retry after the time in the Retry-After header.',
   NOT_READY: 'A dependency (PostgreSQL or Temporal) does not answer.',
   WORKFLOW_UNAVAILABLE: 'Temporal did not answer in time; nothing was changed, retry later.',
+  DATABASE_UNAVAILABLE: 'PostgreSQL did not answer; retry after the time in the Retry-After header.',
   INTERNAL: 'Unexpected error; the request id identifies it in the logs.',
 };
 

@@ -143,7 +143,7 @@ const accessNote: Record<Access, string> = {
 };
 
 function openApiOf(spec: RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType, z.ZodType>): RouteConfig {
-  const implied: ErrorCode[] = [ErrorCode.INTERNAL];
+  const implied: ErrorCode[] = [ErrorCode.INTERNAL, ErrorCode.DATABASE_UNAVAILABLE];
   if (spec.access !== 'public' && spec.access !== 'webhook') implied.push(ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.FORBIDDEN);
   if (spec.params || spec.query || spec.body || spec.rawBody) implied.push(ErrorCode.VALIDATION_FAILED);
   if (spec.body) implied.push(ErrorCode.PAYLOAD_TOO_LARGE);
