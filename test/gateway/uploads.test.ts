@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BlobStore } from '../../src/uploads/store';
+import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { aPdf, aPng, admit, fetchJson, startStack, statusOf, uploadFile, type TestStack } from './support';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -10,10 +10,10 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe('gateway: uploads', function () {
   this.timeout(120_000);
   let stack: TestStack;
-  let blobs: BlobStore;
+  let blobs: LocalDiskBlobStore;
   before(async () => {
     stack = await startStack();
-    blobs = new BlobStore(stack.config.uploadDir);
+    blobs = new LocalDiskBlobStore(stack.config.uploadDir);
   });
   after(async () => stack?.stop());
 
