@@ -11,6 +11,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -67,7 +68,11 @@ export interface BlobStore {
   delete(sha256: string): Promise<void>;
   /** Every stored blob, for the cleanup of unreferenced ones. */
   list(): AsyncIterable<StoredBlobInfo>;
-  /** Removes staged uploads left by a crash or a killed upload, untouched since `olderThan`; returns how many. */
+  /**
+   * Removes staged uploads nobody is receiving any more: those of a process that is
+   * gone (a gateway killed mid-upload, seen at its restart) and any untouched since
+   * `olderThan`. Returns how many.
+   */
   removeStaleStaging(olderThan: Date): Promise<number>;
 }
 
@@ -94,7 +99,8 @@ export class LocalDiskBlobStore implements BlobStore {
 
   async receive(input: Readable, { maxBytes }: { maxBytes: number }): Promise<ReceivedBlob> {
     await fs.promises.mkdir(this.stagingDir, { recursive: true });
-    const stagingRef = path.join(this.stagingDir, `${randomUUID()}.part`);
+    const stagingRef = this.newStagingPath();
+    staged.add(stagingRef);
     const hash = createHash('sha256');
     const headChunks: Buffer[] = [];
     let headBytes = 0;
@@ -117,6 +123,7 @@ export class LocalDiskBlobStore implements BlobStore {
       await pipeline(input, meter, fs.createWriteStream(stagingRef, { flags: 'wx' }));
     } catch (e) {
       await fs.promises.rm(stagingRef, { force: true });
+      staged.delete(stagingRef);
       throw e;
     }
     return { stagingRef, sha256: hash.digest('hex'), size, head: Buffer.concat(headChunks) };
@@ -131,16 +138,19 @@ export class LocalDiskBlobStore implements BlobStore {
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     // Always rename, even over identical bytes: a cleanup that removed the old copy a moment ago cannot leave us without one.
     await fs.promises.rename(blob.stagingRef, target);
+    staged.delete(blob.stagingRef);
   }
 
   async discard(blob: ReceivedBlob): Promise<void> {
     await fs.promises.rm(blob.stagingRef, { force: true });
+    staged.delete(blob.stagingRef);
   }
 
   async put(bytes: Buffer): Promise<string> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     await fs.promises.mkdir(this.stagingDir, { recursive: true });
-    const stagingRef = path.join(this.stagingDir, `${randomUUID()}.part`);
+    const stagingRef = this.newStagingPath();
+    staged.add(stagingRef);
     await fs.promises.writeFile(stagingRef, bytes, { flag: 'wx' });
     await this.commit({ sha256, size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES), stagingRef });
     return sha256;
@@ -182,16 +192,42 @@ export class LocalDiskBlobStore implements BlobStore {
     const names = await fs.promises.readdir(this.stagingDir).catch(() => [] as string[]);
     let removed = 0;
     for (const name of names) {
-      if (!name.endsWith('.part')) continue;
       const file = path.join(this.stagingDir, name);
-      const st = await fs.promises.stat(file).catch(() => undefined);
-      // An upload in progress writes all the time; one untouched for long was cut off (crash, kill -9).
-      if (st && st.mtime < olderThan) {
+      if (!name.endsWith('.part') || staged.has(file)) continue;
+      const owner = stagingOwner(name);
+      // Our host: the writer's process tells (our own pid here means a previous life of a restarted container).
+      // Another host sharing the folder: only age tells (an upload in progress writes all the time).
+      const orphaned = owner?.host === HOST && (owner.pid === process.pid || !processAlive(owner.pid));
+      const st = orphaned ? undefined : await fs.promises.stat(file).catch(() => undefined);
+      if (orphaned || (st && st.mtime < olderThan)) {
         await fs.promises.rm(file, { force: true });
         removed++;
       }
     }
     return removed;
+  }
+
+  /** `<host>~<pid>~<uuid>.part`: whose upload it is, so a restart can tell its predecessor's leftovers. */
+  private newStagingPath(): string {
+    return path.join(this.stagingDir, `${HOST}~${process.pid}~${randomUUID()}.part`);
+  }
+}
+
+/** Staged files this process is writing or holding right now (whichever store instance made them). */
+const staged = new Set<string>();
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+
+function stagingOwner(name: string): { host: string; pid: number } | undefined {
+  const m = /^(.+)~(\d+)~[0-9a-f-]+\.part$/.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
