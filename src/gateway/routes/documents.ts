@@ -185,8 +185,16 @@ export function documentsRouter(ctx: RouterContext): Router {
         if (e instanceof AppError && e.status < 500) await releaseStoredFile(prisma, blobs, upload.sha256);
         throw e;
       }
-      await settleStoredFile(prisma, upload.sha256);
       const mine = updated.submissions.find((s) => s.documentId === documentId);
+      if (mine && mine.sha256 !== upload.sha256) {
+        // Temporal answered an earlier update with this id (same Idempotency-Key) that carried other bytes.
+        await releaseStoredFile(prisma, blobs, upload.sha256);
+        throw new AppError(ErrorCode.INVALID_INPUT, 'This Idempotency-Key was already used for another file; use a new key for a new upload.', {
+          reason: 'IdempotencyKeyReused',
+          documentId,
+        });
+      }
+      await settleStoredFile(prisma, upload.sha256);
       // Not recorded: these bytes are already the current submission (the workflow said so).
       const recorded = mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256)!;
       if (!mine) setStatus(200);
