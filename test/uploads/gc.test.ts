@@ -109,6 +109,7 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
     stop();
     const left = () => fs.readdirSync(blobs.stagingDir).map((f) => path.join(blobs.stagingDir, f));
     await eventuallyTrue(() => left().length === 2);
+    assert.ok(!fs.existsSync(dead));
     assert.ok(!fs.existsSync(mineFromBefore));
     assert.ok(!fs.existsSync(otherHostOld));
     assert.deepEqual(left().sort(), [liveRecent, otherHostRecent].sort());

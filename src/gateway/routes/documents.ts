@@ -103,6 +103,7 @@ export function documentsRouter(ctx: RouterContext): Router {
     },
     async ({ params, principal, req, setStatus }) => {
       const { applicationNo, itemKey } = params;
+      const documentId = documentIdOf(req, applicationNo, itemKey);
       // Refused up front from the read model (facts that never change back) before a byte is read.
       const target = await uploadTarget(ctx, applicationNo, itemKey);
       if (!target.itemKind) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
@@ -160,7 +161,6 @@ export function documentsRouter(ctx: RouterContext): Router {
       await blobs.commit(upload);
 
       const actor = actorOf(principal);
-      const documentId = documentIdOf(req, applicationNo, itemKey);
       const originalName = sanitizeFileName(upload.clientName, `${itemKey.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`);
       let updated: ItemView;
       try {
@@ -196,7 +196,7 @@ export function documentsRouter(ctx: RouterContext): Router {
       }
       await settleStoredFile(prisma, upload.sha256);
       // Not recorded: these bytes are already the current submission (the workflow said so).
-      const recorded = mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256)!;
+      const recorded = mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256) ?? updated.submissions[updated.submissions.length - 1]!;
       if (!mine) setStatus(200);
       return { ...updated, document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
     },
