@@ -73,7 +73,7 @@ describe('command-line tools and the gateway process', function () {
   it('the gateway process serves until SIGTERM, then stops cleanly', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/gateway/server.ts')], {
-      env: { ...process.env, ...env, GATEWAY_PORT: String(port), LOG_LEVEL: 'info' },
+      env: { ...process.env, ...env, NODE_ENV: 'test', GATEWAY_PORT: String(port), LOG_LEVEL: 'info' },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
