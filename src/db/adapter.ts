@@ -20,11 +20,11 @@ export function poolConfig(databaseUrl: string): pg.PoolConfig {
 }
 
 /**
- * Bounded waits: when PostgreSQL is down or frozen, a request must fail in seconds (the gateway
+ * Bounded waits, generous enough for a burst on a busy machine (a new connection can take seconds): when PostgreSQL is down or frozen, a request must fail in seconds (the gateway
  * answers 503 + Retry-After, the projection retries) instead of hanging on a connection forever.
  */
-const CONNECT_TIMEOUT_MS = 5_000;
-const QUERY_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 15_000;
+const QUERY_TIMEOUT_MS = 30_000;
 
 export function appAdapter(databaseUrl: string, max = 10): PrismaPg {
   return new PrismaPg({ ...poolConfig(databaseUrl), max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
