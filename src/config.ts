@@ -133,6 +133,10 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(256).default(32),
     doc: 'How many workflow starts a cohort import keeps in flight at once.',
   },
+  REVIEW_CLAIM_MINUTES: {
+    schema: z.coerce.number().int().min(1).max(120).default(5),
+    doc: 'How long *Review next* holds an item for the reviewer it gave it to; after that any reviewer may be given it.',
+  },
 } as const;
 
 type Vars = typeof configVariables;

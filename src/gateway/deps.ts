@@ -9,4 +9,6 @@ export interface GatewayDeps {
   prisma: PrismaClient;
   temporal: Client;
   logger: Logger;
+  /** The gateway's clock for read-model figures (dashboard ages, burn-down); tests fix it. Default: the system clock. */
+  now?: () => Date;
 }

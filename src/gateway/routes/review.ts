@@ -52,7 +52,7 @@ const decisionErrors = [
 
 /** Holidays change once a year; keep them for the life of the process. */
 const holidayCache = new Map<string, Promise<Set<string>>>();
-function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
+export function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
   const key = `${hkYear(fromMs)}-${hkYear(toMs)}`;
   if (!holidayCache.has(key)) {
     holidayCache.set(key, hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)));
