@@ -32,12 +32,11 @@ function where(f: DashboardFilter): Prisma.Sql {
   return Prisma.join(parts, ' AND ');
 }
 
-/** The Hong Kong calendar date of a timestamp column, in SQL. */
-const hkDay = (column: Prisma.Sql) => Prisma.sql`(${column} AT TIME ZONE 'Asia/Hong_Kong')::date`;
+/** The Hong Kong calendar date of a timestamp column, in SQL, as `YYYY-MM-DD` text. Prisma's columns are `timestamp` holding UTC, hence the first AT TIME ZONE; a `date` would come back as a Date in the client's time zone, hence the text. */
+const hkDay = (column: Prisma.Sql) => Prisma.sql`to_char((${column} AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Hong_Kong', 'YYYY-MM-DD')`;
 
 const DAY_MS = 24 * 3600_000;
 const addDays = (date: string, n: number) => hkDate(hkStartOf(date) + n * DAY_MS + 12 * 3600_000);
-const isoDate = (d: Date | string | null) => (d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
 // ---------------------------------------------------------------------------
 // Cohorts (the dashboard's chooser)
@@ -147,7 +146,7 @@ export interface BurnDown {
 export async function burnDown(prisma: PrismaClient, f: DashboardFilter & { cohortId: string }, now: Date): Promise<BurnDown | null> {
   const cohort = await prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { registrationDeadline: true, paymentDeadline: true } });
   if (!cohort) return null;
-  const rows = await prisma.$queryRaw<Array<{ fromDay: Date; inDay: Date | null; goneDay: Date | null; n: bigint }>>`
+  const rows = await prisma.$queryRaw<Array<{ fromDay: string; inDay: string | null; goneDay: string | null; n: bigint }>>`
     WITH regs AS (
       SELECT r."applicationNo", ${hkDay(Prisma.sql`r."createdAt"`)} AS "fromDay",
              CASE WHEN r."outcomeReason" = 'DECLINED' THEN
@@ -170,7 +169,7 @@ export async function burnDown(prisma: PrismaClient, f: DashboardFilter & { coho
 
   const today = hkDate(now.getTime());
   const deadlines = [cohort.registrationDeadline, cohort.paymentDeadline].filter((d): d is Date => !!d).map((d) => hkDate(d.getTime()));
-  const groups = rows.map((r) => ({ from: isoDate(r.fromDay)!, in: isoDate(r.inDay), gone: isoDate(r.goneDay), n: Number(r.n) }));
+  const groups = rows.map((r) => ({ from: r.fromDay, in: r.inDay, gone: r.goneDay, n: Number(r.n) }));
   const first = groups.reduce((m, g) => (g.from < m ? g.from : m), today < deadlines[0]! ? today : deadlines[0]!);
   const last = deadlines.reduce((m, d) => (d > m ? d : m), deadlines[0]!);
 
@@ -257,7 +256,7 @@ export async function reviewBacklog(
   defaultServiceLevel: number,
 ): Promise<ReviewBacklog> {
   const [rows, policy] = await Promise.all([
-    prisma.$queryRaw<Array<{ day: Date; n: bigint; breached: bigint }>>`
+    prisma.$queryRaw<Array<{ day: string; n: bigint; breached: bigint }>>`
       SELECT ${hkDay(Prisma.sql`i."submittedAt"`)} AS day, count(*) AS n,
              count(*) FILTER (WHERE i."expectedVerificationBy" < ${now}) AS breached
       FROM "ChecklistItem" i JOIN "Registration" r ON r."applicationNo" = i."registrationNo"
@@ -266,12 +265,12 @@ export async function reviewBacklog(
     f.cohortId ? prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { policy: true } }) : null,
   ]);
   const sla = Number((policy?.policy as { verificationSlaWorkingDays?: unknown } | undefined)?.verificationSlaWorkingDays) || defaultServiceLevel;
-  const oldest = rows.reduce((m, r) => Math.min(m, r.day.getTime()), now.getTime());
+  const oldest = rows.reduce((m, r) => Math.min(m, hkStartOf(r.day)), now.getTime());
   const days = await holidays(oldest, now.getTime());
   const byAge = new Map<number, { count: number; breached: number }>();
   for (const r of rows) {
     // Noon of the submission's Hong Kong date: any instant of that day has the same age.
-    const age = workingDaysBetween(hkStartOf(isoDate(r.day)!) + 12 * 3600_000, now.getTime(), days);
+    const age = workingDaysBetween(hkStartOf(r.day) + 12 * 3600_000, now.getTime(), days);
     const bucket = byAge.get(age) ?? { count: 0, breached: 0 };
     bucket.count += Number(r.n);
     bucket.breached += Number(r.breached);
