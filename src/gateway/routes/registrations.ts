@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, extendDeadlineUpdate } from '../../../workflows/registration/api';
+import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, extendDeadlineUpdate } from '../../../workflows/registration/api';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -52,7 +52,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
       summary: 'List registrations, filtered and paginated',
       description:
         '`outstanding`: registrations that still owe this item. `overdue`: the registration deadline has passed and items are still outstanding. ' +
-        '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email.',
+        '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email. ' +
+        '`open`: IN_PROGRESS or INCOMPLETE. `missingCompulsory`: a compulsory item is not handed in (pending or rejected), students who declined their offer left out (the dashboard\'s burn-down counts the same).',
       access: 'staff',
       query: z.object({
         status: z.enum(REGISTRATION_STATUSES).optional(),
@@ -60,7 +61,10 @@ export function registrationsRouter(ctx: RouterContext): Router {
         cohortId: z.string().trim().optional(),
         studyLevel: z.enum(STUDY_LEVELS).optional(),
         residency: z.enum(RESIDENCIES).optional(),
+        admissionRoute: z.enum(ADMISSION_ROUTES).optional(),
         outstanding: ItemKeyParam.optional(),
+        open: flag,
+        missingCompulsory: flag,
         overdue: flag,
         slaBreached: flag,
         q: z.string().trim().max(100).optional(),
@@ -76,7 +80,19 @@ export function registrationsRouter(ctx: RouterContext): Router {
       if (query.cohortId) and.push({ cohortId: query.cohortId });
       if (query.studyLevel) and.push({ studyLevel: query.studyLevel });
       if (query.residency) and.push({ residency: query.residency });
+      if (query.admissionRoute) and.push({ admissionRoute: query.admissionRoute });
       if (query.outstanding) and.push({ outstandingItems: { has: query.outstanding } });
+      if (query.open !== undefined) {
+        const open = { status: { in: ['IN_PROGRESS', 'INCOMPLETE'] } };
+        and.push(query.open ? open : { NOT: open });
+      }
+      if (query.missingCompulsory !== undefined) {
+        const missing: Prisma.RegistrationWhereInput = {
+          items: { some: { compulsory: true, state: { in: ['PENDING', 'REJECTED'] } } },
+          OR: [{ outcomeReason: null }, { outcomeReason: { not: 'DECLINED' } }],
+        };
+        and.push(query.missingCompulsory ? missing : { NOT: missing });
+      }
       if (query.overdue !== undefined) {
         const overdue: Prisma.RegistrationWhereInput = {
           registrationDeadline: { lt: now },

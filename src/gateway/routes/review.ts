@@ -9,6 +9,7 @@ import {
   ITEM_KINDS,
   ITEM_STATES,
   REJECTION_REASONS,
+  STUDY_LEVELS,
   rejectItemUpdate,
   verifyItemUpdate,
   waiveItemUpdate,
@@ -20,7 +21,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
-import { ItemParams, ItemViewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { ItemParams, ItemViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const QueueEntrySchema = z
   .object({
@@ -72,24 +73,30 @@ export function reviewRouter(ctx: RouterContext): Router {
       path: '/api/review-queue',
       tags: ['review'],
       summary: 'Review queue: submitted items, oldest first',
-      description: 'Filter by program, cohort, item kind and item state (default SUBMITTED).',
+      description: 'Filter by program, cohort, study level, item kind and item state (default SUBMITTED). `slaBreached=true`: only items past their expected verification time.',
       access: 'staff',
       query: z.object({
         programCode: z.string().trim().toUpperCase().optional(),
         cohortId: z.string().trim().optional(),
+        studyLevel: z.enum(STUDY_LEVELS).optional(),
         kind: z.enum(ITEM_KINDS).optional(),
         state: z.enum(ITEM_STATES).default('SUBMITTED'),
+        slaBreached: flag,
         ...pageQuery,
       }),
       response: pageOf(QueueEntrySchema, 'ReviewQueuePage'),
     },
     async ({ query }) => {
+      const now = (ctx.now?.() ?? new Date()).getTime();
       const where = {
         state: query.state,
         ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.slaBreached === true ? { expectedVerificationBy: { lt: new Date(now) } } : {}),
+        ...(query.slaBreached === false ? { OR: [{ expectedVerificationBy: null }, { expectedVerificationBy: { gte: new Date(now) } }] } : {}),
         registration: {
           ...(query.programCode ? { programCode: query.programCode } : {}),
           ...(query.cohortId ? { cohortId: query.cohortId } : {}),
+          ...(query.studyLevel ? { studyLevel: query.studyLevel } : {}),
         },
       };
       const [total, rows] = await Promise.all([
@@ -101,7 +108,6 @@ export function reviewRouter(ctx: RouterContext): Router {
           ...pageWindow(query),
         }),
       ]);
-      const now = Date.now();
       const oldest = rows.find((r) => r.submittedAt)?.submittedAt?.getTime() ?? now;
       const days = await holidays(oldest, now);
       return pageResult(
