@@ -56,7 +56,7 @@ function toError(status: number, body: any, fallback: string): ApiError {
   return new ApiError(status, status === 0 ? 'NETWORK' : 'HTTP_' + status, fallback);
 }
 
-async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.json !== undefined) headers['content-type'] = 'application/json';
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;

@@ -10,6 +10,9 @@ import { ApiError, staffApi, type AuditEntry, type ImportJob, type StaffApi, typ
 import { append, bootData, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
 import { ITEM_STATE, REJECTION_REASON, STATUS, STUDY_LEVEL, humanize, isDone } from './labels';
 import type { StaffBoot } from '../index';
+import { dashboardPage } from './dashboard';
+import { QUEUE_EXTRAS, REGISTRATION_EXTRAS, extraFilters } from './list-filters';
+import { reviewNextButton } from './review-next';
 
 const KEY_STORAGE = 'progreg.staffKey';
 const boot = bootData<StaffBoot>();
@@ -111,6 +114,7 @@ function signOut(): void {
 }
 
 const NAV = [
+  { path: '/staff', label: 'Dashboard' },
   { path: '/staff/queue', label: 'Review queue' },
   { path: '/staff/registrations', label: 'Registrations' },
   { path: '/staff/import', label: 'Import cohort', admin: true },
@@ -142,7 +146,9 @@ async function route(): Promise<void> {
   }
   const detail = /^\/staff\/registrations\/([^/]+)$/.exec(path);
   const page =
-    path === '/staff' || path === '/staff/queue'
+    path === '/staff'
+      ? () => dashboardPage({ staffKey: sessionStorage.getItem(KEY_STORAGE) ?? '', role: me.role, navigate, itemName: (key) => itemName(key) })
+      : path === '/staff/queue'
       ? queuePage
       : path === '/staff/registrations'
         ? registrationsPage
@@ -284,7 +290,8 @@ async function queuePage(): Promise<HTMLElement> {
   const q = query();
   const filters = { programCode: q.get('programCode') ?? undefined, kind: q.get('kind') ?? undefined, state: q.get('state') ?? undefined, cohortId: q.get('cohortId') ?? undefined };
   const page = Number(q.get('page') ?? 1) || 1;
-  const result = await api.queue({ ...filters, page });
+  const extra = extraFilters(q, QUEUE_EXTRAS);
+  const result = await api.queue({ ...filters, ...extra.values, page });
   const rows = result.items.map((e) => {
     const late = e.slaBreached ?? false;
     return h(
@@ -303,8 +310,10 @@ async function queuePage(): Promise<HTMLElement> {
   return h(
     'div',
     null,
-    pageHead('Review queue', 'Submitted items, oldest first. Age counts Hong Kong working days; verification is due within 5.'),
+    pageHead('Review queue', 'Submitted items, oldest first. Age counts Hong Kong working days; verification is due within 5.', reviewNextButton(sessionStorage.getItem(KEY_STORAGE) ?? '', navigate)),
+    extra.notice,
     filterForm(
+      ...extra.hidden,
       textFilter('programCode', 'Program', filters.programCode ?? null, 'e.g. BEng-COMP'),
       select('kind', 'Item type', FILE_KINDS.map((k) => [k, KIND_LABEL[k]!]), filters.kind ?? null),
       select('state', 'Item status', [['SUBMITTED', 'Waiting for review'], ['REJECTED', 'Rejected, waiting for the student']], filters.state ?? 'SUBMITTED', null),
@@ -335,7 +344,8 @@ async function registrationsPage(): Promise<HTMLElement> {
     q: q.get('q') ?? undefined,
     page: Number(q.get('page') ?? 1) || 1,
   };
-  const result = await api.registrations(f);
+  const extra = extraFilters(q, REGISTRATION_EXTRAS);
+  const result = await api.registrations({ ...f, ...extra.values });
   const rows = result.items.map((r) =>
     h(
       'tr',
@@ -353,7 +363,9 @@ async function registrationsPage(): Promise<HTMLElement> {
     'div',
     null,
     pageHead('Registrations', 'Every admitted student of the imported cohorts.'),
+    extra.notice,
     filterForm(
+      ...extra.hidden,
       textFilter('q', 'Search', f.q ?? null, 'Name, application no. or email'),
       select('status', 'Status', Object.entries(STATUS).map(([k, v]) => [k, v.label]), f.status ?? null),
       textFilter('programCode', 'Program', f.programCode ?? null),
