@@ -186,6 +186,6 @@ describe('portal pages in a real browser', function () {
     await p.goto(`${stack.config.publicBaseUrl}/staff/`);
     await p.fill('#api-key', key);
     await p.click('button[type=submit]');
-    await p.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+    await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
   }
 });
