@@ -19,7 +19,7 @@ export interface ExportRow {
   studyLevel: string;
   status: string;
   outcomeReason: string | null;
-  /** When the registration reached its current outcome (its last status change); null while IN_PROGRESS. */
+  /** When the registration reached its current outcome; null while IN_PROGRESS. */
   outcomeAt: string | null;
   cardReady: boolean;
   /** Item key → state. */
@@ -44,9 +44,7 @@ export async function* exportRows(prisma: PrismaClient, cohortId: string, pageSi
   for (;;) {
     const rows = await prisma.$queryRaw<Array<Omit<ExportRow, 'outcomeAt' | 'items'> & { outcomeAt: Date | null; items: Record<string, string> | null }>>`
       SELECT r."applicationNo", r.name, r."programCode", r."studyLevel", r.status, r."outcomeReason", r."cardReady",
-             CASE WHEN r.status <> 'IN_PROGRESS' THEN
-               (SELECT max(a.at) FROM "AuditEvent" a WHERE a."registrationNo" = r."applicationNo" AND a.type = 'STATUS_CHANGED')
-             END AS "outcomeAt",
+             r."outcomeAt",
              (SELECT json_object_agg(i.key, i.state) FROM "ChecklistItem" i WHERE i."registrationNo" = r."applicationNo") AS items
       FROM "Registration" r
       WHERE r."cohortId" = ${cohortId} AND r."applicationNo" > ${after}

@@ -62,6 +62,9 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
     status: string;
     outcomeReason: string | null;
     createdAt: Date;
+    /** As the projection sets them (activities/projection.ts). */
+    outcomeAt?: Date;
+    compulsoryInAt?: Date;
     cardReady?: boolean;
     items: Item[];
   }> = [
@@ -74,6 +77,8 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
       status: 'COMPLETED',
       outcomeReason: 'ALL_ITEMS_VERIFIED',
       createdAt: hk(9),
+      outcomeAt: hk(12, '15:00'),
+      compulsoryInAt: hk(11),
       cardReady: true,
       items: [
         { key: 'ACTIVATION', state: 'VERIFIED', submittedAt: hk(9, '11:00'), reviewedAt: hk(9, '11:00') },
@@ -126,6 +131,7 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
       status: 'IN_PROGRESS',
       outcomeReason: null,
       createdAt: hk(9),
+      compulsoryInAt: hk(13),
       items: [
         { key: 'ACTIVATION', state: 'VERIFIED', submittedAt: hk(9, '15:00'), reviewedAt: hk(9, '15:00') },
         { key: 'FORM', state: 'VERIFIED', submittedAt: hk(10), reviewedAt: hk(10) },
@@ -142,6 +148,7 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
       status: 'WITHDRAWN',
       outcomeReason: 'DECLINED',
       createdAt: hk(9),
+      outcomeAt: hk(12),
       items: [
         { key: 'ACTIVATION', state: 'PENDING' },
         { key: 'FORM', state: 'PENDING' },
@@ -186,6 +193,8 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
         paymentDeadline,
         outstandingItems: s.items.filter((x) => x.state !== 'VERIFIED' && x.state !== 'WAIVED').map((x) => x.key),
         cardReady: s.cardReady ?? false,
+        outcomeAt: s.outcomeAt ?? null,
+        compulsoryInAt: s.compulsoryInAt ?? null,
         seq: 20,
         createdAt: s.createdAt,
         items: {

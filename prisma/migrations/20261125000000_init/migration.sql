@@ -31,6 +31,8 @@ CREATE TABLE "Registration" (
     "paymentDeadline" TIMESTAMP(3),
     "outstandingItems" TEXT[],
     "cardReady" BOOLEAN NOT NULL DEFAULT false,
+    "outcomeAt" TIMESTAMP(3),
+    "compulsoryInAt" TIMESTAMP(3),
     "seq" INTEGER NOT NULL DEFAULT 0,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,

@@ -24,7 +24,7 @@ const ExportRowSchema = z
     studyLevel: z.string(),
     status: z.enum(REGISTRATION_STATUSES),
     outcomeReason: z.string().nullable(),
-    outcomeAt: z.string().nullable().meta({ description: 'When the current outcome was reached (last status change); null while IN_PROGRESS.' }),
+    outcomeAt: z.string().nullable().meta({ description: 'When the current outcome was reached; null while IN_PROGRESS.' }),
     cardReady: z.boolean(),
     items: z.record(z.string(), z.string()).meta({ description: `Item key → state, for the items this student has (of ${EXPORT_ITEM_KEYS.join(', ')}).` }),
   })
