@@ -6,7 +6,6 @@
  * (the CSV has no trailing line for the last page, the JSON does not close
  * its array), never a complete-looking file.
  */
-import { once } from 'node:events';
 import type { Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -32,7 +31,12 @@ const ExportRowSchema = z
 
 /** Waits for the socket to take more when it is full, so a slow client holds back the reading, not memory. */
 async function write(res: Response, chunk: string): Promise<void> {
-  if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  if (!res.write(chunk)) {
+    await new Promise<void>((resolve) => {
+      const done = () => (res.off('drain', done), res.off('close', done), resolve());
+      res.on('drain', done).on('close', done);
+    });
+  }
   if (res.destroyed) throw new Error('client went away');
 }
 
