@@ -109,7 +109,7 @@ export async function withWorker<T>(
     prisma: db.prisma,
     config,
     resend: options.resend,
-    invitationLinks: (no) => invitationLinks(config, no),
+    invitationLinks: (no, validUntil) => invitationLinks(config, no, validUntil),
   });
   const taskQueue = uniq('q');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
