@@ -10,13 +10,15 @@ import { AppError, ErrorCode } from './errors';
 
 export interface RateLimits {
   auth: RequestHandler;
+  /** "Email me a new link": every request counts, since each may send an email. */
+  signInLink: RequestHandler;
   webhook: RequestHandler;
 }
 
-function limiter(perMinute: number, what: string, countOnlyFailures = false): RequestHandler {
+function limiter(perWindow: number, what: string, countOnlyFailures = false, windowMs = 60_000): RequestHandler {
   return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
+    windowMs,
+    limit: perWindow,
     skipSuccessfulRequests: countOnlyFailures,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
@@ -29,11 +31,14 @@ function limiter(perMinute: number, what: string, countOnlyFailures = false): Re
   });
 }
 
-export function createRateLimits(config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE'>): RateLimits {
+export function createRateLimits(
+  config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE' | 'SIGN_IN_LINK_RATE_LIMIT_PER_HOUR'>,
+): RateLimits {
   return {
     // Only failed attempts count: guessing is what is limited, so a registry office
     // behind one address can sign in as often as it needs.
     auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, 'sign-in', true),
     webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, 'webhook'),
+    signInLink: limiter(config.SIGN_IN_LINK_RATE_LIMIT_PER_HOUR, 'sign-in link', false, 3600_000),
   };
 }
