@@ -91,6 +91,38 @@ describe('email activity', function () {
     assert.equal(fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 1);
   });
 
+  it('the same key with the same payload: Resend answers the first id and nothing more is delivered', async () => {
+    const request = invitationRequest();
+    const fixedLinks = async () => ({ activationUrl: 'http://idp.test/activate?token=A', registrationUrl: 'http://localhost:3000/invite?token=A' });
+    const send = createSendEmail({ prisma, config, resend: fake.client(), invitationLinks: fixedLinks });
+    const first = await attempt(1).run(send, request);
+    // The worker died after Resend accepted but before the log said so: the row is still PENDING.
+    await prisma.emailLog.update({ where: { idempotencyKey: request.idempotencyKey }, data: { status: 'PENDING', providerId: null } });
+    const again = await attempt(2).run(send, request);
+    assert.equal(fake.answers.at(-1), 200);
+    assert.equal(again.providerId, first.providerId);
+    assert.equal(fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 1);
+  });
+
+  it('the same key with a different payload (a fresh link token): 409 invalid_idempotent_request means the first got through → SENT, one email', async () => {
+    const request = invitationRequest();
+    let token = 0;
+    const freshLinks = async () => {
+      token += 1;
+      return { activationUrl: `http://idp.test/activate?token=T${token}`, registrationUrl: `http://localhost:3000/invite?token=T${token}` };
+    };
+    const send = createSendEmail({ prisma, config, resend: fake.client(), invitationLinks: freshLinks });
+    await attempt(1).run(send, request);
+    await prisma.emailLog.update({ where: { idempotencyKey: request.idempotencyKey }, data: { status: 'PENDING', providerId: null } });
+    const again = await attempt(2).run(send, request);
+    assert.equal(fake.answers.at(-1), 409, 'Resend refused the changed payload');
+    assert.equal(again.delivery, 'SENT');
+    assert.equal((await emailLog(request.idempotencyKey))?.status, 'SENT');
+    const delivered = fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey);
+    assert.equal(delivered.length, 1);
+    assert.match(delivered[0]!.text, /token=T1/, 'the student has the first email only');
+  });
+
   it('a network failure is transient (retryable)', async () => {
     const request = invitationRequest();
     const unreachable = new FakeResend();
