@@ -19,7 +19,6 @@ import {
   waiveItemUpdate,
 } from '../../workflows/registration/api';
 import { database, timeSkippingEnv } from '../support/env';
-import { recordHistory } from './histories';
 import {
   DAY,
   HOUR,
@@ -65,7 +64,6 @@ describe('registration paths (time-skipping)', function () {
       assert.deepEqual(s.outstandingItems, []);
       assert.equal(s.cardReady, true);
       assertEmails(s, [`INVITATION→${student.personalEmail}`, `ACKNOWLEDGEMENT→${both(student)}`]);
-      await recordHistory('completed-on-time', h);
     });
   });
 
@@ -91,7 +89,6 @@ describe('registration paths (time-skipping)', function () {
       const result = await h.result();
       assert.equal(result.status, 'COMPLETED');
       assertEmails(await status(h), [`INVITATION→${student.personalEmail}`, `FOLLOW_UP→${both(student)}`, `ACKNOWLEDGEMENT→${both(student)}`]);
-      await recordHistory('incomplete-then-completed', h);
     });
   });
 
@@ -116,7 +113,6 @@ describe('registration paths (time-skipping)', function () {
       ]);
       const reminders = s.emails.filter((e) => e.kind === 'REMINDER').map((e) => Math.round((deadline - Date.parse(e.at)) / DAY));
       assert.deepEqual(reminders, [7, 1]);
-      await recordHistory('withdrawn-missed-document', h);
     });
   });
 
@@ -143,7 +139,6 @@ describe('registration paths (time-skipping)', function () {
       const s = await status(h);
       assertEmails(s, [`INVITATION→${student.personalEmail}`, `REMINDER→${both(student)}`, `REMINDER→${both(student)}`, `WITHDRAWAL→${both(student)}`]);
       assert.ok(s.emails.filter((e) => e.kind === 'REMINDER').every((e) => Date.parse(e.at) > registrationDeadline), 'reminders are for the payment deadline');
-      await recordHistory('withdrawn-missed-fee', h);
     });
   });
 
@@ -190,7 +185,6 @@ describe('registration paths (time-skipping)', function () {
       assert.deepEqual(id.submissions.map((x) => [x.version, x.sha256]), [[1, first.sha256], [2, second.sha256]]);
       assert.deepEqual(id.reviews.map((r) => [r.decision, r.reasonCode, r.actor]), [['REJECTED', 'UNREADABLE', STAFF], ['VERIFIED', undefined, STAFF]]);
       assertEmails(s, [`INVITATION→${student.personalEmail}`, `REJECTION→${both(student)}`, `ACKNOWLEDGEMENT→${both(student)}`]);
-      await recordHistory('rejected-then-resubmitted', h);
     });
   });
 
@@ -240,7 +234,6 @@ describe('registration paths (time-skipping)', function () {
           `REJECTION→${both(student)}`,
           `WITHDRAWAL→${both(student)}`,
         ]);
-        await recordHistory('rejected-after-deadline-unresolved', h);
       });
     });
   });
@@ -272,7 +265,6 @@ describe('registration paths (time-skipping)', function () {
         [[7, 21], [-7, 7], [-13, 1]],
         'one reminder before the old date, then 7 and 1 days before the new one',
       );
-      await recordHistory('deadline-extended', h);
     });
   });
 
@@ -395,7 +387,6 @@ describe('registration paths (time-skipping)', function () {
       const { prisma } = await database();
       const overdue = await prisma.auditEvent.findMany({ where: { registrationNo: student.applicationNo, type: 'VERIFICATION_OVERDUE' } });
       assert.equal(overdue.length, 1);
-      await recordHistory('verification-overdue', h);
     });
   });
 
