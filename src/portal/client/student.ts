@@ -405,7 +405,7 @@ function renderSteps(v: StatusResponse): void {
   const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
-    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : '']);
+    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : item.kind === 'FORM' ? (v.form ?? null) : '', item.compulsory && deadlinePassed(v, item)]);
     const known = cards.get(item.key);
     if (known && known.sig === sig) wanted.push(known.el);
     else {
