@@ -35,7 +35,7 @@ const StaffIdentitySchema = z.object({ keyId: z.string(), name: z.string(), role
 /** Where the student portal lives; the invitation link lands there signed in. */
 const PORTAL_HOME = '/portal/';
 
-export function sessionRouter({ kit, config, limits, prisma, registrations, logger }: RouterContext): Router {
+export function sessionRouter({ kit, config, limits, registrations, logger }: RouterContext): Router {
   const router = Router();
 
   const exchange = async (token: string) => {
@@ -72,8 +72,9 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
 
   /** Emails a fresh link through the registration workflow when the details match an open registration; otherwise nothing. */
   const sendSignInLink = async (applicationNo: string, personalEmail: string, requestId: string) => {
-    const r = await prisma.registration.findUnique({ where: { applicationNo }, select: { personalEmail: true, status: true } });
-    if (!r || r.personalEmail.toLowerCase() !== personalEmail || !OPEN_STATUSES.includes(r.status)) return;
+    // The workflow, not the read model: a registration imported a moment ago may not be projected yet.
+    const r = await registrations.status(applicationNo).catch(() => undefined);
+    if (!r || r.student.personalEmail.toLowerCase() !== personalEmail || !OPEN_STATUSES.includes(r.status)) return;
     await registrations.signal(applicationNo, signInLinkRequestedSignal, { actor: 'system:gateway', requestId });
   };
 
