@@ -6,8 +6,11 @@
  * custom ones.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import Holidays from 'date-holidays';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { outboxPaths } from '../../activities/email/send-email';
+import { hkTime } from '../../activities/email/templates';
 import {
   accountActivatedSignal,
   declineOfferUpdate,
@@ -265,6 +268,11 @@ describe('registration paths (time-skipping)', function () {
         [[7, 21], [-7, 7], [-13, 1]],
         'one reminder before the old date, then 7 and 1 days before the new one',
       );
+      // The student was told the new date, to both addresses (the account was activated).
+      const told = (await status(h)).emails.filter((e) => e.kind === 'DEADLINE_EXTENDED');
+      assert.deepEqual(told.map((e) => e.to), [[student.personalEmail, universityEmailOf(student)]]);
+      const outbox = fs.readFileSync(outboxPaths(w.config.outboxDir, { registrationNo: student.applicationNo, idempotencyKey: told[0]!.idempotencyKey }).text, 'utf8');
+      assert.match(outbox, new RegExp(`extended from .* to ${hkTime(new Date(newDeadline).toISOString()).replace(/[()]/g, '.')}`));
     });
   });
 
