@@ -37,7 +37,7 @@ export async function benchStack(opts: { count: number; now: Date }): Promise<Be
   const port = await freePort();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PORT: String(port) });
   // The routes measured here never reach Temporal; the gateway is given none.
-  const app = createApp({ config, prisma: db.prisma, temporal: undefined as never, logger: createLogger(config, 'gateway'), now: () => opts.now });
+  const app = createApp({ config, prisma: db.prisma, temporal: undefined as never, logger: createLogger(config, 'gateway'), now: () => opts.now.getTime() });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });

@@ -238,7 +238,8 @@ export interface ReviewBacklog {
 }
 
 /**
- * Submitted items waiting for the registry, by age in Hong Kong working days
+ * Submitted items waiting for the registry in open registrations (as the
+ * review queue lists them), by age in Hong Kong working days
  * (as the review queue shows it). PostgreSQL groups them by submission date;
  * the few dates are turned into working-day ages here, with the same holiday
  * list and arithmetic as the queue. Breaches are the items whose expected
@@ -257,7 +258,7 @@ export async function reviewBacklog(
         SELECT ${hkDay(Prisma.sql`i."submittedAt"`)} AS day, count(*) AS n,
                count(*) FILTER (WHERE i."expectedVerificationBy" < ${now}) AS breached
         FROM "ChecklistItem" i JOIN "Registration" r ON r."applicationNo" = i."registrationNo"
-        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND ${where(f)}
+        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND r.status IN ('IN_PROGRESS', 'INCOMPLETE') AND ${where(f)}
         GROUP BY 1
       ) days`,
     f.cohortId ? prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { policy: true } }) : null,

@@ -9,6 +9,6 @@ export interface GatewayDeps {
   prisma: PrismaClient;
   temporal: Client;
   logger: Logger;
-  /** The gateway's clock for read-model figures (dashboard ages, burn-down); tests fix it. Default: the system clock. */
-  now?: () => Date;
+  /** The clock for ages and "overdue" (the review queue); tests hand in a fixed one. Default Date.now. */
+  now?: () => number;
 }

@@ -40,7 +40,8 @@ const BATCH = 8;
 const MAX_ROUNDS = 20;
 
 export async function claimNext(prisma: PrismaClient, who: Claimant, filter: ReviewFilter, ttlMinutes: number): Promise<ClaimedItem | null> {
-  const conditions: Prisma.Sql[] = [Prisma.sql`i.state = 'SUBMITTED'`];
+  // As the review queue: submitted items of open registrations.
+  const conditions: Prisma.Sql[] = [Prisma.sql`i.state = 'SUBMITTED'`, Prisma.sql`r.status IN ('IN_PROGRESS', 'INCOMPLETE')`];
   if (filter.cohortId) conditions.push(Prisma.sql`r."cohortId" = ${filter.cohortId}`);
   if (filter.programCode) conditions.push(Prisma.sql`r."programCode" = ${filter.programCode}`);
   if (filter.studyLevel) conditions.push(Prisma.sql`r."studyLevel" = ${filter.studyLevel}`);

@@ -27,7 +27,7 @@ describe('cohort dashboard in a real browser', function () {
 
   before(async function () {
     this.timeout(180_000);
-    gw = await startGateway({ now: () => DASHBOARD_NOW });
+    gw = await startGateway({ now: () => DASHBOARD_NOW.getTime() });
     adminKey = (await createStaffKey(gw.prisma, { name: 'Alice Chan', role: 'admin' })).key;
     seeded = await seedDashboardCohort(gw.prisma, uniq('browser-dash-'), uniq('B').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
     browser = await launchChromium();

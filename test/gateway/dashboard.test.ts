@@ -12,7 +12,7 @@ describe('gateway: cohort dashboard figures', function () {
   let seeded: SeededCohort;
 
   before(async () => {
-    gw = await startGateway({ now: () => DASHBOARD_NOW });
+    gw = await startGateway({ now: () => DASHBOARD_NOW.getTime() });
     key = (await createStaffKey(gw.prisma, { name: uniq('officer.'), role: 'officer' })).key;
     seeded = await seedDashboardCohort(gw.prisma, uniq('dash-'), uniq('D').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
   });

@@ -89,7 +89,7 @@ const filterNote = 'Filter by cohort, program and study level (any combination).
 
 export function dashboardRouter(ctx: RouterContext): Router {
   const { kit, prisma } = ctx;
-  const now = () => ctx.now?.() ?? new Date();
+  const now = () => new Date(ctx.now?.() ?? Date.now());
   const router = Router();
   const common = { method: 'get' as const, tags: ['dashboard'], access: 'staff' as const };
 

@@ -51,6 +51,9 @@ const decisionErrors = [
   ErrorCode.WORKFLOW_UNAVAILABLE,
 ];
 
+/** Registrations someone still works on; closed ones leave the queue and the breach lists. */
+export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
+
 /** Holidays change once a year; keep them for the life of the process. */
 const holidayCache = new Map<string, Promise<Set<string>>>();
 export function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
@@ -63,6 +66,7 @@ export function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
 
 export function reviewRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations } = ctx;
+  const clock = ctx.now ?? Date.now;
   const router = Router();
 
   route(
@@ -73,7 +77,9 @@ export function reviewRouter(ctx: RouterContext): Router {
       path: '/api/review-queue',
       tags: ['review'],
       summary: 'Review queue: submitted items, oldest first',
-      description: 'Filter by program, cohort, study level, item kind and item state (default SUBMITTED). `slaBreached=true`: only items past their expected verification time.',
+      description:
+        'Filter by program, cohort, study level, item kind and item state (default SUBMITTED); `slaBreached=true`: only items past their expected verification time. Only open registrations (in progress or incomplete): ' +
+        'a completed or withdrawn registration is nobody\'s work any more.',
       access: 'staff',
       query: z.object({
         programCode: z.string().trim().toUpperCase().optional(),
@@ -87,13 +93,14 @@ export function reviewRouter(ctx: RouterContext): Router {
       response: pageOf(QueueEntrySchema, 'ReviewQueuePage'),
     },
     async ({ query }) => {
-      const now = (ctx.now?.() ?? new Date()).getTime();
+      const now = clock();
       const where = {
         state: query.state,
         ...(query.kind ? { kind: query.kind } : {}),
         ...(query.slaBreached === true ? { expectedVerificationBy: { lt: new Date(now) } } : {}),
         ...(query.slaBreached === false ? { OR: [{ expectedVerificationBy: null }, { expectedVerificationBy: { gte: new Date(now) } }] } : {}),
         registration: {
+          status: { in: OPEN_STATUSES },
           ...(query.programCode ? { programCode: query.programCode } : {}),
           ...(query.cohortId ? { cohortId: query.cohortId } : {}),
           ...(query.studyLevel ? { studyLevel: query.studyLevel } : {}),
