@@ -65,6 +65,8 @@ describe('portal: policy numbers, form correction, new sign-in link (real browse
       await staff.goto(`${stack.config.publicBaseUrl}/staff/`);
       await staff.fill('#api-key', stack.officerKey);
       await staff.click('button[type=submit]');
+      await staff.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
+      await staff.getByRole('link', { name: 'Review queue' }).click();
       await staff.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
       assert.doesNotMatch(await staff.locator('body').innerText(), /within 5/);
       await staff.goto(`${stack.config.publicBaseUrl}/staff/registrations/${a.applicationNo}`);
