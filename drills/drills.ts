@@ -361,21 +361,17 @@ export async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack)
   const api = new Api(stack.gatewayUrl, new Ledger());
   const cohort = makeCohort('import', env.students);
   const job = await importCohort(api, shared.adminKey, cohort, false);
-  // Killed while the import is still starting registrations.
-  await until('some registrations started', 60_000, async () => {
-    const j = await api.send('GET', `/api/imports/${job.id}`, { bearer: shared.adminKey });
-    return j.body.status !== 'RUNNING' || j.body.started + j.body.existing > 0;
-  });
-  const progress = (await api.send('GET', `/api/imports/${job.id}`, { bearer: shared.adminKey })).body;
+  const answeredAt = Date.now();
+  // Killed right after the 202, while the gateway is still starting the registrations.
   const fault = Date.now();
   await stack.kill9('gateway');
-  row.notes.push(`killed at ${progress.started + progress.existing}/${env.students} started (${progress.status})`);
-  if (progress.status !== 'RUNNING') row.notes.push('the import had finished before the kill: this run did not interrupt it');
+  row.notes.push(`killed ${fault - answeredAt} ms after the import's 202`);
   await stack.startGateway();
   // A resume would finish the job by itself; give it a moment before the runbook's re-import.
   const resumed = await waitFor('resume', 20_000, async () => {
     if ((await runningImports(api, shared.adminKey, cohort)).length) throw new Error('still running');
   }).then(() => true, () => false);
+  if (job.status !== 'RUNNING') row.notes.push(`the import answered ${job.status} at once: this run did not interrupt it`);
   if (!resumed) {
     row.notes.push('no resume: the same file was imported again (the runbook step)');
     const again = await importCohort(api, shared.adminKey, cohort, true);
@@ -397,8 +393,15 @@ export async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack)
 // ---------------------------------------------------------------------------
 // 4. PostgreSQL unresponsive for 30 s while students act
 // ---------------------------------------------------------------------------
-export async function postgresFreezeDrill(env: DrillEnv, shared: SharedStack, freezeMs = 30_000): Promise<DrillRow> {
-  const row = newRow(`4. PostgreSQL frozen ${freezeMs / 1000} s`, env.students);
+export const postgresFreezeDrill = (env: DrillEnv, shared: SharedStack, freezeMs = 30_000) => postgresOutageDrill(env, shared, 'frozen', freezeMs);
+export const postgresStopDrill = (env: DrillEnv, shared: SharedStack, freezeMs = 30_000) => postgresOutageDrill(env, shared, 'stopped', freezeMs);
+
+/**
+ * frozen: SIGSTOP of the server and its backends (connections hang, as with a stuck host or network);
+ * stopped: a fast shutdown and a start on the same data (connections are refused, as in a failover).
+ */
+async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'frozen' | 'stopped', freezeMs: number): Promise<DrillRow> {
+  const row = newRow(`4${mode === 'frozen' ? 'a' : 'b'}. PostgreSQL ${mode} ${freezeMs / 1000} s`, env.students);
   const stack = await shared.get();
   const api = new Api(stack.gatewayUrl, new Ledger());
   const cohort = makeCohort('pgfreeze', env.students);
@@ -425,10 +428,12 @@ export async function postgresFreezeDrill(env: DrillEnv, shared: SharedStack, fr
   })();
 
   const fault = Date.now();
-  stack.signalPostgres('SIGSTOP');
+  if (mode === 'frozen') stack.signalPostgres('SIGSTOP');
+  else await stack.stopPostgres();
   let thawedAt = 0;
-  const thaw = delay(freezeMs).then(() => {
-    stack.signalPostgres('SIGCONT');
+  const thaw = delay(freezeMs - (Date.now() - fault)).then(async () => {
+    if (mode === 'frozen') stack.signalPostgres('SIGCONT');
+    else await stack.startPostgres();
     thawedAt = Date.now();
   });
   // Every student acts during the outage, the way the portal and the identity provider would: retrying 503s.
@@ -454,10 +459,10 @@ export async function postgresFreezeDrill(env: DrillEnv, shared: SharedStack, fr
   await probe;
   applyAudit(row, a, seconds);
   const during = readyz.filter((r) => r.at > fault + 5_000 && r.at < thawedAt - 1_000);
-  if (!during.some((r) => r.status === 503)) row.problems.push(`/readyz never answered 503 while PostgreSQL was frozen (saw ${[...new Set(during.map((r) => r.status))].join(', ') || 'nothing'})`);
+  if (!during.some((r) => r.status === 503)) row.problems.push(`/readyz never answered 503 while PostgreSQL was ${mode} (saw ${[...new Set(during.map((r) => r.status))].join(', ') || 'nothing'})`);
   const back = readyz.find((r) => r.at > thawedAt && r.status === 200);
   if (!back) row.problems.push('/readyz did not return to 200 after the thaw');
-  else row.notes.push(`/readyz 200 again ${((back.at - thawedAt) / 1000).toFixed(1)} s after SIGCONT`);
+  else row.notes.push(`/readyz 200 again ${((back.at - thawedAt) / 1000).toFixed(1)} s after PostgreSQL was back`);
   const unfinished = students.filter((s) => s.unfinished.size).length;
   if (unfinished) row.problems.push(`${unfinished} students could not finish their actions within 4 minutes`);
   applyLedger(row, api.ledger);
@@ -514,6 +519,7 @@ export const DRILLS = {
   'gateway-kill-uploads': gatewayKillUploadsDrill,
   'gateway-kill-import': gatewayKillImportDrill,
   'postgres-freeze': postgresFreezeDrill,
+  'postgres-stop': postgresStopDrill,
   'resend-outage': resendOutageDrill,
 } as const;
 export type DrillName = keyof typeof DRILLS;

@@ -157,6 +157,16 @@ export class DrillStack {
     return [postmaster, ...descendants(postmaster)];
   }
 
+  /** A fast shutdown (connections are cut), keeping the data. */
+  async stopPostgres(): Promise<void> {
+    await this.db!.stop();
+  }
+
+  /** The same server again: same data, same port. */
+  async startPostgres(): Promise<void> {
+    this.db = await startEmbeddedPostgres({ dataDir: path.join(this.opts.dir, 'postgres'), port: this.pgPort, database: 'progreg' });
+  }
+
   signalPostgres(signal: 'SIGSTOP' | 'SIGCONT'): void {
     for (const pid of this.postgresPids()) {
       try {

@@ -121,15 +121,16 @@ export class FakeResend {
     this.requests.push(email);
     const scripted = this.script.shift();
     if (scripted) return reply(scripted.status, scripted.body);
+    const known = email.idempotencyKey ? this.byKey.get(email.idempotencyKey) : undefined;
     if (this.outageOn) {
       const turn = this.outageCount++ % 3;
       if (turn === 0) return reply(resendError.rateLimited.status, resendError.rateLimited.body);
       if (turn === 1) return reply(resendError.serverError.status, resendError.serverError.body);
-      this.accept(email);
+      // Sent, but the answer is lost. A key Resend has seen is never sent twice.
+      if (!known) this.accept(email);
       return reply(resendError.serverError.status, resendError.serverError.body);
     }
     const payload = payloadHash(email);
-    const known = email.idempotencyKey ? this.byKey.get(email.idempotencyKey) : undefined;
     if (known) return known.payload === payload ? reply(200, { id: known.id }) : reply(idempotencyMismatch.status, idempotencyMismatch.body);
     reply(200, { id: this.accept(email) });
   }
