@@ -50,6 +50,8 @@ export interface DrillEnv {
   log: (line: string) => void;
   /** How long a drill waits for the system to recover before it reports what is still missing. */
   recoveryTimeoutMs: number;
+  /** How long PostgreSQL and Resend stay down (30 s and 20 s in the full drills). */
+  outageMs: { postgres: number; resend: number };
 }
 
 /** The separate-process stack shared by drills 1, 3, 4 and 5 (each drill has its own cohort on it). */
@@ -98,14 +100,16 @@ function applyAudit(row: DrillRow, a: Audit, seconds: number | null): void {
   if (a.problems.length > 10) row.problems.push(`… ${a.problems.length - 10} more`);
 }
 
-function applyLedger(row: DrillRow, ledger: Ledger): void {
+function applyLedger(row: DrillRow, ledger: Ledger, gatewayLog?: string): void {
   row.serverErrors = ledger.serverErrors.length;
+  const causes = gatewayLog ? errorCauses(gatewayLog) : new Map<string, string>();
   const seen = new Set<string>();
   for (const e of ledger.serverErrors) {
-    const key = `${e.method} ${e.route.replace(/\/[A-Z0-9]{6,}(?=\/|$)/g, '/{no}')} ${e.status}`;
+    const cause = causes.get(requestIdOf(e.response)) ?? '';
+    const key = `${e.method} ${e.route.replace(/\/[A-Z0-9]{6,}(?=\/|$)/g, '/{no}')} ${e.status} ${cause}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    row.problems.push(`${e.method} ${e.route} → ${e.status}${e.request ? ` (request ${e.request})` : ''}: ${e.response ?? ''}`);
+    row.problems.push(`${e.method} ${e.route} → ${e.status}${e.request ? ` (request ${e.request})` : ''}: ${e.response ?? ''}${cause ? ` [gateway log: ${cause}]` : ''}`);
   }
   if (ledger.misleading.length) {
     row.problems.push(`${ledger.misleading.length} wrong answers: a retry was refused as a repeat of its own earlier success (e.g. ${ledger.misleading.slice(0, 2).join('; ')})`);
@@ -114,7 +118,28 @@ function applyLedger(row: DrillRow, ledger: Ledger): void {
   if (statuses) row.notes.push(`answers: ${statuses}`);
 }
 
-async function importCohort(api: Api, admin: string, cohort: DrillCohort, wait: boolean): Promise<{ id: string; status: string }> {
+const requestIdOf = (body?: string) => body?.match(/"requestId":"([^"]+)"/)?.[1] ?? '';
+
+/** requestId → the error's code and message and the first frame in our code, from the gateway's pino log. */
+function errorCauses(logFile: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!fs.existsSync(logFile)) return out;
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"level":50')) continue;
+    try {
+      const { req, err } = JSON.parse(line) as { req?: { id?: string }; err?: { code?: string; type?: string; message?: string; stack?: string } };
+      if (!req?.id || !err) continue;
+      const frame = err.stack?.split('\n').find((f) => f.includes(`${path.sep}src${path.sep}`))?.trim().replace(projectRoot + path.sep, '');
+      const message = (err.message ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
+      out.set(req.id, `${err.code ?? err.type ?? 'error'} ${message}${frame ? ` ${frame}` : ''}`);
+    } catch {
+      // not a JSON line
+    }
+  }
+  return out;
+}
+
+export async function importCohort(api: Api, admin: string, cohort: DrillCohort, wait: boolean): Promise<{ id: string; status: string }> {
   const answers = await api.retrying('POST', `/api/imports${wait ? '?wait=true' : ''}`, {
     bearer: admin,
     body: cohort.csv,
@@ -133,7 +158,7 @@ async function runningImports(api: Api, admin: string, cohort: DrillCohort): Pro
   return items.filter((j) => j.cohortIds.includes(cohort.id) && j.status === 'RUNNING').map((j) => j.id);
 }
 
-const invitedCount = (fake: FakeResend, cohort: DrillCohort) => {
+export const invitedCount = (fake: FakeResend, cohort: DrillCohort) => {
   const by = emailsByAddress(fake);
   return cohort.students.filter((s) => by.get(s.email)?.get('INVITATION')).length;
 };
@@ -173,7 +198,7 @@ export async function workerKillDrill(env: DrillEnv, shared: SharedStack): Promi
   applyAudit(row, a, seconds);
   const running = await runningImports(api, shared.adminKey, cohort);
   if (running.length) row.problems.push(`import ${job.id} still RUNNING`);
-  applyLedger(row, api.ledger);
+  applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
 }
 
@@ -346,7 +371,7 @@ export async function gatewayKillUploadsDrill(env: DrillEnv, shared: SharedStack
     row.manualSteps++;
     row.problems.push(`${orphans.length} orphaned .part file(s) left in ${path.relative(stack.opts.dir, path.dirname(orphans[0]!))} after the restart`);
   }
-  applyLedger(row, api.ledger);
+  applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
 }
 
@@ -386,15 +411,15 @@ export async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack)
     row.manualSteps++;
     row.problems.push(`import job ${running.join(', ')} stays RUNNING after the restart and the re-import (only a database edit ends it)`);
   }
-  applyLedger(row, api.ledger);
+  applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
 }
 
 // ---------------------------------------------------------------------------
 // 4. PostgreSQL unresponsive for 30 s while students act
 // ---------------------------------------------------------------------------
-export const postgresFreezeDrill = (env: DrillEnv, shared: SharedStack, freezeMs = 30_000) => postgresOutageDrill(env, shared, 'frozen', freezeMs);
-export const postgresStopDrill = (env: DrillEnv, shared: SharedStack, freezeMs = 30_000) => postgresOutageDrill(env, shared, 'stopped', freezeMs);
+export const postgresFreezeDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'frozen', env.outageMs.postgres);
+export const postgresStopDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'stopped', env.outageMs.postgres);
 
 /**
  * frozen: SIGSTOP of the server and its backends (connections hang, as with a stuck host or network);
@@ -465,14 +490,15 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   else row.notes.push(`/readyz 200 again ${((back.at - thawedAt) / 1000).toFixed(1)} s after PostgreSQL was back`);
   const unfinished = students.filter((s) => s.unfinished.size).length;
   if (unfinished) row.problems.push(`${unfinished} students could not finish their actions within 4 minutes`);
-  applyLedger(row, api.ledger);
+  applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
 }
 
 // ---------------------------------------------------------------------------
 // 5. Resend answers 429 and 500 for a while
 // ---------------------------------------------------------------------------
-export async function resendOutageDrill(env: DrillEnv, shared: SharedStack, outageMs = 20_000): Promise<DrillRow> {
+export async function resendOutageDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
+  const outageMs = env.outageMs.resend;
   const row = newRow(`5. Resend 429/500 for ${outageMs / 1000} s (twice)`, env.students);
   const stack = await shared.get();
   const api = new Api(stack.gatewayUrl, new Ledger());
@@ -509,7 +535,7 @@ export async function resendOutageDrill(env: DrillEnv, shared: SharedStack, outa
   const by = emailsByAddress(env.fake);
   const wrong = students.filter((s) => !decliners.has(s.applicationNo) && by.get(s.email)?.get('WITHDRAWAL'));
   if (wrong.length) row.problems.push(`${wrong.length} students who did not decline got a withdrawal email`);
-  applyLedger(row, api.ledger);
+  applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
 }
 

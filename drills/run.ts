@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { FakeResend } from '../test/activities/fake-resend';
+import type { DrillStack } from './stack';
 import { DRILLS, passed, SharedStack, type DrillEnv, type DrillName, type DrillRow } from './drills';
 
 export interface RunOptions {
@@ -22,35 +23,74 @@ export interface RunOptions {
   only?: DrillName[];
   keep?: boolean;
   recoveryTimeoutMs?: number;
+  outageMs?: DrillEnv['outageMs'];
   log?: (line: string) => void;
 }
 
+/** One scratch folder, one fake Resend and one shared stack for a series of drills. */
+export class DrillSession {
+  private env?: DrillEnv;
+  private shared?: SharedStack;
+
+  constructor(private readonly opts: RunOptions) {}
+
+  async open(): Promise<this> {
+    const log = this.opts.log ?? ((l: string) => console.log(`[drills] ${l}`));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-drills-'));
+    const fake = await new FakeResend({ apiKey: 're_drills_key' }).start();
+    this.env = {
+      students: this.opts.students,
+      dir,
+      fake,
+      log,
+      recoveryTimeoutMs: this.opts.recoveryTimeoutMs ?? 300_000,
+      outageMs: this.opts.outageMs ?? { postgres: 30_000, resend: 20_000 },
+    };
+    this.shared = new SharedStack(this.env);
+    return this;
+  }
+
+  /** Runs one drill; a drill that cannot even run is a failed row, not a crash of the whole series. */
+  async run(name: DrillName): Promise<DrillRow> {
+    const env = this.env!;
+    const t0 = Date.now();
+    env.log(`${name}: ${env.students} students…`);
+    let row: DrillRow;
+    try {
+      row = await DRILLS[name](env, this.shared!);
+    } catch (e) {
+      row = { drill: name, students: env.students, lost: NaN, duplicates: NaN, manualSteps: NaN, recoverySeconds: null, serverErrors: NaN, problems: [`the drill broke: ${(e as Error).stack ?? e}`], notes: [] };
+    }
+    env.log(`${name}: ${passed(row) ? 'PASS' : 'FAIL'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    return row;
+  }
+
+  get fake(): FakeResend {
+    return this.env!.fake;
+  }
+
+  /** The shared stack (started on first use) and its admin key, for checks of the harness itself. */
+  async stack(): Promise<{ stack: DrillStack; adminKey: string }> {
+    const stack = await this.shared!.get();
+    return { stack, adminKey: this.shared!.adminKey };
+  }
+
+  async close(): Promise<void> {
+    if (!this.env) return;
+    await this.shared?.stop();
+    await this.env.fake.stop();
+    if (this.opts.keep) this.env.log(`scratch folder kept: ${this.env.dir}`);
+    else fs.rmSync(this.env.dir, { recursive: true, force: true });
+  }
+}
+
 export async function runDrills(opts: RunOptions): Promise<DrillRow[]> {
-  const log = opts.log ?? ((l: string) => console.log(`[drills] ${l}`));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-drills-'));
-  const fake = await new FakeResend({ apiKey: 're_drills_key' }).start();
-  const env: DrillEnv = { students: opts.students, dir, fake, log, recoveryTimeoutMs: opts.recoveryTimeoutMs ?? 300_000 };
-  const shared = new SharedStack(env);
+  const session = await new DrillSession(opts).open();
   const rows: DrillRow[] = [];
   try {
-    for (const name of opts.only ?? (Object.keys(DRILLS) as DrillName[])) {
-      const t0 = Date.now();
-      log(`${name}: ${opts.students} students…`);
-      let row: DrillRow;
-      try {
-        row = await DRILLS[name](env, shared);
-      } catch (e) {
-        // A drill that cannot even run is a failed row, not a crash of the whole run.
-        row = { drill: name, students: opts.students, lost: NaN, duplicates: NaN, manualSteps: NaN, recoverySeconds: null, serverErrors: NaN, problems: [`the drill broke: ${(e as Error).stack ?? e}`], notes: [] };
-      }
-      rows.push(row);
-      log(`${name}: ${passed(row) ? 'PASS' : 'FAIL'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    }
+    for (const name of opts.only ?? (Object.keys(DRILLS) as DrillName[])) rows.push(await session.run(name));
   } finally {
-    await shared.stop();
-    await fake.stop();
-    if (opts.keep) log(`scratch folder kept: ${dir}`);
-    else fs.rmSync(dir, { recursive: true, force: true });
+    await session.close();
   }
   return rows;
 }
