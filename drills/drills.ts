@@ -129,7 +129,7 @@ function errorCauses(logFile: string): Map<string, string> {
     try {
       const { req, err } = JSON.parse(line) as { req?: { id?: string }; err?: { code?: string; type?: string; message?: string; stack?: string } };
       if (!req?.id || !err) continue;
-      const frame = err.stack?.split('\n').find((f) => f.includes(`${path.sep}src${path.sep}`))?.trim().replace(projectRoot + path.sep, '');
+      const frame = err.stack?.split('\n').find((f) => f.includes(path.join(projectRoot, 'src') + path.sep))?.trim().replace(projectRoot + path.sep, '');
       const message = (err.message ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
       out.set(req.id, `${err.code ?? err.type ?? 'error'} ${message}${frame ? ` ${frame}` : ''}`);
     } catch {
@@ -349,18 +349,25 @@ export async function gatewayKillUploadsDrill(env: DrillEnv, shared: SharedStack
   const students = cohort.students.map((s) => new Student(s.applicationNo, s.email));
   await signInAll(api, env, students);
 
+  // One upload stalls halfway, so the kill certainly finds a file being written; the others stream on.
+  const stalled = stalledUpload(stack.gatewayUrl, students[0]!);
   let fault = 0;
   let restarted: Promise<void> | undefined;
-  const uploads = inPool(students, 16, async (s) => {
+  const uploads = inPool(students.slice(1), 16, async (s) => {
     await s.upload(api, 180_000);
-    // The kill comes once a quarter of the uploads are through, while others stream.
     if (!fault && students.filter((x) => x.acknowledged.has('upload')).length >= env.students / 4) {
       fault = Date.now();
-      restarted = stack.kill9('gateway').then(() => stack.startGateway());
+      restarted = until('the stalled upload on disk', 30_000, () => partFiles(stack.uploadDir).length > 0)
+        .catch(() => row.notes.push('the stalled upload never reached the disk'))
+        .then(() => stack.kill9('gateway'))
+        .then(() => stalled.abort())
+        .then(() => stack.startGateway());
     }
   });
   await uploads;
   await restarted;
+  // The stalled student tries again, as a person whose upload failed would.
+  await students[0]!.upload(api, 180_000);
   if (!fault) row.problems.push('the uploads finished before the gateway could be killed');
   const { audit: a, seconds } = await awaitRecovery(auditInput(stack, env, cohort, { students }), fault || Date.now(), env.recoveryTimeoutMs);
   applyAudit(row, a, seconds);
@@ -373,6 +380,28 @@ export async function gatewayKillUploadsDrill(env: DrillEnv, shared: SharedStack
   }
   applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
+}
+
+/** An upload that sends its first 64 KB and then waits (a slow phone on a train), until aborted. */
+function stalledUpload(baseUrl: string, student: Student): { abort: () => void } {
+  const controller = new AbortController();
+  const boundary = `drill${Date.now()}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="id.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`);
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(new Uint8Array(head));
+      c.enqueue(new Uint8Array(Buffer.alloc(64 * 1024, 0x20)));
+      // …and nothing more: the stream stays open.
+    },
+  });
+  fetch(`${baseUrl}/api/registrations/${student.applicationNo}/items/ID_DOCUMENT/documents`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: `Bearer ${student.session}` },
+    body,
+    signal: controller.signal,
+    duplex: 'half',
+  } as RequestInit).catch(() => {});
+  return { abort: () => controller.abort() };
 }
 
 function partFiles(dir: string): string[] {
@@ -437,16 +466,17 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   // The read model must have every registration before the freeze, so catching up afterwards is measurable.
   await awaitRecovery(auditInput(stack, env, cohort), Date.now(), env.recoveryTimeoutMs);
 
-  const readyz: Array<{ at: number; status: number | 'no answer' }> = [];
+  // Readiness as a load balancer sees it: a probe that gets no answer within 5 s counts as not ready.
+  const readyz: Array<{ start: number; end: number; status: number | 'no answer' }> = [];
   let probing = true;
   const probe = (async () => {
     while (probing) {
-      const at = Date.now();
+      const start = Date.now();
       try {
-        const res = await fetch(`${stack.gatewayUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
-        readyz.push({ at, status: res.status });
+        const res = await fetch(`${stack.gatewayUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
+        readyz.push({ start, end: Date.now(), status: res.status });
       } catch {
-        readyz.push({ at, status: 'no answer' });
+        readyz.push({ start, end: Date.now(), status: 'no answer' });
       }
       await delay(500);
     }
@@ -479,15 +509,19 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   await Promise.all([thaw, acting, staff]);
   const { audit: a, seconds } = await awaitRecovery(auditInput(stack, env, cohort, { students }), thawedAt, env.recoveryTimeoutMs);
   // Readiness back to 200 is part of recovering.
-  await until('/readyz 200', 60_000, () => readyz.at(-1)?.status === 200).catch(() => {});
+  await until('/readyz 200', 60_000, () => readyz.at(-1)?.status === 200 && readyz.at(-1)!.start > thawedAt).catch(() => {});
   probing = false;
   await probe;
   applyAudit(row, a, seconds);
-  const during = readyz.filter((r) => r.at > fault + 5_000 && r.at < thawedAt - 1_000);
-  if (!during.some((r) => r.status === 503)) row.problems.push(`/readyz never answered 503 while PostgreSQL was ${mode} (saw ${[...new Set(during.map((r) => r.status))].join(', ') || 'nothing'})`);
-  const back = readyz.find((r) => r.at > thawedAt && r.status === 200);
-  if (!back) row.problems.push('/readyz did not return to 200 after the thaw');
-  else row.notes.push(`/readyz 200 again ${((back.at - thawedAt) / 1000).toFixed(1)} s after PostgreSQL was back`);
+  // Probes asked after the outage began (and a probe's own 3 s for the database) and answered before it ended.
+  const during = readyz.filter((r) => r.start > fault + 3_500 && r.end < thawedAt);
+  const readyDuring = during.filter((r) => r.status === 200);
+  if (readyDuring.length) row.problems.push(`/readyz answered 200 ${readyDuring.length} time(s) while PostgreSQL was ${mode}`);
+  if (!readyz.some((r) => r.start >= fault && r.start < thawedAt && r.status !== 200)) row.problems.push(`/readyz never said not ready while PostgreSQL was ${mode}`);
+  row.notes.push(`/readyz during the outage: ${during.map((r) => r.status).join(' ') || 'no probe completed inside it'}`);
+  const back = readyz.find((r) => r.start > thawedAt && r.status === 200);
+  if (!back) row.problems.push('/readyz did not return to 200 after PostgreSQL was back');
+  else row.notes.push(`/readyz 200 again ${((back.end - thawedAt) / 1000).toFixed(1)} s after PostgreSQL was back`);
   const unfinished = students.filter((s) => s.unfinished.size).length;
   if (unfinished) row.problems.push(`${unfinished} students could not finish their actions within 4 minutes`);
   applyLedger(row, api.ledger, stack.logFile('gateway'));
