@@ -153,7 +153,8 @@ export async function importCohort(api: Api, admin: string, cohort: DrillCohort,
 
 /** Import jobs of this cohort still RUNNING (after the drill, none may be). */
 async function runningImports(api: Api, admin: string, cohort: DrillCohort): Promise<string[]> {
-  const res = await api.send('GET', '/api/imports?limit=100', { bearer: admin });
+  const res = await api.send('GET', '/api/imports?pageSize=100', { bearer: admin });
+  if (res.status !== 200) throw new Error(`GET /api/imports answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   const items: Array<{ id: string; status: string; cohortIds: string[] }> = res.body.items ?? [];
   return items.filter((j) => j.cohortIds.includes(cohort.id) && j.status === 'RUNNING').map((j) => j.id);
 }
@@ -500,8 +501,8 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   // And staff look at lists and a student.
   const staff = (async () => {
     for (let i = 0; i < 4; i++) {
-      await api.send('GET', '/api/registrations?limit=5', { bearer: shared.adminKey }).catch(() => {});
-      await api.send('GET', '/api/review-queue?limit=5', { bearer: shared.adminKey }).catch(() => {});
+      await api.send('GET', '/api/registrations?pageSize=5', { bearer: shared.adminKey }).catch(() => {});
+      await api.send('GET', '/api/review-queue?pageSize=5', { bearer: shared.adminKey }).catch(() => {});
       await api.send('GET', `/api/registrations/${students[i % students.length]!.applicationNo}`, { bearer: shared.adminKey }).catch(() => {});
       await delay(freezeMs / 4);
     }
