@@ -7,8 +7,9 @@
  *   npm run fuzz                       at least 10,000 requests
  *   npm run fuzz -- --requests 1000
  *
- * Passes as each kind of caller: anonymous, an admin and an officer API key,
- * a signed-in student as bearer and as the session cookie. The count and the
+ * Passes as each kind of caller: anonymous, a malformed session cookie, a
+ * malformed bearer token, an admin and an officer API key, a signed-in student
+ * as bearer and as the session cookie. The count and the
  * statuses come from schemathesis' HAR recording of every request it sent,
  * not from its own verdict. Exit code 0 when no response was ≥ 500.
  */
@@ -141,8 +142,10 @@ async function callers(stack: DrillStack, fake: FakeResend): Promise<Callers> {
   if (!(await first!.signIn(api, fake)) || !(await second!.signIn(api, fake))) throw new Error('fuzz: a student could not sign in');
   const passes = [
     { name: 'anonymous', headers: [] },
-    // What a broken client or an attacker sends: credentials that are not even well-formed.
-    { name: 'garbage-credentials', headers: ['Cookie: progreg_session=%; other=%E0%A4%A', 'Authorization: Bearer pgk_%00'] },
+    // What a broken client or an attacker sends: credentials that are not even well-formed. One at a time,
+    // since a bearer token is read before the cookie and would hide what the cookie does.
+    { name: 'garbage-cookie', headers: ['Cookie: progreg_session=%; other=%E0%A4%A'] },
+    { name: 'garbage-bearer', headers: ['Authorization: Bearer pgk_%00%'] },
     { name: 'admin', headers: [`Authorization: Bearer ${admin}`] },
     { name: 'officer', headers: [`Authorization: Bearer ${officer}`] },
     { name: 'student-bearer', headers: [`Authorization: Bearer ${first!.session}`] },
