@@ -3,9 +3,9 @@
  * `resend` SDK can be tested against it via RESEND_BASE_URL / baseUrl. It
  * answers from a script (e.g. 429, then 500, then success) or, for the fault
  * drills, from an outage (a stretch of time in which it answers 429 and 500),
- * keeps every request, and behaves like Resend for idempotency keys: a
- * repeated key with the same payload gets the first result without a second
- * send; with a different payload, 409 `invalid_idempotent_request`.
+ * keeps every request, and, like Resend, answers a repeated Idempotency-Key
+ * with the first result instead of sending again, or, when the payload differs
+ * from the first request's, with 409 `invalid_idempotent_request`.
  * `delivered` is the ground truth of what students received.
  */
 import { createHash } from 'node:crypto';
@@ -29,12 +29,11 @@ export const resendError = {
   rateLimited: { status: 429, body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.' } },
   serverError: { status: 500, body: { statusCode: 500, name: 'internal_server_error', message: 'Unexpected error.' } },
   invalidAddress: { status: 422, body: { statusCode: 422, name: 'validation_error', message: 'Invalid `to` field.' } },
+  differentPayload: {
+    status: 409,
+    body: { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload. Change your idempotency key or payload.' },
+  },
 } satisfies Record<string, ScriptedResponse>;
-
-const idempotencyMismatch: ScriptedResponse = {
-  status: 409,
-  body: { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload.' },
-};
 
 export const FAKE_RESEND_API_KEY = 're_test_key';
 
@@ -43,7 +42,10 @@ export class FakeResend {
   readonly requests: (ReceivedEmail & { status?: number })[] = [];
   /** Emails actually accepted for delivery (what a student would receive). */
   readonly delivered: (ReceivedEmail & { id: string })[] = [];
+  /** The status of every answer, in order (parallel to `requests`). */
+  readonly answers: number[] = [];
   private readonly script: ScriptedResponse[] = [];
+  /** The first accepted request per key: its id, and its payload to compare repeats with. */
   private readonly byKey = new Map<string, { id: string; payload: string }>();
   private outageCount = 0;
   private outageOn = false;
@@ -103,6 +105,7 @@ export class FakeResend {
   private handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): void {
     const reply = (status: number, body: unknown) => {
       if (email) email.status = status;
+      if (req.url === '/emails' && req.method === 'POST') this.answers.push(status);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -131,7 +134,7 @@ export class FakeResend {
       return reply(resendError.serverError.status, resendError.serverError.body);
     }
     const payload = payloadHash(email);
-    if (known) return known.payload === payload ? reply(200, { id: known.id }) : reply(idempotencyMismatch.status, idempotencyMismatch.body);
+    if (known) return known.payload === payload ? reply(200, { id: known.id }) : reply(resendError.differentPayload.status, resendError.differentPayload.body);
     reply(200, { id: this.accept(email) });
   }
 
