@@ -14,6 +14,7 @@ export const SUBJECTS: Record<EmailKind, string> = {
   FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
   WITHDRAWAL: 'Program Registration withdrawn',
   SLA_ALERT: 'Verification overdue: Program Registration',
+  LATE_EVENT: 'Late event recorded: Program Registration',
 };
 
 /** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
@@ -25,6 +26,7 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   FOLLOW_UP: 'student',
   WITHDRAWAL: 'student',
   SLA_ALERT: 'registry',
+  LATE_EVENT: 'registry',
 };
 
 export interface InvitationLinks {
@@ -176,6 +178,14 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         { p: `The verification service level was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).` },
         { list: [`Item: ${m.item.label}`, `Submitted: ${hkTime(m.submittedAt)}`, `Expected by: ${m.expectedBy}`, `Workflow: ${m.workflowId}`] },
         { p: 'Please verify or reject the item in the review queue.' },
+      ];
+    case 'LATE_EVENT':
+      return [
+        {
+          p: `A ${m.event === 'PAYMENT' ? 'payment' : 'university account activation'} arrived for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) after the registration was ${m.status}${m.outcomeReason ? ` (${m.outcomeReason})` : ''}.`,
+        },
+        { list: [...m.facts, `Received: ${hkTime(m.receivedAt)}`] },
+        { p: 'It is recorded in the audit trail and listed under Late events on the staff pages; the registration itself did not change. Please decide whether a refund or another manual step is needed.' },
       ];
   }
 }

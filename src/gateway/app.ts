@@ -22,6 +22,7 @@ import { documentsRouter } from './routes/documents';
 import { healthRouter } from './routes/health';
 import { idpSimulatorRouter } from './routes/idp-simulator';
 import { importsRouter } from './routes/imports';
+import { lateEventsRouter } from './routes/late-events';
 import { registrationsRouter } from './routes/registrations';
 import { reviewRouter } from './routes/review';
 import { sessionRouter } from './routes/session';
@@ -45,6 +46,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(importsRouter(ctx));
   router.use(staffKeysRouter(ctx));
   router.use(webhookRouter(ctx));
+  router.use(lateEventsRouter(ctx));
   return router;
 }
 

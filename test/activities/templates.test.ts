@@ -19,6 +19,7 @@ const messages: Record<EmailKind, EmailMessage> = {
   FOLLOW_UP: { kind: 'FOLLOW_UP', owed: [{ key: 'PHOTO', label: 'ID-card photo' }] },
   WITHDRAWAL: { kind: 'WITHDRAWAL', reason: 'MISSED_COMPULSORY_ITEM', items: [item], detail: '' },
   SLA_ALERT: { kind: 'SLA_ALERT', item, submittedAt: '2027-08-01T02:00:00Z', expectedBy: '2027-08-06', workflowId: base.workflowId },
+  LATE_EVENT: { kind: 'LATE_EVENT', event: 'PAYMENT', status: 'WITHDRAWN', outcomeReason: 'MISSED_FEE', receivedAt: '2027-09-01T02:00:00Z', facts: ['Payment reference: PAY-1', 'Amount: 42100 HKD'] },
 };
 const links = { activationUrl: 'https://idp.example/activate?token=T', registrationUrl: 'https://reg.example/invite?token=T' };
 const render = (kind: EmailKind) => renderEmail({ ...base, message: messages[kind] } as EmailRequest, links);
@@ -33,6 +34,7 @@ describe('email templates', () => {
       FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
       WITHDRAWAL: 'Program Registration withdrawn',
       SLA_ALERT: 'Verification overdue: Program Registration',
+      LATE_EVENT: 'Late event recorded: Program Registration',
     });
   });
 

@@ -5,7 +5,7 @@
  * activity renders the words (activities/email/templates.ts); the workflow
  * only decides who gets which email, when, and with which facts.
  */
-import type { DueBy, EmailKind, IsoInstant, ItemKey, ItemState, OutcomeReason, RejectionReason, StudentRecord } from './types';
+import type { DueBy, EmailKind, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, RegistrationStatus, RejectionReason, StudentRecord } from './types';
 
 export interface EmailItemRef {
   key: ItemKey;
@@ -28,7 +28,17 @@ export type EmailMessage =
   | { kind: 'ACKNOWLEDGEMENT' }
   | { kind: 'FOLLOW_UP'; owed: EmailItemRef[] }
   | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string }
-  | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string };
+  | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string }
+  | {
+      kind: 'LATE_EVENT';
+      event: LateEventKind;
+      /** The registration's status when the event arrived. */
+      status: RegistrationStatus;
+      outcomeReason?: OutcomeReason;
+      receivedAt: IsoInstant;
+      /** What the event said, as label/value lines (payment reference, amount, university email...). */
+      facts: string[];
+    };
 
 export interface EmailRequest {
   idempotencyKey: string;
@@ -50,6 +60,19 @@ export interface EmailSent {
 /** The ApplicationFailure type of a send the provider refused for good (invalid address, other 4xx). */
 export const EMAIL_REJECTED_FAILURE = 'EmailRejected';
 
-/** `registration-<no>:<KIND>:<n>`: the n-th email of that kind this workflow decided to send. */
-export const emailIdempotencyKey = (workflowId: string, kind: EmailKind, occurrence: number): string =>
+/**
+ * `registration-<no>:<KIND>:<n>`: the n-th email of that kind this workflow decided to send.
+ * (A late event after the workflow closed is mailed by lateEventWorkflow with `<n>` = its delivery key.)
+ */
+export const emailIdempotencyKey = (workflowId: string, kind: EmailKind, occurrence: number | string): string =>
   `${workflowId}:${kind}:${occurrence}`;
+
+/** What the registry's LATE_EVENT email lists about the event, from the event's own data. */
+export function lateEventFacts(event: LateEventKind, data: Record<string, unknown>): string[] {
+  if (event === 'ACTIVATION') return [`University email: ${String(data.universityEmail ?? '(not given)')}`];
+  return [
+    `Payment reference: ${String(data.paymentRef ?? '(not given)')}`,
+    `Amount: ${data.amount ?? '(not given)'} ${data.currency ?? ''}`.trim(),
+    ...(data.paidAt ? [`Paid at: ${String(data.paidAt)}`] : []),
+  ];
+}

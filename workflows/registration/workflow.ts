@@ -13,6 +13,10 @@
  * attributes upserted, then the snapshot projected to PostgreSQL (stamped with
  * the state's sequence number so the read model applies them in order).
  *
+ * History stays bounded: uploads per item are capped, projections carry only
+ * what changed, and the run continues as new (carrying the whole state) when
+ * the server suggests it or the history passes HISTORY_BUDGET.
+ *
  * Versioning: nothing is released yet, so there are no patches. From the first
  * release on, any change to the commands this code issues goes behind
  * `patched()` (docs/registration-workflow.md), and test/workflow/replay.test.ts
@@ -23,6 +27,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -67,16 +72,29 @@ const { hongKongHolidays } = proxyLocalActivities<RegistrationActivities>({ star
 /** Years of Hong Kong holidays fetched ahead: a verification started in late December ends in January. */
 const CALENDAR_LOOKAHEAD_YEARS = 1;
 
+/**
+ * When a run continues as new, whichever comes first (besides the server's own
+ * `continueAsNewSuggested`): far below Temporal's limits (50,000 events / 50 MB,
+ * warnings from 10,240 events / 10 MB), so a run replays in milliseconds and a
+ * worker's cache stays small. A typical registration (a few dozen events) never
+ * gets near it; only an unusual number of messages does.
+ */
+export const HISTORY_BUDGET = { events: 2_000, bytes: 2 * 1024 * 1024 } as const;
+
 export async function registrationWorkflow(input: RegistrationInput): Promise<RegistrationResult> {
   // ---------------------------------------------------------------------------
   // Setup
   // ---------------------------------------------------------------------------
-  const state = new RegistrationState(input, Date.now());
+  const { carried, ...registration } = input;
+  const state = carried ? RegistrationState.resume(registration, carried, Date.now()) : new RegistrationState(registration, Date.now());
   // Decided before any handler can run, so the invitation is always the student's first email.
-  state.invite();
+  if (!carried) state.invite();
   const indexed = input.searchAttributes !== false;
   /** Emails go out one at a time, in the order decided: a student never gets the notice before the invitation. */
   let mailing: Promise<void> = Promise.resolve();
+  /** Emails handed to the email activity and not yet confirmed: a continued run sends them again (same keys). */
+  const undelivered: EmailRequest[] = [];
+  let projecting = 0;
   let calendarThrough = -1;
   let calendarLoading: Promise<void> | undefined;
 
@@ -105,11 +123,19 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       { key: SA.OutstandingItems, value: state.outstandingItems() },
       { key: SA.RegistrationDeadline, value: state.registrationDeadline() },
     ]);
-    await projectRegistration(snapshot);
+    projecting++;
+    try {
+      await projectRegistration(snapshot);
+    } finally {
+      projecting--;
+    }
   }
 
   function sendDecidedEmails(): void {
-    for (const request of state.takeEmails()) mailing = mailing.then(() => deliver(request));
+    for (const request of state.takeEmails()) {
+      undelivered.push(request);
+      mailing = mailing.then(() => deliver(request));
+    }
   }
 
   async function deliver(request: EmailRequest): Promise<void> {
@@ -119,6 +145,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
       state.emailFailed(request, failureMessage(err), Date.now());
     }
+    undelivered.splice(undelivered.indexOf(request), 1);
     await publishChange();
   }
 
@@ -167,7 +194,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function start(): Promise<void> {
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
-    if (indexed) upsertSearchAttributes([
+    // A continued run inherits its memo and search attributes from the previous one.
+    if (indexed && !carried) upsertSearchAttributes([
       { key: SA.ProgramCode, value: student.programCode },
       { key: SA.StudyLevel, value: student.studyLevel },
       { key: SA.StudentCategory, value: studentCategory(student) },
@@ -198,19 +226,44 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   async function close(): Promise<RegistrationResult> {
     // The outcome email (and any other) must be settled before the workflow ends, or a retry would be lost.
-    while (state.hasEmailsToSend) {
-      sendDecidedEmails();
+    // A late event (payment, activation) can still arrive meanwhile: it is recorded and mailed before the end too.
+    for (;;) {
+      while (state.hasEmailsToSend) {
+        sendDecidedEmails();
+        await mailing;
+      }
       await mailing;
+      await condition(allHandlersFinished);
+      await publishChange();
+      if (!state.hasEmailsToSend && !state.hasUnprojected) return state.result();
     }
-    await mailing;
-    await condition(allHandlersFinished);
-    await publishChange();
-    return state.result();
+  }
+
+  /** The server suggests it, or this run's history passed our budget. */
+  function historyFull(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > HISTORY_BUDGET.events || info.historySize > HISTORY_BUDGET.bytes;
+  }
+
+  /**
+   * Continue as new with the whole state. Waits until every handler has finished (an update's caller gets its
+   * answer from this run) and no projection is in flight (the read model has every change); an email still
+   * being sent is handed to the next run, which sends it again under the same idempotency key.
+   */
+  async function continueWithFreshHistory(): Promise<never> {
+    for (;;) {
+      await condition(() => allHandlersFinished() && projecting === 0);
+      if (!state.hasUnprojected) break;
+      await publishChange();
+    }
+    state.requeueEmails(undelivered);
+    return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: state.carry() });
   }
 
   await start();
   sendInvitation();
   while (!state.isClosed) {
+    if (historyFull()) return continueWithFreshHistory();
     await awaitNextEvent();
     await applyTime();
   }
