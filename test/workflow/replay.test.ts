@@ -17,7 +17,7 @@ describe('replay of recorded registration histories', function () {
   this.timeout(120_000);
 
   it('the main paths are recorded', () => {
-    for (const name of ['completed-on-time', 'incomplete-then-completed', 'withdrawn-missed-document', 'withdrawn-missed-fee', 'rejected-then-resubmitted', 'rejected-after-deadline-unresolved', 'deadline-extended', 'declined', 'verification-overdue']) {
+    for (const name of ['completed-on-time', 'incomplete-then-completed', 'withdrawn-missed-document', 'withdrawn-missed-fee', 'rejected-then-resubmitted', 'rejected-after-deadline-unresolved', 'deadline-extended', 'declined', 'verification-overdue', 'continued-registration-first-run', 'continued-registration-last-run']) {
       assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing from ${historiesDir}`);
     }
   });

@@ -124,6 +124,8 @@ interface Outcome {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** Emails an update's answer lists (the latest); the query lists them all. */
+const BOUNDED_EMAILS = 5;
 const SYSTEM = 'system:workflow';
 
 export class RegistrationState {
@@ -390,7 +392,7 @@ export class RegistrationState {
     deadline.at = Date.parse(input.until);
     deadline.setAt = now;
     this.record('DEADLINE_EXTENDED', input.actor, now, { deadline: input.deadline, from: iso(from), until: iso(deadline.at), reason: input.reason });
-    return this.view();
+    return this.boundedView();
   }
 
   checkDecline(_input: DeclineOfferInput, _now: number): void {
@@ -401,7 +403,7 @@ export class RegistrationState {
     this.checkDecline(input, now);
     this.record('OFFER_DECLINED', input.actor, now, { reason: input.reason });
     this.conclude('WITHDRAWN', 'DECLINED', [], `the student declined the offer${input.reason ? `: ${input.reason}` : ''}`, now);
-    return this.view();
+    return this.boundedView();
   }
 
   // -------------------------------------------------------------------------
@@ -617,6 +619,19 @@ export class RegistrationState {
       cardReady: this.cardReady(),
       emails: this.emails.map((e) => ({ ...e, to: [...e.to] })),
       seq: this.seq,
+    };
+  }
+
+  /**
+   * The status as an update answers it (it goes into history with every change): each item with only its
+   * latest submission and review, and only the latest emails. The full status is the query's.
+   */
+  boundedView(): RegistrationStatusView {
+    const v = this.view();
+    return {
+      ...v,
+      items: v.items.map((i) => ({ ...i, submissions: i.submissions.slice(-1), reviews: i.reviews.slice(-1) })),
+      emails: v.emails.slice(-BOUNDED_EMAILS),
     };
   }
 

@@ -99,6 +99,8 @@ export interface RegistrationInput {
    * (deadlines, items, submissions, emails decided but not yet delivered, seq).
    */
   carried?: CarriedRegistration;
+  /** Overrides HISTORY_BUDGET (workflow.ts), e.g. a small one to test continue-as-new; absent = the default. */
+  historyBudget?: { events?: number; bytes?: number };
 }
 
 /** A previous run's state, as plain JSON (RegistrationState.carry / resume). */

@@ -242,7 +242,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   /** The server suggests it, or this run's history passed our budget. */
   function historyFull(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > HISTORY_BUDGET.events || info.historySize > HISTORY_BUDGET.bytes;
+    const budget = { ...HISTORY_BUDGET, ...input.historyBudget };
+    return info.continueAsNewSuggested || info.historyLength > budget.events || info.historySize > budget.bytes;
   }
 
   /**
