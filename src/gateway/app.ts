@@ -55,7 +55,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
     ...deps,
     kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
     limits: createRateLimits(deps.config),
-    registrations: new Registrations(deps.temporal),
+    registrations: new Registrations(deps.temporal, { updateTimeoutMs: deps.config.WORKFLOW_UPDATE_TIMEOUT_SECONDS * 1000 }),
     blobs: new BlobStore(deps.config.uploadDir),
   };
 }

@@ -19,6 +19,7 @@ import { hongKongHolidays } from '../../../activities/holidays';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
 import { ItemParams, ItemViewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
@@ -138,16 +139,17 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Verify a submitted item',
       access: 'staff',
       params: ItemParams,
+      headers: IdempotencyHeaders,
       body: z.object({ note: z.string().trim().max(2000).optional() }),
       response: ItemViewSchema,
       errors: decisionErrors,
     },
-    async ({ params, body, principal }) =>
+    async ({ params, body, principal, req }) =>
       registrations.update(params.applicationNo, verifyItemUpdate, {
         actor: actorOf(principal),
         itemKey: params.itemKey as ItemKey,
         ...(body.note ? { note: body.note } : {}),
-      }),
+      }, updateIdFor(req, 'verifyItem', actorOf(principal))),
   );
 
   route(
@@ -160,6 +162,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Reject a submitted item (the student is emailed the reason)',
       access: 'staff',
       params: ItemParams,
+      headers: IdempotencyHeaders,
       body: z.object({
         reasonCode: z.enum(REJECTION_REASONS),
         note: z.string().trim().min(1, 'tell the student what to fix').max(2000),
@@ -167,13 +170,13 @@ export function reviewRouter(ctx: RouterContext): Router {
       response: ItemViewSchema,
       errors: decisionErrors,
     },
-    async ({ params, body, principal }) =>
+    async ({ params, body, principal, req }) =>
       registrations.update(params.applicationNo, rejectItemUpdate, {
         actor: actorOf(principal),
         itemKey: params.itemKey as ItemKey,
         reasonCode: body.reasonCode,
         note: body.note,
-      }),
+      }, updateIdFor(req, 'rejectItem', actorOf(principal))),
   );
 
   route(
@@ -186,16 +189,17 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Waive an item (who and why are recorded)',
       access: 'staff',
       params: ItemParams,
+      headers: IdempotencyHeaders,
       body: z.object({ reason: z.string().trim().min(1, 'say why').max(2000) }),
       response: ItemViewSchema,
       errors: decisionErrors,
     },
-    async ({ params, body, principal }) =>
+    async ({ params, body, principal, req }) =>
       registrations.update(params.applicationNo, waiveItemUpdate, {
         actor: actorOf(principal),
         itemKey: params.itemKey as ItemKey,
         reason: body.reason,
-      }),
+      }, updateIdFor(req, 'waiveItem', actorOf(principal))),
   );
 
   return router;

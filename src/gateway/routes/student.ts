@@ -14,6 +14,7 @@ import { ErrorCode } from '../errors';
 import { route, SENT } from '../route';
 import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
 import { uploadRule } from '../../uploads/rules';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 
 const nonBlank = (max: number) => z.string().trim().min(1, 'required').max(max);
 const phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number, e.g. +852 2358 6000');
@@ -121,12 +122,18 @@ export function studentRouter(ctx: RouterContext): Router {
       description: 'Personal particulars, contacts and consent. Later changes go through the registry (409 after the first submission).',
       access: 'student',
       params: RegistrationParams,
+      headers: IdempotencyHeaders,
       body: z.object({ form: RegistrationFormSchema }),
       response: ItemViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
-    async ({ params, body, principal }) =>
-      registrations.update(params.applicationNo, submitFormUpdate, { actor: actorOf(principal), form: body.form }),
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        submitFormUpdate,
+        { actor: actorOf(principal), form: body.form },
+        updateIdFor(req, 'submitForm', actorOf(principal)),
+      ),
   );
 
   route(
@@ -139,12 +146,18 @@ export function studentRouter(ctx: RouterContext): Router {
       summary: 'Decline the offer (the registration is withdrawn)',
       access: 'student',
       params: RegistrationParams,
+      headers: IdempotencyHeaders,
       body: z.object({ reason: z.string().trim().max(1000).optional() }),
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
-    async ({ params, body, principal }) =>
-      registrations.update(params.applicationNo, declineOfferUpdate, { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) }),
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        declineOfferUpdate,
+        { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) },
+        updateIdFor(req, 'declineOffer', actorOf(principal)),
+      ),
   );
 
   return router;

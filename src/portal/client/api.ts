@@ -40,7 +40,28 @@ interface RequestOptions {
   json?: unknown;
   bearer?: string;
   query?: Record<string, string | number | boolean | undefined>;
+  /** A state-changing action: sent with an Idempotency-Key (see `intentKey`) and retried once after a lost answer. */
+  action?: boolean;
 }
+
+/**
+ * One Idempotency-Key per intended action: the same body to the same path keeps
+ * its key until it gets an answer other than "retry" (503, network), so a retry
+ * (ours, or the user pressing the button again) gets the first answer from the
+ * registration, never a refusal of its own earlier success.
+ */
+const intentKeys = new Map<string, string>();
+const newKey = (): string =>
+  typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+function intentKey(intent: string): string {
+  let key = intentKeys.get(intent);
+  if (!key) intentKeys.set(intent, (key = newKey()));
+  return key;
+}
+/** Answers after which the same action may have been done: keep the key for the retry. */
+const mayHaveHappened = (e: ApiError) => e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504;
 
 function withQuery(path: string, query: RequestOptions['query']): string {
   const qs = new URLSearchParams();
@@ -57,7 +78,29 @@ function toError(status: number, body: any, fallback: string): ApiError {
 }
 
 async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  if (!opts.action) return send<T>(path, opts);
+  const intent = `${opts.method ?? 'POST'} ${path} ${JSON.stringify(opts.json ?? null)}`;
+  const key = intentKey(intent);
+  try {
+    let result: T;
+    try {
+      result = await send<T>(path, opts, key);
+    } catch (e) {
+      if (!(e instanceof ApiError && mayHaveHappened(e))) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+      result = await send<T>(path, opts, key); // same key: the first attempt's answer if it went through
+    }
+    intentKeys.delete(intent);
+    return result;
+  } catch (e) {
+    if (!(e instanceof ApiError && mayHaveHappened(e))) intentKeys.delete(intent);
+    throw e;
+  }
+}
+
+async function send<T>(path: string, opts: RequestOptions, idempotencyKey?: string): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   if (opts.json !== undefined) headers['content-type'] = 'application/json';
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
   let res: Response;
@@ -206,13 +249,13 @@ export const studentApi = {
   session: () => request<SessionInfo>('/api/session'),
   signOut: () => request<void>('/api/session', { method: 'DELETE' }),
   status: (no: string) => request<StatusResponse>(reg(no)),
-  submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form } }),
+  submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form }, action: true }),
   uploadDocument: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
     const form = new FormData();
     form.append('file', file, file.name);
     return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/documents`, form, { onProgress });
   },
-  decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason } }),
+  decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason }, action: true }),
   documentUrl: (no: string, documentId: string) => `${reg(no)}/documents/${enc(documentId)}`,
 };
 
@@ -240,7 +283,7 @@ export interface RegistrationFilters {
 
 export function staffApi(key: string) {
   const get = <T>(path: string, query?: RequestOptions['query']) => request<T>(path, { bearer: key, query });
-  const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json });
+  const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json, action: true });
   const item = (no: string, itemKey: string) => `${reg(no)}/items/${enc(itemKey)}`;
   return {
     whoami: () => get<StaffIdentity>('/api/staff/me'),
