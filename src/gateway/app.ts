@@ -8,6 +8,7 @@
 import express, { Router, type ErrorRequestHandler, type Express } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config';
+import { CohortPolicyConflict } from '../import/cohort-policy';
 import { portalRouter } from '../portal';
 import { BlobStore } from '../uploads/store';
 import { createAuthenticator } from './auth/authenticate';
@@ -102,6 +103,9 @@ function fromBodyParser(e: unknown): AppError | undefined {
 
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
+  if (e instanceof CohortPolicyConflict) {
+    return new AppError(ErrorCode.COHORT_POLICY_CONFLICT, e.message, { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend }, { cause: e });
+  }
   return fromBodyParser(e) ?? fromTemporal(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
 }
 

@@ -40,6 +40,7 @@ const QueueEntrySchema = z
     expectedVerificationBy: z.string().nullable(),
     slaBreached: z.boolean(),
     rejectionReason: z.string().nullable(),
+    flag: z.string().nullable().meta({ description: 'Something to look at before deciding, e.g. a payment that does not match the cohort\'s fee.' }),
   })
   .meta({ id: 'ReviewQueueEntry' });
 
@@ -122,6 +123,7 @@ export function reviewRouter(ctx: RouterContext): Router {
           expectedVerificationBy: r.expectedVerificationBy?.toISOString() ?? null,
           slaBreached: r.state === 'SUBMITTED' && !!r.expectedVerificationBy && r.expectedVerificationBy.getTime() < now,
           rejectionReason: r.rejectionReason,
+          flag: r.flag,
         })),
         total,
         query,
