@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
+import type { RegistrationActivities } from '../../activities';
 import { registrationWorkflowId } from '../../workflows/registration/api';
 import { admit, eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
 
@@ -111,5 +112,53 @@ describe('gateway: late events and payments against the fee', function () {
     const b = await admit(stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     await send('/api/webhooks/payments', payment(b.applicationNo));
     await eventually(() => statusOf(stack, b.applicationNo), (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'VERIFIED');
+  });
+
+  describe('while the workflow is still open after its outcome (the withdrawal email not yet out)', () => {
+    let open: TestStack;
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    before(async () => {
+      open = await startStack({}, {
+        activities: (real): RegistrationActivities => ({
+          ...real,
+          sendEmail: async (request) => {
+            if (request.message.kind === 'WITHDRAWAL') await held;
+            return real.sendEmail(request);
+          },
+        }),
+      });
+    });
+    after(async () => {
+      release();
+      await open?.stop();
+    });
+
+    it('the workflow records the payment itself (next seq, LATE_EVENT email) and mails it before it closes', async () => {
+      const a = await admit(open, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' });
+      const declined = await fetchJson(`${open.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
+      assert.equal(declined.status, 200);
+      const event = payment(a.applicationNo, { paymentRef: 'PAY-WHILE-CLOSING' });
+      const body = JSON.stringify(event);
+      const res = await fetchJson(`${open.url}/api/webhooks/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(open.config.WEBHOOK_SECRET, body) },
+        body,
+      });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      assert.equal(res.body.recordedLate, true);
+      const h = open.temporal.workflow.getHandle(registrationWorkflowId(a.applicationNo));
+      assert.equal((await h.describe()).status.name, 'RUNNING', 'still open: the withdrawal email is held');
+      const rows = await eventually(() => open.prisma.lateEvent.findMany({ where: { registrationNo: a.applicationNo } }), (r) => r.length === 1);
+      assert.equal(rows[0]!.deliveryKey, null);
+      assert.equal((rows[0]!.data as { paymentRef: string }).paymentRef, 'PAY-WHILE-CLOSING');
+      release();
+      const result = await h.result();
+      assert.equal(result.status, 'WITHDRAWN');
+      const s = await statusOf(open, a.applicationNo);
+      assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT']);
+      assert.equal(s.emails[2]!.idempotencyKey, `registration-${a.applicationNo}:LATE_EVENT:1`);
+      assert.deepEqual(s.emails[2]!.to, [open.config.REGISTRY_ALERT_EMAIL]);
+    });
   });
 });
