@@ -191,6 +191,31 @@ export interface QueueEntry {
   ageWorkingDays: number;
   expectedVerificationBy?: string | null;
   slaBreached?: boolean;
+  /** Something to look at before deciding, e.g. a payment that does not match the cohort's fee. */
+  flag?: string | null;
+}
+
+/** A payment or activation that arrived after the registration's outcome (GET /api/late-events). */
+export interface LateEventEntry {
+  applicationNo: string;
+  name: string;
+  programCode: string;
+  cohortId: string;
+  seq: number;
+  kind: 'PAYMENT' | 'ACTIVATION';
+  actor: string;
+  at: string;
+  registrationStatus: string;
+  outcomeReason: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface LateEventFilters {
+  kind?: string;
+  cohortId?: string;
+  programCode?: string;
+  applicationNo?: string;
+  page?: number;
 }
 
 export interface Page<T> {
@@ -289,6 +314,7 @@ export function staffApi(key: string) {
     whoami: () => get<StaffIdentity>('/api/staff/me'),
     queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
     registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
+    lateEvents: (f: LateEventFilters) => get<Page<LateEventEntry>>('/api/late-events', { ...f }),
     registration: (no: string) => get<StatusResponse>(reg(no)),
     audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`),
     documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`),
