@@ -8,7 +8,8 @@
  *
  * The id also names the action and the actor: one key can never answer for
  * another action or another person. Temporal keeps update ids per run; a
- * retry that lands after the registration continued as new is validated again.
+ * the workflow carries its latest answers across continue-as-new, so a retry
+ * that lands on the next run gets the first answer too.
  */
 import type { Request } from 'express';
 import { z } from 'zod';

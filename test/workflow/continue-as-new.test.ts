@@ -145,6 +145,40 @@ describe('continue-as-new keeps a registration bounded', function () {
       await database();
     });
 
+    it('updates sent concurrently while the run continues as new are all answered, none lost or refused', async () => {
+      await withWorker(env, async (w) => {
+        const student = aStudent({ residency: 'NON_LOCAL' });
+        const h = await w.start(student, policyDue(Date.now() + 30 * DAY), { historyBudget: { events: 40 } });
+        const keys = ['ID_DOCUMENT', 'VISA', 'PHOTO'] as const;
+        // The server aborts an update that reaches a run as it continues; the client retries it on the next run.
+        const results = await Promise.allSettled(
+          keys.flatMap((key) => Array.from({ length: 6 }, () => h.executeUpdate(registerDocumentUpdate, { args: [upload(key)] }))),
+        );
+        const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+        assert.deepEqual(failed, []);
+        const s = await status(h);
+        assert.deepEqual(keys.map((k) => s.items.find((i) => i.key === k)!.submissions.length), [6, 6, 6]);
+        assert.ok((await runsOf(env.client, h)).length >= 2, 'continued at least once meanwhile');
+      });
+    });
+
+    it('an update id answered before the continuation gets the same answer after it, and is not applied twice', async () => {
+      await withWorker(env, async (w) => {
+        const student = aStudent();
+        const deadline = Date.now() + 30 * DAY;
+        const h = await w.start(student, policyDue(deadline), { historyBudget: { events: 40 } });
+        const photo = upload('PHOTO');
+        const first = await h.executeUpdate(registerDocumentUpdate, { args: [photo], updateId: 'retry-me-1' });
+        for (let i = 1; i <= 6; i++) {
+          await h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(deadline + i * MINUTE).toISOString(), reason: 'x' }] });
+        }
+        assert.ok((await runsOf(env.client, h)).length >= 2, 'continued at least once');
+        const again = await h.executeUpdate(registerDocumentUpdate, { args: [photo], updateId: 'retry-me-1' });
+        assert.deepEqual(again, first);
+        assert.equal((await status(h)).items.find((i) => i.key === 'PHOTO')!.submissions.length, 1);
+      });
+    });
+
     it('a small budget continues mid-way; the next run completes with memo, search attributes and emails intact', async () => {
       await withWorker(
         env,

@@ -99,6 +99,11 @@ export interface RegistrationInput {
    * (deadlines, items, submissions, emails decided but not yet delivered, seq).
    */
   carried?: CarriedRegistration;
+  /**
+   * Set only by continue-as-new: the answers of the previous run's latest updates, by update id, so an update
+   * retried across the continuation (same id) gets its first answer instead of being applied twice.
+   */
+  answeredUpdates?: Array<[string, unknown]>;
   /** Overrides HISTORY_BUDGET (workflow.ts), e.g. a small one to test continue-as-new; absent = the default. */
   historyBudget?: { events?: number; bytes?: number };
 }

@@ -28,6 +28,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -69,6 +70,9 @@ const { sendEmail } = proxyActivities<RegistrationActivities>({
 
 const { hongKongHolidays } = proxyLocalActivities<RegistrationActivities>({ startToCloseTimeout: '10 seconds' });
 
+/** Update answers a run remembers and hands to the next (a retry across a continuation comes within seconds). */
+const ANSWERS_CARRIED = 20;
+
 /** Years of Hong Kong holidays fetched ahead: a verification started in late December ends in January. */
 const CALENDAR_LOOKAHEAD_YEARS = 1;
 
@@ -85,7 +89,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // ---------------------------------------------------------------------------
   // Setup
   // ---------------------------------------------------------------------------
-  const { carried, ...registration } = input;
+  const { carried, answeredUpdates, ...registration } = input;
   const state = carried ? RegistrationState.resume(registration, carried, Date.now()) : new RegistrationState(registration, Date.now());
   // Decided before any handler can run, so the invitation is always the student's first email.
   if (!carried) state.invite();
@@ -95,6 +99,12 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   /** Emails handed to the email activity and not yet confirmed: a continued run sends them again (same keys). */
   const undelivered: EmailRequest[] = [];
   let projecting = 0;
+  /**
+   * The latest updates' answers by update id, carried across continue-as-new. Temporal deduplicates update ids
+   * within a run only; an update the server aborts while the run continues is retried by the client on the next
+   * run, and one that took effect here must get its first answer there, not be applied again.
+   */
+  const answered = new Map<string, unknown>(answeredUpdates ?? []);
   let calendarThrough = -1;
   let calendarLoading: Promise<void> | undefined;
 
@@ -145,7 +155,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
       state.emailFailed(request, failureMessage(err), Date.now());
     }
-    undelivered.splice(undelivered.indexOf(request), 1);
+    const at = undelivered.indexOf(request);
+    if (at >= 0) undelivered.splice(at, 1);
     await publishChange();
   }
 
@@ -153,16 +164,29 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   const act =
     <I, R>(change: (input: I, now: number) => R, before?: () => Promise<void>) =>
     async (input: I): Promise<R> => {
+      const id = currentUpdateInfo()?.id;
+      if (id !== undefined && answered.has(id)) return answered.get(id) as R;
       await before?.();
       const result = change(input, Date.now());
+      if (id !== undefined) remember(id, result);
       await publishChange();
       sendDecidedEmails();
       return result;
     };
   const validate =
     <I>(check: (input: I, now: number) => void) =>
-    (input: I): void =>
+    (input: I): void => {
+      const id = currentUpdateInfo()?.id;
+      if (id !== undefined && answered.has(id)) return; // answered by an earlier run: the handler repeats that answer
       check(input, Date.now());
+    };
+  function remember(id: string, result: unknown): void {
+    answered.set(id, result);
+    for (const oldest of answered.keys()) {
+      if (answered.size <= ANSWERS_CARRIED) break;
+      answered.delete(oldest);
+    }
+  }
 
   // Signals: events from other systems, which need no answer. A duplicate changes nothing.
   setHandler(accountActivatedSignal, async (input) => {
@@ -258,7 +282,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       await publishChange();
     }
     state.requeueEmails(undelivered);
-    return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: state.carry() });
+    return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: state.carry(), answeredUpdates: [...answered] });
   }
 
   await start();
