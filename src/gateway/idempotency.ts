@@ -7,7 +7,7 @@
  * refusal of its own earlier success ("the form can be submitted once only").
  *
  * The id also names the action and the actor: one key can never answer for
- * another action or another person. Temporal keeps update ids per run; a
+ * another action or another person. Temporal keeps update ids per run, and
  * the workflow carries its latest answers across continue-as-new, so a retry
  * that lands on the next run gets the first answer too.
  */
