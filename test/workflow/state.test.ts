@@ -194,6 +194,27 @@ describe('registration state', () => {
     });
   });
 
+  describe('bounded history per change', () => {
+    it('a snapshot carries only what is new, and an update answer only the latest of each item: their size does not grow with the history', () => {
+      const r = registration();
+      r.setHolidays([]);
+      const sizes: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        r.registerDocument(upload('PHOTO'), T0 + i * HOUR);
+        const snap = r.takeSnapshot();
+        assert.deepEqual(snap.submissions.map((s) => s.version), [i + 1]);
+        assert.equal('submissions' in snap.view.items[0]!, false);
+        sizes.push(JSON.stringify(snap).length);
+      }
+      // The 10th upload's snapshot is no bigger than the 2nd's (the old full status grew by one submission each time).
+      assert.ok(sizes[9]! <= sizes[1]! + 16, `snapshot sizes ${sizes.join(', ')}`);
+      const answer = r.extendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x' }, T0 + DAY);
+      const photo = answer.items.find((i) => i.key === 'PHOTO')!;
+      assert.deepEqual(photo.submissions.map((s) => s.version), [10]);
+      assert.equal(r.view().items.find((i) => i.key === 'PHOTO')!.submissions.length, 10, 'the query still has them all');
+    });
+  });
+
   describe('continue-as-new', () => {
     it('carry → resume gives the same state: view, seq, deadlines, emails decided, and the next email key continues', () => {
       const r = registration(student({ residency: 'NON_LOCAL' }));
