@@ -90,7 +90,7 @@ describe('gateway: idempotent actions (Idempotency-Key → Temporal update id)',
 
     it('a malformed key is a 400 naming the header', async () => {
       const a = await admit(stack);
-      const res = await postForm(stack, a.applicationNo, a.session, 'short');
+      const res = await postForm(stack, a.applicationNo, a.session, 'has a space');
       assert.equal(res.status, 400);
       assert.match(res.body.message, /idempotency-key/);
     });

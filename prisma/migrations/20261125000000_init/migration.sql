@@ -78,6 +78,8 @@ CREATE TABLE "StoredFile" (
     "size" INTEGER NOT NULL,
     "mediaType" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastReceivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "pending" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "StoredFile_pkey" PRIMARY KEY ("sha256")
 );
@@ -199,6 +201,9 @@ CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"("registrationNo", "itemKey", "version");
+
+-- CreateIndex
+CREATE INDEX "StoredFile_lastReceivedAt_idx" ON "StoredFile"("lastReceivedAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Review_registrationNo_seq_key" ON "Review"("registrationNo", "seq");
