@@ -55,7 +55,15 @@ export async function lateEventWorkflow(input: LateEventWorkflowInput): Promise<
     workflowId,
     registrationNo: input.applicationNo,
     to: [],
-    context: { student, deadlines: recorded.deadlines, contacts: contactsFor(student), items: [] },
+    // The registry's alert names the student and the event; it uses no policy numbers and mints no link.
+    context: {
+      student,
+      deadlines: recorded.deadlines,
+      contacts: contactsFor(student),
+      items: [],
+      policy: { verificationSlaWorkingDays: 0, resubmissionWindowDays: 0, reminderDaysBefore: [] },
+      changeableUntil: recorded.deadlines.registration,
+    },
     message: {
       kind: 'LATE_EVENT',
       event: input.event,

@@ -5,7 +5,7 @@
  * activity renders the words (activities/email/templates.ts); the workflow
  * only decides who gets which email, when, and with which facts.
  */
-import type { DueBy, EmailKind, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, RegistrationStatus, RejectionReason, StudentRecord } from './types';
+import type { DeadlineChange, DueBy, EmailKind, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, PolicyNumbers, RegistrationStatus, RejectionReason, StudentRecord } from './types';
 
 export interface EmailItemRef {
   key: ItemKey;
@@ -19,6 +19,13 @@ export interface EmailContext {
   deadlines: { registration: IsoInstant; payment?: IsoInstant };
   contacts: { registration: string; activation: string; visa: string };
   items: (EmailItemRef & { state: ItemState; compulsory: boolean; dueBy: DueBy })[];
+  /** The cohort's numbers (service level, resubmission window, reminder offsets): templates never spell their own. */
+  policy: PolicyNumbers;
+  /**
+   * Until when this registration can still change (the latest deadline plus the resubmission window):
+   * sign-in links minted for this email stay valid at least that long.
+   */
+  changeableUntil: IsoInstant;
 }
 
 export type EmailMessage =
@@ -29,6 +36,8 @@ export type EmailMessage =
   | { kind: 'FOLLOW_UP'; owed: EmailItemRef[] }
   | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string }
   | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string }
+  | ({ kind: 'DEADLINE_EXTENDED' } & Omit<DeadlineChange, 'at'>)
+  | { kind: 'SIGN_IN_LINK' }
   | {
       kind: 'LATE_EVENT';
       event: LateEventKind;
@@ -39,6 +48,9 @@ export type EmailMessage =
       /** What the event said, as label/value lines (payment reference, amount, university email...). */
       facts: string[];
     };
+
+/** Emails that carry a freshly signed registration link (and, for the invitation, the activation link). */
+export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
 
 export interface EmailRequest {
   idempotencyKey: string;

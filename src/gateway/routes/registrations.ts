@@ -6,12 +6,25 @@
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, extendDeadlineUpdate } from '../../../workflows/registration/api';
+import { REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, extendDeadlineUpdate } from '../../../workflows/registration/api';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
+import { OPEN_STATUSES } from './review';
+import { RegistrationFormSchema } from './student';
+
+/** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
+const FormCorrectionSchema = z
+  .object({
+    changes: RegistrationFormSchema.omit({ picsConsent: true, emergencyContact: true })
+      .partial()
+      .extend({ emergencyContact: RegistrationFormSchema.shape.emergencyContact.partial().optional() })
+      .strict(),
+    reason: z.string().trim().min(1, 'say why').max(2000),
+  })
+  .meta({ id: 'FormCorrection' });
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const SummarySchema = z
@@ -70,7 +83,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       response: pageOf(SummarySchema, 'RegistrationPage'),
     },
     async ({ query }) => {
-      const now = new Date();
+      const now = new Date((ctx.now ?? Date.now)());
       const and: Prisma.RegistrationWhereInput[] = [];
       if (query.status) and.push({ status: query.status });
       if (query.programCode) and.push({ programCode: query.programCode });
@@ -87,7 +100,11 @@ export function registrationsRouter(ctx: RouterContext): Router {
         and.push(query.overdue ? overdue : { NOT: overdue });
       }
       if (query.slaBreached !== undefined) {
-        const breached = { items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } } };
+        // Closed registrations are nobody's work any more: they never count as breaching the service level.
+        const breached: Prisma.RegistrationWhereInput = {
+          status: { in: OPEN_STATUSES },
+          items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } },
+        };
         and.push(query.slaBreached ? breached : { NOT: breached });
       }
       if (query.q) {
@@ -178,6 +195,26 @@ export function registrationsRouter(ctx: RouterContext): Router {
         { actor: actorOf(principal), deadline: body.deadline, until: new Date(body.until).toISOString(), reason: body.reason },
         updateIdFor(req, 'extendDeadline', actorOf(principal)),
       ),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/form/correction',
+      tags: ['registrations'],
+      summary: 'Correct the submitted form (registry staff)',
+      description:
+        'The form is submitted once by the student; later changes go through staff. Validated like the form; the audit trail keeps the before and after values, the reason and who made the change.',
+      access: 'staff',
+      params: RegistrationParams,
+      body: FormCorrectionSchema,
+      response: StatusViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, correctFormUpdate, { actor: actorOf(principal), changes: body.changes, reason: body.reason }),
   );
 
   return router;

@@ -52,6 +52,9 @@ const decisionErrors = [
   ErrorCode.WORKFLOW_UNAVAILABLE,
 ];
 
+/** Registrations someone still works on; closed ones leave the queue and the breach lists. */
+export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
+
 /** Holidays change once a year; keep them for the life of the process. */
 const holidayCache = new Map<string, Promise<Set<string>>>();
 function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
@@ -64,6 +67,7 @@ function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
 
 export function reviewRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations } = ctx;
+  const clock = ctx.now ?? Date.now;
   const router = Router();
 
   route(
@@ -74,7 +78,9 @@ export function reviewRouter(ctx: RouterContext): Router {
       path: '/api/review-queue',
       tags: ['review'],
       summary: 'Review queue: submitted items, oldest first',
-      description: 'Filter by program, cohort, item kind and item state (default SUBMITTED).',
+      description:
+        'Filter by program, cohort, item kind and item state (default SUBMITTED). Only open registrations (in progress or incomplete): ' +
+        'a completed or withdrawn registration is nobody\'s work any more.',
       access: 'staff',
       query: z.object({
         programCode: z.string().trim().toUpperCase().optional(),
@@ -90,6 +96,7 @@ export function reviewRouter(ctx: RouterContext): Router {
         state: query.state,
         ...(query.kind ? { kind: query.kind } : {}),
         registration: {
+          status: { in: OPEN_STATUSES },
           ...(query.programCode ? { programCode: query.programCode } : {}),
           ...(query.cohortId ? { cohortId: query.cohortId } : {}),
         },
@@ -103,7 +110,7 @@ export function reviewRouter(ctx: RouterContext): Router {
           ...pageWindow(query),
         }),
       ]);
-      const now = Date.now();
+      const now = clock();
       const oldest = rows.find((r) => r.submittedAt)?.submittedAt?.getTime() ?? now;
       const days = await holidays(oldest, now);
       return pageResult(

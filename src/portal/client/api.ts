@@ -281,6 +281,8 @@ export const studentApi = {
     return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/documents`, form, { onProgress });
   },
   decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason }, action: true }),
+  /** "Email me a new link": always the same answer, whether or not the details match. */
+  requestLink: (applicationNo: string, personalEmail: string) => request<{ message: string }>('/api/session/link', { json: { applicationNo, personalEmail } }),
   documentUrl: (no: string, documentId: string) => `${reg(no)}/documents/${enc(documentId)}`,
 };
 
@@ -321,6 +323,8 @@ export function staffApi(key: string) {
     verify: (no: string, itemKey: string, note?: string) => post<ItemView>(`${item(no, itemKey)}/verify`, { note: note || undefined }),
     reject: (no: string, itemKey: string, reasonCode: RejectionReason, note: string) => post<ItemView>(`${item(no, itemKey)}/reject`, { reasonCode, note }),
     waive: (no: string, itemKey: string, reason: string) => post<ItemView>(`${item(no, itemKey)}/waive`, { reason }),
+    correctForm: (no: string, changes: Partial<RegistrationForm>, reason: string) =>
+      post<RegistrationStatusView>(`${reg(no)}/form/correction`, { changes, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
     importCohort: (file: File, onProgress?: (f: number) => void) => {
