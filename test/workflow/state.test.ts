@@ -229,7 +229,7 @@ describe('registration state', () => {
       const json = (v: unknown) => JSON.parse(JSON.stringify(v)); // as the status travels (undefined fields dropped)
       assert.deepEqual(json(next.view()), json(r.view()));
       assert.equal(next.seq, r.seq);
-      assert.deepEqual(next.takeEmails().map((e) => e.idempotencyKey), ['registration-A100:REJECTION:1']);
+      assert.deepEqual(next.takeEmails().map((e) => e.idempotencyKey), ['registration-A100:REJECTION:1', 'registration-A100:DEADLINE_EXTENDED:1']);
       assert.deepEqual(next.nextWakeUp(T0 + 4 * HOUR), r.nextWakeUp(T0 + 4 * HOUR));
       // The deadline carried is the extended one: nothing happens at the old date, withdrawal at the new one.
       next.advance(DEADLINE + HOUR);
