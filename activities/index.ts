@@ -10,7 +10,7 @@ import type { PrismaClient } from '../src/db/prisma';
 import { invitationLinks } from '../src/links';
 import { createSendEmail, type EmailDeps } from './email/send-email';
 import { hongKongHolidays } from './holidays';
-import { createProjectRegistration } from './projection';
+import { createProjectRegistration, createRecordLateEvent } from './projection';
 
 export type ActivityDeps = EmailDeps;
 
@@ -19,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     sendEmail,
     projectRegistration: createProjectRegistration({ prisma: deps.prisma, alert: sendEmail }),
+    recordLateEvent: createRecordLateEvent(deps),
     hongKongHolidays,
   };
 }

@@ -15,7 +15,7 @@ import type { PrismaClient } from '../src/db/prisma';
 import { contactsFor } from '../workflows/registration/checklist';
 import { emailIdempotencyKey, type EmailRequest } from '../workflows/registration/emails';
 import { PROJECTION_UNWRITABLE_FAILURE } from '../workflows/registration/projection';
-import type { ProjectionSnapshot } from '../workflows/registration/state';
+import type { AuditEventRecord, ProjectionSnapshot } from '../workflows/registration/state';
 
 type Tx = Prisma.TransactionClient;
 /** A burst of new registrations queues for pool connections longer than Prisma's 2 s default wait. */
@@ -133,27 +133,18 @@ function registrationData({ view, seq }: ProjectionSnapshot) {
 
 /**
  * While every compulsory item is in (submitted, verified or waived): when the
- * last of them came in; null while one is pending or rejected. An item came
- * in at its first submission or waiver after its last rejection (activation
- * and the form, which have no files, at their own time). For the dashboard's
- * burn-down (src/dashboard/figures.ts).
+ * last of them came in (each item's `inAt`, from the workflow's cameInAt); null
+ * while one is pending or rejected. For the dashboard's burn-down
+ * (src/dashboard/figures.ts).
  */
 export function compulsoryInAt(items: ProjectionSnapshot['view']['items']): Date | null {
   const compulsory = items.filter((i) => i.compulsory);
-  if (compulsory.length === 0 || compulsory.some((i) => i.state === 'PENDING' || i.state === 'REJECTED')) return null;
-  const inAt = (i: (typeof compulsory)[number]): number => {
-    const rejected = Math.max(-Infinity, ...i.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
-    const ins = [...i.submissions.map((s) => s.at), ...i.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].map(Date.parse).filter((t) => t > rejected);
-    return ins.length ? Math.min(...ins) : Date.parse(i.submittedAt ?? i.reviewedAt ?? '');
-  };
-  const times = compulsory.map(inAt);
-  return times.some(Number.isNaN) ? null : new Date(Math.max(...times));
+  if (compulsory.length === 0 || compulsory.some((i) => !i.inAt)) return null;
+  return new Date(Math.max(...compulsory.map((i) => Date.parse(i.inAt!))));
 }
 
 async function writeItems(tx: Tx, { view }: ProjectionSnapshot): Promise<void> {
   for (const item of view.items) {
-    const lastReview = item.reviews[item.reviews.length - 1];
-    const rejected = item.state === 'REJECTED' && lastReview?.decision === 'REJECTED';
     const data = {
       kind: item.kind,
       label: item.label,
@@ -162,8 +153,9 @@ async function writeItems(tx: Tx, { view }: ProjectionSnapshot): Promise<void> {
       submittedAt: date(item.submittedAt),
       reviewedAt: date(item.reviewedAt),
       expectedVerificationBy: date(item.expectedVerificationBy),
-      rejectionReason: rejected ? (lastReview.reasonCode ?? null) : null,
-      rejectionNote: rejected ? (lastReview.note ?? null) : null,
+      rejectionReason: item.rejectionReason ?? null,
+      rejectionNote: item.rejectionNote ?? null,
+      flag: item.flag ?? null,
     };
     await tx.checklistItem.upsert({
       where: { registrationNo_key: { registrationNo: view.applicationNo, key: item.key } },
@@ -173,9 +165,9 @@ async function writeItems(tx: Tx, { view }: ProjectionSnapshot): Promise<void> {
   }
 }
 
-async function appendFacts(tx: Tx, { view, events }: ProjectionSnapshot): Promise<void> {
+/** Facts recorded since the previous snapshot (the snapshot carries deltas, not the whole history). */
+async function appendFacts(tx: Tx, { view, events, submissions, reviews, emailKeys }: ProjectionSnapshot): Promise<void> {
   const no = view.applicationNo;
-  const submissions = view.items.flatMap((i) => i.submissions.map((s) => ({ itemKey: i.key, ...s })));
   if (submissions.length) {
     // The gateway stores files by content; a registration started without it (CLI, tests) still gets its rows.
     await tx.storedFile.createMany({
@@ -199,7 +191,6 @@ async function appendFacts(tx: Tx, { view, events }: ProjectionSnapshot): Promis
       skipDuplicates: true,
     });
   }
-  const reviews = view.items.flatMap((i) => i.reviews.map((r) => ({ itemKey: i.key, ...r })));
   if (reviews.length) {
     await tx.review.createMany({
       data: reviews.map((r) => ({
@@ -221,8 +212,93 @@ async function appendFacts(tx: Tx, { view, events }: ProjectionSnapshot): Promis
       skipDuplicates: true,
     });
   }
-  const keys = view.emails.map((e) => e.idempotencyKey);
-  if (keys.length) {
-    await tx.emailLog.updateMany({ where: { idempotencyKey: { in: keys }, registrationNo: null }, data: { registrationNo: no } });
+  const late = events.filter((e) => e.type === 'LATE_EVENT');
+  if (late.length) await tx.lateEvent.createMany({ data: late.map((e) => lateEventRow(no, e)), skipDuplicates: true });
+  if (emailKeys.length) {
+    await tx.emailLog.updateMany({ where: { idempotencyKey: { in: emailKeys }, registrationNo: null }, data: { registrationNo: no } });
   }
+}
+
+/** A LATE_EVENT audit event as its LateEvent row (data: what the event said, besides the kind and status). */
+function lateEventRow(registrationNo: string, e: AuditEventRecord, deliveryKey?: string) {
+  const { event, status, outcomeReason, ...data } = e.data as { event: string; status: string; outcomeReason?: string };
+  return {
+    registrationNo,
+    seq: e.seq,
+    kind: event,
+    actor: e.actor,
+    at: new Date(e.at),
+    registrationStatus: status,
+    outcomeReason: outcomeReason ?? null,
+    deliveryKey: deliveryKey ?? null,
+    data: data as Prisma.InputJsonValue,
+  };
+}
+
+/** An event for a registration whose workflow has closed, as lateEventWorkflow hands it over. */
+export interface LateEventInput {
+  applicationNo: string;
+  event: 'PAYMENT' | 'ACTIVATION';
+  actor: string;
+  /** `<source>:<delivery id>`: one record per webhook delivery, however often this is retried. */
+  deliveryKey: string;
+  receivedAt: string;
+  data: Record<string, unknown>;
+}
+
+/** What the alert email needs to know about the registration, from the read model. */
+export interface LateEventRecorded {
+  seq: number;
+  status: string;
+  outcomeReason?: string;
+  student: { applicationNo: string; name: string; personalEmail: string; programCode: string; studyLevel: string; admissionRoute?: string; residency: string; cohortId: string };
+  deadlines: { registration: string; payment?: string };
+}
+
+/**
+ * Records a late event against a closed registration: the next audit seq
+ * (taken under the registration's row lock, after the workflow's last one),
+ * an AuditEvent and a LateEvent row. Idempotent by delivery key: a retry
+ * answers with the record already made.
+ */
+export function createRecordLateEvent(deps: { prisma: PrismaClient }) {
+  return async function recordLateEvent(input: LateEventInput): Promise<LateEventRecorded> {
+    return deps.prisma.$transaction(async (tx) => {
+      const no = input.applicationNo;
+      const [reg] = await tx.$queryRaw<{ applicationNo: string }[]>`SELECT "applicationNo" FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
+      if (!reg) throw new Error(`no registration ${no} in the read model`);
+      const r = await tx.registration.findUniqueOrThrow({ where: { applicationNo: no } });
+      const existing = await tx.lateEvent.findUnique({ where: { deliveryKey: input.deliveryKey } });
+      let seq = existing?.seq;
+      if (seq === undefined) {
+        const last = await tx.auditEvent.aggregate({ where: { registrationNo: no }, _max: { seq: true } });
+        seq = Math.max(last._max.seq ?? 0, r.seq) + 1;
+        const event: AuditEventRecord = {
+          seq,
+          type: 'LATE_EVENT',
+          actor: input.actor,
+          at: input.receivedAt,
+          data: { event: input.event, status: r.status, ...(r.outcomeReason ? { outcomeReason: r.outcomeReason } : {}), ...input.data, deliveryKey: input.deliveryKey },
+        };
+        await tx.auditEvent.create({ data: { registrationNo: no, seq, type: event.type, actor: event.actor, at: new Date(event.at), data: event.data as Prisma.InputJsonValue } });
+        await tx.lateEvent.create({ data: lateEventRow(no, event, input.deliveryKey) });
+      }
+      return {
+        seq,
+        status: r.status,
+        ...(r.outcomeReason ? { outcomeReason: r.outcomeReason } : {}),
+        student: {
+          applicationNo: no,
+          name: r.name,
+          personalEmail: r.personalEmail,
+          programCode: r.programCode,
+          studyLevel: r.studyLevel,
+          ...(r.admissionRoute ? { admissionRoute: r.admissionRoute } : {}),
+          residency: r.residency,
+          cohortId: r.cohortId,
+        },
+        deadlines: { registration: r.registrationDeadline.toISOString(), ...(r.paymentDeadline ? { payment: r.paymentDeadline.toISOString() } : {}) },
+      };
+    }, TRANSACTION);
+  };
 }

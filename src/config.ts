@@ -173,6 +173,10 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).default(600),
     doc: 'Requests per minute and client address to the webhook endpoints.',
   },
+  WORKFLOW_UPDATE_TIMEOUT_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(300).default(20),
+    doc: 'How long the gateway waits for a registration to answer an action; past it the client gets 503 and retries with the same Idempotency-Key.',
+  },
   IMPORT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(256).default(32),
     doc: 'How many workflow starts a cohort import keeps in flight at once.',

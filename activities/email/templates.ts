@@ -14,6 +14,7 @@ export const SUBJECTS: Record<EmailKind, string> = {
   FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
   WITHDRAWAL: 'Program Registration withdrawn',
   SLA_ALERT: 'Verification overdue: Program Registration',
+  LATE_EVENT: 'Late event recorded: Program Registration',
   DEADLINE_EXTENDED: 'Program Registration: your deadline has been extended',
   SIGN_IN_LINK: 'Your sign-in link to Program Registration',
   PROJECTION_ALERT: 'Read model not updated: Program Registration',
@@ -28,6 +29,7 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   FOLLOW_UP: 'student',
   WITHDRAWAL: 'student',
   SLA_ALERT: 'registry',
+  LATE_EVENT: 'registry',
   DEADLINE_EXTENDED: 'student',
   SIGN_IN_LINK: 'student',
   PROJECTION_ALERT: 'registry',
@@ -227,6 +229,14 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         {
           p: 'The workflow goes on and its live status is right; the staff lists show this registration as it was before the change. Inspect the workflow in the Temporal UI; later changes are projected again as they come.',
         },
+      ];
+    case 'LATE_EVENT':
+      return [
+        {
+          p: `A ${m.event === 'PAYMENT' ? 'payment' : 'university account activation'} arrived for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) after the registration was ${m.status}${m.outcomeReason ? ` (${m.outcomeReason})` : ''}.`,
+        },
+        { list: [...m.facts, `Received: ${hkTime(m.receivedAt)}`] },
+        { p: 'It is recorded in the audit trail and listed under Late events on the staff pages; the registration itself did not change. Please decide whether a refund or another manual step is needed.' },
       ];
   }
 }

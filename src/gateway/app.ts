@@ -9,6 +9,7 @@ import express, { Router, type ErrorRequestHandler, type Express } from 'express
 import helmet from 'helmet';
 import { isDevelopment, type Config } from '../config';
 import { isDatabaseUnavailable } from '../db/errors';
+import { CohortPolicyConflict } from '../import/cohort-policy';
 import { portalRouter } from '../portal';
 import { createBlobStore } from '../uploads/store';
 import { createAuthenticator } from './auth/authenticate';
@@ -26,6 +27,7 @@ import { exportsRouter } from './routes/exports';
 import { healthRouter } from './routes/health';
 import { idpSimulatorRouter } from './routes/idp-simulator';
 import { importsRouter } from './routes/imports';
+import { lateEventsRouter } from './routes/late-events';
 import { registrationsRouter } from './routes/registrations';
 import { reviewRouter } from './routes/review';
 import { reviewNextRouter } from './routes/review-next';
@@ -53,6 +55,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(importsRouter(ctx));
   router.use(staffKeysRouter(ctx));
   router.use(webhookRouter(ctx));
+  router.use(lateEventsRouter(ctx));
   return router;
 }
 
@@ -61,7 +64,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
     ...deps,
     kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
     limits: createRateLimits(deps.config),
-    registrations: new Registrations(deps.temporal),
+    registrations: new Registrations(deps.temporal, { updateTimeoutMs: deps.config.WORKFLOW_UPDATE_TIMEOUT_SECONDS * 1000 }),
     blobs: createBlobStore(deps.config),
   };
 }
@@ -119,6 +122,9 @@ const RETRY_AFTER_SECONDS = 5;
 
 export function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
+  if (e instanceof CohortPolicyConflict) {
+    return new AppError(ErrorCode.COHORT_POLICY_CONFLICT, e.message, { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend }, { cause: e });
+  }
   return fromBodyParser(e) ?? fromTemporal(e) ?? fromDatabase(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
 }
 

@@ -35,6 +35,8 @@ export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends O
   access: A;
   params?: P;
   query?: Q;
+  /** Request headers to document (the handler reads them), e.g. Idempotency-Key. */
+  headers?: z.ZodObject;
   /** A JSON body, parsed and validated here. */
   body?: B;
   bodyLimit?: string;
@@ -175,6 +177,7 @@ function openApiOf(spec: RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType
     request: {
       params: spec.params,
       query: spec.query,
+      headers: spec.headers,
       body: spec.body
         ? { content: { 'application/json': { schema: spec.body } }, required: true }
         : spec.rawBody

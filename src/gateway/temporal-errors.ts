@@ -13,6 +13,7 @@ const byFailure: Record<RegistrationFailure, ErrorCode> = {
   [RegistrationFailure.InvalidTransition]: ErrorCode.INVALID_TRANSITION,
   [RegistrationFailure.InvalidInput]: ErrorCode.INVALID_INPUT,
   [RegistrationFailure.UnknownItem]: ErrorCode.ITEM_NOT_FOUND,
+  [RegistrationFailure.SubmissionLimitReached]: ErrorCode.SUBMISSION_LIMIT_REACHED,
 };
 
 /** gRPC status codes meaning "could not reach / no answer in time". */

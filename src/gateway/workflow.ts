@@ -3,6 +3,11 @@
  * it, or send it an update and wait for the answer. Errors come back as
  * AppErrors; a closed registration (completed or withdrawn workflow) refuses
  * further actions with 409 rather than pretending not to exist.
+ *
+ * Updates take an optional update id (the request's Idempotency-Key, see
+ * idempotency.ts): Temporal answers a repeated id with the first attempt's
+ * outcome, so a client retrying after a lost answer or a 503 gets its own
+ * success back instead of a refusal of it.
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
@@ -20,7 +25,14 @@ const UPDATE_TIMEOUT_MS = 20_000;
 const QUERY_TIMEOUT_MS = 10_000;
 
 export class Registrations {
-  constructor(private readonly temporal: Client) {}
+  private readonly updateTimeoutMs: number;
+
+  constructor(
+    private readonly temporal: Client,
+    options: { updateTimeoutMs?: number } = {},
+  ) {
+    this.updateTimeoutMs = options.updateTimeoutMs ?? UPDATE_TIMEOUT_MS;
+  }
 
   private handle(applicationNo: string) {
     return this.temporal.workflow.getHandle(registrationWorkflowId(applicationNo));
@@ -34,8 +46,9 @@ export class Registrations {
     return this.call(applicationNo, QUERY_TIMEOUT_MS, () => this.handle(applicationNo).query(def));
   }
 
+  /** `updateId`: the same id twice gets the first attempt's answer (Temporal deduplicates updates by id). */
   async update<R, A>(applicationNo: string, def: UpdateDefinition<R, [A]>, arg: A, updateId?: string): Promise<R> {
-    return this.call(applicationNo, UPDATE_TIMEOUT_MS, () => this.handle(applicationNo).executeUpdate(def, { args: [arg], updateId }), true);
+    return this.call(applicationNo, this.updateTimeoutMs, () => this.handle(applicationNo).executeUpdate(def, { args: [arg], updateId }), true);
   }
 
   async signal<A>(applicationNo: string, def: SignalDefinition<[A]>, arg: A): Promise<void> {

@@ -12,6 +12,7 @@ import { startOnQueue } from './start';
 
 export * from './rows';
 export * from './run';
+export { CohortPolicyConflict } from './cohort-policy';
 
 export type ImportInput =
   | { format: 'csv'; text: string; policy?: PolicyOverrides }

@@ -125,6 +125,10 @@ export const PolicyOverridesSchema = z
     resubmissionWindow: z.string().regex(/^\d+\s*(days?|d)$/).optional(),
     verificationSlaWorkingDays: z.number().int().min(1).max(60).optional(),
     compulsorySupplementary: z.array(text()).optional().meta({ description: 'Supplementary codes that are compulsory by the deadline (default: none).' }),
+    tuitionFee: z
+      .object({ amount: z.number().positive(), currency: text().regex(/^[A-Z]{3}$/, 'ISO 4217, e.g. HKD') })
+      .optional()
+      .meta({ description: 'The tuition fee a payment must match (amount and currency) to settle the fee; a mismatch is flagged for staff.' }),
   })
   .meta({ id: 'PolicyOverrides' });
 export type PolicyOverrides = z.output<typeof PolicyOverridesSchema>;

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { PrismaClient } from '../db/prisma';
 import type { RegistrationInput } from '../../workflows/registration/api';
+import { assertCohortsUnchanged } from './cohort-policy';
 import type { ParsedImport, RejectedRow } from './rows';
 
 /** Starts one registration; 'existing' when its workflow was already started. */
@@ -45,6 +46,7 @@ export async function createImportJob(
   meta: { sha256: string; actor: string; source?: string },
 ): Promise<ImportReport> {
   const earlier = await prisma.importJob.findFirst({ where: { sha256: meta.sha256 }, orderBy: { createdAt: 'asc' } });
+  await assertCohortsUnchanged(prisma, parsed.cohorts);
   for (const c of parsed.cohorts) {
     const data = {
       registrationDeadline: new Date(c.registrationDeadline),

@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { activityDepsFromConfig, createActivities } from '../../activities';
+import { activityDepsFromConfig, createActivities, type RegistrationActivities } from '../../activities';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
@@ -85,7 +85,10 @@ export interface TestStack extends TestGateway {
 }
 
 /** Gateway + a Worker with the real workflows and activities, sharing one task queue on the dev server. */
-export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack> {
+export async function startStack(
+  env: NodeJS.ProcessEnv = {},
+  options: { activities?: (real: RegistrationActivities) => RegistrationActivities } = {},
+): Promise<TestStack> {
   const taskQueue = uniq('gw');
   const devEnv = await devServerEnv();
   const gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue, ...env } });
@@ -95,7 +98,7 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(activityDepsFromConfig(gw.config, workerPrisma)),
+    activities: (options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
   });
   const running = worker.run();
   const [admin, officer] = await Promise.all([

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
+import type { Client } from '@temporalio/client';
 import type { RegistrationHandle } from '../../src/client';
 
 // Not historyToJSON/historyFromJSON: this install has two copies of protobufjs
@@ -35,6 +36,11 @@ export async function recordHistory(name: string, handle: RegistrationHandle): P
   fs.mkdirSync(historiesDir, { recursive: true });
   const history = History.fromObject(await handle.fetchHistory());
   fs.writeFileSync(path.join(historiesDir, `${name}.json`), `${JSON.stringify(History.toObject(history, AS_JSON), null, 1)}\n`);
+}
+
+/** One run of a workflow that continued as new (a handle without a run id follows the chain to its latest run). */
+export async function recordRunHistory(name: string, client: Client, workflowId: string, runId: string): Promise<void> {
+  await recordHistory(name, client.workflow.getHandle(workflowId, runId) as RegistrationHandle);
 }
 
 export function readHistory(file: string): temporal.api.history.v1.IHistory {

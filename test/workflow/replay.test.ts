@@ -25,6 +25,16 @@ describe('replay of recorded registration histories', function () {
     }
   });
 
+  it('a continued registration is recorded: the run that continued as new and the run that resumed from it', () => {
+    for (const name of ['continued-registration-first-run', 'continued-registration-last-run']) {
+      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`);
+    }
+    const first = readHistory(path.join(historiesDir, 'continued-registration-first-run.json')).events ?? [];
+    assert.ok(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
+    const last = readHistory(path.join(historiesDir, 'continued-registration-last-run.json')).events ?? [];
+    assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
+  });
+
   it('replays every recorded history without a non-determinism error', async () => {
     const histories = fixtures.map((f) => ({
       workflowId: path.basename(f, '.json'),

@@ -126,7 +126,134 @@ describe('registration state', () => {
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0));
       refused(RegistrationFailure.InvalidTransition, () => r.checkDecline({ actor: 'student' }, T0));
       refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'PHOTO', reason: 'x' }, T0));
-      assert.equal(r.activateAccount({ actor: 'system:idp', universityEmail: 'x@connect.ust.hk' }, T0), false);
+    });
+
+    it('an upload beyond the tenth of one item is refused with SubmissionLimitReached (the history stays bounded)', () => {
+      const r = registration();
+      for (let i = 0; i < 10; i++) r.registerDocument(upload('PHOTO'), T0 + i * HOUR);
+      refused(RegistrationFailure.SubmissionLimitReached, () => r.checkRegisterDocument(upload('PHOTO'), T0 + DAY), /10 uploads/);
+      r.checkRegisterDocument(upload('ID_DOCUMENT'), T0 + DAY); // the cap is per item
+    });
+  });
+
+  describe('late events: after the outcome, recorded and mailed to the registry, never dropped', () => {
+    it('an activation after WITHDRAWN is a LATE_EVENT with a LATE_EVENT email; the same activation again adds nothing', () => {
+      const r = registration();
+      r.declineOffer({ actor: 'student' }, T0);
+      r.takeEmails();
+      r.takeSnapshot();
+      assert.equal(r.activateAccount({ actor: 'system:idp', universityEmail: 'x@connect.ust.hk' }, T0 + HOUR), true);
+      assert.equal(r.status, 'WITHDRAWN');
+      const snap = r.takeSnapshot();
+      assert.deepEqual(snap.events.map((e) => [e.type, e.data.event, e.data.status]), [['LATE_EVENT', 'ACTIVATION', 'WITHDRAWN']]);
+      const emails = r.takeEmails();
+      assert.deepEqual(emails.map((e) => [e.idempotencyKey, e.to]), [['registration-A100:LATE_EVENT:1', []]]);
+      assert.equal(r.activateAccount({ actor: 'system:idp', universityEmail: 'x@connect.ust.hk' }, T0 + 2 * HOUR), false);
+    });
+
+    it('a payment after COMPLETED is recorded as a LATE_EVENT (not settled, not dropped); a repeated reference is not', () => {
+      const r = registration();
+      for (const key of ['ID_DOCUMENT', 'PHOTO'] as const) r.waiveItem({ actor: STAFF, itemKey: key, reason: 'x' }, T0);
+      r.waiveItem({ actor: STAFF, itemKey: 'ACTIVATION', reason: 'x' }, T0);
+      r.submitForm({ actor: 'student', form: validForm }, T0);
+      assert.equal(r.status, 'COMPLETED');
+      r.takeSnapshot();
+      r.takeEmails();
+      assert.equal(r.confirmPayment({ actor: 'system:payment', paymentRef: 'PAY-9', amount: 42100, currency: 'HKD' }, T0 + DAY), true);
+      const [event] = r.takeSnapshot().events;
+      assert.deepEqual([event!.type, event!.data.event, event!.data.paymentRef, event!.data.amount], ['LATE_EVENT', 'PAYMENT', 'PAY-9', 42100]);
+      assert.deepEqual(r.takeEmails().map((e) => e.message.kind), ['LATE_EVENT']);
+      assert.equal(r.confirmPayment({ actor: 'system:payment', paymentRef: 'PAY-9', amount: 42100, currency: 'HKD' }, T0 + DAY), false);
+    });
+  });
+
+  describe('payments against the cohort fee', () => {
+    const ug = student({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' });
+    const withFee = defaultCohortPolicy(new Date(DEADLINE).toISOString(), { tuitionFee: { amount: 42100, currency: 'HKD' } });
+    const receipt = (r: RegistrationState) => r.view().items.find((i) => i.key === 'TUITION_RECEIPT')!;
+
+    it('the exact fee settles the tuition item', () => {
+      const r = registration(ug, withFee);
+      r.confirmPayment({ actor: 'system:payment', paymentRef: 'P1', amount: 42100, currency: 'HKD' }, T0);
+      assert.equal(receipt(r).state, 'VERIFIED');
+    });
+
+    for (const [what, paid] of [
+      ['a short amount', { amount: 4210, currency: 'HKD' }],
+      ['another currency', { amount: 42100, currency: 'USD' }],
+      ['no amount at all', {}],
+    ] as const) {
+      it(`${what}: recorded as PAYMENT_MISMATCH, the item SUBMITTED and flagged for staff, never settled`, () => {
+        const r = registration(ug, withFee);
+        r.takeSnapshot();
+        r.confirmPayment({ actor: 'system:payment', paymentRef: 'P1', ...paid }, T0);
+        const item = receipt(r);
+        assert.equal(item.state, 'SUBMITTED');
+        assert.match(item.flag ?? '', /the fee is 42100 HKD/);
+        const snap = r.takeSnapshot();
+        assert.deepEqual(snap.events.map((e) => e.type), ['PAYMENT_MISMATCH']);
+        assert.match(snap.view.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /42100 HKD/);
+        // Staff decide; their decision clears the flag.
+        r.verifyItem({ actor: STAFF, itemKey: 'TUITION_RECEIPT', note: 'paid by two transfers' }, T0 + HOUR);
+        assert.equal(receipt(r).flag, undefined);
+      });
+    }
+
+    it('a mismatched payment keeps the student from being withdrawn at the deadline (staff decide)', () => {
+      const r = registration(ug, withFee);
+      r.confirmPayment({ actor: 'system:payment', paymentRef: 'P1', amount: 100, currency: 'HKD' }, T0);
+      r.activateAccount({ actor: 'system:idp', universityEmail: 'a@connect.ust.hk' }, T0);
+      r.submitForm({ actor: 'student', form: validForm }, T0);
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      r.advance(DEADLINE);
+      // Not WITHDRAWN (MISSED_FEE): the fee counts as handed in while staff look at it; only the photo is owed.
+      assert.equal(r.status, 'INCOMPLETE');
+    });
+  });
+
+  describe('bounded history per change', () => {
+    it('a snapshot carries only what is new, and an update answer only the latest of each item: their size does not grow with the history', () => {
+      const r = registration();
+      r.setHolidays([]);
+      const sizes: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        r.registerDocument(upload('PHOTO'), T0 + i * HOUR);
+        const snap = r.takeSnapshot();
+        assert.deepEqual(snap.submissions.map((s) => s.version), [i + 1]);
+        assert.equal('submissions' in snap.view.items[0]!, false);
+        sizes.push(JSON.stringify(snap).length);
+      }
+      // The 10th upload's snapshot is no bigger than the 2nd's (the old full status grew by one submission each time).
+      assert.ok(sizes[9]! <= sizes[1]! + 16, `snapshot sizes ${sizes.join(', ')}`);
+      const answer = r.extendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x' }, T0 + DAY);
+      const photo = answer.items.find((i) => i.key === 'PHOTO')!;
+      assert.deepEqual(photo.submissions.map((s) => s.version), [10]);
+      assert.equal(r.view().items.find((i) => i.key === 'PHOTO')!.submissions.length, 10, 'the query still has them all');
+    });
+  });
+
+  describe('continue-as-new', () => {
+    it('carry → resume gives the same state: view, seq, deadlines, emails decided, and the next email key continues', () => {
+      const r = registration(student({ residency: 'NON_LOCAL' }));
+      r.setHolidays([]);
+      r.activateAccount({ actor: 'system:idp', universityEmail: 'a@connect.ust.hk' }, T0);
+      r.registerDocument(upload('VISA'), T0 + HOUR);
+      r.rejectItem({ actor: STAFF, itemKey: 'VISA', reasonCode: 'EXPIRED', note: 'expired' }, T0 + 2 * HOUR);
+      r.extendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + 7 * DAY).toISOString(), reason: 'x' }, T0 + 3 * HOUR);
+      r.takeSnapshot();
+      const carried = JSON.parse(JSON.stringify(r.carry()));
+      const next = RegistrationState.resume({ student: r.input.student, policy: r.input.policy }, carried, T0 + 4 * HOUR);
+      const json = (v: unknown) => JSON.parse(JSON.stringify(v)); // as the status travels (undefined fields dropped)
+      assert.deepEqual(json(next.view()), json(r.view()));
+      assert.equal(next.seq, r.seq);
+      assert.deepEqual(next.takeEmails().map((e) => e.idempotencyKey), ['registration-A100:REJECTION:1', 'registration-A100:DEADLINE_EXTENDED:1']);
+      assert.deepEqual(next.nextWakeUp(T0 + 4 * HOUR), r.nextWakeUp(T0 + 4 * HOUR));
+      // The deadline carried is the extended one: nothing happens at the old date, withdrawal at the new one.
+      next.advance(DEADLINE + HOUR);
+      assert.equal(next.status, 'IN_PROGRESS');
+      next.advance(DEADLINE + 7 * DAY);
+      assert.equal(next.status, 'WITHDRAWN');
+      assert.deepEqual(next.takeEmails().map((e) => e.idempotencyKey).filter((k) => k.includes('WITHDRAWAL')), ['registration-A100:WITHDRAWAL:1']);
     });
   });
 

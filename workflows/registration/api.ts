@@ -90,7 +90,8 @@ export const getStatusQuery = defineQuery<RegistrationStatusView>('getStatus');
 /**
  * Why an update was refused. Thrown from validators as an ApplicationFailure
  * whose `type` is one of these; the gateway maps them to HTTP status:
- * InvalidTransition → 409, InvalidInput → 422, UnknownItem → 404.
+ * InvalidTransition → 409, InvalidInput → 422, UnknownItem → 404,
+ * SubmissionLimitReached → 409 SUBMISSION_LIMIT_REACHED.
  */
 export enum RegistrationFailure {
   /** The current state does not allow it (verify an item never submitted, submit the form twice, act after an outcome). */
@@ -99,7 +100,17 @@ export enum RegistrationFailure {
   InvalidInput = 'InvalidInput',
   /** This student's checklist has no such item. */
   UnknownItem = 'UnknownItem',
+  /** The item already holds MAX_SUBMISSIONS_PER_ITEM uploads (keeps a registration's history bounded). */
+  SubmissionLimitReached = 'SubmissionLimitReached',
 }
+
+/**
+ * Uploads one item takes, all versions counted. Ten is far more than a real
+ * student needs (a rejection and a resubmission or two), and it bounds what a
+ * registration keeps: without it, every re-upload while SUBMITTED grew the
+ * history until the server terminated the workflow.
+ */
+export const MAX_SUBMISSIONS_PER_ITEM = 10;
 
 export const registrationFailure = (type: RegistrationFailure, message: string, details?: unknown): ApplicationFailure =>
   ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });

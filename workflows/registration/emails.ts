@@ -5,7 +5,7 @@
  * activity renders the words (activities/email/templates.ts); the workflow
  * only decides who gets which email, when, and with which facts.
  */
-import type { DeadlineChange, DueBy, EmailKind, IsoInstant, ItemKey, ItemState, OutcomeReason, PolicyNumbers, RejectionReason, StudentRecord } from './types';
+import type { DeadlineChange, DueBy, EmailKind, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, PolicyNumbers, RegistrationStatus, RejectionReason, StudentRecord } from './types';
 
 export interface EmailItemRef {
   key: ItemKey;
@@ -39,7 +39,17 @@ export type EmailMessage =
   | ({ kind: 'DEADLINE_EXTENDED' } & Omit<DeadlineChange, 'at'>)
   | { kind: 'SIGN_IN_LINK' }
   /** Sent by the projection activity itself (not decided by the workflow): a change the read model can never store. */
-  | { kind: 'PROJECTION_ALERT'; workflowId: string; seq: number; error: string };
+  | { kind: 'PROJECTION_ALERT'; workflowId: string; seq: number; error: string }
+  | {
+      kind: 'LATE_EVENT';
+      event: LateEventKind;
+      /** The registration's status when the event arrived. */
+      status: RegistrationStatus;
+      outcomeReason?: OutcomeReason;
+      receivedAt: IsoInstant;
+      /** What the event said, as label/value lines (payment reference, amount, university email...). */
+      facts: string[];
+    };
 
 /** Emails that carry a freshly signed registration link (and, for the invitation, the activation link). */
 export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
@@ -64,6 +74,19 @@ export interface EmailSent {
 /** The ApplicationFailure type of a send the provider refused for good (invalid address, other 4xx). */
 export const EMAIL_REJECTED_FAILURE = 'EmailRejected';
 
-/** `registration-<no>:<KIND>:<n>`: the n-th email of that kind this workflow decided to send. */
-export const emailIdempotencyKey = (workflowId: string, kind: EmailKind, occurrence: number): string =>
+/**
+ * `registration-<no>:<KIND>:<n>`: the n-th email of that kind this workflow decided to send.
+ * (A late event after the workflow closed is mailed by lateEventWorkflow with `<n>` = its delivery key.)
+ */
+export const emailIdempotencyKey = (workflowId: string, kind: EmailKind, occurrence: number | string): string =>
   `${workflowId}:${kind}:${occurrence}`;
+
+/** What the registry's LATE_EVENT email lists about the event, from the event's own data. */
+export function lateEventFacts(event: LateEventKind, data: Record<string, unknown>): string[] {
+  if (event === 'ACTIVATION') return [`University email: ${String(data.universityEmail ?? '(not given)')}`];
+  return [
+    `Payment reference: ${String(data.paymentRef ?? '(not given)')}`,
+    `Amount: ${data.amount ?? '(not given)'} ${data.currency ?? ''}`.trim(),
+    ...(data.paidAt ? [`Paid at: ${String(data.paidAt)}`] : []),
+  ];
+}

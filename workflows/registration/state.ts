@@ -10,7 +10,7 @@
  * arrive in.
  */
 import { msToNumber } from '@temporalio/common/lib/time';
-import { RegistrationFailure, registrationFailure, registrationWorkflowId } from './api';
+import { MAX_SUBMISSIONS_PER_ITEM, RegistrationFailure, registrationFailure, registrationWorkflowId } from './api';
 import {
   allSettled,
   buildChecklist,
@@ -27,9 +27,11 @@ import {
   type ItemDefinition,
 } from './checklist';
 import { textProblemsIn, type TextRule } from './text';
-import { emailIdempotencyKey, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
+import { emailIdempotencyKey, lateEventFacts, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
 import type {
+  IsoInstant,
   AccountActivatedInput,
+  CarriedRegistration,
   CohortPolicy,
   CorrectFormInput,
   DeadlineChange,
@@ -41,6 +43,7 @@ import type {
   ItemKey,
   ItemState,
   ItemView,
+  LateEventKind,
   OutcomeReason,
   PaymentConfirmedInput,
   PolicyNumbers,
@@ -55,6 +58,7 @@ import type {
   SignInLinkRequestedInput,
   SubmissionView,
   SubmitFormInput,
+  TuitionFee,
   VerifyItemInput,
   WaiveItemInput,
 } from './types';
@@ -86,6 +90,8 @@ interface ItemRecord extends ItemDefinition {
   reviews: ReviewView[];
   /** Verification service level of the current submission. */
   sla?: WorkingDayDeadline & { breached: boolean };
+  /** Something staff must look at before deciding (a payment that does not match the fee); cleared by their decision. */
+  flag?: string;
 }
 
 export interface AuditEventRecord {
@@ -96,11 +102,39 @@ export interface AuditEventRecord {
   data: Record<string, unknown>;
 }
 
-/** What the projection activity receives: the full status as of `seq`, plus the events recorded since the last snapshot. */
+/** An item as the read model keeps it: its current state, without its history (that travels as deltas). */
+export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { rejectionReason?: string; rejectionNote?: string; inAt?: IsoInstant };
+
+/**
+ * When an item came in: its first submission or waiver after its last rejection (activation and
+ * the form, which have no files, at their own time); undefined while it is pending or rejected.
+ * Carried as one instant so the bounded projection input still answers the dashboard's burn-down.
+ */
+export function cameInAt(item: Pick<ItemView, 'state' | 'submissions' | 'reviews' | 'submittedAt' | 'reviewedAt'>): IsoInstant | undefined {
+  if (item.state === 'PENDING' || item.state === 'REJECTED') return undefined;
+  const rejected = Math.max(-Infinity, ...item.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
+  const ins = [...item.submissions.map((s) => s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter((t) => Date.parse(t) > rejected);
+  if (ins.length) return ins.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
+  return item.submittedAt ?? item.reviewedAt;
+}
+
+/** The registration as of a snapshot, bounded: no submission, review or email lists. */
+export type ProjectedView = Omit<RegistrationStatusView, 'items' | 'emails'> & { items: ProjectedItem[] };
+
+/**
+ * What the projection activity receives: the bounded state as of `seq`, and
+ * only what was recorded since the previous snapshot (events, submissions,
+ * reviews, email keys). Each change thus puts a few kilobytes into history,
+ * however many uploads and reviews the registration has seen.
+ */
 export interface ProjectionSnapshot {
   seq: number;
-  view: RegistrationStatusView;
+  view: ProjectedView;
   events: AuditEventRecord[];
+  submissions: (SubmissionView & { itemKey: ItemKey })[];
+  reviews: (ReviewView & { itemKey: ItemKey })[];
+  /** Email log rows to link to this registration. */
+  emailKeys: string[];
   /** For a cohort row the import did not create (a registration started from the CLI). */
   policy: CohortPolicy;
 }
@@ -114,6 +148,8 @@ interface Outcome {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+/** Emails an update's answer lists (the latest); the query lists them all. */
+const BOUNDED_EMAILS = 5;
 const SYSTEM = 'system:workflow';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
@@ -173,6 +209,10 @@ export class RegistrationState {
   // -------------------------------------------------------------------------
 
   activateAccount(input: AccountActivatedInput, now: number): boolean {
+    if (this.isClosed && this.universityEmail !== input.universityEmail) {
+      this.universityEmail ??= input.universityEmail;
+      return this.recordLateEvent('ACTIVATION', input.actor, now, { universityEmail: input.universityEmail, activatedAt: input.activatedAt });
+    }
     if (this.isClosed || this.universityEmail !== undefined) return false;
     this.universityEmail = input.universityEmail;
     const item = this.item('ACTIVATION');
@@ -188,19 +228,47 @@ export class RegistrationState {
   }
 
   confirmPayment(input: PaymentConfirmedInput, now: number): boolean {
-    if (this.isClosed || this.paymentRefs.includes(input.paymentRef)) return false;
+    if (this.paymentRefs.includes(input.paymentRef)) return false;
     this.paymentRefs.push(input.paymentRef);
+    if (this.isClosed) {
+      const { actor, ...payment } = input;
+      return this.recordLateEvent('PAYMENT', actor, now, payment);
+    }
     const item = this.items.find((i) => i.kind === 'TUITION_RECEIPT');
-    const settles = !!item && !isSettled(item.state);
+    const mismatch = feeMismatch(this.input.policy.tuitionFee, input);
+    const settles = !!item && !isSettled(item.state) && !mismatch;
     if (item && settles) {
       item.state = 'VERIFIED';
       item.submittedAt ??= now;
       item.reviewedAt = now;
       item.sla = undefined;
+      item.flag = undefined;
       item.reviews.push(this.review('VERIFIED', input.actor, now, { note: `payment ${input.paymentRef}` }));
+    } else if (item && mismatch && !isSettled(item.state)) {
+      // Money arrived, but not the fee: never settled silently. The item waits in the review queue, flagged, for
+      // staff to verify or reject; meanwhile the fee deadline does not withdraw a student who paid something.
+      if (item.state !== 'SUBMITTED') {
+        item.state = 'SUBMITTED';
+        item.submittedAt = now;
+        item.rejectedAt = undefined;
+        item.sla = { ...addWorkingDays(now, this.input.policy.verificationSlaWorkingDays, this.holidays), breached: false };
+      }
+      item.flag = mismatch;
     }
-    this.record('PAYMENT_CONFIRMED', input.actor, now, { ...input, settledItem: settles });
+    this.record(mismatch ? 'PAYMENT_MISMATCH' : 'PAYMENT_CONFIRMED', input.actor, now, { ...input, settledItem: settles, ...(mismatch ? { mismatch } : {}) });
     this.settleOutcome(now);
+    return true;
+  }
+
+  /**
+   * An event from another system after the outcome: it changes nothing, but it
+   * is recorded (audit trail and read model) and the registry is told, because
+   * money or an account that arrives must never vanish.
+   */
+  private recordLateEvent(event: LateEventKind, actor: string, now: number, data: Record<string, unknown>): boolean {
+    this.record('LATE_EVENT', actor, now, { event, status: this.status, outcomeReason: this.outcome?.reason, ...data });
+    const facts = lateEventFacts(event, data);
+    this.queueEmail({ kind: 'LATE_EVENT', event, status: this.status, outcomeReason: this.outcome?.reason, receivedAt: iso(now), facts }, []);
     return true;
   }
 
@@ -268,6 +336,13 @@ export class RegistrationState {
     if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
     if (isSettled(item.state)) throw this.invalidTransition(`${item.key} is already ${item.state}`);
     this.checkNotLate(item, now);
+    if (item.submissions.length >= MAX_SUBMISSIONS_PER_ITEM) {
+      throw registrationFailure(
+        RegistrationFailure.SubmissionLimitReached,
+        `${item.label} already has ${item.submissions.length} uploads, the most one item takes; contact the registry if it must be replaced again`,
+        { itemKey: item.key, limit: MAX_SUBMISSIONS_PER_ITEM },
+      );
+    }
     const problems: string[] = [];
     if (!/^[0-9a-f]{64}$/.test(input.sha256)) problems.push('sha256 must be 64 lower-case hex digits');
     if (!Number.isInteger(input.size) || input.size <= 0) problems.push('size must be a positive integer');
@@ -407,7 +482,7 @@ export class RegistrationState {
     this.deadlineChanges.push(change);
     // The student is told the new date (docs/domain.md: every deadline the student must meet is one they were told).
     this.queueEmail({ kind: 'DEADLINE_EXTENDED', deadline: change.deadline, from: change.from, until: change.until }, this.studentAddresses());
-    return this.view();
+    return this.boundedView();
   }
 
   checkDecline(input: DeclineOfferInput, _now: number): void {
@@ -419,7 +494,7 @@ export class RegistrationState {
     this.checkDecline(input, now);
     this.record('OFFER_DECLINED', input.actor, now, { reason: input.reason });
     this.conclude('WITHDRAWN', 'DECLINED', [], `the student declined the offer${input.reason ? `: ${input.reason}` : ''}`, now);
-    return this.view();
+    return this.boundedView();
   }
 
   // -------------------------------------------------------------------------
@@ -660,6 +735,19 @@ export class RegistrationState {
     };
   }
 
+  /**
+   * The status as an update answers it (it goes into history with every change): each item with only its
+   * latest submission and review, and only the latest emails. The full status is the query's.
+   */
+  boundedView(): RegistrationStatusView {
+    const v = this.view();
+    return {
+      ...v,
+      items: v.items.map((i) => ({ ...i, submissions: i.submissions.slice(-1), reviews: i.reviews.slice(-1) })),
+      emails: v.emails.slice(-BOUNDED_EMAILS),
+    };
+  }
+
   outstandingItems(): ItemKey[] {
     return this.isClosed ? [] : outstandingItems(this.items);
   }
@@ -672,9 +760,64 @@ export class RegistrationState {
     return new Date(this.deadlines.REGISTRATION!.at);
   }
 
-  /** The projection's input: the status as of now, with the events recorded since the previous snapshot. */
+  /** The projection's input: the bounded state as of now, with what was recorded since the previous snapshot. */
   takeSnapshot(): ProjectionSnapshot {
-    return { seq: this.seq, view: this.view(), events: this.unprojected.splice(0), policy: this.input.policy };
+    const events = this.unprojected.splice(0);
+    const since = events.length ? events[0]!.seq : this.seq + 1;
+    const { items, emails: _emails, ...rest } = this.view();
+    return {
+      seq: this.seq,
+      view: {
+        ...rest,
+        items: items.map((full) => {
+          const { submissions: _s, reviews, ...item } = full;
+          const last = reviews[reviews.length - 1];
+          const rejected = item.state === 'REJECTED' && last?.decision === 'REJECTED';
+          return stripUndefined({
+            ...item,
+            inAt: cameInAt(full),
+            ...(rejected ? { rejectionReason: last.reasonCode, rejectionNote: last.note } : {}),
+          });
+        }),
+      },
+      events,
+      // Document versions arrive only through DOCUMENT_REGISTERED; reviews carry the seq of the event that made them.
+      submissions: events.filter((e) => e.type === 'DOCUMENT_REGISTERED').map((e) => e.data as unknown as SubmissionView & { itemKey: ItemKey }),
+      reviews: this.items.flatMap((i) => i.reviews.filter((r) => r.seq >= since).map((r) => ({ itemKey: i.key, ...r }))),
+      emailKeys: events.filter((e) => e.type === 'EMAIL_SENT' || e.type === 'EMAIL_FAILED').map((e) => String(e.data.idempotencyKey)),
+      policy: this.input.policy,
+    };
+  }
+
+  get hasUnprojected(): boolean {
+    return this.unprojected.length > 0;
+  }
+
+  // -------------------------------------------------------------------------
+  // Continue-as-new: the whole state, carried as plain JSON
+  // -------------------------------------------------------------------------
+
+  /**
+   * Everything the next run needs, taken generically from the instance's own
+   * fields so that a field added later is carried without anyone remembering
+   * to. Not carried: the input (the next run gets it anyway) and the holidays
+   * (the next run fetches them again).
+   */
+  carry(): CarriedRegistration {
+    const { input: _input, workflowId: _id, holidays: _holidays, ...fields } = this as unknown as Record<string, unknown>;
+    return JSON.parse(JSON.stringify(fields)) as CarriedRegistration;
+  }
+
+  /** The state a previous run carried, for the same input. */
+  static resume(input: RegistrationInput, carried: CarriedRegistration, now: number): RegistrationState {
+    const state = new RegistrationState(input, now);
+    return Object.assign(state, JSON.parse(JSON.stringify(carried)) as object);
+  }
+
+  /** Emails handed to the email activity but not yet confirmed go first again (the next run sends them, same keys). */
+  requeueEmails(requests: EmailRequest[]): void {
+    const queued = new Set(this.pendingEmails.map((r) => r.idempotencyKey));
+    this.pendingEmails.unshift(...requests.filter((r) => !queued.has(r.idempotencyKey)));
   }
 
   result(): RegistrationResult {
@@ -706,6 +849,7 @@ export class RegistrationState {
       expectedVerificationDate: i.state === 'SUBMITTED' && i.sla ? i.sla.date : undefined,
       slaBreached: i.state === 'SUBMITTED' && i.sla ? i.sla.breached : undefined,
       resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
+      ...(i.flag ? { flag: i.flag } : {}),
     };
   }
 
@@ -777,6 +921,7 @@ export class RegistrationState {
     item.state = decision;
     item.reviewedAt = now;
     item.sla = undefined;
+    item.flag = undefined;
     item.reviews.push(this.review(decision, actor, now, extra));
   }
 
@@ -795,6 +940,17 @@ const ref = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label }
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Why a payment does not settle the cohort's fee, or undefined when it does (or the cohort sets no fee). */
+export function feeMismatch(fee: TuitionFee | undefined, paid: Pick<PaymentConfirmedInput, 'amount' | 'currency'>): string | undefined {
+  if (!fee) return undefined;
+  const expected = `${fee.amount} ${fee.currency}`;
+  if (paid.amount === undefined || !paid.currency) return `the payment did not state its amount and currency; the fee is ${expected}`;
+  if (paid.currency.toUpperCase() !== fee.currency.toUpperCase() || Math.abs(paid.amount - fee.amount) > 0.005) {
+    return `paid ${paid.amount} ${paid.currency}, the fee is ${expected}`;
+  }
+  return undefined;
 }
 
 /** The form with a staff correction applied (the emergency contact merged field by field). */

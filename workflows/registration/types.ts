@@ -75,6 +75,14 @@ export interface CohortPolicy {
   /** Verification service level, in Hong Kong working days from the student's submission. */
   verificationSlaWorkingDays: number;
   photo: PhotoSpec;
+  /** The tuition fee a payment must match to settle the fee; absent = any confirmed payment settles it. */
+  tuitionFee?: TuitionFee;
+}
+
+export interface TuitionFee {
+  amount: number;
+  /** ISO 4217, e.g. HKD. */
+  currency: string;
 }
 
 export interface RegistrationInput {
@@ -86,7 +94,22 @@ export interface RegistrationInput {
    * cannot register custom search attributes.
    */
   searchAttributes?: boolean;
+  /**
+   * Set only by continue-as-new: the state of the previous run, carried whole
+   * (deadlines, items, submissions, emails decided but not yet delivered, seq).
+   */
+  carried?: CarriedRegistration;
+  /**
+   * Set only by continue-as-new: the answers of the previous run's latest updates, by update id, so an update
+   * retried across the continuation (same id) gets its first answer instead of being applied twice.
+   */
+  answeredUpdates?: Array<[string, unknown]>;
+  /** Overrides HISTORY_BUDGET (workflow.ts), e.g. a small one to test continue-as-new; absent = the default. */
+  historyBudget?: { events?: number; bytes?: number };
 }
+
+/** A previous run's state, as plain JSON (RegistrationState.carry / resume). */
+export type CarriedRegistration = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------
 // Checklist
@@ -156,6 +179,10 @@ export interface RegistrationResult {
 export interface Actor {
   actor: string;
 }
+
+/** Events from other systems that may arrive after the registration reached its outcome (recorded, never dropped). */
+export const LATE_EVENT_KINDS = ['PAYMENT', 'ACTIVATION'] as const;
+export type LateEventKind = (typeof LATE_EVENT_KINDS)[number];
 
 export interface AccountActivatedInput extends Actor {
   universityEmail: string;
@@ -284,6 +311,8 @@ export interface ItemView {
   slaBreached?: boolean;
   /** After a rejection past the deadline: when the resubmission window closes. */
   resubmitBy?: IsoInstant;
+  /** Something staff must look at before deciding, e.g. a payment that does not match the cohort's fee. */
+  flag?: string;
 }
 
 export const EMAIL_KINDS = [
@@ -297,6 +326,7 @@ export const EMAIL_KINDS = [
   'DEADLINE_EXTENDED',
   'SIGN_IN_LINK',
   'PROJECTION_ALERT',
+  'LATE_EVENT',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 

@@ -13,6 +13,10 @@
  * attributes upserted, then the snapshot projected to PostgreSQL (stamped with
  * the state's sequence number so the read model applies them in order).
  *
+ * History stays bounded: uploads per item are capped, projections carry only
+ * what changed, and the run continues as new (carrying the whole state) when
+ * the server suggests it or the history passes HISTORY_BUDGET.
+ *
  * Versioning: nothing is released yet, so there are no patches. From the first
  * release on, any change to the commands this code issues goes behind
  * `patched()` (docs/registration-workflow.md), and test/workflow/replay.test.ts
@@ -23,6 +27,8 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
+  currentUpdateInfo,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -68,19 +74,41 @@ const { sendEmail } = proxyActivities<RegistrationActivities>({
 
 const { hongKongHolidays } = proxyLocalActivities<RegistrationActivities>({ startToCloseTimeout: '10 seconds' });
 
+/** Update answers a run remembers and hands to the next (a retry across a continuation comes within seconds). */
+const ANSWERS_CARRIED = 20;
+
 /** Years of Hong Kong holidays fetched ahead: a verification started in late December ends in January. */
 const CALENDAR_LOOKAHEAD_YEARS = 1;
+
+/**
+ * When a run continues as new, whichever comes first (besides the server's own
+ * `continueAsNewSuggested`): far below Temporal's limits (50,000 events / 50 MB,
+ * warnings from 10,240 events / 10 MB), so a run replays in milliseconds and a
+ * worker's cache stays small. A typical registration (a few dozen events) never
+ * gets near it; only an unusual number of messages does.
+ */
+export const HISTORY_BUDGET = { events: 2_000, bytes: 2 * 1024 * 1024 } as const;
 
 export async function registrationWorkflow(input: RegistrationInput): Promise<RegistrationResult> {
   // ---------------------------------------------------------------------------
   // Setup
   // ---------------------------------------------------------------------------
-  const state = new RegistrationState(input, Date.now());
+  const { carried, answeredUpdates, ...registration } = input;
+  const state = carried ? RegistrationState.resume(registration, carried, Date.now()) : new RegistrationState(registration, Date.now());
   // Decided before any handler can run, so the invitation is always the student's first email.
-  state.invite();
+  if (!carried) state.invite();
   const indexed = input.searchAttributes !== false;
   /** Emails go out one at a time, in the order decided: a student never gets the notice before the invitation. */
   let mailing: Promise<void> = Promise.resolve();
+  /** Emails handed to the email activity and not yet confirmed: a continued run sends them again (same keys). */
+  const undelivered: EmailRequest[] = [];
+  let projecting = 0;
+  /**
+   * The latest updates' answers by update id, carried across continue-as-new. Temporal deduplicates update ids
+   * within a run only; an update the server aborts while the run continues is retried by the client on the next
+   * run, and one that took effect here must get its first answer there, not be applied again.
+   */
+  const answered = new Map<string, unknown>(answeredUpdates ?? []);
   let calendarThrough = -1;
   let calendarLoading: Promise<void> | undefined;
 
@@ -109,6 +137,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       { key: SA.OutstandingItems, value: state.outstandingItems() },
       { key: SA.RegistrationDeadline, value: state.registrationDeadline() },
     ]);
+    projecting++;
     try {
       await projectRegistration(snapshot);
     } catch (err) {
@@ -116,11 +145,16 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       // workflow (deadlines, emails, the live status) must not stall or fail on its read model.
       if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROJECTION_UNWRITABLE_FAILURE)) throw err;
       log.error('read model refused a change', { seq: snapshot.seq, error: err.cause.message });
+    } finally {
+      projecting--;
     }
   }
 
   function sendDecidedEmails(): void {
-    for (const request of state.takeEmails()) mailing = mailing.then(() => deliver(request));
+    for (const request of state.takeEmails()) {
+      undelivered.push(request);
+      mailing = mailing.then(() => deliver(request));
+    }
   }
 
   async function deliver(request: EmailRequest): Promise<void> {
@@ -130,6 +164,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
       state.emailFailed(request, failureMessage(err), Date.now());
     }
+    const at = undelivered.indexOf(request);
+    if (at >= 0) undelivered.splice(at, 1);
     await publishChange();
   }
 
@@ -137,16 +173,29 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   const act =
     <I, R>(change: (input: I, now: number) => R, before?: () => Promise<void>) =>
     async (input: I): Promise<R> => {
+      const id = currentUpdateInfo()?.id;
+      if (id !== undefined && answered.has(id)) return answered.get(id) as R;
       await before?.();
       const result = change(input, Date.now());
+      if (id !== undefined) remember(id, result);
       await publishChange();
       sendDecidedEmails();
       return result;
     };
   const validate =
     <I>(check: (input: I, now: number) => void) =>
-    (input: I): void =>
+    (input: I): void => {
+      const id = currentUpdateInfo()?.id;
+      if (id !== undefined && answered.has(id)) return; // answered by an earlier run: the handler repeats that answer
       check(input, Date.now());
+    };
+  function remember(id: string, result: unknown): void {
+    answered.set(id, result);
+    for (const oldest of answered.keys()) {
+      if (answered.size <= ANSWERS_CARRIED) break;
+      answered.delete(oldest);
+    }
+  }
 
   // Signals: events from other systems, which need no answer. A duplicate changes nothing.
   setHandler(accountActivatedSignal, async (input) => {
@@ -183,7 +232,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function start(): Promise<void> {
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
-    if (indexed) upsertSearchAttributes([
+    // A continued run inherits its memo and search attributes from the previous one.
+    if (indexed && !carried) upsertSearchAttributes([
       { key: SA.ProgramCode, value: student.programCode },
       { key: SA.StudyLevel, value: student.studyLevel },
       { key: SA.StudentCategory, value: studentCategory(student) },
@@ -214,19 +264,45 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   async function close(): Promise<RegistrationResult> {
     // The outcome email (and any other) must be settled before the workflow ends, or a retry would be lost.
-    while (state.hasEmailsToSend) {
-      sendDecidedEmails();
+    // A late event (payment, activation) can still arrive meanwhile: it is recorded and mailed before the end too.
+    for (;;) {
+      while (state.hasEmailsToSend) {
+        sendDecidedEmails();
+        await mailing;
+      }
       await mailing;
+      await condition(allHandlersFinished);
+      await publishChange();
+      if (!state.hasEmailsToSend && !state.hasUnprojected) return state.result();
     }
-    await mailing;
-    await condition(allHandlersFinished);
-    await publishChange();
-    return state.result();
+  }
+
+  /** The server suggests it, or this run's history passed our budget. */
+  function historyFull(): boolean {
+    const info = workflowInfo();
+    const budget = { ...HISTORY_BUDGET, ...input.historyBudget };
+    return info.continueAsNewSuggested || info.historyLength > budget.events || info.historySize > budget.bytes;
+  }
+
+  /**
+   * Continue as new with the whole state. Waits until every handler has finished (an update's caller gets its
+   * answer from this run) and no projection is in flight (the read model has every change); an email still
+   * being sent is handed to the next run, which sends it again under the same idempotency key.
+   */
+  async function continueWithFreshHistory(): Promise<never> {
+    for (;;) {
+      await condition(() => allHandlersFinished() && projecting === 0);
+      if (!state.hasUnprojected) break;
+      await publishChange();
+    }
+    state.requeueEmails(undelivered);
+    return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: state.carry(), answeredUpdates: [...answered] });
   }
 
   await start();
   sendInvitation();
   while (!state.isClosed) {
+    if (historyFull()) return continueWithFreshHistory();
     await awaitNextEvent();
     await applyTime();
   }

@@ -53,6 +53,7 @@ CREATE TABLE "ChecklistItem" (
     "expectedVerificationBy" TIMESTAMP(3),
     "rejectionReason" TEXT,
     "rejectionNote" TEXT,
+    "flag" TEXT,
 
     CONSTRAINT "ChecklistItem_pkey" PRIMARY KEY ("registrationNo","key")
 );
@@ -110,6 +111,21 @@ CREATE TABLE "AuditEvent" (
     "data" JSONB NOT NULL,
 
     CONSTRAINT "AuditEvent_pkey" PRIMARY KEY ("registrationNo","seq")
+);
+
+-- CreateTable
+CREATE TABLE "LateEvent" (
+    "registrationNo" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL,
+    "actor" TEXT NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL,
+    "registrationStatus" TEXT NOT NULL,
+    "outcomeReason" TEXT,
+    "deliveryKey" TEXT,
+    "data" JSONB NOT NULL,
+
+    CONSTRAINT "LateEvent_pkey" PRIMARY KEY ("registrationNo","seq")
 );
 
 -- CreateTable
@@ -224,6 +240,12 @@ CREATE UNIQUE INDEX "Review_registrationNo_seq_key" ON "Review"("registrationNo"
 CREATE INDEX "AuditEvent_at_idx" ON "AuditEvent"("at");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "LateEvent_deliveryKey_key" ON "LateEvent"("deliveryKey");
+
+-- CreateIndex
+CREATE INDEX "LateEvent_at_idx" ON "LateEvent"("at");
+
+-- CreateIndex
 CREATE INDEX "EmailLog_registrationNo_idx" ON "EmailLog"("registrationNo");
 
 -- CreateIndex
@@ -252,6 +274,9 @@ ALTER TABLE "Review" ADD CONSTRAINT "Review_registrationNo_fkey" FOREIGN KEY ("r
 
 -- AddForeignKey
 ALTER TABLE "AuditEvent" ADD CONSTRAINT "AuditEvent_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "LateEvent" ADD CONSTRAINT "LateEvent_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "EmailLog" ADD CONSTRAINT "EmailLog_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE SET NULL ON UPDATE CASCADE;

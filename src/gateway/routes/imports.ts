@@ -144,7 +144,7 @@ export function importsRouter(ctx: RouterContext): Router {
       status: 202,
       response: ImportJobSchema,
       responseDescription: 'The import job (final when `wait=true`, then with status 200).',
-      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT],
     },
     async ({ query, principal, req, setStatus }) => {
       const { input, source } = await readImport(req, ctx);

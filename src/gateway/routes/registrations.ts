@@ -10,6 +10,7 @@ import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, cor
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
 import { text } from '../../text';
 import { OPEN_STATUSES } from './review';
@@ -195,6 +196,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       description: 'Only later, and only before the current deadline passes; every timer and reminder follows the new date.',
       access: 'admin',
       params: RegistrationParams,
+      headers: IdempotencyHeaders,
       body: z.object({
         deadline: z.enum(['REGISTRATION', 'PAYMENT']),
         until: z.iso.datetime({ offset: true }),
@@ -203,13 +205,13 @@ export function registrationsRouter(ctx: RouterContext): Router {
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
-    async ({ params, body, principal }) =>
-      registrations.update(params.applicationNo, extendDeadlineUpdate, {
-        actor: actorOf(principal),
-        deadline: body.deadline,
-        until: new Date(body.until).toISOString(),
-        reason: body.reason,
-      }),
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        extendDeadlineUpdate,
+        { actor: actorOf(principal), deadline: body.deadline, until: new Date(body.until).toISOString(), reason: body.reason },
+        updateIdFor(req, 'extendDeadline', actorOf(principal)),
+      ),
   );
 
   route(

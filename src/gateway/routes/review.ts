@@ -20,6 +20,7 @@ import { hongKongHolidays } from '../../../activities/holidays';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
 import { text } from '../../text';
 import { ItemParams, ItemViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
@@ -41,6 +42,7 @@ const QueueEntrySchema = z
     expectedVerificationBy: z.string().nullable(),
     slaBreached: z.boolean(),
     rejectionReason: z.string().nullable(),
+    flag: z.string().nullable().meta({ description: 'Something to look at before deciding, e.g. a payment that does not match the cohort\'s fee.' }),
   })
   .meta({ id: 'ReviewQueueEntry' });
 
@@ -135,6 +137,7 @@ export function reviewRouter(ctx: RouterContext): Router {
           expectedVerificationBy: r.expectedVerificationBy?.toISOString() ?? null,
           slaBreached: r.state === 'SUBMITTED' && !!r.expectedVerificationBy && r.expectedVerificationBy.getTime() < now,
           rejectionReason: r.rejectionReason,
+          flag: r.flag,
         })),
         total,
         query,
@@ -152,16 +155,17 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Verify a submitted item',
       access: 'staff',
       params: ItemParams,
+      headers: IdempotencyHeaders,
       body: z.object({ note: text({ multiline: true }).trim().max(2000).optional() }),
       response: ItemViewSchema,
       errors: decisionErrors,
     },
-    async ({ params, body, principal }) =>
+    async ({ params, body, principal, req }) =>
       registrations.update(params.applicationNo, verifyItemUpdate, {
         actor: actorOf(principal),
         itemKey: params.itemKey as ItemKey,
         ...(body.note ? { note: body.note } : {}),
-      }),
+      }, updateIdFor(req, 'verifyItem', actorOf(principal))),
   );
 
   route(
@@ -174,6 +178,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Reject a submitted item (the student is emailed the reason)',
       access: 'staff',
       params: ItemParams,
+      headers: IdempotencyHeaders,
       body: z.object({
         reasonCode: z.enum(REJECTION_REASONS),
         note: text({ multiline: true }).trim().min(1, 'tell the student what to fix').max(2000),
@@ -181,13 +186,13 @@ export function reviewRouter(ctx: RouterContext): Router {
       response: ItemViewSchema,
       errors: decisionErrors,
     },
-    async ({ params, body, principal }) =>
+    async ({ params, body, principal, req }) =>
       registrations.update(params.applicationNo, rejectItemUpdate, {
         actor: actorOf(principal),
         itemKey: params.itemKey as ItemKey,
         reasonCode: body.reasonCode,
         note: body.note,
-      }),
+      }, updateIdFor(req, 'rejectItem', actorOf(principal))),
   );
 
   route(
@@ -200,16 +205,17 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Waive an item (who and why are recorded)',
       access: 'staff',
       params: ItemParams,
+      headers: IdempotencyHeaders,
       body: z.object({ reason: text({ multiline: true }).trim().min(1, 'say why').max(2000) }),
       response: ItemViewSchema,
       errors: decisionErrors,
     },
-    async ({ params, body, principal }) =>
+    async ({ params, body, principal, req }) =>
       registrations.update(params.applicationNo, waiveItemUpdate, {
         actor: actorOf(principal),
         itemKey: params.itemKey as ItemKey,
         reason: body.reason,
-      }),
+      }, updateIdFor(req, 'waiveItem', actorOf(principal))),
   );
 
   return router;

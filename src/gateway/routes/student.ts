@@ -15,6 +15,7 @@ import { route, SENT } from '../route';
 import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
 import { uploadRule } from '../../uploads/rules';
 import { text } from '../../text';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 
 const nonBlank = (max: number, multiline = false) => text({ multiline }).trim().min(1, 'required').max(max);
 const phone = text().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number, e.g. +852 2358 6000');
@@ -122,13 +123,19 @@ export function studentRouter(ctx: RouterContext): Router {
       description: 'Personal particulars, contacts and consent. Later changes go through the registry (409 after the first submission).',
       access: 'student',
       params: RegistrationParams,
+      headers: IdempotencyHeaders,
       limit: ctx.limits.registrationAction,
       body: z.object({ form: RegistrationFormSchema }),
       response: ItemViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
-    async ({ params, body, principal }) =>
-      registrations.update(params.applicationNo, submitFormUpdate, { actor: actorOf(principal), form: body.form }),
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        submitFormUpdate,
+        { actor: actorOf(principal), form: body.form },
+        updateIdFor(req, 'submitForm', actorOf(principal)),
+      ),
   );
 
   route(
@@ -141,13 +148,19 @@ export function studentRouter(ctx: RouterContext): Router {
       summary: 'Decline the offer (the registration is withdrawn)',
       access: 'student',
       params: RegistrationParams,
+      headers: IdempotencyHeaders,
       limit: ctx.limits.registrationAction,
       body: z.object({ reason: text({ multiline: true }).trim().max(1000).optional() }),
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
-    async ({ params, body, principal }) =>
-      registrations.update(params.applicationNo, declineOfferUpdate, { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) }),
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        declineOfferUpdate,
+        { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) },
+        updateIdFor(req, 'declineOffer', actorOf(principal)),
+      ),
   );
 
   return router;

@@ -4,6 +4,12 @@
  * tuition fee is paid. Each becomes a signal to the student's workflow. A
  * delivery id is accepted once (WebhookDelivery table); the claim is dropped
  * again if the signal fails, so the sender's retry still gets through.
+ *
+ * An event for a registration that already reached its outcome is never
+ * dropped: the workflow records it while it is open, and once it has closed
+ * lateEventWorkflow does (routes/late-events.ts). Either way the answer is
+ * 202 with `recordedLate: true` and the delivery stays claimed, so the same
+ * delivery sent again is a replay (409), never recorded twice.
  */
 import { Router } from 'express';
 import { Prisma } from '@prisma/client';
@@ -11,6 +17,8 @@ import { z } from 'zod';
 import { accountActivatedSignal, paymentConfirmedSignal } from '../../../workflows/registration/api';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
+import type { LateEventKind } from '../../../workflows/registration/types';
+import { recordLateAfterClose } from './late-events';
 import { route, type RawBodyRequest } from '../route';
 import { ApplicationNo } from '../schemas';
 import { text } from '../../text';
@@ -41,18 +49,37 @@ export const PaymentEventSchema = z
   })
   .meta({ id: 'PaymentEvent' });
 
-const Accepted = z.object({ accepted: z.literal(true), deliveryId: z.string() }).meta({ id: 'WebhookAccepted' });
+const Accepted = z
+  .object({
+    accepted: z.literal(true),
+    deliveryId: z.string(),
+    recordedLate: z.boolean().optional().meta({
+      description:
+        'true: the registration had already reached its outcome (COMPLETED or WITHDRAWN). The event changed nothing; it is recorded in the audit trail and the late-events list, and the registry was emailed. Not a replay.',
+    }),
+  })
+  .meta({ id: 'WebhookAccepted' });
+
+const CONCLUDED = ['COMPLETED', 'WITHDRAWN'];
 
 export const WEBHOOK_SOURCES = { identity: 'system:idp', payments: 'system:payment' } as const;
 
-export function webhookRouter({ kit, config, prisma, limits, registrations }: RouterContext): Router {
+export function webhookRouter({ kit, config, prisma, limits, registrations, temporal }: RouterContext): Router {
   const router = Router();
   const guard = (req: RawBodyRequest) =>
     verifyWebhook({ secret: config.WEBHOOK_SECRET, toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS }, req.get(SIGNATURE_HEADER), req.rawBody);
   const errors = [ErrorCode.BAD_SIGNATURE, ErrorCode.STALE_WEBHOOK, ErrorCode.WEBHOOK_REPLAYED, ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.RATE_LIMITED, ErrorCode.WORKFLOW_UNAVAILABLE];
 
-  /** Claims the delivery id, runs `deliver`, and gives the claim back if delivering failed. */
-  const once = async (source: string, id: string, deliver: () => Promise<void>) => {
+  /**
+   * Claims the delivery id, runs `deliver`, and gives the claim back if delivering failed. A registration
+   * whose workflow has closed gets the event recorded as late instead, and the claim is kept.
+   */
+  const once = async (
+    source: string,
+    id: string,
+    late: { applicationNo: string; event: LateEventKind; actor: string; data: Record<string, unknown> },
+    deliver: () => Promise<void>,
+  ) => {
     const key = `${source}:${id}`;
     try {
       await prisma.webhookDelivery.create({ data: { id: key, source } });
@@ -63,12 +90,20 @@ export function webhookRouter({ kit, config, prisma, limits, registrations }: Ro
       throw e;
     }
     try {
-      await deliver();
+      // The read model's status tells whether the workflow will take this as a late event (it records it either way).
+      const row = await prisma.registration.findUnique({ where: { applicationNo: late.applicationNo }, select: { status: true } });
+      try {
+        await deliver();
+      } catch (e) {
+        if (!(e instanceof AppError && e.details.reason === 'Closed')) throw e;
+        await recordLateAfterClose(temporal, config.TEMPORAL_TASK_QUEUE, { ...late, deliveryKey: key });
+        return { accepted: true as const, deliveryId: id, recordedLate: true };
+      }
+      return { accepted: true as const, deliveryId: id, ...(row && CONCLUDED.includes(row.status) ? { recordedLate: true } : {}) };
     } catch (e) {
       await prisma.webhookDelivery.delete({ where: { id: key } }).catch(() => {});
       throw e;
     }
-    return { accepted: true as const, deliveryId: id };
   };
 
   route(
@@ -88,7 +123,7 @@ export function webhookRouter({ kit, config, prisma, limits, registrations }: Ro
       guard,
     },
     async ({ body }) =>
-      once('identity', body.id, () =>
+      once('identity', body.id, { applicationNo: body.applicationNo, event: 'ACTIVATION', actor: WEBHOOK_SOURCES.identity, data: { universityEmail: body.universityEmail, ...(body.activatedAt ? { activatedAt: body.activatedAt } : {}) } }, () =>
         registrations.signal(body.applicationNo, accountActivatedSignal, {
           actor: WEBHOOK_SOURCES.identity,
           universityEmail: body.universityEmail,
@@ -113,8 +148,9 @@ export function webhookRouter({ kit, config, prisma, limits, registrations }: Ro
       before: [limits.webhook],
       guard,
     },
-    async ({ body }) =>
-      once('payments', body.id, () =>
+    async ({ body }) => {
+      const { id: _id, type: _type, applicationNo: _no, ...payment } = body;
+      return once('payments', body.id, { applicationNo: body.applicationNo, event: 'PAYMENT', actor: WEBHOOK_SOURCES.payments, data: payment }, () =>
         registrations.signal(body.applicationNo, paymentConfirmedSignal, {
           actor: WEBHOOK_SOURCES.payments,
           paymentRef: body.paymentRef,
@@ -122,7 +158,8 @@ export function webhookRouter({ kit, config, prisma, limits, registrations }: Ro
           ...(body.currency ? { currency: body.currency } : {}),
           ...(body.paidAt ? { paidAt: new Date(body.paidAt).toISOString() } : {}),
         }),
-      ),
+      );
+    },
   );
 
   return router;

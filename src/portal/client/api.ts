@@ -40,7 +40,28 @@ interface RequestOptions {
   json?: unknown;
   bearer?: string;
   query?: Record<string, string | number | boolean | undefined>;
+  /** A state-changing action: sent with an Idempotency-Key (see `intentKey`) and retried once after a lost answer. */
+  action?: boolean;
 }
+
+/**
+ * One Idempotency-Key per intended action: the same body to the same path keeps
+ * its key until it gets an answer other than "retry" (503, network), so a retry
+ * (ours, or the user pressing the button again) gets the first answer from the
+ * registration, never a refusal of its own earlier success.
+ */
+const intentKeys = new Map<string, string>();
+const newKey = (): string =>
+  typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function'
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+function intentKey(intent: string): string {
+  let key = intentKeys.get(intent);
+  if (!key) intentKeys.set(intent, (key = newKey()));
+  return key;
+}
+/** Answers after which the same action may have been done: keep the key for the retry. */
+const mayHaveHappened = (e: ApiError) => e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504;
 
 function withQuery(path: string, query: RequestOptions['query']): string {
   const qs = new URLSearchParams();
@@ -57,7 +78,29 @@ function toError(status: number, body: any, fallback: string): ApiError {
 }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  if (!opts.action) return send<T>(path, opts);
+  const intent = `${opts.method ?? 'POST'} ${path} ${JSON.stringify(opts.json ?? null)}`;
+  const key = intentKey(intent);
+  try {
+    let result: T;
+    try {
+      result = await send<T>(path, opts, key);
+    } catch (e) {
+      if (!(e instanceof ApiError && mayHaveHappened(e))) throw e;
+      await new Promise((r) => setTimeout(r, 1000));
+      result = await send<T>(path, opts, key); // same key: the first attempt's answer if it went through
+    }
+    intentKeys.delete(intent);
+    return result;
+  } catch (e) {
+    if (!(e instanceof ApiError && mayHaveHappened(e))) intentKeys.delete(intent);
+    throw e;
+  }
+}
+
+async function send<T>(path: string, opts: RequestOptions, idempotencyKey?: string): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   if (opts.json !== undefined) headers['content-type'] = 'application/json';
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
   let res: Response;
@@ -148,6 +191,31 @@ export interface QueueEntry {
   ageWorkingDays: number;
   expectedVerificationBy?: string | null;
   slaBreached?: boolean;
+  /** Something to look at before deciding, e.g. a payment that does not match the cohort's fee. */
+  flag?: string | null;
+}
+
+/** A payment or activation that arrived after the registration's outcome (GET /api/late-events). */
+export interface LateEventEntry {
+  applicationNo: string;
+  name: string;
+  programCode: string;
+  cohortId: string;
+  seq: number;
+  kind: 'PAYMENT' | 'ACTIVATION';
+  actor: string;
+  at: string;
+  registrationStatus: string;
+  outcomeReason: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface LateEventFilters {
+  kind?: string;
+  cohortId?: string;
+  programCode?: string;
+  applicationNo?: string;
+  page?: number;
 }
 
 export interface Page<T> {
@@ -206,13 +274,13 @@ export const studentApi = {
   session: () => request<SessionInfo>('/api/session'),
   signOut: () => request<void>('/api/session', { method: 'DELETE' }),
   status: (no: string) => request<StatusResponse>(reg(no)),
-  submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form } }),
+  submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form }, action: true }),
   uploadDocument: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
     const form = new FormData();
     form.append('file', file, file.name);
     return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/documents`, form, { onProgress });
   },
-  decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason } }),
+  decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason }, action: true }),
   /** "Email me a new link": always the same answer, whether or not the details match. */
   requestLink: (applicationNo: string, personalEmail: string) => request<{ message: string }>('/api/session/link', { json: { applicationNo, personalEmail } }),
   documentUrl: (no: string, documentId: string) => `${reg(no)}/documents/${enc(documentId)}`,
@@ -242,12 +310,13 @@ export interface RegistrationFilters {
 
 export function staffApi(key: string) {
   const get = <T>(path: string, query?: RequestOptions['query']) => request<T>(path, { bearer: key, query });
-  const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json });
+  const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json, action: true });
   const item = (no: string, itemKey: string) => `${reg(no)}/items/${enc(itemKey)}`;
   return {
     whoami: () => get<StaffIdentity>('/api/staff/me'),
     queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
     registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
+    lateEvents: (f: LateEventFilters) => get<Page<LateEventEntry>>('/api/late-events', { ...f }),
     registration: (no: string) => get<StatusResponse>(reg(no)),
     audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`),
     documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`),

@@ -118,6 +118,7 @@ const NAV = [
   { path: '/staff', label: 'Dashboard' },
   { path: '/staff/queue', label: 'Review queue' },
   { path: '/staff/registrations', label: 'Registrations' },
+  { path: '/staff/late-events', label: 'Late events' },
   { path: '/staff/import', label: 'Import cohort', admin: true },
 ];
 
@@ -157,7 +158,9 @@ async function route(): Promise<void> {
           ? () => detailPage(decodeURIComponent(detail[1]!))
           : path === '/staff/import'
             ? importPage
-            : notFoundPage;
+            : path === '/staff/late-events'
+              ? lateEventsPage
+              : notFoundPage;
   mount(app, h('p', { class: 'loading' }, 'Loading…'));
   try {
     const content = await page();
@@ -302,7 +305,7 @@ async function queuePage(): Promise<HTMLElement> {
       h('td', null, fmtShort(e.submittedAt)),
       h('td', null, regLink(e.applicationNo, e.name), h('div', { class: 'small muted mono' }, e.applicationNo)),
       h('td', null, e.programCode),
-      h('td', null, itemName(e.itemKey, e.itemLabel)),
+      h('td', null, itemName(e.itemKey, e.itemLabel), e.flag ? h('div', { class: 'small age-late', 'data-flag': '' }, e.flag) : null),
       h('td', null, stateBadge(e.state)),
       h('td', null, e.expectedVerificationBy ? fmtDate(e.expectedVerificationBy) : ''),
       h('td', null, h('a', { class: 'btn btn-sm', href: `/staff/registrations/${encodeURIComponent(e.applicationNo)}#review-${e.itemKey}`, 'aria-label': `Review ${itemName(e.itemKey, e.itemLabel)} of ${e.name}` }, 'Review')),
@@ -326,6 +329,47 @@ async function queuePage(): Promise<HTMLElement> {
       'Nothing to review. Well done!',
       'Items waiting for review',
     ),
+    pager(result.page ?? page, result.pageSize ?? (result.items.length || 50), result.total),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Late events: payments and activations after the outcome (recorded, never applied)
+// ---------------------------------------------------------------------------
+
+async function lateEventsPage(): Promise<HTMLElement> {
+  const q = query();
+  const f = {
+    kind: q.get('kind') ?? undefined,
+    cohortId: q.get('cohortId') ?? undefined,
+    programCode: q.get('programCode') ?? undefined,
+    applicationNo: q.get('applicationNo') ?? undefined,
+  };
+  const page = Number(q.get('page') ?? 1) || 1;
+  const result = await api.lateEvents({ ...f, page });
+  const rows = result.items.map((e) =>
+    h(
+      'tr',
+      { 'data-application': e.applicationNo, 'data-kind': e.kind },
+      h('td', null, fmtShort(e.at)),
+      h('td', null, regLink(e.applicationNo, e.name, "#audit-title"), h('div', { class: 'small muted mono' }, e.applicationNo)),
+      h('td', null, e.programCode),
+      h('td', null, e.kind === 'PAYMENT' ? 'Payment' : 'Account activation'),
+      h('td', null, statusBadge(e.registrationStatus), e.outcomeReason ? h('div', { class: 'small muted' }, e.outcomeReason) : null),
+      h('td', { class: 'small' }, summary(e.data)),
+    ),
+  );
+  return h(
+    'div',
+    null,
+    pageHead('Late events', 'Payments and account activations that arrived after the registration reached its outcome. They changed nothing; the registry was emailed about each. Decide whether a refund or another step is needed.'),
+    filterForm(
+      select('kind', 'Event', [['PAYMENT', 'Payment'], ['ACTIVATION', 'Account activation']], f.kind ?? null),
+      textFilter('programCode', 'Program', f.programCode ?? null),
+      textFilter('cohortId', 'Cohort', f.cohortId ?? null),
+      textFilter('applicationNo', 'Application no.', f.applicationNo ?? null),
+    ),
+    table(['Received', 'Student', 'Program', 'Event', 'Registration was', 'Details'], rows, 'No late events.', 'Late events'),
     pager(result.page ?? page, result.pageSize ?? (result.items.length || 50), result.total),
   );
 }
@@ -436,6 +480,7 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
       item.slaBreached ? h('strong', { class: 'age-late' }, ' · past the service level') : '',
       item.resubmitBy ? ` · resubmission window ends ${fmtDateTime(item.resubmitBy)}` : '',
     ),
+    item.flag ? h('div', { class: 'notice tone-bad', role: 'note', 'data-flag': '' }, h('div', null, h('strong', null, 'Check before deciding: '), item.flag)) : null,
     item.submissions.length
       ? h(
           'ul',

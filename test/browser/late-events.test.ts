@@ -1,0 +1,90 @@
+/**
+ * The staff pages show what must not vanish: payments and activations that
+ * arrived after the outcome (Late events, filterable by kind) and a payment
+ * that does not match the cohort's fee (flagged in the review queue).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
+import { registrationWorkflowId } from '../../workflows/registration/api';
+import { admit, eventually, fetchJson, startStack, type TestStack } from '../gateway/support';
+import { keepEvidence, launchChromium } from './chromium';
+
+const WAIT = { timeout: 30_000 };
+
+describe('staff pages: late events and flagged payments (browser)', function () {
+  this.timeout(180_000);
+  let stack: TestStack;
+  let browser: Browser;
+  let page: Page | undefined;
+
+  before(async function () {
+    this.timeout(240_000);
+    stack = await startStack();
+    browser = await launchChromium();
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close();
+    await stack?.stop();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      const file = await keepEvidence(page, 'late-events');
+      if (file) console.error(`    page at the failure: ${file}`);
+    }
+    await page?.context().close();
+  });
+
+  const pay = (applicationNo: string, amount: number) => {
+    const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', applicationNo, paymentRef: `PAY-${applicationNo}`, amount, currency: 'HKD' });
+    return fetchJson(`${stack.url}/api/webhooks/payments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(stack.config.WEBHOOK_SECRET, body) },
+      body,
+    });
+  };
+
+  it('a late payment is listed under Late events, and the kind filter hides it; a short payment is flagged in the review queue', async () => {
+    const ug = { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' } as const;
+    const closed = await admit(stack, ug);
+    await fetchJson(`${stack.url}/api/registrations/${closed.applicationNo}/decline`, { method: 'POST', bearer: closed.session, json: {} });
+    await stack.temporal.workflow.getHandle(registrationWorkflowId(closed.applicationNo)).result();
+    assert.equal((await pay(closed.applicationNo, 42100)).body.recordedLate, true);
+    await eventually(() => stack.prisma.lateEvent.count({ where: { registrationNo: closed.applicationNo } }), (n) => n === 1);
+
+    const short = await admit(stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
+    await pay(short.applicationNo, 100);
+    await eventually(
+      () => stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: short.applicationNo, key: 'TUITION_RECEIPT' } } }),
+      (i) => !!i?.flag,
+    );
+
+    const p = (page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage());
+    await p.goto(`${stack.config.publicBaseUrl}/staff/`);
+    await p.fill('#api-key', stack.officerKey);
+    await p.click('button[type=submit]');
+    await p.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+
+    await p.goto(`${stack.config.publicBaseUrl}/staff/queue?kind=TUITION_RECEIPT`);
+    const flagged = p.locator(`tr[data-application="${short.applicationNo}"] [data-flag]`);
+    await flagged.waitFor(WAIT);
+    assert.match(await flagged.innerText(), /paid 100 HKD, the fee is 42100 HKD/);
+
+    await p.getByRole('link', { name: 'Late events' }).click();
+    await p.getByRole('heading', { name: 'Late events' }).waitFor(WAIT);
+    await p.getByLabel('Application no.').fill(closed.applicationNo);
+    await p.getByLabel('Event').selectOption('PAYMENT');
+    await p.getByRole('button', { name: 'Apply' }).click();
+    const row = p.locator(`tr[data-application="${closed.applicationNo}"][data-kind="PAYMENT"]`);
+    await row.waitFor(WAIT);
+    assert.match(await row.innerText(), /Payment/);
+    assert.match(await row.innerText(), /PAY-/);
+
+    await p.getByLabel('Event').selectOption('ACTIVATION');
+    await p.getByRole('button', { name: 'Apply' }).click();
+    await p.getByText('No late events.').waitFor(WAIT);
+    assert.equal(await p.locator('tr[data-application]').count(), 0);
+  });
+});
