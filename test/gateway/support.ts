@@ -13,6 +13,7 @@ import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
+import { createImportActivities } from '../../activities/import';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
@@ -95,7 +96,10 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities(activityDepsFromConfig(gw.config, workerPrisma)),
+    activities: {
+      ...createActivities(activityDepsFromConfig(gw.config, workerPrisma)),
+      ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),
+    },
   });
   const running = worker.run();
   const [admin, officer] = await Promise.all([

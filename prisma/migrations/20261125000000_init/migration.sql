@@ -72,6 +72,15 @@ CREATE TABLE "Document" (
 );
 
 -- CreateTable
+CREATE TABLE "ImportRow" (
+    "importId" TEXT NOT NULL,
+    "index" INTEGER NOT NULL,
+    "input" JSONB NOT NULL,
+
+    CONSTRAINT "ImportRow_pkey" PRIMARY KEY ("importId","index")
+);
+
+-- CreateTable
 CREATE TABLE "StoredFile" (
     "sha256" TEXT NOT NULL,
     "size" INTEGER NOT NULL,
