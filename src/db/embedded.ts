@@ -21,6 +21,8 @@ export interface EmbeddedOptions {
   port: number;
   database: string;
   onLog?: (line: string) => void;
+  /** More `-c name=value` settings (the cluster raises max_connections: Temporal and four processes share it). */
+  settings?: Record<string, string>;
 }
 
 const USER = 'postgres';
@@ -75,7 +77,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     persistent: true,
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+      ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    ],
     onLog: (m: string) => log(m.trimEnd()),
     onError: (m: unknown) => log(`[error] ${String(m).trimEnd()}`),
   });

@@ -52,7 +52,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
   return {
     ...deps,
     kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
-    limits: createRateLimits(deps.config),
+    limits: createRateLimits(deps.config, deps.prisma),
     registrations: new Registrations(deps.temporal),
     blobs: new BlobStore(deps.config.uploadDir),
   };

@@ -4,17 +4,20 @@
  * shape (429 RATE_LIMITED) and a Retry-After header.
  */
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import type { Config } from '../config';
+import type { PrismaClient } from '../db/prisma';
 import { AppError, ErrorCode } from './errors';
+import { PostgresRateLimitStore } from './rate-limit-store';
 
 export interface RateLimits {
   auth: RequestHandler;
   webhook: RequestHandler;
 }
 
-function limiter(perMinute: number, what: string, countOnlyFailures = false): RequestHandler {
+function limiter(perMinute: number, what: string, countOnlyFailures = false, store?: Store): RequestHandler {
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: 60_000,
     limit: perMinute,
     skipSuccessfulRequests: countOnlyFailures,
@@ -29,11 +32,16 @@ function limiter(perMinute: number, what: string, countOnlyFailures = false): Re
   });
 }
 
-export function createRateLimits(config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE'>): RateLimits {
+export function createRateLimits(
+  config: Pick<Config, 'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE' | 'RATE_LIMIT_STORE'>,
+  prisma?: PrismaClient,
+): RateLimits {
+  // Shared counters in PostgreSQL when several gateways serve the same clients; else each process's memory.
+  const store = (name: string) => (config.RATE_LIMIT_STORE === 'postgres' && prisma ? new PostgresRateLimitStore(prisma, `${name}:`) : undefined);
   return {
     // Only failed attempts count: guessing is what is limited, so a registry office
     // behind one address can sign in as often as it needs.
-    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, 'sign-in', true),
-    webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, 'webhook'),
+    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, 'sign-in', true, store('auth')),
+    webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, 'webhook', false, store('webhook')),
   };
 }

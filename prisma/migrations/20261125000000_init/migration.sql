@@ -72,6 +72,15 @@ CREATE TABLE "Document" (
 );
 
 -- CreateTable
+CREATE TABLE "RateLimitHit" (
+    "key" TEXT NOT NULL,
+    "hits" INTEGER NOT NULL,
+    "resetAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "RateLimitHit_pkey" PRIMARY KEY ("key")
+);
+
+-- CreateTable
 CREATE TABLE "ImportRow" (
     "importId" TEXT NOT NULL,
     "index" INTEGER NOT NULL,
@@ -192,6 +201,9 @@ CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"("registrationNo", "itemKey", "version");
+
+-- CreateIndex
+CREATE INDEX "RateLimitHit_resetAt_idx" ON "RateLimitHit"("resetAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Review_registrationNo_seq_key" ON "Review"("registrationNo", "seq");
