@@ -55,6 +55,34 @@ export interface Cluster {
 
 const POSTGRES = { host: '127.0.0.1', user: 'postgres', password: 'postgres' };
 
+/** Workers and gateways `npm run cluster` runs, and the replicas docker-compose.yml declares (the drift test compares). */
+export const CLUSTER_REPLICAS = 2;
+
+/**
+ * What every worker and gateway of the cluster is told, beyond its own secrets and port: one database,
+ * one namespace and task queue, shared rate limits and the shared S3 store. docker-compose.yml sets the same names.
+ */
+export function sharedProcessEnv(s: {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  s3Endpoint: string;
+  s3: S3Credentials & { bucket: string };
+}): Record<string, string> {
+  return {
+    DATABASE_URL: s.databaseUrl,
+    TEMPORAL_ADDRESS: s.temporalAddress,
+    TEMPORAL_NAMESPACE: s.namespace,
+    TEMPORAL_TASK_QUEUE: s.taskQueue,
+    RATE_LIMIT_STORE: 'postgres',
+    S3_ENDPOINT: s.s3Endpoint,
+    S3_BUCKET: s.s3.bucket,
+    S3_ACCESS_KEY_ID: s.s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s.s3.secretAccessKey,
+  };
+}
+
 /** The built entry points: production processes, the prebuilt workflow bundle beside them. */
 export const builtWorker = path.join(projectRoot, 'dist', 'src', 'worker.js');
 export const builtGateway = path.join(projectRoot, 'dist', 'src', 'gateway', 'server.js');
@@ -124,16 +152,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     ...opts.env,
-    DATABASE_URL: db.url,
-    TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_NAMESPACE: opts.namespace,
-    TEMPORAL_TASK_QUEUE: opts.taskQueue,
+    ...sharedProcessEnv({ databaseUrl: db.url, temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, s3Endpoint, s3: opts.s3 }),
     VAR_DIR: opts.varDir,
-    RATE_LIMIT_STORE: 'postgres',
-    S3_ENDPOINT: s3Endpoint,
-    S3_BUCKET: opts.s3.bucket,
-    S3_ACCESS_KEY_ID: opts.s3.accessKeyId,
-    S3_SECRET_ACCESS_KEY: opts.s3.secretAccessKey,
     ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
   };
   const workers: Supervised[] = [];

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { loadConfig } from '../config';
 import { Stack } from '../launcher/stack';
 import { projectRoot } from '../paths';
-import { startCluster } from './cluster';
+import { CLUSTER_REPLICAS, startCluster } from './cluster';
 import { seaweedPortsFrom } from './seaweedfs';
 import { portsFrom } from './temporal-server';
 
@@ -47,9 +47,9 @@ async function main(): Promise<void> {
       temporal: portsFrom(config.TEMPORAL_DEV_PORT),
       ui: config.TEMPORAL_UI_PORT,
       s3: seaweedPortsFrom(config.CLUSTER_S3_PORT),
-      gateways: [config.GATEWAY_PORT, config.GATEWAY_PORT + 1],
+      gateways: Array.from({ length: CLUSTER_REPLICAS }, (_, i) => config.GATEWAY_PORT + i),
     },
-    workers: 2,
+    workers: CLUSTER_REPLICAS,
     s3: {
       bucket: config.S3_BUCKET,
       accessKeyId: config.S3_ACCESS_KEY_ID ?? DEV_S3.accessKeyId,

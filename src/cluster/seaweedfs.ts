@@ -26,6 +26,13 @@ export interface SeaweedPorts {
   s3Grpc: number;
 }
 
+/** Storage settings shared with docker-compose (deploy/seaweedfs/start.sh); ports and paths differ. */
+export const WEED_SETTINGS = [
+  // Small volumes: this is a registry's uploads, not a data lake (the default is 30 GB each).
+  '-master.volumeSizeLimitMB=64',
+  '-volume.max=0',
+] as const;
+
 /** weed's own layout next to an S3 port (8333 → 8334…8336 and 8344…8347). */
 export const seaweedPortsFrom = (s3: number): SeaweedPorts => ({
   s3,
@@ -64,9 +71,7 @@ export function startSeaweedfs(stack: Stack, opts: { dataDir: string; ports: Sea
       '-ip=127.0.0.1',
       '-ip.bind=127.0.0.1',
       `-dir=${opts.dataDir}`,
-      // Small volumes: this is one machine's uploads, not a data lake (the default is 30 GB each).
-      '-master.volumeSizeLimitMB=64',
-      '-volume.max=0',
+      ...WEED_SETTINGS,
       `-master.port=${p.master}`,
       `-master.port.grpc=${p.masterGrpc}`,
       `-volume.port=${p.volume}`,

@@ -81,7 +81,7 @@ export async function createImportJob(
       });
     }
     return row;
-  }, { timeout: 60_000 });
+  }, { timeout: 60_000, maxWait: 30_000 });
   return { ...toReport(job, parsed.students.length), duplicateOf: earlier?.id ?? null };
 }
 
@@ -197,10 +197,10 @@ async function recordFailures(prisma: PrismaClient, importId: string, failures: 
 
 /** The job's final counts and status; its staged rows are no longer needed. */
 export async function closeImportJob(prisma: PrismaClient, importId: string, status: 'DONE' | 'FAILED', counts: ImportCounts): Promise<void> {
-  await prisma.$transaction([
-    prisma.importJob.update({ where: { id: importId }, data: { ...counts, status, finishedAt: new Date() } }),
-    prisma.importRow.deleteMany({ where: { importId } }),
-  ]);
+  // Two plain statements, no transaction: under load a transaction waits for a connection of its own, and
+  // both are idempotent, so a retry after a failure between them finishes the job.
+  await prisma.importJob.update({ where: { id: importId }, data: { ...counts, status, finishedAt: new Date() } });
+  await prisma.importRow.deleteMany({ where: { importId } });
 }
 
 const add = (a: ImportCounts, b: ImportCounts): ImportCounts => ({

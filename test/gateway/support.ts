@@ -100,6 +100,8 @@ export async function startStack(env: NodeJS.ProcessEnv = {}): Promise<TestStack
       ...createActivities(activityDepsFromConfig(gw.config, workerPrisma)),
       ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),
     },
+    // As the worker process does: no more activities at once than its pool has connections.
+    maxConcurrentActivityTaskExecutions: 10,
   });
   const running = worker.run();
   const [admin, officer] = await Promise.all([
