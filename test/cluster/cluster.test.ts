@@ -18,8 +18,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
-import { seaweedPortsFrom, type SeaweedPorts } from '../../src/cluster/seaweedfs';
-import { type TemporalPorts } from '../../src/cluster/temporal-server';
+import { freeClusterPorts } from '../../src/cluster/free-ports';
 import { ensureGoTools } from '../../src/cluster/tools';
 import { loadConfig } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
@@ -27,21 +26,11 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { Stack } from '../../src/launcher/stack';
 import { signInvitationToken } from '../../src/links';
 import { projectRoot } from '../../src/paths';
-import { freePort, uniq } from '../support/env';
+import { uniq } from '../support/env';
 import { eventually, fetchJson, validForm } from '../gateway/support';
 
 const STUDENTS = 200;
 const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
-
-async function temporalPorts(): Promise<TemporalPorts> {
-  const [frontend, frontendHttp, history, matching, worker, fm, hm, mm, wm] = await Promise.all(Array.from({ length: 9 }, freePort));
-  return { frontend: frontend!, frontendHttp: frontendHttp!, history: history!, matching: matching!, worker: worker!, frontendMembership: fm!, historyMembership: hm!, matchingMembership: mm!, workerMembership: wm! };
-}
-
-async function seaweedPorts(): Promise<SeaweedPorts> {
-  const ports = await Promise.all(Array.from({ length: 8 }, freePort));
-  return { ...seaweedPortsFrom(0), s3: ports[0]!, master: ports[1]!, volume: ports[2]!, filer: ports[3]!, masterGrpc: ports[4]!, volumeGrpc: ports[5]!, filerGrpc: ports[6]!, s3Grpc: ports[7]! };
-}
 
 /** SIGKILL to the process group: a crash, not a shutdown. */
 const crash = (pid: number) => process.kill(-pid, 'SIGKILL');
@@ -65,7 +54,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       varDir,
       namespace: 'progreg-test',
       taskQueue: 'registration',
-      ports: { postgres: await freePort(), temporal: await temporalPorts(), ui: await freePort(), s3: await seaweedPorts(), gateways: [await freePort(), await freePort()] },
+      ports: await freeClusterPorts(2),
       workers: 2,
       env: { NODE_ENV: 'test', LOG_LEVEL: 'warn', TOKEN_SECRET, AUTH_RATE_LIMIT_PER_MINUTE: '3' },
       s3: { bucket: 'progreg-test', accessKeyId: 'cluster-test', secretAccessKey: 'cluster-test-secret' },
