@@ -29,7 +29,7 @@ const TOOLS = {
     files: (v) => [[`go.temporal.io/server@${v}/schema/postgresql/v12`, 'schema']],
   },
   ui: {
-    version: 'v2.58.1',
+    version: 'v2.55.0',
     bins: ['server'],
     commands: (v) => [['install', `github.com/temporalio/ui-server/v2/cmd/server@${v}`]],
     // The config template the temporalio/ui image uses too (TEMPORAL_ADDRESS, TEMPORAL_UI_PORT, …).
