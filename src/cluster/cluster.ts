@@ -18,7 +18,7 @@ import { ensureNamespace } from '../temporal/namespace';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
 import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
-import { clusterTools, ensureGoTools } from './tools';
+import { clusterTools, ensureGoTools, isInstalled } from './tools';
 
 export interface ClusterOptions {
   stack: Stack;
@@ -43,7 +43,8 @@ export interface ClusterOptions {
 export interface Cluster {
   databaseUrl: string;
   temporalAddress: string;
-  s3Endpoint: string;
+  /** Unset when SeaweedFS is not built. */
+  s3Endpoint?: string;
   uiUrl?: string;
   gateways: Array<{ url: string; process: Supervised }>;
   workers: Supervised[];
@@ -67,7 +68,7 @@ export function sharedProcessEnv(s: {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
-  s3Endpoint: string;
+  s3Endpoint: string | undefined;
   s3: S3Credentials & { bucket: string };
 }): Record<string, string> {
   return {
@@ -76,7 +77,7 @@ export function sharedProcessEnv(s: {
     TEMPORAL_NAMESPACE: s.namespace,
     TEMPORAL_TASK_QUEUE: s.taskQueue,
     RATE_LIMIT_STORE: 'postgres',
-    S3_ENDPOINT: s.s3Endpoint,
+    S3_ENDPOINT: s.s3Endpoint ?? '',
     S3_BUCKET: s.s3.bucket,
     S3_ACCESS_KEY_ID: s.s3.accessKeyId,
     S3_SECRET_ACCESS_KEY: s.s3.secretAccessKey,
@@ -93,7 +94,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   for (const file of [builtWorker, builtGateway]) {
     if (!fs.existsSync(file)) throw new Error(`${shortPath(file)} is missing: the cluster runs the built processes (\`npm run build\`)`);
   }
-  ensureGoTools();
+  ensureGoTools(['temporal', 'ui']);
   fs.mkdirSync(opts.varDir, { recursive: true });
 
   // PostgreSQL: the read model and Temporal's two databases on one server.
@@ -142,11 +143,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     uiUrl = `http://localhost:${ports.ui}`;
   }
 
-  // Shared file storage.
-  startSeaweedfs(stack, { dataDir: path.join(opts.varDir, 'seaweedfs'), ports: ports.s3, credentials: opts.s3 });
-  const s3Endpoint = `http://127.0.0.1:${ports.s3.s3}`;
-  await waitForReady(s3Endpoint, 60_000, () => true);
-  say('s3', `SeaweedFS S3 on ${s3Endpoint}, bucket ${opts.s3.bucket} (data in ${shortPath(path.join(opts.varDir, 'seaweedfs'))})`);
+  // Shared file storage: SeaweedFS when it is built (its build is the longest; `npm run setup:cluster`
+  // builds it), else the replicas share the upload folder under varDir, which works on one machine only.
+  let s3Endpoint: string | undefined;
+  if (isInstalled('seaweedfs')) {
+    startSeaweedfs(stack, { dataDir: path.join(opts.varDir, 'seaweedfs'), ports: ports.s3, credentials: opts.s3 });
+    s3Endpoint = `http://127.0.0.1:${ports.s3.s3}`;
+    await waitForReady(s3Endpoint, 60_000, () => true);
+    say('s3', `SeaweedFS S3 on ${s3Endpoint}, bucket ${opts.s3.bucket} (data in ${shortPath(path.join(opts.varDir, 'seaweedfs'))})`);
+  } else {
+    say('s3', `SeaweedFS is not built (npm run setup:cluster); uploads go to the shared folder ${shortPath(path.join(opts.varDir, 'uploads'))}`);
+  }
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,

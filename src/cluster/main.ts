@@ -15,6 +15,7 @@ import { Stack } from '../launcher/stack';
 import { projectRoot } from '../paths';
 import { CLUSTER_REPLICAS, startCluster } from './cluster';
 import { seaweedPortsFrom } from './seaweedfs';
+import { ensureGoTools } from './tools';
 import { portsFrom } from './temporal-server';
 
 /** Development credentials of the cluster's own SeaweedFS; production sets S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY. */
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     stack.say('cluster', 'npm run build (the cluster runs the built worker and gateway, with the prebuilt workflow bundle)');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
   }
+  ensureGoTools();
   const cluster = await startCluster({
     stack,
     varDir,
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     `  Temporal UI        ${cluster.uiUrl}`,
     `  Temporal frontend  ${cluster.temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE} (PostgreSQL persistence + visibility)`,
     `  Workers            ${cluster.workers.length} (built, prebuilt workflow bundle)`,
-    `  S3 (SeaweedFS)     ${cluster.s3Endpoint}`,
+    `  S3 (SeaweedFS)     ${cluster.s3Endpoint ?? 'not built: uploads in the shared folder'}`,
     `  PostgreSQL         ${cluster.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
     '  Ctrl-C stops everything.',
   ];

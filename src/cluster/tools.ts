@@ -28,3 +28,9 @@ export function ensureGoTools(tools: GoTool[] = ['temporal', 'ui', 'seaweedfs'])
   const r = spawnSync(process.execPath, [path.join(projectRoot, 'scripts', 'setup-go-tools.js'), ...tools], { stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) throw new Error(`the cluster's Go tools are missing and could not be built (see above); \`npm run setup:cluster\` retries`);
 }
+
+/** Whether a tool is built at its pinned version (the same check the setup script makes). */
+export function isInstalled(tool: GoTool): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(path.join(projectRoot, 'scripts', 'setup-go-tools.js')) as { isInstalled(t: string): boolean }).isInstalled(tool);
+}

@@ -45,7 +45,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
   let varDir: string;
 
   before(async () => {
-    ensureGoTools();
+    ensureGoTools(['temporal', 'ui']);
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'] });
     varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cluster-'));
     stack = new Stack('cluster', (line) => logs.push(line));
