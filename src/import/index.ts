@@ -52,7 +52,9 @@ export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { 
   const running = await runningImport(deps.prisma, sha256);
   if (running) return { job: running, created: false };
   const id = randomUUID();
-  if (parsed.students.length) {
+  // Already started: either another starter's job is about to be recorded (that import is this one), or the
+  // previous import of this file has closed its job and its workflow is about to complete (start again).
+  for (let attempt = 0; parsed.students.length; attempt++) {
     try {
       await deps.temporal.workflow.start<typeof cohortImportWorkflow>('cohortImportWorkflow', {
         workflowId: importWorkflowId(sha256),
@@ -63,10 +65,13 @@ export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { 
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         staticSummary: `Cohort import ${meta.source ?? sha256.slice(0, 12)} (${parsed.students.length} students) by ${meta.actor}`,
       });
+      break;
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-      // Another gateway (or CLI) is importing this very file right now: that import is this one.
-      return { job: await waitForRunningImport(deps.prisma, sha256), created: false };
+      const other = await runningImport(deps.prisma, sha256);
+      if (other) return { job: other, created: false };
+      if (attempt >= 100) throw new Error('this file is being imported by another process; try again shortly');
+      await delay(200);
     }
   }
   return { job: await createImportJob(deps.prisma, parsed, { id, sha256, ...meta }), created: true };
@@ -75,16 +80,6 @@ export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { 
 async function runningImport(prisma: PrismaClient, sha256: string): Promise<ImportReport | undefined> {
   const row = await prisma.importJob.findFirst({ where: { sha256, status: 'RUNNING' }, orderBy: { createdAt: 'desc' } });
   return row ? withDuplicateOf(prisma, toReport(row)) : undefined;
-}
-
-/** The other starter records its job right after starting the workflow; give it a moment. */
-async function waitForRunningImport(prisma: PrismaClient, sha256: string): Promise<ImportReport> {
-  for (let i = 0; i < 50; i++) {
-    const running = await runningImport(prisma, sha256);
-    if (running) return running;
-    await delay(200);
-  }
-  throw new Error('this file is being imported by another process, whose job is not recorded yet; try again shortly');
 }
 
 export async function withDuplicateOf(prisma: PrismaClient, report: Omit<ImportReport, 'duplicateOf'>): Promise<ImportReport> {
