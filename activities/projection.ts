@@ -108,6 +108,8 @@ async function appendFacts(tx: Tx, { view, events }: ProjectionSnapshot): Promis
     });
     await tx.document.createMany({
       data: submissions.map((s) => ({
+        // The gateway's id, so the download link in the status is this row (the projection is its only writer).
+        ...(s.documentId ? { id: s.documentId } : {}),
         registrationNo: no,
         itemKey: s.itemKey,
         version: s.version,

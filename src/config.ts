@@ -93,6 +93,18 @@ export const configVariables = {
     schema: optionalString,
     doc: 'Folder for uploaded files, stored by sha256. Default VAR_DIR/uploads.',
   },
+  UPLOAD_QUOTA_MB: {
+    schema: z.coerce.number().positive().default(100),
+    doc: 'Storage per registration (its documents, identical bytes counted once); an upload past it is refused with 413 QUOTA_EXCEEDED.',
+  },
+  BLOB_GC_GRACE_MINUTES: {
+    schema: z.coerce.number().int().min(1).default(60),
+    doc: 'Stored bytes no document references are removed only once no upload has brought them for this long (uploads in flight are safe); stale temporary upload files likewise.',
+  },
+  BLOB_GC_INTERVAL_MINUTES: {
+    schema: z.coerce.number().int().min(0).default(60),
+    doc: 'How often the gateway removes unreferenced stored bytes (0: never; `npm run blobs:gc` does it by hand). Stale temporary upload files are also removed at gateway start.',
+  },
   TOKEN_SECRET: {
     schema: z.string().min(32).default(DEV_SECRET),
     doc: 'Secret (32+ chars) that signs invitation links and student sessions. Required in production.',
@@ -124,6 +136,10 @@ export const configVariables = {
   TRUST_PROXY: {
     schema: optionalString.transform((v) => (v === undefined ? undefined : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
     doc: "Express's `trust proxy` behind a reverse proxy (a hop count such as 1, `loopback`, or a subnet list), so rate limits and logs see the client's address. Unset: the direct peer.",
+  },
+  REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: {
+    schema: z.coerce.number().int().min(1).default(30),
+    doc: 'Uploads, form submissions and declines per minute and registration (application number), whoever sends them.',
   },
   WEBHOOK_RATE_LIMIT_PER_MINUTE: {
     schema: z.coerce.number().int().min(1).default(600),

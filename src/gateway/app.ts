@@ -9,7 +9,7 @@ import express, { Router, type ErrorRequestHandler, type Express } from 'express
 import helmet from 'helmet';
 import type { Config } from '../config';
 import { portalRouter } from '../portal';
-import { BlobStore } from '../uploads/store';
+import { createBlobStore } from '../uploads/store';
 import { createAuthenticator } from './auth/authenticate';
 import type { RouterContext } from './context';
 import type { GatewayDeps } from './deps';
@@ -54,7 +54,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
     kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
     limits: createRateLimits(deps.config, deps.prisma),
     registrations: new Registrations(deps.temporal),
-    blobs: new BlobStore(deps.config.uploadDir),
+    blobs: createBlobStore(deps.config),
   };
 }
 
@@ -112,5 +112,8 @@ const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     res.destroy();
     return;
   }
+  // A refusal before the body was read (too large, interrupted, refused up front): close the
+  // connection after answering rather than reading the rest of the body to keep it alive.
+  if (!req.complete) res.setHeader('Connection', 'close');
   res.status(error.status).json({ ...error.toJSON(), requestId: String(req.id) });
 };

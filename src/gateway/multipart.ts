@@ -1,81 +1,110 @@
 /**
  * Reads the one file of a multipart/form-data request (field `file`) as a
- * stream into the blob store's temporary area: never buffered whole, cut off
- * at `maxBytes` (413), refused when empty (400) or absent (400). The caller
- * decides what to do with the received file and must commit or discard it.
+ * stream into the blob store's staging area: never buffered whole, cut off at
+ * `maxBytes` (413) the moment it passes it, refused when empty (400) or absent
+ * (400). The caller decides what to do with the received file and must commit
+ * or discard it.
+ *
+ * Every way this can fail (a body larger than allowed, a malformed part after
+ * the file, a client that goes away mid-file) stops the file stream, so its
+ * staged file is removed and its descriptor closed before the error is
+ * thrown. The error handler then closes the connection instead of reading the
+ * rest of an unread body (app.ts).
  */
+import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { AppError, ErrorCode } from './errors';
-import type { BlobStore, ReceivedFile } from '../uploads/store';
+import { BlobTooLargeError, type BlobStore, type ReceivedBlob } from '../uploads/store';
 
 export const FILE_FIELD = 'file';
 /** Room for multipart boundaries and headers on top of the file itself. */
 const ENVELOPE_BYTES = 64 * 1024;
 
-export interface ReceivedUpload extends ReceivedFile {
+export interface ReceivedUpload extends ReceivedBlob {
   clientName: string | undefined;
   claimedType: string;
   /** Other (small) form fields, as strings. */
   fields: Record<string, string>;
 }
 
-export async function receiveUpload(req: Request, blobs: BlobStore, maxBytes: number): Promise<ReceivedUpload> {
+export async function receiveUpload(
+  req: Request,
+  blobs: BlobStore,
+  maxBytes: number,
+  tooLarge: () => AppError = () => fileTooLarge(maxBytes),
+): Promise<ReceivedUpload> {
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes + ENVELOPE_BYTES) {
-    throw tooLarge(maxBytes);
-  }
+  if (Number.isFinite(declared) && declared > maxBytes + ENVELOPE_BYTES) throw tooLarge();
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 64 * 1024, parts: 40 } });
+    // No fileSize limit here: the blob store counts and cuts off (busboy would only truncate and read on).
+    parser = busboy({ headers: req.headers, limits: { files: 1, fields: 20, fieldSize: 64 * 1024, parts: 40 } });
   } catch {
     throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, `Send the file as multipart/form-data in a field named "${FILE_FIELD}".`);
   }
 
   const fields: Record<string, string> = {};
-  let receiving: Promise<ReceivedUpload | { truncated: true; file: ReceivedFile }> | undefined;
+  let file: { stream: Readable; name: string | undefined; type: string; receiving: Promise<ReceivedBlob> } | undefined;
+  let fail!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => {});
 
-  await new Promise<void>((resolve, reject) => {
-    parser.on('file', (name, stream, info) => {
-      if (name !== FILE_FIELD || receiving) {
-        stream.resume();
-        return;
-      }
-      receiving = blobs.receive(stream).then((file) =>
-        stream.truncated ? { truncated: true as const, file } : { ...file, clientName: info.filename, claimedType: info.mimeType, fields },
-      );
-      // A failed write is reported once the form is read; keep it from being "unhandled" meanwhile.
-      receiving.catch(() => {});
-    });
-    parser.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    parser.on('close', resolve);
-    parser.on('error', (e) => reject(new AppError(ErrorCode.VALIDATION_FAILED, `Malformed multipart body: ${(e as Error).message}`, {
-      issues: [{ in: 'body', path: '', message: 'malformed multipart/form-data' }],
-    })));
-    req.on('aborted', () => reject(new AppError(ErrorCode.VALIDATION_FAILED, 'The upload was interrupted.')));
-    req.pipe(parser);
+  parser.on('file', (name, stream, info) => {
+    if (name !== FILE_FIELD || file) {
+      stream.resume();
+      return;
+    }
+    const receiving = blobs.receive(stream, { maxBytes });
+    // Too large, or the disk refused: stop the whole request now, not when the client is done sending.
+    receiving.catch(fail);
+    file = { stream, name: info.filename, type: info.mimeType, receiving };
   });
+  parser.on('field', (name, value) => {
+    fields[name] = value;
+  });
+  parser.on('error', (e) => fail(malformed(e as Error)));
+  const onClose = () => {
+    if (!req.complete) fail(new AppError(ErrorCode.VALIDATION_FAILED, 'The upload was interrupted.'));
+  };
+  req.on('close', onClose);
+  req.on('error', onClose);
+  const parsed = new Promise<void>((resolve) => parser.on('close', resolve));
+  req.pipe(parser);
 
-  if (!receiving) {
-    throw new AppError(ErrorCode.VALIDATION_FAILED, `No file: send it in the multipart field "${FILE_FIELD}".`, {
-      issues: [{ in: 'file', path: FILE_FIELD, message: 'a file is required' }],
-    });
+  try {
+    await Promise.race([parsed, failed]);
+    if (!file) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, `No file: send it in the multipart field "${FILE_FIELD}".`, {
+        issues: [{ in: 'file', path: FILE_FIELD, message: 'a file is required' }],
+      });
+    }
+    const blob = await Promise.race([file.receiving, failed]);
+    if (blob.size === 0) {
+      await blobs.discard(blob);
+      throw new AppError(ErrorCode.EMPTY_FILE, 'The file is empty.');
+    }
+    return { ...blob, clientName: file.name, claimedType: file.type, fields };
+  } catch (e) {
+    req.unpipe(parser);
+    // Ends a receive still in progress: its pipeline removes the staged file and closes the descriptor.
+    file?.stream.destroy();
+    const received = await file?.receiving.catch(() => undefined);
+    if (received) await blobs.discard(received);
+    throw e instanceof BlobTooLargeError ? tooLarge() : e;
+  } finally {
+    req.off('close', onClose);
+    req.off('error', onClose);
   }
-  const received = await receiving;
-  if ('truncated' in received) {
-    await blobs.discard(received.file);
-    throw tooLarge(maxBytes);
-  }
-  if (received.size === 0) {
-    await blobs.discard(received);
-    throw new AppError(ErrorCode.EMPTY_FILE, 'The file is empty.');
-  }
-  return received;
 }
 
-function tooLarge(maxBytes: number): AppError {
+function malformed(e: Error): AppError {
+  return new AppError(ErrorCode.VALIDATION_FAILED, `Malformed multipart body: ${e.message}`, {
+    issues: [{ in: 'body', path: '', message: 'malformed multipart/form-data' }],
+  });
+}
+
+export function fileTooLarge(maxBytes: number): AppError {
   return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The file is larger than ${formatBytes(maxBytes)}.`, { maxBytes });
 }
 

@@ -48,6 +48,8 @@ export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends O
   errors?: ErrorCode[];
   /** Extra middleware run before authentication, e.g. a rate limiter. */
   before?: RequestHandler[];
+  /** Middleware run after authorisation, e.g. the per-registration rate limit (so only the entitled can spend it). */
+  limit?: RequestHandler;
   /** Runs after authorisation and before the query and body are validated, e.g. a webhook signature check. */
   guard?: (req: RawBodyRequest) => void | Promise<void>;
 }
@@ -94,6 +96,7 @@ export function route<
     const principal = spec.access === 'public' || spec.access === 'webhook' ? await kit.authenticate(req).catch(() => undefined) : await kit.authenticate(req);
     const params = parse('params', spec.params, req.params) as Out<P>;
     authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
+    if (spec.limit) await runMiddleware(spec.limit, req, res);
     await spec.guard?.(req);
     const query = parse('query', spec.query, req.query) as Out<Q>;
     const body = parse('body', spec.body, req.body) as Out<B>;
@@ -105,6 +108,12 @@ export function route<
   };
 
   router[spec.method](spec.path, ...(spec.before ?? []), ...jsonBody, handle);
+}
+
+function runMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    Promise.resolve(mw(req, res, (err?: unknown) => (err ? reject(err) : resolve()))).catch(reject);
+  });
 }
 
 export interface RawBodyRequest extends Request {
@@ -134,6 +143,7 @@ function openApiOf(spec: RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType
   if (spec.access !== 'public' && spec.access !== 'webhook') implied.push(ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.FORBIDDEN);
   if (spec.params || spec.query || spec.body || spec.rawBody) implied.push(ErrorCode.VALIDATION_FAILED);
   if (spec.body) implied.push(ErrorCode.PAYLOAD_TOO_LARGE);
+  if (spec.limit) implied.push(ErrorCode.RATE_LIMITED);
   const status = String(spec.status ?? 200);
   const success =
     status === '204'

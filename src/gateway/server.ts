@@ -9,6 +9,8 @@ import { loadConfig, ConfigError, requireDatabaseUrl } from '../config';
 import { createPrisma } from '../db/prisma';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/client';
+import { startBlobMaintenance } from '../uploads/gc';
+import { createBlobStore } from '../uploads/store';
 import { createApp } from './app';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -30,6 +32,10 @@ async function main(): Promise<void> {
   const prisma = createPrisma(databaseUrl);
   const temporal = await connectClient(config);
   const app = createApp({ config, prisma, temporal, logger });
+  const stopBlobMaintenance = startBlobMaintenance(
+    { prisma, blobs: createBlobStore(config), logger },
+    { graceMs: config.BLOB_GC_GRACE_MINUTES * 60_000, intervalMs: config.BLOB_GC_INTERVAL_MINUTES * 60_000 },
+  );
 
   const server: Server = app.listen(config.GATEWAY_PORT, () => {
     logger.info({ port: config.GATEWAY_PORT, publicBaseUrl: config.publicBaseUrl }, 'gateway listening');
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopBlobMaintenance();
     logger.info({ signal }, 'gateway shutting down');
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; closing them');

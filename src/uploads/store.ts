@@ -1,39 +1,108 @@
 /**
- * Content-addressed file storage under one directory: a file lives at
- * `<dir>/<sha256[0..2]>/<sha256>`. Uploads stream into a temporary file in the
- * same directory while being hashed and counted, so nothing large is held in
- * memory and the final rename is atomic; bytes already stored are stored once.
+ * Where uploaded bytes live, addressed by their sha256 so identical bytes are
+ * stored once. `BlobStore` is what the gateway's routes and the cleanup use;
+ * `createBlobStore` is the one place that picks an implementation (today the
+ * local disk; an S3-compatible store can be added behind the same interface).
+ *
+ * An upload is received in two steps so that nothing stays behind for a
+ * refused one: `receive` streams the bytes into a staging area while hashing
+ * and counting them (cut off at once past the size limit), then the caller
+ * either `commit`s them to their content address or `discard`s them.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Config } from '../config';
 
 /** file-type looks at most at this many leading bytes. */
 const SNIFF_BYTES = 4100;
+const SHA256 = /^[0-9a-f]{64}$/;
 
-export interface ReceivedFile {
-  tmpPath: string;
+/** Bytes streamed in and not yet committed or discarded. */
+export interface ReceivedBlob {
   sha256: string;
   size: number;
   /** The leading bytes, for type detection. */
   head: Buffer;
+  /** Where the implementation staged the bytes (opaque to callers). */
+  readonly stagingRef: string;
 }
 
-export class BlobStore {
-  constructor(readonly dir: string) {}
+export interface StoredBlobInfo {
+  sha256: string;
+  size: number;
+  /** When the bytes were last written to their address. */
+  modifiedAt: Date;
+}
+
+/** The stream went past `maxBytes`; what was received so far is already gone. */
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`more than ${maxBytes} bytes`);
+    this.name = 'BlobTooLargeError';
+  }
+}
+
+export interface BlobStore {
+  /**
+   * Streams `input` into staging, hashing and counting. Past `maxBytes` it fails
+   * with BlobTooLargeError at once (the input is destroyed); on any failure the
+   * staged bytes are removed before the promise rejects.
+   */
+  receive(input: Readable, opts: { maxBytes: number }): Promise<ReceivedBlob>;
+  /** The staged bytes (bounded by the receive limit), e.g. to measure a photo. */
+  readReceived(blob: ReceivedBlob): Promise<Buffer>;
+  /** Makes received bytes durable at their content address; idempotent. */
+  commit(blob: ReceivedBlob): Promise<void>;
+  /** Drops received bytes that will not be committed. Never throws for bytes already gone. */
+  discard(blob: ReceivedBlob): Promise<void>;
+  /** Stores bytes directly (tests, tools); returns their sha256. */
+  put(bytes: Buffer): Promise<string>;
+  /** A stream of the stored bytes, or undefined if they are not stored. */
+  open(sha256: string): Promise<Readable | undefined>;
+  has(sha256: string): Promise<boolean>;
+  /** Removes stored bytes; nothing happens if they are absent. */
+  delete(sha256: string): Promise<void>;
+  /** Every stored blob, for the cleanup of unreferenced ones. */
+  list(): AsyncIterable<StoredBlobInfo>;
+  /**
+   * Removes staged uploads nobody is receiving any more: those of a process that is
+   * gone (a gateway killed mid-upload, seen at its restart) and any untouched since
+   * `olderThan`. Returns how many.
+   */
+  removeStaleStaging(olderThan: Date): Promise<number>;
+}
+
+/** The one place an implementation is chosen. */
+export function createBlobStore(config: Pick<Config, 'uploadDir'>): BlobStore {
+  return new LocalDiskBlobStore(config.uploadDir);
+}
+
+/**
+ * A blob lives at `<dir>/<sha256[0..2]>/<sha256>`; uploads stage in `<dir>/tmp`
+ * (same file system, so the commit is an atomic rename).
+ */
+export class LocalDiskBlobStore implements BlobStore {
+  readonly stagingDir: string;
+
+  constructor(readonly dir: string) {
+    this.stagingDir = path.join(dir, 'tmp');
+  }
 
   pathOf(sha256: string): string {
-    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 
-  /** Streams `input` to a temporary file, hashing as it goes. (The caller bounds its size, e.g. busboy's fileSize limit.) */
-  async receive(input: Readable): Promise<ReceivedFile> {
-    const tmpDir = path.join(this.dir, 'tmp');
-    await fs.promises.mkdir(tmpDir, { recursive: true });
-    const tmpPath = path.join(tmpDir, `${randomUUID()}.part`);
+  async receive(input: Readable, { maxBytes }: { maxBytes: number }): Promise<ReceivedBlob> {
+    await fs.promises.mkdir(this.stagingDir, { recursive: true });
+    // pipeline() never settles for a source destroyed before it starts (the request failed meanwhile).
+    if (input.destroyed) throw new Error('the upload stream was closed before it was read');
+    const stagingRef = this.newStagingPath();
+    staged.add(stagingRef);
     const hash = createHash('sha256');
     const headChunks: Buffer[] = [];
     let headBytes = 0;
@@ -41,6 +110,8 @@ export class BlobStore {
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
+        // Cut off at once: the pipeline then destroys the input and closes the file.
+        if (size > maxBytes) return done(new BlobTooLargeError(maxBytes));
         hash.update(chunk);
         if (headBytes < SNIFF_BYTES) {
           headChunks.push(chunk.subarray(0, SNIFF_BYTES - headBytes));
@@ -50,34 +121,115 @@ export class BlobStore {
       },
     });
     try {
-      await pipeline(input, meter, fs.createWriteStream(tmpPath, { flags: 'wx' }));
+      // pipeline closes the file descriptor on every outcome, error or not.
+      await pipeline(input, meter, fs.createWriteStream(stagingRef, { flags: 'wx' }));
     } catch (e) {
-      await fs.promises.rm(tmpPath, { force: true });
-      // Drain the rest so the request can still be answered.
-      input.resume();
+      await fs.promises.rm(stagingRef, { force: true });
+      staged.delete(stagingRef);
       throw e;
     }
-    return { tmpPath, sha256: hash.digest('hex'), size, head: Buffer.concat(headChunks) };
+    return { stagingRef, sha256: hash.digest('hex'), size, head: Buffer.concat(headChunks) };
   }
 
-  /** Moves a received file to its content address; if those bytes are already stored, the copy is dropped. */
-  async commit(file: ReceivedFile): Promise<string> {
-    const target = this.pathOf(file.sha256);
+  async readReceived(blob: ReceivedBlob): Promise<Buffer> {
+    return fs.promises.readFile(blob.stagingRef);
+  }
+
+  async commit(blob: ReceivedBlob): Promise<void> {
+    const target = this.pathOf(blob.sha256);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    if (fs.existsSync(target)) {
-      await fs.promises.rm(file.tmpPath, { force: true });
-    } else {
-      await fs.promises.rename(file.tmpPath, target);
+    // Always rename, even over identical bytes: a cleanup that removed the old copy a moment ago cannot leave us without one.
+    await fs.promises.rename(blob.stagingRef, target);
+    staged.delete(blob.stagingRef);
+  }
+
+  async discard(blob: ReceivedBlob): Promise<void> {
+    await fs.promises.rm(blob.stagingRef, { force: true });
+    staged.delete(blob.stagingRef);
+  }
+
+  async put(bytes: Buffer): Promise<string> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await fs.promises.mkdir(this.stagingDir, { recursive: true });
+    const stagingRef = this.newStagingPath();
+    staged.add(stagingRef);
+    await fs.promises.writeFile(stagingRef, bytes, { flag: 'wx' });
+    await this.commit({ sha256, size: bytes.length, head: bytes.subarray(0, SNIFF_BYTES), stagingRef });
+    return sha256;
+  }
+
+  async open(sha256: string): Promise<Readable | undefined> {
+    const stream = fs.createReadStream(this.pathOf(sha256));
+    return new Promise((resolve, reject) => {
+      stream.once('open', () => resolve(stream));
+      stream.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? resolve(undefined) : reject(e)));
+    });
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return fs.promises.access(this.pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await fs.promises.rm(this.pathOf(sha256), { force: true });
+  }
+
+  async *list(): AsyncIterable<StoredBlobInfo> {
+    const prefixes = await fs.promises.readdir(this.dir).catch(() => [] as string[]);
+    for (const prefix of prefixes) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue;
+      const names = await fs.promises.readdir(path.join(this.dir, prefix)).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!SHA256.test(name) || !name.startsWith(prefix)) continue;
+        const st = await fs.promises.stat(path.join(this.dir, prefix, name)).catch(() => undefined);
+        if (st?.isFile()) yield { sha256: name, size: st.size, modifiedAt: st.mtime };
+      }
     }
-    return target;
   }
 
-  async discard(file: ReceivedFile): Promise<void> {
-    await fs.promises.rm(file.tmpPath, { force: true });
+  async removeStaleStaging(olderThan: Date): Promise<number> {
+    const names = await fs.promises.readdir(this.stagingDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(this.stagingDir, name);
+      if (!name.endsWith('.part') || staged.has(file)) continue;
+      const owner = stagingOwner(name);
+      // Our host: the writer's process tells (our own pid here means a previous life of a restarted container).
+      // Another host sharing the folder: only age tells (an upload in progress writes all the time).
+      const orphaned = owner?.host === HOST && (owner.pid === process.pid || !processAlive(owner.pid));
+      const st = orphaned ? undefined : await fs.promises.stat(file).catch(() => undefined);
+      if (orphaned || (st && st.mtime < olderThan)) {
+        await fs.promises.rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
-  open(sha256: string): fs.ReadStream {
-    return fs.createReadStream(this.pathOf(sha256));
+  /** `<host>~<pid>~<uuid>.part`: whose upload it is, so a restart can tell its predecessor's leftovers. */
+  private newStagingPath(): string {
+    return path.join(this.stagingDir, `${HOST}~${process.pid}~${randomUUID()}.part`);
+  }
+}
+
+/** Staged files this process is writing or holding right now (whichever store instance made them). */
+const staged = new Set<string>();
+const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_') || 'host';
+
+function stagingOwner(name: string): { host: string; pid: number } | undefined {
+  const m = /^(.+)~(\d+)~[0-9a-f-]+\.part$/.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

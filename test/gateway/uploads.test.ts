@@ -2,18 +2,30 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BlobStore } from '../../src/uploads/store';
-import { aPdf, aPng, admit, fetchJson, startStack, statusOf, uploadFile, type TestStack } from './support';
+import { LocalDiskBlobStore } from '../../src/uploads/store';
+import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
+import { aPdf, aPng, admit, fetchJson, startGateway, startStack, statusOf, uploadFile, validForm, type TestGateway, type TestStack } from './support';
+
+/** Every file under a folder (stored blobs and staged uploads alike). */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+/** A real PDF padded to `bytes` (its type is judged from the header). */
+const paddedPdf = (bytes: number) => {
+  const pdf = aPdf();
+  return Buffer.concat([pdf, Buffer.alloc(bytes - pdf.length, 0x20)]);
+};
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('gateway: uploads', function () {
   this.timeout(120_000);
   let stack: TestStack;
-  let blobs: BlobStore;
+  let blobs: LocalDiskBlobStore;
   before(async () => {
     stack = await startStack();
-    blobs = new BlobStore(stack.config.uploadDir);
+    blobs = new LocalDiskBlobStore(stack.config.uploadDir);
   });
   after(async () => stack?.stop());
 
@@ -204,5 +216,147 @@ describe('gateway: uploads', function () {
     const res = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: stack.officerKey });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.match(res.body.document.uploadedBy, /^staff:officer\./);
+  });
+
+  describe('refused uploads, quota, duplicates', () => {
+    it('a refused upload leaves no bytes: on a withdrawn registration, and for an item the workflow will not take', async () => {
+      const a = await admit(stack);
+      const pdf = aPdf();
+      const first = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), pdf, 'id.pdf', { bearer: a.session });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      const verify = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/verify`, { method: 'POST', bearer: stack.officerKey, json: {} });
+      assert.equal(verify.status, 200, JSON.stringify(verify.body));
+
+      // The read model says nothing against it; the workflow refuses (the item is verified): the bytes go again.
+      const before = filesUnder(stack.config.uploadDir).length;
+      const other = aPdf('a second, different scan');
+      const refused = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), other, 'id2.pdf', { bearer: a.session });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.body.message, /already VERIFIED/);
+      assert.equal(filesUnder(stack.config.uploadDir).length, before);
+      assert.ok(!fs.existsSync(blobs.pathOf(sha(other))));
+      assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(other) } }), 0);
+      assert.ok(fs.existsSync(blobs.pathOf(sha(pdf))), 'the verified document keeps its bytes');
+
+      // Withdrawn: refused before a byte is stored.
+      const decline = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
+      assert.equal(decline.status, 200);
+      const late = aPdf('uploaded after withdrawing');
+      const res = await uploadFile(docUrl(a.applicationNo, 'PHOTO'), late, 'photo.pdf', { bearer: a.session });
+      assert.equal(res.status, 409, JSON.stringify(res.body));
+      assert.equal(res.body.details.reason, 'Closed');
+      assert.equal(filesUnder(stack.config.uploadDir).length, before);
+      assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(late) } }), 0);
+    });
+
+    it('a refusal keeps bytes that another document still uses', async () => {
+      const a = await admit(stack);
+      const b = await admit(stack);
+      const shared = aPdf('the same file, sent by two students');
+      assert.equal((await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: a.session })).status, 201);
+      await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/items/ID_DOCUMENT/waive`, { method: 'POST', bearer: stack.officerKey, json: { reason: 'seen in person' } });
+      const refused = await uploadFile(docUrl(b.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: b.session });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.ok(fs.existsSync(blobs.pathOf(sha(shared))));
+      const download = await fetch(`${stack.url}/api/registrations/${a.applicationNo}/documents/${(await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions[0]!.documentId}`, {
+        headers: { authorization: `Bearer ${a.session}` },
+      });
+      assert.equal(download.status, 200);
+    });
+
+    it('an Idempotency-Key makes a retried upload the same document; other bytes under the same key are 422', async () => {
+      const a = await admit(stack);
+      const pdf = aPdf();
+      const send = (bytes: Buffer, key: string) => {
+        const form = new FormData();
+        form.append('file', new Blob([new Uint8Array(bytes)]), 'id.pdf');
+        return fetchJson(docUrl(a.applicationNo, 'ID_DOCUMENT'), { method: 'POST', body: form, bearer: a.session, headers: { 'idempotency-key': key } });
+      };
+      const first = await send(pdf, 'retry-me-1');
+      const retry = await send(pdf, 'retry-me-1');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(retry.status, 201, 'a retry gets the first answer');
+      assert.equal(retry.body.document.id, first.body.document.id);
+      assert.equal(retry.body.submissions.length, 1);
+      assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
+      const otherBytes = aPdf('other bytes');
+      const mismatch = await send(otherBytes, 'retry-me-1');
+      assert.equal(mismatch.status, 422, JSON.stringify(mismatch.body));
+      assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
+      assert.ok(!fs.existsSync(blobs.pathOf(sha(otherBytes))), 'refused: its bytes are not kept');
+      const bad = await send(pdf, 'no spaces allowed');
+      assert.equal(bad.status, 400);
+    });
+
+    it('registerDocument sent twice with the same document id (different update ids) records one document', async () => {
+      const a = await admit(stack);
+      const pdf = aPdf();
+      const up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), pdf, 'id.pdf', { bearer: a.session });
+      assert.equal(up.status, 201);
+      const handle = stack.temporal.workflow.getHandle(registrationWorkflowId(a.applicationNo));
+      const again = await handle.executeUpdate(registerDocumentUpdate, {
+        args: [{ actor: 'student:x', itemKey: 'ID_DOCUMENT', sha256: sha(pdf), size: pdf.length, mediaType: 'application/pdf', originalName: 'id.pdf', uploadedBy: 'student:x', documentId: up.body.document.id }],
+        updateId: `another-update-id-${Date.now()}`,
+      });
+      assert.equal(again.submissions.length, 1);
+      assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
+      assert.equal((await stack.prisma.document.findFirst({ where: { registrationNo: a.applicationNo } }))?.id, up.body.document.id, 'the projection writes the gateway\'s id');
+    });
+
+    describe('with a small quota and a low action rate limit', () => {
+      let small: TestGateway;
+      before(async () => {
+        small = await startGateway({
+          env: { TEMPORAL_TASK_QUEUE: stack.taskQueue, UPLOAD_DIR: stack.config.uploadDir, UPLOAD_QUOTA_MB: String(50 / 1024), REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: '3' },
+        });
+      });
+      after(async () => small?.close());
+      const url = (no: string, item: string) => `${small.url}/api/registrations/${no}/items/${encodeURIComponent(item)}/documents`;
+
+      it('refuses an upload past the registration\'s storage quota with 413 QUOTA_EXCEEDED and keeps nothing', async () => {
+        const a = await admit(stack);
+        const first = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), paddedPdf(30 * 1024), 'id.pdf', { bearer: a.session });
+        assert.equal(first.status, 201, JSON.stringify(first.body));
+        const before = filesUnder(stack.config.uploadDir).length;
+        const second = paddedPdf(30 * 1024);
+        const res = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), second, 'id2.pdf', { bearer: a.session });
+        assert.equal(res.status, 413, JSON.stringify(res.body));
+        assert.equal(res.body.code, 'QUOTA_EXCEEDED');
+        assert.deepEqual(res.body.details, { quotaBytes: 50 * 1024, usedBytes: 30 * 1024, remainingBytes: 20 * 1024 });
+        assert.match(res.body.message, /50 KB in all; 20 KB is left/);
+        assert.equal(filesUnder(stack.config.uploadDir).length, before);
+        // Something that fits still goes in.
+        const fits = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), paddedPdf(10 * 1024), 'id3.pdf', { bearer: a.session });
+        assert.equal(fits.status, 201, JSON.stringify(fits.body));
+      });
+
+      it('limits actions per registration: 429 with Retry-After once its allowance is spent, other students unaffected', async () => {
+        const a = await admit(stack);
+        const b = await admit(stack);
+        // Requests another caller cannot make count for nothing.
+        for (let i = 0; i < 4; i++) assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'x.pdf', { bearer: b.session })).status, 403);
+        const form = await fetchJson(`${small.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+        assert.equal(form.status, 200, JSON.stringify(form.body));
+        assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: a.session })).status, 201);
+        assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id-again.pdf', { bearer: a.session })).status, 201);
+        const staged = filesUnder(stack.config.uploadDir).length;
+        const limited = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: a.session });
+        assert.equal(limited.status, 429, JSON.stringify(limited.body));
+        assert.equal(limited.body.code, 'RATE_LIMITED');
+        assert.equal(limited.body.details.scope, 'registration');
+        assert.equal(limited.body.details.limit, 3);
+        const retryAfter = Number(limited.headers.get('retry-after'));
+        assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+        assert.equal(limited.body.details.retryAfterSeconds, retryAfter);
+        assert.match(limited.body.message, new RegExp(`registration ${a.applicationNo}`));
+        assert.equal(filesUnder(stack.config.uploadDir).length, staged, 'a limited upload stores nothing');
+        const decline = await fetchJson(`${small.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
+        assert.equal(decline.status, 429, 'the form, uploads and declining share the allowance');
+        const status = await fetchJson(`${small.url}/api/registrations/${a.applicationNo}`, { bearer: a.session });
+        assert.equal(status.status, 200, 'reading the status is not limited');
+        const otherStudent = await fetchJson(`${small.url}/api/registrations/${b.applicationNo}/form`, { method: 'POST', bearer: b.session, json: { form: validForm } });
+        assert.equal(otherStudent.status, 200);
+      });
+    });
   });
 });

@@ -171,4 +171,42 @@ describe('registration state', () => {
       assert.deepEqual(r.takeSnapshot().events, []);
     });
   });
+
+  describe('duplicate uploads (the workflow decides them)', () => {
+    it('a registerDocument sent twice with the same document id records one submission and one event', () => {
+      const r = registration();
+      const doc = upload('ID_DOCUMENT', { documentId: '0b7c3f0e-5f1a-4c59-9a56-1f0a2b3c4d5e' });
+      r.registerDocument(doc, T0);
+      const seq = r.seq;
+      r.takeSnapshot();
+      // The retry (e.g. after the gateway timed out) passes the validator and changes nothing.
+      r.checkRegisterDocument(doc, T0 + 1000);
+      const item = r.registerDocument(doc, T0 + 1000);
+      assert.equal(item.submissions.length, 1);
+      assert.equal(item.submissions[0]!.documentId, doc.documentId);
+      assert.equal(r.seq, seq);
+      assert.deepEqual(r.takeSnapshot().events, []);
+    });
+
+    it('a retry is answered even after the item was verified; other bytes under the same id are refused', () => {
+      const r = registration();
+      const doc = upload('ID_DOCUMENT', { documentId: '1b7c3f0e-5f1a-4c59-9a56-1f0a2b3c4d5e' });
+      r.registerDocument(doc, T0);
+      r.verifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0 + HOUR);
+      assert.equal(r.registerDocument(doc, T0 + 2 * HOUR).submissions.length, 1);
+      refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument({ ...doc, sha256: 'a'.repeat(64) }, T0 + 2 * HOUR), /other bytes/);
+      // New bytes under a new id for a verified item: refused as before.
+      refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0 + 2 * HOUR), /already VERIFIED/);
+    });
+
+    it('the current submission\'s bytes again (a new id) record nothing; after a rejection they are a new version', () => {
+      const r = registration();
+      const first = upload('ID_DOCUMENT', { documentId: '2b7c3f0e-5f1a-4c59-9a56-1f0a2b3c4d5e' });
+      r.registerDocument(first, T0);
+      const again = { ...first, documentId: '3b7c3f0e-5f1a-4c59-9a56-1f0a2b3c4d5e' };
+      assert.deepEqual(r.registerDocument(again, T0 + 1).submissions.map((s) => s.documentId), [first.documentId]);
+      r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + HOUR);
+      assert.deepEqual(r.registerDocument(again, T0 + 2 * HOUR).submissions.map((s) => s.documentId), [first.documentId, again.documentId]);
+    });
+  });
 });

@@ -60,7 +60,7 @@ export const paymentConfirmedSignal = defineSignal<[PaymentConfirmedInput]>('pay
 
 /** Student submits the registration form (once; later changes go through staff). */
 export const submitFormUpdate = defineUpdate<ItemUpdateResult, [SubmitFormInput]>('submitForm');
-/** Student (or staff on their behalf) registers an uploaded file for an item; every upload adds a version. */
+/** Student (or staff on their behalf) registers an uploaded file for an item; every new upload adds a version, a retry (same documentId) or the current bytes again add nothing. */
 export const registerDocumentUpdate = defineUpdate<ItemUpdateResult, [RegisterDocumentInput]>('registerDocument');
 /** Staff accept a submitted item. */
 export const verifyItemUpdate = defineUpdate<ItemUpdateResult, [VerifyItemInput]>('verifyItem');

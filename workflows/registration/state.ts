@@ -215,6 +215,8 @@ export class RegistrationState {
   }
 
   checkRegisterDocument(input: RegisterDocumentInput, now: number): void {
+    // A retry (same document id) or the current submission's bytes again: answered with what is recorded.
+    if (this.registeredAlready(input)) return;
     this.checkOpen();
     const item = this.knownItem(input.itemKey);
     if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
@@ -231,6 +233,7 @@ export class RegistrationState {
   registerDocument(input: RegisterDocumentInput, now: number): ItemView {
     this.checkRegisterDocument(input, now);
     const item = this.knownItem(input.itemKey);
+    if (this.registeredAlready(input)) return this.itemView(item);
     const submission: SubmissionView = {
       version: item.submissions.length + 1,
       at: iso(now),
@@ -251,6 +254,23 @@ export class RegistrationState {
     this.record('DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
     this.settleOutcome(now);
     return this.itemView(item);
+  }
+
+  /**
+   * The submission this upload already is: the one with its document id (the gateway's
+   * retry of a timed-out upload), or the current one if it has the same bytes and is
+   * still SUBMITTED or VERIFIED. The workflow, not the gateway, decides duplicates.
+   */
+  private registeredAlready(input: RegisterDocumentInput): SubmissionView | undefined {
+    const item = this.items.find((i) => i.key === input.itemKey);
+    if (!item) return undefined;
+    const same = input.documentId === undefined ? undefined : item.submissions.find((s) => s.documentId === input.documentId);
+    if (same && same.sha256 !== input.sha256) {
+      throw registrationFailure(RegistrationFailure.InvalidInput, `document ${input.documentId} was registered with other bytes`);
+    }
+    if (same) return same;
+    const current = item.submissions[item.submissions.length - 1];
+    return current?.sha256 === input.sha256 && (item.state === 'SUBMITTED' || item.state === 'VERIFIED') ? current : undefined;
   }
 
   checkReview(input: VerifyItemInput, _now: number): void {

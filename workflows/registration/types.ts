@@ -195,7 +195,7 @@ export interface RegisterDocumentInput extends Actor {
   size: number;
   mediaType: string;
   originalName: string;
-  /** The gateway's id for the stored upload, if it has one. */
+  /** The gateway's id for this upload (a uuid, the same for every retry of it): the read model's Document id, and how a retry is recognised. */
   documentId?: string;
   uploadedBy: string;
   /** Pixel size, required for the photo (checked against the photo spec). */

@@ -95,6 +95,8 @@ CREATE TABLE "StoredFile" (
     "size" INTEGER NOT NULL,
     "mediaType" TEXT NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastReceivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "pending" INTEGER NOT NULL DEFAULT 0,
 
     CONSTRAINT "StoredFile_pkey" PRIMARY KEY ("sha256")
 );
@@ -204,6 +206,9 @@ CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"(
 
 -- CreateIndex
 CREATE INDEX "RateLimitHit_resetAt_idx" ON "RateLimitHit"("resetAt");
+
+-- CreateIndex
+CREATE INDEX "StoredFile_lastReceivedAt_idx" ON "StoredFile"("lastReceivedAt");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Review_registrationNo_seq_key" ON "Review"("registrationNo", "seq");

@@ -1,28 +1,40 @@
 /**
  * Files: a student (or staff on their behalf) uploads a file for a checklist
- * item; staff and the owning student download them. An upload is streamed to
- * disk while hashed, judged by its own bytes (type, size, and for the photo its
- * pixel size and orientation), stored once per content, recorded in
- * PostgreSQL, and only then registered with the workflow. If the workflow
- * refuses or does not answer, the student is told so and the document row is
- * removed again; the stored bytes stay (content-addressed, harmless).
+ * item; staff and the owning student download them.
+ *
+ * An upload is refused up front from the read model when it can never be taken
+ * (no such item, closed registration, quota spent), then streamed to staging
+ * while hashed, judged by its own bytes (type, size, and for the photo its
+ * pixel size and orientation), committed by content and registered with the
+ * workflow under a document id made here. The workflow decides duplicates and
+ * its projection writes the Document row; the gateway writes only the bytes
+ * and StoredFile. A refusal removes the bytes (unless something else needs
+ * them); a timeout keeps them, since the workflow may still take the upload.
  */
-import { Router } from 'express';
-import { Prisma } from '@prisma/client';
+import { createHash, randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { itemKindOf, registerDocumentUpdate, type ItemView } from '../../../workflows/registration/api';
+import {
+  defaultCohortPolicy,
+  registerDocumentUpdate,
+  type ItemKey,
+  type ItemKind,
+  type ItemView,
+  type PhotoSpec,
+  type SubmissionView,
+} from '../../../workflows/registration/api';
 import { isFileItem, photoSpecViolations } from '../../../workflows/registration/checklist';
 import { sanitizeFileName } from '../../uploads/names';
 import { photoDimensions } from '../../uploads/photo';
 import { describeTypes, uploadRule } from '../../uploads/rules';
 import { sniffMediaType } from '../../uploads/store';
+import { claimStoredFile, releaseStoredFile, settleStoredFile } from '../../uploads/stored-files';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
-import { formatBytes, receiveUpload, FILE_FIELD } from '../multipart';
+import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipart';
 import { route, SENT } from '../route';
 import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams } from '../schemas';
-import { photoSpecOf } from './student';
 
 export const DocumentSchema = z
   .object({
@@ -47,7 +59,7 @@ type DocumentRow = Awaited<ReturnType<RouterContext['prisma']['document']['creat
 const documentOut = (d: DocumentRow) => ({ ...d, uploadedAt: d.uploadedAt.toISOString() });
 
 export function documentsRouter(ctx: RouterContext): Router {
-  const { kit, prisma, registrations, blobs } = ctx;
+  const { kit, prisma, registrations, blobs, config } = ctx;
   const router = Router();
 
   route(
@@ -61,9 +73,12 @@ export function documentsRouter(ctx: RouterContext): Router {
       description:
         `multipart/form-data with the file in the field \`${FILE_FIELD}\`. Identification, visa, receipt and supplementary documents: PDF, JPEG or PNG. ` +
         'Photo: JPEG or PNG meeting the cohort\'s photo specification (422 says what to fix). The type is judged from the file\'s bytes, not its name. ' +
-        'Re-sending the bytes that are already the item\'s current submission records nothing new (`duplicate: true`).',
+        'Re-sending the bytes that are already the item\'s current submission records nothing new (`duplicate: true`). ' +
+        'Send an `Idempotency-Key` header to make a retry (after a timeout) the same upload: it is recorded once. ' +
+        'Each registration has a storage quota (413 `QUOTA_EXCEEDED`) and a rate limit on its actions (429).',
       access: 'ownerOrStaff',
       params: ItemParams,
+      limit: ctx.limits.registrationAction,
       rawBody: {
         content: {
           'multipart/form-data': {
@@ -80,34 +95,50 @@ export function documentsRouter(ctx: RouterContext): Router {
         ErrorCode.INVALID_TRANSITION,
         ErrorCode.INVALID_INPUT,
         ErrorCode.PAYLOAD_TOO_LARGE,
+        ErrorCode.QUOTA_EXCEEDED,
         ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         ErrorCode.PHOTO_SPEC_NOT_MET,
         ErrorCode.WORKFLOW_UNAVAILABLE,
       ],
     },
-    async ({ params, principal, req, res }) => {
+    async ({ params, principal, req, setStatus }) => {
       const { applicationNo, itemKey } = params;
-      const view = await registrations.status(applicationNo);
-      const item = view.items.find((i) => i.key === itemKey);
-      if (!item) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
-      if (!isFileItem(item.kind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${item.label} takes no file.`, { itemKey });
-      const photoSpec = await photoSpecOf(ctx, view.student.cohortId);
-      const rule = uploadRule(itemKindOf(itemKey), photoSpec)!;
+      const documentId = documentIdOf(req, applicationNo, itemKey);
+      // Refused up front from the read model (facts that never change back) before a byte is read.
+      const target = await uploadTarget(ctx, applicationNo, itemKey);
+      if (!target.itemKind) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
+      if (!isFileItem(target.itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${target.itemLabel} takes no file.`, { itemKey });
+      if (target.closed) {
+        throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, { reason: 'Closed' });
+      }
+      const photoSpec = target.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
+      const rule = uploadRule(target.itemKind, photoSpec)!;
+      const quota = Math.floor(config.UPLOAD_QUOTA_MB * 1024 * 1024);
+      const left = quota - target.usedBytes;
+      const overQuota = () =>
+        new AppError(
+          ErrorCode.QUOTA_EXCEEDED,
+          `This registration's files may take ${formatBytes(quota)} in all; ${formatBytes(Math.max(0, left))} is left, and this file is larger.`,
+          { quotaBytes: quota, usedBytes: target.usedBytes, remainingBytes: Math.max(0, left) },
+        );
+      if (left <= 0) throw overQuota();
+      const maxBytes = Math.min(rule.maxBytes, left);
+      const upload = await receiveUpload(req, blobs, maxBytes, maxBytes < rule.maxBytes ? overQuota : () => fileTooLarge(rule.maxBytes));
 
-      const upload = await receiveUpload(req, blobs, rule.maxBytes);
       let image: { width: number; height: number } | undefined;
-      let mediaType: string | undefined;
+      let mediaType: string;
       try {
-        mediaType = await sniffMediaType(upload.head);
-        if (!mediaType || !rule.mediaTypes.includes(mediaType)) {
+        const sniffed = await sniffMediaType(upload.head);
+        if (!sniffed || !rule.mediaTypes.includes(sniffed)) {
           throw new AppError(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-            `${item.label} must be ${describeTypes(rule.mediaTypes)}; this file is ${mediaType ? describeTypes([mediaType]) : 'not a recognised type'}.`,
-            { detected: mediaType ?? null, claimed: upload.claimedType, allowed: rule.mediaTypes },
+            `${target.itemLabel} must be ${describeTypes(rule.mediaTypes)}; this file is ${sniffed ? describeTypes([sniffed]) : 'not a recognised type'}.`,
+            { detected: sniffed ?? null, claimed: upload.claimedType, allowed: rule.mediaTypes },
           );
         }
-        if (item.kind === 'PHOTO') {
-          image = photoDimensions(upload.tmpPath);
+        mediaType = sniffed;
+        if (target.itemKind === 'PHOTO') {
+          image = photoDimensions(await blobs.readReceived(upload));
           const problems = photoSpecViolations(photoSpec, { mediaType, size: upload.size, imageWidth: image?.width, imageHeight: image?.height });
           if (problems.length) {
             throw new AppError(
@@ -119,40 +150,18 @@ export function documentsRouter(ctx: RouterContext): Router {
             );
           }
         }
+        // Claimed before the bytes are committed, so neither a refusal elsewhere nor the cleanup removes them under us.
+        await claimStoredFile(prisma, { sha256: upload.sha256, size: upload.size, mediaType });
       } catch (e) {
         await blobs.discard(upload);
         throw e;
       }
+      // Committed before the workflow is asked: if its answer is lost (timeout), it may still take the
+      // upload later, and the download link it then shows must find the bytes.
       await blobs.commit(upload);
 
-      const current = item.submissions[item.submissions.length - 1];
-      if (current?.sha256 === upload.sha256 && (item.state === 'SUBMITTED' || item.state === 'VERIFIED')) {
-        // A retried upload of what the workflow already has: nothing new to record.
-        const existing = await prisma.document.findFirst({ where: { registrationNo: applicationNo, itemKey, sha256: upload.sha256 }, orderBy: { version: 'desc' } });
-        if (existing) {
-          res.status(200).json({ ...item, document: documentOut(existing), duplicate: true });
-          return SENT;
-        }
-      }
-
       const actor = actorOf(principal);
-      await projected(ctx, applicationNo);
       const originalName = sanitizeFileName(upload.clientName, `${itemKey.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`);
-      await prisma.storedFile.upsert({
-        where: { sha256: upload.sha256 },
-        create: { sha256: upload.sha256, size: upload.size, mediaType },
-        update: {},
-      });
-      const document = await createDocument(ctx, {
-        registrationNo: applicationNo,
-        itemKey,
-        version: item.submissions.length + 1,
-        sha256: upload.sha256,
-        size: upload.size,
-        mediaType,
-        originalName,
-        uploadedBy: actor,
-      });
       let updated: ItemView;
       try {
         updated = await registrations.update(
@@ -160,23 +169,36 @@ export function documentsRouter(ctx: RouterContext): Router {
           registerDocumentUpdate,
           {
             actor,
-            itemKey: item.key,
+            itemKey: itemKey as ItemKey,
             sha256: upload.sha256,
             size: upload.size,
             mediaType,
             originalName,
-            documentId: document.id,
+            documentId,
             uploadedBy: actor,
             ...(image ? { imageWidth: image.width, imageHeight: image.height } : {}),
           },
-          `upload-${document.id}`,
+          `upload-${documentId}`,
         );
       } catch (e) {
-        // Never leave a record of a submission the workflow did not take.
-        await prisma.document.delete({ where: { id: document.id } }).catch(() => {});
+        // Refused: the bytes go unless something else needs them. No answer (503): kept, the workflow may still take them.
+        if (e instanceof AppError && e.status < 500) await releaseStoredFile(prisma, blobs, upload.sha256);
         throw e;
       }
-      return { ...updated, document: documentOut(document), duplicate: false };
+      const mine = updated.submissions.find((s) => s.documentId === documentId);
+      if (mine && mine.sha256 !== upload.sha256) {
+        // Temporal answered an earlier update with this id (same Idempotency-Key) that carried other bytes.
+        await releaseStoredFile(prisma, blobs, upload.sha256);
+        throw new AppError(ErrorCode.INVALID_INPUT, 'This Idempotency-Key was already used for another file; use a new key for a new upload.', {
+          reason: 'IdempotencyKeyReused',
+          documentId,
+        });
+      }
+      await settleStoredFile(prisma, upload.sha256);
+      // Not recorded: these bytes are already the current submission (the workflow said so).
+      const recorded = mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256) ?? updated.submissions[updated.submissions.length - 1]!;
+      if (!mine) setStatus(200);
+      return { ...updated, document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
     },
   );
 
@@ -220,13 +242,13 @@ export function documentsRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.NOT_FOUND],
     },
     async ({ params, res }) => {
-      const doc = await prisma.document.findUnique({ where: { id: params.documentId } });
+      const row = await prisma.document.findUnique({ where: { id: params.documentId } });
+      // The workflow may show a submission a moment before its projection lands (or while the read model is down):
+      // then the live status has what the row would.
+      const doc = row ?? (await submittedDocument(ctx, params.applicationNo, params.documentId));
       if (!doc || doc.registrationNo !== params.applicationNo) throw new AppError(ErrorCode.NOT_FOUND, 'No such document for this registration.');
-      const stream = blobs.open(doc.sha256);
-      await new Promise<void>((resolve, reject) => {
-        stream.once('open', () => resolve());
-        stream.once('error', () => reject(new AppError(ErrorCode.NOT_FOUND, 'The file is no longer stored.')));
-      });
+      const stream = await blobs.open(doc.sha256);
+      if (!stream) throw new AppError(ErrorCode.NOT_FOUND, 'The file is no longer stored.');
       res.setHeader('Content-Type', doc.mediaType);
       res.setHeader('Content-Length', String(doc.size));
       res.setHeader('Content-Disposition', `attachment; filename="${doc.originalName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.originalName)}`);
@@ -241,28 +263,89 @@ export function documentsRouter(ctx: RouterContext): Router {
   return router;
 }
 
+async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, registrationNo: string, documentId: string) {
+  const view = await ctx.registrations.status(registrationNo).catch(() => undefined);
+  for (const item of view?.items ?? []) {
+    const s = item.submissions.find((x) => x.documentId === documentId);
+    if (s) return { registrationNo, sha256: s.sha256, mediaType: s.mediaType, size: s.size, originalName: s.originalName };
+  }
+  return undefined;
+}
+
+interface UploadTarget {
+  status: string;
+  closed: boolean;
+  itemKind?: ItemKind;
+  itemLabel: string;
+  photo?: PhotoSpec;
+  /** Bytes of the registration's documents, identical bytes counted once. */
+  usedBytes: number;
+}
+
 /**
- * Document rows hang off the registration's read-model row, which the
- * workflow's projection writes moments after the workflow starts. An upload in
- * those first moments waits for it rather than failing.
+ * What an upload needs to know before reading a byte, in one query of the read
+ * model: the item (kind never changes), whether the registration is closed (final),
+ * the cohort's photo specification and the storage in use. A registration started
+ * moments ago may not be projected yet: then the workflow says whether it exists,
+ * and the upload waits for its projection.
  */
-async function projected(ctx: Pick<RouterContext, 'prisma'>, applicationNo: string, timeoutMs = 10_000): Promise<void> {
-  for (const until = Date.now() + timeoutMs; ; ) {
-    if (await ctx.prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } })) return;
-    if (Date.now() > until) {
-      throw new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'Your registration is still being set up; please retry in a minute.');
+async function uploadTarget(ctx: Pick<RouterContext, 'prisma' | 'registrations'>, applicationNo: string, itemKey: string, timeoutMs = 10_000): Promise<UploadTarget> {
+  for (let asked = false, until = Date.now() + timeoutMs; ; ) {
+    const [row] = await ctx.prisma.$queryRaw<
+      { status: string; photo: PhotoSpec | null; itemKind: string | null; itemLabel: string | null; usedBytes: bigint }[]
+    >`
+      SELECT r.status, c.policy -> 'photo' AS photo, i.kind AS "itemKind", i.label AS "itemLabel",
+        (SELECT COALESCE(SUM(u.size), 0) FROM (SELECT DISTINCT d.sha256, d.size FROM "Document" d WHERE d."registrationNo" = r."applicationNo") u)::bigint AS "usedBytes"
+      FROM "Registration" r
+      LEFT JOIN "Cohort" c ON c.id = r."cohortId"
+      LEFT JOIN "ChecklistItem" i ON i."registrationNo" = r."applicationNo" AND i.key = ${itemKey}
+      WHERE r."applicationNo" = ${applicationNo}`;
+    if (row) {
+      return {
+        status: row.status,
+        closed: row.status === 'COMPLETED' || row.status === 'WITHDRAWN',
+        itemKind: (row.itemKind ?? undefined) as ItemKind | undefined,
+        itemLabel: row.itemLabel ?? itemKey,
+        photo: row.photo ?? undefined,
+        usedBytes: Number(row.usedBytes),
+      };
     }
+    if (!asked) {
+      await ctx.registrations.status(applicationNo); // 404 if there is no such registration
+      asked = true;
+    }
+    if (Date.now() > until) throw new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'Your registration is still being set up; please retry in a minute.');
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-/** Inserts the next version; if a concurrent upload took that version number, takes the next free one. */
-async function createDocument(ctx: Pick<RouterContext, 'prisma'>, data: Omit<DocumentRow, 'id' | 'uploadedAt'>): Promise<DocumentRow> {
-  for (let version = data.version; ; version++) {
-    try {
-      return await ctx.prisma.document.create({ data: { ...data, version } });
-    } catch (e) {
-      if (!(e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') || version > data.version + 20) throw e;
-    }
+/**
+ * The gateway's id for this upload: new, or derived from the request's
+ * Idempotency-Key so a retry of a timed-out upload is the same document (and the
+ * same Temporal update id); the workflow records it once.
+ */
+function documentIdOf(req: Request, applicationNo: string, itemKey: string): string {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return randomUUID();
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'Idempotency-Key must be 1–255 visible ASCII characters.', {
+      issues: [{ in: 'header', path: 'Idempotency-Key', message: '1–255 visible ASCII characters' }],
+    });
   }
+  // A name-based (version 5 layout) uuid from a hash of the key and what it is for.
+  const b = createHash('sha256').update(`upload\n${applicationNo}\n${itemKey}\n${key}`).digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A submission as the API's Document (the projection writes the same row, under the same id). */
+async function documentOf(ctx: Pick<RouterContext, 'prisma'>, registrationNo: string, itemKey: string, s: SubmissionView) {
+  // Submissions registered without the gateway (CLI, tests) have no id of ours: the projection made one.
+  const id =
+    s.documentId ??
+    (await ctx.prisma.document.findUnique({ where: { registrationNo_itemKey_version: { registrationNo, itemKey, version: s.version } }, select: { id: true } }))?.id ??
+    '';
+  return { id, itemKey, version: s.version, sha256: s.sha256, size: s.size, mediaType: s.mediaType, originalName: s.originalName, uploadedBy: s.uploadedBy, uploadedAt: s.at };
 }

@@ -7,7 +7,6 @@
  * GET /api/imports/{id} for progress, or pass `?wait=true` to get the final
  * report in the answer.
  */
-import fs from 'node:fs';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { beginImport, importReport, ImportFormatError, PolicyOverridesSchema, toReport, watchImport, type ImportInput, type ImportReport } from '../../import';
@@ -84,7 +83,7 @@ async function readImport(req: Request, ctx: RouterContext): Promise<{ input: Im
   if (type === 'multipart/form-data') {
     const upload = await receiveUpload(req, ctx.blobs, MAX_IMPORT_BYTES);
     try {
-      const text = await fs.promises.readFile(upload.tmpPath, 'utf8');
+      const text = (await ctx.blobs.readReceived(upload)).toString('utf8');
       const isJson = /\.json$/i.test(upload.clientName ?? '') || /^\s*[[{]/.test(text);
       let policy;
       if (upload.fields.policy) {

@@ -1,0 +1,45 @@
+/**
+ * The gateway's bookkeeping of stored bytes (`StoredFile`, the one table of
+ * uploads it writes; `Document` rows come only from the workflow's projection).
+ *
+ * - `claim` before the bytes are committed: the row exists, its grace period
+ *   restarts and it counts one upload waiting for the workflow's answer.
+ * - `settle` after an answer that keeps them (accepted, or a duplicate of a
+ *   stored submission).
+ * - `release` after a refusal: the bytes go at once unless a document or
+ *   another waiting upload needs them.
+ * An upload whose answer never came (timeout, crash) keeps its claim; the
+ * cleanup (gc.ts) removes bytes no document references after the grace period.
+ */
+import type { PrismaClient } from '../db/prisma';
+import type { BlobStore } from './store';
+
+export async function claimStoredFile(prisma: PrismaClient, file: { sha256: string; size: number; mediaType: string }): Promise<void> {
+  await prisma.storedFile.upsert({
+    where: { sha256: file.sha256 },
+    create: { ...file, pending: 1 },
+    update: { lastReceivedAt: new Date(), pending: { increment: 1 } },
+  });
+}
+
+export async function settleStoredFile(prisma: PrismaClient, sha256: string): Promise<void> {
+  await prisma.storedFile.updateMany({ where: { sha256, pending: { gt: 0 } }, data: { pending: { decrement: 1 } } });
+}
+
+/** Returns whether the bytes were removed. */
+export async function releaseStoredFile(prisma: PrismaClient, blobs: BlobStore, sha256: string): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
+    // The row lock makes a concurrent claim of the same bytes wait until they are gone (it then stores them anew).
+    const [row] = await tx.$queryRaw<{ pending: number }[]>`SELECT pending FROM "StoredFile" WHERE sha256 = ${sha256} FOR UPDATE`;
+    if (!row) return false;
+    // A statement of its own, so it sees documents committed while the lock was awaited.
+    const referenced = (await tx.document.count({ where: { sha256 }, take: 1 })) > 0;
+    if (row.pending > 1 || referenced) {
+      await tx.storedFile.update({ where: { sha256 }, data: { pending: { decrement: row.pending > 0 ? 1 : 0 } } });
+      return false;
+    }
+    await blobs.delete(sha256);
+    await tx.storedFile.delete({ where: { sha256 } });
+    return true;
+  });
+}
