@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { BlobStore, ReceivedBlob, StoredBlobInfo } from './store';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -26,27 +27,8 @@ import {
 const SHA256 = /^[0-9a-f]{64}$/;
 const PREFIX = 'blobs/';
 
-/** The shapes of the blob store interface (src/uploads/store.ts), repeated so this file stands on its own. */
-export interface StagedBlob {
-  sha256: string;
-  size: number;
-  head: Buffer;
-  readonly stagingRef: string;
-}
-
-export interface StoredBlobInfo {
-  sha256: string;
-  size: number;
-  modifiedAt: Date;
-}
-
 /** What the S3 store borrows from the local store: its staging area on this gateway's disk. */
-export interface LocalStaging<B extends StagedBlob = StagedBlob> {
-  receive(input: Readable, opts: { maxBytes: number }): Promise<B>;
-  readReceived(blob: B): Promise<Buffer>;
-  discard(blob: B): Promise<void>;
-  removeStaleStaging(olderThan: Date): Promise<number>;
-}
+export type LocalStaging = Pick<BlobStore, 'receive' | 'readReceived' | 'discard' | 'removeStaleStaging'>;
 
 export interface S3Settings {
   endpoint: string;
@@ -56,13 +38,13 @@ export interface S3Settings {
   secretAccessKey?: string;
 }
 
-export class S3BlobStore<B extends StagedBlob = StagedBlob> {
+export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
   private bucketReady?: Promise<void>;
 
   constructor(
     private readonly settings: S3Settings,
-    private readonly staging: LocalStaging<B>,
+    private readonly staging: LocalStaging,
   ) {
     this.s3 = new S3Client({
       endpoint: settings.endpoint,
@@ -99,16 +81,16 @@ export class S3BlobStore<B extends StagedBlob = StagedBlob> {
     return this.bucketReady;
   }
 
-  receive(input: Readable, opts: { maxBytes: number }): Promise<B> {
+  receive(input: Readable, opts: { maxBytes: number }): Promise<ReceivedBlob> {
     return this.staging.receive(input, opts);
   }
 
-  readReceived(blob: B): Promise<Buffer> {
+  readReceived(blob: ReceivedBlob): Promise<Buffer> {
     return this.staging.readReceived(blob);
   }
 
   /** Streams the staged bytes to their content address, then drops the staged copy. Idempotent. */
-  async commit(blob: B): Promise<void> {
+  async commit(blob: ReceivedBlob): Promise<void> {
     await this.ensureBucket();
     await this.s3.send(
       new PutObjectCommand({
@@ -121,7 +103,7 @@ export class S3BlobStore<B extends StagedBlob = StagedBlob> {
     await this.staging.discard(blob);
   }
 
-  discard(blob: B): Promise<void> {
+  discard(blob: ReceivedBlob): Promise<void> {
     return this.staging.discard(blob);
   }
 
