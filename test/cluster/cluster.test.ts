@@ -27,7 +27,7 @@ import { Stack } from '../../src/launcher/stack';
 import { signInvitationToken } from '../../src/links';
 import { projectRoot } from '../../src/paths';
 import { uniq } from '../support/env';
-import { eventually, fetchJson, validForm } from '../gateway/support';
+import { aPdf, eventually, fetchJson, uploadFile, validForm } from '../gateway/support';
 
 const STUDENTS = 200;
 const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
@@ -134,6 +134,16 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     const seen = await fetchJson(`${a.url}/api/registrations/${student}`, { bearer: session.body.token });
     assert.equal(seen.status, 200);
     assert.equal(seen.body.items.find((i: { key: string }) => i.key === 'FORM')?.state, 'SUBMITTED');
+
+    // A file uploaded through gateway B is downloadable through both (the shared S3 store).
+    const pdf = aPdf('cluster');
+    const up = await uploadFile(`${b.url}/api/registrations/${student}/items/ID_DOCUMENT/documents`, pdf, 'id.pdf', { bearer: session.body.token, type: 'application/pdf' });
+    assert.ok(up.status === 200 || up.status === 201, JSON.stringify(up.body));
+    for (const g of [a, b]) {
+      const res = await fetch(`${g.url}/api/registrations/${student}/documents/${up.body.document.id}`, { headers: { authorization: `Bearer ${session.body.token}` } });
+      assert.equal(res.status, 200, g.url);
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(pdf), `the same bytes from ${g.url}`);
+    }
   });
 
   it('a rate limit spent on one gateway holds on the other', async () => {
