@@ -28,6 +28,26 @@ async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
+/**
+ * Temporal stores membership ports in a smallint column (cluster_membership.rpc_port on PostgreSQL),
+ * so they must be below 32768; the kernel's ephemeral ports are above it. Tries random ports in 20000–32767.
+ */
+async function freeLowPorts(n: number): Promise<number[]> {
+  const held: net.Server[] = [];
+  while (held.length < n) {
+    const port = 20000 + Math.floor(Math.random() * 12768);
+    const srv = net.createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) held.push(srv);
+  }
+  const ports = held.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
 export interface ClusterPorts {
   postgres: number;
   temporal: TemporalPorts;
@@ -37,13 +57,15 @@ export interface ClusterPorts {
 }
 
 export async function freeClusterPorts(gateways: number): Promise<ClusterPorts> {
-  const p = await freePorts(20 + gateways);
+  const p = await freePorts(16 + gateways);
+  const low = await freeLowPorts(4);
   const next = () => p.shift()!;
+  const nextLow = () => low.shift()!;
   return {
     postgres: next(),
     temporal: {
       frontend: next(), frontendHttp: next(), history: next(), matching: next(), worker: next(),
-      frontendMembership: next(), historyMembership: next(), matchingMembership: next(), workerMembership: next(),
+      frontendMembership: nextLow(), historyMembership: nextLow(), matchingMembership: nextLow(), workerMembership: nextLow(),
     },
     ui: next(),
     s3: { s3: next(), master: next(), volume: next(), filer: next(), masterGrpc: next(), volumeGrpc: next(), filerGrpc: next(), s3Grpc: next() },

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
     stack.say('cluster', 'npm run build (the cluster runs the built worker and gateway, with the prebuilt workflow bundle)');
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
   }
-  ensureGoTools();
+  // SeaweedFS is the longest build: `npm run setup:cluster` (or --with-s3 here) builds it; without it the
+  // replicas share the upload folder.
+  ensureGoTools(process.argv.includes('--with-s3') ? ['temporal', 'ui', 'seaweedfs'] : ['temporal', 'ui']);
   const cluster = await startCluster({
     stack,
     varDir,

@@ -42,6 +42,8 @@ export interface TemporalPorts {
 
 /** The default layout (7233…, 6933…) shifted with the frontend port, so two clusters can sit side by side. */
 export function portsFrom(frontend: number): TemporalPorts {
+  // Membership ports go into a smallint column (cluster_membership.rpc_port): they must stay below 32768.
+  if (frontend - 294 > 32767) throw new Error(`TEMPORAL_DEV_PORT ${frontend}: the cluster's membership ports (frontend - 300 …) must be below 32768`);
   return {
     frontend,
     frontendHttp: frontend + 10,
