@@ -30,6 +30,6 @@ export function activityDepsFromConfig(config: Config, prisma: PrismaClient): Ac
     prisma,
     config,
     resend: config.RESEND_API_KEY ? new Resend(config.RESEND_API_KEY, { baseUrl: config.RESEND_BASE_URL }) : undefined,
-    invitationLinks: (applicationNo) => invitationLinks(config, applicationNo),
+    invitationLinks: (applicationNo, validUntil) => invitationLinks(config, applicationNo, validUntil),
   };
 }

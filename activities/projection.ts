@@ -70,8 +70,29 @@ function registrationData({ view, seq }: ProjectionSnapshot) {
     paymentDeadline: date(view.deadlines.payment),
     outstandingItems: view.outstandingItems,
     cardReady: view.cardReady,
+    outcomeAt: date(view.outcome?.at),
+    compulsoryInAt: compulsoryInAt(view.items),
     seq,
   };
+}
+
+/**
+ * While every compulsory item is in (submitted, verified or waived): when the
+ * last of them came in; null while one is pending or rejected. An item came
+ * in at its first submission or waiver after its last rejection (activation
+ * and the form, which have no files, at their own time). For the dashboard's
+ * burn-down (src/dashboard/figures.ts).
+ */
+export function compulsoryInAt(items: ProjectionSnapshot['view']['items']): Date | null {
+  const compulsory = items.filter((i) => i.compulsory);
+  if (compulsory.length === 0 || compulsory.some((i) => i.state === 'PENDING' || i.state === 'REJECTED')) return null;
+  const inAt = (i: (typeof compulsory)[number]): number => {
+    const rejected = Math.max(-Infinity, ...i.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
+    const ins = [...i.submissions.map((s) => s.at), ...i.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].map(Date.parse).filter((t) => t > rejected);
+    return ins.length ? Math.min(...ins) : Date.parse(i.submittedAt ?? i.reviewedAt ?? '');
+  };
+  const times = compulsory.map(inAt);
+  return times.some(Number.isNaN) ? null : new Date(Math.max(...times));
 }
 
 async function writeItems(tx: Tx, { view }: ProjectionSnapshot): Promise<void> {

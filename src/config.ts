@@ -119,7 +119,7 @@ export const configVariables = {
   },
   INVITATION_TTL_DAYS: {
     schema: z.coerce.number().int().min(1).max(365).default(60),
-    doc: 'How long the links in an invitation email stay valid.',
+    doc: 'Sign-in links (invitation, reminders, "Email me a new link") stay valid until the registration can no longer change (latest deadline + resubmission window), and at least this many days.',
   },
   SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(720).default(12),
@@ -136,6 +136,10 @@ export const configVariables = {
   TRUST_PROXY: {
     schema: optionalString.transform((v) => (v === undefined ? undefined : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
     doc: "Express's `trust proxy` behind a reverse proxy (a hop count such as 1, `loopback`, or a subnet list), so rate limits and logs see the client's address. Unset: the direct peer.",
+  },
+  SIGN_IN_LINK_RATE_LIMIT_PER_HOUR: {
+    schema: z.coerce.number().int().min(1).default(10),
+    doc: '"Email me a new link" requests per hour and client address (every request counts: each may send an email).',
   },
   REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: {
     schema: z.coerce.number().int().min(1).default(30),
@@ -176,6 +180,10 @@ export const configVariables = {
   CLUSTER_S3_PORT: {
     schema: port.default(8333),
     doc: "S3 port of `npm run cluster`'s SeaweedFS (its master, volume and filer take the next ports).",
+  },
+  REVIEW_CLAIM_MINUTES: {
+    schema: z.coerce.number().int().min(1).max(120).default(5),
+    doc: 'How long *Review next* holds an item for the reviewer it gave it to; after that any reviewer may be given it.',
   },
 } as const;
 

@@ -22,14 +22,28 @@ type LinkConfig = TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS' | 'IDP_ACTIVA
 
 export const tokenKey = (config: TokenConfig): Uint8Array => new TextEncoder().encode(config.TOKEN_SECRET);
 
-export async function signInvitationToken(config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string): Promise<string> {
+/**
+ * A sign-in link lasts as long as the registration can change (docs/domain.md): until `validUntil`
+ * (the latest deadline plus the resubmission window, which the workflow knows), and never less than
+ * INVITATION_TTL_DAYS from now, so a link sent to a student who still owes items after that stays usable.
+ */
+export function invitationExpiry(config: Pick<Config, 'INVITATION_TTL_DAYS'>, validUntil?: Date, now = Date.now()): Date {
+  const floor = now + config.INVITATION_TTL_DAYS * 24 * 3600_000;
+  return new Date(Math.max(floor, validUntil?.getTime() ?? 0));
+}
+
+export async function signInvitationToken(
+  config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>,
+  applicationNo: string,
+  validUntil?: Date,
+): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(INVITE_AUDIENCE)
     .setSubject(applicationNo)
     .setIssuedAt()
-    .setExpirationTime(`${config.INVITATION_TTL_DAYS}d`)
+    .setExpirationTime(Math.floor(invitationExpiry(config, validUntil).getTime() / 1000))
     .sign(tokenKey(config));
 }
 
@@ -62,8 +76,9 @@ export const INVITE_PATH = '/invite';
 export async function invitationLinks(
   config: LinkConfig,
   applicationNo: string,
+  validUntil?: Date,
 ): Promise<{ activationUrl: string; registrationUrl: string }> {
-  const token = await signInvitationToken(config, applicationNo);
+  const token = await signInvitationToken(config, applicationNo, validUntil);
   const withToken = (base: string) => {
     const u = new URL(base);
     u.searchParams.set('token', token);

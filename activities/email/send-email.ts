@@ -13,7 +13,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Resend } from 'resend';
 import type { Config } from '../../src/config';
 import type { PrismaClient } from '../../src/db/prisma';
-import { EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
+import { EMAILS_WITH_LINKS, EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
 import { AUDIENCE, renderEmail, type InvitationLinks, type RenderedEmail } from './templates';
 
 export interface EmailDeps {
@@ -21,7 +21,8 @@ export interface EmailDeps {
   config: Pick<Config, 'EMAIL_FROM' | 'REGISTRY_ALERT_EMAIL' | 'outboxDir'>;
   /** Absent: outbox mode. */
   resend?: Resend;
-  invitationLinks: (applicationNo: string) => Promise<InvitationLinks>;
+  /** Fresh signed links; they stay valid at least until `validUntil` (when the registration can no longer change). */
+  invitationLinks: (applicationNo: string, validUntil?: Date) => Promise<InvitationLinks>;
 }
 
 interface ResendError {
@@ -47,7 +48,9 @@ export function createSendEmail(deps: EmailDeps) {
     }
     if (logged?.status === 'FAILED') throw rejected(logged.error ?? 'refused earlier');
 
-    const links = request.message.kind === 'INVITATION' ? await deps.invitationLinks(request.registrationNo) : undefined;
+    const links = EMAILS_WITH_LINKS.includes(request.message.kind)
+      ? await deps.invitationLinks(request.registrationNo, new Date(request.context.changeableUntil))
+      : undefined;
     const email = renderEmail(request, links);
     const to = AUDIENCE[request.message.kind] === 'registry' ? [config.REGISTRY_ALERT_EMAIL] : request.to;
     if (!logged) await createLogRow(request, to, email.subject);
@@ -62,7 +65,8 @@ export function createSendEmail(deps: EmailDeps) {
       { from: config.EMAIL_FROM, to, subject: email.subject, html: email.html, text: email.text },
       { idempotencyKey: key },
     );
-    // Same key, different payload: an earlier attempt reached Resend (its links carried another token), so it was sent.
+    // Same key, different payload (409 invalid_idempotent_request): an earlier attempt reached Resend
+    // (its links carried another freshly signed token), so the email was sent.
     const alreadySent = error?.name === 'invalid_idempotent_request';
     if (error && !alreadySent) {
       const message = `${error.name ?? 'error'} (${(error as ResendError).statusCode ?? 'no response'}): ${error.message}`;

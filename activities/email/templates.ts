@@ -1,6 +1,6 @@
 /**
  * Every email of the registration, in one place: subject lines exactly as in
- * shared/domain.md, and the body of each written once as blocks that render to
+ * docs/domain.md, and the body of each written once as blocks that render to
  * both HTML and plain text, so the two can never say different things.
  */
 import type { EmailContext, EmailMessage, EmailRequest } from '../../workflows/registration/emails';
@@ -14,6 +14,8 @@ export const SUBJECTS: Record<EmailKind, string> = {
   FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
   WITHDRAWAL: 'Program Registration withdrawn',
   SLA_ALERT: 'Verification overdue: Program Registration',
+  DEADLINE_EXTENDED: 'Program Registration: your deadline has been extended',
+  SIGN_IN_LINK: 'Your sign-in link to Program Registration',
 };
 
 /** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
@@ -25,6 +27,8 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   FOLLOW_UP: 'student',
   WITHDRAWAL: 'student',
   SLA_ALERT: 'registry',
+  DEADLINE_EXTENDED: 'student',
+  SIGN_IN_LINK: 'student',
 };
 
 export interface InvitationLinks {
@@ -84,6 +88,19 @@ function deadlineLines(ctx: EmailContext): string[] {
   return lines;
 }
 
+/** "3 working days", "1 day": numbers always come from the cohort's policy (ctx.policy), never from a template. */
+export const workingDays = (n: number): string => `${n} working day${n === 1 ? '' : 's'}`;
+export const days = (n: number): string => `${n} day${n === 1 ? '' : 's'}`;
+
+function slaLine(ctx: EmailContext): string {
+  return `Documents are checked within ${workingDays(ctx.policy.verificationSlaWorkingDays)} of your submission (weekends and Hong Kong public holidays do not count); you can check your registration status after that.`;
+}
+
+function registrationLink(links: InvitationLinks | undefined): Block {
+  if (!links) throw new Error('this email needs its registration link');
+  return { link: { label: 'Open Online Program Registration', url: links.registrationUrl } };
+}
+
 function contactLines(ctx: EmailContext): string[] {
   const lines = [`Program registration: ${ctx.contacts.registration}`, `Account activation: ${ctx.contacts.activation}`];
   if (ctx.items.some((i) => i.key === 'VISA')) lines.push(`Student visa: ${ctx.contacts.visa}`);
@@ -115,7 +132,8 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         ...(optional.length ? [{ p: 'Also requested (may follow later):' }, { list: optional }] : []),
         { heading: 'Deadlines' },
         { list: deadlineLines(ctx) },
-        { p: 'You can check your registration status 5 working days after each submission.' },
+        { p: slaLine(ctx) },
+        { p: `If a compulsory document is rejected, you have at least ${days(ctx.policy.resubmissionWindowDays)} to upload a corrected one.` },
         { heading: 'Contacts' },
         { list: contactLines(ctx) },
         ...signOff,
@@ -128,6 +146,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         { p: 'Still missing:' },
         { list: m.missing.map((i) => i.label) },
         { p: 'If the compulsory items are not submitted by the deadline, your registration will be withdrawn.' },
+        registrationLink(links),
         reference(ctx),
         { list: contactLines(ctx) },
         ...signOff,
@@ -171,9 +190,31 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         reference(ctx),
         ...signOff,
       ];
+    case 'DEADLINE_EXTENDED':
+      return [
+        greeting(ctx),
+        {
+          p: `Your ${m.deadline === 'PAYMENT' ? 'tuition payment' : 'registration'} deadline has been extended from ${hkTime(m.from)} to ${hkTime(m.until)}.`,
+        },
+        { heading: 'Deadlines' },
+        { list: deadlineLines(ctx) },
+        registrationLink(links),
+        reference(ctx),
+        { list: contactLines(ctx) },
+        ...signOff,
+      ];
+    case 'SIGN_IN_LINK':
+      return [
+        greeting(ctx),
+        { p: 'You asked for a new link to your Online Program Registration. It signs you in; do not forward it.' },
+        registrationLink(links),
+        { p: 'If you did not ask for it, you can ignore this email.' },
+        reference(ctx),
+        ...signOff,
+      ];
     case 'SLA_ALERT':
       return [
-        { p: `The verification service level was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).` },
+        { p: `The verification service level (${workingDays(ctx.policy.verificationSlaWorkingDays)}) was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).` },
         { list: [`Item: ${m.item.label}`, `Submitted: ${hkTime(m.submittedAt)}`, `Expected by: ${m.expectedBy}`, `Workflow: ${m.workflowId}`] },
         { p: 'Please verify or reject the item in the review queue.' },
       ];

@@ -9,4 +9,6 @@ export interface GatewayDeps {
   prisma: PrismaClient;
   temporal: Client;
   logger: Logger;
+  /** The clock for ages and "overdue" (the review queue); tests hand in a fixed one. Default Date.now. */
+  now?: () => number;
 }

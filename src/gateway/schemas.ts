@@ -104,6 +104,32 @@ const EmailSchema = z
   })
   .meta({ id: 'EmailRecord' });
 
+export const SubmittedFormSchema = z
+  .object({
+    legalName: z.string(),
+    preferredName: z.string().optional(),
+    chineseName: z.string().optional(),
+    dateOfBirth: z.string(),
+    nationality: z.string(),
+    phone: z.string(),
+    correspondenceAddress: z.string(),
+    emergencyContact: z.object({ name: z.string(), relationship: z.string(), phone: z.string() }),
+    picsConsent: z.boolean(),
+  })
+  .meta({ id: 'SubmittedForm', description: 'The form as submitted, with any staff corrections.' });
+
+const PolicyNumbersSchema = z
+  .object({
+    verificationSlaWorkingDays: z.number().int(),
+    resubmissionWindowDays: z.number(),
+    reminderDaysBefore: z.array(z.number()),
+  })
+  .meta({ id: 'PolicyNumbers', description: "The cohort's policy numbers: pages and emails render these." });
+
+const DeadlineChangeSchema = z
+  .object({ deadline: z.enum(['REGISTRATION', 'PAYMENT']), from: iso, until: iso, at: iso })
+  .meta({ id: 'DeadlineChange' });
+
 export const StatusViewSchema = z
   .object({
     applicationNo: z.string(),
@@ -115,6 +141,9 @@ export const StatusViewSchema = z
       .object({ status: z.enum(REGISTRATION_STATUSES), reason: z.enum(OUTCOME_REASONS), items: z.array(z.string()), detail: z.string(), at: iso })
       .optional(),
     deadlines: z.object({ registration: iso, payment: iso.optional(), registrationPassed: z.boolean(), paymentPassed: z.boolean() }),
+    deadlineChanges: z.array(DeadlineChangeSchema),
+    policy: PolicyNumbersSchema,
+    form: SubmittedFormSchema.optional(),
     items: z.array(ItemViewSchema),
     outstandingItems: z.array(z.string()),
     cardReady: z.boolean(),

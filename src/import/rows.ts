@@ -57,13 +57,20 @@ const deadline = z.preprocess(
     .transform((s, ctx) => {
       const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999+08:00` : s;
       const ms = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : NaN;
-      if (Number.isNaN(ms)) {
+      // Date.parse rolls 2027-02-30 over to 2 March: a date that is not on the calendar is malformed.
+      if (Number.isNaN(ms) || !isCalendarDate(iso.slice(0, 10))) {
         ctx.addIssue({ code: 'custom', message: 'must be a date (YYYY-MM-DD) or an ISO instant with offset' });
         return z.NEVER;
       }
       return new Date(ms).toISOString();
     }),
 );
+
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
 
 export const StudentRowSchema = z
   .object({
@@ -176,6 +183,8 @@ export function validateRows(rows: Array<{ line: number; raw: unknown }>, overri
     const first = seen.get(row.applicationNo);
     if (first !== undefined) reasons.push(`applicationNo: duplicate of line ${first}`);
     if (Date.parse(row.registrationDeadline) <= now) reasons.push('registrationDeadline: has already passed');
+    // A payment deadline in the past would withdraw every fee-paying student at the first wake-up.
+    if (row.paymentDeadline && Date.parse(row.paymentDeadline) <= now) reasons.push('paymentDeadline: has already passed');
     const cohort = cohorts.get(row.cohortId);
     if (cohort) {
       if (cohort.registrationDeadline !== row.registrationDeadline) {

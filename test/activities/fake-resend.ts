@@ -3,7 +3,8 @@
  * `resend` SDK can be tested against it via RESEND_BASE_URL / baseUrl. It
  * answers from a script (e.g. 429, then 500, then success), keeps every
  * request, and, like Resend, answers a repeated Idempotency-Key with the
- * first result instead of sending again.
+ * first result instead of sending again, or, when the payload differs from the
+ * first request's, with 409 `invalid_idempotent_request`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,10 @@ export const resendError = {
   rateLimited: { status: 429, body: { statusCode: 429, name: 'rate_limit_exceeded', message: 'Too many requests.' } },
   serverError: { status: 500, body: { statusCode: 500, name: 'internal_server_error', message: 'Unexpected error.' } },
   invalidAddress: { status: 422, body: { statusCode: 422, name: 'validation_error', message: 'Invalid `to` field.' } },
+  differentPayload: {
+    status: 409,
+    body: { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload. Change your idempotency key or payload.' },
+  },
 } satisfies Record<string, ScriptedResponse>;
 
 export class FakeResend {
@@ -32,8 +37,11 @@ export class FakeResend {
   readonly requests: ReceivedEmail[] = [];
   /** Emails actually accepted for delivery (what a student would receive). */
   readonly delivered: (ReceivedEmail & { id: string })[] = [];
+  /** The status of every answer, in order (parallel to `requests`). */
+  readonly answers: number[] = [];
   private readonly script: ScriptedResponse[] = [];
-  private readonly byKey = new Map<string, string>();
+  /** The first accepted request per key: its id, and its payload to compare repeats with. */
+  private readonly byKey = new Map<string, { id: string; payload: string }>();
   private server?: http.Server;
   baseUrl = '';
 
@@ -63,6 +71,7 @@ export class FakeResend {
 
   private handle(req: http.IncomingMessage, raw: string, res: http.ServerResponse): void {
     const reply = (status: number, body: unknown) => {
+      if (req.url === '/emails' && req.method === 'POST') this.answers.push(status);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
@@ -80,10 +89,11 @@ export class FakeResend {
     this.requests.push(email);
     const scripted = this.script.shift();
     if (scripted) return reply(scripted.status, scripted.body);
-    const known = email.idempotencyKey && this.byKey.get(email.idempotencyKey);
-    if (known) return reply(200, { id: known });
+    const payload = JSON.stringify([email.from, email.to, email.subject, email.html, email.text]);
+    const known = email.idempotencyKey ? this.byKey.get(email.idempotencyKey) : undefined;
+    if (known) return known.payload === payload ? reply(200, { id: known.id }) : reply(resendError.differentPayload.status, resendError.differentPayload.body);
     const id = `email_${this.delivered.length + 1}_${Math.random().toString(36).slice(2, 8)}`;
-    if (email.idempotencyKey) this.byKey.set(email.idempotencyKey, id);
+    if (email.idempotencyKey) this.byKey.set(email.idempotencyKey, { id, payload });
     this.delivered.push({ ...email, id });
     reply(200, { id });
   }

@@ -4,7 +4,7 @@
  * order, repeated and concurrently all end in the same rows.
  */
 import assert from 'node:assert/strict';
-import { createProjectRegistration } from '../../activities/projection';
+import { compulsoryInAt, createProjectRegistration } from '../../activities/projection';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { RegistrationState, type ProjectionSnapshot } from '../../workflows/registration/state';
 import { database, uniq } from '../support/env';
@@ -77,6 +77,51 @@ describe('read-model projection', function () {
     assert.deepEqual(m.audit.map((a) => a.seq), [...Array(snaps.at(-1)!.seq).keys()].map((i) => i + 1));
     const cohort = await prisma.cohort.findUniqueOrThrow({ where: { id: snaps[0].view.student.cohortId } });
     assert.ok(cohort.registrationDeadline instanceof Date);
+  });
+
+  it('keeps when the compulsory items were all in, and when the outcome came (for the dashboard and the export)', async () => {
+    const snaps = snapshotsOfARegistration();
+    const no = snaps[0].view.applicationNo;
+    const seen: Array<[number | null, number | null]> = [];
+    for (const s of snaps) {
+      await project(s);
+      const r = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
+      seen.push([r.compulsoryInAt ? (r.compulsoryInAt.getTime() - T0) / HOUR : null, r.outcomeAt ? (r.outcomeAt.getTime() - T0) / DAY : null]);
+    }
+    // Hours after T0: the visa, the last compulsory item, came in at 3 days (72 h); its waiver a day later does not move that.
+    // The outcome (INCOMPLETE) came at the deadline, 30 days after T0.
+    assert.deepEqual(seen, [
+      [null, null], // started
+      [null, null], // activated
+      [null, null], // form
+      [null, null], // identification
+      [null, null], // identification rejected
+      [null, null], // identification again (visa still missing)
+      [null, null], // identification verified
+      [72, null], // visa handed in: everything compulsory is in
+      [72, null], // visa waived
+      [72, 30], // deadline: INCOMPLETE
+    ]);
+  });
+
+  it('an item comes in at its first submission or waiver after its last rejection', () => {
+    const at = (h: number) => new Date(T0 + h * HOUR).toISOString();
+    const item = (key: string, extra: object) => ({ key, compulsory: true, submissions: [], reviews: [], ...extra }) as never;
+    const rejected = { decision: 'REJECTED', at: at(3) };
+    assert.equal(
+      compulsoryInAt([
+        item('ACTIVATION', { state: 'VERIFIED', submittedAt: at(0) }),
+        item('ID_DOCUMENT', { state: 'SUBMITTED', submittedAt: at(5), submissions: [{ at: at(1) }, { at: at(5) }, { at: at(6) }], reviews: [rejected] }),
+        item('VISA', { state: 'WAIVED', reviewedAt: at(4), reviews: [{ decision: 'WAIVED', at: at(4) }] }),
+        item('PHOTO', { state: 'PENDING', compulsory: false }),
+      ])?.getTime(),
+      T0 + 5 * HOUR,
+    );
+    assert.equal(
+      compulsoryInAt([item('ID_DOCUMENT', { state: 'WAIVED', submissions: [{ at: at(1) }], reviews: [rejected, { decision: 'WAIVED', at: at(4) }] })])?.getTime(),
+      T0 + 4 * HOUR,
+    );
+    assert.equal(compulsoryInAt([item('ID_DOCUMENT', { state: 'REJECTED', submissions: [{ at: at(1) }], reviews: [rejected] })]), null);
   });
 
   it('out of order and repeated: the same rows as in order; a stale snapshot changes nothing', async () => {

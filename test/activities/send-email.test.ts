@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { decodeJwt } from 'jose';
 import type { Resend } from 'resend';
 import { createSendEmail, outboxPaths } from '../../activities/email/send-email';
 import { loadConfig } from '../../src/config';
@@ -46,7 +47,7 @@ describe('email activity', function () {
   after(() => fake.stop());
 
   const createOutboxSender = (outboxDir: string) =>
-    createSendEmail({ prisma, config: { ...config, outboxDir }, invitationLinks: (no) => invitationLinks(config, no) });
+    createSendEmail({ prisma, config: { ...config, outboxDir }, invitationLinks: (no, validUntil) => invitationLinks(config, no, validUntil) });
 
   const sendEmailVia = (resend: Resend | undefined = fake.client(), outboxDir = config.outboxDir) => {
     const send = createSendEmail({ prisma, config: { ...config, outboxDir }, resend, invitationLinks: (no) => invitationLinks(config, no) });
@@ -89,6 +90,54 @@ describe('email activity', function () {
     assert.deepEqual(again, sent);
     assert.equal(fake.requests.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 3);
     assert.equal(fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 1);
+  });
+
+  it('the same key with the same payload: Resend answers the first id and nothing more is delivered', async () => {
+    const request = invitationRequest();
+    const fixedLinks = async () => ({ activationUrl: 'http://idp.test/activate?token=A', registrationUrl: 'http://localhost:3000/invite?token=A' });
+    const send = createSendEmail({ prisma, config, resend: fake.client(), invitationLinks: fixedLinks });
+    const first = await attempt(1).run(send, request);
+    // The worker died after Resend accepted but before the log said so: the row is still PENDING.
+    await prisma.emailLog.update({ where: { idempotencyKey: request.idempotencyKey }, data: { status: 'PENDING', providerId: null } });
+    const again = await attempt(2).run(send, request);
+    assert.equal(fake.answers.at(-1), 200);
+    assert.equal(again.providerId, first.providerId);
+    assert.equal(fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey).length, 1);
+  });
+
+  it('the same key with a different payload (a fresh link token): 409 invalid_idempotent_request means the first got through → SENT, one email', async () => {
+    const request = invitationRequest();
+    let token = 0;
+    const freshLinks = async () => {
+      token += 1;
+      return { activationUrl: `http://idp.test/activate?token=T${token}`, registrationUrl: `http://localhost:3000/invite?token=T${token}` };
+    };
+    const send = createSendEmail({ prisma, config, resend: fake.client(), invitationLinks: freshLinks });
+    await attempt(1).run(send, request);
+    await prisma.emailLog.update({ where: { idempotencyKey: request.idempotencyKey }, data: { status: 'PENDING', providerId: null } });
+    const again = await attempt(2).run(send, request);
+    assert.equal(fake.answers.at(-1), 409, 'Resend refused the changed payload');
+    assert.equal(again.delivery, 'SENT');
+    assert.equal((await emailLog(request.idempotencyKey))?.status, 'SENT');
+    const delivered = fake.delivered.filter((e) => e.idempotencyKey === request.idempotencyKey);
+    assert.equal(delivered.length, 1);
+    assert.match(delivered[0]!.text, /token=T1/, 'the student has the first email only');
+  });
+
+  it('a reminder carries a fresh registration link, valid until the deadline plus the resubmission window', async () => {
+    const deadline = Date.now() + 200 * DAY; // beyond INVITATION_TTL_DAYS
+    const state = new RegistrationState({ student: aStudent(), policy: policyDue(deadline, { resubmissionWindow: '14 days' }) }, Date.now());
+    state.invite();
+    state.takeEmails();
+    state.advance(deadline - 7 * DAY);
+    const [reminder] = state.takeEmails();
+    assert.equal(reminder!.message.kind, 'REMINDER');
+    const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-outbox-'));
+    await attempt(1).run(createOutboxSender(outboxDir), reminder!);
+    const text = fs.readFileSync(outboxPaths(outboxDir, reminder!).text, 'utf8');
+    const token = new URL(/Open Online Program Registration: (\S+)/.exec(text)![1]!).searchParams.get('token')!;
+    assert.equal(await verifyInvitationToken(config, token), reminder!.registrationNo);
+    assert.equal(decodeJwt(token).exp, Math.floor((deadline + 14 * DAY) / 1000));
   });
 
   it('a network failure is transient (retryable)', async () => {

@@ -19,6 +19,8 @@ const messages: Record<EmailKind, EmailMessage> = {
   FOLLOW_UP: { kind: 'FOLLOW_UP', owed: [{ key: 'PHOTO', label: 'ID-card photo' }] },
   WITHDRAWAL: { kind: 'WITHDRAWAL', reason: 'MISSED_COMPULSORY_ITEM', items: [item], detail: '' },
   SLA_ALERT: { kind: 'SLA_ALERT', item, submittedAt: '2027-08-01T02:00:00Z', expectedBy: '2027-08-06', workflowId: base.workflowId },
+  DEADLINE_EXTENDED: { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: '2027-08-31T15:59:00.000Z', until: '2027-09-14T15:59:00.000Z' },
+  SIGN_IN_LINK: { kind: 'SIGN_IN_LINK' },
 };
 const links = { activationUrl: 'https://idp.example/activate?token=T', registrationUrl: 'https://reg.example/invite?token=T' };
 const render = (kind: EmailKind) => renderEmail({ ...base, message: messages[kind] } as EmailRequest, links);
@@ -33,6 +35,8 @@ describe('email templates', () => {
       FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
       WITHDRAWAL: 'Program Registration withdrawn',
       SLA_ALERT: 'Verification overdue: Program Registration',
+      DEADLINE_EXTENDED: 'Program Registration: your deadline has been extended',
+      SIGN_IN_LINK: 'Your sign-in link to Program Registration',
     });
   });
 
@@ -65,5 +69,27 @@ describe('email templates', () => {
     assert.match(text, /rejected: the name does not match our records/);
     assert.match(text, /The name on page 2 differs\./);
     assert.match(text, /by Tue, 14 Sept? 2027, 23:59 HKT/);
+  });
+
+  it('the policy numbers come from the cohort: a 3-day service level reads "3 working days", never 5', () => {
+    const s3 = new RegistrationState(
+      { student: aStudent(), policy: policyDue(Date.parse('2027-08-31T15:59:00Z'), { verificationSlaWorkingDays: 3, resubmissionWindow: '10 days' }) },
+      Date.parse('2027-07-01T00:00:00Z'),
+    );
+    s3.invite();
+    const invitation = s3.takeEmails()[0];
+    const { text, html } = renderEmail(invitation, links);
+    assert.match(text, /checked within 3 working days of your submission/);
+    assert.match(text, /at least 10 days to upload a corrected one/);
+    assert.ok(!/5 working days/.test(text + html), 'no hard-coded 5');
+    const alert = renderEmail({ ...invitation, message: messages.SLA_ALERT } as EmailRequest);
+    assert.match(alert.text, /verification service level \(3 working days\) was missed/);
+  });
+
+  it('reminders, extensions and sign-in-link emails carry a fresh registration link; the extension says the new date', () => {
+    for (const kind of ['REMINDER', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'] as const) {
+      assert.match(render(kind).text, /Open Online Program Registration: https:\/\/reg\.example\/invite\?token=T/, kind);
+    }
+    assert.match(render('DEADLINE_EXTENDED').text, /extended from Tue, 31 Aug 2027, 23:59 HKT to Tue, 14 Sept? 2027, 23:59 HKT/);
   });
 });

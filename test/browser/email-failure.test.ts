@@ -38,7 +38,7 @@ describe('a refused email in the staff pages', function () {
       await page.goto(`${stack.config.publicBaseUrl}/staff/`);
       await page.fill('#api-key', stack.officerKey);
       await page.click('button[type=submit]');
-      await page.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+      await page.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
       await page.goto(`${stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
       const alert = page.getByRole('alert').filter({ hasText: 'not delivered' });
       await alert.waitFor(WAIT);

@@ -76,7 +76,7 @@ describe('portal journey in a real browser', function () {
     await staff.getByText('This key is not valid').waitFor(WAIT);
     await staff.fill('#api-key', key);
     await staff.click('button[type=submit]');
-    await staff.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+    await staff.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
     assert.equal(await staff.evaluate(() => sessionStorage.getItem('progreg.staffKey')), key);
 
     await staff.getByRole('link', { name: 'Import cohort' }).click();

@@ -134,6 +134,8 @@ describe('portal pages in a real browser', function () {
       assert.notEqual(await studentPage.locator('.deadline .when').first().innerText(), before);
       assert.equal(await studentPage.getByLabel('Nationality').inputValue(), 'Malaysian');
       assert.match(await staffPage.locator('#dl-title').locator('..').innerText(), new RegExp(expected));
+      // The student is told the deadline moved, on the page (and by email: test/workflow/paths.test.ts).
+      assert.match(await studentPage.getByTestId('deadline-change').innerText(), new RegExp(`extended on .* to ${expected}`));
     } finally {
       await staffPage.context().close();
     }
@@ -186,6 +188,6 @@ describe('portal pages in a real browser', function () {
     await p.goto(`${stack.config.publicBaseUrl}/staff/`);
     await p.fill('#api-key', key);
     await p.click('button[type=submit]');
-    await p.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+    await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
   }
 });

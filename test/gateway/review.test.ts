@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import Holidays from 'date-holidays';
 import { uniq } from '../support/env';
-import { aPdf, admit, eventually, fetchJson, startStack, statusOf, uploadFile, type Admitted, type TestStack } from './support';
+import { aPdf, admit, eventually, fetchJson, startGateway, startStack, statusOf, uploadFile, type Admitted, type TestStack } from './support';
 
 describe('gateway: registry review', function () {
   this.timeout(120_000);
@@ -49,24 +48,59 @@ describe('gateway: registry review', function () {
     assert.equal(bad.body.details.issues[0].in, 'query');
   });
 
-  it('shows an item\'s age in Hong Kong working days (weekends and public holidays do not count)', async () => {
+  // Written by hand from the Government's gazetted general holidays, not from the holiday library:
+  // 2026: Fri 25 Dec Christmas Day, Sat 26 Dec "the first weekday after Christmas Day" (a Saturday: not moved).
+  // 2027: Fri 1 Jan; Sat 6, Mon 8, Tue 9 Feb Lunar New Year (the second day is a Sunday, so the fourth day is given);
+  //       Fri 26, Sat 27, Mon 29 Mar Easter; Mon 5 Apr Ching Ming.
+  const ageCases = [
+    { submitted: '2026-12-23T02:00:00Z', now: '2026-12-31T02:00:00Z', age: 5, why: 'Wed 23 Dec → Thu 31 Dec: Thu 24, Mon 28, Tue 29, Wed 30, Thu 31' },
+    { submitted: '2026-12-23T02:00:00Z', now: '2027-01-04T02:00:00Z', age: 6, why: 'and New Year\'s Day (Fri 1 Jan) does not count: Mon 4 Jan is the sixth' },
+    { submitted: '2027-02-04T02:00:00Z', now: '2027-02-15T02:00:00Z', age: 5, why: 'across Lunar New Year: Fri 5, Wed 10, Thu 11, Fri 12, Mon 15 Feb' },
+    { submitted: '2027-03-24T02:00:00Z', now: '2027-04-06T02:00:00Z', age: 6, why: 'across Easter and Ching Ming: Thu 25, Tue 30, Wed 31 Mar, Thu 1, Fri 2, Tue 6 Apr' },
+  ];
+
+  it('shows an item\'s age in Hong Kong working days: a hand-written table across Christmas, Lunar New Year and Easter', async () => {
     const a = await admit(stack, { programCode: 'AGE-TEST' });
     await submit(a);
     await eventually(() => queue({ programCode: 'AGE-TEST' }), (r) => r.body.total === 1);
-    // Move the projected submission back in time: the age is computed from the read model.
-    const submittedAt = new Date(Date.now() - 12 * 86400_000);
-    await stack.prisma.checklistItem.update({ where: { registrationNo_key: { registrationNo: a.applicationNo, key: 'ID_DOCUMENT' } }, data: { submittedAt } });
-    const hk = new Holidays('HK');
-    const hkDay = (ms: number) => new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
-    let expected = 0;
-    for (let d = new Date(`${hkDay(submittedAt.getTime())}T12:00:00Z`).getTime() + 86400_000; hkDay(d) <= hkDay(Date.now()); d += 86400_000) {
-      const day = new Date(d).getUTCDay();
-      const holiday = (hk.isHoliday(new Date(`${hkDay(d)}T12:00:00+08:00`)) || []).some((h: any) => h.type === 'public');
-      if (day !== 0 && day !== 6 && !holiday) expected++;
+    let now = 0;
+    const clocked = await startGateway({ now: () => now });
+    try {
+      for (const c of ageCases) {
+        // Move the projected submission to the case's date: the age is computed from the read model.
+        await stack.prisma.checklistItem.update({
+          where: { registrationNo_key: { registrationNo: a.applicationNo, key: 'ID_DOCUMENT' } },
+          data: { submittedAt: new Date(c.submitted) },
+        });
+        now = Date.parse(c.now);
+        const page = await fetchJson(`${clocked.url}/api/review-queue?programCode=AGE-TEST`, { bearer: stack.officerKey });
+        assert.equal(page.body.items[0].ageWorkingDays, c.age, c.why);
+      }
+    } finally {
+      await clocked.close();
     }
-    const page = await queue({ programCode: 'AGE-TEST' });
-    assert.equal(page.body.items[0].ageWorkingDays, expected);
-    assert.ok(expected >= 6 && expected <= 10, `12 calendar days hold 6–10 working days, got ${expected}`);
+  });
+
+  it('closed registrations leave the review queue and the service-level breach list', async () => {
+    const programCode = uniq('CL').toUpperCase().slice(0, 12);
+    const open = await admit(stack, { programCode });
+    const declined = await admit(stack, { programCode });
+    await submit(open);
+    await submit(declined);
+    await eventually(() => queue({ programCode }), (r) => r.body.total === 2);
+    // Both submissions are past their service level (the read model is what the lists read).
+    await stack.prisma.checklistItem.updateMany({
+      where: { registrationNo: { in: [open.applicationNo, declined.applicationNo] }, key: 'ID_DOCUMENT' },
+      data: { expectedVerificationBy: new Date(Date.now() - 86400_000) },
+    });
+    const breaching = () => fetchJson(`${stack.url}/api/registrations?${new URLSearchParams({ programCode, slaBreached: 'true' })}`, { bearer: stack.officerKey });
+    assert.equal((await breaching()).body.total, 2);
+    const res = await fetchJson(reg(declined.applicationNo, '/decline'), { method: 'POST', bearer: declined.session, json: { reason: 'another offer' } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const page = await eventually(() => queue({ programCode }), (r) => r.body.total === 1);
+    assert.deepEqual(page.body.items.map((e: any) => e.applicationNo), [open.applicationNo]);
+    await eventually(breaching, (r) => r.body.total === 1);
+    assert.deepEqual((await breaching()).body.items.map((r: any) => r.applicationNo), [open.applicationNo]);
   });
 
   it('verify, reject (reason + note) and waive: recorded with the staff member on the workflow and in the audit trail', async () => {

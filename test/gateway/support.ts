@@ -43,7 +43,7 @@ export interface TestGateway {
 }
 
 export async function startGateway(
-  opts: { env?: NodeJS.ProcessEnv; prisma?: PrismaClient; temporal?: Client; logLines?: string[] } = {},
+  opts: { env?: NodeJS.ProcessEnv; prisma?: PrismaClient; temporal?: Client; logLines?: string[]; now?: () => number } = {},
 ): Promise<TestGateway> {
   const port = await freePort();
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-gw-'));
@@ -60,7 +60,7 @@ export async function startGateway(
   const logger = opts.logLines
     ? pino({ name: 'gateway', level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config, 'gateway');
-  const app = createApp({ config, prisma, temporal, logger });
+  const app = createApp({ config, prisma, temporal, logger, ...(opts.now ? { now: opts.now } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });

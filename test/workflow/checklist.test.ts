@@ -1,4 +1,4 @@
-/** The checklist rules of shared/domain.md, as pure functions. */
+/** The checklist rules of docs/domain.md, as pure functions. */
 import assert from 'node:assert/strict';
 import { defaultCohortPolicy, type ItemKind, type ItemState, type StudentRecord } from '../../workflows/registration/api';
 import {

@@ -1,6 +1,7 @@
 /**
- * Replay fixtures: histories of the main paths, captured from real runs of the
- * time-skipping tests (`RECORD_HISTORIES=1 npx mocha test/workflow/paths.test.ts`)
+ * Replay fixtures: histories of the main paths, captured from real runs on the
+ * dev server with search attributes on
+ * (`RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`)
  * and committed, so test/workflow/replay.test.ts catches a non-deterministic change.
  */
 import fs from 'node:fs';
@@ -14,6 +15,18 @@ import type { RegistrationHandle } from '../../src/client';
 // History type round-trips exactly.
 const History = temporal.api.history.v1.History;
 const AS_JSON = { longs: String, enums: String, bytes: String, defaults: false } as const;
+
+/** The fixtures replay.test.ts requires; record-histories.dev-server.test.ts records each under this name. */
+export const RECORDED_PATHS = [
+  'completed-on-time',
+  'incomplete-then-completed',
+  'withdrawn-missed-document',
+  'withdrawn-missed-fee',
+  'rejected-then-resubmitted',
+  'rejected-after-deadline-unresolved',
+  'deadline-extended',
+  'declined',
+] as const;
 
 export const historiesDir = path.join(__dirname, '..', 'fixtures', 'histories');
 

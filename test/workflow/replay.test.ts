@@ -9,16 +9,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/env';
-import { historiesDir, readHistory } from './histories';
+import { RECORDED_PATHS, historiesDir, readHistory } from './histories';
 
 const fixtures = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
 
 describe('replay of recorded registration histories', function () {
   this.timeout(120_000);
 
-  it('the main paths are recorded', () => {
-    for (const name of ['completed-on-time', 'incomplete-then-completed', 'withdrawn-missed-document', 'withdrawn-missed-fee', 'rejected-then-resubmitted', 'rejected-after-deadline-unresolved', 'deadline-extended', 'declined', 'verification-overdue']) {
-      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing from ${historiesDir}`);
+  it('every path the recorder records has its fixture, recorded with search attributes on', () => {
+    for (const name of RECORDED_PATHS) {
+      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing from ${historiesDir}: RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`);
+      const events = readHistory(path.join(historiesDir, `${name}.json`)).events ?? [];
+      const upserts = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
+      assert.ok(upserts.length > 0, `${name}.json has no search-attribute upserts: record it on the dev server with search attributes on`);
     }
   });
 

@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Resend } from 'resend';
-import { createActivities } from '../../activities';
+import { createActivities, type RegistrationActivities } from '../../activities';
 import { startRegistration, type RegistrationHandle } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { invitationLinks } from '../../src/links';
@@ -100,17 +100,23 @@ export interface Harness {
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   fn: (h: Harness) => Promise<T>,
-  options: { resend?: Resend; searchAttributes?: boolean } = {},
+  options: {
+    resend?: Resend;
+    searchAttributes?: boolean;
+    /** Wrap the real activities, e.g. to hold an email back while the test skips time. */
+    wrapActivities?: (a: RegistrationActivities) => RegistrationActivities;
+  } = {},
 ): Promise<T> {
   const db = await database();
   const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-outbox-'));
   const config = { ...loadConfig({ NODE_ENV: 'test' }), outboxDir, REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };
-  const activities = createActivities({
+  const real = createActivities({
     prisma: db.prisma,
     config,
     resend: options.resend,
-    invitationLinks: (no) => invitationLinks(config, no),
+    invitationLinks: (no, validUntil) => invitationLinks(config, no, validUntil),
   });
+  const activities = options.wrapActivities ? options.wrapActivities(real) : real;
   const taskQueue = uniq('q');
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
   const started: RegistrationHandle[] = [];

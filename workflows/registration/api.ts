@@ -7,6 +7,7 @@ import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@te
 import type {
   AccountActivatedInput,
   CohortPolicy,
+  CorrectFormInput,
   DeclineOfferInput,
   ExtendDeadlineInput,
   ItemKey,
@@ -16,6 +17,7 @@ import type {
   RegisterDocumentInput,
   RegistrationStatusView,
   RejectItemInput,
+  SignInLinkRequestedInput,
   SubmitFormInput,
   VerifyItemInput,
   WaiveItemInput,
@@ -58,6 +60,9 @@ export const accountActivatedSignal = defineSignal<[AccountActivatedInput]>('acc
 /** The payment webhook confirmed the tuition fee; settles the tuition item. */
 export const paymentConfirmedSignal = defineSignal<[PaymentConfirmedInput]>('paymentConfirmed');
 
+/** Someone asked for a fresh sign-in link (POST /api/session/link); the workflow emails it to the personal email on record. */
+export const signInLinkRequestedSignal = defineSignal<[SignInLinkRequestedInput]>('signInLinkRequested');
+
 /** Student submits the registration form (once; later changes go through staff). */
 export const submitFormUpdate = defineUpdate<ItemUpdateResult, [SubmitFormInput]>('submitForm');
 /** Student (or staff on their behalf) registers an uploaded file for an item; every new upload adds a version, a retry (same documentId) or the current bytes again add nothing. */
@@ -70,6 +75,8 @@ export const rejectItemUpdate = defineUpdate<ItemUpdateResult, [RejectItemInput]
 export const waiveItemUpdate = defineUpdate<ItemUpdateResult, [WaiveItemInput]>('waiveItem');
 /** Staff move the registration or payment deadline later, before it passes; every timer follows. */
 export const extendDeadlineUpdate = defineUpdate<RegistrationStatusView, [ExtendDeadlineInput]>('extendDeadline');
+/** Staff correct fields of the submitted form, with a reason; the audit trail keeps before and after. */
+export const correctFormUpdate = defineUpdate<RegistrationStatusView, [CorrectFormInput]>('correctForm');
 /** Student declines the offer: the registration is withdrawn. */
 export const declineOfferUpdate = defineUpdate<RegistrationStatusView, [DeclineOfferInput]>('declineOffer');
 

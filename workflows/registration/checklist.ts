@@ -1,5 +1,5 @@
 /**
- * The checklist rules of shared/domain.md as pure functions: which items a
+ * The checklist rules of docs/domain.md as pure functions: which items a
  * student has, which are compulsory by which deadline, what counts as "in",
  * what is missing at a deadline, when the ID card can be issued, and whether a
  * photo meets the specification. No Temporal, no I/O: unit-tested directly and

@@ -5,7 +5,7 @@
  * activity renders the words (activities/email/templates.ts); the workflow
  * only decides who gets which email, when, and with which facts.
  */
-import type { DueBy, EmailKind, IsoInstant, ItemKey, ItemState, OutcomeReason, RejectionReason, StudentRecord } from './types';
+import type { DeadlineChange, DueBy, EmailKind, IsoInstant, ItemKey, ItemState, OutcomeReason, PolicyNumbers, RejectionReason, StudentRecord } from './types';
 
 export interface EmailItemRef {
   key: ItemKey;
@@ -19,6 +19,13 @@ export interface EmailContext {
   deadlines: { registration: IsoInstant; payment?: IsoInstant };
   contacts: { registration: string; activation: string; visa: string };
   items: (EmailItemRef & { state: ItemState; compulsory: boolean; dueBy: DueBy })[];
+  /** The cohort's numbers (service level, resubmission window, reminder offsets): templates never spell their own. */
+  policy: PolicyNumbers;
+  /**
+   * Until when this registration can still change (the latest deadline plus the resubmission window):
+   * sign-in links minted for this email stay valid at least that long.
+   */
+  changeableUntil: IsoInstant;
 }
 
 export type EmailMessage =
@@ -28,7 +35,12 @@ export type EmailMessage =
   | { kind: 'ACKNOWLEDGEMENT' }
   | { kind: 'FOLLOW_UP'; owed: EmailItemRef[] }
   | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string }
-  | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string };
+  | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string }
+  | ({ kind: 'DEADLINE_EXTENDED' } & Omit<DeadlineChange, 'at'>)
+  | { kind: 'SIGN_IN_LINK' };
+
+/** Emails that carry a freshly signed registration link (and, for the invitation, the activation link). */
+export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
 
 export interface EmailRequest {
   idempotencyKey: string;

@@ -30,6 +30,8 @@ import { emailIdempotencyKey, type EmailContext, type EmailItemRef, type EmailMe
 import type {
   AccountActivatedInput,
   CohortPolicy,
+  CorrectFormInput,
+  DeadlineChange,
   DeclineOfferInput,
   DueBy,
   EmailKind,
@@ -40,6 +42,7 @@ import type {
   ItemView,
   OutcomeReason,
   PaymentConfirmedInput,
+  PolicyNumbers,
   RegisterDocumentInput,
   RegistrationForm,
   RegistrationInput,
@@ -48,6 +51,7 @@ import type {
   RegistrationStatusView,
   RejectItemInput,
   ReviewView,
+  SignInLinkRequestedInput,
   SubmissionView,
   SubmitFormInput,
   VerifyItemInput,
@@ -72,6 +76,11 @@ interface ItemRecord extends ItemDefinition {
   submittedAt?: number;
   reviewedAt?: number;
   rejectedAt?: number;
+  /**
+   * When this item's resubmission window opened: the first rejection whose window reaches past the
+   * deadline. Later rejections do not open another (docs/domain.md, "Resubmission window").
+   */
+  windowFrom?: number;
   submissions: SubmissionView[];
   reviews: ReviewView[];
   /** Verification service level of the current submission. */
@@ -105,6 +114,9 @@ interface Outcome {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const SYSTEM = 'system:workflow';
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
+const SIGN_IN_REQUESTS_KEPT = 20;
 
 export class RegistrationState {
   readonly workflowId: string;
@@ -116,6 +128,8 @@ export class RegistrationState {
   private readonly items: ItemRecord[];
   private readonly deadlines: Partial<Record<DeadlineKind, Deadline>> = {};
   private readonly paymentRefs: string[] = [];
+  private readonly signInRequests: string[] = [];
+  private readonly deadlineChanges: DeadlineChange[] = [];
   private readonly emails: EmailRecord[] = [];
   private readonly emailCount: Partial<Record<EmailKind, number>> = {};
   private readonly pendingEmails: EmailRequest[] = [];
@@ -189,6 +203,16 @@ export class RegistrationState {
     return true;
   }
 
+  /** A fresh sign-in link to the personal email on record, once per request id; nothing once the registration is closed. */
+  requestSignInLink(input: SignInLinkRequestedInput, now: number): boolean {
+    if (this.isClosed || !input.requestId || this.signInRequests.includes(input.requestId)) return false;
+    this.signInRequests.push(input.requestId);
+    if (this.signInRequests.length > SIGN_IN_REQUESTS_KEPT) this.signInRequests.shift();
+    this.record('SIGN_IN_LINK_REQUESTED', input.actor, now, { requestId: input.requestId });
+    this.queueEmail({ kind: 'SIGN_IN_LINK' }, [this.input.student.personalEmail]);
+    return true;
+  }
+
   // -------------------------------------------------------------------------
   // Actions (updates): each has a check, used by the validator and again by the handler
   // -------------------------------------------------------------------------
@@ -212,6 +236,27 @@ export class RegistrationState {
     this.record('FORM_SUBMITTED', input.actor, now, { form: input.form });
     this.settleOutcome(now);
     return this.itemView(item);
+  }
+
+  checkCorrectForm(input: CorrectFormInput, _now: number): void {
+    this.checkOpen();
+    if (!this.form) throw this.invalidTransition('the registration form has not been submitted: there is nothing to correct');
+    if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'a correction needs a reason');
+    const changes = (input.changes ?? {}) as Record<string, unknown>;
+    if ('picsConsent' in changes) throw registrationFailure(RegistrationFailure.InvalidInput, 'consent is the student\'s: staff cannot correct it');
+    if (!Object.keys(formChanges(this.form, correctedForm(this.form, input)).after).length) {
+      throw registrationFailure(RegistrationFailure.InvalidInput, 'the correction changes nothing');
+    }
+    const problems = formProblems(correctedForm(this.form, input));
+    if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the corrected form is not valid: ${problems.join('; ')}`, { problems });
+  }
+
+  correctForm(input: CorrectFormInput, now: number): RegistrationStatusView {
+    this.checkCorrectForm(input, now);
+    const before = this.form!;
+    this.form = correctedForm(before, input);
+    this.record('FORM_CORRECTED', input.actor, now, { reason: input.reason, ...formChanges(before, this.form) });
+    return this.view();
   }
 
   checkRegisterDocument(input: RegisterDocumentInput, now: number): void {
@@ -302,6 +347,8 @@ export class RegistrationState {
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note });
     item.rejectedAt = now;
+    const deadline = item.dueBy ? (this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!) : undefined;
+    if (item.compulsory && deadline && item.windowFrom === undefined && now + this.windowMs() > deadline.at) item.windowFrom = now;
     const resubmitBy = this.resubmitBy(item);
     this.record('ITEM_REJECTED', input.actor, now, {
       itemKey: item.key,
@@ -351,6 +398,10 @@ export class RegistrationState {
     deadline.at = Date.parse(input.until);
     deadline.setAt = now;
     this.record('DEADLINE_EXTENDED', input.actor, now, { deadline: input.deadline, from: iso(from), until: iso(deadline.at), reason: input.reason });
+    const change: DeadlineChange = { deadline: input.deadline, from: iso(from), until: iso(deadline.at), at: iso(now) };
+    this.deadlineChanges.push(change);
+    // The student is told the new date (docs/domain.md: every deadline the student must meet is one they were told).
+    this.queueEmail({ kind: 'DEADLINE_EXTENDED', deadline: change.deadline, from: change.from, until: change.until }, this.studentAddresses());
     return this.view();
   }
 
@@ -449,6 +500,8 @@ export class RegistrationState {
   }
 
   private watchVerificationSla(now: number): void {
+    // A registration that closed (in this same wake-up, too) is nobody's work any more: no alert.
+    if (this.isClosed) return;
     for (const item of this.items) {
       if (item.state !== 'SUBMITTED' || !item.sla || item.sla.breached || now < item.sla.endsAt) continue;
       item.sla.breached = true;
@@ -546,7 +599,24 @@ export class RegistrationState {
       deadlines: { registration: iso(this.deadlines.REGISTRATION!.at), payment: this.deadlines.PAYMENT ? iso(this.deadlines.PAYMENT.at) : undefined },
       contacts: contactsFor(this.input.student),
       items: this.items.map((i) => ({ ...ref(i), state: i.state, compulsory: i.compulsory, dueBy: i.dueBy })),
+      policy: this.policyNumbers(),
+      changeableUntil: iso(this.changeableUntil()),
     };
+  }
+
+  /** The cohort's policy numbers, as every page and email states them. */
+  policyNumbers(): PolicyNumbers {
+    const { policy } = this.input;
+    return {
+      verificationSlaWorkingDays: policy.verificationSlaWorkingDays,
+      resubmissionWindowDays: this.windowMs() / DAY_MS,
+      reminderDaysBefore: this.reminderOffsets().map((o) => o / DAY_MS),
+    };
+  }
+
+  /** The last moment a student action can still count: the latest deadline plus the resubmission window. */
+  changeableUntil(): number {
+    return Math.max(...this.deadlineEntries().map(([, d]) => d.at)) + this.windowMs();
   }
 
   /** Personal email always; the university email once the account is activated. */
@@ -573,6 +643,9 @@ export class RegistrationState {
         registrationPassed: d.REGISTRATION!.passed,
         paymentPassed: d.PAYMENT?.passed ?? false,
       },
+      deadlineChanges: this.deadlineChanges.map((c) => ({ ...c })),
+      policy: this.policyNumbers(),
+      form: this.form && { ...this.form, emergencyContact: { ...this.form.emergencyContact } },
       items: this.items.map((i) => this.itemView(i)),
       outstandingItems: this.outstandingItems(),
       cardReady: this.cardReady(),
@@ -637,13 +710,19 @@ export class RegistrationState {
   /**
    * A rejected compulsory item must be put right by its deadline, and never in
    * less than the resubmission window: a rejection after (or just before) the
-   * deadline leaves the window from the moment of rejection. Derived, so an
-   * extension moves it too. Non-compulsory items may follow later: no window.
+   * deadline opens the window from the moment of rejection. One window per
+   * item: a second rejection does not open another, so a case cannot run on
+   * without end (docs/domain.md). Derived from the deadline, so an extension
+   * moves it too. Non-compulsory items may follow later: no window.
    */
   private resubmitBy(item: ItemRecord): number | undefined {
     if (!item.compulsory || item.rejectedAt === undefined || !item.dueBy) return undefined;
     const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
-    return Math.max(deadline.at, item.rejectedAt + msToNumber(this.input.policy.resubmissionWindow));
+    return Math.max(deadline.at, item.windowFrom === undefined ? -Infinity : item.windowFrom + this.windowMs());
+  }
+
+  private windowMs(): number {
+    return msToNumber(this.input.policy.resubmissionWindow);
   }
 
   private deadlineEntries(): [DeadlineKind, Deadline][] {
@@ -654,12 +733,19 @@ export class RegistrationState {
     return this.input.policy.reminderOffsets.map((o) => msToNumber(o));
   }
 
-  /** A compulsory item still pending after its deadline (or a rejected one after its window) can no longer be handed in. */
+  /**
+   * "Submitted on time is what counts": after its deadline a compulsory item can
+   * only be handed in again if it was rejected, and only inside its resubmission
+   * window. A pending item is late, and a submitted one awaiting review may not be
+   * replaced (that would swap the evidence judged on time). Staff still act on it.
+   */
   private checkNotLate(item: ItemRecord, now: number): void {
     if (!item.compulsory || !item.dueBy) return;
     const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
     const by = item.state === 'REJECTED' ? this.resubmitBy(item)! : deadline.at;
-    if (item.state !== 'SUBMITTED' && now >= by) throw this.invalidTransition(`${item.key} was due by ${iso(by)}`);
+    if (now < by) return;
+    if (item.state === 'SUBMITTED') throw this.invalidTransition(`${item.key} was submitted on time and awaits review: it cannot be replaced after the deadline ${iso(by)}`);
+    throw this.invalidTransition(`${item.key} was due by ${iso(by)}`);
   }
 
   private checkOpen(): void {
@@ -703,6 +789,25 @@ const ref = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label }
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The form with a staff correction applied (the emergency contact merged field by field). */
+function correctedForm(form: RegistrationForm, input: CorrectFormInput): RegistrationForm {
+  const { emergencyContact, ...rest } = input.changes ?? {};
+  const fields = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== 'picsConsent'));
+  return { ...form, ...fields, emergencyContact: { ...form.emergencyContact, ...stripUndefined(emergencyContact ?? {}) } };
+}
+
+/** The fields that differ, as flat before/after maps (`emergencyContact.phone`), for the audit trail. */
+function formChanges(before: RegistrationForm, after: RegistrationForm): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const flat = (f: RegistrationForm): Record<string, unknown> => {
+    const { emergencyContact, ...rest } = f;
+    return { ...rest, ...Object.fromEntries(Object.entries(emergencyContact ?? {}).map(([k, v]) => [`emergencyContact.${k}`, v])) };
+  };
+  const b = flat(before);
+  const a = flat(after);
+  const changed = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => b[k] !== a[k]);
+  return { before: Object.fromEntries(changed.map((k) => [k, b[k] ?? null])), after: Object.fromEntries(changed.map((k) => [k, a[k] ?? null])) };
 }
 
 function formProblems(form: RegistrationForm | undefined): string[] {

@@ -232,6 +232,20 @@ export interface DeclineOfferInput extends Actor {
   reason?: string;
 }
 
+/** Registry staff correct a submitted form ("later changes go through staff", docs/domain.md). */
+export interface CorrectFormInput extends Actor {
+  /** Only the fields that change; the emergency contact may be changed in part. Consent is the student's and cannot be corrected. */
+  changes: Partial<Omit<RegistrationForm, 'emergencyContact' | 'picsConsent'>> & { emergencyContact?: Partial<RegistrationForm['emergencyContact']> };
+  /** Why (kept in the audit trail with the before and after values). */
+  reason: string;
+}
+
+/** Someone asked for a fresh sign-in link for this registration (the gateway checked the personal email first). */
+export interface SignInLinkRequestedInput extends Actor {
+  /** One email per request id: a repeated signal for the same request sends nothing more. */
+  requestId: string;
+}
+
 // ---------------------------------------------------------------------------
 // Update results and the status query
 // ---------------------------------------------------------------------------
@@ -272,7 +286,17 @@ export interface ItemView {
   resubmitBy?: IsoInstant;
 }
 
-export const EMAIL_KINDS = ['INVITATION', 'REMINDER', 'REJECTION', 'ACKNOWLEDGEMENT', 'FOLLOW_UP', 'WITHDRAWAL', 'SLA_ALERT'] as const;
+export const EMAIL_KINDS = [
+  'INVITATION',
+  'REMINDER',
+  'REJECTION',
+  'ACKNOWLEDGEMENT',
+  'FOLLOW_UP',
+  'WITHDRAWAL',
+  'SLA_ALERT',
+  'DEADLINE_EXTENDED',
+  'SIGN_IN_LINK',
+] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
 export type EmailDelivery = 'SENT' | 'OUTBOX' | 'FAILED';
@@ -287,6 +311,26 @@ export interface EmailRecord {
   error?: string;
 }
 
+/**
+ * The cohort's policy numbers as the student and staff read them: every page and
+ * email renders these, so a cohort with a 3-day service level reads "3 working days" everywhere.
+ */
+export interface PolicyNumbers {
+  verificationSlaWorkingDays: number;
+  /** The resubmission window, in days. */
+  resubmissionWindowDays: number;
+  /** Reminders go out this many days before each deadline, e.g. [7, 1]. */
+  reminderDaysBefore: number[];
+}
+
+/** A deadline moved by staff, as the student is told. */
+export interface DeadlineChange {
+  deadline: 'REGISTRATION' | 'PAYMENT';
+  from: IsoInstant;
+  until: IsoInstant;
+  at: IsoInstant;
+}
+
 export interface RegistrationStatusView {
   applicationNo: string;
   workflowId: string;
@@ -296,6 +340,11 @@ export interface RegistrationStatusView {
   /** Set once an outcome was reached (INCOMPLETE is an outcome that may still become COMPLETED or WITHDRAWN). */
   outcome?: { status: RegistrationStatus; reason: OutcomeReason; items: ItemKey[]; detail: string; at: IsoInstant };
   deadlines: { registration: IsoInstant; payment?: IsoInstant; registrationPassed: boolean; paymentPassed: boolean };
+  /** Extensions granted, oldest first. */
+  deadlineChanges: DeadlineChange[];
+  policy: PolicyNumbers;
+  /** The form as submitted (and corrected by staff since); absent until submitted. */
+  form?: RegistrationForm;
   items: ItemView[];
   outstandingItems: ItemKey[];
   /** Every document (visa included) and an accepted photo are in: the ID card can be issued. */

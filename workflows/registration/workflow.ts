@@ -33,12 +33,14 @@ import {
 import type { RegistrationActivities } from '../../activities';
 import {
   accountActivatedSignal,
+  correctFormUpdate,
   declineOfferUpdate,
   extendDeadlineUpdate,
   getStatusQuery,
   paymentConfirmedSignal,
   registerDocumentUpdate,
   rejectItemUpdate,
+  signInLinkRequestedSignal,
   submitFormUpdate,
   verifyItemUpdate,
   waiveItemUpdate,
@@ -144,6 +146,10 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   setHandler(paymentConfirmedSignal, async (input) => {
     if (state.confirmPayment(input, Date.now())) await publishChange();
   });
+  setHandler(signInLinkRequestedSignal, async (input) => {
+    // The email it decides goes out from the main loop (it wakes on decided emails).
+    if (state.requestSignInLink(input, Date.now())) await publishChange();
+  });
 
   // Updates: actions whose caller waits for the answer, refused by the validator before anything is recorded.
   setHandler(submitFormUpdate, act(state.submitForm.bind(state)), { validator: validate(state.checkSubmitForm.bind(state)) });
@@ -156,6 +162,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   setHandler(rejectItemUpdate, act(state.rejectItem.bind(state)), { validator: validate(state.checkReject.bind(state)) });
   setHandler(waiveItemUpdate, act(state.waiveItem.bind(state)), { validator: validate(state.checkWaive.bind(state)) });
   setHandler(extendDeadlineUpdate, act(state.extendDeadline.bind(state)), { validator: validate(state.checkExtendDeadline.bind(state)) });
+  setHandler(correctFormUpdate, act(state.correctForm.bind(state)), { validator: validate(state.checkCorrectForm.bind(state)) });
   setHandler(declineOfferUpdate, act(state.declineOffer.bind(state)), { validator: validate(state.checkDecline.bind(state)) });
 
   setHandler(getStatusQuery, () => state.view());

@@ -31,6 +31,8 @@ CREATE TABLE "Registration" (
     "paymentDeadline" TIMESTAMP(3),
     "outstandingItems" TEXT[],
     "cardReady" BOOLEAN NOT NULL DEFAULT false,
+    "outcomeAt" TIMESTAMP(3),
+    "compulsoryInAt" TIMESTAMP(3),
     "seq" INTEGER NOT NULL DEFAULT 0,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
@@ -186,6 +188,18 @@ CREATE TABLE "WebhookDelivery" (
     CONSTRAINT "WebhookDelivery_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "ReviewClaim" (
+    "registrationNo" TEXT NOT NULL,
+    "itemKey" TEXT NOT NULL,
+    "claimant" TEXT NOT NULL,
+    "claimantName" TEXT NOT NULL,
+    "claimedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ReviewClaim_pkey" PRIMARY KEY ("registrationNo","itemKey")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Registration_workflowId_key" ON "Registration"("workflowId");
 
@@ -194,6 +208,9 @@ CREATE INDEX "Registration_status_programCode_idx" ON "Registration"("status", "
 
 -- CreateIndex
 CREATE INDEX "Registration_cohortId_idx" ON "Registration"("cohortId");
+
+-- CreateIndex
+CREATE INDEX "Registration_cohortId_applicationNo_idx" ON "Registration"("cohortId", "applicationNo");
 
 -- CreateIndex
 CREATE INDEX "ChecklistItem_state_submittedAt_idx" ON "ChecklistItem"("state", "submittedAt");
@@ -224,6 +241,9 @@ CREATE UNIQUE INDEX "StaffApiKey_keyHash_key" ON "StaffApiKey"("keyHash");
 
 -- CreateIndex
 CREATE INDEX "ImportJob_sha256_idx" ON "ImportJob"("sha256");
+
+-- CreateIndex
+CREATE INDEX "ReviewClaim_claimant_idx" ON "ReviewClaim"("claimant");
 
 -- AddForeignKey
 ALTER TABLE "Registration" ADD CONSTRAINT "Registration_cohortId_fkey" FOREIGN KEY ("cohortId") REFERENCES "Cohort"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

@@ -6,11 +6,24 @@
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, extendDeadlineUpdate } from '../../../workflows/registration/api';
+import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, extendDeadlineUpdate } from '../../../workflows/registration/api';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
+import { OPEN_STATUSES } from './review';
+import { RegistrationFormSchema } from './student';
+
+/** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
+const FormCorrectionSchema = z
+  .object({
+    changes: RegistrationFormSchema.omit({ picsConsent: true, emergencyContact: true })
+      .partial()
+      .extend({ emergencyContact: RegistrationFormSchema.shape.emergencyContact.partial().optional() })
+      .strict(),
+    reason: z.string().trim().min(1, 'say why').max(2000),
+  })
+  .meta({ id: 'FormCorrection' });
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const SummarySchema = z
@@ -52,7 +65,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
       summary: 'List registrations, filtered and paginated',
       description:
         '`outstanding`: registrations that still owe this item. `overdue`: the registration deadline has passed and items are still outstanding. ' +
-        '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email.',
+        '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email. ' +
+        '`open`: IN_PROGRESS or INCOMPLETE. `missingCompulsory`: a compulsory item is not handed in (pending or rejected), students who declined their offer left out (the dashboard\'s burn-down counts the same).',
       access: 'staff',
       query: z.object({
         status: z.enum(REGISTRATION_STATUSES).optional(),
@@ -60,7 +74,10 @@ export function registrationsRouter(ctx: RouterContext): Router {
         cohortId: z.string().trim().optional(),
         studyLevel: z.enum(STUDY_LEVELS).optional(),
         residency: z.enum(RESIDENCIES).optional(),
+        admissionRoute: z.enum(ADMISSION_ROUTES).optional(),
         outstanding: ItemKeyParam.optional(),
+        open: flag,
+        missingCompulsory: flag,
         overdue: flag,
         slaBreached: flag,
         q: z.string().trim().max(100).optional(),
@@ -69,14 +86,26 @@ export function registrationsRouter(ctx: RouterContext): Router {
       response: pageOf(SummarySchema, 'RegistrationPage'),
     },
     async ({ query }) => {
-      const now = new Date();
+      const now = new Date((ctx.now ?? Date.now)());
       const and: Prisma.RegistrationWhereInput[] = [];
       if (query.status) and.push({ status: query.status });
       if (query.programCode) and.push({ programCode: query.programCode });
       if (query.cohortId) and.push({ cohortId: query.cohortId });
       if (query.studyLevel) and.push({ studyLevel: query.studyLevel });
       if (query.residency) and.push({ residency: query.residency });
+      if (query.admissionRoute) and.push({ admissionRoute: query.admissionRoute });
       if (query.outstanding) and.push({ outstandingItems: { has: query.outstanding } });
+      if (query.open !== undefined) {
+        const open = { status: { in: ['IN_PROGRESS', 'INCOMPLETE'] } };
+        and.push(query.open ? open : { NOT: open });
+      }
+      if (query.missingCompulsory !== undefined) {
+        const missing: Prisma.RegistrationWhereInput = {
+          items: { some: { compulsory: true, state: { in: ['PENDING', 'REJECTED'] } } },
+          OR: [{ outcomeReason: null }, { outcomeReason: { not: 'DECLINED' } }],
+        };
+        and.push(query.missingCompulsory ? missing : { NOT: missing });
+      }
       if (query.overdue !== undefined) {
         const overdue: Prisma.RegistrationWhereInput = {
           registrationDeadline: { lt: now },
@@ -86,7 +115,11 @@ export function registrationsRouter(ctx: RouterContext): Router {
         and.push(query.overdue ? overdue : { NOT: overdue });
       }
       if (query.slaBreached !== undefined) {
-        const breached = { items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } } };
+        // Closed registrations are nobody's work any more: they never count as breaching the service level.
+        const breached: Prisma.RegistrationWhereInput = {
+          status: { in: OPEN_STATUSES },
+          items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } },
+        };
         and.push(query.slaBreached ? breached : { NOT: breached });
       }
       if (query.q) {
@@ -176,6 +209,26 @@ export function registrationsRouter(ctx: RouterContext): Router {
         until: new Date(body.until).toISOString(),
         reason: body.reason,
       }),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/form/correction',
+      tags: ['registrations'],
+      summary: 'Correct the submitted form (registry staff)',
+      description:
+        'The form is submitted once by the student; later changes go through staff. Validated like the form; the audit trail keeps the before and after values, the reason and who made the change.',
+      access: 'staff',
+      params: RegistrationParams,
+      body: FormCorrectionSchema,
+      response: StatusViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal }) =>
+      registrations.update(params.applicationNo, correctFormUpdate, { actor: actorOf(principal), changes: body.changes, reason: body.reason }),
   );
 
   return router;

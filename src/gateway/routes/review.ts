@@ -9,6 +9,7 @@ import {
   ITEM_KINDS,
   ITEM_STATES,
   REJECTION_REASONS,
+  STUDY_LEVELS,
   rejectItemUpdate,
   verifyItemUpdate,
   waiveItemUpdate,
@@ -20,7 +21,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
-import { ItemParams, ItemViewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { ItemParams, ItemViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const QueueEntrySchema = z
   .object({
@@ -50,9 +51,12 @@ const decisionErrors = [
   ErrorCode.WORKFLOW_UNAVAILABLE,
 ];
 
+/** Registrations someone still works on; closed ones leave the queue and the breach lists. */
+export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
+
 /** Holidays change once a year; keep them for the life of the process. */
 const holidayCache = new Map<string, Promise<Set<string>>>();
-function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
+export function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
   const key = `${hkYear(fromMs)}-${hkYear(toMs)}`;
   if (!holidayCache.has(key)) {
     holidayCache.set(key, hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)));
@@ -62,6 +66,7 @@ function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
 
 export function reviewRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations } = ctx;
+  const clock = ctx.now ?? Date.now;
   const router = Router();
 
   route(
@@ -72,24 +77,33 @@ export function reviewRouter(ctx: RouterContext): Router {
       path: '/api/review-queue',
       tags: ['review'],
       summary: 'Review queue: submitted items, oldest first',
-      description: 'Filter by program, cohort, item kind and item state (default SUBMITTED).',
+      description:
+        'Filter by program, cohort, study level, item kind and item state (default SUBMITTED); `slaBreached=true`: only items past their expected verification time. Only open registrations (in progress or incomplete): ' +
+        'a completed or withdrawn registration is nobody\'s work any more.',
       access: 'staff',
       query: z.object({
         programCode: z.string().trim().toUpperCase().optional(),
         cohortId: z.string().trim().optional(),
+        studyLevel: z.enum(STUDY_LEVELS).optional(),
         kind: z.enum(ITEM_KINDS).optional(),
         state: z.enum(ITEM_STATES).default('SUBMITTED'),
+        slaBreached: flag,
         ...pageQuery,
       }),
       response: pageOf(QueueEntrySchema, 'ReviewQueuePage'),
     },
     async ({ query }) => {
+      const now = clock();
       const where = {
         state: query.state,
         ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.slaBreached === true ? { expectedVerificationBy: { lt: new Date(now) } } : {}),
+        ...(query.slaBreached === false ? { OR: [{ expectedVerificationBy: null }, { expectedVerificationBy: { gte: new Date(now) } }] } : {}),
         registration: {
+          status: { in: OPEN_STATUSES },
           ...(query.programCode ? { programCode: query.programCode } : {}),
           ...(query.cohortId ? { cohortId: query.cohortId } : {}),
+          ...(query.studyLevel ? { studyLevel: query.studyLevel } : {}),
         },
       };
       const [total, rows] = await Promise.all([
@@ -101,7 +115,6 @@ export function reviewRouter(ctx: RouterContext): Router {
           ...pageWindow(query),
         }),
       ]);
-      const now = Date.now();
       const oldest = rows.find((r) => r.submittedAt)?.submittedAt?.getTime() ?? now;
       const days = await holidays(oldest, now);
       return pageResult(

@@ -56,7 +56,7 @@ function toError(status: number, body: any, fallback: string): ApiError {
   return new ApiError(status, status === 0 ? 'NETWORK' : 'HTTP_' + status, fallback);
 }
 
-async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.json !== undefined) headers['content-type'] = 'application/json';
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
@@ -213,6 +213,8 @@ export const studentApi = {
     return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/documents`, form, { onProgress });
   },
   decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason } }),
+  /** "Email me a new link": always the same answer, whether or not the details match. */
+  requestLink: (applicationNo: string, personalEmail: string) => request<{ message: string }>('/api/session/link', { json: { applicationNo, personalEmail } }),
   documentUrl: (no: string, documentId: string) => `${reg(no)}/documents/${enc(documentId)}`,
 };
 
@@ -252,6 +254,8 @@ export function staffApi(key: string) {
     verify: (no: string, itemKey: string, note?: string) => post<ItemView>(`${item(no, itemKey)}/verify`, { note: note || undefined }),
     reject: (no: string, itemKey: string, reasonCode: RejectionReason, note: string) => post<ItemView>(`${item(no, itemKey)}/reject`, { reasonCode, note }),
     waive: (no: string, itemKey: string, reason: string) => post<ItemView>(`${item(no, itemKey)}/waive`, { reason }),
+    correctForm: (no: string, changes: Partial<RegistrationForm>, reason: string) =>
+      post<RegistrationStatusView>(`${reg(no)}/form/correction`, { changes, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
     importCohort: (file: File, onProgress?: (f: number) => void) => {

@@ -5,11 +5,15 @@
  * import. One small router over location.pathname; filters live in the query
  * string so the back button and shared links keep them.
  */
-import type { ItemView, RejectionReason } from '../../../workflows/registration/types';
+import type { ItemView, RegistrationForm, RejectionReason } from '../../../workflows/registration/types';
 import { ApiError, staffApi, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity, type StatusResponse } from './api';
 import { append, bootData, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
+import { daysList, formSummary, workingDays } from './facts';
 import { ITEM_STATE, REJECTION_REASON, STATUS, STUDY_LEVEL, humanize, isDone } from './labels';
 import type { StaffBoot } from '../index';
+import { dashboardPage } from './dashboard';
+import { QUEUE_EXTRAS, REGISTRATION_EXTRAS, extraFilters } from './list-filters';
+import { reviewNextButton } from './review-next';
 
 const KEY_STORAGE = 'progreg.staffKey';
 const boot = bootData<StaffBoot>();
@@ -111,6 +115,7 @@ function signOut(): void {
 }
 
 const NAV = [
+  { path: '/staff', label: 'Dashboard' },
   { path: '/staff/queue', label: 'Review queue' },
   { path: '/staff/registrations', label: 'Registrations' },
   { path: '/staff/import', label: 'Import cohort', admin: true },
@@ -142,7 +147,9 @@ async function route(): Promise<void> {
   }
   const detail = /^\/staff\/registrations\/([^/]+)$/.exec(path);
   const page =
-    path === '/staff' || path === '/staff/queue'
+    path === '/staff'
+      ? () => dashboardPage({ staffKey: sessionStorage.getItem(KEY_STORAGE) ?? '', role: me.role, navigate, itemName: (key) => itemName(key) })
+      : path === '/staff/queue'
       ? queuePage
       : path === '/staff/registrations'
         ? registrationsPage
@@ -284,7 +291,8 @@ async function queuePage(): Promise<HTMLElement> {
   const q = query();
   const filters = { programCode: q.get('programCode') ?? undefined, kind: q.get('kind') ?? undefined, state: q.get('state') ?? undefined, cohortId: q.get('cohortId') ?? undefined };
   const page = Number(q.get('page') ?? 1) || 1;
-  const result = await api.queue({ ...filters, page });
+  const extra = extraFilters(q, QUEUE_EXTRAS);
+  const result = await api.queue({ ...filters, ...extra.values, page });
   const rows = result.items.map((e) => {
     const late = e.slaBreached ?? false;
     return h(
@@ -303,8 +311,10 @@ async function queuePage(): Promise<HTMLElement> {
   return h(
     'div',
     null,
-    pageHead('Review queue', 'Submitted items, oldest first. Age counts Hong Kong working days; verification is due within 5.'),
+    pageHead('Review queue', "Submitted items, oldest first. Age counts Hong Kong working days; each item is due by its cohort's service level (Due by).", reviewNextButton(sessionStorage.getItem(KEY_STORAGE) ?? '', navigate)),
+    extra.notice,
     filterForm(
+      ...extra.hidden,
       textFilter('programCode', 'Program', filters.programCode ?? null, 'e.g. BEng-COMP'),
       select('kind', 'Item type', FILE_KINDS.map((k) => [k, KIND_LABEL[k]!]), filters.kind ?? null),
       select('state', 'Item status', [['SUBMITTED', 'Waiting for review'], ['REJECTED', 'Rejected, waiting for the student']], filters.state ?? 'SUBMITTED', null),
@@ -335,7 +345,8 @@ async function registrationsPage(): Promise<HTMLElement> {
     q: q.get('q') ?? undefined,
     page: Number(q.get('page') ?? 1) || 1,
   };
-  const result = await api.registrations(f);
+  const extra = extraFilters(q, REGISTRATION_EXTRAS);
+  const result = await api.registrations({ ...f, ...extra.values });
   const rows = result.items.map((r) =>
     h(
       'tr',
@@ -353,7 +364,9 @@ async function registrationsPage(): Promise<HTMLElement> {
     'div',
     null,
     pageHead('Registrations', 'Every admitted student of the imported cohorts.'),
+    extra.notice,
     filterForm(
+      ...extra.hidden,
       textFilter('q', 'Search', f.q ?? null, 'Name, application no. or email'),
       select('status', 'Status', Object.entries(STATUS).map(([k, v]) => [k, v.label]), f.status ?? null),
       textFilter('programCode', 'Program', f.programCode ?? null),
@@ -387,6 +400,7 @@ async function detailPage(no: string): Promise<HTMLElement> {
         'div',
         { class: 'stack' },
         h('section', { class: 'card', 'aria-labelledby': 'items-title' }, h('h2', { id: 'items-title' }, 'Checklist'), v.items.map((item) => reviewItem(v, item, open))),
+        formCard(v, open),
         h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Audit trail'), auditTrail(trail)),
       ),
       h('aside', { class: 'stack' }, studentCard(v), deadlinesCard(v, open), emailsCard(v)),
@@ -587,6 +601,72 @@ function studentCard(v: StatusResponse): HTMLElement {
   );
 }
 
+/** The submitted form, read-only; officers and admins correct it through the Correct… dialog (with a reason, audited). */
+function formCard(v: StatusResponse, open: boolean): HTMLElement {
+  const card = h('section', { class: 'card', 'aria-labelledby': 'form-title', id: 'form-card' }, h('h2', { id: 'form-title' }, 'Registration form'));
+  if (!v.form) {
+    card.append(h('p', { class: 'muted' }, 'Not submitted yet.'));
+    return card;
+  }
+  card.append(formSummary(v.form));
+  if (open) {
+    const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button', 'data-action': 'correct-form' }, 'Correct…');
+    b.addEventListener('click', () => correctForm(b, v, v.form!));
+    card.append(b);
+  }
+  return card;
+}
+
+const FORM_FIELDS: Array<[keyof Omit<RegistrationForm, 'emergencyContact' | 'picsConsent'>, string]> = [
+  ['legalName', 'Legal name'],
+  ['preferredName', 'Preferred name'],
+  ['chineseName', 'Chinese name'],
+  ['dateOfBirth', 'Date of birth (YYYY-MM-DD)'],
+  ['nationality', 'Nationality'],
+  ['phone', 'Phone'],
+  ['correspondenceAddress', 'Correspondence address'],
+];
+const CONTACT_FIELDS: Array<[keyof RegistrationForm['emergencyContact'], string]> = [
+  ['name', 'Emergency contact: name'],
+  ['relationship', 'Emergency contact: relationship'],
+  ['phone', 'Emergency contact: phone'],
+];
+
+async function correctForm(button: HTMLButtonElement, v: StatusResponse, form: RegistrationForm): Promise<void> {
+  const field = (name: string, label: string, value: string | undefined) =>
+    h('div', { class: 'field' }, h('label', { for: `cf-${name}` }, label), h('input', { id: `cf-${name}`, name, value: value ?? '', maxlength: 500 }));
+  const data = await dialog(
+    'Correct the registration form',
+    [
+      h('p', { class: 'muted small' }, `Change what is wrong in ${v.student.name}'s form. Your name, the reason, and the values before and after are kept in the audit trail.`),
+      ...FORM_FIELDS.map(([k, label]) => field(k, label, form[k])),
+      ...CONTACT_FIELDS.map(([k, label]) => field(`emergencyContact.${k}`, label, form.emergencyContact[k])),
+      h('div', { class: 'field' }, h('label', { for: 'cf-reason' }, 'Reason'), h('textarea', { id: 'cf-reason', name: 'reason', required: true, maxlength: 1000 })),
+    ],
+    'Save correction',
+  );
+  if (!data) return;
+  const changes: Partial<Omit<RegistrationForm, 'emergencyContact'>> & { emergencyContact?: Partial<RegistrationForm['emergencyContact']> } = {};
+  for (const [k] of FORM_FIELDS) {
+    const value = String(data.get(k) ?? '').trim();
+    if (value !== (form[k] ?? '')) changes[k] = value;
+  }
+  for (const [k] of CONTACT_FIELDS) {
+    const value = String(data.get(`emergencyContact.${k}`) ?? '').trim();
+    if (value !== form.emergencyContact[k]) changes.emergencyContact = { ...changes.emergencyContact, [k]: value };
+  }
+  if (!Object.keys(changes).length) return toast('Nothing was changed.', 'bad');
+  await busy(button, 'Saving…', async () => {
+    try {
+      await api.correctForm(v.applicationNo, changes as Partial<RegistrationForm>, String(data.get('reason')).trim());
+      toast('Form corrected.');
+      await route();
+    } catch (e) {
+      toast(messageOf(e), 'bad');
+    }
+  });
+}
+
 function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
   const line = (label: string, iso: string, passed: boolean) => h('li', null, h('span', { class: 'what' }, label), fmtDateTime(iso), h('div', { class: 'small muted' }, passed ? 'Passed' : fmtRelative(iso)));
   const card = h(
@@ -594,6 +674,13 @@ function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
     { class: 'card', 'aria-labelledby': 'dl-title' },
     h('h2', { id: 'dl-title' }, 'Deadlines'),
     h('ul', { class: 'side-list' }, line('Registration', v.deadlines.registration, v.deadlines.registrationPassed), v.deadlines.payment ? line('Tuition payment', v.deadlines.payment, v.deadlines.paymentPassed) : null),
+    ...v.deadlineChanges.map((c) => h('p', { class: 'small muted' }, `${humanize(c.deadline)} extended on ${fmtShort(c.at)}: ${fmtDateTime(c.from)} → ${fmtDateTime(c.until)}`)),
+    h(
+      'p',
+      { class: 'small muted', 'data-testid': 'policy-numbers' },
+      `Verification within ${workingDays(v.policy.verificationSlaWorkingDays)} · resubmission window ${v.policy.resubmissionWindowDays} days`,
+      v.policy.reminderDaysBefore.length ? ` · reminders ${daysList(v.policy.reminderDaysBefore)} before each deadline` : '',
+    ),
   );
   if (open && me.role === 'admin') {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Extend a deadline…');

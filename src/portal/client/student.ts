@@ -5,10 +5,11 @@
  * rebuilt when their item changed, so a half-filled form or a chosen file
  * survives every refresh.
  */
-import type { ItemView } from '../../../workflows/registration/types';
+import type { ItemView, PolicyNumbers } from '../../../workflows/registration/types';
 import { ApiError, studentApi, type StatusResponse } from './api';
 import { bootData, busy, byId, dialog, fmtDate, fmtDateTime, fmtRelative, h, mount, toast } from './dom';
 import { ITEM_HELP, ITEM_STATE, OUTCOME_REASON, REJECTION_REASON, STATUS, STUDY_LEVEL, isDone } from './labels';
+import { daysList, formSummary, workingDays } from './facts';
 import { registrationForm } from './student-form';
 import { uploadPanel } from './student-upload';
 import type { StudentBoot } from '../index';
@@ -57,14 +58,47 @@ function showLinkProblem(code: string): void {
         'p',
         null,
         expired
-          ? 'Invitation links are valid for a limited time. Please contact the Academic Registry for a new invitation.'
+          ? 'Links are valid while your registration can still change. If you still need to reach it, ask for a new link below.'
           : limited
             ? 'There were too many attempts from your network. Wait a minute, then open the link from your invitation email again.'
             : 'The link may have been copied incompletely. Open it again from the email “HKUST: Invitation to Program Registration”.',
       ),
+      expired ? newLinkForm() : null,
       h('p', null, 'Program registration enquiries: ', mail(boot.registryContact)),
     ),
   );
+}
+
+/**
+ * "Email me a new link": the application number and the personal email. The answer is the
+ * same whether or not they match (nobody can learn who is registered); the link goes only
+ * to the address on record.
+ */
+function newLinkForm(): HTMLElement {
+  const result = h('p', { role: 'status', id: 'new-link-result', class: 'small' });
+  const submit = h('button', { class: 'btn', type: 'submit' }, 'Email me a new link');
+  const form = h(
+    'form',
+    { class: 'stack', id: 'new-link-form', 'aria-labelledby': 'new-link-title', novalidate: false },
+    h('h2', { id: 'new-link-title' }, 'Email me a new link'),
+    h('div', { class: 'field' }, h('label', { for: 'nl-app' }, 'Application number'), h('input', { id: 'nl-app', name: 'applicationNo', required: true, autocomplete: 'off', maxlength: 40 })),
+    h('div', { class: 'field' }, h('label', { for: 'nl-email' }, 'Personal email (the one you applied with)'), h('input', { id: 'nl-email', name: 'personalEmail', type: 'email', required: true, autocomplete: 'email', maxlength: 320 })),
+    submit,
+    result,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    void busy(submit, 'Sending…', async () => {
+      try {
+        const answer = await studentApi.requestLink(String(data.get('applicationNo') ?? '').trim(), String(data.get('personalEmail') ?? '').trim());
+        result.textContent = answer.message;
+      } catch (err) {
+        result.textContent = err instanceof ApiError && err.code === 'VALIDATION_FAILED' ? 'Please check the application number and the email address.' : err instanceof Error ? err.message : String(err);
+      }
+    });
+  });
+  return form;
 }
 
 function showSignedOut(expired: boolean): void {
@@ -82,6 +116,7 @@ function showSignedOut(expired: boolean): void {
         'To reach your registration, open the Online Program Registration link in the email “HKUST: Invitation to Program Registration” sent to your personal email address.',
       ),
       h('p', { class: 'muted small' }, 'For your security, a session ends after some hours, or when you sign out.'),
+      newLinkForm(),
       h('p', null, 'Enquiries: ', mail(boot.registryContact)),
       h('p', { class: 'small muted' }, 'Academic Registry staff: ', h('a', { href: '/staff/' }, 'sign in to the review pages'), '.'),
     ),
@@ -237,6 +272,13 @@ function summaryCard(v: StatusResponse): HTMLElement {
       ),
     ),
     h('div', { class: 'deadlines' }, deadline('Registration deadline', v.deadlines.registration, v.deadlines.registrationPassed), v.deadlines.payment ? deadline('Tuition payment deadline', v.deadlines.payment, v.deadlines.paymentPassed) : null),
+    ...v.deadlineChanges.map((c) =>
+      h(
+        'p',
+        { class: 'notice tone-info small', 'data-testid': 'deadline-change' },
+        `Your ${c.deadline === 'PAYMENT' ? 'tuition payment' : 'registration'} deadline was extended on ${fmtDate(c.at)}: from ${fmtDateTime(c.from)} to ${fmtDateTime(c.until)}.`,
+      ),
+    ),
   );
 }
 
@@ -363,7 +405,7 @@ function renderSteps(v: StatusResponse): void {
   const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
-    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : '']);
+    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : item.kind === 'FORM' ? (v.form ?? null) : '', item.compulsory && deadlinePassed(v, item)]);
     const known = cards.get(item.key);
     if (known && known.sig === sig) wanted.push(known.el);
     else {
@@ -439,17 +481,33 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
       break;
     case 'FORM':
       if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, () => refresh())));
-      else if (isDone(item)) parts.push(h('p', { class: 'small muted' }, 'To change your particulars, write to ', mail(v.contacts.registration), '.'));
+      else if (isDone(item)) {
+        if (v.form) parts.push(formSummary(v.form));
+        parts.push(h('p', { class: 'small muted' }, 'The form is submitted once. To change your particulars, write to ', mail(v.contacts.registration), '.'));
+      }
       break;
     default: {
       if (item.kind === 'VISA') parts.push(h('p', { class: 'small muted' }, 'Visa enquiries: ', mail(v.contacts.visa)));
       parts.push(fileList(item));
       const panel = () => uploadPanel(v, item, () => refresh());
       if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) parts.push(panel());
-      else if (open && item.state === 'SUBMITTED') parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
+      // After its deadline a submitted compulsory item stands as sent: what was in on time is what counts.
+      else if (open && item.state === 'SUBMITTED' && !(item.compulsory && deadlinePassed(v, item))) parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
     }
   }
   return parts;
+}
+
+const deadlinePassed = (v: StatusResponse, item: ItemView) =>
+  item.dueBy === 'PAYMENT' && v.deadlines.payment ? v.deadlines.paymentPassed : v.deadlines.registrationPassed;
+
+function policyLines(p: PolicyNumbers): HTMLElement[] {
+  const lines: Array<HTMLElement | null> = [
+    h('p', { class: 'small muted spaced', 'data-testid': 'sla-text' }, `Documents are checked within ${workingDays(p.verificationSlaWorkingDays)} of your submission. Weekends and Hong Kong public holidays do not count.`),
+    h('p', { class: 'small muted' }, `If a compulsory document is rejected, you have at least ${p.resubmissionWindowDays} day${p.resubmissionWindowDays === 1 ? '' : 's'} to upload a corrected one.`),
+    p.reminderDaysBefore.length ? h('p', { class: 'small muted' }, `While something compulsory is missing, we remind you ${daysList(p.reminderDaysBefore)} before each deadline.`) : null,
+  ];
+  return lines.filter((x): x is HTMLElement => x !== null);
 }
 
 function rejection(item: ItemView): HTMLElement {
@@ -533,7 +591,7 @@ function helpCard(v: StatusResponse): HTMLElement {
       row('Account activation', v.contacts.activation),
       row('Student visa', v.contacts.visa),
     ),
-    h('p', { class: 'small muted spaced' }, 'Documents are checked within 5 working days of your submission. Weekends and Hong Kong public holidays do not count.'),
+    ...policyLines(v.policy),
   );
 }
 

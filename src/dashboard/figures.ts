@@ -1,0 +1,287 @@
+/**
+ * The cohort dashboard's figures: PostgreSQL aggregates over the read model
+ * (the workflows' projection), one function per chart. Each returns what its
+ * chart draws and nothing else, so the gateway route is a thin shell and the
+ * benchmark can time exactly what the browser waits for.
+ *
+ * Every function takes the same filter (cohort, program, study level) and the
+ * instant it is "now", so tests and the benchmark can fix the clock.
+ *
+ * Late events (payments or activations after an outcome) will be one more
+ * function here and one more route in routes/dashboard.ts once the workflow
+ * records them (branch wfb); see docs/gateway.md, "Cohort dashboard".
+ */
+import { Prisma } from '@prisma/client';
+import type { PrismaClient } from '../db/prisma';
+import { REGISTRATION_STATUSES, type RegistrationStatus, type StudentRecord } from '../../workflows/registration/api';
+import { studentCategory } from '../../workflows/registration/checklist';
+import { hkDate, hkStartOf, workingDaysBetween } from '../../workflows/registration/working-days';
+
+export interface DashboardFilter {
+  cohortId?: string;
+  programCode?: string;
+  studyLevel?: string;
+}
+
+/** Registrations the filter selects, as a WHERE clause over `"Registration" r`. */
+function where(f: DashboardFilter): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`TRUE`];
+  if (f.cohortId) parts.push(Prisma.sql`r."cohortId" = ${f.cohortId}`);
+  if (f.programCode) parts.push(Prisma.sql`r."programCode" = ${f.programCode}`);
+  if (f.studyLevel) parts.push(Prisma.sql`r."studyLevel" = ${f.studyLevel}`);
+  return Prisma.join(parts, ' AND ');
+}
+
+/**
+ * The Hong Kong calendar day of a timestamp column, in SQL. Prisma's columns
+ * are `timestamp` holding UTC, and Hong Kong is UTC+8 all year (no daylight
+ * saving), so adding eight hours and truncating is exact, and cheaper per row
+ * than time-zone conversion. Group by it, then `dayText` the few groups.
+ */
+const hkDay = (column: Prisma.Sql) => Prisma.sql`date_trunc('day', ${column} + interval '8 hours')`;
+/** `YYYY-MM-DD` text of an hkDay (a `date` would come back as a Date in the client's time zone). */
+const dayText = (column: Prisma.Sql) => Prisma.sql`to_char(${column}, 'YYYY-MM-DD')`;
+
+const DAY_MS = 24 * 3600_000;
+const addDays = (date: string, n: number) => hkDate(hkStartOf(date) + n * DAY_MS + 12 * 3600_000);
+
+// ---------------------------------------------------------------------------
+// Cohorts (the dashboard's chooser)
+// ---------------------------------------------------------------------------
+
+export interface CohortSummary {
+  id: string;
+  name: string | null;
+  registrationDeadline: string;
+  paymentDeadline: string | null;
+  registrations: number;
+}
+
+export async function cohorts(prisma: PrismaClient): Promise<CohortSummary[]> {
+  const rows = await prisma.$queryRaw<Array<{ id: string; name: string | null; registrationDeadline: Date; paymentDeadline: Date | null; registrations: bigint }>>`
+    SELECT c.id, c.name, c."registrationDeadline", c."paymentDeadline",
+           (SELECT count(*) FROM "Registration" r WHERE r."cohortId" = c.id) AS registrations
+    FROM "Cohort" c ORDER BY c."registrationDeadline" DESC, c.id`;
+  return rows.map((c) => ({
+    id: c.id,
+    name: c.name,
+    registrationDeadline: c.registrationDeadline.toISOString(),
+    paymentDeadline: c.paymentDeadline?.toISOString() ?? null,
+    registrations: Number(c.registrations),
+  }));
+}
+
+// ---------------------------------------------------------------------------
+// Registrations by status, and by student category
+// ---------------------------------------------------------------------------
+
+export async function byStatus(prisma: PrismaClient, f: DashboardFilter): Promise<{ total: number; statuses: Array<{ status: RegistrationStatus; count: number }> }> {
+  const rows = await prisma.$queryRaw<Array<{ status: string; n: bigint }>>`
+    SELECT r.status, count(*) AS n FROM "Registration" r WHERE ${where(f)} GROUP BY r.status`;
+  const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
+  // Every status appears, zeros included, in the process's order, so the chart's bars never move.
+  const statuses = REGISTRATION_STATUSES.map((status) => ({ status, count: counts.get(status) ?? 0 }));
+  return { total: statuses.reduce((n, s) => n + s.count, 0), statuses };
+}
+
+export interface CategoryCount {
+  /** As the StudentCategory search attribute spells it, e.g. `UG-NON_JUPAS-LOCAL`. */
+  category: string;
+  studyLevel: string;
+  admissionRoute: string | null;
+  residency: string;
+  count: number;
+}
+
+export async function byCategory(prisma: PrismaClient, f: DashboardFilter): Promise<{ total: number; categories: CategoryCount[] }> {
+  const rows = await prisma.$queryRaw<Array<{ studyLevel: string; admissionRoute: string | null; residency: string; n: bigint }>>`
+    SELECT r."studyLevel", r."admissionRoute", r.residency, count(*) AS n
+    FROM "Registration" r WHERE ${where(f)}
+    GROUP BY 1, 2, 3`;
+  const categories = rows
+    .map((r) => ({
+      category: studentCategory({ studyLevel: r.studyLevel, admissionRoute: r.admissionRoute ?? undefined, residency: r.residency } as StudentRecord),
+      studyLevel: r.studyLevel,
+      // Only undergraduates have an admission route (postgraduate rows may carry one from the file; the category ignores it).
+      admissionRoute: r.studyLevel === 'UG' ? r.admissionRoute : null,
+      residency: r.residency,
+      count: Number(r.n),
+    }))
+    .reduce<CategoryCount[]>((acc, c) => {
+      const same = acc.find((x) => x.category === c.category);
+      if (same) same.count += c.count;
+      else acc.push(c);
+      return acc;
+    }, [])
+    .sort((a, b) => a.category.localeCompare(b.category));
+  return { total: categories.reduce((n, c) => n + c.count, 0), categories };
+}
+
+// ---------------------------------------------------------------------------
+// Burn-down to the registration deadline
+// ---------------------------------------------------------------------------
+
+export interface BurnDown {
+  registrationDeadline: string | null;
+  paymentDeadline: string | null;
+  /** Hong Kong date the figures were computed on; later days have `missing: null`. */
+  today: string;
+  days: Array<{ date: string; missing: number | null; registrations: number | null }>;
+}
+
+/**
+ * Per Hong Kong day, how many registrations were still missing a compulsory
+ * item at the end of that day.
+ *
+ * The read model keeps each registration's current state, not its past, so
+ * history is rebuilt from two timestamps the projection keeps on the
+ * registration row (no scan of the checklist items):
+ *  - a registration counts from the day it was projected (`createdAt`, when
+ *    its workflow started);
+ *  - it stops missing on the day its last compulsory item came in
+ *    (`compulsoryInAt`: the latest submission, or the waiver, of its
+ *    compulsory items, set while all of them are in); null means one is
+ *    pending or rejected now, so it is still missing today;
+ *  - a student who declined the offer leaves the count on the day of the
+ *    decline (`outcomeAt` with reason DECLINED); one withdrawn for a missed
+ *    item stays in it, which is what a burn-down is meant to show.
+ * Approximation: a compulsory item rejected and handed in again counts as
+ * missing from the start until its latest submission, including the days
+ * between its first submission and the rejection. Per-student deadline
+ * extensions do not move the marked deadlines (the cohort's).
+ */
+export async function burnDown(prisma: PrismaClient, f: DashboardFilter & { cohortId: string }, now: Date): Promise<BurnDown | null> {
+  const cohort = await prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { registrationDeadline: true, paymentDeadline: true } });
+  if (!cohort) return null;
+  const rows = await prisma.$queryRaw<Array<{ fromDay: string; inDay: string | null; goneDay: string | null; n: bigint }>>`
+    SELECT ${dayText(Prisma.sql`"from"`)} AS "fromDay", ${dayText(Prisma.sql`"in"`)} AS "inDay", ${dayText(Prisma.sql`gone`)} AS "goneDay", n
+    FROM (
+      SELECT ${hkDay(Prisma.sql`r."createdAt"`)} AS "from", ${hkDay(Prisma.sql`r."compulsoryInAt"`)} AS "in",
+             CASE WHEN r."outcomeReason" = 'DECLINED' THEN ${hkDay(Prisma.sql`r."outcomeAt"`)} END AS gone,
+             count(*) AS n
+      FROM "Registration" r WHERE ${where(f)}
+      GROUP BY 1, 2, 3
+    ) days`;
+
+  const today = hkDate(now.getTime());
+  const deadlines = [cohort.registrationDeadline, cohort.paymentDeadline].filter((d): d is Date => !!d).map((d) => hkDate(d.getTime()));
+  const groups = rows.map((r) => ({ from: r.fromDay, in: r.inDay, gone: r.goneDay, n: Number(r.n) }));
+  const first = groups.reduce((m, g) => (g.from < m ? g.from : m), today < deadlines[0]! ? today : deadlines[0]!);
+  const last = deadlines.reduce((m, d) => (d > m ? d : m), deadlines[0]!);
+
+  const days: BurnDown['days'] = [];
+  for (let date = first; date <= last && days.length < 400; date = addDays(date, 1)) {
+    if (date > today) {
+      days.push({ date, missing: null, registrations: null });
+      continue;
+    }
+    let registrations = 0;
+    let missing = 0;
+    for (const g of groups) {
+      if (g.from > date || (g.gone !== null && g.gone <= date)) continue;
+      registrations += g.n;
+      // A registration without compulsory items (none in the read model yet) counts as missing: it owes everything.
+      if (g.in === null || g.in > date) missing += g.n;
+    }
+    days.push({ date, missing, registrations });
+  }
+  return { registrationDeadline: cohort.registrationDeadline.toISOString(), paymentDeadline: cohort.paymentDeadline?.toISOString() ?? null, today, days };
+}
+
+// ---------------------------------------------------------------------------
+// Outstanding items by kind
+// ---------------------------------------------------------------------------
+
+export interface OutstandingCount {
+  itemKey: string;
+  kind: string;
+  label: string;
+  compulsory: boolean;
+  /** Never handed in. */
+  pending: number;
+  /** Rejected, waiting for the student to hand in again. */
+  rejected: number;
+  /** Handed in, waiting for the registry. */
+  submitted: number;
+}
+
+/** Items not yet verified or waived (the OutstandingItems search attribute), in registrations still open (IN_PROGRESS or INCOMPLETE). */
+export async function outstanding(prisma: PrismaClient, f: DashboardFilter): Promise<{ items: OutstandingCount[] }> {
+  const rows = await prisma.$queryRaw<Array<{ key: string; kind: string; label: string; compulsory: boolean; pending: bigint; rejected: bigint; submitted: bigint }>>`
+    SELECT i.key, min(i.kind) AS kind, min(i.label) AS label, bool_or(i.compulsory) AS compulsory,
+           count(*) FILTER (WHERE i.state = 'PENDING') AS pending,
+           count(*) FILTER (WHERE i.state = 'REJECTED') AS rejected,
+           count(*) FILTER (WHERE i.state = 'SUBMITTED') AS submitted
+    FROM "ChecklistItem" i JOIN "Registration" r ON r."applicationNo" = i."registrationNo"
+    WHERE ${where(f)} AND r.status IN ('IN_PROGRESS', 'INCOMPLETE') AND i.state IN ('PENDING', 'REJECTED', 'SUBMITTED')
+    GROUP BY i.key`;
+  const order = ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO', 'SUPPLEMENTARY'];
+  const rank = (kind: string) => (order.indexOf(kind) + 1 || order.length + 1);
+  return {
+    items: rows
+      .map((r) => ({ itemKey: r.key, kind: r.kind, label: r.label, compulsory: r.compulsory, pending: Number(r.pending), rejected: Number(r.rejected), submitted: Number(r.submitted) }))
+      .sort((a, b) => rank(a.kind) - rank(b.kind) || a.itemKey.localeCompare(b.itemKey)),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Review backlog by age
+// ---------------------------------------------------------------------------
+
+export interface ReviewBacklog {
+  /** The cohort's verification service level in working days (the policy default without a cohort). */
+  serviceLevelDays: number;
+  total: number;
+  /** Submitted items past their expected verification time. */
+  breached: number;
+  ages: Array<{ ageWorkingDays: number; count: number; breached: number }>;
+}
+
+/**
+ * Submitted items waiting for the registry in open registrations (as the
+ * review queue lists them), by age in Hong Kong working days
+ * (as the review queue shows it). PostgreSQL groups them by submission date;
+ * the few dates are turned into working-day ages here, with the same holiday
+ * list and arithmetic as the queue. Breaches are the items whose expected
+ * verification time (set by the workflow) has passed.
+ */
+export async function reviewBacklog(
+  prisma: PrismaClient,
+  f: DashboardFilter,
+  now: Date,
+  holidays: (fromMs: number, toMs: number) => Promise<ReadonlySet<string>>,
+  defaultServiceLevel: number,
+): Promise<ReviewBacklog> {
+  const [rows, policy] = await Promise.all([
+    prisma.$queryRaw<Array<{ day: string; n: bigint; breached: bigint }>>`
+      SELECT ${dayText(Prisma.sql`day`)} AS day, n, breached FROM (
+        SELECT ${hkDay(Prisma.sql`i."submittedAt"`)} AS day, count(*) AS n,
+               count(*) FILTER (WHERE i."expectedVerificationBy" < ${now}) AS breached
+        FROM "ChecklistItem" i JOIN "Registration" r ON r."applicationNo" = i."registrationNo"
+        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND r.status IN ('IN_PROGRESS', 'INCOMPLETE') AND ${where(f)}
+        GROUP BY 1
+      ) days`,
+    f.cohortId ? prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { policy: true } }) : null,
+  ]);
+  const sla = Number((policy?.policy as { verificationSlaWorkingDays?: unknown } | undefined)?.verificationSlaWorkingDays) || defaultServiceLevel;
+  const oldest = rows.reduce((m, r) => Math.min(m, hkStartOf(r.day)), now.getTime());
+  const days = await holidays(oldest, now.getTime());
+  const byAge = new Map<number, { count: number; breached: number }>();
+  for (const r of rows) {
+    // Noon of the submission's Hong Kong date: any instant of that day has the same age.
+    const age = workingDaysBetween(hkStartOf(r.day) + 12 * 3600_000, now.getTime(), days);
+    const bucket = byAge.get(age) ?? { count: 0, breached: 0 };
+    bucket.count += Number(r.n);
+    bucket.breached += Number(r.breached);
+    byAge.set(age, bucket);
+  }
+  // Every age from 0 to the oldest (and at least past the service level), so the chart's axis is continuous.
+  const maxAge = Math.max(sla + 1, ...byAge.keys());
+  const ages = Array.from({ length: maxAge + 1 }, (_, age) => ({ ageWorkingDays: age, count: byAge.get(age)?.count ?? 0, breached: byAge.get(age)?.breached ?? 0 }));
+  return {
+    serviceLevelDays: sla,
+    total: ages.reduce((n, a) => n + a.count, 0),
+    breached: ages.reduce((n, a) => n + a.breached, 0),
+    ages,
+  };
+}

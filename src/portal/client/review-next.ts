@@ -1,0 +1,40 @@
+/**
+ * The review queue's *Review next* button: asks the gateway for the oldest
+ * submitted item no other reviewer holds (POST /api/review/next, with the
+ * queue's filters), then opens it. The gateway holds the item for this
+ * reviewer for a few minutes; pressing again hands it back and takes the next.
+ */
+import { request } from './api';
+import { busy, h, toast } from './dom';
+
+export interface ClaimedItem {
+  applicationNo: string;
+  itemKey: string;
+  label: string;
+  name: string;
+  submittedAt: string | null;
+  claimedUntil: string;
+}
+
+/** The queue's filters that Review next honours. */
+const FILTERS = ['cohortId', 'programCode', 'studyLevel', 'kind'] as const;
+
+export function reviewNextButton(staffKey: string, navigate: (to: string) => void): HTMLButtonElement {
+  const button = h('button', { class: 'btn', type: 'button', 'data-action': 'review-next' }, 'Review next');
+  button.addEventListener('click', () =>
+    busy(button, 'Finding the next item…', async () => {
+      const q = new URLSearchParams(location.search);
+      const filters = Object.fromEntries(FILTERS.map((k) => [k, q.get(k) || undefined]).filter(([, v]) => v));
+      try {
+        const { item } = await request<{ item: ClaimedItem | null }>('/api/review/next', { bearer: staffKey, json: filters });
+        if (!item) return toast('Nothing left to review here: every submitted item is reviewed or being reviewed by someone else.');
+        const until = new Date(item.claimedUntil).toLocaleTimeString('en-GB', { timeZone: 'Asia/Hong_Kong', hour: '2-digit', minute: '2-digit' });
+        toast(`${item.label} of ${item.name} is yours to review until ${until}.`);
+        navigate(`/staff/registrations/${encodeURIComponent(item.applicationNo)}#review-${item.itemKey}`);
+      } catch (e) {
+        toast(e instanceof Error ? e.message : String(e), 'bad');
+      }
+    }),
+  );
+  return button;
+}
