@@ -133,7 +133,8 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     // …and gateway A, restarted, reads the same registration.
     const seen = await fetchJson(`${a.url}/api/registrations/${student}`, { bearer: session.body.token });
     assert.equal(seen.status, 200);
-    assert.equal(seen.body.items.find((i: { key: string }) => i.key === 'FORM')?.state, 'SUBMITTED');
+    // A complete form needs no review (domain rules): it is VERIFIED as soon as it is submitted.
+    assert.equal(seen.body.items.find((i: { key: string }) => i.key === 'FORM')?.state, 'VERIFIED');
 
     // A file uploaded through gateway B is downloadable through both (the shared S3 store).
     const pdf = aPdf('cluster');
