@@ -65,7 +65,8 @@ describe('staff pages: late events and flagged payments (browser)', function () 
     await p.goto(`${stack.config.publicBaseUrl}/staff/`);
     await p.fill('#api-key', stack.officerKey);
     await p.click('button[type=submit]');
-    await p.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+    // Staff sign-in lands on the cohort dashboard (the /staff/ home).
+    await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
 
     await p.goto(`${stack.config.publicBaseUrl}/staff/queue?kind=TUITION_RECEIPT`);
     const flagged = p.locator(`tr[data-application="${short.applicationNo}"] [data-flag]`);
