@@ -34,6 +34,8 @@ import { DAY, MINUTE, STAFF, aStudent, activateAndSubmitForm, emailKinds, eventu
 
 /** What a continued run may carry (docs/registration-workflow.md): the bounded state, the latest update answers, emails in flight. */
 const CARRIED_BUDGET_BYTES = 128 * 1024;
+/** Events a run may add past the budget while it drains (docs/registration-workflow.md): 5% of it. */
+const IN_FLIGHT_EVENTS = 100;
 
 interface Run {
   runId: string;
@@ -135,8 +137,9 @@ describe('continue-as-new keeps a registration bounded', function () {
         assert.equal(d.status.name, 'RUNNING');
         assert.ok(runs.length >= 3, `expected several runs, got ${runs.length}`);
         for (const r of runs) {
-          // The budget is checked between changes, so a run may pass it by the events of one change.
-          assert.ok(r.events <= HISTORY_BUDGET.events + 50, `run ${r.runId} has ${r.events} events`);
+          // The budget is checked between changes, and the run drains what is in flight before it continues (the
+          // update being answered, an email being sent and its projection): a run may pass it by those events.
+          assert.ok(r.events <= HISTORY_BUDGET.events + IN_FLIGHT_EVENTS, `run ${r.runId} has ${r.events} events`);
           assert.ok(r.bytes <= HISTORY_BUDGET.bytes, `run ${r.runId} has ${r.bytes} bytes`);
           // What a run carries to the next does not grow with the messages (it was ~944 KB at this point before).
           assert.ok(r.inputBytes <= CARRIED_BUDGET_BYTES, `run ${r.runId} started with ${r.inputBytes} bytes of input`);
