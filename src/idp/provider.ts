@@ -45,6 +45,8 @@ export async function createIdentityProvider(settings: OidcSettings, accounts: I
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
+    // Short, as a provider's are: a sign-in page left open, its session, its grant and tokens.
+    ttl: { Interaction: 600, Session: 8 * 3600, Grant: 8 * 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
     interactions: { url: (_ctx, interaction) => interactionPath(interaction.uid) },
     async findAccount(_ctx, sub) {
       const account = accounts.bySub(sub);
