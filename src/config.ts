@@ -334,7 +334,8 @@ function parseRoleMap(value: string, problems: string[]): Record<string, StaffRo
  * production goes without single sign-on. Production's stricter checks are in productionProblems.
  */
 function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefined {
-  const publicBaseUrl = r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`;
+  // A refused GATEWAY_PORT is reported already; the defaults built here are then never used.
+  const publicBaseUrl = r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT ?? 3000}`;
   const common = {
     redirectUrl: r.OIDC_REDIRECT_URL ?? new URL('/auth/callback', publicBaseUrl).toString(),
     scopes: r.OIDC_SCOPES,
@@ -353,9 +354,11 @@ function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefined {
       simulated: true,
     };
   }
-  if (!r.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID: must be set with OIDC_ISSUER_URL');
-  if (!r.OIDC_CLIENT_SECRET) problems.push(`OIDC_CLIENT_SECRET: must be set with OIDC_ISSUER_URL (${MIN_SECRET_LENGTH}+ characters)`);
-  if (!r.OIDC_ROLE_MAP) problems.push('OIDC_ROLE_MAP: must be set with OIDC_ISSUER_URL (e.g. `registry-admins=admin,registry-officers=officer`)');
+  // A variable its schema already refused (a short secret) is not reported again as missing.
+  const missing = (name: string, problem: string) => !problems.some((p) => p.startsWith(name)) && problems.push(`${name}: ${problem}`);
+  if (!r.OIDC_CLIENT_ID) missing('OIDC_CLIENT_ID', 'must be set with OIDC_ISSUER_URL');
+  if (!r.OIDC_CLIENT_SECRET) missing('OIDC_CLIENT_SECRET', `must be set with OIDC_ISSUER_URL (${MIN_SECRET_LENGTH}+ characters)`);
+  if (!r.OIDC_ROLE_MAP) missing('OIDC_ROLE_MAP', 'must be set with OIDC_ISSUER_URL (e.g. `registry-admins=admin,registry-officers=officer`)');
   if (!r.OIDC_SCOPES.split(/\s+/).includes('openid')) problems.push('OIDC_SCOPES: must include `openid`');
   return {
     ...common,
