@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { IdpAccounts } from '../../src/idp/accounts';
 import { invitationLinks } from '../../src/links';
 import { admit, eventually, fetchJson, startStack, type TestStack } from '../gateway/support';
-import { keepEvidence, launchChromium } from './chromium';
+import { keepEvidence, launchChromium, screenshot } from './chromium';
 
 const WAIT = { timeout: 30_000 };
 
@@ -71,6 +71,11 @@ describe('single sign-on through the identity provider (browser)', function () {
 
   it('an officer signs in through the provider, lands on the dashboard with the officer role, and signing out ends the session on the server', async () => {
     const p = page!;
+    await p.goto(`${base}/staff/`);
+    // (The staff sign-in page's picture is the journey's, test/browser/journey.test.ts.)
+    await p.getByRole('link', { name: 'Sign in with your HKUST account' }).click();
+    await p.getByRole('heading', { name: 'Sign in with your HKUST account' }).waitFor(WAIT);
+    await screenshot(p, 'idp-sign-in');
     await staffSignIn(p, 'officer@ust.hk');
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
     assert.equal(new URL(p.url()).pathname, '/staff/');

@@ -37,9 +37,12 @@ export interface OidcClient {
 }
 
 export class SignInFailed extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** Who was signing in, when the transaction cookie said so (the page to land on). */
+  readonly purpose?: SignInPurpose;
+  constructor(message: string, options?: { cause?: unknown; purpose?: SignInPurpose }) {
     super(message, options);
     this.name = 'SignInFailed';
+    this.purpose = options?.purpose;
   }
 }
 
@@ -112,7 +115,7 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
           idTokenExpected: true,
         });
       } catch (e) {
-        throw new SignInFailed(`The identity provider's answer was refused: ${(e as Error).message}`, { cause: e });
+        throw new SignInFailed(`The identity provider's answer was refused: ${(e as Error).message}`, { cause: e, purpose: t.purpose });
       }
       const claims = tokens.claims();
       if (!claims) throw new SignInFailed('The identity provider sent no ID token.');

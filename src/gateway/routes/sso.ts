@@ -129,7 +129,7 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
         'Checks state, nonce and the PKCE verifier against the sign-in this browser started, redeems the code and reads the ID token. ' +
         `Staff: 303 to ${HOME.staff} with the \`progreg_staff\` session cookie, or to ${HOME.staff}?error=${SSO_ERRORS.noRole} when the role claim maps to no role. ` +
         `Students: 303 to ${HOME.student} with the student session, or ?error=${SSO_ERRORS.notActivated} when no registration holds the account. ` +
-        `Anything else (forged state, an expired sign-in, the provider refusing): 303 to the page with ?error=${SSO_ERRORS.failed}. Failures count toward the sign-in rate limit.`,
+        `Anything else (forged state, an expired sign-in, the provider refusing): 303 to the page of who was signing in (staff when unknown) with ?error=${SSO_ERRORS.failed}. Failures count toward the sign-in rate limit.`,
       access: 'public',
       ...redirectDoc,
       errors: [ErrorCode.NOT_FOUND, ErrorCode.RATE_LIMITED],
@@ -144,8 +144,8 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
       } catch (e) {
         if (!(e instanceof SignInFailed)) throw e;
         logger.warn({ err: e }, 'single sign-on refused');
-        // Which page to land on is part of what failed; the staff page offers both ways in.
-        return refuse(res, 'staff', SSO_ERRORS.failed);
+        // Without a readable transaction, who was signing in is unknown: the staff page offers both ways in.
+        return refuse(res, e.purpose ?? 'staff', SSO_ERRORS.failed);
       }
       return result.purpose === 'staff' ? signInStaff(res, result.claims) : signInStudent(res, result.claims);
     },

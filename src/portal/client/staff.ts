@@ -110,8 +110,7 @@ function signInPage(message?: string): void {
     h('h1', { id: 'signin-title' }, 'Staff sign-in'),
     h('p', { class: 'muted' }, 'Review submitted documents, decide on items and import cohorts.'),
     error,
-    sso,
-    form,
+    h('div', { class: 'stack' }, sso, form),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

@@ -47,6 +47,7 @@ async function start(): Promise<void> {
 
 function showLinkProblem(code: string): void {
   if (code === 'SSO_NOT_ACTIVATED') return showSignedOut(false, 'No registration belongs to the university account you signed in with. If you have not activated your HKUST account yet, open your invitation link instead.');
+  if (code === 'SSO_FAILED') return showSignedOut(false, 'The sign-in with your HKUST account could not be completed (it took too long, or was interrupted). Please try again.');
   const expired = code === 'TOKEN_EXPIRED';
   const limited = code === 'RATE_LIMITED';
   mount(
