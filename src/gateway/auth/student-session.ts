@@ -1,6 +1,7 @@
 /**
  * Student sessions: opening the invitation link exchanges its token for a
- * session token scoped to that one registration (aud 'student-session'). The
+ * session token scoped to that one registration (aud 'student-session'); an
+ * activated student's single sign-on (routes/sso.ts) ends in the same session. The
  * session travels as an HttpOnly cookie for the portal pages, or as a bearer
  * token for API clients.
  */
