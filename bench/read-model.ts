@@ -125,5 +125,8 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
 }
 
 async function insertJson(prisma: PrismaClient, table: 'Registration' | 'ChecklistItem' | 'AuditEvent', rows: object[]): Promise<void> {
-  await prisma.$executeRawUnsafe(`INSERT INTO "${table}" SELECT * FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`, JSON.stringify(rows));
+  if (!rows.length) return;
+  // The columns the rows carry; the others take their defaults (Registration.changeNo its sequence).
+  const columns = Object.keys(rows[0]!).map((c) => `"${c}"`).join(', ');
+  await prisma.$executeRawUnsafe(`INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`, JSON.stringify(rows));
 }

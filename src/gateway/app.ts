@@ -28,6 +28,7 @@ import { healthRouter } from './routes/health';
 import { idpSimulatorRouter } from './routes/idp-simulator';
 import { importsRouter } from './routes/imports';
 import { lateEventsRouter } from './routes/late-events';
+import { liveRouter } from './routes/live';
 import { registrationsRouter } from './routes/registrations';
 import { reviewRouter } from './routes/review';
 import { reviewNextRouter } from './routes/review-next';
@@ -56,6 +57,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(staffKeysRouter(ctx));
   router.use(webhookRouter(ctx));
   router.use(lateEventsRouter(ctx));
+  router.use(liveRouter(ctx));
   return router;
 }
 
