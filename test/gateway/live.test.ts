@@ -120,7 +120,7 @@ describe('gateway: live event streams', function () {
     assert.equal(staff.changes().length, 0);
 
     const t0 = Date.now();
-    const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm() } });
+    const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
     assert.equal(form.status, 200, JSON.stringify(form.body));
     const after = await projectedSeq(a.applicationNo);
     assert.ok(after > before, `the form moved the projected seq (${before} → ${after})`);
@@ -138,7 +138,7 @@ describe('gateway: live event streams', function () {
   it('a reconnection with Last-Event-ID gets what it missed at once, and nothing when it missed nothing', async () => {
     const a = await admit(stack, { cohortId: uniq('live-') });
     const first = await eventually(() => projectedSeq(a.applicationNo), (s) => s > 0);
-    await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm() } });
+    await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
     const now = await projectedSeq(a.applicationNo);
     assert.ok(now > first);
     const url = `${other.url}/api/registrations/${a.applicationNo}/events`;
@@ -165,6 +165,7 @@ describe('gateway: live event streams', function () {
   it('streams are authorised as the reads behind the pages', async () => {
     const a = await admit(stack, { cohortId: uniq('live-') });
     const b = await admit(stack, { cohortId: uniq('live-') });
+    await eventually(() => projectedSeq(a.applicationNo), (s) => s > 0);
     const url = `${stack.url}/api/registrations/${a.applicationNo}/events`;
     assert.equal((await open(url)).status, 401, 'nobody');
     assert.equal((await open(url, { authorization: `Bearer ${b.session}` })).status, 403, 'another student');
