@@ -1,0 +1,122 @@
+/**
+ * Memory of a gateway holding 1,000 open event streams (the live pages), and
+ * how fast one burst of changes reaches them. The gateway runs alone in its own
+ * process (bench/export-gateway.ts, with its LISTEN connection), so its
+ * resident set size is read from /proc/<pid>/status: the idle gateway (after
+ * serving the portal bundle once) is the baseline, then the same process with
+ * every stream open, then after a change to each of the 1,000 registrations
+ * (committed through the projection's own `recordChange`, so every stream sees
+ * 1,000 notices and forwards its own one).
+ *
+ *   npm run bench:sse -- --streams 1000
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { recordChange } from '../src/live/changes';
+import { projectRoot } from '../src/paths';
+import { database, stopAll } from '../test/support/env';
+import { seedReadModel } from './read-model';
+
+const MB = 1024 * 1024;
+
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One open stream: counts the `change` events it got. */
+function openStream(url: string, onChange: () => void): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { accept: 'text/event-stream' }, agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`stream: ${res.statusCode}`));
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        for (let i = chunk.indexOf('event: change'); i >= 0; i = chunk.indexOf('event: change', i + 1)) onChange();
+      });
+      resolve(req);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { streams: { type: 'string', default: '1000' } } });
+  const n = Number(values.streams);
+  const db = await database();
+  const tag = Date.now().toString(36).toUpperCase();
+  const cohortId = `sse-${tag}`;
+  await seedReadModel(db.prisma, { count: n, cohortId, prefix: `SS${tag}`, now: new Date(), seed: 5 });
+  const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map((r) => r.applicationNo);
+
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')], {
+    env: { ...process.env, DATABASE_URL: db.url },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const streams: http.ClientRequest[] = [];
+  try {
+    const [url, key] = await new Promise<[string, string]>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`gateway exited (${code})`)));
+      child.stdout!.on('data', (d: Buffer) => {
+        const m = /READY (\S+) (\S+)/.exec(d.toString());
+        if (m) resolve([m[1]!, m[2]!]);
+      });
+    });
+    const auth = { authorization: `Bearer ${key}` };
+    // Warm up as a gateway in service is: the portal bundle built, a staff read, the stream token.
+    await (await fetch(`${url}/portal/`)).arrayBuffer();
+    await (await fetch(`${url}/api/staff/me`, { headers: auth })).arrayBuffer();
+    const { streamToken } = (await (await fetch(`${url}/api/events/token`, { method: 'POST', headers: auth })).json()) as { streamToken: string };
+    await settle(2_000);
+    const idle = memoryOf(child.pid!);
+
+    let changes = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < nos.length; i += 50) {
+      const batch = nos.slice(i, i + 50).map((no) => openStream(`${url}/api/registrations/${no}/events?stream_token=${encodeURIComponent(streamToken)}`, () => changes++));
+      streams.push(...(await Promise.all(batch)));
+    }
+    while (changes < n) await settle(20);
+    const openMs = performance.now() - t0;
+    await settle(3_000);
+    const open = memoryOf(child.pid!);
+
+    // One change to every registration, as the projection commits them (50 to a transaction).
+    changes = 0;
+    const t1 = performance.now();
+    for (let i = 0; i < nos.length; i += 50) {
+      await db.prisma.$transaction(async (tx) => {
+        for (const no of nos.slice(i, i + 50)) {
+          await tx.registration.update({ where: { applicationNo: no }, data: { seq: { increment: 1 } } });
+          await recordChange(tx, no);
+        }
+      });
+    }
+    while (changes < n) await settle(5);
+    const burstMs = performance.now() - t1;
+    await settle(3_000);
+    const after = memoryOf(child.pid!);
+
+    const f = (b: number) => `${(b / MB).toFixed(1)} MB`;
+    console.log(`streams: ${n} opened in ${(openMs / 1000).toFixed(1)} s; ${n} changes committed and delivered to their streams in ${(burstMs / 1000).toFixed(2)} s`);
+    console.log(`gateway RSS idle (baseline)        ${f(idle.rss)}   1.00`);
+    console.log(`gateway RSS, ${n} streams open     ${f(open.rss)}   ${(open.rss / idle.rss).toFixed(2)} × baseline   (+${((open.rss - idle.rss) / n / 1024).toFixed(1)} kB per stream)`);
+    console.log(`gateway RSS after the burst         ${f(after.rss)}   ${(after.rss / idle.rss).toFixed(2)} × baseline`);
+    console.log(`gateway peak RSS (VmHWM)            ${f(after.peak)}   ${(after.peak / idle.rss).toFixed(2)} × baseline   (limit 150 MB: ${after.peak < 150 * MB ? 'met' : 'NOT met'})`);
+  } finally {
+    for (const s of streams) s.destroy();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    await stopAll();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
