@@ -8,9 +8,11 @@
  * (committed through the projection's own `recordChange`, so every stream sees
  * 1,000 notices and forwards its own one).
  *
- *   npm run bench:sse -- --streams 1000
+ * The gateway is compiled first (into dist/, as production runs it).
+ *
+ *   npm run bench:sse -- --streams 1000        (--tsx: run it through tsx instead)
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -22,7 +24,16 @@ import { seedReadModel } from './read-model';
 
 const MB = 1024 * 1024;
 
-function memoryOf(pid: number): { rss: number; peak: number } {
+let lastV8: NodeJS.MemoryUsage | undefined;
+/** VmRSS and VmHWM from /proc, and the process's own view of its V8 heap (it prints it on SIGUSR2). */
+async function memoryOf(child: import('node:child_process').ChildProcess): Promise<{ rss: number; peak: number; heap: number }> {
+  lastV8 = undefined;
+  child.kill('SIGUSR2');
+  for (let i = 0; i < 100 && !lastV8; i++) await settle(20);
+  return { ...procMemory(child.pid!), heap: (lastV8 as NodeJS.MemoryUsage | undefined)?.heapUsed ?? NaN };
+}
+
+function procMemory(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
@@ -45,8 +56,18 @@ function openStream(url: string, onChange: () => void): Promise<http.ClientReque
   });
 }
 
+/**
+ * The gateway compiled to JavaScript, as production runs it (`node dist/...`): tsx's
+ * transpiler and caches alone add tens of MB (`--tsx` measures that way instead).
+ */
+function buildGateway(): string {
+  const flags = ['--outDir', 'dist', '--rootDir', '.', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule', '--lib', 'es2022,dom', '--strict'];
+  execFileSync(path.join(projectRoot, 'node_modules', '.bin', 'tsc'), ['bench/export-gateway.ts', ...flags], { cwd: projectRoot, stdio: 'inherit' });
+  return path.join(projectRoot, 'dist', 'bench', 'export-gateway.js');
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { streams: { type: 'string', default: '1000' } } });
+  const { values } = parseArgs({ options: { streams: { type: 'string', default: '1000' }, tsx: { type: 'boolean', default: false }, 'node-options': { type: 'string', default: '' } } });
   const n = Number(values.streams);
   const db = await database();
   const tag = Date.now().toString(36).toUpperCase();
@@ -54,10 +75,11 @@ async function main(): Promise<void> {
   await seedReadModel(db.prisma, { count: n, cohortId, prefix: `SS${tag}`, now: new Date(), seed: 5 });
   const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map((r) => r.applicationNo);
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')], {
-    env: { ...process.env, DATABASE_URL: db.url },
+  const child = spawn(process.execPath, values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()], {
+    env: { ...process.env, DATABASE_URL: db.url, NODE_OPTIONS: values['node-options'] },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  if (values['node-options']) console.log(`gateway NODE_OPTIONS=${values['node-options']}`);
   const streams: http.ClientRequest[] = [];
   try {
     const [url, key] = await new Promise<[string, string]>((resolve, reject) => {
@@ -65,6 +87,8 @@ async function main(): Promise<void> {
       child.stdout!.on('data', (d: Buffer) => {
         const m = /READY (\S+) (\S+)/.exec(d.toString());
         if (m) resolve([m[1]!, m[2]!]);
+        const mem = /MEMORY (\{.*\})/.exec(d.toString());
+        if (mem) lastV8 = JSON.parse(mem[1]!) as NodeJS.MemoryUsage;
       });
     });
     const auth = { authorization: `Bearer ${key}` };
@@ -73,7 +97,7 @@ async function main(): Promise<void> {
     await (await fetch(`${url}/api/staff/me`, { headers: auth })).arrayBuffer();
     const { streamToken } = (await (await fetch(`${url}/api/events/token`, { method: 'POST', headers: auth })).json()) as { streamToken: string };
     await settle(2_000);
-    const idle = memoryOf(child.pid!);
+    const idle = await memoryOf(child);
 
     let changes = 0;
     const t0 = performance.now();
@@ -84,7 +108,7 @@ async function main(): Promise<void> {
     while (changes < n) await settle(20);
     const openMs = performance.now() - t0;
     await settle(3_000);
-    const open = memoryOf(child.pid!);
+    const open = await memoryOf(child);
 
     // One change to every registration, as the projection commits them (50 to a transaction).
     changes = 0;
@@ -100,9 +124,10 @@ async function main(): Promise<void> {
     while (changes < n) await settle(5);
     const burstMs = performance.now() - t1;
     await settle(3_000);
-    const after = memoryOf(child.pid!);
+    const after = await memoryOf(child);
 
     const f = (b: number) => `${(b / MB).toFixed(1)} MB`;
+    console.log(`V8 heap used: idle ${f(idle.heap)}, ${n} streams open ${f(open.heap)}, after the burst ${f(after.heap)}`);
     console.log(`streams: ${n} opened in ${(openMs / 1000).toFixed(1)} s; ${n} changes committed and delivered to their streams in ${(burstMs / 1000).toFixed(2)} s`);
     console.log(`gateway RSS idle (baseline)        ${f(idle.rss)}   1.00`);
     console.log(`gateway RSS, ${n} streams open     ${f(open.rss)}   ${(open.rss / idle.rss).toFixed(2)} × baseline   (+${((open.rss - idle.rss) / n / 1024).toFixed(1)} kB per stream)`);
