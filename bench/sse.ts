@@ -12,14 +12,14 @@
  *
  *   npm run bench:sse -- --streams 1000        (--tsx: run it through tsx instead)
  */
-import { execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordChange } from '../src/live/changes';
 import { projectRoot } from '../src/paths';
 import { database, stopAll } from '../test/support/env';
+import { processMemory, startGatewayProcess } from './gateway-process';
 import { seedReadModel } from './read-model';
 
 const MB = 1024 * 1024;
@@ -30,13 +30,7 @@ async function memoryOf(child: import('node:child_process').ChildProcess): Promi
   lastV8 = undefined;
   child.kill('SIGUSR2');
   for (let i = 0; i < 100 && !lastV8; i++) await settle(20);
-  return { ...procMemory(child.pid!), heap: (lastV8 as NodeJS.MemoryUsage | undefined)?.heapUsed ?? NaN };
-}
-
-function procMemory(pid: number): { rss: number; peak: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+  return { ...processMemory(child.pid!), heap: (lastV8 as NodeJS.MemoryUsage | undefined)?.heapUsed ?? NaN };
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,22 +69,19 @@ async function main(): Promise<void> {
   await seedReadModel(db.prisma, { count: n, cohortId, prefix: `SS${tag}`, now: new Date(), seed: 5 });
   const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map((r) => r.applicationNo);
 
-  const child = spawn(process.execPath, values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()], {
-    env: { ...process.env, DATABASE_URL: db.url, NODE_OPTIONS: values['node-options'] },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (values['node-options']) console.log(`gateway NODE_OPTIONS=${values['node-options']}`);
+  const nodeOptions = values['node-options'];
+  if (nodeOptions) console.log(`gateway NODE_OPTIONS=${nodeOptions}`);
+  const gateway = await startGatewayProcess(
+    values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()],
+    { DATABASE_URL: db.url, NODE_OPTIONS: nodeOptions },
+    (line) => {
+      const mem = /MEMORY (\{.*\})/.exec(line);
+      if (mem) lastV8 = JSON.parse(mem[1]!) as NodeJS.MemoryUsage;
+    },
+  );
+  const { child, url, key } = gateway;
   const streams: http.ClientRequest[] = [];
   try {
-    const [url, key] = await new Promise<[string, string]>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`gateway exited (${code})`)));
-      child.stdout!.on('data', (d: Buffer) => {
-        const m = /READY (\S+) (\S+)/.exec(d.toString());
-        if (m) resolve([m[1]!, m[2]!]);
-        const mem = /MEMORY (\{.*\})/.exec(d.toString());
-        if (mem) lastV8 = JSON.parse(mem[1]!) as NodeJS.MemoryUsage;
-      });
-    });
     const auth = { authorization: `Bearer ${key}` };
     // Warm up as a gateway in service is: the portal bundle built, a staff read, the stream token.
     await (await fetch(`${url}/portal/`)).arrayBuffer();
@@ -135,8 +126,7 @@ async function main(): Promise<void> {
     console.log(`gateway peak RSS (VmHWM)            ${f(after.peak)}   ${(after.peak / idle.rss).toFixed(2)} × baseline   (limit 150 MB: ${after.peak < 150 * MB ? 'met' : 'NOT met'})`);
   } finally {
     for (const s of streams) s.destroy();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await gateway.stop();
     await stopAll();
   }
 }
