@@ -31,6 +31,7 @@ import { IdpAccounts } from '../idp/accounts';
 import { createIdentityProvider } from '../idp/provider';
 import { importsRouter } from './routes/imports';
 import { lateEventsRouter } from './routes/late-events';
+import { liveRouter } from './routes/live';
 import { registrationsRouter } from './routes/registrations';
 import { reviewRouter } from './routes/review';
 import { reviewNextRouter } from './routes/review-next';
@@ -60,6 +61,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(staffKeysRouter(ctx));
   router.use(webhookRouter(ctx));
   router.use(lateEventsRouter(ctx));
+  router.use(liveRouter(ctx));
   return router;
 }
 

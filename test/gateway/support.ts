@@ -19,6 +19,7 @@ import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { createApp } from '../../src/gateway/app';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
+import { ChangeFeed } from '../../src/live/changes';
 import { createLogger } from '../../src/logger';
 import {
   defaultCohortPolicy,
@@ -59,7 +60,9 @@ export async function startGateway(
   const logger = opts.logLines
     ? pino({ name: 'gateway', level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config, 'gateway');
-  const app = createApp({ config, prisma, temporal, logger, ...(opts.now ? { now: opts.now } : {}) });
+  // Live pages: this gateway's own LISTEN connection, as each production gateway has.
+  const changes = new ChangeFeed((await database()).url);
+  const app = createApp({ config, prisma, temporal, logger, changes, ...(opts.now ? { now: opts.now } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -69,6 +72,7 @@ export async function startGateway(
     prisma,
     temporal,
     async close() {
+      await changes.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       fs.rmSync(varDir, { recursive: true, force: true });

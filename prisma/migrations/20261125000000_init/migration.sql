@@ -34,6 +34,7 @@ CREATE TABLE "Registration" (
     "outcomeAt" TIMESTAMP(3),
     "compulsoryInAt" TIMESTAMP(3),
     "seq" INTEGER NOT NULL DEFAULT 0,
+    "changeNo" BIGSERIAL NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -233,6 +234,9 @@ CREATE INDEX "Registration_cohortId_idx" ON "Registration"("cohortId");
 
 -- CreateIndex
 CREATE INDEX "Registration_cohortId_applicationNo_idx" ON "Registration"("cohortId", "applicationNo");
+
+-- CreateIndex
+CREATE INDEX "Registration_changeNo_idx" ON "Registration"("changeNo");
 
 -- CreateIndex
 CREATE INDEX "ChecklistItem_state_submittedAt_idx" ON "ChecklistItem"("state", "submittedAt");
