@@ -39,19 +39,20 @@ describe('command-line tools and the gateway process', function () {
     const [db, temporal] = await Promise.all([database(), devServerEnv()]);
     env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: uniq('cli'), VAR_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cli-')), LOG_LEVEL: 'warn' };
     // The CLI starts the import workflow; a worker runs it (and the registrations it starts).
+    const config = loadConfig({ ...env, NODE_ENV: 'test' });
     worker = await Worker.create({
       connection: temporal.nativeConnection,
       taskQueue: env.TEMPORAL_TASK_QUEUE!,
       workflowBundle: await workflowBundle(),
       activities: {
-        ...createActivities(activityDepsFromConfig(loadConfig(env), db.prisma)),
-        ...createImportActivities({ prisma: db.prisma, temporal: temporal.client, config: loadConfig(env) }),
+        ...createActivities(activityDepsFromConfig(config, db.prisma)),
+        ...createImportActivities({ prisma: db.prisma, temporal: temporal.client, config }),
       },
     });
     running = worker.run();
   });
   after(async () => {
-    worker.shutdown();
+    worker?.shutdown();
     await running;
   });
 
