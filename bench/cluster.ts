@@ -17,6 +17,7 @@
  * (docs/operations.md says why and gives the figures).
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,7 +37,8 @@ import { getStatusQuery, registrationWorkflowId, submitFormUpdate } from '../wor
 import { validForm } from '../test/workflow/support';
 import { syntheticStudents, toCsv } from './synthetic';
 
-const TOKEN_SECRET = 'bench-token-secret-0123456789abcdefghij';
+// Made for this run: a value written in the repository would be a published secret.
+const TOKEN_SECRET = randomBytes(32).toString('base64url');
 const CONCURRENCY = 32;
 
 const { values } = parseArgs({

@@ -27,6 +27,9 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   // docker-compose.yml's fallbacks before secrets came from .env.
   'compose-token-secret-please-change-0000',
   'compose-webhook-secret-change',
+  // The cluster bench's and cluster test's token secrets before they were made at run time.
+  'bench-token-secret-0123456789abcdefghij',
+  'cluster-test-token-secret-0123456789abcdef',
 ];
 
 const MIN_SECRET_LENGTH = 32;

@@ -11,6 +11,7 @@
  * if missing, which takes minutes the first time) and `npm run build` (run here).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,7 +31,8 @@ import { uniq } from '../support/env';
 import { aPdf, eventually, fetchJson, uploadFile, validForm } from '../gateway/support';
 
 const STUDENTS = 200;
-const TOKEN_SECRET = 'cluster-test-token-secret-0123456789abcdef';
+// Made for this run: a value written in the repository would be a published secret.
+const TOKEN_SECRET = randomBytes(32).toString('base64url');
 
 /** SIGKILL to the process group: a crash, not a shutdown. */
 const crash = (pid: number) => process.kill(-pid, 'SIGKILL');

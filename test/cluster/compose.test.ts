@@ -120,4 +120,12 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     }
     assert.doesNotMatch(raw, /postgresql:\/\/[^:]+:(?!\$\{)[^@]+@/, 'a database password in a URL');
   });
+
+  it('.env.example names every variable compose requires from .env', () => {
+    const raw = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
+    const example = fs.readFileSync(path.join(projectRoot, '.env.example'), 'utf8');
+    const required = new Set([...raw.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!));
+    assert.ok(required.has('POSTGRES_PASSWORD') && required.has('S3_SECRET_ACCESS_KEY'));
+    for (const name of required) assert.match(example, new RegExp(`^${name}=$`, 'm'), `.env.example lacks ${name}=`);
+  });
 });
