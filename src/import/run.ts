@@ -198,9 +198,10 @@ async function recordFailures(prisma: PrismaClient, importId: string, failures: 
 /** The job's final counts and status; its staged rows are no longer needed. */
 export async function closeImportJob(prisma: PrismaClient, importId: string, status: 'DONE' | 'FAILED', counts: ImportCounts): Promise<void> {
   // Two plain statements, no transaction: under load a transaction waits for a connection of its own, and
-  // both are idempotent, so a retry after a failure between them finishes the job.
-  await prisma.importJob.update({ where: { id: importId }, data: { ...counts, status, finishedAt: new Date() } });
+  // both are idempotent, so a retry after a failure between them finishes the job. The rows go first: whoever
+  // sees the job finished (the API, the CLI) must find nothing of it left staged.
   await prisma.importRow.deleteMany({ where: { importId } });
+  await prisma.importJob.update({ where: { id: importId }, data: { ...counts, status, finishedAt: new Date() } });
 }
 
 const add = (a: ImportCounts, b: ImportCounts): ImportCounts => ({

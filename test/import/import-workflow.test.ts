@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Worker } from '@temporalio/worker';
 import { createImportActivities } from '../../activities/import';
-import { createImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
+import { closeImportJob, createImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
 import type { RegistrationInput } from '../../workflows/registration/api';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { database, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
@@ -51,6 +51,28 @@ describe('import pages: resume after a crash, stop when taken over', function ()
     assert.equal(beforeRow0.length, 0, 'no position counts a row it does not cover');
     assert.ok(beats.slice(1, -1).every((b) => b.next === 0), `positions while row 0 ran: ${JSON.stringify(beats)}`);
     assert.deepEqual(beats.at(-1), { next: 6, counts: { started: 6, existing: 0, failed: 0 } });
+  });
+
+  it('closing a job removes its staged rows before anyone can see it finished', async () => {
+    const { prisma, id } = await stagedImport(5);
+    // Seen at the moment the job is marked DONE: the rows that are still staged.
+    let stagedWhenDone: number | undefined;
+    const watched = new Proxy(prisma, {
+      get(target, key, receiver) {
+        if (key !== 'importJob') return Reflect.get(target, key, receiver);
+        return {
+          ...target.importJob,
+          update: async (args: Parameters<typeof target.importJob.update>[0]) => {
+            if (args.data.status === 'DONE') stagedWhenDone = await target.importRow.count({ where: { importId: id } });
+            return target.importJob.update(args);
+          },
+        };
+      },
+    });
+    await closeImportJob(watched, id, 'DONE', { started: 5, existing: 0, failed: 0 });
+    assert.equal(stagedWhenDone, 0);
+    const job = await prisma.importJob.findUniqueOrThrow({ where: { id } });
+    assert.deepEqual([job.status, job.started], ['DONE', 5]);
   });
 
   it('a cancelled attempt (its page taken over after a heartbeat timeout) stops starting rows', async () => {
