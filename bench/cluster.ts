@@ -5,7 +5,7 @@
  *
  *   1. import ÷ bare start: a cohort import (POST /api/imports → the import workflow)
  *      against a bare client.workflow.start loop, same concurrency, workflow type and input;
- *   2. gateway ÷ direct client: the status query and submit-form through a gateway against
+ *   2. gateway ÷ direct client: the status query, submit-form and register-document through a gateway against
  *      the same query/update sent with the client, open loop at --rate requests/s, p50 and p99;
  *   3. scaling: --students registrations to their first idle state (invitation sent,
  *      projection written) with 1 worker, then another cohort with 2;
@@ -17,7 +17,7 @@
  * (docs/operations.md says why and gives the figures).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,7 +33,7 @@ import { parseCsvImport } from '../src/import';
 import { Stack } from '../src/launcher/stack';
 import { signInvitationToken } from '../src/links';
 import { projectRoot } from '../src/paths';
-import { getStatusQuery, registrationWorkflowId, submitFormUpdate } from '../workflows/registration/api';
+import { getStatusQuery, registerDocumentUpdate, registrationWorkflowId, submitFormUpdate } from '../workflows/registration/api';
 import { validForm } from '../test/workflow/support';
 import { syntheticStudents, toCsv } from './synthetic';
 
@@ -193,11 +193,27 @@ async function main(): Promise<void> {
       ok(await fetch(`${gw}/api/registrations/${nos[i]}/form`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}`, 'content-type': 'application/json' }, body: JSON.stringify({ form: validForm }) })),
     );
     const formDirect = await openLoop(rate, formSeconds, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(nos[half + i]!)).executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + i]}`, form: validForm }] })));
+    // register-document: an ID document each, uploaded through the gateway (streamed, sniffed, stored, then the update)
+    // against the same update sent directly, for the file the gateway would have stored.
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+    const pdfSha = createHash('sha256').update(pdf).digest('hex');
+    const docGw = await openLoop(rate, formSeconds, async (i) => {
+      const body = new FormData();
+      body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
+      ok(await fetch(`${gw}/api/registrations/${nos[i]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}` }, body }));
+    });
+    const docDirect = await openLoop(rate, formSeconds, async (i) => {
+      const no = nos[half + i]!;
+      const actor = `student:${no}`;
+      await temporal.workflow
+        .getHandle(registrationWorkflowId(no))
+        .executeUpdate(registerDocumentUpdate, { args: [{ actor, itemKey: 'ID_DOCUMENT', sha256: pdfSha, size: pdf.length, mediaType: 'application/pdf', originalName: 'id.pdf', documentId: randomUUID(), uploadedBy: actor }] });
+    });
 
     const f = (n: number) => n.toFixed(1);
     row('measure', 'progreg', 'baseline', 'ratio', 'goal');
     row('import throughput (students/s)', f(importN / (importMs / 1000)), `${f(importN / (bareMs / 1000))} (bare start loop)`, f(bareMs / importMs), '≥ 0.8');
-    for (const [name, g, d] of [['status query', statusGw, statusDirect], ['submit-form', formGw, formDirect]] as const) {
+    for (const [name, g, d] of [['status query', statusGw, statusDirect], ['submit-form', formGw, formDirect], ['register-document', docGw, docDirect]] as const) {
       row(`${name} p50 (ms) @ ${rate}/s`, f(g.p50), `${f(d.p50)} (direct client)`, f(g.p50 / d.p50), '≤ 1.3');
       row(`${name} p99 (ms) @ ${rate}/s`, f(g.p99), `${f(d.p99)} (direct client)`, f(g.p99 / d.p99), '≤ 1.5');
       row(`${name} errors / achieved rate`, `${g.errors} / ${f(g.achieved)}/s`, `${d.errors} / ${f(d.achieved)}/s`, '', '0');
