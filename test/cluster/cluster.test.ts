@@ -7,8 +7,9 @@
  * read model and Temporal's visibility (search-attribute queries), and a
  * rate limit spent on one gateway holds on the other.
  *
- * Needs the Go-built servers in .tools/go (`npm run setup:cluster`; built here
- * if missing, which takes minutes the first time) and `npm run build` (run here).
+ * Needs the Go-built servers in .tools/go (`npm run setup:cluster`; .ci/run
+ * builds them; test/support/go-tools.ts says what happens without them) and
+ * `npm run build` (run here).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -20,7 +21,6 @@ import { Client, Connection } from '@temporalio/client';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
-import { ensureGoTools } from '../../src/cluster/tools';
 import { loadConfig } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
@@ -28,6 +28,7 @@ import { Stack } from '../../src/launcher/stack';
 import { signInvitationToken } from '../../src/links';
 import { projectRoot } from '../../src/paths';
 import { uniq } from '../support/env';
+import { requireGoTools } from '../support/go-tools';
 import { aPdf, eventually, fetchJson, uploadFile, validForm } from '../gateway/support';
 
 const STUDENTS = 200;
@@ -46,8 +47,8 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
   let temporal: Client;
   let varDir: string;
 
-  before(async () => {
-    ensureGoTools(['temporal', 'ui']);
+  before(async function () {
+    requireGoTools(this, ['temporal', 'ui', 'seaweedfs']);
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'] });
     varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cluster-'));
     stack = new Stack('cluster', (line) => logs.push(line));
@@ -83,6 +84,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     const tables = await prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM pg_database WHERE datname IN ('temporal', 'temporal_visibility')`;
     assert.equal(Number(tables[0]!.n), 2);
     assert.equal((await fetch(cluster.uiUrl!)).status, 200);
+    assert.ok(cluster.s3Endpoint, 'SeaweedFS holds the uploads (the replicas share no folder)');
   });
 
   it('an import through gateway A survives gateway A and a worker crashing mid-way; a student acts through gateway B; every registration is accounted for', async () => {

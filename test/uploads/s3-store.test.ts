@@ -1,6 +1,6 @@
 /**
  * The S3 blob store against a real SeaweedFS (the cluster's; built into
- * .tools/go by `npm run setup:cluster`, here if missing): content addressing,
+ * .tools/go by `npm run setup:cluster`, which .ci/run runs): content addressing,
  * the size cut-off while streaming, downloads, listing and deletion behave as
  * on the local disk, and a second store on the same bucket (another gateway)
  * reads what the first committed.
@@ -14,9 +14,9 @@ import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
 import { startSeaweedfs } from '../../src/cluster/seaweedfs';
-import { ensureGoTools } from '../../src/cluster/tools';
 import { Stack, waitForReady } from '../../src/launcher/stack';
 import { BlobTooLargeError, createBlobStore, type BlobStore } from '../../src/uploads/store';
+import { requireGoTools } from '../support/go-tools';
 
 describe('uploads: S3-compatible store on SeaweedFS', function () {
   this.timeout(15 * 60_000);
@@ -26,8 +26,8 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
   let a: BlobStore;
   let b: BlobStore;
 
-  before(async () => {
-    ensureGoTools(['seaweedfs']);
+  before(async function () {
+    requireGoTools(this, ['seaweedfs']);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-s3-'));
     stack = new Stack('s3-test', () => {});
     const { s3 } = await freeClusterPorts(0);
