@@ -3,17 +3,6 @@ import net from 'node:net';
 import type { SeaweedPorts } from './seaweedfs';
 import type { TemporalPorts } from './temporal-server';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** Distinct free ports (asked for while all are held, so none is handed out twice). */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
