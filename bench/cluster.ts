@@ -88,13 +88,12 @@ async function bareStarts(temporal: Client, csv: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Open loop: one call every 1/rate s for `seconds`, whatever the answers take; latencies in ms. */
-async function openLoop(rate: number, seconds: number, call: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; errors: number; achieved: number }> {
+/** Open loop: `total` calls, one every 1/rate s, whatever the answers take; latencies in ms. */
+async function openLoop(rate: number, total: number, call: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; errors: number; achieved: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
-  const total = rate * seconds;
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
@@ -132,6 +131,8 @@ async function main(): Promise<void> {
   if (!values['no-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-bench-cluster-'));
   const stack = new Stack('bench', () => {});
+  // Ctrl-C stops the cluster's servers too (they run in process groups of their own).
+  process.once('SIGINT', () => void stack.shutdown().finally(() => process.exit(130)));
   try {
     const cluster = await startCluster({
       stack,
@@ -184,25 +185,26 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(String(res.status));
     };
     const pick = (i: number) => nos[i % nos.length]!;
-    const statusGw = await openLoop(rate, seconds, async (i) => ok(await fetch(`${gw}/api/registrations/${pick(i)}`, { headers: { authorization: `Bearer ${sessions.get(pick(i))}` } })));
-    const statusDirect = await openLoop(rate, seconds, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(i))).query(getStatusQuery)));
+    const statusGw = await openLoop(rate, rate * seconds, async (i) => ok(await fetch(`${gw}/api/registrations/${pick(i)}`, { headers: { authorization: `Bearer ${sessions.get(pick(i))}` } })));
+    const statusDirect = await openLoop(rate, rate * seconds, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(i))).query(getStatusQuery)));
     // submit-form: each registration once, half through the gateway, half directly.
     const half = Math.floor(nos.length / 2);
-    const formSeconds = Math.max(1, Math.min(seconds, Math.floor(half / rate)));
-    const formGw = await openLoop(rate, formSeconds, async (i) =>
+    // Each registration takes the form once: as many calls as half the cohort allows, at most `seconds` of them.
+    const actionCalls = Math.min(half, rate * seconds);
+    const formGw = await openLoop(rate, actionCalls, async (i) =>
       ok(await fetch(`${gw}/api/registrations/${nos[i]}/form`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}`, 'content-type': 'application/json' }, body: JSON.stringify({ form: validForm }) })),
     );
-    const formDirect = await openLoop(rate, formSeconds, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(nos[half + i]!)).executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + i]}`, form: validForm }] })));
+    const formDirect = await openLoop(rate, actionCalls, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(nos[half + i]!)).executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + i]}`, form: validForm }] })));
     // register-document: an ID document each, uploaded through the gateway (streamed, sniffed, stored, then the update)
     // against the same update sent directly, for the file the gateway would have stored.
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
     const pdfSha = createHash('sha256').update(pdf).digest('hex');
-    const docGw = await openLoop(rate, formSeconds, async (i) => {
+    const docGw = await openLoop(rate, actionCalls, async (i) => {
       const body = new FormData();
       body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
       ok(await fetch(`${gw}/api/registrations/${nos[i]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}` }, body }));
     });
-    const docDirect = await openLoop(rate, formSeconds, async (i) => {
+    const docDirect = await openLoop(rate, actionCalls, async (i) => {
       const no = nos[half + i]!;
       const actor = `student:${no}`;
       await temporal.workflow
