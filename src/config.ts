@@ -3,6 +3,7 @@
  * declared here with its default and a sentence for operators; the README's
  * configuration table is printed from this list (`npm run config:doc`).
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -212,6 +213,42 @@ export const configVariables = {
     schema: port.default(8333),
     doc: "S3 port of `npm run cluster`'s SeaweedFS (its master, volume and filer take the next ports).",
   },
+  OIDC_ISSUER_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'Issuer of the identity provider staff and activated students sign in with (OpenID Connect, e.g. `https://login.microsoftonline.com/<tenant>/v2.0` or `https://keycloak.example/realms/ust`). Must be https in production. Unset in development: the identity-provider simulator at PUBLIC_BASE_URL/idp. Unset in production: no single sign-on (staff use API keys).',
+  },
+  OIDC_CLIENT_ID: {
+    schema: optionalString,
+    doc: 'Client id of the gateway at the identity provider (confidential client, authorization code flow with PKCE). Required with OIDC_ISSUER_URL. Development default `progreg-portal`.',
+  },
+  OIDC_CLIENT_SECRET: {
+    schema: secret,
+    doc: 'Client secret (32+ chars) of that client. Required with OIDC_ISSUER_URL, and never a value published in this repository. Development: generated at each start for the simulator.',
+  },
+  OIDC_REDIRECT_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'The redirect URI registered at the identity provider. Default PUBLIC_BASE_URL/auth/callback; in production it must be https on PUBLIC_BASE_URL\'s origin.',
+  },
+  OIDC_SCOPES: {
+    schema: z.string().default('openid email profile'),
+    doc: 'Scopes asked for at sign-in (must include `openid`); add the scope that releases the role claim if your provider needs one (e.g. `groups`).',
+  },
+  OIDC_ROLE_CLAIM: {
+    schema: z.string().regex(/^[\w:/.-]+$/).default('groups'),
+    doc: 'ID-token claim holding the staff member\'s groups or roles, a string or a list; a dotted path reaches nested claims (Keycloak `realm_access.roles`). Entra ID: `roles` (app roles) or `groups`.',
+  },
+  OIDC_ROLE_MAP: {
+    schema: optionalString,
+    doc: 'Which claim values make an officer or an admin: `value=role` pairs separated by commas, e.g. `registry-admins=admin,registry-officers=officer` (admin wins when both match). Required with OIDC_ISSUER_URL. Development default `registry-admins=admin,registry-officers=officer`. Anyone else is refused the staff pages.',
+  },
+  OIDC_STUDENT_CLAIM: {
+    schema: z.string().regex(/^[\w:/.-]+$/).default('email'),
+    doc: 'ID-token claim whose value is the student\'s university account as the activation webhook reported it (universityEmail); the student signs in to the registration holding that account. `email`, `upn` or `preferred_username` (or `sub`, if the provider\'s subject is that address).',
+  },
+  STAFF_SESSION_TTL_HOURS: {
+    schema: z.coerce.number().int().min(1).max(24).default(8),
+    doc: 'How long a staff sign-in (single sign-on) lasts before the identity provider is asked again.',
+  },
   REVIEW_CLAIM_MINUTES: {
     schema: z.coerce.number().int().min(1).max(120).default(5),
     doc: 'How long *Review next* holds an item for the reviewer it gave it to; after that any reviewer may be given it.',
@@ -220,6 +257,23 @@ export const configVariables = {
 
 type Vars = typeof configVariables;
 type Raw = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
+
+export type StaffRoleName = 'officer' | 'admin';
+
+/** Single sign-on, resolved: a real identity provider, or (development) the simulator the gateway serves. */
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUrl: string;
+  scopes: string;
+  roleClaim: string;
+  /** Claim value → role. */
+  roleMap: Record<string, StaffRoleName>;
+  studentClaim: string;
+  /** The gateway serves the provider itself (src/idp): development only. */
+  simulated: boolean;
+}
 
 export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
   TOKEN_SECRET: string;
@@ -231,6 +285,8 @@ export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
   uploadDir: string;
   temporalUiUrl: string;
   publicBaseUrl: string;
+  /** Undefined: no single sign-on (production without OIDC_ISSUER_URL); staff use API keys. */
+  oidc: OidcSettings | undefined;
 }
 
 export class ConfigError extends Error {
@@ -271,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     const refused = new Set(problems.map((p) => p.split(/[=:]/)[0]));
     problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
   }
+  const oidc = oidcSettings(r, problems);
   if (problems.length) throw new ConfigError(problems);
   const varDir = path.resolve(r.VAR_DIR);
   return {
@@ -284,6 +341,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     uploadDir: path.resolve(r.UPLOAD_DIR ?? path.join(varDir, 'uploads')),
     temporalUiUrl: r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`,
     publicBaseUrl: r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`,
+    oidc,
+  };
+}
+
+/** The development role map, which the simulator's seeded staff accounts match (src/idp/accounts.ts). */
+export const SIMULATOR_ROLE_MAP = 'registry-admins=admin,registry-officers=officer';
+
+function parseRoleMap(value: string, problems: string[]): Record<string, StaffRoleName> {
+  const map: Record<string, StaffRoleName> = {};
+  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(.+?)\s*=\s*(officer|admin)$/.exec(pair);
+    if (!m) problems.push(`OIDC_ROLE_MAP: "${pair}" is not \`claim-value=officer\` or \`claim-value=admin\``);
+    else map[m[1]!] = m[2] as StaffRoleName;
+  }
+  if (!Object.keys(map).length && !problems.some((p) => p.startsWith('OIDC_ROLE_MAP'))) problems.push('OIDC_ROLE_MAP: names no role');
+  return map;
+}
+
+/**
+ * Single sign-on settings. A configured provider needs its client id, secret and role map in every
+ * mode; without one, development gets the simulator (when the simulator serves activation too) and
+ * production goes without single sign-on. Production's stricter checks are in productionProblems.
+ */
+function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefined {
+  // A refused GATEWAY_PORT is reported already; the defaults built here are then never used.
+  const publicBaseUrl = r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT ?? 3000}`;
+  const common = {
+    redirectUrl: r.OIDC_REDIRECT_URL ?? new URL('/auth/callback', publicBaseUrl).toString(),
+    scopes: r.OIDC_SCOPES,
+    roleClaim: r.OIDC_ROLE_CLAIM,
+    studentClaim: r.OIDC_STUDENT_CLAIM,
+  };
+  if (!r.OIDC_ISSUER_URL) {
+    if (!isDevelopment(r) || r.IDP_ACTIVATION_URL) return undefined;
+    return {
+      ...common,
+      issuer: new URL('/idp', publicBaseUrl).toString(),
+      clientId: r.OIDC_CLIENT_ID ?? 'progreg-portal',
+      // The simulator runs in this process and is told the same secret: made at each start, never written down.
+      clientSecret: randomBytes(32).toString('base64url'),
+      roleMap: parseRoleMap(r.OIDC_ROLE_MAP ?? SIMULATOR_ROLE_MAP, problems),
+      simulated: true,
+    };
+  }
+  // A variable its schema already refused (a short secret) is not reported again as missing.
+  const missing = (name: string, problem: string) => !problems.some((p) => p.startsWith(name)) && problems.push(`${name}: ${problem}`);
+  if (!r.OIDC_CLIENT_ID) missing('OIDC_CLIENT_ID', 'must be set with OIDC_ISSUER_URL');
+  if (!r.OIDC_CLIENT_SECRET) missing('OIDC_CLIENT_SECRET', `must be set with OIDC_ISSUER_URL (${MIN_SECRET_LENGTH}+ characters)`);
+  if (!r.OIDC_ROLE_MAP) missing('OIDC_ROLE_MAP', 'must be set with OIDC_ISSUER_URL (e.g. `registry-admins=admin,registry-officers=officer`)');
+  if (!r.OIDC_SCOPES.split(/\s+/).includes('openid')) problems.push('OIDC_SCOPES: must include `openid`');
+  return {
+    ...common,
+    issuer: r.OIDC_ISSUER_URL,
+    clientId: r.OIDC_CLIENT_ID ?? '',
+    clientSecret: r.OIDC_CLIENT_SECRET ?? '',
+    roleMap: r.OIDC_ROLE_MAP ? parseRoleMap(r.OIDC_ROLE_MAP, problems) : {},
+    simulated: false,
   };
 }
 
@@ -301,6 +415,29 @@ function productionProblems(r: Raw): string[] {
   }
   if (!r.RESEND_API_KEY && r.EMAIL_TRANSPORT !== 'outbox') {
     problems.push('RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox');
+  }
+  return [...problems, ...oidcProductionProblems(r)];
+}
+
+/** Single sign-on that a production server must not start with: tokens over http, a guessable client secret, a foreign redirect. */
+function oidcProductionProblems(r: Raw): string[] {
+  const problems: string[] = [];
+  if (!r.OIDC_ISSUER_URL) {
+    if (r.OIDC_CLIENT_ID || r.OIDC_CLIENT_SECRET) problems.push('OIDC_ISSUER_URL: must be set when OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is (single sign-on is half configured)');
+    return problems;
+  }
+  if (!r.OIDC_ISSUER_URL.startsWith('https://')) problems.push(`OIDC_ISSUER_URL: must be https in production (got ${r.OIDC_ISSUER_URL})`);
+  if (r.OIDC_CLIENT_SECRET !== undefined && PUBLISHED_SECRETS.includes(r.OIDC_CLIENT_SECRET)) {
+    problems.push('OIDC_CLIENT_SECRET: is a value published in the progreg repository; anyone can read it. Use the secret your identity provider generated.');
+  }
+  if (r.OIDC_CLIENT_SECRET !== undefined && (r.OIDC_CLIENT_SECRET === r.TOKEN_SECRET || r.OIDC_CLIENT_SECRET === r.WEBHOOK_SECRET)) {
+    problems.push('OIDC_CLIENT_SECRET: must differ from TOKEN_SECRET and WEBHOOK_SECRET (the identity provider must not be able to sign sessions or webhooks)');
+  }
+  if (r.OIDC_REDIRECT_URL) {
+    const publicOrigin = r.PUBLIC_BASE_URL ? new URL(r.PUBLIC_BASE_URL).origin : undefined;
+    if (!r.OIDC_REDIRECT_URL.startsWith('https://') || new URL(r.OIDC_REDIRECT_URL).origin !== publicOrigin) {
+      problems.push(`OIDC_REDIRECT_URL: must be https on PUBLIC_BASE_URL's origin in production (got ${r.OIDC_REDIRECT_URL})`);
+    }
   }
   return problems;
 }

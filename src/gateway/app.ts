@@ -26,6 +26,9 @@ import { documentsRouter } from './routes/documents';
 import { exportsRouter } from './routes/exports';
 import { healthRouter } from './routes/health';
 import { idpSimulatorRouter } from './routes/idp-simulator';
+import { ssoRouter } from './routes/sso';
+import { IdpAccounts } from '../idp/accounts';
+import { createIdentityProvider } from '../idp/provider';
 import { importsRouter } from './routes/imports';
 import { lateEventsRouter } from './routes/late-events';
 import { registrationsRouter } from './routes/registrations';
@@ -45,6 +48,7 @@ function apiRouter(ctx: RouterContext): Router {
   const router = Router();
   router.use(healthRouter(ctx.kit, ctx));
   router.use(sessionRouter(ctx));
+  router.use(ssoRouter(ctx));
   router.use(registrationsRouter(ctx));
   router.use(studentRouter(ctx));
   router.use(documentsRouter(ctx));
@@ -80,7 +84,7 @@ export function createApp(deps: GatewayDeps): Express {
   const ctx = routerContext(deps);
   app.use(apiRouter(ctx));
   // The simulator activates any account for anyone holding a link: development only.
-  if (!deps.config.IDP_ACTIVATION_URL && isDevelopment(deps.config)) app.use(idpSimulatorRouter(ctx));
+  if (!deps.config.IDP_ACTIVATION_URL && isDevelopment(deps.config)) mountIdentityProviderSimulator(app, ctx);
 
   let document: OpenAPIObject | undefined;
   const apiDocument = () => (document ??= openApiDocument(ctx.kit.registry));
@@ -93,6 +97,24 @@ export function createApp(deps: GatewayDeps): Express {
   app.use((req, _res, next) => next(new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${req.path}.`)));
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * The identity-provider simulator: the activation page, and (unless a real provider is configured)
+ * the OpenID Connect provider staff and students sign in with, loaded on first use (an ES module).
+ */
+function mountIdentityProviderSimulator(app: Express, ctx: RouterContext): void {
+  const accounts = new IdpAccounts(ctx.config.varDir);
+  app.use(idpSimulatorRouter(ctx, accounts));
+  const settings = ctx.config.oidc;
+  if (!settings?.simulated) return;
+  ctx.logger.warn({ staffAccounts: accounts.staffFile, issuer: settings.issuer }, 'identity-provider simulator: sign in as the seeded staff listed in this file');
+  let provider: Promise<Router> | undefined;
+  app.use((req, res, next) => {
+    if (!req.path.startsWith('/idp/')) return next();
+    provider ??= createIdentityProvider(settings, accounts, ctx.logger);
+    provider.then((router) => router(req, res, next), next);
+  });
 }
 
 /** The OpenAPI document without a running gateway (for `npm run openapi`): routes only capture their dependencies. */

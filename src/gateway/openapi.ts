@@ -31,6 +31,12 @@ export const securitySchemes = {
     scheme: 'bearer',
     description: 'Staff API key (`pgk_…`), created with `npm run staff-key` or POST /api/staff/keys. Roles: officer, admin.',
   },
+  staffSession: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'progreg_staff',
+    description: 'Staff single sign-on session (GET /auth/staff/sign-in through the identity provider), checked against the server on every request. Roles from the configured claim mapping.',
+  },
   webhookSignature: {
     type: 'apiKey',
     in: 'header',

@@ -139,9 +139,9 @@ const security: Record<Access, RouteConfig['security']> = {
   public: [],
   webhook: [{ webhookSignature: [] }],
   student: [{ studentSession: [] }],
-  ownerOrStaff: [{ studentSession: [] }, { staffApiKey: [] }],
-  staff: [{ staffApiKey: [] }],
-  admin: [{ staffApiKey: [] }],
+  ownerOrStaff: [{ studentSession: [] }, { staffApiKey: [] }, { staffSession: [] }],
+  staff: [{ staffApiKey: [] }, { staffSession: [] }],
+  admin: [{ staffApiKey: [] }, { staffSession: [] }],
 };
 
 const accessNote: Record<Access, string> = {

@@ -3,7 +3,7 @@
  * SameSite=Lax already keeps the session cookie off cross-site POSTs; this
  * also refuses same-site-but-other-origin pages (a sibling subdomain) and
  * browsers that ignore SameSite. A state-changing request that carries the
- * session cookie and no Authorization header, and the account-switch form
+ * session cookie (a student's or a staff member's) and no Authorization header, and the account-switch form
  * (which sets the cookie), must come from this origin: `Sec-Fetch-Site` must
  * be `same-origin` when the browser sends it, and `Origin` must be ours when
  * sent. A request with neither header is not from a current browser's page
@@ -13,12 +13,15 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { INVITE_PATH } from '../links';
+import { carriesCookie } from './auth/cookies';
+import { STAFF_SESSION_COOKIE } from './auth/staff-sessions';
 import { SESSION_COOKIE } from './auth/student-session';
 import { forbidden } from './errors';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const carriesSessionCookie = (req: Request) => (req.headers.cookie ?? '').split(';').some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
+/** The student's and the staff member's session cookies: whoever a browser's cookie authenticates. */
+const carriesSessionCookie = (req: Request) => carriesCookie(req, [SESSION_COOKIE, STAFF_SESSION_COOKIE]);
 
 export function sameOriginGuard(config: Pick<Config, 'publicBaseUrl'>): RequestHandler {
   const publicOrigin = new URL(config.publicBaseUrl).origin;

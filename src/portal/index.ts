@@ -15,7 +15,7 @@ import { SUPPLEMENTARY_DOCUMENTS } from '../import/rows';
 import { portalAssets } from './assets';
 import { renderShell, type PortalApp } from './pages';
 
-export type PortalConfig = Pick<Config, 'NODE_ENV'>;
+export type PortalConfig = Pick<Config, 'NODE_ENV' | 'oidc'>;
 
 /**
  * What the student pages need before they can ask the API anything: whom to
@@ -24,11 +24,15 @@ export type PortalConfig = Pick<Config, 'NODE_ENV'>;
  */
 export interface StudentBoot {
   registryContact: string;
+  /** Whether activated students can sign in with their university account (single sign-on configured). */
+  sso: boolean;
 }
 
 /** What the staff pages offer as filters beyond the fixed item kinds: the supplementary documents a cohort may ask for. */
 export interface StaffBoot {
   supplementaryDocuments: Record<string, string>;
+  /** Whether staff sign in through the identity provider; without it, API keys only. */
+  sso: boolean;
 }
 
 /** The program registration contact is the same for every student. */
@@ -59,9 +63,9 @@ export function portalRouter({ config }: { config: PortalConfig }): Router {
       res.set('Cache-Control', 'no-cache').type('html').send(html);
     };
 
-  const studentBoot: StudentBoot = { registryContact };
+  const studentBoot: StudentBoot = { registryContact, sso: config.oidc !== undefined };
   router.get('/portal{/*rest}', shell('student', 'Program Registration · HKUST', studentBoot));
-  const staffBoot: StaffBoot = { supplementaryDocuments: SUPPLEMENTARY_DOCUMENTS };
+  const staffBoot: StaffBoot = { supplementaryDocuments: SUPPLEMENTARY_DOCUMENTS, sso: config.oidc !== undefined };
   router.get('/staff{/*rest}', shell('staff', 'Registration review · HKUST Academic Registry', staffBoot));
   return router;
 }

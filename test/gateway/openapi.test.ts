@@ -44,7 +44,8 @@ describe('gateway: API description', function () {
     const reject = doc.paths['/api/registrations/{applicationNo}/items/{itemKey}/reject'].post;
     const body = reject.requestBody.content['application/json'].schema;
     assert.deepEqual(body.properties.reasonCode.enum, [...REJECTION_REASONS]);
-    assert.deepEqual(reject.security, [{ staffApiKey: [] }]);
+    // Staff routes: an API key (machine clients, the CLI) or the single sign-on session cookie.
+    assert.deepEqual(reject.security, [{ staffApiKey: [] }, { staffSession: [] }]);
     assert.deepEqual(doc.components.schemas.Error.properties.code.enum, Object.values(ErrorCode));
     const upload = doc.paths['/api/registrations/{applicationNo}/items/{itemKey}/documents'].post;
     for (const status of ['400', '401', '403', '404', '409', '413', '415', '422']) assert.ok(upload.responses[status], `upload documents ${status}`);

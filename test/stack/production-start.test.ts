@@ -43,6 +43,29 @@ describe('production start (fail closed)', function () {
     });
   }
 
+  it('the gateway refuses unsafe single sign-on: an http issuer, a short client secret, a redirect off the portal', async () => {
+    const secret = () => randomBytes(32).toString('base64url');
+    const { code, output } = await run(
+      'src/gateway/server.ts',
+      bareEnv({
+        DATABASE_URL: 'postgresql://127.0.0.1:1/none',
+        TOKEN_SECRET: secret(),
+        WEBHOOK_SECRET: secret(),
+        PUBLIC_BASE_URL: 'https://register.example.edu',
+        EMAIL_TRANSPORT: 'outbox',
+        OIDC_ISSUER_URL: 'http://login.example.edu/realms/ust',
+        OIDC_CLIENT_ID: 'progreg',
+        OIDC_CLIENT_SECRET: randomBytes(8).toString('hex'), // 16 characters
+        OIDC_ROLE_MAP: 'registry-officers=officer',
+        OIDC_REDIRECT_URL: 'https://attacker.example.com/auth/callback',
+      }),
+    );
+    assert.equal(code, 2, output);
+    assert.match(output, /OIDC_ISSUER_URL: must be https in production/);
+    assert.match(output, /OIDC_CLIENT_SECRET: must be at least 32 characters/);
+    assert.match(output, /OIDC_REDIRECT_URL: must be https on PUBLIC_BASE_URL's origin/);
+  });
+
   it('the gateway refuses the secrets published in the repository (the dev default and the old compose fallbacks)', async () => {
     const { code, output } = await run(
       'src/gateway/server.ts',

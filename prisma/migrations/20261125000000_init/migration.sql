@@ -227,6 +227,19 @@ CREATE TABLE "ReviewClaim" (
     CONSTRAINT "ReviewClaim_pkey" PRIMARY KEY ("registrationNo","itemKey")
 );
 
+-- CreateTable
+CREATE TABLE "StaffSession" (
+    "tokenHash" TEXT NOT NULL,
+    "subject" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "role" TEXT NOT NULL,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+    "endedAt" TIMESTAMP(3),
+
+    CONSTRAINT "StaffSession_pkey" PRIMARY KEY ("tokenHash")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Registration_workflowId_key" ON "Registration"("workflowId");
 
@@ -277,6 +290,9 @@ CREATE INDEX "ImportJob_sha256_idx" ON "ImportJob"("sha256");
 
 -- CreateIndex
 CREATE INDEX "ReviewClaim_claimant_idx" ON "ReviewClaim"("claimant");
+
+-- CreateIndex
+CREATE INDEX "StaffSession_subject_idx" ON "StaffSession"("subject");
 
 -- AddForeignKey
 ALTER TABLE "Registration" ADD CONSTRAINT "Registration_cohortId_fkey" FOREIGN KEY ("cohortId") REFERENCES "Cohort"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

@@ -11,6 +11,7 @@ import { AppError, ErrorCode, forbidden } from '../errors';
 import type { Access, Principal } from './principal';
 import { sessionStillValid } from './access';
 import { findStaffKey, looksLikeStaffKey } from './staff-keys';
+import { checkStaffSession, staffSessionCookie } from './staff-sessions';
 import { sessionCookie, verifySession } from './student-session';
 
 export type Authenticate = (req: Request) => Promise<Principal | undefined>;
@@ -37,8 +38,10 @@ export function createAuthenticator(deps: { config: Config; prisma: PrismaClient
     if (bearer && looksLikeStaffKey(bearer)) {
       const key = await findStaffKey(deps.prisma, bearer);
       if (!key) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown or revoked API key.');
-      return { kind: 'staff', keyId: key.id, name: key.name, role: key.role };
+      return { kind: 'staff', keyId: key.id, name: key.name, role: key.role, via: 'apiKey' };
     }
+    const staffToken = bearer === undefined ? staffSessionCookie(req) : undefined;
+    if (staffToken !== undefined) return staffPrincipal(deps.prisma, staffToken);
     const token = bearer ?? sessionCookie(req);
     if (!token) return undefined;
     let session;
@@ -52,10 +55,22 @@ export function createAuthenticator(deps: { config: Config; prisma: PrismaClient
   };
 }
 
+/** The staff member a single sign-on cookie stands for; 401 once it has ended or expired (the pages then sign in again). */
+async function staffPrincipal(prisma: PrismaClient, token: string): Promise<Principal> {
+  const check = await checkStaffSession(prisma, token);
+  if (!check.ok) {
+    throw check.reason === 'expired'
+      ? new AppError(ErrorCode.TOKEN_EXPIRED, 'Your staff session has expired; sign in again.')
+      : new AppError(ErrorCode.UNAUTHENTICATED, 'This staff session has ended; sign in again.');
+  }
+  const { subject, name, role } = check.session;
+  return { kind: 'staff', keyId: `sso:${subject}`, name, role, via: 'sso' };
+}
+
 /** Throws 401/403 unless `principal` may use a route of `access` on `applicationNo` (the route's, if it has one). */
 export function authorize(principal: Principal | undefined, access: Access, applicationNo?: string): void {
   if (access === 'public' || access === 'webhook') return;
-  if (!principal) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Sign in first: a student session or a staff API key is required.');
+  if (!principal) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Sign in first: a student session, a staff session or a staff API key is required.');
   const ownRegistration = principal.kind === 'student' && (applicationNo === undefined || principal.applicationNo === applicationNo);
   switch (access) {
     case 'student':

@@ -1,10 +1,11 @@
-/** Who is calling: a student with a session for one registration, or a staff member with an API key. */
+/** Who is calling: a student with a session for one registration, or a staff member with an API key or a single sign-on session. */
 export const STAFF_ROLES = ['officer', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export type Principal =
   | { kind: 'student'; applicationNo: string }
-  | { kind: 'staff'; keyId: string; name: string; role: StaffRole };
+  /** keyId: the API key's id, or `sso:<subject>` for a single sign-on session (the same person on every device). */
+  | { kind: 'staff'; keyId: string; name: string; role: StaffRole; via: 'apiKey' | 'sso' };
 
 /** The actor string recorded on the workflow and in the audit trail (see workflows/registration/types.ts Actor). */
 export function actorOf(p: Principal): string {

@@ -1,6 +1,7 @@
 /**
  * Student sessions: opening the invitation link exchanges its token for a
- * session token scoped to that one registration (aud 'student-session'). The
+ * session token scoped to that one registration (aud 'student-session'); an
+ * activated student's single sign-on (routes/sso.ts) ends in the same session. The
  * session travels as an HttpOnly cookie for the portal pages, or as a bearer
  * token for API clients.
  */
@@ -8,6 +9,7 @@ import type { Request, Response } from 'express';
 import { SignJWT } from 'jose';
 import type { Config } from '../../config';
 import { ISSUER, issuedAtClaim, tokenKey, verifyTokenClaims } from '../../links';
+import { readCookie } from './cookies';
 
 export const SESSION_AUDIENCE = 'student-session';
 export const SESSION_COOKIE = 'progreg_session';
@@ -44,20 +46,4 @@ export function clearSessionCookie(res: Response, config: Pick<Config, 'publicBa
   res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.publicBaseUrl.startsWith('https:') });
 }
 
-export function sessionCookie(req: Request): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      // A malformed escape (`progreg_session=%`) is a bad credential like any other: it fails verification (401).
-      try {
-        return decodeURIComponent(value);
-      } catch {
-        return value;
-      }
-    }
-  }
-  return undefined;
-}
+export const sessionCookie = (req: Request): string | undefined => readCookie(req, SESSION_COOKIE);

@@ -2,30 +2,26 @@
  * A stand-in for the university's identity provider, for the embedded stack
  * and demos (mounted only when IDP_ACTIVATION_URL is unset and not in
  * production). The invitation's activation link opens this page; activating
- * sends the same signed webhook a real identity provider would send, over
- * HTTP to this gateway, so the real path is exercised end to end.
+ * makes the student's account at the simulated OpenID Connect provider
+ * (src/idp, with the password chosen here) and sends the same signed webhook
+ * a real identity provider would send, over HTTP to this gateway, so the real
+ * path is exercised end to end.
  */
 import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import { IDP_SIMULATOR_PATH, INVITE_PATH, verifyInvitationToken } from '../../links';
+import type { IdpAccounts } from '../../idp/accounts';
+import { simulatorPage } from '../../idp/login-page';
 import type { RouterContext } from '../context';
 import { SIGNATURE_HEADER, signWebhook } from '../webhooks/signature';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const page = (title: string, body: string) => `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d232b}
-.box{border:1px solid #ccd3db;border-radius:8px;padding:1.5rem}label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;box-sizing:border-box}
-button,.button{margin-top:1rem;background:#003366;color:#fff;border:0;border-radius:4px;padding:.6rem 1.2rem;font-size:1rem;text-decoration:none;display:inline-block}
-.note{color:#5a6572;font-size:.9rem}.error{color:#9b2c2c}</style></head>
-<body><p class="note">Simulated identity provider (development only)</p><div class="box"><h1>${esc(title)}</h1>${body}</div></body></html>`;
+const page = simulatorPage;
 
 /** The university email an activated account gets, e.g. `a2027000123@connect.ust.hk`. */
 export const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCase()}@connect.ust.hk`;
 
-export function idpSimulatorRouter({ config, logger }: RouterContext): Router {
+export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: IdpAccounts): Router {
   const router = Router();
 
   router.get(IDP_SIMULATOR_PATH, async (req, res) => {
@@ -44,7 +40,8 @@ export function idpSimulatorRouter({ config, logger }: RouterContext): Router {
 <form method="post" action="${IDP_SIMULATOR_PATH}">
 <input type="hidden" name="token" value="${esc(token)}">
 <label for="email">Your university email</label><input id="email" name="universityEmail" value="${esc(universityEmailFor(applicationNo))}" readonly>
-<label for="pw">Choose a password</label><input id="pw" name="password" type="password" autocomplete="new-password">
+<label for="pw">Choose a password</label><input id="pw" name="password" type="password" autocomplete="new-password" required minlength="8" aria-describedby="pw-hint">
+<p class="note" id="pw-hint">At least 8 characters. You sign in to program registration with this email and password once activated.</p>
 <button type="submit">Activate account</button></form>`,
       ),
     );
@@ -59,6 +56,9 @@ export function idpSimulatorRouter({ config, logger }: RouterContext): Router {
       res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
       return;
     }
+    const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    // The account exists at the provider before the registration hears of it, as at a real one.
+    accounts.activateStudent(universityEmailFor(applicationNo), password);
     const body = JSON.stringify({
       id: `idp-sim-${randomUUID()}`,
       type: 'account.activated',

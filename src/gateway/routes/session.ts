@@ -6,7 +6,8 @@
  * must not silently swap the account). A student whose link no longer works
  * asks for a new one (POST /api/session/link). Signing out ends the student's
  * sessions on the server; staff can revoke a student's links and sessions.
- * Staff check their API key with GET /api/staff/me.
+ * Staff check who they are signed in as (API key or single sign-on, see
+ * sso.ts) with GET /api/staff/me.
  */
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
@@ -300,7 +301,8 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       method: 'get',
       path: '/api/staff/me',
       tags: ['staff'],
-      summary: 'Who this API key belongs to (staff sign-in check)',
+      summary: 'Who is signed in: the API key\'s owner or the single sign-on session\'s person (staff sign-in check)',
+      description: 'keyId is the API key\'s id, or `sso:<subject>` for a single sign-on session.',
       access: 'staff',
       response: StaffIdentitySchema,
       errors: [ErrorCode.RATE_LIMITED],

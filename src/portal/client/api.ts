@@ -2,7 +2,8 @@
  * The pages' only way to the gateway: one function per endpoint, the
  * gateway's JSON error shape turned into ApiError, uploads with progress.
  * Students are authenticated by the HttpOnly session cookie the token
- * exchange sets; staff by their API key as a bearer token.
+ * exchange (or their single sign-on) sets; staff by theirs, set by single
+ * sign-on, or by an API key as a bearer token.
  */
 import type { z } from 'zod';
 import type { ImportJobSchema } from '../../gateway/routes/imports';
@@ -308,6 +309,13 @@ export interface RegistrationFilters {
   q?: string;
 }
 
+/** The Authorization header for an API key; none for a single sign-on session (its cookie goes by itself). */
+export const staffAuthHeaders = (key: string): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
+
+/** Ends the staff member's single sign-on session on the server. */
+export const staffSignOut = () => request<void>('/api/staff/session', { method: 'DELETE' });
+
+/** `key`: an API key, or '' for the single sign-on session cookie. */
 export function staffApi(key: string) {
   const get = <T>(path: string, query?: RequestOptions['query']) => request<T>(path, { bearer: key, query });
   const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json, action: true });
@@ -334,9 +342,9 @@ export function staffApi(key: string) {
     },
     importJob: (id: string) => get<ImportJob>(`/api/imports/${enc(id)}`),
     imports: () => get<Page<ImportJob>>('/api/imports', { pageSize: 10 }),
-    /** Files need the key in a header, so they are fetched and handed to the browser as a blob. */
+    /** Files need an API key in a header, so they are fetched and handed to the browser as a blob. */
     async download(no: string, documentId: string): Promise<Blob> {
-      const res = await fetch(`${reg(no)}/documents/${enc(documentId)}`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await fetch(`${reg(no)}/documents/${enc(documentId)}`, { headers: staffAuthHeaders(key) });
       if (!res.ok) {
         const body = await res.json().catch(() => undefined);
         throw toError(res.status, body, `Download failed (${res.status}).`);

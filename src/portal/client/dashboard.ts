@@ -28,14 +28,14 @@ import {
 } from 'chart.js';
 import type { BurnDown, CategoryCount, CohortSummary, OutstandingCount, ReviewBacklog } from '../../dashboard/figures';
 import type { RegistrationStatus } from '../../../workflows/registration/types';
-import { request } from './api';
+import { request, staffAuthHeaders } from './api';
 import { fmtDate, h, toast, type Child } from './dom';
 import { STATUS, STUDY_LEVEL } from './labels';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Filler, Tooltip, Legend);
 
 export interface DashboardDeps {
-  /** The signed-in staff member's API key (bearer). */
+  /** The signed-in staff member's API key (bearer), or '' when the single sign-on cookie authenticates. */
   staffKey: string;
   role: 'officer' | 'admin';
   /** Follow a link inside the staff pages without reloading. */
@@ -193,7 +193,7 @@ function head(deps: DashboardDeps, cohort: CohortSummary | undefined): HTMLEleme
 async function exportCohort(deps: DashboardDeps, cohortId: string, format: 'csv' | 'json', button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
   try {
-    const res = await fetch(`/api/exports/registrations?${new URLSearchParams({ cohort: cohortId, format })}`, { headers: { authorization: `Bearer ${deps.staffKey}` } });
+    const res = await fetch(`/api/exports/registrations?${new URLSearchParams({ cohort: cohortId, format })}`, { headers: staffAuthHeaders(deps.staffKey) });
     if (!res.ok) throw new Error(`The export failed (${res.status}).`);
     const a = h('a', { href: URL.createObjectURL(await res.blob()), download: `registrations-${cohortId}.${format}` });
     document.body.append(a);

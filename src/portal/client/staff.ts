@@ -1,12 +1,14 @@
 /**
- * The registry staff's pages: sign in with an API key (kept in sessionStorage,
- * so it leaves with the tab), the review queue, the registrations list, one
+ * The registry staff's pages: sign in through the university's identity
+ * provider (the gateway's HttpOnly session cookie; the page never sees a
+ * token), or with an API key (kept in sessionStorage, so it leaves with the
+ * tab; for testing and where single sign-on is not set up), the review queue, the registrations list, one
  * registration with its files, decisions and audit trail, and the cohort
  * import. One small router over location.pathname; filters live in the query
  * string so the back button and shared links keep them.
  */
 import type { ItemView, RegistrationForm, RejectionReason } from '../../../workflows/registration/types';
-import { ApiError, staffApi, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity, type StatusResponse } from './api';
+import { ApiError, staffApi, staffSignOut, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity, type StatusResponse } from './api';
 import { append, bootData, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
 import { daysList, formSummary, workingDays } from './facts';
 import { ITEM_STATE, REJECTION_REASON, STATUS, STUDY_LEVEL, humanize, isDone } from './labels';
@@ -42,14 +44,21 @@ const KIND_LABEL: Record<string, string> = {
 // ---------------------------------------------------------------------------
 
 async function start(): Promise<void> {
-  const key = sessionStorage.getItem(KEY_STORAGE);
-  if (!key) return signInPage();
+  // The single sign-on callback lands here, with ?error=<code> when it could not sign the person in.
+  const ssoError = new URLSearchParams(location.search).get('error');
+  if (ssoError) {
+    history.replaceState(null, '', '/staff/');
+    return signInPage(SSO_MESSAGES[ssoError] ?? SSO_MESSAGES.SSO_FAILED);
+  }
+  // No key: the single sign-on cookie, if there is one, authenticates the requests.
+  const key = sessionStorage.getItem(KEY_STORAGE) ?? '';
   try {
     me = await staffApi(key).whoami();
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
       sessionStorage.removeItem(KEY_STORAGE);
-      return signInPage('Your key is no longer valid. Please sign in again.');
+      if (key) return signInPage('Your key is no longer valid. Please sign in again.');
+      return signInPage(e.code === 'TOKEN_EXPIRED' ? 'Your session has expired. Please sign in again.' : e.status === 403 ? e.message : undefined);
     }
     return mount(app, errorCard(e));
   }
@@ -58,6 +67,13 @@ async function start(): Promise<void> {
   renderChrome();
   await route();
 }
+
+/** What the pages say for the codes the single sign-on callback sends (src/gateway/routes/sso.ts). */
+const SSO_MESSAGES: Record<string, string> = {
+  SSO_NO_ROLE: 'You are signed in at the university, but your account has no Academic Registry role (officer or admin). Ask the registry\'s administrator to add you to the registry group.',
+  SSO_NOT_ACTIVATED: 'No registration belongs to this university account. Students: open the link in your invitation email.',
+  SSO_FAILED: 'The sign-in could not be completed: it took too long, or its answer was not the one this browser asked for. Please sign in again.',
+};
 
 // Links between staff pages are followed in place; the back button walks the same history.
 window.addEventListener('popstate', () => signedIn && void route());
@@ -76,16 +92,25 @@ function signInPage(message?: string): void {
   byId('masthead-user')!.replaceChildren();
   const input = h('input', { type: 'password', id: 'api-key', name: 'key', required: true, autocomplete: 'off', spellcheck: 'false', placeholder: 'pgk_…', 'aria-describedby': 'key-hint' });
   const error = h('div', { class: 'notice tone-bad', role: 'alert', hidden: !message }, h('div', null, message ?? ''));
-  const button = h('button', { class: 'btn', type: 'submit' }, 'Sign in');
+  const button = h('button', { class: boot.sso ? 'btn btn-ghost' : 'btn', type: 'submit' }, 'Sign in with the key');
+  const sso = boot.sso
+    ? h('div', { class: 'actions' }, h('a', { class: 'btn', id: 'sso-sign-in', href: '/auth/staff/sign-in' }, 'Sign in with your HKUST account'))
+    : null;
   const form = h(
     'form',
+    { class: 'stack', 'aria-labelledby': boot.sso ? 'key-title' : 'signin-title' },
+    boot.sso ? h('h2', { id: 'key-title' }, 'Or use an API key') : null,
+    h('div', { class: 'field' }, h('label', { for: 'api-key' }, 'API key'), input, h('span', { class: 'hint', id: 'key-hint' }, 'For scripts and testing: a personal key starts with ', h('code', null, 'pgk_'), '. An administrator creates keys with ', h('code', null, 'npm run staff-key'), '. It is kept only in this browser tab.')),
+    h('div', { class: 'actions' }, button),
+  );
+  const card = h(
+    'section',
     { class: 'card center-page', 'aria-labelledby': 'signin-title' },
     h('p', { class: 'eyebrow' }, 'Academic Registry'),
     h('h1', { id: 'signin-title' }, 'Staff sign-in'),
     h('p', { class: 'muted' }, 'Review submitted documents, decide on items and import cohorts.'),
     error,
-    h('div', { class: 'field' }, h('label', { for: 'api-key' }, 'API key'), input, h('span', { class: 'hint', id: 'key-hint' }, 'Your personal key starts with ', h('code', null, 'pgk_'), '. An administrator creates keys with ', h('code', null, 'npm run staff-key'), '. It is kept only in this browser tab.')),
-    h('div', { class: 'actions' }, button),
+    h('div', { class: 'stack' }, sso, form),
   );
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -103,13 +128,15 @@ function signInPage(message?: string): void {
       await start();
     });
   });
-  mount(app, form);
-  input.focus();
+  mount(app, card);
+  (byId('sso-sign-in') ?? input).focus();
 }
 
-function signOut(): void {
+async function signOut(): Promise<void> {
   sessionStorage.removeItem(KEY_STORAGE);
   signedIn = false;
+  // Ends the single sign-on session on the server (nothing to end when a key was used).
+  await staffSignOut().catch(() => undefined);
   history.replaceState(null, '', '/staff/');
   signInPage('You have signed out.');
 }
@@ -129,7 +156,7 @@ function renderChrome(): void {
   mount(
     byId('masthead-user')!,
     h('div', { class: 'who' }, h('strong', null, me.name), h('small', null, me.role === 'admin' ? 'Administrator' : 'Registry officer')),
-    h('button', { class: 'btn btn-ghost btn-sm', type: 'button', onclick: signOut }, 'Sign out'),
+    h('button', { class: 'btn btn-ghost btn-sm', type: 'button', onclick: () => void signOut() }, 'Sign out'),
   );
 }
 

@@ -46,6 +46,8 @@ async function start(): Promise<void> {
 }
 
 function showLinkProblem(code: string): void {
+  if (code === 'SSO_NOT_ACTIVATED') return showSignedOut(false, 'No registration belongs to the university account you signed in with. If you have not activated your HKUST account yet, open your invitation link instead.');
+  if (code === 'SSO_FAILED') return showSignedOut(false, 'The sign-in with your HKUST account could not be completed (it took too long, or was interrupted). Please try again.');
   const expired = code === 'TOKEN_EXPIRED';
   const limited = code === 'RATE_LIMITED';
   mount(
@@ -101,7 +103,13 @@ function newLinkForm(): HTMLElement {
   return form;
 }
 
-function showSignedOut(expired: boolean): void {
+/** Activated students can sign in with their university account instead of the link (single sign-on). */
+const universitySignIn = () =>
+  boot.sso
+    ? h('div', { class: 'actions' }, h('a', { class: 'btn', id: 'sso-sign-in', href: '/auth/student/sign-in' }, 'Sign in with your HKUST account'), h('span', { class: 'hint' }, 'Once you have activated your HKUST account.'))
+    : null;
+
+function showSignedOut(expired: boolean, problem?: string): void {
   stopPolling();
   byId('masthead-user')?.replaceChildren();
   mount(
@@ -110,11 +118,13 @@ function showSignedOut(expired: boolean): void {
       'section',
       { class: 'card center-page', 'aria-labelledby': 'so-title' },
       h('h1', { id: 'so-title' }, expired ? 'Your session has ended' : 'Open your invitation link'),
+      problem ? h('div', { class: 'notice tone-bad', role: 'alert' }, h('div', null, problem)) : null,
       h(
         'p',
         null,
         'To reach your registration, open the Online Program Registration link in the email “HKUST: Invitation to Program Registration” sent to your personal email address.',
       ),
+      universitySignIn(),
       h('p', { class: 'muted small' }, 'For your security, a session ends after some hours, or when you sign out.'),
       newLinkForm(),
       h('p', null, 'Enquiries: ', mail(boot.registryContact)),
