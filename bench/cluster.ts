@@ -202,7 +202,7 @@ async function main(): Promise<void> {
     const docGw = await openLoop(rate, actionCalls, async (i) => {
       const body = new FormData();
       body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
-      ok(await fetch(`${gw}/api/registrations/${nos[i]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}` }, body }));
+      await ok(await fetch(`${gw}/api/registrations/${nos[i]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}` }, body }));
     });
     const docDirect = await openLoop(rate, actionCalls, async (i) => {
       const no = nos[half + i]!;
