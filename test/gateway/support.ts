@@ -13,6 +13,7 @@ import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities, type RegistrationActivities } from '../../activities';
+import { createImportActivities } from '../../activities/import';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
@@ -102,7 +103,12 @@ export async function startStack(
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: (options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
+    activities: {
+      ...(options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
+      ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),
+    },
+    // As the worker process does: no more activities at once than its pool has connections.
+    maxConcurrentActivityTaskExecutions: 10,
   });
   const running = worker.run();
   const [admin, officer] = await Promise.all([

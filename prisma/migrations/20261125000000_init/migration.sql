@@ -76,6 +76,24 @@ CREATE TABLE "Document" (
 );
 
 -- CreateTable
+CREATE TABLE "RateLimitHit" (
+    "key" TEXT NOT NULL,
+    "hits" INTEGER NOT NULL,
+    "resetAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "RateLimitHit_pkey" PRIMARY KEY ("key")
+);
+
+-- CreateTable
+CREATE TABLE "ImportRow" (
+    "importId" TEXT NOT NULL,
+    "index" INTEGER NOT NULL,
+    "input" JSONB NOT NULL,
+
+    CONSTRAINT "ImportRow_pkey" PRIMARY KEY ("importId","index")
+);
+
+-- CreateTable
 CREATE TABLE "StoredFile" (
     "sha256" TEXT NOT NULL,
     "size" INTEGER NOT NULL,
@@ -246,6 +264,9 @@ CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"("registrationNo", "itemKey", "version");
+
+-- CreateIndex
+CREATE INDEX "RateLimitHit_resetAt_idx" ON "RateLimitHit"("resetAt");
 
 -- CreateIndex
 CREATE INDEX "StoredFile_lastReceivedAt_idx" ON "StoredFile"("lastReceivedAt");
