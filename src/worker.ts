@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
 import { createImportActivities } from '../activities/import';
+import { IMPORT_WORKER_OPTIONS } from './import/run';
 import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
 import { createLogger } from './logger';
@@ -55,9 +56,7 @@ async function main(): Promise<void> {
         ...createImportActivities({ prisma, temporal, config }),
       },
       maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
-      // The import page's heartbeat is its resume position: sent every 2 s rather than the SDK's default
-      // (80% of the 30 s heartbeat timeout), so a page resumed after a crash redoes seconds of rows, not half a minute.
-      maxHeartbeatThrottleInterval: '2 seconds',
+      ...IMPORT_WORKER_OPTIONS,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stopBeforeStart);
     log.info(

@@ -9,6 +9,7 @@ import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
 import { createImportActivities } from '../../activities/import';
+import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
 import { loadConfig } from '../../src/config';
 import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
 
@@ -48,6 +49,7 @@ describe('command-line tools and the gateway process', function () {
         ...createActivities(activityDepsFromConfig(config, db.prisma)),
         ...createImportActivities({ prisma: db.prisma, temporal: temporal.client, config }),
       },
+      ...IMPORT_WORKER_OPTIONS,
     });
     running = worker.run();
   });

@@ -14,6 +14,7 @@ import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities, type RegistrationActivities } from '../../activities';
 import { createImportActivities } from '../../activities/import';
+import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
@@ -107,6 +108,7 @@ export async function startStack(
       ...(options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
       ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),
     },
+    ...IMPORT_WORKER_OPTIONS,
     // As the worker process does: no more activities at once than its pool has connections.
     maxConcurrentActivityTaskExecutions: 10,
   });
