@@ -141,13 +141,15 @@ export const StatusViewSchema = z
       .object({ status: z.enum(REGISTRATION_STATUSES), reason: z.enum(OUTCOME_REASONS), items: z.array(z.string()), detail: z.string(), at: iso })
       .optional(),
     deadlines: z.object({ registration: iso, payment: iso.optional(), registrationPassed: z.boolean(), paymentPassed: z.boolean() }),
-    deadlineChanges: z.array(DeadlineChangeSchema),
+    deadlineChanges: z.array(DeadlineChangeSchema).describe('The latest extensions (at most 10), oldest first.'),
+    deadlineChangesOmitted: z.number().int().describe('Earlier extensions not listed (they are in the audit trail).'),
     policy: PolicyNumbersSchema,
     form: SubmittedFormSchema.optional(),
     items: z.array(ItemViewSchema),
     outstandingItems: z.array(z.string()),
     cardReady: z.boolean(),
-    emails: z.array(EmailSchema),
+    emails: z.array(EmailSchema).describe('The latest emails (at most 50), oldest first.'),
+    emailsOmitted: z.number().int().describe('Earlier emails not listed (they are in the email log).'),
     seq: z.number().int(),
   })
   .meta({ id: 'RegistrationStatus', description: 'Live status, answered by the registration workflow itself.' }) satisfies z.ZodType<

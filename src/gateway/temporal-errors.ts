@@ -19,6 +19,15 @@ const byFailure: Record<RegistrationFailure, ErrorCode> = {
 /** gRPC status codes meaning "could not reach / no answer in time". */
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
+/** "Too many updates in flight" and the like: the server sheds load; a retry later goes through. */
+const RESOURCE_EXHAUSTED = 8;
+/**
+ * FAILED_PRECONDITION for an update while the workflow's last task failed (e.g. a worker starved of CPU past the
+ * deadlock detector): Temporal retries that task by itself, so the action can be retried shortly. Seen as a 500
+ * in the postgres-freeze drill on a loaded machine.
+ */
+const FAILED_PRECONDITION = 9;
+const TASK_FAILED = /workflow task in failed state/i;
 
 export function fromTemporal(e: unknown): AppError | undefined {
   if (e instanceof WorkflowNotFoundError) {
@@ -41,7 +50,9 @@ export function fromTemporal(e: unknown): AppError | undefined {
     return new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'The registration did not answer in time; please retry.', {}, { cause: e });
   }
   const grpc = e instanceof ServiceError ? e.cause : e;
-  if (isGrpcServiceError(grpc) && (grpc.code === UNAVAILABLE || grpc.code === DEADLINE_EXCEEDED)) {
+  const retryable = (code: number, details: string) =>
+    code === UNAVAILABLE || code === DEADLINE_EXCEEDED || code === RESOURCE_EXHAUSTED || (code === FAILED_PRECONDITION && TASK_FAILED.test(details));
+  if (isGrpcServiceError(grpc) && retryable(grpc.code, grpc.details)) {
     return new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'The workflow service is not reachable; please retry.', {}, { cause: e });
   }
   return undefined;

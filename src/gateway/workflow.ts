@@ -64,10 +64,16 @@ export class Registrations {
     }
   }
 
-  /** Signals and updates to a closed workflow fail as "not found"; tell the two cases apart. */
+  /** Signals and updates to a closed workflow fail as "not found"; tell the cases apart (closed, missing, still running). */
   private async closedOrMissing(applicationNo: string, cause: Error): Promise<AppError> {
     try {
       const d = await this.handle(applicationNo).describe();
+      // Still running: an update answered by a run that has since continued as new can be reported "not found"
+      // to the client polling for its outcome. It is not closed: the same update id again reaches the current
+      // run, which answers it from the answers it carried (never applied twice).
+      if (d.status.name === 'RUNNING') {
+        return new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'The registration did not confirm the answer in time; please retry with the same Idempotency-Key.', {}, { cause });
+      }
       return new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${d.status.name.toLowerCase()}); nothing more can change.`, { reason: 'Closed' }, { cause });
     } catch {
       return new AppError(ErrorCode.REGISTRATION_NOT_FOUND, `No registration ${applicationNo}.`, {}, { cause });

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 import type { RegistrationHandle } from '../../src/client';
+import { MAX_SUBMISSIONS_PER_ITEM } from '../../workflows/registration/api';
 
 // Not historyToJSON/historyFromJSON: this install has two copies of protobufjs
 // (under @temporalio/common and @temporalio/proto) and the JSON codec of one
@@ -17,17 +18,67 @@ import type { RegistrationHandle } from '../../src/client';
 const History = temporal.api.history.v1.History;
 const AS_JSON = { longs: String, enums: String, bytes: String, defaults: false } as const;
 
-/** The fixtures replay.test.ts requires; record-histories.dev-server.test.ts records each under this name. */
-export const RECORDED_PATHS = [
-  'completed-on-time',
-  'incomplete-then-completed',
-  'withdrawn-missed-document',
-  'withdrawn-missed-fee',
-  'rejected-then-resubmitted',
-  'rejected-after-deadline-unresolved',
-  'deadline-extended',
-  'declined',
-] as const;
+/**
+ * What a fixture must contain to stand for its path, read from the history itself: the workflow type, and at
+ * least so many of each update or signal received, audit event recorded (from the projection inputs) and email
+ * kind sent (from the email activity inputs). A fixture recorded from a path that went astray fails here.
+ */
+export interface PathMarkers {
+  workflowType?: 'registrationWorkflow' | 'lateEventWorkflow';
+  updates?: Record<string, number>;
+  signals?: Record<string, number>;
+  audit?: Record<string, number>;
+  emails?: Record<string, number>;
+  activities?: Record<string, number>;
+}
+
+/** The fixtures replay.test.ts requires, by name; record-histories.dev-server.test.ts records each under this name. */
+export const RECORDED_PATH_MARKERS = {
+  'completed-on-time': { audit: { STATUS_CHANGED: 1 }, emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 } },
+  'incomplete-then-completed': { emails: { FOLLOW_UP: 1, ACKNOWLEDGEMENT: 1 } },
+  'withdrawn-missed-document': { audit: { DEADLINE_PASSED: 1 }, emails: { WITHDRAWAL: 1 } },
+  'withdrawn-missed-fee': { audit: { DEADLINE_PASSED: 1 }, emails: { WITHDRAWAL: 1 } },
+  'rejected-then-resubmitted': { updates: { rejectItem: 1, registerDocument: 4 }, emails: { REJECTION: 1 } },
+  'rejected-after-deadline-unresolved': { updates: { rejectItem: 1 }, emails: { REJECTION: 1, WITHDRAWAL: 1 } },
+  'deadline-extended': { updates: { extendDeadline: 1 }, audit: { DEADLINE_EXTENDED: 1 }, emails: { DEADLINE_EXTENDED: 1 } },
+  declined: { updates: { declineOffer: 1 }, emails: { WITHDRAWAL: 1 } },
+  'form-corrected': { updates: { correctForm: 1 }, audit: { FORM_CORRECTED: 1 } },
+  'sign-in-link-requested': { signals: { signInLinkRequested: 3 }, audit: { SIGN_IN_LINK_REQUESTED: 2 }, emails: { SIGN_IN_LINK: 2 } },
+  'late-event-while-open': { signals: { paymentConfirmed: 1 }, audit: { LATE_EVENT: 1 }, emails: { LATE_EVENT: 1, WITHDRAWAL: 1 } },
+  'late-event-after-close': { workflowType: 'lateEventWorkflow', activities: { recordLateEvent: 1 }, emails: { LATE_EVENT: 1 } },
+  'payment-mismatch': { signals: { paymentConfirmed: 2 }, audit: { PAYMENT_MISMATCH: 1, PAYMENT_CONFIRMED: 1 }, emails: { REJECTION: 1, ACKNOWLEDGEMENT: 1 } },
+  'upload-cap': { updates: { registerDocument: MAX_SUBMISSIONS_PER_ITEM + 1 }, audit: { DOCUMENT_REGISTERED: MAX_SUBMISSIONS_PER_ITEM + 1 } },
+  'document-id-retried': { updates: { registerDocument: 3 }, audit: { DOCUMENT_REGISTERED: 2 } },
+} as const satisfies Record<string, PathMarkers>;
+
+export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;
+export const RECORDED_PATHS = Object.keys(RECORDED_PATH_MARKERS) as RecordedPath[];
+
+export type HistoryFacts = Required<Omit<PathMarkers, 'workflowType'>> & { workflowType?: string; upserts: number };
+
+/** What a history holds, counted by name: the markers above are checked against this. */
+export function historyFacts(history: temporal.api.history.v1.IHistory): HistoryFacts {
+  const facts: HistoryFacts = { updates: {}, signals: {}, audit: {}, emails: {}, activities: {}, upserts: 0 };
+  const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
+  const json = (p?: temporal.api.common.v1.IPayload | null): unknown => (p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined);
+  for (const e of history.events ?? []) {
+    const started = e.workflowExecutionStartedEventAttributes;
+    if (started?.workflowType?.name) facts.workflowType = started.workflowType.name;
+    if (e.upsertWorkflowSearchAttributesEventAttributes) facts.upserts++;
+    const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    if (update) count(facts.updates, update);
+    const signal = e.workflowExecutionSignaledEventAttributes?.signalName;
+    if (signal) count(facts.signals, signal);
+    const activity = e.activityTaskScheduledEventAttributes;
+    if (!activity?.activityType?.name) continue;
+    count(facts.activities, activity.activityType.name);
+    const input = json(activity.input?.payloads?.[0]) as { events?: { type: string }[]; message?: { kind: string } } | undefined;
+    if (activity.activityType.name === 'projectRegistration') for (const ev of input?.events ?? []) count(facts.audit, ev.type);
+    if (activity.activityType.name === 'recordLateEvent') count(facts.audit, 'LATE_EVENT');
+    if (activity.activityType.name === 'sendEmail' && input?.message) count(facts.emails, input.message.kind);
+  }
+  return facts;
+}
 
 export const historiesDir = path.join(__dirname, '..', 'fixtures', 'histories');
 

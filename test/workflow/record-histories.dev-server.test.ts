@@ -7,12 +7,19 @@
  *
  * Without RECORD_HISTORIES=1 it is skipped: it is the recorder, not a test (each
  * path is asserted here only so a broken path is not recorded). The dev server
- * does not skip time, so deadlines are a few seconds ahead: about a minute in all.
+ * does not skip time, so deadlines are a few seconds ahead: about two minutes in all.
  */
 import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { RegistrationHandle } from '../../src/client';
+import { recordLateAfterClose } from '../../src/gateway/routes/late-events';
+import { lateEventWorkflowId } from '../../workflows/late-event/workflow';
 import {
+  MAX_SUBMISSIONS_PER_ITEM,
+  RegistrationFailure,
   correctFormUpdate,
   declineOfferUpdate,
   extendDeadlineUpdate,
@@ -23,10 +30,11 @@ import {
   verifyItemUpdate,
   waiveItemUpdate,
   type RegistrationResult,
+  type StudentRecord,
 } from '../../workflows/registration/api';
 import { database, devServerEnv } from '../support/env';
-import { RECORDED_PATHS, recordHistory } from './histories';
-import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, submit, upload, withWorker } from './support';
+import { recordHistory, type RecordedPath } from './histories';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, submit, upload, withWorker, type Harness } from './support';
 
 
 const SECOND = 1000;
@@ -43,7 +51,12 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   });
 
   /** Runs a path on its own worker with search attributes on, checks its outcome, and writes its history. */
-  const record = (name: (typeof RECORDED_PATHS)[number], path: (start: Parameters<Parameters<typeof withWorker>[1]>[0]) => Promise<RegistrationHandle>, expected: Pick<RegistrationResult, 'status' | 'reason'>) =>
+  const record = (
+    name: RecordedPath,
+    path: (start: Harness) => Promise<RegistrationHandle>,
+    expected: Pick<RegistrationResult, 'status' | 'reason'>,
+    options: Pick<Parameters<typeof withWorker>[2] & object, 'wrapActivities'> = {},
+  ) =>
     it(name, async () => {
       await withWorker(
         env,
@@ -53,19 +66,22 @@ describe('record replay fixtures (dev server, search attributes on)', function (
           assert.deepEqual([result.status, result.reason], [expected.status, expected.reason]);
           await recordHistory(name, h);
         },
-        { searchAttributes: true },
+        { searchAttributes: true, ...options },
       );
     });
+
+  /** Activation, form, identification document and photo verified: what completes a local postgraduate. */
+  async function completeLocalPostgraduate(h: RegistrationHandle, student: StudentRecord): Promise<void> {
+    await activateAndSubmitForm(h, student);
+    await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
+  }
 
   record(
     'completed-on-time',
     async (w) => {
       const student = aStudent();
       const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
-      await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-1' });
-      await activateAndSubmitForm(h, student);
-      await h.executeUpdate(correctFormUpdate, { args: [{ actor: STAFF, changes: { phone: '+852 5555 1234' }, reason: 'student called' }] });
-      await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
+      await completeLocalPostgraduate(h, student);
       return h;
     },
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
@@ -165,5 +181,149 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       return h;
     },
     { status: 'WITHDRAWN', reason: 'DECLINED' },
+  );
+
+  record(
+    'form-corrected',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      const corrected = await h.executeUpdate(correctFormUpdate, {
+        args: [{ actor: STAFF, changes: { phone: '+852 5555 1234', emergencyContact: { phone: '+852 5555 9999' } }, reason: 'student called the registry' }],
+      });
+      assert.equal(corrected.form?.phone, '+852 5555 1234');
+      await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'sign-in-link-requested',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      // The same request twice (one email), then another request (a second email).
+      await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-1' });
+      await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-1' });
+      await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-2' });
+      await eventually(h, (s) => assert.equal(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').length, 2));
+      await completeLocalPostgraduate(h, student);
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  // The outcome is reached, and while its email is still going out (the workflow is open) a payment arrives.
+  let releaseWithdrawal = () => {};
+  record(
+    'late-event-while-open',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student', reason: 'accepted another offer' }] });
+      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-LATE-1', amount: 100_000, currency: 'HKD' });
+      // Recorded by the open workflow (read model row); its email waits behind the withdrawal notice (emails go in order).
+      const { prisma } = await database();
+      for (const until = Date.now() + 15 * SECOND; !(await prisma.lateEvent.count({ where: { registrationNo: student.applicationNo } })); ) {
+        assert.ok(Date.now() < until, 'the late payment was not recorded');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal((await h.describe()).status.name, 'RUNNING');
+      releaseWithdrawal();
+      await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT']), 15 * SECOND);
+      return h;
+    },
+    { status: 'WITHDRAWN', reason: 'DECLINED' },
+    {
+      wrapActivities: (a) => {
+        const released = new Promise<void>((resolve) => (releaseWithdrawal = resolve));
+        return {
+          ...a,
+          async sendEmail(request) {
+            if (request.message.kind === 'WITHDRAWAL') await released;
+            return a.sendEmail(request);
+          },
+        };
+      },
+    },
+  );
+
+  it('late-event-after-close', async () => {
+    await withWorker(
+      env,
+      async (w) => {
+        const student = aStudent();
+        const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+        await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student' }] });
+        assert.equal((await h.result()).status, 'WITHDRAWN');
+        // What the payment webhook does for a closed registration (routes/webhooks.ts), with the production helper.
+        const input = { applicationNo: student.applicationNo, event: 'PAYMENT' as const, actor: 'system:payment', deliveryKey: `record:${student.applicationNo}`, data: { paymentRef: 'P-AFTER-1', amount: 100_000, currency: 'HKD' } };
+        await recordLateAfterClose(w.client, w.taskQueue, input);
+        const ref = createHash('sha256').update(input.deliveryKey).digest('hex').slice(0, 24);
+        const late = w.client.workflow.getHandle(lateEventWorkflowId(student.applicationNo, ref));
+        const done = (await late.result()) as { seq: number; emailKey: string };
+        assert.equal(done.emailKey, `registration-${student.applicationNo}:LATE_EVENT:${ref}`);
+        await recordHistory('late-event-after-close', late as unknown as RegistrationHandle);
+      },
+      { searchAttributes: true },
+    );
+  });
+
+  record(
+    'payment-mismatch',
+    async (w) => {
+      const student = aStudent({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' });
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY, { tuitionFee: { amount: 100_000, currency: 'HKD' } }));
+      await completeLocalPostgraduate(h, student);
+      // Half the fee: recorded and flagged for staff, never settled; staff reject it; the full fee then settles it.
+      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-HALF', amount: 50_000, currency: 'HKD' });
+      const flagged = await eventually(h, (s) => assert.ok(s.items.find((i) => i.key === 'TUITION_RECEIPT')?.flag));
+      assert.equal(flagged.items.find((i) => i.key === 'TUITION_RECEIPT')!.state, 'SUBMITTED');
+      await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'TUITION_RECEIPT', reasonCode: 'OTHER', note: 'half the fee was paid; please pay the rest' }] });
+      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-FULL', amount: 100_000, currency: 'HKD' });
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'upload-cap',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++) await h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] });
+      // The 11th is refused by the validator, before anything is recorded.
+      await assert.rejects(h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] }), (e: unknown) => {
+        assert.ok(e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure);
+        assert.equal(e.cause.type, RegistrationFailure.SubmissionLimitReached);
+        return true;
+      });
+      await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });
+      await submit(h, ['ID_DOCUMENT'], { verify: true });
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'document-id-retried',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      // The gateway's retry of a timed-out upload: the same document id (and bytes) again, under a new update id.
+      const doc = upload('ID_DOCUMENT', { documentId: randomUUID() });
+      const first = await h.executeUpdate(registerDocumentUpdate, { args: [doc], updateId: 'record-upload-1' });
+      const again = await h.executeUpdate(registerDocumentUpdate, { args: [doc], updateId: 'record-upload-2' });
+      assert.deepEqual(again.submissions.map((s) => s.documentId), [doc.documentId]);
+      assert.equal(first.submissions.length, 1);
+      await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
+      await submit(h, ['PHOTO'], { verify: true });
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
 });

@@ -9,24 +9,43 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/env';
-import { RECORDED_PATHS, historiesDir, readHistory } from './histories';
+import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, type PathMarkers } from './histories';
+
+/** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
+const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
+/** Older recordings kept because they still replay: the only one with a service-level alert (days must pass). */
+const OLDER_FIXTURES = ['verification-overdue'];
 
 const fixtures = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
 
 describe('replay of recorded registration histories', function () {
   this.timeout(120_000);
 
-  it('every path the recorder records has its fixture, recorded with search attributes on', () => {
+  it('every path the recorder records has its fixture, recorded with search attributes on, and shows what it is named for', () => {
     for (const name of RECORDED_PATHS) {
       assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing from ${historiesDir}: RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`);
-      const events = readHistory(path.join(historiesDir, `${name}.json`)).events ?? [];
-      const upserts = events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes);
-      assert.ok(upserts.length > 0, `${name}.json has no search-attribute upserts: record it on the dev server with search attributes on`);
+      const facts = historyFacts(readHistory(path.join(historiesDir, `${name}.json`)));
+      const markers: PathMarkers = RECORDED_PATH_MARKERS[name];
+      assert.equal(facts.workflowType, markers.workflowType ?? 'registrationWorkflow', `${name}.json: workflow type`);
+      // A registration upserts its search attributes on every change; the late-event workflow has none.
+      if (facts.workflowType === 'registrationWorkflow') {
+        assert.ok(facts.upserts > 0, `${name}.json has no search-attribute upserts: record it on the dev server with search attributes on`);
+      }
+      for (const kind of ['updates', 'signals', 'audit', 'emails', 'activities'] as const) {
+        for (const [what, atLeast] of Object.entries(markers[kind] ?? {})) {
+          assert.ok((facts[kind][what] ?? 0) >= atLeast, `${name}.json: expected at least ${atLeast} ${kind} ${what}, found ${facts[kind][what] ?? 0}`);
+        }
+      }
     }
   });
 
+  it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
+    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...OLDER_FIXTURES].map((n) => `${n}.json`));
+    assert.deepEqual(fixtures.filter((f) => !named.has(f)), []);
+  });
+
   it('a continued registration is recorded: the run that continued as new and the run that resumed from it', () => {
-    for (const name of ['continued-registration-first-run', 'continued-registration-last-run']) {
+    for (const name of CONTINUED_FIXTURES) {
       assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`);
     }
     const first = readHistory(path.join(historiesDir, 'continued-registration-first-run.json')).events ?? [];

@@ -154,6 +154,15 @@ const SYSTEM = 'system:workflow';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
 const SIGN_IN_REQUESTS_KEPT = 20;
+/**
+ * Deadline extensions the state keeps (and the status shows), and email records. Both are carried across
+ * continue-as-new, so they are bounded: without a bound, a thousand extensions carried ~1 MB from run to run.
+ * The older ones stay in the audit trail and the email log (read model); the state keeps only how many were
+ * dropped. Email idempotency keys come from `emailCount`, never from these records, so dropping a record can
+ * neither repeat nor lose an email (docs/registration-workflow.md, "What a continued run carries").
+ */
+export const DEADLINE_CHANGES_KEPT = 10;
+export const EMAIL_RECORDS_KEPT = 50;
 
 export class RegistrationState {
   readonly workflowId: string;
@@ -167,7 +176,11 @@ export class RegistrationState {
   private readonly paymentRefs: string[] = [];
   private readonly signInRequests: string[] = [];
   private readonly deadlineChanges: DeadlineChange[] = [];
+  /** Extensions older than the DEADLINE_CHANGES_KEPT latest, dropped from `deadlineChanges`. */
+  private deadlineChangesOmitted = 0;
   private readonly emails: EmailRecord[] = [];
+  /** Email records older than the EMAIL_RECORDS_KEPT latest, dropped from `emails` (they stay in the email log). */
+  private emailsOmitted = 0;
   private readonly emailCount: Partial<Record<EmailKind, number>> = {};
   private readonly pendingEmails: EmailRequest[] = [];
   private readonly unprojected: AuditEventRecord[] = [];
@@ -325,7 +338,8 @@ export class RegistrationState {
     const before = this.form!;
     this.form = correctedForm(before, input);
     this.record('FORM_CORRECTED', input.actor, now, { reason: input.reason, ...formChanges(before, this.form) });
-    return this.view();
+    // The answer goes into history (and the latest answers across continue-as-new): bounded like the other status answers.
+    return this.boundedView();
   }
 
   checkRegisterDocument(input: RegisterDocumentInput, now: number): void {
@@ -477,9 +491,12 @@ export class RegistrationState {
     const from = deadline.at;
     deadline.at = Date.parse(input.until);
     deadline.setAt = now;
+    // Reminders are re-armed for the new date; those sent for earlier dates are never consulted again.
+    deadline.reminded = deadline.reminded.filter((r) => r.startsWith(`${deadline.at}/`));
     this.record('DEADLINE_EXTENDED', input.actor, now, { deadline: input.deadline, from: iso(from), until: iso(deadline.at), reason: input.reason });
     const change: DeadlineChange = { deadline: input.deadline, from: iso(from), until: iso(deadline.at), at: iso(now) };
     this.deadlineChanges.push(change);
+    this.deadlineChangesOmitted += dropOldest(this.deadlineChanges, DEADLINE_CHANGES_KEPT);
     // The student is told the new date (docs/domain.md: every deadline the student must meet is one they were told).
     this.queueEmail({ kind: 'DEADLINE_EXTENDED', deadline: change.deadline, from: change.from, until: change.until }, this.studentAddresses());
     return this.boundedView();
@@ -642,7 +659,7 @@ export class RegistrationState {
       delivery: sent.delivery,
       at: iso(now),
     };
-    this.emails.push(record);
+    this.keepEmailRecord(record);
     this.record('EMAIL_SENT', SYSTEM, now, { ...record, providerId: sent.providerId });
   }
 
@@ -656,8 +673,13 @@ export class RegistrationState {
       at: iso(now),
       error,
     };
-    this.emails.push(record);
+    this.keepEmailRecord(record);
     this.record('EMAIL_FAILED', SYSTEM, now, { ...record });
+  }
+
+  private keepEmailRecord(record: EmailRecord): void {
+    this.emails.push(record);
+    this.emailsOmitted += dropOldest(this.emails, EMAIL_RECORDS_KEPT);
   }
 
   private queueEmail(message: EmailMessage, to: string[]): void {
@@ -725,12 +747,14 @@ export class RegistrationState {
         paymentPassed: d.PAYMENT?.passed ?? false,
       },
       deadlineChanges: this.deadlineChanges.map((c) => ({ ...c })),
+      deadlineChangesOmitted: this.deadlineChangesOmitted,
       policy: this.policyNumbers(),
       form: this.form && { ...this.form, emergencyContact: { ...this.form.emergencyContact } },
       items: this.items.map((i) => this.itemView(i)),
       outstandingItems: this.outstandingItems(),
       cardReady: this.cardReady(),
       emails: this.emails.map((e) => ({ ...e, to: [...e.to] })),
+      emailsOmitted: this.emailsOmitted,
       seq: this.seq,
     };
   }
@@ -937,6 +961,13 @@ export class RegistrationState {
 }
 
 const ref = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label });
+
+/** Drops the oldest entries beyond `kept`; returns how many were dropped. */
+function dropOldest(list: unknown[], kept: number): number {
+  const excess = Math.max(0, list.length - kept);
+  list.splice(0, excess);
+  return excess;
+}
 
 function stripUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

@@ -371,8 +371,10 @@ export interface RegistrationStatusView {
   /** Set once an outcome was reached (INCOMPLETE is an outcome that may still become COMPLETED or WITHDRAWN). */
   outcome?: { status: RegistrationStatus; reason: OutcomeReason; items: ItemKey[]; detail: string; at: IsoInstant };
   deadlines: { registration: IsoInstant; payment?: IsoInstant; registrationPassed: boolean; paymentPassed: boolean };
-  /** Extensions granted, oldest first. */
+  /** The latest extensions granted (at most 10), oldest first; earlier ones are in the audit trail. */
   deadlineChanges: DeadlineChange[];
+  /** How many earlier extensions are not in `deadlineChanges`. */
+  deadlineChangesOmitted: number;
   policy: PolicyNumbers;
   /** The form as submitted (and corrected by staff since); absent until submitted. */
   form?: RegistrationForm;
@@ -380,7 +382,10 @@ export interface RegistrationStatusView {
   outstandingItems: ItemKey[];
   /** Every document (visa included) and an accepted photo are in: the ID card can be issued. */
   cardReady: boolean;
+  /** The latest emails (at most 50), oldest first; earlier ones are in the email log. */
   emails: EmailRecord[];
+  /** How many earlier emails are not in `emails`. */
+  emailsOmitted: number;
   /** Sequence number of the last change: projections with a lower number are stale. */
   seq: number;
 }

@@ -103,6 +103,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   /** Emails handed to the email activity and not yet confirmed: a continued run sends them again (same keys). */
   const undelivered: EmailRequest[] = [];
   let projecting = 0;
+  /** Set once the run has decided to continue as new (see continueWithFreshHistory). */
+  let draining = false;
   /**
    * The latest updates' answers by update id, carried across continue-as-new. Temporal deduplicates update ids
    * within a run only; an update the server aborts while the run continues is retried by the client on the next
@@ -158,6 +160,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   async function deliver(request: EmailRequest): Promise<void> {
+    // Continuing as new: no new send here; the request stays undelivered and the next run sends it (same key),
+    // so the emails still queued add no events to a run that is already over its budget.
+    if (draining) return;
     try {
       state.emailSent(request, await sendEmail(request), Date.now());
     } catch (err) {
@@ -287,9 +292,11 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   /**
    * Continue as new with the whole state. Waits until every handler has finished (an update's caller gets its
    * answer from this run) and no projection is in flight (the read model has every change); an email still
-   * being sent is handed to the next run, which sends it again under the same idempotency key.
+   * being sent, or still queued (no new send starts meanwhile), is handed to the next run, which sends it
+   * under the same idempotency key.
    */
   async function continueWithFreshHistory(): Promise<never> {
+    draining = true;
     for (;;) {
       await condition(() => allHandlersFinished() && projecting === 0);
       if (!state.hasUnprojected) break;
