@@ -4,7 +4,7 @@ WORKDIR /app
 # The Temporal wheels are for `npm start` and the tests, not for this image.
 ENV PROGREG_SKIP_TOOLS=1
 COPY package.json package-lock.json ./
-COPY scripts/setup-tools.js scripts/
+COPY scripts/setup-tools.js scripts/setup-go-tools.js scripts/
 COPY prisma ./prisma
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -14,7 +14,7 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production PROGREG_SKIP_TOOLS=1
 COPY package.json package-lock.json ./
-COPY scripts/setup-tools.js scripts/
+COPY scripts/setup-tools.js scripts/setup-go-tools.js scripts/
 COPY prisma ./prisma
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist

@@ -11,6 +11,7 @@
 import { Prisma } from '@prisma/client';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isUnwritableData } from '../src/db/errors';
+import { recordChange } from '../src/live/changes';
 import type { PrismaClient } from '../src/db/prisma';
 import { contactsFor } from '../workflows/registration/checklist';
 import { emailIdempotencyKey, type EmailRequest } from '../workflows/registration/emails';
@@ -88,6 +89,8 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
       await writeItems(tx, snapshot);
     }
     await appendFacts(tx, snapshot);
+    // The live pages hear of it at commit (every gateway LISTENs; src/live/changes.ts).
+    if (newer) await recordChange(tx, no);
     return { applied: newer };
   }, TRANSACTION);
 }
@@ -282,6 +285,7 @@ export function createRecordLateEvent(deps: { prisma: PrismaClient }) {
         };
         await tx.auditEvent.create({ data: { registrationNo: no, seq, type: event.type, actor: event.actor, at: new Date(event.at), data: event.data as Prisma.InputJsonValue } });
         await tx.lateEvent.create({ data: lateEventRow(no, event, input.deliveryKey) });
+        await recordChange(tx, no, true);
       }
       return {
         seq,

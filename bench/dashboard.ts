@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       `/api/dashboard/burndown?cohortId=${c}`,
       `/api/dashboard/outstanding?cohortId=${c}`,
       `/api/dashboard/review-backlog?cohortId=${c}`,
+      `/api/dashboard/late-events?cohortId=${c}`,
       `/api/dashboard/statuses?cohortId=${c}&studyLevel=UG`,
       `/api/dashboard/review-backlog?cohortId=${c}&programCode=BSC-COMP`,
     ];

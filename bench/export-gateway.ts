@@ -1,23 +1,31 @@
 /**
- * The gateway alone in its own process, for bench/export.ts to measure its
- * memory (/proc/<pid>/status) without the benchmark's own seeding in it.
- * PostgreSQL from DATABASE_URL; no Temporal (the export never reaches it).
+ * The gateway alone in its own process, for bench/export.ts and bench/sse.ts to
+ * measure its memory (/proc/<pid>/status) without the benchmark's own seeding
+ * or clients in it. PostgreSQL from DATABASE_URL, with the gateway's LISTEN
+ * connection for the event streams; no Temporal (neither bench reaches it).
  * Prints `READY <url> <admin key>` once listening.
  */
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/prisma';
 import { createApp } from '../src/gateway/app';
 import { createStaffKey } from '../src/gateway/auth/staff-keys';
+import { ChangeFeed } from '../src/live/changes';
 import { createLogger } from '../src/logger';
 
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PORT: '3999' }); // unused: it listens on a free port
   const prisma = createPrisma(process.env.DATABASE_URL!);
-  const app = createApp({ config, prisma, temporal: undefined as never, logger: createLogger(config, 'gateway') });
+  const logger = createLogger(config, 'gateway');
+  const app = createApp({ config, prisma, temporal: undefined as never, logger, changes: new ChangeFeed(process.env.DATABASE_URL!, logger) });
   const server = app.listen(0, '127.0.0.1', async () => {
     const { key } = await createStaffKey(prisma, { name: 'bench-export', role: 'admin' });
     const address = server.address();
     console.log(`READY http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0} ${key}`);
+  });
+  // The bench asks for the V8 side of the memory figures (heap, external) at its checkpoints.
+  process.on('SIGUSR2', () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    console.log(`MEMORY ${JSON.stringify(process.memoryUsage())}`);
   });
   process.on('SIGTERM', () => {
     server.closeAllConnections();

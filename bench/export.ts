@@ -8,39 +8,22 @@
  *
  *   npm run bench:export -- --count 50000
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/paths';
 import { database } from '../test/support/env';
+import { processMemory as memoryOf, startGatewayProcess } from './gateway-process';
 import { benchStack } from './support';
 
 const MB = 1024 * 1024;
-
-/** VmRSS and VmHWM (peak) of a process, in bytes (Linux). */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { count: { type: 'string', default: '50000' } } });
   const count = Number(values.count);
   const stack = await benchStack({ count, now: new Date() });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')], {
-    env: { ...process.env, DATABASE_URL: (await database()).url },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const gateway = await startGatewayProcess(['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')], { DATABASE_URL: (await database()).url });
+  const { child, url, key } = gateway;
   try {
-    const [url, key] = await new Promise<[string, string]>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`gateway exited (${code})`)));
-      child.stdout!.on('data', (d: Buffer) => {
-        const m = /READY (\S+) (\S+)/.exec(d.toString());
-        if (m) resolve([m[1]!, m[2]!]);
-      });
-    });
     // Warm up: the portal bundle, connections, the first small export.
     for (const p of ['/portal/', `/api/exports/registrations?cohort=${encodeURIComponent(stack.cohortId)}-other&format=csv`]) {
       await (await fetch(`${url}${p}`, { headers: { authorization: `Bearer ${key}` } })).arrayBuffer();
@@ -66,8 +49,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await gateway.stop();
     await stack.stop();
   }
 }

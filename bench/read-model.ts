@@ -47,6 +47,7 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
     const registrations: Prisma.RegistrationCreateManyInput[] = [];
     const items: Prisma.ChecklistItemCreateManyInput[] = [];
     const events: Prisma.AuditEventCreateManyInput[] = [];
+    const late: Prisma.LateEventCreateManyInput[] = [];
     for (const s of students.slice(start, start + CHUNK)) {
       const createdAt = now - (5 + rnd() * 25) * DAY;
       // How far along this student is: 0 = nothing done … 1 = everything handed in.
@@ -114,6 +115,10 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
       }
       events.push({ registrationNo: s.applicationNo, seq: 1, type: 'REGISTRATION_STARTED', actor: 'system', at: new Date(createdAt), data: {} });
       if (declined) events.push({ registrationNo: s.applicationNo, seq: 2, type: 'OFFER_DECLINED', actor: `student:${s.applicationNo}`, at: new Date(createdAt + DAY), data: {} });
+      // One in five settled registrations later received a payment or an activation (a late event).
+      if (status !== 'IN_PROGRESS' && rnd() < 0.2) {
+        late.push({ registrationNo: s.applicationNo, seq: 4, kind: rnd() < 0.7 ? 'PAYMENT' : 'ACTIVATION', actor: 'system', at: new Date(createdAt + 3 * DAY), registrationStatus: status, outcomeReason: declined ? 'DECLINED' : 'ALL_ITEMS_VERIFIED', deliveryKey: `bench:${s.applicationNo}`, data: {} });
+      }
       if (status !== 'IN_PROGRESS') events.push({ registrationNo: s.applicationNo, seq: 3, type: 'STATUS_CHANGED', actor: 'system', at: new Date(createdAt + 2 * DAY), data: { status } });
     }
     // One statement per table and chunk: rows as JSON, expanded by PostgreSQL into the table's own row type
@@ -121,9 +126,13 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
     await insertJson(prisma, 'Registration', registrations.map((r) => ({ updatedAt: r.createdAt, ...r })));
     await insertJson(prisma, 'ChecklistItem', items);
     await insertJson(prisma, 'AuditEvent', events);
+    await insertJson(prisma, 'LateEvent', late);
   }
 }
 
-async function insertJson(prisma: PrismaClient, table: 'Registration' | 'ChecklistItem' | 'AuditEvent', rows: object[]): Promise<void> {
-  await prisma.$executeRawUnsafe(`INSERT INTO "${table}" SELECT * FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`, JSON.stringify(rows));
+async function insertJson(prisma: PrismaClient, table: 'Registration' | 'ChecklistItem' | 'AuditEvent' | 'LateEvent', rows: object[]): Promise<void> {
+  if (!rows.length) return;
+  // The columns the rows carry; the others take their defaults (Registration.changeNo its sequence).
+  const columns = Object.keys(rows[0]!).map((c) => `"${c}"`).join(', ');
+  await prisma.$executeRawUnsafe(`INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`, JSON.stringify(rows));
 }

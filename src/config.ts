@@ -28,6 +28,9 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   // docker-compose.yml's fallbacks before secrets came from .env.
   'compose-token-secret-please-change-0000',
   'compose-webhook-secret-change',
+  // The cluster bench's and cluster test's token secrets before they were made at run time.
+  'bench-token-secret-0123456789abcdefghij',
+  'cluster-test-token-secret-0123456789abcdef',
 ];
 
 const MIN_SECRET_LENGTH = 32;
@@ -180,7 +183,35 @@ export const configVariables = {
   },
   IMPORT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(256).default(32),
-    doc: 'How many workflow starts a cohort import keeps in flight at once.',
+    doc: 'How many workflow starts a cohort import keeps in flight at once (a worker setting: the import workflow runs there).',
+  },
+  RATE_LIMIT_STORE: {
+    schema: z.enum(['memory', 'postgres']).default('memory'),
+    doc: 'Where the gateway counts rate-limited requests: `memory` (one gateway) or `postgres` (the read-model database, so the limits hold across every gateway behind a load balancer).',
+  },
+  S3_ENDPOINT: {
+    schema: optionalString.pipe(url.optional()),
+    doc: 'S3-compatible endpoint for uploaded files (SeaweedFS under `npm run cluster` and docker-compose). Unset: local disk under UPLOAD_DIR.',
+  },
+  S3_BUCKET: {
+    schema: z.string().default('progreg-uploads'),
+    doc: 'Bucket of the uploaded files (created if missing).',
+  },
+  S3_REGION: {
+    schema: z.string().default('us-east-1'),
+    doc: 'Region sent to the S3 endpoint.',
+  },
+  S3_ACCESS_KEY_ID: {
+    schema: optionalString,
+    doc: 'Access key of the S3 endpoint.',
+  },
+  S3_SECRET_ACCESS_KEY: {
+    schema: optionalString,
+    doc: 'Secret key of the S3 endpoint.',
+  },
+  CLUSTER_S3_PORT: {
+    schema: port.default(8333),
+    doc: "S3 port of `npm run cluster`'s SeaweedFS (its master, volume and filer take the next ports).",
   },
   OIDC_ISSUER_URL: {
     schema: optionalString.pipe(url.optional()),

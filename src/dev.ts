@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type Config } from './config';
 import { migrateDeploy, STACK_DATABASE, startEmbeddedPostgres } from './db/embedded';
@@ -19,6 +18,7 @@ import { projectRoot } from './paths';
 import { temporalCliPath } from './temporal/binaries';
 import { temporalAddress } from './temporal/client';
 import { ensureSearchAttributes } from './temporal/search-attributes';
+import { prettyJson, redact, shortPath, waitForReady, waitForTemporal } from './launcher/stack';
 
 const COLORS = { postgres: 34, temporal: 35, worker: 32, gateway: 36, progreg: 33 } as const;
 type Source = keyof typeof COLORS;
@@ -49,21 +49,6 @@ function pipeLines(child: ChildProcess, source: Source): void {
     readline.createInterface({ input: stream }).on('line', (line) => {
       if (!(quietWhileStopping && shuttingDown)) say(source, prettyJson(line));
     });
-  }
-}
-
-/** pino's JSON is for machines; show level, message and the interesting fields. */
-function prettyJson(line: string): string {
-  if (!line.startsWith('{')) return line;
-  try {
-    const { level, msg, time: _t, pid: _p, hostname: _h, name: _n, ...rest } = JSON.parse(line);
-    const lvl = typeof level === 'number' ? ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[level] : level;
-    const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
-    // The SDK logs webpack's whole report as one message: its first line says enough.
-    const [first, ...more] = String(msg ?? '').split('\n');
-    return `${lvl} ${first}${more.length ? ' …' : ''}${extra}`;
-  } catch {
-    return line;
   }
 }
 
@@ -165,37 +150,6 @@ async function registerSearchAttributes(address: string, namespace: string): Pro
   }
 }
 
-async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
-      await connection.workflowService.getSystemInfo({});
-      return connection;
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer in ${timeoutMs / 1000} s: ${String(e)}`);
-      await delay(500);
-    }
-  }
-}
-
-async function waitForReady(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs / 1000} s`);
-    await delay(300);
-  }
-}
-
-/** Paths inside the project are shown relative to it, others in full. */
-const shortPath = (p: string) => (p.startsWith(projectRoot + path.sep) ? path.relative(projectRoot, p) : p);
-const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
 async function main(): Promise<void> {
   const t0 = Date.now();

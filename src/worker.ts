@@ -3,13 +3,16 @@
  * Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
+import { createImportActivities } from '../activities/import';
+import { IMPORT_WORKER_OPTIONS } from './import/run';
 import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
 import { createLogger } from './logger';
 import { temporalAddress } from './temporal/client';
-import { workflowsPath } from './temporal/worker-options';
+import { workflowCode } from './temporal/worker-options';
 
 const ACTIVITY_SLOTS = 20;
 
@@ -38,20 +41,32 @@ async function main(): Promise<void> {
   // Activities all touch PostgreSQL: no more run at once than the pool has connections.
   const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  // The import activities start registrations: a client of their own.
+  const clientConnection = await Connection.connect({ address: temporalAddress(config) });
+  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   try {
+    const code = workflowCode();
     const worker = await Worker.create({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowsPath: workflowsPath(),
-      activities: createActivities(activityDepsFromConfig(config, prisma)),
+      ...code,
+      activities: {
+        ...createActivities(activityDepsFromConfig(config, prisma)),
+        ...createImportActivities({ prisma, temporal, config }),
+      },
       maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
+      ...IMPORT_WORKER_OPTIONS,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stopBeforeStart);
-    log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker started');
+    log.info(
+      { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, workflows: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start' },
+      'worker started',
+    );
     // Worker.run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
     await worker.run();
   } finally {
+    await clientConnection.close();
     await connection.close();
     await prisma.$disconnect();
   }

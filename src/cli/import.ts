@@ -2,10 +2,11 @@
  * Imports a cohort from the command line, with a progress bar and a summary:
  *
  *   npm run import -- data/cohort-2027.csv
- *   npm run import -- students.json --concurrency 64 --json
+ *   npm run import -- students.json --json
  *
  * The same import as POST /api/imports (validated row by row, idempotent),
- * run in this process against the configured (or embedded) stack. Exit code
+ * by the cohort import workflow in the workers of the configured (or embedded)
+ * stack; this process starts it and follows its progress. Exit code
  * 0 when every valid row is started or already running, 1 when some starts
  * failed (run it again to retry them), 2 for a file it cannot read.
  */
@@ -14,10 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { beginImport, ImportFormatError, type ImportInput, type ImportReport } from '../import';
+import { beginImport, ImportFormatError, watchImport, type ImportInput, type ImportReport } from '../import';
 import { cliConfig, cliPrisma, cliTemporal, fail } from './connect';
 
-const USAGE = 'Usage: npm run import -- <cohort.csv|cohort.json> [--actor <name>] [--concurrency <n>] [--json]';
+const USAGE = 'Usage: npm run import -- <cohort.csv|cohort.json> [--actor <name>] [--json]';
 const SHOW_REJECTED = 20;
 
 function readInput(file: string): ImportInput {
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { actor: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { actor: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
@@ -66,8 +67,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parsed;
   if (values.help || positionals.length !== 1) fail(USAGE, values.help ? 0 : 2);
   const file = positionals[0]!;
-  const base = cliConfig();
-  const config = { ...base, IMPORT_CONCURRENCY: Math.max(1, Number(values.concurrency) || base.IMPORT_CONCURRENCY) };
+  const config = cliConfig();
   const input = readInput(file);
   const prisma = cliPrisma(config);
   const temporal = await cliTemporal(config);
@@ -77,13 +77,10 @@ async function main(): Promise<void> {
   );
   const t0 = Date.now();
   try {
-    const { job, done } = await beginImport(
-      { prisma, temporal, config },
-      input,
-      { actor: `cli:${values.actor ?? os.userInfo().username}`, source: path.basename(file) },
-      (p) => bar.update(p.started + p.existing + p.failed, { started: p.started, existing: p.existing, failed: p.failed }),
-    );
+    // The import runs in the workers (a Temporal workflow); this follows its progress. Ctrl-C here does not stop it.
+    const { job } = await beginImport({ prisma, temporal, config }, input, { actor: `cli:${values.actor ?? os.userInfo().username}`, source: path.basename(file) });
     if (!values.json) bar.start(job.valid, 0, { started: 0, existing: 0, failed: 0 });
+    const done = watchImport(prisma, job.id, (p) => bar.update(p.started + p.existing + p.failed, { started: p.started, existing: p.existing, failed: p.failed }));
     const report = await done;
     bar.stop();
     const seconds = (Date.now() - t0) / 1000;

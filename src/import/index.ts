@@ -1,14 +1,27 @@
 /**
  * Cohort import, shared by the gateway (POST /api/imports) and the CLI
- * (`npm run import -- file.csv`): parse and validate rows, record the job,
- * start the registrations.
+ * (`npm run import -- file.csv`): parse and validate the rows here, then hand
+ * the valid ones to a Temporal workflow (workflows/import/workflow.ts), which
+ * starts them in pages from a worker. The starter can go away at any moment
+ * after that; the import finishes anyway.
+ *
+ * Order, so that no job is ever left RUNNING: the workflow is started first
+ * (id `import-<sha256>`: the same file imported again while it runs is the
+ * same import), then the job and its rows are written in one transaction. A
+ * starter that dies in between leaves a workflow that finds no job and ends
+ * (ABANDONED), and no job row at all.
  */
-import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
 import type { PrismaClient } from '../db/prisma';
+import { importWorkflowId, type ImportOutcome } from '../../workflows/import/api';
+import type { cohortImportWorkflow } from '../../workflows/import/workflow';
+import { assertCohortsUnchanged } from './cohort-policy';
 import { parseCsvImport, parseJsonImport, type ParsedImport, type PolicyOverrides } from './rows';
-import { createImportJob, runImport, sha256Of, type ImportProgress, type ImportReport } from './run';
-import { startOnQueue } from './start';
+import { createImportJob, sha256Of, toReport, type ImportProgress, type ImportReport } from './run';
 
 export * from './rows';
 export * from './run';
@@ -26,23 +39,84 @@ export function parseImport(input: ImportInput): { parsed: ParsedImport; sha256:
 export interface ImportDeps {
   prisma: PrismaClient;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'IMPORT_CONCURRENCY'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
 }
 
-/** Records the job and returns it with a promise of the finished report. */
-export async function beginImport(
-  deps: ImportDeps,
-  input: ImportInput,
-  meta: { actor: string; source?: string },
-  onProgress?: (p: ImportProgress) => void,
-): Promise<{ job: ImportReport; done: Promise<ImportReport> }> {
-  const { parsed, sha256 } = parseImport(input);
-  const job = await createImportJob(deps.prisma, parsed, { sha256, ...meta });
-  const done = runImport(
-    { prisma: deps.prisma, start: startOnQueue(deps.temporal, deps.config), concurrency: deps.config.IMPORT_CONCURRENCY },
-    job,
-    parsed,
-    onProgress,
-  );
-  return { job, done };
+export interface BegunImport {
+  job: ImportReport;
+  /** false: the same file was already being imported; `job` is that import. */
+  created: boolean;
 }
+
+/** Validates, starts the import workflow and records the job. Returns at once; the workflow does the rest. */
+export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { actor: string; source?: string }): Promise<BegunImport> {
+  const { parsed, sha256 } = parseImport(input);
+  const running = await runningImport(deps.prisma, sha256);
+  if (running) return { job: running, created: false };
+  // Before the workflow starts: a refused import leaves nothing behind (no workflow waiting for its job).
+  await assertCohortsUnchanged(deps.prisma, parsed.cohorts);
+  const id = randomUUID();
+  // Already started: either another starter's job is about to be recorded (that import is this one), or the
+  // previous import of this file has closed its job and its workflow is about to complete (start again).
+  for (let attempt = 0; parsed.students.length; attempt++) {
+    try {
+      await deps.temporal.workflow.start<typeof cohortImportWorkflow>('cohortImportWorkflow', {
+        workflowId: importWorkflowId(sha256),
+        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+        args: [{ importId: id }],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        // A finished import of the same file may run again (it retries failed starts; the rest are `existing`).
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        staticSummary: `Cohort import ${meta.source ?? sha256.slice(0, 12)} (${parsed.students.length} students) by ${meta.actor}`,
+      });
+      break;
+    } catch (e) {
+      if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+      const other = await runningImport(deps.prisma, sha256);
+      if (other) return { job: other, created: false };
+      if (attempt >= 100) throw new Error('this file is being imported by another process; try again shortly');
+      await delay(200);
+    }
+  }
+  return { job: await createImportJob(deps.prisma, parsed, { id, sha256, ...meta }), created: true };
+}
+
+async function runningImport(prisma: PrismaClient, sha256: string): Promise<ImportReport | undefined> {
+  const row = await prisma.importJob.findFirst({ where: { sha256, status: 'RUNNING' }, orderBy: { createdAt: 'desc' } });
+  return row ? withDuplicateOf(prisma, toReport(row)) : undefined;
+}
+
+export async function withDuplicateOf(prisma: PrismaClient, report: Omit<ImportReport, 'duplicateOf'>): Promise<ImportReport> {
+  const earlier = await prisma.importJob.findFirst({
+    where: { sha256: report.sha256, createdAt: { lt: report.createdAt } },
+    orderBy: { createdAt: 'asc' },
+  });
+  return { ...report, duplicateOf: earlier?.id ?? null };
+}
+
+/** The job as it is now. */
+export async function importReport(prisma: PrismaClient, id: string): Promise<ImportReport | undefined> {
+  const row = await prisma.importJob.findUnique({ where: { id } });
+  return row ? withDuplicateOf(prisma, toReport(row)) : undefined;
+}
+
+/**
+ * Follows a job until it is finished (the CLI's progress bar, `?wait=true`): the job row is the
+ * progress the workflow's activities project, so any process can watch any import.
+ */
+export async function watchImport(
+  prisma: PrismaClient,
+  id: string,
+  onProgress?: (p: ImportProgress) => void,
+  pollMs = 250,
+): Promise<ImportReport> {
+  for (;;) {
+    const report = await importReport(prisma, id);
+    if (!report) throw new Error(`import ${id} not found`);
+    onProgress?.(report);
+    if (report.status !== 'RUNNING') return report;
+    await delay(pollMs);
+  }
+}
+
+export type { ImportOutcome };

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config';
+import { S3BlobStore } from './s3-store';
 
 /** file-type looks at most at this many leading bytes. */
 const SNIFF_BYTES = 4100;
@@ -76,9 +77,23 @@ export interface BlobStore {
   removeStaleStaging(olderThan: Date): Promise<number>;
 }
 
-/** The one place an implementation is chosen. */
-export function createBlobStore(config: Pick<Config, 'uploadDir'>): BlobStore {
-  return new LocalDiskBlobStore(config.uploadDir);
+/** The one place an implementation is chosen: the S3-compatible bucket when S3_ENDPOINT is set, else the local disk. */
+export function createBlobStore(
+  config: Pick<Config, 'uploadDir'> & Partial<Pick<Config, 'S3_ENDPOINT' | 'S3_BUCKET' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'>>,
+): BlobStore {
+  const local = new LocalDiskBlobStore(config.uploadDir);
+  if (!config.S3_ENDPOINT) return local;
+  return new S3BlobStore(
+    {
+      endpoint: config.S3_ENDPOINT,
+      bucket: config.S3_BUCKET ?? 'progreg-uploads',
+      region: config.S3_REGION ?? 'us-east-1',
+      accessKeyId: config.S3_ACCESS_KEY_ID,
+      secretAccessKey: config.S3_SECRET_ACCESS_KEY,
+    },
+    // Uploads still stage on this gateway's disk while they are hashed and checked.
+    local,
+  );
 }
 
 /**

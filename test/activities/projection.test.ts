@@ -45,9 +45,11 @@ function snapshotsOfARegistration(applicationNo = uniq('P')): ProjectionSnapshot
 
 /** Everything projected for one registration, without generated ids and timestamps. */
 async function readModel(prisma: PrismaClient, no: string) {
-  const { createdAt, updatedAt, ...registration } = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
+  // changeNo counts writes across all registrations (the live streams' order), not what was projected.
+  const { createdAt, updatedAt, changeNo, ...registration } = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
   void createdAt;
   void updatedAt;
+  void changeNo;
   const items = await prisma.checklistItem.findMany({ where: { registrationNo: no }, orderBy: { key: 'asc' } });
   const documents = (await prisma.document.findMany({ where: { registrationNo: no }, orderBy: [{ itemKey: 'asc' }, { version: 'asc' }] })).map(({ id, ...d }) => (void id, d));
   const reviews = (await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } })).map(({ id, ...r }) => (void id, r));

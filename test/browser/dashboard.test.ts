@@ -11,6 +11,7 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { startGateway, type TestGateway } from '../gateway/support';
 import { DASHBOARD_NOW, HOSTILE_NAME, seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { uniq } from '../support/env';
+import { expectAccessible } from './axe';
 import { keepEvidence, launchChromium, screenshot } from './chromium';
 
 const WAIT = { timeout: 30_000 };
@@ -108,14 +109,17 @@ describe('cohort dashboard in a real browser', function () {
     ]);
     // Ages 0–6 working days: S3 photo 0, S3 identification 2, S4 3, S2 6 (past the 5-day service level).
     assert.deepEqual(await plotted(p, 'backlog'), [[1, 0, 1, 1, 0, 0, 1]]);
+    // Late events: S5 paid twice after withdrawing, S1 activated after completing.
+    assert.deepEqual(await plotted(p, 'late'), [[2, 1]]);
 
-    for (const chart of ['status', 'category', 'burndown', 'outstanding', 'backlog']) {
+    for (const chart of ['status', 'category', 'burndown', 'outstanding', 'backlog', 'late']) {
       assert.ok((await painted(p, chart)) > 2000, `${chart} chart is drawn`);
     }
     assert.match(await p.locator('#chart-burndown .chart-summary').innerText(), /3 of 5 still miss a compulsory item today/);
     assert.match(await p.locator('#chart-backlog .chart-summary').innerText(), /4 items waiting for review; service level 5 working days; 1 past it/);
     assert.match((await p.locator('canvas[data-chart="status"]').getAttribute('aria-label'))!, /In progress 4, Incomplete 0, Completed 1, Withdrawn 1/);
     await screenshot(p, 'staff-dashboard');
+    await expectAccessible(p, 'cohort dashboard with every chart');
     assert.deepEqual(problems, []);
   });
 
@@ -146,6 +150,16 @@ describe('cohort dashboard in a real browser', function () {
     await p.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
     await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 1, undefined, WAIT);
     assert.equal(await p.locator('tr[data-application]').getAttribute('data-application'), s2);
+
+    // The late events' figures table links each bar to its filtered list.
+    await p.goBack();
+    await p.locator('#chart-late summary').click();
+    await p.locator('#chart-late').getByRole('link', { name: /Payments/ }).click();
+    await p.getByRole('heading', { name: 'Late events' }).waitFor(WAIT);
+    assert.equal(new URL(p.url()).searchParams.get('kind'), 'PAYMENT');
+    assert.equal(new URL(p.url()).searchParams.get('cohortId'), seeded.cohortId);
+    await p.waitForFunction(() => document.querySelectorAll('tr[data-kind="PAYMENT"]').length === 2, undefined, WAIT);
+    assert.equal(await p.locator('tr[data-kind="ACTIVATION"]').count(), 0);
     assert.deepEqual(problems, []);
   });
 

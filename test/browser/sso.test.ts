@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { IdpAccounts } from '../../src/idp/accounts';
 import { invitationLinks } from '../../src/links';
 import { admit, eventually, fetchJson, startStack, type TestStack } from '../gateway/support';
+import { expectAccessible } from './axe';
 import { keepEvidence, launchChromium, screenshot } from './chromium';
 
 const WAIT = { timeout: 30_000 };
@@ -55,6 +56,7 @@ describe('single sign-on through the identity provider (browser)', function () {
   async function signInAtProvider(p: Page, email: string, password: string): Promise<void> {
     await p.getByRole('heading', { name: 'Sign in with your HKUST account' }).waitFor(WAIT);
     assert.ok(p.url().startsWith(`${base}/idp/interaction/`), `at the provider: ${p.url()}`);
+    await expectAccessible(p, 'identity provider sign-in');
     await p.getByLabel('University email').fill(email);
     await p.getByLabel('Password').fill(password);
     await p.getByRole('button', { name: 'Sign in' }).click();
@@ -62,6 +64,7 @@ describe('single sign-on through the identity provider (browser)', function () {
 
   async function staffSignIn(p: Page, email: string): Promise<void> {
     await p.goto(`${base}/staff/`);
+    await expectAccessible(p, 'staff sign-in with single sign-on');
     await p.getByRole('link', { name: 'Sign in with your HKUST account' }).click();
     await signInAtProvider(p, email, staffAccount(email).password);
   }
@@ -115,9 +118,11 @@ describe('single sign-on through the identity provider (browser)', function () {
     // Activation at the provider's page: the student chooses a password, the provider sends the signed webhook.
     const { activationUrl } = await invitationLinks(stack.config, a.applicationNo);
     await p.goto(activationUrl);
+    await expectAccessible(p, 'account activation');
     await p.getByLabel('Choose a password').fill('correct horse battery');
     await p.getByRole('button', { name: 'Activate account' }).click();
     await p.getByRole('heading', { name: 'Account activated' }).waitFor(WAIT);
+    await expectAccessible(p, 'account activated');
     const universityEmail = `${a.applicationNo.toLowerCase()}@connect.ust.hk`;
     await eventually(
       () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo }, select: { universityEmail: true } }),
@@ -144,6 +149,7 @@ describe('single sign-on through the identity provider (browser)', function () {
     await staffSignIn(p, 'lecturer@ust.hk');
     await p.getByRole('heading', { name: 'Staff sign-in' }).waitFor(WAIT);
     await p.getByText('your account has no Academic Registry role').waitFor(WAIT);
+    await expectAccessible(p, 'staff sign-in refused for want of a role');
     assert.equal(await staffCookie(), undefined);
     assert.equal(await stack.prisma.staffSession.count(), before, 'no session was made');
 
@@ -152,6 +158,7 @@ describe('single sign-on through the identity provider (browser)', function () {
     await p.getByRole('link', { name: 'Sign in with your HKUST account' }).click();
     await signInAtProvider(p, 'lecturer@ust.hk', staffAccount('lecturer@ust.hk').password);
     await p.getByText('No registration belongs to the university account you signed in with').waitFor(WAIT);
+    await expectAccessible(p, 'student sign-in refused');
     assert.equal((await context!.cookies(base)).find((c) => c.name === 'progreg_session'), undefined);
   });
 

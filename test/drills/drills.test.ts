@@ -52,11 +52,7 @@ describe('fault drills (short: npm run drills is the full version)', function ()
     assert.deepEqual(b.lost.sort(), never.students.map((s) => s.applicationNo).sort());
   });
 
-  // gateway-kill-import waits for issue 10 (the cohort import as a Temporal workflow): today the import
-  // runs inside the gateway process, so a killed gateway leaves its ImportJob RUNNING. `npm run drills`
-  // still runs and reports that row; the short version joins it once the import workflow lands.
-  const AWAITING_ISSUE_10: DrillName[] = ['gateway-kill-import'];
-  for (const name of (Object.keys(DRILLS) as DrillName[]).filter((n) => !AWAITING_ISSUE_10.includes(n))) {
+  for (const name of Object.keys(DRILLS) as DrillName[]) {
     it(`${name}: nothing lost, no duplicate email, no manual step, no 5xx`, async () => {
       const row = await session.run(name);
       assert.ok(passed(row), `\n${formatTable([row])}`);

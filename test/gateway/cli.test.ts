@@ -6,7 +6,12 @@ import path from 'node:path';
 import { findStaffKey } from '../../src/gateway/auth/staff-keys';
 import { projectRoot } from '../../src/paths';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
-import { database, devServerEnv, freePort, uniq } from '../support/env';
+import { Worker } from '@temporalio/worker';
+import { activityDepsFromConfig, createActivities } from '../../activities';
+import { createImportActivities } from '../../activities/import';
+import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
+import { loadConfig } from '../../src/config';
+import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
 
 interface Run {
   code: number | null;
@@ -29,9 +34,28 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ru
 describe('command-line tools and the gateway process', function () {
   this.timeout(120_000);
   let env: NodeJS.ProcessEnv;
+  let worker: Worker;
+  let running: Promise<void>;
   before(async () => {
     const [db, temporal] = await Promise.all([database(), devServerEnv()]);
     env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: uniq('cli'), VAR_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cli-')), LOG_LEVEL: 'warn' };
+    // The CLI starts the import workflow; a worker runs it (and the registrations it starts).
+    const config = loadConfig({ ...env, NODE_ENV: 'test' });
+    worker = await Worker.create({
+      connection: temporal.nativeConnection,
+      taskQueue: env.TEMPORAL_TASK_QUEUE!,
+      workflowBundle: await workflowBundle(),
+      activities: {
+        ...createActivities(activityDepsFromConfig(config, db.prisma)),
+        ...createImportActivities({ prisma: db.prisma, temporal: temporal.client, config }),
+      },
+      ...IMPORT_WORKER_OPTIONS,
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
   });
 
   it('npm run staff-key creates a key that works, lists it without the key, and refuses bad arguments', async () => {

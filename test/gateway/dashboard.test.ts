@@ -124,6 +124,20 @@ describe('gateway: cohort dashboard figures', function () {
     );
   });
 
+  it('late events by kind, with the registration status each came after, narrowed by program', async () => {
+    // S5 (withdrawn) paid twice after declining; S1 (completed) activated again.
+    assert.deepEqual(await get('late-events'), {
+      total: 3,
+      kinds: [
+        { kind: 'PAYMENT', count: 2, statuses: [{ status: 'WITHDRAWN', count: 2 }] },
+        { kind: 'ACTIVATION', count: 1, statuses: [{ status: 'COMPLETED', count: 1 }] },
+      ],
+    });
+    // S1 and S5 are both BSC-COMP; nobody in PHD-CSE has a late event.
+    assert.equal((await get('late-events', { programCode: 'BSC-COMP' })).total, 3);
+    assert.deepEqual(await get('late-events', { programCode: 'PHD-CSE' }), { total: 0, kinds: [{ kind: 'PAYMENT', count: 0, statuses: [] }, { kind: 'ACTIVATION', count: 0, statuses: [] }] });
+  });
+
   it('the lists the charts link to hold the same students as the bars', async () => {
     const list = async (path: string, query: Record<string, string>) => {
       const res = await fetchJson(`${gw.url}${path}?${new URLSearchParams({ cohortId: seeded.cohortId, ...query })}`, { bearer: key });
@@ -139,6 +153,10 @@ describe('gateway: cohort dashboard figures', function () {
     assert.deepEqual(await list('/api/review-queue', {}), [`${s2}/ID_DOCUMENT`, `${s3}/ID_DOCUMENT`, `${s3}/PHOTO`, `${s4}/ID_DOCUMENT`]);
     assert.deepEqual(await list('/api/review-queue', { slaBreached: 'true' }), [`${s2}/ID_DOCUMENT`]);
     assert.deepEqual(await list('/api/review-queue', { studyLevel: 'TPG' }), [`${s3}/ID_DOCUMENT`, `${s3}/PHOTO`]);
+    const late = async (kind: string) =>
+      (await fetchJson(`${gw.url}/api/late-events?${new URLSearchParams({ cohortId: seeded.cohortId, kind })}`, { bearer: key })).body.items.map((r: any) => r.applicationNo).sort();
+    assert.deepEqual(await late('PAYMENT'), [s5, s5]);
+    assert.deepEqual(await late('ACTIVATION'), [s1]);
   });
 
   it('lists the cohorts to choose from; students cannot see the dashboard', async () => {

@@ -13,12 +13,15 @@ import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities, type RegistrationActivities } from '../../activities';
+import { createImportActivities } from '../../activities/import';
+import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { createApp } from '../../src/gateway/app';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
+import { ChangeFeed } from '../../src/live/changes';
 import { createLogger } from '../../src/logger';
 import {
   defaultCohortPolicy,
@@ -59,7 +62,9 @@ export async function startGateway(
   const logger = opts.logLines
     ? pino({ name: 'gateway', level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config, 'gateway');
-  const app = createApp({ config, prisma, temporal, logger, ...(opts.now ? { now: opts.now } : {}) });
+  // Live pages: this gateway's own LISTEN connection, as each production gateway has.
+  const changes = new ChangeFeed((await database()).url);
+  const app = createApp({ config, prisma, temporal, logger, changes, ...(opts.now ? { now: opts.now } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
@@ -69,6 +74,7 @@ export async function startGateway(
     prisma,
     temporal,
     async close() {
+      await changes.close();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       fs.rmSync(varDir, { recursive: true, force: true });
@@ -98,7 +104,13 @@ export async function startStack(
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: (options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
+    activities: {
+      ...(options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
+      ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),
+    },
+    ...IMPORT_WORKER_OPTIONS,
+    // As the worker process does: no more activities at once than its pool has connections.
+    maxConcurrentActivityTaskExecutions: 10,
   });
   const running = worker.run();
   const [admin, officer] = await Promise.all([

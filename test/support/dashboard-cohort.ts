@@ -19,6 +19,10 @@
  * | 6 | UG-NON_JUPAS-NON_LOCAL | BENG-ELEC | IN_PROGRESS | ACTIVATION ✓12, FORM pending, ID pending, VISA waived (rev 13), PHOTO pending                       |
  *
  * S6's name is hostile (a spreadsheet formula), for the export's injection test.
+ *
+ * Late events: S5 (withdrawn) paid twice after declining (Fri 13 and Mon 16), and
+ * S1 (completed) activated an account again on Tue 17: 2 payments (WITHDRAWN) and 1
+ * activation (COMPLETED).
  */
 import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../../src/db/prisma';
@@ -217,6 +221,16 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
       { registrationNo: no[0]!, seq: 9, type: 'STATUS_CHANGED', actor: 'system', at: hk(12, '15:00'), data: { status: 'COMPLETED' } },
       { registrationNo: no[4]!, seq: 2, type: 'OFFER_DECLINED', actor: `student:${no[4]}`, at: hk(12), data: {} },
       { registrationNo: no[4]!, seq: 3, type: 'STATUS_CHANGED', actor: 'system', at: hk(12), data: { status: 'WITHDRAWN' } },
+    ],
+  });
+  const late = (registrationNo: string, seq: number, kind: string, day: number, registrationStatus: string, outcomeReason: string) => ({
+    registrationNo, seq, kind, actor: kind === 'PAYMENT' ? 'payment' : 'idp', at: hk(day), registrationStatus, outcomeReason, deliveryKey: `${kind}:${registrationNo}:${seq}`, data: {},
+  });
+  await prisma.lateEvent.createMany({
+    data: [
+      late(no[4]!, 21, 'PAYMENT', 13, 'WITHDRAWN', 'DECLINED'),
+      late(no[4]!, 22, 'PAYMENT', 16, 'WITHDRAWN', 'DECLINED'),
+      late(no[0]!, 21, 'ACTIVATION', 17, 'COMPLETED', 'ALL_ITEMS_VERIFIED'),
     ],
   });
   return { cohortId, no };

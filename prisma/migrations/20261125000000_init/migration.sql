@@ -34,6 +34,7 @@ CREATE TABLE "Registration" (
     "outcomeAt" TIMESTAMP(3),
     "compulsoryInAt" TIMESTAMP(3),
     "seq" INTEGER NOT NULL DEFAULT 0,
+    "changeNo" BIGSERIAL NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -72,6 +73,24 @@ CREATE TABLE "Document" (
     "uploadedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "Document_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "RateLimitHit" (
+    "key" TEXT NOT NULL,
+    "hits" INTEGER NOT NULL,
+    "resetAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "RateLimitHit_pkey" PRIMARY KEY ("key")
+);
+
+-- CreateTable
+CREATE TABLE "ImportRow" (
+    "importId" TEXT NOT NULL,
+    "index" INTEGER NOT NULL,
+    "input" JSONB NOT NULL,
+
+    CONSTRAINT "ImportRow_pkey" PRIMARY KEY ("importId","index")
 );
 
 -- CreateTable
@@ -235,6 +254,9 @@ CREATE INDEX "Registration_cohortId_idx" ON "Registration"("cohortId");
 CREATE INDEX "Registration_cohortId_applicationNo_idx" ON "Registration"("cohortId", "applicationNo");
 
 -- CreateIndex
+CREATE INDEX "Registration_changeNo_idx" ON "Registration"("changeNo");
+
+-- CreateIndex
 CREATE INDEX "ChecklistItem_state_submittedAt_idx" ON "ChecklistItem"("state", "submittedAt");
 
 -- CreateIndex
@@ -242,6 +264,9 @@ CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"("registrationNo", "itemKey", "version");
+
+-- CreateIndex
+CREATE INDEX "RateLimitHit_resetAt_idx" ON "RateLimitHit"("resetAt");
 
 -- CreateIndex
 CREATE INDEX "StoredFile_lastReceivedAt_idx" ON "StoredFile"("lastReceivedAt");

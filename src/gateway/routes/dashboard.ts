@@ -2,16 +2,13 @@
  * The cohort dashboard (the staff pages' home): one read-only endpoint per
  * chart, each a PostgreSQL aggregate over the read model (src/dashboard/),
  * never a question to the workflows. Officers and admins.
- *
- * Hook for late events (payments or activations after an outcome, branch wfb):
- * add `GET /api/dashboard/late-events` here, next to the others, with a
- * figure function in src/dashboard/figures.ts, and one entry in the page's
- * chart list (src/portal/client/dashboard.ts, CHARTS).
+
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import { REGISTRATION_STATUSES, STUDY_LEVELS, defaultCohortPolicy } from '../../../workflows/registration/api';
-import { burnDown, byCategory, byStatus, cohorts, outstanding, reviewBacklog } from '../../dashboard/figures';
+import { burnDown, byCategory, byStatus, cohorts, lateEvents, outstanding, reviewBacklog } from '../../dashboard/figures';
+import { LATE_EVENT_KINDS } from '../../../workflows/registration/types';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { route } from '../route';
@@ -85,6 +82,19 @@ const BacklogSchema = z
   })
   .meta({ id: 'DashboardReviewBacklog' });
 
+const LateEventsSchema = z
+  .object({
+    total: count,
+    kinds: z.array(
+      z.object({
+        kind: z.enum(LATE_EVENT_KINDS),
+        count,
+        statuses: z.array(z.object({ status: z.string().meta({ description: 'The registration\'s status when the event came.' }), count })),
+      }),
+    ),
+  })
+  .meta({ id: 'DashboardLateEvents' });
+
 const filterNote = 'Filter by cohort, program and study level (any combination).';
 
 export function dashboardRouter(ctx: RouterContext): Router {
@@ -157,6 +167,20 @@ export function dashboardRouter(ctx: RouterContext): Router {
       response: BacklogSchema,
     },
     async ({ query }) => reviewBacklog(prisma, query, now(), holidays, defaultCohortPolicy(new Date().toISOString()).verificationSlaWorkingDays),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      ...common,
+      path: '/api/dashboard/late-events',
+      summary: 'Late events (payments or account activations after the outcome) by kind',
+      description: `Recorded, never applied; the list behind each bar is /staff/late-events?kind=… ${filterNote}`,
+      query: filterQuery,
+      response: LateEventsSchema,
+    },
+    async ({ query }) => lateEvents(prisma, query),
   );
 
   return router;

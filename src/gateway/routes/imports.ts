@@ -1,14 +1,15 @@
 /**
  * Cohort import (admin): a CSV or JSON list of admitted students. Rows are
  * validated one by one; the answer lists rejected rows with their reasons and
- * the valid ones are started (idempotently: the same file twice starts
- * nothing new). The import runs on after the answer (202); poll
+ * the valid ones are started by a Temporal workflow (idempotently: the same
+ * file twice starts nothing new; while it runs, it is the same import). The
+ * import runs on after the answer (202), whatever happens to this gateway; poll
  * GET /api/imports/{id} for progress, or pass `?wait=true` to get the final
  * report in the answer.
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { beginImport, ImportFormatError, PolicyOverridesSchema, toReport, type ImportInput, type PolicyOverrides } from '../../import';
+import { beginImport, importReport, ImportFormatError, PolicyOverridesSchema, toReport, watchImport, type ImportInput, type ImportReport, type PolicyOverrides } from '../../import';
 import { sanitizeFileName } from '../../uploads/names';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
@@ -51,8 +52,7 @@ const JsonImportSchema = z
   })
   .meta({ id: 'JsonImport' });
 
-type Report = Awaited<ReturnType<typeof beginImport>>['job'];
-const out = (r: Report) => ({ ...r, createdAt: r.createdAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null });
+const out = (r: ImportReport) => ({ ...r, createdAt: r.createdAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null });
 
 async function readText(req: Request, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -157,20 +157,13 @@ export function importsRouter(ctx: RouterContext): Router {
         throw e;
       }
       const log = logger.child({ importId: begun.job.id, actor });
-      log.info({ total: begun.job.total, valid: begun.job.valid, rejected: begun.job.rejected.length }, 'cohort import started');
-      const done = begun.done.then(
-        (r) => (log.info({ started: r.started, existing: r.existing, failed: r.failed }, 'cohort import finished'), r),
-        async (e) => {
-          log.error({ err: e }, 'cohort import failed');
-          await prisma.importJob.update({ where: { id: begun.job.id }, data: { status: 'FAILED', finishedAt: new Date() } }).catch(() => {});
-          throw e;
-        },
-      );
+      if (begun.created) log.info({ total: begun.job.total, valid: begun.job.valid, rejected: begun.job.rejected.length }, 'cohort import started');
+      else log.info('the same file is being imported already: answering with that import');
+      // The import workflow runs it from here; waiting only watches the job's projected progress.
       if (query.wait) {
         setStatus(200);
-        return out(await done);
+        return out(await watchImport(prisma, begun.job.id));
       }
-      done.catch(() => {});
       return out(begun.job);
     },
   );
@@ -210,10 +203,9 @@ export function importsRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.NOT_FOUND],
     },
     async ({ params }) => {
-      const row = await prisma.importJob.findUnique({ where: { id: params.id } });
-      if (!row) throw new AppError(ErrorCode.NOT_FOUND, 'No such import.');
-      const earlier = await prisma.importJob.findFirst({ where: { sha256: row.sha256, createdAt: { lt: row.createdAt } }, orderBy: { createdAt: 'asc' } });
-      return out({ ...toReport(row), duplicateOf: earlier?.id ?? null });
+      const report = await importReport(prisma, params.id);
+      if (!report) throw new AppError(ErrorCode.NOT_FOUND, 'No such import.');
+      return out(report);
     },
   );
 

@@ -5,8 +5,6 @@
  * leads to the list behind it: a click on the bar, or the link in the
  * chart's table of figures (which is also what a screen reader reads).
  *
- * Late events (branch wfb): add an entry to CHARTS below that reads
- * /api/dashboard/late-events and links to the list of late events.
  */
 import {
   BarController,
@@ -26,7 +24,9 @@ import {
   // file never runs under Node: esbuild bundles it as ESM for the browser (assets.ts), named imports tree-shaken.
   // @ts-expect-error TS1479
 } from 'chart.js';
-import type { BurnDown, CategoryCount, CohortSummary, OutstandingCount, ReviewBacklog } from '../../dashboard/figures';
+import type { BurnDown, CategoryCount, CohortSummary, LateEventCount, OutstandingCount, ReviewBacklog } from '../../dashboard/figures';
+
+type LateEvents = { total: number; kinds: LateEventCount[] };
 import type { RegistrationStatus } from '../../../workflows/registration/types';
 import { request, staffAuthHeaders } from './api';
 import { fmtDate, h, toast, type Child } from './dom';
@@ -105,12 +105,13 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
   }
   const filter: Filter = { cohortId: cohort.id, programCode: q.get('programCode')?.trim().toUpperCase() || undefined, studyLevel: q.get('studyLevel') || undefined };
   const query = { ...filter };
-  const [statuses, categories, burn, outstanding, backlog] = await Promise.all([
+  const [statuses, categories, burn, outstanding, backlog, late] = await Promise.all([
     get<{ total: number; statuses: Array<{ status: RegistrationStatus; count: number }> }>('/api/dashboard/statuses', query),
     get<{ total: number; categories: CategoryCount[] }>('/api/dashboard/categories', query),
     get<BurnDown>('/api/dashboard/burndown', query),
     get<{ items: OutstandingCount[] }>('/api/dashboard/outstanding', query),
     get<ReviewBacklog>('/api/dashboard/review-backlog', query),
+    get<LateEvents>('/api/dashboard/late-events', query),
   ]);
 
   const list = (path: string, more: Record<string, string | undefined>) => {
@@ -165,6 +166,19 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
       }),
     }),
     backlogCard(backlog, queueList),
+    chartCard({
+      id: 'late',
+      title: 'Late events',
+      summary: `${late.total} payment${late.total === 1 ? '' : 's'} or activations after the outcome: recorded, never applied`,
+      rows: late.kinds.map((k) => ({
+        label: k.kind === 'PAYMENT' ? 'Payments' : 'Account activations',
+        value: k.count,
+        detail: k.statuses.map((s) => `${s.count} ${STATUS[s.status as RegistrationStatus]?.label.toLowerCase() ?? s.status}`).join(', ') || undefined,
+        // The late-events list filters by cohort and program (not study level).
+        href: `/staff/late-events?${new URLSearchParams(Object.entries({ kind: k.kind, cohortId: filter.cohortId, programCode: filter.programCode }).filter((e): e is [string, string] => !!e[1]))}`,
+      })),
+      config: (rows) => bars(rows, COLORS.bad),
+    }),
   ];
   return h('div', { class: 'dashboard' }, head(deps, cohort), filterForm(cohorts, filter, deps), h('div', { class: 'chart-grid' }, cards));
 }

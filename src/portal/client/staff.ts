@@ -16,6 +16,7 @@ import type { StaffBoot } from '../index';
 import { dashboardPage } from './dashboard';
 import { QUEUE_EXTRAS, REGISTRATION_EXTRAS, extraFilters } from './list-filters';
 import { reviewNextButton } from './review-next';
+import { staffLive, type StaffStream } from './staff-live';
 
 const KEY_STORAGE = 'progreg.staffKey';
 const boot = bootData<StaffBoot>();
@@ -27,6 +28,9 @@ let me: StaffIdentity;
 /** Bumped on every navigation so a slow page load cannot overwrite the page the user moved on to. */
 let generation = 0;
 let importTimer: number | undefined;
+/** What the page on screen follows live; set by the page while it is built. */
+let stream: StaffStream = { kind: 'none' };
+const live = staffLive(() => api, () => redraw());
 
 const FILE_KINDS = ['ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'SUPPLEMENTARY', 'PHOTO'] as const;
 const KIND_LABEL: Record<string, string> = {
@@ -133,6 +137,7 @@ function signInPage(message?: string): void {
 }
 
 async function signOut(): Promise<void> {
+  live.stop();
   sessionStorage.removeItem(KEY_STORAGE);
   signedIn = false;
   // Ends the single sign-on session on the server (nothing to end when a key was used).
@@ -165,19 +170,12 @@ function navigate(to: string): void {
   void route();
 }
 
-async function route(): Promise<void> {
-  const mine = ++generation;
-  clearTimeout(importTimer);
-  const path = location.pathname.replace(/\/+$/, '') || '/staff';
-  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('#staff-nav a'))) {
-    const active = path === a.dataset.nav || (a.dataset.nav === '/staff/registrations' && path.startsWith('/staff/registrations/'));
-    active ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current');
-  }
+/** The page at a path: a function that loads it and builds its content. */
+function pageAt(path: string): () => Promise<HTMLElement> {
   const detail = /^\/staff\/registrations\/([^/]+)$/.exec(path);
-  const page =
-    path === '/staff'
-      ? () => dashboardPage({ staffKey: sessionStorage.getItem(KEY_STORAGE) ?? '', role: me.role, navigate, itemName: (key) => itemName(key) })
-      : path === '/staff/queue'
+  return path === '/staff'
+    ? () => dashboardPage({ staffKey: sessionStorage.getItem(KEY_STORAGE) ?? '', role: me.role, navigate, itemName: (key) => itemName(key) })
+    : path === '/staff/queue'
       ? queuePage
       : path === '/staff/registrations'
         ? registrationsPage
@@ -188,11 +186,33 @@ async function route(): Promise<void> {
             : path === '/staff/late-events'
               ? lateEventsPage
               : notFoundPage;
+}
+
+const currentPath = () => location.pathname.replace(/\/+$/, '') || '/staff';
+
+/** Lists and the dashboard follow every registration's changes (narrowed to the cohort their filters name). */
+function streamFor(path: string): StaffStream {
+  if (path === '/staff' || path === '/staff/queue' || path === '/staff/registrations' || path === '/staff/late-events') {
+    return { kind: 'all', cohortId: query().get('cohortId') ?? query().get('cohort') ?? undefined };
+  }
+  return { kind: 'none' };
+}
+
+async function route(): Promise<void> {
+  const mine = ++generation;
+  clearTimeout(importTimer);
+  const path = currentPath();
+  for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('#staff-nav a'))) {
+    const active = path === a.dataset.nav || (a.dataset.nav === '/staff/registrations' && path.startsWith('/staff/registrations/'));
+    active ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current');
+  }
+  stream = streamFor(path);
   mount(app, h('p', { class: 'loading' }, 'Loading…'));
   try {
-    const content = await page();
+    const content = await pageAt(path)();
     if (mine !== generation) return;
     mount(app, content);
+    live.follow(stream);
     app.focus({ preventScroll: true });
     if (location.hash) byId(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView({ block: 'start' });
   } catch (e) {
@@ -200,6 +220,36 @@ async function route(): Promise<void> {
     if (e instanceof ApiError && e.status === 401) return signOut();
     mount(app, errorCard(e));
   }
+}
+
+/**
+ * The page on screen drawn again with fresh data (a live change), where the user is:
+ * no "Loading…", the scroll position kept, and the focus back on the same control.
+ */
+async function redraw(): Promise<void> {
+  const mine = generation;
+  const path = currentPath();
+  const content = await pageAt(path)();
+  if (mine !== generation) return;
+  const focused = focusSelector(document.activeElement);
+  const { scrollX, scrollY } = window;
+  mount(app, content);
+  live.follow(stream);
+  window.scrollTo(scrollX, scrollY);
+  const again = focused ? app.querySelector<HTMLElement>(focused) : null;
+  (again ?? app).focus({ preventScroll: true });
+}
+
+/** A selector that finds the same control in the redrawn page. */
+function focusSelector(el: Element | null): string | undefined {
+  if (!el || el === app || !app.contains(el)) return undefined;
+  if (el.id) return `#${CSS.escape(el.id)}`;
+  const href = el.getAttribute('href');
+  if (href) return `a[href="${CSS.escape(href)}"]`;
+  const action = (el as HTMLElement).dataset.action;
+  const item = el.closest<HTMLElement>('[data-item]')?.dataset.item;
+  if (action && item) return `[data-item="${CSS.escape(item)}"] [data-action="${CSS.escape(action)}"]`;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -458,6 +508,7 @@ async function detailPage(no: string): Promise<HTMLElement> {
   const [v, audit] = await Promise.all([api.registration(no), api.audit(no).catch(() => [] as AuditEntry[])]);
   const trail = Array.isArray(audit) ? audit : audit.items;
   const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
+  stream = { kind: 'registration', applicationNo: v.applicationNo, shownSeq: v.seq };
   return h(
     'div',
     null,

@@ -1,7 +1,8 @@
 /**
  * The student's registration page. The invitation link (GET /invite) signs the
  * student in and lands here; the page shows the checklist from the workflow's
- * status view and keeps it live by polling. Cards are keyed by item and only
+ * status view and keeps it live: the registration's event stream says when it
+ * changed (polling only while the stream is down; live.ts). Cards are keyed by item and only
  * rebuilt when their item changed, so a half-filled form or a chosen file
  * survives every refresh.
  */
@@ -12,6 +13,7 @@ import { ITEM_HELP, ITEM_STATE, OUTCOME_REASON, REJECTION_REASON, STATUS, STUDY_
 import { daysList, formSummary, workingDays } from './facts';
 import { registrationForm } from './student-form';
 import { uploadPanel } from './student-upload';
+import { follow, type Live } from './live';
 import type { StudentBoot } from '../index';
 
 const POLL_MS = 4000;
@@ -21,7 +23,7 @@ const app = byId('app')!;
 
 let applicationNo = '';
 let view: StatusResponse | undefined;
-let pollTimer: number | undefined;
+let live: Live | undefined;
 const cards = new Map<string, { sig: string; el: HTMLElement }>();
 
 // ---------------------------------------------------------------------------
@@ -42,6 +44,15 @@ async function start(): Promise<void> {
     return showFailure(e);
   }
   await refresh(true);
+  if (!view) return;
+  live = follow<{ seq: number }>({
+    url: `/api/registrations/${encodeURIComponent(applicationNo)}/events`,
+    // The stream names the newest change; the status is read as always (a newer one than the page shows).
+    onChange: ({ seq }) => void (view && seq > view.seq && refresh()),
+    poll: () => refresh(),
+    pollMs: POLL_MS,
+    onState: (state) => setLive(true, state),
+  });
   document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && void refresh());
 }
 
@@ -110,7 +121,8 @@ const universitySignIn = () =>
     : null;
 
 function showSignedOut(expired: boolean, problem?: string): void {
-  stopPolling();
+  live?.close();
+  live = undefined;
   byId('masthead-user')?.replaceChildren();
   mount(
     app,
@@ -150,14 +162,8 @@ function showFailure(e: unknown): void {
 // Live status
 // ---------------------------------------------------------------------------
 
-function stopPolling(): void {
-  if (pollTimer !== undefined) clearTimeout(pollTimer);
-  pollTimer = undefined;
-}
-
-/** Fetches the status and re-renders what changed; reschedules itself while the page is visible. */
+/** Fetches the status and re-renders what changed (the stream or the fallback poll calls it; so do actions). */
 async function refresh(first = false): Promise<void> {
-  stopPolling();
   try {
     const next = await studentApi.status(applicationNo);
     setLive(true);
@@ -172,15 +178,15 @@ async function refresh(first = false): Promise<void> {
     if (first) return showFailure(e);
     setLive(false);
   }
-  // Refreshes can overlap (a poll and an action's own refresh); whichever ends last leaves the one timer.
-  stopPolling();
-  if (document.visibilityState === 'visible') pollTimer = window.setTimeout(() => void refresh(), POLL_MS);
 }
 
-function setLive(ok: boolean): void {
+let liveState: 'live' | 'polling' = 'polling';
+function setLive(ok: boolean, state = liveState): void {
+  liveState = state;
   const dot = byId('live');
   if (!dot) return;
   dot.classList.toggle('offline', !ok);
+  dot.dataset.live = state;
   dot.textContent = ok ? 'Updates automatically' : 'Reconnecting…';
 }
 

@@ -1,0 +1,182 @@
+/**
+ * The production topology on one machine: PostgreSQL, the Temporal server on
+ * it (persistence + SQL visibility), the Temporal UI, SeaweedFS for the shared
+ * uploads, and several built workers and gateways on their own ports, all
+ * sharing one database, one Temporal namespace and one S3 bucket. Used by
+ * `npm run cluster` (src/cluster/main.ts), the cluster test and the benchmark.
+ *
+ * Workers and gateways are replicas: one that dies is restarted, as
+ * docker-compose's `restart: unless-stopped` does, and the others carry on.
+ * Everything else going down stops the whole cluster.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { migrateDeploy, startEmbeddedPostgres, STACK_DATABASE } from '../db/embedded';
+import { redact, shortPath, waitForReady, waitForTemporal, type Stack, type Supervised } from '../launcher/stack';
+import { projectRoot } from '../paths';
+import { ensureNamespace } from '../temporal/namespace';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
+import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
+import { clusterTools, ensureGoTools, isInstalled } from './tools';
+
+export interface ClusterOptions {
+  stack: Stack;
+  varDir: string;
+  namespace: string;
+  taskQueue: string;
+  ports: {
+    postgres: number;
+    temporal: TemporalPorts;
+    /** 0: no UI. */
+    ui: number;
+    s3: SeaweedPorts;
+    /** One gateway per port. */
+    gateways: number[];
+  };
+  workers: number;
+  /** Extra environment for the workers and gateways (secrets, log level, …). */
+  env?: NodeJS.ProcessEnv;
+  s3: S3Credentials & { bucket: string };
+}
+
+export interface Cluster {
+  databaseUrl: string;
+  temporalAddress: string;
+  /** Unset when SeaweedFS is not built. */
+  s3Endpoint?: string;
+  uiUrl?: string;
+  gateways: Array<{ url: string; process: Supervised }>;
+  workers: Supervised[];
+  /** The environment the workers and gateways run with (for tools pointed at the same cluster). */
+  env: NodeJS.ProcessEnv;
+  /** Starts one more worker (the benchmark scales 1 → 2). */
+  addWorker(): Supervised;
+}
+
+const POSTGRES = { host: '127.0.0.1', user: 'postgres', password: 'postgres' };
+
+/** Workers and gateways `npm run cluster` runs, and the replicas docker-compose.yml declares (the drift test compares). */
+export const CLUSTER_REPLICAS = 2;
+
+/**
+ * What every worker and gateway of the cluster is told, beyond its own secrets and port: one database,
+ * one namespace and task queue, shared rate limits and the shared S3 store. docker-compose.yml sets the same names.
+ */
+export function sharedProcessEnv(s: {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  s3Endpoint: string | undefined;
+  s3: S3Credentials & { bucket: string };
+}): Record<string, string> {
+  return {
+    DATABASE_URL: s.databaseUrl,
+    TEMPORAL_ADDRESS: s.temporalAddress,
+    TEMPORAL_NAMESPACE: s.namespace,
+    TEMPORAL_TASK_QUEUE: s.taskQueue,
+    RATE_LIMIT_STORE: 'postgres',
+    S3_ENDPOINT: s.s3Endpoint ?? '',
+    S3_BUCKET: s.s3.bucket,
+    S3_ACCESS_KEY_ID: s.s3.accessKeyId,
+    S3_SECRET_ACCESS_KEY: s.s3.secretAccessKey,
+  };
+}
+
+/** The built entry points: production processes, the prebuilt workflow bundle beside them. */
+export const builtWorker = path.join(projectRoot, 'dist', 'src', 'worker.js');
+export const builtGateway = path.join(projectRoot, 'dist', 'src', 'gateway', 'server.js');
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const { stack, ports } = opts;
+  const say = (source: string, line: string) => stack.say(source, line);
+  for (const file of [builtWorker, builtGateway]) {
+    if (!fs.existsSync(file)) throw new Error(`${shortPath(file)} is missing: the cluster runs the built processes (\`npm run build\`)`);
+  }
+  ensureGoTools(['temporal', 'ui']);
+  fs.mkdirSync(opts.varDir, { recursive: true });
+
+  // PostgreSQL: the read model and Temporal's two databases on one server.
+  const dataDir = path.join(opts.varDir, 'postgres');
+  const db = await startEmbeddedPostgres({
+    dataDir,
+    port: ports.postgres,
+    database: STACK_DATABASE,
+    onLog: (line) => /ERROR|FATAL|PANIC/.test(line) && !stack.shuttingDown && say('postgres', line),
+    // Temporal (30 connections), two workers and two gateways with their pools.
+    settings: { max_connections: '400' },
+  });
+  stack.onStop('postgres', () => db.stop());
+  say('postgres', `embedded PostgreSQL on ${redact(db.url)} (data in ${shortPath(dataDir)})`);
+  migrateDeploy(db.url, projectRoot);
+  say('postgres', 'progreg migrations applied');
+  const endpoint: PostgresEndpoint = { ...POSTGRES, port: ports.postgres };
+  await setupTemporalSchema(endpoint, (line) => say('temporal', line));
+
+  // Temporal on PostgreSQL, with our namespace and search attributes.
+  startTemporalServer(stack, endpoint, ports.temporal);
+  const temporalAddress = `127.0.0.1:${ports.temporal.frontend}`;
+  const connection = await waitForTemporal(temporalAddress, 60_000);
+  try {
+    const created = await ensureNamespace(connection, opts.namespace);
+    const added = await ensureSearchAttributes(connection, opts.namespace);
+    say('temporal', `server on ${temporalAddress} (PostgreSQL persistence and visibility); namespace ${opts.namespace}${created ? ' registered' : ''}${added.length ? `; registered ${added.join(', ')}` : ''}`);
+  } finally {
+    await connection.close();
+  }
+
+  // The Temporal UI, from the ui-server module (the same server and config template as the temporalio/ui image).
+  let uiUrl: string | undefined;
+  if (ports.ui) {
+    stack.supervise('temporal-ui', clusterTools.uiServer, ['--root', clusterTools.uiRoot, '--env', 'docker', 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_UI_PORT: String(ports.ui),
+        TEMPORAL_DEFAULT_NAMESPACE: opts.namespace,
+        TEMPORAL_CORS_ORIGINS: ports.gateways.map((p) => `http://localhost:${p}`).join(','),
+      },
+      mute: () => stack.shuttingDown,
+    });
+    uiUrl = `http://localhost:${ports.ui}`;
+  }
+
+  // Shared file storage: SeaweedFS when it is built (its build is the longest; `npm run setup:cluster`
+  // builds it), else the replicas share the upload folder under varDir, which works on one machine only.
+  let s3Endpoint: string | undefined;
+  if (isInstalled('seaweedfs')) {
+    startSeaweedfs(stack, { dataDir: path.join(opts.varDir, 'seaweedfs'), ports: ports.s3, credentials: opts.s3 });
+    s3Endpoint = `http://127.0.0.1:${ports.s3.s3}`;
+    await waitForReady(s3Endpoint, 60_000, () => true);
+    say('s3', `SeaweedFS S3 on ${s3Endpoint}, bucket ${opts.s3.bucket} (data in ${shortPath(path.join(opts.varDir, 'seaweedfs'))})`);
+  } else {
+    say('s3', `SeaweedFS is not built (npm run setup:cluster); uploads go to the shared folder ${shortPath(path.join(opts.varDir, 'uploads'))}`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    ...opts.env,
+    ...sharedProcessEnv({ databaseUrl: db.url, temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, s3Endpoint, s3: opts.s3 }),
+    VAR_DIR: opts.varDir,
+    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
+  };
+  const workers: Supervised[] = [];
+  const addWorker = () => {
+    const w = stack.supervise(`worker-${workers.length + 1}`, process.execPath, [builtWorker], { env, restart: true });
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < opts.workers; i++) addWorker();
+  const gateways = ports.gateways.map((port, i) => ({
+    url: `http://127.0.0.1:${port}`,
+    process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [builtGateway], {
+      env: { ...env, GATEWAY_PORT: String(port) },
+      restart: true,
+    }),
+  }));
+  await Promise.all(gateways.map((g) => waitForReady(`${g.url}/readyz`, 120_000)));
+  return { databaseUrl: db.url, temporalAddress, s3Endpoint, uiUrl, gateways, workers, env, addWorker };
+}

@@ -1,0 +1,165 @@
+/**
+ * Uploaded bytes in an S3-compatible bucket (SeaweedFS under `npm run cluster`
+ * and docker-compose; AWS S3 or any other in production), so every gateway
+ * reads the files any other received. Same content addressing as the local
+ * disk store: key `blobs/<sha256[0..2]>/<sha256>`, identical bytes stored once.
+ *
+ * Receiving still stages on the gateway's local disk (the size cut-off, the
+ * hash and the type sniffing happen while streaming, before anything is
+ * stored), delegated to the local store's staging; `commit` then streams the
+ * staged file into the bucket and removes it. Downloads stream from the bucket.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { BlobStore, ReceivedBlob, StoredBlobInfo } from './store';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const PREFIX = 'blobs/';
+
+/** What the S3 store borrows from the local store: its staging area on this gateway's disk. */
+export type LocalStaging = Pick<BlobStore, 'receive' | 'readReceived' | 'discard' | 'removeStaleStaging'>;
+
+export interface S3Settings {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export class S3BlobStore implements BlobStore {
+  private readonly s3: S3Client;
+  private bucketReady?: Promise<void>;
+
+  constructor(
+    private readonly settings: S3Settings,
+    private readonly staging: LocalStaging,
+  ) {
+    this.s3 = new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      // Path-style addressing (http://host/bucket/key): what SeaweedFS and most self-hosted servers serve.
+      forcePathStyle: true,
+      ...(settings.accessKeyId && settings.secretAccessKey
+        ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } }
+        : {}),
+    });
+  }
+
+  keyOf(sha256: string): string {
+    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
+    return `${PREFIX}${sha256.slice(0, 2)}/${sha256}`;
+  }
+
+  /** The bucket, created on first use if missing (idempotent across gateways). */
+  private ensureBucket(): Promise<void> {
+    this.bucketReady ??= (async () => {
+      try {
+        await this.s3.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      } catch {
+        try {
+          await this.s3.send(new CreateBucketCommand({ Bucket: this.settings.bucket }));
+        } catch (e) {
+          if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test((e as Error).name)) throw e;
+        }
+      }
+    })().catch((e) => {
+      this.bucketReady = undefined;
+      throw e;
+    });
+    return this.bucketReady;
+  }
+
+  receive(input: Readable, opts: { maxBytes: number }): Promise<ReceivedBlob> {
+    return this.staging.receive(input, opts);
+  }
+
+  readReceived(blob: ReceivedBlob): Promise<Buffer> {
+    return this.staging.readReceived(blob);
+  }
+
+  /** Streams the staged bytes to their content address, then drops the staged copy. Idempotent. */
+  async commit(blob: ReceivedBlob): Promise<void> {
+    await this.ensureBucket();
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.settings.bucket,
+        Key: this.keyOf(blob.sha256),
+        Body: fs.createReadStream(blob.stagingRef),
+        ContentLength: blob.size,
+      }),
+    );
+    await this.staging.discard(blob);
+  }
+
+  discard(blob: ReceivedBlob): Promise<void> {
+    return this.staging.discard(blob);
+  }
+
+  async put(bytes: Buffer): Promise<string> {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    await this.ensureBucket();
+    await this.s3.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: this.keyOf(sha256), Body: bytes, ContentLength: bytes.length }));
+    return sha256;
+  }
+
+  async open(sha256: string): Promise<Readable | undefined> {
+    await this.ensureBucket();
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.keyOf(sha256) }));
+      return res.Body as Readable;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    await this.ensureBucket();
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.keyOf(sha256) }));
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await this.ensureBucket();
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.keyOf(sha256) }));
+  }
+
+  async *list(): AsyncIterable<StoredBlobInfo> {
+    await this.ensureBucket();
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: PREFIX, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) {
+        const sha256 = o.Key?.slice(o.Key.lastIndexOf('/') + 1) ?? '';
+        if (SHA256.test(sha256)) yield { sha256, size: o.Size ?? 0, modifiedAt: o.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  removeStaleStaging(olderThan: Date): Promise<number> {
+    return this.staging.removeStaleStaging(olderThan);
+  }
+}
+
+function isNotFound(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err?.name === 'NoSuchKey' || err?.name === 'NotFound' || err?.$metadata?.httpStatusCode === 404;
+}

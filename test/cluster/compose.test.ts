@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { CLUSTER_REPLICAS, sharedProcessEnv } from '../../src/cluster/cluster';
+import { s3IdentityConfig, WEED_SETTINGS } from '../../src/cluster/seaweedfs';
+import { portsFrom, TEMPORAL_CONFIG_FILE, TEMPORAL_DYNAMIC_CONFIG_FILE, temporalServerEnv } from '../../src/cluster/temporal-server';
+import { projectRoot } from '../../src/paths';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { TOOLS } = require('../../scripts/setup-go-tools.js') as { TOOLS: Record<string, { version: string }> };
+
+interface Service {
+  image?: string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  entrypoint?: string[];
+  command?: string[];
+  deploy?: { replicas?: number };
+}
+
+/** docker-compose.yml as compose reads it (anchors and merge keys resolved). */
+const compose = parse(fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+
+/** A path inside a container → the repository file mounted there, through the service's bind mounts. */
+function hostPathOf(service: Service, containerPath: string): string | undefined {
+  for (const v of service.volumes ?? []) {
+    const [host, target] = v.split(':');
+    if (!host!.startsWith('./')) continue;
+    if (containerPath === target || containerPath.startsWith(`${target}/`)) return path.join(projectRoot, host!, containerPath.slice(target!.length));
+  }
+  return undefined;
+}
+
+/** Variables deploy/temporal/config.yaml reads, and whether it has a default for each. */
+function templateVariables(): Map<string, boolean> {
+  const text = fs.readFileSync(TEMPORAL_CONFIG_FILE, 'utf8');
+  const vars = new Map<string, boolean>();
+  for (const m of text.matchAll(/env "(\w+)"/g)) {
+    const hasDefault = /default\s+"[^"]*"\s+\($/.test(text.slice(Math.max(0, m.index! - 40), m.index));
+    vars.set(m[1]!, (vars.get(m[1]!) ?? false) || hasDefault);
+  }
+  return vars;
+}
+
+describe('docker-compose.yml describes the topology npm run cluster runs', () => {
+  const temporal = services.temporal!;
+
+  it('the Temporal server runs the same config file and dynamic config, the same version, with every variable the config needs', () => {
+    assert.match(temporal.image!, /^temporalio\/server:/);
+    assert.equal(`v${temporal.image!.split(':')[1]}`, TOOLS.temporal!.version, 'server image = the version setup-go-tools builds');
+    assert.equal(`v${services['temporal-schema']!.image!.split(':')[1]}`, TOOLS.temporal!.version, 'schema tool = server version');
+    const entry = temporal.entrypoint!;
+    const configInContainer = entry[entry.indexOf('--config-file') + 1]!;
+    assert.equal(hostPathOf(temporal, configInContainer), TEMPORAL_CONFIG_FILE);
+    assert.ok(entry.includes('start'));
+    assert.equal(hostPathOf(temporal, temporal.environment!.DYNAMIC_CONFIG_FILE_PATH!), TEMPORAL_DYNAMIC_CONFIG_FILE);
+
+    const vars = templateVariables();
+    const launcherEnv = temporalServerEnv({ host: 'h', port: 1, user: 'u', password: 'p' }, portsFrom(17233));
+    for (const [name, hasDefault] of vars) {
+      if (!hasDefault) {
+        assert.ok(name in temporal.environment! || name === 'BIND_ON_IP', `compose's temporal service does not set ${name}, which the config needs`);
+        assert.ok(name in launcherEnv || name === 'BIND_ON_IP', `npm run cluster does not set ${name}, which the config needs`);
+      }
+    }
+    for (const name of Object.keys(temporal.environment!)) assert.ok(vars.has(name), `compose sets ${name}, which the server config never reads`);
+    for (const name of Object.keys(launcherEnv)) assert.ok(vars.has(name), `npm run cluster sets ${name}, which the server config never reads`);
+  });
+
+  it('the dynamic config forces the search-attribute cache refresh (attributes usable as soon as registered)', () => {
+    const dynamic = parse(fs.readFileSync(TEMPORAL_DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    assert.equal(dynamic['system.forceSearchAttributesCacheRefreshOnRead']?.[0]?.value, true);
+  });
+
+  it('the UI is the same ui-server version, reachable only from the host', () => {
+    const ui = services['temporal-ui']!;
+    assert.equal(`v${ui.image!.split(':')[1]}`, TOOLS.ui!.version);
+    for (const p of ui.ports ?? []) assert.match(p, /^127\.0\.0\.1:/);
+  });
+
+  it('two worker and two gateway replicas behind a proxy, with the environment the cluster gives its processes', () => {
+    assert.equal(services.worker!.deploy?.replicas, CLUSTER_REPLICAS);
+    assert.equal(services.gateway!.deploy?.replicas, CLUSTER_REPLICAS);
+    assert.equal(services.gateway!.ports, undefined, 'gateways are reached through the proxy only');
+    assert.ok(services.proxy, 'a reverse proxy in front of the gateways');
+    const nginx = fs.readFileSync(hostPathOf(services.proxy!, '/etc/nginx/conf.d/default.conf')!, 'utf8');
+    assert.match(nginx, /server gateway:3000/);
+    const shared = sharedProcessEnv({ databaseUrl: 'd', temporalAddress: 't', namespace: 'n', taskQueue: 'q', s3Endpoint: 's', s3: { bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' } });
+    for (const name of ['worker', 'gateway']) {
+      const env = services[name]!.environment!;
+      for (const key of Object.keys(shared)) assert.ok(key in env, `${name} lacks ${key}, which npm run cluster sets`);
+      assert.equal(env.RATE_LIMIT_STORE, shared.RATE_LIMIT_STORE);
+      assert.match(env.S3_ENDPOINT!, /^http:\/\/s3:/);
+    }
+    assert.deepEqual(services.worker!.command, ['node', 'dist/src/worker.js'], 'the built worker (prebuilt workflow bundle)');
+  });
+
+  it('S3 is SeaweedFS with the same storage settings and identity actions (no MinIO: AGPL)', () => {
+    const s3 = services.s3!;
+    assert.match(s3.image!, /^chrislusf\/seaweedfs:/);
+    for (const s of Object.values(services)) assert.doesNotMatch(s.image ?? '', /minio/i);
+    const start = fs.readFileSync(hostPathOf(s3, s3.entrypoint![1]!)!, 'utf8');
+    for (const flag of WEED_SETTINGS) assert.ok(start.includes(flag), `start.sh lacks ${flag}`);
+    const actions = (s3IdentityConfig({ accessKeyId: 'a', secretAccessKey: 's' }) as { identities: Array<{ actions: string[] }> }).identities[0]!.actions;
+    assert.ok(start.includes(JSON.stringify(actions)), 'same S3 actions as the cluster');
+  });
+
+  it('no Temporal, PostgreSQL or S3 port is published, and no secret is written in the file', () => {
+    for (const name of ['temporal', 'postgresql', 's3', 'worker', 'temporal-schema', 'temporal-setup']) {
+      assert.equal(services[name]!.ports, undefined, `${name} publishes a port`);
+    }
+    const raw = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
+    for (const [name, s] of Object.entries(services)) {
+      for (const [key, value] of Object.entries(s.environment ?? {})) {
+        if (/SECRET|PASSWORD|PWD|_KEY/.test(key)) assert.ok(String(value) === '' || raw.includes(`${key}: \${`), `${name}.${key} is not taken from .env`);
+      }
+    }
+    assert.doesNotMatch(raw, /postgresql:\/\/[^:]+:(?!\$\{)[^@]+@/, 'a database password in a URL');
+  });
+
+  it('.env.example names every variable compose requires from .env', () => {
+    const raw = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
+    const example = fs.readFileSync(path.join(projectRoot, '.env.example'), 'utf8');
+    const required = new Set([...raw.matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!));
+    assert.ok(required.has('POSTGRES_PASSWORD') && required.has('S3_SECRET_ACCESS_KEY'));
+    for (const name of required) assert.match(example, new RegExp(`^${name}=$`, 'm'), `.env.example lacks ${name}=`);
+  });
+});

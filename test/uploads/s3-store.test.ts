@@ -1,0 +1,79 @@
+/**
+ * The S3 blob store against a real SeaweedFS (the cluster's; built into
+ * .tools/go by `npm run setup:cluster`, which .ci/run runs): content addressing,
+ * the size cut-off while streaming, downloads, listing and deletion behave as
+ * on the local disk, and a second store on the same bucket (another gateway)
+ * reads what the first committed.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { freeClusterPorts } from '../../src/cluster/free-ports';
+import { startSeaweedfs } from '../../src/cluster/seaweedfs';
+import { Stack, waitForReady } from '../../src/launcher/stack';
+import { BlobTooLargeError, createBlobStore, type BlobStore } from '../../src/uploads/store';
+import { requireGoTools } from '../support/go-tools';
+
+describe('uploads: S3-compatible store on SeaweedFS', function () {
+  this.timeout(15 * 60_000);
+  const credentials = { accessKeyId: 's3-test', secretAccessKey: 's3-test-secret' };
+  let stack: Stack;
+  let dir: string;
+  let a: BlobStore;
+  let b: BlobStore;
+
+  before(async function () {
+    requireGoTools(this, ['seaweedfs']);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-s3-'));
+    stack = new Stack('s3-test', () => {});
+    const { s3 } = await freeClusterPorts(0);
+    startSeaweedfs(stack, { dataDir: path.join(dir, 'weed'), ports: s3, credentials });
+    await waitForReady(`http://127.0.0.1:${s3.s3}`, 60_000, () => true);
+    const config = (gateway: string) => ({
+      uploadDir: path.join(dir, gateway),
+      S3_ENDPOINT: `http://127.0.0.1:${s3.s3}`,
+      S3_BUCKET: 'uploads-test',
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: credentials.accessKeyId,
+      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    });
+    a = createBlobStore(config('gateway-a'));
+    b = createBlobStore(config('gateway-b'));
+  });
+
+  after(async () => {
+    await stack?.shutdown();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores by content address; the other gateway reads it; identical bytes are one object', async () => {
+    const bytes = Buffer.from(`%PDF-1.4 a document ${Date.now()}\n`.repeat(1000));
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const received = await a.receive(Readable.from([bytes]), { maxBytes: 1_000_000 });
+    assert.equal(received.sha256, sha);
+    assert.equal(received.size, bytes.length);
+    await a.commit(received);
+    assert.equal(fs.readdirSync(path.join(dir, 'gateway-a', 'tmp')).length, 0, 'the staged copy is gone after the commit');
+    assert.ok(await b.has(sha));
+    assert.equal(await text((await b.open(sha))!), bytes.toString());
+    assert.equal(await b.put(bytes), sha);
+    const listed = [];
+    for await (const blob of b.list()) if (blob.sha256 === sha) listed.push(blob);
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0]!.size, bytes.length);
+    await b.delete(sha);
+    assert.equal(await a.has(sha), false);
+    assert.equal(await a.open(sha), undefined);
+  });
+
+  it('cuts an upload off past its limit, leaving nothing staged or stored', async () => {
+    const big = Buffer.alloc(300_000, 7);
+    await assert.rejects(a.receive(Readable.from([big.subarray(0, 150_000), big.subarray(150_000)]), { maxBytes: 200_000 }), BlobTooLargeError);
+    assert.equal(fs.readdirSync(path.join(dir, 'gateway-a', 'tmp')).length, 0);
+    assert.equal(await a.has(createHash('sha256').update(big).digest('hex')), false);
+  });
+});
