@@ -70,7 +70,8 @@ describe('gateway: an upload whose workflow answer times out', function () {
       });
       assert.equal(download.status, 200);
       assert.deepEqual(Buffer.from(await download.arrayBuffer()), pdf);
-      const row = await gw.prisma.document.findUnique({ where: { id: submission.documentId! } });
+      // The projection writes the row after the workflow answers: wait for it rather than race it.
+      const row = await eventually(() => gw.prisma.document.findUnique({ where: { id: submission.documentId! } }), (r) => r !== null, 60_000);
       assert.equal(row?.sha256, submission.sha256, 'the projection wrote the row under the gateway\'s id');
       assert.equal(await gw.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
     } finally {

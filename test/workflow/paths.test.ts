@@ -338,8 +338,12 @@ describe('registration paths (time-skipping)', function () {
         const s = await eventually(h, (x) => assert.equal(x.status, 'INCOMPLETE'));
         assert.deepEqual(s.outcome?.items, ['PHOTO']);
         await env.sleep(30 * DAY);
-        // (The document then waits for staff beyond the service level: an alert to the registry, not a reminder.)
-        assert.deepEqual(emailKinds(await status(h)), ['INVITATION', 'REMINDER', 'FOLLOW_UP', 'SLA_ALERT']);
+        // (The document then waits for staff beyond the service level: an alert to the registry, not a reminder.
+        // Whether that alert falls before or after the outcome's follow-up depends on the working days, hence on
+        // the calendar date the time-skipping server starts from: only the set of the last two is the rule.)
+        const kinds = emailKinds(await status(h));
+        assert.deepEqual(kinds.slice(0, 2), ['INVITATION', 'REMINDER']);
+        assert.deepEqual([...kinds.slice(2)].sort(), ['FOLLOW_UP', 'SLA_ALERT']);
       });
     });
 
