@@ -6,47 +6,30 @@
  * the keyboard alone: a student's upload, an officer's decisions, Review next.
  */
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
-import { aPdf, admit, eventually, startStack, uploadFile as apiUpload, type Admitted, type TestStack } from '../gateway/support';
+import { aPdf, admit, eventually, uploadFile as apiUpload, type Admitted } from '../gateway/support';
 import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { uniq } from '../support/env';
 import { expectAccessible } from './axe';
-import { item, keepEvidence, launchChromium } from './chromium';
+import { item } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('accessibility: axe-core on every page, and the keyboard alone', function () {
   this.timeout(240_000);
-  let stack: TestStack;
-  let browser: Browser;
-  let page: Page;
+  const ui = browserSuite('a11y');
   let seeded: SeededCohort;
-
-  before(async function () {
-    this.timeout(240_000);
-    stack = await startStack();
-    seeded = await seedDashboardCohort(stack.prisma, uniq('a11y-'), uniq('Y').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
-    browser = await launchChromium();
-  });
-  beforeEach(async () => {
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') console.error(`    page at the failure: ${await keepEvidence(page, 'a11y')}`);
-    await page.context().close();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await stack?.stop();
+  before(async () => {
+    seeded = await seedDashboardCohort(ui.stack.prisma, uniq('a11y-'), uniq('Y').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
   });
 
-  const base = () => stack.config.publicBaseUrl;
+  const base = () => ui.stack.config.publicBaseUrl;
 
   async function openInvitation(p: Page, a: Admitted): Promise<void> {
-    await p.goto(`${base()}/invite?token=${await signInvitationToken(stack.config, a.applicationNo)}`);
+    await p.goto(`${base()}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
     await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
   }
 
@@ -58,138 +41,138 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
   }
 
   it('signed-out pages: the portal without a session, a broken link, staff sign-in, the API docs', async () => {
-    await page.goto(`${base()}/portal/`);
-    await page.getByRole('heading', { name: 'Open your invitation link' }).waitFor(WAIT);
-    await expectAccessible(page, 'portal, signed out');
+    await ui.page.goto(`${base()}/portal/`);
+    await ui.page.getByRole('heading', { name: 'Open your invitation link' }).waitFor(WAIT);
+    await expectAccessible(ui.page, 'portal, signed out');
 
-    await page.goto(`${base()}/invite?token=not-a-token`);
-    await page.getByRole('heading', { name: 'This link does not work' }).waitFor(WAIT);
-    await expectAccessible(page, 'broken invitation link');
+    await ui.page.goto(`${base()}/invite?token=not-a-token`);
+    await ui.page.getByRole('heading', { name: 'This link does not work' }).waitFor(WAIT);
+    await expectAccessible(ui.page, 'broken invitation link');
 
-    await page.goto(`${base()}/staff/`);
-    await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor(WAIT);
-    await expectAccessible(page, 'staff sign-in');
-    await page.fill('#api-key', 'pgk_not_a_real_key');
-    await page.click('button[type=submit]');
-    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor(WAIT);
-    await expectAccessible(page, 'staff sign-in with its error');
+    await ui.page.goto(`${base()}/staff/`);
+    await ui.page.getByRole('heading', { name: 'Staff sign-in' }).waitFor(WAIT);
+    await expectAccessible(ui.page, 'staff sign-in');
+    await ui.page.fill('#api-key', 'pgk_not_a_real_key');
+    await ui.page.click('button[type=submit]');
+    await ui.page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor(WAIT);
+    await expectAccessible(ui.page, 'staff sign-in with its error');
 
-    await page.goto(`${base()}/docs`);
-    await page.locator('.opblock, h2, section').first().waitFor(WAIT);
-    await expectAccessible(page, 'API docs (/docs)');
+    await ui.page.goto(`${base()}/docs`);
+    await ui.page.locator('.opblock, h2, section').first().waitFor(WAIT);
+    await expectAccessible(ui.page, 'API docs (/docs)');
   });
 
   it('the student’s pages: checklist, form, upload panel, a submitted file, the decline dialog', async () => {
-    const a = await admit(stack, { cohortId: uniq('a11y-'), residency: 'NON_LOCAL' });
-    await openInvitation(page, a);
-    await expectAccessible(page, 'student checklist');
+    const a = await admit(ui.stack, { cohortId: uniq('a11y-'), residency: 'NON_LOCAL' });
+    await openInvitation(ui.page, a);
+    await expectAccessible(ui.page, 'student checklist');
 
-    await page.getByRole('button', { name: 'Fill in the registration form' }).click();
-    await page.getByLabel('Nationality').waitFor(WAIT);
-    await expectAccessible(page, 'student checklist with the form open');
+    await ui.page.getByRole('button', { name: 'Fill in the registration form' }).click();
+    await ui.page.getByLabel('Nationality').waitFor(WAIT);
+    await expectAccessible(ui.page, 'student checklist with the form open');
 
-    await page.locator('[data-upload="ID_DOCUMENT"] input[type=file]').setInputFiles({ name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf() });
-    await page.locator('[data-upload="ID_DOCUMENT"] .upload-preview').waitFor(WAIT);
-    await expectAccessible(page, 'upload panel with a chosen file');
-    await page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' }).click();
-    await item(page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
-    await expectAccessible(page, 'student checklist with a submitted file');
+    await ui.page.locator('[data-upload="ID_DOCUMENT"] input[type=file]').setInputFiles({ name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf() });
+    await ui.page.locator('[data-upload="ID_DOCUMENT"] .upload-preview').waitFor(WAIT);
+    await expectAccessible(ui.page, 'upload panel with a chosen file');
+    await ui.page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' }).click();
+    await item(ui.page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
+    await expectAccessible(ui.page, 'student checklist with a submitted file');
 
-    await page.getByRole('button', { name: 'Decline my offer…' }).click();
-    await page.getByRole('dialog').waitFor(WAIT);
-    await expectAccessible(page, 'decline dialog');
+    await ui.page.getByRole('button', { name: 'Decline my offer…' }).click();
+    await ui.page.getByRole('dialog').waitFor(WAIT);
+    await expectAccessible(ui.page, 'decline dialog');
   });
 
   it('every staff page: dashboard, queue, registrations, a registration with its dialogs, late events, import', async () => {
-    const a = await admit(stack, { cohortId: seeded.cohortId });
-    assert.equal((await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', { bearer: a.session, type: 'application/pdf' })).status, 201);
-    await signInStaff(page, stack.adminKey);
-    await page.goto(`${base()}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}`);
-    await page.locator('canvas[data-chart="backlog"]').waitFor(WAIT);
-    await expectAccessible(page, 'cohort dashboard');
+    const a = await admit(ui.stack, { cohortId: seeded.cohortId });
+    assert.equal((await apiUpload(`${ui.stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', { bearer: a.session, type: 'application/pdf' })).status, 201);
+    await signInStaff(ui.page, ui.stack.adminKey);
+    await ui.page.goto(`${base()}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}`);
+    await ui.page.locator('canvas[data-chart="backlog"]').waitFor(WAIT);
+    await expectAccessible(ui.page, 'cohort dashboard');
 
-    await page.goto(`${base()}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
-    await page.locator('tr[data-application]').first().waitFor(WAIT);
-    await expectAccessible(page, 'review queue');
+    await ui.page.goto(`${base()}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
+    await ui.page.locator('tr[data-application]').first().waitFor(WAIT);
+    await expectAccessible(ui.page, 'review queue');
 
-    await page.goto(`${base()}/staff/registrations?cohortId=${encodeURIComponent(seeded.cohortId)}`);
-    await page.locator('tr[data-application]').first().waitFor(WAIT);
-    await expectAccessible(page, 'registrations list');
+    await ui.page.goto(`${base()}/staff/registrations?cohortId=${encodeURIComponent(seeded.cohortId)}`);
+    await ui.page.locator('tr[data-application]').first().waitFor(WAIT);
+    await expectAccessible(ui.page, 'registrations list');
 
-    await eventually(() => stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: a.applicationNo, key: 'ID_DOCUMENT' } } }), (i) => i?.state === 'SUBMITTED');
-    await page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
-    await page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="SUBMITTED"]').waitFor(WAIT);
-    await expectAccessible(page, 'one registration');
-    await page.getByRole('button', { name: 'Reject…' }).first().click();
-    await page.getByRole('dialog').waitFor(WAIT);
-    await expectAccessible(page, 'reject dialog');
-    await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Extend a deadline…' }).click();
-    await page.getByRole('dialog').waitFor(WAIT);
-    await expectAccessible(page, 'extend-deadline dialog');
-    await page.keyboard.press('Escape');
+    await eventually(() => ui.stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: a.applicationNo, key: 'ID_DOCUMENT' } } }), (i) => i?.state === 'SUBMITTED');
+    await ui.page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
+    await ui.page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="SUBMITTED"]').waitFor(WAIT);
+    await expectAccessible(ui.page, 'one registration');
+    await ui.page.getByRole('button', { name: 'Reject…' }).first().click();
+    await ui.page.getByRole('dialog').waitFor(WAIT);
+    await expectAccessible(ui.page, 'reject dialog');
+    await ui.page.keyboard.press('Escape');
+    await ui.page.getByRole('button', { name: 'Extend a deadline…' }).click();
+    await ui.page.getByRole('dialog').waitFor(WAIT);
+    await expectAccessible(ui.page, 'extend-deadline dialog');
+    await ui.page.keyboard.press('Escape');
 
-    await page.goto(`${base()}/staff/late-events`);
-    await page.getByRole('heading', { name: /Late events/ }).first().waitFor(WAIT);
-    await expectAccessible(page, 'late events');
+    await ui.page.goto(`${base()}/staff/late-events`);
+    await ui.page.getByRole('heading', { name: /Late events/ }).first().waitFor(WAIT);
+    await expectAccessible(ui.page, 'late events');
 
-    await page.goto(`${base()}/staff/import`);
-    await page.getByRole('heading', { name: /Import/ }).first().waitFor(WAIT);
-    await expectAccessible(page, 'import');
+    await ui.page.goto(`${base()}/staff/import`);
+    await ui.page.getByRole('heading', { name: /Import/ }).first().waitFor(WAIT);
+    await expectAccessible(ui.page, 'import');
   });
 
   it('keyboard only: a student chooses and uploads a file', async () => {
-    const a = await admit(stack, { cohortId: uniq('a11y-') });
-    await openInvitation(page, a);
-    const input = page.locator('[data-upload="ID_DOCUMENT"] input[type=file]');
-    await tabUntil(page, input);
+    const a = await admit(ui.stack, { cohortId: uniq('a11y-') });
+    await openInvitation(ui.page, a);
+    const input = ui.page.locator('[data-upload="ID_DOCUMENT"] input[type=file]');
+    await tabUntil(ui.page, input);
     // Space on a focused file input opens the file chooser, as it does for a person.
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    const [chooser] = await Promise.all([ui.page.waitForEvent('filechooser'), ui.page.keyboard.press('Space')]);
     await chooser.setFiles({ name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf() });
-    const send = page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' });
-    await page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
-    await tabUntil(page, send);
-    await page.keyboard.press('Enter');
-    await item(page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
+    const send = ui.page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' });
+    await ui.page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
+    await tabUntil(ui.page, send);
+    await ui.page.keyboard.press('Enter');
+    await item(ui.page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
   });
 
   it('keyboard only: an officer rejects an item with a reason (Verify: the Review next test)', async () => {
-    const a = await admit(stack, { cohortId: uniq('a11y-') });
-    assert.equal((await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', { bearer: a.session, type: 'application/pdf' })).status, 201);
-    const { key: officerKey } = await createStaffKey(stack.prisma, { name: uniq('officer.'), role: 'officer' });
-    await signInStaff(page, officerKey);
-    await page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
-    const id = page.locator('.review-item[data-item="ID_DOCUMENT"]');
-    await page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="SUBMITTED"]').waitFor(WAIT);
+    const a = await admit(ui.stack, { cohortId: uniq('a11y-') });
+    assert.equal((await apiUpload(`${ui.stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', { bearer: a.session, type: 'application/pdf' })).status, 201);
+    const { key: officerKey } = await createStaffKey(ui.stack.prisma, { name: uniq('officer.'), role: 'officer' });
+    await signInStaff(ui.page, officerKey);
+    await ui.page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
+    const id = ui.page.locator('.review-item[data-item="ID_DOCUMENT"]');
+    await ui.page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="SUBMITTED"]').waitFor(WAIT);
 
-    await tabUntil(page, id.getByRole('button', { name: 'Reject…' }));
-    await page.keyboard.press('Enter');
-    const dialog = page.getByRole('dialog');
+    await tabUntil(ui.page, id.getByRole('button', { name: 'Reject…' }));
+    await ui.page.keyboard.press('Enter');
+    const dialog = ui.page.getByRole('dialog');
     await dialog.waitFor(WAIT);
     // The dialog takes the focus, on its first field (the reason list); then the note, then the buttons.
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'reject-reason');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type('The scan is cut off at the bottom; please send the whole page.');
-    await tabUntil(page, dialog.getByRole('button', { name: 'Reject item' }));
-    await page.keyboard.press('Enter');
-    await page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="REJECTED"]').waitFor(WAIT);
-    await expectAccessible(page, 'one registration after a rejection');
+    assert.equal(await ui.page.evaluate(() => document.activeElement?.id), 'reject-reason');
+    await ui.page.keyboard.press('ArrowDown');
+    await ui.page.keyboard.press('Tab');
+    await ui.page.keyboard.type('The scan is cut off at the bottom; please send the whole ui.page.');
+    await tabUntil(ui.page, dialog.getByRole('button', { name: 'Reject item' }));
+    await ui.page.keyboard.press('Enter');
+    await ui.page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="REJECTED"]').waitFor(WAIT);
+    await expectAccessible(ui.page, 'one registration after a rejection');
   });
 
   it('keyboard only: Review next opens the oldest unclaimed item, and Verify decides it', async () => {
-    const { key } = await createStaffKey(stack.prisma, { name: uniq('officer.'), role: 'officer' });
-    await signInStaff(page, key);
-    await page.goto(`${base()}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
-    await page.locator('tr[data-application]').first().waitFor(WAIT);
-    await tabUntil(page, page.getByRole('button', { name: /Review next/ }));
-    await page.keyboard.press('Enter');
-    await page.waitForURL(/\/staff\/registrations\/[^/?#]+/, WAIT);
-    const verify = page.getByRole('button', { name: 'Verify' }).first();
+    const { key } = await createStaffKey(ui.stack.prisma, { name: uniq('officer.'), role: 'officer' });
+    await signInStaff(ui.page, key);
+    await ui.page.goto(`${base()}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
+    await ui.page.locator('tr[data-application]').first().waitFor(WAIT);
+    await tabUntil(ui.page, ui.page.getByRole('button', { name: /Review next/ }));
+    await ui.page.keyboard.press('Enter');
+    await ui.page.waitForURL(/\/staff\/registrations\/[^/?#]+/, WAIT);
+    const verify = ui.page.getByRole('button', { name: 'Verify' }).first();
     await verify.waitFor(WAIT);
-    await tabUntil(page, verify);
-    await page.keyboard.press('Enter');
-    await page.getByText(/verified\./).first().waitFor(WAIT);
+    await tabUntil(ui.page, verify);
+    await ui.page.keyboard.press('Enter');
+    await ui.page.getByText(/verified\./).first().waitFor(WAIT);
   });
 });
 

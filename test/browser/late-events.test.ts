@@ -5,70 +5,49 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { registrationWorkflowId } from '../../workflows/registration/api';
-import { admit, eventually, fetchJson, startStack, type TestStack } from '../gateway/support';
-import { keepEvidence, launchChromium } from './chromium';
+import { admit, eventually, fetchJson } from '../gateway/support';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('staff pages: late events and flagged payments (browser)', function () {
   this.timeout(180_000);
-  let stack: TestStack;
-  let browser: Browser;
-  let page: Page | undefined;
-
-  before(async function () {
-    this.timeout(240_000);
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await stack?.stop();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await keepEvidence(page, 'late-events');
-      if (file) console.error(`    page at the failure: ${file}`);
-    }
-    await page?.context().close();
-  });
+  const ui = browserSuite('late-events');
 
   const pay = (applicationNo: string, amount: number) => {
     const body = JSON.stringify({ id: randomUUID(), type: 'payment.confirmed', applicationNo, paymentRef: `PAY-${applicationNo}`, amount, currency: 'HKD' });
-    return fetchJson(`${stack.url}/api/webhooks/payments`, {
+    return fetchJson(`${ui.stack.url}/api/webhooks/payments`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(stack.config.WEBHOOK_SECRET, body) },
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(ui.stack.config.WEBHOOK_SECRET, body) },
       body,
     });
   };
 
   it('a late payment is listed under Late events, and the kind filter hides it; a short payment is flagged in the review queue', async () => {
     const ug = { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' } as const;
-    const closed = await admit(stack, ug);
-    await fetchJson(`${stack.url}/api/registrations/${closed.applicationNo}/decline`, { method: 'POST', bearer: closed.session, json: {} });
-    await stack.temporal.workflow.getHandle(registrationWorkflowId(closed.applicationNo)).result();
+    const closed = await admit(ui.stack, ug);
+    await fetchJson(`${ui.stack.url}/api/registrations/${closed.applicationNo}/decline`, { method: 'POST', bearer: closed.session, json: {} });
+    await ui.stack.temporal.workflow.getHandle(registrationWorkflowId(closed.applicationNo)).result();
     assert.equal((await pay(closed.applicationNo, 42100)).body.recordedLate, true);
-    await eventually(() => stack.prisma.lateEvent.count({ where: { registrationNo: closed.applicationNo } }), (n) => n === 1);
+    await eventually(() => ui.stack.prisma.lateEvent.count({ where: { registrationNo: closed.applicationNo } }), (n) => n === 1);
 
-    const short = await admit(stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
+    const short = await admit(ui.stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     await pay(short.applicationNo, 100);
     await eventually(
-      () => stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: short.applicationNo, key: 'TUITION_RECEIPT' } } }),
+      () => ui.stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: short.applicationNo, key: 'TUITION_RECEIPT' } } }),
       (i) => !!i?.flag,
     );
 
-    const p = (page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage());
-    await p.goto(`${stack.config.publicBaseUrl}/staff/`);
-    await p.fill('#api-key', stack.officerKey);
+    const p = ui.page;
+    await p.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
+    await p.fill('#api-key', ui.stack.officerKey);
     await p.click('button[type=submit]');
     // Staff sign-in lands on the cohort dashboard (the /staff/ home).
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
 
-    await p.goto(`${stack.config.publicBaseUrl}/staff/queue?kind=TUITION_RECEIPT`);
+    await p.goto(`${ui.stack.config.publicBaseUrl}/staff/queue?kind=TUITION_RECEIPT`);
     const flagged = p.locator(`tr[data-application="${short.applicationNo}"] [data-flag]`);
     await flagged.waitFor(WAIT);
     assert.match(await flagged.innerText(), /paid 100 HKD, the fee is 42100 HKD/);

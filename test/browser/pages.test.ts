@@ -6,58 +6,33 @@
  * the staff pages.
  */
 import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
 import { SignJWT } from 'jose';
-import type { Browser, Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { INVITE_AUDIENCE, ISSUER, signInvitationToken, tokenKey } from '../../src/links';
-import { admit, startStack, type TestStack } from '../gateway/support';
+import { admit } from '../gateway/support';
 import { uniq } from '../support/env';
-import { item, keepEvidence, launchChromium, screenshot, uploadFile } from './chromium';
+import { item, screenshot, uploadFile } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('portal pages in a real browser', function () {
   this.timeout(180_000);
 
-  let stack: TestStack;
-  let browser: Browser;
-  let page: Page | undefined;
-
-  before(async function () {
-    this.timeout(240_000);
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await stack?.stop();
-  });
-
-  beforeEach(async () => {
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await keepEvidence(page, 'pages');
-      if (file) console.error(`    page at the failure: ${file}`);
-    }
-    await page?.context().close();
-  });
+  const ui = browserSuite('pages');
 
   /** Opens the student's invitation link in the browser, as a click in the email would. */
   async function openInvitation(applicationNo: string): Promise<Page> {
-    const p = page!;
-    await p.goto(`${stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(stack.config, applicationNo)}`);
+    const p = ui.page;
+    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, applicationNo)}`);
     await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
     return p;
   }
 
   it('a forged or expired invitation link says what is wrong; without a session the portal asks for the link', async () => {
-    const p = page!;
-    const base = stack.config.publicBaseUrl;
+    const p = ui.page;
+    const base = ui.stack.config.publicBaseUrl;
     await p.goto(`${base}/invite?token=not-a-token`);
     await p.getByRole('heading', { name: 'This link does not work' }).waitFor(WAIT);
     assert.equal(new URL(p.url()).search, '', 'the error code does not stay in the address bar');
@@ -70,7 +45,7 @@ describe('portal pages in a real browser', function () {
       .setSubject(uniq('A'))
       .setIssuedAt(longAgo)
       .setExpirationTime(longAgo + 60)
-      .sign(tokenKey(stack.config));
+      .sign(tokenKey(ui.stack.config));
     await p.goto(`${base}/invite?token=${expired}`);
     await p.getByRole('heading', { name: 'This link has expired' }).waitFor(WAIT);
 
@@ -79,7 +54,7 @@ describe('portal pages in a real browser', function () {
   });
 
   it('an upload the gateway refuses is shown as not sent; declining the offer withdraws the registration on the page', async () => {
-    const { applicationNo } = await admit(stack, { cohortId: uniq('cohort-') });
+    const { applicationNo } = await admit(ui.stack, { cohortId: uniq('cohort-') });
     const p = await openInvitation(applicationNo);
 
     // The name says PDF, the bytes do not: the browser lets it go, the gateway judges the bytes and refuses.
@@ -109,44 +84,40 @@ describe('portal pages in a real browser', function () {
 
   it('an admin extends the deadline in the staff pages; the open student page shows the new date without reloading', async () => {
     const cohortId = uniq('cohort-');
-    const { applicationNo } = await admit(stack, { cohortId, name: 'Ho Wing Sze' });
+    const { applicationNo } = await admit(ui.stack, { cohortId, name: 'Ho Wing Sze' });
     const studentPage = await openInvitation(applicationNo);
     const before = await studentPage.locator('.deadline .when').first().innerText();
     // Half-way through the form when the change arrives: what the student typed must survive the update.
     await studentPage.getByRole('button', { name: 'Fill in the registration form' }).click();
     await studentPage.getByLabel('Nationality').fill('Malaysian');
 
-    const staffPage = await (await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' })).newPage();
-    try {
-      await signIn(staffPage, stack.adminKey);
-      await staffPage.goto(`${stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
-      await staffPage.getByRole('button', { name: 'Extend a deadline…' }).click();
-      const dialog = staffPage.getByRole('dialog');
-      const until = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
-      await dialog.getByLabel(/New date/).fill(until);
-      await dialog.getByLabel('Reason').fill('Visa appointment delayed.');
-      await dialog.getByRole('button', { name: 'Extend' }).click();
-      await staffPage.getByText('Deadline extended.').waitFor(WAIT);
+    const staffPage = await ui.newPage({ width: 1360, height: 900 });
+    await signIn(staffPage, ui.stack.adminKey);
+    await staffPage.goto(`${ui.stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
+    await staffPage.getByRole('button', { name: 'Extend a deadline…' }).click();
+    const dialog = staffPage.getByRole('dialog');
+    const until = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    await dialog.getByLabel(/New date/).fill(until);
+    await dialog.getByLabel('Reason').fill('Visa appointment delayed.');
+    await dialog.getByRole('button', { name: 'Extend' }).click();
+    await staffPage.getByText('Deadline extended.').waitFor(WAIT);
 
-      const [y, m, d] = until.split('-').map(Number) as [number, number, number];
-      const expected = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
-      await studentPage.locator('.deadline .when', { hasText: expected }).waitFor(WAIT);
-      assert.notEqual(await studentPage.locator('.deadline .when').first().innerText(), before);
-      assert.equal(await studentPage.getByLabel('Nationality').inputValue(), 'Malaysian');
-      assert.match(await staffPage.locator('#dl-title').locator('..').innerText(), new RegExp(expected));
-      // The student is told the deadline moved, on the page (and by email: test/workflow/paths.test.ts).
-      assert.match(await studentPage.getByTestId('deadline-change').innerText(), new RegExp(`extended on .* to ${expected}`));
-    } finally {
-      await staffPage.context().close();
-    }
+    const [y, m, d] = until.split('-').map(Number) as [number, number, number];
+    const expected = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, d)));
+    await studentPage.locator('.deadline .when', { hasText: expected }).waitFor(WAIT);
+    assert.notEqual(await studentPage.locator('.deadline .when').first().innerText(), before);
+    assert.equal(await studentPage.getByLabel('Nationality').inputValue(), 'Malaysian');
+    assert.match(await staffPage.locator('#dl-title').locator('..').innerText(), new RegExp(expected));
+    // The student is told the deadline moved, on the page (and by email: test/workflow/paths.test.ts).
+    assert.match(await studentPage.getByTestId('deadline-change').innerText(), new RegExp(`extended on .* to ${expected}`));
   });
 
   it('an officer finds registrations by cohort and name, cannot import or extend deadlines, and signing out forgets the key', async () => {
     const cohortId = uniq('cohort-');
-    const first = await admit(stack, { cohortId, name: 'Lam Chi Kwan', programCode: 'MPHIL-CSE', studyLevel: 'RPG' });
-    const second = await admit(stack, { cohortId, name: 'Yip Hoi Ying', residency: 'NON_LOCAL' });
-    const { key } = await createStaffKey(stack.prisma, { name: 'Officer Cheung', role: 'officer' });
-    const p = page!;
+    const first = await admit(ui.stack, { cohortId, name: 'Lam Chi Kwan', programCode: 'MPHIL-CSE', studyLevel: 'RPG' });
+    const second = await admit(ui.stack, { cohortId, name: 'Yip Hoi Ying', residency: 'NON_LOCAL' });
+    const { key } = await createStaffKey(ui.stack.prisma, { name: 'Officer Cheung', role: 'officer' });
+    const p = ui.page;
     await signIn(p, key);
     assert.equal(await p.locator('#staff-nav').getByRole('link', { name: 'Import cohort' }).count(), 0);
 
@@ -176,7 +147,7 @@ describe('portal pages in a real browser', function () {
     await p.goBack();
     await p.locator(`tr[data-application="${first.applicationNo}"]`).waitFor(WAIT);
 
-    await p.goto(`${stack.config.publicBaseUrl}/staff/import`);
+    await p.goto(`${ui.stack.config.publicBaseUrl}/staff/import`);
     await p.getByText('Importing cohorts needs the administrator role.').waitFor(WAIT);
 
     await p.getByRole('button', { name: 'Sign out' }).click();
@@ -185,7 +156,7 @@ describe('portal pages in a real browser', function () {
   });
 
   async function signIn(p: Page, key: string): Promise<void> {
-    await p.goto(`${stack.config.publicBaseUrl}/staff/`);
+    await p.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
     await p.fill('#api-key', key);
     await p.click('button[type=submit]');
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);

@@ -5,52 +5,26 @@
  * and "Email me a new link" on the signed-out page.
  */
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
 import { SIGN_IN_LINK_ACCEPTED } from '../../src/gateway/routes/session';
-import { admit, eventually, fetchJson, startStack, statusOf, validForm, type TestStack } from '../gateway/support';
+import { admit, eventually, fetchJson, statusOf, validForm } from '../gateway/support';
 import { uniq } from '../support/env';
-import { item, keepEvidence, launchChromium } from './chromium';
+import { item } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('portal: policy numbers, form correction, new sign-in link (real browser)', function () {
   this.timeout(180_000);
 
-  let stack: TestStack;
-  let browser: Browser;
-  let page: Page | undefined;
-
-  before(async function () {
-    this.timeout(240_000);
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await stack?.stop();
-  });
-
-  beforeEach(async () => {
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await keepEvidence(page, 'rules');
-      if (file) console.error(`    page at the failure: ${file}`);
-    }
-    await page?.context().close();
-  });
+  const ui = browserSuite('rules');
 
   it('a 3-day cohort reads "3 working days" on the student and staff pages; staff correct the form, the student sees it read-only', async () => {
-    const a = await admit(stack, { cohortId: uniq('cohort-3d-'), name: 'Tsang Ka Yan' }, { verificationSlaWorkingDays: 3, resubmissionWindow: '10 days' });
-    const submitted = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    const a = await admit(ui.stack, { cohortId: uniq('cohort-3d-'), name: 'Tsang Ka Yan' }, { verificationSlaWorkingDays: 3, resubmissionWindow: '10 days' });
+    const submitted = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
 
-    const p = page!;
-    await p.goto(`${stack.config.publicBaseUrl}/invite?token=${a.inviteToken}`);
+    const p = ui.page;
+    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${a.inviteToken}`);
     await item(p, 'FORM', 'VERIFIED').waitFor(WAIT);
     assert.match(await p.getByTestId('sla-text').innerText(), /within 3 working days of your submission/);
     assert.match(await p.locator('#aside').innerText(), /at least 10 days to upload a corrected one/);
@@ -60,47 +34,43 @@ describe('portal: policy numbers, form correction, new sign-in link (real browse
     assert.match(await summary.innerText(), /\+852 5555 0000/);
     assert.equal(await item(p, 'FORM', 'VERIFIED').locator('input').count(), 0, 'read-only');
 
-    const staff = await (await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' })).newPage();
-    try {
-      await staff.goto(`${stack.config.publicBaseUrl}/staff/`);
-      await staff.fill('#api-key', stack.officerKey);
-      await staff.click('button[type=submit]');
-      await staff.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
-      await staff.getByRole('link', { name: 'Review queue' }).click();
-      await staff.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
-      assert.doesNotMatch(await staff.locator('body').innerText(), /within 5/);
-      await staff.goto(`${stack.config.publicBaseUrl}/staff/registrations/${a.applicationNo}`);
-      await staff.getByRole('heading', { name: 'Tsang Ka Yan' }).waitFor(WAIT);
-      assert.match(await staff.getByTestId('policy-numbers').innerText(), /Verification within 3 working days · resubmission window 10 days/);
-      assert.match(await staff.locator('#form-card').innerText(), /Clear Water Bay, Kowloon/);
+    const staff = await ui.newPage({ width: 1360, height: 900 });
+    await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
+    await staff.fill('#api-key', ui.stack.officerKey);
+    await staff.click('button[type=submit]');
+    await staff.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
+    await staff.getByRole('link', { name: 'Review queue' }).click();
+    await staff.getByRole('heading', { name: 'Review queue' }).waitFor(WAIT);
+    assert.doesNotMatch(await staff.locator('body').innerText(), /within 5/);
+    await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/registrations/${a.applicationNo}`);
+    await staff.getByRole('heading', { name: 'Tsang Ka Yan' }).waitFor(WAIT);
+    assert.match(await staff.getByTestId('policy-numbers').innerText(), /Verification within 3 working days · resubmission window 10 days/);
+    assert.match(await staff.locator('#form-card').innerText(), /Clear Water Bay, Kowloon/);
 
-      await staff.getByRole('button', { name: 'Correct…' }).click();
-      const dialog = staff.getByRole('dialog');
-      await dialog.getByLabel('Phone', { exact: true }).fill('+852 5555 1234');
-      await dialog.getByLabel('Reason').fill('The student phoned with a new number.');
-      await dialog.getByRole('button', { name: 'Save correction' }).click();
-      await staff.getByText('Form corrected.').waitFor(WAIT);
-      await staff.locator('#form-card', { hasText: '+852 5555 1234' }).waitFor(WAIT);
-      // The audit trail (read model) keeps who, why, before and after.
-      await eventually(
-        () => fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit`, { bearer: stack.officerKey }),
-        (r) => r.body.items.some((e: any) => e.type === 'FORM_CORRECTED'),
-      ).then((r) => {
-        const e = r.body.items.find((x: any) => x.type === 'FORM_CORRECTED');
-        assert.match(e.actor, /^staff:officer\./);
-        assert.deepEqual(e.data, { reason: 'The student phoned with a new number.', before: { phone: '+852 5555 0000' }, after: { phone: '+852 5555 1234' } });
-      });
-    } finally {
-      await staff.context().close();
-    }
+    await staff.getByRole('button', { name: 'Correct…' }).click();
+    const dialog = staff.getByRole('dialog');
+    await dialog.getByLabel('Phone', { exact: true }).fill('+852 5555 1234');
+    await dialog.getByLabel('Reason').fill('The student phoned with a new number.');
+    await dialog.getByRole('button', { name: 'Save correction' }).click();
+    await staff.getByText('Form corrected.').waitFor(WAIT);
+    await staff.locator('#form-card', { hasText: '+852 5555 1234' }).waitFor(WAIT);
+    // The audit trail (read model) keeps who, why, before and after.
+    await eventually(
+      () => fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/audit`, { bearer: ui.stack.officerKey }),
+      (r) => r.body.items.some((e: any) => e.type === 'FORM_CORRECTED'),
+    ).then((r) => {
+      const e = r.body.items.find((x: any) => x.type === 'FORM_CORRECTED');
+      assert.match(e.actor, /^staff:officer\./);
+      assert.deepEqual(e.data, { reason: 'The student phoned with a new number.', before: { phone: '+852 5555 0000' }, after: { phone: '+852 5555 1234' } });
+    });
     // The student's open page shows the corrected form by itself.
     await item(p, 'FORM', 'VERIFIED').getByTestId('form-summary').filter({ hasText: '+852 5555 1234' }).waitFor(WAIT);
   });
 
   it('signed out: "Email me a new link" gives the same answer whether or not the details match, and mails the address on record once', async () => {
-    const a = await admit(stack, { cohortId: uniq('cohort-') });
-    const p = page!;
-    await p.goto(`${stack.config.publicBaseUrl}/portal/`);
+    const a = await admit(ui.stack, { cohortId: uniq('cohort-') });
+    const p = ui.page;
+    await p.goto(`${ui.stack.config.publicBaseUrl}/portal/`);
     await p.getByRole('heading', { name: 'Open your invitation link' }).waitFor(WAIT);
 
     const ask = async (applicationNo: string, email: string) => {
@@ -116,7 +86,7 @@ describe('portal: policy numbers, form correction, new sign-in link (real browse
     const right = await ask(a.applicationNo, a.student.personalEmail.toUpperCase());
     assert.equal(wrong, right, 'nothing to learn from the answer');
 
-    const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
+    const s = await eventually(() => statusOf(ui.stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
     const links = s.emails.filter((e) => e.kind === 'SIGN_IN_LINK');
     assert.deepEqual(links.map((e) => e.to), [[a.student.personalEmail]], 'one email, for the matching request only, to the address on record');
   });

@@ -6,48 +6,26 @@
  * staff session and a forged `state` are refused.
  */
 import assert from 'node:assert/strict';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { IdpAccounts } from '../../src/idp/accounts';
 import { invitationLinks } from '../../src/links';
-import { admit, eventually, fetchJson, startStack, type TestStack } from '../gateway/support';
+import { admit, eventually, fetchJson } from '../gateway/support';
 import { expectAccessible } from './axe';
-import { keepEvidence, launchChromium, screenshot } from './chromium';
+import { screenshot } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('single sign-on through the identity provider (browser)', function () {
   this.timeout(180_000);
-  let stack: TestStack;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let page: Page | undefined;
+  const ui = browserSuite('sso');
   let base: string;
-
-  before(async function () {
-    this.timeout(240_000);
-    stack = await startStack();
-    base = stack.config.publicBaseUrl;
-    browser = await launchChromium();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await stack?.stop();
-  });
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    page = await context.newPage();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await keepEvidence(page, 'sso');
-      if (file) console.error(`    page at the failure: ${file}`);
-    }
-    await context?.close();
+  before(() => {
+    base = ui.stack.config.publicBaseUrl;
   });
 
   const staffAccount = (email: string) => {
-    const account = new IdpAccounts(stack.config.varDir).seededStaff().find((a) => a.email === email);
+    const account = new IdpAccounts(ui.stack.config.varDir).seededStaff().find((a) => a.email === email);
     assert.ok(account, `seeded staff account ${email}`);
     return account;
   };
@@ -69,11 +47,11 @@ describe('single sign-on through the identity provider (browser)', function () {
     await signInAtProvider(p, email, staffAccount(email).password);
   }
 
-  const staffCookie = async () => (await context!.cookies(base)).find((c) => c.name === 'progreg_staff');
-  const me = async (cookie: string) => fetchJson(`${stack.url}/api/staff/me`, { headers: { cookie: `progreg_staff=${cookie}` } });
+  const staffCookie = async () => (await ui.context.cookies(base)).find((c) => c.name === 'progreg_staff');
+  const me = async (cookie: string) => fetchJson(`${ui.stack.url}/api/staff/me`, { headers: { cookie: `progreg_staff=${cookie}` } });
 
   it('an officer signs in through the provider, lands on the dashboard with the officer role, and signing out ends the session on the server', async () => {
-    const p = page!;
+    const p = ui.page;
     await p.goto(`${base}/staff/`);
     // (The staff sign-in page's picture is the journey's, test/browser/journey.test.ts.)
     await p.getByRole('link', { name: 'Sign in with your HKUST account' }).click();
@@ -104,7 +82,7 @@ describe('single sign-on through the identity provider (browser)', function () {
   });
 
   it('an admin signs in with the admin role (admin wins over officer in the group mapping)', async () => {
-    const p = page!;
+    const p = ui.page;
     await staffSignIn(p, 'admin@ust.hk');
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
     assert.match(await p.locator('#masthead-user .who').innerText(), /Administrator/);
@@ -112,11 +90,11 @@ describe('single sign-on through the identity provider (browser)', function () {
   });
 
   it('a student who activated the university account signs in with it and lands on their own registration', async () => {
-    const a = await admit(stack);
-    const other = await admit(stack);
-    const p = page!;
+    const a = await admit(ui.stack);
+    const other = await admit(ui.stack);
+    const p = ui.page;
     // Activation at the provider's page: the student chooses a password, the provider sends the signed webhook.
-    const { activationUrl } = await invitationLinks(stack.config, a.applicationNo);
+    const { activationUrl } = await invitationLinks(ui.stack.config, a.applicationNo);
     await p.goto(activationUrl);
     await expectAccessible(p, 'account activation');
     await p.getByLabel('Choose a password').fill('correct horse battery');
@@ -125,33 +103,33 @@ describe('single sign-on through the identity provider (browser)', function () {
     await expectAccessible(p, 'account activated');
     const universityEmail = `${a.applicationNo.toLowerCase()}@connect.ust.hk`;
     await eventually(
-      () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo }, select: { universityEmail: true } }),
+      () => ui.stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo }, select: { universityEmail: true } }),
       (r) => r?.universityEmail === universityEmail,
     );
 
-    await context!.clearCookies();
+    await ui.context.clearCookies();
     await p.goto(`${base}/portal/`);
     await p.getByRole('link', { name: 'Sign in with your HKUST account' }).click();
     await signInAtProvider(p, universityEmail, 'correct horse battery');
     await p.locator('#masthead-user .who').waitFor(WAIT);
     assert.equal(new URL(p.url()).pathname, '/portal/');
     assert.match(await p.locator('#masthead-user .who').innerText(), new RegExp(`Application no\\. ${a.applicationNo}`));
-    const session = (await context!.cookies(base)).find((c) => c.name === 'progreg_session')!;
-    const mine = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { headers: { cookie: `progreg_session=${session.value}` } });
+    const session = (await ui.context.cookies(base)).find((c) => c.name === 'progreg_session')!;
+    const mine = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}`, { headers: { cookie: `progreg_session=${session.value}` } });
     assert.equal(mine.status, 200);
-    const theirs = await fetchJson(`${stack.url}/api/registrations/${other.applicationNo}`, { headers: { cookie: `progreg_session=${session.value}` } });
+    const theirs = await fetchJson(`${ui.stack.url}/api/registrations/${other.applicationNo}`, { headers: { cookie: `progreg_session=${session.value}` } });
     assert.equal(theirs.status, 403);
   });
 
   it('wrong role: an account with no registry group is refused the staff pages, and is no student either', async () => {
-    const p = page!;
-    const before = await stack.prisma.staffSession.count();
+    const p = ui.page;
+    const before = await ui.stack.prisma.staffSession.count();
     await staffSignIn(p, 'lecturer@ust.hk');
     await p.getByRole('heading', { name: 'Staff sign-in' }).waitFor(WAIT);
     await p.getByText('your account has no Academic Registry role').waitFor(WAIT);
     await expectAccessible(p, 'staff sign-in refused for want of a role');
     assert.equal(await staffCookie(), undefined);
-    assert.equal(await stack.prisma.staffSession.count(), before, 'no session was made');
+    assert.equal(await ui.stack.prisma.staffSession.count(), before, 'no session was made');
 
     // The same person at the student sign-in (the provider asks again: students never inherit a session).
     await p.goto(`${base}/portal/`);
@@ -159,16 +137,16 @@ describe('single sign-on through the identity provider (browser)', function () {
     await signInAtProvider(p, 'lecturer@ust.hk', staffAccount('lecturer@ust.hk').password);
     await p.getByText('No registration belongs to the university account you signed in with').waitFor(WAIT);
     await expectAccessible(p, 'student sign-in refused');
-    assert.equal((await context!.cookies(base)).find((c) => c.name === 'progreg_session'), undefined);
+    assert.equal((await ui.context.cookies(base)).find((c) => c.name === 'progreg_session'), undefined);
   });
 
   it('expired session: the server refuses it and the staff page asks to sign in again', async () => {
-    const p = page!;
+    const p = ui.page;
     await staffSignIn(p, 'officer@ust.hk');
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
     const cookie = (await staffCookie())!;
     // The row says when the session ends; the browser's cookie (still there) does not decide.
-    const ended = await stack.prisma.staffSession.updateMany({ where: { name: 'officer@ust.hk', endedAt: null, expiresAt: { gt: new Date() } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const ended = await ui.stack.prisma.staffSession.updateMany({ where: { name: 'officer@ust.hk', endedAt: null, expiresAt: { gt: new Date() } }, data: { expiresAt: new Date(Date.now() - 1000) } });
     assert.ok(ended.count >= 1);
     const answer = await me(cookie.value);
     assert.equal(answer.status, 401);
@@ -179,8 +157,8 @@ describe('single sign-on through the identity provider (browser)', function () {
   });
 
   it('forged state: the callback is refused, no session is made, and the genuine answer cannot be replayed afterwards', async () => {
-    const p = page!;
-    const before = await stack.prisma.staffSession.count();
+    const p = ui.page;
+    const before = await ui.stack.prisma.staffSession.count();
     // Sign in at the provider, but hold its answer back (as an attacker who intercepted it would): the
     // form is sent with the browser's own cookies and the redirects are not followed up to the callback.
     await p.goto(`${base}/staff/`);
@@ -207,6 +185,6 @@ describe('single sign-on through the identity provider (browser)', function () {
     await p.goto(genuine!);
     await p.getByText('The sign-in could not be completed').waitFor(WAIT);
     assert.equal(await staffCookie(), undefined);
-    assert.equal(await stack.prisma.staffSession.count(), before, 'no session was made');
+    assert.equal(await ui.stack.prisma.staffSession.count(), before, 'no session was made');
   });
 });

@@ -100,6 +100,15 @@ describe('single sign-on: the gateway', function () {
     assert.equal(unknown.status, 401);
   });
 
+  it('a staff session opens the event streams with its cookie and is refused a stream token (which names an API key)', async () => {
+    const officer = await staffCookie('officer');
+    const token = await fetchJson(`${stack.url}/api/events/token`, { method: 'POST', headers: { cookie: officer, origin: stack.url }, json: {} });
+    assert.equal(token.status, 403);
+    assert.match(token.body.message, /needs no stream token/);
+    const stream = await fetchJson(`${stack.url}/api/events`, { headers: { cookie: officer } });
+    assert.equal(stream.status, 200, JSON.stringify(stream.body));
+  });
+
   it('refuses a cross-site state-changing request carrying the staff cookie (CSRF), and lets the same origin through', async () => {
     const admin = await staffCookie('admin');
     const evil = await fetchJson(`${stack.url}/api/registrations/${uniq('A')}/revoke-access`, {

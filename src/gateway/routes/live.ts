@@ -57,12 +57,15 @@ export function liveRouter(ctx: RouterContext): Router {
       path: '/api/events/token',
       tags: ['live'],
       summary: 'A stream token for the staff pages’ event streams',
-      description: 'EventSource sends no Authorization header; the token goes into the stream URL as `stream_token`. It opens streams only, lasts SESSION_TTL_HOURS, and stops working when the key is revoked.',
+      description: 'EventSource sends no Authorization header; the token goes into the stream URL as `stream_token`. It opens streams only, lasts SESSION_TTL_HOURS, and stops working when the key is revoked. For API keys only: a single sign-on session (403 here) opens the streams with its cookie.',
       access: 'staff',
       response: z.object({ streamToken: z.string(), expiresAt: z.string() }).meta({ id: 'StreamToken' }),
     },
     async ({ principal }) => {
       if (principal.kind !== 'staff') throw new AppError(ErrorCode.FORBIDDEN, 'Registry staff only.');
+      // A token names an API key, checked against revocation at each connection; a single sign-on
+      // session has no key, and its cookie opens the streams by itself.
+      if (principal.via !== 'apiKey') throw new AppError(ErrorCode.FORBIDDEN, 'A single sign-on session needs no stream token: the streams accept its cookie.');
       const { token, expiresAt } = await signStreamToken(config, principal.keyId);
       return { streamToken: token, expiresAt: expiresAt.toISOString() };
     },

@@ -322,8 +322,11 @@ export function staffApi(key: string) {
   const item = (no: string, itemKey: string) => `${reg(no)}/items/${enc(itemKey)}`;
   return {
     whoami: () => get<StaffIdentity>('/api/staff/me'),
-    /** For EventSource, which cannot send the key: a token for the event streams' URL. */
-    streamToken: () => request<{ streamToken: string; expiresAt: string }>('/api/events/token', { bearer: key, method: 'POST' }),
+    /**
+     * For EventSource, which cannot send the key: a token for the event streams' URL. A single
+     * sign-on session (no key) needs none: EventSource sends its cookie, which opens the streams.
+     */
+    streamToken: async () => (key ? (await request<{ streamToken: string; expiresAt: string }>('/api/events/token', { bearer: key, method: 'POST' })).streamToken : undefined),
     queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
     registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
     lateEvents: (f: LateEventFilters) => get<Page<LateEventEntry>>('/api/late-events', { ...f }),

@@ -4,7 +4,8 @@
  * dashboard. A change redraws the page in place (scroll and focus kept), but
  * never under the user's hands: while a dialog is open or a field has the
  * focus, the redraw waits. The streams need a stream token (EventSource sends
- * no Authorization header), asked for once with the staff key.
+ * no Authorization header), asked for once with the staff key; a single
+ * sign-on session's cookie opens them without one.
  */
 import type { StaffApi } from './api';
 import { follow, type Live } from './live';
@@ -27,7 +28,7 @@ export interface StaffLive {
 export function staffLive(api: () => StaffApi, redraw: () => Promise<void>): StaffLive {
   /** The sequence number the open registration page shows (a change event not newer needs no redraw). */
   let shown = 0;
-  let token: Promise<string> | undefined;
+  let token: Promise<string | undefined> | undefined;
   let current: Live | undefined;
   let currentKey = '';
   let timer: number | undefined;
@@ -35,12 +36,12 @@ export function staffLive(api: () => StaffApi, redraw: () => Promise<void>): Sta
   const streamUrl = async (path: string, query: Record<string, string | undefined> = {}): Promise<string> => {
     // A refused stream asks again (the token may have expired, or the key been revoked and replaced).
     if (current && !current.open) token = undefined;
-    token ??= api().streamToken().then((t) => t.streamToken);
+    token ??= api().streamToken();
     const t = await token.catch((e) => {
       token = undefined;
       throw e;
     });
-    const params = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)), stream_token: t } as Record<string, string>);
+    const params = new URLSearchParams(Object.entries({ ...query, stream_token: t }).filter((e): e is [string, string] => e[1] !== undefined));
     return `${path}?${params}`;
   };
 
