@@ -25,14 +25,9 @@ export function createImportActivities(deps: ImportActivityDeps) {
     async startImportPage(page: ImportPage): Promise<ImportCounts> {
       const ctx = Context.current();
       const resumeFrom = ctx.info.heartbeatDetails as PagePosition | undefined;
-      let last = 0;
-      const heartbeat = (position: PagePosition) => {
-        // The SDK throttles heartbeats itself; this only saves building the call for every row.
-        const now = Date.now();
-        if (now - last < 200) return;
-        last = now;
-        ctx.heartbeat(position);
-      };
+      // Every position goes to the SDK, which throttles heartbeats (IMPORT_WORKER_OPTIONS) and sends the
+      // latest one: dropping calls here would lose the last position and make a resumed page redo rows.
+      const heartbeat = (position: PagePosition) => ctx.heartbeat(position);
       const counts = await startPage(
         { prisma: deps.prisma, start, concurrency: deps.config.IMPORT_CONCURRENCY },
         page,

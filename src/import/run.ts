@@ -93,6 +93,7 @@ export async function openImportJob(prisma: PrismaClient, importId: string): Pro
 }
 
 const PROGRESS_EVERY_MS = 250;
+const KEEPALIVE_MS = 5_000;
 
 export interface PageDeps {
   prisma: PrismaClient;
@@ -154,6 +155,9 @@ export async function startPage(
     }
     heartbeat({ next: watermark, counts: { ...prefix } });
   };
+  // Starts slowed by a loaded server can each take longer than the heartbeat timeout while this worker is
+  // well: the position is sent again on a timer, so only a dead worker lets another attempt take the page over.
+  const alive = setInterval(() => heartbeat({ next: watermark, counts: { ...prefix } }), KEEPALIVE_MS);
 
   let lastWrite = 0;
   let writing: Promise<unknown> = Promise.resolve();
@@ -162,7 +166,11 @@ export async function startPage(
     if (!force && now - lastWrite < PROGRESS_EVERY_MS) return writing;
     lastWrite = now;
     const total = add(page.before, live);
-    writing = writing.then(() => deps.prisma.importJob.update({ where: { id: page.importId }, data: total })).catch(() => {});
+    // Only while the job runs, and never from an attempt that was taken over: a stale attempt's last write
+    // arriving after the job closed would overwrite its final counts.
+    writing = writing
+      .then((): unknown => cancelled() || deps.prisma.importJob.updateMany({ where: { id: page.importId, status: 'RUNNING' }, data: total }))
+      .catch(() => {});
     return writing;
   };
 
@@ -188,7 +196,11 @@ export async function startPage(
       void writeProgress();
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, inputs.length - skip)) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency, inputs.length - skip)) }, lane));
+  } finally {
+    clearInterval(alive);
+  }
   await writeProgress(true);
   if (failures.length) await recordFailures(deps.prisma, page.importId, failures);
   return add(page.before, live);
