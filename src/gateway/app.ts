@@ -144,7 +144,7 @@ function fromDatabase(e: unknown): AppError | undefined {
 /** Seconds a client should wait before retrying a 503 (the portal and API clients honour Retry-After). */
 const RETRY_AFTER_SECONDS = 5;
 
-export function toAppError(e: unknown): AppError {
+function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   if (e instanceof CohortPolicyConflict) {
     return new AppError(ErrorCode.COHORT_POLICY_CONFLICT, e.message, { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend }, { cause: e });

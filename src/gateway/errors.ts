@@ -135,5 +135,4 @@ export function validationError(part: RequestPart, error: ZodError): AppError {
   );
 }
 
-export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const forbidden = (why: string) => new AppError(ErrorCode.FORBIDDEN, why);

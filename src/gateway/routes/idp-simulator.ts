@@ -19,7 +19,7 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 const page = simulatorPage;
 
 /** The university email an activated account gets, e.g. `a2027000123@connect.ust.hk`. */
-export const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCase()}@connect.ust.hk`;
+const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCase()}@connect.ust.hk`;
 
 export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: IdpAccounts): Router {
   const router = Router();

@@ -27,7 +27,7 @@ import { SIGNATURE_HEADER, verifyWebhook } from '../webhooks/signature';
 const DeliveryId = text().min(1).max(200).meta({ description: 'Unique per delivery; a second delivery with the same id is refused (409).' });
 const iso = z.iso.datetime({ offset: true });
 
-export const IdentityEventSchema = z
+const IdentityEventSchema = z
   .object({
     id: DeliveryId,
     type: z.literal('account.activated'),
@@ -37,7 +37,7 @@ export const IdentityEventSchema = z
   })
   .meta({ id: 'IdentityEvent' });
 
-export const PaymentEventSchema = z
+const PaymentEventSchema = z
   .object({
     id: DeliveryId,
     type: z.literal('payment.confirmed'),
@@ -62,7 +62,7 @@ const Accepted = z
 
 const CONCLUDED = ['COMPLETED', 'WITHDRAWN'];
 
-export const WEBHOOK_SOURCES = { identity: 'system:idp', payments: 'system:payment' } as const;
+const WEBHOOK_SOURCES = { identity: 'system:idp', payments: 'system:payment' } as const;
 
 export function webhookRouter({ kit, config, prisma, limits, registrations, temporal }: RouterContext): Router {
   const router = Router();
