@@ -1,7 +1,9 @@
 /**
  * The HTTP gateway, built from its dependencies so tests run it against their
  * own PostgreSQL and Temporal. It authenticates, validates, stores files and
- * hands every action to the registration workflow; it holds no process logic.
+ * hands every action on a registration to its workflow, which alone decides;
+ * the gateway keeps only records of its own (sessions, API keys, webhook
+ * deliveries, stored files, review claims, import jobs).
  * It also serves the API description (/openapi.json, /docs) and the portal
  * pages (src/portal).
  */
