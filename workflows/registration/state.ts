@@ -27,6 +27,7 @@ import {
   type ItemDefinition,
 } from './checklist';
 import { textProblemsIn, type TextRule } from './text';
+import { coalesceInto, settle, type QueuedEmail } from './email-queue';
 import { emailIdempotencyKey, lateEventFacts, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
 import type {
   IsoInstant,
@@ -182,7 +183,8 @@ export class RegistrationState {
   /** Email records older than the EMAIL_RECORDS_KEPT latest, dropped from `emails` (they stay in the email log). */
   private emailsOmitted = 0;
   private readonly emailCount: Partial<Record<EmailKind, number>> = {};
-  private readonly pendingEmails: EmailRequest[] = [];
+  /** Emails decided and not yet confirmed, oldest first; carried small (email-queue.ts). */
+  private readonly emailQueue: QueuedEmail[] = [];
   private readonly unprojected: AuditEventRecord[] = [];
   private holidays: ReadonlySet<HkDate> = new Set();
 
@@ -641,13 +643,25 @@ export class RegistrationState {
   // Emails: decided here, sent by the workflow, recorded back here
   // -------------------------------------------------------------------------
 
-  /** Emails decided but not yet handed to the email activity. */
-  takeEmails(): EmailRequest[] {
-    return this.pendingEmails.splice(0);
+  /**
+   * The next email to send, rendered now (the context is today's), marked as handed over; undefined when none is
+   * queued. The same one again until `emailSent` or `emailFailed` settles it: the workflow sends one at a time.
+   */
+  handOverEmail(): EmailRequest | undefined {
+    const next = this.emailQueue[0];
+    if (!next) return undefined;
+    next.handedOver = true;
+    return this.emailRequest(next);
   }
 
+  /** Every queued email, rendered now and taken off the queue (the tests' and tools' view of what was decided). */
+  takeEmails(): EmailRequest[] {
+    return this.emailQueue.splice(0).map((e) => this.emailRequest(e));
+  }
+
+  /** Some email decided is not yet confirmed (sent or refused for good). */
   get hasEmailsToSend(): boolean {
-    return this.pendingEmails.length > 0;
+    return this.emailQueue.length > 0;
   }
 
   emailSent(request: EmailRequest, sent: EmailSent, now: number): void {
@@ -659,6 +673,7 @@ export class RegistrationState {
       delivery: sent.delivery,
       at: iso(now),
     };
+    settle(this.emailQueue, request.idempotencyKey);
     this.keepEmailRecord(record);
     this.record('EMAIL_SENT', SYSTEM, now, { ...record, providerId: sent.providerId });
   }
@@ -673,6 +688,7 @@ export class RegistrationState {
       at: iso(now),
       error,
     };
+    settle(this.emailQueue, request.idempotencyKey);
     this.keepEmailRecord(record);
     this.record('EMAIL_FAILED', SYSTEM, now, { ...record });
   }
@@ -682,17 +698,23 @@ export class RegistrationState {
     this.emailsOmitted += dropOldest(this.emails, EMAIL_RECORDS_KEPT);
   }
 
+  /** Decides an email: the next key of its kind, unless it folds into one still waiting (email-queue.ts). */
   private queueEmail(message: EmailMessage, to: string[]): void {
+    if (coalesceInto(this.emailQueue, message, to)) return;
     const n = (this.emailCount[message.kind] ?? 0) + 1;
     this.emailCount[message.kind] = n;
-    this.pendingEmails.push({
-      idempotencyKey: emailIdempotencyKey(this.workflowId, message.kind, n),
+    this.emailQueue.push({ idempotencyKey: emailIdempotencyKey(this.workflowId, message.kind, n), to, message });
+  }
+
+  private emailRequest(e: QueuedEmail): EmailRequest {
+    return {
+      idempotencyKey: e.idempotencyKey,
       workflowId: this.workflowId,
       registrationNo: this.input.student.applicationNo,
-      to,
+      to: [...e.to],
       context: this.emailContext(),
-      message,
-    });
+      message: e.message,
+    };
   }
 
   private emailContext(): EmailContext {
@@ -836,12 +858,6 @@ export class RegistrationState {
   static resume(input: RegistrationInput, carried: CarriedRegistration, now: number): RegistrationState {
     const state = new RegistrationState(input, now);
     return Object.assign(state, JSON.parse(JSON.stringify(carried)) as object);
-  }
-
-  /** Emails handed to the email activity but not yet confirmed go first again (the next run sends them, same keys). */
-  requeueEmails(requests: EmailRequest[]): void {
-    const queued = new Set(this.pendingEmails.map((r) => r.idempotencyKey));
-    this.pendingEmails.unshift(...requests.filter((r) => !queued.has(r.idempotencyKey)));
   }
 
   result(): RegistrationResult {
