@@ -13,7 +13,10 @@ import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, read
 
 /** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
-/** Older recordings kept because they still replay: the only one with a service-level alert (days must pass). */
+/**
+ * Recorded by paths.test.ts on the time-skipping server (attributes off; RECORD_HISTORIES=1, -g "verification service
+ * level"): the only one with a service-level alert, which needs days to pass.
+ */
 const OLDER_FIXTURES = ['verification-overdue'];
 
 const fixtures = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
