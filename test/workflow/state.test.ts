@@ -42,8 +42,8 @@ describe('registration state', () => {
   describe('what the current state allows (update validators)', () => {
     it('verifying or rejecting an item never submitted is an invalid transition', () => {
       const r = registration();
-      refused(RegistrationFailure.InvalidTransition, () => r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0), /PENDING/);
-      refused(RegistrationFailure.InvalidTransition, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkVerifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0), /PENDING/);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, T0));
     });
 
     it('the form can be submitted once only, and only with consent', () => {
@@ -57,13 +57,13 @@ describe('registration state', () => {
     it('activation and the form are not reviewed by staff', () => {
       const r = registration();
       r.submitForm({ actor: 'student', form: validForm }, T0);
-      refused(RegistrationFailure.InvalidTransition, () => r.checkReview({ actor: STAFF, itemKey: 'FORM' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkVerifyItem({ actor: STAFF, itemKey: 'FORM' }, T0));
     });
 
     it('an item the student does not have is unknown; a non-document item takes no upload', () => {
       const r = registration();
       refused(RegistrationFailure.UnknownItem, () => r.checkRegisterDocument(upload('VISA'), T0));
-      refused(RegistrationFailure.UnknownItem, () => r.checkWaive({ actor: STAFF, itemKey: 'SUPPLEMENTARY:NOPE', reason: 'x' }, T0));
+      refused(RegistrationFailure.UnknownItem, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'SUPPLEMENTARY:NOPE', reason: 'x' }, T0));
       refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ACTIVATION'), T0));
     });
 
@@ -77,11 +77,11 @@ describe('registration state', () => {
     it('a rejection needs a known reason code and a note; a waiver needs a reason and an item not yet settled', () => {
       const r = registration();
       r.registerDocument(upload('ID_DOCUMENT'), T0);
-      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0));
-      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }, T0));
-      refused(RegistrationFailure.InvalidInput, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: '' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: '' }, T0));
       r.verifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0);
-      refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x' }, T0));
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0), /VERIFIED/);
     });
 
@@ -93,12 +93,12 @@ describe('registration state', () => {
       // A line break is fine in the address (multi-line), NUL is not.
       r.checkSubmitForm({ actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\nClear Water Bay' } }, T0);
       refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\u0000' } }, T0), /correspondenceAddress/);
-      refused(RegistrationFailure.InvalidInput, () => r.checkDecline({ actor: 'student', reason: 'no\u0000' }, T0), /reason/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkDeclineOffer({ actor: 'student', reason: 'no\u0000' }, T0), /reason/);
       refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ID_DOCUMENT', { originalName: 'id\u0000.pdf' }), T0), /originalName/);
       r.registerDocument(upload('ID_DOCUMENT'), T0);
-      refused(RegistrationFailure.InvalidInput, () => r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok\u0007' }, T0), /note/);
-      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0), /note/);
-      refused(RegistrationFailure.InvalidInput, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x\u0000' }, T0), /reason/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkVerifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok\u0007' }, T0), /note/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0), /note/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x\u0000' }, T0), /reason/);
       refused(RegistrationFailure.InvalidInput, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x\u0000' }, T0), /reason/);
     });
 
@@ -124,8 +124,8 @@ describe('registration state', () => {
       assert.equal(r.status, 'WITHDRAWN');
       refused(RegistrationFailure.InvalidTransition, () => r.checkSubmitForm({ actor: 'student', form: validForm }, T0), /WITHDRAWN/);
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0));
-      refused(RegistrationFailure.InvalidTransition, () => r.checkDecline({ actor: 'student' }, T0));
-      refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'PHOTO', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkDeclineOffer({ actor: 'student' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'PHOTO', reason: 'x' }, T0));
     });
 
     it('an upload beyond the tenth of one item is refused with SubmissionLimitReached (the history stays bounded)', () => {
@@ -386,7 +386,7 @@ describe('registration state', () => {
       r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE - HOUR); // before the deadline a wrong file may still be replaced
       r.advance(DEADLINE);
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE + HOUR), /submitted on time/);
-      r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, DEADLINE + HOUR);
+      r.checkVerifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, DEADLINE + HOUR);
       r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, DEADLINE + HOUR);
       r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE + 2 * HOUR); // rejected: may be resubmitted inside its window
     });

@@ -26,23 +26,20 @@ import {
   photoSpecViolations,
   type ItemDefinition,
 } from './checklist';
-import { textProblemsIn, type TextRule } from './text';
+import { checkKeepableText, correctedForm, feeMismatch, formChanges, formProblems, unkeepableText } from './input-rules';
+import { dropOldest, iso, stripUndefined } from './plain';
 import { coalesceInto, settle, type QueuedEmail } from './email-queue';
 import { emailIdempotencyKey, lateEventFacts, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
 import type {
-  IsoInstant,
   AccountActivatedInput,
   CarriedRegistration,
-  CohortPolicy,
   CorrectFormInput,
   DeadlineChange,
   DeclineOfferInput,
-  DueBy,
   EmailKind,
   EmailRecord,
   ExtendDeadlineInput,
   ItemKey,
-  ItemState,
   ItemView,
   LateEventKind,
   OutcomeReason,
@@ -59,98 +56,17 @@ import type {
   SignInLinkRequestedInput,
   SubmissionView,
   SubmitFormInput,
-  TuitionFee,
   VerifyItemInput,
   WaiveItemInput,
 } from './types';
 import { REJECTION_REASONS } from './types';
-import { addWorkingDays, type HkDate, type WorkingDayDeadline } from './working-days';
+import type { Deadline, DeadlineKind, ItemRecord, Outcome } from './records';
+import { boundedStatus, itemView, projectedItem, type AuditEventRecord, type ProjectionSnapshot } from './views';
+import { addWorkingDays, type HkDate } from './working-days';
 
-type DeadlineKind = Exclude<DueBy, null>;
+/** The read model's input types live in views.ts; the projection activity and its tests import them from here too. */
+export { cameInAt, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
 
-interface Deadline {
-  at: number;
-  /** When this date was set: reminders scheduled before it are not sent (the invitation or extension just told the student). */
-  setAt: number;
-  passed: boolean;
-  /** Reminders already sent, as `<deadline ms>/<offset ms>`: an extension re-arms them for the new date. */
-  reminded: string[];
-}
-
-interface ItemRecord extends ItemDefinition {
-  state: ItemState;
-  submittedAt?: number;
-  reviewedAt?: number;
-  rejectedAt?: number;
-  /**
-   * When this item's resubmission window opened: the first rejection whose window reaches past the
-   * deadline. Later rejections do not open another (docs/domain.md, "Resubmission window").
-   */
-  windowFrom?: number;
-  submissions: SubmissionView[];
-  reviews: ReviewView[];
-  /** Verification service level of the current submission. */
-  sla?: WorkingDayDeadline & { breached: boolean };
-  /** Something staff must look at before deciding (a payment that does not match the fee); cleared by their decision. */
-  flag?: string;
-}
-
-export interface AuditEventRecord {
-  seq: number;
-  type: string;
-  actor: string;
-  at: string;
-  data: Record<string, unknown>;
-}
-
-/** An item as the read model keeps it: its current state, without its history (that travels as deltas). */
-export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { rejectionReason?: string; rejectionNote?: string; inAt?: IsoInstant };
-
-/**
- * When an item came in: its first submission or waiver after its last rejection (activation and
- * the form, which have no files, at their own time); undefined while it is pending or rejected.
- * Carried as one instant so the bounded projection input still answers the dashboard's burn-down.
- */
-export function cameInAt(item: Pick<ItemView, 'state' | 'submissions' | 'reviews' | 'submittedAt' | 'reviewedAt'>): IsoInstant | undefined {
-  if (item.state === 'PENDING' || item.state === 'REJECTED') return undefined;
-  const rejected = Math.max(-Infinity, ...item.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
-  const ins = [...item.submissions.map((s) => s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter((t) => Date.parse(t) > rejected);
-  if (ins.length) return ins.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
-  return item.submittedAt ?? item.reviewedAt;
-}
-
-/** The registration as of a snapshot, bounded: no submission, review or email lists. */
-export type ProjectedView = Omit<RegistrationStatusView, 'items' | 'emails'> & { items: ProjectedItem[] };
-
-/**
- * What the projection activity receives: the bounded state as of `seq`, and
- * only what was recorded since the previous snapshot (events, submissions,
- * reviews, email keys). Each change thus puts a few kilobytes into history,
- * however many uploads and reviews the registration has seen.
- */
-export interface ProjectionSnapshot {
-  seq: number;
-  view: ProjectedView;
-  events: AuditEventRecord[];
-  submissions: (SubmissionView & { itemKey: ItemKey })[];
-  reviews: (ReviewView & { itemKey: ItemKey })[];
-  /** Email log rows to link to this registration. */
-  emailKeys: string[];
-  /** For a cohort row the import did not create (a registration started from the CLI). */
-  policy: CohortPolicy;
-}
-
-interface Outcome {
-  status: RegistrationStatus;
-  reason: OutcomeReason;
-  items: ItemKey[];
-  detail: string;
-  at: number;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-/** Emails an update's answer lists (the latest); the query lists them all. */
-const BOUNDED_EMAILS = 5;
 const SYSTEM = 'system:workflow';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
@@ -319,7 +235,7 @@ export class RegistrationState {
     item.reviews.push(this.review('VERIFIED', input.actor, now, { note: 'validly submitted' }));
     this.record('FORM_SUBMITTED', input.actor, now, { form: input.form });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
   checkCorrectForm(input: CorrectFormInput, _now: number): void {
@@ -371,7 +287,7 @@ export class RegistrationState {
   registerDocument(input: RegisterDocumentInput, now: number): ItemView {
     this.checkRegisterDocument(input, now);
     const item = this.knownItem(input.itemKey);
-    if (this.registeredAlready(input)) return this.itemView(item);
+    if (this.registeredAlready(input)) return this.viewOf(item);
     const submission: SubmissionView = {
       version: item.submissions.length + 1,
       at: iso(now),
@@ -391,7 +307,7 @@ export class RegistrationState {
     item.sla = { ...addWorkingDays(now, this.input.policy.verificationSlaWorkingDays, this.holidays), breached: false };
     this.record('DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
   /**
@@ -411,7 +327,12 @@ export class RegistrationState {
     return current?.sha256 === input.sha256 && (item.state === 'SUBMITTED' || item.state === 'VERIFIED') ? current : undefined;
   }
 
-  checkReview(input: VerifyItemInput, _now: number): void {
+  checkVerifyItem(input: VerifyItemInput, _now: number): void {
+    this.checkReviewable(input);
+  }
+
+  /** Staff decide on a submitted item (verify or reject): open, reviewed by staff, submitted, a note that can be kept. */
+  private checkReviewable(input: Pick<VerifyItemInput, 'itemKey' | 'note'>): void {
     this.checkOpen();
     const item = this.knownItem(input.itemKey);
     if (!isReviewable(item.kind)) throw this.invalidTransition(`${item.key} is not reviewed by staff`);
@@ -420,16 +341,16 @@ export class RegistrationState {
   }
 
   verifyItem(input: VerifyItemInput, now: number): ItemView {
-    this.checkReview(input, now);
+    this.checkVerifyItem(input, now);
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'VERIFIED', input.actor, now, { note: input.note });
     this.record('ITEM_VERIFIED', input.actor, now, { itemKey: item.key, note: input.note });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
-  checkReject(input: RejectItemInput, now: number): void {
-    this.checkReview(input, now);
+  checkRejectItem(input: RejectItemInput, _now: number): void {
+    this.checkReviewable(input);
     if (!(REJECTION_REASONS as readonly string[]).includes(input.reasonCode)) {
       throw registrationFailure(RegistrationFailure.InvalidInput, `unknown reason code ${input.reasonCode}; one of ${REJECTION_REASONS.join(', ')}`);
     }
@@ -437,7 +358,7 @@ export class RegistrationState {
   }
 
   rejectItem(input: RejectItemInput, now: number): ItemView {
-    this.checkReject(input, now);
+    this.checkRejectItem(input, now);
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note });
     item.rejectedAt = now;
@@ -455,10 +376,10 @@ export class RegistrationState {
       this.studentAddresses(),
     );
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
-  checkWaive(input: WaiveItemInput, _now: number): void {
+  checkWaiveItem(input: WaiveItemInput, _now: number): void {
     this.checkOpen();
     const item = this.knownItem(input.itemKey);
     if (isSettled(item.state)) throw this.invalidTransition(`${item.key} is already ${item.state}`);
@@ -467,12 +388,12 @@ export class RegistrationState {
   }
 
   waiveItem(input: WaiveItemInput, now: number): ItemView {
-    this.checkWaive(input, now);
+    this.checkWaiveItem(input, now);
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'WAIVED', input.actor, now, { note: input.reason });
     this.record('ITEM_WAIVED', input.actor, now, { itemKey: item.key, reason: input.reason });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
   checkExtendDeadline(input: ExtendDeadlineInput, now: number): void {
@@ -504,13 +425,13 @@ export class RegistrationState {
     return this.boundedView();
   }
 
-  checkDecline(input: DeclineOfferInput, _now: number): void {
+  checkDeclineOffer(input: DeclineOfferInput, _now: number): void {
     this.checkOpen();
     checkKeepableText({ reason: input.reason }, { multiline: true });
   }
 
   declineOffer(input: DeclineOfferInput, now: number): RegistrationStatusView {
-    this.checkDecline(input, now);
+    this.checkDeclineOffer(input, now);
     this.record('OFFER_DECLINED', input.actor, now, { reason: input.reason });
     this.conclude('WITHDRAWN', 'DECLINED', [], `the student declined the offer${input.reason ? `: ${input.reason}` : ''}`, now);
     return this.boundedView();
@@ -772,7 +693,7 @@ export class RegistrationState {
       deadlineChangesOmitted: this.deadlineChangesOmitted,
       policy: this.policyNumbers(),
       form: this.form && { ...this.form, emergencyContact: { ...this.form.emergencyContact } },
-      items: this.items.map((i) => this.itemView(i)),
+      items: this.items.map((i) => this.viewOf(i)),
       outstandingItems: this.outstandingItems(),
       cardReady: this.cardReady(),
       emails: this.emails.map((e) => ({ ...e, to: [...e.to] })),
@@ -781,17 +702,9 @@ export class RegistrationState {
     };
   }
 
-  /**
-   * The status as an update answers it (it goes into history with every change): each item with only its
-   * latest submission and review, and only the latest emails. The full status is the query's.
-   */
+  /** The status an update answers with, bounded because it goes into history (views.ts). */
   boundedView(): RegistrationStatusView {
-    const v = this.view();
-    return {
-      ...v,
-      items: v.items.map((i) => ({ ...i, submissions: i.submissions.slice(-1), reviews: i.reviews.slice(-1) })),
-      emails: v.emails.slice(-BOUNDED_EMAILS),
-    };
+    return boundedStatus(this.view());
   }
 
   outstandingItems(): ItemKey[] {
@@ -815,16 +728,7 @@ export class RegistrationState {
       seq: this.seq,
       view: {
         ...rest,
-        items: items.map((full) => {
-          const { submissions: _s, reviews, ...item } = full;
-          const last = reviews[reviews.length - 1];
-          const rejected = item.state === 'REJECTED' && last?.decision === 'REJECTED';
-          return stripUndefined({
-            ...item,
-            inAt: cameInAt(full),
-            ...(rejected ? { rejectionReason: last.reasonCode, rejectionNote: last.note } : {}),
-          });
-        }),
+        items: items.map(projectedItem),
       },
       events,
       // Document versions arrive only through DOCUMENT_REGISTERED; reviews carry the seq of the event that made them.
@@ -872,25 +776,8 @@ export class RegistrationState {
     };
   }
 
-  private itemView(i: ItemRecord): ItemView {
-    const resubmitBy = i.state === 'REJECTED' ? this.resubmitBy(i) : undefined;
-    return {
-      key: i.key,
-      kind: i.kind,
-      label: i.label,
-      compulsory: i.compulsory,
-      dueBy: i.dueBy,
-      state: i.state,
-      submittedAt: i.submittedAt === undefined ? undefined : iso(i.submittedAt),
-      reviewedAt: i.reviewedAt === undefined ? undefined : iso(i.reviewedAt),
-      submissions: i.submissions.map((s) => ({ ...s })),
-      reviews: i.reviews.map((r) => ({ ...r })),
-      expectedVerificationBy: i.state === 'SUBMITTED' && i.sla ? iso(i.sla.endsAt) : undefined,
-      expectedVerificationDate: i.state === 'SUBMITTED' && i.sla ? i.sla.date : undefined,
-      slaBreached: i.state === 'SUBMITTED' && i.sla ? i.sla.breached : undefined,
-      resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
-      ...(i.flag ? { flag: i.flag } : {}),
-    };
+  private viewOf(i: ItemRecord): ItemView {
+    return itemView(i, this.resubmitBy(i));
   }
 
   // -------------------------------------------------------------------------
@@ -977,67 +864,3 @@ export class RegistrationState {
 }
 
 const ref = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label });
-
-/** Drops the oldest entries beyond `kept`; returns how many were dropped. */
-function dropOldest(list: unknown[], kept: number): number {
-  const excess = Math.max(0, list.length - kept);
-  list.splice(0, excess);
-  return excess;
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** Why a payment does not settle the cohort's fee, or undefined when it does (or the cohort sets no fee). */
-export function feeMismatch(fee: TuitionFee | undefined, paid: Pick<PaymentConfirmedInput, 'amount' | 'currency'>): string | undefined {
-  if (!fee) return undefined;
-  const expected = `${fee.amount} ${fee.currency}`;
-  if (paid.amount === undefined || !paid.currency) return `the payment did not state its amount and currency; the fee is ${expected}`;
-  if (paid.currency.toUpperCase() !== fee.currency.toUpperCase() || Math.abs(paid.amount - fee.amount) > 0.005) {
-    return `paid ${paid.amount} ${paid.currency}, the fee is ${expected}`;
-  }
-  return undefined;
-}
-
-/** The form with a staff correction applied (the emergency contact merged field by field). */
-function correctedForm(form: RegistrationForm, input: CorrectFormInput): RegistrationForm {
-  const { emergencyContact, ...rest } = input.changes ?? {};
-  const fields = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== 'picsConsent'));
-  return { ...form, ...fields, emergencyContact: { ...form.emergencyContact, ...stripUndefined(emergencyContact ?? {}) } };
-}
-
-/** The fields that differ, as flat before/after maps (`emergencyContact.phone`), for the audit trail. */
-function formChanges(before: RegistrationForm, after: RegistrationForm): { before: Record<string, unknown>; after: Record<string, unknown> } {
-  const flat = (f: RegistrationForm): Record<string, unknown> => {
-    const { emergencyContact, ...rest } = f;
-    return { ...rest, ...Object.fromEntries(Object.entries(emergencyContact ?? {}).map(([k, v]) => [`emergencyContact.${k}`, v])) };
-  };
-  const b = flat(before);
-  const a = flat(after);
-  const changed = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => b[k] !== a[k]);
-  return { before: Object.fromEntries(changed.map((k) => [k, b[k] ?? null])), after: Object.fromEntries(changed.map((k) => [k, a[k] ?? null])) };
-}
-
-function formProblems(form: RegistrationForm | undefined): string[] {
-  if (!form) return ['form is missing'];
-  const problems: string[] = [];
-  const required = ['legalName', 'dateOfBirth', 'nationality', 'phone', 'correspondenceAddress'] as const;
-  for (const f of required) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
-  const ec = form.emergencyContact;
-  if (!ec || !ec.name?.trim() || !ec.relationship?.trim() || !ec.phone?.trim()) problems.push('an emergency contact (name, relationship, phone) is required');
-  if (form.picsConsent !== true) problems.push('consent to the personal information collection statement is required');
-  const { correspondenceAddress, ...singleLine } = form;
-  problems.push(...unkeepableText(singleLine), ...unkeepableText({ correspondenceAddress }, { multiline: true }));
-  return problems;
-}
-
-/** Text the read model could never store (or control characters nobody means): the same rule as the gateway's. */
-function unkeepableText(value: object, rule: TextRule = {}): string[] {
-  return textProblemsIn(value, rule).map((p) => `${p.path} ${p.problem}`);
-}
-
-function checkKeepableText(fields: Record<string, string | undefined>, rule: TextRule = {}): void {
-  const problems = unkeepableText(fields, rule);
-  if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `not valid text: ${problems.join('; ')}`, { problems });
-}

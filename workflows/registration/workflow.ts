@@ -225,12 +225,12 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     act(state.registerDocument.bind(state), () => ensureCalendar(Date.now())),
     { validator: validate(state.checkRegisterDocument.bind(state)) },
   );
-  setHandler(verifyItemUpdate, act(state.verifyItem.bind(state)), { validator: validate(state.checkReview.bind(state)) });
-  setHandler(rejectItemUpdate, act(state.rejectItem.bind(state)), { validator: validate(state.checkReject.bind(state)) });
-  setHandler(waiveItemUpdate, act(state.waiveItem.bind(state)), { validator: validate(state.checkWaive.bind(state)) });
+  setHandler(verifyItemUpdate, act(state.verifyItem.bind(state)), { validator: validate(state.checkVerifyItem.bind(state)) });
+  setHandler(rejectItemUpdate, act(state.rejectItem.bind(state)), { validator: validate(state.checkRejectItem.bind(state)) });
+  setHandler(waiveItemUpdate, act(state.waiveItem.bind(state)), { validator: validate(state.checkWaiveItem.bind(state)) });
   setHandler(extendDeadlineUpdate, act(state.extendDeadline.bind(state)), { validator: validate(state.checkExtendDeadline.bind(state)) });
   setHandler(correctFormUpdate, act(state.correctForm.bind(state)), { validator: validate(state.checkCorrectForm.bind(state)) });
-  setHandler(declineOfferUpdate, act(state.declineOffer.bind(state)), { validator: validate(state.checkDecline.bind(state)) });
+  setHandler(declineOfferUpdate, act(state.declineOffer.bind(state)), { validator: validate(state.checkDeclineOffer.bind(state)) });
 
   setHandler(getStatusQuery, () => state.view());
 
