@@ -9,7 +9,6 @@
  * number: the read model applies snapshots in that order whatever order they
  * arrive in.
  */
-import { msToNumber } from '@temporalio/common/lib/time';
 import { MAX_SUBMISSIONS_PER_ITEM, RegistrationFailure, registrationFailure, registrationWorkflowId } from './api';
 import {
   allSettled,
@@ -61,6 +60,19 @@ import type {
 } from './types';
 import { REJECTION_REASONS } from './types';
 import type { Deadline, DeadlineKind, ItemRecord, Outcome } from './records';
+import {
+  deadlineEntries,
+  deadlineOf,
+  dueReminders,
+  lapsedWindows,
+  nextWakeUp,
+  opensWindow,
+  overdueVerifications,
+  reminderMark,
+  reminderOffsets,
+  resubmitBy,
+  windowMs,
+} from './time-rules';
 import { boundedStatus, itemView, projectedItem, type AuditEventRecord, type ProjectionSnapshot } from './views';
 import { addWorkingDays, type HkDate } from './working-days';
 
@@ -362,8 +374,7 @@ export class RegistrationState {
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note });
     item.rejectedAt = now;
-    const deadline = item.dueBy ? (this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!) : undefined;
-    if (item.compulsory && deadline && item.windowFrom === undefined && now + this.windowMs() > deadline.at) item.windowFrom = now;
+    if (opensWindow(item, this.deadlines, this.windowMs(), now)) item.windowFrom = now;
     const resubmitBy = this.resubmitBy(item);
     this.record('ITEM_REJECTED', input.actor, now, {
       itemKey: item.key,
@@ -453,29 +464,16 @@ export class RegistrationState {
 
   /** The next instant at which `advance` has something to do, and what; undefined when only a message can change anything. */
   nextWakeUp(now: number): { at: number; what: string } | undefined {
-    if (this.isClosed) return undefined;
-    const times: { at: number; what: string }[] = [];
-    for (const [kind, d] of this.deadlineEntries()) {
-      if (d.passed) continue;
-      times.push({ at: d.at, what: `${kind.toLowerCase()} deadline` });
-      for (const offset of this.reminderOffsets()) times.push({ at: d.at - offset, what: `reminder before the ${kind.toLowerCase()} deadline` });
-    }
-    for (const item of this.items) {
-      const by = this.resubmitBy(item);
-      if (by !== undefined && item.state === 'REJECTED') times.push({ at: by, what: `resubmission window of ${item.key}` });
-      if (item.state === 'SUBMITTED' && item.sla && !item.sla.breached) times.push({ at: item.sla.endsAt, what: `verification service level of ${item.key}` });
-    }
-    return times.filter((t) => t.at > now).sort((a, b) => a.at - b.at)[0];
+    return this.isClosed ? undefined : nextWakeUp(this.deadlines, this.items, this.input.policy, now);
   }
 
   private remindBeforeDeadlines(now: number): void {
     if (this.status !== 'IN_PROGRESS') return;
-    for (const [kind, d] of this.deadlineEntries()) {
-      if (d.passed || now >= d.at) continue;
+    for (const [kind, d] of deadlineEntries(this.deadlines)) {
       // Of the reminders due (and not yet sent for this date), send one: after a pause, the latest says it all.
-      const due = this.reminderOffsets().filter((o) => d.at - o <= now && d.at - o >= d.setAt && !d.reminded.includes(`${d.at}/${o}`));
+      const due = dueReminders(d, this.reminderOffsets(), now);
       if (!due.length) continue;
-      for (const o of due) d.reminded.push(`${d.at}/${o}`);
+      for (const o of due) d.reminded.push(reminderMark(d, o));
       const missing = missingCompulsory(this.items, kind);
       if (!missing.length) continue;
       this.record('REMINDER_DUE', SYSTEM, now, { deadline: kind, at: iso(d.at), missing: missing.map((i) => i.key) });
@@ -484,7 +482,7 @@ export class RegistrationState {
   }
 
   private enforceDeadlines(now: number): void {
-    for (const [kind, d] of this.deadlineEntries()) {
+    for (const [kind, d] of deadlineEntries(this.deadlines)) {
       if (d.passed || now < d.at) continue;
       d.passed = true;
       const missing = missingCompulsory(this.items, kind).filter((i) => i.state === 'PENDING');
@@ -506,10 +504,7 @@ export class RegistrationState {
 
   private enforceResubmissionWindows(now: number): void {
     if (this.isClosed) return;
-    const lapsed = this.items.filter((i) => {
-      const by = this.resubmitBy(i);
-      return i.state === 'REJECTED' && by !== undefined && now >= by;
-    });
+    const lapsed = lapsedWindows(this.items, this.deadlines, this.windowMs(), now);
     if (!lapsed.length) return;
     this.conclude(
       'WITHDRAWN',
@@ -523,12 +518,12 @@ export class RegistrationState {
   private watchVerificationSla(now: number): void {
     // A registration that closed (in this same wake-up, too) is nobody's work any more: no alert.
     if (this.isClosed) return;
-    for (const item of this.items) {
-      if (item.state !== 'SUBMITTED' || !item.sla || item.sla.breached || now < item.sla.endsAt) continue;
-      item.sla.breached = true;
-      this.record('VERIFICATION_OVERDUE', SYSTEM, now, { itemKey: item.key, expectedBy: item.sla.date, submittedAt: iso(item.submittedAt!) });
+    for (const item of overdueVerifications(this.items, now)) {
+      const sla = item.sla!;
+      sla.breached = true;
+      this.record('VERIFICATION_OVERDUE', SYSTEM, now, { itemKey: item.key, expectedBy: sla.date, submittedAt: iso(item.submittedAt!) });
       this.queueEmail(
-        { kind: 'SLA_ALERT', item: ref(item), submittedAt: iso(item.submittedAt!), expectedBy: item.sla.date, workflowId: this.workflowId },
+        { kind: 'SLA_ALERT', item: ref(item), submittedAt: iso(item.submittedAt!), expectedBy: sla.date, workflowId: this.workflowId },
         [],
       );
     }
@@ -662,7 +657,7 @@ export class RegistrationState {
 
   /** The last moment a student action can still count: the latest deadline plus the resubmission window. */
   changeableUntil(): number {
-    return Math.max(...this.deadlineEntries().map(([, d]) => d.at)) + this.windowMs();
+    return Math.max(...deadlineEntries(this.deadlines).map(([, d]) => d.at)) + this.windowMs();
   }
 
   /** Personal email always; the university email once the account is activated. */
@@ -784,30 +779,17 @@ export class RegistrationState {
   // Helpers
   // -------------------------------------------------------------------------
 
-  /**
-   * A rejected compulsory item must be put right by its deadline, and never in
-   * less than the resubmission window: a rejection after (or just before) the
-   * deadline opens the window from the moment of rejection. One window per
-   * item: a second rejection does not open another, so a case cannot run on
-   * without end (docs/domain.md). Derived from the deadline, so an extension
-   * moves it too. Non-compulsory items may follow later: no window.
-   */
+  /** When a rejected item's resubmission window closes (time-rules.ts). */
   private resubmitBy(item: ItemRecord): number | undefined {
-    if (!item.compulsory || item.rejectedAt === undefined || !item.dueBy) return undefined;
-    const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
-    return Math.max(deadline.at, item.windowFrom === undefined ? -Infinity : item.windowFrom + this.windowMs());
+    return resubmitBy(item, this.deadlines, this.windowMs());
   }
 
   private windowMs(): number {
-    return msToNumber(this.input.policy.resubmissionWindow);
-  }
-
-  private deadlineEntries(): [DeadlineKind, Deadline][] {
-    return (['REGISTRATION', 'PAYMENT'] as const).flatMap((k) => (this.deadlines[k] ? [[k, this.deadlines[k]!] as [DeadlineKind, Deadline]] : []));
+    return windowMs(this.input.policy);
   }
 
   private reminderOffsets(): number[] {
-    return this.input.policy.reminderOffsets.map((o) => msToNumber(o));
+    return reminderOffsets(this.input.policy);
   }
 
   /**
@@ -818,8 +800,7 @@ export class RegistrationState {
    */
   private checkNotLate(item: ItemRecord, now: number): void {
     if (!item.compulsory || !item.dueBy) return;
-    const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
-    const by = item.state === 'REJECTED' ? this.resubmitBy(item)! : deadline.at;
+    const by = item.state === 'REJECTED' ? this.resubmitBy(item)! : deadlineOf(item, this.deadlines)!.at;
     if (now < by) return;
     if (item.state === 'SUBMITTED') throw this.invalidTransition(`${item.key} was submitted on time and awaits review: it cannot be replaced after the deadline ${iso(by)}`);
     throw this.invalidTransition(`${item.key} was due by ${iso(by)}`);
