@@ -62,12 +62,14 @@ import { REJECTION_REASONS } from './types';
 import type { Deadline, DeadlineKind, ItemRecord, Outcome } from './records';
 import {
   deadlineEntries,
+  changeableUntil,
   deadlineOf,
   dueReminders,
   lapsedWindows,
   nextWakeUp,
   opensWindow,
   overdueVerifications,
+  policyNumbers,
   reminderMark,
   reminderOffsets,
   resubmitBy,
@@ -80,7 +82,6 @@ import { addWorkingDays, type HkDate } from './working-days';
 export { cameInAt, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
 
 const SYSTEM = 'system:workflow';
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
 const SIGN_IN_REQUESTS_KEPT = 20;
 /**
@@ -645,19 +646,14 @@ export class RegistrationState {
     };
   }
 
-  /** The cohort's policy numbers, as every page and email states them. */
+  /** The cohort's policy numbers, as every page and email states them (time-rules.ts). */
   policyNumbers(): PolicyNumbers {
-    const { policy } = this.input;
-    return {
-      verificationSlaWorkingDays: policy.verificationSlaWorkingDays,
-      resubmissionWindowDays: this.windowMs() / DAY_MS,
-      reminderDaysBefore: this.reminderOffsets().map((o) => o / DAY_MS),
-    };
+    return policyNumbers(this.input.policy);
   }
 
-  /** The last moment a student action can still count: the latest deadline plus the resubmission window. */
+  /** The last moment a student action can still count (time-rules.ts). */
   changeableUntil(): number {
-    return Math.max(...deadlineEntries(this.deadlines).map(([, d]) => d.at)) + this.windowMs();
+    return changeableUntil(this.deadlines, this.input.policy);
   }
 
   /** Personal email always; the university email once the account is activated. */

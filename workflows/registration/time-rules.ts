@@ -8,7 +8,9 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Deadline, DeadlineKind, ItemRecord } from './records';
-import type { CohortPolicy } from './types';
+import type { CohortPolicy, PolicyNumbers } from './types';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type Deadlines = Partial<Record<DeadlineKind, Deadline>>;
 
@@ -87,4 +89,18 @@ export function nextWakeUp(deadlines: Deadlines, items: ItemRecord[], policy: Co
     if (item.state === 'SUBMITTED' && item.sla && !item.sla.breached) times.push({ at: item.sla.endsAt, what: `verification service level of ${item.key}` });
   }
   return times.filter((t) => t.at > now).sort((a, b) => a.at - b.at)[0];
+}
+
+/** The cohort's policy numbers, as every page and email states them. */
+export function policyNumbers(policy: CohortPolicy): PolicyNumbers {
+  return {
+    verificationSlaWorkingDays: policy.verificationSlaWorkingDays,
+    resubmissionWindowDays: windowMs(policy) / DAY_MS,
+    reminderDaysBefore: reminderOffsets(policy).map((o) => o / DAY_MS),
+  };
+}
+
+/** The last moment a student action can still count: the latest deadline plus the resubmission window. */
+export function changeableUntil(deadlines: Deadlines, policy: CohortPolicy): number {
+  return Math.max(...deadlineEntries(deadlines).map(([, d]) => d.at)) + windowMs(policy);
 }
