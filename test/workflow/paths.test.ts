@@ -39,6 +39,7 @@ import {
   upload,
   withWorker,
 } from './support';
+import { recordHistory } from './histories';
 
 describe('registration paths (time-skipping)', function () {
   this.timeout(120_000);
@@ -399,6 +400,8 @@ describe('registration paths (time-skipping)', function () {
       const { prisma } = await database();
       const overdue = await prisma.auditEvent.findMany({ where: { registrationNo: student.applicationNo, type: 'VERIFICATION_OVERDUE' } });
       assert.equal(overdue.length, 1);
+      // The replay fixture of this path (RECORD_HISTORIES=1 only): days must pass, which only the time-skipping server does.
+      await recordHistory('verification-overdue', h);
     });
   });
 
