@@ -9,7 +9,7 @@
  *
  * While the registration workflow is still open (its outcome reached, the
  * last emails going out) the event is a plain signal, and the registration
- * records it itself (RegistrationState.recordLateEvent): the same audit event,
+ * records it itself (recordLateEvent in registration/event-actions.ts): the same audit event,
  * row and email kind.
  */
 import { proxyActivities } from '@temporalio/workflow';

@@ -2,7 +2,7 @@
  * What a student's or staff member's input must be, as pure rules: the form
  * (required fields, consent, text the read model can keep), a staff
  * correction of it, and whether a payment settles the cohort's fee. The
- * update validators (RegistrationState's checks) apply them.
+ * update checks (student-, review- and staff-actions.ts) apply them.
  */
 import { RegistrationFailure, registrationFailure } from './api';
 import { stripUndefined } from './plain';

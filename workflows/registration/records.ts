@@ -1,11 +1,79 @@
 /**
- * The state's own records of deadlines, items and the outcome, as
- * RegistrationState keeps them and carries them across continue-as-new
- * (instants as epoch milliseconds; the views turn them into ISO strings).
+ * The registration's record: what RegistrationState keeps and carries across
+ * continue-as-new (instants as epoch milliseconds; the views turn them into
+ * ISO strings). The actions (event-, student-, review-, staff-, time-actions.ts)
+ * are functions of this one record; the class is their facade.
  */
 import type { ItemDefinition } from './checklist';
-import type { DueBy, ItemKey, ItemState, OutcomeReason, RegistrationStatus, ReviewView, SubmissionView } from './types';
-import type { WorkingDayDeadline } from './working-days';
+import type { QueuedEmail } from './email-queue';
+import type {
+  DeadlineChange,
+  DueBy,
+  EmailKind,
+  EmailRecord,
+  ItemKey,
+  ItemState,
+  OutcomeReason,
+  RegistrationForm,
+  RegistrationInput,
+  RegistrationStatus,
+  ReviewView,
+  SubmissionView,
+} from './types';
+import type { HkDate, WorkingDayDeadline } from './working-days';
+
+/**
+ * One registration's whole state. Everything but the first three fields is carried across continue-as-new as
+ * plain JSON, generically (RegistrationState.carry), so a field added here is carried without anyone remembering
+ * to. The field order is the carried JSON's order.
+ */
+export interface RegistrationRecord {
+  /** Not carried: the next run gets the input anyway, and the id follows from it. */
+  readonly input: RegistrationInput;
+  readonly workflowId: string;
+  /** Not carried: Hong Kong public holidays (from an activity), fetched again by the next run. */
+  holidays: ReadonlySet<HkDate>;
+  status: RegistrationStatus;
+  outcome?: Outcome;
+  /** The sequence number of the latest recorded event. */
+  seq: number;
+  universityEmail?: string;
+  form?: RegistrationForm;
+  readonly items: ItemRecord[];
+  readonly deadlines: Partial<Record<DeadlineKind, Deadline>>;
+  readonly paymentRefs: string[];
+  readonly signInRequests: string[];
+  readonly deadlineChanges: DeadlineChange[];
+  /** Extensions older than the DEADLINE_CHANGES_KEPT latest, dropped from `deadlineChanges`. */
+  deadlineChangesOmitted: number;
+  readonly emails: EmailRecord[];
+  /** Email records older than the EMAIL_RECORDS_KEPT latest, dropped from `emails` (they stay in the email log). */
+  emailsOmitted: number;
+  readonly emailCount: Partial<Record<EmailKind, number>>;
+  /** Emails decided and not yet confirmed, oldest first; carried small (email-queue.ts). */
+  readonly emailQueue: QueuedEmail[];
+  /** Events recorded since the previous projection snapshot. */
+  readonly unprojected: AuditEventRecord[];
+}
+
+/**
+ * Deadline extensions the record keeps (and the status shows), and email records. Both are carried across
+ * continue-as-new, so they are bounded: without a bound, a thousand extensions carried ~1 MB from run to run.
+ * The older ones stay in the audit trail and the email log (read model); the record keeps only how many were
+ * dropped. Email idempotency keys come from `emailCount`, never from these records, so dropping a record can
+ * neither repeat nor lose an email (docs/registration-workflow.md, "What a continued run carries").
+ */
+export const DEADLINE_CHANGES_KEPT = 10;
+export const EMAIL_RECORDS_KEPT = 50;
+
+/** One event of the audit trail, numbered by `seq`. */
+export interface AuditEventRecord {
+  seq: number;
+  type: string;
+  actor: string;
+  at: string;
+  data: Record<string, unknown>;
+}
 
 export type DeadlineKind = Exclude<DueBy, null>;
 

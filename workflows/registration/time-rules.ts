@@ -3,7 +3,7 @@
  * deadline an item answers to, when a rejected item's resubmission window
  * closes, which reminders are due, which windows have lapsed, which
  * verifications are overdue, and the next moment any of these can change.
- * RegistrationState applies them (records the events, decides the emails);
+ * time-actions.ts applies them (records the events, decides the emails);
  * docs/domain.md states the rules.
  */
 import { msToNumber } from '@temporalio/common/lib/time';

@@ -108,7 +108,7 @@ export interface RegistrationInput {
   historyBudget?: { events?: number; bytes?: number };
 }
 
-/** A previous run's state, as plain JSON (RegistrationState.carry / resume). */
+/** A previous run's state record (records.ts), as plain JSON (RegistrationState.carry / resume). */
 export type CarriedRegistration = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------

@@ -1,20 +1,18 @@
 /**
- * What the registration shows: an item as the status lists it, the bounded
- * status an update answers with, and the projection's input (the bounded
- * state plus what was recorded since the previous snapshot). Pure functions
- * of the state's records.
+ * What the registration shows: an item as the status lists it, the status
+ * (full for the query, bounded for an update's answer), and the projection's
+ * input (the bounded state plus what was recorded since the previous
+ * snapshot). Functions of the registration record (records.ts) that change
+ * nothing but `takeSnapshot`, which takes the events recorded since the last.
  */
-import type { ItemRecord } from './records';
+import { isCardReady, outstandingItems } from './checklist';
+import type { AuditEventRecord, ItemRecord, RegistrationRecord } from './records';
 import type { CohortPolicy, IsoInstant, ItemKey, ItemView, RegistrationStatusView, ReviewView, SubmissionView } from './types';
 import { iso, stripUndefined } from './plain';
+import { isClosed, resubmitByOf } from './state-core';
+import { policyNumbers } from './time-rules';
 
-export interface AuditEventRecord {
-  seq: number;
-  type: string;
-  actor: string;
-  at: string;
-  data: Record<string, unknown>;
-}
+export type { AuditEventRecord } from './records';
 
 /** An item as the read model keeps it: its current state, without its history (that travels as deltas). */
 export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { rejectionReason?: string; rejectionNote?: string; inAt?: IsoInstant };
@@ -58,7 +56,7 @@ const BOUNDED_EMAILS = 5;
 
 /** An item as the status shows it; `resubmitBy` is when its resubmission window closes (time-rules.ts), shown while REJECTED. */
 export function itemView(i: ItemRecord, windowEnd: number | undefined): ItemView {
-const resubmitBy = i.state === 'REJECTED' ? windowEnd : undefined;
+  const resubmitBy = i.state === 'REJECTED' ? windowEnd : undefined;
   return {
     key: i.key,
     kind: i.kind,
@@ -100,4 +98,65 @@ export function projectedItem(full: ItemView): ProjectedItem {
     inAt: cameInAt(full),
     ...(rejected ? { rejectionReason: last.reasonCode, rejectionNote: last.note } : {}),
   });
+}
+
+/** An item of the record as the status shows it. */
+export const viewOf = (r: RegistrationRecord, i: ItemRecord): ItemView => itemView(i, resubmitByOf(r, i));
+
+/** Items that still need someone to act; none once the registration is closed. */
+export const outstanding = (r: RegistrationRecord): ItemKey[] => (isClosed(r) ? [] : outstandingItems(r.items));
+
+/** The student card can be produced (never for a withdrawn student). */
+export const cardReady = (r: RegistrationRecord): boolean => r.status !== 'WITHDRAWN' && isCardReady(r.items);
+
+/** The full status, as the query answers it. */
+export function statusView(r: RegistrationRecord): RegistrationStatusView {
+  const d = r.deadlines;
+  return {
+    applicationNo: r.input.student.applicationNo,
+    workflowId: r.workflowId,
+    student: r.input.student,
+    universityEmail: r.universityEmail,
+    status: r.status,
+    outcome: r.outcome && { ...r.outcome, at: iso(r.outcome.at) },
+    deadlines: {
+      registration: iso(d.REGISTRATION!.at),
+      payment: d.PAYMENT ? iso(d.PAYMENT.at) : undefined,
+      registrationPassed: d.REGISTRATION!.passed,
+      paymentPassed: d.PAYMENT?.passed ?? false,
+    },
+    deadlineChanges: r.deadlineChanges.map((c) => ({ ...c })),
+    deadlineChangesOmitted: r.deadlineChangesOmitted,
+    policy: policyNumbers(r.input.policy),
+    form: r.form && { ...r.form, emergencyContact: { ...r.form.emergencyContact } },
+    items: r.items.map((i) => viewOf(r, i)),
+    outstandingItems: outstanding(r),
+    cardReady: cardReady(r),
+    emails: r.emails.map((e) => ({ ...e, to: [...e.to] })),
+    emailsOmitted: r.emailsOmitted,
+    seq: r.seq,
+  };
+}
+
+/** The status an update answers with, bounded because it goes into history. */
+export const boundedView = (r: RegistrationRecord): RegistrationStatusView => boundedStatus(statusView(r));
+
+/** The projection's input: the bounded state as of now, with what was recorded since the previous snapshot. */
+export function takeSnapshot(r: RegistrationRecord): ProjectionSnapshot {
+  const events = r.unprojected.splice(0);
+  const since = events.length ? events[0]!.seq : r.seq + 1;
+  const { items, emails: _emails, ...rest } = statusView(r);
+  return {
+    seq: r.seq,
+    view: {
+      ...rest,
+      items: items.map(projectedItem),
+    },
+    events,
+    // Document versions arrive only through DOCUMENT_REGISTERED; reviews carry the seq of the event that made them.
+    submissions: events.filter((e) => e.type === 'DOCUMENT_REGISTERED').map((e) => e.data as unknown as SubmissionView & { itemKey: ItemKey }),
+    reviews: r.items.flatMap((i) => i.reviews.filter((rv) => rv.seq >= since).map((rv) => ({ itemKey: i.key, ...rv }))),
+    emailKeys: events.filter((e) => e.type === 'EMAIL_SENT' || e.type === 'EMAIL_FAILED').map((e) => String(e.data.idempotencyKey)),
+    policy: r.input.policy,
+  };
 }

@@ -1,0 +1,93 @@
+/**
+ * Events from other systems (signals) on the registration record: the
+ * identity provider's activation, a payment, a sign-in link request. A
+ * duplicate changes nothing (each answers whether anything changed); after
+ * the outcome, an activation or payment is still recorded as a late event.
+ */
+import { isSettled } from './checklist';
+import { queueEmail } from './email-decisions';
+import { lateEventFacts } from './emails';
+import { feeMismatch } from './input-rules';
+import { settleOutcome } from './outcome';
+import { iso } from './plain';
+import type { RegistrationRecord } from './records';
+import { isClosed, itemOf, recordEvent, review } from './state-core';
+import type { AccountActivatedInput, LateEventKind, PaymentConfirmedInput, SignInLinkRequestedInput } from './types';
+import { addWorkingDays } from './working-days';
+
+/** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
+const SIGN_IN_REQUESTS_KEPT = 20;
+
+export function activateAccount(r: RegistrationRecord, input: AccountActivatedInput, now: number): boolean {
+  if (isClosed(r) && r.universityEmail !== input.universityEmail) {
+    r.universityEmail ??= input.universityEmail;
+    return recordLateEvent(r, 'ACTIVATION', input.actor, now, { universityEmail: input.universityEmail, activatedAt: input.activatedAt });
+  }
+  if (isClosed(r) || r.universityEmail !== undefined) return false;
+  r.universityEmail = input.universityEmail;
+  const item = itemOf(r, 'ACTIVATION');
+  // A waived activation stays waived; the university email is still worth knowing.
+  if (!isSettled(item.state)) {
+    item.state = 'VERIFIED';
+    item.submittedAt = item.reviewedAt = now;
+    item.reviews.push(review(r, 'VERIFIED', input.actor, now));
+  }
+  recordEvent(r, 'ACCOUNT_ACTIVATED', input.actor, now, { universityEmail: input.universityEmail, activatedAt: input.activatedAt });
+  settleOutcome(r, now);
+  return true;
+}
+
+export function confirmPayment(r: RegistrationRecord, input: PaymentConfirmedInput, now: number): boolean {
+  if (r.paymentRefs.includes(input.paymentRef)) return false;
+  r.paymentRefs.push(input.paymentRef);
+  if (isClosed(r)) {
+    const { actor, ...payment } = input;
+    return recordLateEvent(r, 'PAYMENT', actor, now, payment);
+  }
+  const item = r.items.find((i) => i.kind === 'TUITION_RECEIPT');
+  const mismatch = feeMismatch(r.input.policy.tuitionFee, input);
+  const settles = !!item && !isSettled(item.state) && !mismatch;
+  if (item && settles) {
+    item.state = 'VERIFIED';
+    item.submittedAt ??= now;
+    item.reviewedAt = now;
+    item.sla = undefined;
+    item.flag = undefined;
+    item.reviews.push(review(r, 'VERIFIED', input.actor, now, { note: `payment ${input.paymentRef}` }));
+  } else if (item && mismatch && !isSettled(item.state)) {
+    // Money arrived, but not the fee: never settled silently. The item waits in the review queue, flagged, for
+    // staff to verify or reject; meanwhile the fee deadline does not withdraw a student who paid something.
+    if (item.state !== 'SUBMITTED') {
+      item.state = 'SUBMITTED';
+      item.submittedAt = now;
+      item.rejectedAt = undefined;
+      item.sla = { ...addWorkingDays(now, r.input.policy.verificationSlaWorkingDays, r.holidays), breached: false };
+    }
+    item.flag = mismatch;
+  }
+  recordEvent(r, mismatch ? 'PAYMENT_MISMATCH' : 'PAYMENT_CONFIRMED', input.actor, now, { ...input, settledItem: settles, ...(mismatch ? { mismatch } : {}) });
+  settleOutcome(r, now);
+  return true;
+}
+
+/**
+ * An event from another system after the outcome: it changes nothing, but it
+ * is recorded (audit trail and read model) and the registry is told, because
+ * money or an account that arrives must never vanish.
+ */
+function recordLateEvent(r: RegistrationRecord, event: LateEventKind, actor: string, now: number, data: Record<string, unknown>): boolean {
+  recordEvent(r, 'LATE_EVENT', actor, now, { event, status: r.status, outcomeReason: r.outcome?.reason, ...data });
+  const facts = lateEventFacts(event, data);
+  queueEmail(r, { kind: 'LATE_EVENT', event, status: r.status, outcomeReason: r.outcome?.reason, receivedAt: iso(now), facts }, []);
+  return true;
+}
+
+/** A fresh sign-in link to the personal email on record, once per request id; nothing once the registration is closed. */
+export function requestSignInLink(r: RegistrationRecord, input: SignInLinkRequestedInput, now: number): boolean {
+  if (isClosed(r) || !input.requestId || r.signInRequests.includes(input.requestId)) return false;
+  r.signInRequests.push(input.requestId);
+  if (r.signInRequests.length > SIGN_IN_REQUESTS_KEPT) r.signInRequests.shift();
+  recordEvent(r, 'SIGN_IN_LINK_REQUESTED', input.actor, now, { requestId: input.requestId });
+  queueEmail(r, { kind: 'SIGN_IN_LINK' }, [r.input.student.personalEmail]);
+  return true;
+}

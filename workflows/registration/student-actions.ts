@@ -1,0 +1,115 @@
+/**
+ * The student's actions (updates) on the registration record: the form, a
+ * document, declining the offer. Each has a check, used by the update's
+ * validator and again by its handler (the state may have moved in between).
+ */
+import { MAX_SUBMISSIONS_PER_ITEM, RegistrationFailure, registrationFailure } from './api';
+import { isFileItem, isSettled, photoSpecViolations } from './checklist';
+import { checkKeepableText, formProblems, unkeepableText } from './input-rules';
+import { conclude, settleOutcome } from './outcome';
+import { iso } from './plain';
+import type { RegistrationRecord } from './records';
+import { checkNotLate, checkOpen, invalidTransition, itemOf, knownItem, recordEvent, review } from './state-core';
+import type { DeclineOfferInput, ItemView, RegisterDocumentInput, RegistrationStatusView, SubmissionView, SubmitFormInput } from './types';
+import { boundedView, viewOf } from './views';
+import { addWorkingDays } from './working-days';
+
+export function checkSubmitForm(r: RegistrationRecord, input: SubmitFormInput, now: number): void {
+  checkOpen(r);
+  const item = itemOf(r, 'FORM');
+  if (item.state !== 'PENDING') throw invalidTransition(`the registration form is ${item.state}: it can be submitted once only; later changes go through the registry`);
+  checkNotLate(r, item, now);
+  const problems = formProblems(input.form);
+  if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the form is not valid: ${problems.join('; ')}`, { problems });
+}
+
+export function submitForm(r: RegistrationRecord, input: SubmitFormInput, now: number): ItemView {
+  checkSubmitForm(r, input, now);
+  const item = itemOf(r, 'FORM');
+  r.form = input.form;
+  item.state = 'VERIFIED';
+  item.submittedAt = item.reviewedAt = now;
+  item.reviews.push(review(r, 'VERIFIED', input.actor, now, { note: 'validly submitted' }));
+  recordEvent(r, 'FORM_SUBMITTED', input.actor, now, { form: input.form });
+  settleOutcome(r, now);
+  return viewOf(r, item);
+}
+
+export function checkRegisterDocument(r: RegistrationRecord, input: RegisterDocumentInput, now: number): void {
+  // A retry (same document id) or the current submission's bytes again: answered with what is recorded.
+  if (registeredAlready(r, input)) return;
+  checkOpen(r);
+  const item = knownItem(r, input.itemKey);
+  if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
+  if (isSettled(item.state)) throw invalidTransition(`${item.key} is already ${item.state}`);
+  checkNotLate(r, item, now);
+  if (item.submissions.length >= MAX_SUBMISSIONS_PER_ITEM) {
+    throw registrationFailure(
+      RegistrationFailure.SubmissionLimitReached,
+      `${item.label} already has ${item.submissions.length} uploads, the most one item takes; contact the registry if it must be replaced again`,
+      { itemKey: item.key, limit: MAX_SUBMISSIONS_PER_ITEM },
+    );
+  }
+  const problems: string[] = [];
+  if (!/^[0-9a-f]{64}$/.test(input.sha256)) problems.push('sha256 must be 64 lower-case hex digits');
+  if (!Number.isInteger(input.size) || input.size <= 0) problems.push('size must be a positive integer');
+  if (!input.mediaType || !input.originalName || !input.uploadedBy) problems.push('mediaType, originalName and uploadedBy are required');
+  problems.push(...unkeepableText({ mediaType: input.mediaType, originalName: input.originalName, uploadedBy: input.uploadedBy }));
+  if (item.kind === 'PHOTO') problems.push(...photoSpecViolations(r.input.policy.photo, input));
+  if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the upload is not valid: ${problems.join('; ')}`, { problems });
+}
+
+export function registerDocument(r: RegistrationRecord, input: RegisterDocumentInput, now: number): ItemView {
+  checkRegisterDocument(r, input, now);
+  const item = knownItem(r, input.itemKey);
+  if (registeredAlready(r, input)) return viewOf(r, item);
+  const submission: SubmissionView = {
+    version: item.submissions.length + 1,
+    at: iso(now),
+    sha256: input.sha256,
+    size: input.size,
+    mediaType: input.mediaType,
+    originalName: input.originalName,
+    documentId: input.documentId,
+    uploadedBy: input.uploadedBy,
+    imageWidth: input.imageWidth,
+    imageHeight: input.imageHeight,
+  };
+  item.submissions.push(submission);
+  item.state = 'SUBMITTED';
+  item.submittedAt = now;
+  item.rejectedAt = undefined;
+  item.sla = { ...addWorkingDays(now, r.input.policy.verificationSlaWorkingDays, r.holidays), breached: false };
+  recordEvent(r, 'DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
+  settleOutcome(r, now);
+  return viewOf(r, item);
+}
+
+/**
+ * The submission this upload already is: the one with its document id (the gateway's
+ * retry of a timed-out upload), or the current one if it has the same bytes and is
+ * still SUBMITTED or VERIFIED. The workflow, not the gateway, decides duplicates.
+ */
+function registeredAlready(r: RegistrationRecord, input: RegisterDocumentInput): SubmissionView | undefined {
+  const item = r.items.find((i) => i.key === input.itemKey);
+  if (!item) return undefined;
+  const same = input.documentId === undefined ? undefined : item.submissions.find((s) => s.documentId === input.documentId);
+  if (same && same.sha256 !== input.sha256) {
+    throw registrationFailure(RegistrationFailure.InvalidInput, `document ${input.documentId} was registered with other bytes`);
+  }
+  if (same) return same;
+  const current = item.submissions[item.submissions.length - 1];
+  return current?.sha256 === input.sha256 && (item.state === 'SUBMITTED' || item.state === 'VERIFIED') ? current : undefined;
+}
+
+export function checkDeclineOffer(r: RegistrationRecord, input: DeclineOfferInput, _now: number): void {
+  checkOpen(r);
+  checkKeepableText({ reason: input.reason }, { multiline: true });
+}
+
+export function declineOffer(r: RegistrationRecord, input: DeclineOfferInput, now: number): RegistrationStatusView {
+  checkDeclineOffer(r, input, now);
+  recordEvent(r, 'OFFER_DECLINED', input.actor, now, { reason: input.reason });
+  conclude(r, 'WITHDRAWN', 'DECLINED', [], `the student declined the offer${input.reason ? `: ${input.reason}` : ''}`, now);
+  return boundedView(r);
+}
