@@ -12,7 +12,7 @@ import { iso } from './plain';
 import type { RegistrationRecord } from './records';
 import { checkOpen, decide, invalidTransition, knownItem, recordEvent, resubmitByOf } from './state-core';
 import { opensWindow, windowMs } from './time-rules';
-import { REJECTION_REASONS, type ItemView, type RejectItemInput, type VerifyItemInput, type WaiveItemInput } from './types';
+import { REJECTION_REASONS, type ItemKey, type ItemView, type RejectItemInput, type VerifyItemInput, type WaiveItemInput } from './types';
 import { viewOf } from './views';
 
 /** Staff decide on a submitted item (verify or reject): open, reviewed by staff, submitted, a note that can be kept. */
@@ -30,11 +30,7 @@ export function checkVerifyItem(r: RegistrationRecord, input: VerifyItemInput, _
 
 export function verifyItem(r: RegistrationRecord, input: VerifyItemInput, now: number): ItemView {
   checkVerifyItem(r, input, now);
-  const item = knownItem(r, input.itemKey);
-  decide(r, item, 'VERIFIED', input.actor, now, { note: input.note });
-  recordEvent(r, 'ITEM_VERIFIED', input.actor, now, { itemKey: item.key, note: input.note });
-  settleOutcome(r, now);
-  return viewOf(r, item);
+  return settleItem(r, input.itemKey, 'VERIFIED', input.actor, now, input.note, 'ITEM_VERIFIED', { note: input.note });
 }
 
 export function checkRejectItem(r: RegistrationRecord, input: RejectItemInput, _now: number): void {
@@ -77,9 +73,23 @@ export function checkWaiveItem(r: RegistrationRecord, input: WaiveItemInput, _no
 
 export function waiveItem(r: RegistrationRecord, input: WaiveItemInput, now: number): ItemView {
   checkWaiveItem(r, input, now);
-  const item = knownItem(r, input.itemKey);
-  decide(r, item, 'WAIVED', input.actor, now, { note: input.reason });
-  recordEvent(r, 'ITEM_WAIVED', input.actor, now, { itemKey: item.key, reason: input.reason });
+  return settleItem(r, input.itemKey, 'WAIVED', input.actor, now, input.reason, 'ITEM_WAIVED', { reason: input.reason });
+}
+
+/** Verify or waive: the staff decision with its note, the event that records it, then the outcome; answered with the item. */
+function settleItem(
+  r: RegistrationRecord,
+  key: ItemKey,
+  decision: 'VERIFIED' | 'WAIVED',
+  actor: string,
+  now: number,
+  note: string | undefined,
+  event: 'ITEM_VERIFIED' | 'ITEM_WAIVED',
+  data: Record<string, unknown>,
+): ItemView {
+  const item = knownItem(r, key);
+  decide(r, item, decision, actor, now, { note });
+  recordEvent(r, event, actor, now, { itemKey: item.key, ...data });
   settleOutcome(r, now);
   return viewOf(r, item);
 }
