@@ -5,12 +5,6 @@
  */
 import type { ItemKind, PhotoSpec } from '../../workflows/registration/api';
 
-export const MEDIA_LABELS: Record<string, string> = {
-  'application/pdf': 'PDF',
-  'image/jpeg': 'JPEG',
-  'image/png': 'PNG',
-};
-
 export interface UploadRule {
   mediaTypes: readonly string[];
   maxBytes: number;
@@ -31,5 +25,3 @@ export function uploadRule(kind: ItemKind, photo: PhotoSpec): UploadRule | undef
   if (kind === 'PHOTO') return { mediaTypes: photo.mediaTypes, maxBytes: photo.maxBytes };
   return kind in DOCUMENT_RULES ? DOCUMENT_RULES[kind as keyof typeof DOCUMENT_RULES] : undefined;
 }
-
-export const describeTypes = (types: readonly string[]) => types.map((t) => MEDIA_LABELS[t] ?? t).join(', ');

@@ -64,6 +64,7 @@ import type {
 } from './types';
 import { REJECTION_REASONS } from './types';
 import { addWorkingDays, type HkDate, type WorkingDayDeadline } from './working-days';
+import { REQUIRED_FORM_FIELDS } from './vocabulary';
 
 type DeadlineKind = Exclude<DueBy, null>;
 
@@ -1006,8 +1007,7 @@ function formChanges(before: RegistrationForm, after: RegistrationForm): { befor
 function formProblems(form: RegistrationForm | undefined): string[] {
   if (!form) return ['form is missing'];
   const problems: string[] = [];
-  const required = ['legalName', 'dateOfBirth', 'nationality', 'phone', 'correspondenceAddress'] as const;
-  for (const f of required) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
+  for (const f of REQUIRED_FORM_FIELDS) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
   const ec = form.emergencyContact;
   if (!ec || !ec.name?.trim() || !ec.relationship?.trim() || !ec.phone?.trim()) problems.push('an emergency contact (name, relationship, phone) is required');
   if (form.picsConsent !== true) problems.push('consent to the personal information collection statement is required');

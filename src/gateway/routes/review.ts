@@ -16,6 +16,7 @@ import {
   type ItemKey,
 } from '../../../workflows/registration/api';
 import { hkYear, workingDaysBetween } from '../../../workflows/registration/working-days';
+import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
 import { hongKongHolidays } from '../../../activities/holidays';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
@@ -53,9 +54,6 @@ const decisionErrors = [
   ErrorCode.INVALID_INPUT,
   ErrorCode.WORKFLOW_UNAVAILABLE,
 ];
-
-/** Registrations someone still works on; closed ones leave the queue and the breach lists. */
-export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
 
 /** Holidays change once a year; keep them for the life of the process. */
 const holidayCache = new Map<string, Promise<Set<string>>>();
@@ -103,7 +101,7 @@ export function reviewRouter(ctx: RouterContext): Router {
         ...(query.slaBreached === true ? { expectedVerificationBy: { lt: new Date(now) } } : {}),
         ...(query.slaBreached === false ? { OR: [{ expectedVerificationBy: null }, { expectedVerificationBy: { gte: new Date(now) } }] } : {}),
         registration: {
-          status: { in: OPEN_STATUSES },
+          status: { in: [...OPEN_STATUSES] },
           ...(query.programCode ? { programCode: query.programCode } : {}),
           ...(query.cohortId ? { cohortId: query.cohortId } : {}),
           ...(query.studyLevel ? { studyLevel: query.studyLevel } : {}),

@@ -7,7 +7,9 @@
  * import. One small router over location.pathname; filters live in the query
  * string so the back button and shared links keep them.
  */
-import type { ItemView, RegistrationForm, RejectionReason } from '../../../workflows/registration/types';
+import type { ItemKind, ItemView, RegistrationForm, RejectionReason } from '../../../workflows/registration/types';
+import { FILE_ITEM_KINDS, ITEM_LABELS, KIND_LABELS, SUPPLEMENTARY_PREFIX, isOpen } from '../../../workflows/registration/vocabulary';
+import { endOfHongKongDay } from '../../hong-kong-time';
 import { ApiError, staffApi, staffSignOut, type AuditEntry, type ImportJob, type StaffApi, type StaffIdentity, type StatusResponse } from './api';
 import { append, bootData, busy, byId, dialog, fmtBytes, fmtDate, fmtDateTime, fmtRelative, fmtShort, h, mount, toast, type Child } from './dom';
 import { daysList, formSummary, workingDays } from './facts';
@@ -32,16 +34,6 @@ let importTimer: number | undefined;
 let stream: StaffStream = { kind: 'none' };
 const live = staffLive(() => api, () => redraw());
 
-const FILE_KINDS = ['ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'SUPPLEMENTARY', 'PHOTO'] as const;
-const KIND_LABEL: Record<string, string> = {
-  ACTIVATION: 'Account activation',
-  FORM: 'Registration form',
-  ID_DOCUMENT: 'Identification document',
-  VISA: 'Visa / entry permit',
-  TUITION_RECEIPT: 'Tuition receipt',
-  SUPPLEMENTARY: 'Supplementary document',
-  PHOTO: 'ID-card photo',
-};
 
 // ---------------------------------------------------------------------------
 // Sign-in and navigation
@@ -353,14 +345,16 @@ const temporalLink = (url: string | undefined) =>
     ? h('a', { class: 'btn btn-secondary', href: url, target: '_blank', rel: 'noopener noreferrer', 'data-testid': 'temporal-link' }, 'Open in Temporal UI ↗')
     : null;
 
-const SUPPLEMENTARY = 'SUPPLEMENTARY:';
 const itemName = (key: string, label?: string) =>
-  label ?? (key.startsWith(SUPPLEMENTARY) ? (boot.supplementaryDocuments[key.slice(SUPPLEMENTARY.length)] ?? humanize(key.slice(SUPPLEMENTARY.length))) : (KIND_LABEL[key] ?? humanize(key)));
+  label ??
+  (key.startsWith(SUPPLEMENTARY_PREFIX)
+    ? (boot.supplementaryDocuments[key.slice(SUPPLEMENTARY_PREFIX.length)] ?? humanize(key.slice(SUPPLEMENTARY_PREFIX.length)))
+    : (KIND_LABELS[key as ItemKind] ?? humanize(key)));
 
 /** Item keys a registration can owe: the fixed kinds and each supplementary document. */
 const outstandingOptions = (): Array<[string, string]> => [
-  ...['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO'].map((k): [string, string] => [k, KIND_LABEL[k]!]),
-  ...Object.entries(boot.supplementaryDocuments).map(([code, label]): [string, string] => [`${SUPPLEMENTARY}${code}`, label]),
+  ...Object.entries(ITEM_LABELS),
+  ...Object.entries(boot.supplementaryDocuments).map(([code, label]): [string, string] => [`${SUPPLEMENTARY_PREFIX}${code}`, label]),
 ];
 
 // ---------------------------------------------------------------------------
@@ -396,7 +390,7 @@ async function queuePage(): Promise<HTMLElement> {
     filterForm(
       ...extra.hidden,
       textFilter('programCode', 'Program', filters.programCode ?? null, 'e.g. BEng-COMP'),
-      select('kind', 'Item type', FILE_KINDS.map((k) => [k, KIND_LABEL[k]!]), filters.kind ?? null),
+      select('kind', 'Item type', FILE_ITEM_KINDS.map((k) => [k, KIND_LABELS[k]]), filters.kind ?? null),
       select('state', 'Item status', [['SUBMITTED', 'Waiting for review'], ['REJECTED', 'Rejected, waiting for the student']], filters.state ?? 'SUBMITTED', null),
       textFilter('cohortId', 'Cohort', filters.cohortId ?? null),
     ),
@@ -507,7 +501,7 @@ async function registrationsPage(): Promise<HTMLElement> {
 async function detailPage(no: string): Promise<HTMLElement> {
   const [v, audit] = await Promise.all([api.registration(no), api.audit(no).catch(() => [] as AuditEntry[])]);
   const trail = Array.isArray(audit) ? audit : audit.items;
-  const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
+  const open = isOpen(v.status);
   stream = { kind: 'registration', applicationNo: v.applicationNo, shownSeq: v.seq };
   return h(
     'div',
@@ -828,7 +822,7 @@ async function extendDeadline(button: HTMLButtonElement, v: StatusResponse): Pro
     'Extend',
   );
   if (!data) return;
-  const until = new Date(`${String(data.get('until'))}T23:59:59.999+08:00`).toISOString();
+  const until = new Date(endOfHongKongDay(String(data.get('until')))).toISOString();
   await busy(button, 'Saving…', async () => {
     try {
       await api.extendDeadline(v.applicationNo, String(data.get('deadline')) as 'REGISTRATION' | 'PAYMENT', until, String(data.get('reason')).trim());

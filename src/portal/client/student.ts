@@ -7,6 +7,7 @@
  * survives every refresh.
  */
 import type { ItemView, PolicyNumbers } from '../../../workflows/registration/types';
+import { isOpen } from '../../../workflows/registration/vocabulary';
 import { ApiError, studentApi, type StatusResponse } from './api';
 import { bootData, busy, byId, dialog, fmtDate, fmtDateTime, fmtRelative, h, mount, toast } from './dom';
 import { ITEM_HELP, ITEM_STATE, OUTCOME_REASON, REJECTION_REASON, STATUS, STUDY_LEVEL, isDone } from './labels';
@@ -418,7 +419,7 @@ function nextStepCard(v: StatusResponse): HTMLElement | null {
 function renderSteps(v: StatusResponse): void {
   const list = byId('steps')!;
   const wanted: HTMLElement[] = [];
-  const open = v.status === 'IN_PROGRESS' || v.status === 'INCOMPLETE';
+  const open = isOpen(v.status);
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
     const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : item.kind === 'FORM' ? (v.form ?? null) : '', item.compulsory && deadlinePassed(v, item)]);
