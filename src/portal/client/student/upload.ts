@@ -5,10 +5,10 @@
  * and the gateway's answer in plain words. The gateway checks again from the
  * file's own bytes; these checks only save the student a wasted upload.
  */
-import type { ItemView, PhotoSpec } from '../../../workflows/registration/types';
-import { MEDIA_TYPE_LABELS, describeMediaTypes } from '../../../workflows/registration/vocabulary';
-import { ApiError, studentApi, type StatusResponse, type UploadRule } from './api';
-import { append, fmtBytes, h, toast } from './dom';
+import type { ItemView, PhotoSpec } from '../../../../workflows/registration/types';
+import { MEDIA_TYPE_LABELS, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
+import { ApiError, studentApi, type StatusResponse, type UploadRule } from '../api';
+import { append, fmtBytes, h, toast } from '../dom';
 
 const EXTENSIONS: Record<string, string[]> = { 'application/pdf': ['.pdf'], 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'] };
 

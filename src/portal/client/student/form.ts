@@ -4,10 +4,10 @@
  * once; the browser checks what it can, the workflow has the last word and
  * its refusals are shown next to the fields they name.
  */
-import type { RegistrationForm } from '../../../workflows/registration/types';
-import { FORM_FIELD_RULES, type FormFieldName } from '../../../workflows/registration/vocabulary';
-import { ApiError, studentApi, type StatusResponse } from './api';
-import { busy, dialog, h, toast } from './dom';
+import type { RegistrationForm } from '../../../../workflows/registration/types';
+import { FORM_FIELD_RULES, type FormFieldName } from '../../../../workflows/registration/vocabulary';
+import { ApiError, studentApi, type StatusResponse } from '../api';
+import { busy, dialog, h, toast } from '../dom';
 
 interface FieldSpec {
   name: FormFieldName;

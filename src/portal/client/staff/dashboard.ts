@@ -24,13 +24,13 @@ import {
   // file never runs under Node: esbuild bundles it as ESM for the browser (assets.ts), named imports tree-shaken.
   // @ts-expect-error TS1479
 } from 'chart.js';
-import type { BurnDown, CategoryCount, CohortSummary, LateEventCount, OutstandingCount, ReviewBacklog } from '../../dashboard/figures';
+import type { BurnDown, CategoryCount, CohortSummary, LateEventCount, OutstandingCount, ReviewBacklog } from '../../../dashboard/figures';
 
 type LateEvents = { total: number; kinds: LateEventCount[] };
-import type { RegistrationStatus } from '../../../workflows/registration/types';
-import { request, staffAuthHeaders } from './api';
-import { fmtDate, h, toast, type Child } from './dom';
-import { STATUS, STUDY_LEVEL } from './labels';
+import type { RegistrationStatus } from '../../../../workflows/registration/types';
+import { request, staffAuthHeaders } from '../api';
+import { fmtDate, h, toast, type Child } from '../dom';
+import { STATUS, STUDY_LEVEL } from '../labels';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Filler, Tooltip, Legend);
 

@@ -4,9 +4,9 @@
  * queue's filters), then opens it. The gateway holds the item for this
  * reviewer for a few minutes; pressing again hands it back and takes the next.
  */
-import type { ClaimedItem } from '../../gateway/review-claims';
-import { request } from './api';
-import { busy, fmtTime, h, toast } from './dom';
+import type { ClaimedItem } from '../../../gateway/review-claims';
+import { request } from '../api';
+import { busy, fmtTime, h, toast } from '../dom';
 
 /** The queue's filters that Review next honours. */
 const FILTERS = ['cohortId', 'programCode', 'studyLevel', 'kind'] as const;
