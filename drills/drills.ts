@@ -22,9 +22,9 @@ import { createStaffKey } from '../src/gateway/auth/staff-keys';
 import { projectRoot } from '../src/paths';
 import type { FakeResend } from '../test/activities/fake-resend';
 import { freePort } from '../test/support/env';
-import { audit, awaitRecovery, emailsByAddress, type Audit, type AuditInput } from './audit';
+import { awaitRecovery, emailsByAddress, type Audit, type AuditInput } from './audit';
 import { makeCohort, type DrillCohort } from './cohort';
-import { DrillStack, descendants, waitFor } from './stack';
+import { DrillStack, waitFor } from './stack';
 import { Api, inPool, Ledger, Student } from './students';
 
 export interface DrillRow {
@@ -183,7 +183,7 @@ async function signInAll(api: Api, env: DrillEnv, students: Student[]): Promise<
 // ---------------------------------------------------------------------------
 // 1. kill -9 the worker mid cohort import, start a new worker
 // ---------------------------------------------------------------------------
-export async function workerKillDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
+async function workerKillDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
   const row = newRow('1. kill -9 worker mid import', env.students);
   const stack = await shared.get();
   const api = new Api(stack.gatewayUrl, new Ledger());
@@ -206,7 +206,7 @@ export async function workerKillDrill(env: DrillEnv, shared: SharedStack): Promi
 // ---------------------------------------------------------------------------
 // 2. SIGINT the whole stack (npm start) during processing, start it again on the same state
 // ---------------------------------------------------------------------------
-export async function stackInterruptDrill(env: DrillEnv): Promise<DrillRow> {
+async function stackInterruptDrill(env: DrillEnv): Promise<DrillRow> {
   const row = newRow('2. Ctrl-C whole stack, restart', env.students);
   const varDir = path.join(env.dir, 'launcher');
   const ports = { EMBEDDED_PG_PORT: await freePort(), TEMPORAL_DEV_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), GATEWAY_PORT: await freePort() };
@@ -340,7 +340,7 @@ function killProcessesUnder(dir: string): void {
 // ---------------------------------------------------------------------------
 // 3. kill -9 the gateway during uploads, and during an import
 // ---------------------------------------------------------------------------
-export async function gatewayKillUploadsDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
+async function gatewayKillUploadsDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
   const row = newRow('3a. kill -9 gateway during uploads', env.students);
   const stack = await shared.get();
   const api = new Api(stack.gatewayUrl, new Ledger());
@@ -410,7 +410,7 @@ function partFiles(dir: string): string[] {
   return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.part')).map((f) => path.join(dir, f));
 }
 
-export async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
+async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
   const row = newRow('3b. kill -9 gateway during import', env.students);
   const stack = await shared.get();
   const api = new Api(stack.gatewayUrl, new Ledger());
@@ -448,8 +448,8 @@ export async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack)
 // ---------------------------------------------------------------------------
 // 4. PostgreSQL unresponsive for 30 s while students act
 // ---------------------------------------------------------------------------
-export const postgresFreezeDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'frozen', env.outageMs.postgres);
-export const postgresStopDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'stopped', env.outageMs.postgres);
+const postgresFreezeDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'frozen', env.outageMs.postgres);
+const postgresStopDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'stopped', env.outageMs.postgres);
 
 /**
  * frozen: SIGSTOP of the server and its backends (connections hang, as with a stuck host or network);
@@ -532,7 +532,7 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
 // ---------------------------------------------------------------------------
 // 5. Resend answers 429 and 500 for a while
 // ---------------------------------------------------------------------------
-export async function resendOutageDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
+async function resendOutageDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
   const outageMs = env.outageMs.resend;
   const row = newRow(`5. Resend 429/500 for ${outageMs / 1000} s (twice)`, env.students);
   const stack = await shared.get();
@@ -585,4 +585,3 @@ export const DRILLS = {
 } as const;
 export type DrillName = keyof typeof DRILLS;
 
-export { audit, descendants };
