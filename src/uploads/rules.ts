@@ -4,6 +4,7 @@
  * specification, which the upload route passes in.
  */
 import type { ItemKind, PhotoSpec } from '../../workflows/registration/api';
+import type { FileItemKind } from '../../workflows/registration/vocabulary';
 
 export interface UploadRule {
   mediaTypes: readonly string[];
@@ -13,7 +14,7 @@ export interface UploadRule {
 const MB = 1024 * 1024;
 const DOCUMENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
 
-export const DOCUMENT_RULES: Record<Exclude<ItemKind, 'ACTIVATION' | 'FORM' | 'PHOTO'>, UploadRule> = {
+export const DOCUMENT_RULES: Record<Exclude<FileItemKind, 'PHOTO'>, UploadRule> = {
   ID_DOCUMENT: { mediaTypes: DOCUMENT_TYPES, maxBytes: 10 * MB },
   VISA: { mediaTypes: DOCUMENT_TYPES, maxBytes: 10 * MB },
   TUITION_RECEIPT: { mediaTypes: DOCUMENT_TYPES, maxBytes: 5 * MB },
