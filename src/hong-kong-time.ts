@@ -4,7 +4,7 @@
  * and formats instants for readers (the emails and the portal's pages alike).
  * No Node APIs: esbuild bundles it into the browser code too.
  */
-export const HONG_KONG_TIME_ZONE = 'Asia/Hong_Kong';
+const HONG_KONG_TIME_ZONE = 'Asia/Hong_Kong';
 
 /** Hong Kong keeps no daylight saving time: always UTC+8. */
 const OFFSET = '+08:00';

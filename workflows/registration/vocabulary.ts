@@ -71,7 +71,7 @@ export const isOpen = (status: RegistrationStatus | string): boolean => (OPEN_ST
  */
 export const PHONE_PATTERN = '^\\+?[0-9 \\(\\)\\-]{6,20}$';
 
-export interface FormFieldRule {
+interface FormFieldRule {
   required: boolean;
   /** Characters at the most; absent where the pattern or the type already bounds it. */
   maxLength?: number;
