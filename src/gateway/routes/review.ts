@@ -16,7 +16,6 @@ import {
   type ItemKey,
 } from '../../../workflows/registration/api';
 import { hkYear, workingDaysBetween } from '../../../workflows/registration/working-days';
-import { hongKongHolidays } from '../../../activities/holidays';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -57,11 +56,16 @@ const decisionErrors = [
 /** Registrations someone still works on; closed ones leave the queue and the breach lists. */
 export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
 
-/** Holidays change once a year; keep them for the life of the process. */
+/**
+ * Holidays change once a year; keep them for the life of the process. The holiday library
+ * (every country's rules, about 10 MB) is loaded on the first staff page that needs working
+ * days, so a gateway serving students' pages never holds it.
+ */
 const holidayCache = new Map<string, Promise<Set<string>>>();
 export function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
   const key = `${hkYear(fromMs)}-${hkYear(toMs)}`;
   if (!holidayCache.has(key)) {
+    const { hongKongHolidays } = require('../../../activities/holidays') as typeof import('../../../activities/holidays');
     holidayCache.set(key, hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)));
   }
   return holidayCache.get(key)!;
