@@ -9,7 +9,7 @@ import type { Config } from '../src/config';
 import type { PrismaClient } from '../src/db/prisma';
 import { invitationLinks } from '../src/links';
 import { createSendEmail, type EmailDeps } from './email/send-email';
-import { hongKongHolidays } from './holidays';
+import { hongKongHolidays } from '../src/calendar/holidays';
 import { createProjectRegistration, createRecordLateEvent } from './projection';
 
 export type ActivityDeps = EmailDeps;

@@ -31,7 +31,7 @@ export interface Audit {
   behind: string[];
 }
 
-export const kindOfSubject = new Map(Object.entries(SUBJECTS).map(([kind, subject]) => [subject, kind as EmailKind]));
+const kindOfSubject = new Map(Object.entries(SUBJECTS).map(([kind, subject]) => [subject, kind as EmailKind]));
 
 /** Delivered emails per address and kind. */
 export function emailsByAddress(fake: FakeResend): Map<string, Map<EmailKind | 'OTHER', number>> {

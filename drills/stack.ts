@@ -30,7 +30,7 @@ export interface StackSecrets {
   WEBHOOK_SECRET: string;
 }
 
-export const makeSecrets = (): StackSecrets => ({
+const makeSecrets = (): StackSecrets => ({
   // Made per run: never a value that appears in the repository.
   TOKEN_SECRET: randomBytes(32).toString('base64url'),
   WEBHOOK_SECRET: randomBytes(32).toString('base64url'),
@@ -213,7 +213,7 @@ process.once('exit', () => {
   for (const child of liveChildren) killGroup(child, 'SIGKILL');
 });
 
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid!, signal);
   } catch {
@@ -222,7 +222,7 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** Every process below `pid`, from /proc (Linux). */
-export function descendants(pid: number): number[] {
+function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

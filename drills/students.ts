@@ -117,7 +117,7 @@ export function invitationToken(fake: FakeResend, email: string): string | undef
   return invitation?.text.match(/\/invite\?token=([A-Za-z0-9._~-]+)/)?.[1];
 }
 
-export function signWebhook(secret: string, body: string): string {
+function signWebhook(secret: string, body: string): string {
   const t = Math.floor(Date.now() / 1000);
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex')}`;
 }

@@ -40,7 +40,7 @@ const secret = z
   .transform((v) => (v === undefined || v === '' ? undefined : v))
   .pipe(z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional());
 
-export const configVariables = {
+const configVariables = {
   NODE_ENV: {
     schema: optionalString.pipe(z.enum(['development', 'production', 'test']).default('production')),
     doc: '`development` (set by `npm start`) and `test` (set by the test harness) allow the embedded defaults: the public dev secrets, http, the outbox, the identity-provider simulator. Anything else, unset included, is production and refuses to start without its own secrets, an https PUBLIC_BASE_URL and an email transport (exit code 2).',
@@ -346,7 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
 }
 
 /** The development role map, which the simulator's seeded staff accounts match (src/idp/accounts.ts). */
-export const SIMULATOR_ROLE_MAP = 'registry-admins=admin,registry-officers=officer';
+const SIMULATOR_ROLE_MAP = 'registry-admins=admin,registry-officers=officer';
 
 function parseRoleMap(value: string, problems: string[]): Record<string, StaffRoleName> {
   const map: Record<string, StaffRoleName> = {};

@@ -27,7 +27,7 @@ export const tokenKey = (config: TokenConfig): Uint8Array => new TextEncoder().e
  * before an instant, and JWT's `iat` has only seconds, too coarse for a sign-out followed at once
  * by a new sign-in.
  */
-export const ISSUED_AT_MS_CLAIM = 'iatMs';
+const ISSUED_AT_MS_CLAIM = 'iatMs';
 export const issuedAtClaim = () => ({ [ISSUED_AT_MS_CLAIM]: Date.now() });
 
 /**
@@ -35,7 +35,7 @@ export const issuedAtClaim = () => ({ [ISSUED_AT_MS_CLAIM]: Date.now() });
  * (the latest deadline plus the resubmission window, which the workflow knows), and never less than
  * INVITATION_TTL_DAYS from now, so a link sent to a student who still owes items after that stays usable.
  */
-export function invitationExpiry(config: Pick<Config, 'INVITATION_TTL_DAYS'>, validUntil?: Date, now = Date.now()): Date {
+function invitationExpiry(config: Pick<Config, 'INVITATION_TTL_DAYS'>, validUntil?: Date, now = Date.now()): Date {
   const floor = now + config.INVITATION_TTL_DAYS * 24 * 3600_000;
   return new Date(Math.max(floor, validUntil?.getTime() ?? 0));
 }
@@ -68,7 +68,7 @@ export interface VerifiedToken {
 }
 
 /** The application number a token of `audience` was issued for; TokenError when forged, for another audience, or expired. */
-export async function verifyToken(config: TokenConfig, token: string, audience: string): Promise<string> {
+async function verifyToken(config: TokenConfig, token: string, audience: string): Promise<string> {
   return (await verifyTokenClaims(config, token, audience)).applicationNo;
 }
 

@@ -32,7 +32,7 @@ interface ResendError {
 }
 
 /** Worth retrying: rate limits, server errors, network failures, and a concurrent request with the same key. */
-export function isTransient(error: ResendError): boolean {
+function isTransient(error: ResendError): boolean {
   const status = error.statusCode ?? null;
   return status === null || status === 429 || status >= 500 || error.name === 'concurrent_idempotent_requests';
 }

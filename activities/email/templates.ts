@@ -93,8 +93,8 @@ function deadlineLines(ctx: EmailContext): string[] {
 }
 
 /** "3 working days", "1 day": numbers always come from the cohort's policy (ctx.policy), never from a template. */
-export const workingDays = (n: number): string => `${n} working day${n === 1 ? '' : 's'}`;
-export const days = (n: number): string => `${n} day${n === 1 ? '' : 's'}`;
+const workingDays = (n: number): string => `${n} working day${n === 1 ? '' : 's'}`;
+const days = (n: number): string => `${n} day${n === 1 ? '' : 's'}`;
 
 function slaLine(ctx: EmailContext): string {
   return `Documents are checked within ${workingDays(ctx.policy.verificationSlaWorkingDays)} of your submission (weekends and Hong Kong public holidays do not count); you can check your registration status after that.`;

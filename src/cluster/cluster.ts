@@ -85,8 +85,8 @@ export function sharedProcessEnv(s: {
 }
 
 /** The built entry points: production processes, the prebuilt workflow bundle beside them. */
-export const builtWorker = path.join(projectRoot, 'dist', 'src', 'worker.js');
-export const builtGateway = path.join(projectRoot, 'dist', 'src', 'gateway', 'server.js');
+const builtWorker = path.join(projectRoot, 'dist', 'src', 'worker.js');
+const builtGateway = path.join(projectRoot, 'dist', 'src', 'gateway', 'server.js');
 
 export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const { stack, ports } = opts;

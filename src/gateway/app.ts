@@ -1,7 +1,9 @@
 /**
  * The HTTP gateway, built from its dependencies so tests run it against their
  * own PostgreSQL and Temporal. It authenticates, validates, stores files and
- * hands every action to the registration workflow; it holds no process logic.
+ * hands every action on a registration to its workflow, which alone decides;
+ * the gateway keeps only records of its own (sessions, API keys, webhook
+ * deliveries, stored files, review claims, import jobs).
  * It also serves the API description (/openapi.json, /docs) and the portal
  * pages (src/portal).
  */
@@ -144,7 +146,7 @@ function fromDatabase(e: unknown): AppError | undefined {
 /** Seconds a client should wait before retrying a 503 (the portal and API clients honour Retry-After). */
 const RETRY_AFTER_SECONDS = 5;
 
-export function toAppError(e: unknown): AppError {
+function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   if (e instanceof CohortPolicyConflict) {
     return new AppError(ErrorCode.COHORT_POLICY_CONFLICT, e.message, { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend }, { cause: e });

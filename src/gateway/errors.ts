@@ -1,8 +1,12 @@
 /**
- * The gateway's one error type. Every failure a client can see is an AppError
- * with a code from ErrorCode; `httpStatus` is the only place a code becomes an
- * HTTP status, and `toAppError` the only place foreign errors (zod, Temporal,
- * body parsers) are translated. The error handler in app.ts uses both.
+ * The gateway's one error type. Every failure an API client can see is an
+ * AppError with a code from ErrorCode (the development identity provider's HTML
+ * pages answer for themselves), and `httpStatus` is the only place a code
+ * becomes an HTTP status. Foreign errors are translated where they are
+ * understood: Temporal's in temporal-errors.ts (and a closed or continued
+ * workflow in workflow.ts, which has to ask Temporal which it is), the rest
+ * (zod, body parsers, the database) by `toAppError` in app.ts, whose error
+ * handler writes every one of them.
  */
 import type { ZodError } from 'zod';
 
@@ -135,5 +139,4 @@ export function validationError(part: RequestPart, error: ZodError): AppError {
   );
 }
 
-export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const forbidden = (why: string) => new AppError(ErrorCode.FORBIDDEN, why);

@@ -15,7 +15,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { validationError } from './errors';
 
-export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_HEADER = 'idempotency-key';
 
 const Key = z
   .string()

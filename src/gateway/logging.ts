@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logger';
 
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /**
  * Query parameters that carry credentials: invitation tokens (`/invite`,
@@ -17,10 +17,10 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
  * by name, case-insensitively.
  */
 const SECRET_PARAM = /^(token|.*_token|code|key|api_?key|secret|signature|sig|password|session|auth)$/i;
-export const REDACTED = '[REDACTED]';
+const REDACTED = '[REDACTED]';
 
 /** `url` with the value of every credential-bearing query parameter replaced; the rest of the URL is kept as sent. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
   const hash = url.indexOf('#', q);

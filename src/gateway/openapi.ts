@@ -10,7 +10,7 @@ import { ErrorCode, errorDescriptions, httpStatus } from './errors';
 export { OpenAPIRegistry };
 export type OpenAPIObject = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
-export const ErrorBodySchema = z
+const ErrorBodySchema = z
   .object({
     code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]),
     message: z.string().meta({ description: 'Human-readable; safe to show.' }),
@@ -19,7 +19,7 @@ export const ErrorBodySchema = z
   })
   .meta({ id: 'Error' });
 
-export const securitySchemes = {
+const securitySchemes = {
   studentSession: {
     type: 'http',
     scheme: 'bearer',

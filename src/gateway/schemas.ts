@@ -34,7 +34,7 @@ export const ItemKeyParam = z
 export const RegistrationParams = z.object({ applicationNo: ApplicationNo });
 export const ItemParams = z.object({ applicationNo: ApplicationNo, itemKey: ItemKeyParam });
 
-export const StudentRecordSchema = z
+const StudentRecordSchema = z
   .object({
     applicationNo: z.string(),
     name: z.string(),
@@ -104,7 +104,7 @@ const EmailSchema = z
   })
   .meta({ id: 'EmailRecord' });
 
-export const SubmittedFormSchema = z
+const SubmittedFormSchema = z
   .object({
     legalName: z.string(),
     preferredName: z.string().optional(),

@@ -38,7 +38,7 @@ interface StoredCohort {
 }
 
 /** What differs between the stored cohort and the import's settings for it, in words; empty when nothing does. */
-export function cohortDifferences(stored: StoredCohort, incoming: CohortSettings): string[] {
+function cohortDifferences(stored: StoredCohort, incoming: CohortSettings): string[] {
   const differences: string[] = [];
   const instant = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : 'none');
   if (instant(stored.registrationDeadline) !== instant(incoming.registrationDeadline)) {

@@ -25,13 +25,12 @@ import { createImportJob, sha256Of, toReport, type ImportProgress, type ImportRe
 
 export * from './rows';
 export * from './run';
-export { CohortPolicyConflict } from './cohort-policy';
 
 export type ImportInput =
   | { format: 'csv'; text: string; policy?: PolicyOverrides }
   | { format: 'json'; students: unknown[]; policy?: PolicyOverrides };
 
-export function parseImport(input: ImportInput): { parsed: ParsedImport; sha256: string } {
+function parseImport(input: ImportInput): { parsed: ParsedImport; sha256: string } {
   if (input.format === 'csv') return { parsed: parseCsvImport(input.text, input.policy), sha256: sha256Of(input.text) };
   return { parsed: parseJsonImport(input.students, input.policy), sha256: sha256Of(JSON.stringify(input.students)) };
 }
@@ -86,7 +85,7 @@ async function runningImport(prisma: PrismaClient, sha256: string): Promise<Impo
   return row ? withDuplicateOf(prisma, toReport(row)) : undefined;
 }
 
-export async function withDuplicateOf(prisma: PrismaClient, report: Omit<ImportReport, 'duplicateOf'>): Promise<ImportReport> {
+async function withDuplicateOf(prisma: PrismaClient, report: Omit<ImportReport, 'duplicateOf'>): Promise<ImportReport> {
   const earlier = await prisma.importJob.findFirst({
     where: { sha256: report.sha256, createdAt: { lt: report.createdAt } },
     orderBy: { createdAt: 'asc' },

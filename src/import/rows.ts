@@ -157,7 +157,7 @@ export interface ParsedImport {
 export class ImportFormatError extends Error {}
 
 /** CSV text → raw rows with their line numbers. Throws ImportFormatError when the file is not a usable CSV. */
-export function csvRows(text: string): Array<{ line: number; raw: Record<string, unknown> }> {
+function csvRows(text: string): Array<{ line: number; raw: Record<string, unknown> }> {
   let records: Array<{ record: Record<string, string>; info: { lines: number } }>;
   try {
     records = parseCsv(text, { columns: true, bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true });
@@ -171,7 +171,7 @@ export function csvRows(text: string): Array<{ line: number; raw: Record<string,
 }
 
 /** Validates rows one by one and builds each student's workflow input and the cohorts' settings. */
-export function validateRows(rows: Array<{ line: number; raw: unknown }>, overrides: PolicyOverrides = {}, now = Date.now()): ParsedImport {
+function validateRows(rows: Array<{ line: number; raw: unknown }>, overrides: PolicyOverrides = {}, now = Date.now()): ParsedImport {
   const students: RegistrationInput[] = [];
   const rejected: RejectedRow[] = [];
   const cohorts = new Map<string, CohortSettings & { line: number }>();

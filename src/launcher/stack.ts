@@ -113,7 +113,7 @@ export class Stack {
 }
 
 /** SIGTERM to the child's process group, SIGKILL after 15 s. */
-export async function stopProcessGroup(child: ChildProcess, exited: () => Promise<void>, log: (m: string) => void): Promise<void> {
+async function stopProcessGroup(child: ChildProcess, exited: () => Promise<void>, log: (m: string) => void): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
   const signal = (sig: NodeJS.Signals) => {
     try {

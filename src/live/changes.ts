@@ -18,7 +18,7 @@ import type { Prisma } from '@prisma/client';
 import { poolConfig } from '../db/adapter';
 import type { Logger } from '../logger';
 
-export const CHANGES_CHANNEL = 'progreg_changes';
+const CHANGES_CHANNEL = 'progreg_changes';
 
 /** What one notice says: which registration, its new sequence number, and the global change number. */
 export interface ChangeNotice {

@@ -26,7 +26,7 @@ export interface AssetSet {
 }
 
 /** Where the browser code lives; resolved from the project root so `tsx` and `node dist/` read the same files. */
-export const clientDir = path.join(projectRoot, 'src', 'portal', 'client');
+const clientDir = path.join(projectRoot, 'src', 'portal', 'client');
 
 const entryPoints: Record<string, string> = {
   student: path.join(clientDir, 'student.ts'),

@@ -35,7 +35,7 @@ export const resendError = {
   },
 } satisfies Record<string, ScriptedResponse>;
 
-export const FAKE_RESEND_API_KEY = 're_test_key';
+const FAKE_RESEND_API_KEY = 're_test_key';
 
 export class FakeResend {
   /** Every request that reached the server, accepted or not, with the status it was answered. */

@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { audit } from '../../drills/audit';
 import { makeCohort } from '../../drills/cohort';
-import { DRILLS, importCohort, invitedCount, passed, type DrillName } from '../../drills/drills';
+import { DRILLS, type DrillName } from '../../drills/drills';
+import { importCohort, invitedCount, passed } from '../../drills/kit';
 import { DrillSession, formatTable } from '../../drills/run';
 import { waitFor } from '../../drills/stack';
 import { Api, Ledger } from '../../drills/students';

@@ -37,7 +37,7 @@ describe('gateway: what it loads before it is used', function () {
 
   it('an S3 store loads the AWS SDK; working days load the holiday library', () => {
     const loaded = loadedAfter(
-      `const { createBlobStore } = require('./src/uploads/store'); createBlobStore({ uploadDir: require('node:os').tmpdir(), S3_ENDPOINT: 'http://127.0.0.1:1' }); require('./src/gateway/routes/review').holidays(Date.parse('2027-01-01'), Date.parse('2027-02-01'))`,
+      `const { createBlobStore } = require('./src/uploads/store'); createBlobStore({ uploadDir: require('node:os').tmpdir(), S3_ENDPOINT: 'http://127.0.0.1:1' }); require('./src/calendar/holidays').holidaysBetween(Date.parse('2027-01-01'), Date.parse('2027-02-01'))`,
       ['@aws-sdk/client-s3', 'date-holidays'],
     );
     assert.deepEqual(loaded, ['@aws-sdk/client-s3', 'date-holidays']);

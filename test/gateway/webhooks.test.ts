@@ -147,5 +147,13 @@ describe('gateway: webhooks', function () {
     assert.equal(status.items.find((i) => i.key === 'ACTIVATION')!.state, 'VERIFIED');
     const bad = await fetch(`${stack.url}/idp/activate?token=forged`);
     assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /Activation link not valid/);
+    const badPost = await fetch(`${stack.url}/idp/activate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: 'forged', password: 'long enough' }),
+    });
+    assert.equal(badPost.status, 400);
+    assert.match(await badPost.text(), /Activation link not valid/);
   });
 });

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createImportActivities } from '../../activities/import';
 import { closeImportJob, createImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
-import type { RegistrationInput } from '../../workflows/registration/api';
+import { registrationWorkflowId, type RegistrationInput } from '../../workflows/registration/api';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
-import { database, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
+import { startRegistration } from '../../src/client';
+import { database, devServerEnv, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
+import { recordHistory } from '../workflow/histories';
 
 /** A staged import of `count` synthetic students, recorded as the starter records it. */
 async function stagedImport(count: number) {
@@ -75,6 +78,15 @@ describe('import pages: resume after a crash, stop when taken over', function ()
     assert.deepEqual([job.status, job.started], ['DONE', 5]);
   });
 
+  it('an attempt still running after the job closed (taken over, then late) leaves the final counts alone', async () => {
+    const { prisma, id } = await stagedImport(3);
+    await closeImportJob(prisma, id, 'DONE', { started: 3, existing: 0, failed: 0 });
+    // Its last progress write: the counts as it knew them, from before the page that finished the job.
+    await startPage({ prisma, start: async () => 'started' as const, concurrency: 1 }, { importId: id, offset: 0, limit: 3, before: { started: 0, existing: 0, failed: 0 } }, undefined, () => {});
+    const job = await prisma.importJob.findUniqueOrThrow({ where: { id } });
+    assert.deepEqual([job.status, job.started, job.existing, job.failed], ['DONE', 3, 0, 0]);
+  });
+
   it('a cancelled attempt (its page taken over after a heartbeat timeout) stops starting rows', async () => {
     const { prisma, id } = await stagedImport(8);
     let n = 0;
@@ -85,17 +97,43 @@ describe('import pages: resume after a crash, stop when taken over', function ()
 });
 
 describe('import workflow', () => {
-  it('ends ABANDONED, leaving no job, when its starter died before recording the job', async function () {
-    this.timeout(120_000);
-    const env = await timeSkippingEnv();
+  /** The import workflow with the real import activities against the test database. */
+  async function importWorker(env: TestWorkflowEnvironment, taskQueue: string) {
     const { prisma } = await database();
-    const taskQueue = uniq('imp');
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: taskQueue, IMPORT_CONCURRENCY: 4 } }),
     });
+    return { env, prisma, worker };
+  }
+
+  it('starts every staged row, counts the ones already there as existing, and closes the job with its staged rows gone', async function () {
+    // Also the recorder of the import's replay fixture: RECORD_HISTORIES=1 npx mocha test/import/import-workflow.test.ts
+    this.timeout(120_000);
+    const taskQueue = uniq('imp');
+    // The dev server: the registrations the import starts carry our search attributes, which the time-skipping server lacks.
+    const { env, prisma, worker } = await importWorker(await devServerEnv(), taskQueue);
+    const { id, nos } = await stagedImport(6);
+    const rows = await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } });
+    // Two of the six were started before (an earlier import, or a start the gateway retried).
+    for (const row of rows.slice(0, 2)) await startRegistration(env.client, row.input as unknown as RegistrationInput, { taskQueue });
+    const handle = await env.client.workflow.start('cohortImportWorkflow', { taskQueue, workflowId: uniq('import-'), args: [{ importId: id }] });
+    const outcome = await worker.runUntil(handle.result());
+    assert.deepEqual(outcome, { status: 'DONE', importId: id, started: 4, existing: 2, failed: 0 });
+    const job = await prisma.importJob.findUniqueOrThrow({ where: { id } });
+    assert.deepEqual([job.status, job.started, job.existing, job.failed], ['DONE', 4, 2, 0]);
+    assert.equal(await prisma.importRow.count({ where: { importId: id } }), 0);
+    for (const no of nos) assert.equal((await env.client.workflow.getHandle(registrationWorkflowId(no)).describe()).type, 'registrationWorkflow');
+    await recordHistory('cohort-import', handle as never);
+  });
+
+  it('ends ABANDONED, leaving no job, when its starter died before recording the job', async function () {
+    this.timeout(120_000);
+    const taskQueue = uniq('imp');
+    // Time skipping: the job is waited for over about two minutes of retries before the import is given up.
+    const { env, prisma, worker } = await importWorker(await timeSkippingEnv(), taskQueue);
     const importId = randomUUID();
     const outcome = await worker.runUntil(env.client.workflow.execute('cohortImportWorkflow', { taskQueue, workflowId: uniq('import-'), args: [{ importId }] }));
     assert.deepEqual(outcome, { status: 'ABANDONED', importId });

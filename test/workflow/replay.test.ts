@@ -1,7 +1,7 @@
 /**
  * Determinism guard: histories of the main paths, recorded from real runs
  * (see histories.ts) and committed, are replayed against today's workflow
- * code. A change that would break a running registration fails here; put it
+ * code. A change that would break a running registration or import fails here; put it
  * behind patched() (docs/registration-workflow.md) and record a new fixture.
  */
 import assert from 'node:assert/strict';
@@ -13,6 +13,8 @@ import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, read
 
 /** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
+/** Recorded by test/import/import-workflow.test.ts (RECORD_HISTORIES=1): a cohort import, with rows started and rows already there. */
+const IMPORT_FIXTURES = ['cohort-import'];
 /** Older recordings kept because they still replay: the only one with a service-level alert (days must pass). */
 const OLDER_FIXTURES = ['verification-overdue'];
 
@@ -40,7 +42,7 @@ describe('replay of recorded registration histories', function () {
   });
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
-    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...OLDER_FIXTURES].map((n) => `${n}.json`));
+    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...OLDER_FIXTURES].map((n) => `${n}.json`));
     assert.deepEqual(fixtures.filter((f) => !named.has(f)), []);
   });
 
@@ -52,6 +54,15 @@ describe('replay of recorded registration histories', function () {
     assert.ok(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
     const last = readHistory(path.join(historiesDir, 'continued-registration-last-run.json')).events ?? [];
     assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
+  });
+
+  it('a cohort import is recorded: its page of starts and the closing of its job', () => {
+    for (const name of IMPORT_FIXTURES) {
+      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/import/import-workflow.test.ts`);
+      const facts = historyFacts(readHistory(path.join(historiesDir, `${name}.json`)));
+      assert.equal(facts.workflowType, 'cohortImportWorkflow');
+      assert.deepEqual([facts.activities.openImport, facts.activities.startImportPage, facts.activities.closeImport], [1, 1, 1]);
+    }
   });
 
   it('replays every recorded history without a non-determinism error', async () => {

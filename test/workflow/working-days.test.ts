@@ -1,6 +1,6 @@
 /** Hong Kong working days (pure arithmetic) and the holiday list the activity takes from date-holidays. */
 import assert from 'node:assert/strict';
-import { hongKongHolidays } from '../../activities/holidays';
+import { hongKongHolidays } from '../../src/calendar/holidays';
 import { addWorkingDays, hkDate, workingDaysBetween } from '../../workflows/registration/working-days';
 
 // Easter 2027 in Hong Kong: Good Friday 26 Mar, the day after 27 Mar, Easter Monday 29 Mar; Ching Ming Monday 5 Apr.

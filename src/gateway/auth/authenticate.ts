@@ -23,7 +23,7 @@ export function tokenFailure(e: unknown): AppError {
   return new AppError(ErrorCode.UNAUTHENTICATED, 'The token is not valid.');
 }
 
-export const sessionEnded = () =>
+const sessionEnded = () =>
   new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended (signed out, or access was revoked); open your invitation link again.');
 
 export function createAuthenticator(deps: { config: Config; prisma: PrismaClient }): Authenticate {

@@ -125,7 +125,7 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
 }
 
 /** A claim by name; a dotted name reaches into nested objects (Keycloak's `realm_access.roles`). */
-export function claimAt(claims: Record<string, unknown>, name: string): unknown {
+function claimAt(claims: Record<string, unknown>, name: string): unknown {
   if (name in claims) return claims[name];
   return name.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), claims);
 }

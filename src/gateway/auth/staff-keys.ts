@@ -7,9 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../db/prisma';
 import type { StaffRole } from './principal';
 
-export const STAFF_KEY_PREFIX = 'pgk_';
+const STAFF_KEY_PREFIX = 'pgk_';
 
-export const hashStaffKey = (key: string) => createHash('sha256').update(key).digest('hex');
+const hashStaffKey = (key: string) => createHash('sha256').update(key).digest('hex');
 export const looksLikeStaffKey = (token: string) => token.startsWith(STAFF_KEY_PREFIX);
 
 export interface StaffKeyInfo {

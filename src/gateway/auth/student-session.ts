@@ -11,7 +11,7 @@ import type { Config } from '../../config';
 import { ISSUER, issuedAtClaim, tokenKey, verifyTokenClaims } from '../../links';
 import { readCookie } from './cookies';
 
-export const SESSION_AUDIENCE = 'student-session';
+const SESSION_AUDIENCE = 'student-session';
 export const SESSION_COOKIE = 'progreg_session';
 
 type SessionConfig = Pick<Config, 'TOKEN_SECRET' | 'SESSION_TTL_HOURS' | 'publicBaseUrl'>;

@@ -12,7 +12,7 @@ import { LATE_EVENT_KINDS } from '../../../workflows/registration/types';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { route } from '../route';
-import { holidays } from './review';
+import { holidaysBetween } from '../../calendar/holidays';
 
 const filterQuery = z.object({
   cohortId: z.string().trim().min(1).max(100).optional(),
@@ -166,7 +166,7 @@ export function dashboardRouter(ctx: RouterContext): Router {
       query: filterQuery,
       response: BacklogSchema,
     },
-    async ({ query }) => reviewBacklog(prisma, query, now(), holidays, defaultCohortPolicy(new Date().toISOString()).verificationSlaWorkingDays),
+    async ({ query }) => reviewBacklog(prisma, query, now(), holidaysBetween, defaultCohortPolicy(new Date().toISOString()).verificationSlaWorkingDays),
   );
 
   route(

@@ -36,7 +36,7 @@ import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipa
 import { route, SENT } from '../route';
 import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams } from '../schemas';
 
-export const DocumentSchema = z
+const DocumentSchema = z
   .object({
     id: z.string(),
     itemKey: z.string(),

@@ -8,7 +8,7 @@
  * path is exercised end to end.
  */
 import { randomUUID } from 'node:crypto';
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import { IDP_SIMULATOR_PATH, INVITE_PATH, verifyInvitationToken } from '../../links';
 import type { IdpAccounts } from '../../idp/accounts';
 import { simulatorPage } from '../../idp/login-page';
@@ -19,20 +19,25 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&
 const page = simulatorPage;
 
 /** The university email an activated account gets, e.g. `a2027000123@connect.ust.hk`. */
-export const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCase()}@connect.ust.hk`;
+const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCase()}@connect.ust.hk`;
 
 export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: IdpAccounts): Router {
   const router = Router();
 
-  router.get(IDP_SIMULATOR_PATH, async (req, res) => {
-    const token = typeof req.query.token === 'string' ? req.query.token : '';
-    let applicationNo: string;
+  /** The student the invitation token names; undefined once a page saying the link is not valid is sent. */
+  const invitedStudent = async (token: string, res: Response): Promise<string | undefined> => {
     try {
-      applicationNo = await verifyInvitationToken(config, token);
+      return await verifyInvitationToken(config, token);
     } catch (e) {
       res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
-      return;
+      return undefined;
     }
+  };
+
+  router.get(IDP_SIMULATOR_PATH, async (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : '';
+    const applicationNo = await invitedStudent(token, res);
+    if (!applicationNo) return;
     res.type('html').send(
       page(
         'Activate your HKUST account',
@@ -49,13 +54,8 @@ export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: 
 
   router.post(IDP_SIMULATOR_PATH, express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {
     const token = typeof req.body?.token === 'string' ? req.body.token : '';
-    let applicationNo: string;
-    try {
-      applicationNo = await verifyInvitationToken(config, token);
-    } catch (e) {
-      res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
-      return;
-    }
+    const applicationNo = await invitedStudent(token, res);
+    if (!applicationNo) return;
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
     // The account exists at the provider before the registration hears of it, as at a real one.
     accounts.activateStudent(universityEmailFor(applicationNo), password);

@@ -1,7 +1,7 @@
 /**
  * The registry's review work: the queue of submitted items (oldest first, with
  * their age in Hong Kong working days), and the verify / reject / waive
- * decisions, each an update naming the staff member who made it.
+ * decisions: one table, one route each.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -14,8 +14,11 @@ import {
   verifyItemUpdate,
   waiveItemUpdate,
   type ItemKey,
+  type ItemUpdateResult,
 } from '../../../workflows/registration/api';
-import { hkYear, workingDaysBetween } from '../../../workflows/registration/working-days';
+import type { UpdateDefinition } from '@temporalio/common';
+import { workingDaysBetween } from '../../../workflows/registration/working-days';
+import { holidaysBetween } from '../../calendar/holidays';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -53,23 +56,49 @@ const decisionErrors = [
   ErrorCode.WORKFLOW_UNAVAILABLE,
 ];
 
+interface Decision<B extends z.ZodType, A extends { actor: string; itemKey: ItemKey }> {
+  /** The last segment of its path: POST /api/registrations/{applicationNo}/items/{itemKey}/{action}. */
+  action: string;
+  summary: string;
+  body: B;
+  update: UpdateDefinition<ItemUpdateResult, [A]>;
+  /** What the decision adds to the actor and item that every decision names. */
+  input: (body: z.infer<B>) => Omit<A, 'actor' | 'itemKey'>;
+}
+
+/** Checks one row of the table against its update's input; the table then holds the rows as one type. */
+const decision = <B extends z.ZodType, A extends { actor: string; itemKey: ItemKey }>(d: Decision<B, A>) =>
+  d as unknown as Decision<z.ZodType<Record<string, unknown>>, { actor: string; itemKey: ItemKey }>;
+
+const staffNote = () => text({ multiline: true }).trim().max(2000);
+
+/** The decisions on an item, each an update naming the staff member who made it. */
+const DECISIONS = [
+  decision({
+    action: 'verify',
+    summary: 'Verify a submitted item',
+    body: z.object({ note: staffNote().optional() }),
+    update: verifyItemUpdate,
+    input: (body) => (body.note ? { note: body.note } : {}),
+  }),
+  decision({
+    action: 'reject',
+    summary: 'Reject a submitted item (the student is emailed the reason)',
+    body: z.object({ reasonCode: z.enum(REJECTION_REASONS), note: staffNote().min(1, 'tell the student what to fix') }),
+    update: rejectItemUpdate,
+    input: (body) => ({ reasonCode: body.reasonCode, note: body.note }),
+  }),
+  decision({
+    action: 'waive',
+    summary: 'Waive an item (who and why are recorded)',
+    body: z.object({ reason: staffNote().min(1, 'say why') }),
+    update: waiveItemUpdate,
+    input: (body) => ({ reason: body.reason }),
+  }),
+];
+
 /** Registrations someone still works on; closed ones leave the queue and the breach lists. */
 export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
-
-/**
- * Holidays change once a year; keep them for the life of the process. The holiday library
- * (every country's rules, about 10 MB) is loaded on the first staff page that needs working
- * days, so a gateway serving students' pages never holds it.
- */
-const holidayCache = new Map<string, Promise<Set<string>>>();
-export function holidays(fromMs: number, toMs: number): Promise<Set<string>> {
-  const key = `${hkYear(fromMs)}-${hkYear(toMs)}`;
-  if (!holidayCache.has(key)) {
-    const { hongKongHolidays } = require('../../../activities/holidays') as typeof import('../../../activities/holidays');
-    holidayCache.set(key, hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)));
-  }
-  return holidayCache.get(key)!;
-}
 
 export function reviewRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations } = ctx;
@@ -123,7 +152,7 @@ export function reviewRouter(ctx: RouterContext): Router {
         }),
       ]);
       const oldest = rows.find((r) => r.submittedAt)?.submittedAt?.getTime() ?? now;
-      const days = await holidays(oldest, now);
+      const days = await holidaysBetween(oldest, now);
       return pageResult(
         rows.map((r) => ({
           applicationNo: r.registrationNo,
@@ -149,78 +178,31 @@ export function reviewRouter(ctx: RouterContext): Router {
     },
   );
 
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/registrations/:applicationNo/items/:itemKey/verify',
-      tags: ['review'],
-      summary: 'Verify a submitted item',
-      access: 'staff',
-      params: ItemParams,
-      headers: IdempotencyHeaders,
-      body: z.object({ note: text({ multiline: true }).trim().max(2000).optional() }),
-      response: ItemViewSchema,
-      errors: decisionErrors,
-    },
-    async ({ params, body, principal, req }) =>
-      registrations.update(params.applicationNo, verifyItemUpdate, {
-        actor: actorOf(principal),
-        itemKey: params.itemKey as ItemKey,
-        ...(body.note ? { note: body.note } : {}),
-      }, updateIdFor(req, 'verifyItem', actorOf(principal))),
-  );
-
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/registrations/:applicationNo/items/:itemKey/reject',
-      tags: ['review'],
-      summary: 'Reject a submitted item (the student is emailed the reason)',
-      access: 'staff',
-      params: ItemParams,
-      headers: IdempotencyHeaders,
-      body: z.object({
-        reasonCode: z.enum(REJECTION_REASONS),
-        note: text({ multiline: true }).trim().min(1, 'tell the student what to fix').max(2000),
-      }),
-      response: ItemViewSchema,
-      errors: decisionErrors,
-    },
-    async ({ params, body, principal, req }) =>
-      registrations.update(params.applicationNo, rejectItemUpdate, {
-        actor: actorOf(principal),
-        itemKey: params.itemKey as ItemKey,
-        reasonCode: body.reasonCode,
-        note: body.note,
-      }, updateIdFor(req, 'rejectItem', actorOf(principal))),
-  );
-
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/registrations/:applicationNo/items/:itemKey/waive',
-      tags: ['review'],
-      summary: 'Waive an item (who and why are recorded)',
-      access: 'staff',
-      params: ItemParams,
-      headers: IdempotencyHeaders,
-      body: z.object({ reason: text({ multiline: true }).trim().min(1, 'say why').max(2000) }),
-      response: ItemViewSchema,
-      errors: decisionErrors,
-    },
-    async ({ params, body, principal, req }) =>
-      registrations.update(params.applicationNo, waiveItemUpdate, {
-        actor: actorOf(principal),
-        itemKey: params.itemKey as ItemKey,
-        reason: body.reason,
-      }, updateIdFor(req, 'waiveItem', actorOf(principal))),
-  );
+  for (const d of DECISIONS) {
+    route(
+      kit,
+      router,
+      {
+        method: 'post',
+        path: `/api/registrations/:applicationNo/items/:itemKey/${d.action}`,
+        tags: ['review'],
+        summary: d.summary,
+        access: 'staff',
+        params: ItemParams,
+        headers: IdempotencyHeaders,
+        body: d.body,
+        response: ItemViewSchema,
+        errors: decisionErrors,
+      },
+      async ({ params, body, principal, req }) =>
+        registrations.update(
+          params.applicationNo,
+          d.update,
+          { actor: actorOf(principal), itemKey: params.itemKey as ItemKey, ...d.input(body) },
+          updateIdFor(req, d.update.name, actorOf(principal)),
+        ),
+    );
+  }
 
   return router;
 }

@@ -18,10 +18,10 @@ import { AppError, ErrorCode } from '../errors';
 import { countAsFailure } from '../rate-limit';
 import { route, SENT } from '../route';
 
-export const SIGN_IN_PATHS = { staff: '/auth/staff/sign-in', student: '/auth/student/sign-in', callback: '/auth/callback' } as const;
+const SIGN_IN_PATHS = { staff: '/auth/staff/sign-in', student: '/auth/student/sign-in', callback: '/auth/callback' } as const;
 
 /** The codes the pages explain (src/portal/client/staff.ts, student.ts). */
-export const SSO_ERRORS = {
+const SSO_ERRORS = {
   /** The provider vouched for the person, but the role claim names no registry role. */
   noRole: 'SSO_NO_ROLE',
   /** No registration holds this university account (not activated yet, or another account). */

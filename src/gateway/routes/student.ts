@@ -48,7 +48,7 @@ const PhotoSpecSchema = z
   })
   .meta({ id: 'PhotoSpec' });
 
-export const StatusResponseSchema = StatusViewSchema.extend({
+const StatusResponseSchema = StatusViewSchema.extend({
   contacts: z.object({ registration: z.string(), activation: z.string(), visa: z.string() }),
   uploads: z.record(z.string(), UploadRuleSchema).meta({ description: 'What each file item accepts (by item key): for hints before uploading.' }),
   photoSpec: PhotoSpecSchema,
@@ -56,7 +56,7 @@ export const StatusResponseSchema = StatusViewSchema.extend({
 }).meta({ id: 'RegistrationStatusResponse' });
 
 /** The cohort's photo specification from the read model, else the default. */
-export async function photoSpecOf(ctx: Pick<RouterContext, 'prisma'>, cohortId: string): Promise<PhotoSpec> {
+async function photoSpecOf(ctx: Pick<RouterContext, 'prisma'>, cohortId: string): Promise<PhotoSpec> {
   const cohort = await ctx.prisma.cohort.findUnique({ where: { id: cohortId }, select: { policy: true } });
   const policy = cohort?.policy as { photo?: PhotoSpec } | undefined;
   return policy?.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;

@@ -12,6 +12,7 @@
  * delivery sent again is a replay (409), never recorded twice.
  */
 import { Router } from 'express';
+import type { SignalDefinition } from '@temporalio/common';
 import { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { accountActivatedSignal, paymentConfirmedSignal } from '../../../workflows/registration/api';
@@ -27,7 +28,7 @@ import { SIGNATURE_HEADER, verifyWebhook } from '../webhooks/signature';
 const DeliveryId = text().min(1).max(200).meta({ description: 'Unique per delivery; a second delivery with the same id is refused (409).' });
 const iso = z.iso.datetime({ offset: true });
 
-export const IdentityEventSchema = z
+const IdentityEventSchema = z
   .object({
     id: DeliveryId,
     type: z.literal('account.activated'),
@@ -37,7 +38,7 @@ export const IdentityEventSchema = z
   })
   .meta({ id: 'IdentityEvent' });
 
-export const PaymentEventSchema = z
+const PaymentEventSchema = z
   .object({
     id: DeliveryId,
     type: z.literal('payment.confirmed'),
@@ -62,7 +63,55 @@ const Accepted = z
 
 const CONCLUDED = ['COMPLETED', 'WITHDRAWN'];
 
-export const WEBHOOK_SOURCES = { identity: 'system:idp', payments: 'system:payment' } as const;
+interface Webhook<B extends z.ZodType<{ id: string; applicationNo: string }>, A> {
+  /** The last segment of its path, and the namespace of its delivery ids. */
+  source: string;
+  summary: string;
+  body: B;
+  /** Who the event is recorded as coming from. */
+  actor: string;
+  signal: SignalDefinition<[A]>;
+  toSignal: (event: z.infer<B>, actor: string) => A;
+  /** How it is recorded when it arrives after the registration's outcome. */
+  late: LateEventKind;
+  lateData: (event: z.infer<B>) => Record<string, unknown>;
+}
+
+/** Checks one row of the table against its signal's input; the table then holds the rows as one type. */
+const webhook = <B extends z.ZodType<{ id: string; applicationNo: string }>, A>(w: Webhook<B, A>) =>
+  w as unknown as Webhook<z.ZodType<{ id: string; applicationNo: string }>, unknown>;
+
+const isoOrOmitted = <K extends string>(key: K, at: string | undefined) => (at ? { [key]: new Date(at).toISOString() } : {}) as Partial<Record<K, string>>;
+
+/** The systems that may tell a registration something, each a signed webhook that becomes a signal. */
+const WEBHOOKS = [
+  webhook({
+    source: 'identity',
+    summary: 'Identity provider: a student activated their university account',
+    body: IdentityEventSchema,
+    actor: 'system:idp',
+    signal: accountActivatedSignal,
+    toSignal: (e, actor) => ({ actor, universityEmail: e.universityEmail, ...isoOrOmitted('activatedAt', e.activatedAt) }),
+    late: 'ACTIVATION',
+    lateData: (e) => ({ universityEmail: e.universityEmail, ...(e.activatedAt ? { activatedAt: e.activatedAt } : {}) }),
+  }),
+  webhook({
+    source: 'payments',
+    summary: "Payment service: a student's tuition fee is paid",
+    body: PaymentEventSchema,
+    actor: 'system:payment',
+    signal: paymentConfirmedSignal,
+    toSignal: (e, actor) => ({
+      actor,
+      paymentRef: e.paymentRef,
+      ...(e.amount !== undefined ? { amount: e.amount } : {}),
+      ...(e.currency ? { currency: e.currency } : {}),
+      ...isoOrOmitted('paidAt', e.paidAt),
+    }),
+    late: 'PAYMENT',
+    lateData: ({ id: _id, type: _type, applicationNo: _no, ...payment }) => payment,
+  }),
+];
 
 export function webhookRouter({ kit, config, prisma, limits, registrations, temporal }: RouterContext): Router {
   const router = Router();
@@ -106,61 +155,29 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
     }
   };
 
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/webhooks/identity',
-      tags: ['webhooks'],
-      summary: 'Identity provider: a student activated their university account',
-      access: 'webhook',
-      body: IdentityEventSchema,
-      status: 202,
-      response: Accepted,
-      errors,
-      before: [limits.webhook],
-      guard,
-    },
-    async ({ body }) =>
-      once('identity', body.id, { applicationNo: body.applicationNo, event: 'ACTIVATION', actor: WEBHOOK_SOURCES.identity, data: { universityEmail: body.universityEmail, ...(body.activatedAt ? { activatedAt: body.activatedAt } : {}) } }, () =>
-        registrations.signal(body.applicationNo, accountActivatedSignal, {
-          actor: WEBHOOK_SOURCES.identity,
-          universityEmail: body.universityEmail,
-          ...(body.activatedAt ? { activatedAt: new Date(body.activatedAt).toISOString() } : {}),
-        }),
-      ),
-  );
-
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/webhooks/payments',
-      tags: ['webhooks'],
-      summary: 'Payment service: a student\'s tuition fee is paid',
-      access: 'webhook',
-      body: PaymentEventSchema,
-      status: 202,
-      response: Accepted,
-      errors,
-      before: [limits.webhook],
-      guard,
-    },
-    async ({ body }) => {
-      const { id: _id, type: _type, applicationNo: _no, ...payment } = body;
-      return once('payments', body.id, { applicationNo: body.applicationNo, event: 'PAYMENT', actor: WEBHOOK_SOURCES.payments, data: payment }, () =>
-        registrations.signal(body.applicationNo, paymentConfirmedSignal, {
-          actor: WEBHOOK_SOURCES.payments,
-          paymentRef: body.paymentRef,
-          ...(body.amount !== undefined ? { amount: body.amount } : {}),
-          ...(body.currency ? { currency: body.currency } : {}),
-          ...(body.paidAt ? { paidAt: new Date(body.paidAt).toISOString() } : {}),
-        }),
-      );
-    },
-  );
+  for (const w of WEBHOOKS) {
+    route(
+      kit,
+      router,
+      {
+        method: 'post',
+        path: `/api/webhooks/${w.source}`,
+        tags: ['webhooks'],
+        summary: w.summary,
+        access: 'webhook',
+        body: w.body,
+        status: 202,
+        response: Accepted,
+        errors,
+        before: [limits.webhook],
+        guard,
+      },
+      async ({ body }) =>
+        once(w.source, body.id, { applicationNo: body.applicationNo, event: w.late, actor: w.actor, data: w.lateData(body) }, () =>
+          registrations.signal(body.applicationNo, w.signal, w.toSignal(body, w.actor)),
+        ),
+    );
+  }
 
   return router;
 }

@@ -1,0 +1,68 @@
+/**
+ * The rooms of docs/architecture.md and what each may import, checked by
+ * test/stack/architecture.test.ts (`npx depcruise src workflows activities`).
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+/** The processes and what serves HTTP: rooms above the services. */
+const ENTRY_POINTS = '^src/((gateway|portal|cli|launcher|cluster)/|(worker|dev)[.]ts$)';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycles',
+      comment: 'A cycle makes two modules one room in disguise (a type named back is no cycle at run time).',
+      severity: 'error',
+      from: {},
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
+    },
+    {
+      name: 'workflows-stay-deterministic',
+      comment: 'Workflow code runs in the sandbox and replays: it may name activities and services only as types.',
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: { path: '^(src|activities)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'workflows-use-the-workflow-sdk',
+      comment: 'The worker, client and activity SDKs do not belong in the sandbox.',
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: { path: '@temporalio/(worker|client|testing|activity)', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'workflows-no-node-builtins',
+      comment: 'No file system, network or clock of Node in workflow code.',
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'activities-are-not-http',
+      comment: 'Activities are ordered by workflows; the gateway, portal and entry points are above them.',
+      severity: 'error',
+      from: { path: '^activities/' },
+      to: { path: ENTRY_POINTS },
+    },
+    {
+      name: 'gateway-asks-the-workflow',
+      comment: 'The gateway signals, updates and queries workflows; it never runs their activities itself.',
+      severity: 'error',
+      from: { path: '^src/gateway/' },
+      to: { path: '^activities/' },
+    },
+    {
+      name: 'services-below-entry-points',
+      comment: 'Library rooms do not reach up into the processes that use them.',
+      severity: 'error',
+      from: { path: '^src/(calendar|dashboard|db|exports|import|live|temporal|uploads|idp)/' },
+      to: { path: ENTRY_POINTS },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};
