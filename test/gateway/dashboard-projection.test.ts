@@ -23,17 +23,16 @@ const NOW = new Date(T0 + 2 * DAY);
 
 describe('dashboard counts follow the registration through the projection', function () {
   this.timeout(60_000);
-  let prisma: PrismaClient;
-  let project: ReturnType<typeof createProjectRegistration>;
-
+  let db: { prisma: PrismaClient; project: ReturnType<typeof createProjectRegistration> };
   before(async () => {
-    prisma = (await database()).prisma;
-    project = createProjectRegistration({ prisma });
+    const { prisma } = await database();
+    db = { prisma, project: createProjectRegistration({ prisma }) };
   });
+  const project = (s: ProjectionSnapshot) => db.project(s);
 
   /** Outstanding counts as `KEY pending/rejected/submitted`, in the chart's order. */
-  const counts = async (f: DashboardFilter) => (await outstanding(prisma, f)).items.map((i) => `${i.itemKey} ${i.pending}/${i.rejected}/${i.submitted}`);
-  const backlog = async (f: DashboardFilter) => (await reviewBacklog(prisma, f, NOW, async () => new Set(), 5)).total;
+  const counts = async (f: DashboardFilter) => (await outstanding(db.prisma, f)).items.map((i) => `${i.itemKey} ${i.pending}/${i.rejected}/${i.submitted}`);
+  const backlog = async (f: DashboardFilter) => (await reviewBacklog(db.prisma, f, NOW, async () => new Set(), 5)).total;
 
   /** A later snapshot of the same registration, as if its student record had been changed. */
   const moved = (s: ProjectionSnapshot, student: Partial<ProjectionSnapshot['view']['student']>, seq: number): ProjectionSnapshot => ({
@@ -88,7 +87,7 @@ describe('dashboard counts follow the registration through the projection', func
     assert.equal(await backlog({ cohortId: cohortB }), 0);
     assert.deepEqual(await counts({ cohortId: cohortB, programCode: 'MSC-DS' }), []);
     for (const cohort of [cohortA, cohortB]) {
-      const { counted, kept } = await countersOf(prisma, cohort);
+      const { counted, kept } = await countersOf(db.prisma, cohort);
       assert.deepEqual(kept, counted, cohort);
     }
   });
@@ -103,7 +102,7 @@ describe('dashboard counts follow the registration through the projection', func
     await project(moved(first, { studyLevel: 'RPG' }, first.seq + 1));
     assert.deepEqual(await counts({ cohortId: cohort, studyLevel: 'TPG' }), []);
     assert.deepEqual(await counts({ cohortId: cohort, studyLevel: 'RPG' }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 1/0/0', 'PHOTO 1/0/0']);
-    const { counted, kept } = await countersOf(prisma, cohort);
+    const { counted, kept } = await countersOf(db.prisma, cohort);
     assert.deepEqual(kept, counted);
   });
 
@@ -119,7 +118,7 @@ describe('dashboard counts follow the registration through the projection', func
     await Promise.all([...snaps, ...snaps].reverse().map((s) => project(s)));
     // Non-local taught postgraduate: ACTIVATION, FORM, ID_DOCUMENT, VISA and PHOTO; two handed in.
     assert.deepEqual(await counts({ cohortId: cohort }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 0/0/1', 'VISA 0/0/1', 'PHOTO 1/0/0']);
-    const { counted, kept } = await countersOf(prisma, cohort);
+    const { counted, kept } = await countersOf(db.prisma, cohort);
     assert.deepEqual(kept, counted);
   });
 });
