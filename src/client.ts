@@ -27,7 +27,7 @@ export interface StartedRegistration {
 export async function startRegistration(
   client: Client,
   input: RegistrationInput,
-  options: { taskQueue: string },
+  options: { taskQueue: string; /** The cohort import starting it, kept in its memo (see importedBy). */ importId?: string },
 ): Promise<StartedRegistration> {
   const { student, policy } = input;
   const workflowId = registrationWorkflowId(student.applicationNo);
@@ -39,7 +39,7 @@ export async function startRegistration(
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // Shown in the Temporal UI's workflow list and detail page.
-      memo: { studentName: student.name, applicationNo: student.applicationNo },
+      memo: { studentName: student.name, applicationNo: student.applicationNo, ...(options.importId ? { importId: options.importId } : {}) },
       staticSummary: `${student.name} (${student.applicationNo}) · ${student.programCode}`,
       // Filterable from the first moment; the workflow keeps the dynamic ones current.
       typedSearchAttributes: input.searchAttributes === false ? undefined : [
@@ -56,6 +56,12 @@ export async function startRegistration(
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { handle: registrationHandle(client, student.applicationNo), started: false };
     throw err;
   }
+}
+
+/** The cohort import that started this student's registration, from its memo; undefined when none did (or it is unknown). */
+export async function importedBy(client: Client, applicationNo: string): Promise<string | undefined> {
+  const memo = (await registrationHandle(client, applicationNo).describe()).memo as { importId?: unknown } | undefined;
+  return typeof memo?.importId === 'string' ? memo.importId : undefined;
 }
 
 /** The registration of one student (its latest run; there is only ever one). */

@@ -14,8 +14,8 @@ import type { ImportCounts, ImportPage } from '../../workflows/import/api';
 import type { RegistrationInput } from '../../workflows/registration/api';
 import type { ParsedImport, RejectedRow } from './rows';
 
-/** Starts one registration; 'existing' when its workflow was already started. */
-export type StartRegistration = (input: RegistrationInput) => Promise<'started' | 'existing'>;
+/** Starts one registration for an import; 'existing' when its workflow was already there before this import. */
+export type StartRegistration = (input: RegistrationInput, importId: string) => Promise<'started' | 'existing'>;
 
 export interface ImportProgress extends ImportCounts {
   id: string;
@@ -139,9 +139,10 @@ export async function startPage(
   const results: Array<keyof ImportCounts | undefined> = new Array(inputs.length);
   const failures: Array<{ applicationNo: string; error: string }> = [];
 
-  // Students the read model already holds were started before: no need to ask Temporal again.
-  // (The others are asked; a start of an existing id is refused there, so this is only a shortcut.)
-  const known = await alreadyProjected(deps.prisma, inputs.slice(skip).map((s) => s.student.applicationNo));
+  // Students the read model already holds were started before: no need to ask Temporal again. (The others are
+  // asked; a start of an existing id is refused there, so this is only a shortcut.) Not on a resumed page: there
+  // the attempt that died may have started rows after its last heartbeat, and only Temporal knows who started them.
+  const known = resumeFrom ? new Set<string>() : await alreadyProjected(deps.prisma, inputs.slice(skip).map((s) => s.student.applicationNo));
 
   // The position heartbeated is the contiguous prefix of finished rows: a resumed run redoes
   // only what came after it (a start it repeats comes back as `existing`).
@@ -184,7 +185,7 @@ export async function startPage(
       if (known.has(input.student.applicationNo)) result = 'existing';
       else {
         try {
-          result = await deps.start(input);
+          result = await deps.start(input, page.importId);
         } catch (e) {
           result = 'failed';
           failures.push({ applicationNo: input.student.applicationNo, error: (e as Error).message });

@@ -7,6 +7,7 @@ import { closeImportJob, createImportJob, parseCsvImport, startPage, type PagePo
 import { registrationWorkflowId, type RegistrationInput } from '../../workflows/registration/api';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { startRegistration } from '../../src/client';
+import { startOnQueue } from '../../src/import/start';
 import { database, devServerEnv, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
 import { recordHistory } from '../workflow/histories';
 
@@ -97,6 +98,7 @@ describe('import pages: resume after a crash, stop when taken over', function ()
 });
 
 describe('import workflow', () => {
+  const registrationQueue = (importQueue: string) => `${importQueue}-registrations`;
   /** The import workflow with the real import activities against the test database. */
   async function importWorker(env: TestWorkflowEnvironment, taskQueue: string) {
     const { prisma } = await database();
@@ -104,7 +106,8 @@ describe('import workflow', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: taskQueue, IMPORT_CONCURRENCY: 4 } }),
+      // The registrations go to a queue no worker polls here: this test is about the import, not their runs.
+      activities: createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: registrationQueue(taskQueue), IMPORT_CONCURRENCY: 4 } }),
     });
     return { env, prisma, worker };
   }
@@ -118,7 +121,7 @@ describe('import workflow', () => {
     const { id, nos } = await stagedImport(6);
     const rows = await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } });
     // Two of the six were started before (an earlier import, or a start the gateway retried).
-    for (const row of rows.slice(0, 2)) await startRegistration(env.client, row.input as unknown as RegistrationInput, { taskQueue });
+    for (const row of rows.slice(0, 2)) await startRegistration(env.client, row.input as unknown as RegistrationInput, { taskQueue: registrationQueue(taskQueue) });
     const handle = await env.client.workflow.start('cohortImportWorkflow', { taskQueue, workflowId: uniq('import-'), args: [{ importId: id }] });
     const outcome = await worker.runUntil(handle.result());
     assert.deepEqual(outcome, { status: 'DONE', importId: id, started: 4, existing: 2, failed: 0 });
@@ -127,6 +130,27 @@ describe('import workflow', () => {
     assert.equal(await prisma.importRow.count({ where: { importId: id } }), 0);
     for (const no of nos) assert.equal((await env.client.workflow.getHandle(registrationWorkflowId(no)).describe()).type, 'registrationWorkflow');
     await recordHistory('cohort-import', handle as never);
+  });
+
+  it('a page resumed after its attempt died counts the rows that attempt started as started, not as already there', async function () {
+    this.timeout(120_000);
+    const env = await devServerEnv();
+    const { prisma, id } = await stagedImport(6);
+    const taskQueue = uniq('imp');
+    const start = startOnQueue(env.client, { TEMPORAL_TASK_QUEUE: taskQueue });
+    const inputs = (await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } })).map((r) => r.input as unknown as RegistrationInput);
+    // The dead attempt started rows 0–3, but its last heartbeat covered row 0 only.
+    for (const input of inputs.slice(0, 4)) assert.equal(await start(input, id), 'started');
+    // Row 5 came from an earlier import of another file.
+    await startRegistration(env.client, inputs[5]!, { taskQueue, importId: randomUUID() });
+    const counts = await startPage(
+      { prisma, start, concurrency: 2 },
+      { importId: id, offset: 0, limit: 6, before: { started: 0, existing: 0, failed: 0 } },
+      { next: 1, counts: { started: 1, existing: 0, failed: 0 } },
+      () => {},
+    );
+    // Rows 0–4 were started by this import (1 counted before, 1–3 by the dead attempt, 4 now); row 5 was there.
+    assert.deepEqual(counts, { started: 5, existing: 1, failed: 0 });
   });
 
   it('ends ABANDONED, leaving no job, when its starter died before recording the job', async function () {

@@ -15,8 +15,11 @@ import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, read
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
 /** Recorded by test/import/import-workflow.test.ts (RECORD_HISTORIES=1): a cohort import, with rows started and rows already there. */
 const IMPORT_FIXTURES = ['cohort-import'];
-/** Older recordings kept because they still replay: the only one with a service-level alert (days must pass). */
-const OLDER_FIXTURES = ['verification-overdue'];
+/**
+ * Recorded by paths.test.ts on the time-skipping server (attributes off; RECORD_HISTORIES=1, -g "verification service
+ * level"): the only one with a service-level alert, which needs days to pass.
+ */
+const TIME_SKIPPING_FIXTURES = ['verification-overdue'];
 
 const fixtures = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
 
@@ -42,7 +45,7 @@ describe('replay of recorded registration histories', function () {
   });
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
-    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...OLDER_FIXTURES].map((n) => `${n}.json`));
+    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES].map((n) => `${n}.json`));
     assert.deepEqual(fixtures.filter((f) => !named.has(f)), []);
   });
 

@@ -42,8 +42,8 @@ describe('registration state', () => {
   describe('what the current state allows (update validators)', () => {
     it('verifying or rejecting an item never submitted is an invalid transition', () => {
       const r = registration();
-      refused(RegistrationFailure.InvalidTransition, () => r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0), /PENDING/);
-      refused(RegistrationFailure.InvalidTransition, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkVerifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0), /PENDING/);
+      refused(RegistrationFailure.InvalidTransition, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, T0));
     });
 
     it('the form can be submitted once only, and only with consent', () => {
@@ -57,13 +57,13 @@ describe('registration state', () => {
     it('activation and the form are not reviewed by staff', () => {
       const r = registration();
       r.submitForm({ actor: 'student', form: validForm }, T0);
-      refused(RegistrationFailure.InvalidTransition, () => r.checkReview({ actor: STAFF, itemKey: 'FORM' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkVerifyItem({ actor: STAFF, itemKey: 'FORM' }, T0));
     });
 
     it('an item the student does not have is unknown; a non-document item takes no upload', () => {
       const r = registration();
       refused(RegistrationFailure.UnknownItem, () => r.checkRegisterDocument(upload('VISA'), T0));
-      refused(RegistrationFailure.UnknownItem, () => r.checkWaive({ actor: STAFF, itemKey: 'SUPPLEMENTARY:NOPE', reason: 'x' }, T0));
+      refused(RegistrationFailure.UnknownItem, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'SUPPLEMENTARY:NOPE', reason: 'x' }, T0));
       refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ACTIVATION'), T0));
     });
 
@@ -77,11 +77,11 @@ describe('registration state', () => {
     it('a rejection needs a known reason code and a note; a waiver needs a reason and an item not yet settled', () => {
       const r = registration();
       r.registerDocument(upload('ID_DOCUMENT'), T0);
-      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0));
-      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }, T0));
-      refused(RegistrationFailure.InvalidInput, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: '' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }, T0));
+      refused(RegistrationFailure.InvalidInput, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: '' }, T0));
       r.verifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0);
-      refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x' }, T0));
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0), /VERIFIED/);
     });
 
@@ -93,12 +93,12 @@ describe('registration state', () => {
       // A line break is fine in the address (multi-line), NUL is not.
       r.checkSubmitForm({ actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\nClear Water Bay' } }, T0);
       refused(RegistrationFailure.InvalidInput, () => r.checkSubmitForm({ actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\u0000' } }, T0), /correspondenceAddress/);
-      refused(RegistrationFailure.InvalidInput, () => r.checkDecline({ actor: 'student', reason: 'no\u0000' }, T0), /reason/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkDeclineOffer({ actor: 'student', reason: 'no\u0000' }, T0), /reason/);
       refused(RegistrationFailure.InvalidInput, () => r.checkRegisterDocument(upload('ID_DOCUMENT', { originalName: 'id\u0000.pdf' }), T0), /originalName/);
       r.registerDocument(upload('ID_DOCUMENT'), T0);
-      refused(RegistrationFailure.InvalidInput, () => r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok\u0007' }, T0), /note/);
-      refused(RegistrationFailure.InvalidInput, () => r.checkReject({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0), /note/);
-      refused(RegistrationFailure.InvalidInput, () => r.checkWaive({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x\u0000' }, T0), /reason/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkVerifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok\u0007' }, T0), /note/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkRejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0), /note/);
+      refused(RegistrationFailure.InvalidInput, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x\u0000' }, T0), /reason/);
       refused(RegistrationFailure.InvalidInput, () => r.checkExtendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x\u0000' }, T0), /reason/);
     });
 
@@ -124,8 +124,8 @@ describe('registration state', () => {
       assert.equal(r.status, 'WITHDRAWN');
       refused(RegistrationFailure.InvalidTransition, () => r.checkSubmitForm({ actor: 'student', form: validForm }, T0), /WITHDRAWN/);
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), T0));
-      refused(RegistrationFailure.InvalidTransition, () => r.checkDecline({ actor: 'student' }, T0));
-      refused(RegistrationFailure.InvalidTransition, () => r.checkWaive({ actor: STAFF, itemKey: 'PHOTO', reason: 'x' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkDeclineOffer({ actor: 'student' }, T0));
+      refused(RegistrationFailure.InvalidTransition, () => r.checkWaiveItem({ actor: STAFF, itemKey: 'PHOTO', reason: 'x' }, T0));
     });
 
     it('an upload beyond the tenth of one item is refused with SubmissionLimitReached (the history stays bounded)', () => {
@@ -386,7 +386,7 @@ describe('registration state', () => {
       r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE - HOUR); // before the deadline a wrong file may still be replaced
       r.advance(DEADLINE);
       refused(RegistrationFailure.InvalidTransition, () => r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE + HOUR), /submitted on time/);
-      r.checkReview({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, DEADLINE + HOUR);
+      r.checkVerifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, DEADLINE + HOUR);
       r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, DEADLINE + HOUR);
       r.checkRegisterDocument(upload('ID_DOCUMENT'), DEADLINE + 2 * HOUR); // rejected: may be resubmitted inside its window
     });
@@ -497,6 +497,103 @@ describe('registration state', () => {
       ]);
       r.declineOffer({ actor: 'student' }, T0);
       assert.equal(r.requestSignInLink({ actor: 'system:gateway', requestId: 'req-3' }, T0), false);
+    });
+  });
+
+  describe('the email queue (decided, not yet confirmed): carried small, extensions told once', () => {
+    const MIN = 60_000;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const extendTo = (r: RegistrationState, until: number, now: number) =>
+      r.extendDeadline({ actor: STAFF, deadline: 'REGISTRATION', until: at(until), reason: `to ${at(until)}` }, now);
+    const sent = (e: { to: string[] }) => ({ delivery: 'OUTBOX' as const, to: e.to, subject: 's' });
+
+    it('988 extensions while the invitation is being sent: one extension email (first date → latest), and the carried state does not grow', () => {
+      const r = new RegistrationState({ student: student(), policy: defaultCohortPolicy(at(DEADLINE)) }, T0);
+      r.invite();
+      const invitation = r.handOverEmail()!;
+      assert.equal(invitation.idempotencyKey, 'registration-A100:INVITATION:1');
+      let after10 = 0;
+      for (let i = 1; i <= 988; i++) {
+        extendTo(r, DEADLINE + i * MIN, T0 + i * 1000);
+        r.takeSnapshot();
+        if (i === 10) after10 = JSON.stringify(r.carry()).length;
+      }
+      const after988 = JSON.stringify(r.carry()).length;
+      // Only digits differ (reasons and counters); the old queue carried every email with its context, ~2 KB each.
+      assert.ok(after988 <= after10 + 64, `carried ${after10} bytes after 10 extensions, ${after988} after 988`);
+      assert.ok(after988 < 16 * 1024, `carried ${after988} bytes`);
+      r.emailSent(invitation, sent(invitation), T0 + 989 * 1000);
+      const queued = r.takeEmails();
+      assert.deepEqual(
+        queued.map((e) => [e.idempotencyKey, e.to, e.message]),
+        [['registration-A100:DEADLINE_EXTENDED:1', ['a100@example.com'], { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE), until: at(DEADLINE + 988 * MIN) }]],
+      );
+      // The context is rendered when the email goes out: the deadline as it is then.
+      assert.equal(queued[0]!.context.deadlines.registration, at(DEADLINE + 988 * MIN));
+      // Every extension is still recorded (audit trail) and listed as before; only the emails are folded.
+      const v = r.view();
+      assert.equal(v.seq, 1 + 988 + 1);
+      assert.equal(v.deadlineChangesOmitted, 978);
+    });
+
+    it('an email handed over is never changed: a later extension gets its own email, from the date the first one told, and a continued run sends the first again under its key', () => {
+      const r = registration();
+      extendTo(r, DEADLINE + DAY, T0 + HOUR);
+      const first = r.handOverEmail()!;
+      assert.deepEqual([first.idempotencyKey, first.message], [
+        'registration-A100:DEADLINE_EXTENDED:1',
+        { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE), until: at(DEADLINE + DAY) },
+      ]);
+      extendTo(r, DEADLINE + 2 * DAY, T0 + 2 * HOUR);
+      extendTo(r, DEADLINE + 3 * DAY, T0 + 3 * HOUR);
+      // Continue-as-new with the first still in flight.
+      const next = RegistrationState.resume({ student: r.input.student, policy: r.input.policy }, JSON.parse(JSON.stringify(r.carry())), T0 + 4 * HOUR);
+      const again = next.handOverEmail()!;
+      assert.deepEqual([again.idempotencyKey, again.message], [first.idempotencyKey, first.message]);
+      extendTo(next, DEADLINE + 4 * DAY, T0 + 5 * HOUR);
+      next.emailSent(again, sent(again), T0 + 6 * HOUR);
+      assert.deepEqual(next.takeEmails().map((e) => [e.idempotencyKey, e.message]), [
+        ['registration-A100:DEADLINE_EXTENDED:2', { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE + DAY), until: at(DEADLINE + 4 * DAY) }],
+      ]);
+      // After the folded email, the next extension is an email of its own again.
+      extendTo(next, DEADLINE + 5 * DAY, T0 + 7 * HOUR);
+      assert.deepEqual(next.takeEmails().map((e) => e.idempotencyKey), ['registration-A100:DEADLINE_EXTENDED:3']);
+    });
+
+    it('a folded extension email goes out after what was decided in between, to the addresses known by then; other emails are never folded', () => {
+      const r = registration();
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      extendTo(r, DEADLINE + DAY, T0 + HOUR);
+      r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + 2 * HOUR);
+      r.activateAccount({ actor: 'system:idp', universityEmail: 'a100@connect.ust.hk' }, T0 + 3 * HOUR);
+      extendTo(r, DEADLINE + 2 * DAY, T0 + 4 * HOUR);
+      r.requestSignInLink({ actor: 'system:gateway', requestId: 'req-1' }, T0 + 5 * HOUR);
+      r.requestSignInLink({ actor: 'system:gateway', requestId: 'req-2' }, T0 + 5 * HOUR);
+      assert.deepEqual(r.takeEmails().map((e) => [e.idempotencyKey, e.to.join(',')]), [
+        ['registration-A100:REJECTION:1', 'a100@example.com'],
+        ['registration-A100:DEADLINE_EXTENDED:1', 'a100@example.com,a100@connect.ust.hk'],
+        ['registration-A100:SIGN_IN_LINK:1', 'a100@example.com'],
+        ['registration-A100:SIGN_IN_LINK:2', 'a100@example.com'],
+      ]);
+    });
+
+    it('an email is rendered with the registration as it is when it goes out, not when it was decided', () => {
+      const r = registration();
+      r.registerDocument(upload('ID_DOCUMENT'), T0);
+      r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + HOUR);
+      r.activateAccount({ actor: 'system:idp', universityEmail: 'a100@connect.ust.hk' }, T0 + 2 * HOUR);
+      r.registerDocument(upload('ID_DOCUMENT'), T0 + 3 * HOUR);
+      const [rejection] = r.takeEmails();
+      assert.equal(rejection!.context.universityEmail, 'a100@connect.ust.hk');
+      assert.equal(rejection!.context.items.find((i) => i.key === 'ID_DOCUMENT')!.state, 'SUBMITTED');
+      // The decision's own facts stay as decided.
+      assert.deepEqual(rejection!.message, {
+        kind: 'REJECTION',
+        item: { key: 'ID_DOCUMENT', label: 'Identification document(s)' },
+        reasonCode: 'UNREADABLE',
+        note: 'blurred',
+        resubmitBy: at(DEADLINE),
+      });
     });
   });
 

@@ -9,7 +9,6 @@
  * number: the read model applies snapshots in that order whatever order they
  * arrive in.
  */
-import { msToNumber } from '@temporalio/common/lib/time';
 import { MAX_SUBMISSIONS_PER_ITEM, RegistrationFailure, registrationFailure, registrationWorkflowId } from './api';
 import {
   allSettled,
@@ -26,22 +25,20 @@ import {
   photoSpecViolations,
   type ItemDefinition,
 } from './checklist';
-import { textProblemsIn, type TextRule } from './text';
+import { checkKeepableText, correctedForm, feeMismatch, formChanges, formProblems, unkeepableText } from './input-rules';
+import { dropOldest, iso, stripUndefined } from './plain';
+import { coalesceInto, settle, type QueuedEmail } from './email-queue';
 import { emailIdempotencyKey, lateEventFacts, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
 import type {
-  IsoInstant,
   AccountActivatedInput,
   CarriedRegistration,
-  CohortPolicy,
   CorrectFormInput,
   DeadlineChange,
   DeclineOfferInput,
-  DueBy,
   EmailKind,
   EmailRecord,
   ExtendDeadlineInput,
   ItemKey,
-  ItemState,
   ItemView,
   LateEventKind,
   OutcomeReason,
@@ -58,100 +55,33 @@ import type {
   SignInLinkRequestedInput,
   SubmissionView,
   SubmitFormInput,
-  TuitionFee,
   VerifyItemInput,
   WaiveItemInput,
 } from './types';
 import { REJECTION_REASONS } from './types';
-import { addWorkingDays, type HkDate, type WorkingDayDeadline } from './working-days';
+import type { Deadline, DeadlineKind, ItemRecord, Outcome } from './records';
+import {
+  deadlineEntries,
+  changeableUntil,
+  deadlineOf,
+  dueReminders,
+  lapsedWindows,
+  nextWakeUp,
+  opensWindow,
+  overdueVerifications,
+  policyNumbers,
+  reminderMark,
+  reminderOffsets,
+  resubmitBy,
+  windowMs,
+} from './time-rules';
+import { boundedStatus, itemView, projectedItem, type AuditEventRecord, type ProjectionSnapshot } from './views';
+import { addWorkingDays, type HkDate } from './working-days';
 
-type DeadlineKind = Exclude<DueBy, null>;
+/** The read model's input types live in views.ts; the projection activity and its tests import them from here too. */
+export { cameInAt, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
 
-interface Deadline {
-  at: number;
-  /** When this date was set: reminders scheduled before it are not sent (the invitation or extension just told the student). */
-  setAt: number;
-  passed: boolean;
-  /** Reminders already sent, as `<deadline ms>/<offset ms>`: an extension re-arms them for the new date. */
-  reminded: string[];
-}
-
-interface ItemRecord extends ItemDefinition {
-  state: ItemState;
-  submittedAt?: number;
-  reviewedAt?: number;
-  rejectedAt?: number;
-  /**
-   * When this item's resubmission window opened: the first rejection whose window reaches past the
-   * deadline. Later rejections do not open another (docs/domain.md, "Resubmission window").
-   */
-  windowFrom?: number;
-  submissions: SubmissionView[];
-  reviews: ReviewView[];
-  /** Verification service level of the current submission. */
-  sla?: WorkingDayDeadline & { breached: boolean };
-  /** Something staff must look at before deciding (a payment that does not match the fee); cleared by their decision. */
-  flag?: string;
-}
-
-export interface AuditEventRecord {
-  seq: number;
-  type: string;
-  actor: string;
-  at: string;
-  data: Record<string, unknown>;
-}
-
-/** An item as the read model keeps it: its current state, without its history (that travels as deltas). */
-export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { rejectionReason?: string; rejectionNote?: string; inAt?: IsoInstant };
-
-/**
- * When an item came in: its first submission or waiver after its last rejection (activation and
- * the form, which have no files, at their own time); undefined while it is pending or rejected.
- * Carried as one instant so the bounded projection input still answers the dashboard's burn-down.
- */
-export function cameInAt(item: Pick<ItemView, 'state' | 'submissions' | 'reviews' | 'submittedAt' | 'reviewedAt'>): IsoInstant | undefined {
-  if (item.state === 'PENDING' || item.state === 'REJECTED') return undefined;
-  const rejected = Math.max(-Infinity, ...item.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
-  const ins = [...item.submissions.map((s) => s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter((t) => Date.parse(t) > rejected);
-  if (ins.length) return ins.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
-  return item.submittedAt ?? item.reviewedAt;
-}
-
-/** The registration as of a snapshot, bounded: no submission, review or email lists. */
-export type ProjectedView = Omit<RegistrationStatusView, 'items' | 'emails'> & { items: ProjectedItem[] };
-
-/**
- * What the projection activity receives: the bounded state as of `seq`, and
- * only what was recorded since the previous snapshot (events, submissions,
- * reviews, email keys). Each change thus puts a few kilobytes into history,
- * however many uploads and reviews the registration has seen.
- */
-export interface ProjectionSnapshot {
-  seq: number;
-  view: ProjectedView;
-  events: AuditEventRecord[];
-  submissions: (SubmissionView & { itemKey: ItemKey })[];
-  reviews: (ReviewView & { itemKey: ItemKey })[];
-  /** Email log rows to link to this registration. */
-  emailKeys: string[];
-  /** For a cohort row the import did not create (a registration started from the CLI). */
-  policy: CohortPolicy;
-}
-
-interface Outcome {
-  status: RegistrationStatus;
-  reason: OutcomeReason;
-  items: ItemKey[];
-  detail: string;
-  at: number;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-/** Emails an update's answer lists (the latest); the query lists them all. */
-const BOUNDED_EMAILS = 5;
 const SYSTEM = 'system:workflow';
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
 const SIGN_IN_REQUESTS_KEPT = 20;
 /**
@@ -182,7 +112,8 @@ export class RegistrationState {
   /** Email records older than the EMAIL_RECORDS_KEPT latest, dropped from `emails` (they stay in the email log). */
   private emailsOmitted = 0;
   private readonly emailCount: Partial<Record<EmailKind, number>> = {};
-  private readonly pendingEmails: EmailRequest[] = [];
+  /** Emails decided and not yet confirmed, oldest first; carried small (email-queue.ts). */
+  private readonly emailQueue: QueuedEmail[] = [];
   private readonly unprojected: AuditEventRecord[] = [];
   private holidays: ReadonlySet<HkDate> = new Set();
 
@@ -317,7 +248,7 @@ export class RegistrationState {
     item.reviews.push(this.review('VERIFIED', input.actor, now, { note: 'validly submitted' }));
     this.record('FORM_SUBMITTED', input.actor, now, { form: input.form });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
   checkCorrectForm(input: CorrectFormInput, _now: number): void {
@@ -369,7 +300,7 @@ export class RegistrationState {
   registerDocument(input: RegisterDocumentInput, now: number): ItemView {
     this.checkRegisterDocument(input, now);
     const item = this.knownItem(input.itemKey);
-    if (this.registeredAlready(input)) return this.itemView(item);
+    if (this.registeredAlready(input)) return this.viewOf(item);
     const submission: SubmissionView = {
       version: item.submissions.length + 1,
       at: iso(now),
@@ -389,7 +320,7 @@ export class RegistrationState {
     item.sla = { ...addWorkingDays(now, this.input.policy.verificationSlaWorkingDays, this.holidays), breached: false };
     this.record('DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
   /**
@@ -409,7 +340,12 @@ export class RegistrationState {
     return current?.sha256 === input.sha256 && (item.state === 'SUBMITTED' || item.state === 'VERIFIED') ? current : undefined;
   }
 
-  checkReview(input: VerifyItemInput, _now: number): void {
+  checkVerifyItem(input: VerifyItemInput, _now: number): void {
+    this.checkReviewable(input);
+  }
+
+  /** Staff decide on a submitted item (verify or reject): open, reviewed by staff, submitted, a note that can be kept. */
+  private checkReviewable(input: Pick<VerifyItemInput, 'itemKey' | 'note'>): void {
     this.checkOpen();
     const item = this.knownItem(input.itemKey);
     if (!isReviewable(item.kind)) throw this.invalidTransition(`${item.key} is not reviewed by staff`);
@@ -418,16 +354,16 @@ export class RegistrationState {
   }
 
   verifyItem(input: VerifyItemInput, now: number): ItemView {
-    this.checkReview(input, now);
+    this.checkVerifyItem(input, now);
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'VERIFIED', input.actor, now, { note: input.note });
     this.record('ITEM_VERIFIED', input.actor, now, { itemKey: item.key, note: input.note });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
-  checkReject(input: RejectItemInput, now: number): void {
-    this.checkReview(input, now);
+  checkRejectItem(input: RejectItemInput, _now: number): void {
+    this.checkReviewable(input);
     if (!(REJECTION_REASONS as readonly string[]).includes(input.reasonCode)) {
       throw registrationFailure(RegistrationFailure.InvalidInput, `unknown reason code ${input.reasonCode}; one of ${REJECTION_REASONS.join(', ')}`);
     }
@@ -435,12 +371,11 @@ export class RegistrationState {
   }
 
   rejectItem(input: RejectItemInput, now: number): ItemView {
-    this.checkReject(input, now);
+    this.checkRejectItem(input, now);
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'REJECTED', input.actor, now, { reasonCode: input.reasonCode, note: input.note });
     item.rejectedAt = now;
-    const deadline = item.dueBy ? (this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!) : undefined;
-    if (item.compulsory && deadline && item.windowFrom === undefined && now + this.windowMs() > deadline.at) item.windowFrom = now;
+    if (opensWindow(item, this.deadlines, this.windowMs(), now)) item.windowFrom = now;
     const resubmitBy = this.resubmitBy(item);
     this.record('ITEM_REJECTED', input.actor, now, {
       itemKey: item.key,
@@ -453,10 +388,10 @@ export class RegistrationState {
       this.studentAddresses(),
     );
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
-  checkWaive(input: WaiveItemInput, _now: number): void {
+  checkWaiveItem(input: WaiveItemInput, _now: number): void {
     this.checkOpen();
     const item = this.knownItem(input.itemKey);
     if (isSettled(item.state)) throw this.invalidTransition(`${item.key} is already ${item.state}`);
@@ -465,12 +400,12 @@ export class RegistrationState {
   }
 
   waiveItem(input: WaiveItemInput, now: number): ItemView {
-    this.checkWaive(input, now);
+    this.checkWaiveItem(input, now);
     const item = this.knownItem(input.itemKey);
     this.decide(item, 'WAIVED', input.actor, now, { note: input.reason });
     this.record('ITEM_WAIVED', input.actor, now, { itemKey: item.key, reason: input.reason });
     this.settleOutcome(now);
-    return this.itemView(item);
+    return this.viewOf(item);
   }
 
   checkExtendDeadline(input: ExtendDeadlineInput, now: number): void {
@@ -502,13 +437,13 @@ export class RegistrationState {
     return this.boundedView();
   }
 
-  checkDecline(input: DeclineOfferInput, _now: number): void {
+  checkDeclineOffer(input: DeclineOfferInput, _now: number): void {
     this.checkOpen();
     checkKeepableText({ reason: input.reason }, { multiline: true });
   }
 
   declineOffer(input: DeclineOfferInput, now: number): RegistrationStatusView {
-    this.checkDecline(input, now);
+    this.checkDeclineOffer(input, now);
     this.record('OFFER_DECLINED', input.actor, now, { reason: input.reason });
     this.conclude('WITHDRAWN', 'DECLINED', [], `the student declined the offer${input.reason ? `: ${input.reason}` : ''}`, now);
     return this.boundedView();
@@ -530,29 +465,16 @@ export class RegistrationState {
 
   /** The next instant at which `advance` has something to do, and what; undefined when only a message can change anything. */
   nextWakeUp(now: number): { at: number; what: string } | undefined {
-    if (this.isClosed) return undefined;
-    const times: { at: number; what: string }[] = [];
-    for (const [kind, d] of this.deadlineEntries()) {
-      if (d.passed) continue;
-      times.push({ at: d.at, what: `${kind.toLowerCase()} deadline` });
-      for (const offset of this.reminderOffsets()) times.push({ at: d.at - offset, what: `reminder before the ${kind.toLowerCase()} deadline` });
-    }
-    for (const item of this.items) {
-      const by = this.resubmitBy(item);
-      if (by !== undefined && item.state === 'REJECTED') times.push({ at: by, what: `resubmission window of ${item.key}` });
-      if (item.state === 'SUBMITTED' && item.sla && !item.sla.breached) times.push({ at: item.sla.endsAt, what: `verification service level of ${item.key}` });
-    }
-    return times.filter((t) => t.at > now).sort((a, b) => a.at - b.at)[0];
+    return this.isClosed ? undefined : nextWakeUp(this.deadlines, this.items, this.input.policy, now);
   }
 
   private remindBeforeDeadlines(now: number): void {
     if (this.status !== 'IN_PROGRESS') return;
-    for (const [kind, d] of this.deadlineEntries()) {
-      if (d.passed || now >= d.at) continue;
+    for (const [kind, d] of deadlineEntries(this.deadlines)) {
       // Of the reminders due (and not yet sent for this date), send one: after a pause, the latest says it all.
-      const due = this.reminderOffsets().filter((o) => d.at - o <= now && d.at - o >= d.setAt && !d.reminded.includes(`${d.at}/${o}`));
+      const due = dueReminders(d, this.reminderOffsets(), now);
       if (!due.length) continue;
-      for (const o of due) d.reminded.push(`${d.at}/${o}`);
+      for (const o of due) d.reminded.push(reminderMark(d, o));
       const missing = missingCompulsory(this.items, kind);
       if (!missing.length) continue;
       this.record('REMINDER_DUE', SYSTEM, now, { deadline: kind, at: iso(d.at), missing: missing.map((i) => i.key) });
@@ -561,7 +483,7 @@ export class RegistrationState {
   }
 
   private enforceDeadlines(now: number): void {
-    for (const [kind, d] of this.deadlineEntries()) {
+    for (const [kind, d] of deadlineEntries(this.deadlines)) {
       if (d.passed || now < d.at) continue;
       d.passed = true;
       const missing = missingCompulsory(this.items, kind).filter((i) => i.state === 'PENDING');
@@ -583,10 +505,7 @@ export class RegistrationState {
 
   private enforceResubmissionWindows(now: number): void {
     if (this.isClosed) return;
-    const lapsed = this.items.filter((i) => {
-      const by = this.resubmitBy(i);
-      return i.state === 'REJECTED' && by !== undefined && now >= by;
-    });
+    const lapsed = lapsedWindows(this.items, this.deadlines, this.windowMs(), now);
     if (!lapsed.length) return;
     this.conclude(
       'WITHDRAWN',
@@ -600,12 +519,12 @@ export class RegistrationState {
   private watchVerificationSla(now: number): void {
     // A registration that closed (in this same wake-up, too) is nobody's work any more: no alert.
     if (this.isClosed) return;
-    for (const item of this.items) {
-      if (item.state !== 'SUBMITTED' || !item.sla || item.sla.breached || now < item.sla.endsAt) continue;
-      item.sla.breached = true;
-      this.record('VERIFICATION_OVERDUE', SYSTEM, now, { itemKey: item.key, expectedBy: item.sla.date, submittedAt: iso(item.submittedAt!) });
+    for (const item of overdueVerifications(this.items, now)) {
+      const sla = item.sla!;
+      sla.breached = true;
+      this.record('VERIFICATION_OVERDUE', SYSTEM, now, { itemKey: item.key, expectedBy: sla.date, submittedAt: iso(item.submittedAt!) });
       this.queueEmail(
-        { kind: 'SLA_ALERT', item: ref(item), submittedAt: iso(item.submittedAt!), expectedBy: item.sla.date, workflowId: this.workflowId },
+        { kind: 'SLA_ALERT', item: ref(item), submittedAt: iso(item.submittedAt!), expectedBy: sla.date, workflowId: this.workflowId },
         [],
       );
     }
@@ -641,13 +560,25 @@ export class RegistrationState {
   // Emails: decided here, sent by the workflow, recorded back here
   // -------------------------------------------------------------------------
 
-  /** Emails decided but not yet handed to the email activity. */
-  takeEmails(): EmailRequest[] {
-    return this.pendingEmails.splice(0);
+  /**
+   * The next email to send, rendered now (the context is today's), marked as handed over; undefined when none is
+   * queued. The same one again until `emailSent` or `emailFailed` settles it: the workflow sends one at a time.
+   */
+  handOverEmail(): EmailRequest | undefined {
+    const next = this.emailQueue[0];
+    if (!next) return undefined;
+    next.handedOver = true;
+    return this.emailRequest(next);
   }
 
+  /** Every queued email, rendered now and taken off the queue (the tests' and tools' view of what was decided). */
+  takeEmails(): EmailRequest[] {
+    return this.emailQueue.splice(0).map((e) => this.emailRequest(e));
+  }
+
+  /** Some email decided is not yet confirmed (sent or refused for good). */
   get hasEmailsToSend(): boolean {
-    return this.pendingEmails.length > 0;
+    return this.emailQueue.length > 0;
   }
 
   emailSent(request: EmailRequest, sent: EmailSent, now: number): void {
@@ -659,6 +590,7 @@ export class RegistrationState {
       delivery: sent.delivery,
       at: iso(now),
     };
+    settle(this.emailQueue, request.idempotencyKey);
     this.keepEmailRecord(record);
     this.record('EMAIL_SENT', SYSTEM, now, { ...record, providerId: sent.providerId });
   }
@@ -673,6 +605,7 @@ export class RegistrationState {
       at: iso(now),
       error,
     };
+    settle(this.emailQueue, request.idempotencyKey);
     this.keepEmailRecord(record);
     this.record('EMAIL_FAILED', SYSTEM, now, { ...record });
   }
@@ -682,17 +615,23 @@ export class RegistrationState {
     this.emailsOmitted += dropOldest(this.emails, EMAIL_RECORDS_KEPT);
   }
 
+  /** Decides an email: the next key of its kind, unless it folds into one still waiting (email-queue.ts). */
   private queueEmail(message: EmailMessage, to: string[]): void {
+    if (coalesceInto(this.emailQueue, message, to)) return;
     const n = (this.emailCount[message.kind] ?? 0) + 1;
     this.emailCount[message.kind] = n;
-    this.pendingEmails.push({
-      idempotencyKey: emailIdempotencyKey(this.workflowId, message.kind, n),
+    this.emailQueue.push({ idempotencyKey: emailIdempotencyKey(this.workflowId, message.kind, n), to, message });
+  }
+
+  private emailRequest(e: QueuedEmail): EmailRequest {
+    return {
+      idempotencyKey: e.idempotencyKey,
       workflowId: this.workflowId,
       registrationNo: this.input.student.applicationNo,
-      to,
+      to: [...e.to],
       context: this.emailContext(),
-      message,
-    });
+      message: e.message,
+    };
   }
 
   private emailContext(): EmailContext {
@@ -707,19 +646,14 @@ export class RegistrationState {
     };
   }
 
-  /** The cohort's policy numbers, as every page and email states them. */
+  /** The cohort's policy numbers, as every page and email states them (time-rules.ts). */
   policyNumbers(): PolicyNumbers {
-    const { policy } = this.input;
-    return {
-      verificationSlaWorkingDays: policy.verificationSlaWorkingDays,
-      resubmissionWindowDays: this.windowMs() / DAY_MS,
-      reminderDaysBefore: this.reminderOffsets().map((o) => o / DAY_MS),
-    };
+    return policyNumbers(this.input.policy);
   }
 
-  /** The last moment a student action can still count: the latest deadline plus the resubmission window. */
+  /** The last moment a student action can still count (time-rules.ts). */
   changeableUntil(): number {
-    return Math.max(...this.deadlineEntries().map(([, d]) => d.at)) + this.windowMs();
+    return changeableUntil(this.deadlines, this.input.policy);
   }
 
   /** Personal email always; the university email once the account is activated. */
@@ -750,7 +684,7 @@ export class RegistrationState {
       deadlineChangesOmitted: this.deadlineChangesOmitted,
       policy: this.policyNumbers(),
       form: this.form && { ...this.form, emergencyContact: { ...this.form.emergencyContact } },
-      items: this.items.map((i) => this.itemView(i)),
+      items: this.items.map((i) => this.viewOf(i)),
       outstandingItems: this.outstandingItems(),
       cardReady: this.cardReady(),
       emails: this.emails.map((e) => ({ ...e, to: [...e.to] })),
@@ -759,17 +693,9 @@ export class RegistrationState {
     };
   }
 
-  /**
-   * The status as an update answers it (it goes into history with every change): each item with only its
-   * latest submission and review, and only the latest emails. The full status is the query's.
-   */
+  /** The status an update answers with, bounded because it goes into history (views.ts). */
   boundedView(): RegistrationStatusView {
-    const v = this.view();
-    return {
-      ...v,
-      items: v.items.map((i) => ({ ...i, submissions: i.submissions.slice(-1), reviews: i.reviews.slice(-1) })),
-      emails: v.emails.slice(-BOUNDED_EMAILS),
-    };
+    return boundedStatus(this.view());
   }
 
   outstandingItems(): ItemKey[] {
@@ -793,16 +719,7 @@ export class RegistrationState {
       seq: this.seq,
       view: {
         ...rest,
-        items: items.map((full) => {
-          const { submissions: _s, reviews, ...item } = full;
-          const last = reviews[reviews.length - 1];
-          const rejected = item.state === 'REJECTED' && last?.decision === 'REJECTED';
-          return stripUndefined({
-            ...item,
-            inAt: cameInAt(full),
-            ...(rejected ? { rejectionReason: last.reasonCode, rejectionNote: last.note } : {}),
-          });
-        }),
+        items: items.map(projectedItem),
       },
       events,
       // Document versions arrive only through DOCUMENT_REGISTERED; reviews carry the seq of the event that made them.
@@ -838,12 +755,6 @@ export class RegistrationState {
     return Object.assign(state, JSON.parse(JSON.stringify(carried)) as object);
   }
 
-  /** Emails handed to the email activity but not yet confirmed go first again (the next run sends them, same keys). */
-  requeueEmails(requests: EmailRequest[]): void {
-    const queued = new Set(this.pendingEmails.map((r) => r.idempotencyKey));
-    this.pendingEmails.unshift(...requests.filter((r) => !queued.has(r.idempotencyKey)));
-  }
-
   result(): RegistrationResult {
     if (!this.isClosed || !this.outcome) throw new Error('the registration has no final outcome yet');
     return {
@@ -856,55 +767,25 @@ export class RegistrationState {
     };
   }
 
-  private itemView(i: ItemRecord): ItemView {
-    const resubmitBy = i.state === 'REJECTED' ? this.resubmitBy(i) : undefined;
-    return {
-      key: i.key,
-      kind: i.kind,
-      label: i.label,
-      compulsory: i.compulsory,
-      dueBy: i.dueBy,
-      state: i.state,
-      submittedAt: i.submittedAt === undefined ? undefined : iso(i.submittedAt),
-      reviewedAt: i.reviewedAt === undefined ? undefined : iso(i.reviewedAt),
-      submissions: i.submissions.map((s) => ({ ...s })),
-      reviews: i.reviews.map((r) => ({ ...r })),
-      expectedVerificationBy: i.state === 'SUBMITTED' && i.sla ? iso(i.sla.endsAt) : undefined,
-      expectedVerificationDate: i.state === 'SUBMITTED' && i.sla ? i.sla.date : undefined,
-      slaBreached: i.state === 'SUBMITTED' && i.sla ? i.sla.breached : undefined,
-      resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
-      ...(i.flag ? { flag: i.flag } : {}),
-    };
+  private viewOf(i: ItemRecord): ItemView {
+    return itemView(i, this.resubmitBy(i));
   }
 
   // -------------------------------------------------------------------------
   // Helpers
   // -------------------------------------------------------------------------
 
-  /**
-   * A rejected compulsory item must be put right by its deadline, and never in
-   * less than the resubmission window: a rejection after (or just before) the
-   * deadline opens the window from the moment of rejection. One window per
-   * item: a second rejection does not open another, so a case cannot run on
-   * without end (docs/domain.md). Derived from the deadline, so an extension
-   * moves it too. Non-compulsory items may follow later: no window.
-   */
+  /** When a rejected item's resubmission window closes (time-rules.ts). */
   private resubmitBy(item: ItemRecord): number | undefined {
-    if (!item.compulsory || item.rejectedAt === undefined || !item.dueBy) return undefined;
-    const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
-    return Math.max(deadline.at, item.windowFrom === undefined ? -Infinity : item.windowFrom + this.windowMs());
+    return resubmitBy(item, this.deadlines, this.windowMs());
   }
 
   private windowMs(): number {
-    return msToNumber(this.input.policy.resubmissionWindow);
-  }
-
-  private deadlineEntries(): [DeadlineKind, Deadline][] {
-    return (['REGISTRATION', 'PAYMENT'] as const).flatMap((k) => (this.deadlines[k] ? [[k, this.deadlines[k]!] as [DeadlineKind, Deadline]] : []));
+    return windowMs(this.input.policy);
   }
 
   private reminderOffsets(): number[] {
-    return this.input.policy.reminderOffsets.map((o) => msToNumber(o));
+    return reminderOffsets(this.input.policy);
   }
 
   /**
@@ -915,8 +796,7 @@ export class RegistrationState {
    */
   private checkNotLate(item: ItemRecord, now: number): void {
     if (!item.compulsory || !item.dueBy) return;
-    const deadline = this.deadlines[item.dueBy] ?? this.deadlines.REGISTRATION!;
-    const by = item.state === 'REJECTED' ? this.resubmitBy(item)! : deadline.at;
+    const by = item.state === 'REJECTED' ? this.resubmitBy(item)! : deadlineOf(item, this.deadlines)!.at;
     if (now < by) return;
     if (item.state === 'SUBMITTED') throw this.invalidTransition(`${item.key} was submitted on time and awaits review: it cannot be replaced after the deadline ${iso(by)}`);
     throw this.invalidTransition(`${item.key} was due by ${iso(by)}`);
@@ -961,67 +841,3 @@ export class RegistrationState {
 }
 
 const ref = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label });
-
-/** Drops the oldest entries beyond `kept`; returns how many were dropped. */
-function dropOldest(list: unknown[], kept: number): number {
-  const excess = Math.max(0, list.length - kept);
-  list.splice(0, excess);
-  return excess;
-}
-
-function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-/** Why a payment does not settle the cohort's fee, or undefined when it does (or the cohort sets no fee). */
-export function feeMismatch(fee: TuitionFee | undefined, paid: Pick<PaymentConfirmedInput, 'amount' | 'currency'>): string | undefined {
-  if (!fee) return undefined;
-  const expected = `${fee.amount} ${fee.currency}`;
-  if (paid.amount === undefined || !paid.currency) return `the payment did not state its amount and currency; the fee is ${expected}`;
-  if (paid.currency.toUpperCase() !== fee.currency.toUpperCase() || Math.abs(paid.amount - fee.amount) > 0.005) {
-    return `paid ${paid.amount} ${paid.currency}, the fee is ${expected}`;
-  }
-  return undefined;
-}
-
-/** The form with a staff correction applied (the emergency contact merged field by field). */
-function correctedForm(form: RegistrationForm, input: CorrectFormInput): RegistrationForm {
-  const { emergencyContact, ...rest } = input.changes ?? {};
-  const fields = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== 'picsConsent'));
-  return { ...form, ...fields, emergencyContact: { ...form.emergencyContact, ...stripUndefined(emergencyContact ?? {}) } };
-}
-
-/** The fields that differ, as flat before/after maps (`emergencyContact.phone`), for the audit trail. */
-function formChanges(before: RegistrationForm, after: RegistrationForm): { before: Record<string, unknown>; after: Record<string, unknown> } {
-  const flat = (f: RegistrationForm): Record<string, unknown> => {
-    const { emergencyContact, ...rest } = f;
-    return { ...rest, ...Object.fromEntries(Object.entries(emergencyContact ?? {}).map(([k, v]) => [`emergencyContact.${k}`, v])) };
-  };
-  const b = flat(before);
-  const a = flat(after);
-  const changed = [...new Set([...Object.keys(b), ...Object.keys(a)])].filter((k) => b[k] !== a[k]);
-  return { before: Object.fromEntries(changed.map((k) => [k, b[k] ?? null])), after: Object.fromEntries(changed.map((k) => [k, a[k] ?? null])) };
-}
-
-function formProblems(form: RegistrationForm | undefined): string[] {
-  if (!form) return ['form is missing'];
-  const problems: string[] = [];
-  const required = ['legalName', 'dateOfBirth', 'nationality', 'phone', 'correspondenceAddress'] as const;
-  for (const f of required) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
-  const ec = form.emergencyContact;
-  if (!ec || !ec.name?.trim() || !ec.relationship?.trim() || !ec.phone?.trim()) problems.push('an emergency contact (name, relationship, phone) is required');
-  if (form.picsConsent !== true) problems.push('consent to the personal information collection statement is required');
-  const { correspondenceAddress, ...singleLine } = form;
-  problems.push(...unkeepableText(singleLine), ...unkeepableText({ correspondenceAddress }, { multiline: true }));
-  return problems;
-}
-
-/** Text the read model could never store (or control characters nobody means): the same rule as the gateway's. */
-function unkeepableText(value: object, rule: TextRule = {}): string[] {
-  return textProblemsIn(value, rule).map((p) => `${p.path} ${p.problem}`);
-}
-
-function checkKeepableText(fields: Record<string, string | undefined>, rule: TextRule = {}): void {
-  const problems = unkeepableText(fields, rule);
-  if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `not valid text: ${problems.join('; ')}`, { problems });
-}

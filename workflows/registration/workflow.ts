@@ -53,7 +53,7 @@ import {
   waiveItemUpdate,
 } from './api';
 import { studentCategory } from './checklist';
-import { EMAIL_REJECTED_FAILURE, type EmailRequest } from './emails';
+import { EMAIL_REJECTED_FAILURE } from './emails';
 import { PROJECTION_UNWRITABLE_FAILURE } from './projection';
 import * as SA from './search-attributes';
 import { RegistrationState } from './state';
@@ -98,10 +98,12 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // Decided before any handler can run, so the invitation is always the student's first email.
   if (!carried) state.invite();
   const indexed = input.searchAttributes !== false;
-  /** Emails go out one at a time, in the order decided: a student never gets the notice before the invitation. */
+  /**
+   * Emails go out one at a time, in the order decided (a student never gets the notice before the invitation), by
+   * one mailer at a time that takes the next from the state's queue when it is free to send it.
+   */
   let mailing: Promise<void> = Promise.resolve();
-  /** Emails handed to the email activity and not yet confirmed: a continued run sends them again (same keys). */
-  const undelivered: EmailRequest[] = [];
+  let mailerRunning = false;
   let projecting = 0;
   /** Set once the run has decided to continue as new (see continueWithFreshHistory). */
   let draining = false;
@@ -153,25 +155,27 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   function sendDecidedEmails(): void {
-    for (const request of state.takeEmails()) {
-      undelivered.push(request);
-      mailing = mailing.then(() => deliver(request));
-    }
+    if (mailerRunning || draining) return;
+    mailerRunning = true;
+    mailing = mailQueued().finally(() => {
+      mailerRunning = false;
+    });
   }
 
-  async function deliver(request: EmailRequest): Promise<void> {
-    // Continuing as new: no new send here; the request stays undelivered and the next run sends it (same key),
-    // so the emails still queued add no events to a run that is already over its budget.
-    if (draining) return;
-    try {
-      state.emailSent(request, await sendEmail(request), Date.now());
-    } catch (err) {
-      // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
-      state.emailFailed(request, failureMessage(err), Date.now());
+  async function mailQueued(): Promise<void> {
+    // Continuing as new: no new send; what is still queued (or in flight) is carried and the next run sends it
+    // under the same key, so the emails queued add no events to a run that is already over its budget.
+    while (!draining) {
+      const request = state.handOverEmail();
+      if (!request) return;
+      try {
+        state.emailSent(request, await sendEmail(request), Date.now());
+      } catch (err) {
+        // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
+        state.emailFailed(request, failureMessage(err), Date.now());
+      }
+      await publishChange();
     }
-    const at = undelivered.indexOf(request);
-    if (at >= 0) undelivered.splice(at, 1);
-    await publishChange();
   }
 
   /** Update handler: re-check after any wait (the state may have moved since the validator ran), change, publish. */
@@ -221,12 +225,12 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     act(state.registerDocument.bind(state), () => ensureCalendar(Date.now())),
     { validator: validate(state.checkRegisterDocument.bind(state)) },
   );
-  setHandler(verifyItemUpdate, act(state.verifyItem.bind(state)), { validator: validate(state.checkReview.bind(state)) });
-  setHandler(rejectItemUpdate, act(state.rejectItem.bind(state)), { validator: validate(state.checkReject.bind(state)) });
-  setHandler(waiveItemUpdate, act(state.waiveItem.bind(state)), { validator: validate(state.checkWaive.bind(state)) });
+  setHandler(verifyItemUpdate, act(state.verifyItem.bind(state)), { validator: validate(state.checkVerifyItem.bind(state)) });
+  setHandler(rejectItemUpdate, act(state.rejectItem.bind(state)), { validator: validate(state.checkRejectItem.bind(state)) });
+  setHandler(waiveItemUpdate, act(state.waiveItem.bind(state)), { validator: validate(state.checkWaiveItem.bind(state)) });
   setHandler(extendDeadlineUpdate, act(state.extendDeadline.bind(state)), { validator: validate(state.checkExtendDeadline.bind(state)) });
   setHandler(correctFormUpdate, act(state.correctForm.bind(state)), { validator: validate(state.checkCorrectForm.bind(state)) });
-  setHandler(declineOfferUpdate, act(state.declineOffer.bind(state)), { validator: validate(state.checkDecline.bind(state)) });
+  setHandler(declineOfferUpdate, act(state.declineOffer.bind(state)), { validator: validate(state.checkDeclineOffer.bind(state)) });
 
   setHandler(getStatusQuery, () => state.view());
 
@@ -256,7 +260,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function awaitNextEvent(): Promise<void> {
     const seen = state.seq;
     const next = state.nextWakeUp(Date.now());
-    const changed = () => state.seq !== seen || state.hasEmailsToSend;
+    const changed = () => state.seq !== seen || (state.hasEmailsToSend && !mailerRunning);
     if (next) await condition(changed, next.at - Date.now(), { summary: next.what });
     else await condition(changed);
   }
@@ -302,7 +306,6 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       if (!state.hasUnprojected) break;
       await publishChange();
     }
-    state.requeueEmails(undelivered);
     return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: state.carry(), answeredUpdates: [...answered] });
   }
 
