@@ -12,6 +12,7 @@ import { Prisma } from '@prisma/client';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isUnwritableData } from '../src/db/errors';
 import { recordChange } from '../src/live/changes';
+import { adjustOutstandingCounts, storedItems, type CountedItem } from './outstanding-counts';
 import type { PrismaClient } from '../src/db/prisma';
 import { contactsFor } from '../workflows/registration/checklist';
 import { emailIdempotencyKey, type EmailRequest } from '../workflows/registration/emails';
@@ -84,13 +85,18 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
     await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), seq: 0 }], skipDuplicates: true });
     const [current] = await tx.$queryRaw<{ seq: number }[]>`SELECT seq FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
     const newer = current.seq < snapshot.seq;
+    const before = newer ? await storedItems(tx, no) : [];
     if (newer) {
       await tx.registration.update({ where: { applicationNo: no }, data: registrationData(snapshot) });
       await writeItems(tx, snapshot);
     }
     await appendFacts(tx, snapshot);
-    // The live pages hear of it at commit (every gateway LISTENs; src/live/changes.ts).
-    if (newer) await recordChange(tx, no);
+    if (newer) {
+      // The live pages hear of it at commit (every gateway LISTENs; src/live/changes.ts).
+      await recordChange(tx, no);
+      // Last: the dashboard's shared counters are held only until the commit.
+      await adjustOutstandingCounts(tx, before, countedItems(snapshot));
+    }
     return { applied: newer };
   }, TRANSACTION);
 }
@@ -146,9 +152,27 @@ export function compulsoryInAt(items: ProjectionSnapshot['view']['items']): Date
   return new Date(Math.max(...compulsory.map((i) => Date.parse(i.inAt!))));
 }
 
-async function writeItems(tx: Tx, { view }: ProjectionSnapshot): Promise<void> {
+/**
+ * The registration's fields the dashboard filters items by, copied onto each of its items
+ * (ChecklistItem's comment says why); Registration keeps the facts. Every newer snapshot
+ * rewrites every item (a checklist never loses one), so the copies follow the registration.
+ */
+function registrationCopies({ view }: ProjectionSnapshot) {
+  return { cohortId: view.student.cohortId, programCode: view.student.programCode, studyLevel: view.student.studyLevel, registrationStatus: view.status };
+}
+
+/** The snapshot's items as the outstanding counters count them (activities/outstanding-counts.ts). */
+function countedItems(snapshot: ProjectionSnapshot): CountedItem[] {
+  const copies = registrationCopies(snapshot);
+  return snapshot.view.items.map((i) => ({ ...copies, key: i.key, state: i.state, kind: i.kind, label: i.label, compulsory: i.compulsory }));
+}
+
+async function writeItems(tx: Tx, snapshot: ProjectionSnapshot): Promise<void> {
+  const { view } = snapshot;
+  const copies = registrationCopies(snapshot);
   for (const item of view.items) {
     const data = {
+      ...copies,
       kind: item.kind,
       label: item.label,
       compulsory: item.compulsory,

@@ -3,8 +3,10 @@
  * measure its memory (/proc/<pid>/status) without the benchmark's own seeding
  * or clients in it. PostgreSQL from DATABASE_URL, with the gateway's LISTEN
  * connection for the event streams; no Temporal (neither bench reaches it).
+ * Configured as production (NODE_ENV=production, secrets made at run time).
  * Prints `READY <url> <admin key>` once listening.
  */
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config';
 import { createPrisma } from '../src/db/prisma';
 import { createApp } from '../src/gateway/app';
@@ -13,7 +15,18 @@ import { ChangeFeed } from '../src/live/changes';
 import { createLogger } from '../src/logger';
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PORT: '3999' }); // unused: it listens on a free port
+  // Configured as production runs it (minified portal bundle, production checks), with secrets made for this run.
+  const secret = () => randomBytes(32).toString('base64url');
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'production',
+    TOKEN_SECRET: secret(),
+    WEBHOOK_SECRET: secret(),
+    PUBLIC_BASE_URL: 'https://progreg.bench.invalid',
+    EMAIL_TRANSPORT: 'outbox',
+    LOG_LEVEL: 'silent',
+    GATEWAY_PORT: '3999', // unused: it listens on a free port
+  });
   const prisma = createPrisma(process.env.DATABASE_URL!);
   const logger = createLogger(config, 'gateway');
   const app = createApp({ config, prisma, temporal: undefined as never, logger, changes: new ChangeFeed(process.env.DATABASE_URL!, logger) });

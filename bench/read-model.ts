@@ -8,6 +8,7 @@ import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../src/db/prisma';
 import { compulsoryInAt } from '../activities/projection';
 import { defaultCohortPolicy } from '../workflows/registration/api';
+import { seedOutstandingCounts } from '../test/support/outstanding-counts';
 import { syntheticStudents } from './synthetic';
 
 export interface SeedOptions {
@@ -111,6 +112,11 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
           submittedAt: x.submittedAt,
           reviewedAt: x.reviewedAt,
           expectedVerificationBy: x.state === 'SUBMITTED' && x.submittedAt ? new Date(x.submittedAt.getTime() + 7 * DAY) : null,
+          // The registration's fields, as the projection copies them onto its items.
+          cohortId: s.cohortId,
+          programCode: s.programCode,
+          studyLevel: s.studyLevel,
+          registrationStatus: status,
         });
       }
       events.push({ registrationNo: s.applicationNo, seq: 1, type: 'REGISTRATION_STARTED', actor: 'system', at: new Date(createdAt), data: {} });
@@ -128,6 +134,8 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
     await insertJson(prisma, 'AuditEvent', events);
     await insertJson(prisma, 'LateEvent', late);
   }
+  // The projection's counters, as it would have kept them.
+  await seedOutstandingCounts(prisma, opts.cohortId);
 }
 
 async function insertJson(prisma: PrismaClient, table: 'Registration' | 'ChecklistItem' | 'AuditEvent' | 'LateEvent', rows: object[]): Promise<void> {

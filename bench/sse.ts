@@ -8,7 +8,8 @@
  * (committed through the projection's own `recordChange`, so every stream sees
  * 1,000 notices and forwards its own one).
  *
- * The gateway is compiled first (into dist/, as production runs it).
+ * The gateway is compiled first (into dist/), configured as production and
+ * started with production's V8 flags (package.json's `gateway` script).
  *
  *   npm run bench:sse -- --streams 1000        (--tsx: run it through tsx instead)
  */
@@ -19,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { recordChange } from '../src/live/changes';
 import { projectRoot } from '../src/paths';
 import { database, stopAll } from '../test/support/env';
-import { processMemory, startGatewayProcess } from './gateway-process';
+import { processMemory, productionGatewayFlags, startGatewayProcess } from './gateway-process';
 import { seedReadModel } from './read-model';
 
 const MB = 1024 * 1024;
@@ -70,9 +71,9 @@ async function main(): Promise<void> {
   const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map((r) => r.applicationNo);
 
   const nodeOptions = values['node-options'];
-  if (nodeOptions) console.log(`gateway NODE_OPTIONS=${nodeOptions}`);
+  console.log(`gateway node flags: ${productionGatewayFlags().join(' ') || '(none)'}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}`);
   const gateway = await startGatewayProcess(
-    values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()],
+    [...productionGatewayFlags(), ...(values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()])],
     { DATABASE_URL: db.url, NODE_OPTIONS: nodeOptions },
     (line) => {
       const mem = /MEMORY (\{.*\})/.exec(line);

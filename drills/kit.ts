@@ -108,7 +108,7 @@ export function applyLedger(row: DrillRow, ledger: Ledger, gatewayLog?: string):
 const requestIdOf = (body?: string) => body?.match(/"requestId":"([^"]+)"/)?.[1] ?? '';
 
 /** requestId → the error's code and message and the first frame in our code, from the gateway's pino log. */
-export function errorCauses(logFile: string): Map<string, string> {
+function errorCauses(logFile: string): Map<string, string> {
   const out = new Map<string, string>();
   if (!fs.existsSync(logFile)) return out;
   for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {

@@ -44,7 +44,11 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   if (mode === 'frozen') stack.signalPostgres('SIGSTOP');
   else await stack.stopPostgres();
   let thawedAt = 0;
+  // The outage ends when PostgreSQL is told to go on: a started server accepts connections before
+  // startPostgres() returns, so a probe answered 200 in between is right, not a problem.
+  let outageEnd = 0;
   const thaw = delay(freezeMs - (Date.now() - fault)).then(async () => {
+    outageEnd = Date.now();
     if (mode === 'frozen') stack.signalPostgres('SIGCONT');
     else await stack.startPostgres();
     thawedAt = Date.now();
@@ -72,10 +76,10 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   await probe;
   applyAudit(row, a, seconds);
   // Probes asked after the outage began (and a probe's own 3 s for the database) and answered before it ended.
-  const during = readyz.filter((r) => r.start > fault + 3_500 && r.end < thawedAt);
+  const during = readyz.filter((r) => r.start > fault + 3_500 && r.end < outageEnd);
   const readyDuring = during.filter((r) => r.status === 200);
   if (readyDuring.length) row.problems.push(`/readyz answered 200 ${readyDuring.length} time(s) while PostgreSQL was ${mode}`);
-  if (!readyz.some((r) => r.start >= fault && r.start < thawedAt && r.status !== 200)) row.problems.push(`/readyz never said not ready while PostgreSQL was ${mode}`);
+  if (!readyz.some((r) => r.start >= fault && r.start < outageEnd && r.status !== 200)) row.problems.push(`/readyz never said not ready while PostgreSQL was ${mode}`);
   row.notes.push(`/readyz during the outage: ${during.map((r) => r.status).join(' ') || 'no probe completed inside it'}`);
   const back = readyz.find((r) => r.start > thawedAt && r.status === 200);
   if (!back) row.problems.push('/readyz did not return to 200 after PostgreSQL was back');

@@ -5,6 +5,7 @@
  */
 import type { EmailContext, EmailMessage, EmailRequest } from '../../workflows/registration/emails';
 import type { EmailKind, OutcomeReason, RejectionReason } from '../../workflows/registration/types';
+import { hongKongDateTime } from '../../src/hong-kong-time';
 
 export const SUBJECTS: Record<EmailKind, string> = {
   INVITATION: 'HKUST: Invitation to Program Registration',
@@ -72,19 +73,7 @@ const WITHDRAWAL_REASONS: Record<OutcomeReason, string> = {
 };
 
 /** A date as a Hong Kong reader expects it, e.g. "Thu, 31 Dec 2026, 23:59 HKT". */
-export function hkTime(isoInstant: string): string {
-  const f = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Asia/Hong_Kong',
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  });
-  return `${f.format(new Date(isoInstant))} HKT`;
-}
+export const hkTime = (isoInstant: string): string => hongKongDateTime(isoInstant, { weekday: true });
 
 function deadlineLines(ctx: EmailContext): string[] {
   const lines = [`Registration deadline: ${hkTime(ctx.deadlines.registration)}`];

@@ -5,16 +5,21 @@
  * history keeps running workflows deterministic when the data is updated); the
  * gateway's review queue and dashboard read it here directly.
  */
-import Holidays from 'date-holidays';
+import type Holidays from 'date-holidays';
 import { hkYear } from '../../workflows/registration/working-days';
 
-const hongKong = new Holidays('HK');
+/**
+ * Loaded on first use: the library holds every country's rules (about 10 MB), and a
+ * gateway serving only students' pages never counts working days.
+ */
+let hongKong: Holidays | undefined;
+const calendar = (): Holidays => (hongKong ??= new (require('date-holidays') as typeof import('date-holidays').default)('HK'));
 
 /** Public holidays (including substitute days) of the years given, as Hong Kong dates `YYYY-MM-DD`. */
 export async function hongKongHolidays({ fromYear, toYear }: { fromYear: number; toYear: number }): Promise<string[]> {
   const dates: string[] = [];
   for (let year = fromYear; year <= toYear; year++) {
-    for (const h of hongKong.getHolidays(year, 'en')) if (h.type === 'public') dates.push(h.date.slice(0, 10));
+    for (const h of calendar().getHolidays(year, 'en')) if (h.type === 'public') dates.push(h.date.slice(0, 10));
   }
   return [...new Set(dates)].sort();
 }

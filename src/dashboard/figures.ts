@@ -23,14 +23,22 @@ export interface DashboardFilter {
   studyLevel?: string;
 }
 
-/** Registrations the filter selects, as a WHERE clause over `"Registration" r`. */
-function where(f: DashboardFilter): Prisma.Sql {
+/**
+ * Registrations the filter selects, as a WHERE clause over `"Registration" r`, or over
+ * `"ChecklistItem" i` or `"OutstandingItemCount" c`, which carry copies of the same columns
+ * (written by the projection), so the item figures need no join with the registrations.
+ */
+function where(f: DashboardFilter, alias: 'r' | 'i' | 'c' = 'r'): Prisma.Sql {
+  const a = Prisma.raw(alias);
   const parts: Prisma.Sql[] = [Prisma.sql`TRUE`];
-  if (f.cohortId) parts.push(Prisma.sql`r."cohortId" = ${f.cohortId}`);
-  if (f.programCode) parts.push(Prisma.sql`r."programCode" = ${f.programCode}`);
-  if (f.studyLevel) parts.push(Prisma.sql`r."studyLevel" = ${f.studyLevel}`);
+  if (f.cohortId) parts.push(Prisma.sql`${a}."cohortId" = ${f.cohortId}`);
+  if (f.programCode) parts.push(Prisma.sql`${a}."programCode" = ${f.programCode}`);
+  if (f.studyLevel) parts.push(Prisma.sql`${a}."studyLevel" = ${f.studyLevel}`);
   return Prisma.join(parts, ' AND ');
 }
+
+/** Registrations still open (the outstanding items and the review queue count only these). */
+const OPEN_STATUSES = Prisma.sql`('IN_PROGRESS', 'INCOMPLETE')`;
 
 /**
  * The Hong Kong calendar day of a timestamp column, in SQL. Prisma's columns
@@ -205,16 +213,20 @@ export interface OutstandingCount {
   submitted: number;
 }
 
-/** Items not yet verified or waived (the OutstandingItems search attribute), in registrations still open (IN_PROGRESS or INCOMPLETE). */
+/**
+ * Items not yet verified or waived (the OutstandingItems search attribute), in registrations
+ * still open (IN_PROGRESS or INCOMPLETE): the counters the projection keeps per cohort, program,
+ * study level, item and state (OutstandingItemCount), a few hundred rows instead of every item.
+ */
 export async function outstanding(prisma: PrismaClient, f: DashboardFilter): Promise<{ items: OutstandingCount[] }> {
   const rows = await prisma.$queryRaw<Array<{ key: string; kind: string; label: string; compulsory: boolean; pending: bigint; rejected: bigint; submitted: bigint }>>`
-    SELECT i.key, min(i.kind) AS kind, min(i.label) AS label, bool_or(i.compulsory) AS compulsory,
-           count(*) FILTER (WHERE i.state = 'PENDING') AS pending,
-           count(*) FILTER (WHERE i.state = 'REJECTED') AS rejected,
-           count(*) FILTER (WHERE i.state = 'SUBMITTED') AS submitted
-    FROM "ChecklistItem" i JOIN "Registration" r ON r."applicationNo" = i."registrationNo"
-    WHERE ${where(f)} AND r.status IN ('IN_PROGRESS', 'INCOMPLETE') AND i.state IN ('PENDING', 'REJECTED', 'SUBMITTED')
-    GROUP BY i.key`;
+    SELECT c."itemKey" AS key, min(c.kind) AS kind, min(c.label) AS label, bool_or(c.compulsory) AS compulsory,
+           coalesce(sum(c.count) FILTER (WHERE c.state = 'PENDING'), 0) AS pending,
+           coalesce(sum(c.count) FILTER (WHERE c.state = 'REJECTED'), 0) AS rejected,
+           coalesce(sum(c.count) FILTER (WHERE c.state = 'SUBMITTED'), 0) AS submitted
+    FROM "OutstandingItemCount" c
+    WHERE ${where(f, 'c')} AND c.count > 0
+    GROUP BY c."itemKey"`;
   const order = ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO', 'SUPPLEMENTARY'];
   const rank = (kind: string) => (order.indexOf(kind) + 1 || order.length + 1);
   return {
@@ -239,7 +251,7 @@ export interface ReviewBacklog {
 
 /**
  * Submitted items waiting for the registry in open registrations (as the
- * review queue lists them), by age in Hong Kong working days
+ * review queue lists them; read from the items alone, through their index), by age in Hong Kong working days
  * (as the review queue shows it). PostgreSQL groups them by submission date;
  * the few dates are turned into working-day ages here, with the same holiday
  * list and arithmetic as the queue. Breaches are the items whose expected
@@ -257,8 +269,8 @@ export async function reviewBacklog(
       SELECT ${dayText(Prisma.sql`day`)} AS day, n, breached FROM (
         SELECT ${hkDay(Prisma.sql`i."submittedAt"`)} AS day, count(*) AS n,
                count(*) FILTER (WHERE i."expectedVerificationBy" < ${now}) AS breached
-        FROM "ChecklistItem" i JOIN "Registration" r ON r."applicationNo" = i."registrationNo"
-        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND r.status IN ('IN_PROGRESS', 'INCOMPLETE') AND ${where(f)}
+        FROM "ChecklistItem" i
+        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND i."registrationStatus" IN ${OPEN_STATUSES} AND ${where(f, 'i')}
         GROUP BY 1
       ) days`,
     f.cohortId ? prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { policy: true } }) : null,

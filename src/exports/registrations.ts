@@ -10,7 +10,7 @@
  * the cohort; a student without an item has an empty cell there.
  */
 import type { PrismaClient } from '../db/prisma';
-import { SUPPLEMENTARY_DOCUMENTS } from '../import/rows';
+import { SUPPLEMENTARY_DOCUMENTS } from '../../workflows/registration/policy';
 
 export interface ExportRow {
   applicationNo: string;

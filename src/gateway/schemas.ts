@@ -180,3 +180,30 @@ export const flag = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1')
   .optional();
+
+// ---------------------------------------------------------------------------
+// Cohort import (routes/imports.ts; the staff pages read its type)
+// ---------------------------------------------------------------------------
+
+const RejectedRowSchema = z.object({ line: z.number().int(), applicationNo: z.string().optional(), reasons: z.array(z.string()) });
+
+export const ImportJobSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['RUNNING', 'DONE', 'FAILED']),
+    total: z.number().int().meta({ description: 'Rows in the file.' }),
+    valid: z.number().int(),
+    started: z.number().int().meta({ description: 'Registrations this import started.' }),
+    existing: z.number().int().meta({ description: 'Valid rows whose registration already existed (nothing started).' }),
+    failed: z.number().int().meta({ description: 'Starts that failed; import the file again to retry them.' }),
+    cohortIds: z.array(z.string()),
+    sha256: z.string(),
+    source: z.string().nullable(),
+    actor: z.string(),
+    rejected: z.array(RejectedRowSchema),
+    failures: z.array(z.object({ applicationNo: z.string(), error: z.string() })),
+    duplicateOf: z.string().nullable().meta({ description: 'An earlier import of the very same file.' }),
+    createdAt: z.string(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ImportJob' });

@@ -16,12 +16,13 @@ import {
   ADMISSION_ROUTES,
   RESIDENCIES,
   STUDY_LEVELS,
-  defaultCohortPolicy,
   type CohortPolicy,
   type RegistrationInput,
   type StudentRecord,
   type SupplementaryItemPolicy,
 } from '../../workflows/registration/api';
+import { defaultCohortPolicy, SUPPLEMENTARY_DOCUMENTS } from '../../workflows/registration/policy';
+import { endOfHongKongDay } from '../hong-kong-time';
 import { text } from '../text';
 import { textProblem } from '../../workflows/registration/text';
 
@@ -39,14 +40,6 @@ export const CSV_COLUMNS = [
   'supplementary',
 ] as const;
 
-/** Supplementary documents a cohort may ask for; one place for their labels. */
-export const SUPPLEMENTARY_DOCUMENTS: Record<string, string> = {
-  FINAL_TRANSCRIPT: 'Final transcript',
-  GRADUATION_CERTIFICATE: 'Graduation certificate',
-  ENGLISH_PROFICIENCY: 'English language proficiency test result',
-  HKDSE_RESULTS: 'HKDSE results notice',
-};
-
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const upper = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : v);
 
@@ -57,7 +50,7 @@ const deadline = z.preprocess(
     .string()
     .trim()
     .transform((s, ctx) => {
-      const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T23:59:59.999+08:00` : s;
+      const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? endOfHongKongDay(s) : s;
       const ms = /^\d{4}-\d{2}-\d{2}T/.test(iso) ? Date.parse(iso) : NaN;
       // Date.parse rolls 2027-02-30 over to 2 March: a date that is not on the calendar is malformed.
       if (Number.isNaN(ms) || !isCalendarDate(iso.slice(0, 10))) {

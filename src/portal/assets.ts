@@ -29,8 +29,8 @@ export interface AssetSet {
 const clientDir = path.join(projectRoot, 'src', 'portal', 'client');
 
 const entryPoints: Record<string, string> = {
-  student: path.join(clientDir, 'student.ts'),
-  staff: path.join(clientDir, 'staff.ts'),
+  student: path.join(clientDir, 'student', 'main.ts'),
+  staff: path.join(clientDir, 'staff', 'main.ts'),
   portal: path.join(clientDir, 'portal.css'),
 };
 

@@ -9,9 +9,7 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Config } from '../config';
-import { contactsFor } from '../../workflows/registration/checklist';
-import type { StudentRecord } from '../../workflows/registration/api';
-import { SUPPLEMENTARY_DOCUMENTS } from '../import/rows';
+import { REGISTRY_CONTACT as registryContact, SUPPLEMENTARY_DOCUMENTS } from '../../workflows/registration/policy';
 import { portalAssets } from './assets';
 import { renderShell, type PortalApp } from './pages';
 
@@ -34,9 +32,6 @@ export interface StaffBoot {
   /** Whether staff sign in through the identity provider; without it, API keys only. */
   sso: boolean;
 }
-
-/** The program registration contact is the same for every student. */
-const registryContact = contactsFor({ studyLevel: 'UG' } as StudentRecord).registration;
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 

@@ -4,12 +4,7 @@
  * specification, which the upload route passes in.
  */
 import type { ItemKind, PhotoSpec } from '../../workflows/registration/api';
-
-export const MEDIA_LABELS: Record<string, string> = {
-  'application/pdf': 'PDF',
-  'image/jpeg': 'JPEG',
-  'image/png': 'PNG',
-};
+import type { FileItemKind } from '../../workflows/registration/vocabulary';
 
 export interface UploadRule {
   mediaTypes: readonly string[];
@@ -19,7 +14,7 @@ export interface UploadRule {
 const MB = 1024 * 1024;
 const DOCUMENT_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
 
-export const DOCUMENT_RULES: Record<Exclude<ItemKind, 'ACTIVATION' | 'FORM' | 'PHOTO'>, UploadRule> = {
+export const DOCUMENT_RULES: Record<Exclude<FileItemKind, 'PHOTO'>, UploadRule> = {
   ID_DOCUMENT: { mediaTypes: DOCUMENT_TYPES, maxBytes: 10 * MB },
   VISA: { mediaTypes: DOCUMENT_TYPES, maxBytes: 10 * MB },
   TUITION_RECEIPT: { mediaTypes: DOCUMENT_TYPES, maxBytes: 5 * MB },
@@ -31,5 +26,3 @@ export function uploadRule(kind: ItemKind, photo: PhotoSpec): UploadRule | undef
   if (kind === 'PHOTO') return { mediaTypes: photo.mediaTypes, maxBytes: photo.maxBytes };
   return kind in DOCUMENT_RULES ? DOCUMENT_RULES[kind as keyof typeof DOCUMENT_RULES] : undefined;
 }
-
-export const describeTypes = (types: readonly string[]) => types.map((t) => MEDIA_LABELS[t] ?? t).join(', ');

@@ -38,6 +38,7 @@ export interface S3Settings {
   secretAccessKey?: string;
 }
 
+/** @public Loaded on demand (`require` in store.ts), so an unconfigured gateway never loads the AWS SDK. */
 export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
   private bucketReady?: Promise<void>;

@@ -16,7 +16,6 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config';
-import { S3BlobStore } from './s3-store';
 
 /** file-type looks at most at this many leading bytes. */
 const SNIFF_BYTES = 4100;
@@ -83,6 +82,8 @@ export function createBlobStore(
 ): BlobStore {
   const local = new LocalDiskBlobStore(config.uploadDir);
   if (!config.S3_ENDPOINT) return local;
+  // Loaded only when configured: the AWS SDK adds about 4 MB to every gateway that keeps files on disk.
+  const { S3BlobStore } = require('./s3-store') as typeof import('./s3-store');
   return new S3BlobStore(
     {
       endpoint: config.S3_ENDPOINT,

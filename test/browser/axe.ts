@@ -13,12 +13,12 @@ import type { Page } from 'playwright-core';
 import type { AxeResults, Result } from 'axe-core';
 
 /** The standard's levels the universities must meet (WCAG 2.x AA includes A). */
-export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] as const;
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] as const;
 
 const axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** Runs axe on the page as it is now; the violations of the WCAG A/AA rules. */
-export async function axeViolations(page: Page): Promise<Result[]> {
+async function axeViolations(page: Page): Promise<Result[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const results = await page.evaluate(
     (tags) => (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
@@ -28,7 +28,7 @@ export async function axeViolations(page: Page): Promise<Result[]> {
 }
 
 /** One line per violated rule with its nodes, for an assertion message a person can act on. */
-export function describeViolations(violations: Result[]): string {
+function describeViolations(violations: Result[]): string {
   return violations
     .map((v) => `${v.id} (${v.impact}, ${v.nodes.length} node${v.nodes.length === 1 ? '' : 's'}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ').trim()}`).join('\n')}`)
     .join('\n');

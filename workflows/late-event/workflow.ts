@@ -14,7 +14,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../../activities';
-import { contactsFor } from '../registration/checklist';
+import { contactsFor } from '../registration/policy';
 import { EMAIL_REJECTED_FAILURE, emailIdempotencyKey, lateEventFacts, type EmailRequest } from '../registration/emails';
 import { registrationWorkflowId, type OutcomeReason, type RegistrationStatus, type StudentRecord } from '../registration/api';
 import type { LateEventKind } from '../registration/types';

@@ -6,7 +6,6 @@
 import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   AccountActivatedInput,
-  CohortPolicy,
   CorrectFormInput,
   DeclineOfferInput,
   ExtendDeadlineInput,
@@ -22,6 +21,7 @@ import type {
   VerifyItemInput,
   WaiveItemInput,
 } from './types';
+import { SUPPLEMENTARY_PREFIX } from './vocabulary';
 
 export * from './types';
 
@@ -43,7 +43,7 @@ export const applicationNoFromWorkflowId = (workflowId: string): string | undefi
     ? workflowId.slice(WORKFLOW_ID_PREFIX.length)
     : undefined;
 
-export const SUPPLEMENTARY_PREFIX = 'SUPPLEMENTARY:';
+export { SUPPLEMENTARY_PREFIX };
 export const supplementaryItemKey = (code: string): ItemKey => `${SUPPLEMENTARY_PREFIX}${code}`;
 export const itemKindOf = (key: ItemKey | string): ItemKind =>
   key.startsWith(SUPPLEMENTARY_PREFIX) ? 'SUPPLEMENTARY' : (key as ItemKind);
@@ -115,29 +115,4 @@ export const MAX_SUBMISSIONS_PER_ITEM = 10;
 export const registrationFailure = (type: RegistrationFailure, message: string, details?: unknown): ApplicationFailure =>
   ApplicationFailure.create({ type, message, nonRetryable: true, details: details === undefined ? [] : [details] });
 
-// ---------------------------------------------------------------------------
-// Defaults a cohort starts from
-// ---------------------------------------------------------------------------
-
-/** The usual cohort policy; an import may override any part. */
-export const defaultCohortPolicy = (
-  registrationDeadline: string,
-  overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {},
-): CohortPolicy => ({
-  registrationDeadline,
-  supplementaryItems: [],
-  reminderOffsets: ['7 days', '1 day'],
-  resubmissionWindow: '14 days',
-  verificationSlaWorkingDays: 5,
-  photo: {
-    mediaTypes: ['image/jpeg', 'image/png'],
-    minBytes: 10 * 1024,
-    maxBytes: 5 * 1024 * 1024,
-    minWidth: 300,
-    maxWidth: 3000,
-    minHeight: 400,
-    maxHeight: 4000,
-    portrait: true,
-  },
-  ...overrides,
-});
+export { defaultCohortPolicy } from './policy';

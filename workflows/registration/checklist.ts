@@ -6,6 +6,7 @@
  * used by the workflow (and by the gateway for early checks).
  */
 import { supplementaryItemKey } from './api';
+import { ITEM_LABELS, isFileItem } from './vocabulary';
 import type {
   CohortPolicy,
   DueBy,
@@ -25,15 +26,6 @@ export interface ItemDefinition {
   dueBy: DueBy;
 }
 
-const LABELS: Record<Exclude<ItemKind, 'SUPPLEMENTARY'>, string> = {
-  ACTIVATION: 'Account activation',
-  FORM: 'Registration form',
-  ID_DOCUMENT: 'Identification document(s)',
-  VISA: 'Visa / entry permit',
-  TUITION_RECEIPT: 'Tuition payment receipt',
-  PHOTO: 'ID-card photo',
-};
-
 /** Only local undergraduates admitted outside JUPAS settle the tuition fee through registration. */
 export const owesTuition = (s: StudentRecord): boolean =>
   s.studyLevel === 'UG' && s.admissionRoute === 'NON_JUPAS' && s.residency === 'LOCAL';
@@ -50,7 +42,7 @@ export function buildChecklist(student: StudentRecord, policy: CohortPolicy): It
   const item = (kind: Exclude<ItemKind, 'SUPPLEMENTARY'>, compulsory: boolean, dueBy: DueBy): ItemDefinition => ({
     key: kind,
     kind,
-    label: LABELS[kind],
+    label: ITEM_LABELS[kind],
     compulsory,
     dueBy,
   });
@@ -78,14 +70,8 @@ export function buildChecklist(student: StudentRecord, policy: CohortPolicy): It
   return items;
 }
 
-/** Whom the student writes to, by topic (shown in emails and the portal). */
-export function contactsFor(student: StudentRecord): { registration: string; activation: string; visa: string } {
-  return {
-    registration: 'progreg@ust.hk',
-    activation: 'cchelp@ust.hk',
-    visa: student.studyLevel === 'UG' ? 'studentvisa@ust.hk' : 'pgadmit@ust.hk',
-  };
-}
+/** Re-exported for the workflow's modules and tests that read the checklist's rules from here (the home is policy.ts). */
+export { contactsFor } from './policy';
 
 // ---------------------------------------------------------------------------
 // Item states
@@ -98,8 +84,8 @@ export const isIn = (s: ItemState): boolean => s === 'SUBMITTED' || isSettled(s)
 /** Missing: the student still has to act (never submitted, or rejected and not resubmitted). */
 export const isMissing = (s: ItemState): boolean => s === 'PENDING' || s === 'REJECTED';
 
-export const isFileItem = (kind: ItemKind): boolean =>
-  kind === 'ID_DOCUMENT' || kind === 'VISA' || kind === 'TUITION_RECEIPT' || kind === 'SUPPLEMENTARY' || kind === 'PHOTO';
+/** Re-exported beside the other item rules (the home is vocabulary.ts). */
+export { isFileItem };
 
 /** Staff review submitted files; activation and the form are verified by the event itself. */
 export const isReviewable = (kind: ItemKind): boolean => isFileItem(kind);

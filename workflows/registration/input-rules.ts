@@ -8,6 +8,7 @@ import { RegistrationFailure, registrationFailure } from './api';
 import { stripUndefined } from './plain';
 import { textProblemsIn, type TextRule } from './text';
 import type { CorrectFormInput, PaymentConfirmedInput, RegistrationForm, TuitionFee } from './types';
+import { REQUIRED_FORM_FIELDS } from './vocabulary';
 
 /** Why a payment does not settle the cohort's fee, or undefined when it does (or the cohort sets no fee). */
 export function feeMismatch(fee: TuitionFee | undefined, paid: Pick<PaymentConfirmedInput, 'amount' | 'currency'>): string | undefined {
@@ -42,8 +43,7 @@ export function formChanges(before: RegistrationForm, after: RegistrationForm): 
 export function formProblems(form: RegistrationForm | undefined): string[] {
   if (!form) return ['form is missing'];
   const problems: string[] = [];
-  const required = ['legalName', 'dateOfBirth', 'nationality', 'phone', 'correspondenceAddress'] as const;
-  for (const f of required) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
+  for (const f of REQUIRED_FORM_FIELDS) if (typeof form[f] !== 'string' || !form[f].trim()) problems.push(`${f} is required`);
   const ec = form.emergencyContact;
   if (!ec || !ec.name?.trim() || !ec.relationship?.trim() || !ec.phone?.trim()) problems.push('an emergency contact (name, relationship, phone) is required');
   if (form.picsConsent !== true) problems.push('consent to the personal information collection statement is required');

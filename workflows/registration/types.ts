@@ -121,9 +121,6 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 /** Stable key of a checklist item: the kind, or `SUPPLEMENTARY:<CODE>`. */
 export type ItemKey = Exclude<ItemKind, 'SUPPLEMENTARY'> | `SUPPLEMENTARY:${string}`;
 
-/** Items backed by an uploaded file (registerDocumentUpdate); the others are done by a signal or the form. */
-export const FILE_ITEM_KINDS: readonly ItemKind[] = ['ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'SUPPLEMENTARY', 'PHOTO'];
-
 export const ITEM_STATES = ['PENDING', 'SUBMITTED', 'VERIFIED', 'REJECTED', 'WAIVED'] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
 

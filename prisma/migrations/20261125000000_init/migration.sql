@@ -55,8 +55,27 @@ CREATE TABLE "ChecklistItem" (
     "rejectionReason" TEXT,
     "rejectionNote" TEXT,
     "flag" TEXT,
+    "cohortId" TEXT NOT NULL,
+    "programCode" TEXT NOT NULL,
+    "studyLevel" TEXT NOT NULL,
+    "registrationStatus" TEXT NOT NULL,
 
     CONSTRAINT "ChecklistItem_pkey" PRIMARY KEY ("registrationNo","key")
+);
+
+-- CreateTable
+CREATE TABLE "OutstandingItemCount" (
+    "cohortId" TEXT NOT NULL,
+    "programCode" TEXT NOT NULL,
+    "studyLevel" TEXT NOT NULL,
+    "itemKey" TEXT NOT NULL,
+    "state" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "label" TEXT NOT NULL,
+    "compulsory" BOOLEAN NOT NULL,
+    "count" INTEGER NOT NULL,
+
+    CONSTRAINT "OutstandingItemCount_pkey" PRIMARY KEY ("cohortId","programCode","studyLevel","itemKey","state","kind","label","compulsory")
 );
 
 -- CreateTable
@@ -258,6 +277,9 @@ CREATE INDEX "Registration_changeNo_idx" ON "Registration"("changeNo");
 
 -- CreateIndex
 CREATE INDEX "ChecklistItem_state_submittedAt_idx" ON "ChecklistItem"("state", "submittedAt");
+
+-- CreateIndex
+CREATE INDEX "ChecklistItem_cohortId_registrationStatus_state_submittedAt_idx" ON "ChecklistItem"("cohortId", "registrationStatus", "state", "submittedAt", "expectedVerificationBy", "programCode", "studyLevel");
 
 -- CreateIndex
 CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");

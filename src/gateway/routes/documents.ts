@@ -23,10 +23,11 @@ import {
   type PhotoSpec,
   type SubmissionView,
 } from '../../../workflows/registration/api';
-import { isFileItem, photoSpecViolations } from '../../../workflows/registration/checklist';
+import { photoSpecViolations } from '../../../workflows/registration/checklist';
+import { describeMediaTypes, isFileItem } from '../../../workflows/registration/vocabulary';
 import { sanitizeFileName } from '../../uploads/names';
 import { photoDimensions } from '../../uploads/photo';
-import { describeTypes, uploadRule } from '../../uploads/rules';
+import { uploadRule } from '../../uploads/rules';
 import { sniffMediaType } from '../../uploads/store';
 import { claimStoredFile, releaseStoredFile, settleStoredFile } from '../../uploads/stored-files';
 import { actorOf } from '../auth/principal';
@@ -132,7 +133,7 @@ export function documentsRouter(ctx: RouterContext): Router {
         if (!sniffed || !rule.mediaTypes.includes(sniffed)) {
           throw new AppError(
             ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-            `${target.itemLabel} must be ${describeTypes(rule.mediaTypes)}; this file is ${sniffed ? describeTypes([sniffed]) : 'not a recognised type'}.`,
+            `${target.itemLabel} must be ${describeMediaTypes(rule.mediaTypes)}; this file is ${sniffed ? describeMediaTypes([sniffed]) : 'not a recognised type'}.`,
             { detected: sniffed ?? null, claimed: upload.claimedType, allowed: rule.mediaTypes },
           );
         }
@@ -143,7 +144,7 @@ export function documentsRouter(ctx: RouterContext): Router {
           if (problems.length) {
             throw new AppError(
               ErrorCode.PHOTO_SPEC_NOT_MET,
-              `The photo does not meet the specification: ${problems.join('; ')}. Please upload a ${describeTypes(photoSpec.mediaTypes)} ` +
+              `The photo does not meet the specification: ${problems.join('; ')}. Please upload a ${describeMediaTypes(photoSpec.mediaTypes)} ` +
                 `${photoSpec.portrait ? 'portrait ' : ''}photo of ${photoSpec.minWidth}–${photoSpec.maxWidth} × ${photoSpec.minHeight}–${photoSpec.maxHeight} pixels ` +
                 `(width × height), ${formatBytes(photoSpec.minBytes)}–${formatBytes(photoSpec.maxBytes)}, on a plain background.`,
               { problems, spec: photoSpec, measured: { ...image, size: upload.size, mediaType } },

@@ -13,7 +13,7 @@ import { ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
 import { text } from '../../text';
-import { OPEN_STATUSES } from './review';
+import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
 import { RegistrationFormSchema } from './student';
 
 /** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
@@ -98,7 +98,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       if (query.admissionRoute) and.push({ admissionRoute: query.admissionRoute });
       if (query.outstanding) and.push({ outstandingItems: { has: query.outstanding } });
       if (query.open !== undefined) {
-        const open = { status: { in: ['IN_PROGRESS', 'INCOMPLETE'] } };
+        const open = { status: { in: [...OPEN_STATUSES] } };
         and.push(query.open ? open : { NOT: open });
       }
       if (query.missingCompulsory !== undefined) {
@@ -111,7 +111,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       if (query.overdue !== undefined) {
         const overdue: Prisma.RegistrationWhereInput = {
           registrationDeadline: { lt: now },
-          status: { in: ['IN_PROGRESS', 'INCOMPLETE'] },
+          status: { in: [...OPEN_STATUSES] },
           NOT: { outstandingItems: { isEmpty: true } },
         };
         and.push(query.overdue ? overdue : { NOT: overdue });
@@ -119,7 +119,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       if (query.slaBreached !== undefined) {
         // Closed registrations are nobody's work any more: they never count as breaching the service level.
         const breached: Prisma.RegistrationWhereInput = {
-          status: { in: OPEN_STATUSES },
+          status: { in: [...OPEN_STATUSES] },
           items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } },
         };
         and.push(query.slaBreached ? breached : { NOT: breached });

@@ -18,6 +18,7 @@ import {
 } from '../../../workflows/registration/api';
 import type { UpdateDefinition } from '@temporalio/common';
 import { workingDaysBetween } from '../../../workflows/registration/working-days';
+import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
 import { holidaysBetween } from '../../calendar/holidays';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
@@ -97,9 +98,6 @@ const DECISIONS = [
   }),
 ];
 
-/** Registrations someone still works on; closed ones leave the queue and the breach lists. */
-export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'];
-
 export function reviewRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations } = ctx;
   const clock = ctx.now ?? Date.now;
@@ -136,7 +134,7 @@ export function reviewRouter(ctx: RouterContext): Router {
         ...(query.slaBreached === true ? { expectedVerificationBy: { lt: new Date(now) } } : {}),
         ...(query.slaBreached === false ? { OR: [{ expectedVerificationBy: null }, { expectedVerificationBy: { gte: new Date(now) } }] } : {}),
         registration: {
-          status: { in: OPEN_STATUSES },
+          status: { in: [...OPEN_STATUSES] },
           ...(query.programCode ? { programCode: query.programCode } : {}),
           ...(query.cohortId ? { cohortId: query.cohortId } : {}),
           ...(query.studyLevel ? { studyLevel: query.studyLevel } : {}),

@@ -24,7 +24,7 @@ import { AppError, ErrorCode } from '../errors';
 import { countAsFailure } from '../rate-limit';
 import { route, SENT } from '../route';
 import { ApplicationNo, RegistrationParams } from '../schemas';
-import { OPEN_STATUSES } from './review';
+import { isOpen } from '../../../workflows/registration/vocabulary';
 
 /** The one answer to every sign-in link request, so nobody can learn from it who is registered. */
 export const SIGN_IN_LINK_ACCEPTED = 'If these details match an open registration, a new sign-in link is on its way to the personal email on record.';
@@ -130,7 +130,7 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
   const sendSignInLink = async (applicationNo: string, personalEmail: string, requestId: string) => {
     // The workflow, not the read model: a registration imported a moment ago may not be projected yet.
     const r = await registrations.status(applicationNo).catch(() => undefined);
-    if (!r || r.student.personalEmail.toLowerCase() !== personalEmail || !OPEN_STATUSES.includes(r.status)) return;
+    if (!r || r.student.personalEmail.toLowerCase() !== personalEmail || !isOpen(r.status)) return;
     await registrations.signal(applicationNo, signInLinkRequestedSignal, { actor: 'system:gateway', requestId });
   };
 

@@ -20,7 +20,7 @@ import { route, SENT } from '../route';
 
 const SIGN_IN_PATHS = { staff: '/auth/staff/sign-in', student: '/auth/student/sign-in', callback: '/auth/callback' } as const;
 
-/** The codes the pages explain (src/portal/client/staff.ts, student.ts). */
+/** The codes the pages explain (src/portal/client/staff/sign-in.ts, student/signed-out.ts). */
 const SSO_ERRORS = {
   /** The provider vouched for the person, but the role claim names no registry role. */
   noRole: 'SSO_NO_ROLE',

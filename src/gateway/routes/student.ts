@@ -6,8 +6,9 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { declineOfferUpdate, defaultCohortPolicy, submitFormUpdate, type PhotoSpec } from '../../../workflows/registration/api';
-import { contactsFor, isFileItem } from '../../../workflows/registration/checklist';
+import { declineOfferUpdate, submitFormUpdate, type PhotoSpec } from '../../../workflows/registration/api';
+import { contactsFor, defaultCohortPolicy } from '../../../workflows/registration/policy';
+import { FORM_FIELD_RULES, isFileItem, type FormFieldName } from '../../../workflows/registration/vocabulary';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -17,19 +18,24 @@ import { uploadRule } from '../../uploads/rules';
 import { text } from '../../text';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 
-const nonBlank = (max: number, multiline = false) => text({ multiline }).trim().min(1, 'required').max(max);
-const phone = text().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number, e.g. +852 2358 6000');
+/** A text field of the form by its rule (vocabulary.ts): the required ones must not be blank. */
+const field = (name: FormFieldName) => {
+  const rule = FORM_FIELD_RULES[name];
+  const t = text({ multiline: rule.multiline }).trim();
+  return (rule.required ? t.min(1, 'required') : t).max(rule.maxLength!);
+};
+const phone = (name: 'phone' | 'emergencyContact.phone') => text().trim().regex(new RegExp(FORM_FIELD_RULES[name].pattern!), 'a phone number, e.g. +852 2358 6000');
 
 export const RegistrationFormSchema = z
   .object({
-    legalName: nonBlank(200),
-    preferredName: text().trim().max(100).optional(),
-    chineseName: text().trim().max(50).optional(),
+    legalName: field('legalName'),
+    preferredName: field('preferredName').optional(),
+    chineseName: field('chineseName').optional(),
     dateOfBirth: z.iso.date('a date, YYYY-MM-DD'),
-    nationality: nonBlank(100),
-    phone,
-    correspondenceAddress: nonBlank(500, true),
-    emergencyContact: z.object({ name: nonBlank(200), relationship: nonBlank(100), phone }),
+    nationality: field('nationality'),
+    phone: phone('phone'),
+    correspondenceAddress: field('correspondenceAddress'),
+    emergencyContact: z.object({ name: field('emergencyContact.name'), relationship: field('emergencyContact.relationship'), phone: phone('emergencyContact.phone') }),
     picsConsent: z.literal(true, 'you must consent to the personal information collection statement'),
   })
   .meta({ id: 'RegistrationForm' });

@@ -6,7 +6,7 @@
  * sign-on, or by an API key as a bearer token.
  */
 import type { z } from 'zod';
-import type { ImportJobSchema } from '../../gateway/routes/imports';
+import type { ImportJobSchema } from '../../gateway/schemas';
 import type {
   ItemView,
   PhotoSpec,

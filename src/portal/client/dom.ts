@@ -3,6 +3,7 @@
  * goes in as text nodes (never innerHTML), so nothing a student or a CSV file
  * typed can become markup.
  */
+import { hongKongDateTime, hongKongFormat, middayInHongKong } from '../../hong-kong-time';
 
 export type Child = Node | string | number | null | undefined | false | Child[];
 type AttrValue = string | number | boolean | null | undefined | ((e: any) => void);
@@ -45,22 +46,15 @@ export function bootData<T>(): T {
 // Formatting. Dates are shown in Hong Kong time, where the deadlines are set.
 // ---------------------------------------------------------------------------
 
-const HK = 'Asia/Hong_Kong';
-const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: HK, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
-const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: HK,
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
-const shortFmt = new Intl.DateTimeFormat('en-GB', { timeZone: HK, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+const dateFmt = hongKongFormat({ weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+const shortFmt = hongKongFormat({ day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hour12: false });
+const timeFmt = hongKongFormat({ hour: '2-digit', minute: '2-digit' });
 
-export const fmtDate = (iso: string | undefined) => (iso ? dateFmt.format(new Date(iso.length === 10 ? `${iso}T12:00:00+08:00` : iso)) : '');
-export const fmtDateTime = (iso: string | undefined) => (iso ? `${dateTimeFmt.format(new Date(iso))} HKT` : '');
+export const fmtDate = (iso: string | undefined) => (iso ? dateFmt.format(new Date(iso.length === 10 ? middayInHongKong(iso) : iso)) : '');
+export const fmtDateTime = (iso: string | undefined) => (iso ? hongKongDateTime(iso) : '');
 export const fmtShort = (iso: string | undefined) => (iso ? shortFmt.format(new Date(iso)) : '');
+/** "14:05": the time of day in Hong Kong. */
+export const fmtTime = (iso: string) => timeFmt.format(new Date(iso));
 
 /** "in 3 days", "in 5 hours", "2 days ago". */
 export function fmtRelative(iso: string, now = Date.now()): string {

@@ -5,14 +5,14 @@
  * and the gateway's answer in plain words. The gateway checks again from the
  * file's own bytes; these checks only save the student a wasted upload.
  */
-import type { ItemView, PhotoSpec } from '../../../workflows/registration/types';
-import { ApiError, studentApi, type StatusResponse, type UploadRule } from './api';
-import { append, fmtBytes, h, toast } from './dom';
+import type { ItemView, PhotoSpec } from '../../../../workflows/registration/types';
+import { MEDIA_TYPE_LABELS, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
+import { ApiError, studentApi, type StatusResponse, type UploadRule } from '../api';
+import { append, fmtBytes, h, toast } from '../dom';
 
-const TYPE_NAMES: Record<string, string> = { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' };
 const EXTENSIONS: Record<string, string[]> = { 'application/pdf': ['.pdf'], 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'] };
 
-const typeList = (types: readonly string[]) => types.map((t) => TYPE_NAMES[t] ?? t).join(', ').replace(/, ([^,]*)$/, ' or $1');
+const typeList = (types: readonly string[]) => describeMediaTypes(types).replace(/, ([^,]*)$/, ' or $1');
 
 interface Check {
   ok: boolean;
@@ -141,7 +141,7 @@ async function checkFile(file: File, rule: UploadRule & { minBytes?: number }, p
   const checks: Check[] = [];
   const type = file.type || guessType(file.name);
   const typeOk = rule.mediaTypes.includes(type);
-  checks.push({ ok: typeOk, text: typeOk ? `${TYPE_NAMES[type] ?? type} file` : `Must be ${typeList(rule.mediaTypes)}; this file is ${TYPE_NAMES[type] ?? (type || 'of an unknown type')}` });
+  checks.push({ ok: typeOk, text: typeOk ? `${MEDIA_TYPE_LABELS[type] ?? type} file` : `Must be ${typeList(rule.mediaTypes)}; this file is ${MEDIA_TYPE_LABELS[type] ?? (type || 'of an unknown type')}` });
   if (file.size === 0) checks.push({ ok: false, text: 'The file is empty' });
   else if (file.size > rule.maxBytes) checks.push({ ok: false, text: `Too large: ${fmtBytes(file.size)}, at most ${fmtBytes(rule.maxBytes)}` });
   else if (rule.minBytes && file.size < rule.minBytes) checks.push({ ok: false, text: `Too small (${fmtBytes(file.size)}): at least ${fmtBytes(rule.minBytes)}; use a sharper photo` });

@@ -4,48 +4,32 @@
  * once; the browser checks what it can, the workflow has the last word and
  * its refusals are shown next to the fields they name.
  */
-import type { RegistrationForm } from '../../../workflows/registration/types';
-import { ApiError, studentApi, type StatusResponse } from './api';
-import { busy, dialog, h, toast } from './dom';
-
-/** The gateway's phone rule, escaped for the `v` flag browsers compile `pattern` with. */
-const PHONE = '^\\+?[0-9 \\(\\)\\-]{6,20}$';
-
-type FieldName =
-  | 'legalName'
-  | 'preferredName'
-  | 'chineseName'
-  | 'dateOfBirth'
-  | 'nationality'
-  | 'phone'
-  | 'correspondenceAddress'
-  | 'emergencyContact.name'
-  | 'emergencyContact.relationship'
-  | 'emergencyContact.phone'
-  | 'picsConsent';
+import type { RegistrationForm } from '../../../../workflows/registration/types';
+import { FORM_FIELD_RULES, type FormFieldName } from '../../../../workflows/registration/vocabulary';
+import { ApiError, studentApi, type StatusResponse } from '../api';
+import { busy, dialog, h, toast } from '../dom';
 
 interface FieldSpec {
-  name: FieldName;
+  name: FormFieldName;
   label: string;
   hint?: string;
-  required?: boolean;
   type?: 'text' | 'date' | 'tel' | 'textarea';
   autocomplete?: string;
-  pattern?: string;
-  maxlength?: number;
   value?: string;
   wide?: boolean;
 }
 
+/** A field of the form; what it accepts (required, length, pattern) is the form's rule, which the gateway and the workflow check too. */
 function field(spec: FieldSpec): HTMLElement {
   const id = `f-${spec.name.replace('.', '-')}`;
+  const rule = FORM_FIELD_RULES[spec.name];
   const attrs = {
     id,
     name: spec.name,
-    required: spec.required,
+    required: rule.required,
     autocomplete: spec.autocomplete,
-    pattern: spec.pattern,
-    maxlength: spec.maxlength ?? 200,
+    pattern: rule.pattern,
+    maxlength: rule.maxLength ?? 200,
     'aria-describedby': `${id}-error${spec.hint ? ` ${id}-hint` : ''}`,
   };
   const control =
@@ -55,7 +39,7 @@ function field(spec: FieldSpec): HTMLElement {
   return h(
     'div',
     { class: `field ${spec.wide ? 'span-2' : ''}` },
-    h('label', { for: id }, spec.label, spec.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    h('label', { for: id }, spec.label, rule.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
     control,
     spec.hint ? h('span', { class: 'hint', id: `${id}-hint` }, spec.hint) : null,
     h('span', { class: 'error-text', id: `${id}-error`, hidden: true }),
@@ -75,11 +59,11 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
       h(
         'div',
         { class: 'grid-2' },
-        field({ name: 'legalName', label: 'Full legal name', hint: 'As in your passport or identity card', required: true, autocomplete: 'name', value: v.student.name, wide: true }),
-        field({ name: 'preferredName', label: 'Preferred name', hint: 'Optional', autocomplete: 'nickname', maxlength: 100 }),
-        field({ name: 'chineseName', label: 'Name in Chinese', hint: 'Optional', maxlength: 50 }),
-        field({ name: 'dateOfBirth', label: 'Date of birth', type: 'date', required: true, autocomplete: 'bday' }),
-        field({ name: 'nationality', label: 'Nationality', required: true, autocomplete: 'country-name', maxlength: 100 }),
+        field({ name: 'legalName', label: 'Full legal name', hint: 'As in your passport or identity card', autocomplete: 'name', value: v.student.name, wide: true }),
+        field({ name: 'preferredName', label: 'Preferred name', hint: 'Optional', autocomplete: 'nickname' }),
+        field({ name: 'chineseName', label: 'Name in Chinese', hint: 'Optional' }),
+        field({ name: 'dateOfBirth', label: 'Date of birth', type: 'date', autocomplete: 'bday' }),
+        field({ name: 'nationality', label: 'Nationality', autocomplete: 'country-name' }),
       ),
     ),
     h(
@@ -89,9 +73,9 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
       h(
         'div',
         { class: 'grid-2' },
-        field({ name: 'phone', label: 'Mobile phone', hint: 'With country code, e.g. +852 9123 4567', type: 'tel', required: true, autocomplete: 'tel', pattern: PHONE }),
+        field({ name: 'phone', label: 'Mobile phone', hint: 'With country code, e.g. +852 9123 4567', type: 'tel', autocomplete: 'tel' }),
         h('div', { class: 'field' }, h('span', { class: 'label' }, 'Personal email'), h('p', { class: 'small' }, v.student.personalEmail)),
-        field({ name: 'correspondenceAddress', label: 'Correspondence address', type: 'textarea', required: true, autocomplete: 'street-address', maxlength: 500, wide: true }),
+        field({ name: 'correspondenceAddress', label: 'Correspondence address', type: 'textarea', autocomplete: 'street-address', wide: true }),
       ),
     ),
     h(
@@ -101,9 +85,9 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
       h(
         'div',
         { class: 'grid-2' },
-        field({ name: 'emergencyContact.name', label: 'Name', required: true }),
-        field({ name: 'emergencyContact.relationship', label: 'Relationship to you', hint: 'e.g. Parent, Spouse', required: true, maxlength: 100 }),
-        field({ name: 'emergencyContact.phone', label: 'Phone', hint: 'With country code', type: 'tel', required: true, pattern: PHONE }),
+        field({ name: 'emergencyContact.name', label: 'Name' }),
+        field({ name: 'emergencyContact.relationship', label: 'Relationship to you', hint: 'e.g. Parent, Spouse' }),
+        field({ name: 'emergencyContact.phone', label: 'Phone', hint: 'With country code', type: 'tel' }),
       ),
     ),
     h(
@@ -158,8 +142,8 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
 
 function readForm(form: HTMLFormElement): RegistrationForm {
   const d = new FormData(form);
-  const text = (name: FieldName) => String(d.get(name) ?? '').trim();
-  const optional = (name: FieldName) => text(name) || undefined;
+  const text = (name: FormFieldName) => String(d.get(name) ?? '').trim();
+  const optional = (name: FormFieldName) => text(name) || undefined;
   return {
     legalName: text('legalName'),
     preferredName: optional('preferredName'),

@@ -7,8 +7,8 @@
  * no Authorization header), asked for once with the staff key; a single
  * sign-on session's cookie opens them without one.
  */
-import type { StaffApi } from './api';
-import { follow, type Live } from './live';
+import type { StaffApi } from '../api';
+import { follow, type Live } from '../live';
 
 /** Fallback while a stream is down: the staff pages re-read this often. */
 const POLL_MS = 15_000;

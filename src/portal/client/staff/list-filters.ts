@@ -5,8 +5,8 @@
  * list pages pass them to the API, keep them through their own form as
  * hidden fields, and say that they apply, with a way to drop them.
  */
-import { h } from './dom';
-import { STUDY_LEVEL } from './labels';
+import { h } from '../dom';
+import { STUDY_LEVEL } from '../labels';
 
 export const REGISTRATION_EXTRAS = ['studyLevel', 'admissionRoute', 'residency', 'open', 'missingCompulsory'] as const;
 export const QUEUE_EXTRAS = ['studyLevel', 'slaBreached'] as const;

@@ -4,17 +4,9 @@
  * queue's filters), then opens it. The gateway holds the item for this
  * reviewer for a few minutes; pressing again hands it back and takes the next.
  */
-import { request } from './api';
-import { busy, h, toast } from './dom';
-
-export interface ClaimedItem {
-  applicationNo: string;
-  itemKey: string;
-  label: string;
-  name: string;
-  submittedAt: string | null;
-  claimedUntil: string;
-}
+import type { ClaimedItem } from '../../../gateway/review-claims';
+import { request } from '../api';
+import { busy, fmtTime, h, toast } from '../dom';
 
 /** The queue's filters that Review next honours. */
 const FILTERS = ['cohortId', 'programCode', 'studyLevel', 'kind'] as const;
@@ -28,8 +20,7 @@ export function reviewNextButton(staffKey: string, navigate: (to: string) => voi
       try {
         const { item } = await request<{ item: ClaimedItem | null }>('/api/review/next', { bearer: staffKey, json: filters });
         if (!item) return toast('Nothing left to review here: every submitted item is reviewed or being reviewed by someone else.');
-        const until = new Date(item.claimedUntil).toLocaleTimeString('en-GB', { timeZone: 'Asia/Hong_Kong', hour: '2-digit', minute: '2-digit' });
-        toast(`${item.label} of ${item.name} is yours to review until ${until}.`);
+        toast(`${item.label} of ${item.name} is yours to review until ${fmtTime(item.claimedUntil)}.`);
         navigate(`/staff/registrations/${encodeURIComponent(item.applicationNo)}#review-${item.itemKey}`);
       } catch (e) {
         toast(e instanceof Error ? e.message : String(e), 'bad');

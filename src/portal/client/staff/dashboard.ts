@@ -24,13 +24,14 @@ import {
   // file never runs under Node: esbuild bundles it as ESM for the browser (assets.ts), named imports tree-shaken.
   // @ts-expect-error TS1479
 } from 'chart.js';
-import type { BurnDown, CategoryCount, CohortSummary, LateEventCount, OutstandingCount, ReviewBacklog } from '../../dashboard/figures';
+import type { BurnDown, CategoryCount, CohortSummary, LateEventCount, OutstandingCount, ReviewBacklog } from '../../../dashboard/figures';
 
 type LateEvents = { total: number; kinds: LateEventCount[] };
-import type { RegistrationStatus } from '../../../workflows/registration/types';
-import { request, staffAuthHeaders } from './api';
-import { fmtDate, h, toast, type Child } from './dom';
-import { STATUS, STUDY_LEVEL } from './labels';
+import type { RegistrationStatus } from '../../../../workflows/registration/types';
+import { hkDate } from '../../../../workflows/registration/working-days';
+import { request, staffAuthHeaders } from '../api';
+import { fmtDate, h, toast, type Child } from '../dom';
+import { STATUS, STUDY_LEVEL } from '../labels';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Filler, Tooltip, Legend);
 
@@ -323,7 +324,7 @@ function chartCard(spec: CardSpec): HTMLElement {
 
 function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
   const today = b.days.find((d) => d.date === b.today);
-  const index = (iso: string | null) => (iso ? b.days.findIndex((d) => d.date === hkDateOf(iso)) : -1);
+  const index = (iso: string | null) => (iso ? b.days.findIndex((d) => d.date === hkDate(Date.parse(iso))) : -1);
   const marks: Mark[] = [];
   const todayAt = b.days.findIndex((d) => d.date === b.today);
   if (index(b.paymentDeadline) >= 0) marks.push({ at: index(b.paymentDeadline), label: 'Payment deadline', color: COLORS.gold });
@@ -361,9 +362,6 @@ function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
     }),
   });
 }
-
-/** The Hong Kong date of an instant (deadlines are the end of a Hong Kong day). */
-const hkDateOf = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10);
 
 function backlogCard(b: ReviewBacklog, queueList: (more: Record<string, string | undefined>) => string): HTMLElement {
   const all = queueList({});

@@ -1,0 +1,164 @@
+/**
+ * The checklist steps. Cards are keyed by item and only rebuilt when their
+ * item changed, so a half-filled form or a chosen file survives every refresh.
+ */
+import type { ItemView } from '../../../../workflows/registration/types';
+import { isOpen } from '../../../../workflows/registration/vocabulary';
+import { studentApi, type StatusResponse } from '../api';
+import { byId, fmtDate, fmtDateTime, h } from '../dom';
+import { ITEM_HELP, ITEM_STATE, REJECTION_REASON, isDone } from '../labels';
+import { formSummary } from '../facts';
+import { registrationForm } from './form';
+import { uploadPanel } from './upload';
+import { mail, refresh, student } from './session';
+
+const cards = new Map<string, { sig: string; el: HTMLElement }>();
+
+export function renderSteps(v: StatusResponse): void {
+  const list = byId('steps')!;
+  const wanted: HTMLElement[] = [];
+  const open = isOpen(v.status);
+  v.items.forEach((item, index) => {
+    // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
+    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : item.kind === 'FORM' ? (v.form ?? null) : '', item.compulsory && deadlinePassed(v, item)]);
+    const known = cards.get(item.key);
+    if (known && known.sig === sig) wanted.push(known.el);
+    else {
+      const el = stepCard(v, item, index, open);
+      cards.set(item.key, { sig, el });
+      wanted.push(el);
+    }
+  });
+  // Only touch the DOM where a card changed, so focus and scroll stay where they are.
+  wanted.forEach((el, i) => {
+    const current = list.children[i];
+    if (current !== el) current ? list.insertBefore(el, current) : list.append(el);
+  });
+  while (list.children.length > wanted.length) list.lastElementChild!.remove();
+}
+
+function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {
+  const state = ITEM_STATE[item.state];
+  const icon = isDone(item) ? '✓' : item.state === 'REJECTED' ? '!' : String(index + 1);
+  const due = item.compulsory
+    ? h('span', { class: 'tag compulsory' }, item.dueBy === 'PAYMENT' ? 'Compulsory · by payment deadline' : 'Compulsory')
+    : h('span', { class: 'tag' }, item.kind === 'PHOTO' ? 'Recommended' : 'May follow later');
+  return h(
+    'li',
+    { class: 'step', id: `item-${item.key}`, 'data-state': item.state, 'data-item': item.key, tabindex: '-1' },
+    h('span', { class: 'step-icon', 'aria-hidden': 'true' }, icon),
+    h(
+      'div',
+      { class: 'step-body' },
+      h('div', { class: 'step-head' }, h('h3', null, item.label), due, h('span', { class: `badge tone-${state.tone}`, 'data-testid': 'item-state' }, state.label)),
+      stepMeta(item),
+      stepContent(v, item, open),
+    ),
+  );
+}
+
+function stepMeta(item: ItemView): HTMLElement | null {
+  const last = item.reviews[item.reviews.length - 1];
+  switch (item.state) {
+    case 'SUBMITTED':
+      return h(
+        'p',
+        { class: 'step-meta' },
+        item.submittedAt ? `Sent ${fmtDateTime(item.submittedAt)}. ` : '',
+        item.expectedVerificationDate ? (item.slaBreached ? `Checking is taking longer than usual (expected by ${fmtDate(item.expectedVerificationDate)}); we are on it.` : `Expect a result by ${fmtDate(item.expectedVerificationDate)}.`) : 'The Academic Registry will check it.',
+      );
+    case 'VERIFIED':
+      return h('p', { class: 'step-meta' }, item.kind === 'ACTIVATION' ? 'Account activated' : item.kind === 'FORM' ? 'Form received' : 'Verified by the Academic Registry', item.reviewedAt ? ` · ${fmtDateTime(item.reviewedAt)}` : item.submittedAt ? ` · ${fmtDateTime(item.submittedAt)}` : '');
+    case 'WAIVED':
+      return h('p', { class: 'step-meta' }, 'The Academic Registry has waived this step for you', last?.note ? `: ${last.note}` : '.');
+    default:
+      return null;
+  }
+}
+
+function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HTMLElement | null> {
+  const parts: Array<HTMLElement | null> = [];
+  if (item.state === 'REJECTED') parts.push(rejection(item));
+  if (item.state === 'PENDING' || item.state === 'REJECTED') parts.push(h('p', null, ITEM_HELP[item.kind]));
+
+  switch (item.kind) {
+    case 'ACTIVATION':
+      if (item.state === 'PENDING')
+        parts.push(
+          h(
+            'p',
+            { class: 'small muted' },
+            'This page notices the activation by itself. Questions about activation: ',
+            mail(v.contacts.activation),
+          ),
+        );
+      else if (v.universityEmail) parts.push(h('p', { class: 'small' }, 'Your HKUST email: ', h('strong', null, v.universityEmail)));
+      break;
+    case 'FORM':
+      if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, () => refresh())));
+      else if (isDone(item)) {
+        if (v.form) parts.push(formSummary(v.form));
+        parts.push(h('p', { class: 'small muted' }, 'The form is submitted once. To change your particulars, write to ', mail(v.contacts.registration), '.'));
+      }
+      break;
+    default: {
+      if (item.kind === 'VISA') parts.push(h('p', { class: 'small muted' }, 'Visa enquiries: ', mail(v.contacts.visa)));
+      parts.push(fileList(item));
+      const panel = () => uploadPanel(v, item, () => refresh());
+      if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) parts.push(panel());
+      // After its deadline a submitted compulsory item stands as sent: what was in on time is what counts.
+      else if (open && item.state === 'SUBMITTED' && !(item.compulsory && deadlinePassed(v, item))) parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
+    }
+  }
+  return parts;
+}
+
+const deadlinePassed = (v: StatusResponse, item: ItemView) =>
+  item.dueBy === 'PAYMENT' && v.deadlines.payment ? v.deadlines.paymentPassed : v.deadlines.registrationPassed;
+
+function rejection(item: ItemView): HTMLElement {
+  const review = [...item.reviews].reverse().find((r) => r.decision === 'REJECTED');
+  return h(
+    'div',
+    { class: 'notice tone-bad', role: 'note' },
+    h(
+      'div',
+      null,
+      h('strong', null, 'Not accepted: ', review?.reasonCode ? REJECTION_REASON[review.reasonCode] : 'see the note'),
+      review?.note ? h('p', { 'data-testid': 'rejection-note' }, `“${review.note}”`) : null,
+      item.resubmitBy ? h('p', null, h('strong', null, `Upload a replacement by ${fmtDateTime(item.resubmitBy)}`), ', or your registration will be withdrawn.') : null,
+    ),
+  );
+}
+
+function fileList(item: ItemView): HTMLElement | null {
+  if (!item.submissions.length) return null;
+  return h(
+    'ul',
+    { class: 'files', 'aria-label': `Files sent for ${item.label}` },
+    [...item.submissions].reverse().map((s, i) =>
+      h(
+        'li',
+        null,
+        s.documentId ? h('a', { class: 'name', href: studentApi.documentUrl(student.applicationNo, s.documentId), download: s.originalName }, s.originalName) : h('span', { class: 'name' }, s.originalName),
+        h('span', { class: 'muted' }, `version ${s.version} · ${fmtDateTime(s.at)}`),
+        i === 0 ? null : h('span', { class: 'muted' }, '(replaced)'),
+      ),
+    ),
+  );
+}
+
+/** A button that reveals a section built on first opening. */
+function toggleSection(label: string, build: () => HTMLElement, buttonClass = 'btn'): HTMLElement {
+  const region = h('div', { class: 'toggle-region', hidden: true });
+  const button = h('button', { class: buttonClass, type: 'button', 'aria-expanded': 'false', 'data-opens': '' }, label);
+  button.addEventListener('click', () => {
+    const opening = region.hidden;
+    if (opening && !region.firstChild) region.append(build());
+    region.hidden = !opening;
+    button.setAttribute('aria-expanded', String(opening));
+    if (opening) region.querySelector<HTMLElement>('input, select, textarea')?.focus();
+  });
+  return h('div', null, button, region);
+}
+
