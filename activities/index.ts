@@ -26,7 +26,7 @@ export function createActivities(deps: ActivityDeps) {
 
 export type RegistrationActivities = ReturnType<typeof createActivities>;
 
-/** Production wiring: Resend or the outbox as EMAIL_TRANSPORT says (src/config.ts), invitation links signed with TOKEN_SECRET. */
+/** Production wiring: Resend or the outbox as EMAIL_TRANSPORT says (src/config/), invitation links signed with TOKEN_SECRET. */
 export function activityDepsFromConfig(config: Config, prisma: PrismaClient): ActivityDeps {
   return {
     prisma,

@@ -1,4 +1,4 @@
-// Prints the configuration table from src/config.ts, the one place variables are
+// Prints the configuration table from src/config/variables.ts, the one place variables are
 // declared; with --write, puts it into README.md between the config-table markers.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -86,14 +86,14 @@ describe('config', () => {
 });
 
 describe('README configuration table', () => {
-  it('matches src/config.ts (run `npm run config:doc -- --write` after adding a variable)', () => {
+  it('matches src/config/variables.ts (run `npm run config:doc -- --write` after adding a variable)', () => {
     const readme = fs.readFileSync(README, 'utf8');
     assert.equal(readme, withConfigTable(readme));
   });
 });
 
 /*
- * Single sign-on settings (src/config.ts): development gets the simulator
+ * Single sign-on settings (src/config/oidc.ts): development gets the simulator
  * with a secret made at start; a configured provider needs its client and
  * role map everywhere; production refuses tokens over http, a short or
  * published client secret, a redirect off the portal's origin, and half a

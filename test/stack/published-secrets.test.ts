@@ -1,5 +1,5 @@
 /**
- * PUBLISHED_SECRETS (src/config.ts) must name every secret value this
+ * PUBLISHED_SECRETS (src/config/variables.ts) must name every secret value this
  * repository has ever shown, in its files or its git history, and nothing
  * else: a production start refuses exactly those.
  */

@@ -51,7 +51,7 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
   const configuration = () => {
     discovered ??= openIdClient().then((c) =>
       c.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, {
-        // http is refused for real providers in production (src/config.ts); the simulator and tests use it.
+        // http is refused for real providers in production (src/config/oidc.ts); the simulator and tests use it.
         execute: settings.issuer.startsWith('http:') ? [c.allowInsecureRequests] : [],
       }),
     );

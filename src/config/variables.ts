@@ -1,10 +1,8 @@
 /**
- * The one place that reads the environment. Every variable the service knows is
- * declared here with its default and a sentence for operators; the README's
- * configuration table is printed from this list (`npm run config:doc`).
+ * Every environment variable the service knows, declared once with its schema,
+ * its default and a sentence for operators; the README's configuration table
+ * is printed from this list (`npm run config:doc`). Read by loadConfig (index.ts).
  */
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -15,7 +13,7 @@ const optionalString = z
 const url = z.string().url();
 
 /** The embedded-default secret: fine on a laptop (development), refused everywhere else. */
-const DEV_SECRET = 'progreg-dev-secret-change-me-0123456789';
+export const DEV_SECRET = 'progreg-dev-secret-change-me-0123456789';
 
 /**
  * Every secret value ever published in this repository (code, compose file,
@@ -33,14 +31,14 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   'cluster-test-token-secret-0123456789abcdef',
 ];
 
-const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 32;
 const secret = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v))
   .pipe(z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`).optional());
 
-const configVariables = {
+export const configVariables = {
   NODE_ENV: {
     schema: optionalString.pipe(z.enum(['development', 'production', 'test']).default('production')),
     doc: '`development` (set by `npm start`) and `test` (set by the test harness) allow the embedded defaults: the public dev secrets, http, the outbox, the identity-provider simulator. Anything else, unset included, is production and refuses to start without its own secrets, an https PUBLIC_BASE_URL and an email transport (exit code 2).',
@@ -255,198 +253,10 @@ const configVariables = {
   },
 } as const;
 
-type Vars = typeof configVariables;
-type Raw = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
 
-export type StaffRoleName = 'officer' | 'admin';
-
-/** Single sign-on, resolved: a real identity provider, or (development) the simulator the gateway serves. */
-export interface OidcSettings {
-  issuer: string;
-  clientId: string;
-  clientSecret: string;
-  redirectUrl: string;
-  scopes: string;
-  roleClaim: string;
-  /** Claim value → role. */
-  roleMap: Record<string, StaffRoleName>;
-  studentClaim: string;
-  /** The gateway serves the provider itself (src/idp): development only. */
-  simulated: boolean;
-}
-
-export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
-  TOKEN_SECRET: string;
-  WEBHOOK_SECRET: string;
-  /** Where emails go: Resend, or the outbox (log table + files). */
-  emailTransport: 'resend' | 'outbox';
-  varDir: string;
-  outboxDir: string;
-  uploadDir: string;
-  temporalUiUrl: string;
-  publicBaseUrl: string;
-  /** Undefined: no single sign-on (production without OIDC_ISSUER_URL); staff use API keys. */
-  oidc: OidcSettings | undefined;
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-        '(NODE_ENV is production unless set; `npm start` and the tests run in development. See docs/operations.md, "Production settings".)',
-    );
-    this.name = 'ConfigError';
-  }
-}
-
-/** development and test are explicit opt-ins (npm start, the test harness); everything else is production. */
-export const isDevelopment = (config: Pick<Config, 'NODE_ENV'>): boolean => config.NODE_ENV !== 'production';
-
-export interface LoadOptions {
-  /**
-   * `tool`: a command-line tool (staff keys, import, OpenAPI) that neither
-   * serves students, signs tokens nor sends email, so the exposure checks of a
-   * production server do not apply to it. Default `server`.
-   */
-  purpose?: 'server' | 'tool';
-}
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): Config {
-  const problems: string[] = [];
-  const raw: Record<string, unknown> = {};
-  for (const [name, { schema }] of Object.entries(configVariables)) {
-    const parsed = (schema as z.ZodType).safeParse(env[name]);
-    if (parsed.success) raw[name] = parsed.data;
-    else problems.push(`${name}${name.endsWith('SECRET') ? '' : `=${JSON.stringify(env[name])}`}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-  }
-  const r = raw as Raw;
-  const emailTransport = r.EMAIL_TRANSPORT ?? (r.RESEND_API_KEY ? 'resend' : 'outbox');
-  if (emailTransport === 'resend' && !r.RESEND_API_KEY) problems.push('RESEND_API_KEY: must be set when EMAIL_TRANSPORT=resend');
-  if (!isDevelopment(r) && options.purpose !== 'tool') {
-    // Every problem at once (an operator fixes them in one go); a variable already refused above is not repeated.
-    const refused = new Set(problems.map((p) => p.split(/[=:]/)[0]));
-    problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
-  }
-  const oidc = oidcSettings(r, problems);
-  if (problems.length) throw new ConfigError(problems);
-  const varDir = path.resolve(r.VAR_DIR);
-  return {
-    ...r,
-    // Only development reaches these defaults: production refused a missing secret above.
-    TOKEN_SECRET: r.TOKEN_SECRET ?? DEV_SECRET,
-    WEBHOOK_SECRET: r.WEBHOOK_SECRET ?? DEV_SECRET,
-    emailTransport,
-    varDir,
-    outboxDir: path.resolve(r.OUTBOX_DIR ?? path.join(varDir, 'outbox')),
-    uploadDir: path.resolve(r.UPLOAD_DIR ?? path.join(varDir, 'uploads')),
-    temporalUiUrl: r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`,
-    publicBaseUrl: r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`,
-    oidc,
-  };
-}
-
-/** The development role map, which the simulator's seeded staff accounts match (src/idp/accounts.ts). */
-const SIMULATOR_ROLE_MAP = 'registry-admins=admin,registry-officers=officer';
-
-function parseRoleMap(value: string, problems: string[]): Record<string, StaffRoleName> {
-  const map: Record<string, StaffRoleName> = {};
-  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
-    const m = /^(.+?)\s*=\s*(officer|admin)$/.exec(pair);
-    if (!m) problems.push(`OIDC_ROLE_MAP: "${pair}" is not \`claim-value=officer\` or \`claim-value=admin\``);
-    else map[m[1]!] = m[2] as StaffRoleName;
-  }
-  if (!Object.keys(map).length && !problems.some((p) => p.startsWith('OIDC_ROLE_MAP'))) problems.push('OIDC_ROLE_MAP: names no role');
-  return map;
-}
-
-/**
- * Single sign-on settings. A configured provider needs its client id, secret and role map in every
- * mode; without one, development gets the simulator (when the simulator serves activation too) and
- * production goes without single sign-on. Production's stricter checks are in productionProblems.
- */
-function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefined {
-  // A refused GATEWAY_PORT is reported already; the defaults built here are then never used.
-  const publicBaseUrl = r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT ?? 3000}`;
-  const common = {
-    redirectUrl: r.OIDC_REDIRECT_URL ?? new URL('/auth/callback', publicBaseUrl).toString(),
-    scopes: r.OIDC_SCOPES,
-    roleClaim: r.OIDC_ROLE_CLAIM,
-    studentClaim: r.OIDC_STUDENT_CLAIM,
-  };
-  if (!r.OIDC_ISSUER_URL) {
-    if (!isDevelopment(r) || r.IDP_ACTIVATION_URL) return undefined;
-    return {
-      ...common,
-      issuer: new URL('/idp', publicBaseUrl).toString(),
-      clientId: r.OIDC_CLIENT_ID ?? 'progreg-portal',
-      // The simulator runs in this process and is told the same secret: made at each start, never written down.
-      clientSecret: randomBytes(32).toString('base64url'),
-      roleMap: parseRoleMap(r.OIDC_ROLE_MAP ?? SIMULATOR_ROLE_MAP, problems),
-      simulated: true,
-    };
-  }
-  // A variable its schema already refused (a short secret) is not reported again as missing.
-  const missing = (name: string, problem: string) => !problems.some((p) => p.startsWith(name)) && problems.push(`${name}: ${problem}`);
-  if (!r.OIDC_CLIENT_ID) missing('OIDC_CLIENT_ID', 'must be set with OIDC_ISSUER_URL');
-  if (!r.OIDC_CLIENT_SECRET) missing('OIDC_CLIENT_SECRET', `must be set with OIDC_ISSUER_URL (${MIN_SECRET_LENGTH}+ characters)`);
-  if (!r.OIDC_ROLE_MAP) missing('OIDC_ROLE_MAP', 'must be set with OIDC_ISSUER_URL (e.g. `registry-admins=admin,registry-officers=officer`)');
-  if (!r.OIDC_SCOPES.split(/\s+/).includes('openid')) problems.push('OIDC_SCOPES: must include `openid`');
-  return {
-    ...common,
-    issuer: r.OIDC_ISSUER_URL,
-    clientId: r.OIDC_CLIENT_ID ?? '',
-    clientSecret: r.OIDC_CLIENT_SECRET ?? '',
-    roleMap: r.OIDC_ROLE_MAP ? parseRoleMap(r.OIDC_ROLE_MAP, problems) : {},
-    simulated: false,
-  };
-}
-
-/** What a production server must not start with: each problem names its variable. */
-function productionProblems(r: Raw): string[] {
-  const problems: string[] = [];
-  for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET'] as const) {
-    const value = r[name];
-    if (value === undefined) problems.push(`${name}: must be set in production (${MIN_SECRET_LENGTH}+ random characters, e.g. \`openssl rand -base64 48\`)`);
-    else if (PUBLISHED_SECRETS.includes(value)) problems.push(`${name}: is a value published in the progreg repository; anyone can read it. Generate your own.`);
-  }
-  if (r.TOKEN_SECRET !== undefined && r.TOKEN_SECRET === r.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: must differ from TOKEN_SECRET (the webhook senders must not be able to sign student sessions)');
-  if (!r.PUBLIC_BASE_URL?.startsWith('https://')) {
-    problems.push(`PUBLIC_BASE_URL: must be the https:// address students reach the portal at in production (got ${r.PUBLIC_BASE_URL ?? 'nothing'})`);
-  }
-  if (!r.RESEND_API_KEY && r.EMAIL_TRANSPORT !== 'outbox') {
-    problems.push('RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox');
-  }
-  return [...problems, ...oidcProductionProblems(r)];
-}
-
-/** Single sign-on that a production server must not start with: tokens over http, a guessable client secret, a foreign redirect. */
-function oidcProductionProblems(r: Raw): string[] {
-  const problems: string[] = [];
-  if (!r.OIDC_ISSUER_URL) {
-    if (r.OIDC_CLIENT_ID || r.OIDC_CLIENT_SECRET) problems.push('OIDC_ISSUER_URL: must be set when OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is (single sign-on is half configured)');
-    return problems;
-  }
-  if (!r.OIDC_ISSUER_URL.startsWith('https://')) problems.push(`OIDC_ISSUER_URL: must be https in production (got ${r.OIDC_ISSUER_URL})`);
-  if (r.OIDC_CLIENT_SECRET !== undefined && PUBLISHED_SECRETS.includes(r.OIDC_CLIENT_SECRET)) {
-    problems.push('OIDC_CLIENT_SECRET: is a value published in the progreg repository; anyone can read it. Use the secret your identity provider generated.');
-  }
-  if (r.OIDC_CLIENT_SECRET !== undefined && (r.OIDC_CLIENT_SECRET === r.TOKEN_SECRET || r.OIDC_CLIENT_SECRET === r.WEBHOOK_SECRET)) {
-    problems.push('OIDC_CLIENT_SECRET: must differ from TOKEN_SECRET and WEBHOOK_SECRET (the identity provider must not be able to sign sessions or webhooks)');
-  }
-  if (r.OIDC_REDIRECT_URL) {
-    const publicOrigin = r.PUBLIC_BASE_URL ? new URL(r.PUBLIC_BASE_URL).origin : undefined;
-    if (!r.OIDC_REDIRECT_URL.startsWith('https://') || new URL(r.OIDC_REDIRECT_URL).origin !== publicOrigin) {
-      problems.push(`OIDC_REDIRECT_URL: must be https on PUBLIC_BASE_URL's origin in production (got ${r.OIDC_REDIRECT_URL})`);
-    }
-  }
-  return problems;
-}
-
-/** DATABASE_URL is optional for `npm start` (embedded) but required by the production entry points. */
-export function requireDatabaseUrl(config: Pick<Config, 'DATABASE_URL'>): string {
-  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: must be set (npm start sets it for the embedded stack)']);
-  return config.DATABASE_URL;
-}
+export type Vars = typeof configVariables;
+/** The variables as parsed, before the defaults that depend on each other (index.ts). */
+export type Raw = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
 
 /** Markdown table of every variable, for the README. */
 export function configTable(): string {
