@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { registrationWorkflowId } from '../../workflows/registration/api';
 import { admit, eventually, fetchJson } from '../gateway/support';
+import { screenshot } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -61,6 +62,7 @@ describe('staff pages: late events and flagged payments (browser)', function () 
     await row.waitFor(WAIT);
     assert.match(await row.innerText(), /Payment/);
     assert.match(await row.innerText(), /PAY-/);
+    await screenshot(p, 'staff-late-events', { fullPage: false });
 
     await p.getByLabel('Event').selectOption('ACTIVATION');
     await p.getByRole('button', { name: 'Apply' }).click();

@@ -10,7 +10,6 @@ import type {
   DeclineOfferInput,
   ExtendDeadlineInput,
   ItemKey,
-  ItemKind,
   ItemUpdateResult,
   PaymentConfirmedInput,
   RegisterDocumentInput,
@@ -37,16 +36,7 @@ const WORKFLOW_ID_PREFIX = 'registration-';
 /** One workflow per student: the id is derived from the application number. */
 export const registrationWorkflowId = (applicationNo: string): string => `${WORKFLOW_ID_PREFIX}${applicationNo}`;
 
-/** Inverse of registrationWorkflowId; undefined for ids that are not registrations. */
-export const applicationNoFromWorkflowId = (workflowId: string): string | undefined =>
-  workflowId.startsWith(WORKFLOW_ID_PREFIX) && workflowId.length > WORKFLOW_ID_PREFIX.length
-    ? workflowId.slice(WORKFLOW_ID_PREFIX.length)
-    : undefined;
-
-export { SUPPLEMENTARY_PREFIX };
 export const supplementaryItemKey = (code: string): ItemKey => `${SUPPLEMENTARY_PREFIX}${code}`;
-export const itemKindOf = (key: ItemKey | string): ItemKind =>
-  key.startsWith(SUPPLEMENTARY_PREFIX) ? 'SUPPLEMENTARY' : (key as ItemKind);
 
 // ---------------------------------------------------------------------------
 // Messages

@@ -27,7 +27,7 @@ export interface ItemDefinition {
 }
 
 /** Only local undergraduates admitted outside JUPAS settle the tuition fee through registration. */
-export const owesTuition = (s: StudentRecord): boolean =>
+const owesTuition = (s: StudentRecord): boolean =>
   s.studyLevel === 'UG' && s.admissionRoute === 'NON_JUPAS' && s.residency === 'LOCAL';
 
 /** A short category for filtering in the Temporal UI, e.g. `UG-NON_JUPAS-LOCAL` or `TPG-NON_LOCAL`. */
@@ -80,9 +80,9 @@ export { contactsFor } from './policy';
 /** Done: nothing more is expected of anyone. */
 export const isSettled = (s: ItemState): boolean => s === 'VERIFIED' || s === 'WAIVED';
 /** In: the student has handed it in (verification may still be pending). */
-export const isIn = (s: ItemState): boolean => s === 'SUBMITTED' || isSettled(s);
+const isIn = (s: ItemState): boolean => s === 'SUBMITTED' || isSettled(s);
 /** Missing: the student still has to act (never submitted, or rejected and not resubmitted). */
-export const isMissing = (s: ItemState): boolean => s === 'PENDING' || s === 'REJECTED';
+const isMissing = (s: ItemState): boolean => s === 'PENDING' || s === 'REJECTED';
 
 /** Re-exported beside the other item rules (the home is vocabulary.ts). */
 export { isFileItem };

@@ -51,7 +51,6 @@ import type { HkDate } from './working-days';
 
 /** The read model's input types live in views.ts; the projection activity and its tests import them from here too. */
 export { cameInAt, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
-export { DEADLINE_CHANGES_KEPT, EMAIL_RECORDS_KEPT } from './records';
 
 export class RegistrationState {
   private readonly r: RegistrationRecord;

@@ -55,7 +55,7 @@ export interface ProjectionSnapshot {
 const BOUNDED_EMAILS = 5;
 
 /** An item as the status shows it; `resubmitBy` is when its resubmission window closes (time-rules.ts), shown while REJECTED. */
-export function itemView(i: ItemRecord, windowEnd: number | undefined): ItemView {
+function itemView(i: ItemRecord, windowEnd: number | undefined): ItemView {
   const resubmitBy = i.state === 'REJECTED' ? windowEnd : undefined;
   return {
     key: i.key,
@@ -80,7 +80,7 @@ export function itemView(i: ItemRecord, windowEnd: number | undefined): ItemView
  * The status as an update answers it (it goes into history with every change): each item with only its
  * latest submission and review, and only the latest emails. The full status is the query's.
  */
-export function boundedStatus(v: RegistrationStatusView): RegistrationStatusView {
+function boundedStatus(v: RegistrationStatusView): RegistrationStatusView {
   return {
     ...v,
     items: v.items.map((i) => ({ ...i, submissions: i.submissions.slice(-1), reviews: i.reviews.slice(-1) })),
@@ -89,7 +89,7 @@ export function boundedStatus(v: RegistrationStatusView): RegistrationStatusView
 }
 
 /** An item as the read model keeps it: its current state, when it came in, and why it was rejected if it is. */
-export function projectedItem(full: ItemView): ProjectedItem {
+function projectedItem(full: ItemView): ProjectedItem {
   const { submissions: _s, reviews, ...item } = full;
   const last = reviews[reviews.length - 1];
   const rejected = item.state === 'REJECTED' && last?.decision === 'REJECTED';

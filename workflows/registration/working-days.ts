@@ -23,7 +23,7 @@ export const hkYear = (ms: number): number => Number(hkDate(ms).slice(0, 4));
 
 const nextDate = (date: HkDate): HkDate => hkDate(hkStartOf(date) + DAY_MS);
 
-export function isWorkingDay(date: HkDate, holidays: ReadonlySet<HkDate>): boolean {
+function isWorkingDay(date: HkDate, holidays: ReadonlySet<HkDate>): boolean {
   const weekday = new Date(`${date}T00:00:00.000Z`).getUTCDay();
   return weekday !== 0 && weekday !== 6 && !holidays.has(date);
 }
