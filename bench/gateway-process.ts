@@ -5,8 +5,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { projectRoot } from '../src/paths';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -47,18 +45,3 @@ export function processMemory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
-/**
- * The V8 flags production starts the gateway with (`npm run gateway`), so a bench measures the
- * gateway's memory as it runs there. The Dockerfile and docker-compose.yml must say the same.
- */
-export function productionGatewayFlags(): string[] {
-  const script = (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.gateway!;
-  const flags = script.split(/\s+/).filter((t) => t.startsWith('--'));
-  const inList = flags.map((f) => `"${f}", `).join('');
-  for (const file of ['Dockerfile', 'docker-compose.yml']) {
-    if (!fs.readFileSync(path.join(projectRoot, file), 'utf8').includes(`["node", ${inList}"dist/src/gateway/server.js"]`)) {
-      throw new Error(`${file} does not start the gateway as package.json's "gateway" script does (${script})`);
-    }
-  }
-  return flags;
-}

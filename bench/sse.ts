@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { recordChange } from '../src/live/changes';
 import { projectRoot } from '../src/paths';
 import { database, stopAll } from '../test/support/env';
-import { processMemory, productionGatewayFlags, startGatewayProcess } from './gateway-process';
+import { productionGatewayFlags } from '../src/cluster/gateway-flags';
+import { processMemory, startGatewayProcess } from './gateway-process';
 import { seedReadModel } from './read-model';
 
 const MB = 1024 * 1024;

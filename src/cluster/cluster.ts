@@ -19,6 +19,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
 import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
 import { clusterTools, ensureGoTools, isInstalled } from './tools';
+import { productionGatewayFlags } from './gateway-flags';
 
 export interface ClusterOptions {
   stack: Stack;
@@ -172,7 +173,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   for (let i = 0; i < opts.workers; i++) addWorker();
   const gateways = ports.gateways.map((port, i) => ({
     url: `http://127.0.0.1:${port}`,
-    process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [builtGateway], {
+    process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [...productionGatewayFlags(), builtGateway], {
       env: { ...env, GATEWAY_PORT: String(port) },
       restart: true,
     }),
