@@ -3,7 +3,7 @@
  * Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
 import { createImportActivities } from '../activities/import';
@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
 import { createLogger } from './logger';
 import { temporalAddress } from './temporal/client';
+import { connectTemporal } from './temporal/connection';
 import { workflowCode } from './temporal/worker-options';
 
 const ACTIVITY_SLOTS = 20;
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   // The import activities start registrations: a client of their own.
-  const clientConnection = await Connection.connect({ address: temporalAddress(config) });
+  const clientConnection = await connectTemporal({ address: temporalAddress(config) });
   const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   try {
     const code = workflowCode();

@@ -11,7 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { connectTemporal } from '../temporal/connection';
 import { projectRoot } from '../paths';
 
 const PALETTE = [34, 35, 32, 36, 33, 31, 94, 95, 92, 96];
@@ -150,7 +151,7 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await connectTemporal({ address, connectTimeout: 2_000 });
       await connection.workflowService.getSystemInfo({});
       return connection;
     } catch (e) {

@@ -110,7 +110,7 @@ describe('cohort dashboard in a real browser', function () {
     const spot = await spotOf(p, 'status', [0x1d, 0x4f, 0x91]);
     assert.ok(spot, 'the In progress bar is on the canvas');
     await p.locator('canvas[data-chart="status"]').click({ position: spot! });
-    await p.getByRole('heading', { name: 'Registrations' }).waitFor(WAIT);
+    await p.getByRole('heading', { name: 'Registrations', exact: true }).waitFor(WAIT);
     const url = new URL(p.url());
     assert.equal(url.pathname, '/staff/registrations');
     assert.equal(url.searchParams.get('status'), 'IN_PROGRESS');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { createPrisma } from '../../src/db/prisma';
 import { signInvitationToken } from '../../src/links';
+import { lazyTemporalConnection } from '../../src/temporal/connection';
 import { freePort } from '../support/env';
 import { fetchJson, startGateway, type TestGateway } from './support';
 
@@ -30,7 +31,7 @@ describe('gateway health and readiness', function () {
 
   it('GET /readyz is 503 naming Temporal when Temporal does not answer', async () => {
     const deadPort = await freePort();
-    const connection = Connection.lazy({ address: `127.0.0.1:${deadPort}` });
+    const connection = lazyTemporalConnection({ address: `127.0.0.1:${deadPort}` });
     const down = await startGateway({ temporal: new Client({ connection }) });
     try {
       const res = await fetchJson(`${down.url}/readyz`);
