@@ -24,7 +24,10 @@ export function createImportActivities(deps: ImportActivityDeps) {
 
     async startImportPage(page: ImportPage): Promise<ImportCounts> {
       const ctx = Context.current();
-      const resumeFrom = ctx.info.heartbeatDetails as PagePosition | undefined;
+      // A retry is a resume even without a position: a server may drop a failed attempt's heartbeat details (the
+      // dev server does not keep them), and the attempt that died may have started rows the read model now holds.
+      const resumeFrom = (ctx.info.heartbeatDetails as PagePosition | undefined)
+        ?? (ctx.info.attempt > 1 ? { next: 0, counts: { started: 0, existing: 0, failed: 0 } } : undefined);
       // Every position goes to the SDK, which throttles heartbeats (IMPORT_WORKER_OPTIONS) and sends the
       // latest one: dropping calls here would lose the last position and make a resumed page redo rows.
       const heartbeat = (position: PagePosition) => ctx.heartbeat(position);

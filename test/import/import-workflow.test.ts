@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createImportActivities } from '../../activities/import';
 import { closeImportJob, createImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
@@ -151,6 +151,34 @@ describe('import workflow', () => {
     );
     // Rows 0–4 were started by this import (1 counted before, 1–3 by the dead attempt, 4 now); row 5 was there.
     assert.deepEqual(counts, { started: 5, existing: 1, failed: 0 });
+  });
+
+  it('a retried page with no heartbeat details (the server lost them, or none reached it) still counts the rows its dead attempt started as started', async function () {
+    // The dev server warns that it does not keep heartbeat details of a failed attempt: the retry then
+    // arrives without a position, and the read model already holds rows the dead attempt started.
+    this.timeout(120_000);
+    const env = await devServerEnv();
+    const { prisma, id } = await stagedImport(4);
+    const taskQueue = uniq('imp');
+    const start = startOnQueue(env.client, { TEMPORAL_TASK_QUEUE: taskQueue });
+    const inputs = (await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } })).map((r) => r.input as unknown as RegistrationInput);
+    // The dead attempt started rows 0–2, and the projection had recorded them.
+    for (const input of inputs.slice(0, 3)) {
+      assert.equal(await start(input, id), 'started');
+      const { student, policy } = input;
+      await prisma.cohort.createMany({ data: [{ id: student.cohortId, registrationDeadline: new Date(policy.registrationDeadline), policy: {} }], skipDuplicates: true });
+      await prisma.registration.create({
+        data: {
+          applicationNo: student.applicationNo, workflowId: registrationWorkflowId(student.applicationNo), cohortId: student.cohortId,
+          name: student.name, personalEmail: student.personalEmail, programCode: student.programCode, studyLevel: student.studyLevel,
+          residency: student.residency, status: 'IN_PROGRESS', registrationDeadline: new Date(policy.registrationDeadline),
+        },
+      });
+    }
+    const activities = createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: taskQueue, IMPORT_CONCURRENCY: 2 } });
+    const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: undefined });
+    const counts = await retry.run(activities.startImportPage, { importId: id, offset: 0, limit: 4, before: { started: 0, existing: 0, failed: 0 } });
+    assert.deepEqual(counts, { started: 4, existing: 0, failed: 0 });
   });
 
   it('ends ABANDONED, leaving no job, when its starter died before recording the job', async function () {
