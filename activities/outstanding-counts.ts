@@ -12,10 +12,10 @@
  * write nothing, change nothing here either.
  */
 import { Prisma } from '@prisma/client';
+import { isOpen } from '../workflows/registration/vocabulary';
 
 type Tx = Prisma.TransactionClient;
 
-const OPEN = new Set(['IN_PROGRESS', 'INCOMPLETE']);
 const OUTSTANDING = new Set(['PENDING', 'REJECTED', 'SUBMITTED']);
 
 /** One item as it counts: its registration's copied fields and its own. */
@@ -35,7 +35,7 @@ export interface CountedItem {
 function contribution(items: CountedItem[]): Map<string, CountedItem> {
   const counted = new Map<string, CountedItem>();
   for (const i of items) {
-    if (!OPEN.has(i.registrationStatus) || !OUTSTANDING.has(i.state)) continue;
+    if (!isOpen(i.registrationStatus) || !OUTSTANDING.has(i.state)) continue;
     counted.set(JSON.stringify([i.cohortId, i.programCode, i.studyLevel, i.key, i.state, i.kind, i.label, i.compulsory]), i);
   }
   return counted;

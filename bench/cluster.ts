@@ -22,7 +22,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../src/temporal/connection';
 import { startCluster, type Cluster } from '../src/cluster/cluster';
 import { freeClusterPorts } from '../src/cluster/free-ports';
 import { startRegistration } from '../src/client';
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
     });
     log(`cluster up: Temporal ${cluster.temporalAddress} on PostgreSQL, 1 worker, 1 gateway`);
     const prisma = createPrisma(cluster.databaseUrl, 20);
-    const temporal = new Client({ connection: await Connection.connect({ address: cluster.temporalAddress }) });
+    const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }) });
     const { key: admin } = await createStaffKey(prisma, { name: 'bench', role: 'admin' });
 
     // 3 + 4 first, on a quiet cluster: one worker, then two.

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../src/temporal/connection';
 import { embeddedDatabaseUrl } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
 import { freePort } from '../test/support/env';
@@ -88,7 +89,7 @@ export async function stackInterruptDrill(env: DrillEnv): Promise<DrillRow> {
     }
 
     launcher = await startLauncher(launcherEnv, logFile);
-    const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
+    const connection = await connectTemporal({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
     try {
       const input = { temporal: new Client({ connection }), databaseUrl, fake: env.fake, cohort };
       const { audit: a, seconds } = await awaitRecovery(input, fault, env.recoveryTimeoutMs);

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../src/temporal/connection';
 import { startEmbeddedPostgres, migrateDeploy, type EmbeddedDatabase } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
 import { temporalCliPath } from '../src/temporal/binaries';
@@ -117,7 +118,7 @@ export class DrillStack {
       '--log-level', 'error',
     ], process.env);
     const connection = await waitFor(`Temporal on ${this.temporalPort}`, 60_000, async () => {
-      const c = await Connection.connect({ address: `127.0.0.1:${this.temporalPort}`, connectTimeout: 2_000 });
+      const c = await connectTemporal({ address: `127.0.0.1:${this.temporalPort}`, connectTimeout: 2_000 });
       await c.workflowService.getSystemInfo({});
       return c;
     });

@@ -27,10 +27,10 @@ function closeGuard(): { interceptor: grpc.Interceptor; close: () => void } {
   return { interceptor, close: () => (closed = true) };
 }
 
-/** A connection whose close() also stops calls still waiting to be retried. */
-function guarded(open: (interceptors: grpc.Interceptor[]) => Connection): Connection {
+/** Connects on first use; close() also stops calls still waiting to be retried. */
+export function lazyTemporalConnection(options: ConnectionOptions): Connection {
   const guard = closeGuard();
-  const connection = open([makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), guard.interceptor]);
+  const connection = Connection.lazy({ ...options, interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions()), guard.interceptor] });
   const close = connection.close.bind(connection);
   connection.close = async () => {
     guard.close();
@@ -38,10 +38,6 @@ function guarded(open: (interceptors: grpc.Interceptor[]) => Connection): Connec
   };
   return connection;
 }
-
-/** Connects on first use. */
-export const lazyTemporalConnection = (options: ConnectionOptions): Connection =>
-  guarded((interceptors) => Connection.lazy({ ...options, interceptors }));
 
 /** Connects now, as Connection.connect does (fails if Temporal does not answer within the connect timeout). */
 export async function connectTemporal(options: ConnectionOptions): Promise<Connection> {

@@ -17,7 +17,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../../src/temporal/connection';
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
@@ -63,7 +64,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       s3: { bucket: 'progreg-test', accessKeyId: 'cluster-test', secretAccessKey: 'cluster-test-secret' },
     });
     prisma = createPrisma(cluster.databaseUrl);
-    temporal = new Client({ connection: await Connection.connect({ address: cluster.temporalAddress }), namespace: 'progreg-test' });
+    temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }), namespace: 'progreg-test' });
   });
 
   afterEach(function () {
