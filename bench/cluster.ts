@@ -9,7 +9,7 @@
  *      the same query/update sent with the client, open loop at --rate requests/s, p50 and p99;
  *   3. scaling: --students registrations to their first idle state (invitation sent,
  *      projection written) with 1 worker, then another cohort with 2;
- *   4. worker RSS with the open registrations of step 3 in its cache.
+ *   4. worker RSS with the open registrations of step 3, WORKER_CACHED_WORKFLOWS of them in its cache.
  *
  *   npm run bench -- --students 5000 --import 1000 --rate 200 --seconds 10
  *
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
       row(`${name} errors / achieved rate`, `${g.errors} / ${f(g.achieved)}/s`, `${d.errors} / ${f(d.achieved)}/s`, '', '0');
     }
     row(`to first idle, ${students} students (reg/s)`, `${f(students / (ms2 / 1000))} (2 workers)`, `${f(students / (ms1 / 1000))} (1 worker)`, f(ms1 / ms2), '');
-    row('worker RSS (MB)', `${rss1} (1 worker, ${students} open)`, `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`, '', '≤ 400');
+    row(`worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`, `${rss1} (1 worker, ${students} open)`, `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`, '', '≤ 400');
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     console.log(`\nprogreg bench on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}\n`);
     for (const [i, r] of rows.entries()) {

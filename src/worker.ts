@@ -57,6 +57,9 @@ async function main(): Promise<void> {
         ...createImportActivities({ prisma, temporal, config }),
       },
       maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
+      // The SDK's default sizes the cache from the V8 heap limit (thousands on a large machine), so a worker would
+      // keep every open registration of a cohort in memory; most of them wait days between events.
+      maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
       ...IMPORT_WORKER_OPTIONS,
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stopBeforeStart);

@@ -183,6 +183,10 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(256).default(32),
     doc: 'How many workflow starts a cohort import keeps in flight at once (a worker setting: the import workflow runs there).',
   },
+  WORKER_CACHED_WORKFLOWS: {
+    schema: z.coerce.number().int().min(2).max(100_000).default(250),
+    doc: 'How many registrations a worker keeps in memory between their events (the SDK\'s maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept costs about 0.6 MB (docs/operations.md, Benchmarks).',
+  },
   RATE_LIMIT_STORE: {
     schema: z.enum(['memory', 'postgres']).default('memory'),
     doc: 'Where the gateway counts rate-limited requests: `memory` (one gateway) or `postgres` (the read-model database, so the limits hold across every gateway behind a load balancer).',

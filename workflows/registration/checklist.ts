@@ -6,7 +6,7 @@
  * used by the workflow (and by the gateway for early checks).
  */
 import { supplementaryItemKey } from './api';
-import { ITEM_LABELS, isFileItem } from './vocabulary';
+import { ITEM_LABELS, isFileItem, isSettled } from './vocabulary';
 import type {
   CohortPolicy,
   DueBy,
@@ -77,8 +77,6 @@ export { contactsFor } from './policy';
 // Item states
 // ---------------------------------------------------------------------------
 
-/** Done: nothing more is expected of anyone. */
-export const isSettled = (s: ItemState): boolean => s === 'VERIFIED' || s === 'WAIVED';
 /** In: the student has handed it in (verification may still be pending). */
 const isIn = (s: ItemState): boolean => s === 'SUBMITTED' || isSettled(s);
 /** Missing: the student still has to act (never submitted, or rejected and not resubmitted). */

@@ -4,7 +4,7 @@
  * duplicate changes nothing (each answers whether anything changed); after
  * the outcome, an activation or payment is still recorded as a late event.
  */
-import { isSettled } from './checklist';
+import { isSettled } from './vocabulary';
 import { queueEmail } from './email-decisions';
 import { lateEventFacts } from './emails';
 import { feeMismatch } from './input-rules';

@@ -4,7 +4,8 @@
  * check, used by the update's validator and again by its handler.
  */
 import { RegistrationFailure, registrationFailure } from './api';
-import { isReviewable, isSettled } from './checklist';
+import { isReviewable } from './checklist';
+import { isSettled } from './vocabulary';
 import { itemRef, queueEmail, studentAddresses } from './email-decisions';
 import { checkKeepableText } from './input-rules';
 import { settleOutcome } from './outcome';

@@ -4,7 +4,8 @@
  * validator and again by its handler (the state may have moved in between).
  */
 import { MAX_SUBMISSIONS_PER_ITEM, RegistrationFailure, registrationFailure } from './api';
-import { isFileItem, isSettled, photoSpecViolations } from './checklist';
+import { isFileItem, photoSpecViolations } from './checklist';
+import { isSettled } from './vocabulary';
 import { checkKeepableText, formProblems, unkeepableText } from './input-rules';
 import { conclude, settleOutcome } from './outcome';
 import { iso } from './plain';

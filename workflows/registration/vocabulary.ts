@@ -9,7 +9,7 @@
  * imports below), so the workflow bundle stays deterministic and esbuild can
  * put it in the browser bundle.
  */
-import type { ItemKind, RegistrationForm, RegistrationStatus } from './types';
+import type { ItemKind, ItemState, RegistrationForm, RegistrationStatus } from './types';
 
 // ---------------------------------------------------------------------------
 // Checklist items
@@ -59,6 +59,13 @@ export const describeMediaTypes = (types: readonly string[]): string => types.ma
 export const OPEN_STATUSES = ['IN_PROGRESS', 'INCOMPLETE'] as const satisfies readonly RegistrationStatus[];
 
 export const isOpen = (status: RegistrationStatus | string): boolean => (OPEN_STATUSES as readonly string[]).includes(status);
+
+// ---------------------------------------------------------------------------
+// Item states
+// ---------------------------------------------------------------------------
+
+/** Settled: nothing more is expected of anyone (the checklist's rules and the pages' tick marks). */
+export const isSettled = (s: ItemState): boolean => s === 'VERIFIED' || s === 'WAIVED';
 
 // ---------------------------------------------------------------------------
 // The registration form

@@ -6,7 +6,6 @@
 import type {
   ItemKind,
   ItemState,
-  ItemView,
   OutcomeReason,
   RegistrationStatus,
   RejectionReason,
@@ -69,7 +68,6 @@ export const STUDY_LEVEL: Record<StudentRecord['studyLevel'], string> = {
   RPG: 'Research postgraduate',
 };
 
-export const isDone = (i: Pick<ItemView, 'state'>) => i.state === 'VERIFIED' || i.state === 'WAIVED';
 
 /** Readable names for audit event types such as FORM_SUBMITTED or itemVerified. */
 export function humanize(code: string): string {

@@ -4,10 +4,10 @@
  * deadlines, emails; detail-cards.ts).
  */
 import type { ItemView, RejectionReason } from '../../../../workflows/registration/types';
-import { isOpen } from '../../../../workflows/registration/vocabulary';
+import { isOpen, isSettled } from '../../../../workflows/registration/vocabulary';
 import { type AuditEntry, type StatusResponse } from '../api';
 import { busy, dialog, fmtBytes, fmtDate, fmtDateTime, fmtShort, h, toast, type Child } from '../dom';
-import { REJECTION_REASON, STATUS, STUDY_LEVEL, humanize, isDone } from '../labels';
+import { REJECTION_REASON, STATUS, STUDY_LEVEL, humanize } from '../labels';
 import { deadlinesCard, emailsCard, formCard } from './detail-cards';
 import { route, staff } from './session';
 import { messageOf, pageHead, stateBadge, statusBadge, summary, temporalLink } from './widgets';
@@ -46,7 +46,7 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
       h('button', { class: 'btn btn-danger btn-sm', type: 'button', 'data-action': 'reject', onclick: (e: Event) => decide(e, 'reject', v, item) }, 'Reject…'),
     );
   }
-  if (open && !isDone(item)) actions.append(h('button', { class: 'btn btn-secondary btn-sm', type: 'button', 'data-action': 'waive', onclick: (e: Event) => decide(e, 'waive', v, item) }, 'Waive…'));
+  if (open && !isSettled(item.state)) actions.append(h('button', { class: 'btn btn-secondary btn-sm', type: 'button', 'data-action': 'waive', onclick: (e: Event) => decide(e, 'waive', v, item) }, 'Waive…'));
 
   const latest = item.submissions[item.submissions.length - 1];
   return h(

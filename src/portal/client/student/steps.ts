@@ -3,10 +3,10 @@
  * item changed, so a half-filled form or a chosen file survives every refresh.
  */
 import type { ItemView } from '../../../../workflows/registration/types';
-import { isOpen } from '../../../../workflows/registration/vocabulary';
+import { isOpen, isSettled } from '../../../../workflows/registration/vocabulary';
 import { studentApi, type StatusResponse } from '../api';
 import { byId, fmtDate, fmtDateTime, h } from '../dom';
-import { ITEM_HELP, ITEM_STATE, REJECTION_REASON, isDone } from '../labels';
+import { ITEM_HELP, ITEM_STATE, REJECTION_REASON } from '../labels';
 import { formSummary } from '../facts';
 import { registrationForm } from './form';
 import { uploadPanel } from './upload';
@@ -39,7 +39,7 @@ export function renderSteps(v: StatusResponse): void {
 
 function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {
   const state = ITEM_STATE[item.state];
-  const icon = isDone(item) ? '✓' : item.state === 'REJECTED' ? '!' : String(index + 1);
+  const icon = isSettled(item.state) ? '✓' : item.state === 'REJECTED' ? '!' : String(index + 1);
   const due = item.compulsory
     ? h('span', { class: 'tag compulsory' }, item.dueBy === 'PAYMENT' ? 'Compulsory · by payment deadline' : 'Compulsory')
     : h('span', { class: 'tag' }, item.kind === 'PHOTO' ? 'Recommended' : 'May follow later');
@@ -96,7 +96,7 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
       break;
     case 'FORM':
       if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, () => refresh())));
-      else if (isDone(item)) {
+      else if (isSettled(item.state)) {
         if (v.form) parts.push(formSummary(v.form));
         parts.push(h('p', { class: 'small muted' }, 'The form is submitted once. To change your particulars, write to ', mail(v.contacts.registration), '.'));
       }

@@ -5,11 +5,12 @@
 import type { ItemView } from '../../../../workflows/registration/types';
 import type { StatusResponse } from '../api';
 import { byId, fmtDate, fmtDateTime, fmtRelative, h } from '../dom';
-import { OUTCOME_REASON, STATUS, STUDY_LEVEL, isDone } from '../labels';
+import { OUTCOME_REASON, STATUS, STUDY_LEVEL } from '../labels';
+import { isSettled } from '../../../../workflows/registration/vocabulary';
 
 export function summaryCard(v: StatusResponse): HTMLElement {
   const total = v.items.length;
-  const done = v.items.filter(isDone).length;
+  const done = v.items.filter((i) => isSettled(i.state)).length;
   const review = v.items.filter((i) => i.state === 'SUBMITTED').length;
   const status = STATUS[v.status];
   return h(
