@@ -41,6 +41,7 @@ export const RECORDED_PATH_MARKERS = {
   'rejected-then-resubmitted': { updates: { rejectItem: 1, registerDocument: 4 }, emails: { REJECTION: 1 } },
   'rejected-after-deadline-unresolved': { updates: { rejectItem: 1 }, emails: { REJECTION: 1, WITHDRAWAL: 1 } },
   'deadline-extended': { updates: { extendDeadline: 1 }, audit: { DEADLINE_EXTENDED: 1 }, emails: { DEADLINE_EXTENDED: 1 } },
+  'deadline-extension-folded': { updates: { extendDeadline: 2 }, audit: { DEADLINE_EXTENDED: 2 }, emails: { INVITATION: 1, DEADLINE_EXTENDED: 1 } },
   declined: { updates: { declineOffer: 1 }, emails: { WITHDRAWAL: 1 } },
   'form-corrected': { updates: { correctForm: 1 }, audit: { FORM_CORRECTED: 1 } },
   'sign-in-link-requested': { signals: { signInLinkRequested: 3 }, audit: { SIGN_IN_LINK_REQUESTED: 2 }, emails: { SIGN_IN_LINK: 2 } },

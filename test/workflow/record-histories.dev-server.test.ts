@@ -171,6 +171,39 @@ describe('record replay fixtures (dev server, search attributes on)', function (
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
 
+  // Two extensions while the first one's email still waits (the invitation ahead of it is held): the second folds
+  // into the waiting email, which goes out once, with the newest date (docs/domain.md, Extensions).
+  let releaseInvitation = () => {};
+  record(
+    'deadline-extension-folded',
+    async (w) => {
+      const student = aStudent();
+      const start = Date.now();
+      const h = await w.start(student, policyDue(start + 30 * DAY));
+      const extend = (days: number) =>
+        h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(start + days * DAY).toISOString(), reason: 'late visa' }] });
+      await extend(40);
+      await extend(45);
+      releaseInvitation();
+      await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'DEADLINE_EXTENDED']), 15 * SECOND);
+      await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student', reason: 'accepted another offer' }] });
+      return h;
+    },
+    { status: 'WITHDRAWN', reason: 'DECLINED' },
+    {
+      wrapActivities: (a) => {
+        const released = new Promise<void>((resolve) => (releaseInvitation = resolve));
+        return {
+          ...a,
+          async sendEmail(request) {
+            if (request.message.kind === 'INVITATION') await released;
+            return a.sendEmail(request);
+          },
+        };
+      },
+    },
+  );
+
   record(
     'declined',
     async (w) => {
