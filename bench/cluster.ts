@@ -6,9 +6,10 @@
  *   1. import ÷ bare start: a cohort import (POST /api/imports → the import workflow)
  *      against a bare client.workflow.start loop, same concurrency, workflow type and input;
  *   2. gateway ÷ direct client: the status query, submit-form and register-document through a gateway against
- *      the same query/update sent with the client, open loop at --rate requests/s, p50 and p99;
+ *      the same query/update sent with the client, in one open loop at --rate requests/s that alternates
+ *      between the two (so both meet the same load), after the cohorts of step 1 have settled; p50 and p99;
  *   3. scaling: --students registrations to their first idle state (invitation sent,
- *      projection written) with 1 worker, then another cohort with 2;
+ *      projection written) with 1 worker, then another cohort with 2 (--students 0 skips 3 and 4);
  *   4. worker RSS with the open registrations of step 3, WORKER_CACHED_WORKFLOWS of them in its cache.
  *
  *   npm run bench -- --students 5000 --import 1000 --rate 200 --seconds 10
@@ -89,23 +90,46 @@ async function bareStarts(temporal: Client, csv: string): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Open loop: `total` calls, one every 1/rate s, whatever the answers take; latencies in ms. */
-async function openLoop(rate: number, total: number, call: (i: number) => Promise<void>): Promise<{ p50: number; p99: number; errors: number; achieved: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
+type LoopStats = { p50: number; p99: number; errors: number; achieved: number; /** What the errors were, e.g. `503×3`. */ kinds: string };
+
+/**
+ * Open loop: `2 × pairs` calls, one every 1/rate s whatever the answers take, alternating between the
+ * gateway and the direct client, so both see the same load at the same moments; latencies in ms.
+ */
+async function compareLoop(
+  rate: number,
+  pairs: number,
+  gateway: (k: number) => Promise<void>,
+  direct: (k: number) => Promise<void>,
+): Promise<{ gateway: LoopStats; direct: LoopStats }> {
+  const sides = [gateway, direct].map((call) => ({ call, latencies: [] as number[], errors: 0, kinds: new Map<string, number>() }));
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < total; i++) {
+  for (let i = 0; i < 2 * pairs; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const side = sides[i % 2]!;
     const s = performance.now();
-    pending.push(call(i).then(() => void latencies.push(performance.now() - s), () => void errors++));
+    pending.push(
+      side.call(Math.floor(i / 2)).then(
+        () => void side.latencies.push(performance.now() - s),
+        (e: Error) => {
+          side.errors++;
+          const kind = (e.message || e.name).slice(0, 40);
+          side.kinds.set(kind, (side.kinds.get(kind) ?? 0) + 1);
+        },
+      ),
+    );
   }
   await Promise.all(pending);
-  const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50: at(0.5), p99: at(0.99), errors, achieved: total / ((performance.now() - t0) / 1000) };
+  const seconds = (performance.now() - t0) / 1000;
+  const stats = ({ latencies, errors, kinds }: (typeof sides)[number]): LoopStats => {
+    const sorted = latencies.sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+    return { p50: at(0.5), p99: at(0.99), errors, achieved: pairs / seconds, kinds: [...kinds].map(([k, n]) => `${k}×${n}`).join(', ') };
+  };
+  return { gateway: stats(sides[0]!), direct: stats(sides[1]!) };
 }
 
 async function toFirstIdle(prisma: PrismaClient, cohortId: string, count: number, t0: number): Promise<number> {
@@ -150,27 +174,37 @@ async function main(): Promise<void> {
     const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }) });
     const { key: admin } = await createStaffKey(prisma, { name: 'bench', role: 'admin' });
 
-    // 3 + 4 first, on a quiet cluster: one worker, then two.
-    const one = cohortCsv(students);
-    let t0 = performance.now();
-    await importThroughGateway(cluster, admin, one.csv, prisma);
-    const ms1 = await toFirstIdle(prisma, one.cohortId, students, t0);
-    const rss1 = rssMb(cluster.workers[0]!.child().pid!);
-    log(`1 worker: ${students} to first idle in ${(ms1 / 1000).toFixed(1)} s; worker RSS ${rss1} MB`);
-    cluster.addWorker();
-    await new Promise((r) => setTimeout(r, 5000));
-    const two = cohortCsv(students);
-    t0 = performance.now();
-    await importThroughGateway(cluster, admin, two.csv, prisma);
-    const ms2 = await toFirstIdle(prisma, two.cohortId, students, t0);
-    const rss2 = cluster.workers.map((w) => rssMb(w.child().pid!));
-    log(`2 workers: ${students} to first idle in ${(ms2 / 1000).toFixed(1)} s; worker RSS ${rss2.join(', ')} MB`);
+    // 3 + 4 first, on a quiet cluster: one worker, then two (--students 0 skips them; the second worker still joins).
+    let scaling: { ms1: number; ms2: number; rss1: number; rss2: number[] } | undefined;
+    if (students > 0) {
+      const one = cohortCsv(students);
+      let t0 = performance.now();
+      await importThroughGateway(cluster, admin, one.csv, prisma);
+      const ms1 = await toFirstIdle(prisma, one.cohortId, students, t0);
+      const rss1 = rssMb(cluster.workers[0]!.child().pid!);
+      log(`1 worker: ${students} to first idle in ${(ms1 / 1000).toFixed(1)} s; worker RSS ${rss1} MB`);
+      cluster.addWorker();
+      await new Promise((r) => setTimeout(r, 5000));
+      const two = cohortCsv(students);
+      t0 = performance.now();
+      await importThroughGateway(cluster, admin, two.csv, prisma);
+      const ms2 = await toFirstIdle(prisma, two.cohortId, students, t0);
+      const rss2 = cluster.workers.map((w) => rssMb(w.child().pid!));
+      log(`2 workers: ${students} to first idle in ${(ms2 / 1000).toFixed(1)} s; worker RSS ${rss2.join(', ')} MB`);
+      scaling = { ms1, ms2, rss1, rss2 };
+    } else {
+      cluster.addWorker();
+    }
 
     // 1: import vs bare starts, same concurrency and input shape.
     const imp = cohortCsv(importN);
     const importMs = await importThroughGateway(cluster, admin, imp.csv, prisma);
     const bare = cohortCsv(importN);
     const bareMs = await bareStarts(temporal, bare.csv);
+    // The loops below measure requests, not the tail of these starts: both cohorts settle first.
+    await toFirstIdle(prisma, imp.cohortId, importN, 0);
+    await toFirstIdle(prisma, bare.cohortId, importN, 0);
+    log(`import ${(importMs / 1000).toFixed(1)} s, bare starts ${(bareMs / 1000).toFixed(1)} s; both cohorts at first idle`);
 
     // 2: gateway vs direct client, on registrations from the import above.
     const config = loadConfig({ ...cluster.env, TOKEN_SECRET });
@@ -186,43 +220,57 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error(String(res.status));
     };
     const pick = (i: number) => nos[i % nos.length]!;
-    const statusGw = await openLoop(rate, rate * seconds, async (i) => ok(await fetch(`${gw}/api/registrations/${pick(i)}`, { headers: { authorization: `Bearer ${sessions.get(pick(i))}` } })));
-    const statusDirect = await openLoop(rate, rate * seconds, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(i))).query(getStatusQuery)));
+    const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
+    const status = await compareLoop(
+      rate,
+      (rate * seconds) / 2,
+      async (k) => ok(await fetch(`${gw}/api/registrations/${pick(k)}`, { headers: auth(pick(k)) })),
+      async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(k))).query(getStatusQuery)),
+    );
     // submit-form: each registration once, half through the gateway, half directly.
     const half = Math.floor(nos.length / 2);
-    // Each registration takes the form once: as many calls as half the cohort allows, at most `seconds` of them.
-    const actionCalls = Math.min(half, rate * seconds);
-    const formGw = await openLoop(rate, actionCalls, async (i) =>
-      ok(await fetch(`${gw}/api/registrations/${nos[i]}/form`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}`, 'content-type': 'application/json' }, body: JSON.stringify({ form: validForm }) })),
+    // Each registration takes the form once: as many pairs as half the cohort allows, at most `seconds` of calls.
+    const actionPairs = Math.min(half, (rate * seconds) / 2);
+    const form = await compareLoop(
+      rate,
+      actionPairs,
+      async (k) => ok(await fetch(`${gw}/api/registrations/${nos[k]}/form`, { method: 'POST', headers: { ...auth(nos[k]!), 'content-type': 'application/json' }, body: JSON.stringify({ form: validForm }) })),
+      async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(nos[half + k]!)).executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + k]}`, form: validForm }] })),
     );
-    const formDirect = await openLoop(rate, actionCalls, async (i) => void (await temporal.workflow.getHandle(registrationWorkflowId(nos[half + i]!)).executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + i]}`, form: validForm }] })));
     // register-document: an ID document each, uploaded through the gateway (streamed, sniffed, stored, then the update)
     // against the same update sent directly, for the file the gateway would have stored.
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
     const pdfSha = createHash('sha256').update(pdf).digest('hex');
-    const docGw = await openLoop(rate, actionCalls, async (i) => {
-      const body = new FormData();
-      body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
-      await ok(await fetch(`${gw}/api/registrations/${nos[i]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: { authorization: `Bearer ${sessions.get(nos[i]!)}` }, body }));
-    });
-    const docDirect = await openLoop(rate, actionCalls, async (i) => {
-      const no = nos[half + i]!;
-      const actor = `student:${no}`;
-      await temporal.workflow
-        .getHandle(registrationWorkflowId(no))
-        .executeUpdate(registerDocumentUpdate, { args: [{ actor, itemKey: 'ID_DOCUMENT', sha256: pdfSha, size: pdf.length, mediaType: 'application/pdf', originalName: 'id.pdf', documentId: randomUUID(), uploadedBy: actor }] });
-    });
+    const doc = await compareLoop(
+      rate,
+      actionPairs,
+      async (k) => {
+        const body = new FormData();
+        body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
+        await ok(await fetch(`${gw}/api/registrations/${nos[k]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: auth(nos[k]!), body }));
+      },
+      async (k) => {
+        const no = nos[half + k]!;
+        const actor = `student:${no}`;
+        await temporal.workflow
+          .getHandle(registrationWorkflowId(no))
+          .executeUpdate(registerDocumentUpdate, { args: [{ actor, itemKey: 'ID_DOCUMENT', sha256: pdfSha, size: pdf.length, mediaType: 'application/pdf', originalName: 'id.pdf', documentId: randomUUID(), uploadedBy: actor }] });
+      },
+    );
 
     const f = (n: number) => n.toFixed(1);
     row('measure', 'progreg', 'baseline', 'ratio', 'goal');
     row('import throughput (students/s)', f(importN / (importMs / 1000)), `${f(importN / (bareMs / 1000))} (bare start loop)`, f(bareMs / importMs), '≥ 0.8');
-    for (const [name, g, d] of [['status query', statusGw, statusDirect], ['submit-form', formGw, formDirect], ['register-document', docGw, docDirect]] as const) {
+    for (const [name, { gateway: g, direct: d }] of [['status query', status], ['submit-form', form], ['register-document', doc]] as const) {
       row(`${name} p50 (ms) @ ${rate}/s`, f(g.p50), `${f(d.p50)} (direct client)`, f(g.p50 / d.p50), '≤ 1.3');
       row(`${name} p99 (ms) @ ${rate}/s`, f(g.p99), `${f(d.p99)} (direct client)`, f(g.p99 / d.p99), '≤ 1.5');
-      row(`${name} errors / achieved rate`, `${g.errors} / ${f(g.achieved)}/s`, `${d.errors} / ${f(d.achieved)}/s`, '', '0');
+      row(`${name} errors / achieved rate`, `${g.errors}${g.kinds ? ` (${g.kinds})` : ''} / ${f(g.achieved)}/s`, `${d.errors}${d.kinds ? ` (${d.kinds})` : ''} / ${f(d.achieved)}/s`, '', '0');
     }
-    row(`to first idle, ${students} students (reg/s)`, `${f(students / (ms2 / 1000))} (2 workers)`, `${f(students / (ms1 / 1000))} (1 worker)`, f(ms1 / ms2), '');
-    row(`worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`, `${rss1} (1 worker, ${students} open)`, `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`, '', '≤ 400');
+    if (scaling) {
+      const { ms1, ms2, rss1, rss2 } = scaling;
+      row(`to first idle, ${students} students (reg/s)`, `${f(students / (ms2 / 1000))} (2 workers)`, `${f(students / (ms1 / 1000))} (1 worker)`, f(ms1 / ms2), '');
+      row(`worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`, `${rss1} (1 worker, ${students} open)`, `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`, '', '≤ 400');
+    }
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     console.log(`\nprogreg bench on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}\n`);
     for (const [i, r] of rows.entries()) {
