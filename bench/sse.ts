@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { recordChange } from '../src/live/changes';
 import { projectRoot } from '../src/paths';
 import { database, stopAll } from '../test/support/env';
-import { productionGatewayFlags } from '../src/cluster/gateway-flags';
+import { productionNodeFlags } from '../src/cluster/node-flags';
 import { processMemory, startGatewayProcess } from './gateway-process';
 import { seedReadModel } from './read-model';
 
@@ -72,9 +72,9 @@ async function main(): Promise<void> {
   const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map((r) => r.applicationNo);
 
   const nodeOptions = values['node-options'];
-  console.log(`gateway node flags: ${productionGatewayFlags().join(' ') || '(none)'}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}`);
+  console.log(`gateway node flags: ${productionNodeFlags('gateway').join(' ') || '(none)'}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}`);
   const gateway = await startGatewayProcess(
-    [...productionGatewayFlags(), ...(values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()])],
+    [...productionNodeFlags('gateway'), ...(values.tsx ? ['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')] : [buildGateway()])],
     { DATABASE_URL: db.url, NODE_OPTIONS: nodeOptions },
     (line) => {
       const mem = /MEMORY (\{.*\})/.exec(line);

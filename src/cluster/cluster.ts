@@ -19,7 +19,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
 import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
 import { clusterTools, ensureGoTools, isInstalled } from './tools';
-import { productionGatewayFlags } from './gateway-flags';
+import { productionNodeEnv, productionNodeFlags } from './node-flags';
 
 export interface ClusterOptions {
   stack: Stack;
@@ -166,14 +166,14 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   const workers: Supervised[] = [];
   const addWorker = () => {
-    const w = stack.supervise(`worker-${workers.length + 1}`, process.execPath, [builtWorker], { env, restart: true });
+    const w = stack.supervise(`worker-${workers.length + 1}`, process.execPath, [...productionNodeFlags('worker'), builtWorker], { env: { ...env, ...productionNodeEnv('worker') }, restart: true });
     workers.push(w);
     return w;
   };
   for (let i = 0; i < opts.workers; i++) addWorker();
   const gateways = ports.gateways.map((port, i) => ({
     url: `http://127.0.0.1:${port}`,
-    process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [...productionGatewayFlags(), builtGateway], {
+    process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [...productionNodeFlags('gateway'), builtGateway], {
       env: { ...env, GATEWAY_PORT: String(port) },
       restart: true,
     }),

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { CLUSTER_REPLICAS, sharedProcessEnv } from '../../src/cluster/cluster';
-import { productionGatewayFlags } from '../../src/cluster/gateway-flags';
+import { productionNodeEnv, productionNodeFlags } from '../../src/cluster/node-flags';
 import { s3IdentityConfig, WEED_SETTINGS } from '../../src/cluster/seaweedfs';
 import { portsFrom, TEMPORAL_CONFIG_FILE, TEMPORAL_DYNAMIC_CONFIG_FILE, temporalServerEnv } from '../../src/cluster/temporal-server';
 import { projectRoot } from '../../src/paths';
@@ -96,15 +96,22 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
       assert.equal(env.RATE_LIMIT_STORE, shared.RATE_LIMIT_STORE);
       assert.match(env.S3_ENDPOINT!, /^http:\/\/s3:/);
     }
-    assert.deepEqual(services.worker!.command, ['node', 'dist/src/worker.js'], 'the built worker (prebuilt workflow bundle)');
   });
 
   it('the gateway starts with the V8 flags of `npm run gateway`, in compose and in the Dockerfile', () => {
-    const flags = productionGatewayFlags();
+    const flags = productionNodeFlags('gateway');
     assert.deepEqual(flags, ['--max-semi-space-size=4', '--optimize-for-size']);
     assert.deepEqual(services.gateway!.command, ['node', ...flags, 'dist/src/gateway/server.js']);
     const cmd = /^CMD (.*)$/m.exec(fs.readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8'))?.[1];
     assert.deepEqual(JSON.parse(cmd ?? 'null'), ['node', ...flags, 'dist/src/gateway/server.js']);
+  });
+
+  it('the worker starts as `npm run worker` does: the built worker, its V8 flags and MALLOC_ARENA_MAX', () => {
+    const flags = productionNodeFlags('worker');
+    assert.deepEqual(flags, ['--max-semi-space-size=4', '--optimize-for-size']);
+    assert.deepEqual(productionNodeEnv('worker'), { MALLOC_ARENA_MAX: '2' });
+    assert.deepEqual(services.worker!.command, ['node', ...flags, 'dist/src/worker.js'], 'the built worker (prebuilt workflow bundle)');
+    assert.equal(services.worker!.environment!.MALLOC_ARENA_MAX, '2');
   });
 
   it('S3 is SeaweedFS with the same storage settings and identity actions (no MinIO: AGPL)', () => {
