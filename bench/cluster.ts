@@ -17,27 +17,23 @@
  * The issue asks for 20,000 students in step 3; on a 2-core machine the default is 5,000
  * (docs/operations.md says why and gives the figures).
  */
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@temporalio/client';
-import { connectTemporal } from '../src/temporal/connection';
-import { startCluster, type Cluster } from '../src/cluster/cluster';
-import { freeClusterPorts } from '../src/cluster/free-ports';
+import type { Client } from '@temporalio/client';
+import type { Cluster } from '../src/cluster/cluster';
 import { startRegistration } from '../src/client';
 import { loadConfig } from '../src/config';
-import { createPrisma, type PrismaClient } from '../src/db/prisma';
+import type { PrismaClient } from '../src/db/prisma';
 import { createStaffKey } from '../src/gateway/auth/staff-keys';
 import { parseCsvImport } from '../src/import';
-import { Stack } from '../src/launcher/stack';
 import { signInvitationToken } from '../src/links';
-import { projectRoot } from '../src/paths';
 import { getStatusQuery, registerDocumentUpdate, registrationWorkflowId, submitFormUpdate } from '../workflows/registration/api';
 import { validForm } from '../test/workflow/support';
+import { withBenchCluster } from './bench-cluster';
+import { toFirstIdle } from './first-idle';
 import { syntheticStudents, toCsv } from './synthetic';
+import { machine, printTable } from './table';
 
 // Made for this run: a value written in the repository would be a published secret.
 const TOKEN_SECRET = randomBytes(32).toString('base64url');
@@ -132,17 +128,6 @@ async function compareLoop(
   return { gateway: stats(sides[0]!), direct: stats(sides[1]!) };
 }
 
-async function toFirstIdle(prisma: PrismaClient, cohortId: string, count: number, t0: number): Promise<number> {
-  for (;;) {
-    const [{ n }] = await prisma.$queryRaw<Array<{ n: bigint }>>`
-      SELECT count(DISTINCT r."applicationNo") AS n FROM "Registration" r
-      JOIN "EmailLog" e ON e."registrationNo" = r."applicationNo" AND e.kind = 'INVITATION'
-      WHERE r."cohortId" = ${cohortId}`;
-    if (Number(n) >= count) return performance.now() - t0;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 const rssMb = (pid: number) => {
   const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
@@ -153,25 +138,7 @@ async function main(): Promise<void> {
   const importN = Number(values.import);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
-  if (!values['no-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
-  const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-bench-cluster-'));
-  const stack = new Stack('bench', () => {});
-  // Ctrl-C stops the cluster's servers too (they run in process groups of their own).
-  process.once('SIGINT', () => void stack.shutdown().finally(() => process.exit(130)));
-  try {
-    const cluster = await startCluster({
-      stack,
-      varDir,
-      namespace: 'default',
-      taskQueue: 'registration',
-      ports: await freeClusterPorts(1),
-      workers: 1,
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'error', TOKEN_SECRET, IMPORT_CONCURRENCY: String(CONCURRENCY) },
-      s3: { bucket: 'bench', accessKeyId: 'bench', secretAccessKey: 'bench-secret' },
-    });
-    log(`cluster up: Temporal ${cluster.temporalAddress} on PostgreSQL, 1 worker, 1 gateway`);
-    const prisma = createPrisma(cluster.databaseUrl, 20);
-    const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }) });
+  await withBenchCluster({ name: 'cluster', workers: 1, gateways: 1, env: { TOKEN_SECRET, IMPORT_CONCURRENCY: String(CONCURRENCY) }, noBuild: values['no-build'] }, async ({ cluster, prisma, temporal }) => {
     const { key: admin } = await createStaffKey(prisma, { name: 'bench', role: 'admin' });
 
     // 3 + 4 first, on a quiet cluster: one worker, then two (--students 0 skips them; the second worker still joins).
@@ -271,18 +238,9 @@ async function main(): Promise<void> {
       row(`to first idle, ${students} students (reg/s)`, `${f(students / (ms2 / 1000))} (2 workers)`, `${f(students / (ms1 / 1000))} (1 worker)`, f(ms1 / ms2), '');
       row(`worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`, `${rss1} (1 worker, ${students} open)`, `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`, '', '≤ 400');
     }
-    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    console.log(`\nprogreg bench on ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}\n`);
-    for (const [i, r] of rows.entries()) {
-      console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
-      if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-    }
-    await prisma.$disconnect();
-    await temporal.connection.close();
-  } finally {
-    await stack.shutdown();
-    fs.rmSync(varDir, { recursive: true, force: true });
-  }
+    console.log(`\nprogreg bench on ${machine()}\n`);
+    printTable(rows);
+  });
 }
 
 main().catch((e) => {

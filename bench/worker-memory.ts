@@ -9,44 +9,42 @@
  *      out of the worker's cache replays its history first, so this is what a small cache costs.
  *
  * The first setting is the baseline: the SDK's own cache size (it grows with the V8 heap
- * limit; on this machine it holds every registration of the cohort).
+ * limit; on this machine it holds every registration of the cohort). The last is the worker
+ * as production starts it (package.json's `worker` script).
  *
  *   npm run bench:worker-memory -- --students 1000
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
-import { Client } from '@temporalio/client';
-import { startCluster } from '../src/cluster/cluster';
-import { freeClusterPorts } from '../src/cluster/free-ports';
+import { productionNodeEnv, productionNodeFlags } from '../src/cluster/node-flags';
 import { startRegistration } from '../src/client';
-import { createPrisma, type PrismaClient } from '../src/db/prisma';
+import { configVariables } from '../src/config/variables';
 import { parseCsvImport } from '../src/import';
-import { Stack } from '../src/launcher/stack';
 import { projectRoot } from '../src/paths';
-import { connectTemporal } from '../src/temporal/connection';
 import { getStatusQuery, registrationWorkflowId } from '../workflows/registration/api';
+import { withBenchCluster } from './bench-cluster';
+import { toFirstIdle } from './first-idle';
 import { syntheticStudents, toCsv } from './synthetic';
+import { machine, printTable } from './table';
 
 const { values } = parseArgs({ options: { students: { type: 'string', default: '1000' }, 'no-build': { type: 'boolean' } } });
 const STUDENTS = Number(values.students);
 const CONCURRENCY = 32;
-/** What the gateway starts with (package.json): a young generation of 4 MB and V8's heap kept close to its live size. */
-const V8_SIZED = ['--max-semi-space-size=4', '--optimize-for-size'];
-
+/** progreg's WORKER_CACHED_WORKFLOWS when unset. */
+const DEFAULT_CACHE: number = configVariables.WORKER_CACHED_WORKFLOWS.schema.parse(undefined);
 /** The SDK's own default for maxCachedWorkflows (@temporalio/worker worker-options.js, reuseV8Context): 600 per GiB of V8 heap limit over 200 MiB. */
 const SDK_DEFAULT_CACHE = Math.max(Math.floor((Math.max(v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10);
 
 /** The settings compared; the first is the baseline. */
 const SETTINGS: Array<{ name: string; flags?: string[]; env?: NodeJS.ProcessEnv }> = [
   { name: `SDK default cache (${SDK_DEFAULT_CACHE})`, env: { WORKER_CACHED_WORKFLOWS: String(SDK_DEFAULT_CACHE) } },
-  { name: 'cache 250', env: { WORKER_CACHED_WORKFLOWS: '250' } },
-  { name: 'cache 250, V8 sized', flags: V8_SIZED, env: { WORKER_CACHED_WORKFLOWS: '250' } },
-  { name: 'cache 250, V8 sized, MALLOC_ARENA_MAX=2', flags: V8_SIZED, env: { WORKER_CACHED_WORKFLOWS: '250', MALLOC_ARENA_MAX: '2' } },
+  { name: `cache ${DEFAULT_CACHE}`, env: {} },
+  { name: `cache ${DEFAULT_CACHE}, V8 flags`, flags: productionNodeFlags('worker') },
+  { name: `as \`npm run worker\` starts it (cache ${DEFAULT_CACHE}, V8 flags, ${Object.entries(productionNodeEnv('worker')).map(([k, v]) => `${k}=${v}`).join(' ')})`, flags: productionNodeFlags('worker'), env: productionNodeEnv('worker') },
 ];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -56,17 +54,6 @@ const memory = (pid: number) => {
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
 };
-
-async function toFirstIdle(prisma: PrismaClient, cohortId: string, count: number): Promise<void> {
-  for (;;) {
-    const [{ n }] = await prisma.$queryRaw<Array<{ n: bigint }>>`
-      SELECT count(DISTINCT r."applicationNo") AS n FROM "Registration" r
-      JOIN "EmailLog" e ON e."registrationNo" = r."applicationNo" AND e.kind = 'INVITATION'
-      WHERE r."cohortId" = ${cohortId}`;
-    if (Number(n) >= count) return;
-    await sleep(500);
-  }
-}
 
 async function inParallel<T>(items: T[], lanes: number, each: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -83,23 +70,8 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!values['no-build']) {
-    const build = spawn('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
-    await new Promise((r) => build.once('exit', r));
-  }
-  const varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-bench-memory-'));
-  const stack = new Stack('bench', () => {});
-  process.once('SIGINT', () => void stack.shutdown().finally(() => process.exit(130)));
   const rows: string[][] = [];
-  try {
-    const ports = await freeClusterPorts(0);
-    const cluster = await startCluster({
-      stack, varDir, namespace: 'default', taskQueue: 'registration', ports: { ...ports, ui: 0 }, workers: 0,
-      env: { NODE_ENV: 'test', LOG_LEVEL: 'error', TOKEN_SECRET: randomBytes(32).toString('base64url') },
-      s3: { bucket: 'bench', accessKeyId: 'bench', secretAccessKey: 'bench-secret' },
-    });
-    const prisma = createPrisma(cluster.databaseUrl, 10);
-    const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }) });
+  await withBenchCluster({ name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] }, async ({ cluster, prisma, temporal }) => {
     let baselineQueryS = NaN;
     for (const [i, setting] of SETTINGS.entries()) {
       const worker = spawn(process.execPath, [...(setting.flags ?? []), path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -124,19 +96,9 @@ async function main(): Promise<void> {
       rows.push([setting.name, String(idle.rss), String(settled.rss), String(after.rss), String(after.peak), queryS.toFixed(1), (queryS / baselineQueryS).toFixed(2)]);
       await stop(worker);
     }
-    console.log(`\nworker memory with ${STUDENTS} open registrations, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, Node ${process.version}\n`);
-    const head = ['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', 'query all (s)', '÷ baseline'];
-    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-    for (const [j, r] of [head, ...rows].entries()) {
-      console.log(`| ${r.map((c, k) => c.padEnd(widths[k]!)).join(' | ')} |`);
-      if (j === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-    }
-    await prisma.$disconnect();
-    await temporal.connection.close();
-  } finally {
-    await stack.shutdown();
-    fs.rmSync(varDir, { recursive: true, force: true });
-  }
+    console.log(`\nworker memory with ${STUDENTS} open registrations, ${machine()}\n`);
+    printTable([['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', 'query all (s)', '÷ baseline'], ...rows]);
+  });
 }
 
 main().catch((e) => {
