@@ -20,6 +20,16 @@ async function stagedImport(count: number) {
   return { prisma, id, nos: parsed.students.map((s) => s.student.applicationNo) };
 }
 
+/** A staged import on the dev server, with the import's own start function and its rows' inputs in file order. */
+async function importOnDevServer(count: number) {
+  const env = await devServerEnv();
+  const { prisma, id } = await stagedImport(count);
+  const taskQueue = uniq('imp');
+  const start = startOnQueue(env.client, { TEMPORAL_TASK_QUEUE: taskQueue });
+  const inputs = (await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } })).map((r) => r.input as unknown as RegistrationInput);
+  return { env, prisma, id, taskQueue, start, inputs };
+}
+
 describe('import pages: resume after a crash, stop when taken over', function () {
   // The first test waits for the shared test database.
   this.timeout(180_000);
@@ -134,11 +144,7 @@ describe('import workflow', () => {
 
   it('a page resumed after its attempt died counts the rows that attempt started as started, not as already there', async function () {
     this.timeout(120_000);
-    const env = await devServerEnv();
-    const { prisma, id } = await stagedImport(6);
-    const taskQueue = uniq('imp');
-    const start = startOnQueue(env.client, { TEMPORAL_TASK_QUEUE: taskQueue });
-    const inputs = (await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } })).map((r) => r.input as unknown as RegistrationInput);
+    const { env, prisma, id, taskQueue, start, inputs } = await importOnDevServer(6);
     // The dead attempt started rows 0–3, but its last heartbeat covered row 0 only.
     for (const input of inputs.slice(0, 4)) assert.equal(await start(input, id), 'started');
     // Row 5 came from an earlier import of another file.
@@ -157,11 +163,7 @@ describe('import workflow', () => {
     // The dev server warns that it does not keep heartbeat details of a failed attempt: the retry then
     // arrives without a position, and the read model already holds rows the dead attempt started.
     this.timeout(120_000);
-    const env = await devServerEnv();
-    const { prisma, id } = await stagedImport(4);
-    const taskQueue = uniq('imp');
-    const start = startOnQueue(env.client, { TEMPORAL_TASK_QUEUE: taskQueue });
-    const inputs = (await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } })).map((r) => r.input as unknown as RegistrationInput);
+    const { env, prisma, id, taskQueue, start, inputs } = await importOnDevServer(4);
     // The dead attempt started rows 0–2, and the projection had recorded them.
     for (const input of inputs.slice(0, 3)) {
       assert.equal(await start(input, id), 'started');

@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { RegistrationActivities } from '../../activities';
 import type { RegistrationHandle } from '../../src/client';
 import { recordLateAfterClose } from '../../src/gateway/routes/late-events';
 import { lateEventWorkflowId } from '../../workflows/late-event/workflow';
@@ -29,6 +30,7 @@ import {
   signInLinkRequestedSignal,
   verifyItemUpdate,
   waiveItemUpdate,
+  type EmailKind,
   type RegistrationResult,
   type StudentRecord,
 } from '../../workflows/registration/api';
@@ -69,6 +71,22 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         { searchAttributes: true, ...options },
       );
     });
+
+  /** Holds every email of one kind until `release()`: the emails behind it wait in the workflow's queue. */
+  function holdEmails(kind: EmailKind) {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    return {
+      release: () => release(),
+      wrapActivities: (a: RegistrationActivities): RegistrationActivities => ({
+        ...a,
+        async sendEmail(request) {
+          if (request.message.kind === kind) await released;
+          return a.sendEmail(request);
+        },
+      }),
+    };
+  }
 
   /** Activation, form, identification document and photo verified: what completes a local postgraduate. */
   async function completeLocalPostgraduate(h: RegistrationHandle, student: StudentRecord): Promise<void> {
@@ -173,7 +191,7 @@ describe('record replay fixtures (dev server, search attributes on)', function (
 
   // Two extensions while the first one's email still waits (the invitation ahead of it is held): the second folds
   // into the waiting email, which goes out once, with the newest date (docs/domain.md, Extensions).
-  let releaseInvitation = () => {};
+  const invitation = holdEmails('INVITATION');
   record(
     'deadline-extension-folded',
     async (w) => {
@@ -184,24 +202,13 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(start + days * DAY).toISOString(), reason: 'late visa' }] });
       await extend(40);
       await extend(45);
-      releaseInvitation();
+      invitation.release();
       await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'DEADLINE_EXTENDED']), 15 * SECOND);
       await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student', reason: 'accepted another offer' }] });
       return h;
     },
     { status: 'WITHDRAWN', reason: 'DECLINED' },
-    {
-      wrapActivities: (a) => {
-        const released = new Promise<void>((resolve) => (releaseInvitation = resolve));
-        return {
-          ...a,
-          async sendEmail(request) {
-            if (request.message.kind === 'INVITATION') await released;
-            return a.sendEmail(request);
-          },
-        };
-      },
-    },
+    { wrapActivities: invitation.wrapActivities },
   );
 
   record(
@@ -249,7 +256,7 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   );
 
   // The outcome is reached, and while its email is still going out (the workflow is open) a payment arrives.
-  let releaseWithdrawal = () => {};
+  const withdrawal = holdEmails('WITHDRAWAL');
   record(
     'late-event-while-open',
     async (w) => {
@@ -264,23 +271,12 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal((await h.describe()).status.name, 'RUNNING');
-      releaseWithdrawal();
+      withdrawal.release();
       await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT']), 15 * SECOND);
       return h;
     },
     { status: 'WITHDRAWN', reason: 'DECLINED' },
-    {
-      wrapActivities: (a) => {
-        const released = new Promise<void>((resolve) => (releaseWithdrawal = resolve));
-        return {
-          ...a,
-          async sendEmail(request) {
-            if (request.message.kind === 'WITHDRAWAL') await released;
-            return a.sendEmail(request);
-          },
-        };
-      },
-    },
+    { wrapActivities: withdrawal.wrapActivities },
   );
 
   it('late-event-after-close', async () => {
