@@ -72,7 +72,7 @@ async function stop(child: ChildProcess): Promise<void> {
 async function main(): Promise<void> {
   const rows: string[][] = [];
   await withBenchCluster({ name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] }, async ({ cluster, prisma, temporal }) => {
-    let baselineQueryS = NaN;
+    let baseline = { startS: NaN, queryS: NaN };
     for (const [i, setting] of SETTINGS.entries()) {
       const worker = spawn(process.execPath, [...(setting.flags ?? []), path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
       await sleep(5000);
@@ -89,15 +89,18 @@ async function main(): Promise<void> {
       const q0 = performance.now();
       await inParallel(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
       const queryS = (performance.now() - q0) / 1000;
-      if (i === 0) baselineQueryS = queryS;
+      if (i === 0) baseline = { startS, queryS };
       const after = memory(worker.pid!);
       log(`${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
         `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`);
-      rows.push([setting.name, String(idle.rss), String(settled.rss), String(after.rss), String(after.peak), queryS.toFixed(1), (queryS / baselineQueryS).toFixed(2)]);
+      rows.push([
+        setting.name, String(idle.rss), String(settled.rss), String(after.rss), String(after.peak),
+        `${startS.toFixed(1)} (${(startS / baseline.startS).toFixed(2)}×)`, `${queryS.toFixed(1)} (${(queryS / baseline.queryS).toFixed(2)}×)`,
+      ]);
       await stop(worker);
     }
     console.log(`\nworker memory with ${STUDENTS} open registrations, ${machine()}\n`);
-    printTable([['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', 'query all (s)', '÷ baseline'], ...rows]);
+    printTable([['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', `${STUDENTS} to first idle (s, × baseline)`, 'query all (s, × baseline)'], ...rows]);
   });
 }
 
