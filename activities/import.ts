@@ -7,7 +7,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { PrismaClient } from '../src/db/prisma';
-import { closeImportJob, openImportJob, startPage, type PagePosition } from '../src/import/run';
+import { PAGE_START, closeImportJob, openImportJob, startPage, type PagePosition } from '../src/import/run';
 import { startOnQueue } from '../src/import/start';
 import type { ImportCounts, ImportPage } from '../workflows/import/api';
 
@@ -26,8 +26,7 @@ export function createImportActivities(deps: ImportActivityDeps) {
       const ctx = Context.current();
       // A retry is a resume even without a position: a server may drop a failed attempt's heartbeat details (the
       // dev server does not keep them), and the attempt that died may have started rows the read model now holds.
-      const resumeFrom = (ctx.info.heartbeatDetails as PagePosition | undefined)
-        ?? (ctx.info.attempt > 1 ? { next: 0, counts: { started: 0, existing: 0, failed: 0 } } : undefined);
+      const resumeFrom = (ctx.info.heartbeatDetails as PagePosition | undefined) ?? (ctx.info.attempt > 1 ? PAGE_START : undefined);
       // Every position goes to the SDK, which throttles heartbeats (IMPORT_WORKER_OPTIONS) and sends the
       // latest one: dropping calls here would lose the last position and make a resumed page redo rows.
       const heartbeat = (position: PagePosition) => ctx.heartbeat(position);

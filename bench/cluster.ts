@@ -18,7 +18,6 @@
  * (docs/operations.md says why and gives the figures).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { Cluster } from '../src/cluster/cluster';
@@ -30,8 +29,10 @@ import { parseCsvImport } from '../src/import';
 import { signInvitationToken } from '../src/links';
 import { getStatusQuery, registerDocumentUpdate, registrationWorkflowId, submitFormUpdate } from '../workflows/registration/api';
 import { validForm } from '../test/workflow/support';
+import { inPool } from '../drills/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
+import { processMemory } from './gateway-process';
 import { syntheticStudents, toCsv } from './synthetic';
 import { machine, printTable } from './table';
 
@@ -77,12 +78,7 @@ async function importThroughGateway(cluster: Cluster, admin: string, csv: string
 async function bareStarts(temporal: Client, csv: string): Promise<number> {
   const { students } = parseCsvImport(csv);
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < students.length) await startRegistration(temporal, students[next++]!, { taskQueue: 'registration' });
-    }),
-  );
+  await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
   return performance.now() - t0;
 }
 
@@ -128,10 +124,7 @@ async function compareLoop(
   return { gateway: stats(sides[0]!), direct: stats(sides[1]!) };
 }
 
-const rssMb = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
+const rssMb = (pid: number) => Math.round(processMemory(pid).rss / 2 ** 20);
 
 async function main(): Promise<void> {
   const students = Number(values.students);
@@ -190,14 +183,14 @@ async function main(): Promise<void> {
     const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
     const status = await compareLoop(
       rate,
-      (rate * seconds) / 2,
+      Math.floor((rate * seconds) / 2),
       async (k) => ok(await fetch(`${gw}/api/registrations/${pick(k)}`, { headers: auth(pick(k)) })),
       async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(k))).query(getStatusQuery)),
     );
     // submit-form: each registration once, half through the gateway, half directly.
     const half = Math.floor(nos.length / 2);
     // Each registration takes the form once: as many pairs as half the cohort allows, at most `seconds` of calls.
-    const actionPairs = Math.min(half, (rate * seconds) / 2);
+    const actionPairs = Math.min(half, Math.floor((rate * seconds) / 2));
     const form = await compareLoop(
       rate,
       actionPairs,

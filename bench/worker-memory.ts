@@ -16,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
@@ -26,8 +25,10 @@ import { configVariables } from '../src/config/variables';
 import { parseCsvImport } from '../src/import';
 import { projectRoot } from '../src/paths';
 import { getStatusQuery, registrationWorkflowId } from '../workflows/registration/api';
+import { inPool } from '../drills/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
+import { processMemory } from './gateway-process';
 import { syntheticStudents, toCsv } from './synthetic';
 import { machine, printTable } from './table';
 
@@ -49,18 +50,10 @@ const SETTINGS: Array<{ name: string; flags?: string[]; env?: NodeJS.ProcessEnv 
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const memory = (pid: number) => {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+const memoryMb = (pid: number) => {
+  const { rss, peak } = processMemory(pid);
+  return { rss: Math.round(rss / 2 ** 20), peak: Math.round(peak / 2 ** 20) };
 };
-
-async function inParallel<T>(items: T[], lanes: number, each: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: lanes }, async () => {
-    while (next < items.length) await each(items[next++]!);
-  }));
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -76,21 +69,21 @@ async function main(): Promise<void> {
     for (const [i, setting] of SETTINGS.entries()) {
       const worker = spawn(process.execPath, [...(setting.flags ?? []), path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
       await sleep(5000);
-      const idle = memory(worker.pid!);
+      const idle = memoryMb(worker.pid!);
       const cohortId = `mem-${i}-${Date.now().toString(36)}`;
       const { students } = parseCsvImport(toCsv(syntheticStudents({ count: STUDENTS, prefix: `M${i}${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() })));
       const t0 = performance.now();
-      await inParallel(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
+      await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
       await toFirstIdle(prisma, cohortId, STUDENTS);
       const startS = (performance.now() - t0) / 1000;
-      const atIdle = memory(worker.pid!);
+      const atIdle = memoryMb(worker.pid!);
       await sleep(10_000);
-      const settled = memory(worker.pid!);
+      const settled = memoryMb(worker.pid!);
       const q0 = performance.now();
-      await inParallel(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
+      await inPool(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
       const queryS = (performance.now() - q0) / 1000;
       if (i === 0) baseline = { startS, queryS };
-      const after = memory(worker.pid!);
+      const after = memoryMb(worker.pid!);
       log(`${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
         `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`);
       rows.push([

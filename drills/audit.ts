@@ -18,7 +18,8 @@ import { SUBJECTS } from '../activities/email/templates';
 import { getStatusQuery, registrationWorkflowId, type RegistrationStatusView } from '../workflows/registration/api';
 import type { EmailKind } from '../workflows/registration/types';
 import type { DrillCohort } from './cohort';
-import { inPool, type Student } from './students';
+import { inPool } from './pool';
+import type { Student } from './students';
 
 export interface Audit {
   /** Students of the file without a workflow, or without their invitation. */

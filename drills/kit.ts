@@ -12,7 +12,8 @@ import type { FakeResend } from '../test/activities/fake-resend';
 import { emailsByAddress, type Audit, type AuditInput } from './audit';
 import { type DrillCohort } from './cohort';
 import { DrillStack, waitFor } from './stack';
-import { Api, inPool, Ledger, Student } from './students';
+import { inPool } from './pool';
+import { Api, Ledger, Student } from './students';
 
 export interface DrillRow {
   drill: string;

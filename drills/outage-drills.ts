@@ -2,7 +2,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { awaitRecovery, emailsByAddress } from './audit';
 import { makeCohort } from './cohort';
-import { Api, inPool, Ledger, Student } from './students';
+import { inPool } from './pool';
+import { Api, Ledger, Student } from './students';
 import { type DrillRow, type DrillEnv, SharedStack, newRow, applyAudit, applyLedger, importCohort, invitedCount, until, auditInput, signInAll } from './kit';
 
 export const postgresFreezeDrill = (env: DrillEnv, shared: SharedStack) => postgresOutageDrill(env, shared, 'frozen', env.outageMs.postgres);

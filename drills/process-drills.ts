@@ -12,7 +12,8 @@ import { freePort } from '../test/support/env';
 import { awaitRecovery } from './audit';
 import { makeCohort } from './cohort';
 import { waitFor } from './stack';
-import { Api, inPool, Ledger, Student } from './students';
+import { inPool } from './pool';
+import { Api, Ledger, Student } from './students';
 import { type DrillRow, type DrillEnv, SharedStack, adminKey, newRow, applyAudit, applyLedger, importCohort, runningImports, invitedCount, until, auditInput, signInAll } from './kit';
 
 export async function workerKillDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {

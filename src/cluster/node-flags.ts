@@ -12,8 +12,11 @@ import { projectRoot } from '../paths';
 
 type Script = 'gateway' | 'worker';
 
-const scriptWords = (script: Script): string[] =>
-  (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[script]!.split(/\s+/);
+let scripts: Record<string, string> | undefined;
+const scriptWords = (script: Script): string[] => {
+  scripts ??= (JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  return scripts[script]!.split(/\s+/);
+};
 
 /** The node flags of the script (`--max-semi-space-size=4`, …). */
 export const productionNodeFlags = (script: Script): string[] => scriptWords(script).filter((w) => w.startsWith('--'));

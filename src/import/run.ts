@@ -114,6 +114,9 @@ export interface PagePosition {
   counts: ImportCounts;
 }
 
+/** A page's first row, nothing counted yet. */
+export const PAGE_START: PagePosition = Object.freeze({ next: 0, counts: Object.freeze({ started: 0, existing: 0, failed: 0 }) });
+
 /**
  * Starts one page of the staged rows with a sliding window of `concurrency` starts in flight.
  * `resumeFrom` (the last heartbeat of a run that died) skips the rows it had finished;
@@ -128,14 +131,14 @@ export async function startPage(
   cancelled: () => boolean = () => false,
 ): Promise<ImportCounts> {
   // At once: reading the page may wait for a database connection, and the heartbeat timeout runs meanwhile.
-  heartbeat(resumeFrom ?? { next: 0, counts: { started: 0, existing: 0, failed: 0 } });
+  heartbeat(resumeFrom ?? PAGE_START);
   const rows = await deps.prisma.importRow.findMany({
     where: { importId: page.importId, index: { gte: page.offset, lt: page.offset + page.limit } },
     orderBy: { index: 'asc' },
   });
   const inputs = rows.map((r) => r.input as unknown as RegistrationInput);
   const skip = Math.min(resumeFrom?.next ?? 0, inputs.length);
-  const base = resumeFrom?.counts ?? { started: 0, existing: 0, failed: 0 };
+  const base = (resumeFrom ?? PAGE_START).counts;
   const results: Array<keyof ImportCounts | undefined> = new Array(inputs.length);
   const failures: Array<{ applicationNo: string; error: string }> = [];
 

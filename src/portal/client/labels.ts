@@ -68,7 +68,6 @@ export const STUDY_LEVEL: Record<StudentRecord['studyLevel'], string> = {
   RPG: 'Research postgraduate',
 };
 
-
 /** Readable names for audit event types such as FORM_SUBMITTED or itemVerified. */
 export function humanize(code: string): string {
   const words = code
