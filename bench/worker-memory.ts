@@ -12,7 +12,7 @@
  * limit; on this machine it holds every registration of the cohort). The last is the worker
  * as production starts it (package.json's `worker` script).
  *
- *   npm run bench:worker-memory -- --students 1000
+ *   npm run bench:worker-memory -- --students 1000 --caches 250,500,1000 [--production-only] [--try="<V8 flags>" …]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,18 @@ import { processMemory } from './gateway-process';
 import { syntheticStudents, toCsv } from './synthetic';
 import { machine, printTable } from './table';
 
-const { values } = parseArgs({ options: { students: { type: 'string', default: '1000' }, 'no-build': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: {
+    students: { type: 'string', default: '1000' },
+    /** Cache sizes to try with the worker started as production starts it. */
+    caches: { type: 'string', default: '250,500,1000' },
+    /** Only the baseline and the production starts (not the steps from one to the other). */
+    'production-only': { type: 'boolean' },
+    /** Other V8 flags to try, each as its own setting (cache and environment as production starts the worker). */
+    try: { type: 'string', multiple: true, default: [] },
+    'no-build': { type: 'boolean' },
+  },
+});
 const STUDENTS = Number(values.students);
 const CONCURRENCY = 32;
 /** progreg's WORKER_CACHED_WORKFLOWS when unset. */
@@ -40,12 +51,25 @@ const DEFAULT_CACHE: number = configVariables.WORKER_CACHED_WORKFLOWS.schema.par
 /** The SDK's own default for maxCachedWorkflows (@temporalio/worker worker-options.js, reuseV8Context): 600 per GiB of V8 heap limit over 200 MiB. */
 const SDK_DEFAULT_CACHE = Math.max(Math.floor((Math.max(v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10);
 
+const production = (cache: number) => ({
+  name: `as \`npm run worker\` starts it, cache ${cache}${cache === DEFAULT_CACHE ? ' (the default)' : ''} (${productionNodeFlags('worker').join(' ')}, ${Object.entries(productionNodeEnv('worker')).map(([k, v]) => `${k}=${v}`).join(' ')})`,
+  flags: productionNodeFlags('worker'),
+  env: { ...productionNodeEnv('worker'), WORKER_CACHED_WORKFLOWS: String(cache) },
+});
+
 /** The settings compared; the first is the baseline. */
 const SETTINGS: Array<{ name: string; flags?: string[]; env?: NodeJS.ProcessEnv }> = [
   { name: `SDK default cache (${SDK_DEFAULT_CACHE})`, env: { WORKER_CACHED_WORKFLOWS: String(SDK_DEFAULT_CACHE) } },
-  { name: `cache ${DEFAULT_CACHE}`, env: {} },
-  { name: `cache ${DEFAULT_CACHE}, V8 flags`, flags: productionNodeFlags('worker') },
-  { name: `as \`npm run worker\` starts it (cache ${DEFAULT_CACHE}, V8 flags, ${Object.entries(productionNodeEnv('worker')).map(([k, v]) => `${k}=${v}`).join(' ')})`, flags: productionNodeFlags('worker'), env: productionNodeEnv('worker') },
+  ...(values['production-only'] ? [] : [
+    { name: `cache ${DEFAULT_CACHE}`, env: {} },
+    { name: `cache ${DEFAULT_CACHE}, ${productionNodeFlags('worker').join(' ')}`, flags: productionNodeFlags('worker') },
+  ]),
+  ...values.caches.split(',').filter(Boolean).map(Number).map(production),
+  ...values.try.map((flags) => ({
+    name: `cache ${DEFAULT_CACHE}, ${flags}, ${Object.entries(productionNodeEnv('worker')).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+    flags: flags.split(/\s+/).filter(Boolean),
+    env: productionNodeEnv('worker'),
+  })),
 ];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -68,6 +92,9 @@ async function main(): Promise<void> {
     let baseline = { startS: NaN, queryS: NaN };
     for (const [i, setting] of SETTINGS.entries()) {
       const worker = spawn(process.execPath, [...(setting.flags ?? []), path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+      // A worker must not outlive a bench stopped with Ctrl-C (the cluster's own processes are stopped by withBenchCluster).
+      const orphan = () => worker.kill('SIGKILL');
+      process.once('exit', orphan);
       await sleep(5000);
       const idle = memoryMb(worker.pid!);
       const cohortId = `mem-${i}-${Date.now().toString(36)}`;
@@ -91,6 +118,7 @@ async function main(): Promise<void> {
         `${startS.toFixed(1)} (${(startS / baseline.startS).toFixed(2)}×)`, `${queryS.toFixed(1)} (${(queryS / baseline.queryS).toFixed(2)}×)`,
       ]);
       await stop(worker);
+      process.off('exit', orphan);
     }
     console.log(`\nworker memory with ${STUDENTS} open registrations, ${machine()}\n`);
     printTable([['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', `${STUDENTS} to first idle (s, × baseline)`, 'query all (s, × baseline)'], ...rows]);
