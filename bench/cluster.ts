@@ -32,7 +32,7 @@ import { validForm } from '../test/workflow/support';
 import { inPool } from '../drills/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
-import { processMemory } from './gateway-process';
+import { processMemoryMb } from './gateway-process';
 import { syntheticStudents, toCsv } from './synthetic';
 import { machine, printTable } from './table';
 
@@ -72,9 +72,10 @@ async function importThroughGateway(cluster: Cluster, admin: string, csv: string
     if (firstStart === undefined && j.started + j.existing + j.failed > 0) firstStart = performance.now() - t0;
     if (j.status !== 'RUNNING') {
       if (j.status !== 'DONE') throw new Error(`import ${j.status}`);
+      const done = performance.now() - t0;
       const s = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
-      log(`import of ${j.total}: 202 after ${s(answered)}, first start seen after ${s(firstStart)}, done after ${s(performance.now() - t0)}`);
-      return performance.now() - t0;
+      log(`import of ${j.total}: 202 after ${s(answered)}, first start seen after ${s(firstStart)}, done after ${s(done)}`);
+      return done;
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -129,7 +130,7 @@ async function compareLoop(
   return { gateway: stats(sides[0]!), direct: stats(sides[1]!) };
 }
 
-const rssMb = (pid: number) => Math.round(processMemory(pid).rss / 2 ** 20);
+const rssMb = (pid: number) => processMemoryMb(pid).rss;
 
 async function main(): Promise<void> {
   const students = Number(values.students);

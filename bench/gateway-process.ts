@@ -45,3 +45,9 @@ export function processMemory(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
 
+/** The same, in whole MB, as the benches print it. */
+export function processMemoryMb(pid: number): { rss: number; peak: number } {
+  const { rss, peak } = processMemory(pid);
+  return { rss: Math.round(rss / 2 ** 20), peak: Math.round(peak / 2 ** 20) };
+}
+

@@ -9,8 +9,11 @@
  *      out of the worker's cache replays its history first, so this is what a small cache costs.
  *
  * The first setting is the baseline: the SDK's own cache size (it grows with the V8 heap
- * limit; on this machine it holds every registration of the cohort). The last is the worker
- * as production starts it (package.json's `worker` script).
+ * limit; on this machine it holds every registration of the cohort). Then, unless
+ * --production-only, the steps from there to production's start (the default cache, then
+ * package.json's V8 flags); then the worker as package.json's `worker` script starts it, once
+ * per --caches size; then each --try setting. Every setting names its cache explicitly, so a
+ * WORKER_CACHED_WORKFLOWS in the caller's environment changes none of them.
  *
  *   npm run bench:worker-memory -- --students 1000 --caches 250,500,1000 [--production-only] [--try="<V8 flags>" …]
  */
@@ -28,7 +31,7 @@ import { getStatusQuery, registrationWorkflowId } from '../workflows/registratio
 import { inPool } from '../drills/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
-import { processMemory } from './gateway-process';
+import { processMemoryMb } from './gateway-process';
 import { syntheticStudents, toCsv } from './synthetic';
 import { machine, printTable } from './table';
 
@@ -51,33 +54,33 @@ const DEFAULT_CACHE: number = configVariables.WORKER_CACHED_WORKFLOWS.schema.par
 /** The SDK's own default for maxCachedWorkflows (@temporalio/worker worker-options.js, reuseV8Context): 600 per GiB of V8 heap limit over 200 MiB. */
 const SDK_DEFAULT_CACHE = Math.max(Math.floor((Math.max(v8.getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10);
 
-const production = (cache: number) => ({
-  name: `as \`npm run worker\` starts it, cache ${cache}${cache === DEFAULT_CACHE ? ' (the default)' : ''} (${productionNodeFlags('worker').join(' ')}, ${Object.entries(productionNodeEnv('worker')).map(([k, v]) => `${k}=${v}`).join(' ')})`,
-  flags: productionNodeFlags('worker'),
-  env: { ...productionNodeEnv('worker'), WORKER_CACHED_WORKFLOWS: String(cache) },
-});
+const WORKER_FLAGS = productionNodeFlags('worker');
+const WORKER_ENV = productionNodeEnv('worker');
+const WORKER_ENV_TEXT = Object.entries(WORKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+
+interface Setting {
+  name: string;
+  flags: string[];
+  env: NodeJS.ProcessEnv;
+}
+const workerSetting = (name: string, cache: number, flags: string[] = [], env: NodeJS.ProcessEnv = {}): Setting =>
+  ({ name, flags, env: { ...env, WORKER_CACHED_WORKFLOWS: String(cache) } });
 
 /** The settings compared; the first is the baseline. */
-const SETTINGS: Array<{ name: string; flags?: string[]; env?: NodeJS.ProcessEnv }> = [
-  { name: `SDK default cache (${SDK_DEFAULT_CACHE})`, env: { WORKER_CACHED_WORKFLOWS: String(SDK_DEFAULT_CACHE) } },
+const SETTINGS: Setting[] = [
+  workerSetting(`SDK default cache (${SDK_DEFAULT_CACHE})`, SDK_DEFAULT_CACHE),
   ...(values['production-only'] ? [] : [
-    { name: `cache ${DEFAULT_CACHE}`, env: {} },
-    { name: `cache ${DEFAULT_CACHE}, ${productionNodeFlags('worker').join(' ')}`, flags: productionNodeFlags('worker') },
+    workerSetting(`cache ${DEFAULT_CACHE}`, DEFAULT_CACHE),
+    workerSetting(`cache ${DEFAULT_CACHE}, ${WORKER_FLAGS.join(' ')}`, DEFAULT_CACHE, WORKER_FLAGS),
   ]),
-  ...values.caches.split(',').filter(Boolean).map(Number).map(production),
-  ...values.try.map((flags) => ({
-    name: `cache ${DEFAULT_CACHE}, ${flags}, ${Object.entries(productionNodeEnv('worker')).map(([k, v]) => `${k}=${v}`).join(' ')}`,
-    flags: flags.split(/\s+/).filter(Boolean),
-    env: productionNodeEnv('worker'),
-  })),
+  ...values.caches.split(',').filter(Boolean).map(Number).map((cache) =>
+    workerSetting(`as \`npm run worker\` starts it, cache ${cache}${cache === DEFAULT_CACHE ? ' (the default)' : ''} (${WORKER_FLAGS.join(' ')}, ${WORKER_ENV_TEXT})`, cache, WORKER_FLAGS, WORKER_ENV)),
+  ...values.try.map((flags) =>
+    workerSetting(`cache ${DEFAULT_CACHE}, ${flags}, ${WORKER_ENV_TEXT}`, DEFAULT_CACHE, flags.split(/\s+/).filter(Boolean), WORKER_ENV)),
 ];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const memoryMb = (pid: number) => {
-  const { rss, peak } = processMemory(pid);
-  return { rss: Math.round(rss / 2 ** 20), peak: Math.round(peak / 2 ** 20) };
-};
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -91,26 +94,26 @@ async function main(): Promise<void> {
   await withBenchCluster({ name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] }, async ({ cluster, prisma, temporal }) => {
     let baseline = { startS: NaN, queryS: NaN };
     for (const [i, setting] of SETTINGS.entries()) {
-      const worker = spawn(process.execPath, [...(setting.flags ?? []), path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const worker = spawn(process.execPath, [...setting.flags, path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
       // A worker must not outlive a bench stopped with Ctrl-C (the cluster's own processes are stopped by withBenchCluster).
       const orphan = () => worker.kill('SIGKILL');
       process.once('exit', orphan);
       await sleep(5000);
-      const idle = memoryMb(worker.pid!);
+      const idle = processMemoryMb(worker.pid!);
       const cohortId = `mem-${i}-${Date.now().toString(36)}`;
       const { students } = parseCsvImport(toCsv(syntheticStudents({ count: STUDENTS, prefix: `M${i}${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() })));
       const t0 = performance.now();
       await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
       await toFirstIdle(prisma, cohortId, STUDENTS);
       const startS = (performance.now() - t0) / 1000;
-      const atIdle = memoryMb(worker.pid!);
+      const atIdle = processMemoryMb(worker.pid!);
       await sleep(10_000);
-      const settled = memoryMb(worker.pid!);
+      const settled = processMemoryMb(worker.pid!);
       const q0 = performance.now();
       await inPool(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
       const queryS = (performance.now() - q0) / 1000;
       if (i === 0) baseline = { startS, queryS };
-      const after = memoryMb(worker.pid!);
+      const after = processMemoryMb(worker.pid!);
       log(`${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
         `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`);
       rows.push([

@@ -130,15 +130,16 @@ export async function startPage(
   heartbeat: (position: PagePosition) => void,
   cancelled: () => boolean = () => false,
 ): Promise<ImportCounts> {
+  const from = resumeFrom ?? PAGE_START;
   // At once: reading the page may wait for a database connection, and the heartbeat timeout runs meanwhile.
-  heartbeat(resumeFrom ?? PAGE_START);
+  heartbeat(from);
   const rows = await deps.prisma.importRow.findMany({
     where: { importId: page.importId, index: { gte: page.offset, lt: page.offset + page.limit } },
     orderBy: { index: 'asc' },
   });
   const inputs = rows.map((r) => r.input as unknown as RegistrationInput);
-  const skip = Math.min(resumeFrom?.next ?? 0, inputs.length);
-  const base = (resumeFrom ?? PAGE_START).counts;
+  const skip = Math.min(from.next, inputs.length);
+  const base = from.counts;
   const results: Array<keyof ImportCounts | undefined> = new Array(inputs.length);
   const failures: Array<{ applicationNo: string; error: string }> = [];
 
