@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
-import { aPdf, admit, eventually, uploadFile as apiUpload, type Admitted } from '../gateway/support';
+import { aPdf, admit, eventually, fetchJson, uploadFile as apiUpload, validForm, type Admitted } from '../gateway/support';
 import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { uniq } from '../support/env';
 import { expectAccessible } from './axe';
@@ -127,13 +127,32 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     const input = ui.page.locator('[data-upload="ID_DOCUMENT"] input[type=file]');
     await tabUntil(ui.page, input);
     // Space on a focused file input opens the file chooser, as it does for a person.
-    const [chooser] = await Promise.all([ui.page.waitForEvent('filechooser'), ui.page.keyboard.press('Space')]);
+    const [chooser] = await Promise.all([
+      ui.page.waitForEvent('filechooser').catch(async (e: Error) => {
+        // Say where the focus was, so a failure tells a lost focus from a chooser that never opened.
+        const focus = await ui.page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120) ?? '(none)');
+        throw new Error(`${e.message}; the focus was on ${focus}`);
+      }),
+      ui.page.keyboard.press('Space'),
+    ]);
     await chooser.setFiles({ name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf() });
     const send = ui.page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' });
     await ui.page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
     await tabUntil(ui.page, send);
     await ui.page.keyboard.press('Enter');
     await item(ui.page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
+  });
+
+  it('a refresh keeps the focus: a change to an earlier step moves no later card', async () => {
+    const a = await admit(ui.stack, { cohortId: uniq('a11y-') });
+    await openInvitation(ui.page, a);
+    const input = ui.page.locator('[data-upload="ID_DOCUMENT"] input[type=file]');
+    await tabUntil(ui.page, input);
+    // The form (step 2) changes from outside the page; its card is redrawn above the focused file field (step 3).
+    const form = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    assert.equal(form.status, 200, JSON.stringify(form.body));
+    await ui.page.locator('.step[data-item="FORM"]:not([data-state="PENDING"])').waitFor(WAIT);
+    assert.equal(await ui.page.evaluate((el) => document.activeElement === el, await input.elementHandle()), true, 'the file field keeps the focus');
   });
 
   it('keyboard only: an officer rejects an item with a reason (Verify: the Review next test)', async () => {

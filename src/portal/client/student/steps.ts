@@ -25,16 +25,20 @@ export function renderSteps(v: StatusResponse): void {
     if (known && known.sig === sig) wanted.push(known.el);
     else {
       const el = stepCard(v, item, index, open);
+      // A changed card takes its old card's place, so the cards around it never move.
+      if (known?.el.parentNode === list) known.el.replaceWith(el);
       cards.set(item.key, { sig, el });
       wanted.push(el);
     }
   });
-  // Only touch the DOM where a card changed, so focus and scroll stay where they are.
+  // Moving a node blurs whatever is focused inside it, so unchanged cards stay put: gone cards leave first, then
+  // only a card that is new (or out of order) is inserted.
+  const keep = new Set(wanted);
+  for (const child of Array.from(list.children)) if (!keep.has(child as HTMLElement)) child.remove();
   wanted.forEach((el, i) => {
     const current = list.children[i];
-    if (current !== el) current ? list.insertBefore(el, current) : list.append(el);
+    if (current !== el) list.insertBefore(el, current ?? null);
   });
-  while (list.children.length > wanted.length) list.lastElementChild!.remove();
 }
 
 function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {
