@@ -16,6 +16,7 @@ import { REGISTRATION_STATUSES, type RegistrationStatus, type StudentRecord } fr
 import { LATE_EVENT_KINDS, type LateEventKind } from '../../workflows/registration/types';
 import { studentCategory } from '../../workflows/registration/checklist';
 import { hkDate, hkStartOf, workingDaysBetween } from '../../workflows/registration/working-days';
+import { REPORT_ITEM_ORDER } from '../../workflows/registration/vocabulary';
 
 export interface DashboardFilter {
   cohortId?: string;
@@ -227,7 +228,7 @@ export async function outstanding(prisma: PrismaClient, f: DashboardFilter): Pro
     FROM "OutstandingItemCount" c
     WHERE ${where(f, 'c')} AND c.count > 0
     GROUP BY c."itemKey"`;
-  const order = ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO', 'SUPPLEMENTARY'];
+  const order: readonly string[] = [...REPORT_ITEM_ORDER, 'SUPPLEMENTARY'];
   const rank = (kind: string) => (order.indexOf(kind) + 1 || order.length + 1);
   return {
     items: rows

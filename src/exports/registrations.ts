@@ -11,6 +11,7 @@
  */
 import type { PrismaClient } from '../db/prisma';
 import { SUPPLEMENTARY_DOCUMENTS } from '../../workflows/registration/policy';
+import { REPORT_ITEM_ORDER, SUPPLEMENTARY_PREFIX } from '../../workflows/registration/vocabulary';
 
 export interface ExportRow {
   applicationNo: string;
@@ -26,15 +27,7 @@ export interface ExportRow {
   items: Record<string, string>;
 }
 
-export const EXPORT_ITEM_KEYS = [
-  'ACTIVATION',
-  'FORM',
-  'ID_DOCUMENT',
-  'VISA',
-  'TUITION_RECEIPT',
-  'PHOTO',
-  ...Object.keys(SUPPLEMENTARY_DOCUMENTS).map((code) => `SUPPLEMENTARY:${code}`),
-];
+export const EXPORT_ITEM_KEYS = [...REPORT_ITEM_ORDER, ...Object.keys(SUPPLEMENTARY_DOCUMENTS).map((code) => `${SUPPLEMENTARY_PREFIX}${code}`)];
 
 const PAGE = 1000;
 

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { ImportJobSchema } from '../../gateway/schemas';
 import type {
   ItemView,
+  LateEventKind,
   PhotoSpec,
   RegistrationForm,
   RegistrationStatusView,
@@ -203,7 +204,7 @@ export interface LateEventEntry {
   programCode: string;
   cohortId: string;
   seq: number;
-  kind: 'PAYMENT' | 'ACTIVATION';
+  kind: LateEventKind;
   actor: string;
   at: string;
   registrationStatus: string;

@@ -6,6 +6,7 @@
 import type {
   ItemKind,
   ItemState,
+  LateEventKind,
   OutcomeReason,
   RegistrationStatus,
   RejectionReason,
@@ -66,6 +67,12 @@ export const STUDY_LEVEL: Record<StudentRecord['studyLevel'], string> = {
   UG: 'Undergraduate',
   TPG: 'Taught postgraduate',
   RPG: 'Research postgraduate',
+};
+
+/** A late event's kind: one row of the Late events page, and (plural) a dashboard bar. */
+export const LATE_EVENT: Record<LateEventKind, { one: string; many: string }> = {
+  PAYMENT: { one: 'Payment', many: 'Payments' },
+  ACTIVATION: { one: 'Account activation', many: 'Account activations' },
 };
 
 /** Readable names for audit event types such as FORM_SUBMITTED or itemVerified. */

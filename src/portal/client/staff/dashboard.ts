@@ -31,7 +31,7 @@ import type { RegistrationStatus } from '../../../../workflows/registration/type
 import { hkDate } from '../../../../workflows/registration/working-days';
 import { request, staffAuthHeaders } from '../api';
 import { fmtDate, h, toast, type Child } from '../dom';
-import { STATUS, STUDY_LEVEL } from '../labels';
+import { LATE_EVENT, STATUS, STUDY_LEVEL } from '../labels';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Filler, Tooltip, Legend);
 
@@ -172,7 +172,7 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
       title: 'Late events',
       summary: `${late.total} payment${late.total === 1 ? '' : 's'} or activations after the outcome: recorded, never applied`,
       rows: late.kinds.map((k) => ({
-        label: k.kind === 'PAYMENT' ? 'Payments' : 'Account activations',
+        label: LATE_EVENT[k.kind].many,
         value: k.count,
         detail: k.statuses.map((s) => `${s.count} ${STATUS[s.status as RegistrationStatus]?.label.toLowerCase() ?? s.status}`).join(', ') || undefined,
         // The late-events list filters by cohort and program (not study level).

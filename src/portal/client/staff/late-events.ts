@@ -1,5 +1,6 @@
 /** Late events: payments and account activations that arrived after the outcome (recorded, never applied). */
 import { fmtShort, h } from '../dom';
+import { LATE_EVENT } from '../labels';
 import { staff } from './session';
 import { filterForm, pageHead, pager, query, regLink, select, statusBadge, summary, table, textFilter } from './widgets';
 
@@ -20,7 +21,7 @@ export async function lateEventsPage(): Promise<HTMLElement> {
       h('td', null, fmtShort(e.at)),
       h('td', null, regLink(e.applicationNo, e.name, "#audit-title"), h('div', { class: 'small muted mono' }, e.applicationNo)),
       h('td', null, e.programCode),
-      h('td', null, e.kind === 'PAYMENT' ? 'Payment' : 'Account activation'),
+      h('td', null, LATE_EVENT[e.kind].one),
       h('td', null, statusBadge(e.registrationStatus), e.outcomeReason ? h('div', { class: 'small muted' }, e.outcomeReason) : null),
       h('td', { class: 'small' }, summary(e.data)),
     ),
@@ -30,7 +31,7 @@ export async function lateEventsPage(): Promise<HTMLElement> {
     null,
     pageHead('Late events', 'Payments and account activations that arrived after the registration reached its outcome. They changed nothing; the registry was emailed about each. Decide whether a refund or another step is needed.'),
     filterForm(
-      select('kind', 'Event', [['PAYMENT', 'Payment'], ['ACTIVATION', 'Account activation']], f.kind ?? null),
+      select('kind', 'Event', Object.entries(LATE_EVENT).map(([k, words]) => [k, words.one]), f.kind ?? null),
       textFilter('programCode', 'Program', f.programCode ?? null),
       textFilter('cohortId', 'Cohort', f.cohortId ?? null),
       textFilter('applicationNo', 'Application no.', f.applicationNo ?? null),
