@@ -11,6 +11,7 @@
  * LateEvent rows the projection writes.
  */
 import { Prisma } from '@prisma/client';
+import { OPEN_STATUSES_SQL } from '../db/open-statuses';
 import type { PrismaClient } from '../db/prisma';
 import { REGISTRATION_STATUSES, type RegistrationStatus, type StudentRecord } from '../../workflows/registration/api';
 import { LATE_EVENT_KINDS, type LateEventKind } from '../../workflows/registration/types';
@@ -37,9 +38,6 @@ function where(f: DashboardFilter, alias: 'r' | 'i' | 'c' = 'r'): Prisma.Sql {
   if (f.studyLevel) parts.push(Prisma.sql`${a}."studyLevel" = ${f.studyLevel}`);
   return Prisma.join(parts, ' AND ');
 }
-
-/** Registrations still open (the outstanding items and the review queue count only these). */
-const OPEN_STATUSES = Prisma.sql`('IN_PROGRESS', 'INCOMPLETE')`;
 
 /**
  * The Hong Kong calendar day of a timestamp column, in SQL. Prisma's columns
@@ -271,7 +269,7 @@ export async function reviewBacklog(
         SELECT ${hkDay(Prisma.sql`i."submittedAt"`)} AS day, count(*) AS n,
                count(*) FILTER (WHERE i."expectedVerificationBy" < ${now}) AS breached
         FROM "ChecklistItem" i
-        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND i."registrationStatus" IN ${OPEN_STATUSES} AND ${where(f, 'i')}
+        WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND i."registrationStatus" IN ${OPEN_STATUSES_SQL} AND ${where(f, 'i')}
         GROUP BY 1
       ) days`,
     f.cohortId ? prisma.cohort.findUnique({ where: { id: f.cohortId }, select: { policy: true } }) : null,

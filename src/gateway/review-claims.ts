@@ -11,6 +11,7 @@
  * same statement, so nothing has to sweep claims for them to lapse.
  */
 import { Prisma } from '@prisma/client';
+import { OPEN_STATUSES_SQL } from '../db/open-statuses';
 import type { PrismaClient } from '../db/prisma';
 
 export interface ReviewFilter {
@@ -41,7 +42,7 @@ const MAX_ROUNDS = 20;
 
 export async function claimNext(prisma: PrismaClient, who: Claimant, filter: ReviewFilter, ttlMinutes: number): Promise<ClaimedItem | null> {
   // As the review queue: submitted items of open registrations.
-  const conditions: Prisma.Sql[] = [Prisma.sql`i.state = 'SUBMITTED'`, Prisma.sql`r.status IN ('IN_PROGRESS', 'INCOMPLETE')`];
+  const conditions: Prisma.Sql[] = [Prisma.sql`i.state = 'SUBMITTED'`, Prisma.sql`r.status IN ${OPEN_STATUSES_SQL}`];
   if (filter.cohortId) conditions.push(Prisma.sql`r."cohortId" = ${filter.cohortId}`);
   if (filter.programCode) conditions.push(Prisma.sql`r."programCode" = ${filter.programCode}`);
   if (filter.studyLevel) conditions.push(Prisma.sql`r."studyLevel" = ${filter.studyLevel}`);
