@@ -41,6 +41,7 @@ export class Stack {
   private readonly stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
   private readonly colors = new Map<string, number>();
   private stopping = false;
+  private stopped?: Promise<void>;
 
   constructor(
     readonly name: string,
@@ -65,10 +66,18 @@ export class Stack {
     this.stops.push({ name, stop });
   }
 
-  /** Stops everything once; a second Ctrl-C (or npm relaying the same signal) must not cut the first short. */
-  async shutdown(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Stops everything once. Every caller waits for that one stop: a second Ctrl-C, npm relaying the same signal, or a
+   * caller whose work failed because the stop began. Returning early would let that caller exit the process while
+   * children in their own process groups still run, and they would outlive it.
+   */
+  shutdown(): Promise<void> {
     this.stopping = true;
+    this.stopped ??= this.stopAll();
+    return this.stopped;
+  }
+
+  private async stopAll(): Promise<void> {
     this.say(this.name, 'stopping…');
     for (const { name, stop } of this.stops.splice(0).reverse()) {
       await stop().catch((e) => this.say(this.name, `stopping ${name} failed: ${String(e)}`));
