@@ -1,0 +1,34 @@
+/** Shared by the state machine's tests (state*.test.ts): one student, one cohort, a registration already invited. */
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { type RegistrationFailure, defaultCohortPolicy, type CohortPolicy, type StudentRecord } from '../../workflows/registration/api';
+import { RegistrationState } from '../../workflows/registration/state';
+import { DAY } from './support';
+
+export const T0 = Date.parse('2027-06-01T02:00:00Z');
+export const DEADLINE = T0 + 30 * DAY;
+export const student = (o: Partial<StudentRecord> = {}): StudentRecord => ({
+  applicationNo: 'A100',
+  name: 'Chan Tai Man',
+  personalEmail: 'a100@example.com',
+  programCode: 'MSC-IT',
+  studyLevel: 'TPG',
+  residency: 'LOCAL',
+  cohortId: 'c',
+  ...o,
+});
+export const registration = (s = student(), policy: CohortPolicy = defaultCohortPolicy(new Date(DEADLINE).toISOString())) => {
+  const r = new RegistrationState({ student: s, policy }, T0);
+  r.invite();
+  r.takeEmails();
+  return r;
+};
+
+export function refused(type: RegistrationFailure, action: () => unknown, message?: RegExp): void {
+  assert.throws(action, (e: unknown) => {
+    assert.ok(e instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(e)}`);
+    assert.equal(e.type, type);
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
