@@ -17,6 +17,8 @@ import { projectRoot } from '../src/paths';
 import { connectTemporal } from '../src/temporal/connection';
 
 export interface BenchCluster {
+  /** The stack the cluster runs in: a process a bench supervises here is stopped with it, Ctrl-C included. */
+  stack: Stack;
   cluster: Cluster;
   prisma: PrismaClient;
   temporal: Client;
@@ -28,7 +30,8 @@ export async function withBenchCluster(
 ): Promise<void> {
   if (!opts.noBuild) execFileSync('npm', ['run', '--silent', 'build'], { cwd: projectRoot, stdio: 'inherit' });
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), `progreg-bench-${opts.name}-`));
-  const stack = new Stack('bench', () => {});
+  // The servers' own lines are noise here; the stack's (a process that died, the stop) are printed.
+  const stack = new Stack('bench', (line) => line.includes('[bench]') && console.log(line));
   // Ctrl-C stops the cluster's servers too (they run in process groups of their own).
   process.once('SIGINT', () => void stack.shutdown().finally(() => process.exit(130)));
   try {
@@ -47,7 +50,7 @@ export async function withBenchCluster(
     const prisma = createPrisma(cluster.databaseUrl, 20);
     const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }) });
     try {
-      await body({ cluster, prisma, temporal });
+      await body({ stack, cluster, prisma, temporal });
     } finally {
       await prisma.$disconnect();
       await temporal.connection.close();

@@ -17,7 +17,6 @@
  *
  *   npm run bench:worker-memory -- --students 1000 --caches 250,500,1000 [--production-only] [--try="<V8 flags>" …]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -82,46 +81,37 @@ const SETTINGS: Setting[] = [
 const log = (line: string) => console.log(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(20_000).then(() => child.kill('SIGKILL'))]);
-}
-
 async function main(): Promise<void> {
   const rows: string[][] = [];
-  await withBenchCluster({ name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] }, async ({ cluster, prisma, temporal }) => {
+  await withBenchCluster({ name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] }, async ({ stack, cluster, prisma, temporal }) => {
     let baseline = { startS: NaN, queryS: NaN };
     for (const [i, setting] of SETTINGS.entries()) {
-      const worker = spawn(process.execPath, [...setting.flags, path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env }, stdio: ['ignore', 'ignore', 'inherit'] });
-      // A worker must not outlive a bench stopped with Ctrl-C (the cluster's own processes are stopped by withBenchCluster).
-      const orphan = () => worker.kill('SIGKILL');
-      process.once('exit', orphan);
+      // Supervised by the cluster's stack, so a bench stopped with Ctrl-C takes this worker down too.
+      const worker = stack.supervise(`memory-${i}`, process.execPath, [...setting.flags, path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env } });
+      const pid = worker.child().pid!;
       await sleep(5000);
-      const idle = processMemoryMb(worker.pid!);
+      const idle = processMemoryMb(pid);
       const cohortId = `mem-${i}-${Date.now().toString(36)}`;
       const { students } = parseCsvImport(toCsv(syntheticStudents({ count: STUDENTS, prefix: `M${i}${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() })));
       const t0 = performance.now();
       await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
       await toFirstIdle(prisma, cohortId, STUDENTS);
       const startS = (performance.now() - t0) / 1000;
-      const atIdle = processMemoryMb(worker.pid!);
+      const atIdle = processMemoryMb(pid);
       await sleep(10_000);
-      const settled = processMemoryMb(worker.pid!);
+      const settled = processMemoryMb(pid);
       const q0 = performance.now();
       await inPool(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
       const queryS = (performance.now() - q0) / 1000;
       if (i === 0) baseline = { startS, queryS };
-      const after = processMemoryMb(worker.pid!);
+      const after = processMemoryMb(pid);
       log(`${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
         `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`);
       rows.push([
         setting.name, String(idle.rss), String(settled.rss), String(after.rss), String(after.peak),
         `${startS.toFixed(1)} (${(startS / baseline.startS).toFixed(2)}×)`, `${queryS.toFixed(1)} (${(queryS / baseline.queryS).toFixed(2)}×)`,
       ]);
-      await stop(worker);
-      process.off('exit', orphan);
+      await worker.stop();
     }
     console.log(`\nworker memory with ${STUDENTS} open registrations, ${machine()}\n`);
     printTable([['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', `${STUDENTS} to first idle (s, × baseline)`, 'query all (s, × baseline)'], ...rows]);

@@ -26,6 +26,8 @@ export interface Supervised {
   exited(): Promise<void>;
   /** How many times it was restarted after exiting on its own. */
   restarts(): number;
+  /** Stops this child alone, as the stack stops it; its exit then neither restarts it nor stops the stack. */
+  stop(): Promise<void>;
 }
 
 export interface SuperviseOptions {
@@ -90,12 +92,13 @@ export class Stack {
     let child!: ChildProcess;
     let exited!: Promise<void>;
     let restarts = 0;
+    let retired = false;
     const start = () => {
       child = spawn(command, args, { cwd: opts.cwd ?? projectRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       this.pipeLines(child, name, opts.mute);
       exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.once('exit', (code, signal) => {
-        if (this.stopping) return;
+        if (this.stopping || retired) return;
         if (opts.restart) {
           restarts++;
           this.say(this.name, `${name} exited (${signal ?? code}); restarting it`);
@@ -107,8 +110,18 @@ export class Stack {
       });
     };
     start();
-    this.onStop(name, () => stopProcessGroup(child, () => exited, (m) => this.say(this.name, `${name} ${m}`)));
-    return { name, child: () => child, exited: () => exited, restarts: () => restarts };
+    const stop = () => stopProcessGroup(child, () => exited, (m) => this.say(this.name, `${name} ${m}`));
+    this.onStop(name, stop);
+    return {
+      name,
+      child: () => child,
+      exited: () => exited,
+      restarts: () => restarts,
+      stop: () => {
+        retired = true;
+        return stop();
+      },
+    };
   }
 
   private pipeLines(child: ChildProcess, source: string, mute?: (line: string) => boolean): void {

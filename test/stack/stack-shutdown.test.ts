@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Stack } from '../../src/launcher/stack';
 
-describe('launcher: Stack.shutdown', function () {
+describe('launcher: Stack.shutdown and one child\'s stop', function () {
   this.timeout(30_000);
 
   it('a second shutdown, begun while the first is stopping a slow child, resolves only after the child exited', async () => {
@@ -25,5 +25,19 @@ describe('launcher: Stack.shutdown', function () {
     assert.notEqual(slow.child().exitCode ?? slow.child().signalCode, null, 'the child is gone when the second shutdown resolves');
     assert.equal(lines.filter((l) => l.endsWith(' stopped')).length, 1, 'one stop, said once');
     await first;
+  });
+
+  it('one child stopped alone is gone, is not restarted, and leaves the stack and its other children running', async () => {
+    const stack = new Stack('test', () => {});
+    const idle = ['-e', 'setInterval(() => {}, 1000)'];
+    const one = stack.supervise('one', process.execPath, idle, { restart: true });
+    const other = stack.supervise('other', process.execPath, idle);
+    await one.stop();
+    await new Promise((r) => setTimeout(r, 1000)); // a restart would come 500 ms after the exit
+    assert.notEqual(one.child().exitCode ?? one.child().signalCode, null, 'the stopped child is gone');
+    assert.equal(one.restarts(), 0, 'and not restarted');
+    assert.equal(stack.shuttingDown, false, 'the stack goes on');
+    assert.equal(other.child().exitCode ?? other.child().signalCode, null, 'the other child still runs');
+    await stack.shutdown();
   });
 });

@@ -3,20 +3,12 @@ import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { type RegistrationFailure, defaultCohortPolicy, type CohortPolicy, type StudentRecord } from '../../workflows/registration/api';
 import { RegistrationState } from '../../workflows/registration/state';
-import { DAY } from './support';
+import { DAY, aStudent } from './support';
 
 export const T0 = Date.parse('2027-06-01T02:00:00Z');
 export const DEADLINE = T0 + 30 * DAY;
-export const student = (o: Partial<StudentRecord> = {}): StudentRecord => ({
-  applicationNo: 'A100',
-  name: 'Chan Tai Man',
-  personalEmail: 'a100@example.com',
-  programCode: 'MSC-IT',
-  studyLevel: 'TPG',
-  residency: 'LOCAL',
-  cohortId: 'c',
-  ...o,
-});
+/** One fixed student (A100), so the tests can spell its email addresses and keys by hand. */
+export const student = (o: Partial<StudentRecord> = {}): StudentRecord => aStudent({ applicationNo: 'A100', cohortId: 'c', ...o });
 export const registration = (s = student(), policy: CohortPolicy = defaultCohortPolicy(new Date(DEADLINE).toISOString())) => {
   const r = new RegistrationState({ student: s, policy }, T0);
   r.invite();
