@@ -9,10 +9,18 @@ import { Stack } from '../../src/launcher/stack';
 
 describe('launcher: Stack.shutdown and one child\'s stop', function () {
   this.timeout(30_000);
+  // Every stack is stopped after its test, passed or failed, so a failing assertion leaves no child running.
+  const stacks: Stack[] = [];
+  const newStack = (out: (line: string) => void) => {
+    const stack = new Stack('test', out);
+    stacks.push(stack);
+    return stack;
+  };
+  afterEach(() => Promise.all(stacks.splice(0).map((s) => s.shutdown())));
 
   it('a second shutdown, begun while the first is stopping a slow child, resolves only after the child exited', async () => {
     const lines: string[] = [];
-    const stack = new Stack('test', (l) => lines.push(l));
+    const stack = newStack((l) => lines.push(l));
     // A child that takes a second to stop after SIGTERM, as a draining worker does.
     const slow = stack.supervise('slow', process.execPath, [
       '-e',
@@ -28,7 +36,7 @@ describe('launcher: Stack.shutdown and one child\'s stop', function () {
   });
 
   it('one child stopped alone is gone, is not restarted, and leaves the stack and its other children running', async () => {
-    const stack = new Stack('test', () => {});
+    const stack = newStack(() => {});
     const idle = ['-e', 'setInterval(() => {}, 1000)'];
     const one = stack.supervise('one', process.execPath, idle, { restart: true });
     const other = stack.supervise('other', process.execPath, idle);
@@ -38,6 +46,5 @@ describe('launcher: Stack.shutdown and one child\'s stop', function () {
     assert.equal(one.restarts(), 0, 'and not restarted');
     assert.equal(stack.shuttingDown, false, 'the stack goes on');
     assert.equal(other.child().exitCode ?? other.child().signalCode, null, 'the other child still runs');
-    await stack.shutdown();
   });
 });
