@@ -5,10 +5,12 @@
  * requests riding the cookie, staff revocation and server-side sign-out.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { outboxPaths } from '../../activities/email/send-email';
 import { signWebhook, SIGNATURE_HEADER } from '../../src/gateway/webhooks/signature';
 import { signInvitationToken } from '../../src/links';
 import { uniq } from '../support/env';
-import { admit, eventually, fetchJson, startGateway, startStack, validForm, type TestStack } from './support';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, validForm, type TestStack } from './support';
 
 const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
 
@@ -192,16 +194,27 @@ describe('gateway hardening (issue 7, §4)', function () {
       assert.equal((await decline({ authorization: `Bearer ${a.session}`, origin: 'https://evil.example' })).status, 400);
     });
 
-    it('staff revoke a student\'s links and sessions; the fresh link in the answer works', async () => {
+    it('staff revoke a student\'s links and sessions: no link in the answer, a fresh one emailed to the student, the revocation in the audit trail', async () => {
       const a = await admit(stack);
       await eventually(() => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }), (r) => !!r);
       assert.equal((await fetchJson(reg(a.applicationNo), { bearer: a.session })).status, 200);
 
       const byStudent = await fetchJson(reg(a.applicationNo, '/revoke-access'), { method: 'POST', bearer: a.session, json: {} });
       assert.equal(byStudent.status, 403);
-      const revoked = await fetchJson(reg(a.applicationNo, '/revoke-access'), { method: 'POST', bearer: stack.officerKey, json: { reason: 'invitation forwarded' } });
+      const revoke = () =>
+        fetchJson(reg(a.applicationNo, '/revoke-access'), {
+          method: 'POST',
+          bearer: stack.officerKey,
+          headers: { 'Idempotency-Key': 'revoke-1' },
+          json: { reason: 'invitation forwarded' },
+        });
+      const revoked = await revoke();
       assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
       assert.match(revoked.body.revokedBy, /^staff:officer\./);
+      assert.equal(revoked.body.linkEmailed, true);
+      // Staff get no way in as the student: no link, no token, anywhere in the answer.
+      assert.deepEqual(Object.keys(revoked.body).sort(), ['applicationNo', 'linkEmailed', 'revokedAt', 'revokedBy']);
+      assert.doesNotMatch(JSON.stringify(revoked.body), /token|invite|https?:/);
 
       const oldSession = await fetchJson(reg(a.applicationNo), { bearer: a.session });
       assert.equal(oldSession.status, 401);
@@ -211,13 +224,56 @@ describe('gateway hardening (issue 7, §4)', function () {
       const oldLinkOpened = await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' });
       assert.equal(oldLinkOpened.headers.get('location'), '/portal/?error=UNAUTHENTICATED');
 
-      const fresh = new URL(revoked.body.registrationUrl).searchParams.get('token')!;
-      const again = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: fresh } });
+      // The fresh link went to the personal email on record, and works.
+      const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
+      const mail = s.emails.find((e) => e.kind === 'SIGN_IN_LINK')!;
+      assert.deepEqual(mail.to, [a.student.personalEmail]);
+      const file = outboxPaths(stack.config.outboxDir, { registrationNo: a.applicationNo, idempotencyKey: mail.idempotencyKey });
+      const url = /Open Online Program Registration: (\S+)/.exec(fs.readFileSync(file.text, 'utf8'))![1]!;
+      const again = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: new URL(url).searchParams.get('token')! } });
       assert.equal(again.status, 200);
       assert.equal((await fetchJson(reg(a.applicationNo), { bearer: again.body.token })).status, 200);
 
+      // The workflow's audit trail has the revocation under the officer; a retry with the same key records and mails nothing more.
+      assert.equal((await revoke()).status, 200);
+      const audit = await eventually(
+        () => stack.prisma.auditEvent.findMany({ where: { registrationNo: a.applicationNo, type: 'ACCESS_REVOKED' } }),
+        (rows) => rows.length > 0,
+      );
+      assert.equal(audit.length, 1);
+      assert.equal(audit[0]!.actor, revoked.body.revokedBy);
+      assert.equal((audit[0]!.data as { reason?: string }).reason, 'invitation forwarded');
+      await new Promise((r) => setTimeout(r, 1000)); // time for a second (wrong) email to show, if there were one
+      assert.equal((await statusOf(stack, a.applicationNo)).emails.filter((e) => e.kind === 'SIGN_IN_LINK').length, 1);
+
       const unknown = await fetchJson(reg('A0000000NONE', '/revoke-access'), { method: 'POST', bearer: stack.officerKey, json: {} });
       assert.equal(unknown.status, 404);
+    });
+
+    it('a session opened with staff credentials may read but never act as the student (the form with its consent, declining)', async () => {
+      const a = await admit(stack);
+      // An officer holding the student's link signs in with it while presenting their staff key.
+      const byOfficer = await fetchJson(`${stack.url}/api/session`, { method: 'POST', bearer: stack.officerKey, json: { token: a.inviteToken } });
+      assert.equal(byOfficer.status, 200, JSON.stringify(byOfficer.body));
+      const session = byOfficer.body.token as string;
+      assert.equal((await fetchJson(reg(a.applicationNo), { bearer: session })).status, 200, 'reading is allowed');
+      const form = await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', bearer: session, json: { form: validForm } });
+      assert.equal(form.status, 403, JSON.stringify(form.body));
+      assert.match(form.body.message, /staff credentials/);
+      const decline = await fetchJson(reg(a.applicationNo, '/decline'), { method: 'POST', bearer: session, json: {} });
+      assert.equal(decline.status, 403);
+      // The same session as the browser's cookie.
+      const cookie = `progreg_session=${session}`;
+      assert.equal((await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', headers: { cookie, origin: stack.url }, json: { form: validForm } })).status, 403);
+      // The student's own session, from the same link, acts.
+      const own = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: a.inviteToken } });
+      const submitted = await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', bearer: own.body.token, json: { form: validForm } });
+      assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+      const events = await eventually(
+        () => stack.prisma.auditEvent.findMany({ where: { registrationNo: a.applicationNo, type: 'FORM_SUBMITTED' } }),
+        (rows) => rows.length > 0,
+      );
+      assert.deepEqual(events.map((e) => e.actor), [`student:${a.applicationNo}`]);
     });
 
     it('sign-out ends the session on the server; the invitation link still signs in again', async () => {

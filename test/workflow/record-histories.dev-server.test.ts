@@ -21,6 +21,7 @@ import { lateEventWorkflowId } from '../../workflows/late-event/workflow';
 import {
   MAX_SUBMISSIONS_PER_ITEM,
   RegistrationFailure,
+  accessRevokedSignal,
   correctFormUpdate,
   declineOfferUpdate,
   extendDeadlineUpdate,
@@ -249,6 +250,22 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-1' });
       await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-2' });
       await eventually(h, (s) => assert.equal(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').length, 2));
+      await completeLocalPostgraduate(h, student);
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'access-revoked',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      // Staff revoke the student's access (a retry of the same request records nothing more): a fresh link is emailed to the student.
+      const revoked = { actor: STAFF, requestId: 'revoke-1', revokedAt: new Date().toISOString(), reason: 'invitation forwarded' };
+      await h.signal(accessRevokedSignal, revoked);
+      await h.signal(accessRevokedSignal, revoked);
+      await eventually(h, (s) => assert.deepEqual(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to), [[student.personalEmail]]));
       await completeLocalPostgraduate(h, student);
       return h;
     },

@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  AccessRevokedInput,
   AccountActivatedInput,
   CorrectFormInput,
   DeclineOfferInput,
@@ -52,6 +53,11 @@ export const paymentConfirmedSignal = defineSignal<[PaymentConfirmedInput]>('pay
 
 /** Someone asked for a fresh sign-in link (POST /api/session/link); the workflow emails it to the personal email on record. */
 export const signInLinkRequestedSignal = defineSignal<[SignInLinkRequestedInput]>('signInLinkRequested');
+/**
+ * Staff revoked the student's links and sessions (POST /api/registrations/:no/revoke-access): recorded in the
+ * audit trail with the staff actor, and a fresh link goes to the student's personal email, never to staff.
+ */
+export const accessRevokedSignal = defineSignal<[AccessRevokedInput]>('accessRevoked');
 
 /** Student submits the registration form (once; later changes go through staff). */
 export const submitFormUpdate = defineUpdate<ItemUpdateResult, [SubmitFormInput]>('submitForm');

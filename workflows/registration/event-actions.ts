@@ -12,7 +12,7 @@ import { settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { RegistrationRecord } from './records';
 import { isClosed, itemOf, recordEvent, review } from './state-core';
-import type { AccountActivatedInput, LateEventKind, PaymentConfirmedInput, SignInLinkRequestedInput } from './types';
+import type { AccessRevokedInput, AccountActivatedInput, LateEventKind, PaymentConfirmedInput, SignInLinkRequestedInput } from './types';
 import { addWorkingDays } from './working-days';
 
 /** Sign-in link requests remembered for de-duplication (a retried request within this many is not mailed twice). */
@@ -89,5 +89,21 @@ export function requestSignInLink(r: RegistrationRecord, input: SignInLinkReques
   if (r.signInRequests.length > SIGN_IN_REQUESTS_KEPT) r.signInRequests.shift();
   recordEvent(r, 'SIGN_IN_LINK_REQUESTED', input.actor, now, { requestId: input.requestId });
   queueEmail(r, { kind: 'SIGN_IN_LINK' }, [r.input.student.personalEmail]);
+  return true;
+}
+
+/**
+ * Staff revoked the student's access: the revocation enters the audit trail under the staff actor, and the
+ * student gets a fresh link at the personal email on record (issued when sent, so after the cutoff). Staff never
+ * hold a working link: a link in staff hands would let them act as the student (docs/gateway.md, Revocation).
+ * Once per request id; a closed registration records the revocation and sends nothing.
+ */
+export function recordAccessRevoked(r: RegistrationRecord, input: AccessRevokedInput, now: number): boolean {
+  if (!input.requestId || r.signInRequests.includes(input.requestId)) return false;
+  r.signInRequests.push(input.requestId);
+  if (r.signInRequests.length > SIGN_IN_REQUESTS_KEPT) r.signInRequests.shift();
+  const closed = isClosed(r);
+  recordEvent(r, 'ACCESS_REVOKED', input.actor, now, { requestId: input.requestId, revokedAt: input.revokedAt, reason: input.reason, linkEmailed: !closed });
+  if (!closed) queueEmail(r, { kind: 'SIGN_IN_LINK' }, [r.input.student.personalEmail]);
   return true;
 }

@@ -26,6 +26,7 @@ import * as student from './student-actions';
 import * as time from './time-actions';
 import { changeableUntil, policyNumbers } from './time-rules';
 import type {
+  AccessRevokedInput,
   AccountActivatedInput,
   CarriedRegistration,
   CorrectFormInput,
@@ -133,6 +134,9 @@ export class RegistrationState {
   }
   requestSignInLink(input: SignInLinkRequestedInput, now: number): boolean {
     return events.requestSignInLink(this.r, input, now);
+  }
+  recordAccessRevoked(input: AccessRevokedInput, now: number): boolean {
+    return events.recordAccessRevoked(this.r, input, now);
   }
 
   // Actions (updates): each has a check, used by the validator and again by the handler.

@@ -270,6 +270,15 @@ export interface SignInLinkRequestedInput extends Actor {
   requestId: string;
 }
 
+/** Staff revoked the student's links and sessions (the gateway already cut them off); the actor is the staff member. */
+export interface AccessRevokedInput extends Actor {
+  /** One record and one email per request id, as for a sign-in link request. */
+  requestId: string;
+  /** The instant from which links and sessions count again (the gateway's cutoff). */
+  revokedAt: IsoInstant;
+  reason?: string;
+}
+
 // ---------------------------------------------------------------------------
 // Update results and the status query
 // ---------------------------------------------------------------------------

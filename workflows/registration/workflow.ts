@@ -39,6 +39,7 @@ import {
 } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../../activities';
 import {
+  accessRevokedSignal,
   accountActivatedSignal,
   correctFormUpdate,
   declineOfferUpdate,
@@ -216,6 +217,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   setHandler(signInLinkRequestedSignal, async (input) => {
     // The email it decides goes out from the main loop (it wakes on decided emails).
     if (state.requestSignInLink(input, Date.now())) await publishChange();
+  });
+  setHandler(accessRevokedSignal, async (input) => {
+    if (state.recordAccessRevoked(input, Date.now())) await publishChange();
   });
 
   // Updates: actions whose caller waits for the answer, refused by the validator before anything is recorded.

@@ -51,7 +51,7 @@ export function createAuthenticator(deps: { config: Config; prisma: PrismaClient
       throw tokenFailure(e);
     }
     if (!(await sessionStillValid(deps.prisma, session.applicationNo, session.issuedAtMs))) throw sessionEnded();
-    return { kind: 'student', applicationNo: session.applicationNo };
+    return { kind: 'student', applicationNo: session.applicationNo, ...(session.staffCaused ? { staffCaused: session.staffCaused } : {}) };
   };
 }
 
@@ -76,6 +76,8 @@ export function authorize(principal: Principal | undefined, access: Access, appl
     case 'student':
       if (principal.kind !== 'student') throw forbidden('Only the student can do this.');
       if (!ownRegistration) throw forbidden('This is not your registration.');
+      // The form's consent and declining the offer are the student's alone: not from a session staff made.
+      if (principal.staffCaused) throw forbidden('Only the student can do this: this session was opened with staff credentials.');
       return;
     case 'ownerOrStaff':
       if (principal.kind === 'staff' || ownRegistration) return;

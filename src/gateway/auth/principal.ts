@@ -3,7 +3,8 @@ export const STAFF_ROLES = ['officer', 'admin'] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export type Principal =
-  | { kind: 'student'; applicationNo: string }
+  /** staffCaused: the staff actor whose request made this session (docs/gateway.md, Revocation); absent for the student's own. */
+  | { kind: 'student'; applicationNo: string; staffCaused?: string }
   /** keyId: the API key's id, or `sso:<subject>` for a single sign-on session (the same person on every device). */
   | { kind: 'staff'; keyId: string; name: string; role: StaffRole; via: 'apiKey' | 'sso' };
 

@@ -6,9 +6,9 @@
  * token for API clients.
  */
 import type { Request, Response } from 'express';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import type { Config } from '../../config';
-import { ISSUER, issuedAtClaim, tokenKey, verifyTokenClaims } from '../../links';
+import { ISSUER, issuedAtClaim, tokenKey, verifyTokenClaims, type VerifiedToken } from '../../links';
 import { readCookie } from './cookies';
 
 const SESSION_AUDIENCE = 'student-session';
@@ -16,9 +16,15 @@ export const SESSION_COOKIE = 'progreg_session';
 
 type SessionConfig = Pick<Config, 'TOKEN_SECRET' | 'SESSION_TTL_HOURS' | 'publicBaseUrl'>;
 
-export async function signSession(config: SessionConfig, applicationNo: string): Promise<{ token: string; expiresAt: Date }> {
+/**
+ * The claim naming the staff member whose request made this session (they held the student's link and signed
+ * in with staff credentials). Such a session may read, never act as the student (authorize(), 'student').
+ */
+const STAFF_CAUSED_CLAIM = 'staffCaused';
+
+export async function signSession(config: SessionConfig, applicationNo: string, staffCaused?: string): Promise<{ token: string; expiresAt: Date }> {
   const expiresAt = new Date(Date.now() + config.SESSION_TTL_HOURS * 3600_000);
-  const token = await new SignJWT(issuedAtClaim())
+  const token = await new SignJWT({ ...issuedAtClaim(), ...(staffCaused ? { [STAFF_CAUSED_CLAIM]: staffCaused } : {}) })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(SESSION_AUDIENCE)
@@ -29,7 +35,13 @@ export async function signSession(config: SessionConfig, applicationNo: string):
   return { token, expiresAt };
 }
 
-export const verifySession = (config: Pick<Config, 'TOKEN_SECRET'>, token: string) => verifyTokenClaims(config, token, SESSION_AUDIENCE);
+/** The session's student and issue time, and the staff member who caused it, if one did. */
+export async function verifySession(config: Pick<Config, 'TOKEN_SECRET'>, token: string): Promise<VerifiedToken & { staffCaused?: string }> {
+  const claims = await verifyTokenClaims(config, token, SESSION_AUDIENCE);
+  // Verified just above, so its payload is the signed one.
+  const staffCaused = decodeJwt(token)[STAFF_CAUSED_CLAIM];
+  return typeof staffCaused === 'string' && staffCaused ? { ...claims, staffCaused } : claims;
+}
 
 export function setSessionCookie(res: Response, config: SessionConfig, token: string, expiresAt: Date): void {
   res.cookie(SESSION_COOKIE, token, {

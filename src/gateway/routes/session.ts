@@ -12,15 +12,16 @@
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
-import { INVITE_AUDIENCE, INVITE_PATH, invitationLinks, verifyTokenClaims } from '../../links';
+import { INVITE_AUDIENCE, INVITE_PATH, verifyTokenClaims } from '../../links';
 import { text } from '../../text';
 import { endSessions, linkStillValid, revokeAccess } from '../auth/access';
 import { tokenFailure } from '../auth/authenticate';
-import { actorOf, STAFF_ROLES } from '../auth/principal';
+import { actorOf, STAFF_ROLES, type Principal } from '../auth/principal';
 import { clearSessionCookie, setSessionCookie, signSession } from '../auth/student-session';
 import type { RouterContext } from '../context';
-import { signInLinkRequestedSignal } from '../../../workflows/registration/api';
+import { accessRevokedSignal, signInLinkRequestedSignal } from '../../../workflows/registration/api';
 import { AppError, ErrorCode } from '../errors';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { countAsFailure } from '../rate-limit';
 import { route, SENT } from '../route';
 import { ApplicationNo, RegistrationParams } from '../schemas';
@@ -44,7 +45,9 @@ const RevokedAccessSchema = z
     applicationNo: z.string(),
     revokedAt: z.string().meta({ description: 'Links and sessions issued before this instant no longer work.' }),
     revokedBy: z.string(),
-    registrationUrl: z.string().meta({ description: 'A fresh registration link, for staff to give the student by a channel they trust.' }),
+    linkEmailed: z.boolean().meta({
+      description: 'A fresh link is on its way to the student\'s personal email on record (false once the registration is closed). Staff never receive a link.',
+    }),
   })
   .meta({ id: 'RevokedAccess' });
 
@@ -91,8 +94,12 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
     return claims.applicationNo;
   };
 
-  const signIn = async (res: Response, applicationNo: string) => {
-    const session = await signSession(config, applicationNo);
+  /**
+   * A sign-in made by a request that carries staff credentials (an API key, a staff session cookie) gives a
+   * session marked with that staff member: it may look, never act as the student (docs/gateway.md, Revocation).
+   */
+  const signIn = async (res: Response, applicationNo: string, by: Principal | undefined) => {
+    const session = await signSession(config, applicationNo, by?.kind === 'staff' ? actorOf(by) : undefined);
     setSessionCookie(res, config, session.token, session.expiresAt);
     return { applicationNo, ...session };
   };
@@ -120,8 +127,8 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.RATE_LIMITED],
       before: [limits.auth],
     },
-    async ({ body, res }) => {
-      const s = await signIn(res, await invited(body.token));
+    async ({ body, res, principal }) => {
+      const s = await signIn(res, await invited(body.token), principal);
       return { applicationNo: s.applicationNo, expiresAt: s.expiresAt.toISOString(), token: s.token };
     },
   );
@@ -194,7 +201,7 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
         res.status(200).type('html').send(switchAccountPage(principal.applicationNo, applicationNo, query.token));
         return SENT;
       }
-      await signIn(res, applicationNo);
+      await signIn(res, applicationNo, principal);
       res.redirect(303, PORTAL_HOME);
       return SENT;
     },
@@ -216,11 +223,11 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       errors: [ErrorCode.RATE_LIMITED, ErrorCode.FORBIDDEN],
       before: [limits.auth, express.urlencoded({ extended: false, limit: '10kb' })],
     },
-    async ({ req, res }) => {
+    async ({ req, res, principal }) => {
       const form = z.object({ token: InviteToken }).safeParse(req.body);
       try {
         if (!form.success) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The form carries no valid token.');
-        await signIn(res, await invited(form.data.token));
+        await signIn(res, await invited(form.data.token), principal);
       } catch (e) {
         return linkFailed(res, e);
       }
@@ -274,23 +281,37 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       summary: 'Revoke a student\'s invitation links and sessions (staff)',
       description:
         'For a forwarded invitation email or a lost device: every link and session of this student issued until now stops working at once. ' +
-        'The answer carries a fresh registration link to give the student by a channel you trust.',
+        'The registration workflow records the revocation in the audit trail (ACCESS_REVOKED, with the staff actor) and emails a fresh link to the ' +
+        'student\'s personal email on record; the answer never carries a link. With the same Idempotency-Key, a retry emails nothing more.',
       access: 'staff',
       params: RegistrationParams,
+      headers: IdempotencyHeaders,
       body: z.object({ reason: text({ multiline: true }).trim().max(1000).optional() }),
       response: RevokedAccessSchema,
-      errors: [ErrorCode.REGISTRATION_NOT_FOUND],
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
-    async ({ params, body, principal }) => {
+    async ({ params, body, principal, req }) => {
       const known = await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { applicationNo: true } });
       if (!known) throw new AppError(ErrorCode.REGISTRATION_NOT_FOUND, 'No such registration.');
       const actor = actorOf(principal);
+      // The cutoff first: the link the workflow then emails is issued after it, so it works and every older one does not.
       const revokedAt = await revokeAccess(prisma, params.applicationNo, actor);
-      // Issued after the cutoff (a later millisecond), so it works; the old ones do not.
-      await new Promise((r) => setTimeout(r, 2));
-      const { registrationUrl } = await invitationLinks(config, params.applicationNo);
-      logger.info({ applicationNo: params.applicationNo, actor, reason: body.reason }, 'student access revoked');
-      return { applicationNo: params.applicationNo, revokedAt: revokedAt.toISOString(), revokedBy: actor, registrationUrl };
+      const requestId = updateIdFor(req, 'revokeAccess', actor) ?? crypto.randomUUID();
+      let linkEmailed = true;
+      try {
+        await registrations.signal(params.applicationNo, accessRevokedSignal, {
+          actor,
+          requestId,
+          revokedAt: revokedAt.toISOString(),
+          ...(body.reason ? { reason: body.reason } : {}),
+        });
+      } catch (e) {
+        // A closed registration's workflow has ended: the access is cut off, and there is nothing left to sign in for.
+        if (!(e instanceof AppError && e.code === ErrorCode.INVALID_TRANSITION)) throw e;
+        linkEmailed = false;
+      }
+      logger.info({ applicationNo: params.applicationNo, actor, reason: body.reason, linkEmailed }, 'student access revoked');
+      return { applicationNo: params.applicationNo, revokedAt: revokedAt.toISOString(), revokedBy: actor, linkEmailed };
     },
   );
 
