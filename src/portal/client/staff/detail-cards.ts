@@ -9,6 +9,7 @@ import type { StatusResponse } from '../api';
 import { busy, dialog, fmtDateTime, fmtRelative, fmtShort, h, toast } from '../dom';
 import { daysList, formSummary, workingDays } from '../facts';
 import { humanize } from '../labels';
+import { correctFormDialog } from './correct-form';
 import { route, staff } from './session';
 import { messageOf } from './widgets';
 
@@ -28,54 +29,18 @@ export function formCard(v: StatusResponse, open: boolean): HTMLElement {
   return card;
 }
 
-const FORM_FIELDS: Array<[keyof Omit<RegistrationForm, 'emergencyContact' | 'picsConsent'>, string]> = [
-  ['legalName', 'Legal name'],
-  ['preferredName', 'Preferred name'],
-  ['chineseName', 'Chinese name'],
-  ['dateOfBirth', 'Date of birth (YYYY-MM-DD)'],
-  ['nationality', 'Nationality'],
-  ['phone', 'Phone'],
-  ['correspondenceAddress', 'Correspondence address'],
-];
-const CONTACT_FIELDS: Array<[keyof RegistrationForm['emergencyContact'], string]> = [
-  ['name', 'Emergency contact: name'],
-  ['relationship', 'Emergency contact: relationship'],
-  ['phone', 'Emergency contact: phone'],
-];
-
 async function correctForm(button: HTMLButtonElement, v: StatusResponse, form: RegistrationForm): Promise<void> {
-  const field = (name: string, label: string, value: string | undefined) =>
-    h('div', { class: 'field' }, h('label', { for: `cf-${name}` }, label), h('input', { id: `cf-${name}`, name, value: value ?? '', maxlength: 500 }));
-  const data = await dialog(
-    'Correct the registration form',
-    [
-      h('p', { class: 'muted small' }, `Change what is wrong in ${v.student.name}'s form. Your name, the reason, and the values before and after are kept in the audit trail.`),
-      ...FORM_FIELDS.map(([k, label]) => field(k, label, form[k])),
-      ...CONTACT_FIELDS.map(([k, label]) => field(`emergencyContact.${k}`, label, form.emergencyContact[k])),
-      h('div', { class: 'field' }, h('label', { for: 'cf-reason' }, 'Reason'), h('textarea', { id: 'cf-reason', name: 'reason', required: true, maxlength: 1000 })),
-    ],
-    'Save correction',
-  );
-  if (!data) return;
-  const changes: Partial<Omit<RegistrationForm, 'emergencyContact'>> & { emergencyContact?: Partial<RegistrationForm['emergencyContact']> } = {};
-  for (const [k] of FORM_FIELDS) {
-    const value = String(data.get(k) ?? '').trim();
-    if (value !== (form[k] ?? '')) changes[k] = value;
+  button.disabled = true;
+  try {
+    const saved = await correctFormDialog(v.student.name, form, async (changes, reason) => {
+      await staff.api.correctForm(v.applicationNo, changes as Partial<RegistrationForm>, reason);
+    });
+    if (!saved) return;
+    toast('Form corrected.');
+    await route();
+  } finally {
+    button.disabled = false;
   }
-  for (const [k] of CONTACT_FIELDS) {
-    const value = String(data.get(`emergencyContact.${k}`) ?? '').trim();
-    if (value !== form.emergencyContact[k]) changes.emergencyContact = { ...changes.emergencyContact, [k]: value };
-  }
-  if (!Object.keys(changes).length) return toast('Nothing was changed.', 'bad');
-  await busy(button, 'Saving…', async () => {
-    try {
-      await staff.api.correctForm(v.applicationNo, changes as Partial<RegistrationForm>, String(data.get('reason')).trim());
-      toast('Form corrected.');
-      await route();
-    } catch (e) {
-      toast(messageOf(e), 'bad');
-    }
-  });
 }
 
 export function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
