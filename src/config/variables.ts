@@ -179,6 +179,14 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(300).default(20),
     doc: 'How long the gateway waits for a registration to answer an action; past it the client gets 503 and retries with the same Idempotency-Key.',
   },
+  HTTP_HEADERS_TIMEOUT_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(300).default(20),
+    doc: 'How long a client may take to send a request\'s headers before the gateway answers 408 and closes the connection (a few hundred bytes: slow links send them in well under a second; sockets held open by sending them byte by byte are the point). docs/operations.md, Timeouts and caps.',
+  },
+  HTTP_REQUEST_TIMEOUT_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(7200).default(900),
+    doc: 'The most a whole request (headers and body) may take to arrive, however steadily it trickles: the largest upload (20 MB) at 200 kbit/s, a weak mobile link, takes about 14 minutes. Not the time to answer it, and not the life of an event stream.',
+  },
   IMPORT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(256).default(32),
     doc: 'How many workflow starts a cohort import keeps in flight at once (a worker setting: the import workflow runs there).',

@@ -86,6 +86,8 @@ export function createApp(deps: GatewayDeps): Express {
   app.use(sameOriginGuard(deps.config));
 
   const ctx = routerContext(deps);
+  // The staging folder exists before the first upload, so receiving one awaits nothing before its stream is handled.
+  ctx.blobs.prepare();
   app.use(apiRouter(ctx));
   // The simulator activates any account for anyone holding a link: development only.
   if (!deps.config.IDP_ACTIVATION_URL && isDevelopment(deps.config)) mountIdentityProviderSimulator(app, ctx);

@@ -5,11 +5,12 @@
  * (400). The caller decides what to do with the received file and must commit
  * or discard it.
  *
- * Every way this can fail (a body larger than allowed, a malformed part after
- * the file, a client that goes away mid-file) stops the file stream, so its
- * staged file is removed and its descriptor closed before the error is
- * thrown. The error handler then closes the connection instead of reading the
- * rest of an unread body (app.ts).
+ * Every way this can fail (a body larger than allowed, a body that ends inside
+ * a part, a malformed part after the file, a second file, a client that goes
+ * away mid-file) is a 4xx, never an uncaught stream error: every file stream
+ * has an error listener from the moment busboy emits it. A failure stops the
+ * file stream, so its staged file is removed and its descriptor closed before
+ * the error is thrown.
  */
 import type { Readable } from 'node:stream';
 import type { Request } from 'express';
@@ -51,19 +52,26 @@ export async function receiveUpload(
   failed.catch(() => {});
 
   parser.on('file', (name, stream, info) => {
-    if (name !== FILE_FIELD || file) {
+    // Busboy destroys a file stream with an error when the body ends inside it (a dropped connection):
+    // an error with no listener would end the process, so every stream gets one the moment it exists.
+    stream.on('error', (e) => fail(fromFileStream(e)));
+    if (name !== FILE_FIELD) {
       stream.resume();
       return;
     }
     const receiving = blobs.receive(stream, { maxBytes });
     // Too large, or the disk refused: stop the whole request now, not when the client is done sending.
-    receiving.catch(fail);
+    receiving.catch((e) => fail(fromFileStream(e)));
     file = { stream, name: info.filename, type: info.mimeType, receiving };
   });
   parser.on('field', (name, value) => {
     fields[name] = value;
   });
   parser.on('error', (e) => fail(malformed(e as Error)));
+  // Which of two files would be the upload is anyone's guess: refuse rather than keep the first.
+  parser.on('filesLimit', () => fail(new AppError(ErrorCode.VALIDATION_FAILED, `Send one file per request, in the field "${FILE_FIELD}".`, {
+    issues: [{ in: 'body', path: FILE_FIELD, message: 'more than one file' }],
+  })));
   const onClose = () => {
     if (!req.complete) fail(new AppError(ErrorCode.VALIDATION_FAILED, 'The upload was interrupted.'));
   };
@@ -96,6 +104,15 @@ export async function receiveUpload(
     req.off('close', onClose);
     req.off('error', onClose);
   }
+}
+
+/**
+ * A file stream fails either by busboy (the body ended inside the part: the client's fault) or by
+ * the blob store that destroyed it (past the size limit, or the disk refused: a system error with a code).
+ */
+function fromFileStream(e: unknown): unknown {
+  if (e instanceof BlobTooLargeError || (e as NodeJS.ErrnoException).code !== undefined) return e;
+  return malformed(e as Error);
 }
 
 function malformed(e: Error): AppError {

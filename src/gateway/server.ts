@@ -13,6 +13,7 @@ import { connectClient } from '../temporal/client';
 import { startBlobMaintenance } from '../uploads/gc';
 import { createBlobStore } from '../uploads/store';
 import { createApp } from './app';
+import { createHttpServer } from './http-server';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
     { graceMs: config.BLOB_GC_GRACE_MINUTES * 60_000, intervalMs: config.BLOB_GC_INTERVAL_MINUTES * 60_000 },
   );
 
-  const server: Server = app.listen(config.GATEWAY_PORT, () => {
+  const server: Server = createHttpServer(app, config, logger).listen(config.GATEWAY_PORT, () => {
     logger.info({ port: config.GATEWAY_PORT, publicBaseUrl: config.publicBaseUrl }, 'gateway listening');
   });
   server.on('error', (e) => {

@@ -28,7 +28,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 const PREFIX = 'blobs/';
 
 /** What the S3 store borrows from the local store: its staging area on this gateway's disk. */
-export type LocalStaging = Pick<BlobStore, 'receive' | 'readReceived' | 'discard' | 'removeStaleStaging'>;
+export type LocalStaging = Pick<BlobStore, 'prepare' | 'receive' | 'readReceived' | 'discard' | 'removeStaleStaging'>;
 
 export interface S3Settings {
   endpoint: string;
@@ -80,6 +80,10 @@ export class S3BlobStore implements BlobStore {
       throw e;
     });
     return this.bucketReady;
+  }
+
+  prepare(): void {
+    this.staging.prepare();
   }
 
   receive(input: Readable, opts: { maxBytes: number }): Promise<ReceivedBlob> {

@@ -47,10 +47,14 @@ export class BlobTooLargeError extends Error {
 }
 
 export interface BlobStore {
+  /** Creates what receiving needs (the staging folder); called once when the gateway starts. */
+  prepare(): void;
   /**
    * Streams `input` into staging, hashing and counting. Past `maxBytes` it fails
    * with BlobTooLargeError at once (the input is destroyed); on any failure the
-   * staged bytes are removed before the promise rejects.
+   * staged bytes are removed before the promise rejects. It attaches its error
+   * handling to `input` before it returns (nothing is awaited first), so an input
+   * destroyed with an error a moment later is a rejection, never an uncaught error.
    */
   receive(input: Readable, opts: { maxBytes: number }): Promise<ReceivedBlob>;
   /** The staged bytes (bounded by the receive limit), e.g. to measure a photo. */
@@ -113,10 +117,19 @@ export class LocalDiskBlobStore implements BlobStore {
     return path.join(this.dir, sha256.slice(0, 2), sha256);
   }
 
+  private prepared = false;
+
+  prepare(): void {
+    fs.mkdirSync(this.stagingDir, { recursive: true });
+    this.prepared = true;
+  }
+
   async receive(input: Readable, { maxBytes }: { maxBytes: number }): Promise<ReceivedBlob> {
-    await fs.promises.mkdir(this.stagingDir, { recursive: true });
     // pipeline() never settles for a source destroyed before it starts (the request failed meanwhile).
     if (input.destroyed) throw new Error('the upload stream was closed before it was read');
+    // Nothing is awaited before pipeline() below: it must attach its handlers to `input` at once.
+    // The staging folder exists since the gateway's start (prepare); a store made elsewhere makes it here, synchronously.
+    if (!this.prepared) this.prepare();
     const stagingRef = this.newStagingPath();
     staged.add(stagingRef);
     const hash = createHash('sha256');

@@ -19,6 +19,7 @@ import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { createApp } from '../../src/gateway/app';
+import { createHttpServer } from '../../src/gateway/http-server';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
 import { ChangeFeed } from '../../src/live/changes';
@@ -66,7 +67,7 @@ export async function startGateway(
   const changes = new ChangeFeed((await database()).url);
   const app = createApp({ config, prisma, temporal, logger, changes, ...(opts.now ? { now: opts.now } : {}) });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
+    const s = createHttpServer(app, config, logger).listen(port, '127.0.0.1', () => resolve(s));
   });
   return {
     url: `http://127.0.0.1:${port}`,
