@@ -14,7 +14,12 @@ import { compulsoryInAt, createProjectRegistration } from '../../activities/proj
 import { loadConfig } from '../../src/config';
 import type { EmailRequest } from '../../workflows/registration/emails';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
-import { RegistrationState, cameInAt, type ProjectionSnapshot } from '../../workflows/registration/state';
+import { setHolidays, startRegistration, cameInAt, type ProjectionSnapshot } from '../../workflows/registration/state';
+import { activateAccount } from '../../workflows/registration/event-actions';
+import { submitForm, registerDocument } from '../../workflows/registration/student-actions';
+import { verifyItem, rejectItem, waiveItem } from '../../workflows/registration/review-actions';
+import { advance } from '../../workflows/registration/time-actions';
+import { takeSnapshot } from '../../workflows/registration/views';
 import { database, uniq } from '../support/env';
 import { DAY, HOUR, STAFF, aStudent, policyDue, upload, validForm } from '../workflow/support';
 
@@ -23,22 +28,22 @@ const T0 = Date.parse('2027-06-01T02:00:00Z');
 /** Snapshots taken after each step of a registration that ends INCOMPLETE (photo owed). */
 function snapshotsOfARegistration(applicationNo = uniq('P')): ProjectionSnapshot[] {
   const student = aStudent({ applicationNo, residency: 'NON_LOCAL' });
-  const r = new RegistrationState({ student, policy: policyDue(T0 + 30 * DAY) }, T0);
-  r.setHolidays([]);
-  const snaps = [r.takeSnapshot()];
+  const r = startRegistration({ student, policy: policyDue(T0 + 30 * DAY) }, T0);
+  setHolidays(r, []);
+  const snaps = [takeSnapshot(r)];
   const step = (fn: () => unknown) => {
     fn();
-    snaps.push(r.takeSnapshot());
+    snaps.push(takeSnapshot(r));
   };
-  step(() => r.activateAccount({ actor: 'system:idp', universityEmail: `${applicationNo}@connect.ust.hk` }, T0 + HOUR));
-  step(() => r.submitForm({ actor: 'student', form: validForm }, T0 + 2 * HOUR));
-  step(() => r.registerDocument(upload('ID_DOCUMENT'), T0 + 3 * HOUR));
-  step(() => r.rejectItem({ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + DAY));
-  step(() => r.registerDocument(upload('ID_DOCUMENT'), T0 + 2 * DAY));
-  step(() => r.verifyItem({ actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0 + 3 * DAY));
-  step(() => r.registerDocument(upload('VISA'), T0 + 3 * DAY));
-  step(() => r.waiveItem({ actor: STAFF, itemKey: 'VISA', reason: 'visa verified by the immigration office' }, T0 + 4 * DAY));
-  step(() => r.advance(T0 + 30 * DAY));
+  step(() => activateAccount(r, { actor: 'system:idp', universityEmail: `${applicationNo}@connect.ust.hk` }, T0 + HOUR));
+  step(() => submitForm(r, { actor: 'student', form: validForm }, T0 + 2 * HOUR));
+  step(() => registerDocument(r, upload('ID_DOCUMENT'), T0 + 3 * HOUR));
+  step(() => rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + DAY));
+  step(() => registerDocument(r, upload('ID_DOCUMENT'), T0 + 2 * DAY));
+  step(() => verifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0 + 3 * DAY));
+  step(() => registerDocument(r, upload('VISA'), T0 + 3 * DAY));
+  step(() => waiveItem(r, { actor: STAFF, itemKey: 'VISA', reason: 'visa verified by the immigration office' }, T0 + 4 * DAY));
+  step(() => advance(r, T0 + 30 * DAY));
   assert.equal(r.status, 'INCOMPLETE');
   return snaps;
 }

@@ -16,7 +16,9 @@ import { createSendEmail, outboxPaths } from '../../activities/email/send-email'
 import { loadConfig } from '../../src/config';
 import { invitationLinks, verifyInvitationToken } from '../../src/links';
 import { EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
-import { RegistrationState } from '../../workflows/registration/state';
+import { invite, startRegistration } from '../../workflows/registration/state';
+import { advance } from '../../workflows/registration/time-actions';
+import { takeEmails } from '../../workflows/registration/email-decisions';
 import { database, timeSkippingEnv } from '../support/env';
 import { DAY, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, withWorker } from '../workflow/support';
 import { FakeResend, resendError } from './fake-resend';
@@ -25,9 +27,9 @@ const config = { ...loadConfig({ NODE_ENV: 'test' }), REGISTRY_ALERT_EMAIL: 'reg
 
 /** A real invitation request, as the workflow makes it. */
 function invitationRequest(): EmailRequest {
-  const state = new RegistrationState({ student: aStudent(), policy: policyDue(Date.now() + 30 * DAY) }, Date.now());
-  state.invite();
-  return state.takeEmails()[0];
+  const state = startRegistration({ student: aStudent(), policy: policyDue(Date.now() + 30 * DAY) }, Date.now());
+  invite(state);
+  return takeEmails(state)[0];
 }
 
 async function emailLog(key: string) {
@@ -126,11 +128,11 @@ describe('email activity', function () {
 
   it('a reminder carries a fresh registration link, valid until the deadline plus the resubmission window', async () => {
     const deadline = Date.now() + 200 * DAY; // beyond INVITATION_TTL_DAYS
-    const state = new RegistrationState({ student: aStudent(), policy: policyDue(deadline, { resubmissionWindow: '14 days' }) }, Date.now());
-    state.invite();
-    state.takeEmails();
-    state.advance(deadline - 7 * DAY);
-    const [reminder] = state.takeEmails();
+    const state = startRegistration({ student: aStudent(), policy: policyDue(deadline, { resubmissionWindow: '14 days' }) }, Date.now());
+    invite(state);
+    takeEmails(state);
+    advance(state, deadline - 7 * DAY);
+    const [reminder] = takeEmails(state);
     assert.equal(reminder!.message.kind, 'REMINDER');
     const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-outbox-'));
     await attempt(1).run(createOutboxSender(outboxDir), reminder!);

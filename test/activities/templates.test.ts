@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { renderEmail, SUBJECTS } from '../../activities/email/templates';
 import { EMAIL_KINDS, type EmailKind } from '../../workflows/registration/api';
 import type { EmailMessage, EmailRequest } from '../../workflows/registration/emails';
-import { RegistrationState } from '../../workflows/registration/state';
+import { invite, startRegistration } from '../../workflows/registration/state';
+import { takeEmails } from '../../workflows/registration/email-decisions';
 import { DAY, aStudent, policyDue } from '../workflow/support';
 
-const state = new RegistrationState({ student: aStudent({ name: 'Chan <Tai> Man', residency: 'NON_LOCAL', studyLevel: 'UG', admissionRoute: 'JUPAS' }), policy: policyDue(Date.parse('2027-08-31T15:59:00Z')) }, Date.parse('2027-07-01T00:00:00Z'));
-state.invite();
-const base = state.takeEmails()[0];
+const state = startRegistration({ student: aStudent({ name: 'Chan <Tai> Man', residency: 'NON_LOCAL', studyLevel: 'UG', admissionRoute: 'JUPAS' }), policy: policyDue(Date.parse('2027-08-31T15:59:00Z')) }, Date.parse('2027-07-01T00:00:00Z'));
+invite(state);
+const base = takeEmails(state)[0];
 const item = { key: 'ID_DOCUMENT' as const, label: 'Identification document(s)' };
 
 const messages: Record<EmailKind, EmailMessage> = {
@@ -76,12 +77,12 @@ describe('email templates', () => {
   });
 
   it('the policy numbers come from the cohort: a 3-day service level reads "3 working days", never 5', () => {
-    const s3 = new RegistrationState(
+    const s3 = startRegistration(
       { student: aStudent(), policy: policyDue(Date.parse('2027-08-31T15:59:00Z'), { verificationSlaWorkingDays: 3, resubmissionWindow: '10 days' }) },
       Date.parse('2027-07-01T00:00:00Z'),
     );
-    s3.invite();
-    const invitation = s3.takeEmails()[0];
+    invite(s3);
+    const invitation = takeEmails(s3)[0];
     const { text, html } = renderEmail(invitation, links);
     assert.match(text, /checked within 3 working days of your submission/);
     assert.match(text, /at least 10 days to upload a corrected one/);

@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import { createProjectRegistration } from '../../activities/projection';
 import { outstanding, reviewBacklog, type DashboardFilter } from '../../src/dashboard/figures';
 import type { PrismaClient } from '../../src/db/prisma';
-import { RegistrationState, type ProjectionSnapshot } from '../../workflows/registration/state';
+import { setHolidays, startRegistration, type ProjectionSnapshot } from '../../workflows/registration/state';
+import { registerDocument, declineOffer } from '../../workflows/registration/student-actions';
+import { takeSnapshot } from '../../workflows/registration/views';
 import { database, uniq } from '../support/env';
 import { countersOf } from '../support/outstanding-counts';
 import { DAY, HOUR, aStudent, policyDue, upload } from '../workflow/support';
@@ -46,19 +48,19 @@ describe('dashboard counts follow the registration through the projection', func
     const cohortA = uniq('cohort-a-');
     const cohortB = uniq('cohort-b-');
     // A taught postgraduate, local: ACTIVATION, FORM, ID_DOCUMENT (compulsory) and PHOTO; no visa, no fee receipt.
-    const x = new RegistrationState({ student: aStudent({ applicationNo: uniq('X'), cohortId: cohortA, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) }, T0);
-    const y = new RegistrationState({ student: aStudent({ applicationNo: uniq('Y'), cohortId: cohortB, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) }, T0);
-    x.setHolidays([]);
-    y.setHolidays([]);
-    await project(x.takeSnapshot());
-    await project(y.takeSnapshot());
+    const x = startRegistration({ student: aStudent({ applicationNo: uniq('X'), cohortId: cohortA, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) }, T0);
+    const y = startRegistration({ student: aStudent({ applicationNo: uniq('Y'), cohortId: cohortB, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) }, T0);
+    setHolidays(x, []);
+    setHolidays(y, []);
+    await project(takeSnapshot(x));
+    await project(takeSnapshot(y));
 
     assert.deepEqual(await counts({ cohortId: cohortA }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 1/0/0', 'PHOTO 1/0/0']);
     assert.deepEqual(await counts({ cohortId: cohortB }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 1/0/0', 'PHOTO 1/0/0']);
 
     // X hands in the identification document: awaiting review in cohort A.
-    x.registerDocument(upload('ID_DOCUMENT'), T0 + HOUR);
-    const submitted = x.takeSnapshot();
+    registerDocument(x, upload('ID_DOCUMENT'), T0 + HOUR);
+    const submitted = takeSnapshot(x);
     await project(submitted);
     assert.deepEqual(await counts({ cohortId: cohortA }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 0/0/1', 'PHOTO 1/0/0']);
     assert.equal(await backlog({ cohortId: cohortA }), 1);
@@ -79,8 +81,8 @@ describe('dashboard counts follow the registration through the projection', func
     assert.deepEqual(await counts({ cohortId: cohortA }), []);
 
     // X withdraws (declines the offer): a closed registration owes nothing and waits for no review.
-    x.declineOffer({ actor: 'student', reason: 'another offer' }, T0 + DAY);
-    const declined = x.takeSnapshot();
+    declineOffer(x, { actor: 'student', reason: 'another offer' }, T0 + DAY);
+    const declined = takeSnapshot(x);
     assert.equal(declined.view.status, 'WITHDRAWN');
     await project(moved(declined, { cohortId: cohortB, programCode: 'MSC-DS' }, declined.seq + 1));
     assert.deepEqual(await counts({ cohortId: cohortB }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 1/0/0', 'PHOTO 1/0/0']);
@@ -94,9 +96,9 @@ describe('dashboard counts follow the registration through the projection', func
 
   it('a study level filter counts the items by the registration’s current level', async () => {
     const cohort = uniq('cohort-l-');
-    const s = new RegistrationState({ student: aStudent({ applicationNo: uniq('L'), cohortId: cohort, studyLevel: 'TPG' }), policy: policyDue(T0 + 30 * DAY) }, T0);
-    s.setHolidays([]);
-    const first = s.takeSnapshot();
+    const s = startRegistration({ student: aStudent({ applicationNo: uniq('L'), cohortId: cohort, studyLevel: 'TPG' }), policy: policyDue(T0 + 30 * DAY) }, T0);
+    setHolidays(s, []);
+    const first = takeSnapshot(s);
     await project(first);
     assert.deepEqual(await counts({ cohortId: cohort, studyLevel: 'TPG' }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 1/0/0', 'PHOTO 1/0/0']);
     await project(moved(first, { studyLevel: 'RPG' }, first.seq + 1));
@@ -108,13 +110,13 @@ describe('dashboard counts follow the registration through the projection', func
 
   it('snapshots applied concurrently and repeated keep the counters equal to the items', async () => {
     const cohort = uniq('cohort-c-');
-    const r = new RegistrationState({ student: aStudent({ applicationNo: uniq('C'), cohortId: cohort, residency: 'NON_LOCAL' }), policy: policyDue(T0 + 30 * DAY) }, T0);
-    r.setHolidays([]);
-    const snaps = [r.takeSnapshot()];
-    r.registerDocument(upload('ID_DOCUMENT'), T0 + HOUR);
-    snaps.push(r.takeSnapshot());
-    r.registerDocument(upload('VISA'), T0 + 2 * HOUR);
-    snaps.push(r.takeSnapshot());
+    const r = startRegistration({ student: aStudent({ applicationNo: uniq('C'), cohortId: cohort, residency: 'NON_LOCAL' }), policy: policyDue(T0 + 30 * DAY) }, T0);
+    setHolidays(r, []);
+    const snaps = [takeSnapshot(r)];
+    registerDocument(r, upload('ID_DOCUMENT'), T0 + HOUR);
+    snaps.push(takeSnapshot(r));
+    registerDocument(r, upload('VISA'), T0 + 2 * HOUR);
+    snaps.push(takeSnapshot(r));
     await Promise.all([...snaps, ...snaps].reverse().map((s) => project(s)));
     // Non-local taught postgraduate: ACTIVATION, FORM, ID_DOCUMENT, VISA and PHOTO; two handed in.
     assert.deepEqual(await counts({ cohortId: cohort }), ['ACTIVATION 1/0/0', 'FORM 1/0/0', 'ID_DOCUMENT 0/0/1', 'VISA 0/0/1', 'PHOTO 1/0/0']);

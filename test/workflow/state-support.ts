@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { ApplicationFailure } from '@temporalio/common';
 import { type RegistrationFailure, defaultCohortPolicy, type CohortPolicy, type StudentRecord } from '../../workflows/registration/api';
-import { RegistrationState } from '../../workflows/registration/state';
+import { invite, startRegistration } from '../../workflows/registration/state';
+import { takeEmails } from '../../workflows/registration/email-decisions';
 import { DAY, aStudent } from './support';
 
 export const T0 = Date.parse('2027-06-01T02:00:00Z');
@@ -10,9 +11,9 @@ export const DEADLINE = T0 + 30 * DAY;
 /** One fixed student (A100), so the tests can spell its email addresses and keys by hand. */
 export const student = (o: Partial<StudentRecord> = {}): StudentRecord => aStudent({ applicationNo: 'A100', cohortId: 'c', ...o });
 export const registration = (s = student(), policy: CohortPolicy = defaultCohortPolicy(new Date(DEADLINE).toISOString())) => {
-  const r = new RegistrationState({ student: s, policy }, T0);
-  r.invite();
-  r.takeEmails();
+  const r = startRegistration({ student: s, policy }, T0);
+  invite(r);
+  takeEmails(r);
   return r;
 };
 

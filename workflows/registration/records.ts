@@ -1,8 +1,9 @@
 /**
- * The registration's record: what RegistrationState keeps and carries across
- * continue-as-new (instants as epoch milliseconds; the views turn them into
- * ISO strings). The actions (event-, student-, review-, staff-, time-actions.ts)
- * are functions of this one record; the class is their facade.
+ * The registration's record: what the state machine (state.ts) keeps and
+ * carries across continue-as-new (instants as epoch milliseconds; the views
+ * turn them into ISO strings). The rules (event-, student-, review-, staff-,
+ * time-actions.ts, the email decisions, the views) are functions of this one
+ * record; actions.ts tables the messages' rules for the workflow's handlers.
  */
 import type { ItemDefinition } from './checklist';
 import type { QueuedEmail } from './email-queue';
@@ -24,7 +25,7 @@ import type { HkDate, WorkingDayDeadline } from './working-days';
 
 /**
  * One registration's whole state. Everything but the first three fields is carried across continue-as-new as
- * plain JSON, generically (RegistrationState.carry), so a field added here is carried without anyone remembering
+ * plain JSON, generically (state.ts, `carry`), so a field added here is carried without anyone remembering
  * to. The field order is the carried JSON's order.
  */
 export interface RegistrationRecord {

@@ -108,7 +108,7 @@ export interface RegistrationInput {
   historyBudget?: { events?: number; bytes?: number };
 }
 
-/** A previous run's state record (records.ts), as plain JSON (RegistrationState.carry / resume). */
+/** A previous run's state record (records.ts), as plain JSON (state.ts: `carry` / `resumeRegistration`). */
 export type CarriedRegistration = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 /**
  * One admitted student's program registration, from invitation to outcome.
  *
- * Setup builds the checklist (RegistrationState) and installs the message
- * handlers; the run sends the invitation, then waits for the next message or
+ * Setup builds the checklist (state.ts) and installs one handler per message
+ * of the action table (actions.ts); the run sends the invitation, then waits for the next message or
  * the next moment time matters (a reminder, a deadline, a resubmission window,
  * a verification service level), lets the state apply it, publishes the change
  * and sends whatever emails the change decided. It closes when the outcome is
@@ -38,27 +38,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RegistrationActivities } from '../../activities';
-import {
-  accessRevokedSignal,
-  accountActivatedSignal,
-  correctFormUpdate,
-  declineOfferUpdate,
-  extendDeadlineUpdate,
-  getStatusQuery,
-  paymentConfirmedSignal,
-  registerDocumentUpdate,
-  rejectItemUpdate,
-  signInLinkRequestedSignal,
-  submitFormUpdate,
-  verifyItemUpdate,
-  waiveItemUpdate,
-} from './api';
+import { SIGNALS, UPDATES, type SignalAction, type UpdateAction } from './actions';
+import { getStatusQuery } from './api';
 import { studentCategory } from './checklist';
+import { emailFailed, emailSent, handOverEmail } from './email-decisions';
 import { EMAIL_REJECTED_FAILURE } from './emails';
+import { result } from './outcome';
 import { PROJECTION_UNWRITABLE_FAILURE } from './projection';
 import * as SA from './search-attributes';
-import { RegistrationState } from './state';
+import { carry, invite, resumeRegistration, setHolidays, startRegistration } from './state';
+import { isClosed } from './state-core';
+import { advance, nextWakeUp } from './time-actions';
 import type { RegistrationInput, RegistrationResult } from './types';
+import { outstanding, statusView, takeSnapshot } from './views';
 import { hkYear } from './working-days';
 
 const { projectRegistration } = proxyActivities<RegistrationActivities>({
@@ -95,9 +87,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // Setup
   // ---------------------------------------------------------------------------
   const { carried, answeredUpdates, ...registration } = input;
-  const state = carried ? RegistrationState.resume(registration, carried, Date.now()) : new RegistrationState(registration, Date.now());
+  const r = carried ? resumeRegistration(registration, carried, Date.now()) : startRegistration(registration, Date.now());
   // Decided before any handler can run, so the invitation is always the student's first email.
-  if (!carried) state.invite();
+  if (!carried) invite(r);
   const indexed = input.searchAttributes !== false;
   /**
    * Emails go out one at a time, in the order decided (a student never gets the notice before the invitation), by
@@ -116,6 +108,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   const answered = new Map<string, unknown>(answeredUpdates ?? []);
   let calendarThrough = -1;
   let calendarLoading: Promise<void> | undefined;
+  /** Some email decided is not yet confirmed (sent or refused for good). */
+  const hasEmailsToSend = (): boolean => r.emailQueue.length > 0;
 
   /** Hong Kong holidays up to the year after `ms`, fetched once per range. */
   async function ensureCalendar(ms: number): Promise<void> {
@@ -124,7 +118,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       if (!calendarLoading) {
         const fromYear = hkYear(Date.now());
         calendarLoading = hongKongHolidays({ fromYear, toYear: through }).then((dates) => {
-          state.setHolidays(dates);
+          setHolidays(r, dates);
           calendarThrough = through;
           calendarLoading = undefined;
         });
@@ -135,12 +129,12 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   /** The one path of every change: search attributes, then the read model. */
   async function publishChange(): Promise<void> {
-    const snapshot = state.takeSnapshot();
+    const snapshot = takeSnapshot(r);
     if (!snapshot.events.length) return;
     if (indexed) upsertSearchAttributes([
-      { key: SA.RegistrationStatus, value: state.status },
-      { key: SA.OutstandingItems, value: state.outstandingItems() },
-      { key: SA.RegistrationDeadline, value: state.registrationDeadline() },
+      { key: SA.RegistrationStatus, value: r.status },
+      { key: SA.OutstandingItems, value: outstanding(r) },
+      { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
     ]);
     projecting++;
     try {
@@ -167,13 +161,13 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     // Continuing as new: no new send; what is still queued (or in flight) is carried and the next run sends it
     // under the same key, so the emails queued add no events to a run that is already over its budget.
     while (!draining) {
-      const request = state.handOverEmail();
+      const request = handOverEmail(r);
       if (!request) return;
       try {
-        state.emailSent(request, await sendEmail(request), Date.now());
+        emailSent(r, request, await sendEmail(request), Date.now());
       } catch (err) {
         // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
-        state.emailFailed(request, failureMessage(err), Date.now());
+        emailFailed(r, request, failureMessage(err), Date.now());
       }
       await publishChange();
     }
@@ -207,36 +201,25 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     }
   }
 
-  // Signals: events from other systems, which need no answer. A duplicate changes nothing.
-  setHandler(accountActivatedSignal, async (input) => {
-    if (state.activateAccount(input, Date.now())) await publishChange();
-  });
-  setHandler(paymentConfirmedSignal, async (input) => {
-    if (state.confirmPayment(input, Date.now())) await publishChange();
-  });
-  setHandler(signInLinkRequestedSignal, async (input) => {
-    // The email it decides goes out from the main loop (it wakes on decided emails).
-    if (state.requestSignInLink(input, Date.now())) await publishChange();
-  });
-  setHandler(accessRevokedSignal, async (input) => {
-    if (state.recordAccessRevoked(input, Date.now())) await publishChange();
-  });
+  // Signals: events from other systems, which need no answer. A duplicate changes nothing. The email one decides
+  // (a sign-in link) goes out from the main loop (it wakes on decided emails).
+  function installSignal<I>(action: SignalAction<I>): void {
+    setHandler(action.message, async (input: I) => {
+      if (action.apply(r, input, Date.now())) await publishChange();
+    });
+  }
+  for (const entry of SIGNALS) entry(installSignal);
 
   // Updates: actions whose caller waits for the answer, refused by the validator before anything is recorded.
-  setHandler(submitFormUpdate, act(state.submitForm.bind(state)), { validator: validate(state.checkSubmitForm.bind(state)) });
-  setHandler(
-    registerDocumentUpdate,
-    act(state.registerDocument.bind(state), () => ensureCalendar(Date.now())),
-    { validator: validate(state.checkRegisterDocument.bind(state)) },
-  );
-  setHandler(verifyItemUpdate, act(state.verifyItem.bind(state)), { validator: validate(state.checkVerifyItem.bind(state)) });
-  setHandler(rejectItemUpdate, act(state.rejectItem.bind(state)), { validator: validate(state.checkRejectItem.bind(state)) });
-  setHandler(waiveItemUpdate, act(state.waiveItem.bind(state)), { validator: validate(state.checkWaiveItem.bind(state)) });
-  setHandler(extendDeadlineUpdate, act(state.extendDeadline.bind(state)), { validator: validate(state.checkExtendDeadline.bind(state)) });
-  setHandler(correctFormUpdate, act(state.correctForm.bind(state)), { validator: validate(state.checkCorrectForm.bind(state)) });
-  setHandler(declineOfferUpdate, act(state.declineOffer.bind(state)), { validator: validate(state.checkDeclineOffer.bind(state)) });
+  function installUpdate<I, R>(action: UpdateAction<I, R>): void {
+    const before = action.needsCalendar ? () => ensureCalendar(Date.now()) : undefined;
+    setHandler(action.message, act((input: I, now) => action.apply(r, input, now), before), {
+      validator: validate((input: I, now) => action.validate(r, input, now)),
+    });
+  }
+  for (const entry of UPDATES) entry(installUpdate);
 
-  setHandler(getStatusQuery, () => state.view());
+  setHandler(getStatusQuery, () => statusView(r));
 
   // ---------------------------------------------------------------------------
   // Run
@@ -262,15 +245,15 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   /** Until a message changes something, or the next moment that matters arrives. */
   async function awaitNextEvent(): Promise<void> {
-    const seen = state.seq;
-    const next = state.nextWakeUp(Date.now());
-    const changed = () => state.seq !== seen || (state.hasEmailsToSend && !mailerRunning);
+    const seen = r.seq;
+    const next = nextWakeUp(r, Date.now());
+    const changed = () => r.seq !== seen || (hasEmailsToSend() && !mailerRunning);
     if (next) await condition(changed, next.at - Date.now(), { summary: next.what });
     else await condition(changed);
   }
 
   async function applyTime(): Promise<void> {
-    state.advance(Date.now());
+    advance(r, Date.now());
     await publishChange();
     sendDecidedEmails();
   }
@@ -279,14 +262,14 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     // The outcome email (and any other) must be settled before the workflow ends, or a retry would be lost.
     // A late event (payment, activation) can still arrive meanwhile: it is recorded and mailed before the end too.
     for (;;) {
-      while (state.hasEmailsToSend) {
+      while (hasEmailsToSend()) {
         sendDecidedEmails();
         await mailing;
       }
       await mailing;
       await condition(allHandlersFinished);
       await publishChange();
-      if (!state.hasEmailsToSend && !state.hasUnprojected) return state.result();
+      if (!hasEmailsToSend() && !r.unprojected.length) return result(r);
     }
   }
 
@@ -307,15 +290,15 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     draining = true;
     for (;;) {
       await condition(() => allHandlersFinished() && projecting === 0);
-      if (!state.hasUnprojected) break;
+      if (!r.unprojected.length) break;
       await publishChange();
     }
-    return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: state.carry(), answeredUpdates: [...answered] });
+    return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: carry(r), answeredUpdates: [...answered] });
   }
 
   await start();
   sendInvitation();
-  while (!state.isClosed) {
+  while (!isClosed(r)) {
     if (historyFull()) return continueWithFreshHistory();
     await awaitNextEvent();
     await applyTime();

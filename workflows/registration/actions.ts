@@ -1,0 +1,80 @@
+/**
+ * The one table of the messages the registration workflow handles, each with
+ * the rule that applies it to the record (records.ts). The workflow installs
+ * one handler per entry (workflow.ts) and the state machine's tests call the
+ * same rules, so a new message is its definition (api.ts), its input type
+ * (types.ts), its rule in one of the *-actions.ts modules, and one entry here.
+ */
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import {
+  accessRevokedSignal,
+  accountActivatedSignal,
+  correctFormUpdate,
+  declineOfferUpdate,
+  extendDeadlineUpdate,
+  paymentConfirmedSignal,
+  registerDocumentUpdate,
+  rejectItemUpdate,
+  signInLinkRequestedSignal,
+  submitFormUpdate,
+  verifyItemUpdate,
+  waiveItemUpdate,
+} from './api';
+import * as events from './event-actions';
+import type { RegistrationRecord } from './records';
+import * as review from './review-actions';
+import * as staff from './staff-actions';
+import * as student from './student-actions';
+
+/** An event from another system (a signal): applied if new; answers whether anything changed (a duplicate changes nothing). */
+export interface SignalAction<I> {
+  readonly message: SignalDefinition<[I]>;
+  readonly apply: (r: RegistrationRecord, input: I, now: number) => boolean;
+}
+
+/** An action whose caller waits for the answer (an update). */
+export interface UpdateAction<I, R> {
+  readonly message: UpdateDefinition<R, [I]>;
+  /** The update's validator: refuses before anything is recorded. `apply` checks again (the state may have moved since). */
+  readonly validate: (r: RegistrationRecord, input: I, now: number) => void;
+  readonly apply: (r: RegistrationRecord, input: I, now: number) => R;
+  /** Starts a verification clock, which counts working days: Hong Kong's holidays must be known up to now first. */
+  readonly needsCalendar?: boolean;
+}
+
+/**
+ * A table entry, whatever its input and answer types: it hands its action to `use`, which must work for any (the
+ * workflow's handler installers do). Built by `signal()` or `update()`, which check the message's input and
+ * answer against the rule's, so the table holds entries of different types without a cast.
+ */
+export type SignalEntry = <T>(use: <I>(action: SignalAction<I>) => T) => T;
+export type UpdateEntry = <T>(use: <I, R>(action: UpdateAction<I, R>) => T) => T;
+
+const signal =
+  <I>(action: SignalAction<I>): SignalEntry =>
+  (use) =>
+    use(action);
+const update =
+  <I, R>(action: UpdateAction<I, R>): UpdateEntry =>
+  (use) =>
+    use(action);
+
+/** The events from other systems (event-actions.ts). */
+export const SIGNALS: readonly SignalEntry[] = [
+  signal({ message: accountActivatedSignal, apply: events.activateAccount }),
+  signal({ message: paymentConfirmedSignal, apply: events.confirmPayment }),
+  signal({ message: signInLinkRequestedSignal, apply: events.requestSignInLink }),
+  signal({ message: accessRevokedSignal, apply: events.recordAccessRevoked }),
+];
+
+/** The actions: the student's (student-actions.ts), staff review (review-actions.ts), the registry's changes (staff-actions.ts). */
+export const UPDATES: readonly UpdateEntry[] = [
+  update({ message: submitFormUpdate, validate: student.checkSubmitForm, apply: student.submitForm }),
+  update({ message: registerDocumentUpdate, validate: student.checkRegisterDocument, apply: student.registerDocument, needsCalendar: true }),
+  update({ message: verifyItemUpdate, validate: review.checkVerifyItem, apply: review.verifyItem }),
+  update({ message: rejectItemUpdate, validate: review.checkRejectItem, apply: review.rejectItem }),
+  update({ message: waiveItemUpdate, validate: review.checkWaiveItem, apply: review.waiveItem }),
+  update({ message: extendDeadlineUpdate, validate: staff.checkExtendDeadline, apply: staff.extendDeadline }),
+  update({ message: correctFormUpdate, validate: staff.checkCorrectForm, apply: staff.correctForm }),
+  update({ message: declineOfferUpdate, validate: student.checkDeclineOffer, apply: student.declineOffer }),
+];
