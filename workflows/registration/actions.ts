@@ -47,8 +47,8 @@ export interface UpdateAction<I, R> {
  * workflow's handler installers do). Built by `signal()` or `update()`, which check the message's input and
  * answer against the rule's, so the table holds entries of different types without a cast.
  */
-export type SignalEntry = <T>(use: <I>(action: SignalAction<I>) => T) => T;
-export type UpdateEntry = <T>(use: <I, R>(action: UpdateAction<I, R>) => T) => T;
+type SignalEntry = <T>(use: <I>(action: SignalAction<I>) => T) => T;
+type UpdateEntry = <T>(use: <I, R>(action: UpdateAction<I, R>) => T) => T;
 
 const signal =
   <I>(action: SignalAction<I>): SignalEntry =>

@@ -107,7 +107,7 @@ export const viewOf = (r: RegistrationRecord, i: ItemRecord): ItemView => itemVi
 export const outstanding = (r: RegistrationRecord): ItemKey[] => (isClosed(r) ? [] : outstandingItems(r.items));
 
 /** The student card can be produced (never for a withdrawn student). */
-export const cardReady = (r: RegistrationRecord): boolean => r.status !== 'WITHDRAWN' && isCardReady(r.items);
+const cardReady = (r: RegistrationRecord): boolean => r.status !== 'WITHDRAWN' && isCardReady(r.items);
 
 /** The full status, as the query answers it. */
 export function statusView(r: RegistrationRecord): RegistrationStatusView {
