@@ -19,7 +19,8 @@ import type { RouterContext } from './context';
 import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
-import { sameOriginGuard } from './same-origin';
+import { errorPage, isNavigation } from './error-page';
+import { REFERRER_POLICY, sameOriginGuard } from './same-origin';
 import { createRegistry, openApiDocument, renderDocsPage, type OpenAPIObject } from './openapi';
 import { createRateLimits } from './rate-limit';
 import type { RouteKit } from './route';
@@ -82,7 +83,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.disable('x-powered-by');
   if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
-  app.use(helmet());
+  app.use(helmet({ referrerPolicy: { policy: REFERRER_POLICY } }));
   app.use(sameOriginGuard(deps.config));
 
   const ctx = routerContext(deps);
@@ -156,7 +157,10 @@ function toAppError(e: unknown): AppError {
   return fromBodyParser(e) ?? fromTemporal(e) ?? fromDatabase(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
 }
 
-/** The one error handler: one JSON shape, the request id, and never a stack trace. */
+/**
+ * The one error handler: one JSON shape, the request id, and never a stack trace. A browser's
+ * navigation (a form post, a link) gets the same error as a page with a way forward instead.
+ */
 const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const error = toAppError(err);
   // pino-http logs the response line with this error attached (and its stack, server-side only).
@@ -169,5 +173,11 @@ const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   // A refusal before the body was read (too large, interrupted, refused up front): close the
   // connection after answering rather than reading the rest of the body to keep it alive.
   if (!req.complete) res.setHeader('Connection', 'close');
-  res.status(error.status).json({ ...error.toJSON(), requestId: String(req.id) });
+  res.status(error.status);
+  if (isNavigation(req)) {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(errorPage(error, req));
+    return;
+  }
+  res.json({ ...error.toJSON(), requestId: String(req.id) });
 };

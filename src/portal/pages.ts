@@ -28,7 +28,6 @@ export function renderShell(opts: { app: PortalApp; title: string; assets: Asset
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
 <title>${esc(title)}</title>
 <link rel="stylesheet" href="/portal/assets/${css}">

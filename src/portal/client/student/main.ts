@@ -13,7 +13,7 @@ import { ITEM_STATE, STATUS } from '../labels';
 import { follow } from '../live';
 import { setRefresh, student } from './session';
 import { cardReadiness, declineCard, helpCard } from './sidebar';
-import { showFailure, showLinkProblem, showSignedOut } from './signed-out';
+import { showFailure, showLinkProblem, showOtherSession, showSignedOut } from './signed-out';
 import { renderSteps } from './steps';
 import { nextStepCard, outcomeCard, summaryCard } from './summary';
 
@@ -67,9 +67,21 @@ async function refresh(first = false): Promise<void> {
     }
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return showSignedOut(e.code === 'TOKEN_EXPIRED');
+    if (e instanceof ApiError && e.status === 403 && (await sessionMovedElsewhere())) return;
     if (first) return showFailure(e);
     setLive(false);
   }
+}
+
+/**
+ * A 403 on the page's own registration: the browser's cookie was replaced by another student's
+ * (a link confirmed in another tab). Says so, rather than retrying as if the network were down.
+ */
+async function sessionMovedElsewhere(): Promise<boolean> {
+  const now = await studentApi.session().catch(() => undefined);
+  if (!now || now.applicationNo === student.applicationNo) return false;
+  showOtherSession(now.applicationNo);
+  return true;
 }
 
 let liveState: 'live' | 'polling' = 'polling';

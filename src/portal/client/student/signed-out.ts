@@ -1,7 +1,8 @@
 /**
  * The student's pages without a session: a link that did not work (expired,
  * rate-limited, mangled), the signed-out page with single sign-on, "email me a
- * new link", and a registration that could not be loaded.
+ * new link", a session that another tab moved to another registration, and a
+ * registration that could not be loaded.
  */
 import { ApiError, studentApi } from '../api';
 import { busy, byId, h, mount } from '../dom';
@@ -94,6 +95,31 @@ export function showSignedOut(expired: boolean, problem?: string): void {
       newLinkForm(),
       h('p', null, 'Enquiries: ', mail(boot.registryContact)),
       h('p', { class: 'small muted' }, 'Academic Registry staff: ', h('a', { href: '/staff/' }, 'sign in to the review pages'), '.'),
+    ),
+  );
+}
+
+/**
+ * The browser's one session cookie now opens another registration (its link was opened and
+ * confirmed in another tab): this page's registration is no longer reachable from here.
+ */
+export function showOtherSession(current: string): void {
+  student.live?.close();
+  student.live = undefined;
+  byId('masthead-user')?.replaceChildren();
+  mount(
+    app(),
+    h(
+      'section',
+      { class: 'card center-page', 'aria-labelledby': 'other-title' },
+      h('h1', { id: 'other-title' }, 'Signed in for another application'),
+      h(
+        'p',
+        null,
+        `This browser is now signed in for application ${current} (in another tab or window), so the registration this page showed is no longer open here. ` +
+          'To return to it, open its invitation link again.',
+      ),
+      h('div', { class: 'actions' }, h('a', { class: 'btn', href: '/portal/' }, `Show application ${current}`)),
     ),
   );
 }
