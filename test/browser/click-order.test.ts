@@ -130,19 +130,26 @@ describe('sign-in flows in any click order (browser)', function () {
     after(async () => new Promise<void>((r) => server.close(() => r())));
 
     /** The other site's page, with a link and a form aimed at the portal. */
-    const otherSite = (registrationUrl: string, token: string) =>
+    const otherSite = (email: { registrationUrl: string; activationUrl: string }, token: string) =>
       `<!doctype html><html><head><title>Elsewhere</title></head><body><h1>Somewhere else</h1>
-<p><a href="${registrationUrl}">Open your registration</a></p>
+<p><a href="${email.registrationUrl}">Open your registration</a> <a href="${email.activationUrl}">Activate your account</a></p>
 <form method="post" action="${base()}/invite"><input type="hidden" name="token" value="${token}"><button type="submit">Claim your prize</button></form></body></html>`;
 
-    it('a signed-out student follows a link from another site and lands signed in on the portal', async () => {
+    it('a signed-out student follows the links from another site (a webmail): signed in by the first, activated through the second', async () => {
       const a = await admit(ui.stack);
-      page = otherSite((await links(a)).registrationUrl, 'unused');
+      page = otherSite(await links(a), 'unused');
       const p = ui.page;
       await p.goto(crossSite);
       await p.getByRole('link', { name: 'Open your registration' }).click();
       await signedInAs(p, a.applicationNo);
       await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
+
+      await p.goto(crossSite);
+      await p.getByRole('link', { name: 'Activate your account' }).click();
+      await activate(p);
+      await p.getByRole('link', { name: 'Continue to program registration' }).click();
+      await item(p, 'ACTIVATION', 'VERIFIED').waitFor(WAIT);
+      assert.deepEqual(ui.problems, []);
     });
 
     for (const [where, origin] of [
@@ -152,7 +159,7 @@ describe('sign-in flows in any click order (browser)', function () {
       it(`a form on ${where} cannot sign anyone in: the refusal is a page with a way back to the portal, the session unchanged`, async () => {
         const [a, b] = [await admit(ui.stack), await admit(ui.stack)];
         const bToken = new URL((await links(b)).registrationUrl).searchParams.get('token')!;
-        page = otherSite((await links(a)).registrationUrl, bToken);
+        page = otherSite(await links(a), bToken);
 
         // Signed out: refused, and no session was made.
         const fresh = await ui.newPage();

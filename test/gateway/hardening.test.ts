@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import { outboxPaths } from '../../activities/email/send-email';
 import { signWebhook, SIGNATURE_HEADER } from '../../src/gateway/webhooks/signature';
 import { signInvitationToken } from '../../src/links';
@@ -13,6 +14,19 @@ import { uniq } from '../support/env';
 import { admit, eventually, fetchJson, startGateway, startStack, statusOf, validForm, type TestStack } from './support';
 
 const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
+
+/** A request with exactly these headers (fetch would overwrite the Fetch Metadata ones). */
+function rawRequest(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; contentType: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, contentType: String(res.headers['content-type'] ?? ''), body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('gateway hardening (issue 7, §4)', function () {
   this.timeout(180_000);
@@ -192,6 +206,68 @@ describe('gateway hardening (issue 7, §4)', function () {
       // Same origin reaches validation (400: the form is incomplete), as does a bearer request from anywhere.
       assert.equal((await decline({ cookie, origin: stack.url, 'sec-fetch-site': 'same-origin' })).status, 400);
       assert.equal((await decline({ authorization: `Bearer ${a.session}`, origin: 'https://evil.example' })).status, 400);
+    });
+
+    it('Sec-Fetch-Site decides over Origin (a same-origin form post under any referrer policy passes); without it, Origin: null is refused', async () => {
+      const a = await admit(stack);
+      const b = await admit(stack);
+      const cookieA = cookieOf(await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' }))!;
+      // The gateway's own pages keep Origin on same-origin posts for browsers without Fetch Metadata.
+      assert.equal((await fetch(`${stack.url}/portal/`)).headers.get('referrer-policy'), 'same-origin');
+      const post = (headers: Record<string, string>) =>
+        fetch(`${stack.url}/invite`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: cookieA, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams({ token: b.inviteToken }).toString(),
+        });
+      // What Chromium sends for the switch page's own form under Referrer-Policy: no-referrer.
+      assert.equal((await post({ origin: 'null', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' })).status, 303);
+      // A sandboxed or cross-site page in a browser without Fetch Metadata.
+      assert.equal((await post({ origin: 'null' })).status, 403);
+      // A real origin cannot talk a cross-site Fetch Metadata round.
+      assert.equal((await post({ origin: stack.url, 'sec-fetch-site': 'cross-site' })).status, 403);
+    });
+
+    it('a refused browser navigation gets an HTML page with a way forward; a fetch or an API client gets the JSON error', async () => {
+      const a = await admit(stack);
+      const cookie = cookieOf(await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' }))!;
+      const form = { cookie, 'content-type': 'application/x-www-form-urlencoded' };
+      const body = new URLSearchParams({ token: a.inviteToken }).toString();
+      // node:http, not fetch: Node's fetch replaces Sec-Fetch-Mode with its own `cors`.
+      const navigation = await rawRequest(`${stack.url}/invite`, 'POST', {
+        ...form,
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-dest': 'document',
+        accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+      }, body);
+      assert.equal(navigation.status, 403);
+      assert.match(navigation.contentType, /^text\/html/);
+      const html = navigation.body;
+      assert.match(html, /<h1>This form came from another site<\/h1>/);
+      assert.match(html, /<a class="button" href="\/portal\/">Go to program registration<\/a>/);
+      assert.match(html, /FORBIDDEN, request [0-9a-f-]{36}/);
+      // A browser without Fetch Metadata that prefers HTML is navigating too.
+      const old = await rawRequest(`${stack.url}/invite`, 'POST', { ...form, origin: 'https://evil.example', accept: 'text/html,*/*;q=0.8' }, body);
+      assert.equal(old.status, 403);
+      assert.match(old.body, /This form came from another site/);
+      // curl's */* prefers nothing: JSON.
+      const curl = await rawRequest(`${stack.url}/invite`, 'POST', { ...form, origin: 'https://evil.example', accept: '*/*' }, body);
+      assert.equal(curl.status, 403);
+      assert.equal(JSON.parse(curl.body).code, 'FORBIDDEN');
+
+      const byFetch = await fetchJson(`${stack.url}/invite`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', accept: 'application/json' }, body });
+      assert.equal(byFetch.status, 403);
+      assert.equal(byFetch.body.code, 'FORBIDDEN');
+      assert.equal(byFetch.body.details.reason, 'cross-site');
+      const byCurl = await fetchJson(`${stack.url}/invite`, { method: 'POST', headers: { ...form, origin: 'https://evil.example' }, body });
+      assert.equal(byCurl.status, 403);
+      assert.equal(byCurl.body.code, 'FORBIDDEN');
+      // Staff pages lead back to the staff sign-in.
+      const staffPage = await rawRequest(`${stack.url}/api/staff/me`, 'GET', { 'sec-fetch-mode': 'navigate' });
+      assert.equal(staffPage.status, 401);
+      assert.match(staffPage.body, /<h1>Please sign in<\/h1>[\s\S]*href="\/staff\/">Go to the staff pages/);
     });
 
     it('staff revoke a student\'s links and sessions: no link in the answer, a fresh one emailed to the student, the revocation in the audit trail', async () => {
