@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import { loadConfig } from '../src/config';
+import { dataConverter } from '../src/temporal/data-converter';
 import { startCluster, type Cluster } from '../src/cluster/cluster';
 import { freeClusterPorts } from '../src/cluster/free-ports';
 import { createPrisma, type PrismaClient } from '../src/db/prisma';
@@ -48,7 +50,7 @@ export async function withBenchCluster(
     });
     console.log(`[bench] cluster up: Temporal ${cluster.temporalAddress} on PostgreSQL, ${opts.workers} worker(s), ${opts.gateways} gateway(s)`);
     const prisma = createPrisma(cluster.databaseUrl, 20);
-    const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }) });
+    const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }), dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) });
     try {
       await body({ stack, cluster, prisma, temporal });
     } finally {

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config';
+import { dataConverter } from '../src/temporal/data-converter';
 import { beginImport, watchImport } from '../src/import';
 import { projectRoot } from '../src/paths';
 import { database, devServerEnv, stopAll } from '../test/support/env';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const t = Date.now();
   const [db, temporal] = await Promise.all([
     database(),
-    values.address ? Connection.connect({ address: values.address }).then((connection) => new Client({ connection })) : devServerEnv().then((e) => e.client),
+    values.address ? Connection.connect({ address: values.address }).then((connection) => new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) })) : devServerEnv().then((e) => e.client),
   ]);
   const address = values.address ?? (await devServerEnv()).address;
   const settings = { NODE_ENV: 'development', VAR_DIR: varDir, TEMPORAL_TASK_QUEUE: 'bench', IMPORT_CONCURRENCY: values.concurrency, LOG_LEVEL: 'warn' };

@@ -5,6 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
+import { loadConfig } from '../src/config';
+import { dataConverter } from '../src/temporal/data-converter';
 import { connectTemporal } from '../src/temporal/connection';
 import { embeddedDatabaseUrl } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
@@ -92,7 +94,7 @@ export async function stackInterruptDrill(env: DrillEnv): Promise<DrillRow> {
     launcher = await startLauncher(launcherEnv, logFile);
     const connection = await connectTemporal({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
     try {
-      const input = { temporal: new Client({ connection }), databaseUrl, fake: env.fake, cohort };
+      const input = { temporal: new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) }), databaseUrl, fake: env.fake, cohort };
       const { audit: a, seconds } = await awaitRecovery(input, fault, env.recoveryTimeoutMs);
       applyAudit(row, a, seconds);
     } finally {

@@ -16,6 +16,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from '@temporalio/client';
+import { loadConfig } from '../src/config';
+import { dataConverter } from '../src/temporal/data-converter';
 import { connectTemporal } from '../src/temporal/connection';
 import { startEmbeddedPostgres, migrateDeploy, type EmbeddedDatabase } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
@@ -123,7 +125,7 @@ export class DrillStack {
       return c;
     });
     await ensureSearchAttributes(connection, 'default');
-    this.temporal = new Client({ connection });
+    this.temporal = new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) });
   }
 
   /** Starts the worker and waits until it polls (its log says "worker started"). */

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { prebuiltBundlePath, workflowsPath } from '../src/temporal/worker-options';
+import { prebuiltBundlePath, workflowBundleOptions } from '../src/temporal/worker-options';
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
   fs.mkdirSync(path.dirname(prebuiltBundlePath), { recursive: true });
   fs.writeFileSync(prebuiltBundlePath, code);
   console.log(`bundle-workflows: ${path.relative(process.cwd(), prebuiltBundlePath)} (${Math.round(code.length / 1024)} KiB, ${Date.now() - t0} ms)`);

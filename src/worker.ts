@@ -3,7 +3,6 @@
  * Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
-import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
 import { createImportActivities } from '../activities/import';
@@ -11,8 +10,8 @@ import { IMPORT_WORKER_OPTIONS } from './import/run';
 import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
 import { createLogger } from './logger';
-import { temporalAddress } from './temporal/client';
-import { connectTemporal } from './temporal/connection';
+import { connectClient, temporalAddress } from './temporal/client';
+import { dataConverter } from './temporal/data-converter';
 import { workflowCode } from './temporal/worker-options';
 
 const ACTIVITY_SLOTS = 20;
@@ -43,8 +42,7 @@ async function main(): Promise<void> {
   const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS);
   const connection = await NativeConnection.connect({ address: temporalAddress(config) });
   // The import activities start registrations: a client of their own.
-  const clientConnection = await connectTemporal({ address: temporalAddress(config) });
-  const temporal = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = await connectClient(config);
   try {
     const code = workflowCode();
     const worker = await Worker.create({
@@ -52,6 +50,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       ...code,
+      dataConverter: dataConverter(config.payloadKeys),
       activities: {
         ...createActivities(activityDepsFromConfig(config, prisma)),
         ...createImportActivities({ prisma, temporal, config }),
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
     // Worker.run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
     await worker.run();
   } finally {
-    await clientConnection.close();
+    await temporal.connection.close();
     await connection.close();
     await prisma.$disconnect();
   }

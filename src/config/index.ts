@@ -3,11 +3,13 @@
  * (variables.ts), fills the defaults that depend on each other, and refuses a
  * production start with unsafe settings, naming each variable at fault.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import { isDevelopment } from './mode';
 import { oidcProductionProblems, oidcSettings, type OidcSettings } from './oidc';
-import { configVariables, DEV_SECRET, MIN_SECRET_LENGTH, PUBLISHED_SECRETS, type Raw } from './variables';
+import { parsePayloadKeys, PayloadKeyRing, type PayloadKey } from '../temporal/payload-codec';
+import { configVariables, DEV_PAYLOAD_KEYS, DEV_SECRET, MIN_SECRET_LENGTH, PUBLISHED_SECRETS, type Raw } from './variables';
 
 export { isDevelopment } from './mode';
 export type { OidcSettings, StaffRoleName } from './oidc';
@@ -25,6 +27,8 @@ export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
   publicBaseUrl: string;
   /** Undefined: no single sign-on (production without OIDC_ISSUER_URL); staff use API keys. */
   oidc: OidcSettings | undefined;
+  /** The keys of the payload codec (TEMPORAL_PAYLOAD_KEYS or its file; development: the published key). */
+  payloadKeys: PayloadKeyRing;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
   }
   const oidc = oidcSettings(r, problems);
+  // Tools too: an import or staff-key run in production writes to Temporal, and must seal what it writes.
+  const payloadKeys = payloadKeyRing(r, problems, options);
   if (problems.length) throw new ConfigError(problems);
   const varDir = path.resolve(r.VAR_DIR);
   return {
@@ -78,7 +84,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     temporalUiUrl: r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`,
     publicBaseUrl: r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`,
     oidc,
+    payloadKeys: payloadKeys!,
   };
+}
+
+/** The payload keys from the environment or their file; a problem (never the key material) when they are missing or malformed. */
+function payloadKeyRing(r: Raw, problems: string[], options: LoadOptions): PayloadKeyRing | undefined {
+  if (r.TEMPORAL_PAYLOAD_KEYS && r.TEMPORAL_PAYLOAD_KEYS_FILE) {
+    problems.push('TEMPORAL_PAYLOAD_KEYS_FILE: set either TEMPORAL_PAYLOAD_KEYS or TEMPORAL_PAYLOAD_KEYS_FILE, not both');
+    return undefined;
+  }
+  let source = 'TEMPORAL_PAYLOAD_KEYS';
+  let text = r.TEMPORAL_PAYLOAD_KEYS;
+  if (r.TEMPORAL_PAYLOAD_KEYS_FILE) {
+    source = 'TEMPORAL_PAYLOAD_KEYS_FILE';
+    try {
+      text = fs.readFileSync(r.TEMPORAL_PAYLOAD_KEYS_FILE, 'utf8');
+    } catch (e) {
+      problems.push(`TEMPORAL_PAYLOAD_KEYS_FILE: cannot read ${r.TEMPORAL_PAYLOAD_KEYS_FILE} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      return undefined;
+    }
+  }
+  if (text === undefined || text.trim() === '') {
+    // A tool without TEMPORAL_ADDRESS talks to the embedded dev server of `npm start`, which uses the development key.
+    const embedded = options.purpose === 'tool' && !r.TEMPORAL_ADDRESS;
+    if ((isDevelopment(r) || embedded) && !r.TEMPORAL_PAYLOAD_KEYS_FILE) return new PayloadKeyRing(parsePayloadKeys(DEV_PAYLOAD_KEYS));
+    problems.push(`${source}: must be set in production: the keys that encrypt what is sent to Temporal (\`id:base64key\`, the key from \`openssl rand -base64 32\`)`);
+    return undefined;
+  }
+  let keys: PayloadKey[];
+  try {
+    keys = parsePayloadKeys(text);
+    if (keys.length === 0) throw new Error('holds no key');
+    const ring = new PayloadKeyRing(keys);
+    const published = parsePayloadKeys(DEV_PAYLOAD_KEYS).map((k) => k.key.toString('base64'));
+    if (!isDevelopment(r) && keys.some((k) => published.includes(k.key.toString('base64')))) {
+      problems.push(`${source}: holds the development key published in the progreg repository; anyone can read it. Generate your own.`);
+    }
+    return ring;
+  } catch (e) {
+    problems.push(`${source}: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 /** What a production server must not start with: each problem names its variable. */

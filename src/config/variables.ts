@@ -31,6 +31,12 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   'cluster-test-token-secret-0123456789abcdef',
 ];
 
+/**
+ * The development payload key ring (`npm start`, the tests): published here, so a
+ * production start refuses it. The fixtures of encrypted histories are sealed with it.
+ */
+export const DEV_PAYLOAD_KEYS = 'dev-1:aZ1v+uLccTfW2PI1ZTBJ99uP/4pt4hQQo+jBSSfcFgw=';
+
 export const MIN_SECRET_LENGTH = 32;
 const secret = z
   .string()
@@ -138,6 +144,14 @@ export const configVariables = {
   WEBHOOK_SECRET: {
     schema: secret,
     doc: 'Shared secret (32+ chars) of the identity-provider and payment webhooks (HMAC-SHA256). Required in production, and never a value published in this repository.',
+  },
+  TEMPORAL_PAYLOAD_KEYS: {
+    schema: optionalString,
+    doc: 'The keys that encrypt every payload sent to Temporal (AES-256-GCM): `id:base64key` entries separated by commas, each key 32 random bytes (`openssl rand -base64 32`). The first seals new payloads; all of them open old ones (key rotation: docs/operations.md, "Personal data"). Required in production (this or TEMPORAL_PAYLOAD_KEYS_FILE), never the published development key; the same ring on every worker, gateway and tool.',
+  },
+  TEMPORAL_PAYLOAD_KEYS_FILE: {
+    schema: optionalString,
+    doc: 'A file holding the payload keys instead (same entries, one per line, `#` comments), e.g. a mounted secret. Not together with TEMPORAL_PAYLOAD_KEYS.',
   },
   WEBHOOK_TOLERANCE_SECONDS: {
     schema: z.coerce.number().int().min(10).max(3600).default(300),

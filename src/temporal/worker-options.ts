@@ -8,9 +8,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../paths';
+import { failureConverterPath } from './data-converter';
 
 /** The workflow module every Worker of ours bundles, shared by the worker process and the tests. */
-export const workflowsPath = (): string => require.resolve('../../workflows');
+const workflowsPath = (): string => require.resolve('../../workflows');
+
+/**
+ * What every bundle of our workflow code is built from: the workflows and the failure converter that
+ * encodes failure messages in the sandbox (the worker's own dataConverter names the same module).
+ */
+export const workflowBundleOptions = (): { workflowsPath: string; failureConverterPath: string } => ({
+  workflowsPath: workflowsPath(),
+  failureConverterPath: failureConverterPath(),
+});
 
 /** Where the build writes the prebuilt workflow bundle. */
 export const prebuiltBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');

@@ -28,7 +28,7 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { Stack } from '../../src/launcher/stack';
 import { signInvitationToken } from '../../src/links';
 import { projectRoot } from '../../src/paths';
-import { uniq } from '../support/env';
+import { testDataConverter, uniq } from '../support/env';
 import { requireGoTools } from '../support/go-tools';
 import { aPdf, eventually, fetchJson, uploadFile, validForm } from '../gateway/support';
 
@@ -64,7 +64,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       s3: { bucket: 'progreg-test', accessKeyId: 'cluster-test', secretAccessKey: 'cluster-test-secret' },
     });
     prisma = createPrisma(cluster.databaseUrl);
-    temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }), namespace: 'progreg-test' });
+    temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }), namespace: 'progreg-test', dataConverter: testDataConverter() });
   });
 
   afterEach(function () {

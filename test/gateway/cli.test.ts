@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,8 @@ import { createImportActivities } from '../../activities/import';
 import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
 import { loadConfig } from '../../src/config';
 import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
+import { dataConverter } from '../../src/temporal/data-converter';
+import { DEV_PAYLOAD_KEYS } from '../../src/config/variables';
 
 interface Run {
   code: number | null;
@@ -38,13 +41,24 @@ describe('command-line tools and the gateway process', function () {
   let running: Promise<void>;
   before(async () => {
     const [db, temporal] = await Promise.all([database(), devServerEnv()]);
-    env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: uniq('cli'), VAR_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cli-')), LOG_LEVEL: 'warn' };
+    // The tools run as in production: with payload keys of their own, which the worker holds too (beside the
+    // development key of the harness's client, which starts the registrations).
+    const cliKey = `cli-${uniq()}:${randomBytes(32).toString('base64')}`;
+    env = {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: uniq('cli'),
+      VAR_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-cli-')),
+      LOG_LEVEL: 'warn',
+      TEMPORAL_PAYLOAD_KEYS: cliKey,
+    };
     // The CLI starts the import workflow; a worker runs it (and the registrations it starts).
     const config = loadConfig({ ...env, NODE_ENV: 'test' });
     worker = await Worker.create({
       connection: temporal.nativeConnection,
       taskQueue: env.TEMPORAL_TASK_QUEUE!,
       workflowBundle: await workflowBundle(),
+      dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test', TEMPORAL_PAYLOAD_KEYS: `${cliKey},${DEV_PAYLOAD_KEYS}` }).payloadKeys),
       activities: {
         ...createActivities(activityDepsFromConfig(config, db.prisma)),
         ...createImportActivities({ prisma: db.prisma, temporal: temporal.client, config }),

@@ -19,7 +19,7 @@ import { projectRoot } from '../../src/paths';
 import { defaultCohortPolicy } from '../../workflows/registration/api';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
-import { devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
+import { devServerEnv, freePort, testDataConverter, uniq, workflowBundle } from '../support/env';
 import { aStudent, DAY, fetchJson, startGateway, type JsonResponse, type TestGateway } from './support';
 
 /** The postmaster and every backend under it: freezing only the postmaster leaves open connections answering. */
@@ -57,6 +57,7 @@ describe('gateway during a PostgreSQL outage', function () {
       connection: (await devServerEnv()).nativeConnection,
       taskQueue: gw.config.TEMPORAL_TASK_QUEUE,
       workflowBundle: await workflowBundle(),
+      dataConverter: testDataConverter(),
       activities: createActivities(activityDepsFromConfig(gw.config, prisma)),
       // Activities still retrying against the restarted database must not hold the teardown.
       shutdownGraceTime: '2 seconds',

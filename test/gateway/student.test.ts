@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Client } from '@temporalio/client';
 import { admit, eventually, fetchJson, startGateway, startStack, statusOf, validForm, type TestStack } from './support';
+import { testDataConverter } from '../support/env';
 
 describe('gateway: a student on their registration', function () {
   this.timeout(120_000);
@@ -49,7 +50,7 @@ describe('gateway: a student on their registration', function () {
     const blind = await startGateway({
       env: { TEMPORAL_TASK_QUEUE: stack.taskQueue },
       prisma: stack.prisma,
-      temporal: new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace' }),
+      temporal: new Client({ connection: stack.temporal.connection, namespace: 'no-such-namespace', dataConverter: testDataConverter() }),
     });
     try {
       const polled = await fetchJson(`${blind.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag! } });

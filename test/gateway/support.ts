@@ -32,7 +32,7 @@ import {
   type StudentRecord,
   type CohortPolicy,
 } from '../../workflows/registration/api';
-import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
+import { database, devServerEnv, freePort, testDataConverter, uniq, workflowBundle } from '../support/env';
 import { aStudent as workflowStudent, validForm } from '../workflow/support';
 
 export const DAY = 24 * 3600_000;
@@ -105,6 +105,7 @@ export async function startStack(
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: {
       ...(options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
       ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),

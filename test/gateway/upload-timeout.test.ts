@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
 import { createPrisma } from '../../src/db/prisma';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
-import { database, devServerEnv, uniq, workflowBundle } from '../support/env';
+import { database, devServerEnv, testDataConverter, uniq, workflowBundle } from '../support/env';
 import { aPdf, admit, eventually, startGateway, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
 
 describe('gateway: an upload whose workflow answer times out', function () {
@@ -25,6 +25,7 @@ describe('gateway: an upload whose workflow answer times out', function () {
       connection: (await devServerEnv()).nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
+      dataConverter: testDataConverter(),
       activities: createActivities(activityDepsFromConfig(gw.config, prisma)),
     });
     const running = worker.run();

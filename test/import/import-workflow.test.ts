@@ -8,7 +8,7 @@ import { registrationWorkflowId, type RegistrationInput } from '../../workflows/
 import { syntheticStudents, toCsv } from '../../bench/synthetic';
 import { startRegistration } from '../../src/client';
 import { startOnQueue } from '../../src/import/start';
-import { database, devServerEnv, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
+import { database, devServerEnv, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
 import { recordHistory } from '../workflow/histories';
 
 /** A staged import of `count` synthetic students, recorded as the starter records it. */
@@ -116,6 +116,7 @@ describe('import workflow', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
+      dataConverter: testDataConverter(),
       // The registrations go to a queue no worker polls here: this test is about the import, not their runs.
       activities: createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: registrationQueue(taskQueue), IMPORT_CONCURRENCY: 4 } }),
     });

@@ -12,6 +12,7 @@ const prod = {
   WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
   PUBLIC_BASE_URL: 'https://register.example.edu',
   RESEND_API_KEY: 're_live_key',
+  TEMPORAL_PAYLOAD_KEYS: `prod-1:${randomBytes(32).toString('base64')}`,
 };
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -52,7 +53,7 @@ describe('config', () => {
   it('is production unless development is chosen, and production refuses to start on nothing', () => {
     assert.deepEqual(
       problemsOf({}).map((p) => p.split(':')[0]),
-      ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'PUBLIC_BASE_URL', 'RESEND_API_KEY'],
+      ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'PUBLIC_BASE_URL', 'RESEND_API_KEY', 'TEMPORAL_PAYLOAD_KEYS'],
     );
     assert.equal(loadConfig(prod).NODE_ENV, 'production');
     assert.equal(loadConfig(prod).emailTransport, 'resend');

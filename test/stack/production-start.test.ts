@@ -40,6 +40,7 @@ describe('production start (fail closed)', function () {
       assert.match(output, /WEBHOOK_SECRET: must be set in production/);
       assert.match(output, /PUBLIC_BASE_URL: must be the https:\/\/ address/);
       assert.match(output, /RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox/);
+      assert.match(output, /TEMPORAL_PAYLOAD_KEYS: must be set in production/);
     });
   }
 
@@ -92,6 +93,7 @@ describe('production start (fail closed)', function () {
         WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
         PUBLIC_BASE_URL: 'https://register.example.edu',
         EMAIL_TRANSPORT: 'outbox',
+        TEMPORAL_PAYLOAD_KEYS: `prod-1:${randomBytes(32).toString('base64')}`,
       },
     });
     try {

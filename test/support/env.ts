@@ -16,7 +16,9 @@ import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { projectRoot } from '../../src/paths';
 import { temporalCliPath, temporalTestServerPath } from '../../src/temporal/binaries';
 import { registrationSearchAttributes } from '../../workflows/registration/search-attributes';
-import { workflowsPath } from '../../src/temporal/worker-options';
+import { loadConfig } from '../../src/config';
+import { dataConverter } from '../../src/temporal/data-converter';
+import { workflowBundleOptions } from '../../src/temporal/worker-options';
 
 const stoppers: Array<() => Promise<unknown>> = [];
 const once = <T>(start: () => Promise<T>): (() => Promise<T>) => {
@@ -68,10 +70,18 @@ function executable(p: string | undefined, what: string) {
   return undefined;
 }
 
+/**
+ * The development payload keys every test client and worker seals and opens payloads with, as `npm start`
+ * does: what the tests send to Temporal is encrypted as in production.
+ */
+const testPayloadKeys = loadConfig({ NODE_ENV: 'test' }).payloadKeys;
+export const testDataConverter = () => dataConverter(testPayloadKeys);
+
 /** Time-skipping test server: deadlines are tested by skipping time, never by sleeping. */
 export const timeSkippingEnv = once(async () => {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executable(temporalTestServerPath(), 'temporal-test-server') },
+    client: { dataConverter: testDataConverter() },
   });
   stoppers.push(() => env.teardown());
   return env;
@@ -85,6 +95,7 @@ export const devServerEnv = once(async () => {
       searchAttributes: [...registrationSearchAttributes],
       extraArgs: ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true', '--log-level', 'error'],
     },
+    client: { dataConverter: testDataConverter() },
   });
   stoppers.push(() => env.teardown());
   return env;
@@ -92,7 +103,7 @@ export const devServerEnv = once(async () => {
 
 /** Workflow code is bundled once per run; each test makes its own Worker from it. */
 export const workflowBundle = once(
-  async (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: quietBundlerLogger }),
+  async (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietBundlerLogger }),
 );
 
 const quietBundlerLogger = {

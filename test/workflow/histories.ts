@@ -9,6 +9,8 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import type { Client } from '@temporalio/client';
 import type { RegistrationHandle } from '../../src/client';
+import { loadConfig } from '../../src/config';
+import { openPayload } from '../../src/temporal/payload-codec';
 import { MAX_SUBMISSIONS_PER_ITEM } from '../../workflows/registration/api';
 
 // Not historyToJSON/historyFromJSON: this install has two copies of protobufjs
@@ -62,7 +64,12 @@ export type HistoryFacts = Required<Omit<PathMarkers, 'workflowType'>> & { workf
 export function historyFacts(history: temporal.api.history.v1.IHistory): HistoryFacts {
   const facts: HistoryFacts = { updates: {}, signals: {}, audit: {}, emails: {}, activities: {}, upserts: 0 };
   const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
-  const json = (p?: temporal.api.common.v1.IPayload | null): unknown => (p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined);
+  // Fixtures recorded before payload encryption are plaintext; later ones are sealed with the development key.
+  const ring = loadConfig({ NODE_ENV: 'test' }).payloadKeys;
+  const json = (sealed?: temporal.api.common.v1.IPayload | null): unknown => {
+    const p = sealed ? openPayload(ring, sealed) : undefined;
+    return p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined;
+  };
   for (const e of history.events ?? []) {
     const started = e.workflowExecutionStartedEventAttributes;
     if (started?.workflowType?.name) facts.workflowType = started.workflowType.name;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { workflowBundle } from '../support/env';
+import { testDataConverter, workflowBundle } from '../support/env';
 import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, type PathMarkers } from './histories';
 
 /** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
@@ -20,6 +20,13 @@ const IMPORT_FIXTURES = ['cohort-import'];
  * level"): the only one with a service-level alert, which needs days to pass.
  */
 const TIME_SKIPPING_FIXTURES = ['verification-overdue'];
+
+/**
+ * Recorded by encryption.dev-server.test.ts (RECORD_HISTORIES=1): a completed registration whose payloads are sealed
+ * with the development key. The other fixtures predate payload encryption: their plaintext payloads pass through
+ * the codec, as a registration started before encryption does.
+ */
+const ENCRYPTED_FIXTURES = ['encrypted-completed-on-time'];
 
 const fixtures = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
 
@@ -45,7 +52,7 @@ describe('replay of recorded registration histories', function () {
   });
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
-    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES].map((n) => `${n}.json`));
+    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map((n) => `${n}.json`));
     assert.deepEqual(fixtures.filter((f) => !named.has(f)), []);
   });
 
@@ -68,13 +75,26 @@ describe('replay of recorded registration histories', function () {
     }
   });
 
+  it('an encrypted registration is recorded: its inputs are sealed, and it completed', () => {
+    for (const name of ENCRYPTED_FIXTURES) {
+      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/encryption.dev-server.test.ts`);
+      const history = readHistory(path.join(historiesDir, `${name}.json`));
+      const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      assert.equal(Buffer.from(input?.metadata?.encoding ?? []).toString(), 'binary/encrypted');
+      assert.ok(history.events?.at(-1)?.workflowExecutionCompletedEventAttributes, `${name}.json: the registration completed`);
+      // Read through the codec, the history shows what it was recorded for.
+      const facts = historyFacts(history);
+      assert.deepEqual([facts.emails.INVITATION, facts.emails.ACKNOWLEDGEMENT], [1, 1]);
+    }
+  });
+
   it('replays every recorded history without a non-determinism error', async () => {
     const histories = fixtures.map((f) => ({
       workflowId: path.basename(f, '.json'),
       history: readHistory(path.join(historiesDir, f)),
     }));
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) results.push(r);
+    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter() }, histories)) results.push(r);
     assert.equal(results.length, fixtures.length);
     for (const r of results) assert.equal(r.error, undefined, `${r.workflowId}: ${r.error?.message}`);
   });

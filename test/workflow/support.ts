@@ -33,7 +33,7 @@ import {
   type RegistrationStatusView,
   type StudentRecord,
 } from '../../workflows/registration/api';
-import { database, uniq, workflowBundle } from '../support/env';
+import { database, testDataConverter, uniq, workflowBundle } from '../support/env';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -118,7 +118,7 @@ export async function withWorker<T>(
   });
   const activities = options.wrapActivities ? options.wrapActivities(real) : real;
   const taskQueue = uniq('q');
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), dataConverter: testDataConverter(), activities });
   const started: RegistrationHandle[] = [];
   const harness: Harness = {
     client: env.client,
