@@ -140,6 +140,35 @@ function fromBodyParser(e: unknown): AppError | undefined {
   return undefined;
 }
 
+/** The code a foreign error's own 4xx status stands for (one the router, a body parser or a static file raises). */
+const CLIENT_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHENTICATED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  408: ErrorCode.REQUEST_TIMEOUT,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.RATE_LIMITED,
+  431: ErrorCode.HEADERS_TOO_LARGE,
+};
+
+/**
+ * An error that carries a 4xx status keeps it: the client caused it, whoever noticed. The router's
+ * failure to decode a path parameter is a URIError with status 400.
+ */
+function fromClientStatus(e: unknown): AppError | undefined {
+  const status = (e as { status?: unknown; statusCode?: unknown })?.status ?? (e as { statusCode?: unknown })?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (e instanceof URIError) {
+    return new AppError(ErrorCode.VALIDATION_FAILED, 'The path has malformed percent-encoding.', { issues: [{ in: 'params', path: '', message: 'malformed percent-encoding' }] });
+  }
+  const code = CLIENT_STATUS[status] ?? ErrorCode.VALIDATION_FAILED;
+  const exposed = (e as { expose?: unknown }).expose === true && typeof (e as Error).message === 'string';
+  return new AppError(code, exposed ? (e as Error).message : 'The request was refused.');
+}
+
 /** PostgreSQL unreachable or frozen (any route: staff-key lookup, webhook claim, photo spec…): retry later, not a 500. */
 function fromDatabase(e: unknown): AppError | undefined {
   if (!isDatabaseUnavailable(e)) return undefined;
@@ -154,7 +183,7 @@ function toAppError(e: unknown): AppError {
   if (e instanceof CohortPolicyConflict) {
     return new AppError(ErrorCode.COHORT_POLICY_CONFLICT, e.message, { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend }, { cause: e });
   }
-  return fromBodyParser(e) ?? fromTemporal(e) ?? fromDatabase(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
+  return fromBodyParser(e) ?? fromClientStatus(e) ?? fromTemporal(e) ?? fromDatabase(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
 }
 
 /**
