@@ -20,6 +20,7 @@ import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
 import { errorPage, isNavigation } from './error-page';
+import { deliverRefusal } from './refusal-delivery';
 import { REFERRER_POLICY, sameOriginGuard } from './same-origin';
 import { createRegistry, openApiDocument, renderDocsPage, type OpenAPIObject } from './openapi';
 import { createRateLimits } from './rate-limit';
@@ -199,9 +200,8 @@ const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (error.status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-  // A refusal before the body was read (too large, interrupted, refused up front): close the
-  // connection after answering rather than reading the rest of the body to keep it alive.
-  if (!req.complete) res.setHeader('Connection', 'close');
+  // A refusal before the body was read: the client still sending it must get the answer (refusal-delivery.ts).
+  deliverRefusal(req, res, error);
   res.status(error.status);
   if (isNavigation(req)) {
     res.setHeader('Cache-Control', 'no-store');

@@ -20,7 +20,7 @@ import { BlobTooLargeError, type BlobStore, type ReceivedBlob } from '../uploads
 
 export const FILE_FIELD = 'file';
 /** Room for multipart boundaries and headers on top of the file itself. */
-const ENVELOPE_BYTES = 64 * 1024;
+export const ENVELOPE_BYTES = 64 * 1024;
 
 export interface ReceivedUpload extends ReceivedBlob {
   clientName: string | undefined;

@@ -21,6 +21,9 @@ export const DOCUMENT_RULES: Record<Exclude<FileItemKind, 'PHOTO'>, UploadRule> 
   SUPPLEMENTARY: { mediaTypes: DOCUMENT_TYPES, maxBytes: 20 * MB },
 };
 
+/** The largest file any item takes (a photo's limit, from the cohort's specification, is far smaller). */
+export const LARGEST_UPLOAD_BYTES = Math.max(...Object.values(DOCUMENT_RULES).map((r) => r.maxBytes));
+
 /** The rule for an item kind, or undefined for items that take no file (activation, form). */
 export function uploadRule(kind: ItemKind, photo: PhotoSpec): UploadRule | undefined {
   if (kind === 'PHOTO') return { mediaTypes: photo.mediaTypes, maxBytes: photo.maxBytes };

@@ -19,7 +19,7 @@ export interface RawAnswer {
   timedOut: boolean;
 }
 
-function connect(url: string): Promise<net.Socket> {
+export function connect(url: string): Promise<net.Socket> {
   const { port, hostname } = new URL(url);
   return new Promise((resolve, reject) => {
     const s = net.connect(Number(port), hostname, () => resolve(s));
