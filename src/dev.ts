@@ -6,77 +6,27 @@
  * Ctrl-C / SIGTERM stops everything in reverse order: the children run in process groups of
  * their own, so the terminal's Ctrl-C reaches only this launcher. `--reset` wipes VAR_DIR first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadConfig, type Config } from './config';
 import { migrateDeploy, STACK_DATABASE, startEmbeddedPostgres } from './db/embedded';
 import { projectRoot } from './paths';
+import { redact, RESTART_POLICY, shortPath, Stack, waitForReady, waitForTemporal } from './launcher/stack';
 import { temporalCliPath } from './temporal/binaries';
 import { temporalAddress } from './temporal/client';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { prettyJson, redact, shortPath, waitForReady, waitForTemporal } from './launcher/stack';
 
-const COLORS = { postgres: 34, temporal: 35, worker: 32, gateway: 36, progreg: 33 } as const;
-type Source = keyof typeof COLORS;
-const useColor = process.stdout.isTTY;
-const tag = (s: Source) => (useColor ? `\x1b[${COLORS[s]}m[${s}]\x1b[0m` : `[${s}]`);
-const say = (s: Source, line: string) => console.log(`${tag(s)} ${line}`);
+const stack = new Stack('progreg');
+// The sources' colours, in the order of the launcher's palette: blue PostgreSQL, magenta Temporal, green worker, cyan gateway.
+for (const source of ['postgres', 'temporal', 'worker', 'gateway', 'progreg']) stack.tag(source);
+type Source = 'postgres' | 'temporal' | 'worker' | 'gateway' | 'progreg';
+const say = (s: Source, line: string) => stack.say(s, line);
 
-const stops: Array<{ name: string; stop: () => Promise<unknown> }> = [];
-let shuttingDown = false;
-
-/** Stops everything once; a second Ctrl-C (or npm relaying the same signal) must not cut the first short. */
+/** Stops everything once (a second Ctrl-C, or npm relaying the same signal, waits for the first), then exits. */
 async function shutdown(code: number): Promise<void> {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  say('progreg', 'stopping…');
-  for (const { name, stop } of stops.reverse()) {
-    await stop().catch((e) => say('progreg', `stopping ${name} failed: ${String(e)}`));
-  }
-  say('progreg', 'stopped');
+  await stack.shutdown();
   process.exit(code);
-}
-
-/** Prefixes a child's lines. The dev server's warnings while we stop it (its peers going away) are noise. */
-function pipeLines(child: ChildProcess, source: Source): void {
-  const quietWhileStopping = source === 'temporal';
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    readline.createInterface({ input: stream }).on('line', (line) => {
-      if (!(quietWhileStopping && shuttingDown)) say(source, prettyJson(line));
-    });
-  }
-}
-
-/** Runs a child until shutdown; if it dies on its own, the whole stack goes down (a half stack helps nobody). */
-function supervise(name: Source, command: string, args: string[], env: NodeJS.ProcessEnv): void {
-  // detached: a process group of its own, so a terminal's Ctrl-C (sent to the whole foreground
-  // group) reaches only this launcher, which then stops the children in order.
-  const child = spawn(command, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  pipeLines(child, name);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', (code, signal) => {
-    if (shuttingDown) return;
-    say('progreg', `${name} exited (${signal ?? code}); stopping the stack`);
-    void shutdown(1);
-  });
-  stops.push({
-    name,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), delay(15_000).then(() => false)]);
-      if (!killed) {
-        say('progreg', `${name} did not stop in 15 s; killing it`);
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  });
 }
 
 async function startDatabase(config: Config): Promise<string> {
@@ -92,7 +42,7 @@ async function startDatabase(config: Config): Promise<string> {
     database: STACK_DATABASE,
     onLog: (line) => /ERROR|FATAL|PANIC/.test(line) && say('postgres', line),
   });
-  stops.push({ name: 'postgres', stop: () => db.stop() });
+  stack.onStop('postgres', () => db.stop());
   say('postgres', `embedded PostgreSQL on ${redact(db.url)} (data in ${shortPath(dataDir)}, ${Date.now() - t0} ms)`);
   return db.url;
 }
@@ -115,7 +65,8 @@ async function startTemporal(config: Config): Promise<string> {
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   const cli = temporalCliPath();
   if (cli) {
-    supervise('temporal', cli, [
+    // The dev server is not restarted: its state is one SQLite file, and a dev server that dies says something is wrong.
+    stack.supervise('temporal', cli, [
       'server', 'start-dev',
       '--db-filename', dbFile,
       '--port', String(config.TEMPORAL_DEV_PORT),
@@ -123,7 +74,7 @@ async function startTemporal(config: Config): Promise<string> {
       '--namespace', config.TEMPORAL_NAMESPACE,
       ...DEV_SERVER_FLAGS,
       '--log-level', 'warn',
-    ], process.env);
+    ], { mute: () => stack.shuttingDown }); // its peers going away while we stop it is noise
   } else {
     say('temporal', 'Temporal CLI not found in .tools/ (npm install puts it there); falling back to the SDK download of the dev server');
     const env = await TestWorkflowEnvironment.createLocal({
@@ -132,7 +83,7 @@ async function startTemporal(config: Config): Promise<string> {
         namespace: config.TEMPORAL_NAMESPACE, extraArgs: DEV_SERVER_FLAGS,
       },
     });
-    stops.push({ name: 'temporal', stop: () => env.teardown() });
+    stack.onStop('temporal', () => env.teardown());
   }
   const registered = await registerSearchAttributes(address, config.TEMPORAL_NAMESPACE);
   say('temporal', `dev server on ${address}, Web UI on ${config.temporalUiUrl} (state in ${shortPath(dbFile)})${registered}`);
@@ -173,8 +124,9 @@ async function main(): Promise<void> {
   const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalFrontend, VAR_DIR: config.varDir };
   // Straight node with tsx's loader: no wrapper process between our signals and the child.
   const runTs = (file: string) => ['--import', 'tsx', file];
-  supervise('worker', process.execPath, runTs('src/worker.ts'), childEnv);
-  supervise('gateway', process.execPath, runTs('src/gateway/server.ts'), childEnv);
+  // A worker or gateway that dies comes back (Temporal and the database kept everything); one that keeps dying stops the stack.
+  stack.supervise('worker', process.execPath, runTs('src/worker.ts'), { env: childEnv, restart: RESTART_POLICY });
+  stack.supervise('gateway', process.execPath, runTs('src/gateway/server.ts'), { env: childEnv, restart: RESTART_POLICY });
   const gateway = `http://localhost:${config.GATEWAY_PORT}`;
   await waitForReady(`${gateway}/readyz`, 90_000);
 

@@ -5,8 +5,10 @@
  * sharing one database, one Temporal namespace and one S3 bucket. Used by
  * `npm run cluster` (src/cluster/main.ts), the cluster test and the benchmark.
  *
- * Workers and gateways are replicas: one that dies is restarted, as
- * docker-compose's `restart: unless-stopped` does, and the others carry on.
+ * Workers and gateways are replicas: one that dies is restarted under the
+ * launcher's RESTART_POLICY (the same as `npm start`'s: a doubling pause, and
+ * the cluster stops after the 5th exit within a minute), as docker-compose's
+ * `restart: unless-stopped` restarts them, and the others carry on.
  * Everything else going down stops the whole cluster.
  */
 import fs from 'node:fs';

@@ -24,17 +24,44 @@ export interface Supervised {
   child(): ChildProcess;
   /** Resolves when the current process has exited. */
   exited(): Promise<void>;
-  /** How many times it was restarted after exiting on its own. */
+  /** How many times it was restarted (or is about to be, after its pause) after exiting on its own. */
   restarts(): number;
   /** Stops this child alone, as the stack stops it; its exit then neither restarts it nor stops the stack. */
   stop(): Promise<void>;
 }
 
+/**
+ * How a child that exits on its own comes back: after a pause that doubles with each exit in
+ * the window, and not forever. A child that keeps dying (a port taken, a broken build, a bad
+ * setting) is not helped by restarting it every second; the stack then stops, loudly, exit 1.
+ */
+export interface RestartPolicy {
+  /** Pause before restarting after the first exit in the window; doubled for each further one, up to `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** The stack gives up when the child exits this many times within `windowMs`. */
+  maxExits: number;
+  windowMs: number;
+}
+
+/** The workers and gateways of `npm start` and `npm run cluster`: 0.5, 1, 2, 4 s, then the stack stops at the 5th exit within a minute. */
+export const RESTART_POLICY: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 8_000, maxExits: 5, windowMs: 60_000 };
+
+/** What the policy does after an exit at `now`, given the earlier exits still in the window: wait `delayMs` and restart, or give up. */
+export function nextRestart(policy: RestartPolicy, exitTimes: readonly number[], now: number): { giveUp: true; exits: number } | { giveUp: false; exits: number; delayMs: number } {
+  const exits = exitTimes.filter((t) => now - t < policy.windowMs).length + 1;
+  if (exits >= policy.maxExits) return { giveUp: true, exits };
+  return { giveUp: false, exits, delayMs: Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (exits - 1)) };
+}
+
 export interface SuperviseOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** On its own exit: restart it (replicas, as an orchestrator would), else stop the whole stack. */
-  restart?: boolean;
+  /**
+   * On its own exit: restart it under this policy (`true`: RESTART_POLICY), as an orchestrator
+   * would; else, or once the policy gives up, stop the whole stack (exit code 1).
+   */
+  restart?: boolean | RestartPolicy;
   /** Log lines to drop (noise the operator cannot act on). */
   mute?: (line: string) => boolean;
 }
@@ -48,6 +75,8 @@ export class Stack {
   constructor(
     readonly name: string,
     private readonly out: (line: string) => void = (l) => console.log(l),
+    /** What ends the process once the stack stopped because a child died (tests of the stack pass their own). */
+    private readonly exit: (code: number) => void = (code) => process.exit(code),
   ) {}
 
   get shuttingDown(): boolean {
@@ -87,30 +116,60 @@ export class Stack {
     this.say(this.name, 'stopped');
   }
 
+  /** A line nobody scrolling past should miss: a child died. */
+  private alarm(line: string): void {
+    this.say(this.name, useColor ? `\x1b[1;41m !!! \x1b[0m \x1b[1m${line}\x1b[0m` : `!!! ${line}`);
+  }
+
+  /** Stops the stack because a child died, then ends the process with exit code 1. */
+  private failed(): void {
+    void this.shutdown().then(() => this.exit(1));
+  }
+
   /** Runs a child until shutdown, its output prefixed with its name. */
   supervise(name: string, command: string, args: string[], opts: SuperviseOptions = {}): Supervised {
+    const policy = opts.restart === true ? RESTART_POLICY : opts.restart || undefined;
     let child!: ChildProcess;
     let exited!: Promise<void>;
     let restarts = 0;
     let retired = false;
+    let pending: NodeJS.Timeout | undefined;
+    const exitTimes: number[] = [];
     const start = () => {
+      pending = undefined;
+      if (this.stopping || retired) return;
       child = spawn(command, args, { cwd: opts.cwd ?? projectRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       this.pipeLines(child, name, opts.mute);
       exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.once('exit', (code, signal) => {
         if (this.stopping || retired) return;
-        if (opts.restart) {
-          restarts++;
-          this.say(this.name, `${name} exited (${signal ?? code}); restarting it`);
-          setTimeout(() => this.stopping || start(), 500);
-          return;
+        const how = signal ?? `exit code ${code}`;
+        if (!policy) {
+          this.alarm(`${name} exited on its own (${how}); stopping the stack`);
+          return this.failed();
         }
-        this.say(this.name, `${name} exited (${signal ?? code}); stopping the stack`);
-        void this.shutdown().then(() => process.exit(1));
+        const now = Date.now();
+        const next = nextRestart(policy, exitTimes, now);
+        exitTimes.push(now);
+        const window = `${policy.windowMs / 1000} s`;
+        if (next.giveUp) {
+          this.alarm(`${name} exited on its own (${how}), ${next.exits} times within ${window}; giving up and stopping the stack`);
+          return this.failed();
+        }
+        restarts++;
+        this.alarm(
+          `${name} exited on its own (${how}); restarting it in ${(next.delayMs / 1000).toFixed(1)} s ` +
+            `(exit ${next.exits} within ${window}; the stack gives up at ${policy.maxExits})`,
+        );
+        pending = setTimeout(start, next.delayMs);
       });
     };
     start();
-    const stop = () => stopProcessGroup(child, () => exited, (m) => this.say(this.name, `${name} ${m}`));
+    const stop = () => {
+      // A restart waiting for its pause does not happen once the stack or this child stops.
+      clearTimeout(pending);
+      return stopProcessGroup(child, () => exited, (m) => this.say(this.name, `${name} ${m}`));
+    };
     this.onStop(name, stop);
     return {
       name,

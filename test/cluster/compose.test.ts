@@ -19,6 +19,7 @@ interface Service {
   entrypoint?: string[];
   command?: string[];
   deploy?: { replicas?: number };
+  restart?: string;
 }
 
 /** docker-compose.yml as compose reads it (anchors and merge keys resolved). */
@@ -96,6 +97,11 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
       assert.equal(env.RATE_LIMIT_STORE, shared.RATE_LIMIT_STORE);
       assert.match(env.S3_ENDPOINT!, /^http:\/\/s3:/);
     }
+  });
+
+  it('what the launcher restarts (worker, gateway) compose restarts too, as it does every long-running server; one-shot jobs are not restarted', () => {
+    for (const name of ['worker', 'gateway', 'postgresql', 'temporal', 'temporal-ui', 's3', 'proxy']) assert.equal(services[name]!.restart, 'unless-stopped', `${name} restart policy`);
+    for (const name of ['temporal-schema', 'temporal-setup', 'migrate']) assert.equal(services[name]!.restart, undefined, `${name} runs once`);
   });
 
   it('the gateway starts with the V8 flags of `npm run gateway`, in compose and in the Dockerfile', () => {

@@ -2,7 +2,9 @@
  * `npm start` end to end: the launcher brings up embedded PostgreSQL, the
  * Temporal dev server with its UI and our search attributes, the worker and the
  * gateway; SIGTERM, or a terminal's Ctrl-C to the whole process group, takes
- * all of it down in order and frees every port.
+ * all of it down in order and frees every port. A gateway that dies comes back
+ * and answers; one that keeps dying makes the launcher give up, stop the rest
+ * and exit 1.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -53,6 +55,26 @@ async function launch(varDir: string): Promise<Launched> {
     exited.then((code) => assert.fail(`launcher exited early (${code}):\n${output}`)),
   ]);
   return { child, ports, output: () => output, exited };
+}
+
+/** The launcher's child running `script` (its own process, not one of another stack on this machine). */
+function childPid(launcher: ChildProcess, script: string): number | undefined {
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).split('\n');
+  for (const row of rows) {
+    const [pid, ppid, ...args] = row.trim().split(/\s+/);
+    if (Number(ppid) === launcher.pid && args.includes(script)) return Number(pid);
+  }
+  return undefined;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function assertNothingLeft(l: Launched, varDir: string): Promise<void> {
@@ -115,8 +137,50 @@ describe('npm start (the whole stack on embedded defaults)', function () {
     const tail = l.output().slice(l.output().indexOf('stopping…'));
     assert.match(tail, /\[progreg\] stopped\s*$/);
     // In order: nothing complains that PostgreSQL or Temporal went away under the worker or gateway.
-    assert.doesNotMatch(tail, /exited \((SIGINT|1|130)\); stopping the stack|stopping \w+ failed/);
+    assert.doesNotMatch(tail, /exited on its own|stopping \w+ failed/);
     await assertNothingLeft(l, varDir);
     console.log(`      stopped in ${ms} ms`);
+  });
+
+  it('a gateway killed with SIGKILL comes back and answers, with a loud line; killed again and again, the launcher gives up, stops everything and exits 1', async () => {
+    const varDir = freshVarDir();
+    const l = (running = await launch(varDir));
+    const gatewayScript = 'src/gateway/server.ts';
+    const first = childPid(l.child, gatewayScript);
+    assert.ok(first, 'the gateway runs as a child of the launcher');
+
+    const t0 = Date.now();
+    process.kill(first, 'SIGKILL');
+    const second = await until('a new gateway process', 30_000, () => {
+      const pid = childPid(l.child, gatewayScript);
+      return pid !== undefined && pid !== first ? pid : undefined;
+    });
+    await until('the restarted gateway answering /readyz', 90_000, async () => {
+      const res = await fetch(`http://localhost:${l.ports.gateway}/readyz`).catch(() => undefined);
+      return res?.status === 200 ? true : undefined;
+    });
+    console.log(`      gateway back and ready ${((Date.now() - t0) / 1000).toFixed(1)} s after its kill`);
+    assert.match(l.output(), /!!! gateway exited on its own \(SIGKILL\); restarting it in 0\.5 s \(exit 1 within 60 s; the stack gives up at 5\)/);
+    assert.equal(l.child.exitCode, null, 'the launcher still runs');
+
+    // Killed as soon as each new one appears: the 5th exit within a minute is the last.
+    let victim = second;
+    for (let exits = 2; exits <= 5; exits++) {
+      process.kill(victim, 'SIGKILL');
+      if (exits === 5) break;
+      const previous = victim;
+      victim = await until(`gateway process after exit ${exits}`, 30_000, () => {
+        const pid = childPid(l.child, gatewayScript);
+        return pid !== undefined && pid !== previous ? pid : undefined;
+      });
+    }
+    const code = await Promise.race([l.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 60_000))]);
+    assert.equal(code, 1, l.output().slice(-3000));
+    // The pauses doubled before it gave up (by hand: 0.5, 1, 2, 4 s).
+    const pauses = [...l.output().matchAll(/gateway exited on its own \(SIGKILL\); restarting it in ([\d.]+) s/g)].map((m) => m[1]);
+    assert.deepEqual(pauses, ['0.5', '1.0', '2.0', '4.0']);
+    assert.match(l.output(), /!!! gateway exited on its own \(SIGKILL\), 5 times within 60 s; giving up and stopping the stack/);
+    assert.match(l.output(), /\[progreg\] stopped\s*$/);
+    await assertNothingLeft(l, varDir);
   });
 });
