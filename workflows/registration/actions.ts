@@ -13,6 +13,7 @@ import {
   declineOfferUpdate,
   extendDeadlineUpdate,
   paymentConfirmedSignal,
+  reclassifyUpdate,
   registerDocumentUpdate,
   rejectItemUpdate,
   signInLinkRequestedSignal,
@@ -21,6 +22,7 @@ import {
   waiveItemUpdate,
 } from './api';
 import * as events from './event-actions';
+import * as reclassification from './reclassification';
 import type { RegistrationRecord } from './records';
 import * as review from './review-actions';
 import * as staff from './staff-actions';
@@ -40,6 +42,8 @@ export interface UpdateAction<I, R> {
   readonly apply: (r: RegistrationRecord, input: I, now: number) => R;
   /** Starts a verification clock, which counts working days: Hong Kong's holidays must be known up to now first. */
   readonly needsCalendar?: boolean;
+  /** Changes the student's facts the search attributes carry (program, study level, category): upserted after it. */
+  readonly movesStudent?: boolean;
 }
 
 /**
@@ -67,7 +71,10 @@ export const SIGNALS: readonly SignalEntry[] = [
   signal({ message: accessRevokedSignal, apply: events.recordAccessRevoked }),
 ];
 
-/** The actions: the student's (student-actions.ts), staff review (review-actions.ts), the registry's changes (staff-actions.ts). */
+/**
+ * The actions: the student's (student-actions.ts), staff review (review-actions.ts), the registry's changes
+ * (staff-actions.ts, reclassification.ts).
+ */
 export const UPDATES: readonly UpdateEntry[] = [
   update({ message: submitFormUpdate, validate: student.checkSubmitForm, apply: student.submitForm }),
   update({ message: registerDocumentUpdate, validate: student.checkRegisterDocument, apply: student.registerDocument, needsCalendar: true }),
@@ -76,5 +83,6 @@ export const UPDATES: readonly UpdateEntry[] = [
   update({ message: waiveItemUpdate, validate: review.checkWaiveItem, apply: review.waiveItem }),
   update({ message: extendDeadlineUpdate, validate: staff.checkExtendDeadline, apply: staff.extendDeadline }),
   update({ message: correctFormUpdate, validate: staff.checkCorrectForm, apply: staff.correctForm }),
+  update({ message: reclassifyUpdate, validate: reclassification.checkReclassify, apply: reclassification.reclassify, movesStudent: true }),
   update({ message: declineOfferUpdate, validate: student.checkDeclineOffer, apply: student.declineOffer }),
 ];

@@ -13,6 +13,7 @@ import type {
   ItemKey,
   ItemUpdateResult,
   PaymentConfirmedInput,
+  ReclassifyInput,
   RegisterDocumentInput,
   RegistrationStatusView,
   RejectItemInput,
@@ -73,6 +74,8 @@ export const waiveItemUpdate = defineUpdate<ItemUpdateResult, [WaiveItemInput]>(
 export const extendDeadlineUpdate = defineUpdate<RegistrationStatusView, [ExtendDeadlineInput]>('extendDeadline');
 /** Staff correct fields of the submitted form, with a reason; the audit trail keeps before and after. */
 export const correctFormUpdate = defineUpdate<RegistrationStatusView, [CorrectFormInput]>('correctForm');
+/** Staff change the student's residency, admission route, study level or program, with a reason; the checklist is recomputed. */
+export const reclassifyUpdate = defineUpdate<RegistrationStatusView, [ReclassifyInput]>('reclassify');
 /** Student declines the offer: the registration is withdrawn. */
 export const declineOfferUpdate = defineUpdate<RegistrationStatusView, [DeclineOfferInput]>('declineOffer');
 

@@ -103,6 +103,8 @@ export interface ItemRecord extends ItemDefinition {
   sla?: WorkingDayDeadline & { breached: boolean };
   /** Something staff must look at before deciding (a payment that does not match the fee); cleared by their decision. */
   flag?: string;
+  /** While NOT_REQUIRED: the state it had, given back if a later reclassification makes it owed again. */
+  setAsideFrom?: ItemState;
 }
 
 /** A final or intermediate outcome (INCOMPLETE may still become COMPLETED or WITHDRAWN). */

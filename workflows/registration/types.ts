@@ -121,7 +121,8 @@ export type ItemKind = (typeof ITEM_KINDS)[number];
 /** Stable key of a checklist item: the kind, or `SUPPLEMENTARY:<CODE>`. */
 export type ItemKey = Exclude<ItemKind, 'SUPPLEMENTARY'> | `SUPPLEMENTARY:${string}`;
 
-export const ITEM_STATES = ['PENDING', 'SUBMITTED', 'VERIFIED', 'REJECTED', 'WAIVED'] as const;
+/** NOT_REQUIRED: the student no longer owes the item after a reclassification (docs/domain.md, Reclassification). */
+export const ITEM_STATES = ['PENDING', 'SUBMITTED', 'VERIFIED', 'REJECTED', 'WAIVED', 'NOT_REQUIRED'] as const;
 export type ItemState = (typeof ITEM_STATES)[number];
 
 /** Which deadline an item is compulsory by; null = may follow later. */
@@ -268,6 +269,17 @@ export interface CorrectFormInput extends Actor {
 export interface SignInLinkRequestedInput extends Actor {
   /** One email per request id: a repeated signal for the same request sends nothing more. */
   requestId: string;
+}
+
+/** The student facts a reclassification may change; the checklist follows them. */
+export const RECLASSIFIABLE_FIELDS = ['residency', 'admissionRoute', 'studyLevel', 'programCode'] as const;
+export type Reclassification = Partial<Pick<StudentRecord, (typeof RECLASSIFIABLE_FIELDS)[number]>>;
+
+/** Staff change a student's category or program, with a reason; the checklist is recomputed (docs/domain.md, Reclassification). */
+export interface ReclassifyInput extends Actor {
+  /** Only what changes. A student who stops being an undergraduate loses the admission route. */
+  changes: Reclassification;
+  reason: string;
 }
 
 /** Staff revoked the student's links and sessions (the gateway already cut them off); the actor is the staff member. */

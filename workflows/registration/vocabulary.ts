@@ -68,7 +68,8 @@ export const isOpen = (status: RegistrationStatus | string): boolean => (OPEN_ST
 // ---------------------------------------------------------------------------
 
 /** Settled: nothing more is expected of anyone (the checklist's rules and the pages' tick marks). */
-export const isSettled = (s: ItemState): boolean => s === 'VERIFIED' || s === 'WAIVED';
+/** Settled: nothing more is owed on it (verified, waived, or no longer required after a reclassification). */
+export const isSettled = (s: ItemState): boolean => s === 'VERIFIED' || s === 'WAIVED' || s === 'NOT_REQUIRED';
 
 // ---------------------------------------------------------------------------
 // The registration form

@@ -213,7 +213,12 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // Updates: actions whose caller waits for the answer, refused by the validator before anything is recorded.
   function installUpdate<I, R>(action: UpdateAction<I, R>): void {
     const before = action.needsCalendar ? () => ensureCalendar(Date.now()) : undefined;
-    setHandler(action.message, act((input: I, now) => action.apply(r, input, now), before), {
+    setHandler(action.message, act((input: I, now) => {
+      const answer = action.apply(r, input, now);
+      // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
+      if (action.movesStudent && indexed) upsertSearchAttributes(studentAttributes(r.input.student));
+      return answer;
+    }, before), {
       validator: validate((input: I, now) => action.validate(r, input, now)),
     });
   }
@@ -229,12 +234,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
     // A continued run inherits its memo and search attributes from the previous one.
-    if (indexed && !carried) upsertSearchAttributes([
-      { key: SA.ProgramCode, value: student.programCode },
-      { key: SA.StudyLevel, value: student.studyLevel },
-      { key: SA.StudentCategory, value: studentCategory(student) },
-      { key: SA.CohortId, value: student.cohortId },
-    ]);
+    if (indexed && !carried) upsertSearchAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
     await ensureCalendar(Date.now());
     await publishChange();
   }
@@ -304,6 +304,15 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     await applyTime();
   }
   return close();
+}
+
+/** The search attributes of the student's facts that a reclassification may change. */
+function studentAttributes(student: RegistrationInput['student']) {
+  return [
+    { key: SA.ProgramCode, value: student.programCode },
+    { key: SA.StudyLevel, value: student.studyLevel },
+    { key: SA.StudentCategory, value: studentCategory(student) },
+  ];
 }
 
 function failureMessage(err: unknown): string {

@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, extendDeadlineUpdate } from '../../../workflows/registration/api';
+import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, extendDeadlineUpdate, reclassifyUpdate } from '../../../workflows/registration/api';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -26,6 +26,22 @@ const FormCorrectionSchema = z
     reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
   })
   .meta({ id: 'FormCorrection' });
+
+/** A reclassification: only the facts that change, and why (docs/domain.md, Reclassification). */
+const ReclassificationSchema = z
+  .object({
+    changes: z
+      .object({
+        residency: z.enum(RESIDENCIES).optional(),
+        admissionRoute: z.enum(ADMISSION_ROUTES).optional().meta({ description: 'Undergraduates only; a student who stops being UG loses it.' }),
+        studyLevel: z.enum(STUDY_LEVELS).optional(),
+        programCode: text().trim().toUpperCase().regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"').optional(),
+      })
+      .strict()
+      .refine((c) => Object.keys(c).length > 0, 'name at least one of residency, admissionRoute, studyLevel, programCode'),
+    reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
+  })
+  .meta({ id: 'Reclassification' });
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const SummarySchema = z
@@ -232,6 +248,35 @@ export function registrationsRouter(ctx: RouterContext): Router {
     },
     async ({ params, body, principal }) =>
       registrations.update(params.applicationNo, correctFormUpdate, { actor: actorOf(principal), changes: body.changes, reason: body.reason }),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/reclassification',
+      tags: ['registrations'],
+      summary: 'Reclassify a student: residency, admission route, study level or program (registry staff)',
+      description:
+        'The checklist is recomputed from the new facts: items now owed start PENDING, due by their deadline (reminders follow it); items no longer owed become ' +
+        'NOT_REQUIRED; the audit trail keeps RECLASSIFIED with the before and after values, the reason, who, and the items added and no longer required. ' +
+        'The search attributes (ProgramCode, StudyLevel, StudentCategory) and the read model follow. 409 once the registration is closed, or when a newly owed ' +
+        'compulsory item\'s deadline has passed; 422 when the result is not a valid student (an undergraduate without an admission route) or changes nothing.',
+      access: 'staff',
+      params: RegistrationParams,
+      headers: IdempotencyHeaders,
+      body: ReclassificationSchema,
+      response: StatusViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        reclassifyUpdate,
+        { actor: actorOf(principal), changes: body.changes, reason: body.reason },
+        updateIdFor(req, 'reclassify', actorOf(principal)),
+      ),
   );
 
   return router;

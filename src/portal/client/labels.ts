@@ -29,6 +29,7 @@ export const ITEM_STATE: Record<ItemState, { label: string; staffLabel: string; 
   VERIFIED: { label: 'Done', staffLabel: 'Verified', tone: 'ok' },
   REJECTED: { label: 'Action needed', staffLabel: 'Rejected', tone: 'bad' },
   WAIVED: { label: 'Not required', staffLabel: 'Waived', tone: 'ok' },
+  NOT_REQUIRED: { label: 'No longer required', staffLabel: 'No longer required', tone: 'neutral' },
 };
 
 export const REJECTION_REASON: Record<RejectionReason, string> = {

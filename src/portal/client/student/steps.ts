@@ -75,6 +75,8 @@ function stepMeta(item: ItemView): HTMLElement | null {
       return h('p', { class: 'step-meta' }, item.kind === 'ACTIVATION' ? 'Account activated' : item.kind === 'FORM' ? 'Form received' : 'Verified by the Academic Registry', item.reviewedAt ? ` · ${fmtDateTime(item.reviewedAt)}` : item.submittedAt ? ` · ${fmtDateTime(item.submittedAt)}` : '');
     case 'WAIVED':
       return h('p', { class: 'step-meta' }, 'The Academic Registry has waived this step for you', last?.note ? `: ${last.note}` : '.');
+    case 'NOT_REQUIRED':
+      return h('p', { class: 'step-meta' }, 'The Academic Registry has updated your details: you no longer need to do this.');
     default:
       return null;
   }
