@@ -47,6 +47,7 @@ export const RECORDED_PATH_MARKERS = {
   declined: { updates: { declineOffer: 1 }, emails: { WITHDRAWAL: 1 } },
   'form-corrected': { updates: { correctForm: 1 }, audit: { FORM_CORRECTED: 1 } },
   'sign-in-link-requested': { signals: { signInLinkRequested: 3 }, audit: { SIGN_IN_LINK_REQUESTED: 2 }, emails: { SIGN_IN_LINK: 2 } },
+  reclassified: { updates: { reclassify: 2 }, audit: { RECLASSIFIED: 2 }, emails: { ACKNOWLEDGEMENT: 1 } },
   'access-revoked': { signals: { accessRevoked: 2 }, audit: { ACCESS_REVOKED: 1 }, emails: { SIGN_IN_LINK: 1 } },
   'late-event-while-open': { signals: { paymentConfirmed: 1 }, audit: { LATE_EVENT: 1 }, emails: { LATE_EVENT: 1, WITHDRAWAL: 1 } },
   'late-event-after-close': { workflowType: 'lateEventWorkflow', activities: { recordLateEvent: 1 }, emails: { LATE_EVENT: 1 } },

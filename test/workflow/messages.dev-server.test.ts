@@ -16,6 +16,7 @@ import {
   RegistrationFailure,
   declineOfferUpdate,
   extendDeadlineUpdate,
+  reclassifyUpdate,
   registerDocumentUpdate,
   rejectItemUpdate,
   submitFormUpdate,
@@ -162,6 +163,31 @@ describe('registration messages (dev server)', function () {
           const query = `RegistrationStatus="COMPLETED" AND ProgramCode="${programCode}" AND StudentCategory="UG-JUPAS-NON_LOCAL"`;
           const found = await listIds(w.client, query);
           assert.deepEqual(found, [h.workflowId]);
+        },
+        { searchAttributes: true },
+      );
+    });
+
+    it('a reclassification moves ProgramCode, StudyLevel, StudentCategory and OutstandingItems with the student', async () => {
+      await withWorker(
+        env,
+        async (w) => {
+          const programCode = uniq('PROG').toUpperCase();
+          const newProgram = uniq('NEW').toUpperCase().slice(0, 20);
+          const student = aStudent({ programCode, studyLevel: 'TPG', residency: 'NON_LOCAL' });
+          const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+          await eventually(h, (s) => assert.ok(s.seq >= 1));
+          assert.equal((await attrs(h)).get(SA.StudentCategory), 'TPG-NON_LOCAL');
+          await h.executeUpdate(reclassifyUpdate, {
+            args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL', programCode: newProgram }, reason: 'HKID card produced; admitted to the BEng' }],
+          });
+          const sa = await attrs(h);
+          assert.equal(sa.get(SA.ProgramCode), newProgram);
+          assert.equal(sa.get(SA.StudyLevel), 'UG');
+          assert.equal(sa.get(SA.StudentCategory), 'UG-NON_JUPAS-LOCAL');
+          assert.deepEqual(sa.get(SA.OutstandingItems), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'TUITION_RECEIPT', 'PHOTO']);
+          assert.deepEqual(await listIds(w.client, `StudentCategory="UG-NON_JUPAS-LOCAL" AND ProgramCode="${newProgram}"`), [h.workflowId]);
+          assert.deepEqual(await listIds(w.client, `ProgramCode="${programCode}"`), []);
         },
         { searchAttributes: true },
       );

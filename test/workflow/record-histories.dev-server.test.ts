@@ -22,6 +22,7 @@ import {
   MAX_SUBMISSIONS_PER_ITEM,
   RegistrationFailure,
   accessRevokedSignal,
+  reclassifyUpdate,
   correctFormUpdate,
   declineOfferUpdate,
   extendDeadlineUpdate,
@@ -251,6 +252,28 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       await h.signal(signInLinkRequestedSignal, { actor: 'system:gateway', requestId: 'record-2' });
       await eventually(h, (s) => assert.equal(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').length, 2));
       await completeLocalPostgraduate(h, student);
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'reclassified',
+    async (w) => {
+      // A non-local taught postgraduate becomes a permanent resident (the visa is no longer required), then is found
+      // to be a local non-JUPAS undergraduate (the tuition receipt is added), pays, and completes.
+      const student = aStudent({ residency: 'NON_LOCAL', studyLevel: 'TPG' });
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      await submit(h, ['VISA']);
+      const local = await h.executeUpdate(reclassifyUpdate, { args: [{ actor: STAFF, changes: { residency: 'LOCAL' }, reason: 'HKID card produced' }] });
+      assert.equal(local.items.find((i) => i.key === 'VISA')?.state, 'NOT_REQUIRED');
+      const ug = await h.executeUpdate(reclassifyUpdate, {
+        args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', programCode: 'BENG-CIVL' }, reason: 'admitted to the BEng' }],
+      });
+      assert.equal(ug.items.find((i) => i.key === 'TUITION_RECEIPT')?.state, 'PENDING');
+      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-RECLASS-REC', amount: 100_000, currency: 'HKD' });
+      await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
       return h;
     },
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
