@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import type { ImportJobSchema } from '../../gateway/schemas';
 import type {
+  Reclassification,
   ItemView,
   LateEventKind,
   PhotoSpec,
@@ -339,6 +340,7 @@ export function staffApi(key: string) {
     waive: (no: string, itemKey: string, reason: string) => post<ItemView>(`${item(no, itemKey)}/waive`, { reason }),
     correctForm: (no: string, changes: Partial<RegistrationForm>, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/form/correction`, { changes, reason }),
+    reclassify: (no: string, changes: Reclassification, reason: string) => post<RegistrationStatusView>(`${reg(no)}/reclassification`, { changes, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
     importCohort: (file: File, onProgress?: (f: number) => void) => {

@@ -9,6 +9,7 @@ import { type AuditEntry, type StatusResponse } from '../api';
 import { busy, dialog, fmtBytes, fmtDate, fmtDateTime, fmtShort, h, toast, type Child } from '../dom';
 import { REJECTION_REASON, STATUS, STUDY_LEVEL, humanize } from '../labels';
 import { deadlinesCard, emailsCard, formCard } from './detail-cards';
+import { reclassifyDialog } from './reclassify';
 import { route, staff } from './session';
 import { messageOf, pageHead, stateBadge, statusBadge, summary, temporalLink } from './widgets';
 
@@ -33,7 +34,7 @@ export async function detailPage(no: string): Promise<HTMLElement> {
         formCard(v, open),
         h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Audit trail'), auditTrail(trail)),
       ),
-      h('aside', { class: 'stack' }, studentCard(v), deadlinesCard(v, open), emailsCard(v)),
+      h('aside', { class: 'stack' }, studentCard(v, open), deadlinesCard(v, open), emailsCard(v)),
     ),
   );
 }
@@ -197,12 +198,13 @@ function auditTrail(trail: AuditEntry[]): HTMLElement {
 }
 
 
-function studentCard(v: StatusResponse): HTMLElement {
+/** Who the student is; officers and admins reclassify them (residency, route, level, program) through Reclassify…. */
+function studentCard(v: StatusResponse, open: boolean): HTMLElement {
   const s = v.student;
   const row = (k: string, val: Child) => [h('dt', null, k), h('dd', null, val)];
-  return h(
+  const card = h(
     'section',
-    { class: 'card', 'aria-labelledby': 'student-title' },
+    { class: 'card', 'aria-labelledby': 'student-title', id: 'student-card' },
     h('h2', { id: 'student-title' }, 'Student'),
     h(
       'dl',
@@ -218,4 +220,20 @@ function studentCard(v: StatusResponse): HTMLElement {
       row('HKUST Card', v.cardReady ? h('span', { class: 'badge tone-ok' }, 'Ready to issue') : h('span', { class: 'badge tone-neutral' }, 'Not yet')),
     ),
   );
+  if (open) {
+    const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Reclassify…');
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        const saved = await reclassifyDialog(s, async (changes, reason) => void (await staff.api.reclassify(v.applicationNo, changes, reason)));
+        if (!saved) return;
+        toast('Reclassified: the checklist was recomputed.');
+        await route();
+      } finally {
+        b.disabled = false;
+      }
+    });
+    card.append(b);
+  }
+  return card;
 }
