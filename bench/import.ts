@@ -20,7 +20,8 @@ import { loadConfig } from '../src/config';
 import { dataConverter } from '../src/temporal/data-converter';
 import { beginImport, watchImport } from '../src/import';
 import { projectRoot } from '../src/paths';
-import { database, devServerEnv, stopAll } from '../test/support/env';
+import { database, devServerEnv } from '../test/support/env';
+import { stopAll } from '../test/kit/lifetime';
 import { syntheticStudents, toCsv } from './synthetic';
 
 async function main(): Promise<void> {

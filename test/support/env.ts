@@ -10,7 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startEmbeddedPostgres, migrateDeploy, type EmbeddedDatabase } from '../../src/db/embedded';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { projectRoot } from '../../src/paths';
@@ -19,12 +19,11 @@ import { registrationSearchAttributes } from '../../workflows/registration/searc
 import { loadConfig } from '../../src/config';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { workflowBundleOptions } from '../../src/temporal/worker-options';
+import { once, onStop } from '../kit/lifetime';
 
-const stoppers: Array<() => Promise<unknown>> = [];
-const once = <T>(start: () => Promise<T>): (() => Promise<T>) => {
-  let p: Promise<T> | undefined;
-  return () => (p ??= start());
-};
+// Workers' lifecycle chatter (INFO) drowns the test report; warnings and errors still show. Installed when this
+// module loads, before anything here or in a test that imports it makes the SDK's runtime.
+Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN') });
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,19 +44,19 @@ export interface TestDatabase {
 const postgresServer = once(async (): Promise<EmbeddedDatabase> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-test-pg-'));
   const db = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'data'), port: await freePort(), database: 'progreg_test' });
-  stoppers.push(async () => {
+  onStop(async () => {
     await db.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
   return db;
-});
+}, 'an embedded PostgreSQL');
 
 /** The shared test database: migrated once per run, through the real Prisma CLI. */
 export const database = once(async (): Promise<TestDatabase> => {
   const server = await postgresServer();
   migrateDeploy(server.url, projectRoot);
   const prisma = createPrisma(server.url);
-  stoppers.push(() => prisma.$disconnect());
+  onStop(() => prisma.$disconnect());
   return {
     url: server.url,
     prisma,
@@ -83,9 +82,9 @@ export const timeSkippingEnv = once(async () => {
     server: { executable: executable(temporalTestServerPath(), 'temporal-test-server') },
     client: { dataConverter: testDataConverter() },
   });
-  stoppers.push(() => env.teardown());
+  onStop(() => env.teardown());
   return env;
-});
+}, "Temporal's time-skipping test server");
 
 /** Dev server (the real Temporal server, SQLite in memory) with our search attributes. */
 export const devServerEnv = once(async () => {
@@ -97,9 +96,9 @@ export const devServerEnv = once(async () => {
     },
     client: { dataConverter: testDataConverter() },
   });
-  stoppers.push(() => env.teardown());
+  onStop(() => env.teardown());
   return env;
-});
+}, 'the Temporal dev server');
 
 /** Workflow code is bundled once per run; each test makes its own Worker from it. */
 export const workflowBundle = once(
@@ -111,12 +110,6 @@ const quietBundlerLogger = {
   warn: (m: string) => console.warn(m),
   error: (m: string) => console.error(m),
 };
-
-export async function stopAll(): Promise<void> {
-  for (const stop of stoppers.splice(0).reverse()) {
-    await stop().catch((e) => console.error('[test] stopping a fixture failed:', e));
-  }
-}
 
 let counter = 0;
 /** A unique suffix for workflow ids and application numbers within a run. */

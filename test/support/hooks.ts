@@ -1,10 +1,7 @@
 // Mocha root hooks: whatever the shared fixtures started is stopped at the end,
-// even when tests fail.
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { stopAll } from './env';
-
-// Workers' lifecycle chatter (INFO) drowns the test report; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN') });
+// even when tests fail. Only the fixtures' lifetime is loaded here, so a run
+// that starts no server (npm run test:unit) loads no Temporal SDK for them.
+import { stopAll } from '../kit/lifetime';
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
