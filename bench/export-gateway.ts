@@ -30,10 +30,17 @@ async function main(): Promise<void> {
   const prisma = createPrisma(process.env.DATABASE_URL!);
   const logger = createLogger(config, 'gateway');
   const app = createApp({ config, prisma, temporal: undefined as never, logger, changes: new ChangeFeed(process.env.DATABASE_URL!, logger) });
-  const server = app.listen(0, '127.0.0.1', async () => {
-    const { key } = await createStaffKey(prisma, { name: 'bench-export', role: 'admin' });
-    const address = server.address();
-    console.log(`READY http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0} ${key}`);
+  const server = app.listen(0, '127.0.0.1', () => {
+    createStaffKey(prisma, { name: 'bench-export', role: 'admin' }).then(
+      ({ key }) => {
+        const address = server.address();
+        console.log(`READY http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0} ${key}`);
+      },
+      (e: unknown) => {
+        console.error('bench gateway: no staff key', e);
+        process.exit(1);
+      },
+    );
   });
   // The bench asks for the V8 side of the memory figures (heap, external) at its checkpoints.
   process.on('SIGUSR2', () => {

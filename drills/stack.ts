@@ -254,7 +254,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, attempt: () =>
     try {
       return await attempt();
     } catch (e) {
-      if (Date.now() > until) throw new Error(`${what}: not ready after ${timeoutMs / 1000} s (${String((e as Error).message ?? e)})`);
+      if (Date.now() > until) throw new Error(`${what}: not ready after ${timeoutMs / 1000} s (${String((e as Error).message ?? e)})`, { cause: e });
     }
     await delay(everyMs);
   }

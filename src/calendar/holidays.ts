@@ -13,6 +13,7 @@ import { hkYear } from '../../workflows/registration/working-days';
  * gateway serving only students' pages never counts working days.
  */
 let hongKong: Holidays | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use, as said above
 const calendar = (): Holidays => (hongKong ??= new (require('date-holidays') as typeof import('date-holidays').default)('HK'));
 
 /** Public holidays (including substitute days) of the years given, as Hong Kong dates `YYYY-MM-DD`. */

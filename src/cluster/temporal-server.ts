@@ -117,7 +117,7 @@ export function startTemporalServer(stack: Stack, db: PostgresEndpoint, ports: T
       // Only what the config needs, plus PATH/HOME: the server must not pick up our DATABASE_URL & co.
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...temporalServerEnv(db, ports) },
       // Its peers going away while we stop them is expected.
-      mute: (line) => stack.shuttingDown,
+      mute: () => stack.shuttingDown,
     },
   );
 }

@@ -91,6 +91,7 @@ const esc = (s: unknown) =>
 /** Inline code spans from the descriptions' backticks, nothing more. */
 const md = (s: unknown) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON Schema walked by hand; each use reads the fields it knows
 type Json = Record<string, any>;
 
 function resolve(doc: OpenAPIObject, schema: Json | undefined): Json | undefined {

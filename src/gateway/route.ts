@@ -127,7 +127,7 @@ function textIssues(part: RequestPart, value: unknown): AppError | undefined {
 
 function runMiddleware(mw: RequestHandler, req: Request, res: Response): Promise<void> {
   return new Promise((resolve, reject) => {
-    Promise.resolve(mw(req, res, (err?: unknown) => (err ? reject(err) : resolve()))).catch(reject);
+    Promise.resolve(mw(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()))).catch(reject);
   });
 }
 

@@ -61,11 +61,13 @@ async function main(): Promise<void> {
       logger.warn('in-flight requests did not finish in time; closing them');
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS).unref();
-    server.close(async () => {
+    server.close(() => {
       clearTimeout(force);
-      await Promise.allSettled([prisma.$disconnect(), temporal.connection.close()]);
-      logger.info('gateway stopped');
-      process.exit(0);
+      // allSettled never rejects: the exit follows whatever the two closes did.
+      void Promise.allSettled([prisma.$disconnect(), temporal.connection.close()]).then(() => {
+        logger.info('gateway stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
   };

@@ -73,7 +73,7 @@ export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { 
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       const other = await runningImport(deps.prisma, sha256);
       if (other) return { job: other, created: false };
-      if (attempt >= 100) throw new Error('this file is being imported by another process; try again shortly');
+      if (attempt >= 100) throw new Error('this file is being imported by another process; try again shortly', { cause: e });
       await delay(200);
     }
   }

@@ -236,7 +236,7 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
       await connection.workflowService.getSystemInfo({});
       return connection;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer in ${timeoutMs / 1000} s: ${String(e)}`);
+      if (Date.now() > deadline) throw new Error(`Temporal at ${address} did not answer in ${timeoutMs / 1000} s: ${String(e)}`, { cause: e });
       await delay(500);
     }
   }

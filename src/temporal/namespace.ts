@@ -31,7 +31,7 @@ export async function ensureNamespace(connection: Connection, namespace: string,
       await connection.workflowService.countWorkflowExecutions({ namespace, query: '' });
       return created;
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`namespace ${namespace} not usable after ${timeoutMs / 1000} s: ${String(e)}`);
+      if (Date.now() > deadline) throw new Error(`namespace ${namespace} not usable after ${timeoutMs / 1000} s: ${String(e)}`, { cause: e });
       await delay(500);
     }
   }

@@ -73,9 +73,18 @@ function withQuery(path: string, query: RequestOptions['query']): string {
   return s ? `${path}?${s}` : path;
 }
 
-function toError(status: number, body: any, fallback: string): ApiError {
-  if (body && typeof body === 'object' && typeof body.code === 'string') {
-    return new ApiError(status, body.code, String(body.message ?? fallback), body.details ?? {}, body.requestId);
+/** The gateway's error body (docs/gateway.md, "Errors"), as far as this page reads it. */
+interface ErrorBody {
+  code?: unknown;
+  message?: unknown;
+  details?: Record<string, unknown>;
+  requestId?: string;
+}
+
+function toError(status: number, body: unknown, fallback: string): ApiError {
+  const error = body && typeof body === 'object' ? (body as ErrorBody) : undefined;
+  if (error && typeof error.code === 'string') {
+    return new ApiError(status, error.code, String(error.message ?? fallback), error.details ?? {}, error.requestId);
   }
   return new ApiError(status, status === 0 ? 'NETWORK' : 'HTTP_' + status, fallback);
 }
@@ -118,7 +127,7 @@ async function send<T>(path: string, opts: RequestOptions, idempotencyKey?: stri
     throw new ApiError(0, 'NETWORK', 'Cannot reach the server. Check your connection and try again.');
   }
   const text = await res.text();
-  let body: any = undefined;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
@@ -138,7 +147,7 @@ function upload<T>(path: string, form: FormData, opts: { bearer?: string; onProg
     xhr.upload.onprogress = (e) => e.lengthComputable && opts.onProgress?.(e.loaded / e.total);
     xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload was interrupted. Check your connection and try again.'));
     xhr.onload = () => {
-      let body: any;
+      let body: unknown;
       try {
         body = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
       } catch {

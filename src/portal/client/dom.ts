@@ -6,14 +6,16 @@
 import { hongKongDateTime, hongKongFormat, middayInHongKong } from '../../hong-kong-time';
 
 export type Child = Node | string | number | null | undefined | false | Child[];
-type AttrValue = string | number | boolean | null | undefined | ((e: any) => void);
+/** An `on…` attribute's listener, whatever event it takes (`never`: any one-argument function fits). */
+type Listener = (e: never) => void;
+type AttrValue = string | number | boolean | null | undefined | Listener;
 export type Attrs = Record<string, AttrValue>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs ?? {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (typeof value === 'function') el.addEventListener(name.replace(/^on/, '').toLowerCase(), value);
+    if (typeof value === 'function') el.addEventListener(name.replace(/^on/, '').toLowerCase(), value as EventListener);
     else if (value === true) el.setAttribute(name, '');
     else el.setAttribute(name, String(value));
   }
@@ -86,6 +88,16 @@ export function toast(message: string, tone: 'info' | 'bad' = 'info'): void {
   const el = h('div', { class: `toast ${tone === 'bad' ? 'bad' : ''}` }, message);
   region.append(el);
   setTimeout(() => el.remove(), 6000);
+}
+
+/**
+ * An async handler for an event listener or a timer, which wait for nothing: a failure the handler does not catch
+ * itself is shown as a toast, instead of ending as an unhandled rejection the person at the page never sees.
+ */
+export function unawaited<A extends unknown[]>(handler: (...args: A) => Promise<unknown>): (...args: A) => void {
+  return (...args) => {
+    handler(...args).catch((e: unknown) => toast(e instanceof Error ? e.message : String(e), 'bad'));
+  };
 }
 
 /** Disables a button while `work` runs, so a double click cannot send twice. */

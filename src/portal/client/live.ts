@@ -6,6 +6,7 @@
  * While the stream is not open (a proxy that buffers, a gateway without live
  * updates, a network change), the page polls as it did before.
  */
+import { unawaited } from './dom';
 
 export interface LiveOptions<T> {
   /** The event stream, without its origin. */
@@ -44,11 +45,11 @@ export function follow<T>(opts: LiveOptions<T>): Live {
   const schedulePoll = () => {
     if (closed || pollTimer !== undefined || source?.readyState === EventSource.OPEN) return;
     setState('polling');
-    pollTimer = window.setTimeout(async () => {
+    pollTimer = window.setTimeout(unawaited(async () => {
       pollTimer = undefined;
       if (document.visibilityState === 'visible') await Promise.resolve(opts.poll()).catch(() => undefined);
       schedulePoll();
-    }, opts.pollMs);
+    }), opts.pollMs);
   };
 
   async function openSource(): Promise<void> {

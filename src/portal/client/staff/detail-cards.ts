@@ -6,7 +6,7 @@
 import type { RegistrationForm } from '../../../../workflows/registration/types';
 import { endOfHongKongDay } from '../../../hong-kong-time';
 import type { StatusResponse } from '../api';
-import { busy, dialog, fmtDateTime, fmtRelative, fmtShort, h, toast } from '../dom';
+import { busy, dialog, fmtDateTime, fmtRelative, fmtShort, h, toast, unawaited } from '../dom';
 import { daysList, formSummary, workingDays } from '../facts';
 import { humanize } from '../labels';
 import { correctFormDialog } from './correct-form';
@@ -23,7 +23,7 @@ export function formCard(v: StatusResponse, open: boolean): HTMLElement {
   card.append(formSummary(v.form));
   if (open) {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button', 'data-action': 'correct-form' }, 'Correct…');
-    b.addEventListener('click', () => correctForm(b, v, v.form!));
+    b.addEventListener('click', unawaited(() => correctForm(b, v, v.form!)));
     card.append(b);
   }
   return card;
@@ -60,7 +60,7 @@ export function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
   );
   if (open && staff.me.role === 'admin') {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Extend a deadline…');
-    b.addEventListener('click', () => extendDeadline(b, v));
+    b.addEventListener('click', unawaited(() => extendDeadline(b, v)));
     card.append(b);
   }
   return card;

@@ -6,7 +6,7 @@
 import type { ItemView, RejectionReason } from '../../../../workflows/registration/types';
 import { isOpen, isSettled } from '../../../../workflows/registration/vocabulary';
 import { type AuditEntry, type StatusResponse } from '../api';
-import { busy, dialog, fmtBytes, fmtDate, fmtDateTime, fmtShort, h, toast, type Child } from '../dom';
+import { busy, dialog, fmtBytes, fmtDate, fmtDateTime, fmtShort, h, toast, unawaited, type Child } from '../dom';
 import { REJECTION_REASON, STATUS, STUDY_LEVEL, humanize } from '../labels';
 import { deadlinesCard, emailsCard, formCard } from './detail-cards';
 import { reclassifyDialog } from './reclassify';
@@ -43,11 +43,11 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
   const actions = h('div', { class: 'actions' });
   if (open && item.state === 'SUBMITTED') {
     actions.append(
-      h('button', { class: 'btn btn-ok btn-sm', type: 'button', 'data-action': 'verify', onclick: (e: Event) => decide(e, 'verify', v, item) }, 'Verify'),
-      h('button', { class: 'btn btn-danger btn-sm', type: 'button', 'data-action': 'reject', onclick: (e: Event) => decide(e, 'reject', v, item) }, 'Reject…'),
+      h('button', { class: 'btn btn-ok btn-sm', type: 'button', 'data-action': 'verify', onclick: unawaited((e: Event) => decide(e, 'verify', v, item)) }, 'Verify'),
+      h('button', { class: 'btn btn-danger btn-sm', type: 'button', 'data-action': 'reject', onclick: unawaited((e: Event) => decide(e, 'reject', v, item)) }, 'Reject…'),
     );
   }
-  if (open && !isSettled(item.state)) actions.append(h('button', { class: 'btn btn-secondary btn-sm', type: 'button', 'data-action': 'waive', onclick: (e: Event) => decide(e, 'waive', v, item) }, 'Waive…'));
+  if (open && !isSettled(item.state)) actions.append(h('button', { class: 'btn btn-secondary btn-sm', type: 'button', 'data-action': 'waive', onclick: unawaited((e: Event) => decide(e, 'waive', v, item)) }, 'Waive…'));
 
   const latest = item.submissions[item.submissions.length - 1];
   return h(
@@ -105,7 +105,7 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
 
 function downloadButton(no: string, documentId: string, name: string): HTMLElement {
   const b = h('button', { class: 'btn-link', type: 'button' }, 'Download');
-  b.addEventListener('click', async () => {
+  b.addEventListener('click', unawaited(async () => {
     try {
       const blob = await staff.api.download(no, documentId);
       const a = h('a', { href: URL.createObjectURL(blob), download: name });
@@ -115,14 +115,14 @@ function downloadButton(no: string, documentId: string, name: string): HTMLEleme
     } catch (e) {
       toast(messageOf(e), 'bad');
     }
-  });
+  }));
   return b;
 }
 
 /** Shows an uploaded photo inline (as a data: URL: the CSP allows those for images, not blob:). */
 function previewButton(no: string, documentId: string): HTMLElement {
   const b = h('button', { class: 'btn-link', type: 'button' }, 'Preview');
-  b.addEventListener('click', async () => {
+  b.addEventListener('click', unawaited(async () => {
     const blob = await staff.api.download(no, documentId);
     const url = await new Promise<string>((resolve) => {
       const r = new FileReader();
@@ -131,7 +131,7 @@ function previewButton(no: string, documentId: string): HTMLElement {
     });
     b.closest('li')?.after(h('li', null, h('div', { class: 'upload-preview' }, h('img', { src: url, alt: 'Uploaded photo' }))));
     b.remove();
-  });
+  }));
   return b;
 }
 

@@ -1,6 +1,6 @@
 /** The cohort import (admins): upload a file of admitted students, follow the registrations being started, recent imports. */
 import { type ImportJob } from '../api';
-import { append, busy, byId, fmtShort, h, mount, toast } from '../dom';
+import { append, busy, byId, fmtShort, h, mount, toast, unawaited } from '../dom';
 import { humanize } from '../labels';
 import { staff } from './session';
 import { messageOf, pageHead, table } from './widgets';
@@ -40,7 +40,7 @@ export async function importPage(): Promise<HTMLElement> {
     drop.classList.remove('dragging');
     if (e.dataTransfer?.files.length) input.files = e.dataTransfer.files;
   });
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', unawaited(async (e: Event) => {
     e.preventDefault();
     const file = input.files?.[0];
     if (!file) return;
@@ -56,7 +56,7 @@ export async function importPage(): Promise<HTMLElement> {
         mount(result, h('div', { class: 'notice tone-bad', role: 'alert' }, h('div', null, h('strong', null, 'The file was not imported.'), h('p', null, messageOf(err)))));
       }
     });
-  });
+  }));
   return h('div', null, pageHead('Import cohort', 'Start the registration of every admitted student in a file.'), h('div', { class: 'stack' }, form, result, await recentImports()));
 }
 
@@ -90,7 +90,7 @@ async function followImport(job: ImportJob, into: HTMLElement, mine: number): Pr
   mount(into, importReport(job));
   if (job.status !== 'RUNNING') return;
   await new Promise<void>((resolve) => {
-    const tick = async () => {
+    const tick = unawaited(async () => {
       if (mine !== staff.generation) return resolve();
       try {
         job = await staff.api.importJob(job.id);
@@ -100,7 +100,7 @@ async function followImport(job: ImportJob, into: HTMLElement, mine: number): Pr
       }
       if (job.status === 'RUNNING') staff.importTimer = window.setTimeout(tick, 500);
       else resolve();
-    };
+    });
     staff.importTimer = window.setTimeout(tick, 500);
   });
 }

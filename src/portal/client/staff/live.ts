@@ -8,6 +8,7 @@
  * sign-on session's cookie opens them without one.
  */
 import type { StaffApi } from '../api';
+import { unawaited } from '../dom';
 import { follow, type Live } from '../live';
 
 /** Fallback while a stream is down: the staff pages re-read this often. */
@@ -52,11 +53,11 @@ export function staffLive(api: () => StaffApi, redraw: () => Promise<void>): Sta
 
   const schedule = (ms: number) => {
     if (timer !== undefined) return;
-    timer = window.setTimeout(async () => {
+    timer = window.setTimeout(unawaited(async () => {
       timer = undefined;
       if (userIsBusy()) return schedule(BUSY_RETRY_MS);
       await redraw().catch(() => undefined);
-    }, ms);
+    }), ms);
   };
 
   const stopStream = () => {

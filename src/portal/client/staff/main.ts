@@ -134,7 +134,8 @@ async function route(): Promise<void> {
   const path = currentPath();
   for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('#staff-nav a'))) {
     const active = path === a.dataset.nav || (a.dataset.nav === '/staff/registrations' && path.startsWith('/staff/registrations/'));
-    active ? a.setAttribute('aria-current', 'page') : a.removeAttribute('aria-current');
+    if (active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
   }
   staff.stream = streamFor(path);
   mount(app, h('p', { class: 'loading' }, 'Loading…'));

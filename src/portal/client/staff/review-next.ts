@@ -6,14 +6,14 @@
  */
 import type { ClaimedItem } from '../../../gateway/review-claims';
 import { request } from '../api';
-import { busy, fmtTime, h, toast } from '../dom';
+import { busy, fmtTime, h, toast, unawaited } from '../dom';
 
 /** The queue's filters that Review next honours. */
 const FILTERS = ['cohortId', 'programCode', 'studyLevel', 'kind'] as const;
 
 export function reviewNextButton(staffKey: string, navigate: (to: string) => void): HTMLButtonElement {
   const button = h('button', { class: 'btn', type: 'button', 'data-action': 'review-next' }, 'Review next');
-  button.addEventListener('click', () =>
+  button.addEventListener('click', unawaited(() =>
     busy(button, 'Finding the next item…', async () => {
       const q = new URLSearchParams(location.search);
       const filters = Object.fromEntries(FILTERS.map((k) => [k, q.get(k) || undefined]).filter(([, v]) => v));
@@ -25,7 +25,7 @@ export function reviewNextButton(staffKey: string, navigate: (to: string) => voi
       } catch (e) {
         toast(e instanceof Error ? e.message : String(e), 'bad');
       }
-    }),
+    })),
   );
   return button;
 }

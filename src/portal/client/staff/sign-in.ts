@@ -5,7 +5,7 @@
  * for testing and where single sign-on is not set up).
  */
 import { ApiError, staffApi } from '../api';
-import { busy, byId, h, mount } from '../dom';
+import { busy, byId, h, mount, unawaited } from '../dom';
 import { KEY_STORAGE, boot, staff } from './session';
 import { messageOf } from './widgets';
 
@@ -41,7 +41,7 @@ export function signInPage(message: string | undefined, onSignedIn: () => Promis
     error,
     h('div', { class: 'stack' }, sso, form),
   );
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', unawaited(async (e: Event) => {
     e.preventDefault();
     const key = input.value.trim();
     await busy(button, 'Signing in…', async () => {
@@ -56,7 +56,7 @@ export function signInPage(message: string | undefined, onSignedIn: () => Promis
       sessionStorage.setItem(KEY_STORAGE, key);
       await onSignedIn();
     });
-  });
+  }));
   mount(byId('app')!, card);
   (byId('sso-sign-in') ?? input).focus();
 }

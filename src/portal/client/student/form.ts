@@ -7,7 +7,7 @@
 import type { RegistrationForm } from '../../../../workflows/registration/types';
 import { FORM_FIELD_RULES, type FormFieldName } from '../../../../workflows/registration/vocabulary';
 import { ApiError, studentApi, type StatusResponse } from '../api';
-import { busy, dialog, h, toast } from '../dom';
+import { busy, dialog, h, toast, unawaited } from '../dom';
 
 interface FieldSpec {
   name: FormFieldName;
@@ -116,7 +116,7 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
   form.addEventListener('input', (e) => clearFieldError(form, e.target as HTMLElement));
   form.addEventListener('change', (e) => clearFieldError(form, e.target as HTMLElement));
 
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', unawaited(async (e: Event) => {
     e.preventDefault();
     clearErrors(form);
     if (!checkFields(form)) return;
@@ -136,7 +136,7 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
         showServerError(form, err);
       }
     });
-  });
+  }));
   return form;
 }
 

@@ -8,7 +8,7 @@
  * without a session.
  */
 import { ApiError, studentApi, type StatusResponse } from '../api';
-import { busy, byId, h, mount, toast } from '../dom';
+import { busy, byId, h, mount, toast, unawaited } from '../dom';
 import { ITEM_STATE, STATUS } from '../labels';
 import { follow } from '../live';
 import { setRefresh, student } from './session';
@@ -138,11 +138,11 @@ function render(v: StatusResponse): void {
 
 function renderMasthead(v: StatusResponse): void {
   const signOut = h('button', { class: 'btn btn-ghost btn-sm', type: 'button' }, 'Sign out');
-  signOut.addEventListener('click', () =>
+  signOut.addEventListener('click', unawaited(() =>
     busy(signOut, 'Signing out…', async () => {
       await studentApi.signOut().catch(() => undefined);
       showSignedOut(false);
-    }),
+    })),
   );
   mount(byId('masthead-user')!, h('div', { class: 'who' }, h('strong', null, v.student.name), h('small', null, `Application no. ${v.applicationNo}`)), signOut);
 }

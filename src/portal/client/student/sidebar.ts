@@ -1,7 +1,7 @@
 /** The side of the student's page: the HKUST Card, whom to ask, the cohort's policy numbers, and declining the offer. */
 import type { PolicyNumbers } from '../../../../workflows/registration/types';
 import { studentApi, type StatusResponse } from '../api';
-import { busy, dialog, h, toast } from '../dom';
+import { busy, dialog, h, toast, unawaited } from '../dom';
 import { daysList, workingDays } from '../facts';
 import { mail, refresh, student } from './session';
 
@@ -51,7 +51,7 @@ export function helpCard(v: StatusResponse): HTMLElement {
 
 export function declineCard(): HTMLElement {
   const button = h('button', { class: 'btn btn-secondary btn-sm', type: 'button' }, 'Decline my offer…');
-  button.addEventListener('click', async () => {
+  button.addEventListener('click', unawaited(async () => {
     const data = await dialog(
       'Decline your offer of admission?',
       [
@@ -72,7 +72,7 @@ export function declineCard(): HTMLElement {
         toast(e instanceof Error ? e.message : String(e), 'bad');
       }
     });
-  });
+  }));
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'decline-title' },

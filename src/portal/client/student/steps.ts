@@ -5,7 +5,7 @@
 import type { ItemView } from '../../../../workflows/registration/types';
 import { isOpen, isSettled } from '../../../../workflows/registration/vocabulary';
 import { studentApi, type StatusResponse } from '../api';
-import { byId, fmtDate, fmtDateTime, h } from '../dom';
+import { byId, fmtDate, fmtDateTime, h, unawaited } from '../dom';
 import { ITEM_HELP, ITEM_STATE, REJECTION_REASON } from '../labels';
 import { formSummary } from '../facts';
 import { registrationForm } from './form';
@@ -101,7 +101,7 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
       else if (v.universityEmail) parts.push(h('p', { class: 'small' }, 'Your HKUST email: ', h('strong', null, v.universityEmail)));
       break;
     case 'FORM':
-      if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, () => refresh())));
+      if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, unawaited(() => refresh()))));
       else if (isSettled(item.state)) {
         if (v.form) parts.push(formSummary(v.form));
         parts.push(h('p', { class: 'small muted' }, 'The form is submitted once. To change your particulars, write to ', mail(v.contacts.registration), '.'));
@@ -110,7 +110,7 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
     default: {
       if (item.kind === 'VISA') parts.push(h('p', { class: 'small muted' }, 'Visa enquiries: ', mail(v.contacts.visa)));
       parts.push(fileList(item));
-      const panel = () => uploadPanel(v, item, () => refresh());
+      const panel = () => uploadPanel(v, item, unawaited(() => refresh()));
       if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) parts.push(panel());
       // After its deadline a submitted compulsory item stands as sent: what was in on time is what counts.
       else if (open && item.state === 'SUBMITTED' && !(item.compulsory && deadlinePassed(v, item))) parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));

@@ -8,7 +8,7 @@
 import type { ItemView, PhotoSpec } from '../../../../workflows/registration/types';
 import { MEDIA_TYPE_LABELS, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
 import { ApiError, studentApi, type StatusResponse, type UploadRule } from '../api';
-import { append, fmtBytes, h, toast } from '../dom';
+import { append, fmtBytes, h, toast, unawaited } from '../dom';
 
 const EXTENSIONS: Record<string, string[]> = { 'application/pdf': ['.pdf'], 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'] };
 
@@ -98,7 +98,7 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     }
   });
 
-  form.addEventListener('submit', async (e) => {
+  form.addEventListener('submit', unawaited(async (e: Event) => {
     e.preventDefault();
     if (!ready) return;
     send.disabled = true;
@@ -133,7 +133,7 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
       );
       error.hidden = false;
     }
-  });
+  }));
   return form;
 }
 
@@ -176,7 +176,7 @@ function readAsDataUrl(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(String(reader.result));
-    reader.onerror = () => reject(reader.error);
+    reader.onerror = () => reject(reader.error ?? new Error('the file could not be read'));
     reader.readAsDataURL(file);
   });
 }
