@@ -10,7 +10,7 @@
 import type { RegistrationForm } from '../../../../workflows/registration/types';
 import { FORM_FIELD_RULES, type FormFieldName } from '../../../../workflows/registration/vocabulary';
 import { ApiError } from '../api';
-import { h } from '../dom';
+import { h, unawaited } from '../dom';
 
 type TextField = keyof Omit<RegistrationForm, 'emergencyContact' | 'picsConsent'>;
 type ContactField = keyof RegistrationForm['emergencyContact'];
@@ -161,7 +161,7 @@ export function correctFormDialog(studentName: string, form: RegistrationForm, s
       if (error) error.hidden = true;
     });
 
-    body.addEventListener('submit', async (e) => {
+    body.addEventListener('submit', unawaited(async (e: Event) => {
       e.preventDefault();
       clear();
       const data = new FormData(body);
@@ -185,7 +185,7 @@ export function correctFormDialog(studentName: string, form: RegistrationForm, s
         submit.disabled = false;
         submit.textContent = 'Save correction';
       }
-    });
+    }));
     dlg.addEventListener('close', () => {
       dlg.remove();
       resolve(saved);
