@@ -1,5 +1,5 @@
 /**
- * The three speeds of tests, by what they need (README, "Tests"):
+ * The three speeds of tests, by what they need (CONTRIBUTING.md, "Which tests to run when"):
  * - unit: nothing but this process. The state machine, rules, schemas, templates and config, the replay guard
  *   (a bundle, no server) and the rooms' static checks. The unit run refuses to start a server (test/support/unit.ts).
  * - integration: real PostgreSQL and Temporal (embedded, started once per run by test/support/env.ts), gateways,
