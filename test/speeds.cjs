@@ -17,6 +17,7 @@ const unit = [
   'test/portal/vocabulary.test.ts',
   'test/gateway/temporal-refusals.test.ts',
   'test/stack/config.test.ts',
+  'test/stack/payload-codec.test.ts',
   'test/stack/published-secrets.test.ts',
   'test/stack/temporal-connection.test.ts',
   'test/stack/architecture.test.ts',
