@@ -71,6 +71,8 @@ async function startTemporal(config: Config): Promise<string> {
       '--db-filename', dbFile,
       '--port', String(config.TEMPORAL_DEV_PORT),
       '--ui-port', String(config.TEMPORAL_UI_PORT),
+      // The gateway's codec endpoint: staff read the sealed payloads (docs/operations.md, "Personal data").
+      '--ui-codec-endpoint', `${config.publicBaseUrl}/codec`,
       '--namespace', config.TEMPORAL_NAMESPACE,
       ...DEV_SERVER_FLAGS,
       '--log-level', 'warn',

@@ -140,6 +140,9 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         TEMPORAL_UI_PORT: String(ports.ui),
         TEMPORAL_DEFAULT_NAMESPACE: opts.namespace,
         TEMPORAL_CORS_ORIGINS: ports.gateways.map((p) => `http://localhost:${p}`).join(','),
+        // The first gateway's codec endpoint, called with the staff member's session cookie (docs/operations.md, "Personal data").
+        TEMPORAL_CODEC_ENDPOINT: `http://localhost:${ports.gateways[0]}/codec`,
+        TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true',
       },
       mute: () => stack.shuttingDown,
     });

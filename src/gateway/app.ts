@@ -43,6 +43,7 @@ import { sessionRouter } from './routes/session';
 import { staffKeysRouter } from './routes/staff-keys';
 import { studentRouter } from './routes/student';
 import { webhookRouter } from './routes/webhooks';
+import { codecRouter } from './routes/codec';
 import { fromTemporal } from './temporal-errors';
 import { Registrations } from './workflow';
 
@@ -85,9 +86,12 @@ export function createApp(deps: GatewayDeps): Express {
   if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
   app.use(helmet({ referrerPolicy: { policy: REFERRER_POLICY } }));
+  const ctx = routerContext(deps);
+  // Before the same-origin guard: the Temporal UI calls the codec from its own origin with the staff cookie;
+  // the codec router admits that one origin itself, and sealing or opening payloads changes no state.
+  app.use(codecRouter(ctx));
   app.use(sameOriginGuard(deps.config));
 
-  const ctx = routerContext(deps);
   // The staging folder exists before the first upload, so receiving one awaits nothing before its stream is handled.
   ctx.blobs.prepare();
   app.use(apiRouter(ctx));
@@ -128,6 +132,7 @@ function mountIdentityProviderSimulator(app: Express, ctx: RouterContext): void 
 /** The OpenAPI document without a running gateway (for `npm run openapi`): routes only capture their dependencies. */
 export function apiDocumentFor(config: Config): OpenAPIObject {
   const ctx = routerContext({ config, prisma: undefined as never, temporal: undefined as never, logger: undefined as never });
+  codecRouter(ctx);
   apiRouter(ctx);
   return openApiDocument(ctx.kit.registry);
 }
