@@ -111,6 +111,10 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     await ui.page.getByRole('dialog').waitFor(WAIT);
     await expectAccessible(ui.page, 'extend-deadline dialog');
     await ui.page.keyboard.press('Escape');
+    await ui.page.getByRole('button', { name: 'Reclassify…' }).click();
+    await ui.page.getByRole('dialog').waitFor(WAIT);
+    await expectAccessible(ui.page, 'reclassify dialog');
+    await ui.page.keyboard.press('Escape');
 
     await ui.page.goto(`${base()}/staff/late-events`);
     await ui.page.getByRole('heading', { name: /Late events/ }).first().waitFor(WAIT);

@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import type { RegistrationForm } from '../../workflows/registration/types';
 import { admit, eventually, fetchJson, statusOf, validForm } from '../gateway/support';
 import { uniq } from '../support/env';
+import { expectAccessible } from './axe';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -47,6 +48,7 @@ describe('staff Correct… dialog (real browser)', function () {
     assert.equal(before.correspondenceAddress, studentForm.correspondenceAddress, 'stored as sent');
 
     const dialog = staff.getByRole('dialog');
+    await expectAccessible(staff, 'correct-form dialog');
     // The address is a multi-line field showing its lines (a textarea reports CRLF as LF).
     const address = dialog.getByLabel('Correspondence address');
     assert.equal(await address.evaluate((el) => el.tagName), 'TEXTAREA');
@@ -108,6 +110,7 @@ describe('staff Correct… dialog (real browser)', function () {
     await error.waitFor({ state: 'visible', ...WAIT });
     assert.equal(await error.innerText(), 'Enter a real date as YYYY-MM-DD, for example 2006-03-14.');
     await dialog.getByTestId('correction-error').filter({ hasText: 'The correction was not saved: please fix the marked fields.' }).waitFor(WAIT);
+    await expectAccessible(staff, 'correct-form dialog with its errors');
     const text = await dialog.innerText();
     assert.doesNotMatch(text, /Invalid body field|changes\.dateOfBirth/);
     assert.equal(await dialog.getByLabel('Reason').inputValue(), 'Typo in the date of birth.');
