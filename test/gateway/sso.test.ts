@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { staffRoleFrom, studentAccountFrom } from '../../src/gateway/auth/oidc';
 import { startStaffSession } from '../../src/gateway/auth/staff-sessions';
 import { uniq } from '../support/env';
-import { fetchJson, startGateway, startStack, type TestGateway, type TestStack } from './support';
+import { admit, fetchJson, startGateway, startStack, validForm, type TestGateway, type TestStack } from './support';
 
 describe('single sign-on: role mapping and student accounts', () => {
   const map = { roleClaim: 'groups', roleMap: { 'registry-admins': 'admin', 'registry-officers': 'officer' } as const };
@@ -124,6 +124,21 @@ describe('single sign-on: the gateway', function () {
       json: {},
     });
     assert.equal(ours.status, 404, 'authenticated and authorised; the registration does not exist');
+  });
+
+  it('a student link opened in a browser signed in as staff gives a session that may look but never act as the student', async () => {
+    const a = await admit(stack);
+    const officer = await staffCookie('officer');
+    const opened = await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual', headers: { cookie: officer } });
+    assert.equal(opened.status, 303);
+    const session = opened.headers.get('set-cookie')!.split(';')[0]!;
+    assert.match(session, /^progreg_session=/);
+    const asStudent = (path: string, json: unknown) =>
+      fetchJson(`${stack.url}/api/registrations/${a.applicationNo}${path}`, { method: 'POST', headers: { cookie: session, origin: stack.url }, json });
+    assert.equal((await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { headers: { cookie: session } })).status, 200);
+    const form = await asStudent('/form', { form: validForm });
+    assert.equal(form.status, 403, JSON.stringify(form.body));
+    assert.equal((await asStudent('/decline', {})).status, 403);
   });
 
   it('signing out ends the session on the server and clears the cookie', async () => {
