@@ -197,9 +197,21 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(300).default(20),
     doc: 'How long a client may take to send a request\'s headers before the gateway answers 408 and closes the connection (a few hundred bytes: slow links send them in well under a second; sockets held open by sending them byte by byte are the point). docs/operations.md, Timeouts and caps.',
   },
+  HTTP_BODY_IDLE_TIMEOUT_SECONDS: {
+    schema: z.coerce.number().int().min(1).max(3600).default(60),
+    doc: 'How long a request body may pause (no byte arriving) before the gateway gives up on it and closes the connection: longer than a mobile link\'s stall in a lift or a cell handover, shorter than an abandoned upload.',
+  },
   HTTP_REQUEST_TIMEOUT_SECONDS: {
     schema: z.coerce.number().int().min(1).max(7200).default(900),
     doc: 'The most a whole request (headers and body) may take to arrive, however steadily it trickles: the largest upload (20 MB) at 200 kbit/s, a weak mobile link, takes about 14 minutes. Not the time to answer it, and not the life of an event stream.',
+  },
+  EVENT_STREAMS_PER_PRINCIPAL: {
+    schema: z.coerce.number().int().min(1).max(1000).default(8),
+    doc: 'Open live-update streams one student or staff member may hold on one gateway (a page each: a few tabs); the next is 429 until one closes.',
+  },
+  EVENT_STREAMS_PER_ADDRESS: {
+    schema: z.coerce.number().int().min(1).max(100_000).default(200),
+    doc: 'Open live-update streams from one client address on one gateway, whoever holds them (a campus or an office behind one NAT address has many); the next is 429 until one closes.',
   },
   IMPORT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(256).default(32),

@@ -19,6 +19,7 @@ import type { RouterContext } from './context';
 import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
+import { bodyIdleTimeout } from './body-idle';
 import { errorPage, isNavigation } from './error-page';
 import { deliverRefusal } from './refusal-delivery';
 import { REFERRER_POLICY, sameOriginGuard } from './same-origin';
@@ -85,6 +86,7 @@ export function createApp(deps: GatewayDeps): Express {
   app.disable('x-powered-by');
   if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestLogger(deps.logger));
+  app.use(bodyIdleTimeout(deps.config.HTTP_BODY_IDLE_TIMEOUT_SECONDS * 1000));
   app.use(helmet({ referrerPolicy: { policy: REFERRER_POLICY } }));
   const ctx = routerContext(deps);
   // Before the same-origin guard: the Temporal UI calls the codec from its own origin with the staff cookie;

@@ -12,17 +12,21 @@
  * cookies only, so staff present a stream token (`POST /api/events/token`)
  * in the URL, or their session cookie once they have one.
  */
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { authorize } from '../auth/authenticate';
 import type { Access, Principal } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { lastEventId, openEventStream, wantsEventStream } from '../live/event-stream';
+import { StreamCaps } from '../live/stream-caps';
 import { signStreamToken, streamTokenPrincipal } from '../live/stream-token';
 import { route, SENT } from '../route';
 import { RegistrationParams } from '../schemas';
 import { latestChangeNo, type ChangeFeed } from '../../live/changes';
+
+/** When a client refused at the stream cap may try again. */
+const STREAM_RETRY_AFTER_SECONDS = 30;
 
 const StreamQuery = z.object({
   stream_token: z.string().max(2000).optional().meta({ description: 'A staff stream token (POST /api/events/token); EventSource cannot send an Authorization header.' }),
@@ -36,6 +40,16 @@ const streamContent = (json: z.ZodType, events: string) => ({
 export function liveRouter(ctx: RouterContext): Router {
   const { kit, prisma, config } = ctx;
   const router = Router();
+  const caps = new StreamCaps({ perPrincipal: config.EVENT_STREAMS_PER_PRINCIPAL, perAddress: config.EVENT_STREAMS_PER_ADDRESS });
+  /** A place under the caps for a stream about to open; a refusal tells the client when to try again. */
+  const place = (who: Principal, req: Request, res: Response): (() => void) => {
+    try {
+      return caps.take(who, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    } catch (e) {
+      res.setHeader('Retry-After', String(STREAM_RETRY_AFTER_SECONDS));
+      throw e;
+    }
+  };
 
   /** The caller as the route helper authenticated it, else the stream token's staff member; then the reads' own rule. */
   async function reader(req: Request, principal: Principal | undefined, token: string | undefined, access: Access, applicationNo?: string): Promise<Principal> {
@@ -86,10 +100,10 @@ export function liveRouter(ctx: RouterContext): Router {
       params: RegistrationParams,
       query: StreamQuery,
       responseContent: streamContent(z.object({ seq: z.number().int() }), 'Server-Sent Events: `change` with `{ seq }`, id = seq.'),
-      errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.NOT_READY],
+      errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.RATE_LIMITED, ErrorCode.NOT_READY],
     },
     async ({ params, query, principal, req, res }) => {
-      await reader(req, principal, query.stream_token, 'ownerOrStaff', params.applicationNo);
+      const who = await reader(req, principal, query.stream_token, 'ownerOrStaff', params.applicationNo);
       const no = params.applicationNo;
       const projected = async () => (await prisma.registration.findUnique({ where: { applicationNo: no }, select: { seq: true } }))?.seq;
       if (!wantsEventStream(req)) {
@@ -98,6 +112,7 @@ export function liveRouter(ctx: RouterContext): Router {
         return { seq } as never;
       }
       const changes = feed();
+      const release = place(who, req, res);
       let sent = lastEventId(req) ?? -1;
       let stream: ReturnType<typeof openEventStream> | undefined;
       const sendIfNewer = (seq: number | undefined) => {
@@ -116,9 +131,11 @@ export function liveRouter(ctx: RouterContext): Router {
         if (seq === undefined) throw new AppError(ErrorCode.REGISTRATION_NOT_FOUND, `No registration ${no}.`);
         stream = openEventStream(req, res);
         stream.onClose(unsubscribe);
+        stream.onClose(release);
         sendIfNewer(seq);
       } catch (e) {
         unsubscribe();
+        release();
         throw e;
       }
       return SENT;
@@ -139,12 +156,13 @@ export function liveRouter(ctx: RouterContext): Router {
       access: 'public',
       query: StreamQuery.extend({ cohortId: z.string().trim().min(1).max(100).optional() }),
       responseContent: streamContent(z.object({ changeNo: z.number().int() }), 'Server-Sent Events: `change` per change, id = change number.'),
-      errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.NOT_READY],
+      errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.RATE_LIMITED, ErrorCode.NOT_READY],
     },
     async ({ query, principal, req, res }) => {
-      await reader(req, principal, query.stream_token, 'staff');
+      const who = await reader(req, principal, query.stream_token, 'staff');
       if (!wantsEventStream(req)) return { changeNo: await latestChangeNo(prisma) } as never;
       const changes = feed();
+      const release = place(who, req, res);
       let stream: ReturnType<typeof openEventStream> | undefined;
       const resync = async () => {
         const latest = await latestChangeNo(prisma);
@@ -161,10 +179,12 @@ export function liveRouter(ctx: RouterContext): Router {
         const last = lastEventId(req);
         stream = openEventStream(req, res);
         stream.onClose(unsubscribe);
+        stream.onClose(release);
         if (last !== undefined && latest > last) stream.send({ id: latest, type: 'change', data: { resync: true } });
         else stream.mark(latest);
       } catch (e) {
         unsubscribe();
+        release();
         throw e;
       }
       return SENT;

@@ -1,0 +1,45 @@
+/**
+ * The body-idle timeout: a request body that stops arriving (no byte for
+ * HTTP_BODY_IDLE_TIMEOUT_SECONDS) is answered 408 and its connection closed, so
+ * an abandoned upload frees its connection and staged file long before the
+ * whole-request timeout, while a slow but moving one runs on. It watches the
+ * socket only while the body is being received: the time a handler then takes
+ * to answer is not the client's. docs/operations.md, Timeouts and caps.
+ */
+import type { RequestHandler } from 'express';
+import { AppError, ErrorCode } from './errors';
+
+export function bodyIdleTimeout(idleMs: number): RequestHandler {
+  return (req, res, next) => {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody || req.complete) return next();
+    const socket = req.socket;
+    // Node's server emits the socket's timeout on the request still being received.
+    socket.setTimeout(idleMs);
+    const stop = () => {
+      req.off('timeout', onIdle);
+      if (!socket.destroyed) socket.setTimeout(0);
+    };
+    const onIdle = () => {
+      stop();
+      if (res.headersSent) {
+        req.destroy();
+        socket.destroy();
+        return;
+      }
+      const error = new AppError(ErrorCode.REQUEST_TIMEOUT, `The request body stopped arriving for ${Math.round(idleMs / 1000)} s; send it again.`);
+      res.status(error.status).setHeader('Connection', 'close');
+      res.json({ ...error.toJSON(), requestId: String(req.id) });
+      // The handler still waiting for the rest of the body must see it end: a request whose answer is
+      // finished is no longer destroyed with its socket, so it is destroyed here (its 'close' cleans up).
+      res.once('finish', () => {
+        req.destroy();
+        socket.destroy();
+      });
+    };
+    req.on('timeout', onIdle);
+    req.once('end', stop);
+    req.once('close', stop);
+    next();
+  };
+}
