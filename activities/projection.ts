@@ -124,6 +124,7 @@ function registrationData({ view, seq }: ProjectionSnapshot) {
     name: s.name,
     personalEmail: s.personalEmail,
     universityEmail: view.universityEmail ?? null,
+    personalEmailProblem: view.personalEmailProblem?.problem ?? null,
     programCode: s.programCode,
     studyLevel: s.studyLevel,
     admissionRoute: s.admissionRoute ?? null,

@@ -31,12 +31,14 @@ export type Role = 'worker' | 'gateway' | 'temporal';
 export interface StackSecrets {
   TOKEN_SECRET: string;
   WEBHOOK_SECRET: string;
+  RESEND_WEBHOOK_SECRET: string;
 }
 
 const makeSecrets = (): StackSecrets => ({
   // Made per run: never a value that appears in the repository.
   TOKEN_SECRET: randomBytes(32).toString('base64url'),
   WEBHOOK_SECRET: randomBytes(32).toString('base64url'),
+  RESEND_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
 });
 
 export interface StackOptions {

@@ -123,7 +123,14 @@ async function main(): Promise<void> {
   say('postgres', 'migrations applied');
   const temporalFrontend = await startTemporal(config);
 
-  const childEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalFrontend, VAR_DIR: config.varDir };
+  const childEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalFrontend,
+    VAR_DIR: config.varDir,
+    // The outbox reports each email to the gateway as Resend's webhook would (delivered, or bounced for bounced@resend.dev).
+    OUTBOX_WEBHOOK_URL: process.env.OUTBOX_WEBHOOK_URL ?? `http://127.0.0.1:${config.GATEWAY_PORT}/api/webhooks/email`,
+  };
   // Straight node with tsx's loader: no wrapper process between our signals and the child.
   const runTs = (file: string) => ['--import', 'tsx', file];
   // A worker or gateway that dies comes back (Temporal and the database kept everything); one that keeps dying stops the stack.

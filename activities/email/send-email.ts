@@ -5,8 +5,14 @@
  * twice. Transient failures (429, 5xx, network) throw and Temporal retries
  * with backoff; a refusal for good (invalid address, other 4xx) fails
  * non-retryably and is logged where staff look. Without a Resend client the
- * email goes to the outbox: the log row plus the rendered files.
+ * email goes to the outbox: the log row plus the rendered files, and, when
+ * OUTBOX_WEBHOOK_URL is set, the email event Resend would send for it
+ * (email-events.ts), so development shows the bounce flow too.
+ *
+ * Every email carries its idempotency key as a Resend tag: the email events
+ * webhook matches an event to its email by Resend's id or by that key.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -15,10 +21,11 @@ import type { Config } from '../../src/config';
 import type { PrismaClient } from '../../src/db/prisma';
 import { EMAILS_WITH_LINKS, EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
 import { AUDIENCE, renderEmail, type InvitationLinks, type RenderedEmail } from './templates';
+import { EMAIL_KEY_TAG, emailEvent, encodeEmailKey, outcomeFor, postEmailEvent } from '../../src/email/resend-events';
 
 export interface EmailDeps {
   prisma: PrismaClient;
-  config: Pick<Config, 'EMAIL_FROM' | 'REGISTRY_ALERT_EMAIL' | 'outboxDir'>;
+  config: Pick<Config, 'EMAIL_FROM' | 'REGISTRY_ALERT_EMAIL' | 'outboxDir'> & Partial<Pick<Config, 'OUTBOX_WEBHOOK_URL' | 'RESEND_WEBHOOK_SECRET'>>;
   /** Absent: outbox mode. */
   resend?: Resend;
   /** Fresh signed links; they stay valid at least until `validUntil` (when the registration can no longer change). */
@@ -57,12 +64,14 @@ export function createSendEmail(deps: EmailDeps) {
 
     if (!deps.resend) {
       await writeOutbox(config.outboxDir, request, to, email);
-      await prisma.emailLog.update({ where: { idempotencyKey: key }, data: { status: 'OUTBOX', sentAt: new Date(), error: null } });
+      const providerId = outboxEmailId(key);
+      await prisma.emailLog.update({ where: { idempotencyKey: key }, data: { status: 'OUTBOX', providerId, sentAt: new Date(), error: null } });
+      announceOutboxEmail({ id: providerId, from: config.EMAIL_FROM, to, subject: email.subject, idempotencyKey: key });
       return { delivery: 'OUTBOX', to, subject: email.subject };
     }
 
     const { data, error } = await deps.resend.emails.send(
-      { from: config.EMAIL_FROM, to, subject: email.subject, html: email.html, text: email.text },
+      { from: config.EMAIL_FROM, to, subject: email.subject, html: email.html, text: email.text, tags: [{ name: EMAIL_KEY_TAG, value: encodeEmailKey(key) }] },
       { idempotencyKey: key },
     );
     // Same key, different payload (409 invalid_idempotent_request): an earlier attempt reached Resend
@@ -85,6 +94,22 @@ export function createSendEmail(deps: EmailDeps) {
     return { delivery: 'SENT', to, subject: email.subject, providerId: data?.id };
   };
 
+  /**
+   * The outbox's stand-in for Resend's webhook: the event Resend would send for this email, posted after the
+   * activity answers (Resend reports seconds later; the email is sent whatever becomes of the event).
+   */
+  function announceOutboxEmail(email: { id: string; from: string; to: string[]; subject: string; idempotencyKey: string }): void {
+    const url = config.OUTBOX_WEBHOOK_URL;
+    const secret = config.RESEND_WEBHOOK_SECRET;
+    if (!url || !secret) return;
+    const log = Context.current().log;
+    setTimeout(() => {
+      void postEmailEvent(url, secret, emailEvent(outcomeFor(email.to), email)).then((status) => {
+        if (status >= 300 || status === 0) log.warn('outbox email event not accepted', { key: email.idempotencyKey, status });
+      });
+    }, 100).unref();
+  }
+
   async function createLogRow(request: EmailRequest, to: string[], subject: string): Promise<void> {
     // The registration row may not be projected yet; the projection links the log row later.
     const registration = await prisma.registration.findUnique({ where: { applicationNo: request.registrationNo }, select: { applicationNo: true } });
@@ -105,6 +130,9 @@ export function createSendEmail(deps: EmailDeps) {
 
 const rejected = (message: string) =>
   ApplicationFailure.create({ type: EMAIL_REJECTED_FAILURE, message: `email refused: ${message}`, nonRetryable: true });
+
+/** The outbox's email id (Resend's role), from the idempotency key: a retried activity keeps it. */
+const outboxEmailId = (key: string): string => `outbox_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 
 /** Outbox files are named after the idempotency key, so rewriting one is harmless. */
 export function outboxPaths(outboxDir: string, request: Pick<EmailRequest, 'registrationNo' | 'idempotencyKey'>): { text: string; html: string } {

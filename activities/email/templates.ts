@@ -19,6 +19,7 @@ export const SUBJECTS: Record<EmailKind, string> = {
   DEADLINE_EXTENDED: 'Program Registration: your deadline has been extended',
   SIGN_IN_LINK: 'Your sign-in link to Program Registration',
   PROJECTION_ALERT: 'Read model not updated: Program Registration',
+  ADDRESS_UNDELIVERABLE: 'Invitation undeliverable: Program Registration',
 };
 
 /** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
@@ -34,6 +35,7 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   DEADLINE_EXTENDED: 'student',
   SIGN_IN_LINK: 'student',
   PROJECTION_ALERT: 'registry',
+  ADDRESS_UNDELIVERABLE: 'registry',
 };
 
 export interface InvitationLinks {
@@ -217,6 +219,16 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         { list: [`Workflow: ${m.workflowId}`, `Change: ${m.seq}`, `Error: ${m.error}`] },
         {
           p: 'The workflow goes on and its live status is right; the staff lists show this registration as it was before the change. Inspect the workflow in the Temporal UI; later changes are projected again as they come.',
+        },
+      ];
+    case 'ADDRESS_UNDELIVERABLE':
+      return [
+        {
+          p: `Email to the personal address of ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) ${m.problem === 'BOUNCED' ? 'bounced for good' : 'was marked as spam by its recipient'}: ${m.address}.`,
+        },
+        { list: [...(m.detail ? [`Provider: ${m.detail}`] : []), `Workflow: ${m.workflowId}`] },
+        {
+          p: 'No reminder goes to that address any more, and the student may never have seen the invitation. Find the right address (the application file, the student\'s school) and correct it on the registration\'s staff page: a fresh invitation goes to the new address.',
         },
       ];
     case 'LATE_EVENT':

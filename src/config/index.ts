@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { isDevelopment } from './mode';
 import { oidcProductionProblems, oidcSettings, type OidcSettings } from './oidc';
 import { parsePayloadKeys, PayloadKeyRing, type PayloadKey } from '../temporal/payload-codec';
-import { configVariables, DEV_PAYLOAD_KEYS, DEV_SECRET, MIN_SECRET_LENGTH, PUBLISHED_SECRETS, type Raw } from './variables';
+import { configVariables, DEV_PAYLOAD_KEYS, DEV_RESEND_WEBHOOK_SECRET, DEV_SECRET, MIN_SECRET_LENGTH, PUBLISHED_SECRETS, type Raw } from './variables';
 
 export { isDevelopment } from './mode';
 export type { OidcSettings, StaffRoleName } from './oidc';
@@ -18,6 +18,8 @@ export { configTable, PUBLISHED_SECRETS } from './variables';
 export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
   TOKEN_SECRET: string;
   WEBHOOK_SECRET: string;
+  /** Undefined only in production without Resend: the email events webhook then refuses everything. */
+  RESEND_WEBHOOK_SECRET: string | undefined;
   /** Where emails go: Resend, or the outbox (log table + files). */
   emailTransport: 'resend' | 'outbox';
   varDir: string;
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     // Only development reaches these defaults: production refused a missing secret above.
     TOKEN_SECRET: r.TOKEN_SECRET ?? DEV_SECRET,
     WEBHOOK_SECRET: r.WEBHOOK_SECRET ?? DEV_SECRET,
+    RESEND_WEBHOOK_SECRET: r.RESEND_WEBHOOK_SECRET ?? (isDevelopment(r) ? DEV_RESEND_WEBHOOK_SECRET : undefined),
     emailTransport,
     varDir,
     outboxDir: path.resolve(r.OUTBOX_DIR ?? path.join(varDir, 'outbox')),
@@ -142,6 +145,11 @@ function productionProblems(r: Raw): string[] {
   }
   if (!r.RESEND_API_KEY && r.EMAIL_TRANSPORT !== 'outbox') {
     problems.push('RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox');
+  }
+  if (r.RESEND_WEBHOOK_SECRET !== undefined && PUBLISHED_SECRETS.includes(r.RESEND_WEBHOOK_SECRET)) {
+    problems.push('RESEND_WEBHOOK_SECRET: is a value published in the progreg repository; anyone can read it. Use the signing secret Resend shows for your webhook.');
+  } else if (r.RESEND_WEBHOOK_SECRET === undefined && r.EMAIL_TRANSPORT !== 'outbox') {
+    problems.push("RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend (the signing secret of the webhook to PUBLIC_BASE_URL/api/webhooks/email, in Resend's webhook settings): without it bounces go unnoticed");
   }
   return [...problems, ...oidcProductionProblems(r)];
 }

@@ -15,6 +15,9 @@ const url = z.string().url();
 /** The embedded-default secret: fine on a laptop (development), refused everywhere else. */
 export const DEV_SECRET = 'progreg-dev-secret-change-me-0123456789';
 
+/** The embedded-default signing secret of Resend's email events (Svix format): development only, like DEV_SECRET. */
+export const DEV_RESEND_WEBHOOK_SECRET = 'whsec_cHJvZ3JlZy1kZXYtcmVzZW5kLXdlYmhvb2stc2VjcmV0LTAxMjM=';
+
 /**
  * Every secret value ever published in this repository (code, compose file,
  * docs, or its history): anyone who reads the repository knows them, so no
@@ -23,6 +26,7 @@ export const DEV_SECRET = 'progreg-dev-secret-change-me-0123456789';
  */
 export const PUBLISHED_SECRETS: readonly string[] = [
   DEV_SECRET,
+  DEV_RESEND_WEBHOOK_SECRET,
   // docker-compose.yml's fallbacks before secrets came from .env.
   'compose-token-secret-please-change-0000',
   'compose-webhook-secret-change',
@@ -152,6 +156,14 @@ export const configVariables = {
   TEMPORAL_PAYLOAD_KEYS_FILE: {
     schema: optionalString,
     doc: 'A file holding the payload keys instead (same entries, one per line, `#` comments), e.g. a mounted secret. Not together with TEMPORAL_PAYLOAD_KEYS.',
+  },
+  RESEND_WEBHOOK_SECRET: {
+    schema: optionalString.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/]{24,}={0,2}$/, 'must be the signing secret Resend shows for the webhook (whsec_ followed by base64)').optional()),
+    doc: "Signing secret of Resend's email events webhook (POST /api/webhooks/email; `whsec_...`, from Resend's webhook settings). Required in production when emails go through Resend; without it every email event is refused (401). Never a value published in this repository.",
+  },
+  OUTBOX_WEBHOOK_URL: {
+    schema: optionalString.pipe(url.optional()),
+    doc: "Outbox only: where the outbox posts Resend's email events for what it wrote, signed with RESEND_WEBHOOK_SECRET as Resend signs them (delivered; bounced or complained for Resend's test addresses `bounced@resend.dev` and `complained@resend.dev`, labels after a `+` included). `npm start` sets it to its gateway; unset: none.",
   },
   WEBHOOK_TOLERANCE_SECONDS: {
     schema: z.coerce.number().int().min(10).max(3600).default(300),

@@ -324,3 +324,19 @@ export async function lateEvents(prisma: PrismaClient, f: DashboardFilter): Prom
   });
   return { total: kinds.reduce((n, k) => n + k.count, 0), kinds };
 }
+
+// ---------------------------------------------------------------------------
+// Personal emails that bounced or were marked as spam, not corrected yet
+// ---------------------------------------------------------------------------
+
+export const EMAIL_PROBLEMS = ['BOUNCED', 'COMPLAINED'] as const;
+
+/** Open registrations whose personal email is undeliverable: the students who may never have seen their invitation. */
+export async function undeliverableEmails(prisma: PrismaClient, f: DashboardFilter): Promise<{ total: number; problems: Array<{ problem: (typeof EMAIL_PROBLEMS)[number]; count: number }> }> {
+  const rows = await prisma.$queryRaw<Array<{ problem: string; n: bigint }>>`
+    SELECT r."personalEmailProblem" AS problem, count(*) AS n FROM "Registration" r
+    WHERE ${where(f)} AND r."personalEmailProblem" IS NOT NULL AND r.status IN ${OPEN_STATUSES_SQL}
+    GROUP BY 1`;
+  const problems = EMAIL_PROBLEMS.map((problem) => ({ problem, count: Number(rows.find((r) => r.problem === problem)?.n ?? 0) }));
+  return { total: problems.reduce((n, p) => n + p.count, 0), problems };
+}

@@ -45,6 +45,7 @@ import { staffKeysRouter } from './routes/staff-keys';
 import { studentRouter } from './routes/student';
 import { webhookRouter } from './routes/webhooks';
 import { codecRouter } from './routes/codec';
+import { emailEventsRouter } from './routes/email-events';
 import { fromTemporal } from './temporal-errors';
 import { Registrations } from './workflow';
 
@@ -66,6 +67,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(importsRouter(ctx));
   router.use(staffKeysRouter(ctx));
   router.use(webhookRouter(ctx));
+  router.use(emailEventsRouter(ctx));
   router.use(lateEventsRouter(ctx));
   router.use(liveRouter(ctx));
   return router;

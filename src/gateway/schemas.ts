@@ -136,6 +136,10 @@ export const StatusViewSchema = z
     workflowId: z.string(),
     student: StudentRecordSchema,
     universityEmail: z.string().optional(),
+    personalEmailProblem: z
+      .object({ address: z.string(), problem: z.enum(['BOUNCED', 'COMPLAINED']), at: z.string() })
+      .optional()
+      .meta({ description: 'Mail to the personal email bounced for good or was marked as spam; no reminder goes there until staff correct it.' }),
     status: z.enum(REGISTRATION_STATUSES),
     outcome: z
       .object({ status: z.enum(REGISTRATION_STATUSES), reason: z.enum(OUTCOME_REASONS), items: z.array(z.string()), detail: z.string(), at: iso })

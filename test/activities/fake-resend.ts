@@ -7,11 +7,18 @@
  * with the first result instead of sending again, or, when the payload differs
  * from the first request's, with 409 `invalid_idempotent_request`.
  * `delivered` is the ground truth of what students received.
+ *
+ * Like Resend, it reports what became of each accepted email to a webhook
+ * (`sendEventsTo`), signed the way Resend signs (src/email/resend-events.ts):
+ * delivered, or bounced / marked as spam for Resend's test addresses
+ * (`bounced@resend.dev`, `complained+label@resend.dev`). `events` keeps every
+ * event posted and the status it was answered.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Resend } from 'resend';
+import { EMAIL_KEY_TAG, decodeEmailKey, emailEvent, outcomeFor, postEmailEvent, type EmailEventType } from '../../src/email/resend-events';
 
 export interface ReceivedEmail {
   idempotencyKey?: string;
@@ -20,6 +27,7 @@ export interface ReceivedEmail {
   subject: string;
   html: string;
   text: string;
+  tags?: { name: string; value: string }[];
 }
 
 export type ScriptedResponse = { status: number; body: Record<string, unknown> };
@@ -47,6 +55,10 @@ export class FakeResend {
   private readonly script: ScriptedResponse[] = [];
   /** The first accepted request per key: its id, and its payload to compare repeats with. */
   private readonly byKey = new Map<string, { id: string; payload: string }>();
+  /** Every email event posted to the webhook, with the answer's status (0: no answer). */
+  readonly events: { type: EmailEventType; emailId: string; to: string[]; status: number }[] = [];
+  private webhook?: { url: string; secret: string };
+  private readonly posting = new Set<Promise<void>>();
   private outageCount = 0;
   private outageOn = false;
   private server?: http.Server;
@@ -97,7 +109,18 @@ export class FakeResend {
     return this.opts.apiKey ?? FAKE_RESEND_API_KEY;
   }
 
+  /** From now on, every accepted email is reported to `url` as Resend's webhook would report it. */
+  sendEventsTo(url: string, secret: string): void {
+    this.webhook = { url, secret };
+  }
+
+  /** Until every event posted so far has been answered. */
+  async eventsSettled(): Promise<void> {
+    while (this.posting.size) await Promise.all([...this.posting]);
+  }
+
   async stop(): Promise<void> {
+    await this.eventsSettled();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
@@ -112,7 +135,7 @@ export class FakeResend {
     let email: (ReceivedEmail & { status?: number }) | undefined;
     if (req.method !== 'POST' || req.url !== '/emails') return reply(404, { statusCode: 404, name: 'not_found', message: req.url });
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return reply(401, { statusCode: 401, name: 'missing_api_key', message: 'no key' });
-    const body = JSON.parse(raw) as { from: string; to: string | string[]; subject: string; html: string; text: string };
+    const body = JSON.parse(raw) as { from: string; to: string | string[]; subject: string; html: string; text: string; tags?: { name: string; value: string }[] };
     email = {
       idempotencyKey: req.headers['idempotency-key'] as string | undefined,
       from: body.from,
@@ -120,6 +143,7 @@ export class FakeResend {
       subject: body.subject,
       html: body.html,
       text: body.text,
+      ...(body.tags ? { tags: body.tags } : {}),
     };
     this.requests.push(email);
     const scripted = this.script.shift();
@@ -142,7 +166,22 @@ export class FakeResend {
     const id = `email_${this.delivered.length + 1}_${Math.random().toString(36).slice(2, 8)}`;
     if (email.idempotencyKey) this.byKey.set(email.idempotencyKey, { id, payload: payloadHash(email) });
     this.delivered.push({ ...email, id });
+    this.report(email, id);
     return id;
+  }
+
+  /** Resend reports seconds after accepting; here, once the answer is on its way. */
+  private report(email: ReceivedEmail, id: string): void {
+    const webhook = this.webhook;
+    if (!webhook) return;
+    const tag = email.tags?.find((t) => t.name === EMAIL_KEY_TAG)?.value;
+    const type = outcomeFor(email.to);
+    const event = emailEvent(type, { id, from: email.from, to: email.to, subject: email.subject, ...(tag ? { idempotencyKey: decodeEmailKey(tag) } : {}) });
+    const posting: Promise<void> = new Promise<void>((r) => setTimeout(r, 20))
+      .then(() => postEmailEvent(webhook.url, webhook.secret, event))
+      .then((status) => void this.events.push({ type, emailId: id, to: email.to, status }))
+      .finally(() => this.posting.delete(posting));
+    this.posting.add(posting);
   }
 }
 

@@ -24,6 +24,7 @@ const messages: Record<EmailKind, EmailMessage> = {
   DEADLINE_EXTENDED: { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: '2027-08-31T15:59:00.000Z', until: '2027-09-14T15:59:00.000Z' },
   SIGN_IN_LINK: { kind: 'SIGN_IN_LINK' },
   PROJECTION_ALERT: { kind: 'PROJECTION_ALERT', workflowId: base.workflowId, seq: 7, error: 'invalid byte sequence for encoding "UTF8": 0x00' },
+  ADDRESS_UNDELIVERABLE: { kind: 'ADDRESS_UNDELIVERABLE', address: 'chan@example.com', problem: 'BOUNCED', detail: 'Permanent: mailbox does not exist', workflowId: base.workflowId },
 };
 const links = { activationUrl: 'https://idp.example/activate?token=T', registrationUrl: 'https://reg.example/invite?token=T' };
 const render = (kind: EmailKind) => renderEmail({ ...base, message: messages[kind] } as EmailRequest, links);
@@ -39,6 +40,7 @@ describe('email templates', () => {
       WITHDRAWAL: 'Program Registration withdrawn',
       SLA_ALERT: 'Verification overdue: Program Registration',
       LATE_EVENT: 'Late event recorded: Program Registration',
+      ADDRESS_UNDELIVERABLE: 'Invitation undeliverable: Program Registration',
       DEADLINE_EXTENDED: 'Program Registration: your deadline has been extended',
       SIGN_IN_LINK: 'Your sign-in link to Program Registration',
       PROJECTION_ALERT: 'Read model not updated: Program Registration',

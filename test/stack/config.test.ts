@@ -13,6 +13,7 @@ const prod = {
   PUBLIC_BASE_URL: 'https://register.example.edu',
   RESEND_API_KEY: 're_live_key',
   TEMPORAL_PAYLOAD_KEYS: `prod-1:${randomBytes(32).toString('base64')}`,
+  RESEND_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
 };
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -53,10 +54,20 @@ describe('config', () => {
   it('is production unless development is chosen, and production refuses to start on nothing', () => {
     assert.deepEqual(
       problemsOf({}).map((p) => p.split(':')[0]),
-      ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'PUBLIC_BASE_URL', 'RESEND_API_KEY', 'TEMPORAL_PAYLOAD_KEYS'],
+      ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'PUBLIC_BASE_URL', 'RESEND_API_KEY', 'RESEND_WEBHOOK_SECRET', 'TEMPORAL_PAYLOAD_KEYS'],
     );
     assert.equal(loadConfig(prod).NODE_ENV, 'production');
     assert.equal(loadConfig(prod).emailTransport, 'resend');
+  });
+
+  it("production with Resend refuses to start without the email events' signing secret, or with the published dev one, or one not in Resend's format", () => {
+    const { RESEND_WEBHOOK_SECRET: _unset, ...withoutIt } = prod;
+    assert.match(problemsOf(withoutIt).join(), /^RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend/);
+    assert.match(problemsOf({ ...prod, RESEND_WEBHOOK_SECRET: 'whsec_cHJvZ3JlZy1kZXYtcmVzZW5kLXdlYmhvb2stc2VjcmV0LTAxMjM=' }).join(), /^RESEND_WEBHOOK_SECRET: is a value published/);
+    assert.match(problemsOf({ ...prod, RESEND_WEBHOOK_SECRET: randomBytes(24).toString('hex') }).join(), /^RESEND_WEBHOOK_SECRET: must be the signing secret Resend shows/);
+    // The outbox needs none: the endpoint then refuses every event.
+    assert.equal(loadConfig({ ...withoutIt, RESEND_API_KEY: '', EMAIL_TRANSPORT: 'outbox' }).RESEND_WEBHOOK_SECRET, undefined);
+    assert.equal(loadConfig(dev).RESEND_WEBHOOK_SECRET?.startsWith('whsec_'), true);
   });
 
   it('production refuses a secret that is short, or published in the repository, naming the variable', () => {

@@ -3,14 +3,17 @@
  * the rule that applies it to the record (records.ts). The workflow installs
  * one handler per entry (workflow.ts) and the state machine's tests call the
  * same rules, so a new message is its definition (api.ts), its input type
- * (types.ts), its rule in one of the *-actions.ts modules, and one entry here.
+ * (types.ts), its rule in one of the *-actions.ts modules, and one entry here
+ * (address-actions.ts: a personal email that bounced, and its correction).
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import {
   accessRevokedSignal,
   accountActivatedSignal,
   correctFormUpdate,
+  correctPersonalEmailUpdate,
   declineOfferUpdate,
+  emailUndeliverableSignal,
   extendDeadlineUpdate,
   paymentConfirmedSignal,
   reclassifyUpdate,
@@ -21,6 +24,7 @@ import {
   verifyItemUpdate,
   waiveItemUpdate,
 } from './api';
+import * as address from './address-actions';
 import * as events from './event-actions';
 import * as reclassification from './reclassification';
 import type { RegistrationRecord } from './records';
@@ -32,6 +36,11 @@ import * as student from './student-actions';
 export interface SignalAction<I> {
   readonly message: SignalDefinition<[I]>;
   readonly apply: (r: RegistrationRecord, input: I, now: number) => boolean;
+  /**
+   * A signal added after release: acted on only under this patch (`patched()`), because a history recorded
+   * before its handler existed may hold the signal unhandled, and replaying it must not act on it now.
+   */
+  readonly patch?: string;
 }
 
 /** An action whose caller waits for the answer (an update). */
@@ -69,6 +78,7 @@ export const SIGNALS: readonly SignalEntry[] = [
   signal({ message: paymentConfirmedSignal, apply: events.confirmPayment }),
   signal({ message: signInLinkRequestedSignal, apply: events.requestSignInLink }),
   signal({ message: accessRevokedSignal, apply: events.recordAccessRevoked }),
+  signal({ message: emailUndeliverableSignal, apply: address.recordEmailUndeliverable, patch: 'email-undeliverable-flag' }),
 ];
 
 /**
@@ -84,5 +94,6 @@ export const UPDATES: readonly UpdateEntry[] = [
   update({ message: extendDeadlineUpdate, validate: staff.checkExtendDeadline, apply: staff.extendDeadline }),
   update({ message: correctFormUpdate, validate: staff.checkCorrectForm, apply: staff.correctForm }),
   update({ message: reclassifyUpdate, validate: reclassification.checkReclassify, apply: reclassification.reclassify, movesStudent: true }),
+  update({ message: correctPersonalEmailUpdate, validate: address.checkCorrectPersonalEmail, apply: address.correctPersonalEmail }),
   update({ message: declineOfferUpdate, validate: student.checkDeclineOffer, apply: student.declineOffer }),
 ];

@@ -8,6 +8,8 @@ import type {
   AccessRevokedInput,
   AccountActivatedInput,
   CorrectFormInput,
+  CorrectPersonalEmailInput,
+  EmailUndeliverableInput,
   DeclineOfferInput,
   ExtendDeadlineInput,
   ItemKey,
@@ -60,6 +62,12 @@ export const signInLinkRequestedSignal = defineSignal<[SignInLinkRequestedInput]
  */
 export const accessRevokedSignal = defineSignal<[AccessRevokedInput]>('accessRevoked');
 
+/**
+ * The email provider reported that an email bounced for good or was marked as spam (POST /api/webhooks/email).
+ * When the personal email on record was among its recipients, the registration is flagged and the registry told.
+ */
+export const emailUndeliverableSignal = defineSignal<[EmailUndeliverableInput]>('emailUndeliverable');
+
 /** Student submits the registration form (once; later changes go through staff). */
 export const submitFormUpdate = defineUpdate<ItemUpdateResult, [SubmitFormInput]>('submitForm');
 /** Student (or staff on their behalf) registers an uploaded file for an item; every new upload adds a version, a retry (same documentId) or the current bytes again add nothing. */
@@ -76,6 +84,8 @@ export const extendDeadlineUpdate = defineUpdate<RegistrationStatusView, [Extend
 export const correctFormUpdate = defineUpdate<RegistrationStatusView, [CorrectFormInput]>('correctForm');
 /** Staff change the student's residency, admission route, study level or program, with a reason; the checklist is recomputed. */
 export const reclassifyUpdate = defineUpdate<RegistrationStatusView, [ReclassifyInput]>('reclassify');
+/** Staff replace the personal email, with a reason; a fresh invitation goes to the new address. */
+export const correctPersonalEmailUpdate = defineUpdate<RegistrationStatusView, [CorrectPersonalEmailInput]>('correctPersonalEmail');
 /** Student declines the offer: the registration is withdrawn. */
 export const declineOfferUpdate = defineUpdate<RegistrationStatusView, [DeclineOfferInput]>('declineOffer');
 

@@ -7,7 +7,7 @@
  */
 import { contactsFor, type ItemDefinition } from './checklist';
 import { coalesceInto, settle, type QueuedEmail } from './email-queue';
-import { emailIdempotencyKey, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
+import { REGISTRY_EMAILS, emailIdempotencyKey, type EmailContext, type EmailItemRef, type EmailMessage, type EmailRequest, type EmailSent } from './emails';
 import { dropOldest, iso } from './plain';
 import { EMAIL_RECORDS_KEPT, type RegistrationRecord } from './records';
 import { SYSTEM, recordEvent } from './state-core';
@@ -17,13 +17,33 @@ import type { EmailRecord } from './types';
 /** An item as an email names it. */
 export const itemRef = (i: ItemDefinition): EmailItemRef => ({ key: i.key, label: i.label });
 
-/** Personal email always; the university email once the account is activated. */
+/** The personal email on record: the one staff corrected it to, else the imported one (address-actions.ts). */
+export const personalEmailOf = (r: RegistrationRecord): string => r.personalEmail ?? r.input.student.personalEmail;
+
+export const sameAddress = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/**
+ * The personal email, unless mail to it failed for good (a hard bounce or spam complaint, until staff correct
+ * it); the university email once the account is activated.
+ */
 export function studentAddresses(r: RegistrationRecord): string[] {
-  return [r.input.student.personalEmail, ...(r.universityEmail ? [r.universityEmail] : [])];
+  const personal = personalEmailOf(r);
+  const undeliverable = r.personalEmailProblem && sameAddress(r.personalEmailProblem.address, personal);
+  return [...(undeliverable ? [] : [personal]), ...(r.universityEmail ? [r.universityEmail] : [])];
 }
 
-/** Decides an email: the next key of its kind, unless it folds into one still waiting (email-queue.ts). */
+/**
+ * Decides an email: the next key of its kind, unless it folds into one still waiting (email-queue.ts). A student
+ * email with no address left to send to (the personal email undeliverable, no university email yet) is not sent;
+ * the audit trail says so.
+ */
 export function queueEmail(r: RegistrationRecord, message: EmailMessage, to: string[]): void {
+  if (!to.length && !REGISTRY_EMAILS.includes(message.kind)) {
+    // Every email is decided by an event recorded just before it (a reminder due, an outcome...): same instant.
+    const decidedAt = r.unprojected.at(-1)?.at;
+    recordEvent(r, 'EMAIL_NOT_SENT', SYSTEM, decidedAt ? Date.parse(decidedAt) : 0, { kind: message.kind, reason: 'no deliverable student address' });
+    return;
+  }
   if (coalesceInto(r.emailQueue, message, to)) return;
   const n = (r.emailCount[message.kind] ?? 0) + 1;
   r.emailCount[message.kind] = n;
@@ -93,7 +113,7 @@ function emailRequest(r: RegistrationRecord, e: QueuedEmail): EmailRequest {
 
 function emailContext(r: RegistrationRecord): EmailContext {
   return {
-    student: r.input.student,
+    student: { ...r.input.student, personalEmail: personalEmailOf(r) },
     universityEmail: r.universityEmail,
     deadlines: { registration: iso(r.deadlines.REGISTRATION!.at), payment: r.deadlines.PAYMENT ? iso(r.deadlines.PAYMENT.at) : undefined },
     contacts: contactsFor(r.input.student),

@@ -5,7 +5,7 @@
  * activity renders the words (activities/email/templates.ts); the workflow
  * only decides who gets which email, when, and with which facts.
  */
-import type { DeadlineChange, DueBy, EmailKind, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, PolicyNumbers, RegistrationStatus, RejectionReason, StudentRecord } from './types';
+import type { DeadlineChange, DueBy, EmailKind, EmailProblem, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, PolicyNumbers, RegistrationStatus, RejectionReason, StudentRecord } from './types';
 
 export interface EmailItemRef {
   key: ItemKey;
@@ -40,6 +40,8 @@ export type EmailMessage =
   | { kind: 'SIGN_IN_LINK' }
   /** Sent by the projection activity itself (not decided by the workflow): a change the read model can never store. */
   | { kind: 'PROJECTION_ALERT'; workflowId: string; seq: number; error: string }
+  /** To the registry: mail to the student's personal email bounced for good or was marked as spam. */
+  | { kind: 'ADDRESS_UNDELIVERABLE'; address: string; problem: EmailProblem; detail?: string; workflowId: string }
   | {
       kind: 'LATE_EVENT';
       event: LateEventKind;
@@ -53,6 +55,9 @@ export type EmailMessage =
 
 /** Emails that carry a freshly signed registration link (and, for the invitation, the activation link). */
 export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
+
+/** Emails to the registry's alert address; every other kind goes to the student. */
+export const REGISTRY_EMAILS: readonly EmailKind[] = ['SLA_ALERT', 'PROJECTION_ALERT', 'LATE_EVENT', 'ADDRESS_UNDELIVERABLE'];
 
 export interface EmailRequest {
   idempotencyKey: string;

@@ -5,7 +5,7 @@
  * the outcome, an activation or payment is still recorded as a late event.
  */
 import { isSettled } from './vocabulary';
-import { queueEmail } from './email-decisions';
+import { personalEmailOf, queueEmail } from './email-decisions';
 import { lateEventFacts } from './emails';
 import { feeMismatch } from './input-rules';
 import { settleOutcome } from './outcome';
@@ -88,7 +88,7 @@ export function requestSignInLink(r: RegistrationRecord, input: SignInLinkReques
   r.signInRequests.push(input.requestId);
   if (r.signInRequests.length > SIGN_IN_REQUESTS_KEPT) r.signInRequests.shift();
   recordEvent(r, 'SIGN_IN_LINK_REQUESTED', input.actor, now, { requestId: input.requestId });
-  queueEmail(r, { kind: 'SIGN_IN_LINK' }, [r.input.student.personalEmail]);
+  queueEmail(r, { kind: 'SIGN_IN_LINK' }, [personalEmailOf(r)]);
   return true;
 }
 

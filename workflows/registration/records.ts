@@ -11,6 +11,7 @@ import type {
   DeadlineChange,
   DueBy,
   EmailKind,
+  EmailProblem,
   EmailRecord,
   ItemKey,
   ItemState,
@@ -39,6 +40,10 @@ export interface RegistrationRecord {
   /** The sequence number of the latest recorded event. */
   seq: number;
   universityEmail?: string;
+  /** The personal email staff corrected it to (absent: the imported one); address-actions.ts. */
+  personalEmail?: string;
+  /** Mail to the personal email failed for good: no student email goes there until it is corrected. */
+  personalEmailProblem?: { address: string; problem: EmailProblem; at: number };
   form?: RegistrationForm;
   readonly items: ItemRecord[];
   readonly deadlines: Partial<Record<DeadlineKind, Deadline>>;

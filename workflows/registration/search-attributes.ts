@@ -12,6 +12,8 @@ export const StudentCategory = defineSearchAttributeKey('StudentCategory', Searc
 export const CohortId = defineSearchAttributeKey('CohortId', SearchAttributeType.KEYWORD);
 export const RegistrationDeadline = defineSearchAttributeKey('RegistrationDeadline', SearchAttributeType.DATETIME);
 export const OutstandingItems = defineSearchAttributeKey('OutstandingItems', SearchAttributeType.KEYWORD_LIST);
+/** BOUNCED or COMPLAINED while mail to the personal email fails for good; unset otherwise. */
+export const PersonalEmailProblem = defineSearchAttributeKey('PersonalEmailProblem', SearchAttributeType.KEYWORD);
 
 export const registrationSearchAttributes = [
   RegistrationStatus,
@@ -21,4 +23,5 @@ export const registrationSearchAttributes = [
   CohortId,
   RegistrationDeadline,
   OutstandingItems,
+  PersonalEmailProblem,
 ] as const;

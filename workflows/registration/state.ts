@@ -43,6 +43,8 @@ export function startRegistration(input: RegistrationInput, startedAt: number): 
     outcome: undefined,
     seq: 0,
     universityEmail: undefined,
+    personalEmail: undefined,
+    personalEmailProblem: undefined,
     form: undefined,
     items,
     deadlines,

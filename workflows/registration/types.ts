@@ -291,6 +291,28 @@ export interface AccessRevokedInput extends Actor {
   reason?: string;
 }
 
+/** Mail to an address failed for good, as the email provider reported it (a signed webhook). */
+export type EmailProblem = 'BOUNCED' | 'COMPLAINED';
+
+/** The email provider says an email of this registration bounced for good or was marked as spam. */
+export interface EmailUndeliverableInput extends Actor {
+  problem: EmailProblem;
+  /** The email's recipients as the provider reports them. */
+  recipients: string[];
+  /** The provider's email id, and our idempotency key when the email was ours. */
+  providerId: string;
+  emailKey?: string;
+  /** The provider's words (bounce type and message). */
+  detail?: string;
+}
+
+/** Staff replace the student's personal email (a typo, a dead mailbox); a fresh invitation goes to the new one. */
+export interface CorrectPersonalEmailInput extends Actor {
+  personalEmail: string;
+  /** Why (kept in the audit trail with both addresses). */
+  reason: string;
+}
+
 // ---------------------------------------------------------------------------
 // Update results and the status query
 // ---------------------------------------------------------------------------
@@ -345,6 +367,7 @@ export const EMAIL_KINDS = [
   'SIGN_IN_LINK',
   'PROJECTION_ALERT',
   'LATE_EVENT',
+  'ADDRESS_UNDELIVERABLE',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
@@ -383,8 +406,11 @@ export interface DeadlineChange {
 export interface RegistrationStatusView {
   applicationNo: string;
   workflowId: string;
+  /** As imported, with the personal email staff corrected since (the audit trail keeps the earlier ones). */
   student: StudentRecord;
   universityEmail?: string;
+  /** Mail to the personal email failed for good (hard bounce or spam complaint): no reminder goes there until staff correct it. */
+  personalEmailProblem?: { address: string; problem: EmailProblem; at: IsoInstant };
   status: RegistrationStatus;
   /** Set once an outcome was reached (INCOMPLETE is an outcome that may still become COMPLETED or WITHDRAWN). */
   outcome?: { status: RegistrationStatus; reason: OutcomeReason; items: ItemKey[]; detail: string; at: IsoInstant };

@@ -115,8 +115,9 @@ export function statusView(r: RegistrationRecord): RegistrationStatusView {
   return {
     applicationNo: r.input.student.applicationNo,
     workflowId: r.workflowId,
-    student: r.input.student,
+    student: r.personalEmail ? { ...r.input.student, personalEmail: r.personalEmail } : r.input.student,
     universityEmail: r.universityEmail,
+    personalEmailProblem: r.personalEmailProblem && { ...r.personalEmailProblem, at: iso(r.personalEmailProblem.at) },
     status: r.status,
     outcome: r.outcome && { ...r.outcome, at: iso(r.outcome.at) },
     deadlines: {

@@ -17,10 +17,11 @@
  * what changed, and the run continues as new (carrying the whole state) when
  * the server suggests it or the history passes HISTORY_BUDGET.
  *
- * Versioning: nothing is released yet, so there are no patches. From the first
- * release on, any change to the commands this code issues goes behind
- * `patched()` (docs/registration-workflow.md), and test/workflow/replay.test.ts
- * replays committed histories to catch the ones that were not.
+ * Versioning: any change to the commands this code issues for an existing
+ * history goes behind `patched()` (docs/registration-workflow.md), and
+ * test/workflow/replay.test.ts replays committed histories to catch the ones
+ * that were not. A signal added later names its patch in the action table
+ * (actions.ts, `patch`).
  */
 import {
   ActivityFailure,
@@ -30,6 +31,7 @@ import {
   continueAsNew,
   currentUpdateInfo,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -66,6 +68,9 @@ const { sendEmail } = proxyActivities<RegistrationActivities>({
 });
 
 const { hongKongHolidays } = proxyLocalActivities<RegistrationActivities>({ startToCloseTimeout: '10 seconds' });
+
+/** Audit events that change whether the personal email is deliverable (the PersonalEmailProblem search attribute). */
+const ADDRESS_EVENTS = ['PERSONAL_EMAIL_UNDELIVERABLE', 'PERSONAL_EMAIL_CORRECTED'];
 
 /** Update answers a run remembers and hands to the next (a retry across a continuation comes within seconds). */
 const ANSWERS_CARRIED = 20;
@@ -131,10 +136,13 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function publishChange(): Promise<void> {
     const snapshot = takeSnapshot(r);
     if (!snapshot.events.length) return;
+    // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
+    const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
     if (indexed) upsertSearchAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
+      ...(addressChanged ? [{ key: SA.PersonalEmailProblem, value: r.personalEmailProblem?.problem ?? null }] : []),
     ]);
     projecting++;
     try {
@@ -205,6 +213,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // (a sign-in link) goes out from the main loop (it wakes on decided emails).
   function installSignal<I>(action: SignalAction<I>): void {
     setHandler(action.message, async (input: I) => {
+      // A history recorded before this signal had a handler may hold it unhandled: replaying it must not act on it.
+      if (action.patch && !patched(action.patch)) return;
       if (action.apply(r, input, Date.now())) await publishChange();
     });
   }

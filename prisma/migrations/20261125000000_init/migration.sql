@@ -33,6 +33,7 @@ CREATE TABLE "Registration" (
     "cardReady" BOOLEAN NOT NULL DEFAULT false,
     "outcomeAt" TIMESTAMP(3),
     "compulsoryInAt" TIMESTAMP(3),
+    "personalEmailProblem" TEXT,
     "seq" INTEGER NOT NULL DEFAULT 0,
     "changeNo" BIGSERIAL NOT NULL,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -216,6 +217,36 @@ CREATE TABLE "ImportJob" (
 );
 
 -- CreateTable
+CREATE TABLE "EmailEvent" (
+    "id" TEXT NOT NULL,
+    "type" TEXT NOT NULL,
+    "providerId" TEXT,
+    "idempotencyKey" TEXT,
+    "registrationNo" TEXT,
+    "at" TIMESTAMP(3) NOT NULL,
+    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "data" JSONB NOT NULL,
+
+    CONSTRAINT "EmailEvent_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "EmailDelivery" (
+    "providerId" TEXT NOT NULL,
+    "idempotencyKey" TEXT,
+    "registrationNo" TEXT,
+    "kind" TEXT,
+    "recipients" TEXT[],
+    "state" TEXT NOT NULL,
+    "bounceType" TEXT,
+    "detail" TEXT,
+    "lastEventAt" TIMESTAMP(3) NOT NULL,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "EmailDelivery_pkey" PRIMARY KEY ("providerId")
+);
+
+-- CreateTable
 CREATE TABLE "WebhookDelivery" (
     "id" TEXT NOT NULL,
     "source" TEXT NOT NULL,
@@ -276,6 +307,9 @@ CREATE INDEX "Registration_cohortId_applicationNo_idx" ON "Registration"("cohort
 CREATE INDEX "Registration_changeNo_idx" ON "Registration"("changeNo");
 
 -- CreateIndex
+CREATE INDEX "Registration_cohortId_personalEmailProblem_idx" ON "Registration"("cohortId", "personalEmailProblem");
+
+-- CreateIndex
 CREATE INDEX "ChecklistItem_state_submittedAt_idx" ON "ChecklistItem"("state", "submittedAt");
 
 -- CreateIndex
@@ -313,6 +347,21 @@ CREATE UNIQUE INDEX "StaffApiKey_keyHash_key" ON "StaffApiKey"("keyHash");
 
 -- CreateIndex
 CREATE INDEX "ImportJob_sha256_idx" ON "ImportJob"("sha256");
+
+-- CreateIndex
+CREATE INDEX "EmailEvent_providerId_idx" ON "EmailEvent"("providerId");
+
+-- CreateIndex
+CREATE INDEX "EmailEvent_registrationNo_idx" ON "EmailEvent"("registrationNo");
+
+-- CreateIndex
+CREATE INDEX "EmailDelivery_idempotencyKey_idx" ON "EmailDelivery"("idempotencyKey");
+
+-- CreateIndex
+CREATE INDEX "EmailDelivery_registrationNo_idx" ON "EmailDelivery"("registrationNo");
+
+-- CreateIndex
+CREATE INDEX "EmailDelivery_state_idx" ON "EmailDelivery"("state");
 
 -- CreateIndex
 CREATE INDEX "ReviewClaim_claimant_idx" ON "ReviewClaim"("claimant");

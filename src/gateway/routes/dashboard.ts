@@ -7,7 +7,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { REGISTRATION_STATUSES, STUDY_LEVELS, defaultCohortPolicy } from '../../../workflows/registration/api';
-import { burnDown, byCategory, byStatus, cohorts, lateEvents, outstanding, reviewBacklog } from '../../dashboard/figures';
+import { EMAIL_PROBLEMS, burnDown, byCategory, byStatus, cohorts, lateEvents, outstanding, reviewBacklog, undeliverableEmails } from '../../dashboard/figures';
 import { LATE_EVENT_KINDS } from '../../../workflows/registration/types';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
@@ -95,6 +95,10 @@ const LateEventsSchema = z
   })
   .meta({ id: 'DashboardLateEvents' });
 
+const UndeliverableEmailsSchema = z
+  .object({ total: count, problems: z.array(z.object({ problem: z.enum(EMAIL_PROBLEMS), count })) })
+  .meta({ id: 'DashboardUndeliverableEmails' });
+
 const filterNote = 'Filter by cohort, program and study level (any combination).';
 
 export function dashboardRouter(ctx: RouterContext): Router {
@@ -181,6 +185,20 @@ export function dashboardRouter(ctx: RouterContext): Router {
       response: LateEventsSchema,
     },
     async ({ query }) => lateEvents(prisma, query),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      ...common,
+      path: '/api/dashboard/undeliverable-emails',
+      summary: 'Open registrations whose personal email bounced for good or was marked as spam (not corrected yet)',
+      description: `The list behind it is /api/registrations?emailProblem=true. ${filterNote}`,
+      query: filterQuery,
+      response: UndeliverableEmailsSchema,
+    },
+    async ({ query }) => undeliverableEmails(prisma, query),
   );
 
   return router;

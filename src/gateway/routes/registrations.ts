@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, extendDeadlineUpdate, reclassifyUpdate } from '../../../workflows/registration/api';
+import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, correctPersonalEmailUpdate, extendDeadlineUpdate, reclassifyUpdate } from '../../../workflows/registration/api';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -50,6 +50,7 @@ const SummarySchema = z
     name: z.string(),
     personalEmail: z.string(),
     universityEmail: z.string().nullable(),
+    personalEmailProblem: z.enum(['BOUNCED', 'COMPLAINED']).nullable().meta({ description: 'Mail to the personal email bounced for good or was marked as spam.' }),
     programCode: z.string(),
     studyLevel: z.string(),
     admissionRoute: z.string().nullable(),
@@ -84,7 +85,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       description:
         '`outstanding`: registrations that still owe this item. `overdue`: the registration deadline has passed and items are still outstanding. ' +
         '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email. ' +
-        '`open`: IN_PROGRESS or INCOMPLETE. `missingCompulsory`: a compulsory item is not handed in (pending or rejected), students who declined their offer left out (the dashboard\'s burn-down counts the same).',
+        '`emailProblem`: mail to the personal email bounced for good or was marked as spam (and it is not corrected yet). `open`: IN_PROGRESS or INCOMPLETE. `missingCompulsory`: a compulsory item is not handed in (pending or rejected), students who declined their offer left out (the dashboard\'s burn-down counts the same).',
       access: 'staff',
       query: z.object({
         status: z.enum(REGISTRATION_STATUSES).optional(),
@@ -98,6 +99,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         missingCompulsory: flag,
         overdue: flag,
         slaBreached: flag,
+        emailProblem: flag,
         q: text().trim().max(100).optional(),
         ...pageQuery,
       }),
@@ -140,6 +142,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         };
         and.push(query.slaBreached ? breached : { NOT: breached });
       }
+      if (query.emailProblem !== undefined) and.push({ personalEmailProblem: query.emailProblem ? { not: null } : null });
       if (query.q) {
         const q = { contains: query.q, mode: 'insensitive' as const };
         and.push({ OR: [{ name: q }, { applicationNo: q }, { personalEmail: q }, { universityEmail: q }] });
@@ -159,6 +162,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
           name: r.name,
           personalEmail: r.personalEmail,
           universityEmail: r.universityEmail,
+          personalEmailProblem: r.personalEmailProblem as 'BOUNCED' | 'COMPLAINED' | null,
           programCode: r.programCode,
           studyLevel: r.studyLevel,
           admissionRoute: r.admissionRoute,
@@ -276,6 +280,37 @@ export function registrationsRouter(ctx: RouterContext): Router {
         reclassifyUpdate,
         { actor: actorOf(principal), changes: body.changes, reason: body.reason },
         updateIdFor(req, 'reclassify', actorOf(principal)),
+      ),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/personal-email',
+      tags: ['registrations'],
+      summary: 'Correct the personal email (registry staff)',
+      description:
+        'For an address that bounced, was marked as spam, or was simply mistyped. A fresh invitation goes to the new address; the flag is cleared; the audit trail keeps both addresses, the reason and who made the change.',
+      access: 'staff',
+      params: RegistrationParams,
+      headers: IdempotencyHeaders,
+      body: z
+        .object({
+          personalEmail: z.email().max(320).transform((v) => v.trim().toLowerCase()),
+          reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
+        })
+        .meta({ id: 'PersonalEmailCorrection' }),
+      response: StatusViewSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, body, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        correctPersonalEmailUpdate,
+        { actor: actorOf(principal), personalEmail: body.personalEmail, reason: body.reason },
+        updateIdFor(req, 'correctPersonalEmail', actorOf(principal)),
       ),
   );
 
