@@ -104,6 +104,6 @@ export function recordAccessRevoked(r: RegistrationRecord, input: AccessRevokedI
   if (r.signInRequests.length > SIGN_IN_REQUESTS_KEPT) r.signInRequests.shift();
   const closed = isClosed(r);
   recordEvent(r, 'ACCESS_REVOKED', input.actor, now, { requestId: input.requestId, revokedAt: input.revokedAt, reason: input.reason, linkEmailed: !closed });
-  if (!closed) queueEmail(r, { kind: 'SIGN_IN_LINK' }, [r.input.student.personalEmail]);
+  if (!closed) queueEmail(r, { kind: 'SIGN_IN_LINK' }, [personalEmailOf(r)]);
   return true;
 }
