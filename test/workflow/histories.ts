@@ -49,6 +49,12 @@ export const RECORDED_PATH_MARKERS = {
   'sign-in-link-requested': { signals: { signInLinkRequested: 3 }, audit: { SIGN_IN_LINK_REQUESTED: 2 }, emails: { SIGN_IN_LINK: 2 } },
   reclassified: { updates: { reclassify: 2 }, audit: { RECLASSIFIED: 2 }, emails: { ACKNOWLEDGEMENT: 1 } },
   'access-revoked': { signals: { accessRevoked: 2 }, audit: { ACCESS_REVOKED: 1 }, emails: { SIGN_IN_LINK: 1 } },
+  'personal-email-bounced': {
+    signals: { emailUndeliverable: 2 },
+    updates: { correctPersonalEmail: 1 },
+    audit: { PERSONAL_EMAIL_UNDELIVERABLE: 1, PERSONAL_EMAIL_CORRECTED: 1 },
+    emails: { INVITATION: 2, ADDRESS_UNDELIVERABLE: 1 },
+  },
   'late-event-while-open': { signals: { paymentConfirmed: 1 }, audit: { LATE_EVENT: 1 }, emails: { LATE_EVENT: 1, WITHDRAWAL: 1 } },
   'late-event-after-close': { workflowType: 'lateEventWorkflow', activities: { recordLateEvent: 1 }, emails: { LATE_EVENT: 1 } },
   'payment-mismatch': { signals: { paymentConfirmed: 2 }, audit: { PAYMENT_MISMATCH: 1, PAYMENT_CONFIRMED: 1 }, emails: { REJECTION: 1, ACKNOWLEDGEMENT: 1 } },

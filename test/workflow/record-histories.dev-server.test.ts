@@ -24,6 +24,8 @@ import {
   accessRevokedSignal,
   reclassifyUpdate,
   correctFormUpdate,
+  correctPersonalEmailUpdate,
+  emailUndeliverableSignal,
   declineOfferUpdate,
   extendDeadlineUpdate,
   paymentConfirmedSignal,
@@ -289,6 +291,26 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       await h.signal(accessRevokedSignal, revoked);
       await h.signal(accessRevokedSignal, revoked);
       await eventually(h, (s) => assert.deepEqual(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to), [[student.personalEmail]]));
+      await completeLocalPostgraduate(h, student);
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'personal-email-bounced',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await eventually(h, (s) => assert.equal(s.emails.length, 1));
+      // The invitation bounced for good (reported twice, as a provider may): flagged once, the registry told once.
+      const bounce = { actor: 'system:resend', problem: 'BOUNCED' as const, recipients: [student.personalEmail], providerId: 'email_recorded', emailKey: `registration-${student.applicationNo}:INVITATION:1` };
+      await h.signal(emailUndeliverableSignal, bounce);
+      await h.signal(emailUndeliverableSignal, bounce);
+      await eventually(h, (s) => assert.equal(s.personalEmailProblem?.problem, 'BOUNCED'));
+      const fixed = `${student.applicationNo.toLowerCase()}@example.org`;
+      await h.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: fixed, reason: 'the applicant phoned' }] });
+      await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'ADDRESS_UNDELIVERABLE', 'INVITATION']));
       await completeLocalPostgraduate(h, student);
       return h;
     },
