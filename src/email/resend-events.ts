@@ -57,10 +57,18 @@ export function emailEvent(type: EmailEventType, email: SentEmail, at = new Date
 }
 
 /** The body and Svix headers of one delivery, signed with the webhook's `whsec_` secret. */
-export function signEmailEvent(secret: string, event: Record<string, unknown>, id = `msg_${randomUUID()}`, at = new Date()): { body: string; headers: Record<string, string> } {
+export function signEmailEvent(
+  secret: string,
+  event: Record<string, unknown>,
+  id = `msg_${randomUUID()}`,
+  at = new Date(),
+): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(event);
   const signature = new Webhook(secret).sign(id, at, body);
-  return { body, headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(at.getTime() / 1000)), 'svix-signature': signature } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(Math.floor(at.getTime() / 1000)), 'svix-signature': signature },
+  };
 }
 
 /**

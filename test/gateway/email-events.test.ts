@@ -29,7 +29,8 @@ describe('gateway: email events (Resend webhook)', function () {
 
   const post = (delivery: { body: string; headers: Record<string, string> }) =>
     fetchJson(`${stack.url}/api/webhooks/email`, { method: 'POST', headers: delivery.headers, body: delivery.body });
-  const unknownEmail = () => emailEvent('email.delivered', { id: `email_${randomUUID()}`, from: 'someone@else.example', to: ['x@example.com'], subject: 'Not ours' });
+  const unknownEmail = () =>
+    emailEvent('email.delivered', { id: `email_${randomUUID()}`, from: 'someone@else.example', to: ['x@example.com'], subject: 'Not ours' });
 
   it('refuses a wrong secret, a tampered body, missing headers and an old timestamp; records nothing', async () => {
     const event = unknownEmail();
@@ -85,7 +86,13 @@ describe('gateway: email events (Resend webhook)', function () {
     assert.equal(flagged.body.items[0].personalEmailProblem, 'BOUNCED');
     const dashboard = await fetchJson(`${stack.url}/api/dashboard/undeliverable-emails?cohortId=${cohortId}`, { bearer: stack.officerKey });
     assert.equal(dashboard.status, 200, JSON.stringify(dashboard.body));
-    assert.deepEqual(dashboard.body, { total: 1, problems: [{ problem: 'BOUNCED', count: 1 }, { problem: 'COMPLAINED', count: 0 }] });
+    assert.deepEqual(dashboard.body, {
+      total: 1,
+      problems: [
+        { problem: 'BOUNCED', count: 1 },
+        { problem: 'COMPLAINED', count: 0 },
+      ],
+    });
     const attributes = await eventually(
       async () => (await stack.temporal.workflow.getHandle(registrationWorkflowId(a.applicationNo)).describe()).searchAttributes,
       (sa) => (sa.PersonalEmailProblem as string[] | undefined)?.[0] === 'BOUNCED',

@@ -43,7 +43,9 @@ describe('an invitation that bounces (time-skipping server, fake Resend, real ga
 
           const flagged = await eventually(handle, (s) => assert.equal(s.personalEmailProblem?.problem, 'BOUNCED'), 30_000);
           assert.equal(flagged.personalEmailProblem!.address, bounced);
-          const alert = await waitFor(() => fake.delivered.find((e) => e.subject === 'Invitation undeliverable: Program Registration' && e.text.includes(applicationNo)));
+          const alert = await waitFor(() =>
+            fake.delivered.find((e) => e.subject === 'Invitation undeliverable: Program Registration' && e.text.includes(applicationNo)),
+          );
           assert.deepEqual(alert.to, ['registry-alerts@ust.hk']);
           assert.match(alert.text, new RegExp(bounced.replace(/[+.]/g, '\\$&')));
           const delivery = await waitFor(() => prisma.emailDelivery.findFirst({ where: { registrationNo: applicationNo, kind: 'INVITATION' } }));
@@ -53,14 +55,20 @@ describe('an invitation that bounces (time-skipping server, fake Resend, real ga
           // Past the 7-day reminder: it is due, but not sent to the address that bounced (nor to anyone: no university email yet).
           await env.sleep(4 * DAY);
           const afterReminder = await status(handle);
-          assert.deepEqual(afterReminder.emails.map((e) => `${e.kind}→${e.to.join(',')}`), [`INVITATION→${bounced}`, 'ADDRESS_UNDELIVERABLE→registry-alerts@ust.hk']);
+          assert.deepEqual(
+            afterReminder.emails.map((e) => `${e.kind}→${e.to.join(',')}`),
+            [`INVITATION→${bounced}`, 'ADDRESS_UNDELIVERABLE→registry-alerts@ust.hk'],
+          );
           const audit = await waitFor(async () => {
             const rows = await prisma.auditEvent.findMany({ where: { registrationNo: applicationNo }, orderBy: { seq: 'asc' } });
             return rows.some((r) => r.type === 'EMAIL_NOT_SENT') ? rows : undefined;
           });
           assert.deepEqual(
             audit.filter((r) => ['REMINDER_DUE', 'EMAIL_NOT_SENT'].includes(r.type)).map((r) => [r.type, (r.data as { kind?: string }).kind ?? null]),
-            [['REMINDER_DUE', null], ['EMAIL_NOT_SENT', 'REMINDER']],
+            [
+              ['REMINDER_DUE', null],
+              ['EMAIL_NOT_SENT', 'REMINDER'],
+            ],
           );
 
           // Staff correct the address through the gateway, with a reason.
@@ -78,12 +86,10 @@ describe('an invitation that bounces (time-skipping server, fake Resend, real ga
           // Past the 1-day reminder (day 9): it goes to the corrected address.
           await env.sleep(5 * DAY + 3_600_000);
           const last = await eventually(handle, (s) => assert.ok(s.emails.some((e) => e.kind === 'REMINDER')), 30_000);
-          assert.deepEqual(last.emails.map((e) => `${e.kind}→${e.to.join(',')}`), [
-            `INVITATION→${bounced}`,
-            'ADDRESS_UNDELIVERABLE→registry-alerts@ust.hk',
-            `INVITATION→${corrected}`,
-            `REMINDER→${corrected}`,
-          ]);
+          assert.deepEqual(
+            last.emails.map((e) => `${e.kind}→${e.to.join(',')}`),
+            [`INVITATION→${bounced}`, 'ADDRESS_UNDELIVERABLE→registry-alerts@ust.hk', `INVITATION→${corrected}`, `REMINDER→${corrected}`],
+          );
           assert.equal(fake.delivered.filter((e) => e.to.includes(bounced)).length, 1, 'only the first invitation went to the address that bounced');
           assert.deepEqual(
             fake.delivered.filter((e) => e.to.includes(corrected)).map((e) => e.subject),
@@ -110,13 +116,24 @@ describe('an invitation that bounces (time-skipping server, fake Resend, real ga
     const student = aStudent();
     await withWorker(env, async (h) => {
       const handle = await h.start(student, policyDue(Date.now() + 10 * DAY));
-      await assert.rejects(handle.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: 'new@example.com', reason: ' ' }] }), refusedFor(/a correction needs a reason/));
+      await assert.rejects(
+        handle.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: 'new@example.com', reason: ' ' }] }),
+        refusedFor(/a correction needs a reason/),
+      );
       await assert.rejects(
         handle.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: student.personalEmail.toUpperCase(), reason: 'typo' }] }),
         refusedFor(/already the personal email on record/),
       );
-      await assert.rejects(handle.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: 'not an address', reason: 'typo' }] }), refusedFor(/not an email address/));
-      const s = await eventually(handle, (v) => assert.deepEqual(v.emails.map((e) => e.kind), ['INVITATION']));
+      await assert.rejects(
+        handle.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: 'not an address', reason: 'typo' }] }),
+        refusedFor(/not an email address/),
+      );
+      const s = await eventually(handle, (v) =>
+        assert.deepEqual(
+          v.emails.map((e) => e.kind),
+          ['INVITATION'],
+        ),
+      );
       assert.equal(s.student.personalEmail, student.personalEmail);
       assert.equal(s.seq, 2, 'nothing recorded but the start and the invitation');
     });

@@ -43,7 +43,8 @@ export function recordEmailUndeliverable(r: RegistrationRecord, input: EmailUnde
 export function checkCorrectPersonalEmail(r: RegistrationRecord, input: CorrectPersonalEmailInput, _now: number): void {
   checkOpen(r);
   const to = input.personalEmail?.trim() ?? '';
-  if (to.length > MAX_EMAIL_LENGTH || !EMAIL_SHAPE.test(to)) throw registrationFailure(RegistrationFailure.InvalidInput, `not an email address: ${to.slice(0, 80)}`);
+  if (to.length > MAX_EMAIL_LENGTH || !EMAIL_SHAPE.test(to))
+    throw registrationFailure(RegistrationFailure.InvalidInput, `not an email address: ${to.slice(0, 80)}`);
   if (sameAddress(to, personalEmailOf(r))) throw registrationFailure(RegistrationFailure.InvalidInput, 'that is already the personal email on record');
   if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'a correction needs a reason');
   checkKeepableText({ reason: input.reason }, { multiline: true });

@@ -39,7 +39,9 @@ const EmailEventBody = z
         to: z.array(z.string().max(320)).max(100).optional(),
         subject: z.string().max(1000).optional(),
         tags: z.record(z.string(), z.string().max(1000)).optional(),
-        bounce: z.looseObject({ type: z.string().max(100).optional(), subType: z.string().max(100).optional(), message: z.string().max(2000).optional() }).optional(),
+        bounce: z
+          .looseObject({ type: z.string().max(100).optional(), subType: z.string().max(100).optional(), message: z.string().max(2000).optional() })
+          .optional(),
       })
       .meta({ description: "Resend's event data; only the fields read here are described." }),
   })
@@ -119,9 +121,9 @@ export function emailEventsRouter({ kit, config, prisma, limits, registrations }
       method: 'post',
       path: '/api/webhooks/email',
       tags: ['webhooks'],
-      summary: "Resend: what became of an email (delivered, delayed, bounced, marked as spam)",
+      summary: 'Resend: what became of an email (delivered, delayed, bounced, marked as spam)',
       description:
-        "Signed by Resend (Svix headers). Every event is answered 2xx once its signature holds, matched or not; the same svix-id again is answered 200 with duplicate: true. A hard bounce or spam complaint of the personal email flags the registration and stops reminders to that address.",
+        'Signed by Resend (Svix headers). Every event is answered 2xx once its signature holds, matched or not; the same svix-id again is answered 200 with duplicate: true. A hard bounce or spam complaint of the personal email flags the registration and stops reminders to that address.',
       access: 'webhook',
       body: EmailEventBody,
       status: 200,
@@ -149,7 +151,8 @@ export function emailEventsRouter({ kit, config, prisma, limits, registrations }
           },
         });
       } catch (e) {
-        if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') return { accepted: true as const, eventId, matched: !!match, duplicate: true };
+        if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002')
+          return { accepted: true as const, eventId, matched: !!match, duplicate: true };
         throw e;
       }
       try {
@@ -208,7 +211,9 @@ async function recordDelivery(
     recipients: event.data.to ?? [],
   };
   await prisma.emailDelivery.createMany({ data: [{ providerId, ...identity, ...fields }], skipDuplicates: true });
-  const lower = Object.entries(RANK).filter(([, rank]) => rank < RANK[state]!).map(([s]) => s);
+  const lower = Object.entries(RANK)
+    .filter(([, rank]) => rank < RANK[state]!)
+    .map(([s]) => s);
   // Created just now, or already there: move it forward when this state ranks higher.
   await prisma.emailDelivery.updateMany({ where: { providerId, state: { in: lower } }, data: { ...identity, ...fields } });
 }
