@@ -1,20 +1,23 @@
 /**
- * Invitation links: the two links of the invitation email, each carrying the
- * same signed, expiring token (HS256 with TOKEN_SECRET, sub = application
- * number, aud = 'student-invite'). The email activity builds them; the gateway
+ * Invitation links: the two links of the invitation email, each carrying a
+ * signed, expiring token of its own (HS256 with TOKEN_SECRET, sub = application
+ * number), told apart by audience. The email activity builds them; the gateway
  * verifies the token when the student opens a link.
  *
  * - registrationUrl: `<PUBLIC_BASE_URL>/invite?token=…`. The gateway exchanges
  *   the token for a session cookie and redirects to the student portal.
  * - activationUrl: the identity provider's activation page with `?token=…`
- *   (IDP_ACTIVATION_URL). Without a real identity provider the gateway serves a
- *   simulator at `/idp/activate`, which activates the account by sending the
- *   same signed webhook a real one would.
+ *   (IDP_ACTIVATION_URL), aud = 'account-activation'. The provider's logs and
+ *   Referer headers see this token, so it signs no one in: `/invite` and the
+ *   session exchange refuse it. Without a real identity provider the gateway
+ *   serves a simulator at `/idp/activate`, which accepts only this token and
+ *   activates the account by sending the same signed webhook a real one would.
  */
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Config } from './config';
 
 export const INVITE_AUDIENCE = 'student-invite';
+const ACTIVATION_AUDIENCE = 'account-activation';
 export const ISSUER = 'progreg';
 
 type TokenConfig = Pick<Config, 'TOKEN_SECRET'>;
@@ -40,15 +43,26 @@ function invitationExpiry(config: Pick<Config, 'INVITATION_TTL_DAYS'>, validUnti
   return new Date(Math.max(floor, validUntil?.getTime() ?? 0));
 }
 
-export async function signInvitationToken(
+export const signInvitationToken = (config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string, validUntil?: Date) =>
+  signLinkToken(config, INVITE_AUDIENCE, applicationNo, validUntil);
+
+/**
+ * The activation link's token: it only names the student to the identity provider. It lasts as the invitation
+ * does, because the invitation is the one email that carries it.
+ */
+const signActivationToken = (config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string, validUntil?: Date) =>
+  signLinkToken(config, ACTIVATION_AUDIENCE, applicationNo, validUntil);
+
+async function signLinkToken(
   config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>,
+  audience: string,
   applicationNo: string,
   validUntil?: Date,
 ): Promise<string> {
   return new SignJWT(issuedAtClaim())
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
-    .setAudience(INVITE_AUDIENCE)
+    .setAudience(audience)
     .setSubject(applicationNo)
     .setIssuedAt()
     .setExpirationTime(Math.floor(invitationExpiry(config, validUntil).getTime() / 1000))
@@ -88,6 +102,7 @@ export async function verifyTokenClaims(config: TokenConfig, token: string, audi
 }
 
 export const verifyInvitationToken = (config: TokenConfig, token: string) => verifyToken(config, token, INVITE_AUDIENCE);
+export const verifyActivationToken = (config: TokenConfig, token: string) => verifyToken(config, token, ACTIVATION_AUDIENCE);
 
 /** The simulator's path, used when no IDP_ACTIVATION_URL is configured. */
 export const IDP_SIMULATOR_PATH = '/idp/activate';
@@ -98,14 +113,16 @@ export async function invitationLinks(
   applicationNo: string,
   validUntil?: Date,
 ): Promise<{ activationUrl: string; registrationUrl: string }> {
-  const token = await signInvitationToken(config, applicationNo, validUntil);
-  const withToken = (base: string) => {
+  const withToken = (base: string, token: string) => {
     const u = new URL(base);
     u.searchParams.set('token', token);
     return u.toString();
   };
   return {
-    activationUrl: withToken(config.IDP_ACTIVATION_URL ?? new URL(IDP_SIMULATOR_PATH, config.publicBaseUrl).toString()),
-    registrationUrl: withToken(new URL(INVITE_PATH, config.publicBaseUrl).toString()),
+    activationUrl: withToken(
+      config.IDP_ACTIVATION_URL ?? new URL(IDP_SIMULATOR_PATH, config.publicBaseUrl).toString(),
+      await signActivationToken(config, applicationNo, validUntil),
+    ),
+    registrationUrl: withToken(new URL(INVITE_PATH, config.publicBaseUrl).toString(), await signInvitationToken(config, applicationNo, validUntil)),
   };
 }

@@ -4,6 +4,7 @@
  * production start with unsafe settings, naming each variable at fault.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import type { z } from 'zod';
 import { isDevelopment } from './mode';
@@ -139,6 +140,14 @@ function productionProblems(r: Raw): string[] {
     if (value === undefined) problems.push(`${name}: must be set in production (${MIN_SECRET_LENGTH}+ random characters, e.g. \`openssl rand -base64 48\`)`);
     else if (PUBLISHED_SECRETS.includes(value)) problems.push(`${name}: is a value published in the progreg repository; anyone can read it. Generate your own.`);
   }
+  for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'OIDC_CLIENT_SECRET'] as const) {
+    const value = r[name];
+    if (value !== undefined && !PUBLISHED_SECRETS.includes(value) && !looksRandom(value)) {
+      problems.push(`${name}: is too predictable (repeated or few different characters); generate one with \`openssl rand -base64 48\``);
+    }
+  }
+  const proxy = trustProxyProblem(r.TRUST_PROXY);
+  if (proxy) problems.push(proxy);
   if (r.TOKEN_SECRET !== undefined && r.TOKEN_SECRET === r.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: must differ from TOKEN_SECRET (the webhook senders must not be able to sign student sessions)');
   if (!r.PUBLIC_BASE_URL?.startsWith('https://')) {
     problems.push(`PUBLIC_BASE_URL: must be the https:// address students reach the portal at in production (got ${r.PUBLIC_BASE_URL ?? 'nothing'})`);
@@ -152,6 +161,44 @@ function productionProblems(r: Raw): string[] {
     problems.push("RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend (the signing secret of the webhook to PUBLIC_BASE_URL/api/webhooks/email, in Resend's webhook settings): without it bounces go unnoticed");
   }
   return [...problems, ...oidcProductionProblems(r)];
+}
+
+/**
+ * A rough guard against secrets no generator made: 32 spaces, one character repeated, a short pattern
+ * repeated. At least 12 different characters, and an empirical (Shannon) entropy of at least 96 bits over
+ * the whole value; `openssl rand -hex 16` (128 bits) and anything longer from `openssl rand -base64` pass.
+ */
+function looksRandom(secret: string): boolean {
+  const counts = new Map<string, number>();
+  for (const c of secret) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const n = [...secret].length;
+  const bitsPerChar = [...counts.values()].reduce((h, k) => h - (k / n) * Math.log2(k / n), 0);
+  return counts.size >= 12 && bitsPerChar * n >= 96;
+}
+
+/**
+ * TRUST_PROXY in production: a hop count, or the proxies' addresses and subnets (Express's named ranges
+ * `loopback`, `linklocal`, `uniquelocal` included). `true` trusts whatever X-Forwarded-For a client sends,
+ * so any client could pick the address the rate limits count.
+ */
+function trustProxyProblem(value: Raw['TRUST_PROXY']): string | undefined {
+  if (value === undefined || typeof value === 'number') return undefined;
+  const entries = String(value).split(',').map((e) => e.trim());
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const valid = (e: string) => {
+    if (named.has(e)) return true;
+    const [address, prefix, extra] = e.split('/');
+    const family = net.isIP(address ?? '');
+    if (!family || extra !== undefined) return false;
+    if (prefix === undefined) return true;
+    const bits = Number(prefix);
+    return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+  };
+  const bad = entries.filter((e) => !valid(e));
+  if (value === true || bad.length) {
+    return `TRUST_PROXY: must be a hop count (e.g. 1) or the proxies' addresses or subnets in production (got ${value === true ? 'true, which trusts any X-Forwarded-For a client sends' : bad.map((b) => JSON.stringify(b)).join(', ')})`;
+  }
+  return undefined;
 }
 
 /** DATABASE_URL is optional for `npm start` (embedded) but required by the production entry points. */

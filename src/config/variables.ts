@@ -187,7 +187,7 @@ export const configVariables = {
   },
   TRUST_PROXY: {
     schema: optionalString.transform((v) => (v === undefined ? undefined : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v)),
-    doc: "Express's `trust proxy` behind a reverse proxy (a hop count such as 1, `loopback`, or a subnet list), so rate limits and logs see the client's address. Unset: the direct peer.",
+    doc: "Express's `trust proxy` behind a reverse proxy (a hop count such as 1, `loopback`, or a list of addresses and subnets such as `10.0.0.0/8`), so rate limits and logs see the client's address. Unset: the direct peer. Production refuses `true` (it would trust any X-Forwarded-For a client sends) and anything that is not a hop count, an address or a subnet.",
   },
   SIGN_IN_LINK_RATE_LIMIT_PER_HOUR: {
     schema: z.coerce.number().int().min(1).default(10),

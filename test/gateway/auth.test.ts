@@ -45,6 +45,18 @@ describe('gateway: authentication and authorisation', function () {
       assert.equal(open.headers.get('location'), '/portal/');
       assert.match(open.headers.get('set-cookie')!, /^progreg_session=/);
 
+      // The activation link's token is another one, for the identity provider only: it signs no one in.
+      const activationToken = new URL(activationUrl).searchParams.get('token')!;
+      assert.notEqual(activationToken, new URL(registrationUrl).searchParams.get('token'));
+      const viaActivation = await fetch(`${stack.url}/invite?token=${encodeURIComponent(activationToken)}`, { redirect: 'manual' });
+      assert.equal(viaActivation.headers.get('location'), '/portal/?error=UNAUTHENTICATED');
+      assert.equal(viaActivation.headers.get('set-cookie'), null);
+      const exchanged = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: activationToken } });
+      assert.equal(exchanged.status, 401);
+      // And the registration link's token activates nothing at the identity provider's page.
+      const simulator = await fetch(`${stack.url}/idp/activate?token=${encodeURIComponent(new URL(registrationUrl).searchParams.get('token')!)}`);
+      assert.equal(simulator.status, 400);
+
       const bad = await fetch(`${stack.url}/invite?token=not-a-token`, { redirect: 'manual' });
       assert.equal(bad.status, 303);
       assert.equal(bad.headers.get('location'), '/portal/?error=UNAUTHENTICATED');

@@ -80,6 +80,27 @@ describe('config', () => {
     assert.doesNotMatch(problemsOf({ ...prod, TOKEN_SECRET: short }).join(), new RegExp(short));
   });
 
+  it('production refuses a secret no generator made: spaces, one character, a short pattern repeated', () => {
+    for (const weak of [' '.repeat(32), 'x'.repeat(40), 'abcd'.repeat(10), '0123456789'.repeat(4)]) {
+      assert.deepEqual(problemsOf({ ...prod, TOKEN_SECRET: weak }).map((p) => p.split(':')[0]), ['TOKEN_SECRET'], JSON.stringify(weak));
+      assert.match(problemsOf({ ...prod, WEBHOOK_SECRET: weak }).join(), /^WEBHOOK_SECRET: is too predictable/);
+    }
+    // What the generators give passes: 16 random bytes in hex (128 bits) and in base64.
+    for (let i = 0; i < 20; i++) {
+      assert.deepEqual(problemsOf({ ...prod, TOKEN_SECRET: randomBytes(16).toString('hex'), WEBHOOK_SECRET: randomBytes(24).toString('base64') }), []);
+    }
+    // Development keeps its published default.
+    assert.equal(loadConfig({ ...dev, TOKEN_SECRET: 'x'.repeat(40) }).TOKEN_SECRET.length, 40);
+  });
+
+  it('production takes TRUST_PROXY as a hop count or the proxies\' addresses and subnets, never `true`', () => {
+    assert.match(problemsOf({ ...prod, TRUST_PROXY: 'true' }).join(), /^TRUST_PROXY: must be a hop count .*got true/);
+    assert.match(problemsOf({ ...prod, TRUST_PROXY: '10.0.0.0/33' }).join(), /^TRUST_PROXY: .*"10\.0\.0\.0\/33"/);
+    assert.match(problemsOf({ ...prod, TRUST_PROXY: 'everyone' }).join(), /^TRUST_PROXY: /);
+    for (const ok of ['1', '2', 'loopback', '10.0.0.0/8, 192.168.1.7', 'uniquelocal,fd00::/8']) assert.deepEqual(problemsOf({ ...prod, TRUST_PROXY: ok }), [], ok);
+    assert.equal(loadConfig({ ...dev, TRUST_PROXY: 'true' }).TRUST_PROXY, true);
+  });
+
   it('production requires an https PUBLIC_BASE_URL', () => {
     assert.match(problemsOf({ ...prod, PUBLIC_BASE_URL: 'http://register.example.edu' }).join(), /^PUBLIC_BASE_URL: must be the https:\/\/ address/);
     assert.match(problemsOf({ ...prod, PUBLIC_BASE_URL: undefined }).join(), /^PUBLIC_BASE_URL: must be the https/);

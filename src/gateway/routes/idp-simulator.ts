@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Response } from 'express';
-import { IDP_SIMULATOR_PATH, INVITE_PATH, verifyInvitationToken } from '../../links';
+import { IDP_SIMULATOR_PATH, INVITE_PATH, signInvitationToken, verifyActivationToken } from '../../links';
 import type { IdpAccounts } from '../../idp/accounts';
 import { simulatorPage } from '../../idp/login-page';
 import type { RouterContext } from '../context';
@@ -24,10 +24,10 @@ const universityEmailFor = (applicationNo: string) => `${applicationNo.toLowerCa
 export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: IdpAccounts): Router {
   const router = Router();
 
-  /** The student the invitation token names; undefined once a page saying the link is not valid is sent. */
+  /** The student the activation token names; undefined once a page saying the link is not valid is sent. */
   const invitedStudent = async (token: string, res: Response): Promise<string | undefined> => {
     try {
-      return await verifyInvitationToken(config, token);
+      return await verifyActivationToken(config, token);
     } catch (e) {
       res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
       return undefined;
@@ -77,7 +77,9 @@ export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: 
       res.status(502).type('html').send(page('Activation failed', `<p class="error">The registration system refused the activation (${answer.status}).</p><pre>${esc(detail)}</pre>`));
       return;
     }
-    const next = `${INVITE_PATH}?token=${encodeURIComponent(token)}`;
+    // The activation token signs no one in: the way on is a sign-in link of its own (the simulator holds
+    // TOKEN_SECRET; a real provider would send the student to the portal's single sign-on instead).
+    const next = `${INVITE_PATH}?token=${encodeURIComponent(await signInvitationToken(config, applicationNo))}`;
     res.type('html').send(
       page('Account activated', `<p>Your HKUST account <strong>${esc(universityEmailFor(applicationNo))}</strong> is active.</p><a class="button" href="${esc(next)}">Continue to program registration</a>`),
     );
