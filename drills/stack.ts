@@ -32,6 +32,7 @@ export interface StackSecrets {
   TOKEN_SECRET: string;
   WEBHOOK_SECRET: string;
   RESEND_WEBHOOK_SECRET: string;
+  TEMPORAL_PAYLOAD_KEYS: string;
 }
 
 const makeSecrets = (): StackSecrets => ({
@@ -39,6 +40,7 @@ const makeSecrets = (): StackSecrets => ({
   TOKEN_SECRET: randomBytes(32).toString('base64url'),
   WEBHOOK_SECRET: randomBytes(32).toString('base64url'),
   RESEND_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+  TEMPORAL_PAYLOAD_KEYS: `drills:${randomBytes(32).toString('base64')}`,
 });
 
 export interface StackOptions {
@@ -127,7 +129,7 @@ export class DrillStack {
       return c;
     });
     await ensureSearchAttributes(connection, 'default');
-    this.temporal = new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) });
+    this.temporal = new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test', TEMPORAL_PAYLOAD_KEYS: this.secrets.TEMPORAL_PAYLOAD_KEYS }).payloadKeys) });
   }
 
   /** Starts the worker and waits until it polls (its log says "worker started"). */
