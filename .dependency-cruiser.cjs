@@ -57,6 +57,14 @@ module.exports = {
       from: { path: '^src/(calendar|dashboard|db|email|exports|import|live|temporal|uploads|idp)/' },
       to: { path: ENTRY_POINTS },
     },
+    {
+      name: 'one-process-supervisor',
+      comment:
+        'npm start and the fault drills run their servers through src/launcher/stack.ts (restart policy, process groups, ordered stop), as the cluster does; they do not spawn processes of their own.',
+      severity: 'error',
+      from: { path: '^(src/dev[.]ts|drills/stack[.]ts)$' },
+      to: { path: '^child_process$', dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -3,14 +3,17 @@
  * server (state in a SQLite file, so it survives its own restarts), and the
  * real worker and gateway (src/worker.ts, src/gateway/server.ts), each in its
  * own process and process group so one can be killed without the others,
- * all on free ports under one scratch folder. Emails go through the real
+ * all on free ports under one scratch folder. The processes run under the
+ * launcher's supervisor (src/launcher/stack.ts), as `npm start`'s do, each
+ * writing to its own log file; a drill restarts what it kills itself, as an
+ * operator would, so the supervisor does not. Emails go through the real
  * resend SDK to the drill's fake Resend.
  *
  * The processes run as production runs them (NODE_ENV=production, secrets
  * made for this run, an https PUBLIC_BASE_URL, a real Resend key), so the
  * drills exercise what operators will run, not a development shortcut.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +23,7 @@ import { loadConfig } from '../src/config';
 import { dataConverter } from '../src/temporal/data-converter';
 import { connectTemporal } from '../src/temporal/connection';
 import { startEmbeddedPostgres, migrateDeploy, type EmbeddedDatabase } from '../src/db/embedded';
+import { Stack, type Supervised } from '../src/launcher/stack';
 import { projectRoot } from '../src/paths';
 import { temporalCliPath } from '../src/temporal/binaries';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
@@ -60,7 +64,9 @@ export class DrillStack {
   databaseUrl = '';
   temporal!: Client;
   private db?: EmbeddedDatabase;
-  private readonly children = new Map<Role, ChildProcess>();
+  /** The launcher's supervisor, as npm start uses it; every child writes to its own log file, so the stack itself says nothing. */
+  private readonly processes = new Stack('drills', () => {});
+  private readonly children = new Map<Role, Supervised>();
 
   constructor(readonly opts: StackOptions) {}
 
@@ -148,7 +154,7 @@ export class DrillStack {
 
   /** kill -9 of one process (only that pid, as an operator or the OOM killer would). */
   async kill9(role: Role): Promise<void> {
-    const child = this.children.get(role);
+    const child = this.children.get(role)?.child();
     if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`${role} is not running`);
     const exited = new Promise((r) => child.once('exit', r));
     process.kill(child.pid!, 'SIGKILL');
@@ -185,14 +191,8 @@ export class DrillStack {
   }
 
   async stop(): Promise<void> {
-    for (const role of ['gateway', 'worker', 'temporal'] as const) {
-      const child = this.children.get(role);
-      if (!child || child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      if (!(await Promise.race([exited.then(() => true), delay(15_000).then(() => false)]))) killGroup(child, 'SIGKILL');
-      killGroup(child, 'SIGKILL');
-    }
+    // The processes in reverse order of their (latest) start: gateway and worker, then Temporal (SIGTERM to each group, SIGKILL after 15 s).
+    await this.processes.shutdown();
     await this.temporal?.connection.close().catch(() => {});
     await this.db?.stop().catch(() => {});
   }
@@ -202,12 +202,10 @@ export class DrillStack {
   }
 
   private spawnChild(role: Role, command: string, args: string[], env: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv = {}): ChildProcess {
-    const log = fs.openSync(this.logFile(role), 'a');
-    // detached: a process group of its own, so a signal meant for the drill runner does not reach it and vice versa.
-    const child = spawn(command, args, { cwd: projectRoot, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', log], detached: true });
-    child.stdout!.on('data', (chunk: Buffer) => fs.appendFileSync(this.logFile(role), chunk));
-    fs.closeSync(log);
-    this.children.set(role, child);
+    // Restarted by hand: a drill kills a process and starts it again as an operator would, and measures what that costs.
+    const supervised = this.processes.supervise(role, command, args, { env: { ...env, ...extra }, logFile: this.logFile(role), restart: 'by-hand' });
+    const child = supervised.child();
+    this.children.set(role, supervised);
     liveChildren.add(child);
     child.once('exit', () => liveChildren.delete(child));
     return child;

@@ -1,13 +1,16 @@
 /**
- * What `npm start` (src/dev.ts) and `npm run cluster` (src/cluster/) share:
- * child processes with prefixed log lines, a stop list run in reverse order
- * once, and waits for a port or a URL to answer.
+ * The one process supervisor, which `npm start` (src/dev.ts), `npm run
+ * cluster` (src/cluster/) and the fault drills (drills/stack.ts) share: child
+ * processes with prefixed log lines (or a log file each), restarted under a
+ * policy when they die, a stop list run in reverse order once, and waits for a
+ * port or a URL to answer.
  *
  * Children run in their own process group, so a Ctrl-C in the terminal reaches
  * only this launcher, which then stops them in order (and a child's own
  * children go with it when the group is signalled).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -59,11 +62,14 @@ export interface SuperviseOptions {
   cwd?: string;
   /**
    * On its own exit: restart it under this policy (`true`: RESTART_POLICY), as an orchestrator
-   * would; else, or once the policy gives up, stop the whole stack (exit code 1).
+   * would; `'by-hand'`: nothing (the caller restarts it, as the fault drills do, playing the
+   * operator); else, or once the policy gives up, stop the whole stack (exit code 1).
    */
-  restart?: boolean | RestartPolicy;
+  restart?: boolean | RestartPolicy | 'by-hand';
   /** Log lines to drop (noise the operator cannot act on). */
   mute?: (line: string) => boolean;
+  /** Append the child's output, as it prints it, to this file instead of the stack's prefixed lines. */
+  logFile?: string;
 }
 
 export class Stack {
@@ -128,7 +134,8 @@ export class Stack {
 
   /** Runs a child until shutdown, its output prefixed with its name. */
   supervise(name: string, command: string, args: string[], opts: SuperviseOptions = {}): Supervised {
-    const policy = opts.restart === true ? RESTART_POLICY : opts.restart || undefined;
+    const byHand = opts.restart === 'by-hand';
+    const policy = opts.restart === true ? RESTART_POLICY : typeof opts.restart === 'object' ? opts.restart : undefined;
     let child!: ChildProcess;
     let exited!: Promise<void>;
     let restarts = 0;
@@ -139,10 +146,11 @@ export class Stack {
       pending = undefined;
       if (this.stopping || retired) return;
       child = spawn(command, args, { cwd: opts.cwd ?? projectRoot, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      this.pipeLines(child, name, opts.mute);
+      if (opts.logFile) appendOutput(child, opts.logFile);
+      else this.pipeLines(child, name, opts.mute);
       exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.once('exit', (code, signal) => {
-        if (this.stopping || retired) return;
+        if (this.stopping || retired || byHand) return;
         const how = signal ?? `exit code ${code}`;
         if (!policy) {
           this.alarm(`${name} exited on its own (${how}); stopping the stack`);
@@ -191,6 +199,16 @@ export class Stack {
         this.say(source, prettyJson(line));
       });
     }
+  }
+}
+
+/** The child's stdout and stderr, as they come, at the end of `file` (closed when both streams end). */
+function appendOutput(child: ChildProcess, file: string): void {
+  const out = fs.createWriteStream(file, { flags: 'a' });
+  let open = 2;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream!.on('data', (chunk: Buffer) => out.write(chunk));
+    stream!.once('close', () => --open === 0 && out.end());
   }
 }
 

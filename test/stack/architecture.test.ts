@@ -45,6 +45,7 @@ describe('architecture: what each room may import', function () {
       'src/gateway/app.ts': "import { send } from '../../activities/send';\nexport const app = () => send;\n",
       'src/uploads/a.ts': "import { b } from './b';\nimport { app } from '../gateway/app';\nexport const a = () => [b, app];\n",
       'src/uploads/b.ts': "import { a } from './a';\nexport const b = () => a;\n",
+      'src/dev.ts': "import { spawn } from 'node:child_process';\nexport const start = () => spawn('node');\n",
     };
     for (const [file, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
@@ -60,6 +61,7 @@ describe('architecture: what each room may import', function () {
         'gateway-asks-the-workflow: src/gateway/app.ts → activities/send.ts',
         'services-below-entry-points: src/uploads/a.ts → src/gateway/app.ts',
         'no-cycles: src/uploads/a.ts → src/uploads/b.ts',
+        'one-process-supervisor: src/dev.ts → child_process',
       ]) {
         assert.ok(found.has(expected), `${expected}\nfound:\n${[...found].join('\n')}`);
       }

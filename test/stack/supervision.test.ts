@@ -7,6 +7,9 @@
  * whole `npm start` is in launcher.test.ts.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { nextRestart, RESTART_POLICY, Stack, type RestartPolicy } from '../../src/launcher/stack';
 
 /** The line without the colours a terminal would get. */
@@ -83,5 +86,22 @@ describe('launcher: restarting a child that dies', function () {
     while (exits.length === 0) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(exits, [1]);
     assert.ok(lines.includes('[test] !!! once exited on its own (exit code 2); stopping the stack'), lines.join('\n'));
+  });
+
+  it('restarted by hand (the drills): a child that dies is left for the caller to start again, its output in its log file, the stack going on', async () => {
+    const lines: string[] = [];
+    const exits: number[] = [];
+    const stack = new Stack('test', (l) => lines.push(plain(l)), (code) => exits.push(code));
+    stacks.push(stack);
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-supervision-')), 'gateway.log');
+    const child = stack.supervise('gateway', process.execPath, ['-e', 'console.log("to stdout"); console.error("to stderr"); process.exit(3)'], { logFile: log, restart: 'by-hand' });
+    await child.exited();
+    await new Promise((r) => setTimeout(r, 600)); // longer than the shortest restart pause
+    assert.equal(child.restarts(), 0);
+    assert.equal(stack.shuttingDown, false);
+    assert.deepEqual(exits, []);
+    assert.deepEqual(lines, [], 'nothing printed: the output is in the file');
+    assert.deepEqual(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).sort(), ['to stderr', 'to stdout']);
+    fs.rmSync(path.dirname(log), { recursive: true, force: true });
   });
 });
