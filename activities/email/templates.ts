@@ -4,13 +4,15 @@
  * both HTML and plain text, so the two can never say different things.
  */
 import type { EmailContext, EmailMessage, EmailRequest } from '../../workflows/registration/emails';
-import type { EmailKind, OutcomeReason, RejectionReason } from '../../workflows/registration/types';
+import type { DueBy, EmailKind, OutcomeReason, RejectionReason } from '../../workflows/registration/types';
+
+type DeadlineKind = Exclude<DueBy, null>;
 import { hongKongDateTime } from '../../src/hong-kong-time';
 
 export const SUBJECTS: Record<EmailKind, string> = {
   INVITATION: 'HKUST: Invitation to Program Registration',
   REMINDER: 'Reminder: Program Registration deadline',
-  REJECTION: 'Action needed: document rejected',
+  REJECTION: 'HKUST: Action needed: document rejected',
   ACKNOWLEDGEMENT: 'Acknowledgement of Program Registration to the University',
   FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
   WITHDRAWAL: 'Program Registration withdrawn',
@@ -20,6 +22,7 @@ export const SUBJECTS: Record<EmailKind, string> = {
   SIGN_IN_LINK: 'Your sign-in link to Program Registration',
   PROJECTION_ALERT: 'Read model not updated: Program Registration',
   ADDRESS_UNDELIVERABLE: 'Invitation undeliverable: Program Registration',
+  PAYMENT_SHORTFALL: 'HKUST: Tuition fee not fully paid',
 };
 
 /** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
@@ -36,6 +39,7 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   SIGN_IN_LINK: 'student',
   PROJECTION_ALERT: 'registry',
   ADDRESS_UNDELIVERABLE: 'registry',
+  PAYMENT_SHORTFALL: 'student',
 };
 
 export interface InvitationLinks {
@@ -65,14 +69,29 @@ const REASONS: Record<RejectionReason, string> = {
   OTHER: 'see the note below',
 };
 
-const WITHDRAWAL_REASONS: Record<OutcomeReason, string> = {
-  ALL_ITEMS_VERIFIED: '',
-  SUPPLEMENTARY_OWED: '',
-  MISSED_COMPULSORY_ITEM: 'compulsory registration items were not submitted by the deadline',
-  MISSED_FEE: 'the tuition fee was not settled by the payment deadline',
-  UNRESOLVED_REJECTION: 'a rejected compulsory document was not resubmitted within the resubmission window',
-  DECLINED: 'you declined the offer of admission',
-};
+/** A deadline as the student's emails name it. */
+const deadlineName = (d: DeadlineKind): string => (d === 'PAYMENT' ? 'tuition payment deadline' : 'registration deadline');
+
+/**
+ * Why a registration was withdrawn, naming the deadline that applied: the fee of a cohort without a payment
+ * deadline was due by the registration deadline. (A notice decided before the words named it says "the deadline".)
+ */
+function withdrawalReason(reason: OutcomeReason, deadline: DeadlineKind | undefined): string {
+  const by = deadline ? `the ${deadlineName(deadline)}` : reason === 'MISSED_FEE' ? 'the payment deadline' : 'the deadline';
+  const reasons: Record<OutcomeReason, string> = {
+    ALL_ITEMS_VERIFIED: '',
+    SUPPLEMENTARY_OWED: '',
+    MISSED_COMPULSORY_ITEM: `compulsory registration items were not submitted by ${by}`,
+    MISSED_FEE: `the tuition fee was not settled by ${by}`,
+    UNRESOLVED_REJECTION: 'a rejected compulsory document was not resubmitted within the resubmission window',
+    DECLINED: 'you declined the offer of admission',
+  };
+  return reasons[reason];
+}
+
+/** An amount of money as a statement shows it, e.g. "42,100 HKD", "0.50 HKD". */
+const amount = (n: number, currency: string): string =>
+  `${n.toLocaleString('en-US', { minimumFractionDigits: Number.isInteger(n) ? 0 : 2, maximumFractionDigits: 2 })} ${currency}`;
 
 /** A date as a Hong Kong reader expects it, e.g. "Thu, 31 Dec 2026, 23:59 HKT". */
 export const hkTime = (isoInstant: string): string => hongKongDateTime(isoInstant, { weekday: true });
@@ -156,6 +175,8 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
             ? `Please upload a corrected document by ${hkTime(m.resubmitBy)}, or your registration will be withdrawn.`
             : 'Please upload a corrected document as soon as possible.',
         },
+        // Fixing the document is all this email asks: the link takes the student to the page where it is done.
+        registrationLink(links),
         reference(ctx),
         ...signOff,
       ];
@@ -179,10 +200,24 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
     case 'WITHDRAWAL':
       return [
         greeting(ctx),
-        { p: `Your Program Registration has been withdrawn: ${WITHDRAWAL_REASONS[m.reason]}.` },
+        { p: `Your Program Registration has been withdrawn: ${withdrawalReason(m.reason, m.deadline)}.` },
         ...(m.items.length ? [{ list: m.items.map((i) => i.label) } as Block] : []),
         { p: `If you believe this is a mistake, contact ${ctx.contacts.registration} quoting your application number.` },
         reference(ctx),
+        ...signOff,
+      ];
+    case 'PAYMENT_SHORTFALL':
+      return [
+        greeting(ctx),
+        { p: `We received ${amount(m.paid, m.currency)} for your tuition fee of ${amount(m.fee, m.currency)}. The fee is not settled: ${amount(m.shortfall, m.currency)} is outstanding.` },
+        {
+          p: m.payBy
+            ? `Please pay the outstanding ${amount(m.shortfall, m.currency)} by ${hkTime(m.payBy)}, or your registration will be withdrawn.`
+            : `The tuition payment deadline has passed: please contact ${ctx.contacts.registration} at once, quoting your application number, or your registration will be withdrawn.`,
+        },
+        registrationLink(links),
+        reference(ctx),
+        { list: contactLines(ctx) },
         ...signOff,
       ];
     case 'DEADLINE_EXTENDED':
@@ -234,7 +269,9 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
     case 'LATE_EVENT':
       return [
         {
-          p: `A ${m.event === 'PAYMENT' ? 'payment' : 'university account activation'} arrived for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) after the registration was ${m.status}${m.outcomeReason ? ` (${m.outcomeReason})` : ''}.`,
+          p: m.afterDeadline
+            ? `A payment made after the tuition fee's deadline (${hkTime(m.afterDeadline)}) arrived for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) while the registration was ${m.status}. It does not count as on time and did not settle the fee.`
+            : `A ${m.event === 'PAYMENT' ? 'payment' : 'university account activation'} arrived for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) after the registration was ${m.status}${m.outcomeReason ? ` (${m.outcomeReason})` : ''}.`,
         },
         { list: [...m.facts, `Received: ${hkTime(m.receivedAt)}`] },
         { p: 'It is recorded in the audit trail and listed under Late events on the staff pages; the registration itself did not change. Please decide whether a refund or another manual step is needed.' },

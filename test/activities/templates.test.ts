@@ -23,6 +23,7 @@ const messages: Record<EmailKind, EmailMessage> = {
   LATE_EVENT: { kind: 'LATE_EVENT', event: 'PAYMENT', status: 'WITHDRAWN', outcomeReason: 'MISSED_FEE', receivedAt: '2027-09-01T02:00:00Z', facts: ['Payment reference: PAY-1', 'Amount: 42100 HKD'] },
   DEADLINE_EXTENDED: { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: '2027-08-31T15:59:00.000Z', until: '2027-09-14T15:59:00.000Z' },
   SIGN_IN_LINK: { kind: 'SIGN_IN_LINK' },
+  PAYMENT_SHORTFALL: { kind: 'PAYMENT_SHORTFALL', paid: 40000, fee: 42100, shortfall: 2100, currency: 'HKD', payBy: '2027-08-31T15:59:00.000Z' },
   PROJECTION_ALERT: { kind: 'PROJECTION_ALERT', workflowId: base.workflowId, seq: 7, error: 'invalid byte sequence for encoding "UTF8": 0x00' },
   ADDRESS_UNDELIVERABLE: { kind: 'ADDRESS_UNDELIVERABLE', address: 'chan@example.com', problem: 'BOUNCED', detail: 'Permanent: mailbox does not exist', workflowId: base.workflowId },
 };
@@ -34,7 +35,7 @@ describe('email templates', () => {
     assert.deepEqual(SUBJECTS, {
       INVITATION: 'HKUST: Invitation to Program Registration',
       REMINDER: 'Reminder: Program Registration deadline',
-      REJECTION: 'Action needed: document rejected',
+      REJECTION: 'HKUST: Action needed: document rejected',
       ACKNOWLEDGEMENT: 'Acknowledgement of Program Registration to the University',
       FOLLOW_UP: 'Follow-up Action: Program Registration to the University',
       WITHDRAWAL: 'Program Registration withdrawn',
@@ -44,6 +45,7 @@ describe('email templates', () => {
       DEADLINE_EXTENDED: 'Program Registration: your deadline has been extended',
       SIGN_IN_LINK: 'Your sign-in link to Program Registration',
       PROJECTION_ALERT: 'Read model not updated: Program Registration',
+      PAYMENT_SHORTFALL: 'HKUST: Tuition fee not fully paid',
     });
   });
 
@@ -76,6 +78,14 @@ describe('email templates', () => {
     assert.match(text, /rejected: the name does not match our records/);
     assert.match(text, /The name on page 2 differs\./);
     assert.match(text, /by Tue, 14 Sept? 2027, 23:59 HKT/);
+  });
+
+  it('the rejection links to the student\'s portal page (a freshly signed registration link), with the invitation\'s "HKUST:" prefix', () => {
+    const email = render('REJECTION');
+    assert.match(email.text, /Open Online Program Registration: https:\/\/reg\.example\/invite\?token=T/);
+    assert.match(email.html, /<a href="https:\/\/reg\.example\/invite\?token=T">Open Online Program Registration<\/a>/);
+    assert.match(email.subject, /^HKUST: /);
+    assert.throws(() => renderEmail({ ...base, message: messages.REJECTION } as EmailRequest), /needs its registration link/);
   });
 
   it('the policy numbers come from the cohort: a 3-day service level reads "3 working days", never 5', () => {

@@ -43,7 +43,7 @@ describe('gateway: webhooks', function () {
   });
 
   it('a signed payment webhook settles the tuition item of a local non-JUPAS undergraduate', async () => {
-    const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' });
+    const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' }, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     const res = await send('/api/webhooks/payments', {
       id: randomUUID(),
       type: 'payment.confirmed',
@@ -55,6 +55,29 @@ describe('gateway: webhooks', function () {
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const status = await eventually(() => statusOf(stack, a.applicationNo), (s) => s.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'VERIFIED');
     assert.equal(status.items.find((i) => i.key === 'TUITION_RECEIPT')!.reviews[0]!.actor, 'system:payment');
+  });
+
+  it('refuses a payment of nothing or less, and one dated after its delivery (400 with the field); nothing reaches the workflow', async () => {
+    const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' }, { tuitionFee: { amount: 42100, currency: 'HKD' } });
+    const payment = (o: Record<string, unknown>) => ({ id: randomUUID(), type: 'payment.confirmed', applicationNo: a.applicationNo, paymentRef: `PAY-${randomUUID()}`, currency: 'HKD', ...o });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ amount: 0 }, 'amount'],
+      [{ amount: -42100 }, 'amount'],
+      [{ amount: 42100, paidAt: new Date(Date.now() + 60 * 60_000).toISOString() }, 'paidAt'],
+    ];
+    const ids: string[] = [];
+    for (const [body, field] of cases) {
+      const delivery = payment(body);
+      ids.push(`payments:${delivery.id}`);
+      const res = await send('/api/webhooks/payments', delivery);
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.code, 'VALIDATION_FAILED', JSON.stringify(res.body));
+      assert.equal(res.body.details.issues[0].path, field);
+    }
+    const s = await statusOf(stack, a.applicationNo);
+    assert.equal(s.items.find((i) => i.key === 'TUITION_RECEIPT')!.state, 'PENDING');
+    assert.equal(await stack.prisma.auditEvent.count({ where: { registrationNo: a.applicationNo, type: { startsWith: 'PAYMENT' } } }), 0);
+    assert.equal(await stack.prisma.webhookDelivery.count({ where: { id: { in: ids } } }), 0, 'a corrected delivery with the same id is still accepted');
   });
 
   it('refuses a bad signature, a wrong secret, a missing header and a tampered body (401 BAD_SIGNATURE)', async () => {

@@ -410,7 +410,7 @@ describe('registration paths (time-skipping)', function () {
   it('duplicate signals are harmless: a repeated activation or payment webhook changes nothing', async () => {
     await withWorker(env, async (w) => {
       const student = aStudent({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' });
-      const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY));
+      const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY, { tuitionFee: { amount: 44500, currency: 'HKD' } }));
       await activateAndSubmitForm(h, student);
       await eventually(h, (s) => assert.deepEqual(emailKinds(s), ['INVITATION'])); // its delivery is an event too
       await h.signal(accountActivatedSignal, { actor: 'system:idp', universityEmail: 'someone-else@connect.ust.hk' });

@@ -53,6 +53,12 @@ describe('registration state: deadlines and policy', () => {
       complete(r, T0);
       assert.equal(nextWakeUp(r, T0)?.what, 'reminder before the payment deadline');
       advance(r, DEADLINE - 10 * DAY);
+      // Mon 21 Jun 2027 10:00 HKT; the fee is decided after 3 working days (Tue 22, Wed 23, Thu 24): 00:00 HKT Fri 25 Jun.
+      assert.equal(r.status, 'IN_PROGRESS');
+      const decided = Date.parse('2027-06-24T16:00:00Z');
+      advance(r, decided - 1);
+      assert.equal(r.status, 'IN_PROGRESS');
+      advance(r, decided);
       assert.deepEqual([r.status, r.outcome?.reason], ['WITHDRAWN', 'MISSED_FEE']);
     });
 

@@ -105,6 +105,14 @@ export async function withWorker<T>(
     searchAttributes?: boolean;
     /** Wrap the real activities, e.g. to hold an email back while the test skips time. */
     wrapActivities?: (a: RegistrationActivities) => RegistrationActivities;
+    /** Poll this task queue (a worker started again for registrations started earlier); default a fresh one. */
+    taskQueue?: string;
+    /**
+     * Leave the registrations it started running when `fn` returns (the worker goes down, they stay open). The worker
+     * then caches no workflow: a cached one's next task would wait on this worker's own (sticky) queue, which the
+     * time-skipping server never hands on to the worker that takes over.
+     */
+    leaveOpen?: boolean;
   } = {},
 ): Promise<T> {
   const db = await database();
@@ -117,8 +125,15 @@ export async function withWorker<T>(
     invitationLinks: (no, validUntil) => invitationLinks(config, no, validUntil),
   });
   const activities = options.wrapActivities ? options.wrapActivities(real) : real;
-  const taskQueue = uniq('q');
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), dataConverter: testDataConverter(), activities });
+  const taskQueue = options.taskQueue ?? uniq('q');
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
+    activities,
+    ...(options.leaveOpen ? { maxCachedWorkflows: 0 } : {}),
+  });
   const started: RegistrationHandle[] = [];
   const harness: Harness = {
     client: env.client,
@@ -138,7 +153,7 @@ export async function withWorker<T>(
     try {
       return await fn(harness);
     } finally {
-      for (const h of started) await terminateWhenIdle(h);
+      if (!options.leaveOpen) for (const h of started) await terminateWhenIdle(h);
     }
   });
 }

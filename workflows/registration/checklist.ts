@@ -77,10 +77,10 @@ export { contactsFor } from './policy';
 // Item states
 // ---------------------------------------------------------------------------
 
-/** In: the student has handed it in (verification may still be pending). */
-const isIn = (s: ItemState): boolean => s === 'SUBMITTED' || isSettled(s);
-/** Missing: the student still has to act (never submitted, or rejected and not resubmitted). */
-const isMissing = (s: ItemState): boolean => s === 'PENDING' || s === 'REJECTED';
+/** In: the student has handed it in (verification may still be pending); a fee paid short is not in. */
+const isIn = (i: ItemStateLike): boolean => (i.state === 'SUBMITTED' && !i.awaitingPayment) || isSettled(i.state);
+/** Missing: the student still has to act (never submitted, rejected and not resubmitted, or a fee paid short). */
+const isMissing = (i: ItemStateLike): boolean => i.state === 'PENDING' || i.state === 'REJECTED' || (i.state === 'SUBMITTED' && !!i.awaitingPayment);
 
 /** Re-exported beside the other item rules (the home is vocabulary.ts). */
 export { isFileItem };
@@ -93,6 +93,8 @@ export interface ItemStateLike {
   compulsory: boolean;
   dueBy: DueBy;
   state: ItemState;
+  /** The fee: money arrived that did not settle it (docs/domain.md, "The tuition fee"). */
+  awaitingPayment?: boolean;
 }
 
 /** What the student or the registry still owe: every item not yet verified or waived (search attribute OutstandingItems). */
@@ -101,15 +103,15 @@ export const outstandingItems = (items: readonly ItemStateLike[]): ItemKey[] =>
 
 /** Compulsory items due by `deadline` that the student has not handed in. */
 export const missingCompulsory = <T extends ItemStateLike>(items: readonly T[], deadline: Exclude<DueBy, null>): T[] =>
-  items.filter((i) => i.compulsory && i.dueBy === deadline && isMissing(i.state));
+  items.filter((i) => i.compulsory && i.dueBy === deadline && isMissing(i));
 
 /** Every compulsory item is in (submitted, verified or waived). */
 export const compulsoryAllIn = (items: readonly ItemStateLike[]): boolean =>
-  items.every((i) => !i.compulsory || isIn(i.state));
+  items.every((i) => !i.compulsory || isIn(i));
 
 /** Non-compulsory items (supplementary documents, the photo) the student still owes. */
 export const owedOptional = <T extends ItemStateLike>(items: readonly T[]): T[] =>
-  items.filter((i) => !i.compulsory && isMissing(i.state));
+  items.filter((i) => !i.compulsory && isMissing(i));
 
 export const allSettled = (items: readonly ItemStateLike[]): boolean => items.every((i) => isSettled(i.state));
 
@@ -121,7 +123,7 @@ export const allSettled = (items: readonly ItemStateLike[]): boolean => items.ev
 export function isCardReady(items: readonly (ItemStateLike & { kind: ItemKind })[]): boolean {
   const photo = items.find((i) => i.kind === 'PHOTO');
   if (!photo || photo.state !== 'VERIFIED') return false;
-  return items.filter((i) => isFileItem(i.kind) && i.kind !== 'PHOTO').every((i) => isIn(i.state));
+  return items.filter((i) => isFileItem(i.kind) && i.kind !== 'PHOTO').every((i) => isIn(i));
 }
 
 // ---------------------------------------------------------------------------

@@ -34,7 +34,10 @@ export type EmailMessage =
   | { kind: 'REJECTION'; item: EmailItemRef; reasonCode: RejectionReason; note: string; resubmitBy?: IsoInstant }
   | { kind: 'ACKNOWLEDGEMENT' }
   | { kind: 'FOLLOW_UP'; owed: EmailItemRef[] }
-  | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string }
+  /** `deadline`: the deadline that applied (absent in a notice decided before the rule that names it). */
+  | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string; deadline?: Exclude<DueBy, null> }
+  /** An on-time payment short of the fee: what was paid, what is outstanding, and the deadline if it is still ahead. */
+  | { kind: 'PAYMENT_SHORTFALL'; paid: number; fee: number; shortfall: number; currency: string; payBy?: IsoInstant }
   | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string }
   | ({ kind: 'DEADLINE_EXTENDED' } & Omit<DeadlineChange, 'at'>)
   | { kind: 'SIGN_IN_LINK' }
@@ -49,12 +52,14 @@ export type EmailMessage =
       status: RegistrationStatus;
       outcomeReason?: OutcomeReason;
       receivedAt: IsoInstant;
+      /** Set for a payment made after the fee's deadline while the registration was open: that deadline. */
+      afterDeadline?: IsoInstant;
       /** What the event said, as label/value lines (payment reference, amount, university email...). */
       facts: string[];
     };
 
 /** Emails that carry a freshly signed registration link (and, for the invitation, the activation link). */
-export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
+export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'REJECTION', 'PAYMENT_SHORTFALL', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
 
 /** Emails to the registry's alert address; every other kind goes to the student. */
 export const REGISTRY_EMAILS: readonly EmailKind[] = ['SLA_ALERT', 'PROJECTION_ALERT', 'LATE_EVENT', 'ADDRESS_UNDELIVERABLE'];

@@ -7,7 +7,10 @@
 import { isSettled } from './vocabulary';
 import { personalEmailOf, queueEmail } from './email-decisions';
 import { lateEventFacts } from './emails';
+import { applyFeePayment, paymentRefusal } from './fee-settlement';
 import { feeMismatch } from './input-rules';
+import { follows } from './rule-changes';
+import { deadlineOf } from './time-rules';
 import { settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { RegistrationRecord } from './records';
@@ -39,10 +42,26 @@ export function activateAccount(r: RegistrationRecord, input: AccountActivatedIn
 
 export function confirmPayment(r: RegistrationRecord, input: PaymentConfirmedInput, now: number): boolean {
   if (r.paymentRefs.includes(input.paymentRef)) return false;
+  const byPaidAt = follows(r, 'fee-settled-by-paid-at');
+  const refusal = byPaidAt ? paymentRefusal(input, now) : undefined;
+  if (refusal) {
+    // Not remembered as seen: the provider's corrected confirmation under the same reference still counts.
+    const { actor, ...payment } = input;
+    recordEvent(r, 'PAYMENT_REFUSED', actor, now, { ...payment, refusal });
+    return true;
+  }
   r.paymentRefs.push(input.paymentRef);
   if (isClosed(r)) {
     const { actor, ...payment } = input;
     return recordLateEvent(r, 'PAYMENT', actor, now, payment);
+  }
+  if (byPaidAt) {
+    const fee = r.items.find((i) => i.kind === 'TUITION_RECEIPT');
+    if (fee) {
+      const changed = applyFeePayment(r, input, fee, deadlineOf(fee, r.deadlines)!, now, (data) => recordLateEvent(r, 'PAYMENT', input.actor, now, data));
+      settleOutcome(r, now);
+      return changed;
+    }
   }
   const item = r.items.find((i) => i.kind === 'TUITION_RECEIPT');
   const mismatch = feeMismatch(r.input.policy.tuitionFee, input);
@@ -71,14 +90,16 @@ export function confirmPayment(r: RegistrationRecord, input: PaymentConfirmedInp
 }
 
 /**
- * An event from another system after the outcome: it changes nothing, but it
- * is recorded (audit trail and read model) and the registry is told, because
- * money or an account that arrives must never vanish.
+ * An event from another system after the outcome (or a payment made after the
+ * fee's deadline): it changes nothing, but it is recorded (audit trail and read
+ * model) and the registry is told, because money or an account that arrives
+ * must never vanish.
  */
 function recordLateEvent(r: RegistrationRecord, event: LateEventKind, actor: string, now: number, data: Record<string, unknown>): boolean {
   recordEvent(r, 'LATE_EVENT', actor, now, { event, status: r.status, outcomeReason: r.outcome?.reason, ...data });
   const facts = lateEventFacts(event, data);
-  queueEmail(r, { kind: 'LATE_EVENT', event, status: r.status, outcomeReason: r.outcome?.reason, receivedAt: iso(now), facts }, []);
+  const afterDeadline = typeof data.afterDeadline === 'string' ? data.afterDeadline : undefined;
+  queueEmail(r, { kind: 'LATE_EVENT', event, status: r.status, outcomeReason: r.outcome?.reason, receivedAt: iso(now), ...(afterDeadline ? { afterDeadline } : {}), facts }, []);
   return true;
 }
 

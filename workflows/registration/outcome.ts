@@ -8,7 +8,7 @@
 import { allSettled, compulsoryAllIn, owedOptional } from './checklist';
 import { itemRef, queueEmail, studentAddresses } from './email-decisions';
 import { iso } from './plain';
-import type { RegistrationRecord } from './records';
+import type { DeadlineKind, RegistrationRecord } from './records';
 import { SYSTEM, isClosed, itemOf, recordEvent } from './state-core';
 import type { ItemKey, OutcomeReason, RegistrationResult, RegistrationStatus } from './types';
 
@@ -28,14 +28,23 @@ export function settleOutcome(r: RegistrationRecord, now: number): void {
   }
 }
 
-export function conclude(r: RegistrationRecord, status: RegistrationStatus, reason: OutcomeReason, items: ItemKey[], detail: string, now: number): void {
+/** `withdrawal`: what the withdrawal notice adds, e.g. the deadline that applied. */
+export function conclude(
+  r: RegistrationRecord,
+  status: RegistrationStatus,
+  reason: OutcomeReason,
+  items: ItemKey[],
+  detail: string,
+  now: number,
+  withdrawal: { deadline?: DeadlineKind } = {},
+): void {
   r.status = status;
   r.outcome = { status, reason, items, detail, at: now };
   recordEvent(r, 'STATUS_CHANGED', SYSTEM, now, { status, reason, items, detail });
   const refs = items.map((k) => itemRef(itemOf(r, k)));
   if (status === 'COMPLETED') queueEmail(r, { kind: 'ACKNOWLEDGEMENT' }, studentAddresses(r));
   if (status === 'INCOMPLETE') queueEmail(r, { kind: 'FOLLOW_UP', owed: refs }, studentAddresses(r));
-  if (status === 'WITHDRAWN') queueEmail(r, { kind: 'WITHDRAWAL', reason, items: refs, detail }, studentAddresses(r));
+  if (status === 'WITHDRAWN') queueEmail(r, { kind: 'WITHDRAWAL', reason, items: refs, detail, ...withdrawal }, studentAddresses(r));
 }
 
 /** The workflow's result, once the outcome is final. */

@@ -7,6 +7,12 @@
  */
 import { PHOTO_MEDIA_TYPES, type CohortPolicy, type StudentRecord } from './types';
 
+/**
+ * Payment providers confirm minutes to days after the student pays: a payment made by the fee's deadline still
+ * counts when confirmed within this many Hong Kong working days after it (docs/domain.md, "The tuition fee").
+ */
+export const SETTLEMENT_GRACE_WORKING_DAYS = 3;
+
 /** The usual cohort policy; an import may override any part. */
 export const defaultCohortPolicy = (
   registrationDeadline: string,
@@ -17,6 +23,7 @@ export const defaultCohortPolicy = (
   reminderOffsets: ['7 days', '1 day'],
   resubmissionWindow: '14 days',
   verificationSlaWorkingDays: 5,
+  settlementGraceWorkingDays: SETTLEMENT_GRACE_WORKING_DAYS,
   photo: {
     mediaTypes: [...PHOTO_MEDIA_TYPES],
     minBytes: 10 * 1024,

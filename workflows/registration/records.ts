@@ -60,6 +60,8 @@ export interface RegistrationRecord {
   readonly emailQueue: QueuedEmail[];
   /** Events recorded since the previous projection snapshot. */
   readonly unprojected: AuditEventRecord[];
+  /** The changed rules this registration follows (rule-changes.ts); a run carried from before they existed follows none. */
+  readonly rules: string[];
 }
 
 /**
@@ -110,6 +112,10 @@ export interface ItemRecord extends ItemDefinition {
   flag?: string;
   /** While NOT_REQUIRED: the state it had, given back if a later reclassification makes it owed again. */
   setAsideFrom?: ItemState;
+  /** The tuition fee: what was paid on time in the fee's currency, in cents (fee-settlement.ts). */
+  paidCents?: number;
+  /** The tuition fee: money arrived but did not settle it; the item is SUBMITTED for staff, yet still owed. */
+  awaitingPayment?: boolean;
 }
 
 /** A final or intermediate outcome (INCOMPLETE may still become COMPLETED or WITHDRAWN). */

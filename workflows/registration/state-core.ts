@@ -33,6 +33,7 @@ export function decide(r: RegistrationRecord, item: ItemRecord, decision: Review
   item.reviewedAt = now;
   item.sla = undefined;
   item.flag = undefined;
+  item.awaitingPayment = undefined;
   item.reviews.push(review(r, decision, actor, now, extra));
 }
 

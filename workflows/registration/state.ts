@@ -17,6 +17,7 @@ import { registrationWorkflowId } from './api';
 import { buildChecklist } from './checklist';
 import { queueEmail } from './email-decisions';
 import type { Deadline, DeadlineKind, RegistrationRecord } from './records';
+import { RULE_CHANGES, type RuleChange } from './rule-changes';
 import { SYSTEM, recordEvent } from './state-core';
 import type { CarriedRegistration, RegistrationInput } from './types';
 import type { HkDate } from './working-days';
@@ -24,8 +25,11 @@ import type { HkDate } from './working-days';
 /** The read model's input types live in views.ts; the projection activity and its tests import them from here too. */
 export { cameInAt, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
 
-/** A new registration: the student's checklist and deadlines, and the event that records its start. */
-export function startRegistration(input: RegistrationInput, startedAt: number): RegistrationRecord {
+/**
+ * A new registration: the student's checklist and deadlines, and the event that records its start. `rules`: the
+ * changed rules it follows from its start (rule-changes.ts); a new registration follows them all.
+ */
+export function startRegistration(input: RegistrationInput, startedAt: number, rules: readonly RuleChange[] = RULE_CHANGES): RegistrationRecord {
   const { student, policy } = input;
   const items = buildChecklist(student, policy).map((d) => ({ ...d, state: 'PENDING' as const, submissions: [], reviews: [] }));
   const deadlines: Partial<Record<DeadlineKind, Deadline>> = {
@@ -57,9 +61,15 @@ export function startRegistration(input: RegistrationInput, startedAt: number): 
     emailCount: {},
     emailQueue: [],
     unprojected: [],
+    rules: [...rules],
   };
   recordEvent(r, 'REGISTRATION_STARTED', SYSTEM, startedAt, { student, policy });
   return r;
+}
+
+/** Follow these changed rules from now on (the workflow adopts each through `patched()`). */
+export function adoptRules(r: RegistrationRecord, rules: readonly RuleChange[]): void {
+  for (const rule of rules) if (!r.rules.includes(rule)) r.rules.push(rule);
 }
 
 /** The invitation, the student's first email. */
@@ -84,7 +94,8 @@ export function carry(r: RegistrationRecord): CarriedRegistration {
 
 /** The record a previous run carried, for the same input. */
 export function resumeRegistration(input: RegistrationInput, carried: CarriedRegistration, now: number): RegistrationRecord {
-  const r = startRegistration(input, now);
+  // A run carried from before the rule changes follows none of them until the workflow adopts them.
+  const r = startRegistration(input, now, []);
   Object.assign(r, JSON.parse(JSON.stringify(carried)) as object);
   return r;
 }

@@ -9,15 +9,19 @@ import { missingCompulsory } from './checklist';
 import { itemRef, queueEmail, studentAddresses } from './email-decisions';
 import { conclude, settleOutcome } from './outcome';
 import { iso } from './plain';
-import type { RegistrationRecord } from './records';
+import { feeDecidedAt, feeDecisionDue, feeUnsettled } from './fee-settlement';
+import type { Deadline, DeadlineKind, ItemRecord, RegistrationRecord } from './records';
+import { follows } from './rule-changes';
+import type { ItemKey, OutcomeReason } from './types';
 import { SYSTEM, isClosed, recordEvent } from './state-core';
-import { deadlineEntries, dueReminders, lapsedWindows, nextWakeUp as nextWakeUpOf, overdueVerifications, reminderMark, reminderOffsets, windowMs } from './time-rules';
+import { deadlineEntries, deadlineOf, dueReminders, lapsedWindows, nextWakeUp as nextWakeUpOf, overdueVerifications, reminderMark, reminderOffsets, windowMs } from './time-rules';
 
 /** Everything time makes happen, in the order a registry officer would apply it. */
 export function advance(r: RegistrationRecord, now: number): void {
   if (isClosed(r)) return;
   remindBeforeDeadlines(r, now);
   enforceDeadlines(r, now);
+  decideFee(r, now);
   enforceResubmissionWindows(r, now);
   watchVerificationSla(r, now);
   settleOutcome(r, now);
@@ -25,7 +29,51 @@ export function advance(r: RegistrationRecord, now: number): void {
 
 /** The next instant at which `advance` has something to do, and what; undefined when only a message can change anything. */
 export function nextWakeUp(r: RegistrationRecord, now: number): { at: number; what: string } | undefined {
-  return isClosed(r) ? undefined : nextWakeUpOf(r.deadlines, r.items, r.input.policy, now);
+  if (isClosed(r)) return undefined;
+  const next = nextWakeUpOf(r.deadlines, r.items, r.input.policy, now);
+  const fee = feeDecision(r);
+  if (fee && fee.at > now && (!next || fee.at < next.at)) return fee;
+  return next;
+}
+
+/** The fee's item and deadline, for a registration that decides the fee at the end of the grace period. */
+function feeUnderGrace(r: RegistrationRecord): { item: ItemRecord; deadline: Deadline; kind: DeadlineKind } | undefined {
+  const item = r.items.find((i) => i.kind === 'TUITION_RECEIPT');
+  if (!item || !follows(r, 'fee-settled-by-paid-at')) return undefined;
+  const deadline = deadlineOf(item, r.deadlines)!;
+  return { item, deadline, kind: r.deadlines.PAYMENT === deadline ? 'PAYMENT' : 'REGISTRATION' };
+}
+
+/** When the fee is decided, while it is still owed: the end of its settlement grace period. */
+function feeDecision(r: RegistrationRecord): { at: number; what: string } | undefined {
+  const fee = feeUnderGrace(r);
+  if (!fee || !feeUnsettled(fee.item)) return undefined;
+  return { at: feeDecidedAt(fee.deadline, r.input.policy, r.holidays), what: 'end of the settlement grace period of the tuition fee' };
+}
+
+/**
+ * The fee decision: a fee still owed when the grace period after its deadline ends withdraws the student. A payment
+ * made by the deadline may be confirmed until then (docs/domain.md, "The tuition fee").
+ */
+function decideFee(r: RegistrationRecord, now: number): void {
+  const fee = feeUnderGrace(r);
+  if (isClosed(r) || !fee || !feeDecisionDue(r, fee.item, fee.deadline, now)) return;
+  const decidedAt = feeDecidedAt(fee.deadline, r.input.policy, r.holidays);
+  withdraw(
+    r,
+    'MISSED_FEE',
+    [fee.item.key],
+    `the tuition fee was not settled by the ${deadlineWords(fee.kind)} ${iso(fee.deadline.at)} (payments made by then confirmed until ${iso(decidedAt)})`,
+    fee.kind,
+    now,
+  );
+}
+
+const deadlineWords = (kind: DeadlineKind): string => (kind === 'PAYMENT' ? 'payment deadline' : 'registration deadline');
+
+/** Withdraws, naming the deadline that applied where the registration follows that rule. */
+function withdraw(r: RegistrationRecord, reason: OutcomeReason, items: ItemKey[], detail: string, deadline: DeadlineKind, now: number): void {
+  conclude(r, 'WITHDRAWN', reason, items, detail, now, follows(r, 'withdrawal-names-its-deadline') ? { deadline } : {});
 }
 
 function remindBeforeDeadlines(r: RegistrationRecord, now: number): void {
@@ -46,18 +94,21 @@ function enforceDeadlines(r: RegistrationRecord, now: number): void {
   for (const [kind, d] of deadlineEntries(r.deadlines)) {
     if (d.passed || now < d.at) continue;
     d.passed = true;
-    const missing = missingCompulsory(r.items, kind).filter((i) => i.state === 'PENDING');
+    const byPaidAt = follows(r, 'fee-settled-by-paid-at');
+    const missing = missingCompulsory(r.items, kind).filter((i) => i.state === 'PENDING' || (byPaidAt && feeUnsettled(i)));
     recordEvent(r, 'DEADLINE_PASSED', SYSTEM, now, { deadline: kind, at: iso(d.at), missing: missing.map((i) => i.key) });
-    if (missing.length && !isClosed(r)) {
-      const onlyFee = missing.every((i) => i.key === 'TUITION_RECEIPT');
-      conclude(
+    // The fee is decided when its settlement grace period ends (decideFee), not at the deadline.
+    const decidedNow = byPaidAt ? missing.filter((i) => i.kind !== 'TUITION_RECEIPT') : missing;
+    if (decidedNow.length && !isClosed(r)) {
+      const onlyFee = decidedNow.every((i) => i.key === 'TUITION_RECEIPT');
+      withdraw(
         r,
-        'WITHDRAWN',
         onlyFee ? 'MISSED_FEE' : 'MISSED_COMPULSORY_ITEM',
-        missing.map((i) => i.key),
+        decidedNow.map((i) => i.key),
         onlyFee
-          ? `the tuition fee was not settled by the payment deadline ${iso(d.at)}`
-          : `not submitted by the ${kind.toLowerCase()} deadline ${iso(d.at)}: ${missing.map((i) => i.label).join(', ')}`,
+          ? `the tuition fee was not settled by the ${follows(r, 'withdrawal-names-its-deadline') ? deadlineWords(kind) : 'payment deadline'} ${iso(d.at)}`
+          : `not submitted by the ${kind.toLowerCase()} deadline ${iso(d.at)}: ${decidedNow.map((i) => i.label).join(', ')}`,
+        kind,
         now,
       );
     }

@@ -75,8 +75,13 @@ export interface CohortPolicy {
   /** Verification service level, in Hong Kong working days from the student's submission. */
   verificationSlaWorkingDays: number;
   photo: PhotoSpec;
-  /** The tuition fee a payment must match to settle the fee; absent = any confirmed payment settles it. */
+  /**
+   * The tuition fee a payment must reach to settle the fee. The import refuses a student who owes the fee without
+   * one; a registration without it has every payment flagged for staff.
+   */
   tuitionFee?: TuitionFee;
+  /** Hong Kong working days after the fee's deadline in which a payment made by then may still be confirmed (policy.ts). */
+  settlementGraceWorkingDays?: number;
 }
 
 export interface TuitionFee {
@@ -192,7 +197,10 @@ export interface PaymentConfirmedInput extends Actor {
   paymentRef: string;
   amount?: number;
   currency?: string;
+  /** When the student paid, as the provider signed it: what decides whether the payment was on time. */
   paidAt?: IsoInstant;
+  /** When the confirmation reached us (the gateway's clock); `paidAt` may not be later. */
+  receivedAt?: IsoInstant;
 }
 
 /** Personal particulars, contacts and consent to the personal information collection statement (PICS). */
@@ -368,6 +376,7 @@ export const EMAIL_KINDS = [
   'PROJECTION_ALERT',
   'LATE_EVENT',
   'ADDRESS_UNDELIVERABLE',
+  'PAYMENT_SHORTFALL',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 

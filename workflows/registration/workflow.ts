@@ -21,7 +21,8 @@
  * history goes behind `patched()` (docs/registration-workflow.md), and
  * test/workflow/replay.test.ts replays committed histories to catch the ones
  * that were not. A signal added later names its patch in the action table
- * (actions.ts, `patch`).
+ * (actions.ts, `patch`); a changed rule of the state machine is adopted
+ * through rule-changes.ts.
  */
 import {
   ActivityFailure,
@@ -48,7 +49,8 @@ import { EMAIL_REJECTED_FAILURE } from './emails';
 import { result } from './outcome';
 import { PROJECTION_UNWRITABLE_FAILURE } from './projection';
 import * as SA from './search-attributes';
-import { carry, invite, resumeRegistration, setHolidays, startRegistration } from './state';
+import { RULE_CHANGES } from './rule-changes';
+import { adoptRules, carry, invite, resumeRegistration, setHolidays, startRegistration } from './state';
 import { isClosed } from './state-core';
 import { advance, nextWakeUp } from './time-actions';
 import type { RegistrationInput, RegistrationResult } from './types';
@@ -92,7 +94,13 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // Setup
   // ---------------------------------------------------------------------------
   const { carried, answeredUpdates, ...registration } = input;
-  const r = carried ? resumeRegistration(registration, carried, Date.now()) : startRegistration(registration, Date.now());
+  /**
+   * The changed rules (rule-changes.ts), each adopted through `patched()`: false while a history recorded before
+   * the change replays, so that history issues the commands it did; true from the first live step on.
+   */
+  const adoptedRules = () => RULE_CHANGES.filter((id) => patched(id));
+  const r = carried ? resumeRegistration(registration, carried, Date.now()) : startRegistration(registration, Date.now(), adoptedRules());
+  if (carried) adoptRules(r, adoptedRules());
   // Decided before any handler can run, so the invitation is always the student's first email.
   if (!carried) invite(r);
   const indexed = input.searchAttributes !== false;
@@ -188,6 +196,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       const id = currentUpdateInfo()?.id;
       if (id !== undefined && answered.has(id)) return answered.get(id) as R;
       await before?.();
+      adoptRules(r, adoptedRules());
       const result = change(input, Date.now());
       if (id !== undefined) remember(id, result);
       await publishChange();
@@ -215,6 +224,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     setHandler(action.message, async (input: I) => {
       // A history recorded before this signal had a handler may hold it unhandled: replaying it must not act on it.
       if (action.patch && !patched(action.patch)) return;
+      adoptRules(r, adoptedRules());
       if (action.apply(r, input, Date.now())) await publishChange();
     });
   }
@@ -263,6 +273,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   async function applyTime(): Promise<void> {
+    adoptRules(r, adoptedRules());
     advance(r, Date.now());
     await publishChange();
     sendDecidedEmails();

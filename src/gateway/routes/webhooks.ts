@@ -44,10 +44,14 @@ const PaymentEventSchema = z
     type: z.literal('payment.confirmed'),
     applicationNo: ApplicationNo,
     paymentRef: text().min(1).max(200),
-    amount: z.number().nonnegative().optional(),
+    amount: z.number().positive().optional().meta({ description: 'What the student paid; more than zero (a payment of nothing settles nothing).' }),
     currency: z.string().regex(/^[A-Z]{3}$/).optional(),
-    paidAt: iso.optional(),
+    paidAt: iso
+      .optional()
+      .meta({ description: 'When the student paid, as the provider records it: it decides whether the payment was on time (docs/domain.md). Never later than the delivery.' }),
   })
+  // A payment dated after its own arrival would be backdated the other way: refused, and never seen by the workflow.
+  .refine((e) => e.paidAt === undefined || Date.parse(e.paidAt) <= Date.now(), { path: ['paidAt'], message: 'paidAt is later than the delivery: a payment cannot be made in the future' })
   .meta({ id: 'PaymentEvent' });
 
 const Accepted = z
@@ -107,6 +111,8 @@ const WEBHOOKS = [
       ...(e.amount !== undefined ? { amount: e.amount } : {}),
       ...(e.currency ? { currency: e.currency } : {}),
       ...isoOrOmitted('paidAt', e.paidAt),
+      // The gateway's clock, once per delivery: the workflow's own clock may be far later (a worker that was down).
+      receivedAt: new Date().toISOString(),
     }),
     late: 'PAYMENT',
     lateData: ({ id: _id, type: _type, applicationNo: _no, ...payment }) => payment,
