@@ -99,13 +99,13 @@ describe('gateway: late events and payments against the fee', function () {
     assert.equal(res.status, 202);
     assert.equal(res.body.recordedLate, undefined);
     const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'SUBMITTED');
-    assert.match(s.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /paid 4210 HKD, the fee is 42100 HKD/);
+    assert.match(s.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /^underpaid: 4210 HKD of 42100 HKD paid, 37890 HKD outstanding$/);
     const queue = await eventually(
       () => fetchJson(`${stack.url}/api/review-queue?kind=TUITION_RECEIPT&pageSize=200`, { bearer: stack.officerKey }),
       (r) => r.body.items.some((e: { applicationNo: string }) => e.applicationNo === a.applicationNo),
     );
     const entry = queue.body.items.find((e: { applicationNo: string }) => e.applicationNo === a.applicationNo);
-    assert.match(entry.flag, /the fee is 42100 HKD/);
+    assert.match(entry.flag, /37890 HKD outstanding/);
     const audit = await stack.prisma.auditEvent.findMany({ where: { registrationNo: a.applicationNo, type: 'PAYMENT_MISMATCH' } });
     assert.equal(audit.length, 1);
 

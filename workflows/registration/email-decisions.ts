@@ -119,6 +119,6 @@ function emailContext(r: RegistrationRecord): EmailContext {
     contacts: contactsFor(r.input.student),
     items: r.items.map((i) => ({ ...itemRef(i), state: i.state, compulsory: i.compulsory, dueBy: i.dueBy })),
     policy: policyNumbers(r.input.policy),
-    changeableUntil: iso(changeableUntil(r.deadlines, r.input.policy)),
+    changeableUntil: iso(changeableUntil(r.deadlines, r.input.policy, r.items)),
   };
 }

@@ -104,6 +104,10 @@ export interface ItemRecord extends ItemDefinition {
    * deadline. Later rejections do not open another (docs/domain.md, "Resubmission window").
    */
   windowFrom?: number;
+  /** Since when the registry holds a replacement handed in inside the window: the window's clock stands still meanwhile. */
+  heldSince?: number;
+  /** How long the registry held replacements inside the window, in total: the window closes that much later. */
+  heldMs?: number;
   submissions: SubmissionView[];
   reviews: ReviewView[];
   /** Verification service level of the current submission. */

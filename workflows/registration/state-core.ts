@@ -29,6 +29,11 @@ export function review(r: RegistrationRecord, decision: ReviewView['decision'], 
 
 /** A staff decision settles the item's review and stops its verification clock. */
 export function decide(r: RegistrationRecord, item: ItemRecord, decision: ReviewView['decision'], actor: string, now: number, extra: Partial<ReviewView>): void {
+  if (item.heldSince !== undefined) {
+    // The registry's time with the replacement was not the student's: the window's clock starts again from here.
+    item.heldMs = (item.heldMs ?? 0) + (now - item.heldSince);
+    item.heldSince = undefined;
+  }
   item.state = decision;
   item.reviewedAt = now;
   item.sla = undefined;

@@ -10,6 +10,7 @@ import { checkKeepableText, formProblems, unkeepableText } from './input-rules';
 import { conclude, settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { RegistrationRecord } from './records';
+import { follows } from './rule-changes';
 import { checkNotLate, checkOpen, invalidTransition, itemOf, knownItem, recordEvent, review } from './state-core';
 import type { DeclineOfferInput, ItemView, RegisterDocumentInput, RegistrationStatusView, SubmissionView, SubmitFormInput } from './types';
 import { boundedView, viewOf } from './views';
@@ -77,6 +78,8 @@ export function registerDocument(r: RegistrationRecord, input: RegisterDocumentI
     imageHeight: input.imageHeight,
   };
   item.submissions.push(submission);
+  // A replacement inside the resubmission window: the registry holds it from now, and the window's clock stops.
+  if (item.state === 'REJECTED' && item.windowFrom !== undefined && follows(r, 'resubmission-clock-stops-in-review')) item.heldSince = now;
   item.state = 'SUBMITTED';
   item.submittedAt = now;
   item.rejectedAt = undefined;

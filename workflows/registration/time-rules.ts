@@ -36,12 +36,15 @@ export function deadlineOf(item: Pick<ItemRecord, 'dueBy'>, deadlines: Deadlines
  * deadline opens the window from the moment of rejection. One window per
  * item: a second rejection does not open another, so a case cannot run on
  * without end (docs/domain.md). Derived from the deadline, so an extension
- * moves it too. Non-compulsory items may follow later: no window.
+ * moves it too. The registry's time is not the student's: while it holds a
+ * replacement handed in inside the window, the window's clock stands still.
+ * Non-compulsory items may follow later: no window.
  */
 export function resubmitBy(item: ItemRecord, deadlines: Deadlines, window: number): number | undefined {
   if (!item.compulsory || item.rejectedAt === undefined || !item.dueBy) return undefined;
   const deadline = deadlineOf(item, deadlines)!;
-  return Math.max(deadline.at, item.windowFrom === undefined ? -Infinity : item.windowFrom + window);
+  // The window's clock stood still while the registry held a replacement (heldMs).
+  return Math.max(deadline.at, item.windowFrom === undefined ? -Infinity : item.windowFrom + window + (item.heldMs ?? 0));
 }
 
 /** A rejection now opens the item's window: compulsory, no window yet, and the window would reach past the deadline. */
@@ -100,7 +103,8 @@ export function policyNumbers(policy: CohortPolicy): PolicyNumbers {
   };
 }
 
-/** The last moment a student action can still count: the latest deadline plus the resubmission window. */
-export function changeableUntil(deadlines: Deadlines, policy: CohortPolicy): number {
-  return Math.max(...deadlineEntries(deadlines).map(([, d]) => d.at)) + windowMs(policy);
+/** The last moment a student action can still count: the latest deadline plus the resubmission window, or a window the registry's holding moved later. */
+export function changeableUntil(deadlines: Deadlines, policy: CohortPolicy, items: readonly ItemRecord[] = []): number {
+  const windows = items.map((i) => resubmitBy(i, deadlines, windowMs(policy)) ?? -Infinity);
+  return Math.max(Math.max(...deadlineEntries(deadlines).map(([, d]) => d.at)) + windowMs(policy), ...windows);
 }
