@@ -105,12 +105,51 @@ describe('registration state: deadlines and policy', () => {
       assert.equal(Date.parse(first.resubmitBy!), windowEnds);
       registerDocument(r, upload('ID_DOCUMENT'), DEADLINE + 10 * DAY);
       const second = rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'still blurred' }, DEADLINE + 12 * DAY);
-      assert.equal(Date.parse(second.resubmitBy!), windowEnds, 'the same window, not a new 14 days');
-      advance(r, windowEnds - 1);
+      // The same window, not a new 14 days; its clock stood still the 2 days the registry held the replacement.
+      const movedEnd = windowEnds + 2 * DAY;
+      assert.equal(Date.parse(second.resubmitBy!), movedEnd, 'the same window, not a new 14 days');
+      advance(r, movedEnd - 1);
       assert.equal(r.status, 'IN_PROGRESS');
-      refused(RegistrationFailure.InvalidTransition, () => checkRegisterDocument(r, upload('ID_DOCUMENT'), windowEnds), /due by/);
-      advance(r, windowEnds);
+      refused(RegistrationFailure.InvalidTransition, () => checkRegisterDocument(r, upload('ID_DOCUMENT'), movedEnd), /due by/);
+      advance(r, movedEnd);
       assert.deepEqual([r.status, r.outcome?.reason, r.outcome?.items], ['WITHDRAWN', 'UNRESOLVED_REJECTION', ['ID_DOCUMENT']]);
+    });
+
+    it('the window\'s clock stops while the registry holds the replacement: rejected D+1, resubmitted D+13, rejected D+17 → upload by D+19', () => {
+      const r = registration();
+      complete(r, T0);
+      registerDocument(r, upload('PHOTO'), T0);
+      registerDocument(r, upload('ID_DOCUMENT'), T0);
+      advance(r, DEADLINE);
+      takeEmails(r);
+      rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'expired' }, DEADLINE + DAY); // window to D+15
+      registerDocument(r, upload('ID_DOCUMENT'), DEADLINE + 13 * DAY); // 2 of the 14 days left
+      advance(r, DEADLINE + 15 * DAY);
+      assert.equal(r.status, 'IN_PROGRESS', 'held by the registry at D+15: the window does not close under it');
+      takeEmails(r);
+      const again = rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, DEADLINE + 17 * DAY);
+      assert.equal(again.resubmitBy, new Date(DEADLINE + 19 * DAY).toISOString(), 'the 2 days left, from the second rejection');
+      const [rejection] = takeEmails(r);
+      assert.deepEqual([rejection!.message.kind, rejection!.message.kind === 'REJECTION' && rejection!.message.resubmitBy], ['REJECTION', new Date(DEADLINE + 19 * DAY).toISOString()]);
+      advance(r, DEADLINE + 17 * DAY);
+      assert.equal(r.status, 'IN_PROGRESS', 'not withdrawn in the moment of the rejection');
+      checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE + 19 * DAY - 1);
+      advance(r, DEADLINE + 19 * DAY);
+      assert.deepEqual([r.status, r.outcome?.reason], ['WITHDRAWN', 'UNRESOLVED_REJECTION']);
+    });
+
+    it('a registration from before that rule keeps the window as it was (closed at D+15 under review, withdrawn at the second rejection)', () => {
+      const r = startRegistration({ student: student(), policy: defaultCohortPolicy(new Date(DEADLINE).toISOString()) }, T0, []);
+      complete(r, T0);
+      registerDocument(r, upload('PHOTO'), T0);
+      registerDocument(r, upload('ID_DOCUMENT'), T0);
+      advance(r, DEADLINE);
+      rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'expired' }, DEADLINE + DAY);
+      registerDocument(r, upload('ID_DOCUMENT'), DEADLINE + 13 * DAY);
+      const again = rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, DEADLINE + 17 * DAY);
+      assert.equal(again.resubmitBy, new Date(DEADLINE + 15 * DAY).toISOString());
+      advance(r, DEADLINE + 17 * DAY);
+      assert.equal(r.status, 'WITHDRAWN');
     });
 
     it('a rejection long before the deadline opens no window; a later one that reaches past the deadline does', () => {
