@@ -28,7 +28,11 @@ describe('staff Correct… dialog (real browser)', function () {
 
   async function openCorrection(name: string): Promise<{ applicationNo: string; staff: Page }> {
     const a = await admit(ui.stack, { cohortId: uniq('cohort-'), name });
-    const submitted = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: studentForm } });
+    const submitted = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/form`, {
+      method: 'POST',
+      bearer: a.session,
+      json: { form: studentForm },
+    });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
     const staff = ui.page;
     await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
@@ -83,7 +87,11 @@ describe('staff Correct… dialog (real browser)', function () {
       (r) => r.body.items.some((e: any) => e.type === 'FORM_CORRECTED'),
     );
     const corrected = audit.body.items.find((e: any) => e.type === 'FORM_CORRECTED');
-    assert.deepEqual(corrected.data, { reason: 'Student sent a copy of the new passport.', before: { nationality: 'Hong Kong' }, after: { nationality: 'Canadian' } });
+    assert.deepEqual(corrected.data, {
+      reason: 'Student sent a copy of the new passport.',
+      before: { nationality: 'Hong Kong' },
+      after: { nationality: 'Canadian' },
+    });
   });
 
   it('a bad date keeps the dialog open with what was typed and a plain message next to the field; a good one then saves', async () => {

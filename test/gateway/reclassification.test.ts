@@ -31,12 +31,12 @@ describe('gateway: reclassification', function () {
     assert.match(noRoute.body.message, /changes nothing/);
 
     // A non-local JUPAS undergraduate becomes a local non-JUPAS one: the visa goes, the tuition receipt comes.
-    const done = await post({ changes: { residency: 'LOCAL', admissionRoute: 'NON_JUPAS', programCode: 'beng-civl' }, reason: 'HKID card produced; route corrected' });
+    const done = await post({
+      changes: { residency: 'LOCAL', admissionRoute: 'NON_JUPAS', programCode: 'beng-civl' },
+      reason: 'HKID card produced; route corrected',
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    assert.deepEqual(
-      [done.body.student.residency, done.body.student.admissionRoute, done.body.student.programCode],
-      ['LOCAL', 'NON_JUPAS', 'BENG-CIVL'],
-    );
+    assert.deepEqual([done.body.student.residency, done.body.student.admissionRoute, done.body.student.programCode], ['LOCAL', 'NON_JUPAS', 'BENG-CIVL']);
     const states = Object.fromEntries(done.body.items.map((i: { key: string; state: string }) => [i.key, i.state]));
     assert.equal(states.VISA, 'NOT_REQUIRED');
     assert.equal(states.TUITION_RECEIPT, 'PENDING');
@@ -49,11 +49,17 @@ describe('gateway: reclassification', function () {
     const items = Object.fromEntries(row!.items.map((i) => [i.key, i.state]));
     assert.deepEqual([items.VISA, items.TUITION_RECEIPT], ['NOT_REQUIRED', 'PENDING']);
     const list = await fetchJson(`${stack.url}/api/registrations?programCode=BENG-CIVL&residency=LOCAL`, { bearer: stack.officerKey });
-    assert.ok(list.body.items.some((r: { applicationNo: string }) => r.applicationNo === a.applicationNo), 'the list filters on the new facts');
+    assert.ok(
+      list.body.items.some((r: { applicationNo: string }) => r.applicationNo === a.applicationNo),
+      'the list filters on the new facts',
+    );
 
     // Closed: declined, the workflow ends; the gateway answers 409.
     assert.equal((await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} })).status, 200);
-    await eventually(() => fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: stack.officerKey }), (r) => r.body.status === 'WITHDRAWN');
+    await eventually(
+      () => fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: stack.officerKey }),
+      (r) => r.body.status === 'WITHDRAWN',
+    );
     const closed = await post({ changes: { programCode: 'MSC-IT' }, reason: 'too late' });
     assert.equal(closed.status, 409, JSON.stringify(closed.body));
   });

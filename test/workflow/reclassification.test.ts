@@ -41,7 +41,10 @@ describe('reclassification (time-skipping)', function () {
     await withWorker(env, async (w) => {
       const student = aStudent({ residency: 'NON_LOCAL' });
       const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY));
-      assert.deepEqual((await status(h)).items.map((i) => i.key), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO']);
+      assert.deepEqual(
+        (await status(h)).items.map((i) => i.key),
+        ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO'],
+      );
       await activateAndSubmitForm(h, student);
       await submit(h, ['VISA']); // handed in, awaiting review
 
@@ -86,7 +89,11 @@ describe('reclassification (time-skipping)', function () {
       const paymentDeadline = now + 20 * DAY;
       const h = await w.start(student, policyDue(registrationDeadline, { paymentDeadline: new Date(paymentDeadline).toISOString() }));
       const first = await status(h);
-      assert.equal(first.items.some((i) => i.key === 'TUITION_RECEIPT'), false, 'JUPAS: no fee through registration');
+      assert.equal(
+        first.items.some((i) => i.key === 'TUITION_RECEIPT'),
+        false,
+        'JUPAS: no fee through registration',
+      );
       assert.equal(first.deadlines.payment, undefined);
       await activateAndSubmitForm(h, student);
       await submit(h, ['ID_DOCUMENT'], { verify: true });
@@ -120,7 +127,10 @@ describe('reclassification (time-skipping)', function () {
       const view = await reclassify(h, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', programCode: 'BENG-CIVL' });
       assert.deepEqual(
         view.items.filter((i) => i.state !== 'VERIFIED').map((i) => [i.key, i.state, i.dueBy]),
-        [['TUITION_RECEIPT', 'PENDING', 'REGISTRATION'], ['PHOTO', 'SUBMITTED', null]],
+        [
+          ['TUITION_RECEIPT', 'PENDING', 'REGISTRATION'],
+          ['PHOTO', 'SUBMITTED', null],
+        ],
       );
       assert.deepEqual([view.student.studyLevel, view.student.admissionRoute, view.student.programCode], ['UG', 'NON_JUPAS', 'BENG-CIVL']);
       await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });

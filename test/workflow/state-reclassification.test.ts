@@ -18,7 +18,11 @@ describe('registration state: reclassification', () => {
   it('is refused once the registration is closed', () => {
     const r = registration();
     declineOffer(r, { actor: 'student:A100' }, T0 + DAY);
-    refused(RegistrationFailure.InvalidTransition, () => reclassify(r, { actor: STAFF, changes: { residency: 'NON_LOCAL' }, reason }, T0 + 2 * DAY), /already WITHDRAWN/);
+    refused(
+      RegistrationFailure.InvalidTransition,
+      () => reclassify(r, { actor: STAFF, changes: { residency: 'NON_LOCAL' }, reason }, T0 + 2 * DAY),
+      /already WITHDRAWN/,
+    );
   });
 
   it('an item no longer required comes back as it was (the upload kept, awaiting review again) when it is owed again', () => {

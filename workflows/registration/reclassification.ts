@@ -16,7 +16,16 @@ import { settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { DeadlineKind, ItemRecord, RegistrationRecord } from './records';
 import { checkOpen, invalidTransition, recordEvent } from './state-core';
-import { ADMISSION_ROUTES, RECLASSIFIABLE_FIELDS, RESIDENCIES, STUDY_LEVELS, type ItemState, type ReclassifyInput, type RegistrationStatusView, type StudentRecord } from './types';
+import {
+  ADMISSION_ROUTES,
+  RECLASSIFIABLE_FIELDS,
+  RESIDENCIES,
+  STUDY_LEVELS,
+  type ItemState,
+  type ReclassifyInput,
+  type RegistrationStatusView,
+  type StudentRecord,
+} from './types';
 import { boundedView } from './views';
 import { addWorkingDays } from './working-days';
 

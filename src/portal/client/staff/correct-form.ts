@@ -90,7 +90,9 @@ export function changedFields(form: RegistrationForm, read: (name: FormFieldName
 function problemsOf(changes: FormCorrection): Array<[string, string]> {
   const problems: Array<[string, string]> = [];
   const flat: Array<[FormFieldName, string]> = [
-    ...Object.entries(changes).filter(([k]) => k !== 'emergencyContact').map(([k, v]) => [k as FormFieldName, String(v)] as [FormFieldName, string]),
+    ...Object.entries(changes)
+      .filter(([k]) => k !== 'emergencyContact')
+      .map(([k, v]) => [k as FormFieldName, String(v)] as [FormFieldName, string]),
     ...Object.entries(changes.emergencyContact ?? {}).map(([k, v]) => [`emergencyContact.${k}` as FormFieldName, String(v)] as [FormFieldName, string]),
   ];
   for (const [name, value] of flat) {
@@ -108,7 +110,11 @@ function problemsOf(changes: FormCorrection): Array<[string, string]> {
  * Opens the dialog; `save` sends the changes (it throws the API's refusal). Resolves true once saved, false when
  * cancelled.
  */
-export function correctFormDialog(studentName: string, form: RegistrationForm, save: (changes: FormCorrection, reason: string) => Promise<void>): Promise<boolean> {
+export function correctFormDialog(
+  studentName: string,
+  form: RegistrationForm,
+  save: (changes: FormCorrection, reason: string) => Promise<void>,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const banner = h('div', { class: 'notice tone-bad', role: 'alert', hidden: true, 'data-testid': 'correction-error' });
     const submit = h('button', { type: 'submit', class: 'btn' }, 'Save correction');
@@ -118,7 +124,11 @@ export function correctFormDialog(studentName: string, form: RegistrationForm, s
       'form',
       { novalidate: true },
       h('h2', { id: 'cf-title' }, 'Correct the registration form'),
-      h('p', { class: 'muted small' }, `Change what is wrong in ${studentName}'s form. Only the fields you change are sent. Your name, the reason, and the values before and after are kept in the audit trail.`),
+      h(
+        'p',
+        { class: 'muted small' },
+        `Change what is wrong in ${studentName}'s form. Only the fields you change are sent. Your name, the reason, and the values before and after are kept in the audit trail.`,
+      ),
       ...FIELDS.map((spec) => control(spec, valueOf(form, spec.name))),
       h(
         'div',
@@ -161,31 +171,34 @@ export function correctFormDialog(studentName: string, form: RegistrationForm, s
       if (error) error.hidden = true;
     });
 
-    body.addEventListener('submit', unawaited(async (e: Event) => {
-      e.preventDefault();
-      clear();
-      const data = new FormData(body);
-      const changes = changedFields(form, (name) => String(data.get(name) ?? ''));
-      const reason = String(data.get('reason') ?? '').trim();
-      const problems = problemsOf(changes);
-      for (const [name, message] of problems) fieldError(name, message);
-      if (!reason) fieldError('reason', 'Say why you are making this correction.');
-      if (!Object.keys(changes).length) say('Nothing was changed: edit the field that is wrong, or cancel.');
-      if (problems.length || !reason || !Object.keys(changes).length) return focusFirstProblem();
-      submit.disabled = true;
-      submit.textContent = 'Saving…';
-      try {
-        await save(changes, reason);
-        saved = true;
-        dlg.close('saved');
-      } catch (err) {
-        showRefusal(err, fieldError, say);
-        focusFirstProblem();
-      } finally {
-        submit.disabled = false;
-        submit.textContent = 'Save correction';
-      }
-    }));
+    body.addEventListener(
+      'submit',
+      unawaited(async (e: Event) => {
+        e.preventDefault();
+        clear();
+        const data = new FormData(body);
+        const changes = changedFields(form, (name) => String(data.get(name) ?? ''));
+        const reason = String(data.get('reason') ?? '').trim();
+        const problems = problemsOf(changes);
+        for (const [name, message] of problems) fieldError(name, message);
+        if (!reason) fieldError('reason', 'Say why you are making this correction.');
+        if (!Object.keys(changes).length) say('Nothing was changed: edit the field that is wrong, or cancel.');
+        if (problems.length || !reason || !Object.keys(changes).length) return focusFirstProblem();
+        submit.disabled = true;
+        submit.textContent = 'Saving…';
+        try {
+          await save(changes, reason);
+          saved = true;
+          dlg.close('saved');
+        } catch (err) {
+          showRefusal(err, fieldError, say);
+          focusFirstProblem();
+        } finally {
+          submit.disabled = false;
+          submit.textContent = 'Save correction';
+        }
+      }),
+    );
     dlg.addEventListener('close', () => {
       dlg.remove();
       resolve(saved);
@@ -201,7 +214,13 @@ function showRefusal(err: unknown, fieldError: (name: string, message: string) =
   if (err instanceof ApiError) {
     for (const issue of err.fieldIssues) {
       const name = issue.path.replace(/^changes\./, '');
-      if (fieldError(name, PLAIN_PROBLEM[name as FormFieldName] ?? (name === 'reason' ? 'Say why you are making this correction.' : `Not accepted: ${issue.message}.`))) placed++;
+      if (
+        fieldError(
+          name,
+          PLAIN_PROBLEM[name as FormFieldName] ?? (name === 'reason' ? 'Say why you are making this correction.' : `Not accepted: ${issue.message}.`),
+        )
+      )
+        placed++;
     }
   }
   if (placed) return say('The correction was not saved: please fix the marked fields.');

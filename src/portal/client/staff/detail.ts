@@ -222,7 +222,7 @@ function studentCard(v: StatusResponse, open: boolean): HTMLElement {
   );
   if (open) {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Reclassify…');
-    b.addEventListener('click', async () => {
+    b.addEventListener('click', unawaited(async () => {
       b.disabled = true;
       try {
         const saved = await reclassifyDialog(s, async (changes, reason) => void (await staff.api.reclassify(v.applicationNo, changes, reason)));
@@ -232,7 +232,7 @@ function studentCard(v: StatusResponse, open: boolean): HTMLElement {
       } finally {
         b.disabled = false;
       }
-    });
+    }));
     card.append(b);
   }
   return card;

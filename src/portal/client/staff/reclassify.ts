@@ -6,7 +6,7 @@
  */
 import type { Reclassification, StudentRecord } from '../../../../workflows/registration/types';
 import { ApiError } from '../api';
-import { h } from '../dom';
+import { h, unawaited } from '../dom';
 import { STUDY_LEVEL } from '../labels';
 
 const RESIDENCY = { LOCAL: 'Local', NON_LOCAL: 'Non-local' } as const;
@@ -59,7 +59,12 @@ export function reclassifyDialog(student: StudentRecord, save: (changes: Reclass
       select('residency', 'Residency', RESIDENCY, student.residency),
       select('studyLevel', 'Study level', STUDY_LEVEL, student.studyLevel),
       select('admissionRoute', 'Admission route (undergraduates)', ROUTE, student.admissionRoute, '— none (postgraduate) —'),
-      h('div', { class: 'field' }, h('label', { for: 'rc-programCode' }, 'Program code'), h('input', { id: 'rc-programCode', name: 'programCode', type: 'text', value: student.programCode, maxlength: 20 })),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'rc-programCode' }, 'Program code'),
+        h('input', { id: 'rc-programCode', name: 'programCode', type: 'text', value: student.programCode, maxlength: 20 }),
+      ),
       h('div', { class: 'field' }, h('label', { for: 'rc-reason' }, 'Reason'), h('textarea', { id: 'rc-reason', name: 'reason', maxlength: 2000 })),
       banner,
       h('div', { class: 'actions' }, cancel, submit),
@@ -72,29 +77,32 @@ export function reclassifyDialog(student: StudentRecord, save: (changes: Reclass
       banner.focus();
     };
 
-    body.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      banner.hidden = true;
-      const data = new FormData(body);
-      const read = (name: string) => String(data.get(name) ?? '');
-      const changes = reclassification(student, read);
-      const reason = read('reason').trim();
-      if (!Object.keys(changes).length) return say('Nothing was changed: choose the new residency, route, level or program, or cancel.');
-      if (read('studyLevel') === 'UG' && !read('admissionRoute')) return say('An undergraduate needs an admission route: choose JUPAS or Non-JUPAS.');
-      if (!reason) return say('Say why you are reclassifying the student.');
-      submit.disabled = true;
-      try {
-        await save(changes, reason);
-        saved = true;
-        dlg.close('saved');
-      } catch (err) {
-        const issues = err instanceof ApiError ? err.fieldIssues.map((i) => `${i.path.replace(/^changes\./, '')}: ${i.message}`) : [];
-        const message = issues.length ? issues.join('; ') : err instanceof Error ? err.message : String(err);
-        say(`Not reclassified: ${message}`);
-      } finally {
-        submit.disabled = false;
-      }
-    });
+    body.addEventListener(
+      'submit',
+      unawaited(async (e: Event) => {
+        e.preventDefault();
+        banner.hidden = true;
+        const data = new FormData(body);
+        const read = (name: string) => String(data.get(name) ?? '');
+        const changes = reclassification(student, read);
+        const reason = read('reason').trim();
+        if (!Object.keys(changes).length) return say('Nothing was changed: choose the new residency, route, level or program, or cancel.');
+        if (read('studyLevel') === 'UG' && !read('admissionRoute')) return say('An undergraduate needs an admission route: choose JUPAS or Non-JUPAS.');
+        if (!reason) return say('Say why you are reclassifying the student.');
+        submit.disabled = true;
+        try {
+          await save(changes, reason);
+          saved = true;
+          dlg.close('saved');
+        } catch (err) {
+          const issues = err instanceof ApiError ? err.fieldIssues.map((i) => `${i.path.replace(/^changes\./, '')}: ${i.message}`) : [];
+          const message = issues.length ? issues.join('; ') : err instanceof Error ? err.message : String(err);
+          say(`Not reclassified: ${message}`);
+        } finally {
+          submit.disabled = false;
+        }
+      }),
+    );
     dlg.addEventListener('close', () => {
       dlg.remove();
       resolve(saved);
