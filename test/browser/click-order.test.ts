@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { invitationLinks } from '../../src/links';
 import { admit, type Admitted } from '../gateway/support';
 import { freePort } from '../support/env';
+import { expectAccessible } from './axe';
 import { item } from './chromium';
 import { browserSuite } from './suite';
 
@@ -108,6 +109,7 @@ describe('sign-in flows in any click order (browser)', function () {
     const notice = first.getByRole('heading', { name: 'Signed in for another application' });
     await notice.waitFor(WAIT);
     assert.match(await first.locator('main').innerText(), new RegExp(b.applicationNo));
+    await expectAccessible(first, 'signed in for another application');
     await first.getByRole('link', { name: `Show application ${b.applicationNo}` }).click();
     await signedInAs(first, b.applicationNo);
     assert.deepEqual(ui.problems, []);
@@ -178,6 +180,7 @@ describe('sign-in flows in any click order (browser)', function () {
         landed = await landedOn(p);
         assert.equal(landed.heading, 'This form came from another site', landed.text);
         assert.match(landed.text, /nothing was changed/);
+        await expectAccessible(p, 'cross-site form refused');
         await p.getByRole('link', { name: 'Go to program registration' }).click();
         await signedInAs(p, a.applicationNo);
       });
