@@ -1,6 +1,6 @@
 /**
  * The rooms of docs/architecture.md and what each may import, checked by
- * test/stack/architecture.test.ts (`npx depcruise src workflows activities`).
+ * test/stack/architecture.test.ts and `npm run lint` (`depcruise src workflows activities test bench drills scripts`).
  * @type {import('dependency-cruiser').IConfiguration}
  */
 /** The processes and what serves HTTP: rooms above the services. */
@@ -64,6 +64,28 @@ module.exports = {
       severity: 'error',
       from: { path: '^(src/dev[.]ts|drills/stack[.]ts)$' },
       to: { path: '^child_process$', dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'tests-stand-apart-from-tools',
+      comment:
+        'The tests import nothing from the drills or benches (what they share is in test/kit/); only the drills\' own tests in test/drills/ run the drills.',
+      severity: 'error',
+      from: { path: '^test/', pathNot: '^test/drills/' },
+      to: { path: '^(drills|bench)/' },
+    },
+    {
+      name: 'tools-take-only-the-kit',
+      comment: 'The drills and benches take from test/ only its kit: the servers, the fake Resend, the synthetic cohort, the pool, the samples.',
+      severity: 'error',
+      from: { path: '^(drills|bench)/' },
+      to: { path: '^test/', pathNot: '^test/kit/' },
+    },
+    {
+      name: 'kit-stands-alone',
+      comment: 'The kit is shared by tests, drills and benches, so it leans on none of them (nor on the tests\' own support).',
+      severity: 'error',
+      from: { path: '^test/kit/' },
+      to: { path: '^(test|drills|bench)/', pathNot: '^test/kit/' },
     },
   ],
   options: {

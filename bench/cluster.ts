@@ -28,13 +28,13 @@ import { createStaffKey } from '../src/gateway/auth/staff-keys';
 import { parseCsvImport } from '../src/import';
 import { signInvitationToken } from '../src/links';
 import { getStatusQuery, registerDocumentUpdate, registrationWorkflowId, submitFormUpdate } from '../workflows/registration/api';
-import { validForm } from '../test/workflow/support';
-import { inPool } from '../drills/pool';
+import { inPool } from '../test/kit/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
 import { processMemoryMb } from './gateway-process';
-import { syntheticStudents, toCsv } from './synthetic';
+import { syntheticStudents, toCsv } from '../test/kit/synthetic-students';
 import { machine, printTable } from './table';
+import { validForm } from '../test/kit/samples';
 
 // Made for this run: a value written in the repository would be a published secret.
 const TOKEN_SECRET = randomBytes(32).toString('base64url');

@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/paths';
-import { database } from '../test/support/env';
+import { database } from '../test/kit/servers';
 import { processMemory as memoryOf, startGatewayProcess } from './gateway-process';
 import { benchStack } from './support';
 

@@ -20,9 +20,9 @@ import { loadConfig } from '../src/config';
 import { dataConverter } from '../src/temporal/data-converter';
 import { beginImport, watchImport } from '../src/import';
 import { projectRoot } from '../src/paths';
-import { database, devServerEnv } from '../test/support/env';
+import { database, devServerEnv } from '../test/kit/servers';
 import { stopAll } from '../test/kit/lifetime';
-import { syntheticStudents, toCsv } from './synthetic';
+import { syntheticStudents, toCsv } from '../test/kit/synthetic-students';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

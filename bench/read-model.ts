@@ -1,6 +1,6 @@
 /**
  * A synthetic read model: the rows the projection activity would have written
- * for N students of bench/synthetic.ts, at every stage of their registration
+ * for N students of test/kit/synthetic-students.ts, at every stage of their registration
  * (deterministic from a seed), written straight into PostgreSQL without
  * running N workflows. For the dashboard and export benchmarks.
  */
@@ -8,8 +8,8 @@ import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../src/db/prisma';
 import { compulsoryInAt } from '../activities/projection';
 import { defaultCohortPolicy } from '../workflows/registration/api';
-import { seedOutstandingCounts } from '../test/support/outstanding-counts';
-import { syntheticStudents } from './synthetic';
+import { seedOutstandingCounts } from '../test/kit/outstanding-counts';
+import { syntheticStudents } from '../test/kit/synthetic-students';
 
 export interface SeedOptions {
   count: number;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordChange } from '../src/live/changes';
 import { projectRoot } from '../src/paths';
-import { database } from '../test/support/env';
+import { database } from '../test/kit/servers';
 import { stopAll } from '../test/kit/lifetime';
 import { productionNodeFlags } from '../src/cluster/node-flags';
 import { processMemory, startGatewayProcess } from './gateway-process';

@@ -11,7 +11,7 @@ import { createApp } from '../src/gateway/app';
 import { createStaffKey } from '../src/gateway/auth/staff-keys';
 import { createLogger } from '../src/logger';
 import type { PrismaClient } from '../src/db/prisma';
-import { database, freePort } from '../test/support/env';
+import { database, freePort } from '../test/kit/servers';
 import { stopAll } from '../test/kit/lifetime';
 import { seedReadModel } from './read-model';
 

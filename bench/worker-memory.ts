@@ -27,11 +27,11 @@ import { configVariables } from '../src/config/variables';
 import { parseCsvImport } from '../src/import';
 import { projectRoot } from '../src/paths';
 import { getStatusQuery, registrationWorkflowId } from '../workflows/registration/api';
-import { inPool } from '../drills/pool';
+import { inPool } from '../test/kit/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
 import { processMemoryMb } from './gateway-process';
-import { syntheticStudents, toCsv } from './synthetic';
+import { syntheticStudents, toCsv } from '../test/kit/synthetic-students';
 import { machine, printTable } from './table';
 
 const { values } = parseArgs({

@@ -13,12 +13,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
-import type { FakeResend } from '../test/activities/fake-resend';
+import type { FakeResend } from '../test/kit/fake-resend';
 import { SUBJECTS } from '../activities/email/templates';
 import { getStatusQuery, registrationWorkflowId, type RegistrationStatusView } from '../workflows/registration/api';
 import type { EmailKind } from '../workflows/registration/types';
 import type { DrillCohort } from './cohort';
-import { inPool } from './pool';
+import { inPool } from '../test/kit/pool';
 import type { Student } from './students';
 
 export interface Audit {

@@ -5,7 +5,7 @@
  * this file and from what the fake Resend recorded, never from progreg's own
  * counters.
  */
-import { syntheticStudents, toCsv } from '../bench/synthetic';
+import { syntheticStudents, toCsv } from '../test/kit/synthetic-students';
 
 export interface DrillCohort {
   id: string;

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { createPrisma } from '../src/db/prisma';
 import { createStaffKey } from '../src/gateway/auth/staff-keys';
 import { toolsDir } from '../src/paths';
-import { FakeResend } from '../test/activities/fake-resend';
+import { FakeResend } from '../test/kit/fake-resend';
 import { makeCohort } from './cohort';
 import { DrillStack, waitFor } from './stack';
 import { Api, Ledger, Student, invitationToken } from './students';

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { createPrisma } from '../src/db/prisma';
 import { createStaffKey } from '../src/gateway/auth/staff-keys';
 import { projectRoot } from '../src/paths';
-import type { FakeResend } from '../test/activities/fake-resend';
+import type { FakeResend } from '../test/kit/fake-resend';
 import { emailsByAddress, type Audit, type AuditInput } from './audit';
 import { type DrillCohort } from './cohort';
 import { DrillStack, waitFor } from './stack';
-import { inPool } from './pool';
+import { inPool } from '../test/kit/pool';
 import { Api, Ledger, Student } from './students';
 
 export interface DrillRow {

@@ -2,7 +2,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { awaitRecovery, emailsByAddress } from './audit';
 import { makeCohort } from './cohort';
-import { inPool } from './pool';
+import { inPool } from '../test/kit/pool';
 import { Api, Ledger, Student } from './students';
 import { type DrillRow, type DrillEnv, SharedStack, newRow, applyAudit, applyLedger, importCohort, invitedCount, until, auditInput, signInAll } from './kit';
 

@@ -10,11 +10,11 @@ import { dataConverter } from '../src/temporal/data-converter';
 import { connectTemporal } from '../src/temporal/connection';
 import { embeddedDatabaseUrl } from '../src/db/embedded';
 import { projectRoot } from '../src/paths';
-import { freePort } from '../test/support/env';
+import { freePort } from '../test/kit/servers';
 import { awaitRecovery } from './audit';
 import { makeCohort } from './cohort';
 import { waitFor } from './stack';
-import { inPool } from './pool';
+import { inPool } from '../test/kit/pool';
 import { Api, Ledger, Student } from './students';
 import { type DrillRow, type DrillEnv, SharedStack, adminKey, newRow, applyAudit, applyLedger, importCohort, runningImports, invitedCount, until, auditInput, signInAll } from './kit';
 

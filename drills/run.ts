@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FakeResend } from '../test/activities/fake-resend';
+import { FakeResend } from '../test/kit/fake-resend';
 import type { DrillStack } from './stack';
 import { DRILLS, passed, SharedStack, type DrillEnv, type DrillName, type DrillRow } from './drills';
 

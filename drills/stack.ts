@@ -27,7 +27,7 @@ import { Stack, type Supervised } from '../src/launcher/stack';
 import { projectRoot } from '../src/paths';
 import { temporalCliPath } from '../src/temporal/binaries';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
-import { freePort } from '../test/support/env';
+import { freePort } from '../test/kit/servers';
 
 export type Role = 'worker' | 'gateway' | 'temporal';
 

@@ -10,9 +10,8 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FakeResend } from '../test/activities/fake-resend';
-import { aPdf } from '../test/gateway/support';
-import { validForm } from '../test/workflow/support';
+import type { FakeResend } from '../test/kit/fake-resend';
+import { aPdf, validForm } from '../test/kit/samples';
 
 export interface LedgerEntry {
   at: number;

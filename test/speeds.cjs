@@ -2,7 +2,7 @@
  * The three speeds of tests, by what they need (CONTRIBUTING.md, "Which tests to run when"):
  * - unit: nothing but this process. The state machine, rules, schemas, templates and config, the replay guard
  *   (a bundle, no server) and the rooms' static checks. The unit run refuses to start a server (test/support/unit.ts).
- * - integration: real PostgreSQL and Temporal (embedded, started once per run by test/support/env.ts), gateways,
+ * - integration: real PostgreSQL and Temporal (embedded, started once per run by test/kit/servers.ts), gateways,
  *   workers and child processes; no browser, drill or cluster. Every test file that is neither unit nor system.
  * - system: Chromium, the drills and the cluster's Go-built servers.
  * `npm test` runs all three.

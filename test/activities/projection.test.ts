@@ -20,8 +20,9 @@ import { submitForm, registerDocument } from '../../workflows/registration/stude
 import { verifyItem, rejectItem, waiveItem } from '../../workflows/registration/review-actions';
 import { advance } from '../../workflows/registration/time-actions';
 import { takeSnapshot } from '../../workflows/registration/views';
-import { database, uniq } from '../support/env';
-import { DAY, HOUR, STAFF, aStudent, policyDue, upload, validForm } from '../workflow/support';
+import { database, uniq } from '../kit/servers';
+import { DAY, HOUR, STAFF, aStudent, policyDue, upload } from '../workflow/support';
+import { validForm } from '../kit/samples';
 
 const T0 = Date.parse('2027-06-01T02:00:00Z');
 

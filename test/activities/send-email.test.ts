@@ -19,9 +19,9 @@ import { EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../..
 import { invite, startRegistration } from '../../workflows/registration/state';
 import { advance } from '../../workflows/registration/time-actions';
 import { takeEmails } from '../../workflows/registration/email-decisions';
-import { database, timeSkippingEnv } from '../support/env';
+import { database, timeSkippingEnv } from '../kit/servers';
 import { DAY, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, withWorker } from '../workflow/support';
-import { FakeResend, resendError } from './fake-resend';
+import { FakeResend, resendError } from '../kit/fake-resend';
 
 const config = { ...loadConfig({ NODE_ENV: 'test' }), REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };
 

@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
-import { aPdf, admit, eventually, fetchJson, uploadFile as apiUpload, validForm, type Admitted } from '../gateway/support';
+import { admit, eventually, fetchJson, uploadFile as apiUpload, type Admitted } from '../gateway/support';
 import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
 import { item } from './chromium';
 import { browserSuite } from './suite';
+import { aPdf, validForm } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
 

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { Page } from 'playwright-core';
 import { invitationLinks } from '../../src/links';
 import { admit, type Admitted } from '../gateway/support';
-import { freePort } from '../support/env';
+import { freePort } from '../kit/servers';
 import { expectAccessible } from './axe';
 import { item } from './chromium';
 import { browserSuite } from './suite';

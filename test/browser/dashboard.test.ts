@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { startGateway } from '../gateway/support';
 import { DASHBOARD_NOW, HOSTILE_NAME, seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
 import { screenshot } from './chromium';
 import { browserSuite } from './suite';

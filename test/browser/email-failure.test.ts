@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { admit, startStack } from '../gateway/support';
-import { FakeResend, resendError } from '../activities/fake-resend';
+import { FakeResend, resendError } from '../kit/fake-resend';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };

@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { RegistrationForm } from '../../workflows/registration/types';
-import { admit, eventually, fetchJson, statusOf, validForm } from '../gateway/support';
-import { uniq } from '../support/env';
+import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
+import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
 import { browserSuite } from './suite';
+import { validForm } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
 

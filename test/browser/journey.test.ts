@@ -19,10 +19,10 @@ import path from 'node:path';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import type { Page } from 'playwright-core';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
-import { aPdf } from '../gateway/support';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { item, screenshot, uploadFile } from './chromium';
 import { browserSuite } from './suite';
+import { aPdf } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
 const STAFF_NAME = 'Officer Wong';

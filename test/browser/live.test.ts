@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { signInvitationToken } from '../../src/links';
-import { aPdf, admit, eventually, fetchJson, uploadFile as apiUpload } from '../gateway/support';
-import { uniq } from '../support/env';
+import { admit, eventually, fetchJson, uploadFile as apiUpload } from '../gateway/support';
+import { uniq } from '../kit/servers';
 import { item } from './chromium';
 import { browserSuite } from './suite';
+import { aPdf } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
 

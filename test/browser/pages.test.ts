@@ -11,7 +11,7 @@ import { SignJWT } from 'jose';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { INVITE_AUDIENCE, ISSUER, signInvitationToken, tokenKey } from '../../src/links';
 import { admit } from '../gateway/support';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { item, screenshot, uploadFile } from './chromium';
 import { browserSuite } from './suite';
 

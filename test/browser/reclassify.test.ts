@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };

@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { SIGN_IN_LINK_ACCEPTED } from '../../src/gateway/routes/session';
-import { admit, eventually, fetchJson, statusOf, validForm } from '../gateway/support';
-import { uniq } from '../support/env';
+import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
+import { uniq } from '../kit/servers';
 import { item } from './chromium';
 import { browserSuite } from './suite';
+import { validForm } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
 

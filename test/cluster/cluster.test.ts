@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../../src/temporal/connection';
-import { syntheticStudents, toCsv } from '../../bench/synthetic';
+import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
 import { loadConfig } from '../../src/config';
@@ -28,9 +28,10 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { Stack } from '../../src/launcher/stack';
 import { signInvitationToken } from '../../src/links';
 import { projectRoot } from '../../src/paths';
-import { testDataConverter, uniq } from '../support/env';
+import { testDataConverter, uniq } from '../kit/servers';
 import { requireGoTools } from '../support/go-tools';
-import { aPdf, eventually, fetchJson, uploadFile, validForm } from '../gateway/support';
+import { eventually, fetchJson, uploadFile } from '../gateway/support';
+import { aPdf, validForm } from '../kit/samples';
 
 const STUDENTS = 200;
 // Made for this run: a value written in the repository would be a published secret.

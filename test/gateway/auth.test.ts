@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signSession } from '../../src/gateway/auth/student-session';
 import { ISSUER, invitationLinks, signInvitationToken, tokenKey } from '../../src/links';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { admit, fetchJson, startStack, type TestStack } from './support';
 
 describe('gateway: authentication and authorisation', function () {

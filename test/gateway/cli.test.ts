@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { findStaffKey } from '../../src/gateway/auth/staff-keys';
 import { projectRoot } from '../../src/paths';
-import { syntheticStudents, toCsv } from '../../bench/synthetic';
+import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
 import { createImportActivities } from '../../activities/import';
 import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
 import { loadConfig } from '../../src/config';
-import { database, devServerEnv, freePort, uniq, workflowBundle } from '../support/env';
+import { database, devServerEnv, freePort, uniq, workflowBundle } from '../kit/servers';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { DEV_PAYLOAD_KEYS } from '../../src/config/variables';
 

@@ -11,7 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { startStaffSession, STAFF_SESSION_COOKIE } from '../../src/gateway/auth/staff-sessions';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { registrationWorkflowId } from '../../workflows/registration/api';
-import { devServerEnv } from '../support/env';
+import { devServerEnv } from '../kit/servers';
 import { admit, fetchJson, startStack, type TestStack } from './support';
 
 const UI_ORIGIN = 'http://localhost:8233';

@@ -5,7 +5,7 @@
  * silently overwritten while the running workflows kept the old values.
  */
 import assert from 'node:assert/strict';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { fetchJson, startStack, type TestStack } from './support';
 
 describe('gateway: cohort policy on re-import', function () {

@@ -16,8 +16,8 @@ import type { PrismaClient } from '../../src/db/prisma';
 import { setHolidays, startRegistration, type ProjectionSnapshot } from '../../workflows/registration/state';
 import { registerDocument, declineOffer } from '../../workflows/registration/student-actions';
 import { takeSnapshot } from '../../workflows/registration/views';
-import { database, uniq } from '../support/env';
-import { countersOf } from '../support/outstanding-counts';
+import { database, uniq } from '../kit/servers';
+import { countersOf } from '../kit/outstanding-counts';
 import { DAY, HOUR, aStudent, policyDue, upload } from '../workflow/support';
 
 const T0 = Date.parse('2027-06-01T02:00:00Z');

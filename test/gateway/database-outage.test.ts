@@ -19,7 +19,7 @@ import { projectRoot } from '../../src/paths';
 import { defaultCohortPolicy } from '../../workflows/registration/api';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
-import { devServerEnv, freePort, testDataConverter, uniq, workflowBundle } from '../support/env';
+import { devServerEnv, freePort, testDataConverter, uniq, workflowBundle } from '../kit/servers';
 import { aStudent, DAY, fetchJson, startGateway, type JsonResponse, type TestGateway } from './support';
 
 /** The postmaster and every backend under it: freezing only the postmaster leaves open connections answering. */

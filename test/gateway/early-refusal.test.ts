@@ -6,8 +6,9 @@
  * that reads the answer first and sends the rest of its body after it.
  */
 import assert from 'node:assert/strict';
-import { aPdf, admit, startStack, type Admitted, type TestStack } from './support';
+import { admit, startStack, type Admitted, type TestStack } from './support';
 import { connect } from './raw-http';
+import { aPdf } from '../kit/samples';
 
 const MB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { emailEvent, signEmailEvent } from '../../src/email/resend-events';
 import { registrationWorkflowId } from '../../workflows/registration/api';
-import { FakeResend } from '../activities/fake-resend';
+import { FakeResend } from '../kit/fake-resend';
 import { admit, eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
 
 describe('gateway: email events (Resend webhook)', function () {

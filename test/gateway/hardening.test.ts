@@ -10,8 +10,9 @@ import http from 'node:http';
 import { outboxPaths } from '../../activities/email/send-email';
 import { signWebhook, SIGNATURE_HEADER } from '../../src/gateway/webhooks/signature';
 import { signInvitationToken } from '../../src/links';
-import { uniq } from '../support/env';
-import { admit, eventually, fetchJson, startGateway, startStack, statusOf, validForm, type TestStack } from './support';
+import { uniq } from '../kit/servers';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, type TestStack } from './support';
+import { validForm } from '../kit/samples';
 
 const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
 

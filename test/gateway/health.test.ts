@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import { createPrisma } from '../../src/db/prisma';
 import { signInvitationToken } from '../../src/links';
 import { lazyTemporalConnection } from '../../src/temporal/connection';
-import { freePort } from '../support/env';
+import { freePort } from '../kit/servers';
 import { fetchJson, startGateway, type TestGateway } from './support';
 
 describe('gateway health and readiness', function () {

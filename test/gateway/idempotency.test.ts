@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { RegistrationActivities } from '../../activities';
-import { admit, eventually, fetchJson, startStack, statusOf, validForm, type TestStack } from './support';
+import { admit, eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
+import { validForm } from '../kit/samples';
 
 const postForm = (stack: TestStack, no: string, session: string, key?: string) =>
   fetchJson(`${stack.url}/api/registrations/${no}/form`, {

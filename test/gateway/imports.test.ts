@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 import { STUDY_LEVELS } from '../../workflows/registration/api';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
 
 const sample = fs.readFileSync(path.join(projectRoot, 'data', 'cohort-2027.csv'), 'utf8');

@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { createStaffKey, revokeStaffKey } from '../../src/gateway/auth/staff-keys';
-import { uniq } from '../support/env';
-import { admit, eventually, fetchJson, startGateway, startStack, validForm, type TestGateway, type TestStack } from './support';
+import { uniq } from '../kit/servers';
+import { admit, eventually, fetchJson, startGateway, startStack, type TestGateway, type TestStack } from './support';
+import { validForm } from '../kit/samples';
 
 interface SseEvent {
   id?: string;

@@ -9,8 +9,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { aPdf, admit, eventually, startStack, uploadFile, type Admitted, type TestStack } from './support';
+import { admit, eventually, startStack, uploadFile, type Admitted, type TestStack } from './support';
 import { rawRequest, type RawAnswer } from './raw-http';
+import { aPdf } from '../kit/samples';
 
 const B = 'shape-boundary';
 

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { aPdf, admit, eventually, startStack, type Admitted, type TestStack } from './support';
+import { admit, eventually, startStack, type Admitted, type TestStack } from './support';
+import { aPdf } from '../kit/samples';
 
 const BOUNDARY = 'raw-socket-boundary';
 

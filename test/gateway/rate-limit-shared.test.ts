@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { eventually, startGateway, type TestGateway } from './support';
 
 /** Two gateways on one database, as behind a load balancer: a client's allowance is one, whichever serves it. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { uniq } from '../support/env';
+import { uniq } from '../kit/servers';
 import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { fetchJson, startGateway, type TestGateway } from './support';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { uniq } from '../support/env';
-import { aPdf, admit, eventually, fetchJson, startGateway, startStack, statusOf, uploadFile, type Admitted, type TestStack } from './support';
+import { uniq } from '../kit/servers';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, uploadFile, type Admitted, type TestStack } from './support';
+import { aPdf } from '../kit/samples';
 
 describe('gateway: registry review', function () {
   this.timeout(120_000);

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import { decodeJwt } from 'jose';
 import { outboxPaths } from '../../activities/email/send-email';
 import { SIGN_IN_LINK_ACCEPTED } from '../../src/gateway/routes/session';
-import { DAY, admit, eventually, fetchJson, startStack, statusOf, validForm, type TestStack } from './support';
+import { DAY, admit, eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
+import { validForm } from '../kit/samples';
 
 const RATE_LIMIT = 6;
 

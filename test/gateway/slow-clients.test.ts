@@ -10,8 +10,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { aPdf, admit, eventually, startStack, uploadFile, type TestStack } from './support';
+import { admit, eventually, startStack, uploadFile, type TestStack } from './support';
 import { connect, rawRequest } from './raw-http';
+import { aPdf } from '../kit/samples';
 
 describe('gateway: slow and greedy clients', function () {
   this.timeout(180_000);

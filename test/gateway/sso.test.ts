@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { staffRoleFrom, studentAccountFrom } from '../../src/gateway/auth/oidc';
 import { startStaffSession } from '../../src/gateway/auth/staff-sessions';
-import { uniq } from '../support/env';
-import { admit, fetchJson, startGateway, startStack, validForm, type TestGateway, type TestStack } from './support';
+import { uniq } from '../kit/servers';
+import { admit, fetchJson, startGateway, startStack, type TestGateway, type TestStack } from './support';
+import { validForm } from '../kit/samples';
 
 describe('single sign-on: role mapping and student accounts', () => {
   const map = { roleClaim: 'groups', roleMap: { 'registry-admins': 'admin', 'registry-officers': 'officer' } as const };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Client } from '@temporalio/client';
-import { admit, eventually, fetchJson, startGateway, startStack, statusOf, validForm, type TestStack } from './support';
-import { testDataConverter } from '../support/env';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, type TestStack } from './support';
+import { testDataConverter } from '../kit/servers';
+import { validForm } from '../kit/samples';
 
 describe('gateway: a student on their registration', function () {
   this.timeout(120_000);

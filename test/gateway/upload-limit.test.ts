@@ -5,7 +5,8 @@
  * passed Temporal's limit and the server terminated the registration.
  */
 import assert from 'node:assert/strict';
-import { aPdf, admit, startStack, uploadFile, type TestStack } from './support';
+import { admit, startStack, uploadFile, type TestStack } from './support';
+import { aPdf } from '../kit/samples';
 
 describe('gateway: uploads per item are capped', function () {
   this.timeout(180_000);

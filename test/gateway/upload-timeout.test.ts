@@ -10,8 +10,9 @@ import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
 import { createPrisma } from '../../src/db/prisma';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
-import { database, devServerEnv, testDataConverter, uniq, workflowBundle } from '../support/env';
-import { aPdf, admit, eventually, startGateway, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { database, devServerEnv, testDataConverter, uniq, workflowBundle } from '../kit/servers';
+import { admit, eventually, startGateway, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { aPdf } from '../kit/samples';
 
 describe('gateway: an upload whose workflow answer times out', function () {
   this.timeout(180_000);

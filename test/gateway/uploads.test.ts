@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
-import { aPdf, aPng, admit, fetchJson, startGateway, startStack, statusOf, uploadFile, validForm, type TestGateway, type TestStack } from './support';
+import { admit, fetchJson, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { aPdf, aPng, validForm } from '../kit/samples';
 
 /** Every file under a folder (stored blobs and staged uploads alike). */
 function filesUnder(dir: string): string[] {

@@ -5,10 +5,10 @@ import { Worker } from '@temporalio/worker';
 import { createImportActivities } from '../../activities/import';
 import { closeImportJob, createImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
 import { registrationWorkflowId, type RegistrationInput } from '../../workflows/registration/api';
-import { syntheticStudents, toCsv } from '../../bench/synthetic';
+import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { startRegistration } from '../../src/client';
 import { startOnQueue } from '../../src/import/start';
-import { database, devServerEnv, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../support/env';
+import { database, devServerEnv, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../kit/servers';
 import { recordHistory } from '../workflow/histories';
 
 /** A staged import of `count` synthetic students, recorded as the starter records it. */

@@ -1,5 +1,5 @@
 /**
- * The lifetime of the shared servers (test/support/env.ts): each is started once per process on first use and
+ * The lifetime of the shared servers (test/kit/servers.ts): each is started once per process on first use and
  * stopped by `stopAll` (the mocha root hook, or a bench or drill on its way out). Kept apart from the servers
  * themselves so that the root hook loads nothing heavy: the unit run (CONTRIBUTING.md, "Which tests to run when")
  * pays for no Temporal SDK it does not use.

@@ -1,6 +1,7 @@
 /**
  * The rooms of docs/architecture.md, enforced: .dependency-cruiser.cjs says what
- * each room may import, and this runs dependency-cruiser over the tree. A second
+ * each room may import (the product's rooms, and the tests, drills and benches
+ * with the kit they share), and this runs dependency-cruiser over the tree. A second
  * tree, made here with one violation of each rule, shows the rules bite.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { projectRoot } from '../../src/paths';
 const run = promisify(execFile);
 const depcruise = path.join(projectRoot, 'node_modules', '.bin', 'depcruise');
 const rules = path.join(projectRoot, '.dependency-cruiser.cjs');
+const ROOMS = ['src', 'workflows', 'activities', 'test', 'bench', 'drills', 'scripts'];
 
 interface Violation {
   rule: { name: string };
@@ -32,7 +34,7 @@ describe('architecture: what each room may import', function () {
   this.timeout(120_000);
 
   it('the source tree keeps to the rules', async () => {
-    const found = await violations(projectRoot, ['src', 'workflows', 'activities']);
+    const found = await violations(projectRoot, ROOMS);
     assert.deepEqual(found.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`), []);
   });
 
@@ -46,13 +48,20 @@ describe('architecture: what each room may import', function () {
       'src/uploads/a.ts': "import { b } from './b';\nimport { app } from '../gateway/app';\nexport const a = () => [b, app];\n",
       'src/uploads/b.ts': "import { a } from './a';\nexport const b = () => a;\n",
       'src/dev.ts': "import { spawn } from 'node:child_process';\nexport const start = () => spawn('node');\n",
+      // The tooling: a test reaching into a bench, a drill into a test's support, the kit into the tests.
+      'test/import/rows.test.ts': "import { cohort } from '../../bench/cohort';\nexport const t = cohort;\n",
+      'bench/cohort.ts': "import { pool } from '../test/kit/pool';\nexport const cohort = pool;\n",
+      'drills/run.ts': "import { aPdf } from '../test/gateway/support';\nexport const run = aPdf;\n",
+      'test/gateway/support.ts': "export const aPdf = 1;\n",
+      'test/kit/pool.ts': "import { aPdf } from '../gateway/support';\nexport const pool = aPdf;\n",
+      'test/drills/drills.test.ts': "import { run } from '../../drills/run';\nexport const d = run;\n",
     };
     for (const [file, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
       fs.writeFileSync(path.join(tree, file), text);
     }
     try {
-      const found = new Set((await violations(tree, ['src', 'workflows', 'activities'])).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`));
+      const found = new Set((await violations(tree, ROOMS.filter((r) => r !== 'scripts'))).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`));
       for (const expected of [
         'workflows-stay-deterministic: workflows/registration/bad.ts → activities/send.ts',
         'workflows-use-the-workflow-sdk: workflows/registration/bad.ts → @temporalio/client',
@@ -62,8 +71,15 @@ describe('architecture: what each room may import', function () {
         'services-below-entry-points: src/uploads/a.ts → src/gateway/app.ts',
         'no-cycles: src/uploads/a.ts → src/uploads/b.ts',
         'one-process-supervisor: src/dev.ts → child_process',
+        'tests-stand-apart-from-tools: test/import/rows.test.ts → bench/cohort.ts',
+        'tools-take-only-the-kit: drills/run.ts → test/gateway/support.ts',
+        'kit-stands-alone: test/kit/pool.ts → test/gateway/support.ts',
       ]) {
         assert.ok(found.has(expected), `${expected}\nfound:\n${[...found].join('\n')}`);
+      }
+      // What is allowed: a bench takes from the kit, and the drills' own tests run the drills.
+      for (const allowed of ['bench/cohort.ts → test/kit/pool.ts', 'test/drills/drills.test.ts → drills/run.ts']) {
+        assert.ok(![...found].some((v) => v.endsWith(allowed)), `${allowed} is allowed\nfound:\n${[...found].join('\n')}`);
       }
     } finally {
       fs.rmSync(tree, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { database, uniq } from '../support/env';
+import { database, uniq } from '../kit/servers';
 
 describe('read model on the real PostgreSQL', () => {
   it('has the committed migrations applied and writes and reads through Prisma', async () => {

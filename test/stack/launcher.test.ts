@@ -15,7 +15,7 @@ import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { registrationSearchAttributes } from '../../workflows/registration/search-attributes';
-import { freePort } from '../support/env';
+import { freePort } from '../kit/servers';
 
 const portIsFree = (port: number) =>
   new Promise<boolean>((resolve) => {

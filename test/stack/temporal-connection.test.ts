@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { lazyTemporalConnection } from '../../src/temporal/connection';
-import { freePort } from '../support/env';
+import { freePort } from '../kit/servers';
 
 describe('Temporal connections', () => {
   it('a call still being retried when its connection closes ends with an error for its caller, not an uncaught exception', async () => {

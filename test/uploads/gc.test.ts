@@ -14,7 +14,7 @@ import { projectRoot } from '../../src/paths';
 import { collectUnreferencedBlobs, startBlobMaintenance } from '../../src/uploads/gc';
 import { claimStoredFile } from '../../src/uploads/stored-files';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
-import { database, uniq } from '../support/env';
+import { database, uniq } from '../kit/servers';
 
 const HOUR = 3600_000;
 const GRACE = HOUR;

@@ -29,7 +29,7 @@ import {
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
 import { HISTORY_BUDGET } from '../../workflows/registration/workflow';
-import { database, devServerEnv, timeSkippingEnv } from '../support/env';
+import { database, devServerEnv, timeSkippingEnv } from '../kit/servers';
 import { recordRunHistory } from './histories';
 import { DAY, MINUTE, STAFF, aStudent, activateAndSubmitForm, emailKinds, eventually, policyDue, status, submit, upload, withWorker } from './support';
 

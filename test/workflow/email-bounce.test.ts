@@ -10,8 +10,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { PrismaClient } from '../../src/db/prisma';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { correctPersonalEmailUpdate } from '../../workflows/registration/api';
-import { FakeResend } from '../activities/fake-resend';
-import { database, timeSkippingEnv, uniq } from '../support/env';
+import { FakeResend } from '../kit/fake-resend';
+import { database, timeSkippingEnv, uniq } from '../kit/servers';
 import { fetchJson, startGateway } from '../gateway/support';
 import { DAY, STAFF, aStudent, eventually, policyDue, status, withWorker } from './support';
 

@@ -14,9 +14,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../src/temporal/payload-codec';
 import { accountActivatedSignal, submitFormUpdate } from '../../workflows/registration/api';
 import { registrationSearchAttributes } from '../../workflows/registration/search-attributes';
-import { database, devServerEnv } from '../support/env';
+import { database, devServerEnv } from '../kit/servers';
 import { recordHistory } from './histories';
-import { DAY, aStudent, policyDue, status, submit, universityEmailOf, validForm, withWorker } from './support';
+import { DAY, aStudent, policyDue, status, submit, universityEmailOf, withWorker } from './support';
+import { validForm } from '../kit/samples';
 
 describe('payload encryption: what Temporal holds (dev server)', function () {
   this.timeout(120_000);

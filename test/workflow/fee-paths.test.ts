@@ -15,7 +15,7 @@ import Holidays from 'date-holidays';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { paymentConfirmedSignal } from '../../workflows/registration/api';
 import type { RegistrationHandle } from '../../src/client';
-import { timeSkippingEnv, database, uniq } from '../support/env';
+import { timeSkippingEnv, database, uniq } from '../kit/servers';
 import { DAY, HOUR, MINUTE, aStudent, activateAndSubmitForm, emailKinds, eventually, itemState, policyDue, status, submit, withWorker } from './support';
 
 const FEE = { amount: 42100, currency: 'HKD' };

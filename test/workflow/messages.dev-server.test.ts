@@ -25,8 +25,9 @@ import {
   type RegistrationStatusView,
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
-import { database, devServerEnv, uniq } from '../support/env';
-import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, upload, validForm, withWorker } from './support';
+import { database, devServerEnv, uniq } from '../kit/servers';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, upload, withWorker } from './support';
+import { validForm } from '../kit/samples';
 
 async function refusedWith(type: RegistrationFailure, update: Promise<unknown>, message?: RegExp): Promise<void> {
   await assert.rejects(update, (e: unknown) => {

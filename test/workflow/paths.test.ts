@@ -21,7 +21,7 @@ import {
   verifyItemUpdate,
   waiveItemUpdate,
 } from '../../workflows/registration/api';
-import { database, timeSkippingEnv } from '../support/env';
+import { database, timeSkippingEnv } from '../kit/servers';
 import {
   DAY,
   HOUR,

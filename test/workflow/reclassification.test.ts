@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { RegistrationFailure, paymentConfirmedSignal, reclassifyUpdate, verifyItemUpdate, type ReclassifyInput } from '../../workflows/registration/api';
 import type { RegistrationHandle } from '../../src/client';
-import { database, timeSkippingEnv } from '../support/env';
+import { database, timeSkippingEnv } from '../kit/servers';
 import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, itemState, policyDue, status, submit, withWorker } from './support';
 
 const reclassify = (h: RegistrationHandle, changes: ReclassifyInput['changes'], reason = 'HKID card produced at the counter') =>

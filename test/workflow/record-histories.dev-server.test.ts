@@ -38,7 +38,7 @@ import {
   type RegistrationResult,
   type StudentRecord,
 } from '../../workflows/registration/api';
-import { database, devServerEnv } from '../support/env';
+import { database, devServerEnv } from '../kit/servers';
 import { recordHistory, type RecordedPath } from './histories';
 import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, submit, upload, withWorker, type Harness } from './support';
 

@@ -25,7 +25,8 @@ import { registerDocument, submitForm } from '../../workflows/registration/stude
 import { advance, nextWakeUp } from '../../workflows/registration/time-actions';
 import { statusView, takeSnapshot } from '../../workflows/registration/views';
 import { student } from './state-support';
-import { DAY, HOUR, MINUTE, STAFF, upload, validForm } from './support';
+import { DAY, HOUR, MINUTE, STAFF, upload } from './support';
+import { validForm } from '../kit/samples';
 
 const STARTED = Date.parse('2026-11-20T02:00:00Z');
 const DEADLINE = Date.parse('2026-12-23T15:59:00Z');

@@ -13,7 +13,8 @@ import { takeEmails, emailSent } from '../../workflows/registration/email-decisi
 import { statusView, takeSnapshot } from '../../workflows/registration/views';
 import type { RegistrationRecord } from '../../workflows/registration/records';
 import { DEADLINE, T0, registration, student } from './state-support';
-import { DAY, HOUR, STAFF, upload, validForm } from './support';
+import { DAY, HOUR, STAFF, upload } from './support';
+import { validForm } from '../kit/samples';
 
 describe('registration state: bounded history', () => {
   describe('bounded history per change', () => {

@@ -17,7 +17,8 @@ import { takeEmails } from '../../workflows/registration/email-decisions';
 import { statusView, takeSnapshot } from '../../workflows/registration/views';
 import type { RegistrationRecord } from '../../workflows/registration/records';
 import { DEADLINE, T0, refused, registration, student } from './state-support';
-import { DAY, HOUR, STAFF, upload, validForm } from './support';
+import { DAY, HOUR, STAFF, upload } from './support';
+import { validForm } from '../kit/samples';
 
 describe('registration state', () => {
   describe('what the current state allows (update validators)', () => {

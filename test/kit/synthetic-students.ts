@@ -4,10 +4,10 @@
  * programme codes, and supplementary documents owed by some postgraduates.
  * Used for the sample cohort under data/ and by the import benchmark.
  *
- *   npx tsx bench/synthetic.ts --count 300 --seed 2027 > data/cohort-2027.csv
+ *   npx tsx test/kit/synthetic-students.ts --count 300 --seed 2027 > data/cohort-2027.csv
  */
 import { parseArgs } from 'node:util';
-import { CSV_COLUMNS, type StudentRow } from '../src/import/rows';
+import { CSV_COLUMNS, type StudentRow } from '../../src/import/rows';
 
 type Row = { [K in (typeof CSV_COLUMNS)[number]]: string };
 
