@@ -69,6 +69,13 @@ export function csvCell(value: string | boolean | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/**
+ * The UTF-8 byte order mark the file starts with: Excel reads a CSV without it
+ * in the machine's legacy code page ("MÜLLER" shows as "MÃœLLER"); with it,
+ * as UTF-8. Spreadsheets and CSV libraries take it as the encoding mark, not as data.
+ */
+export const CSV_BOM = '\uFEFF';
+
 export const csvLine = (cells: Array<string | boolean | null | undefined>) => `${cells.map(csvCell).join(',')}\r\n`;
 
 export const csvRow = (r: ExportRow) =>

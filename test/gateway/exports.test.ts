@@ -80,6 +80,18 @@ describe('gateway: cohort export for the student record system', function () {
     assert.equal(col(s6, 'VISA'), 'WAIVED');
   });
 
+  it('CSV starts with the UTF-8 byte order mark and carries a non-ASCII name as UTF-8, so Excel shows MÜLLER', async () => {
+    const res = await fetch(url({ cohort: seeded.cohortId, format: 'csv' }), { headers: { authorization: `Bearer ${admin}` } });
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.deepEqual([...bytes.subarray(0, 4)], [0xef, 0xbb, 0xbf, 0x61], 'EF BB BF, then the header\'s "a"pplicationNo');
+    // Ü is U+00DC: C3 9C in UTF-8 (not the single byte DC of Latin-1).
+    const muller = Buffer.from([0x4d, 0xc3, 0x9c, 0x4c, 0x4c, 0x45, 0x52, 0x20, 0x41, 0x6e, 0x6e, 0x61]);
+    const at = bytes.indexOf(muller);
+    assert.ok(at > 0, 'the name MÜLLER Anna in UTF-8 bytes');
+    assert.equal(bytes.indexOf(0xef, 1), -1, 'the mark appears once, at the start, not before every page');
+  });
+
   it('every cell a spreadsheet would read as a formula is prefixed, also after a tab or carriage return', () => {
     assert.equal(csvCell('=1+2'), "'=1+2");
     assert.equal(csvCell('+1'), "'+1");

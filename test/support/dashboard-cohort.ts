@@ -18,7 +18,8 @@
  * | 5 | UG-JUPAS-LOCAL         | BSC-COMP  | WITHDRAWN   | declined Thu 12; everything pending                                                               |
  * | 6 | UG-NON_JUPAS-NON_LOCAL | BENG-ELEC | IN_PROGRESS | ACTIVATION ✓12, FORM pending, ID pending, VISA waived (rev 13), PHOTO pending                       |
  *
- * S6's name is hostile (a spreadsheet formula), for the export's injection test.
+ * S6's name is hostile (a spreadsheet formula), for the export's injection test;
+ * S4's name has a non-ASCII letter (Ü), for the export's encoding test.
  *
  * Late events: S5 (withdrawn) paid twice after declining (Fri 13 and Mon 16), and
  * S1 (completed) activated an account again on Tue 17: 2 payments (WITHDRAWN) and 1
@@ -128,7 +129,7 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
       ],
     },
     {
-      name: 'LAM Chi Kwan',
+      name: 'MÜLLER Anna',
       programCode: 'PHD-CSE',
       studyLevel: 'RPG',
       admissionRoute: null,

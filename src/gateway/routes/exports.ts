@@ -10,7 +10,7 @@ import type { Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import { REGISTRATION_STATUSES } from '../../../workflows/registration/api';
-import { CSV_HEADER, EXPORT_ITEM_KEYS, csvLine, csvRow, exportRows } from '../../exports/registrations';
+import { CSV_BOM, CSV_HEADER, EXPORT_ITEM_KEYS, csvLine, csvRow, exportRows } from '../../exports/registrations';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { SENT, route } from '../route';
@@ -74,7 +74,7 @@ export function exportsRouter(ctx: RouterContext): Router {
       });
       try {
         if (query.format === 'csv') {
-          await write(res, csvLine(CSV_HEADER));
+          await write(res, CSV_BOM + csvLine(CSV_HEADER));
           for await (const page of exportRows(prisma, cohort.id)) await write(res, page.map(csvRow).join(''));
         } else {
           let first = true;
