@@ -176,7 +176,7 @@ describe('registration messages (dev server)', function () {
           const programCode = uniq('PROG').toUpperCase();
           const newProgram = uniq('NEW').toUpperCase().slice(0, 20);
           const student = aStudent({ programCode, studyLevel: 'TPG', residency: 'NON_LOCAL' });
-          const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+          const h = await w.start(student, policyDue(Date.now() + 30 * DAY, { tuitionFee: { amount: 44500, currency: 'HKD' } }));
           await eventually(h, (s) => assert.ok(s.seq >= 1));
           assert.equal((await attrs(h)).get(SA.StudentCategory), 'TPG-NON_LOCAL');
           await h.executeUpdate(reclassifyUpdate, {

@@ -87,7 +87,7 @@ describe('reclassification (time-skipping)', function () {
       const now = await env.currentTimeMs();
       const registrationDeadline = now + 30 * DAY;
       const paymentDeadline = now + 20 * DAY;
-      const h = await w.start(student, policyDue(registrationDeadline, { paymentDeadline: new Date(paymentDeadline).toISOString() }));
+      const h = await w.start(student, policyDue(registrationDeadline, { paymentDeadline: new Date(paymentDeadline).toISOString(), tuitionFee: { amount: 44500, currency: 'HKD' } }));
       const first = await status(h);
       assert.equal(
         first.items.some((i) => i.key === 'TUITION_RECEIPT'),
@@ -119,7 +119,7 @@ describe('reclassification (time-skipping)', function () {
   it('a taught postgraduate reclassified as a local non-JUPAS undergraduate completes once the fee is paid', async () => {
     await withWorker(env, async (w) => {
       const student = aStudent({ studyLevel: 'TPG', residency: 'LOCAL' });
-      const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY));
+      const h = await w.start(student, policyDue((await env.currentTimeMs()) + 30 * DAY, { tuitionFee: { amount: 44500, currency: 'HKD' } }));
       await activateAndSubmitForm(h, student);
       await submit(h, ['ID_DOCUMENT'], { verify: true });
       await submit(h, ['PHOTO']);
@@ -135,7 +135,7 @@ describe('reclassification (time-skipping)', function () {
       assert.deepEqual([view.student.studyLevel, view.student.admissionRoute, view.student.programCode], ['UG', 'NON_JUPAS', 'BENG-CIVL']);
       await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });
       assert.equal((await status(h)).status, 'IN_PROGRESS', 'not complete without the fee');
-      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-RECLASS-1', amount: 100_000, currency: 'HKD' });
+      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-RECLASS-1', amount: 44500, currency: 'HKD', paidAt: new Date(await env.currentTimeMs()).toISOString() });
       const result = await h.result();
       assert.deepEqual([result.status, result.reason], ['COMPLETED', 'ALL_ITEMS_VERIFIED']);
     });
@@ -151,6 +151,8 @@ describe('reclassification (time-skipping)', function () {
       await refused(reclassify(h, { studyLevel: 'UG' }), RegistrationFailure.InvalidInput, /admission route/);
       await refused(reclassify(h, { admissionRoute: 'JUPAS' }), RegistrationFailure.InvalidInput, /only undergraduates/);
       await refused(reclassify(h, { residency: 'NON_LOCAL' }, '  '), RegistrationFailure.InvalidInput, /reason/);
+      // This cohort sets no tuition fee: a student who would owe it would have no known amount to pay.
+      await refused(reclassify(h, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS' }), RegistrationFailure.InvalidInput, /no tuition fee/);
 
       // After the registration deadline (INCOMPLETE: the transcript may follow), a new visa could only withdraw the student.
       await activateAndSubmitForm(h, student);

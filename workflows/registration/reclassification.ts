@@ -95,6 +95,9 @@ export function checkReclassify(r: RegistrationRecord, input: ReclassifyInput, n
   if (p.after.studyLevel !== 'UG' && admissionRoute !== undefined) throw invalid('only undergraduates (UG) have an admission route');
   const before = r.input.student;
   if (RECLASSIFIABLE_FIELDS.every((f) => before[f] === p.after[f])) throw invalid('the reclassification changes nothing');
+  // Every student who owes the fee needs a known fee (docs/domain.md, The tuition fee), as the import requires.
+  const feeNewlyOwed = [...p.added, ...p.reinstated].some((i) => i.kind === 'TUITION_RECEIPT');
+  if (feeNewlyOwed && !r.input.policy.tuitionFee) throw invalid('the student would owe the tuition fee, but the cohort has no tuition fee set');
   // A compulsory item newly owed after its deadline could only withdraw the student at once.
   const owed = [
     ...p.added.filter((d) => d.compulsory && d.dueBy).map((d) => ({ label: d.label, dueBy: d.dueBy! })),

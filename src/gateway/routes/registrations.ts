@@ -266,7 +266,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         'The checklist is recomputed from the new facts: items now owed start PENDING, due by their deadline (reminders follow it); items no longer owed become ' +
         'NOT_REQUIRED; the audit trail keeps RECLASSIFIED with the before and after values, the reason, who, and the items added and no longer required. ' +
         'The search attributes (ProgramCode, StudyLevel, StudentCategory) and the read model follow. 409 once the registration is closed, or when a newly owed ' +
-        'compulsory item\'s deadline has passed; 422 when the result is not a valid student (an undergraduate without an admission route) or changes nothing.',
+        'compulsory item\'s deadline has passed; 422 when the result is not a valid student (an undergraduate without an admission route), would owe the fee in a cohort with no fee set, or changes nothing.',
       access: 'staff',
       params: RegistrationParams,
       headers: IdempotencyHeaders,
