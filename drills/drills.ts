@@ -1,5 +1,5 @@
 /**
- * The fault drills (issue 7 §6). Each one imports its own cohort into a real
+ * The fault drills (docs/operations.md, "Fault drills and the API fuzz run"). Each one imports its own cohort into a real
  * stack, breaks something while the system is busy, does what an operator's
  * runbook says (restart what was killed; an interrupted import finishes by
  * itself, as a Temporal workflow), and then measures from ground truth (drills/audit.ts).

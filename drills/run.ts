@@ -1,5 +1,5 @@
 /**
- * `npm run drills`: the fault drills of issue 7 §6 on a stack of their own
+ * `npm run drills`: the fault drills (docs/operations.md, "`npm run drills`") on a stack of their own
  * (free ports, a scratch folder), then one table.
  *
  *   npm run drills                          every drill, 300 students each

@@ -1,5 +1,5 @@
 /**
- * Issue 8 in a real browser: the cohort's policy numbers on both portals (a
+ * The cohort's policy numbers (docs/domain.md, "Policy numbers") in a real browser, on both portals (a
  * 3-day service level reads "3 working days", never 5), the submitted form
  * read-only for the student and corrected by staff through the Correct… dialog,
  * and "Email me a new link" on the signed-out page.

@@ -29,7 +29,7 @@ function rawRequest(url: string, method: string, headers: Record<string, string>
   });
 }
 
-describe('gateway hardening (issue 7, §4)', function () {
+describe('gateway hardening (docs/gateway.md)', function () {
   this.timeout(180_000);
   let stack: TestStack;
   before(async () => {
