@@ -288,7 +288,8 @@ function toHtml(blocks: Block[], subject: string): string {
     if ('list' in b) return `<ul>${b.list.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`;
     return `<p><a href="${escapeHtml(b.link.url)}">${escapeHtml(b.link.label)}</a></p>`;
   });
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>${parts.join('\n')}</body></html>`;
+  // lang tells screen readers and translation tools which language to read the email in (WCAG 3.1.1).
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head><body>${parts.join('\n')}</body></html>`;
 }
 
 function toText(blocks: Block[]): string {

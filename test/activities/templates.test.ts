@@ -63,6 +63,10 @@ describe('email templates', () => {
     });
   }
 
+  it('every email declares its language: <html lang="en">', () => {
+    for (const kind of EMAIL_KINDS) assert.match(render(kind).html, /^<!doctype html><html lang="en"><head>/, kind);
+  });
+
   it('the invitation carries both links, the deadline in Hong Kong time and the contacts (visa contact by level)', () => {
     const { text } = render('INVITATION');
     assert.match(text, /Activate your account: https:\/\/idp\.example\/activate\?token=T/);
