@@ -26,6 +26,14 @@ export const ApplicationNo = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, 'not an application number')
   .meta({ description: 'Application number (the registration\'s key)', example: 'A2027000123' });
 
+/**
+ * An application number as a student types it on the signed-out page: the
+ * stored numbers are upper case (the import writes them so), and a student who
+ * types "a2027000123" means the same registration (docs/domain.md, "The student
+ * record and the cohort").
+ */
+export const TypedApplicationNo = ApplicationNo.toUpperCase();
+
 export const ItemKeyParam = z
   .string()
   .regex(/^(ACTIVATION|FORM|ID_DOCUMENT|VISA|TUITION_RECEIPT|PHOTO|SUPPLEMENTARY:[A-Z0-9_]+)$/, 'not a checklist item key')

@@ -72,7 +72,9 @@ export const StudentRowSchema = z
     applicationNo: z
       .string()
       .trim()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, '3–40 letters, digits, "-" or "_"'),
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, '3–40 letters, digits, "-" or "_"')
+      // Stored in upper case, the one form every lookup by a typed number uses (docs/domain.md).
+      .toUpperCase(),
     name: text().trim().min(1).max(200),
     personalEmail: z.string().trim().toLowerCase().pipe(z.email()),
     programCode: z.preprocess(upper, z.string().regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"')),

@@ -49,6 +49,16 @@ describe('gateway: sign-in links and form corrections', function () {
     assert.equal(signIn.body.applicationNo, a.applicationNo);
   });
 
+  it('matches the application number regardless of case: a number typed in lower case gets the link', async () => {
+    const a = await admit(stack);
+    assert.match(a.applicationNo, /^A[0-9A-Z]+$/);
+    assert.notEqual(a.applicationNo.toLowerCase(), a.applicationNo, 'the number has letters to lower');
+    const r = await askLink({ applicationNo: a.applicationNo.toLowerCase(), personalEmail: a.student.personalEmail });
+    assert.deepEqual([r.status, r.body], [202, { message: SIGN_IN_LINK_ACCEPTED }]);
+    const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
+    assert.deepEqual(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to), [[a.student.personalEmail]]);
+  });
+
   it('is rate limited per client address (every request counts)', async () => {
     let last = await askLink({ applicationNo: 'A0000001', personalEmail: 'x@example.com' });
     for (let i = 0; i < RATE_LIMIT && last.status === 202; i++) last = await askLink({ applicationNo: 'A0000001', personalEmail: 'x@example.com' });

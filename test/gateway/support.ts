@@ -135,7 +135,8 @@ export async function startStack(
 
 /** The workflow tests' student, in a cohort of its own. */
 export const aStudent = (overrides: Partial<StudentRecord> = {}): StudentRecord =>
-  workflowStudent({ cohortId: 'cohort-gw-test', ...overrides });
+  // Upper case, as the import stores application numbers.
+  workflowStudent({ cohortId: 'cohort-gw-test', applicationNo: uniq('A').toUpperCase(), ...overrides });
 
 export interface Admitted {
   applicationNo: string;

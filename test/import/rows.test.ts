@@ -32,3 +32,11 @@ describe('import rows: deadlines', () => {
     assert.match(parsed.rejected[0]!.reasons.join(), /registrationDeadline: must be a date/);
   });
 });
+
+describe('import rows: application numbers', () => {
+  it('are stored in upper case, so "a0007x" and "A0007X" are one student (the second a duplicate)', () => {
+    const parsed = parseCsvImport([header, row('a0007x', 'c-case', '2027-08-31', '2027-08-20'), row('A0007X', 'c-case', '2027-08-31', '2027-08-20')].join('\n'), {}, NOW);
+    assert.deepEqual(parsed.students.map((s) => s.student.applicationNo), ['A0007X']);
+    assert.deepEqual(parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]), [[3, 'applicationNo: duplicate of line 2']]);
+  });
+});

@@ -24,7 +24,7 @@ import { AppError, ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { countAsFailure } from '../rate-limit';
 import { route, SENT } from '../route';
-import { ApplicationNo, RegistrationParams } from '../schemas';
+import { RegistrationParams, TypedApplicationNo } from '../schemas';
 import { isOpen } from '../../../workflows/registration/vocabulary';
 
 /** The one answer to every sign-in link request, so nobody can learn from it who is registered. */
@@ -154,7 +154,7 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
         'the workflow emails a fresh link (SIGN_IN_LINK) to the personal email on record, once per request (the Idempotency-Key header, if given, names the request). ' +
         'Rate limited per client address.',
       access: 'public',
-      body: z.object({ applicationNo: ApplicationNo, personalEmail: text().trim().toLowerCase().max(320) }),
+      body: z.object({ applicationNo: TypedApplicationNo, personalEmail: text().trim().toLowerCase().max(320) }),
       status: 202,
       response: z.object({ message: z.string() }).meta({ id: 'SignInLinkAccepted' }),
       errors: [ErrorCode.RATE_LIMITED],
