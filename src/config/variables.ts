@@ -291,7 +291,7 @@ export const configVariables = {
   },
   OIDC_STUDENT_CLAIM: {
     schema: z.string().regex(/^[\w:/.-]+$/).default('email'),
-    doc: 'ID-token claim whose value is the student\'s university account as the activation webhook reported it (universityEmail); the student signs in to the registration holding that account. `email`, `upn` or `preferred_username` (or `sub`, if the provider\'s subject is that address).',
+    doc: 'ID-token claim whose value is the student\'s university account as the activation webhook reported it (universityEmail); the student signs in to the registration holding that account. `email` (then only with `email_verified: true` in the ID token), `upn` or `preferred_username` (or `sub`, if the provider\'s subject is that address).',
   },
   STAFF_SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(24).default(8),

@@ -30,9 +30,17 @@ describe('single sign-on: role mapping and student accounts', () => {
   });
 
   it('takes the student account from the configured claim, lower-cased', () => {
-    assert.equal(studentAccountFrom({ email: 'A2027000123@Connect.UST.hk' }, { studentClaim: 'email' }), 'a2027000123@connect.ust.hk');
+    assert.equal(studentAccountFrom({ email: 'A2027000123@Connect.UST.hk', email_verified: true }, { studentClaim: 'email' }), 'a2027000123@connect.ust.hk');
     assert.equal(studentAccountFrom({ upn: 'a1@connect.ust.hk', email: 'x@y' }, { studentClaim: 'upn' }), 'a1@connect.ust.hk');
     assert.equal(studentAccountFrom({ sub: 'opaque' }, { studentClaim: 'email' }), undefined);
+  });
+
+  it('takes the email claim only when the provider says it is verified (email_verified exactly true)', () => {
+    for (const email_verified of [undefined, false, 'true', 1]) {
+      assert.equal(studentAccountFrom({ email: 'a2027000123@connect.ust.hk', email_verified }, { studentClaim: 'email' }), undefined, String(email_verified));
+    }
+    // Another claim (an account name the user cannot edit) needs no such flag.
+    assert.equal(studentAccountFrom({ upn: 'a1@connect.ust.hk', email_verified: false }, { studentClaim: 'upn' }), 'a1@connect.ust.hk');
   });
 });
 

@@ -138,8 +138,13 @@ export function staffRoleFrom(claims: Record<string, unknown>, settings: Pick<Oi
   return roles.has('admin') ? 'admin' : roles.has('officer') ? 'officer' : undefined;
 }
 
-/** The student claim's value as a string (lower-cased: the activation webhook's email may differ in case). */
+/**
+ * The student claim's value as a string (lower-cased: the activation webhook's email may differ in case).
+ * The `email` claim counts only when the provider vouches for it (`email_verified` exactly `true`): where
+ * users may edit their own email at the provider, an unverified one could name another student's account.
+ */
 export function studentAccountFrom(claims: Record<string, unknown>, settings: Pick<OidcSettings, 'studentClaim'>): string | undefined {
+  if (settings.studentClaim === 'email' && claims.email_verified !== true) return undefined;
   const v = claimAt(claims, settings.studentClaim);
   return typeof v === 'string' && v.trim() !== '' ? v.trim().toLowerCase() : undefined;
 }
