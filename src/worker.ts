@@ -10,7 +10,7 @@ import { IMPORT_WORKER_OPTIONS } from './import/run';
 import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
 import { createLogger } from './logger';
-import { connectClient, temporalAddress } from './temporal/client';
+import { connectClient, temporalAddress, temporalTransport } from './temporal/client';
 import { dataConverter } from './temporal/data-converter';
 import { workflowCode } from './temporal/worker-options';
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stopBeforeStart);
   // Activities all touch PostgreSQL: no more run at once than the pool has connections.
   const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS);
-  const connection = await NativeConnection.connect({ address: temporalAddress(config) });
+  const connection = await NativeConnection.connect({ address: temporalAddress(config), ...temporalTransport(config) });
   // The import activities start registrations: a client of their own.
   const temporal = await connectClient(config);
   try {

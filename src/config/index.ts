@@ -71,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
   }
   const oidc = oidcSettings(r, problems);
+  if (!!r.TEMPORAL_TLS_CERT_FILE !== !!r.TEMPORAL_TLS_KEY_FILE) problems.push('TEMPORAL_TLS_KEY_FILE: mutual TLS needs both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE');
   // Tools too: an import or staff-key run in production writes to Temporal, and must seal what it writes.
   const payloadKeys = payloadKeyRing(r, problems, options);
   if (problems.length) throw new ConfigError(problems);

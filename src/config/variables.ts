@@ -77,6 +77,30 @@ export const configVariables = {
     schema: port.default(7233),
     doc: 'gRPC port of the embedded Temporal dev server (only when TEMPORAL_ADDRESS is unset).',
   },
+  TEMPORAL_TLS: {
+    schema: optionalString.pipe(z.enum(['true', 'false']).optional()),
+    doc: 'TLS to the Temporal frontend from the worker, the gateway and the tools (`true`/`false`). Unset: on when a TEMPORAL_TLS_* file or TEMPORAL_API_KEY is set. The server certificate is checked against TEMPORAL_TLS_CA_FILE, else the system\'s roots (Temporal Cloud).',
+  },
+  TEMPORAL_TLS_CA_FILE: {
+    schema: optionalString,
+    doc: 'PEM file of the CA that signed the Temporal frontend\'s certificate (a private CA).',
+  },
+  TEMPORAL_TLS_CERT_FILE: {
+    schema: optionalString,
+    doc: 'Client certificate (PEM) for mutual TLS, with TEMPORAL_TLS_KEY_FILE (Temporal Cloud\'s mTLS namespaces, a frontend with `requireClientAuth`).',
+  },
+  TEMPORAL_TLS_KEY_FILE: {
+    schema: optionalString,
+    doc: 'Private key (PEM) of TEMPORAL_TLS_CERT_FILE.',
+  },
+  TEMPORAL_TLS_SERVER_NAME: {
+    schema: optionalString,
+    doc: 'Server name to check the frontend\'s certificate against (and send as SNI), when it differs from TEMPORAL_ADDRESS\'s host.',
+  },
+  TEMPORAL_API_KEY: {
+    schema: optionalString,
+    doc: 'API key sent to Temporal (Temporal Cloud API-key namespaces); implies TLS.',
+  },
   TEMPORAL_NAMESPACE: {
     schema: z.string().default('default'),
     doc: 'Temporal namespace of the registration workflows.',
