@@ -15,7 +15,7 @@ import tls from 'node:tls';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { connectClient, temporalTransport } from '../../src/temporal/client';
-import { devServerEnv } from '../support/env';
+import { devServerEnv } from '../kit/servers';
 
 const openssl = (dir: string, ...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 
