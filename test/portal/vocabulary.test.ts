@@ -6,7 +6,7 @@
  * with the `v` flag browsers compile an input's `pattern` with.
  */
 import assert from 'node:assert/strict';
-import { FORM_FIELD_RULES, OPEN_STATUSES, PHONE_PATTERN, REQUIRED_FORM_FIELDS, describeMediaTypes, isFileItem, isOpen } from '../../workflows/registration/vocabulary';
+import { FORM_FIELD_RULES, OPEN_STATUSES, PHONE_PATTERN, REQUIRED_FORM_FIELDS, describeFileType, describeMediaTypes, isFileItem, isOpen } from '../../workflows/registration/vocabulary';
 import { endOfHongKongDay, hongKongDateTime } from '../../src/hong-kong-time';
 
 describe('registration vocabulary', () => {
@@ -57,6 +57,15 @@ describe('registration vocabulary', () => {
     assert.deepEqual([...OPEN_STATUSES], ['IN_PROGRESS', 'INCOMPLETE']);
     assert.deepEqual(['IN_PROGRESS', 'INCOMPLETE', 'COMPLETED', 'WITHDRAWN'].map(isOpen), [true, true, false, false]);
     assert.equal(describeMediaTypes(['application/pdf', 'image/png', 'image/webp']), 'PDF, PNG, image/webp');
+  });
+
+  it('names a chosen file\'s type in words, never as a raw media type', () => {
+    assert.equal(describeFileType('application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'transcript.docx'), 'a Word document (.docx)');
+    assert.equal(describeFileType('application/msword', 'transcript.doc'), 'a Word document (.doc)');
+    assert.equal(describeFileType('image/heic', 'IMG_0001.HEIC'), 'a HEIC photo (.heic)');
+    assert.equal(describeFileType('application/pdf', 'hkid.pdf'), 'a PDF file');
+    assert.equal(describeFileType('application/x-iwork-keynote-sffkey', 'Slides.KEY'), 'a .key file', 'an unknown type is named by its extension');
+    assert.equal(describeFileType('', 'scan'), 'a file of an unknown type');
   });
 
   it('Hong Kong time: a date ends at 23:59:59.999 at UTC+8, and instants read as Hong Kong readers expect', () => {

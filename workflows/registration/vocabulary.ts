@@ -54,6 +54,44 @@ export const MEDIA_TYPE_LABELS: Record<string, string> = {
 /** "PDF, JPEG, PNG" (unknown types as they are). */
 export const describeMediaTypes = (types: readonly string[]): string => types.map((t) => MEDIA_TYPE_LABELS[t] ?? t).join(', ');
 
+/**
+ * Names of file types students often pick by mistake, so a refusal says "a Word
+ * document (.docx)", not "application/vnd.openxmlformats-officedocument…".
+ */
+const OTHER_FILE_TYPES: Record<string, string> = {
+  'application/msword': 'a Word document (.doc)',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'a Word document (.docx)',
+  'application/vnd.ms-excel': 'an Excel workbook (.xls)',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'an Excel workbook (.xlsx)',
+  'application/vnd.ms-powerpoint': 'a PowerPoint presentation (.ppt)',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'a PowerPoint presentation (.pptx)',
+  'application/vnd.apple.pages': 'a Pages document (.pages)',
+  'application/rtf': 'a rich text document (.rtf)',
+  'text/plain': 'a text file (.txt)',
+  'text/html': 'a web page (.html)',
+  'application/zip': 'a ZIP archive (.zip)',
+  'image/heic': 'a HEIC photo (.heic)',
+  'image/heif': 'a HEIF photo (.heif)',
+  'image/webp': 'a WebP image (.webp)',
+  'image/gif': 'a GIF image (.gif)',
+  'image/tiff': 'a TIFF image (.tif)',
+  'image/bmp': 'a bitmap image (.bmp)',
+};
+
+/**
+ * What a chosen file is, in words a student reads ("a PDF file", "a Word
+ * document (.docx)", "a .pages file"): never a raw media type. The file name's
+ * extension names a type the list does not know.
+ */
+export function describeFileType(type: string, fileName = ''): string {
+  const accepted = MEDIA_TYPE_LABELS[type];
+  if (accepted) return `a ${accepted} file`;
+  const other = OTHER_FILE_TYPES[type];
+  if (other) return other;
+  const ext = /\.([A-Za-z0-9]{1,10})$/.exec(fileName)?.[1];
+  return ext ? `a .${ext.toLowerCase()} file` : 'a file of an unknown type';
+}
+
 // ---------------------------------------------------------------------------
 // Registration status
 // ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * file's own bytes; these checks only save the student a wasted upload.
  */
 import type { ItemView, PhotoSpec } from '../../../../workflows/registration/types';
-import { MEDIA_TYPE_LABELS, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
+import { MEDIA_TYPE_LABELS, describeFileType, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
 import { ApiError, studentApi, type StatusResponse, type UploadRule } from '../api';
 import { append, fmtBytes, h, toast, unawaited } from '../dom';
 
@@ -141,7 +141,7 @@ async function checkFile(file: File, rule: UploadRule & { minBytes?: number }, p
   const checks: Check[] = [];
   const type = file.type || guessType(file.name);
   const typeOk = rule.mediaTypes.includes(type);
-  checks.push({ ok: typeOk, text: typeOk ? `${MEDIA_TYPE_LABELS[type] ?? type} file` : `Must be ${typeList(rule.mediaTypes)}; this file is ${MEDIA_TYPE_LABELS[type] ?? (type || 'of an unknown type')}` });
+  checks.push({ ok: typeOk, text: typeOk ? `${MEDIA_TYPE_LABELS[type] ?? type} file` : `Must be ${typeList(rule.mediaTypes)}; this file is ${describeFileType(type, file.name)}` });
   if (file.size === 0) checks.push({ ok: false, text: 'The file is empty' });
   else if (file.size > rule.maxBytes) checks.push({ ok: false, text: `Too large: ${fmtBytes(file.size)}, at most ${fmtBytes(rule.maxBytes)}` });
   else if (rule.minBytes && file.size < rule.minBytes) checks.push({ ok: false, text: `Too small (${fmtBytes(file.size)}): at least ${fmtBytes(rule.minBytes)}; use a sharper photo` });
