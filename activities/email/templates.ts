@@ -96,9 +96,12 @@ const amount = (n: number, currency: string): string =>
 /** A date as a Hong Kong reader expects it, e.g. "Thu, 31 Dec 2026, 23:59 HKT". */
 export const hkTime = (isoInstant: string): string => hongKongDateTime(isoInstant, { weekday: true });
 
+/** The deadlines still ahead (a deadline that has passed is not named: it is no date to act by). */
 function deadlineLines(ctx: EmailContext): string[] {
-  const lines = [`Registration deadline: ${hkTime(ctx.deadlines.registration)}`];
-  if (ctx.deadlines.payment) lines.push(`Tuition payment deadline: ${hkTime(ctx.deadlines.payment)}`);
+  const passed = ctx.deadlines.passed ?? [];
+  const lines: string[] = [];
+  if (!passed.includes('registration')) lines.push(`Registration deadline: ${hkTime(ctx.deadlines.registration)}`);
+  if (ctx.deadlines.payment && !passed.includes('payment')) lines.push(`Tuition payment deadline: ${hkTime(ctx.deadlines.payment)}`);
   return lines;
 }
 

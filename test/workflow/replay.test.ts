@@ -19,7 +19,13 @@ const IMPORT_FIXTURES = ['cohort-import'];
  * Recorded by paths.test.ts on the time-skipping server (attributes off; RECORD_HISTORIES=1, -g "verification service
  * level"): the only one with a service-level alert, which needs days to pass.
  */
-const TIME_SKIPPING_FIXTURES = ['verification-overdue'];
+const TIME_SKIPPING_FIXTURES = [
+  'verification-overdue',
+  // Recorded by fee-paths.test.ts (RECORD_HISTORIES=1): the tuition fee's settlement grace period is working days.
+  'fee-confirmed-in-grace-period',
+  'fee-decided-after-grace-period',
+  'fee-paid-late-worker-down',
+];
 
 /**
  * Recorded by encryption.dev-server.test.ts (RECORD_HISTORIES=1): a completed registration whose payloads are sealed

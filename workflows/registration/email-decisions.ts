@@ -115,7 +115,11 @@ function emailContext(r: RegistrationRecord): EmailContext {
   return {
     student: { ...r.input.student, personalEmail: personalEmailOf(r) },
     universityEmail: r.universityEmail,
-    deadlines: { registration: iso(r.deadlines.REGISTRATION!.at), payment: r.deadlines.PAYMENT ? iso(r.deadlines.PAYMENT.at) : undefined },
+    deadlines: {
+      registration: iso(r.deadlines.REGISTRATION!.at),
+      payment: r.deadlines.PAYMENT ? iso(r.deadlines.PAYMENT.at) : undefined,
+      passed: [...(r.deadlines.REGISTRATION!.passed ? ['registration' as const] : []), ...(r.deadlines.PAYMENT?.passed ? ['payment' as const] : [])],
+    },
     contacts: contactsFor(r.input.student),
     items: r.items.map((i) => ({ ...itemRef(i), state: i.state, compulsory: i.compulsory, dueBy: i.dueBy })),
     policy: policyNumbers(r.input.policy),

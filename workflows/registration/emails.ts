@@ -16,7 +16,8 @@ export interface EmailItemRef {
 export interface EmailContext {
   student: StudentRecord;
   universityEmail?: string;
-  deadlines: { registration: IsoInstant; payment?: IsoInstant };
+  /** `passed`: the deadlines already past when the email is handed over (an email never names a date that has passed). */
+  deadlines: { registration: IsoInstant; payment?: IsoInstant; passed?: ('registration' | 'payment')[] };
   contacts: { registration: string; activation: string; visa: string };
   items: (EmailItemRef & { state: ItemState; compulsory: boolean; dueBy: DueBy })[];
   /** The cohort's numbers (service level, resubmission window, reminder offsets): templates never spell their own. */
