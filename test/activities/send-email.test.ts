@@ -14,7 +14,7 @@ import { decodeJwt } from 'jose';
 import type { Resend } from 'resend';
 import { createSendEmail, outboxPaths } from '../../activities/email/send-email';
 import { loadConfig } from '../../src/config';
-import { invitationLinks, verifyInvitationToken } from '../../src/links';
+import { invitationLinks, verifyActivationToken, verifyInvitationToken } from '../../src/links';
 import { EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
 import { invite, startRegistration } from '../../workflows/registration/state';
 import { advance } from '../../workflows/registration/time-actions';
@@ -179,13 +179,16 @@ describe('email activity', function () {
     const files = outboxPaths(outboxDir, request);
     const text = fs.readFileSync(files.text, 'utf8');
     assert.match(text, /^To: .*@example\.com\nSubject: HKUST: Invitation to Program Registration\n/);
-    assert.match(fs.readFileSync(files.html, 'utf8'), /<html>/);
+    assert.match(fs.readFileSync(files.html, 'utf8'), /<html lang="en">/);
     const activation = /Activate your account: (\S+)/.exec(text)![1];
     const registration = /Open Online Program Registration: (\S+)/.exec(text)![1];
-    for (const link of [activation, registration]) {
-      const token = new URL(link).searchParams.get('token')!;
-      assert.equal(await verifyInvitationToken(config, token), request.registrationNo);
-    }
+    // Each link carries a token for its own job: the activation token does not open the portal, and the reverse.
+    const activationToken = new URL(activation).searchParams.get('token')!;
+    const registrationToken = new URL(registration).searchParams.get('token')!;
+    assert.equal(await verifyActivationToken(config, activationToken), request.registrationNo);
+    assert.equal(await verifyInvitationToken(config, registrationToken), request.registrationNo);
+    await assert.rejects(verifyInvitationToken(config, activationToken));
+    await assert.rejects(verifyActivationToken(config, registrationToken));
     assert.match(text, /Registration deadline: .* HKT/);
     assert.match(text, /progreg@ust\.hk/);
   });
