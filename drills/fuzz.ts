@@ -2,10 +2,13 @@
  * `npm run fuzz`: requests generated from the gateway's own /openapi.json by
  * schemathesis (PyPI, pinned, installed into .tools/ by scripts/setup-fuzz.js)
  * against a real gateway (the drills' stack: separate worker and gateway
- * processes, PostgreSQL, Temporal). It must find no response ≥ 500.
+ * processes, PostgreSQL, Temporal). It must find no response ≥ 500. Then the
+ * protocol fuzz (drills/protocol-fuzz.ts): malformed HTTP from raw sockets, with
+ * the gateway's pid watched.
  *
- *   npm run fuzz                       at least 10,000 requests
- *   npm run fuzz -- --requests 1000
+ *   npm run fuzz                       at least 10,000 requests, then 3,000 protocol cases
+ *   npm run fuzz -- --requests 1000 --protocol 500
+ *   npm run fuzz -- --requests 0       the protocol fuzz only
  *
  * Passes as each kind of caller: anonymous, a malformed session cookie, a
  * malformed bearer token, an admin and an officer API key, a signed-in student
@@ -24,6 +27,7 @@ import { toolsDir } from '../src/paths';
 import { FakeResend } from '../test/kit/fake-resend';
 import { makeCohort } from './cohort';
 import { DrillStack, waitFor } from './stack';
+import { protocolRows, protocolViolations, runProtocolFuzz, type ProtocolFuzzReport } from './protocol-fuzz';
 import { Api, Ledger, Student, invitationToken } from './students';
 
 export interface FuzzOptions {
@@ -38,6 +42,8 @@ export interface FuzzOptions {
    * thousand requests per caller whatever the target): on by default, off for the short run in npm test.
    */
   coverage?: boolean;
+  /** Protocol fuzz cases after the schema fuzz (0: none). */
+  protocolRequests?: number;
 }
 
 export interface ServerError {
@@ -54,6 +60,7 @@ export interface FuzzReport {
   byStatus: Record<string, number>;
   byPass: Record<string, number>;
   serverErrors: ServerError[];
+  protocol?: ProtocolFuzzReport;
 }
 
 interface Pass {
@@ -65,6 +72,8 @@ interface Callers {
   passes: Pass[];
   /** Application numbers that exist, so generated requests reach past the 404 of a made-up one. */
   applicationNos: string[];
+  /** A signed-in student (bearer session). */
+  student: { applicationNo: string; session: string };
 }
 
 /** The Python and the folder of the schemathesis that scripts/setup-fuzz.js installed. */
@@ -83,7 +92,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const st = schemathesis();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-fuzz-'));
   const fake = await new FakeResend({ apiKey: 're_fuzz_key' }).start();
-  const stack = new DrillStack({ dir: path.join(dir, 'stack'), resendBaseUrl: fake.baseUrl, resendApiKey: fake.apiKey });
+  const stack = new DrillStack({
+    dir: path.join(dir, 'stack'),
+    resendBaseUrl: fake.baseUrl,
+    resendApiKey: fake.apiKey,
+    // Short slow-client timeouts, so the protocol fuzz's stalled bodies and headers are answered within its wait.
+    // The upload rate limit per registration would answer most upload cases 429 before their body is read.
+    env: { HTTP_HEADERS_TIMEOUT_SECONDS: '3', HTTP_BODY_IDLE_TIMEOUT_SECONDS: '3', REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: '1000000' },
+  });
   const report: FuzzReport = { requests: 0, byStatus: {}, byPass: {}, serverErrors: [] };
   try {
     await stack.start();
@@ -110,6 +126,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       // Aim the next round at what is still missing.
       const perRound = report.requests - before;
       if (perRound > 0) examples = Math.max(5, Math.ceil((examples * (opts.requests - report.requests)) / perRound) + 1);
+    }
+    if (opts.protocolRequests) {
+      const t0 = Date.now();
+      report.protocol = await runProtocolFuzz(
+        { url: stack.gatewayUrl, pid: () => stack.pidOf('gateway'), student: known.student },
+        { requests: opts.protocolRequests, seed: opts.seed },
+      );
+      log(`protocol fuzz: ${report.protocol.sent} cases in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
   } finally {
     await stack.stop();
@@ -151,7 +175,7 @@ async function callers(stack: DrillStack, fake: FakeResend): Promise<Callers> {
     { name: 'student-bearer', headers: [`Authorization: Bearer ${first!.session}`] },
     { name: 'student-cookie', headers: [`Cookie: progreg_session=${second!.session}`] },
   ];
-  return { passes, applicationNos: cohort.students.map((s) => s.applicationNo) };
+  return { passes, applicationNos: cohort.students.map((s) => s.applicationNo), student: { applicationNo: first!.applicationNo, session: first!.session! } };
 }
 
 /**
@@ -245,14 +269,24 @@ export function summarizeErrors(errors: ServerError[]): string[] {
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { requests: { type: 'string', default: '10000' }, seed: { type: 'string' }, keep: { type: 'boolean' }, callers: { type: 'string' } } });
-  runFuzz({ requests: Number(values.requests), seed: values.seed ? Number(values.seed) : undefined, keep: values.keep, callers: values.callers?.split(',') })
+  const { values } = parseArgs({
+    options: { requests: { type: 'string', default: '10000' }, protocol: { type: 'string', default: '3000' }, seed: { type: 'string' }, keep: { type: 'boolean' }, callers: { type: 'string' } },
+  });
+  runFuzz({
+    requests: Number(values.requests),
+    protocolRequests: Number(values.protocol),
+    seed: values.seed ? Number(values.seed) : undefined,
+    keep: values.keep,
+    callers: values.callers?.split(','),
+  })
     .then((r) => {
       console.log(`\n${r.requests} requests generated from /openapi.json; responses ≥ 500: ${r.serverErrors.length}`);
       console.log(`by caller: ${Object.entries(r.byPass).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(`by status: ${Object.entries(r.byStatus).map(([k, v]) => `${k}×${v}`).join(' ')}`);
       for (const line of summarizeErrors(r.serverErrors)) console.log(`  ${line}`);
-      process.exit(r.serverErrors.length ? 1 : 0);
+      const violations = r.protocol ? protocolViolations(r.protocol) : [];
+      if (r.protocol) for (const line of protocolRows(r.protocol)) console.log(line);
+      process.exit(r.serverErrors.length || violations.length ? 1 : 0);
     })
     .catch((e) => {
       console.error(e);

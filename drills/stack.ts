@@ -152,6 +152,12 @@ export class DrillStack {
     });
   }
 
+  /** The pid of a role's process while it runs (undefined once it exited): a changed or missing pid is a restart or a death. */
+  pidOf(role: Role): number | undefined {
+    const child = this.children.get(role)?.child();
+    return child && child.exitCode === null && child.signalCode === null ? child.pid : undefined;
+  }
+
   /** kill -9 of one process (only that pid, as an operator or the OOM killer would). */
   async kill9(role: Role): Promise<void> {
     const child = this.children.get(role)?.child();
