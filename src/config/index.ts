@@ -166,15 +166,18 @@ function productionProblems(r: Raw): string[] {
 
 /**
  * A rough guard against secrets no generator made: 32 spaces, one character repeated, a short pattern
- * repeated. At least 12 different characters, and an empirical (Shannon) entropy of at least 96 bits over
- * the whole value; `openssl rand -hex 16` (128 bits) and anything longer from `openssl rand -base64` pass.
+ * repeated. Refused: a value that repeats a shorter part of itself, one with fewer than 8 different
+ * characters, or an empirical (Shannon) entropy under 80 bits over the whole value. `openssl rand -hex 16`
+ * (128 bits) and anything longer from `openssl rand -base64` pass.
  */
 function looksRandom(secret: string): boolean {
+  const chars = [...secret];
+  const n = chars.length;
+  for (let period = 1; period <= n / 2; period++) if (chars.every((c, i) => i < period || c === chars[i - period])) return false;
   const counts = new Map<string, number>();
-  for (const c of secret) counts.set(c, (counts.get(c) ?? 0) + 1);
-  const n = [...secret].length;
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
   const bitsPerChar = [...counts.values()].reduce((h, k) => h - (k / n) * Math.log2(k / n), 0);
-  return counts.size >= 12 && bitsPerChar * n >= 96;
+  return counts.size >= 8 && bitsPerChar * n >= 80;
 }
 
 /**

@@ -79,6 +79,7 @@ describe('payload keys in the configuration', () => {
     WEBHOOK_SECRET: randomBytes(24).toString('base64url'),
     PUBLIC_BASE_URL: 'https://register.example.edu',
     RESEND_API_KEY: 're_live_key',
+    RESEND_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
   };
   const problemsOf = (env: NodeJS.ProcessEnv, purpose: 'server' | 'tool' = 'server'): string[] => {
     try {
