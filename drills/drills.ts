@@ -10,6 +10,7 @@
  * needed and no problem (a 5xx other than 503, a wrong answer, a job stuck
  * RUNNING, a read model that never caught up) was seen.
  */
+import { invitationBounceDrill } from './bounce-drill';
 import type { DrillEnv } from './kit';
 import { postgresFreezeDrill, postgresStopDrill, resendOutageDrill } from './outage-drills';
 import { gatewayKillImportDrill, gatewayKillUploadsDrill, stackInterruptDrill, workerKillDrill } from './process-drills';
@@ -24,5 +25,6 @@ export const DRILLS = {
   'postgres-freeze': postgresFreezeDrill,
   'postgres-stop': postgresStopDrill,
   'resend-outage': resendOutageDrill,
+  'invitation-bounce': invitationBounceDrill,
 } as const;
 export type DrillName = keyof typeof DRILLS;
