@@ -350,6 +350,7 @@ export function staffApi(key: string) {
     correctForm: (no: string, changes: Partial<RegistrationForm>, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/form/correction`, { changes, reason }),
     reclassify: (no: string, changes: Reclassification, reason: string) => post<RegistrationStatusView>(`${reg(no)}/reclassification`, { changes, reason }),
+    correctPersonalEmail: (no: string, personalEmail: string, reason: string) => post<RegistrationStatusView>(`${reg(no)}/personal-email`, { personalEmail, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
     importCohort: (file: File, onProgress?: (f: number) => void) => {

@@ -9,6 +9,7 @@ import { type AuditEntry, type StatusResponse } from '../api';
 import { busy, dialog, fmtBytes, fmtDate, fmtDateTime, fmtShort, h, toast, unawaited, type Child } from '../dom';
 import { REJECTION_REASON, STATUS, STUDY_LEVEL, humanize } from '../labels';
 import { deadlinesCard, emailsCard, formCard } from './detail-cards';
+import { correctEmailDialog } from './correct-email';
 import { reclassifyDialog } from './reclassify';
 import { route, staff } from './session';
 import { messageOf, pageHead, stateBadge, statusBadge, summary, temporalLink } from './widgets';
@@ -201,7 +202,7 @@ function auditTrail(trail: AuditEntry[]): HTMLElement {
 /** Who the student is; officers and admins reclassify them (residency, route, level, program) through Reclassify…. */
 function studentCard(v: StatusResponse, open: boolean): HTMLElement {
   const s = v.student;
-  const row = (k: string, val: Child) => [h('dt', null, k), h('dd', null, val)];
+  const row = (k: string, ...val: Child[]) => [h('dt', null, k), h('dd', null, ...val)];
   const card = h(
     'section',
     { class: 'card', 'aria-labelledby': 'student-title', id: 'student-card' },
@@ -210,7 +211,13 @@ function studentCard(v: StatusResponse, open: boolean): HTMLElement {
       'dl',
       { class: 'kv' },
       row('Application', s.applicationNo),
-      row('Personal email', h('a', { href: `mailto:${s.personalEmail}` }, s.personalEmail)),
+      row(
+        'Personal email',
+        h('a', { href: `mailto:${s.personalEmail}` }, s.personalEmail),
+        v.personalEmailProblem
+          ? h('span', { class: 'badge tone-bad spaced', 'data-testid': 'email-problem' }, v.personalEmailProblem.problem === 'BOUNCED' ? 'Bounced: no email reaches it' : 'Marked as spam: no email goes there')
+          : null,
+      ),
       row('HKUST email', v.universityEmail ?? '—'),
       row('Program', s.programCode),
       row('Level', STUDY_LEVEL[s.studyLevel]),
@@ -233,7 +240,22 @@ function studentCard(v: StatusResponse, open: boolean): HTMLElement {
         b.disabled = false;
       }
     }));
-    card.append(b);
+    const fix = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Correct email…');
+    fix.addEventListener(
+      'click',
+      unawaited(async () => {
+        fix.disabled = true;
+        try {
+          const saved = await correctEmailDialog(s.personalEmail, async (email, reason) => void (await staff.api.correctPersonalEmail(v.applicationNo, email, reason)));
+          if (!saved) return;
+          toast('Email corrected: a fresh invitation is on its way.');
+          await route();
+        } finally {
+          fix.disabled = false;
+        }
+      }),
+    );
+    card.append(b, fix);
   }
   return card;
 }
