@@ -9,7 +9,7 @@
 import { awaitRecovery, emailsByAddress } from './audit';
 import { makeCohort, type DrillCohort } from './cohort';
 import { type DrillEnv, type DrillRow, SharedStack, applyAudit, applyLedger, importCohort, invitedCount, newRow, until } from './kit';
-import { inPool } from './pool';
+import { inPool } from '../test/kit/pool';
 import { Api, Ledger } from './students';
 
 /** Every tenth student of the cohort (rounded up): the share of invitations that bounce. */
