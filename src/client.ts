@@ -42,7 +42,7 @@ export async function startRegistration(
       memo: { studentName: student.name, applicationNo: student.applicationNo, ...(options.importId ? { importId: options.importId } : {}) },
       staticSummary: `${student.name} (${student.applicationNo}) · ${student.programCode}`,
       // Filterable from the first moment; the workflow keeps the dynamic ones current.
-      typedSearchAttributes: input.searchAttributes === false ? undefined : [
+      typedSearchAttributes: [
         { key: SA.RegistrationStatus, value: 'IN_PROGRESS' },
         { key: SA.ProgramCode, value: student.programCode },
         { key: SA.StudyLevel, value: student.studyLevel },

@@ -100,9 +100,13 @@ export const devServerEnv = once(async () => {
   return env;
 }, 'the Temporal dev server');
 
+/** The test switches' workflow half (test-switches-workflow.ts), in every test bundle; it does nothing unless a test sets a switch. */
+const testSwitchesWorkflowModule = require.resolve('./test-switches-workflow');
+
 /** Workflow code is bundled once per run; each test makes its own Worker from it. */
 export const workflowBundle = once(
-  async (): Promise<WorkflowBundleWithSourceMap> => bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietBundlerLogger }),
+  async (): Promise<WorkflowBundleWithSourceMap> =>
+    bundleWorkflowCode({ ...workflowBundleOptions(), workflowInterceptorModules: [testSwitchesWorkflowModule], logger: quietBundlerLogger }),
 );
 
 const quietBundlerLogger = {

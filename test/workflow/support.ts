@@ -28,12 +28,12 @@ import {
   type EmailKind,
   type ItemKey,
   type RegisterDocumentInput,
-  type RegistrationInput,
   type RegistrationStatusView,
   type StudentRecord,
 } from '../../workflows/registration/api';
 import { validForm } from '../kit/samples';
 import { database, testDataConverter, uniq, workflowBundle } from '../kit/servers';
+import { clientWithSwitches, type TestSwitches } from '../kit/test-switches';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -79,7 +79,8 @@ export interface Harness {
   client: Client;
   taskQueue: string;
   config: Config;
-  start(student: StudentRecord, policy: CohortPolicy, extra?: Partial<RegistrationInput>): Promise<RegistrationHandle>;
+  /** Starts a registration; `switches.historyBudget` makes it continue as new early (test-switches-workflow.ts). */
+  start(student: StudentRecord, policy: CohortPolicy, switches?: Pick<TestSwitches, 'historyBudget'>): Promise<RegistrationHandle>;
 }
 
 /**
@@ -92,6 +93,7 @@ export async function withWorker<T>(
   fn: (h: Harness) => Promise<T>,
   options: {
     resend?: Resend;
+    /** Keep the custom search attributes current (default off: the time-skipping server cannot register them). */
     searchAttributes?: boolean;
     /** Wrap the real activities, e.g. to hold an email back while the test skips time. */
     wrapActivities?: (a: RegistrationActivities) => RegistrationActivities;
@@ -129,12 +131,9 @@ export async function withWorker<T>(
     client: env.client,
     taskQueue,
     config,
-    async start(student, policy, extra = {}) {
-      const { handle } = await startRegistration(
-        env.client,
-        { student, policy, searchAttributes: options.searchAttributes ?? false, ...extra },
-        { taskQueue },
-      );
+    async start(student, policy, switches = {}) {
+      const client = clientWithSwitches(env, { searchAttributes: options.searchAttributes ?? false, ...switches });
+      const { handle } = await startRegistration(client, { student, policy }, { taskQueue });
       started.push(handle);
       return handle;
     },

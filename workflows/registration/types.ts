@@ -94,12 +94,6 @@ export interface RegistrationInput {
   student: StudentRecord;
   policy: CohortPolicy;
   /**
-   * Keep our custom search attributes current (default true). Only for a
-   * server that does not know them: Temporal's time-skipping test server
-   * cannot register custom search attributes.
-   */
-  searchAttributes?: boolean;
-  /**
    * Set only by continue-as-new: the state of the previous run, carried whole
    * (deadlines, items, submissions, emails decided but not yet delivered, seq).
    */
@@ -109,8 +103,6 @@ export interface RegistrationInput {
    * retried across the continuation (same id) gets its first answer instead of being applied twice.
    */
   answeredUpdates?: Array<[string, unknown]>;
-  /** Overrides HISTORY_BUDGET (workflow.ts), e.g. a small one to test continue-as-new; absent = the default. */
-  historyBudget?: { events?: number; bytes?: number };
 }
 
 /** A previous run's state record (records.ts), as plain JSON (state.ts: `carry` / `resumeRegistration`). */

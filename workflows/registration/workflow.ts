@@ -103,7 +103,6 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   if (carried) adoptRules(r, adoptedRules());
   // Decided before any handler can run, so the invitation is always the student's first email.
   if (!carried) invite(r);
-  const indexed = input.searchAttributes !== false;
   /**
    * Emails go out one at a time, in the order decided (a student never gets the notice before the invitation), by
    * one mailer at a time that takes the next from the state's queue when it is free to send it.
@@ -146,7 +145,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     if (!snapshot.events.length) return;
     // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
     const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
-    if (indexed) upsertSearchAttributes([
+    upsertSearchAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
@@ -236,7 +235,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     setHandler(action.message, act((input: I, now) => {
       const answer = action.apply(r, input, now);
       // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
-      if (action.movesStudent && indexed) upsertSearchAttributes(studentAttributes(r.input.student));
+      if (action.movesStudent) upsertSearchAttributes(studentAttributes(r.input.student));
       return answer;
     }, before), {
       validator: validate((input: I, now) => action.validate(r, input, now)),
@@ -254,7 +253,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
     // A continued run inherits its memo and search attributes from the previous one.
-    if (indexed && !carried) upsertSearchAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
+    if (!carried) upsertSearchAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
     await ensureCalendar(Date.now());
     await publishChange();
   }
@@ -297,8 +296,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   /** The server suggests it, or this run's history passed our budget. */
   function historyFull(): boolean {
     const info = workflowInfo();
-    const budget = { ...HISTORY_BUDGET, ...input.historyBudget };
-    return info.continueAsNewSuggested || info.historyLength > budget.events || info.historySize > budget.bytes;
+    return info.continueAsNewSuggested || info.historyLength > HISTORY_BUDGET.events || info.historySize > HISTORY_BUDGET.bytes;
   }
 
   /**
