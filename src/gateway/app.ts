@@ -41,7 +41,7 @@ import { registrationsRouter } from './routes/registrations';
 import { reviewRouter } from './routes/review';
 import { reviewNextRouter } from './routes/review-next';
 import { sessionRouter } from './routes/session';
-import { staffKeysRouter } from './routes/staff-keys';
+import { staffRouter } from './routes/staff';
 import { studentRouter } from './routes/student';
 import { webhookRouter } from './routes/webhooks';
 import { codecRouter } from './routes/codec';
@@ -65,7 +65,7 @@ function apiRouter(ctx: RouterContext): Router {
   router.use(dashboardRouter(ctx));
   router.use(exportsRouter(ctx));
   router.use(importsRouter(ctx));
-  router.use(staffKeysRouter(ctx));
+  router.use(staffRouter(ctx));
   router.use(webhookRouter(ctx));
   router.use(emailEventsRouter(ctx));
   router.use(lateEventsRouter(ctx));

@@ -97,8 +97,7 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
       if (!cookie) throw new SignInFailed('No sign-in was started in this browser, or it took longer than 10 minutes.');
       let t: { state: string; nonce: string; verifier: string; purpose: SignInPurpose };
       try {
-        const { payload } = await jwtVerify(cookie, tokenKey(config), { issuer: ISSUER, audience: TRANSACTION_AUDIENCE, algorithms: ['HS256'] });
-        t = payload as unknown as typeof t;
+        ({ payload: t } = await jwtVerify<typeof t>(cookie, tokenKey(config), { issuer: ISSUER, audience: TRANSACTION_AUDIENCE, algorithms: ['HS256'] }));
       } catch (e) {
         throw new SignInFailed('The sign-in expired or its cookie was altered.', { cause: e });
       }

@@ -1,19 +1,23 @@
 /**
- * Registry views over many registrations, read from the PostgreSQL read model
- * (the workflows' projection): the filtered list and one registration's audit
- * trail; plus the admin's deadline extension, an update to the workflow.
+ * Registrations: the registry's views over many, read from the PostgreSQL read
+ * model (the workflows' projection): the filtered list and one registration's
+ * audit trail; one registration's live status, asked of its workflow (the
+ * student's and staff's); and the registry's changes, updates to the workflow:
+ * the deadline extension and the form correction.
  */
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, correctPersonalEmailUpdate, extendDeadlineUpdate, reclassifyUpdate } from '../../../workflows/registration/api';
+import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, correctPersonalEmailUpdate, extendDeadlineUpdate, reclassifyUpdate, type PhotoSpec } from '../../../workflows/registration/api';
+import { contactsFor, defaultCohortPolicy } from '../../../workflows/registration/policy';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
-import { route } from '../route';
+import { route, SENT } from '../route';
 import { text } from '../../text';
-import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
+import { OPEN_STATUSES, isFileItem } from '../../../workflows/registration/vocabulary';
+import { uploadRule } from '../../uploads/rules';
 import { RegistrationFormSchema } from './student';
 
 /** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
@@ -70,8 +74,36 @@ const AuditEntrySchema = z
   .object({ seq: z.number().int(), type: z.string(), actor: z.string(), at: z.string(), data: z.unknown() })
   .meta({ id: 'AuditEntry' });
 
+const UploadRuleSchema = z.object({ mediaTypes: z.array(z.string()), maxBytes: z.number().int() });
+const PhotoSpecSchema = z
+  .object({
+    mediaTypes: z.array(z.string()),
+    minBytes: z.number(),
+    maxBytes: z.number(),
+    minWidth: z.number(),
+    maxWidth: z.number(),
+    minHeight: z.number(),
+    maxHeight: z.number(),
+    portrait: z.boolean(),
+  })
+  .meta({ id: 'PhotoSpec' });
+
+const StatusResponseSchema = StatusViewSchema.extend({
+  contacts: z.object({ registration: z.string(), activation: z.string(), visa: z.string() }),
+  uploads: z.record(z.string(), UploadRuleSchema).meta({ description: 'What each file item accepts (by item key): for hints before uploading.' }),
+  photoSpec: PhotoSpecSchema,
+  workflowUrl: z.string().optional().meta({ description: 'The workflow in the Temporal UI (staff only).' }),
+}).meta({ id: 'RegistrationStatusResponse' });
+
+/** The cohort's photo specification from the read model, else the default. */
+async function photoSpecOf(ctx: Pick<RouterContext, 'prisma'>, cohortId: string): Promise<PhotoSpec> {
+  const cohort = await ctx.prisma.cohort.findUnique({ where: { id: cohortId }, select: { policy: true } });
+  const policy = cohort?.policy as { photo?: PhotoSpec } | undefined;
+  return policy?.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
+}
+
 export function registrationsRouter(ctx: RouterContext): Router {
-  const { kit, prisma, registrations } = ctx;
+  const { kit, prisma, registrations, config } = ctx;
   const router = Router();
 
   route(
@@ -179,6 +211,52 @@ export function registrationsRouter(ctx: RouterContext): Router {
         total,
         query,
       );
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/registrations/:applicationNo',
+      tags: ['registrations'],
+      summary: 'Live status of a registration',
+      description:
+        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow.',
+      access: 'ownerOrStaff',
+      params: RegistrationParams,
+      response: StatusResponseSchema,
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.WORKFLOW_UNAVAILABLE],
+    },
+    async ({ params, principal, req, res }) => {
+      const etagOf = (seq: number) => `W/"${seq}-${principal.kind}"`;
+      res.setHeader('Cache-Control', 'private, no-cache');
+      const notModified = (etag: string): typeof SENT => {
+        res.setHeader('ETag', etag);
+        res.status(304).end();
+        return SENT;
+      };
+      // Portals poll: a poll that is already current is answered from the read model's sequence number,
+      // which the workflow projects before each change completes, so polling costs no workflow query.
+      const polled = req.headers['if-none-match'];
+      if (polled) {
+        const projected = await ctx.prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } });
+        if (projected && polled === etagOf(projected.seq)) return notModified(polled);
+      }
+      const view = await registrations.status(params.applicationNo);
+      const etag = etagOf(view.seq);
+      if (polled === etag) return notModified(etag);
+      res.setHeader('ETag', etag);
+      const photoSpec = await photoSpecOf(ctx, view.student.cohortId);
+      const uploads = Object.fromEntries(
+        view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }]),
+      ) as Record<string, { mediaTypes: string[]; maxBytes: number }>;
+      const workflowUrl =
+        principal.kind === 'staff'
+          ? `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.workflowId)}`
+          : undefined;
+      return { ...view, contacts: contactsFor(view.student), uploads, photoSpec, ...(workflowUrl ? { workflowUrl } : {}) };
     },
   );
 

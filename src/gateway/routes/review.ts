@@ -1,7 +1,7 @@
 /**
  * The registry's review work: the queue of submitted items (oldest first, with
  * their age in Hong Kong working days), and the verify / reject / waive
- * decisions: one table, one route each.
+ * decisions on an item, one route each.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -14,9 +14,7 @@ import {
   verifyItemUpdate,
   waiveItemUpdate,
   type ItemKey,
-  type ItemUpdateResult,
 } from '../../../workflows/registration/api';
-import type { UpdateDefinition } from '@temporalio/common';
 import { workingDaysBetween } from '../../../workflows/registration/working-days';
 import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
 import { holidaysBetween } from '../../calendar/holidays';
@@ -57,46 +55,7 @@ const decisionErrors = [
   ErrorCode.WORKFLOW_UNAVAILABLE,
 ];
 
-interface Decision<B extends z.ZodType, A extends { actor: string; itemKey: ItemKey }> {
-  /** The last segment of its path: POST /api/registrations/{applicationNo}/items/{itemKey}/{action}. */
-  action: string;
-  summary: string;
-  body: B;
-  update: UpdateDefinition<ItemUpdateResult, [A]>;
-  /** What the decision adds to the actor and item that every decision names. */
-  input: (body: z.infer<B>) => Omit<A, 'actor' | 'itemKey'>;
-}
-
-/** Checks one row of the table against its update's input; the table then holds the rows as one type. */
-const decision = <B extends z.ZodType, A extends { actor: string; itemKey: ItemKey }>(d: Decision<B, A>) =>
-  d as unknown as Decision<z.ZodType<Record<string, unknown>>, { actor: string; itemKey: ItemKey }>;
-
 const staffNote = () => text({ multiline: true }).trim().max(2000);
-
-/** The decisions on an item, each an update naming the staff member who made it. */
-const DECISIONS = [
-  decision({
-    action: 'verify',
-    summary: 'Verify a submitted item',
-    body: z.object({ note: staffNote().optional() }),
-    update: verifyItemUpdate,
-    input: (body) => (body.note ? { note: body.note } : {}),
-  }),
-  decision({
-    action: 'reject',
-    summary: 'Reject a submitted item (the student is emailed the reason)',
-    body: z.object({ reasonCode: z.enum(REJECTION_REASONS), note: staffNote().min(1, 'tell the student what to fix') }),
-    update: rejectItemUpdate,
-    input: (body) => ({ reasonCode: body.reasonCode, note: body.note }),
-  }),
-  decision({
-    action: 'waive',
-    summary: 'Waive an item (who and why are recorded)',
-    body: z.object({ reason: staffNote().min(1, 'say why') }),
-    update: waiveItemUpdate,
-    input: (body) => ({ reason: body.reason }),
-  }),
-];
 
 export function reviewRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations } = ctx;
@@ -176,31 +135,64 @@ export function reviewRouter(ctx: RouterContext): Router {
     },
   );
 
-  for (const d of DECISIONS) {
-    route(
-      kit,
-      router,
-      {
-        method: 'post',
-        path: `/api/registrations/:applicationNo/items/:itemKey/${d.action}`,
-        tags: ['review'],
-        summary: d.summary,
-        access: 'staff',
-        params: ItemParams,
-        headers: IdempotencyHeaders,
-        body: d.body,
-        response: ItemViewSchema,
-        errors: decisionErrors,
-      },
-      async ({ params, body, principal, req }) =>
-        registrations.update(
-          params.applicationNo,
-          d.update,
-          { actor: actorOf(principal), itemKey: params.itemKey as ItemKey, ...d.input(body) },
-          updateIdFor(req, d.update.name, actorOf(principal)),
-        ),
-    );
-  }
+  /** What every decision on an item shares: staff only, the item named in the path, its answer and refusals. */
+  const decisionRoute = {
+    method: 'post' as const,
+    tags: ['review'],
+    access: 'staff' as const,
+    params: ItemParams,
+    headers: IdempotencyHeaders,
+    response: ItemViewSchema,
+    errors: decisionErrors,
+  };
+
+  route(
+    kit,
+    router,
+    {
+      ...decisionRoute,
+      path: '/api/registrations/:applicationNo/items/:itemKey/verify',
+      summary: 'Verify a submitted item',
+      body: z.object({ note: staffNote().optional() }),
+    },
+    async ({ params, body, principal, req }) => {
+      const actor = actorOf(principal);
+      const input = { actor, itemKey: params.itemKey as ItemKey, ...(body.note ? { note: body.note } : {}) };
+      return registrations.update(params.applicationNo, verifyItemUpdate, input, updateIdFor(req, verifyItemUpdate.name, actor));
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      ...decisionRoute,
+      path: '/api/registrations/:applicationNo/items/:itemKey/reject',
+      summary: 'Reject a submitted item (the student is emailed the reason)',
+      body: z.object({ reasonCode: z.enum(REJECTION_REASONS), note: staffNote().min(1, 'tell the student what to fix') }),
+    },
+    async ({ params, body, principal, req }) => {
+      const actor = actorOf(principal);
+      const input = { actor, itemKey: params.itemKey as ItemKey, reasonCode: body.reasonCode, note: body.note };
+      return registrations.update(params.applicationNo, rejectItemUpdate, input, updateIdFor(req, rejectItemUpdate.name, actor));
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      ...decisionRoute,
+      path: '/api/registrations/:applicationNo/items/:itemKey/waive',
+      summary: 'Waive an item (who and why are recorded)',
+      body: z.object({ reason: staffNote().min(1, 'say why') }),
+    },
+    async ({ params, body, principal, req }) => {
+      const actor = actorOf(principal);
+      const input = { actor, itemKey: params.itemKey as ItemKey, reason: body.reason };
+      return registrations.update(params.applicationNo, waiveItemUpdate, input, updateIdFor(req, waiveItemUpdate.name, actor));
+    },
+  );
 
   return router;
 }

@@ -6,8 +6,7 @@
  * must not silently swap the account). A student whose link no longer works
  * asks for a new one (POST /api/session/link). Signing out ends the student's
  * sessions on the server; staff can revoke a student's links and sessions.
- * Staff check who they are signed in as (API key or single sign-on, see
- * sso.ts) with GET /api/staff/me.
+ * (Staff sign in with single sign-on, sso.ts, or an API key, staff.ts.)
  */
 import crypto from 'node:crypto';
 import express, { Router, type Response } from 'express';
@@ -16,7 +15,7 @@ import { INVITE_AUDIENCE, INVITE_PATH, verifyTokenClaims } from '../../links';
 import { text } from '../../text';
 import { endSessions, linkStillValid, revokeAccess } from '../auth/access';
 import { tokenFailure } from '../auth/authenticate';
-import { actorOf, STAFF_ROLES, type Principal } from '../auth/principal';
+import { actorOf, type Principal } from '../auth/principal';
 import { clearSessionCookie, setSessionCookie, signSession } from '../auth/student-session';
 import type { RouterContext } from '../context';
 import { accessRevokedSignal, signInLinkRequestedSignal } from '../../../workflows/registration/api';
@@ -37,8 +36,6 @@ const SessionSchema = z
     token: z.string().optional().meta({ description: 'The session as a bearer token, for API clients (browsers use the cookie).' }),
   })
   .meta({ id: 'StudentSession' });
-
-const StaffIdentitySchema = z.object({ keyId: z.string(), name: z.string(), role: z.enum(STAFF_ROLES) }).meta({ id: 'StaffIdentity' });
 
 const RevokedAccessSchema = z
   .object({
@@ -312,26 +309,6 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       }
       logger.info({ applicationNo: params.applicationNo, actor, reason: body.reason, linkEmailed }, 'student access revoked');
       return { applicationNo: params.applicationNo, revokedAt: revokedAt.toISOString(), revokedBy: actor, linkEmailed };
-    },
-  );
-
-  route(
-    kit,
-    router,
-    {
-      method: 'get',
-      path: '/api/staff/me',
-      tags: ['staff'],
-      summary: 'Who is signed in: the API key\'s owner or the single sign-on session\'s person (staff sign-in check)',
-      description: 'keyId is the API key\'s id, or `sso:<subject>` for a single sign-on session.',
-      access: 'staff',
-      response: StaffIdentitySchema,
-      errors: [ErrorCode.RATE_LIMITED],
-      before: [limits.auth],
-    },
-    async ({ principal }) => {
-      if (principal.kind !== 'staff') throw new AppError(ErrorCode.FORBIDDEN, 'Registry staff only.');
-      return { keyId: principal.keyId, name: principal.name, role: principal.role };
     },
   );
 

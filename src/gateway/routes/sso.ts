@@ -18,8 +18,6 @@ import { AppError, ErrorCode } from '../errors';
 import { countAsFailure } from '../rate-limit';
 import { route, SENT } from '../route';
 
-const SIGN_IN_PATHS = { staff: '/auth/staff/sign-in', student: '/auth/student/sign-in', callback: '/auth/callback' } as const;
-
 /** The codes the pages explain (src/portal/client/staff/sign-in.ts, student/signed-out.ts). */
 const SSO_ERRORS = {
   /** The provider vouched for the person, but the role claim names no registry role. */
@@ -59,23 +57,16 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
     return SENT;
   };
 
-  for (const purpose of ['staff', 'student'] as const) {
-    route(
-      kit,
-      router,
-      {
-        method: 'get',
-        path: SIGN_IN_PATHS[purpose],
-        tags: ['session'],
-        summary: purpose === 'staff' ? 'Staff sign-in through the identity provider (OpenID Connect)' : 'Activated student: sign in with the university account',
-        description: `303 to the identity provider (authorization code flow with PKCE); it sends the browser back to ${SIGN_IN_PATHS.callback}. 404 when single sign-on is not configured.`,
-        access: 'public',
-        ...redirectDoc,
-        errors: [ErrorCode.NOT_FOUND],
-      },
-      beginFor(purpose),
-    );
-  }
+  const beginDoc = {
+    method: 'get' as const,
+    tags: ['session'],
+    description: '303 to the identity provider (authorization code flow with PKCE); it sends the browser back to /auth/callback. 404 when single sign-on is not configured.',
+    access: 'public' as const,
+    ...redirectDoc,
+    errors: [ErrorCode.NOT_FOUND],
+  };
+  route(kit, router, { ...beginDoc, path: '/auth/staff/sign-in', summary: 'Staff sign-in through the identity provider (OpenID Connect)' }, beginFor('staff'));
+  route(kit, router, { ...beginDoc, path: '/auth/student/sign-in', summary: 'Activated student: sign in with the university account' }, beginFor('student'));
 
   /** Failed sign-in: counted by the sign-in rate limit, and the page says why. */
   const refuse = (res: Response, purpose: SignInPurpose, code: string): typeof SENT => {
@@ -122,7 +113,7 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
     router,
     {
       method: 'get',
-      path: SIGN_IN_PATHS.callback,
+      path: '/auth/callback',
       tags: ['session'],
       summary: 'Where the identity provider sends the browser back (redirect URI)',
       description:

@@ -1,4 +1,7 @@
-/** Staff API keys (admin): create (the key is shown once), list, revoke. The CLI `npm run staff-key` does the same. */
+/**
+ * Staff: who is signed in (GET /api/staff/me, the staff pages' sign-in check), and the API keys (admin): create
+ * (the key is shown once), list, revoke; the CLI `npm run staff-key` does the same. Single sign-on is sso.ts.
+ */
 import { Router } from 'express';
 import { z } from 'zod';
 import { STAFF_ROLES } from '../auth/principal';
@@ -19,10 +22,33 @@ const StaffKeySchema = z
   })
   .meta({ id: 'StaffKey' });
 
+const StaffIdentitySchema = z.object({ keyId: z.string(), name: z.string(), role: z.enum(STAFF_ROLES) }).meta({ id: 'StaffIdentity' });
+
 const out = (k: StaffKeyInfo) => ({ ...k, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null });
 
-export function staffKeysRouter({ kit, prisma, logger }: RouterContext): Router {
+export function staffRouter({ kit, prisma, logger, limits }: RouterContext): Router {
   const router = Router();
+
+  route(
+    kit,
+    router,
+    {
+      method: 'get',
+      path: '/api/staff/me',
+      tags: ['staff'],
+      summary: 'Who is signed in: the API key\'s owner or the single sign-on session\'s person (staff sign-in check)',
+      description: 'keyId is the API key\'s id, or `sso:<subject>` for a single sign-on session.',
+      access: 'staff',
+      response: StaffIdentitySchema,
+      errors: [ErrorCode.RATE_LIMITED],
+      before: [limits.auth],
+    },
+    async ({ principal }) => {
+      if (principal.kind !== 'staff') throw new AppError(ErrorCode.FORBIDDEN, 'Registry staff only.');
+      return { keyId: principal.keyId, name: principal.name, role: principal.role };
+    },
+  );
+
 
   route(
     kit,

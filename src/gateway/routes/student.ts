@@ -1,20 +1,18 @@
 /**
- * What a student does on their own registration (staff may read it too): the
- * live status, the registration form, declining the offer. Each action is an
- * update: the workflow's validator accepts or refuses it, and the student is
- * told which.
+ * What a student does on their own registration: the registration form,
+ * declining the offer. Each action is an update: the workflow's validator
+ * accepts or refuses it, and the student is told which. (The live status they
+ * read is in registrations.ts.)
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { declineOfferUpdate, submitFormUpdate, type PhotoSpec } from '../../../workflows/registration/api';
-import { contactsFor, defaultCohortPolicy } from '../../../workflows/registration/policy';
-import { FORM_FIELD_RULES, isFileItem, type FormFieldName } from '../../../workflows/registration/vocabulary';
+import { declineOfferUpdate, submitFormUpdate } from '../../../workflows/registration/api';
+import { FORM_FIELD_RULES, type FormFieldName } from '../../../workflows/registration/vocabulary';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
-import { route, SENT } from '../route';
+import { route } from '../route';
 import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
-import { uploadRule } from '../../uploads/rules';
 import { text } from '../../text';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 
@@ -40,83 +38,9 @@ export const RegistrationFormSchema = z
   })
   .meta({ id: 'RegistrationForm' });
 
-const UploadRuleSchema = z.object({ mediaTypes: z.array(z.string()), maxBytes: z.number().int() });
-const PhotoSpecSchema = z
-  .object({
-    mediaTypes: z.array(z.string()),
-    minBytes: z.number(),
-    maxBytes: z.number(),
-    minWidth: z.number(),
-    maxWidth: z.number(),
-    minHeight: z.number(),
-    maxHeight: z.number(),
-    portrait: z.boolean(),
-  })
-  .meta({ id: 'PhotoSpec' });
-
-const StatusResponseSchema = StatusViewSchema.extend({
-  contacts: z.object({ registration: z.string(), activation: z.string(), visa: z.string() }),
-  uploads: z.record(z.string(), UploadRuleSchema).meta({ description: 'What each file item accepts (by item key): for hints before uploading.' }),
-  photoSpec: PhotoSpecSchema,
-  workflowUrl: z.string().optional().meta({ description: 'The workflow in the Temporal UI (staff only).' }),
-}).meta({ id: 'RegistrationStatusResponse' });
-
-/** The cohort's photo specification from the read model, else the default. */
-async function photoSpecOf(ctx: Pick<RouterContext, 'prisma'>, cohortId: string): Promise<PhotoSpec> {
-  const cohort = await ctx.prisma.cohort.findUnique({ where: { id: cohortId }, select: { policy: true } });
-  const policy = cohort?.policy as { photo?: PhotoSpec } | undefined;
-  return policy?.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
-}
-
 export function studentRouter(ctx: RouterContext): Router {
-  const { kit, registrations, config } = ctx;
+  const { kit, registrations } = ctx;
   const router = Router();
-
-  route(
-    kit,
-    router,
-    {
-      method: 'get',
-      path: '/api/registrations/:applicationNo',
-      tags: ['registrations'],
-      summary: 'Live status of a registration',
-      description:
-        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow.',
-      access: 'ownerOrStaff',
-      params: RegistrationParams,
-      response: StatusResponseSchema,
-      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.WORKFLOW_UNAVAILABLE],
-    },
-    async ({ params, principal, req, res }) => {
-      const etagOf = (seq: number) => `W/"${seq}-${principal.kind}"`;
-      res.setHeader('Cache-Control', 'private, no-cache');
-      const notModified = (etag: string): typeof SENT => {
-        res.setHeader('ETag', etag);
-        res.status(304).end();
-        return SENT;
-      };
-      // Portals poll: a poll that is already current is answered from the read model's sequence number,
-      // which the workflow projects before each change completes, so polling costs no workflow query.
-      const polled = req.headers['if-none-match'];
-      if (polled) {
-        const projected = await ctx.prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } });
-        if (projected && polled === etagOf(projected.seq)) return notModified(polled);
-      }
-      const view = await registrations.status(params.applicationNo);
-      const etag = etagOf(view.seq);
-      if (polled === etag) return notModified(etag);
-      res.setHeader('ETag', etag);
-      const photoSpec = await photoSpecOf(ctx, view.student.cohortId);
-      const uploads = Object.fromEntries(
-        view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }]),
-      ) as Record<string, { mediaTypes: string[]; maxBytes: number }>;
-      const workflowUrl =
-        principal.kind === 'staff'
-          ? `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.workflowId)}`
-          : undefined;
-      return { ...view, contacts: contactsFor(view.student), uploads, photoSpec, ...(workflowUrl ? { workflowUrl } : {}) };
-    },
-  );
 
   route(
     kit,

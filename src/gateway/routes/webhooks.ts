@@ -12,7 +12,6 @@
  * delivery sent again is a replay (409), never recorded twice.
  */
 import { Router } from 'express';
-import type { SignalDefinition } from '@temporalio/common';
 import { Prisma } from '@prisma/client';
 import { z } from 'zod';
 import { accountActivatedSignal, paymentConfirmedSignal } from '../../../workflows/registration/api';
@@ -67,57 +66,7 @@ const Accepted = z
 
 const CONCLUDED = ['COMPLETED', 'WITHDRAWN'];
 
-interface Webhook<B extends z.ZodType<{ id: string; applicationNo: string }>, A> {
-  /** The last segment of its path, and the namespace of its delivery ids. */
-  source: string;
-  summary: string;
-  body: B;
-  /** Who the event is recorded as coming from. */
-  actor: string;
-  signal: SignalDefinition<[A]>;
-  toSignal: (event: z.infer<B>, actor: string) => A;
-  /** How it is recorded when it arrives after the registration's outcome. */
-  late: LateEventKind;
-  lateData: (event: z.infer<B>) => Record<string, unknown>;
-}
-
-/** Checks one row of the table against its signal's input; the table then holds the rows as one type. */
-const webhook = <B extends z.ZodType<{ id: string; applicationNo: string }>, A>(w: Webhook<B, A>) =>
-  w as unknown as Webhook<z.ZodType<{ id: string; applicationNo: string }>, unknown>;
-
 const isoOrOmitted = <K extends string>(key: K, at: string | undefined) => (at ? { [key]: new Date(at).toISOString() } : {}) as Partial<Record<K, string>>;
-
-/** The systems that may tell a registration something, each a signed webhook that becomes a signal. */
-const WEBHOOKS = [
-  webhook({
-    source: 'identity',
-    summary: 'Identity provider: a student activated their university account',
-    body: IdentityEventSchema,
-    actor: 'system:idp',
-    signal: accountActivatedSignal,
-    toSignal: (e, actor) => ({ actor, universityEmail: e.universityEmail, ...isoOrOmitted('activatedAt', e.activatedAt) }),
-    late: 'ACTIVATION',
-    lateData: (e) => ({ universityEmail: e.universityEmail, ...(e.activatedAt ? { activatedAt: e.activatedAt } : {}) }),
-  }),
-  webhook({
-    source: 'payments',
-    summary: "Payment service: a student's tuition fee is paid",
-    body: PaymentEventSchema,
-    actor: 'system:payment',
-    signal: paymentConfirmedSignal,
-    toSignal: (e, actor) => ({
-      actor,
-      paymentRef: e.paymentRef,
-      ...(e.amount !== undefined ? { amount: e.amount } : {}),
-      ...(e.currency ? { currency: e.currency } : {}),
-      ...isoOrOmitted('paidAt', e.paidAt),
-      // The gateway's clock, once per delivery: the workflow's own clock may be far later (a worker that was down).
-      receivedAt: new Date().toISOString(),
-    }),
-    late: 'PAYMENT',
-    lateData: ({ id: _id, type: _type, applicationNo: _no, ...payment }) => payment,
-  }),
-];
 
 export function webhookRouter({ kit, config, prisma, limits, registrations, temporal }: RouterContext): Router {
   const router = Router();
@@ -161,29 +110,42 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
     }
   };
 
-  for (const w of WEBHOOKS) {
-    route(
-      kit,
-      router,
-      {
-        method: 'post',
-        path: `/api/webhooks/${w.source}`,
-        tags: ['webhooks'],
-        summary: w.summary,
-        access: 'webhook',
-        body: w.body,
-        status: 202,
-        response: Accepted,
-        errors,
-        before: [limits.webhook],
-        guard,
-      },
-      async ({ body }) =>
-        once(w.source, body.id, { applicationNo: body.applicationNo, event: w.late, actor: w.actor, data: w.lateData(body) }, () =>
-          registrations.signal(body.applicationNo, w.signal, w.toSignal(body, w.actor)),
-        ),
-    );
-  }
+  /** What every webhook shares: signed, rate-limited, answered 202 once its event is recorded. */
+  const webhookRoute = { method: 'post' as const, tags: ['webhooks'], access: 'webhook' as const, status: 202, response: Accepted, errors, before: [limits.webhook], guard };
+
+  route(
+    kit,
+    router,
+    { ...webhookRoute, path: '/api/webhooks/identity', summary: 'Identity provider: a student activated their university account', body: IdentityEventSchema },
+    async ({ body: e }) => {
+      const actor = 'system:idp';
+      const late = { universityEmail: e.universityEmail, ...(e.activatedAt ? { activatedAt: e.activatedAt } : {}) };
+      return once('identity', e.id, { applicationNo: e.applicationNo, event: 'ACTIVATION', actor, data: late }, () =>
+        registrations.signal(e.applicationNo, accountActivatedSignal, { actor, universityEmail: e.universityEmail, ...isoOrOmitted('activatedAt', e.activatedAt) }),
+      );
+    },
+  );
+
+  route(
+    kit,
+    router,
+    { ...webhookRoute, path: '/api/webhooks/payments', summary: "Payment service: a student's tuition fee is paid", body: PaymentEventSchema },
+    async ({ body: e }) => {
+      const actor = 'system:payment';
+      const { id: _id, type: _type, applicationNo: _no, ...late } = e;
+      return once('payments', e.id, { applicationNo: e.applicationNo, event: 'PAYMENT', actor, data: late }, () =>
+        registrations.signal(e.applicationNo, paymentConfirmedSignal, {
+          actor,
+          paymentRef: e.paymentRef,
+          ...(e.amount !== undefined ? { amount: e.amount } : {}),
+          ...(e.currency ? { currency: e.currency } : {}),
+          ...isoOrOmitted('paidAt', e.paidAt),
+          // The gateway's clock, once per delivery: the workflow's own clock may be far later (a worker that was down).
+          receivedAt: new Date().toISOString(),
+        }),
+      );
+    },
+  );
 
   return router;
 }
