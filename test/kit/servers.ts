@@ -20,6 +20,7 @@ import { loadConfig } from '../../src/config';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { workflowBundleOptions } from '../../src/temporal/worker-options';
 import { once, onStop } from './lifetime';
+import { testSwitchesClientOptions } from './test-switches';
 
 // Workers' lifecycle chatter (INFO) drowns the test report; warnings and errors still show. Installed when this
 // module loads, before anything here or in a test that imports it makes the SDK's runtime.
@@ -80,7 +81,7 @@ export const testDataConverter = () => dataConverter(testPayloadKeys);
 export const timeSkippingEnv = once(async () => {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executable(temporalTestServerPath(), 'temporal-test-server') },
-    client: { dataConverter: testDataConverter() },
+    client: { ...testSwitchesClientOptions, dataConverter: testDataConverter() },
   });
   onStop(() => env.teardown());
   return env;
@@ -94,7 +95,7 @@ export const devServerEnv = once(async () => {
       searchAttributes: [...registrationSearchAttributes],
       extraArgs: ['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true', '--log-level', 'error'],
     },
-    client: { dataConverter: testDataConverter() },
+    client: { ...testSwitchesClientOptions, dataConverter: testDataConverter() },
   });
   onStop(() => env.teardown());
   return env;

@@ -33,7 +33,7 @@ import {
 } from '../../workflows/registration/api';
 import { validForm } from '../kit/samples';
 import { database, testDataConverter, uniq, workflowBundle } from '../kit/servers';
-import { clientWithSwitches, type TestSwitches } from '../kit/test-switches';
+import { withSwitches, type TestSwitches } from '../kit/test-switches';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -132,8 +132,8 @@ export async function withWorker<T>(
     taskQueue,
     config,
     async start(student, policy, switches = {}) {
-      const client = clientWithSwitches(env, { searchAttributes: options.searchAttributes ?? false, ...switches });
-      const { handle } = await startRegistration(client, { student, policy }, { taskQueue });
+      const begin = () => startRegistration(env.client, { student, policy }, { taskQueue });
+      const { handle } = await withSwitches({ searchAttributes: options.searchAttributes ?? false, ...switches }, begin);
       started.push(handle);
       return handle;
     },
