@@ -13,8 +13,11 @@
  * Passes as each kind of caller: anonymous, a malformed session cookie, a
  * malformed bearer token, an admin and an officer API key, a signed-in student
  * as bearer and as the session cookie. The count and the
- * statuses come from schemathesis' HAR recording of every request it sent,
- * not from its own verdict. Exit code 0 when no response was ≥ 500.
+ * statuses come from schemathesis' HAR recording of every request it sent;
+ * its verdicts (JSON report) add the responses that do not match their
+ * documented schema (response_schema_conformance) and the operations whose
+ * schema allows what the gateway refuses. Exit code 0 when no response was
+ * ≥ 500 and every response matched its schema.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -44,6 +47,8 @@ export interface FuzzOptions {
   coverage?: boolean;
   /** Protocol fuzz cases after the schema fuzz (0: none). */
   protocolRequests?: number;
+  /** Only the operations whose path matches this regular expression (default: all). */
+  paths?: string;
 }
 
 export interface ServerError {
@@ -55,12 +60,23 @@ export interface ServerError {
   response?: string;
 }
 
+/** A response that is not what /openapi.json documents for it (schemathesis' response_schema_conformance). */
+export interface ContractViolation {
+  pass: string;
+  title: string;
+  operations: string[];
+  count: number;
+}
+
 export interface FuzzReport {
   requests: number;
   byStatus: Record<string, number>;
   byPass: Record<string, number>;
   serverErrors: ServerError[];
   protocol?: ProtocolFuzzReport;
+  contractViolations: ContractViolation[];
+  /** Operations that refused every generated request their schema allows, with 400 or 422 (schemathesis' validation_mismatch warning). */
+  schemaMismatches: string[];
 }
 
 interface Pass {
@@ -100,7 +116,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     // The upload rate limit per registration would answer most upload cases 429 before their body is read.
     env: { HTTP_HEADERS_TIMEOUT_SECONDS: '3', HTTP_BODY_IDLE_TIMEOUT_SECONDS: '3', REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: '1000000' },
   });
-  const report: FuzzReport = { requests: 0, byStatus: {}, byPass: {}, serverErrors: [] };
+  const report: FuzzReport = { requests: 0, byStatus: {}, byPass: {}, serverErrors: [], contractViolations: [], schemaMismatches: [] };
   try {
     await stack.start();
     const known = await callers(stack, fake);
@@ -119,8 +135,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         const t0 = Date.now();
         const har = path.join(dir, `${pass.name}-${round}.har`);
         const phases = opts.coverage === false ? 'examples,fuzzing' : 'examples,coverage,fuzzing';
-        await runSchemathesis(st, stack.gatewayUrl, pass, { examples, seed: (opts.seed ?? 1) + round, har, configFile, phases }, dir);
+        const json = path.join(dir, `${pass.name}-${round}.json`);
+        await runSchemathesis(st, stack.gatewayUrl, pass, { examples, seed: (opts.seed ?? 1) + round, har, json, configFile, phases, paths: opts.paths }, dir);
         countHar(har, pass.name, report);
+        readVerdicts(json, pass.name, report);
         log(`round ${round + 1} ${pass.name} (${examples} examples, ${((Date.now() - t0) / 1000).toFixed(0)} s): ${report.byPass[pass.name]} requests so far, ${report.requests} in all, ${report.serverErrors.length} ≥ 500`);
       }
       // Aim the next round at what is still missing.
@@ -201,22 +219,22 @@ function runSchemathesis(
   st: { python: string; pythonPath: string },
   baseUrl: string,
   pass: Pass,
-  o: { examples: number; seed: number; har: string; configFile: string; phases: string },
+  o: { examples: number; seed: number; har: string; json: string; configFile: string; phases: string; paths?: string },
   cwd: string,
 ): Promise<void> {
   const args = [
     '-m', 'schemathesis.cli', '--config-file', o.configFile, 'run', `${baseUrl}/openapi.json`,
     '--url', baseUrl,
-    '--checks', 'not_a_server_error',
+    '--checks', 'not_a_server_error,response_schema_conformance',
     '--max-examples', String(o.examples),
     '--seed', String(o.seed),
     '--no-shrink',
     '--workers', '4',
     '--request-timeout', '30',
     '--phases', o.phases,
-    '--report', 'har', '--report-har-path', o.har,
+    '--report', 'har,json', '--report-har-path', o.har, '--report-json-path', o.json,
     '--suppress-health-check', 'all',
-    '--warnings', 'off',
+    ...(o.paths ? ['--include-path-regex', o.paths] : []),
     ...pass.headers.flatMap((h) => ['-H', h]),
   ];
   return new Promise((resolve, reject) => {
@@ -255,6 +273,23 @@ function countHar(file: string, pass: string, report: FuzzReport): void {
   }
 }
 
+interface JsonReport {
+  failures?: Array<{ type?: string; title?: string; count?: number; operations?: string[] }>;
+  warnings?: { validation_mismatch?: string[] };
+}
+
+/** Schemathesis' own verdicts beyond the statuses: responses unlike their documented schema, and schemas the gateway contradicts. */
+function readVerdicts(file: string, pass: string, report: FuzzReport): void {
+  if (!fs.existsSync(file)) return;
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as JsonReport;
+  for (const f of json.failures ?? []) {
+    // A server error is counted from the HAR (with its request); every other failure is a contract violation.
+    if (f.type === 'not_a_server_error' || /server error/i.test(f.title ?? '')) continue;
+    report.contractViolations.push({ pass, title: f.title ?? f.type ?? 'failure', operations: f.operations ?? [], count: f.count ?? 1 });
+  }
+  for (const op of json.warnings?.validation_mismatch ?? []) if (!report.schemaMismatches.includes(op)) report.schemaMismatches.push(op);
+}
+
 /** One line per distinct route and status, with an example request. */
 export function summarizeErrors(errors: ServerError[]): string[] {
   const seen = new Map<string, { n: number; e: ServerError }>();
@@ -270,7 +305,7 @@ export function summarizeErrors(errors: ServerError[]): string[] {
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { requests: { type: 'string', default: '10000' }, protocol: { type: 'string', default: '3000' }, seed: { type: 'string' }, keep: { type: 'boolean' }, callers: { type: 'string' } },
+    options: { requests: { type: 'string', default: '10000' }, protocol: { type: 'string', default: '3000' }, seed: { type: 'string' }, keep: { type: 'boolean' }, callers: { type: 'string' }, paths: { type: 'string' } },
   });
   runFuzz({
     requests: Number(values.requests),
@@ -278,6 +313,7 @@ if (require.main === module) {
     seed: values.seed ? Number(values.seed) : undefined,
     keep: values.keep,
     callers: values.callers?.split(','),
+    paths: values.paths,
   })
     .then((r) => {
       console.log(`\n${r.requests} requests generated from /openapi.json; responses ≥ 500: ${r.serverErrors.length}`);
@@ -286,7 +322,9 @@ if (require.main === module) {
       for (const line of summarizeErrors(r.serverErrors)) console.log(`  ${line}`);
       const violations = r.protocol ? protocolViolations(r.protocol) : [];
       if (r.protocol) for (const line of protocolRows(r.protocol)) console.log(line);
-      process.exit(r.serverErrors.length || violations.length ? 1 : 0);
+      for (const v of r.contractViolations) console.log(`  contract [${v.pass}] ${v.title} ×${v.count}: ${v.operations.join(', ')}`);
+      if (r.schemaMismatches.length) console.log(`schemas the gateway refuses most of (400/422 to every valid case): ${r.schemaMismatches.join(', ')}`);
+      process.exit(r.serverErrors.length || violations.length || r.contractViolations.length ? 1 : 0);
     })
     .catch((e) => {
       console.error(e);

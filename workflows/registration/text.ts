@@ -10,13 +10,28 @@
  */
 
 /** C0 controls, DEL and C1 controls; multi-line text keeps tab, LF and CR. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL_CHARS = '\\u0000-\\u001f\\u007f-\\u009f';
+const CONTROL_CHARS_MULTILINE = '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f';
+const CONTROL = new RegExp(`[${CONTROL_CHARS}]`);
+const CONTROL_MULTILINE = new RegExp(`[${CONTROL_CHARS_MULTILINE}]`);
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface TextRule {
   multiline?: boolean;
+}
+
+/**
+ * The rule as a JSON Schema pattern, for the OpenAPI document (the gateway's schemas): no control character, and
+ * with `filled`, at least one character that is not white space (what is left after trimming). Written so that
+ * ECMAScript and Python read it alike (schemathesis generates from it); the BOM is named because JavaScript's
+ * trim removes it and Python's `\s` does not. Lone surrogates cannot be said in a pattern; `textProblem` refuses them.
+ */
+export function keepableTextPattern(rule: TextRule = {}, filled = false): string {
+  const allowed = `[^${rule.multiline ? CONTROL_CHARS_MULTILINE : CONTROL_CHARS}]`;
+  if (!filled) return `^${allowed}*$`;
+  const visible = `[^${rule.multiline ? CONTROL_CHARS_MULTILINE : CONTROL_CHARS}\\s\\ufeff]`;
+  return `^${allowed}*${visible}${allowed}*$`;
 }
 
 /** Why `value` cannot be kept, or undefined when it can. */

@@ -6,6 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { filledText, text } from '../../text';
 import { REGISTRATION_STATUSES, STUDY_LEVELS, defaultCohortPolicy } from '../../../workflows/registration/api';
 import { EMAIL_PROBLEMS, burnDown, byCategory, byStatus, cohorts, lateEvents, outstanding, reviewBacklog, undeliverableEmails } from '../../dashboard/figures';
 import { LATE_EVENT_KINDS } from '../../../workflows/registration/types';
@@ -15,8 +16,8 @@ import { route } from '../route';
 import { holidaysBetween } from '../../calendar/holidays';
 
 const filterQuery = z.object({
-  cohortId: z.string().trim().min(1).max(100).optional(),
-  programCode: z.string().trim().toUpperCase().max(40).optional(),
+  cohortId: filledText({ multiline: true }).max(100).optional(),
+  programCode: text({ multiline: true }).trim().toUpperCase().max(40).optional(),
   studyLevel: z.enum(STUDY_LEVELS).optional(),
 });
 
@@ -134,7 +135,7 @@ export function dashboardRouter(ctx: RouterContext): Router {
       summary: 'Burn-down to the deadline: per day, registrations still missing a compulsory item',
       description:
         'Rebuilt from the read model\'s item timestamps (see docs/gateway.md, "Cohort dashboard"). The cohort is required: its deadlines are the chart\'s marks.',
-      query: filterQuery.extend({ cohortId: z.string().trim().min(1).max(100) }),
+      query: filterQuery.extend({ cohortId: filledText({ multiline: true }).max(100) }),
       response: BurnDownSchema,
       errors: [ErrorCode.NOT_FOUND],
     },

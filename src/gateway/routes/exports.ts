@@ -14,6 +14,7 @@ import { CSV_BOM, CSV_HEADER, EXPORT_ITEM_KEYS, csvLine, csvRow, exportRows } fr
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { SENT, route } from '../route';
+import { filledText } from '../../text';
 
 const ExportRowSchema = z
   .object({
@@ -55,7 +56,7 @@ export function exportsRouter(ctx: RouterContext): Router {
       description:
         'Streamed from PostgreSQL in keyset pages. CSV: one column per item key (empty when the student has no such item); cells a spreadsheet would read as a formula are prefixed with `\'`. JSON: an array of rows.',
       access: 'admin',
-      query: z.object({ cohort: z.string().trim().min(1).max(100), format: z.enum(['csv', 'json']).default('csv') }),
+      query: z.object({ cohort: filledText({ multiline: true }).max(100), format: z.enum(['csv', 'json']).default('csv') }),
       responseContent: {
         'text/csv': { schema: z.string().meta({ description: `Header: ${CSV_HEADER.join(',')}` }) },
         'application/json': { schema: z.array(ExportRowSchema) },

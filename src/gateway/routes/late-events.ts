@@ -11,6 +11,7 @@ import type { Prisma } from '@prisma/client';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
+import { text } from '../../text';
 import { LATE_EVENT_KINDS, REGISTRATION_STATUSES } from '../../../workflows/registration/api';
 import {
   LATE_EVENT_WORKFLOW_TYPE,
@@ -77,9 +78,9 @@ export function lateEventsRouter(ctx: RouterContext): Router {
       access: 'staff',
       query: z.object({
         kind: z.enum(LATE_EVENT_KINDS).optional(),
-        cohortId: z.string().trim().optional(),
-        programCode: z.string().trim().toUpperCase().optional(),
-        applicationNo: z.string().trim().optional(),
+        cohortId: text({ multiline: true }).trim().optional(),
+        programCode: text({ multiline: true }).trim().toUpperCase().optional(),
+        applicationNo: text({ multiline: true }).trim().optional(),
         ...pageQuery,
       }),
       response: pageOf(LateEventSchema, 'LateEventPage'),

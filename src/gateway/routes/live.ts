@@ -14,6 +14,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { filledText, text } from '../../text';
 import { authorize } from '../auth/authenticate';
 import type { Access, Principal } from '../auth/principal';
 import type { RouterContext } from '../context';
@@ -29,7 +30,7 @@ import { latestChangeNo, type ChangeFeed } from '../../live/changes';
 const STREAM_RETRY_AFTER_SECONDS = 30;
 
 const StreamQuery = z.object({
-  stream_token: z.string().max(2000).optional().meta({ description: 'A staff stream token (POST /api/events/token); EventSource cannot send an Authorization header.' }),
+  stream_token: text({ multiline: true }).max(2000).optional().meta({ description: 'A staff stream token (POST /api/events/token); EventSource cannot send an Authorization header.' }),
 });
 
 const streamContent = (json: z.ZodType, events: string) => ({
@@ -154,7 +155,7 @@ export function liveRouter(ctx: RouterContext): Router {
         'With `Accept: text/event-stream`: a `change` event `{ applicationNo, seq, cohortId, status, late? }` per projected change (narrowed to `cohortId` if given); the event id is the global change number. ' +
         'A reconnection with `Last-Event-ID` behind the latest gets one `change` event `{ resync: true }` (re-read everything). Otherwise one JSON answer with the latest change number. Staff (API key or `stream_token`).',
       access: 'public',
-      query: StreamQuery.extend({ cohortId: z.string().trim().min(1).max(100).optional() }),
+      query: StreamQuery.extend({ cohortId: filledText({ multiline: true }).max(100).optional() }),
       responseContent: streamContent(z.object({ changeNo: z.number().int() }), 'Server-Sent Events: `change` per change, id = change number.'),
       errors: [ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.RATE_LIMITED, ErrorCode.NOT_READY],
     },

@@ -15,19 +15,24 @@ import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
-import { text } from '../../text';
+import { filledText, text } from '../../text';
 import { OPEN_STATUSES, isFileItem } from '../../../workflows/registration/vocabulary';
 import { uploadRule } from '../../uploads/rules';
 import { RegistrationFormSchema } from './student';
+
+/** A correction names at least one field (the OpenAPI document says so with minProperties). */
+const atLeastOne = z.refine<object>((v) => Object.keys(v).length > 0, 'name at least one field to correct');
 
 /** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
 const FormCorrectionSchema = z
   .object({
     changes: RegistrationFormSchema.omit({ picsConsent: true, emergencyContact: true })
       .partial()
-      .extend({ emergencyContact: RegistrationFormSchema.shape.emergencyContact.partial().optional() })
-      .strict(),
-    reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
+      .extend({ emergencyContact: RegistrationFormSchema.shape.emergencyContact.partial().check(atLeastOne).meta({ minProperties: 1 }).optional() })
+      .strict()
+      .check(atLeastOne)
+      .meta({ minProperties: 1 }),
+    reason: filledText({ multiline: true }, 'say why').max(2000),
   })
   .meta({ id: 'FormCorrection' });
 
@@ -298,7 +303,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       body: z.object({
         deadline: z.enum(['REGISTRATION', 'PAYMENT']),
         until: z.iso.datetime({ offset: true }),
-        reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
+        reason: filledText({ multiline: true }, 'say why').max(2000),
       }),
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],

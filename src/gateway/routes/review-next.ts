@@ -6,6 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { filledText, text } from '../../text';
 import { ITEM_KINDS, STUDY_LEVELS } from '../../../workflows/registration/api';
 import type { RouterContext } from '../context';
 import { route } from '../route';
@@ -44,8 +45,8 @@ export function reviewNextRouter(ctx: RouterContext): Router {
         'The body takes the review queue\'s filters.',
       access: 'staff',
       body: z.object({
-        cohortId: z.string().trim().min(1).max(100).optional(),
-        programCode: z.string().trim().toUpperCase().max(40).optional(),
+        cohortId: filledText({ multiline: true }).max(100).optional(),
+        programCode: text({ multiline: true }).trim().toUpperCase().max(40).optional(),
         studyLevel: z.enum(STUDY_LEVELS).optional(),
         kind: z.enum(ITEM_KINDS).optional(),
       }),

@@ -23,7 +23,7 @@ import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
-import { text } from '../../text';
+import { filledText, text } from '../../text';
 import { ItemParams, ItemViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 
 const QueueEntrySchema = z
@@ -169,7 +169,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       ...decisionRoute,
       path: '/api/registrations/:applicationNo/items/:itemKey/reject',
       summary: 'Reject a submitted item (the student is emailed the reason)',
-      body: z.object({ reasonCode: z.enum(REJECTION_REASONS), note: staffNote().min(1, 'tell the student what to fix') }),
+      body: z.object({ reasonCode: z.enum(REJECTION_REASONS), note: filledText({ multiline: true }, 'tell the student what to fix').max(2000) }),
     },
     async ({ params, body, principal, req }) => {
       const actor = actorOf(principal);
@@ -185,7 +185,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       ...decisionRoute,
       path: '/api/registrations/:applicationNo/items/:itemKey/waive',
       summary: 'Waive an item (who and why are recorded)',
-      body: z.object({ reason: staffNote().min(1, 'say why') }),
+      body: z.object({ reason: filledText({ multiline: true }, 'say why').max(2000) }),
     },
     async ({ params, body, principal, req }) => {
       const actor = actorOf(principal);

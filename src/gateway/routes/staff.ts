@@ -9,7 +9,7 @@ import { createStaffKey, listStaffKeys, revokeStaffKey, type StaffKeyInfo } from
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { route } from '../route';
-import { text } from '../../text';
+import { filledText } from '../../text';
 
 const StaffKeySchema = z
   .object({
@@ -66,7 +66,7 @@ export function staffRouter({ kit, prisma, logger, limits }: RouterContext): Rou
       tags: ['staff'],
       summary: 'Create a staff API key (admin); the key is in this answer only',
       access: 'admin',
-      body: z.object({ name: text().trim().min(1).max(100), role: z.enum(STAFF_ROLES) }),
+      body: z.object({ name: filledText().max(100), role: z.enum(STAFF_ROLES) }),
       status: 201,
       response: StaffKeySchema.extend({ key: z.string() }).meta({ id: 'NewStaffKey' }),
     },

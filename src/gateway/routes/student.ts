@@ -13,16 +13,18 @@ import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
 import { route } from '../route';
 import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
-import { text } from '../../text';
+import { filledText, text } from '../../text';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 
 /** A text field of the form by its rule (vocabulary.ts): the required ones must not be blank. */
 const field = (name: FormFieldName) => {
   const rule = FORM_FIELD_RULES[name];
-  const t = text({ multiline: rule.multiline }).trim();
-  return (rule.required ? t.min(1, 'required') : t).max(rule.maxLength!);
+  return (rule.required ? filledText({ multiline: rule.multiline }, 'required') : text({ multiline: rule.multiline }).trim()).max(rule.maxLength!);
 };
-const phone = (name: 'phone' | 'emergencyContact.phone') => text().trim().regex(new RegExp(FORM_FIELD_RULES[name].pattern!), 'a phone number, e.g. +852 2358 6000');
+const phone = (name: 'phone' | 'emergencyContact.phone') => {
+  const pattern = FORM_FIELD_RULES[name].pattern!;
+  return text().trim().regex(new RegExp(pattern), 'a phone number, e.g. +852 2358 6000').meta({ pattern });
+};
 
 export const RegistrationFormSchema = z
   .object({
