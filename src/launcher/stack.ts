@@ -232,7 +232,7 @@ async function stopProcessGroup(child: ChildProcess, exited: () => Promise<void>
 }
 
 /** pino's JSON is for machines; show level, message and the interesting fields. */
-export function prettyJson(line: string): string {
+function prettyJson(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
     const { level, msg, time: _t, pid: _p, hostname: _h, name: _n, ts: _ts, ...rest } = JSON.parse(line);

@@ -28,7 +28,7 @@ const cents = (amount: number): number => Math.round(amount * 100);
 const money = (c: number, currency: string): string => `${(c / 100).toFixed(2).replace(/\.00$/, '')} ${currency}`;
 
 /** Hong Kong working days after the fee's deadline in which a payment made by the deadline may still be confirmed. */
-export const settlementGraceDays = (policy: CohortPolicy): number => policy.settlementGraceWorkingDays ?? SETTLEMENT_GRACE_WORKING_DAYS;
+const settlementGraceDays = (policy: CohortPolicy): number => policy.settlementGraceWorkingDays ?? SETTLEMENT_GRACE_WORKING_DAYS;
 
 /** The end of the settlement grace period: 00:00 HKT after the n-th working day after the day of the deadline. The fee is decided then. */
 export const feeDecidedAt = (deadline: Deadline, policy: CohortPolicy, holidays: ReadonlySet<HkDate>): number =>
@@ -51,14 +51,14 @@ export function paymentRefusal(input: PaymentConfirmedInput, now: number): strin
 }
 
 /** When the payment was made: its signed `paidAt`, else when it arrived. */
-export const paidAtOf = (input: PaymentConfirmedInput, now: number): number => Date.parse(input.paidAt ?? input.receivedAt ?? iso(now));
+const paidAtOf = (input: PaymentConfirmedInput, now: number): number => Date.parse(input.paidAt ?? input.receivedAt ?? iso(now));
 
 export type FeeJudgement =
   | { settles: true; paidCents: number; overpaid?: string }
   | { settles: false; paidCents: number; flag: string; shortfall?: { amount: number; currency: string } };
 
 /** What an on-time payment does to the fee, given what was paid on time before (in the fee's currency). */
-export function judgeFeePayment(fee: TuitionFee | undefined, paidBeforeCents: number, payment: Pick<PaymentConfirmedInput, 'amount' | 'currency'>): FeeJudgement {
+function judgeFeePayment(fee: TuitionFee | undefined, paidBeforeCents: number, payment: Pick<PaymentConfirmedInput, 'amount' | 'currency'>): FeeJudgement {
   if (!fee) return { settles: false, paidCents: paidBeforeCents, flag: 'the fee for this student is not known: staff decide' };
   const feeCents = cents(fee.amount);
   const currency = fee.currency.toUpperCase();

@@ -35,7 +35,7 @@ const PROGRAM_CODE = /^[A-Z0-9-]{2,20}$/;
 const invalid = (message: string) => registrationFailure(RegistrationFailure.InvalidInput, message);
 
 /** The student after the changes: an undergraduate keeps (or gets) an admission route, anyone else has none. */
-export function reclassified(student: StudentRecord, changes: ReclassifyInput['changes']): StudentRecord {
+function reclassified(student: StudentRecord, changes: ReclassifyInput['changes']): StudentRecord {
   const after: StudentRecord = { ...student };
   for (const field of RECLASSIFIABLE_FIELDS) {
     const value = changes[field];

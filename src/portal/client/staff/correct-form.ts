@@ -72,7 +72,7 @@ function control(spec: FieldSpec, value: string): HTMLElement {
 }
 
 /** The fields whose value differs from the submitted form (ends trimmed), each as typed; nothing else. */
-export function changedFields(form: RegistrationForm, read: (name: FormFieldName) => string): FormCorrection {
+function changedFields(form: RegistrationForm, read: (name: FormFieldName) => string): FormCorrection {
   const changes: FormCorrection = {};
   for (const { name } of FIELDS) {
     const typed = lines(read(name)).trim();

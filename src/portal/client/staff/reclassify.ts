@@ -28,7 +28,7 @@ function select(name: string, label: string, options: Record<string, string>, va
 }
 
 /** What the dialog's values change, as the route takes it (an admission route only for an undergraduate). */
-export function reclassification(student: StudentRecord, read: (name: string) => string): Reclassification {
+function reclassification(student: StudentRecord, read: (name: string) => string): Reclassification {
   const changes: Reclassification = {};
   const residency = read('residency') as StudentRecord['residency'];
   const studyLevel = read('studyLevel') as StudentRecord['studyLevel'];
