@@ -68,7 +68,7 @@ module.exports = {
     {
       name: 'tests-stand-apart-from-tools',
       comment:
-        'The tests import nothing from the drills or benches (what they share is in test/kit/); only the drills\' own tests in test/drills/ run the drills.',
+        "The tests import nothing from the drills or benches (what they share is in test/kit/); only the drills' own tests in test/drills/ run the drills.",
       severity: 'error',
       from: { path: '^test/', pathNot: '^test/drills/' },
       to: { path: '^(drills|bench)/' },
@@ -82,7 +82,7 @@ module.exports = {
     },
     {
       name: 'kit-stands-alone',
-      comment: 'The kit is shared by tests, drills and benches, so it leans on none of them (nor on the tests\' own support).',
+      comment: "The kit is shared by tests, drills and benches, so it leans on none of them (nor on the tests' own support).",
       severity: 'error',
       from: { path: '^test/kit/' },
       to: { path: '^(test|drills|bench)/', pathNot: '^test/kit/' },

@@ -45,7 +45,17 @@ function contribution(items: CountedItem[]): Map<string, CountedItem> {
 export async function storedItems(tx: Tx, registrationNo: string): Promise<CountedItem[]> {
   return tx.checklistItem.findMany({
     where: { registrationNo },
-    select: { cohortId: true, programCode: true, studyLevel: true, registrationStatus: true, key: true, state: true, kind: true, label: true, compulsory: true },
+    select: {
+      cohortId: true,
+      programCode: true,
+      studyLevel: true,
+      registrationStatus: true,
+      key: true,
+      state: true,
+      kind: true,
+      label: true,
+      compulsory: true,
+    },
   });
 }
 
@@ -65,7 +75,8 @@ export async function adjustOutstandingCounts(tx: Tx, before: CountedItem[], aft
   const rows = [...delta.entries()].filter(([, d]) => d.n !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (!rows.length) return;
   const values = rows.map(
-    ([, { item: i, n }]) => Prisma.sql`(${i.cohortId}, ${i.programCode}, ${i.studyLevel}, ${i.key}, ${i.state}, ${i.kind}, ${i.label}, ${i.compulsory}, ${n}::int)`,
+    ([, { item: i, n }]) =>
+      Prisma.sql`(${i.cohortId}, ${i.programCode}, ${i.studyLevel}, ${i.key}, ${i.state}, ${i.kind}, ${i.label}, ${i.compulsory}, ${n}::int)`,
   );
   await tx.$executeRaw`
     INSERT INTO "OutstandingItemCount" ("cohortId", "programCode", "studyLevel", "itemKey", state, kind, label, compulsory, count)

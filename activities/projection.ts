@@ -279,7 +279,16 @@ export interface LateEventRecorded {
   seq: number;
   status: string;
   outcomeReason?: string;
-  student: { applicationNo: string; name: string; personalEmail: string; programCode: string; studyLevel: string; admissionRoute?: string; residency: string; cohortId: string };
+  student: {
+    applicationNo: string;
+    name: string;
+    personalEmail: string;
+    programCode: string;
+    studyLevel: string;
+    admissionRoute?: string;
+    residency: string;
+    cohortId: string;
+  };
   deadlines: { registration: string; payment?: string };
 }
 
@@ -306,9 +315,17 @@ export function createRecordLateEvent(deps: { prisma: PrismaClient }) {
           type: 'LATE_EVENT',
           actor: input.actor,
           at: input.receivedAt,
-          data: { event: input.event, status: r.status, ...(r.outcomeReason ? { outcomeReason: r.outcomeReason } : {}), ...input.data, deliveryKey: input.deliveryKey },
+          data: {
+            event: input.event,
+            status: r.status,
+            ...(r.outcomeReason ? { outcomeReason: r.outcomeReason } : {}),
+            ...input.data,
+            deliveryKey: input.deliveryKey,
+          },
         };
-        await tx.auditEvent.create({ data: { registrationNo: no, seq, type: event.type, actor: event.actor, at: new Date(event.at), data: event.data as Prisma.InputJsonValue } });
+        await tx.auditEvent.create({
+          data: { registrationNo: no, seq, type: event.type, actor: event.actor, at: new Date(event.at), data: event.data as Prisma.InputJsonValue },
+        });
         await tx.lateEvent.create({ data: lateEventRow(no, event, input.deliveryKey) });
         await recordChange(tx, no, true);
       }

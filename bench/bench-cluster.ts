@@ -50,7 +50,10 @@ export async function withBenchCluster(
     });
     console.log(`[bench] cluster up: Temporal ${cluster.temporalAddress} on PostgreSQL, ${opts.workers} worker(s), ${opts.gateways} gateway(s)`);
     const prisma = createPrisma(cluster.databaseUrl, 20);
-    const temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }), dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) });
+    const temporal = new Client({
+      connection: await connectTemporal({ address: cluster.temporalAddress }),
+      dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys),
+    });
     try {
       await body({ stack, cluster, prisma, temporal });
     } finally {

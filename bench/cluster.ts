@@ -57,13 +57,24 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 let seq = 0;
 const cohortCsv = (count: number) => {
   const cohortId = `bench-${Date.now().toString(36)}-${seq++}`;
-  const csv = toCsv(syntheticStudents({ count, prefix: `B${Date.now().toString(36).toUpperCase()}${seq}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() }));
+  const csv = toCsv(
+    syntheticStudents({
+      count,
+      prefix: `B${Date.now().toString(36).toUpperCase()}${seq}`,
+      cohortId,
+      registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString(),
+    }),
+  );
   return { cohortId, csv };
 };
 
 async function importThroughGateway(cluster: Cluster, admin: string, csv: string, prisma: PrismaClient): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`${cluster.gateways[0]!.url}/api/imports`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: csv });
+  const res = await fetch(`${cluster.gateways[0]!.url}/api/imports`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' },
+    body: csv,
+  });
   const job = (await res.json()) as { id: string };
   const answered = performance.now() - t0;
   let firstStart: number | undefined;
@@ -137,111 +148,165 @@ async function main(): Promise<void> {
   const importN = Number(values.import);
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
-  await withBenchCluster({ name: 'cluster', workers: 1, gateways: 1, env: { TOKEN_SECRET, IMPORT_CONCURRENCY: String(CONCURRENCY) }, noBuild: values['no-build'] }, async ({ cluster, prisma, temporal }) => {
-    const { key: admin } = await createStaffKey(prisma, { name: 'bench', role: 'admin' });
+  await withBenchCluster(
+    { name: 'cluster', workers: 1, gateways: 1, env: { TOKEN_SECRET, IMPORT_CONCURRENCY: String(CONCURRENCY) }, noBuild: values['no-build'] },
+    async ({ cluster, prisma, temporal }) => {
+      const { key: admin } = await createStaffKey(prisma, { name: 'bench', role: 'admin' });
 
-    // 3 + 4 first, on a quiet cluster: one worker, then two (--students 0 skips them; the second worker still joins).
-    let scaling: { ms1: number; ms2: number; rss1: number; rss2: number[] } | undefined;
-    if (students > 0) {
-      const one = cohortCsv(students);
-      let t0 = performance.now();
-      await importThroughGateway(cluster, admin, one.csv, prisma);
-      const ms1 = await toFirstIdle(prisma, one.cohortId, students, t0);
-      const rss1 = rssMb(cluster.workers[0]!.child().pid!);
-      log(`1 worker: ${students} to first idle in ${(ms1 / 1000).toFixed(1)} s; worker RSS ${rss1} MB`);
-      cluster.addWorker();
-      await new Promise((r) => setTimeout(r, 5000));
-      const two = cohortCsv(students);
-      t0 = performance.now();
-      await importThroughGateway(cluster, admin, two.csv, prisma);
-      const ms2 = await toFirstIdle(prisma, two.cohortId, students, t0);
-      const rss2 = cluster.workers.map((w) => rssMb(w.child().pid!));
-      log(`2 workers: ${students} to first idle in ${(ms2 / 1000).toFixed(1)} s; worker RSS ${rss2.join(', ')} MB`);
-      scaling = { ms1, ms2, rss1, rss2 };
-    } else {
-      cluster.addWorker();
-    }
+      // 3 + 4 first, on a quiet cluster: one worker, then two (--students 0 skips them; the second worker still joins).
+      let scaling: { ms1: number; ms2: number; rss1: number; rss2: number[] } | undefined;
+      if (students > 0) {
+        const one = cohortCsv(students);
+        let t0 = performance.now();
+        await importThroughGateway(cluster, admin, one.csv, prisma);
+        const ms1 = await toFirstIdle(prisma, one.cohortId, students, t0);
+        const rss1 = rssMb(cluster.workers[0]!.child().pid!);
+        log(`1 worker: ${students} to first idle in ${(ms1 / 1000).toFixed(1)} s; worker RSS ${rss1} MB`);
+        cluster.addWorker();
+        await new Promise((r) => setTimeout(r, 5000));
+        const two = cohortCsv(students);
+        t0 = performance.now();
+        await importThroughGateway(cluster, admin, two.csv, prisma);
+        const ms2 = await toFirstIdle(prisma, two.cohortId, students, t0);
+        const rss2 = cluster.workers.map((w) => rssMb(w.child().pid!));
+        log(`2 workers: ${students} to first idle in ${(ms2 / 1000).toFixed(1)} s; worker RSS ${rss2.join(', ')} MB`);
+        scaling = { ms1, ms2, rss1, rss2 };
+      } else {
+        cluster.addWorker();
+      }
 
-    // 1: import vs bare starts, same concurrency and input shape.
-    const imp = cohortCsv(importN);
-    const importMs = await importThroughGateway(cluster, admin, imp.csv, prisma);
-    const bare = cohortCsv(importN);
-    const bareMs = await bareStarts(temporal, bare.csv);
-    // The loops below measure requests, not the tail of these starts: both cohorts settle first.
-    await toFirstIdle(prisma, imp.cohortId, importN, 0);
-    await toFirstIdle(prisma, bare.cohortId, importN, 0);
-    log(`import ${(importMs / 1000).toFixed(1)} s, bare starts ${(bareMs / 1000).toFixed(1)} s; both cohorts at first idle`);
+      // 1: import vs bare starts, same concurrency and input shape.
+      const imp = cohortCsv(importN);
+      const importMs = await importThroughGateway(cluster, admin, imp.csv, prisma);
+      const bare = cohortCsv(importN);
+      const bareMs = await bareStarts(temporal, bare.csv);
+      // The loops below measure requests, not the tail of these starts: both cohorts settle first.
+      await toFirstIdle(prisma, imp.cohortId, importN, 0);
+      await toFirstIdle(prisma, bare.cohortId, importN, 0);
+      log(`import ${(importMs / 1000).toFixed(1)} s, bare starts ${(bareMs / 1000).toFixed(1)} s; both cohorts at first idle`);
 
-    // 2: gateway vs direct client, on registrations from the import above.
-    const config = loadConfig({ ...cluster.env, TOKEN_SECRET });
-    const nos = parseCsvImport(imp.csv).students.map((s) => s.student.applicationNo);
-    const sessions = new Map<string, string>();
-    for (const no of nos) {
-      const res = await fetch(`${cluster.gateways[0]!.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await signInvitationToken(config, no) }) });
-      sessions.set(no, ((await res.json()) as { token: string }).token);
-    }
-    const gw = cluster.gateways[0]!.url;
-    const ok = async (res: Response) => {
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(String(res.status));
-    };
-    const pick = (i: number) => nos[i % nos.length]!;
-    const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
-    // Each side asks its own registrations (even and odd): asked twice, a registration would come out of the
-    // worker's cache for whichever side came first and be cached for the second, which then skips the replay.
-    const status = await compareLoop(
-      rate,
-      Math.floor((rate * seconds) / 2),
-      async (k) => ok(await fetch(`${gw}/api/registrations/${pick(2 * k)}`, { headers: auth(pick(2 * k)) })),
-      async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(2 * k + 1))).query(getStatusQuery)),
-    );
-    // submit-form: each registration once, half through the gateway, half directly.
-    const half = Math.floor(nos.length / 2);
-    // Each registration takes the form once: as many pairs as half the cohort allows, at most `seconds` of calls.
-    const actionPairs = Math.min(half, Math.floor((rate * seconds) / 2));
-    const form = await compareLoop(
-      rate,
-      actionPairs,
-      async (k) => ok(await fetch(`${gw}/api/registrations/${nos[k]}/form`, { method: 'POST', headers: { ...auth(nos[k]!), 'content-type': 'application/json' }, body: JSON.stringify({ form: validForm }) })),
-      async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(nos[half + k]!)).executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + k]}`, form: validForm }] })),
-    );
-    // register-document: an ID document each, uploaded through the gateway (streamed, sniffed, stored, then the update)
-    // against the same update sent directly, for the file the gateway would have stored.
-    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
-    const pdfSha = createHash('sha256').update(pdf).digest('hex');
-    const doc = await compareLoop(
-      rate,
-      actionPairs,
-      async (k) => {
-        const body = new FormData();
-        body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
-        await ok(await fetch(`${gw}/api/registrations/${nos[k]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: auth(nos[k]!), body }));
-      },
-      async (k) => {
-        const no = nos[half + k]!;
-        const actor = `student:${no}`;
-        await temporal.workflow
-          .getHandle(registrationWorkflowId(no))
-          .executeUpdate(registerDocumentUpdate, { args: [{ actor, itemKey: 'ID_DOCUMENT', sha256: pdfSha, size: pdf.length, mediaType: 'application/pdf', originalName: 'id.pdf', documentId: randomUUID(), uploadedBy: actor }] });
-      },
-    );
+      // 2: gateway vs direct client, on registrations from the import above.
+      const config = loadConfig({ ...cluster.env, TOKEN_SECRET });
+      const nos = parseCsvImport(imp.csv).students.map((s) => s.student.applicationNo);
+      const sessions = new Map<string, string>();
+      for (const no of nos) {
+        const res = await fetch(`${cluster.gateways[0]!.url}/api/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: await signInvitationToken(config, no) }),
+        });
+        sessions.set(no, ((await res.json()) as { token: string }).token);
+      }
+      const gw = cluster.gateways[0]!.url;
+      const ok = async (res: Response) => {
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(String(res.status));
+      };
+      const pick = (i: number) => nos[i % nos.length]!;
+      const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
+      // Each side asks its own registrations (even and odd): asked twice, a registration would come out of the
+      // worker's cache for whichever side came first and be cached for the second, which then skips the replay.
+      const status = await compareLoop(
+        rate,
+        Math.floor((rate * seconds) / 2),
+        async (k) => ok(await fetch(`${gw}/api/registrations/${pick(2 * k)}`, { headers: auth(pick(2 * k)) })),
+        async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(2 * k + 1))).query(getStatusQuery)),
+      );
+      // submit-form: each registration once, half through the gateway, half directly.
+      const half = Math.floor(nos.length / 2);
+      // Each registration takes the form once: as many pairs as half the cohort allows, at most `seconds` of calls.
+      const actionPairs = Math.min(half, Math.floor((rate * seconds) / 2));
+      const form = await compareLoop(
+        rate,
+        actionPairs,
+        async (k) =>
+          ok(
+            await fetch(`${gw}/api/registrations/${nos[k]}/form`, {
+              method: 'POST',
+              headers: { ...auth(nos[k]!), 'content-type': 'application/json' },
+              body: JSON.stringify({ form: validForm }),
+            }),
+          ),
+        async (k) =>
+          void (await temporal.workflow
+            .getHandle(registrationWorkflowId(nos[half + k]!))
+            .executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + k]}`, form: validForm }] })),
+      );
+      // register-document: an ID document each, uploaded through the gateway (streamed, sniffed, stored, then the update)
+      // against the same update sent directly, for the file the gateway would have stored.
+      const pdf = Buffer.from(
+        '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+      );
+      const pdfSha = createHash('sha256').update(pdf).digest('hex');
+      const doc = await compareLoop(
+        rate,
+        actionPairs,
+        async (k) => {
+          const body = new FormData();
+          body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
+          await ok(await fetch(`${gw}/api/registrations/${nos[k]}/items/ID_DOCUMENT/documents`, { method: 'POST', headers: auth(nos[k]!), body }));
+        },
+        async (k) => {
+          const no = nos[half + k]!;
+          const actor = `student:${no}`;
+          await temporal.workflow
+            .getHandle(registrationWorkflowId(no))
+            .executeUpdate(registerDocumentUpdate, {
+              args: [
+                {
+                  actor,
+                  itemKey: 'ID_DOCUMENT',
+                  sha256: pdfSha,
+                  size: pdf.length,
+                  mediaType: 'application/pdf',
+                  originalName: 'id.pdf',
+                  documentId: randomUUID(),
+                  uploadedBy: actor,
+                },
+              ],
+            });
+        },
+      );
 
-    const f = (n: number) => n.toFixed(1);
-    row('measure', 'progreg', 'baseline', 'ratio', 'goal');
-    row('import throughput (students/s)', f(importN / (importMs / 1000)), `${f(importN / (bareMs / 1000))} (bare start loop)`, f(bareMs / importMs), '≥ 0.8');
-    for (const [name, { gateway: g, direct: d }] of [['status query', status], ['submit-form', form], ['register-document', doc]] as const) {
-      row(`${name} p50 (ms) @ ${rate}/s`, f(g.p50), `${f(d.p50)} (direct client)`, f(g.p50 / d.p50), '≤ 1.3');
-      row(`${name} p99 (ms) @ ${rate}/s`, f(g.p99), `${f(d.p99)} (direct client)`, f(g.p99 / d.p99), '≤ 1.5');
-      row(`${name} errors / achieved rate`, `${g.errors}${g.kinds ? ` (${g.kinds})` : ''} / ${f(g.achieved)}/s`, `${d.errors}${d.kinds ? ` (${d.kinds})` : ''} / ${f(d.achieved)}/s`, '', '0');
-    }
-    if (scaling) {
-      const { ms1, ms2, rss1, rss2 } = scaling;
-      row(`to first idle, ${students} students (reg/s)`, `${f(students / (ms2 / 1000))} (2 workers)`, `${f(students / (ms1 / 1000))} (1 worker)`, f(ms1 / ms2), '');
-      row(`worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`, `${rss1} (1 worker, ${students} open)`, `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`, '', '≤ 400');
-    }
-    console.log(`\nprogreg bench on ${machine()}\n`);
-    printTable(rows);
-  });
+      const f = (n: number) => n.toFixed(1);
+      row('measure', 'progreg', 'baseline', 'ratio', 'goal');
+      row('import throughput (students/s)', f(importN / (importMs / 1000)), `${f(importN / (bareMs / 1000))} (bare start loop)`, f(bareMs / importMs), '≥ 0.8');
+      for (const [name, { gateway: g, direct: d }] of [
+        ['status query', status],
+        ['submit-form', form],
+        ['register-document', doc],
+      ] as const) {
+        row(`${name} p50 (ms) @ ${rate}/s`, f(g.p50), `${f(d.p50)} (direct client)`, f(g.p50 / d.p50), '≤ 1.3');
+        row(`${name} p99 (ms) @ ${rate}/s`, f(g.p99), `${f(d.p99)} (direct client)`, f(g.p99 / d.p99), '≤ 1.5');
+        row(
+          `${name} errors / achieved rate`,
+          `${g.errors}${g.kinds ? ` (${g.kinds})` : ''} / ${f(g.achieved)}/s`,
+          `${d.errors}${d.kinds ? ` (${d.kinds})` : ''} / ${f(d.achieved)}/s`,
+          '',
+          '0',
+        );
+      }
+      if (scaling) {
+        const { ms1, ms2, rss1, rss2 } = scaling;
+        row(
+          `to first idle, ${students} students (reg/s)`,
+          `${f(students / (ms2 / 1000))} (2 workers)`,
+          `${f(students / (ms1 / 1000))} (1 worker)`,
+          f(ms1 / ms2),
+          '',
+        );
+        row(
+          `worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`,
+          `${rss1} (1 worker, ${students} open)`,
+          `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`,
+          '',
+          '≤ 400',
+        );
+      }
+      console.log(`\nprogreg bench on ${machine()}\n`);
+      printTable(rows);
+    },
+  );
 }
 
 main().catch((e) => {

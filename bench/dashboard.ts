@@ -55,13 +55,17 @@ async function main(): Promise<void> {
     console.log(`\n${runs} runs each after 3 warm-ups; median and p95 in ms; ratio = median / baseline median`);
     console.log(`${pad('endpoint', 72)}  median      p95   ratio  < 200 ms`);
     console.log(`${pad('baseline: GET /api/staff/me (auth + one PK lookup)', 72)} ${fmt(baseline.median)}  ${fmt(baseline.p95)}    1.0`);
-    console.log(`${pad('reference: SELECT 1 through Prisma, no HTTP', 72)} ${fmt(sql.median)}  ${fmt(sql.p95)}  ${(sql.median / baseline.median).toFixed(1).padStart(5)}`);
+    console.log(
+      `${pad('reference: SELECT 1 through Prisma, no HTTP', 72)} ${fmt(sql.median)}  ${fmt(sql.p95)}  ${(sql.median / baseline.median).toFixed(1).padStart(5)}`,
+    );
     let failed = 0;
     for (const path of endpoints) {
       const t = await timeIt(get(path), runs);
       const ok = t.p95 < 200;
       if (!ok) failed++;
-      console.log(`${pad(path.replace(c, '<50k cohort>'), 72)} ${fmt(t.median)}  ${fmt(t.p95)}  ${(t.median / baseline.median).toFixed(1).padStart(5)}  ${ok ? 'yes' : 'NO'}`);
+      console.log(
+        `${pad(path.replace(c, '<50k cohort>'), 72)} ${fmt(t.median)}  ${fmt(t.p95)}  ${(t.median / baseline.median).toFixed(1).padStart(5)}  ${ok ? 'yes' : 'NO'}`,
+      );
     }
     console.log(failed ? `\n${failed} endpoint(s) at or above 200 ms (p95)` : '\nevery endpoint under 200 ms (p95)');
   } finally {

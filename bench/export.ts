@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { count: { type: 'string', default: '50000' } } });
   const count = Number(values.count);
   const stack = await benchStack({ count, now: new Date() });
-  const gateway = await startGatewayProcess(['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')], { DATABASE_URL: (await database()).url });
+  const gateway = await startGatewayProcess(['--import', 'tsx', path.join(projectRoot, 'bench', 'export-gateway.ts')], {
+    DATABASE_URL: (await database()).url,
+  });
   const { child, url, key } = gateway;
   try {
     // Warm up: the portal bundle, connections, the first small export.
@@ -31,7 +33,9 @@ async function main(): Promise<void> {
     for (const format of ['csv', 'json'] as const) {
       const before = memoryOf(child.pid!);
       const t = performance.now();
-      const res = await fetch(`${url}/api/exports/registrations?cohort=${encodeURIComponent(stack.cohortId)}&format=${format}`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await fetch(`${url}/api/exports/registrations?cohort=${encodeURIComponent(stack.cohortId)}&format=${format}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
       if (res.status !== 200) throw new Error(`export: ${res.status} ${await res.text()}`);
       let bytes = 0;
       let lines = 0;

@@ -50,4 +50,3 @@ export function processMemoryMb(pid: number): { rss: number; peak: number } {
   const { rss, peak } = processMemory(pid);
   return { rss: Math.round(rss / 2 ** 20), peak: Math.round(peak / 2 ** 20) };
 }
-

@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   const t = Date.now();
   const [db, temporal] = await Promise.all([
     database(),
-    values.address ? Connection.connect({ address: values.address }).then((connection) => new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) })) : devServerEnv().then((e) => e.client),
+    values.address
+      ? Connection.connect({ address: values.address }).then(
+          (connection) => new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) }),
+        )
+      : devServerEnv().then((e) => e.client),
   ]);
   const address = values.address ?? (await devServerEnv()).address;
   const settings = { NODE_ENV: 'development', VAR_DIR: varDir, TEMPORAL_TASK_QUEUE: 'bench', IMPORT_CONCURRENCY: values.concurrency, LOG_LEVEL: 'warn' };
@@ -46,15 +50,22 @@ async function main(): Promise<void> {
 
   // The import itself runs in the worker (the cohort import workflow).
   const worker = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'worker.ts')], {
-        env: { ...process.env, ...settings, DATABASE_URL: db.url, TEMPORAL_ADDRESS: address },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+    env: { ...process.env, ...settings, DATABASE_URL: db.url, TEMPORAL_ADDRESS: address },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const workerExited = new Promise((r) => worker.once('exit', r));
-  console.log(`stack up in ${((Date.now() - t) / 1000).toFixed(1)} s (embedded PostgreSQL, Temporal ${values.address ?? 'dev server (in memory)'}, worker process)`);
+  console.log(
+    `stack up in ${((Date.now() - t) / 1000).toFixed(1)} s (embedded PostgreSQL, Temporal ${values.address ?? 'dev server (in memory)'}, worker process)`,
+  );
 
   const cohortId = `bench-${Date.now().toString(36)}`;
   const csv = toCsv(
-    syntheticStudents({ count, prefix: `BN${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() }),
+    syntheticStudents({
+      count,
+      prefix: `BN${Date.now().toString(36).toUpperCase()}`,
+      cohortId,
+      registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString(),
+    }),
   );
   const deps = { prisma: db.prisma, temporal, config };
   const run = async (label: string) => {
@@ -62,7 +73,9 @@ async function main(): Promise<void> {
     const { job } = await beginImport(deps, { format: 'csv', text: csv }, { actor: 'bench' });
     const r = await watchImport(db.prisma, job.id, undefined, 50);
     const s = (Date.now() - t0) / 1000;
-    console.log(`${label}: ${r.valid} students in ${s.toFixed(1)} s = ${Math.round(r.valid / s)} students/s (started ${r.started}, existing ${r.existing}, failed ${r.failed}, rejected ${r.rejected.length})`);
+    console.log(
+      `${label}: ${r.valid} students in ${s.toFixed(1)} s = ${Math.round(r.valid / s)} students/s (started ${r.started}, existing ${r.existing}, failed ${r.failed}, rejected ${r.rejected.length})`,
+    );
   };
   try {
     await run(`import of ${count} (concurrency ${config.IMPORT_CONCURRENCY})`);

@@ -65,8 +65,10 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
       for (const code of s.supplementary ? s.supplementary.split(';') : []) keys.push([`SUPPLEMENTARY:${code}`, 'SUPPLEMENTARY', false]);
       const states = keys.map(([key, kind, compulsory], i) => {
         const inAt = createdAt + (i + 1) * rnd() * 4 * DAY;
-        if (rnd() > progress + 0.15 || inAt > now) return { key, kind, compulsory, state: 'PENDING' as string, submittedAt: null as Date | null, reviewedAt: null as Date | null };
-        if (kind === 'ACTIVATION' || kind === 'FORM') return { key, kind, compulsory, state: 'VERIFIED', submittedAt: new Date(inAt), reviewedAt: new Date(inAt) };
+        if (rnd() > progress + 0.15 || inAt > now)
+          return { key, kind, compulsory, state: 'PENDING' as string, submittedAt: null as Date | null, reviewedAt: null as Date | null };
+        if (kind === 'ACTIVATION' || kind === 'FORM')
+          return { key, kind, compulsory, state: 'VERIFIED', submittedAt: new Date(inAt), reviewedAt: new Date(inAt) };
         const r = rnd();
         const reviewedAt = new Date(Math.min(now, inAt + rnd() * 6 * DAY));
         if (r < 0.45) return { key, kind, compulsory, state: 'SUBMITTED', submittedAt: new Date(inAt), reviewedAt: null };
@@ -96,7 +98,13 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
         outcomeAt: declined ? new Date(createdAt + DAY) : settled ? new Date(createdAt + 2 * DAY) : null,
         // The projection's own rule, over the same items.
         compulsoryInAt: compulsoryInAt(
-          states.map((x) => ({ ...x, submittedAt: x.submittedAt?.toISOString(), reviewedAt: x.reviewedAt?.toISOString(), submissions: [], reviews: [] })) as unknown as Parameters<typeof compulsoryInAt>[0],
+          states.map((x) => ({
+            ...x,
+            submittedAt: x.submittedAt?.toISOString(),
+            reviewedAt: x.reviewedAt?.toISOString(),
+            submissions: [],
+            reviews: [],
+          })) as unknown as Parameters<typeof compulsoryInAt>[0],
         ),
         seq: 10,
         createdAt: new Date(createdAt),
@@ -120,16 +128,39 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
         });
       }
       events.push({ registrationNo: s.applicationNo, seq: 1, type: 'REGISTRATION_STARTED', actor: 'system', at: new Date(createdAt), data: {} });
-      if (declined) events.push({ registrationNo: s.applicationNo, seq: 2, type: 'OFFER_DECLINED', actor: `student:${s.applicationNo}`, at: new Date(createdAt + DAY), data: {} });
+      if (declined)
+        events.push({
+          registrationNo: s.applicationNo,
+          seq: 2,
+          type: 'OFFER_DECLINED',
+          actor: `student:${s.applicationNo}`,
+          at: new Date(createdAt + DAY),
+          data: {},
+        });
       // One in five settled registrations later received a payment or an activation (a late event).
       if (status !== 'IN_PROGRESS' && rnd() < 0.2) {
-        late.push({ registrationNo: s.applicationNo, seq: 4, kind: rnd() < 0.7 ? 'PAYMENT' : 'ACTIVATION', actor: 'system', at: new Date(createdAt + 3 * DAY), registrationStatus: status, outcomeReason: declined ? 'DECLINED' : 'ALL_ITEMS_VERIFIED', deliveryKey: `bench:${s.applicationNo}`, data: {} });
+        late.push({
+          registrationNo: s.applicationNo,
+          seq: 4,
+          kind: rnd() < 0.7 ? 'PAYMENT' : 'ACTIVATION',
+          actor: 'system',
+          at: new Date(createdAt + 3 * DAY),
+          registrationStatus: status,
+          outcomeReason: declined ? 'DECLINED' : 'ALL_ITEMS_VERIFIED',
+          deliveryKey: `bench:${s.applicationNo}`,
+          data: {},
+        });
       }
-      if (status !== 'IN_PROGRESS') events.push({ registrationNo: s.applicationNo, seq: 3, type: 'STATUS_CHANGED', actor: 'system', at: new Date(createdAt + 2 * DAY), data: { status } });
+      if (status !== 'IN_PROGRESS')
+        events.push({ registrationNo: s.applicationNo, seq: 3, type: 'STATUS_CHANGED', actor: 'system', at: new Date(createdAt + 2 * DAY), data: { status } });
     }
     // One statement per table and chunk: rows as JSON, expanded by PostgreSQL into the table's own row type
     // (createMany took twelve minutes for 60k students on a busy 2-core machine; this takes seconds).
-    await insertJson(prisma, 'Registration', registrations.map((r) => ({ updatedAt: r.createdAt, ...r })));
+    await insertJson(
+      prisma,
+      'Registration',
+      registrations.map((r) => ({ updatedAt: r.createdAt, ...r })),
+    );
     await insertJson(prisma, 'ChecklistItem', items);
     await insertJson(prisma, 'AuditEvent', events);
     await insertJson(prisma, 'LateEvent', late);
@@ -141,6 +172,11 @@ export async function seedReadModel(prisma: PrismaClient, opts: SeedOptions): Pr
 async function insertJson(prisma: PrismaClient, table: 'Registration' | 'ChecklistItem' | 'AuditEvent' | 'LateEvent', rows: object[]): Promise<void> {
   if (!rows.length) return;
   // The columns the rows carry; the others take their defaults (Registration.changeNo its sequence).
-  const columns = Object.keys(rows[0]!).map((c) => `"${c}"`).join(', ');
-  await prisma.$executeRawUnsafe(`INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`, JSON.stringify(rows));
+  const columns = Object.keys(rows[0]!)
+    .map((c) => `"${c}"`)
+    .join(', ');
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)`,
+    JSON.stringify(rows),
+  );
 }

@@ -58,19 +58,40 @@ function openStream(url: string, onChange: () => void): Promise<http.ClientReque
  * transpiler and caches alone add tens of MB (`--tsx` measures that way instead).
  */
 function buildGateway(): string {
-  const flags = ['--outDir', 'dist', '--rootDir', '.', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--esModuleInterop', '--skipLibCheck', '--resolveJsonModule', '--lib', 'es2022,dom', '--strict'];
+  const flags = [
+    '--outDir',
+    'dist',
+    '--rootDir',
+    '.',
+    '--module',
+    'node16',
+    '--moduleResolution',
+    'node16',
+    '--target',
+    'es2022',
+    '--esModuleInterop',
+    '--skipLibCheck',
+    '--resolveJsonModule',
+    '--lib',
+    'es2022,dom',
+    '--strict',
+  ];
   execFileSync(path.join(projectRoot, 'node_modules', '.bin', 'tsc'), ['bench/export-gateway.ts', ...flags], { cwd: projectRoot, stdio: 'inherit' });
   return path.join(projectRoot, 'dist', 'bench', 'export-gateway.js');
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { streams: { type: 'string', default: '1000' }, tsx: { type: 'boolean', default: false }, 'node-options': { type: 'string', default: '' } } });
+  const { values } = parseArgs({
+    options: { streams: { type: 'string', default: '1000' }, tsx: { type: 'boolean', default: false }, 'node-options': { type: 'string', default: '' } },
+  });
   const n = Number(values.streams);
   const db = await database();
   const tag = Date.now().toString(36).toUpperCase();
   const cohortId = `sse-${tag}`;
   await seedReadModel(db.prisma, { count: n, cohortId, prefix: `SS${tag}`, now: new Date(), seed: 5 });
-  const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map((r) => r.applicationNo);
+  const nos = (await db.prisma.registration.findMany({ where: { cohortId }, select: { applicationNo: true }, orderBy: { applicationNo: 'asc' } })).map(
+    (r) => r.applicationNo,
+  );
 
   const nodeOptions = values['node-options'];
   console.log(`gateway node flags: ${productionNodeFlags('gateway').join(' ') || '(none)'}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}`);
@@ -96,7 +117,9 @@ async function main(): Promise<void> {
     let changes = 0;
     const t0 = performance.now();
     for (let i = 0; i < nos.length; i += 50) {
-      const batch = nos.slice(i, i + 50).map((no) => openStream(`${url}/api/registrations/${no}/events?stream_token=${encodeURIComponent(streamToken)}`, () => changes++));
+      const batch = nos
+        .slice(i, i + 50)
+        .map((no) => openStream(`${url}/api/registrations/${no}/events?stream_token=${encodeURIComponent(streamToken)}`, () => changes++));
       streams.push(...(await Promise.all(batch)));
     }
     while (changes < n) await settle(20);
@@ -122,11 +145,17 @@ async function main(): Promise<void> {
 
     const f = (b: number) => `${(b / MB).toFixed(1)} MB`;
     console.log(`V8 heap used: idle ${f(idle.heap)}, ${n} streams open ${f(open.heap)}, after the burst ${f(after.heap)}`);
-    console.log(`streams: ${n} opened in ${(openMs / 1000).toFixed(1)} s; ${n} changes committed and delivered to their streams in ${(burstMs / 1000).toFixed(2)} s`);
+    console.log(
+      `streams: ${n} opened in ${(openMs / 1000).toFixed(1)} s; ${n} changes committed and delivered to their streams in ${(burstMs / 1000).toFixed(2)} s`,
+    );
     console.log(`gateway RSS idle (baseline)        ${f(idle.rss)}   1.00`);
-    console.log(`gateway RSS, ${n} streams open     ${f(open.rss)}   ${(open.rss / idle.rss).toFixed(2)} × baseline   (+${((open.rss - idle.rss) / n / 1024).toFixed(1)} kB per stream)`);
+    console.log(
+      `gateway RSS, ${n} streams open     ${f(open.rss)}   ${(open.rss / idle.rss).toFixed(2)} × baseline   (+${((open.rss - idle.rss) / n / 1024).toFixed(1)} kB per stream)`,
+    );
     console.log(`gateway RSS after the burst         ${f(after.rss)}   ${(after.rss / idle.rss).toFixed(2)} × baseline`);
-    console.log(`gateway peak RSS (VmHWM)            ${f(after.peak)}   ${(after.peak / idle.rss).toFixed(2)} × baseline   (limit 150 MB: ${after.peak < 150 * MB ? 'met' : 'NOT met'})`);
+    console.log(
+      `gateway peak RSS (VmHWM)            ${f(after.peak)}   ${(after.peak / idle.rss).toFixed(2)} × baseline   (limit 150 MB: ${after.peak < 150 * MB ? 'met' : 'NOT met'})`,
+    );
   } finally {
     for (const s of streams) s.destroy();
     await gateway.stop();

@@ -34,7 +34,9 @@ export async function benchStack(opts: { count: number; now: Date }): Promise<Be
   // the planner guesses, and without the visibility map an index-only scan still reads every row.
   await db.prisma.$executeRawUnsafe('VACUUM ANALYZE');
   const [{ n }] = await db.prisma.$queryRaw<[{ n: bigint }]>`SELECT count(*) AS n FROM "ChecklistItem"`;
-  console.log(`read model: ${opts.count} + ${Math.round(opts.count / 5)} registrations, ${n} checklist items, written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `read model: ${opts.count} + ${Math.round(opts.count / 5)} registrations, ${n} checklist items, written in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   const port = await freePort();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATEWAY_PORT: String(port) });

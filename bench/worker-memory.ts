@@ -55,27 +55,45 @@ const SDK_DEFAULT_CACHE = Math.max(Math.floor((Math.max(v8.getHeapStatistics().h
 
 const WORKER_FLAGS = productionNodeFlags('worker');
 const WORKER_ENV = productionNodeEnv('worker');
-const WORKER_ENV_TEXT = Object.entries(WORKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+const WORKER_ENV_TEXT = Object.entries(WORKER_ENV)
+  .map(([k, v]) => `${k}=${v}`)
+  .join(' ');
 
 interface Setting {
   name: string;
   flags: string[];
   env: NodeJS.ProcessEnv;
 }
-const workerSetting = (name: string, cache: number, flags: string[] = [], env: NodeJS.ProcessEnv = {}): Setting =>
-  ({ name, flags, env: { ...env, WORKER_CACHED_WORKFLOWS: String(cache) } });
+const workerSetting = (name: string, cache: number, flags: string[] = [], env: NodeJS.ProcessEnv = {}): Setting => ({
+  name,
+  flags,
+  env: { ...env, WORKER_CACHED_WORKFLOWS: String(cache) },
+});
 
 /** The settings compared; the first is the baseline. */
 const SETTINGS: Setting[] = [
   workerSetting(`SDK default cache (${SDK_DEFAULT_CACHE})`, SDK_DEFAULT_CACHE),
-  ...(values['production-only'] ? [] : [
-    workerSetting(`cache ${DEFAULT_CACHE}`, DEFAULT_CACHE),
-    workerSetting(`cache ${DEFAULT_CACHE}, ${WORKER_FLAGS.join(' ')}`, DEFAULT_CACHE, WORKER_FLAGS),
-  ]),
-  ...values.caches.split(',').filter(Boolean).map(Number).map((cache) =>
-    workerSetting(`as \`npm run worker\` starts it, cache ${cache}${cache === DEFAULT_CACHE ? ' (the default)' : ''} (${WORKER_FLAGS.join(' ')}, ${WORKER_ENV_TEXT})`, cache, WORKER_FLAGS, WORKER_ENV)),
+  ...(values['production-only']
+    ? []
+    : [
+        workerSetting(`cache ${DEFAULT_CACHE}`, DEFAULT_CACHE),
+        workerSetting(`cache ${DEFAULT_CACHE}, ${WORKER_FLAGS.join(' ')}`, DEFAULT_CACHE, WORKER_FLAGS),
+      ]),
+  ...values.caches
+    .split(',')
+    .filter(Boolean)
+    .map(Number)
+    .map((cache) =>
+      workerSetting(
+        `as \`npm run worker\` starts it, cache ${cache}${cache === DEFAULT_CACHE ? ' (the default)' : ''} (${WORKER_FLAGS.join(' ')}, ${WORKER_ENV_TEXT})`,
+        cache,
+        WORKER_FLAGS,
+        WORKER_ENV,
+      ),
+    ),
   ...values.try.map((flags) =>
-    workerSetting(`cache ${DEFAULT_CACHE}, ${flags}, ${WORKER_ENV_TEXT}`, DEFAULT_CACHE, flags.split(/\s+/).filter(Boolean), WORKER_ENV)),
+    workerSetting(`cache ${DEFAULT_CACHE}, ${flags}, ${WORKER_ENV_TEXT}`, DEFAULT_CACHE, flags.split(/\s+/).filter(Boolean), WORKER_ENV),
+  ),
 ];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -83,39 +101,71 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const rows: string[][] = [];
-  await withBenchCluster({ name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] }, async ({ stack, cluster, prisma, temporal }) => {
-    let baseline = { startS: NaN, queryS: NaN };
-    for (const [i, setting] of SETTINGS.entries()) {
-      // Supervised by the cluster's stack, so a bench stopped with Ctrl-C takes this worker down too.
-      const worker = stack.supervise(`memory-${i}`, process.execPath, [...setting.flags, path.join(projectRoot, 'dist', 'src', 'worker.js')], { env: { ...cluster.env, ...setting.env } });
-      const pid = worker.child().pid!;
-      await sleep(5000);
-      const idle = processMemoryMb(pid);
-      const cohortId = `mem-${i}-${Date.now().toString(36)}`;
-      const { students } = parseCsvImport(toCsv(syntheticStudents({ count: STUDENTS, prefix: `M${i}${Date.now().toString(36).toUpperCase()}`, cohortId, registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString() })));
-      const t0 = performance.now();
-      await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
-      await toFirstIdle(prisma, cohortId, STUDENTS);
-      const startS = (performance.now() - t0) / 1000;
-      const atIdle = processMemoryMb(pid);
-      await sleep(10_000);
-      const settled = processMemoryMb(pid);
-      const q0 = performance.now();
-      await inPool(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
-      const queryS = (performance.now() - q0) / 1000;
-      if (i === 0) baseline = { startS, queryS };
-      const after = processMemoryMb(pid);
-      log(`${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
-        `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`);
-      rows.push([
-        setting.name, String(idle.rss), String(settled.rss), String(after.rss), String(after.peak),
-        `${startS.toFixed(1)} (${(startS / baseline.startS).toFixed(2)}×)`, `${queryS.toFixed(1)} (${(queryS / baseline.queryS).toFixed(2)}×)`,
+  await withBenchCluster(
+    { name: 'memory', workers: 0, gateways: 0, env: { TOKEN_SECRET: randomBytes(32).toString('base64url') }, noBuild: values['no-build'] },
+    async ({ stack, cluster, prisma, temporal }) => {
+      let baseline = { startS: NaN, queryS: NaN };
+      for (const [i, setting] of SETTINGS.entries()) {
+        // Supervised by the cluster's stack, so a bench stopped with Ctrl-C takes this worker down too.
+        const worker = stack.supervise(`memory-${i}`, process.execPath, [...setting.flags, path.join(projectRoot, 'dist', 'src', 'worker.js')], {
+          env: { ...cluster.env, ...setting.env },
+        });
+        const pid = worker.child().pid!;
+        await sleep(5000);
+        const idle = processMemoryMb(pid);
+        const cohortId = `mem-${i}-${Date.now().toString(36)}`;
+        const { students } = parseCsvImport(
+          toCsv(
+            syntheticStudents({
+              count: STUDENTS,
+              prefix: `M${i}${Date.now().toString(36).toUpperCase()}`,
+              cohortId,
+              registrationDeadline: new Date(Date.now() + 60 * 86400_000).toISOString(),
+            }),
+          ),
+        );
+        const t0 = performance.now();
+        await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
+        await toFirstIdle(prisma, cohortId, STUDENTS);
+        const startS = (performance.now() - t0) / 1000;
+        const atIdle = processMemoryMb(pid);
+        await sleep(10_000);
+        const settled = processMemoryMb(pid);
+        const q0 = performance.now();
+        await inPool(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
+        const queryS = (performance.now() - q0) / 1000;
+        if (i === 0) baseline = { startS, queryS };
+        const after = processMemoryMb(pid);
+        log(
+          `${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
+            `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`,
+        );
+        rows.push([
+          setting.name,
+          String(idle.rss),
+          String(settled.rss),
+          String(after.rss),
+          String(after.peak),
+          `${startS.toFixed(1)} (${(startS / baseline.startS).toFixed(2)}×)`,
+          `${queryS.toFixed(1)} (${(queryS / baseline.queryS).toFixed(2)}×)`,
+        ]);
+        await worker.stop();
+      }
+      console.log(`\nworker memory with ${STUDENTS} open registrations, ${machine()}\n`);
+      printTable([
+        [
+          'worker setting',
+          'RSS idle (MB)',
+          `RSS, ${STUDENTS} open (MB)`,
+          'RSS after querying all (MB)',
+          'peak (MB)',
+          `${STUDENTS} to first idle (s, × baseline)`,
+          'query all (s, × baseline)',
+        ],
+        ...rows,
       ]);
-      await worker.stop();
-    }
-    console.log(`\nworker memory with ${STUDENTS} open registrations, ${machine()}\n`);
-    printTable([['worker setting', 'RSS idle (MB)', `RSS, ${STUDENTS} open (MB)`, 'RSS after querying all (MB)', 'peak (MB)', `${STUDENTS} to first idle (s, × baseline)`, 'query all (s, × baseline)'], ...rows]);
-  });
+    },
+  );
 }
 
 main().catch((e) => {

@@ -110,7 +110,9 @@ async function readModelSeqs(databaseUrl: string, cohortId: string): Promise<Map
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ applicationNo: string; seq: number }>('SELECT "applicationNo", seq FROM "Registration" WHERE "cohortId" = $1', [cohortId]);
+    const { rows } = await client.query<{ applicationNo: string; seq: number }>('SELECT "applicationNo", seq FROM "Registration" WHERE "cohortId" = $1', [
+      cohortId,
+    ]);
     return new Map(rows.map((r) => [r.applicationNo, r.seq]));
   } finally {
     await client.end();

@@ -63,7 +63,9 @@ export async function invitationBounceDrill(env: DrillEnv, shared: SharedStack):
     if (answers.at(-1)?.status !== 200) row.problems.push(`${no}: correction answered ${answers.at(-1)?.status}`);
   });
   const invitationsTo = (address: string) => emailsByAddress(env.fake).get(address)?.get('INVITATION') ?? 0;
-  await until('one new invitation per corrected address', env.recoveryTimeoutMs, () => [...bounced.values()].every((b) => invitationsTo(b.real) >= 1)).catch(() => {});
+  await until('one new invitation per corrected address', env.recoveryTimeoutMs, () => [...bounced.values()].every((b) => invitationsTo(b.real) >= 1)).catch(
+    () => {},
+  );
   await until('every flag cleared', env.recoveryTimeoutMs, async () => (await flaggedList()).length === 0).catch(() => {});
   // Settled: anything still to come would be a second invitation.
   await env.fake.eventsSettled();
@@ -76,7 +78,11 @@ export async function invitationBounceDrill(env: DrillEnv, shared: SharedStack):
   row.notes.push(`corrected and re-invited in ${((Date.now() - corrected) / 1000).toFixed(1)} s`);
 
   // The read model catches up with the last emails' projections.
-  const { audit: a, seconds } = await awaitRecovery({ temporal: stack.temporal, databaseUrl: stack.databaseUrl, fake: env.fake, cohort }, t0, env.recoveryTimeoutMs);
+  const { audit: a, seconds } = await awaitRecovery(
+    { temporal: stack.temporal, databaseUrl: stack.databaseUrl, fake: env.fake, cohort },
+    t0,
+    env.recoveryTimeoutMs,
+  );
   applyAudit(row, a, seconds);
   applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;

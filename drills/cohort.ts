@@ -16,7 +16,10 @@ export interface DrillCohort {
 let made = 0;
 
 export function makeCohort(name: string, count: number): DrillCohort {
-  const tag = `${name.replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 4)}${made++}${Date.now().toString(36).slice(-3).toUpperCase()}`;
+  const tag = `${name
+    .replace(/[^A-Za-z0-9]/g, '')
+    .toUpperCase()
+    .slice(0, 4)}${made++}${Date.now().toString(36).slice(-3).toUpperCase()}`;
   const rows = syntheticStudents({
     count,
     seed: 7 + made,

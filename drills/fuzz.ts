@@ -139,7 +139,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         await runSchemathesis(st, stack.gatewayUrl, pass, { examples, seed: (opts.seed ?? 1) + round, har, json, configFile, phases, paths: opts.paths }, dir);
         countHar(har, pass.name, report);
         readVerdicts(json, pass.name, report);
-        log(`round ${round + 1} ${pass.name} (${examples} examples, ${((Date.now() - t0) / 1000).toFixed(0)} s): ${report.byPass[pass.name]} requests so far, ${report.requests} in all, ${report.serverErrors.length} ≥ 500`);
+        log(
+          `round ${round + 1} ${pass.name} (${examples} examples, ${((Date.now() - t0) / 1000).toFixed(0)} s): ${report.byPass[pass.name]} requests so far, ${report.requests} in all, ${report.serverErrors.length} ≥ 500`,
+        );
       }
       // Aim the next round at what is still missing.
       const perRound = report.requests - before;
@@ -223,17 +225,35 @@ function runSchemathesis(
   cwd: string,
 ): Promise<void> {
   const args = [
-    '-m', 'schemathesis.cli', '--config-file', o.configFile, 'run', `${baseUrl}/openapi.json`,
-    '--url', baseUrl,
-    '--checks', 'not_a_server_error,response_schema_conformance',
-    '--max-examples', String(o.examples),
-    '--seed', String(o.seed),
+    '-m',
+    'schemathesis.cli',
+    '--config-file',
+    o.configFile,
+    'run',
+    `${baseUrl}/openapi.json`,
+    '--url',
+    baseUrl,
+    '--checks',
+    'not_a_server_error,response_schema_conformance',
+    '--max-examples',
+    String(o.examples),
+    '--seed',
+    String(o.seed),
     '--no-shrink',
-    '--workers', '4',
-    '--request-timeout', '30',
-    '--phases', o.phases,
-    '--report', 'har,json', '--report-har-path', o.har, '--report-json-path', o.json,
-    '--suppress-health-check', 'all',
+    '--workers',
+    '4',
+    '--request-timeout',
+    '30',
+    '--phases',
+    o.phases,
+    '--report',
+    'har,json',
+    '--report-har-path',
+    o.har,
+    '--report-json-path',
+    o.json,
+    '--suppress-health-check',
+    'all',
     ...(o.paths ? ['--include-path-regex', o.paths] : []),
     ...pass.headers.flatMap((h) => ['-H', h]),
   ];
@@ -300,12 +320,21 @@ export function summarizeErrors(errors: ServerError[]): string[] {
     s.n++;
     seen.set(key, s);
   }
-  return [...seen.entries()].map(([key, { n, e }]) => `${key} ×${n} [${e.pass}] e.g. ${e.url}${e.request ? ` body ${JSON.stringify(e.request)}` : ''} → ${e.response ?? ''}`);
+  return [...seen.entries()].map(
+    ([key, { n, e }]) => `${key} ×${n} [${e.pass}] e.g. ${e.url}${e.request ? ` body ${JSON.stringify(e.request)}` : ''} → ${e.response ?? ''}`,
+  );
 }
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { requests: { type: 'string', default: '10000' }, protocol: { type: 'string', default: '3000' }, seed: { type: 'string' }, keep: { type: 'boolean' }, callers: { type: 'string' }, paths: { type: 'string' } },
+    options: {
+      requests: { type: 'string', default: '10000' },
+      protocol: { type: 'string', default: '3000' },
+      seed: { type: 'string' },
+      keep: { type: 'boolean' },
+      callers: { type: 'string' },
+      paths: { type: 'string' },
+    },
   });
   runFuzz({
     requests: Number(values.requests),
@@ -317,8 +346,16 @@ if (require.main === module) {
   })
     .then((r) => {
       console.log(`\n${r.requests} requests generated from /openapi.json; responses ≥ 500: ${r.serverErrors.length}`);
-      console.log(`by caller: ${Object.entries(r.byPass).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      console.log(`by status: ${Object.entries(r.byStatus).map(([k, v]) => `${k}×${v}`).join(' ')}`);
+      console.log(
+        `by caller: ${Object.entries(r.byPass)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
+      console.log(
+        `by status: ${Object.entries(r.byStatus)
+          .map(([k, v]) => `${k}×${v}`)
+          .join(' ')}`,
+      );
       for (const line of summarizeErrors(r.serverErrors)) console.log(`  ${line}`);
       const violations = r.protocol ? protocolViolations(r.protocol) : [];
       if (r.protocol) for (const line of protocolRows(r.protocol)) console.log(line);

@@ -29,7 +29,8 @@ export interface DrillRow {
   notes: string[];
 }
 
-export const passed = (r: DrillRow) => r.lost === 0 && r.duplicates === 0 && r.manualSteps === 0 && r.recoverySeconds !== null && r.serverErrors === 0 && r.problems.length === 0;
+export const passed = (r: DrillRow) =>
+  r.lost === 0 && r.duplicates === 0 && r.manualSteps === 0 && r.recoverySeconds !== null && r.serverErrors === 0 && r.problems.length === 0;
 
 export interface DrillEnv {
   students: number;
@@ -97,10 +98,14 @@ export function applyLedger(row: DrillRow, ledger: Ledger, gatewayLog?: string):
     const key = `${e.method} ${e.route.replace(/\/[A-Z0-9]{6,}(?=\/|$)/g, '/{no}')} ${e.status} ${cause}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    row.problems.push(`${e.method} ${e.route} → ${e.status}${e.request ? ` (request ${e.request})` : ''}: ${e.response ?? ''}${cause ? ` [gateway log: ${cause}]` : ''}`);
+    row.problems.push(
+      `${e.method} ${e.route} → ${e.status}${e.request ? ` (request ${e.request})` : ''}: ${e.response ?? ''}${cause ? ` [gateway log: ${cause}]` : ''}`,
+    );
   }
   if (ledger.misleading.length) {
-    row.problems.push(`${ledger.misleading.length} wrong answers: a retry was refused as a repeat of its own earlier success (e.g. ${ledger.misleading.slice(0, 2).join('; ')})`);
+    row.problems.push(
+      `${ledger.misleading.length} wrong answers: a retry was refused as a repeat of its own earlier success (e.g. ${ledger.misleading.slice(0, 2).join('; ')})`,
+    );
   }
   const statuses = [...ledger.counts.entries()].map(([s, n]) => `${s}×${n}`).join(' ');
   if (statuses) row.notes.push(`answers: ${statuses}`);
@@ -117,7 +122,11 @@ function errorCauses(logFile: string): Map<string, string> {
     try {
       const { req, err } = JSON.parse(line) as { req?: { id?: string }; err?: { code?: string; type?: string; message?: string; stack?: string } };
       if (!req?.id || !err) continue;
-      const frame = err.stack?.split('\n').find((f) => f.includes(path.join(projectRoot, 'src') + path.sep))?.trim().replace(projectRoot + path.sep, '');
+      const frame = err.stack
+        ?.split('\n')
+        .find((f) => f.includes(path.join(projectRoot, 'src') + path.sep))
+        ?.trim()
+        .replace(projectRoot + path.sep, '');
       const message = (err.message ?? '').replace(/\s+/g, ' ').trim().slice(0, 120);
       out.set(req.id, `${err.code ?? err.type ?? 'error'} ${message}${frame ? ` ${frame}` : ''}`);
     } catch {
@@ -135,7 +144,8 @@ export async function importCohort(api: Api, admin: string, cohort: DrillCohort,
     untilMs: 120_000,
   });
   const last = answers.at(-1);
-  if (!last || (last.status !== 200 && last.status !== 202)) throw new Error(`import of ${cohort.id} failed: ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`);
+  if (!last || (last.status !== 200 && last.status !== 202))
+    throw new Error(`import of ${cohort.id} failed: ${last?.status} ${JSON.stringify(last?.body).slice(0, 300)}`);
   return last.body;
 }
 
@@ -153,9 +163,14 @@ export const invitedCount = (fake: FakeResend, cohort: DrillCohort) => {
 };
 
 export async function until(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  await waitFor(what, timeoutMs, async () => {
-    if (!(await check())) throw new Error('not yet');
-  }, 200);
+  await waitFor(
+    what,
+    timeoutMs,
+    async () => {
+      if (!(await check())) throw new Error('not yet');
+    },
+    200,
+  );
 }
 
 export function auditInput(stack: DrillStack, env: DrillEnv, cohort: DrillCohort, extra: Partial<AuditInput> = {}): AuditInput {

@@ -80,7 +80,8 @@ async function postgresOutageDrill(env: DrillEnv, shared: SharedStack, mode: 'fr
   const during = readyz.filter((r) => r.start > fault + 3_500 && r.end < outageEnd);
   const readyDuring = during.filter((r) => r.status === 200);
   if (readyDuring.length) row.problems.push(`/readyz answered 200 ${readyDuring.length} time(s) while PostgreSQL was ${mode}`);
-  if (!readyz.some((r) => r.start >= fault && r.start < outageEnd && r.status !== 200)) row.problems.push(`/readyz never said not ready while PostgreSQL was ${mode}`);
+  if (!readyz.some((r) => r.start >= fault && r.start < outageEnd && r.status !== 200))
+    row.problems.push(`/readyz never said not ready while PostgreSQL was ${mode}`);
   row.notes.push(`/readyz during the outage: ${during.map((r) => r.status).join(' ') || 'no probe completed inside it'}`);
   const back = readyz.find((r) => r.start > thawedAt && r.status === 200);
   if (!back) row.problems.push('/readyz did not return to 200 after PostgreSQL was back');
@@ -116,7 +117,11 @@ export async function resendOutageDrill(env: DrillEnv, shared: SharedStack): Pro
   const decliners = new Set(students.filter((_, i) => i % 2 === 0).map((s) => s.applicationNo));
   env.fake.startOutage();
   const second = Date.now();
-  await inPool(students.filter((s) => decliners.has(s.applicationNo)), 16, (s) => s.decline(api, 120_000));
+  await inPool(
+    students.filter((s) => decliners.has(s.applicationNo)),
+    16,
+    (s) => s.decline(api, 120_000),
+  );
   await delay(Math.max(0, outageMs - (Date.now() - second)));
   env.fake.endOutage();
   const refused = env.fake.requests.slice(before).filter((r) => r.status === 429 || r.status === 500).length;
@@ -135,4 +140,3 @@ export async function resendOutageDrill(env: DrillEnv, shared: SharedStack): Pro
   applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;
 }
-

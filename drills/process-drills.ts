@@ -16,7 +16,21 @@ import { makeCohort } from './cohort';
 import { waitFor } from './stack';
 import { inPool } from '../test/kit/pool';
 import { Api, Ledger, Student } from './students';
-import { type DrillRow, type DrillEnv, SharedStack, adminKey, newRow, applyAudit, applyLedger, importCohort, runningImports, invitedCount, until, auditInput, signInAll } from './kit';
+import {
+  type DrillRow,
+  type DrillEnv,
+  SharedStack,
+  adminKey,
+  newRow,
+  applyAudit,
+  applyLedger,
+  importCohort,
+  runningImports,
+  invitedCount,
+  until,
+  auditInput,
+  signInAll,
+} from './kit';
 
 export async function workerKillDrill(env: DrillEnv, shared: SharedStack): Promise<DrillRow> {
   const row = newRow('1. kill -9 worker mid import', env.students);
@@ -94,7 +108,12 @@ export async function stackInterruptDrill(env: DrillEnv): Promise<DrillRow> {
     launcher = await startLauncher(launcherEnv, logFile);
     const connection = await connectTemporal({ address: `127.0.0.1:${ports.TEMPORAL_DEV_PORT}` });
     try {
-      const input = { temporal: new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) }), databaseUrl, fake: env.fake, cohort };
+      const input = {
+        temporal: new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys) }),
+        databaseUrl,
+        fake: env.fake,
+        cohort,
+      };
       const { audit: a, seconds } = await awaitRecovery(input, fault, env.recoveryTimeoutMs);
       applyAudit(row, a, seconds);
     } finally {
@@ -222,7 +241,9 @@ export async function gatewayKillUploadsDrill(env: DrillEnv, shared: SharedStack
 function stalledUpload(baseUrl: string, student: Student): { abort: () => void } {
   const controller = new AbortController();
   const boundary = `drill${Date.now()}`;
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="id.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`);
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="id.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`,
+  );
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       c.enqueue(new Uint8Array(head));
@@ -274,7 +295,9 @@ export async function gatewayKillImportDrill(env: DrillEnv, shared: SharedStack)
   // The old runbook step, importing the same file again, must still be harmless: nothing new started.
   const again = (await importCohort(api, shared.adminKey, cohort, true)) as { status: string; started?: number; existing?: number };
   if (again.status !== 'DONE' || again.started !== 0 || again.existing !== env.students) {
-    row.problems.push(`the same file imported again ended ${again.status}, started ${again.started}, existing ${again.existing} (expected DONE, 0, ${env.students})`);
+    row.problems.push(
+      `the same file imported again ended ${again.status}, started ${again.started}, existing ${again.existing} (expected DONE, 0, ${env.students})`,
+    );
   }
   applyLedger(row, api.ledger, stack.logFile('gateway'));
   return row;

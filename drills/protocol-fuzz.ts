@@ -78,28 +78,58 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const paths = ['/api/session', '/healthz', `/api/registrations/${target.student.applicationNo}/form`, '/api/imports', '/portal/', '/api/events'];
   // Mostly an item the student has, so the body reaches the multipart reader; sometimes one refused before it is read.
-  const upload = () => `/api/registrations/${target.student.applicationNo}/items/${pick(['ID_DOCUMENT', 'ID_DOCUMENT', 'PHOTO', 'SUPPLEMENTARY:NO_SUCH_ITEM'])}/documents`;
+  const upload = () =>
+    `/api/registrations/${target.student.applicationNo}/items/${pick(['ID_DOCUMENT', 'ID_DOCUMENT', 'PHOTO', 'SUPPLEMENTARY:NO_SUCH_ITEM'])}/documents`;
   const auth = `Authorization: Bearer ${target.student.session}\r\n`;
   const head = (method: string, path: string, extra: string) => `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`;
   const B = 'fz' + int(1e9).toString(36);
   // The file in the field `file` mostly; also in another field, or in a part with no name (read and dropped).
   const filePart = (content: Buffer) => {
     const name = pick(['; name="file"', '; name="file"', '; name="other"', '']);
-    return Buffer.concat([Buffer.from(`--${B}\r\nContent-Disposition: form-data${name}; filename="f.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`), content]);
+    return Buffer.concat([
+      Buffer.from(`--${B}\r\nContent-Disposition: form-data${name}; filename="f.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`),
+      content,
+    ]);
   };
   return [
     () => {
       const body = bytes(1 + int(4000));
-      return { kind: 'truncated body', writes: [head('POST', pick(paths), `Content-Type: application/json\r\nContent-Length: ${body.length + 1 + int(100_000)}\r\n`), body], end: true };
+      return {
+        kind: 'truncated body',
+        writes: [head('POST', pick(paths), `Content-Type: application/json\r\nContent-Length: ${body.length + 1 + int(100_000)}\r\n`), body],
+        end: true,
+      };
     },
     () => {
       const body = `{"token":"${'x'.repeat(int(200))}"}`;
       const extra = rnd() < 0.5 ? bytes(int(3000)) : Buffer.from(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
-      return { kind: 'over-long body', writes: [head('POST', '/api/session', `Content-Type: application/json\r\nContent-Length: ${int(body.length)}\r\n`), body, extra] };
+      return {
+        kind: 'over-long body',
+        writes: [head('POST', '/api/session', `Content-Type: application/json\r\nContent-Length: ${int(body.length)}\r\n`), body, extra],
+      };
     },
     () => {
-      const bad = pick(['zz\r\nabc\r\n0\r\n\r\n', '-5\r\nabcde\r\n0\r\n\r\n', 'ffffffffffffffffff\r\nabc\r\n', '5\r\nabcdefghij\r\n0\r\n\r\n', '3;' + 'e'.repeat(20_000) + '\r\nabc\r\n0\r\n\r\n', '5\nabcde\n0\n\n', '0\r\nX-Trailer: ' + 'y'.repeat(int(100)) + '\r\n\r\n']);
-      return { kind: 'bad chunked encoding', writes: [head('POST', pick([...paths, upload()]), `${auth}Content-Type: ${pick(['application/json', `multipart/form-data; boundary=${B}`])}\r\nTransfer-Encoding: chunked\r\n`), bad], end: rnd() < 0.3 };
+      const bad = pick([
+        'zz\r\nabc\r\n0\r\n\r\n',
+        '-5\r\nabcde\r\n0\r\n\r\n',
+        'ffffffffffffffffff\r\nabc\r\n',
+        '5\r\nabcdefghij\r\n0\r\n\r\n',
+        '3;' + 'e'.repeat(20_000) + '\r\nabc\r\n0\r\n\r\n',
+        '5\nabcde\n0\n\n',
+        '0\r\nX-Trailer: ' + 'y'.repeat(int(100)) + '\r\n\r\n',
+      ]);
+      return {
+        kind: 'bad chunked encoding',
+        writes: [
+          head(
+            'POST',
+            pick([...paths, upload()]),
+            `${auth}Content-Type: ${pick(['application/json', `multipart/form-data; boundary=${B}`])}\r\nTransfer-Encoding: chunked\r\n`,
+          ),
+          bad,
+        ],
+        end: rnd() < 0.3,
+      };
     },
     () => {
       const body = Buffer.concat([
@@ -107,7 +137,13 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
         pick([filePart(bytes(int(5000))), bytes(int(5000)), Buffer.from(`Content-Disposition: form-data\r\n\r\n`)]),
         pick([Buffer.from(`\r\n--${B}--\r\n`), Buffer.from(`\r\n--${B}`), Buffer.alloc(0), Buffer.from(`\r\n--${B}\r\n\r\n`), bytes(100)]),
       ]);
-      const type = pick([`multipart/form-data; boundary=${B}`, 'multipart/form-data', 'multipart/form-data; boundary=', `multipart/form-data; boundary="${'b'.repeat(200)}"`, `multipart/mixed; boundary=${B}`]);
+      const type = pick([
+        `multipart/form-data; boundary=${B}`,
+        'multipart/form-data',
+        'multipart/form-data; boundary=',
+        `multipart/form-data; boundary="${'b'.repeat(200)}"`,
+        `multipart/mixed; boundary=${B}`,
+      ]);
       return { kind: 'junk multipart', writes: [head('POST', upload(), `${auth}Content-Type: ${type}\r\nContent-Length: ${body.length}\r\n`), body] };
     },
     () => {
@@ -123,20 +159,42 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
       return { kind: 'huge or duplicate headers', writes: [head(pick(['GET', 'POST']), pick(paths), extra), 'abcde'] };
     },
     () => {
-      const badPath = Buffer.concat([Buffer.from(`${pick(['GET', 'POST'])} /api/registrations/`), bytes(1 + int(20)).map((b) => (b < 0x80 ? b | 0x80 : b)), Buffer.from(pick(['', '/form', '/items/ID_DOCUMENT/documents']))]);
-      const badHeader = Buffer.concat([Buffer.from(`X-Name: `), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xe0, 0xa4]), Buffer.from(`\r\nCookie: progreg_session=`), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('\r\n')]);
+      const badPath = Buffer.concat([
+        Buffer.from(`${pick(['GET', 'POST'])} /api/registrations/`),
+        bytes(1 + int(20)).map((b) => (b < 0x80 ? b | 0x80 : b)),
+        Buffer.from(pick(['', '/form', '/items/ID_DOCUMENT/documents'])),
+      ]);
+      const badHeader = Buffer.concat([
+        Buffer.from(`X-Name: `),
+        Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xe0, 0xa4]),
+        Buffer.from(`\r\nCookie: progreg_session=`),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from('\r\n'),
+      ]);
       const variant = int(3);
       const line = variant === 0 ? badPath : Buffer.from(`GET ${pick(paths)}`);
       return {
         kind: 'invalid UTF-8 in path or headers',
-        writes: [Buffer.concat([line, Buffer.from(` HTTP/1.1\r\nHost: ${host}\r\n`), variant === 0 ? Buffer.alloc(0) : badHeader, variant === 2 ? Buffer.from(auth) : Buffer.alloc(0), Buffer.from('Connection: close\r\n\r\n')])],
+        writes: [
+          Buffer.concat([
+            line,
+            Buffer.from(` HTTP/1.1\r\nHost: ${host}\r\n`),
+            variant === 0 ? Buffer.alloc(0) : badHeader,
+            variant === 2 ? Buffer.from(auth) : Buffer.alloc(0),
+            Buffer.from('Connection: close\r\n\r\n'),
+          ]),
+        ],
       };
     },
     () => {
       const declared = 50_000 + int(2_000_000);
       const sent = filePart(bytes(int(20_000)));
       const abandon = rnd() < 0.5;
-      return { kind: abandon ? 'body stops: client goes' : 'body stops: client idles', writes: [head('POST', upload(), `${auth}Content-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${declared}\r\n`), sent], abandon };
+      return {
+        kind: abandon ? 'body stops: client goes' : 'body stops: client idles',
+        writes: [head('POST', upload(), `${auth}Content-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${declared}\r\n`), sent],
+        abandon,
+      };
     },
   ];
 }
@@ -254,8 +312,12 @@ export function protocolRows(r: ProtocolFuzzReport): string[] {
     `  closed by the server without an answer: ${r.closedWithoutAnswer}; abandoned by the client mid-body: ${r.abandonedByClient}`,
     `  reset before an answer: ${r.resetBeforeAnswer}; neither answered nor closed: ${r.hung}`,
     `  process restarts: ${r.restarts}`,
-    `  by kind: ${Object.entries(r.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `  by status: ${Object.entries(r.byStatus).map(([k, v]) => `${k}×${v}`).join(' ')}`,
+    `  by kind: ${Object.entries(r.byKind)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+    `  by status: ${Object.entries(r.byStatus)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ')}`,
     ...r.examples.map((e) => `  ! ${e}`),
   ];
 }

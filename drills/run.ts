@@ -59,7 +59,17 @@ export class DrillSession {
     try {
       row = await DRILLS[name](env, this.shared!);
     } catch (e) {
-      row = { drill: name, students: env.students, lost: NaN, duplicates: NaN, manualSteps: NaN, recoverySeconds: null, serverErrors: NaN, problems: [`the drill broke: ${(e as Error).stack ?? e}`], notes: [] };
+      row = {
+        drill: name,
+        students: env.students,
+        lost: NaN,
+        duplicates: NaN,
+        manualSteps: NaN,
+        recoverySeconds: null,
+        serverErrors: NaN,
+        problems: [`the drill broke: ${(e as Error).stack ?? e}`],
+        notes: [],
+      };
     }
     env.log(`${name}: ${passed(row) ? 'PASS' : 'FAIL'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     return row;

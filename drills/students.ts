@@ -56,7 +56,11 @@ export class Api {
   ) {}
 
   /** One request; a connection that fails is recorded as 'no answer' and thrown. */
-  async send(method: string, route: string, opts: { bearer?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Answer> {
+  async send(
+    method: string,
+    route: string,
+    opts: { bearer?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<Answer> {
     const headers = new Headers(opts.headers);
     if (opts.bearer) headers.set('authorization', `Bearer ${opts.bearer}`);
     if (opts.json !== undefined) headers.set('content-type', 'application/json');
@@ -98,7 +102,11 @@ export class Api {
     const answers: Answer[] = [];
     for (let attempt = 0; ; attempt++) {
       try {
-        const a = await this.send(method, route, { ...opts, headers: { ...headers, ...opts.signHeaders?.() }, body: opts.makeBody ? opts.makeBody() : opts.body });
+        const a = await this.send(method, route, {
+          ...opts,
+          headers: { ...headers, ...opts.signHeaders?.() },
+          body: opts.makeBody ? opts.makeBody() : opts.body,
+        });
         answers.push(a);
         if (a.status !== 429 && a.status !== 503) return answers;
       } catch {
@@ -152,7 +160,12 @@ export class Student {
   }
 
   async activate(api: Api, webhookSecret: string, untilMs?: number): Promise<boolean> {
-    const body = JSON.stringify({ id: `act-${this.applicationNo}`, type: 'account.activated', applicationNo: this.applicationNo, universityEmail: `${this.applicationNo.toLowerCase()}@connect.ust.hk` });
+    const body = JSON.stringify({
+      id: `act-${this.applicationNo}`,
+      type: 'account.activated',
+      applicationNo: this.applicationNo,
+      universityEmail: `${this.applicationNo.toLowerCase()}@connect.ust.hk`,
+    });
     // A sender re-signs each delivery (the signature carries the time); the delivery id stays the same.
     const answers = await api.retrying('POST', '/api/webhooks/identity', {
       untilMs,
@@ -165,7 +178,11 @@ export class Student {
   }
 
   async submitForm(api: Api, untilMs?: number): Promise<boolean> {
-    const answers = await api.retrying('POST', `${this.base}/form`, { bearer: this.session, json: { form: { ...validForm, legalName: this.applicationNo } }, untilMs });
+    const answers = await api.retrying('POST', `${this.base}/form`, {
+      bearer: this.session,
+      json: { form: { ...validForm, legalName: this.applicationNo } },
+      untilMs,
+    });
     return this.settle('form', answers, [200], api.ledger);
   }
 

@@ -10,7 +10,10 @@ import { prebuiltBundlePath, workflowBundleOptions } from '../src/temporal/worke
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  const { code } = await bundleWorkflowCode({
+    ...workflowBundleOptions(),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+  });
   fs.mkdirSync(path.dirname(prebuiltBundlePath), { recursive: true });
   fs.writeFileSync(prebuiltBundlePath, code);
   console.log(`bundle-workflows: ${path.relative(process.cwd(), prebuiltBundlePath)} (${Math.round(code.length / 1024)} KiB, ${Date.now() - t0} ms)`);

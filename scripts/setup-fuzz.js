@@ -25,8 +25,11 @@ try {
 }
 
 for (const py of [process.env.PYTHON, 'python3', 'python'].filter(Boolean)) {
-  const r = spawnSync(py, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-warn-script-location',
-    '--quiet', '--upgrade', '--target', target, ...WHEELS], { stdio: 'inherit', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } });
+  const r = spawnSync(
+    py,
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-warn-script-location', '--quiet', '--upgrade', '--target', target, ...WHEELS],
+    { stdio: 'inherit', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
   if (r.error) continue; // this python is not installed; try the next
   if (r.status === 0) {
     const python = spawnSync(py, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();

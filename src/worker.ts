@@ -63,7 +63,11 @@ async function main(): Promise<void> {
     });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stopBeforeStart);
     log.info(
-      { taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, workflows: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start' },
+      {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        namespace: config.TEMPORAL_NAMESPACE,
+        workflows: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start',
+      },
       'worker started',
     );
     // Worker.run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.

@@ -128,8 +128,7 @@ export function createSendEmail(deps: EmailDeps) {
   }
 }
 
-const rejected = (message: string) =>
-  ApplicationFailure.create({ type: EMAIL_REJECTED_FAILURE, message: `email refused: ${message}`, nonRetryable: true });
+const rejected = (message: string) => ApplicationFailure.create({ type: EMAIL_REJECTED_FAILURE, message: `email refused: ${message}`, nonRetryable: true });
 
 /** The outbox's email id (Resend's role), from the idempotency key: a retried activity keeps it. */
 const outboxEmailId = (key: string): string => `outbox_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;

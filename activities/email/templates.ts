@@ -53,11 +53,7 @@ export interface RenderedEmail {
   text: string;
 }
 
-type Block =
-  | { p: string }
-  | { list: string[] }
-  | { link: { label: string; url: string } }
-  | { heading: string };
+type Block = { p: string } | { list: string[] } | { link: { label: string; url: string } } | { heading: string };
 
 const REASONS: Record<RejectionReason, string> = {
   UNREADABLE: 'the document is not readable',
@@ -193,7 +189,9 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
     case 'FOLLOW_UP':
       return [
         greeting(ctx),
-        { p: 'You completed all compulsory registration steps on time and are considered registered. Your status is "Incomplete" because these items are still outstanding:' },
+        {
+          p: 'You completed all compulsory registration steps on time and are considered registered. Your status is "Incomplete" because these items are still outstanding:',
+        },
         { list: m.owed.map((i) => i.label) },
         { p: 'Please provide them as soon as they are available.' },
         reference(ctx),
@@ -212,7 +210,9 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
     case 'PAYMENT_SHORTFALL':
       return [
         greeting(ctx),
-        { p: `We received ${amount(m.paid, m.currency)} for your tuition fee of ${amount(m.fee, m.currency)}. The fee is not settled: ${amount(m.shortfall, m.currency)} is outstanding.` },
+        {
+          p: `We received ${amount(m.paid, m.currency)} for your tuition fee of ${amount(m.fee, m.currency)}. The fee is not settled: ${amount(m.shortfall, m.currency)} is outstanding.`,
+        },
         {
           p: m.payBy
             ? `Please pay the outstanding ${amount(m.shortfall, m.currency)} by ${hkTime(m.payBy)}, or your registration will be withdrawn.`
@@ -247,13 +247,17 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
       ];
     case 'SLA_ALERT':
       return [
-        { p: `The verification service level (${workingDays(ctx.policy.verificationSlaWorkingDays)}) was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).` },
+        {
+          p: `The verification service level (${workingDays(ctx.policy.verificationSlaWorkingDays)}) was missed for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}).`,
+        },
         { list: [`Item: ${m.item.label}`, `Submitted: ${hkTime(m.submittedAt)}`, `Expected by: ${m.expectedBy}`, `Workflow: ${m.workflowId}`] },
         { p: 'Please verify or reject the item in the review queue.' },
       ];
     case 'PROJECTION_ALERT':
       return [
-        { p: `A change to the registration of ${ctx.student.name} (${ctx.student.applicationNo}) cannot be stored in the read model: PostgreSQL refuses its data.` },
+        {
+          p: `A change to the registration of ${ctx.student.name} (${ctx.student.applicationNo}) cannot be stored in the read model: PostgreSQL refuses its data.`,
+        },
         { list: [`Workflow: ${m.workflowId}`, `Change: ${m.seq}`, `Error: ${m.error}`] },
         {
           p: 'The workflow goes on and its live status is right; the staff lists show this registration as it was before the change. Inspect the workflow in the Temporal UI; later changes are projected again as they come.',
@@ -266,7 +270,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         },
         { list: [...(m.detail ? [`Provider: ${m.detail}`] : []), `Workflow: ${m.workflowId}`] },
         {
-          p: 'No reminder goes to that address any more, and the student may never have seen the invitation. Find the right address (the application file, the student\'s school) and correct it on the registration\'s staff page: a fresh invitation goes to the new address.',
+          p: "No reminder goes to that address any more, and the student may never have seen the invitation. Find the right address (the application file, the student's school) and correct it on the registration's staff page: a fresh invitation goes to the new address.",
         },
       ];
     case 'LATE_EVENT':
@@ -277,7 +281,9 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
             : `A ${m.event === 'PAYMENT' ? 'payment' : 'university account activation'} arrived for ${ctx.student.name} (${ctx.student.applicationNo}, ${ctx.student.programCode}) after the registration was ${m.status}${m.outcomeReason ? ` (${m.outcomeReason})` : ''}.`,
         },
         { list: [...m.facts, `Received: ${hkTime(m.receivedAt)}`] },
-        { p: 'It is recorded in the audit trail and listed under Late events on the staff pages; the registration itself did not change. Please decide whether a refund or another manual step is needed.' },
+        {
+          p: 'It is recorded in the audit trail and listed under Late events on the staff pages; the registration itself did not change. Please decide whether a refund or another manual step is needed.',
+        },
       ];
   }
 }

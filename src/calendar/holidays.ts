@@ -31,6 +31,10 @@ const spans = new Map<string, Promise<Set<string>>>();
 /** The holidays of the Hong Kong years from `fromMs` to `toMs`, as a set for working-day counts. */
 export function holidaysBetween(fromMs: number, toMs: number): Promise<Set<string>> {
   const key = `${hkYear(fromMs)}-${hkYear(toMs)}`;
-  if (!spans.has(key)) spans.set(key, hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)));
+  if (!spans.has(key))
+    spans.set(
+      key,
+      hongKongHolidays({ fromYear: hkYear(fromMs), toYear: hkYear(toMs) }).then((d) => new Set(d)),
+    );
   return spans.get(key)!;
 }

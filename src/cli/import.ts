@@ -45,7 +45,8 @@ function summary(r: ImportReport, seconds: number): string {
   if (r.duplicateOf) lines.push(`  this file was imported before (import ${r.duplicateOf}); nothing new was started for rows already registered`);
   if (r.rejected.length) {
     lines.push('', `Rejected rows${r.rejected.length > SHOW_REJECTED ? ` (first ${SHOW_REJECTED} of ${r.rejected.length})` : ''}:`);
-    for (const row of r.rejected.slice(0, SHOW_REJECTED)) lines.push(`  line ${row.line}${row.applicationNo ? ` (${row.applicationNo})` : ''}: ${row.reasons.join('; ')}`);
+    for (const row of r.rejected.slice(0, SHOW_REJECTED))
+      lines.push(`  line ${row.line}${row.applicationNo ? ` (${row.applicationNo})` : ''}: ${row.reasons.join('; ')}`);
   }
   if (r.failures.length) {
     lines.push('', 'Failed starts (import the file again to retry):');
@@ -72,15 +73,25 @@ async function main(): Promise<void> {
   const prisma = cliPrisma(config);
   const temporal = await cliTemporal(config);
   const bar = new cliProgress.SingleBar(
-    { format: 'Starting registrations [{bar}] {percentage}% | {value}/{total} | started {started} · existing {existing} · failed {failed}', hideCursor: true, noTTYOutput: !values.json, notTTYSchedule: 2000 },
+    {
+      format: 'Starting registrations [{bar}] {percentage}% | {value}/{total} | started {started} · existing {existing} · failed {failed}',
+      hideCursor: true,
+      noTTYOutput: !values.json,
+      notTTYSchedule: 2000,
+    },
     cliProgress.Presets.shades_classic,
   );
   const t0 = Date.now();
   try {
     // The import runs in the workers (a Temporal workflow); this follows its progress. Ctrl-C here does not stop it.
-    const { job } = await beginImport({ prisma, temporal, config }, input, { actor: `cli:${values.actor ?? os.userInfo().username}`, source: path.basename(file) });
+    const { job } = await beginImport({ prisma, temporal, config }, input, {
+      actor: `cli:${values.actor ?? os.userInfo().username}`,
+      source: path.basename(file),
+    });
     if (!values.json) bar.start(job.valid, 0, { started: 0, existing: 0, failed: 0 });
-    const done = watchImport(prisma, job.id, (p) => bar.update(p.started + p.existing + p.failed, { started: p.started, existing: p.existing, failed: p.failed }));
+    const done = watchImport(prisma, job.id, (p) =>
+      bar.update(p.started + p.existing + p.failed, { started: p.started, existing: p.existing, failed: p.failed }),
+    );
     const report = await done;
     bar.stop();
     const seconds = (Date.now() - t0) / 1000;

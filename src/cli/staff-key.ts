@@ -21,7 +21,13 @@ async function main(): Promise<void> {
   let args;
   try {
     args = parseArgs({
-      options: { name: { type: 'string' }, role: { type: 'string' }, list: { type: 'boolean' }, revoke: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        name: { type: 'string' },
+        role: { type: 'string' },
+        list: { type: 'boolean' },
+        revoke: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }).values;
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
@@ -36,7 +42,9 @@ async function main(): Promise<void> {
       const keys = await listStaffKeys(prisma);
       if (!keys.length) console.log('No staff keys yet.');
       for (const k of keys) {
-        console.log(`${k.id}  pgk_${k.prefix}_…  ${k.role.padEnd(7)}  ${k.name}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`);
+        console.log(
+          `${k.id}  pgk_${k.prefix}_…  ${k.role.padEnd(7)}  ${k.name}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  REVOKED ${k.revokedAt.toISOString()}` : ''}`,
+        );
       }
     } else if (args.revoke) {
       const k = await revokeStaffKey(prisma, args.revoke);

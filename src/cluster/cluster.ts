@@ -124,7 +124,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   try {
     const created = await ensureNamespace(connection, opts.namespace);
     const added = await ensureSearchAttributes(connection, opts.namespace);
-    say('temporal', `server on ${temporalAddress} (PostgreSQL persistence and visibility); namespace ${opts.namespace}${created ? ' registered' : ''}${added.length ? `; registered ${added.join(', ')}` : ''}`);
+    say(
+      'temporal',
+      `server on ${temporalAddress} (PostgreSQL persistence and visibility); namespace ${opts.namespace}${created ? ' registered' : ''}${added.length ? `; registered ${added.join(', ')}` : ''}`,
+    );
   } finally {
     await connection.close();
   }
@@ -171,7 +174,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   const workers: Supervised[] = [];
   const addWorker = () => {
-    const w = stack.supervise(`worker-${workers.length + 1}`, process.execPath, [...productionNodeFlags('worker'), builtWorker], { env: { ...env, ...productionNodeEnv('worker') }, restart: true });
+    const w = stack.supervise(`worker-${workers.length + 1}`, process.execPath, [...productionNodeFlags('worker'), builtWorker], {
+      env: { ...env, ...productionNodeEnv('worker') },
+      restart: true,
+    });
     workers.push(w);
     return w;
   };

@@ -6,11 +6,15 @@ import type { TemporalPorts } from './temporal-server';
 /** Distinct free ports (asked for while all are held, so none is handed out twice). */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => resolve(srv));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const srv = net.createServer();
+          srv.once('error', reject);
+          srv.listen(0, '127.0.0.1', () => resolve(srv));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -53,8 +57,15 @@ export async function freeClusterPorts(gateways: number): Promise<ClusterPorts> 
   return {
     postgres: next(),
     temporal: {
-      frontend: next(), frontendHttp: next(), history: next(), matching: next(), worker: next(),
-      frontendMembership: nextLow(), historyMembership: nextLow(), matchingMembership: nextLow(), workerMembership: nextLow(),
+      frontend: next(),
+      frontendHttp: next(),
+      history: next(),
+      matching: next(),
+      worker: next(),
+      frontendMembership: nextLow(),
+      historyMembership: nextLow(),
+      matchingMembership: nextLow(),
+      workerMembership: nextLow(),
     },
     ui: next(),
     s3: { s3: next(), master: next(), volume: next(), filer: next(), masterGrpc: next(), volumeGrpc: next(), filerGrpc: next(), s3Grpc: next() },

@@ -109,15 +109,10 @@ export function temporalServerEnv(db: PostgresEndpoint, ports: TemporalPorts): N
 }
 
 export function startTemporalServer(stack: Stack, db: PostgresEndpoint, ports: TemporalPorts): Supervised {
-  return stack.supervise(
-    'temporal',
-    clusterTools.temporalServer,
-    ['--config-file', TEMPORAL_CONFIG_FILE, '--allow-no-auth', 'start'],
-    {
-      // Only what the config needs, plus PATH/HOME: the server must not pick up our DATABASE_URL & co.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...temporalServerEnv(db, ports) },
-      // Its peers going away while we stop them is expected.
-      mute: () => stack.shuttingDown,
-    },
-  );
+  return stack.supervise('temporal', clusterTools.temporalServer, ['--config-file', TEMPORAL_CONFIG_FILE, '--allow-no-auth', 'start'], {
+    // Only what the config needs, plus PATH/HOME: the server must not pick up our DATABASE_URL & co.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...temporalServerEnv(db, ports) },
+    // Its peers going away while we stop them is expected.
+    mute: () => stack.shuttingDown,
+  });
 }

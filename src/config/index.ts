@@ -44,7 +44,6 @@ export class ConfigError extends Error {
   }
 }
 
-
 export interface LoadOptions {
   /**
    * `tool`: a command-line tool (staff keys, import, OpenAPI) that neither
@@ -71,7 +70,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
   }
   const oidc = oidcSettings(r, problems);
-  if (!!r.TEMPORAL_TLS_CERT_FILE !== !!r.TEMPORAL_TLS_KEY_FILE) problems.push('TEMPORAL_TLS_KEY_FILE: mutual TLS needs both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE');
+  if (!!r.TEMPORAL_TLS_CERT_FILE !== !!r.TEMPORAL_TLS_KEY_FILE)
+    problems.push('TEMPORAL_TLS_KEY_FILE: mutual TLS needs both TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE');
   // Tools too: an import or staff-key run in production writes to Temporal, and must seal what it writes.
   const payloadKeys = payloadKeyRing(r, problems, options);
   if (problems.length) throw new ConfigError(problems);
@@ -114,7 +114,9 @@ function payloadKeyRing(r: Raw, problems: string[], options: LoadOptions): Paylo
     // A tool without TEMPORAL_ADDRESS talks to the embedded dev server of `npm start`, which uses the development key.
     const embedded = options.purpose === 'tool' && !r.TEMPORAL_ADDRESS;
     if ((isDevelopment(r) || embedded) && !r.TEMPORAL_PAYLOAD_KEYS_FILE) return new PayloadKeyRing(parsePayloadKeys(DEV_PAYLOAD_KEYS));
-    problems.push(`${source}: must be set in production: the keys that encrypt what is sent to Temporal (\`id:base64key\`, the key from \`openssl rand -base64 32\`)`);
+    problems.push(
+      `${source}: must be set in production: the keys that encrypt what is sent to Temporal (\`id:base64key\`, the key from \`openssl rand -base64 32\`)`,
+    );
     return undefined;
   }
   let keys: PayloadKey[];
@@ -139,7 +141,8 @@ function productionProblems(r: Raw): string[] {
   for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET'] as const) {
     const value = r[name];
     if (value === undefined) problems.push(`${name}: must be set in production (${MIN_SECRET_LENGTH}+ random characters, e.g. \`openssl rand -base64 48\`)`);
-    else if (PUBLISHED_SECRETS.includes(value)) problems.push(`${name}: is a value published in the progreg repository; anyone can read it. Generate your own.`);
+    else if (PUBLISHED_SECRETS.includes(value))
+      problems.push(`${name}: is a value published in the progreg repository; anyone can read it. Generate your own.`);
   }
   for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'OIDC_CLIENT_SECRET'] as const) {
     const value = r[name];
@@ -149,7 +152,8 @@ function productionProblems(r: Raw): string[] {
   }
   const proxy = trustProxyProblem(r.TRUST_PROXY);
   if (proxy) problems.push(proxy);
-  if (r.TOKEN_SECRET !== undefined && r.TOKEN_SECRET === r.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: must differ from TOKEN_SECRET (the webhook senders must not be able to sign student sessions)');
+  if (r.TOKEN_SECRET !== undefined && r.TOKEN_SECRET === r.WEBHOOK_SECRET)
+    problems.push('WEBHOOK_SECRET: must differ from TOKEN_SECRET (the webhook senders must not be able to sign student sessions)');
   if (!r.PUBLIC_BASE_URL?.startsWith('https://')) {
     problems.push(`PUBLIC_BASE_URL: must be the https:// address students reach the portal at in production (got ${r.PUBLIC_BASE_URL ?? 'nothing'})`);
   }
@@ -157,9 +161,13 @@ function productionProblems(r: Raw): string[] {
     problems.push('RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox');
   }
   if (r.RESEND_WEBHOOK_SECRET !== undefined && PUBLISHED_SECRETS.includes(r.RESEND_WEBHOOK_SECRET)) {
-    problems.push('RESEND_WEBHOOK_SECRET: is a value published in the progreg repository; anyone can read it. Use the signing secret Resend shows for your webhook.');
+    problems.push(
+      'RESEND_WEBHOOK_SECRET: is a value published in the progreg repository; anyone can read it. Use the signing secret Resend shows for your webhook.',
+    );
   } else if (r.RESEND_WEBHOOK_SECRET === undefined && r.EMAIL_TRANSPORT !== 'outbox') {
-    problems.push("RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend (the signing secret of the webhook to PUBLIC_BASE_URL/api/webhooks/email, in Resend's webhook settings): without it bounces go unnoticed");
+    problems.push(
+      "RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend (the signing secret of the webhook to PUBLIC_BASE_URL/api/webhooks/email, in Resend's webhook settings): without it bounces go unnoticed",
+    );
   }
   return [...problems, ...oidcProductionProblems(r)];
 }
@@ -187,7 +195,9 @@ function looksRandom(secret: string): boolean {
  */
 function trustProxyProblem(value: Raw['TRUST_PROXY']): string | undefined {
   if (value === undefined || typeof value === 'number') return undefined;
-  const entries = String(value).split(',').map((e) => e.trim());
+  const entries = String(value)
+    .split(',')
+    .map((e) => e.trim());
   const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
   const valid = (e: string) => {
     if (named.has(e)) return true;

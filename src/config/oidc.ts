@@ -29,7 +29,10 @@ const SIMULATOR_ROLE_MAP = 'registry-admins=admin,registry-officers=officer';
 
 function parseRoleMap(value: string, problems: string[]): Record<string, StaffRoleName> {
   const map: Record<string, StaffRoleName> = {};
-  for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^(.+?)\s*=\s*(officer|admin)$/.exec(pair);
     if (!m) problems.push(`OIDC_ROLE_MAP: "${pair}" is not \`claim-value=officer\` or \`claim-value=admin\``);
     else map[m[1]!] = m[2] as StaffRoleName;
@@ -84,7 +87,8 @@ export function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefin
 export function oidcProductionProblems(r: Raw): string[] {
   const problems: string[] = [];
   if (!r.OIDC_ISSUER_URL) {
-    if (r.OIDC_CLIENT_ID || r.OIDC_CLIENT_SECRET) problems.push('OIDC_ISSUER_URL: must be set when OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is (single sign-on is half configured)');
+    if (r.OIDC_CLIENT_ID || r.OIDC_CLIENT_SECRET)
+      problems.push('OIDC_ISSUER_URL: must be set when OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is (single sign-on is half configured)');
     return problems;
   }
   if (!r.OIDC_ISSUER_URL.startsWith('https://')) problems.push(`OIDC_ISSUER_URL: must be https in production (got ${r.OIDC_ISSUER_URL})`);

@@ -79,15 +79,15 @@ export const configVariables = {
   },
   TEMPORAL_TLS: {
     schema: optionalString.pipe(z.enum(['true', 'false']).optional()),
-    doc: 'TLS to the Temporal frontend from the worker, the gateway and the tools (`true`/`false`). Unset: on when a TEMPORAL_TLS_* file or TEMPORAL_API_KEY is set. The server certificate is checked against TEMPORAL_TLS_CA_FILE, else the system\'s roots (Temporal Cloud).',
+    doc: "TLS to the Temporal frontend from the worker, the gateway and the tools (`true`/`false`). Unset: on when a TEMPORAL_TLS_* file or TEMPORAL_API_KEY is set. The server certificate is checked against TEMPORAL_TLS_CA_FILE, else the system's roots (Temporal Cloud).",
   },
   TEMPORAL_TLS_CA_FILE: {
     schema: optionalString,
-    doc: 'PEM file of the CA that signed the Temporal frontend\'s certificate (a private CA).',
+    doc: "PEM file of the CA that signed the Temporal frontend's certificate (a private CA).",
   },
   TEMPORAL_TLS_CERT_FILE: {
     schema: optionalString,
-    doc: 'Client certificate (PEM) for mutual TLS, with TEMPORAL_TLS_KEY_FILE (Temporal Cloud\'s mTLS namespaces, a frontend with `requireClientAuth`).',
+    doc: "Client certificate (PEM) for mutual TLS, with TEMPORAL_TLS_KEY_FILE (Temporal Cloud's mTLS namespaces, a frontend with `requireClientAuth`).",
   },
   TEMPORAL_TLS_KEY_FILE: {
     schema: optionalString,
@@ -95,7 +95,7 @@ export const configVariables = {
   },
   TEMPORAL_TLS_SERVER_NAME: {
     schema: optionalString,
-    doc: 'Server name to check the frontend\'s certificate against (and send as SNI), when it differs from TEMPORAL_ADDRESS\'s host.',
+    doc: "Server name to check the frontend's certificate against (and send as SNI), when it differs from TEMPORAL_ADDRESS's host.",
   },
   TEMPORAL_API_KEY: {
     schema: optionalString,
@@ -182,7 +182,12 @@ export const configVariables = {
     doc: 'A file holding the payload keys instead (same entries, one per line, `#` comments), e.g. a mounted secret. Not together with TEMPORAL_PAYLOAD_KEYS.',
   },
   RESEND_WEBHOOK_SECRET: {
-    schema: optionalString.pipe(z.string().regex(/^whsec_[A-Za-z0-9+/]{24,}={0,2}$/, 'must be the signing secret Resend shows for the webhook (whsec_ followed by base64)').optional()),
+    schema: optionalString.pipe(
+      z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/]{24,}={0,2}$/, 'must be the signing secret Resend shows for the webhook (whsec_ followed by base64)')
+        .optional(),
+    ),
     doc: "Signing secret of Resend's email events webhook (POST /api/webhooks/email; `whsec_...`, from Resend's webhook settings). Required in production when emails go through Resend; without it every email event is refused (401). Never a value published in this repository.",
   },
   OUTBOX_WEBHOOK_URL: {
@@ -231,11 +236,11 @@ export const configVariables = {
   },
   HTTP_HEADERS_TIMEOUT_SECONDS: {
     schema: z.coerce.number().int().min(1).max(300).default(20),
-    doc: 'How long a client may take to send a request\'s headers before the gateway answers 408 and closes the connection (a few hundred bytes: slow links send them in well under a second; sockets held open by sending them byte by byte are the point). docs/operations.md, Timeouts and caps.',
+    doc: "How long a client may take to send a request's headers before the gateway answers 408 and closes the connection (a few hundred bytes: slow links send them in well under a second; sockets held open by sending them byte by byte are the point). docs/operations.md, Timeouts and caps.",
   },
   HTTP_BODY_IDLE_TIMEOUT_SECONDS: {
     schema: z.coerce.number().int().min(1).max(3600).default(60),
-    doc: 'How long a request body may pause (no byte arriving) before the gateway gives up on it and closes the connection: longer than a mobile link\'s stall in a lift or a cell handover, shorter than an abandoned upload.',
+    doc: "How long a request body may pause (no byte arriving) before the gateway gives up on it and closes the connection: longer than a mobile link's stall in a lift or a cell handover, shorter than an abandoned upload.",
   },
   HTTP_REQUEST_TIMEOUT_SECONDS: {
     schema: z.coerce.number().int().min(1).max(7200).default(900),
@@ -255,7 +260,7 @@ export const configVariables = {
   },
   WORKER_CACHED_WORKFLOWS: {
     schema: z.coerce.number().int().min(2).max(100_000).default(250),
-    doc: 'How many registrations a worker keeps in memory between their events (the SDK\'s maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept costs about 0.2 MB (docs/operations.md, Worker memory).',
+    doc: "How many registrations a worker keeps in memory between their events (the SDK's maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept costs about 0.2 MB (docs/operations.md, Worker memory).",
   },
   RATE_LIMIT_STORE: {
     schema: z.enum(['memory', 'postgres']).default('memory'),
@@ -299,23 +304,29 @@ export const configVariables = {
   },
   OIDC_REDIRECT_URL: {
     schema: optionalString.pipe(url.optional()),
-    doc: 'The redirect URI registered at the identity provider. Default PUBLIC_BASE_URL/auth/callback; in production it must be https on PUBLIC_BASE_URL\'s origin.',
+    doc: "The redirect URI registered at the identity provider. Default PUBLIC_BASE_URL/auth/callback; in production it must be https on PUBLIC_BASE_URL's origin.",
   },
   OIDC_SCOPES: {
     schema: z.string().default('openid email profile'),
     doc: 'Scopes asked for at sign-in (must include `openid`); add the scope that releases the role claim if your provider needs one (e.g. `groups`).',
   },
   OIDC_ROLE_CLAIM: {
-    schema: z.string().regex(/^[\w:/.-]+$/).default('groups'),
-    doc: 'ID-token claim holding the staff member\'s groups or roles, a string or a list; a dotted path reaches nested claims (Keycloak `realm_access.roles`). Entra ID: `roles` (app roles) or `groups`.',
+    schema: z
+      .string()
+      .regex(/^[\w:/.-]+$/)
+      .default('groups'),
+    doc: "ID-token claim holding the staff member's groups or roles, a string or a list; a dotted path reaches nested claims (Keycloak `realm_access.roles`). Entra ID: `roles` (app roles) or `groups`.",
   },
   OIDC_ROLE_MAP: {
     schema: optionalString,
     doc: 'Which claim values make an officer or an admin: `value=role` pairs separated by commas, e.g. `registry-admins=admin,registry-officers=officer` (admin wins when both match). Required with OIDC_ISSUER_URL. Development default `registry-admins=admin,registry-officers=officer`. Anyone else is refused the staff pages.',
   },
   OIDC_STUDENT_CLAIM: {
-    schema: z.string().regex(/^[\w:/.-]+$/).default('email'),
-    doc: 'ID-token claim whose value is the student\'s university account as the activation webhook reported it (universityEmail); the student signs in to the registration holding that account. `email` (then only with `email_verified: true` in the ID token), `upn` or `preferred_username` (or `sub`, if the provider\'s subject is that address).',
+    schema: z
+      .string()
+      .regex(/^[\w:/.-]+$/)
+      .default('email'),
+    doc: "ID-token claim whose value is the student's university account as the activation webhook reported it (universityEmail); the student signs in to the registration holding that account. `email` (then only with `email_verified: true` in the ID token), `upn` or `preferred_username` (or `sub`, if the provider's subject is that address).",
   },
   STAFF_SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(24).default(8),
@@ -326,7 +337,6 @@ export const configVariables = {
     doc: 'How long *Review next* holds an item for the reviewer it gave it to; after that any reviewer may be given it.',
   },
 } as const;
-
 
 export type Vars = typeof configVariables;
 /** The variables as parsed, before the defaults that depend on each other (index.ts). */

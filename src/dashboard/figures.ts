@@ -65,7 +65,9 @@ export interface CohortSummary {
 }
 
 export async function cohorts(prisma: PrismaClient): Promise<CohortSummary[]> {
-  const rows = await prisma.$queryRaw<Array<{ id: string; name: string | null; registrationDeadline: Date; paymentDeadline: Date | null; registrations: bigint }>>`
+  const rows = await prisma.$queryRaw<
+    Array<{ id: string; name: string | null; registrationDeadline: Date; paymentDeadline: Date | null; registrations: bigint }>
+  >`
     SELECT c.id, c.name, c."registrationDeadline", c."paymentDeadline",
            (SELECT count(*) FROM "Registration" r WHERE r."cohortId" = c.id) AS registrations
     FROM "Cohort" c ORDER BY c."registrationDeadline" DESC, c.id`;
@@ -82,7 +84,10 @@ export async function cohorts(prisma: PrismaClient): Promise<CohortSummary[]> {
 // Registrations by status, and by student category
 // ---------------------------------------------------------------------------
 
-export async function byStatus(prisma: PrismaClient, f: DashboardFilter): Promise<{ total: number; statuses: Array<{ status: RegistrationStatus; count: number }> }> {
+export async function byStatus(
+  prisma: PrismaClient,
+  f: DashboardFilter,
+): Promise<{ total: number; statuses: Array<{ status: RegistrationStatus; count: number }> }> {
   const rows = await prisma.$queryRaw<Array<{ status: string; n: bigint }>>`
     SELECT r.status, count(*) AS n FROM "Registration" r WHERE ${where(f)} GROUP BY r.status`;
   const counts = new Map(rows.map((r) => [r.status, Number(r.n)]));
@@ -218,7 +223,9 @@ export interface OutstandingCount {
  * study level, item and state (OutstandingItemCount), a few hundred rows instead of every item.
  */
 export async function outstanding(prisma: PrismaClient, f: DashboardFilter): Promise<{ items: OutstandingCount[] }> {
-  const rows = await prisma.$queryRaw<Array<{ key: string; kind: string; label: string; compulsory: boolean; pending: bigint; rejected: bigint; submitted: bigint }>>`
+  const rows = await prisma.$queryRaw<
+    Array<{ key: string; kind: string; label: string; compulsory: boolean; pending: bigint; rejected: bigint; submitted: bigint }>
+  >`
     SELECT c."itemKey" AS key, min(c.kind) AS kind, min(c.label) AS label, bool_or(c.compulsory) AS compulsory,
            coalesce(sum(c.count) FILTER (WHERE c.state = 'PENDING'), 0) AS pending,
            coalesce(sum(c.count) FILTER (WHERE c.state = 'REJECTED'), 0) AS rejected,
@@ -227,10 +234,18 @@ export async function outstanding(prisma: PrismaClient, f: DashboardFilter): Pro
     WHERE ${where(f, 'c')} AND c.count > 0
     GROUP BY c."itemKey"`;
   const order: readonly string[] = [...REPORT_ITEM_ORDER, 'SUPPLEMENTARY'];
-  const rank = (kind: string) => (order.indexOf(kind) + 1 || order.length + 1);
+  const rank = (kind: string) => order.indexOf(kind) + 1 || order.length + 1;
   return {
     items: rows
-      .map((r) => ({ itemKey: r.key, kind: r.kind, label: r.label, compulsory: r.compulsory, pending: Number(r.pending), rejected: Number(r.rejected), submitted: Number(r.submitted) }))
+      .map((r) => ({
+        itemKey: r.key,
+        kind: r.kind,
+        label: r.label,
+        compulsory: r.compulsory,
+        pending: Number(r.pending),
+        rejected: Number(r.rejected),
+        submitted: Number(r.submitted),
+      }))
       .sort((a, b) => rank(a.kind) - rank(b.kind) || a.itemKey.localeCompare(b.itemKey)),
   };
 }
@@ -288,7 +303,11 @@ export async function reviewBacklog(
   }
   // Every age from 0 to the oldest (and at least past the service level), so the chart's axis is continuous.
   const maxAge = Math.max(sla + 1, ...byAge.keys());
-  const ages = Array.from({ length: maxAge + 1 }, (_, age) => ({ ageWorkingDays: age, count: byAge.get(age)?.count ?? 0, breached: byAge.get(age)?.breached ?? 0 }));
+  const ages = Array.from({ length: maxAge + 1 }, (_, age) => ({
+    ageWorkingDays: age,
+    count: byAge.get(age)?.count ?? 0,
+    breached: byAge.get(age)?.breached ?? 0,
+  }));
   return {
     serviceLevelDays: sla,
     total: ages.reduce((n, a) => n + a.count, 0),
@@ -332,7 +351,10 @@ export async function lateEvents(prisma: PrismaClient, f: DashboardFilter): Prom
 export const EMAIL_PROBLEMS = ['BOUNCED', 'COMPLAINED'] as const;
 
 /** Open registrations whose personal email is undeliverable: the students who may never have seen their invitation. */
-export async function undeliverableEmails(prisma: PrismaClient, f: DashboardFilter): Promise<{ total: number; problems: Array<{ problem: (typeof EMAIL_PROBLEMS)[number]; count: number }> }> {
+export async function undeliverableEmails(
+  prisma: PrismaClient,
+  f: DashboardFilter,
+): Promise<{ total: number; problems: Array<{ problem: (typeof EMAIL_PROBLEMS)[number]; count: number }> }> {
   const rows = await prisma.$queryRaw<Array<{ problem: string; n: bigint }>>`
     SELECT r."personalEmailProblem" AS problem, count(*) AS n FROM "Registration" r
     WHERE ${where(f)} AND r."personalEmailProblem" IS NOT NULL AND r.status IN ${OPEN_STATUSES_SQL}

@@ -43,7 +43,10 @@ function mapCatalogTypesToText(): void {
   const Result = require('pg/lib/result.js') as { prototype: { addFields(fields: { dataTypeID: number }[]): void } };
   const addFields = Result.prototype.addFields;
   Result.prototype.addFields = function (fields) {
-    for (const f of fields) if (f.dataTypeID === 18 || f.dataTypeID === 19) { f.dataTypeID = 25; }
+    for (const f of fields)
+      if (f.dataTypeID === 18 || f.dataTypeID === 19) {
+        f.dataTypeID = 25;
+      }
     return addFields.call(this, fields);
   };
 }

@@ -90,7 +90,12 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 }
 
 const postgresFlags = (opts: EmbeddedOptions) => [
-  '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+  '-c',
+  'listen_addresses=127.0.0.1',
+  '-c',
+  'fsync=off',
+  '-c',
+  'synchronous_commit=off',
   ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
 ];
 
@@ -138,8 +143,7 @@ function postgresUserIds(): { uid: number; gid: number } {
 export const STACK_DATABASE = 'progreg';
 
 /** URL of a database on the embedded server (the CLI tools use it to reach the one `npm start` runs). */
-export const embeddedDatabaseUrl = (port: number, database: string): string =>
-  `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+export const embeddedDatabaseUrl = (port: number, database: string): string => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
 /** A server killed hard leaves postmaster.pid behind; PostgreSQL then refuses to start. */
 async function removeStalePid(dataDir: string): Promise<void> {

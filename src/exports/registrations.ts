@@ -79,4 +79,14 @@ export const CSV_BOM = '\uFEFF';
 export const csvLine = (cells: Array<string | boolean | null | undefined>) => `${cells.map(csvCell).join(',')}\r\n`;
 
 export const csvRow = (r: ExportRow) =>
-  csvLine([r.applicationNo, r.name, r.programCode, r.studyLevel, r.status, r.outcomeReason, r.outcomeAt, r.cardReady, ...EXPORT_ITEM_KEYS.map((k) => r.items[k] ?? '')]);
+  csvLine([
+    r.applicationNo,
+    r.name,
+    r.programCode,
+    r.studyLevel,
+    r.status,
+    r.outcomeReason,
+    r.outcomeAt,
+    r.cardReady,
+    ...EXPORT_ITEM_KEYS.map((k) => r.items[k] ?? ''),
+  ]);

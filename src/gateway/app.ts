@@ -124,7 +124,10 @@ function mountIdentityProviderSimulator(app: Express, ctx: RouterContext): void 
   app.use(idpSimulatorRouter(ctx, accounts));
   const settings = ctx.config.oidc;
   if (!settings?.simulated) return;
-  ctx.logger.warn({ staffAccounts: accounts.staffFile, issuer: settings.issuer }, 'identity-provider simulator: sign in as the seeded staff listed in this file');
+  ctx.logger.warn(
+    { staffAccounts: accounts.staffFile, issuer: settings.issuer },
+    'identity-provider simulator: sign in as the seeded staff listed in this file',
+  );
   let provider: Promise<Router> | undefined;
   app.use((req, res, next) => {
     if (!req.path.startsWith('/idp/')) return next();
@@ -144,8 +147,10 @@ export function apiDocumentFor(config: Config): OpenAPIObject {
 /** Errors from body parsers (http-errors) carry a `type`; these are the ones a client causes. */
 function fromBodyParser(e: unknown): AppError | undefined {
   const type = (e as { type?: unknown })?.type;
-  if (type === 'entity.too.large') return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is too large.', { limit: (e as { limit?: number }).limit });
-  if (type === 'entity.parse.failed') return new AppError(ErrorCode.VALIDATION_FAILED, 'The request body is not valid JSON.', { issues: [{ in: 'body', path: '', message: 'not valid JSON' }] });
+  if (type === 'entity.too.large')
+    return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is too large.', { limit: (e as { limit?: number }).limit });
+  if (type === 'entity.parse.failed')
+    return new AppError(ErrorCode.VALIDATION_FAILED, 'The request body is not valid JSON.', { issues: [{ in: 'body', path: '', message: 'not valid JSON' }] });
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Unsupported body encoding.');
   return undefined;
 }
@@ -172,7 +177,9 @@ function fromClientStatus(e: unknown): AppError | undefined {
   const status = (e as { status?: unknown; statusCode?: unknown })?.status ?? (e as { statusCode?: unknown })?.statusCode;
   if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
   if (e instanceof URIError) {
-    return new AppError(ErrorCode.VALIDATION_FAILED, 'The path has malformed percent-encoding.', { issues: [{ in: 'params', path: '', message: 'malformed percent-encoding' }] });
+    return new AppError(ErrorCode.VALIDATION_FAILED, 'The path has malformed percent-encoding.', {
+      issues: [{ in: 'params', path: '', message: 'malformed percent-encoding' }],
+    });
   }
   const code = CLIENT_STATUS[status] ?? ErrorCode.VALIDATION_FAILED;
   const exposed = (e as { expose?: unknown }).expose === true && typeof (e as Error).message === 'string';
@@ -191,9 +198,20 @@ const RETRY_AFTER_SECONDS = 5;
 function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
   if (e instanceof CohortPolicyConflict) {
-    return new AppError(ErrorCode.COHORT_POLICY_CONFLICT, e.message, { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend }, { cause: e });
+    return new AppError(
+      ErrorCode.COHORT_POLICY_CONFLICT,
+      e.message,
+      { cohortId: e.cohortId, differences: e.differences, howToExtend: e.howToExtend },
+      { cause: e },
+    );
   }
-  return fromBodyParser(e) ?? fromClientStatus(e) ?? fromTemporal(e) ?? fromDatabase(e) ?? new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e });
+  return (
+    fromBodyParser(e) ??
+    fromClientStatus(e) ??
+    fromTemporal(e) ??
+    fromDatabase(e) ??
+    new AppError(ErrorCode.INTERNAL, 'Something went wrong on our side.', {}, { cause: e })
+  );
 }
 
 /**

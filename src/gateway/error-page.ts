@@ -34,8 +34,10 @@ function adviceFor(error: AppError): Advice {
         'To continue, open the link in your invitation email again, or go to program registration below.',
     };
   }
-  if (error.status === 401) return { title: 'Please sign in', next: 'Open the link in your invitation email again, or sign in from program registration below.' };
-  if (error.status === 403) return { title: 'Not available to you', next: 'You are signed in, but not for this. Go to program registration to see your own registration.' };
+  if (error.status === 401)
+    return { title: 'Please sign in', next: 'Open the link in your invitation email again, or sign in from program registration below.' };
+  if (error.status === 403)
+    return { title: 'Not available to you', next: 'You are signed in, but not for this. Go to program registration to see your own registration.' };
   if (error.status === 404) return { title: 'Page not found', next: 'The address may have been copied incompletely. Go to program registration below.' };
   if (error.status === 429) return { title: 'Please wait a moment', next: 'There were too many attempts from your network. Wait a minute, then try again.' };
   if (error.status >= 500) return { title: 'Something went wrong on our side', next: 'Nothing you did caused this. Please try again in a few minutes.' };
@@ -43,7 +45,10 @@ function adviceFor(error: AppError): Advice {
 }
 
 /** Staff pages lead back to the staff sign-in; everything else to the student portal. */
-const homeFor = (path: string) => (/^\/(staff|auth\/staff|api\/staff)(\/|$)/.test(path) ? { href: '/staff/', label: 'Go to the staff pages' } : { href: '/portal/', label: 'Go to program registration' });
+const homeFor = (path: string) =>
+  /^\/(staff|auth\/staff|api\/staff)(\/|$)/.test(path)
+    ? { href: '/staff/', label: 'Go to the staff pages' }
+    : { href: '/portal/', label: 'Go to program registration' };
 
 export function errorPage(error: AppError, req: Request): string {
   const { title, next } = adviceFor(error);

@@ -20,7 +20,10 @@ const IDEMPOTENCY_HEADER = 'idempotency-key';
 const Key = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/, '1–255 visible ASCII characters, e.g. a UUID (as for uploads)')
-  .meta({ description: 'Optional. The same key again (a retry) gets the first answer instead of doing the action twice; use a new key (e.g. a UUID) per intended action.' });
+  .meta({
+    description:
+      'Optional. The same key again (a retry) gets the first answer instead of doing the action twice; use a new key (e.g. a UUID) per intended action.',
+  });
 
 /** For the OpenAPI description of the routes that take it. */
 export const IdempotencyHeaders = z.object({ [IDEMPOTENCY_HEADER]: Key.optional() });

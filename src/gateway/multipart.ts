@@ -69,9 +69,13 @@ export async function receiveUpload(
   });
   parser.on('error', (e) => fail(malformed(e as Error)));
   // Which of two files would be the upload is anyone's guess: refuse rather than keep the first.
-  parser.on('filesLimit', () => fail(new AppError(ErrorCode.VALIDATION_FAILED, `Send one file per request, in the field "${FILE_FIELD}".`, {
-    issues: [{ in: 'body', path: FILE_FIELD, message: 'more than one file' }],
-  })));
+  parser.on('filesLimit', () =>
+    fail(
+      new AppError(ErrorCode.VALIDATION_FAILED, `Send one file per request, in the field "${FILE_FIELD}".`, {
+        issues: [{ in: 'body', path: FILE_FIELD, message: 'more than one file' }],
+      }),
+    ),
+  );
   const onClose = () => {
     if (!req.complete) fail(new AppError(ErrorCode.VALIDATION_FAILED, 'The upload was interrupted.'));
   };

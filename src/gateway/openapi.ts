@@ -35,7 +35,8 @@ const securitySchemes = {
     type: 'apiKey',
     in: 'cookie',
     name: 'progreg_staff',
-    description: 'Staff single sign-on session (GET /auth/staff/sign-in through the identity provider), checked against the server on every request. Roles from the configured claim mapping.',
+    description:
+      'Staff single sign-on session (GET /auth/staff/sign-in through the identity provider), checked against the server on every request. Roles from the configured claim mapping.',
   },
   webhookSignature: {
     type: 'apiKey',
@@ -85,8 +86,7 @@ export function errorResponses(codes: Iterable<ErrorCode>) {
 // The human-readable page
 // ---------------------------------------------------------------------------
 
-const esc = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** Inline code spans from the descriptions' backticks, nothing more. */
 const md = (s: unknown) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>');
@@ -150,7 +150,13 @@ ${
         .join('')}</table>`
     : ''
 }
-${body ? Object.entries(body).map(([type, c]) => `<h4>Request body <code>${esc(type)}</code></h4>${schemaBlock(doc, (c as Json).schema)}`).join('') : ''}
+${
+  body
+    ? Object.entries(body)
+        .map(([type, c]) => `<h4>Request body <code>${esc(type)}</code></h4>${schemaBlock(doc, (c as Json).schema)}`)
+        .join('')
+    : ''
+}
 <h4>Responses</h4><dl>${responses
       .map(([status, r]) => {
         const content = (r as Json).content as Json | undefined;
@@ -179,7 +185,15 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #dde2e8;padding
 dt{font-weight:600}.summary{font-weight:600}th,td:nth-child(-n+3){white-space:nowrap}
 </style></head><body>
 <nav><strong>${esc(doc.info.title)}</strong><p><a href="/openapi.json">openapi.json</a></p>
-${tags.map((t) => `<a href="#tag-${esc(t)}"><strong>${esc(t)}</strong></a>${ops.filter((o) => ((o.op.tags as string[] | undefined) ?? ['other']).includes(t)).map((o) => `<a href="#${anchor(o)}">${esc(o.method.toUpperCase())} ${esc(o.path)}</a>`).join('')}`).join('')}
+${tags
+  .map(
+    (t) =>
+      `<a href="#tag-${esc(t)}"><strong>${esc(t)}</strong></a>${ops
+        .filter((o) => ((o.op.tags as string[] | undefined) ?? ['other']).includes(t))
+        .map((o) => `<a href="#${anchor(o)}">${esc(o.method.toUpperCase())} ${esc(o.path)}</a>`)
+        .join('')}`,
+  )
+  .join('')}
 <a href="#errors"><strong>Errors</strong></a></nav>
 <main><h1>${esc(doc.info.title)} <small>${esc(doc.info.version)}</small></h1><p>${md(doc.info.description)}</p>
 ${tags.map(section).join('')}

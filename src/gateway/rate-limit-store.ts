@@ -46,7 +46,10 @@ export class PostgresRateLimitStore implements Store {
 
   /** A request that does not count after all (skipSuccessfulRequests): take its hit back, within the window. */
   async decrement(key: string): Promise<void> {
-    await this.prisma.rateLimitHit.updateMany({ where: { key: this.prefix + key, hits: { gt: 0 }, resetAt: { gt: new Date() } }, data: { hits: { decrement: 1 } } });
+    await this.prisma.rateLimitHit.updateMany({
+      where: { key: this.prefix + key, hits: { gt: 0 }, resetAt: { gt: new Date() } },
+      data: { hits: { decrement: 1 } },
+    });
   }
 
   async resetKey(key: string): Promise<void> {

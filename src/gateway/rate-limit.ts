@@ -41,7 +41,11 @@ interface LimiterOptions {
   store?: Store;
 }
 
-function limiter(perWindow: number, what: (req: Request) => string, { countOnlyFailures = false, keyOf, scope = 'client', windowSeconds = 60, store }: LimiterOptions = {}): RequestHandler {
+function limiter(
+  perWindow: number,
+  what: (req: Request) => string,
+  { countOnlyFailures = false, keyOf, scope = 'client', windowSeconds = 60, store }: LimiterOptions = {},
+): RequestHandler {
   const per = windowSeconds === 60 ? 'a minute' : windowSeconds === 3600 ? 'an hour' : `per ${windowSeconds} s`;
   return rateLimit({
     ...(store ? { store } : {}),
@@ -71,7 +75,11 @@ function limiter(perWindow: number, what: (req: Request) => string, { countOnlyF
 export function createRateLimits(
   config: Pick<
     Config,
-    'AUTH_RATE_LIMIT_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_MINUTE' | 'REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE' | 'SIGN_IN_LINK_RATE_LIMIT_PER_HOUR' | 'RATE_LIMIT_STORE'
+    | 'AUTH_RATE_LIMIT_PER_MINUTE'
+    | 'WEBHOOK_RATE_LIMIT_PER_MINUTE'
+    | 'REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE'
+    | 'SIGN_IN_LINK_RATE_LIMIT_PER_HOUR'
+    | 'RATE_LIMIT_STORE'
   >,
   prisma?: PrismaClient,
 ): RateLimits {

@@ -24,7 +24,7 @@ const iso = z.string().meta({ description: 'ISO-8601 instant', example: '2027-08
 export const ApplicationNo = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$/, 'not an application number')
-  .meta({ description: 'Application number (the registration\'s key)', example: 'A2027000123' });
+  .meta({ description: "Application number (the registration's key)", example: 'A2027000123' });
 
 /**
  * An application number as a student types it on the signed-out page: the
@@ -134,9 +134,7 @@ const PolicyNumbersSchema = z
   })
   .meta({ id: 'PolicyNumbers', description: "The cohort's policy numbers: pages and emails render these." });
 
-const DeadlineChangeSchema = z
-  .object({ deadline: z.enum(['REGISTRATION', 'PAYMENT']), from: iso, until: iso, at: iso })
-  .meta({ id: 'DeadlineChange' });
+const DeadlineChangeSchema = z.object({ deadline: z.enum(['REGISTRATION', 'PAYMENT']), from: iso, until: iso, at: iso }).meta({ id: 'DeadlineChange' });
 
 export const StatusViewSchema = z
   .object({
@@ -183,9 +181,7 @@ export const pageWindow = (q: PageRequest) => ({ skip: (q.page - 1) * q.pageSize
 export const pageResult = <I>(items: I[], total: number, q: PageRequest) => ({ items, total, page: q.page, pageSize: q.pageSize });
 
 export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
-  z
-    .object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() })
-    .meta({ id });
+  z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }).meta({ id });
 
 /** `?overdue=true` style flags: only "true"/"1" mean yes. */
 export const flag = z

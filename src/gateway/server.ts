@@ -31,7 +31,11 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config, 'gateway');
-  if (isDevelopment(config)) logger.warn({ NODE_ENV: config.NODE_ENV }, 'development mode: public dev secrets, http and the identity-provider simulator are allowed; never expose this gateway');
+  if (isDevelopment(config))
+    logger.warn(
+      { NODE_ENV: config.NODE_ENV },
+      'development mode: public dev secrets, http and the identity-provider simulator are allowed; never expose this gateway',
+    );
   const prisma = createPrisma(databaseUrl);
   const temporal = await connectClient(config);
   const changes = new ChangeFeed(databaseUrl, logger);

@@ -12,11 +12,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import {
-  getStatusQuery,
-  registrationWorkflowId,
-  type RegistrationStatusView,
-} from '../../workflows/registration/api';
+import { getStatusQuery, registrationWorkflowId, type RegistrationStatusView } from '../../workflows/registration/api';
 import { AppError, ErrorCode } from './errors';
 import { fromTemporal } from './temporal-errors';
 
@@ -72,9 +68,19 @@ export class Registrations {
       // to the client polling for its outcome. It is not closed: the same update id again reaches the current
       // run, which answers it from the answers it carried (never applied twice).
       if (d.status.name === 'RUNNING') {
-        return new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'The registration did not confirm the answer in time; please retry with the same Idempotency-Key.', {}, { cause });
+        return new AppError(
+          ErrorCode.WORKFLOW_UNAVAILABLE,
+          'The registration did not confirm the answer in time; please retry with the same Idempotency-Key.',
+          {},
+          { cause },
+        );
       }
-      return new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${d.status.name.toLowerCase()}); nothing more can change.`, { reason: 'Closed' }, { cause });
+      return new AppError(
+        ErrorCode.INVALID_TRANSITION,
+        `This registration is closed (${d.status.name.toLowerCase()}); nothing more can change.`,
+        { reason: 'Closed' },
+        { cause },
+      );
     } catch {
       return new AppError(ErrorCode.REGISTRATION_NOT_FOUND, `No registration ${applicationNo}.`, {}, { cause });
     }

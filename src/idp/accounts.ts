@@ -95,7 +95,13 @@ export class IdpAccounts {
   activateStudent(email: string, password: string): IdpAccount {
     const accounts = this.read();
     const existing = accounts.find((a) => a.email === email);
-    const account: IdpAccount = { sub: existing?.sub ?? randomUUID(), email, name: email, groups: ['students'], passwordHash: password ? hash(password) : undefined };
+    const account: IdpAccount = {
+      sub: existing?.sub ?? randomUUID(),
+      email,
+      name: email,
+      groups: ['students'],
+      passwordHash: password ? hash(password) : undefined,
+    };
     this.write([...accounts.filter((a) => a.email !== email), account]);
     return account;
   }

@@ -93,7 +93,10 @@ export async function createIdentityProvider(settings: OidcSettings, accounts: I
     const email = typeof req.body?.email === 'string' ? req.body.email : '';
     const account = accounts.authenticate(email, typeof req.body?.password === 'string' ? req.body.password : '');
     if (!account) {
-      res.status(401).type('html').send(loginPage.form(interactionPath(details.uid), { email, error: 'The email or the password is not right.' }));
+      res
+        .status(401)
+        .type('html')
+        .send(loginPage.form(interactionPath(details.uid), { email, error: 'The email or the password is not right.' }));
       return;
     }
     await provider.interactionFinished(req, res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });

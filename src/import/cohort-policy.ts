@@ -50,7 +50,8 @@ function cohortDifferences(stored: StoredCohort, incoming: CohortSettings): stri
   const was = comparable(stored.policy);
   const now = comparable(incoming.policy);
   for (const key of [...new Set([...Object.keys(was), ...Object.keys(now)])].sort()) {
-    if (canonical(was[key]) !== canonical(now[key])) differences.push(`${key} ${canonical(was[key]) ?? 'unset'}, the import says ${canonical(now[key]) ?? 'unset'}`);
+    if (canonical(was[key]) !== canonical(now[key]))
+      differences.push(`${key} ${canonical(was[key]) ?? 'unset'}, the import says ${canonical(now[key]) ?? 'unset'}`);
   }
   return differences;
 }
@@ -75,6 +76,8 @@ function comparable(policy: unknown): Record<string, unknown> {
 function canonical(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
   );
 }

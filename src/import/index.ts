@@ -26,9 +26,7 @@ import { createImportJob, sha256Of, toReport, type ImportProgress, type ImportRe
 export * from './rows';
 export * from './run';
 
-export type ImportInput =
-  | { format: 'csv'; text: string; policy?: PolicyOverrides }
-  | { format: 'json'; students: unknown[]; policy?: PolicyOverrides };
+export type ImportInput = { format: 'csv'; text: string; policy?: PolicyOverrides } | { format: 'json'; students: unknown[]; policy?: PolicyOverrides };
 
 function parseImport(input: ImportInput): { parsed: ParsedImport; sha256: string } {
   if (input.format === 'csv') return { parsed: parseCsvImport(input.text, input.policy), sha256: sha256Of(input.text) };
@@ -103,12 +101,7 @@ export async function importReport(prisma: PrismaClient, id: string): Promise<Im
  * Follows a job until it is finished (the CLI's progress bar, `?wait=true`): the job row is the
  * progress the workflow's activities project, so any process can watch any import.
  */
-export async function watchImport(
-  prisma: PrismaClient,
-  id: string,
-  onProgress?: (p: ImportProgress) => void,
-  pollMs = 250,
-): Promise<ImportReport> {
+export async function watchImport(prisma: PrismaClient, id: string, onProgress?: (p: ImportProgress) => void, pollMs = 250): Promise<ImportReport> {
   for (;;) {
     const report = await importReport(prisma, id);
     if (!report) throw new Error(`import ${id} not found`);

@@ -88,7 +88,13 @@ export const StudentRowSchema = z
     registrationDeadline: deadline,
     paymentDeadline: deadline.optional(),
     supplementary: z.preprocess(
-      (v) => (typeof v === 'string' ? v.split(/[;,]/).map((s) => s.trim().toUpperCase()).filter(Boolean) : (blankToUndefined(v) ?? [])),
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(/[;,]/)
+              .map((s) => s.trim().toUpperCase())
+              .filter(Boolean)
+          : (blankToUndefined(v) ?? []),
       z.array(text()).default([]),
     ),
   })
@@ -117,7 +123,10 @@ export type StudentRow = z.output<typeof StudentRowSchema>;
 export const PolicyOverridesSchema = z
   .object({
     reminderOffsets: z.array(z.string().regex(/^\d+\s*(days?|hours?|d|h)$/)).optional(),
-    resubmissionWindow: z.string().regex(/^\d+\s*(days?|d)$/).optional(),
+    resubmissionWindow: z
+      .string()
+      .regex(/^\d+\s*(days?|d)$/)
+      .optional(),
     verificationSlaWorkingDays: z.number().int().min(1).max(60).optional(),
     compulsorySupplementary: z.array(text()).optional().meta({ description: 'Supplementary codes that are compulsory by the deadline (default: none).' }),
     tuitionFee: z
@@ -239,8 +248,11 @@ function supplementaryItems(codes: string[], overrides: PolicyOverrides): Supple
   }));
 }
 
-export const parseCsvImport = (text: string, overrides?: PolicyOverrides, now?: number): ParsedImport =>
-  validateRows(csvRows(text), overrides, now);
+export const parseCsvImport = (text: string, overrides?: PolicyOverrides, now?: number): ParsedImport => validateRows(csvRows(text), overrides, now);
 
 export const parseJsonImport = (students: unknown[], overrides?: PolicyOverrides, now?: number): ParsedImport =>
-  validateRows(students.map((raw, i) => ({ line: i + 1, raw })), overrides, now);
+  validateRows(
+    students.map((raw, i) => ({ line: i + 1, raw })),
+    overrides,
+    now,
+  );

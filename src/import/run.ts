@@ -51,37 +51,40 @@ export async function createImportJob(
   meta: { id: string; sha256: string; actor: string; source?: string },
 ): Promise<ImportReport> {
   const earlier = await prisma.importJob.findFirst({ where: { sha256: meta.sha256 }, orderBy: { createdAt: 'asc' } });
-  const job = await prisma.$transaction(async (tx) => {
-    for (const c of parsed.cohorts) {
-      const data = {
-        registrationDeadline: new Date(c.registrationDeadline),
-        paymentDeadline: c.paymentDeadline ? new Date(c.paymentDeadline) : null,
-        policy: c.policy as object,
-      };
-      await tx.cohort.upsert({ where: { id: c.id }, create: { id: c.id, ...data }, update: data });
-    }
-    const row = await tx.importJob.create({
-      data: {
-        id: meta.id,
-        cohortId: parsed.cohorts.map((c) => c.id).join(','),
-        sha256: meta.sha256,
-        actor: meta.actor,
-        source: meta.source ?? null,
-        total: parsed.total,
-        started: 0,
-        existing: 0,
-        rejected: parsed.rejected as object[],
-        status: parsed.students.length ? 'RUNNING' : 'DONE',
-        finishedAt: parsed.students.length ? null : new Date(),
-      },
-    });
-    for (let i = 0; i < parsed.students.length; i += STAGE_CHUNK) {
-      await tx.importRow.createMany({
-        data: parsed.students.slice(i, i + STAGE_CHUNK).map((input, j) => ({ importId: meta.id, index: i + j, input: input as object })),
+  const job = await prisma.$transaction(
+    async (tx) => {
+      for (const c of parsed.cohorts) {
+        const data = {
+          registrationDeadline: new Date(c.registrationDeadline),
+          paymentDeadline: c.paymentDeadline ? new Date(c.paymentDeadline) : null,
+          policy: c.policy as object,
+        };
+        await tx.cohort.upsert({ where: { id: c.id }, create: { id: c.id, ...data }, update: data });
+      }
+      const row = await tx.importJob.create({
+        data: {
+          id: meta.id,
+          cohortId: parsed.cohorts.map((c) => c.id).join(','),
+          sha256: meta.sha256,
+          actor: meta.actor,
+          source: meta.source ?? null,
+          total: parsed.total,
+          started: 0,
+          existing: 0,
+          rejected: parsed.rejected as object[],
+          status: parsed.students.length ? 'RUNNING' : 'DONE',
+          finishedAt: parsed.students.length ? null : new Date(),
+        },
       });
-    }
-    return row;
-  }, { timeout: 60_000, maxWait: 30_000 });
+      for (let i = 0; i < parsed.students.length; i += STAGE_CHUNK) {
+        await tx.importRow.createMany({
+          data: parsed.students.slice(i, i + STAGE_CHUNK).map((input, j) => ({ importId: meta.id, index: i + j, input: input as object })),
+        });
+      }
+      return row;
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
   return { ...toReport(job, parsed.students.length), duplicateOf: earlier?.id ?? null };
 }
 
@@ -146,7 +149,12 @@ export async function startPage(
   // Students the read model already holds were started before: no need to ask Temporal again. (The others are
   // asked; a start of an existing id is refused there, so this is only a shortcut.) Not on a resumed page: there
   // the attempt that died may have started rows after its last heartbeat, and only Temporal knows who started them.
-  const known = resumeFrom ? new Set<string>() : await alreadyProjected(deps.prisma, inputs.slice(skip).map((s) => s.student.applicationNo));
+  const known = resumeFrom
+    ? new Set<string>()
+    : await alreadyProjected(
+        deps.prisma,
+        inputs.slice(skip).map((s) => s.student.applicationNo),
+      );
 
   // The position heartbeated is the contiguous prefix of finished rows: a resumed run redoes
   // only what came after it (a start it repeats comes back as `existing`).

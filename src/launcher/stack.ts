@@ -51,7 +51,11 @@ export interface RestartPolicy {
 export const RESTART_POLICY: RestartPolicy = { initialDelayMs: 500, maxDelayMs: 8_000, maxExits: 5, windowMs: 60_000 };
 
 /** What the policy does after an exit at `now`, given the earlier exits still in the window: wait `delayMs` and restart, or give up. */
-export function nextRestart(policy: RestartPolicy, exitTimes: readonly number[], now: number): { giveUp: true; exits: number } | { giveUp: false; exits: number; delayMs: number } {
+export function nextRestart(
+  policy: RestartPolicy,
+  exitTimes: readonly number[],
+  now: number,
+): { giveUp: true; exits: number } | { giveUp: false; exits: number; delayMs: number } {
   const exits = exitTimes.filter((t) => now - t < policy.windowMs).length + 1;
   if (exits >= policy.maxExits) return { giveUp: true, exits };
   return { giveUp: false, exits, delayMs: Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (exits - 1)) };
@@ -176,7 +180,11 @@ export class Stack {
     const stop = () => {
       // A restart waiting for its pause does not happen once the stack or this child stops.
       clearTimeout(pending);
-      return stopProcessGroup(child, () => exited, (m) => this.say(this.name, `${name} ${m}`));
+      return stopProcessGroup(
+        child,
+        () => exited,
+        (m) => this.say(this.name, `${name} ${m}`),
+      );
     };
     this.onStop(name, stop);
     return {
@@ -236,7 +244,8 @@ function prettyJson(line: string): string {
   if (!line.startsWith('{')) return line;
   try {
     const { level, msg, time: _t, pid: _p, hostname: _h, name: _n, ts: _ts, ...rest } = JSON.parse(line);
-    const lvl = typeof level === 'number' ? ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[level] : level;
+    const lvl =
+      typeof level === 'number' ? ({ 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' } as Record<number, string>)[level] : level;
     const extra = Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : '';
     // The SDK logs webpack's whole report as one message: its first line says enough.
     const [first, ...more] = String(msg ?? '').split('\n');

@@ -43,7 +43,14 @@ export async function recordChange(tx: Prisma.TransactionClient, applicationNo: 
     WHERE "applicationNo" = ${applicationNo}
     RETURNING seq, "changeNo", "cohortId", status`;
   if (!row) return;
-  const notice: ChangeNotice = { applicationNo, seq: row.seq, changeNo: Number(row.changeNo), cohortId: row.cohortId, status: row.status, ...(late ? { late: true as const } : {}) };
+  const notice: ChangeNotice = {
+    applicationNo,
+    seq: row.seq,
+    changeNo: Number(row.changeNo),
+    cohortId: row.cohortId,
+    status: row.status,
+    ...(late ? { late: true as const } : {}),
+  };
   await tx.$executeRaw`SELECT pg_notify(${CHANGES_CHANNEL}, ${JSON.stringify(notice)})`;
 }
 

@@ -24,5 +24,4 @@ function isExecutable(p: string): boolean {
 }
 
 export const temporalCliPath = (): string | undefined => executable('TEMPORAL_CLI_PATH', 'temporal');
-export const temporalTestServerPath = (): string | undefined =>
-  executable('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server');
+export const temporalTestServerPath = (): string | undefined => executable('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server');

@@ -34,8 +34,7 @@ export function temporalTransport(config: Transport): { tls?: Exclude<Connection
 }
 
 /** The configured frontend, else the embedded dev server that `npm start` runs. */
-export const temporalAddress = (config: Addressing): string =>
-  config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_DEV_PORT}`;
+export const temporalAddress = (config: Addressing): string => config.TEMPORAL_ADDRESS ?? `localhost:${config.TEMPORAL_DEV_PORT}`;
 
 /** A client that seals every payload it sends and opens every payload it reads (data-converter.ts). */
 export async function connectClient(config: Addressing & Transport & Pick<Config, 'TEMPORAL_NAMESPACE' | 'payloadKeys'>): Promise<Client> {

@@ -17,7 +17,9 @@ function closeGuard(): { interceptor: grpc.Interceptor; close: () => void } {
     if (!closed) return new grpc.InterceptingCall(nextCall(options));
     return new grpc.InterceptingCall(null as unknown as ConstructorParameters<typeof grpc.InterceptingCall>[0], {
       start: (_metadata, listener) => {
-        setImmediate(() => listener.onReceiveStatus({ code: grpc.status.CANCELLED, details: 'the Temporal connection was closed', metadata: new grpc.Metadata() }));
+        setImmediate(() =>
+          listener.onReceiveStatus({ code: grpc.status.CANCELLED, details: 'the Temporal connection was closed', metadata: new grpc.Metadata() }),
+        );
       },
       sendMessage: () => {},
       halfClose: () => {},

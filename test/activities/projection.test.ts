@@ -57,7 +57,9 @@ async function readModel(prisma: PrismaClient, no: string) {
   void updatedAt;
   void changeNo;
   const items = await prisma.checklistItem.findMany({ where: { registrationNo: no }, orderBy: { key: 'asc' } });
-  const documents = (await prisma.document.findMany({ where: { registrationNo: no }, orderBy: [{ itemKey: 'asc' }, { version: 'asc' }] })).map(({ id, ...d }) => (void id, d));
+  const documents = (await prisma.document.findMany({ where: { registrationNo: no }, orderBy: [{ itemKey: 'asc' }, { version: 'asc' }] })).map(
+    ({ id, ...d }) => (void id, d),
+  );
   const reviews = (await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } })).map(({ id, ...r }) => (void id, r));
   const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
   return { registration, items, documents, reviews, audit };
@@ -81,16 +83,22 @@ describe('read-model projection', function () {
     assert.deepEqual([m.registration.status, m.registration.outcomeReason, m.registration.seq], ['INCOMPLETE', 'SUPPLEMENTARY_OWED', snaps.at(-1)!.seq]);
     assert.deepEqual(m.registration.outstandingItems, ['PHOTO']);
     assert.equal(m.registration.universityEmail, `${no}@connect.ust.hk`);
-    assert.deepEqual(m.items.map((i) => `${i.key}:${i.state}`), ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:VERIFIED', 'PHOTO:PENDING', 'VISA:WAIVED']);
-    assert.deepEqual(m.documents.map((d) => `${d.itemKey}#${d.version}`), ['ID_DOCUMENT#1', 'ID_DOCUMENT#2', 'VISA#1']);
-    assert.deepEqual(m.reviews.map((r) => `${r.itemKey}:${r.decision}:${r.actor}`), [
-      'ACTIVATION:VERIFIED:system:idp',
-      'FORM:VERIFIED:student',
-      `ID_DOCUMENT:REJECTED:${STAFF}`,
-      `ID_DOCUMENT:VERIFIED:${STAFF}`,
-      `VISA:WAIVED:${STAFF}`,
-    ]);
-    assert.deepEqual(m.audit.map((a) => a.seq), [...Array(snaps.at(-1)!.seq).keys()].map((i) => i + 1));
+    assert.deepEqual(
+      m.items.map((i) => `${i.key}:${i.state}`),
+      ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:VERIFIED', 'PHOTO:PENDING', 'VISA:WAIVED'],
+    );
+    assert.deepEqual(
+      m.documents.map((d) => `${d.itemKey}#${d.version}`),
+      ['ID_DOCUMENT#1', 'ID_DOCUMENT#2', 'VISA#1'],
+    );
+    assert.deepEqual(
+      m.reviews.map((r) => `${r.itemKey}:${r.decision}:${r.actor}`),
+      ['ACTIVATION:VERIFIED:system:idp', 'FORM:VERIFIED:student', `ID_DOCUMENT:REJECTED:${STAFF}`, `ID_DOCUMENT:VERIFIED:${STAFF}`, `VISA:WAIVED:${STAFF}`],
+    );
+    assert.deepEqual(
+      m.audit.map((a) => a.seq),
+      [...Array(snaps.at(-1)!.seq).keys()].map((i) => i + 1),
+    );
     const cohort = await prisma.cohort.findUniqueOrThrow({ where: { id: snaps[0].view.student.cohortId } });
     assert.ok(cohort.registrationDeadline instanceof Date);
   });
@@ -137,7 +145,9 @@ describe('read-model projection', function () {
       T0 + 5 * HOUR,
     );
     assert.equal(
-      compulsoryInAt([item('ID_DOCUMENT', { state: 'WAIVED', submissions: [{ at: at(1) }], reviews: [rejected, { decision: 'WAIVED', at: at(4) }] })])?.getTime(),
+      compulsoryInAt([
+        item('ID_DOCUMENT', { state: 'WAIVED', submissions: [{ at: at(1) }], reviews: [rejected, { decision: 'WAIVED', at: at(4) }] }),
+      ])?.getTime(),
       T0 + 4 * HOUR,
     );
     assert.equal(compulsoryInAt([item('ID_DOCUMENT', { state: 'REJECTED', submissions: [{ at: at(1) }], reviews: [rejected] })]), null);
@@ -157,7 +167,11 @@ describe('read-model projection', function () {
     for (const s of snapshotsOfARegistration(other)) await project(s);
     const inOrder = await readModel(prisma, other);
     const normalise = (m: typeof inOrder, n: string) =>
-      JSON.parse(JSON.stringify(m).replace(new RegExp(n, 'gi'), 'NO').replace(/"sha256":"[0-9a-f]{64}"/g, '"sha256":"X"')) as unknown;
+      JSON.parse(
+        JSON.stringify(m)
+          .replace(new RegExp(n, 'gi'), 'NO')
+          .replace(/"sha256":"[0-9a-f]{64}"/g, '"sha256":"X"'),
+      ) as unknown;
     assert.deepEqual(normalise(outOfOrder, no), normalise(inOrder, other));
     assert.equal(outOfOrder.registration.status, 'INCOMPLETE');
   });
@@ -219,7 +233,9 @@ describe('read-model projection', function () {
 
     // A transient failure (PostgreSQL unreachable) is not this: it throws as it is, for Temporal to retry.
     const down = createPrisma('postgresql://postgres:postgres@127.0.0.1:1/none');
-    const unreachable = await env.run(createProjectRegistration({ prisma: down, alert: async () => assert.fail('no alert for an outage') }), first!).catch((e: unknown) => e);
+    const unreachable = await env
+      .run(createProjectRegistration({ prisma: down, alert: async () => assert.fail('no alert for an outage') }), first!)
+      .catch((e: unknown) => e);
     assert.ok(!(unreachable instanceof ApplicationFailure), String(unreachable));
     await down.$disconnect();
     fs.rmSync(outboxDir, { recursive: true, force: true });

@@ -61,7 +61,7 @@ describe('email activity', function () {
       new MockActivityEnvironment({ attempt: n }).run(send, request) as Promise<EmailSent>,
   });
 
-  it('sends through Resend with the workflow\'s idempotency key and logs it as SENT', async () => {
+  it("sends through Resend with the workflow's idempotency key and logs it as SENT", async () => {
     const request = invitationRequest();
     const sent = await attempt(1).run(sendEmailVia(), request);
     assert.equal(sent.delivery, 'SENT');
@@ -227,7 +227,10 @@ describe('email activity', function () {
           await activateAndSubmitForm(h, student);
           await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
           assert.equal((await h.result()).status, 'COMPLETED');
-          assert.deepEqual((await status(h)).emails.map((e) => `${e.kind}:${e.delivery}`), ['INVITATION:FAILED', 'ACKNOWLEDGEMENT:SENT']);
+          assert.deepEqual(
+            (await status(h)).emails.map((e) => `${e.kind}:${e.delivery}`),
+            ['INVITATION:FAILED', 'ACKNOWLEDGEMENT:SENT'],
+          );
           const audit = await prisma.auditEvent.findMany({ where: { registrationNo: student.applicationNo, type: 'EMAIL_FAILED' } });
           assert.equal(audit.length, 1);
         },

@@ -7,7 +7,13 @@ import { invite, startRegistration } from '../../workflows/registration/state';
 import { takeEmails } from '../../workflows/registration/email-decisions';
 import { DAY, aStudent, policyDue } from '../workflow/support';
 
-const state = startRegistration({ student: aStudent({ name: 'Chan <Tai> Man', residency: 'NON_LOCAL', studyLevel: 'UG', admissionRoute: 'JUPAS' }), policy: policyDue(Date.parse('2027-08-31T15:59:00Z')) }, Date.parse('2027-07-01T00:00:00Z'));
+const state = startRegistration(
+  {
+    student: aStudent({ name: 'Chan <Tai> Man', residency: 'NON_LOCAL', studyLevel: 'UG', admissionRoute: 'JUPAS' }),
+    policy: policyDue(Date.parse('2027-08-31T15:59:00Z')),
+  },
+  Date.parse('2027-07-01T00:00:00Z'),
+);
 invite(state);
 const base = takeEmails(state)[0];
 const item = { key: 'ID_DOCUMENT' as const, label: 'Identification document(s)' };
@@ -15,17 +21,36 @@ const item = { key: 'ID_DOCUMENT' as const, label: 'Identification document(s)' 
 const messages: Record<EmailKind, EmailMessage> = {
   INVITATION: { kind: 'INVITATION' },
   REMINDER: { kind: 'REMINDER', deadline: 'REGISTRATION', at: base.context.deadlines.registration, missing: [item] },
-  REJECTION: { kind: 'REJECTION', item, reasonCode: 'NAME_MISMATCH', note: 'The name on page 2 differs.', resubmitBy: new Date(Date.parse('2027-08-31T15:59:00Z') + 14 * DAY).toISOString() },
+  REJECTION: {
+    kind: 'REJECTION',
+    item,
+    reasonCode: 'NAME_MISMATCH',
+    note: 'The name on page 2 differs.',
+    resubmitBy: new Date(Date.parse('2027-08-31T15:59:00Z') + 14 * DAY).toISOString(),
+  },
   ACKNOWLEDGEMENT: { kind: 'ACKNOWLEDGEMENT' },
   FOLLOW_UP: { kind: 'FOLLOW_UP', owed: [{ key: 'PHOTO', label: 'ID-card photo' }] },
   WITHDRAWAL: { kind: 'WITHDRAWAL', reason: 'MISSED_COMPULSORY_ITEM', items: [item], detail: '' },
   SLA_ALERT: { kind: 'SLA_ALERT', item, submittedAt: '2027-08-01T02:00:00Z', expectedBy: '2027-08-06', workflowId: base.workflowId },
-  LATE_EVENT: { kind: 'LATE_EVENT', event: 'PAYMENT', status: 'WITHDRAWN', outcomeReason: 'MISSED_FEE', receivedAt: '2027-09-01T02:00:00Z', facts: ['Payment reference: PAY-1', 'Amount: 42100 HKD'] },
+  LATE_EVENT: {
+    kind: 'LATE_EVENT',
+    event: 'PAYMENT',
+    status: 'WITHDRAWN',
+    outcomeReason: 'MISSED_FEE',
+    receivedAt: '2027-09-01T02:00:00Z',
+    facts: ['Payment reference: PAY-1', 'Amount: 42100 HKD'],
+  },
   DEADLINE_EXTENDED: { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: '2027-08-31T15:59:00.000Z', until: '2027-09-14T15:59:00.000Z' },
   SIGN_IN_LINK: { kind: 'SIGN_IN_LINK' },
   PAYMENT_SHORTFALL: { kind: 'PAYMENT_SHORTFALL', paid: 40000, fee: 42100, shortfall: 2100, currency: 'HKD', payBy: '2027-08-31T15:59:00.000Z' },
   PROJECTION_ALERT: { kind: 'PROJECTION_ALERT', workflowId: base.workflowId, seq: 7, error: 'invalid byte sequence for encoding "UTF8": 0x00' },
-  ADDRESS_UNDELIVERABLE: { kind: 'ADDRESS_UNDELIVERABLE', address: 'chan@example.com', problem: 'BOUNCED', detail: 'Permanent: mailbox does not exist', workflowId: base.workflowId },
+  ADDRESS_UNDELIVERABLE: {
+    kind: 'ADDRESS_UNDELIVERABLE',
+    address: 'chan@example.com',
+    problem: 'BOUNCED',
+    detail: 'Permanent: mailbox does not exist',
+    workflowId: base.workflowId,
+  },
 };
 const links = { activationUrl: 'https://idp.example/activate?token=T', registrationUrl: 'https://reg.example/invite?token=T' };
 const render = (kind: EmailKind) => renderEmail({ ...base, message: messages[kind] } as EmailRequest, links);
@@ -53,8 +78,17 @@ describe('email templates', () => {
     it(`${kind}: HTML and text say the same, with the HTML escaped`, () => {
       const email = render(kind);
       assert.equal(email.subject, SUBJECTS[kind]);
-      const htmlText = email.html.replace(/<[^>]+>/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
-      for (const line of email.text.split('\n').map((l) => l.replace(/^\s*- /, '').trim()).filter(Boolean)) {
+      const htmlText = email.html
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'");
+      for (const line of email.text
+        .split('\n')
+        .map((l) => l.replace(/^\s*- /, '').trim())
+        .filter(Boolean)) {
         const fact = line.includes(': http') ? line.split(': ')[1] : line;
         if (/^[A-Z0-9 .]+$/.test(fact)) continue; // headings are upper-cased in text
         assert.ok(htmlText.includes(fact) || email.html.includes(fact), `${kind}: "${fact}" missing from the HTML`);

@@ -24,7 +24,14 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
   const ui = browserSuite('a11y');
   let seeded: SeededCohort;
   before(async () => {
-    seeded = await seedDashboardCohort(ui.stack.prisma, uniq('a11y-'), uniq('Y').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
+    seeded = await seedDashboardCohort(
+      ui.stack.prisma,
+      uniq('a11y-'),
+      uniq('Y')
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 12),
+    );
   });
 
   const base = () => ui.stack.config.publicBaseUrl;
@@ -86,7 +93,15 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
 
   it('every staff page: dashboard, queue, registrations, a registration with its dialogs, late events, import', async () => {
     const a = await admit(ui.stack, { cohortId: seeded.cohortId });
-    assert.equal((await apiUpload(`${ui.stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', { bearer: a.session, type: 'application/pdf' })).status, 201);
+    assert.equal(
+      (
+        await apiUpload(`${ui.stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', {
+          bearer: a.session,
+          type: 'application/pdf',
+        })
+      ).status,
+      201,
+    );
     await signInStaff(ui.page, ui.stack.adminKey);
     await ui.page.goto(`${base()}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}`);
     await ui.page.locator('canvas[data-chart="backlog"]').waitFor(WAIT);
@@ -100,7 +115,10 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     await ui.page.locator('tr[data-application]').first().waitFor(WAIT);
     await expectAccessible(ui.page, 'registrations list');
 
-    await eventually(() => ui.stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: a.applicationNo, key: 'ID_DOCUMENT' } } }), (i) => i?.state === 'SUBMITTED');
+    await eventually(
+      () => ui.stack.prisma.checklistItem.findUnique({ where: { registrationNo_key: { registrationNo: a.applicationNo, key: 'ID_DOCUMENT' } } }),
+      (i) => i?.state === 'SUBMITTED',
+    );
     await ui.page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
     await ui.page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="SUBMITTED"]').waitFor(WAIT);
     await expectAccessible(ui.page, 'one registration');
@@ -118,11 +136,17 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     await ui.page.keyboard.press('Escape');
 
     await ui.page.goto(`${base()}/staff/late-events`);
-    await ui.page.getByRole('heading', { name: /Late events/ }).first().waitFor(WAIT);
+    await ui.page
+      .getByRole('heading', { name: /Late events/ })
+      .first()
+      .waitFor(WAIT);
     await expectAccessible(ui.page, 'late events');
 
     await ui.page.goto(`${base()}/staff/import`);
-    await ui.page.getByRole('heading', { name: /Import/ }).first().waitFor(WAIT);
+    await ui.page
+      .getByRole('heading', { name: /Import/ })
+      .first()
+      .waitFor(WAIT);
     await expectAccessible(ui.page, 'import');
   });
 
@@ -164,7 +188,15 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
 
   it('keyboard only: an officer rejects an item with a reason (Verify: the Review next test)', async () => {
     const a = await admit(ui.stack, { cohortId: uniq('a11y-') });
-    assert.equal((await apiUpload(`${ui.stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', { bearer: a.session, type: 'application/pdf' })).status, 201);
+    assert.equal(
+      (
+        await apiUpload(`${ui.stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'id.pdf', {
+          bearer: a.session,
+          type: 'application/pdf',
+        })
+      ).status,
+      201,
+    );
     const { key: officerKey } = await createStaffKey(ui.stack.prisma, { name: uniq('officer.'), role: 'officer' });
     await signInStaff(ui.page, officerKey);
     await ui.page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
@@ -198,7 +230,10 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     await verify.waitFor(WAIT);
     await tabUntil(ui.page, verify);
     await ui.page.keyboard.press('Enter');
-    await ui.page.getByText(/verified\./).first().waitFor(WAIT);
+    await ui.page
+      .getByText(/verified\./)
+      .first()
+      .waitFor(WAIT);
   });
 });
 

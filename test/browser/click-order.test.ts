@@ -169,7 +169,10 @@ describe('sign-in flows in any click order (browser)', function () {
         await fresh.getByRole('button', { name: 'Claim your prize' }).click();
         let landed = await landedOn(fresh);
         assert.equal(landed.heading, 'This form came from another site', landed.text);
-        assert.equal((await fresh.context().cookies(base())).find((c) => c.name === 'progreg_session'), undefined);
+        assert.equal(
+          (await fresh.context().cookies(base())).find((c) => c.name === 'progreg_session'),
+          undefined,
+        );
 
         // Signed in as A: refused, still A, and the page's link leads back.
         const p = ui.page;

@@ -30,7 +30,14 @@ describe('cohort dashboard in a real browser', function () {
   before(async function () {
     this.timeout(60_000);
     adminKey = (await createStaffKey(ui.stack.prisma, { name: 'Alice Chan', role: 'admin' })).key;
-    seeded = await seedDashboardCohort(ui.stack.prisma, uniq('browser-dash-'), uniq('B').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
+    seeded = await seedDashboardCohort(
+      ui.stack.prisma,
+      uniq('browser-dash-'),
+      uniq('B')
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 12),
+    );
   });
 
   async function openDashboard(p: Page): Promise<void> {
@@ -117,7 +124,12 @@ describe('cohort dashboard in a real browser', function () {
     assert.equal(url.searchParams.get('cohortId'), seeded.cohortId);
     await p.waitForFunction(() => document.querySelectorAll('tr[data-application]').length === 4, undefined, WAIT);
     const [, s2, s3, s4, , s6] = seeded.no;
-    assert.deepEqual((await p.locator('tr[data-application]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-application')))).sort(), [s2, s3, s4, s6]);
+    assert.deepEqual((await p.locator('tr[data-application]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-application')))).sort(), [
+      s2,
+      s3,
+      s4,
+      s6,
+    ]);
 
     await p.goBack();
     await p.locator('#chart-burndown').getByRole('link', { name: 'See who' }).click();
@@ -134,7 +146,10 @@ describe('cohort dashboard in a real browser', function () {
     // The late events' figures table links each bar to its filtered list.
     await p.goBack();
     await p.locator('#chart-late summary').click();
-    await p.locator('#chart-late').getByRole('link', { name: /Payments/ }).click();
+    await p
+      .locator('#chart-late')
+      .getByRole('link', { name: /Payments/ })
+      .click();
     await p.getByRole('heading', { name: 'Late events' }).waitFor(WAIT);
     assert.equal(new URL(p.url()).searchParams.get('kind'), 'PAYMENT');
     assert.equal(new URL(p.url()).searchParams.get('cohortId'), seeded.cohortId);

@@ -76,7 +76,13 @@ describe('portal journey in a real browser', function () {
     assert.equal(new URL(student.url()).search, '', 'the token does not stay in the address bar');
     assert.match(await student.locator('#welcome').innerText(), /Welcome, Chan Tai Man/);
     assert.match(await student.locator('#next-step').innerText(), /Activate your HKUST account/);
-    assert.deepEqual(await student.locator('#steps > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-item'))), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO']);
+    assert.deepEqual(await student.locator('#steps > li').evaluateAll((els) => els.map((e) => e.getAttribute('data-item'))), [
+      'ACTIVATION',
+      'FORM',
+      'ID_DOCUMENT',
+      'VISA',
+      'PHOTO',
+    ]);
     await screenshot(student, 'student-checklist');
     await student.setViewportSize({ width: 390, height: 844 });
     await screenshot(student, 'student-checklist-mobile', { fullPage: false });
@@ -84,7 +90,12 @@ describe('portal journey in a real browser', function () {
 
     // --- The identity provider activates the account (signed webhook); the page follows without reloading ---
     await student.evaluate(() => ((window as unknown as { journeyMarker: boolean }).journeyMarker = true));
-    const event = JSON.stringify({ id: uniq('evt-'), type: 'account.activated', applicationNo, universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk` });
+    const event = JSON.stringify({
+      id: uniq('evt-'),
+      type: 'account.activated',
+      applicationNo,
+      universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk`,
+    });
     const hook = await fetch(`${gw.url}/api/webhooks/identity`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(gw.config.WEBHOOK_SECRET, event) },
@@ -92,7 +103,11 @@ describe('portal journey in a real browser', function () {
     });
     assert.equal(hook.status, 202, await hook.text());
     await item(student, 'ACTIVATION', 'VERIFIED').waitFor(WAIT);
-    assert.equal(await student.evaluate(() => (window as unknown as { journeyMarker?: boolean }).journeyMarker), true, 'the page updated itself, it was not reloaded');
+    assert.equal(
+      await student.evaluate(() => (window as unknown as { journeyMarker?: boolean }).journeyMarker),
+      true,
+      'the page updated itself, it was not reloaded',
+    );
     assert.match(await student.locator('#summary').innerText(), /connect\.ust\.hk/);
 
     // --- The registration form -----------------------------------------------------

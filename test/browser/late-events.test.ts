@@ -32,7 +32,10 @@ describe('staff pages: late events and flagged payments (browser)', function () 
     await fetchJson(`${ui.stack.url}/api/registrations/${closed.applicationNo}/decline`, { method: 'POST', bearer: closed.session, json: {} });
     await ui.stack.temporal.workflow.getHandle(registrationWorkflowId(closed.applicationNo)).result();
     assert.equal((await pay(closed.applicationNo, 42100)).body.recordedLate, true);
-    await eventually(() => ui.stack.prisma.lateEvent.count({ where: { registrationNo: closed.applicationNo } }), (n) => n === 1);
+    await eventually(
+      () => ui.stack.prisma.lateEvent.count({ where: { registrationNo: closed.applicationNo } }),
+      (n) => n === 1,
+    );
 
     const short = await admit(ui.stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     await pay(short.applicationNo, 100);

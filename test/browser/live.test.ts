@@ -38,7 +38,10 @@ describe('live pages in a real browser (event streams, no polling)', function ()
   it('a staff decision appears on the open student page within a second, without a reload or a poll', async () => {
     const stack = ui.stack;
     const a = await admit(stack, { cohortId: uniq('live-') });
-    const upload = await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'passport.pdf', { bearer: a.session, type: 'application/pdf' });
+    const upload = await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'passport.pdf', {
+      bearer: a.session,
+      type: 'application/pdf',
+    });
     assert.equal(upload.status, 201, JSON.stringify(upload.body));
 
     const p = await frozenPage();
@@ -50,7 +53,11 @@ describe('live pages in a real browser (event streams, no polling)', function ()
     p.on('framenavigated', (f) => void (f === p.mainFrame() && navigations.push(f.url())));
     const readsBefore = reads.count;
 
-    const decided = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/verify`, { method: 'POST', bearer: stack.officerKey, json: {} });
+    const decided = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/verify`, {
+      method: 'POST',
+      bearer: stack.officerKey,
+      json: {},
+    });
     assert.equal(decided.status, 200, JSON.stringify(decided.body));
     const t0 = Date.now();
     await item(p, 'ID_DOCUMENT', 'VERIFIED').waitFor({ timeout: 5_000 });
@@ -63,7 +70,10 @@ describe('live pages in a real browser (event streams, no polling)', function ()
   it('a student’s upload appears on the staff page of that student without a reload', async () => {
     const stack = ui.stack;
     const a = await admit(stack, { cohortId: uniq('live-') });
-    await eventually(() => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }), (r) => !!r);
+    await eventually(
+      () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
+      (r) => !!r,
+    );
     const p = await frozenPage();
     await p.goto(`${stack.config.publicBaseUrl}/staff/`);
     await p.fill('#api-key', stack.officerKey);
@@ -76,7 +86,10 @@ describe('live pages in a real browser (event streams, no polling)', function ()
     // The stream is open once the page asked for its token and the browser connected.
     await p.waitForResponse((r) => r.url().includes(`/api/registrations/${a.applicationNo}/events`), WAIT).catch(() => undefined);
 
-    const upload = await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'passport.pdf', { bearer: a.session, type: 'application/pdf' });
+    const upload = await apiUpload(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`, aPdf(), 'passport.pdf', {
+      bearer: a.session,
+      type: 'application/pdf',
+    });
     assert.equal(upload.status, 201, JSON.stringify(upload.body));
     const t0 = Date.now();
     // The staff page waits a moment before it redraws (changes come in bursts): let its clock run as

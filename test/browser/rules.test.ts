@@ -21,7 +21,11 @@ describe('portal: policy numbers, form correction, new sign-in link (real browse
 
   it('a 3-day cohort reads "3 working days" on the student and staff pages; staff correct the form, the student sees it read-only', async () => {
     const a = await admit(ui.stack, { cohortId: uniq('cohort-3d-'), name: 'Tsang Ka Yan' }, { verificationSlaWorkingDays: 3, resubmissionWindow: '10 days' });
-    const submitted = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+    const submitted = await fetchJson(`${ui.stack.url}/api/registrations/${a.applicationNo}/form`, {
+      method: 'POST',
+      bearer: a.session,
+      json: { form: validForm },
+    });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
 
     const p = ui.page;
@@ -87,8 +91,15 @@ describe('portal: policy numbers, form correction, new sign-in link (real browse
     const right = await ask(a.applicationNo, a.student.personalEmail.toUpperCase());
     assert.equal(wrong, right, 'nothing to learn from the answer');
 
-    const s = await eventually(() => statusOf(ui.stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
+    const s = await eventually(
+      () => statusOf(ui.stack, a.applicationNo),
+      (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'),
+    );
     const links = s.emails.filter((e) => e.kind === 'SIGN_IN_LINK');
-    assert.deepEqual(links.map((e) => e.to), [[a.student.personalEmail]], 'one email, for the matching request only, to the address on record');
+    assert.deepEqual(
+      links.map((e) => e.to),
+      [[a.student.personalEmail]],
+      'one email, for the matching request only, to the address on record',
+    );
   });
 });

@@ -137,7 +137,10 @@ describe('single sign-on through the identity provider (browser)', function () {
     await signInAtProvider(p, 'lecturer@ust.hk', staffAccount('lecturer@ust.hk').password);
     await p.getByText('No registration belongs to the university account you signed in with').waitFor(WAIT);
     await expectAccessible(p, 'student sign-in refused');
-    assert.equal((await ui.context.cookies(base)).find((c) => c.name === 'progreg_session'), undefined);
+    assert.equal(
+      (await ui.context.cookies(base)).find((c) => c.name === 'progreg_session'),
+      undefined,
+    );
   });
 
   it('expired session: the server refuses it and the staff page asks to sign in again', async () => {
@@ -146,7 +149,10 @@ describe('single sign-on through the identity provider (browser)', function () {
     await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
     const cookie = (await staffCookie())!;
     // The row says when the session ends; the browser's cookie (still there) does not decide.
-    const ended = await ui.stack.prisma.staffSession.updateMany({ where: { name: 'officer@ust.hk', endedAt: null, expiresAt: { gt: new Date() } }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const ended = await ui.stack.prisma.staffSession.updateMany({
+      where: { name: 'officer@ust.hk', endedAt: null, expiresAt: { gt: new Date() } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     assert.ok(ended.count >= 1);
     const answer = await me(cookie.value);
     assert.equal(answer.status, 401);

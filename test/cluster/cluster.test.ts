@@ -65,7 +65,11 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       s3: { bucket: 'progreg-test', accessKeyId: 'cluster-test', secretAccessKey: 'cluster-test-secret' },
     });
     prisma = createPrisma(cluster.databaseUrl);
-    temporal = new Client({ connection: await connectTemporal({ address: cluster.temporalAddress }), namespace: 'progreg-test', dataConverter: testDataConverter() });
+    temporal = new Client({
+      connection: await connectTemporal({ address: cluster.temporalAddress }),
+      namespace: 'progreg-test',
+      dataConverter: testDataConverter(),
+    });
   });
 
   afterEach(function () {
@@ -101,7 +105,11 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     const jobId: string = started.body.id;
 
     // Mid-way: some started, not all.
-    await eventually(() => prisma.importJob.findUniqueOrThrow({ where: { id: jobId } }), (j) => j.started + j.existing >= 20, 120_000);
+    await eventually(
+      () => prisma.importJob.findUniqueOrThrow({ where: { id: jobId } }),
+      (j) => j.started + j.existing >= 20,
+      120_000,
+    );
     const gatewayPid = a.process.child().pid!;
     const workerPid = cluster.workers[0]!.child().pid!;
     crash(gatewayPid);
@@ -110,7 +118,11 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     assert.equal(midway.status, 'RUNNING');
 
     // Gateway B answers throughout; the job finishes on the surviving worker (or the restarted one).
-    const done = await eventually(() => fetchJson(`${b.url}/api/imports/${jobId}`, { bearer: admin }), (r) => r.body.status !== 'RUNNING', 300_000);
+    const done = await eventually(
+      () => fetchJson(`${b.url}/api/imports/${jobId}`, { bearer: admin }),
+      (r) => r.body.status !== 'RUNNING',
+      300_000,
+    );
     assert.equal(done.body.status, 'DONE', JSON.stringify(done.body));
     assert.equal(done.body.valid, STUDENTS);
     assert.equal(done.body.failed, 0);
@@ -120,14 +132,33 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     assert.ok(done.body.started > 0, `started ${done.body.started}`);
     assert.equal(await prisma.importRow.count({ where: { importId: jobId } }), 0, 'staged rows removed');
     assert.ok(cluster.gateways[0]!.process.restarts() >= 1 && cluster.workers[0]!.restarts() >= 1, 'the crashed replicas were restarted');
-    await eventually(() => fetch(`${a.url}/readyz`).then((r) => r.status).catch(() => 0), (s) => s === 200, 120_000);
+    await eventually(
+      () =>
+        fetch(`${a.url}/readyz`)
+          .then((r) => r.status)
+          .catch(() => 0),
+      (s) => s === 200,
+      120_000,
+    );
 
     // Every registration: a workflow each (visibility, by search attribute) and a row each in the read model.
     const count = (query: string) => temporal.workflow.count(query).then((c) => c.count);
-    await eventually(() => count(`CohortId="${cohortId}"`), (n) => n === STUDENTS, 120_000);
-    await eventually(() => prisma.registration.count({ where: { cohortId } }), (n) => n === STUDENTS, 180_000);
+    await eventually(
+      () => count(`CohortId="${cohortId}"`),
+      (n) => n === STUDENTS,
+      120_000,
+    );
+    await eventually(
+      () => prisma.registration.count({ where: { cohortId } }),
+      (n) => n === STUDENTS,
+      180_000,
+    );
     const ug = (await prisma.registration.findMany({ where: { cohortId, studyLevel: 'UG' }, select: { applicationNo: true } })).length;
-    await eventually(() => count(`CohortId="${cohortId}" AND StudyLevel="UG"`), (n) => n === ug, 60_000);
+    await eventually(
+      () => count(`CohortId="${cohortId}" AND StudyLevel="UG"`),
+      (n) => n === ug,
+      60_000,
+    );
 
     // A student signs in and submits the form through gateway B; the search attributes follow.
     const student = `${prefix}00001`;
@@ -136,7 +167,11 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     assert.equal(session.status, 200, JSON.stringify(session.body));
     const form = await fetchJson(`${b.url}/api/registrations/${student}/form`, { method: 'POST', bearer: session.body.token, json: { form: validForm } });
     assert.equal(form.status, 200, JSON.stringify(form.body));
-    await eventually(() => count(`WorkflowId="registration-${student}" AND OutstandingItems="FORM"`), (n) => n === 0, 60_000);
+    await eventually(
+      () => count(`WorkflowId="registration-${student}" AND OutstandingItems="FORM"`),
+      (n) => n === 0,
+      60_000,
+    );
     assert.equal(await count(`WorkflowId="registration-${student}" AND OutstandingItems="ID_DOCUMENT"`), 1);
     // …and gateway A, restarted, reads the same registration.
     const seen = await fetchJson(`${a.url}/api/registrations/${student}`, { bearer: session.body.token });
@@ -146,10 +181,15 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
 
     // A file uploaded through gateway B is downloadable through both (the shared S3 store).
     const pdf = aPdf('cluster');
-    const up = await uploadFile(`${b.url}/api/registrations/${student}/items/ID_DOCUMENT/documents`, pdf, 'id.pdf', { bearer: session.body.token, type: 'application/pdf' });
+    const up = await uploadFile(`${b.url}/api/registrations/${student}/items/ID_DOCUMENT/documents`, pdf, 'id.pdf', {
+      bearer: session.body.token,
+      type: 'application/pdf',
+    });
     assert.ok(up.status === 200 || up.status === 201, JSON.stringify(up.body));
     for (const g of [a, b]) {
-      const res = await fetch(`${g.url}/api/registrations/${student}/documents/${up.body.document.id}`, { headers: { authorization: `Bearer ${session.body.token}` } });
+      const res = await fetch(`${g.url}/api/registrations/${student}/documents/${up.body.document.id}`, {
+        headers: { authorization: `Bearer ${session.body.token}` },
+      });
       assert.equal(res.status, 200, g.url);
       assert.ok(Buffer.from(await res.arrayBuffer()).equals(pdf), `the same bytes from ${g.url}`);
     }
@@ -157,7 +197,8 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
 
   it('a rate limit spent on one gateway holds on the other', async () => {
     const [a, b] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
-    const guess = (url: string) => fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"guess"}' }).then((r) => r.status);
+    const guess = (url: string) =>
+      fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":"guess"}' }).then((r) => r.status);
     const codes = [await guess(a.url), await guess(b.url), await guess(a.url), await guess(b.url)];
     assert.deepEqual(codes, [401, 401, 401, 429]);
   });

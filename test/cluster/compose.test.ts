@@ -90,7 +90,14 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     assert.ok(services.proxy, 'a reverse proxy in front of the gateways');
     const nginx = fs.readFileSync(hostPathOf(services.proxy!, '/etc/nginx/conf.d/default.conf')!, 'utf8');
     assert.match(nginx, /server gateway:3000/);
-    const shared = sharedProcessEnv({ databaseUrl: 'd', temporalAddress: 't', namespace: 'n', taskQueue: 'q', s3Endpoint: 's', s3: { bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' } });
+    const shared = sharedProcessEnv({
+      databaseUrl: 'd',
+      temporalAddress: 't',
+      namespace: 'n',
+      taskQueue: 'q',
+      s3Endpoint: 's',
+      s3: { bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
+    });
     for (const name of ['worker', 'gateway']) {
       const env = services[name]!.environment!;
       for (const key of Object.keys(shared)) assert.ok(key in env, `${name} lacks ${key}, which npm run cluster sets`);
@@ -100,7 +107,8 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
   });
 
   it('what the launcher restarts (worker, gateway) compose restarts too, as it does every long-running server; one-shot jobs are not restarted', () => {
-    for (const name of ['worker', 'gateway', 'postgresql', 'temporal', 'temporal-ui', 's3', 'proxy']) assert.equal(services[name]!.restart, 'unless-stopped', `${name} restart policy`);
+    for (const name of ['worker', 'gateway', 'postgresql', 'temporal', 'temporal-ui', 's3', 'proxy'])
+      assert.equal(services[name]!.restart, 'unless-stopped', `${name} restart policy`);
     for (const name of ['temporal-schema', 'temporal-setup', 'migrate']) assert.equal(services[name]!.restart, undefined, `${name} runs once`);
   });
 

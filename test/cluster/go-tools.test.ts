@@ -29,7 +29,10 @@ describe('cluster tests without their Go-built servers', () => {
   });
 
   it('CI counts as set unless empty, "false" or "0"', () => {
-    assert.deepEqual(['true', '1', 'yes', '', 'false', '0'].map((v) => underCi({ CI: v })), [true, true, true, false, false, false]);
+    assert.deepEqual(
+      ['true', '1', 'yes', '', 'false', '0'].map((v) => underCi({ CI: v })),
+      [true, true, true, false, false, false],
+    );
     assert.equal(underCi({}), false);
   });
 });

@@ -41,10 +41,12 @@ describe('fault drills (short: npm run drills is the full version)', function ()
     });
     // A second invitation to one student, under a key of its own: what a re-sent invitation would look like.
     const first = imported.students[0]!;
-    await session.fake.client().emails.send(
-      { from: 'x@example.com', to: [first.email], subject: SUBJECTS.INVITATION, text: 'again', html: '<p>again</p>' },
-      { idempotencyKey: 'selfcheck-extra' },
-    );
+    await session.fake
+      .client()
+      .emails.send(
+        { from: 'x@example.com', to: [first.email], subject: SUBJECTS.INVITATION, text: 'again', html: '<p>again</p>' },
+        { idempotencyKey: 'selfcheck-extra' },
+      );
     const input = { temporal: stack.temporal, databaseUrl: stack.databaseUrl, fake: session.fake };
     const a = await audit({ ...input, cohort: imported });
     assert.equal(a.duplicateEmails, 1);

@@ -98,7 +98,7 @@ describe('gateway: authentication and authorisation', function () {
       assert.equal(missing.status, 400);
     });
 
-    it('student A can neither read nor act on student B\'s registration', async () => {
+    it("student A can neither read nor act on student B's registration", async () => {
       const a = await admit(stack);
       const b = await admit(stack);
       const read = await fetchJson(reg(b.applicationNo), { bearer: a.session });
@@ -182,7 +182,12 @@ describe('gateway: authentication and authorisation', function () {
       });
       assert.equal(extend.status, 403);
       assert.match(extend.body.message, /admin/i);
-      const importing = await fetchJson(`${stack.url}/api/imports`, { method: 'POST', bearer: stack.officerKey, headers: { 'content-type': 'text/csv' }, body: 'a,b\n' });
+      const importing = await fetchJson(`${stack.url}/api/imports`, {
+        method: 'POST',
+        bearer: stack.officerKey,
+        headers: { 'content-type': 'text/csv' },
+        body: 'a,b\n',
+      });
       assert.equal(importing.status, 403);
       const keys = await fetchJson(`${stack.url}/api/staff/keys`, { method: 'POST', bearer: stack.officerKey, json: { name: 'x', role: 'admin' } });
       assert.equal(keys.status, 403);

@@ -52,7 +52,12 @@ describe('codec endpoint for the Temporal UI and CLI', function () {
     const sealed = await sealedStartInput(a.applicationNo);
     assert.equal(Buffer.from(sealed.metadata!.encoding!).toString(), 'binary/encrypted');
     const decode = (init: Parameters<typeof fetchJson>[1]) =>
-      fetchJson(`${stack.url}/codec/decode`, { method: 'POST', json: { payloads: [toWire(sealed)] }, ...init, headers: { 'x-namespace': 'default', ...(init?.headers as object) } });
+      fetchJson(`${stack.url}/codec/decode`, {
+        method: 'POST',
+        json: { payloads: [toWire(sealed)] },
+        ...init,
+        headers: { 'x-namespace': 'default', ...(init?.headers as object) },
+      });
 
     for (const res of [await decode({ bearer: stack.officerKey }), await decode({ headers: { cookie: staffCookie } })]) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -78,7 +83,19 @@ describe('codec endpoint for the Temporal UI and CLI', function () {
     const a = await admit(stack, { name: 'Ip Chun Kit Codec' });
     const env = await devServerEnv();
     const show = (...extra: string[]) =>
-      promisify(execFile)(cli!, ['workflow', 'show', '--address', env.address, '--workflow-id', registrationWorkflowId(a.applicationNo), '--output', 'json', '--codec-endpoint', `${stack.url}/codec`, ...extra]).then(
+      promisify(execFile)(cli!, [
+        'workflow',
+        'show',
+        '--address',
+        env.address,
+        '--workflow-id',
+        registrationWorkflowId(a.applicationNo),
+        '--output',
+        'json',
+        '--codec-endpoint',
+        `${stack.url}/codec`,
+        ...extra,
+      ]).then(
         (r) => r.stdout,
         (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
       );
@@ -111,7 +128,13 @@ describe('codec endpoint for the Temporal UI and CLI', function () {
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
 
     // The UI's own request: cross-origin, same-site, with the staff cookie, as Chromium sends it.
-    const [sealed] = (await fetchJson(`${stack.url}/codec/encode`, { method: 'POST', bearer: stack.officerKey, json: { payloads: [toWire(defaultPayloadConverter.toPayload('Ng Ka Ho'))] } })).body.payloads;
+    const [sealed] = (
+      await fetchJson(`${stack.url}/codec/encode`, {
+        method: 'POST',
+        bearer: stack.officerKey,
+        json: { payloads: [toWire(defaultPayloadConverter.toPayload('Ng Ka Ho'))] },
+      })
+    ).body.payloads;
     const fromUi = (origin: string, site: string) =>
       fetchJson(`${stack.url}/codec/decode`, {
         method: 'POST',
@@ -132,8 +155,15 @@ describe('codec endpoint for the Temporal UI and CLI', function () {
     const enc = await fetchJson(`${stack.url}/codec/encode`, { method: 'POST', bearer: stack.officerKey, json: { payloads: [plain] } });
     assert.equal(enc.status, 200);
     assert.equal(Buffer.from(enc.body.payloads[0].metadata['encryption-key-id'], 'base64').toString(), 'dev-1');
-    const foreign = { metadata: { encoding: b64(Buffer.from('binary/encrypted')), 'encryption-key-id': b64(Buffer.from('gone-1')) }, data: b64(Buffer.alloc(40)) };
-    const dec = await fetchJson(`${stack.url}/codec/decode`, { method: 'POST', bearer: stack.officerKey, json: { payloads: [enc.body.payloads[0], plain, foreign] } });
+    const foreign = {
+      metadata: { encoding: b64(Buffer.from('binary/encrypted')), 'encryption-key-id': b64(Buffer.from('gone-1')) },
+      data: b64(Buffer.alloc(40)),
+    };
+    const dec = await fetchJson(`${stack.url}/codec/decode`, {
+      method: 'POST',
+      bearer: stack.officerKey,
+      json: { payloads: [enc.body.payloads[0], plain, foreign] },
+    });
     assert.equal(dec.status, 200);
     assert.deepEqual(dec.body.payloads, [plain, plain, foreign]);
     const bad = await fetchJson(`${stack.url}/codec/decode`, { method: 'POST', bearer: stack.officerKey, json: { payloads: [{ data: 'not base64!' }] } });

@@ -48,8 +48,14 @@ describe('dashboard counts follow the registration through the projection', func
     const cohortA = uniq('cohort-a-');
     const cohortB = uniq('cohort-b-');
     // A taught postgraduate, local: ACTIVATION, FORM, ID_DOCUMENT (compulsory) and PHOTO; no visa, no fee receipt.
-    const x = startRegistration({ student: aStudent({ applicationNo: uniq('X'), cohortId: cohortA, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) }, T0);
-    const y = startRegistration({ student: aStudent({ applicationNo: uniq('Y'), cohortId: cohortB, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) }, T0);
+    const x = startRegistration(
+      { student: aStudent({ applicationNo: uniq('X'), cohortId: cohortA, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) },
+      T0,
+    );
+    const y = startRegistration(
+      { student: aStudent({ applicationNo: uniq('Y'), cohortId: cohortB, programCode: 'MSC-IT' }), policy: policyDue(T0 + 30 * DAY) },
+      T0,
+    );
     setHolidays(x, []);
     setHolidays(y, []);
     await project(takeSnapshot(x));
@@ -110,7 +116,10 @@ describe('dashboard counts follow the registration through the projection', func
 
   it('snapshots applied concurrently and repeated keep the counters equal to the items', async () => {
     const cohort = uniq('cohort-c-');
-    const r = startRegistration({ student: aStudent({ applicationNo: uniq('C'), cohortId: cohort, residency: 'NON_LOCAL' }), policy: policyDue(T0 + 30 * DAY) }, T0);
+    const r = startRegistration(
+      { student: aStudent({ applicationNo: uniq('C'), cohortId: cohort, residency: 'NON_LOCAL' }), policy: policyDue(T0 + 30 * DAY) },
+      T0,
+    );
     setHolidays(r, []);
     const snaps = [takeSnapshot(r)];
     registerDocument(r, upload('ID_DOCUMENT'), T0 + HOUR);

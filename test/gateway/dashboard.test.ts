@@ -14,7 +14,14 @@ describe('gateway: cohort dashboard figures', function () {
   before(async () => {
     gw = await startGateway({ now: () => DASHBOARD_NOW.getTime() });
     key = (await createStaffKey(gw.prisma, { name: uniq('officer.'), role: 'officer' })).key;
-    seeded = await seedDashboardCohort(gw.prisma, uniq('dash-'), uniq('D').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
+    seeded = await seedDashboardCohort(
+      gw.prisma,
+      uniq('dash-'),
+      uniq('D')
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 12),
+    );
   });
   after(async () => gw?.close());
 
@@ -35,7 +42,10 @@ describe('gateway: cohort dashboard figures', function () {
       ],
     });
     const comp = await get('statuses', { programCode: 'bsc-comp' });
-    assert.deepEqual(comp.statuses.map((s: any) => s.count), [0, 0, 1, 1]);
+    assert.deepEqual(
+      comp.statuses.map((s: any) => s.count),
+      [0, 0, 1, 1],
+    );
     assert.equal((await get('statuses', { studyLevel: 'UG' })).total, 4);
   });
 
@@ -52,13 +62,16 @@ describe('gateway: cohort dashboard figures', function () {
         ['UG-NON_JUPAS-NON_LOCAL', 1],
       ],
     );
-    assert.deepEqual(categories.find((c: any) => c.category === 'UG-NON_JUPAS-NON_LOCAL'), {
-      category: 'UG-NON_JUPAS-NON_LOCAL',
-      studyLevel: 'UG',
-      admissionRoute: 'NON_JUPAS',
-      residency: 'NON_LOCAL',
-      count: 1,
-    });
+    assert.deepEqual(
+      categories.find((c: any) => c.category === 'UG-NON_JUPAS-NON_LOCAL'),
+      {
+        category: 'UG-NON_JUPAS-NON_LOCAL',
+        studyLevel: 'UG',
+        admissionRoute: 'NON_JUPAS',
+        residency: 'NON_LOCAL',
+        count: 1,
+      },
+    );
   });
 
   it('burn-down: per Hong Kong day, registrations still missing a compulsory item, to the deadline', async () => {
@@ -135,14 +148,20 @@ describe('gateway: cohort dashboard figures', function () {
     });
     // S1 and S5 are both BSC-COMP; nobody in PHD-CSE has a late event.
     assert.equal((await get('late-events', { programCode: 'BSC-COMP' })).total, 3);
-    assert.deepEqual(await get('late-events', { programCode: 'PHD-CSE' }), { total: 0, kinds: [{ kind: 'PAYMENT', count: 0, statuses: [] }, { kind: 'ACTIVATION', count: 0, statuses: [] }] });
+    assert.deepEqual(await get('late-events', { programCode: 'PHD-CSE' }), {
+      total: 0,
+      kinds: [
+        { kind: 'PAYMENT', count: 0, statuses: [] },
+        { kind: 'ACTIVATION', count: 0, statuses: [] },
+      ],
+    });
   });
 
   it('the lists the charts link to hold the same students as the bars', async () => {
     const list = async (path: string, query: Record<string, string>) => {
       const res = await fetchJson(`${gw.url}${path}?${new URLSearchParams({ cohortId: seeded.cohortId, ...query })}`, { bearer: key });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.items.map((r: any) => r.itemKey ? `${r.applicationNo}/${r.itemKey}` : r.applicationNo).sort();
+      return res.body.items.map((r: any) => (r.itemKey ? `${r.applicationNo}/${r.itemKey}` : r.applicationNo)).sort();
     };
     const [s1, s2, s3, s4, s5, s6] = seeded.no as [string, string, string, string, string, string];
     assert.deepEqual(await list('/api/registrations', { status: 'IN_PROGRESS' }), [s2, s3, s4, s6]);
@@ -154,7 +173,9 @@ describe('gateway: cohort dashboard figures', function () {
     assert.deepEqual(await list('/api/review-queue', { slaBreached: 'true' }), [`${s2}/ID_DOCUMENT`]);
     assert.deepEqual(await list('/api/review-queue', { studyLevel: 'TPG' }), [`${s3}/ID_DOCUMENT`, `${s3}/PHOTO`]);
     const late = async (kind: string) =>
-      (await fetchJson(`${gw.url}/api/late-events?${new URLSearchParams({ cohortId: seeded.cohortId, kind })}`, { bearer: key })).body.items.map((r: any) => r.applicationNo).sort();
+      (await fetchJson(`${gw.url}/api/late-events?${new URLSearchParams({ cohortId: seeded.cohortId, kind })}`, { bearer: key })).body.items
+        .map((r: any) => r.applicationNo)
+        .sort();
     assert.deepEqual(await late('PAYMENT'), [s5, s5]);
     assert.deepEqual(await late('ACTIVATION'), [s1]);
   });
@@ -163,7 +184,13 @@ describe('gateway: cohort dashboard figures', function () {
     const res = await fetchJson(`${gw.url}/api/dashboard/cohorts`, { bearer: key });
     assert.equal(res.status, 200);
     const mine = res.body.items.find((c: any) => c.id === seeded.cohortId);
-    assert.deepEqual(mine, { id: seeded.cohortId, name: null, registrationDeadline: '2027-08-20T15:59:59.999Z', paymentDeadline: '2027-08-19T15:59:59.999Z', registrations: 6 });
+    assert.deepEqual(mine, {
+      id: seeded.cohortId,
+      name: null,
+      registrationDeadline: '2027-08-20T15:59:59.999Z',
+      paymentDeadline: '2027-08-19T15:59:59.999Z',
+      registrations: 6,
+    });
     assert.equal((await fetchJson(`${gw.url}/api/dashboard/statuses`)).status, 401);
   });
 });

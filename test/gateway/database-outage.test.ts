@@ -25,7 +25,10 @@ import { aStudent, DAY, fetchJson, startGateway, type JsonResponse, type TestGat
 /** The postmaster and every backend under it: freezing only the postmaster leaves open connections answering. */
 function postgresPids(dataDir: string): number[] {
   const postmaster = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+    .split('\n')
+    .map(Number)
+    .filter(Boolean);
   return [postmaster, ...children];
 }
 
@@ -67,7 +70,11 @@ describe('gateway during a PostgreSQL outage', function () {
     staffKey = (await createStaffKey(prisma, { name: 'outage.officer', role: 'officer' })).key;
     const student = aStudent({ applicationNo: uniq('O') });
     applicationNo = student.applicationNo;
-    await startRegistration(gw.temporal, { student, policy: defaultCohortPolicy(new Date(Date.now() + 30 * DAY).toISOString()) }, { taskQueue: gw.config.TEMPORAL_TASK_QUEUE });
+    await startRegistration(
+      gw.temporal,
+      { student, policy: defaultCohortPolicy(new Date(Date.now() + 30 * DAY).toISOString()) },
+      { taskQueue: gw.config.TEMPORAL_TASK_QUEUE },
+    );
     const signedIn = await fetchJson(`${gw.url}/api/session`, { method: 'POST', json: { token: await signInvitationToken(gw.config, applicationNo) } });
     assert.equal(signedIn.status, 200);
     session = signedIn.body.token;
@@ -106,9 +113,15 @@ describe('gateway during a PostgreSQL outage', function () {
   const actions = (): Record<string, () => Promise<JsonResponse>> => ({
     'staff key lookup': () => fetchJson(`${gw.url}/api/staff/me`, { bearer: staffKey }),
     'student status': () => fetchJson(`${gw.url}/api/registrations/${applicationNo}`, { bearer: session }),
-    'invitation exchange': async () => fetchJson(`${gw.url}/api/session`, { method: 'POST', json: { token: await signInvitationToken(gw.config, applicationNo) } }),
+    'invitation exchange': async () =>
+      fetchJson(`${gw.url}/api/session`, { method: 'POST', json: { token: await signInvitationToken(gw.config, applicationNo) } }),
     'webhook delivery claim': () => {
-      const body = JSON.stringify({ id: uniq('evt'), type: 'account.activated', applicationNo, universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk` });
+      const body = JSON.stringify({
+        id: uniq('evt'),
+        type: 'account.activated',
+        applicationNo,
+        universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk`,
+      });
       return fetchJson(`${gw.url}/api/webhooks/identity`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(gw.config.WEBHOOK_SECRET, body) },

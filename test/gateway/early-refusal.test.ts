@@ -56,7 +56,12 @@ describe('gateway: an upload refused before its body is read gets its answer', f
   });
 
   it('a client that reads the refusal, then sends the rest of its 2 MB body, is read to the end without a reset', async () => {
-    const body = Buffer.concat([Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n\r\n'), aPdf(), Buffer.alloc(2 * MB, 0x20), Buffer.from('\r\n--b--\r\n')]);
+    const body = Buffer.concat([
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n\r\n'),
+      aPdf(),
+      Buffer.alloc(2 * MB, 0x20),
+      Buffer.from('\r\n--b--\r\n'),
+    ]);
     const socket = await connect(stack.url);
     let received = '';
     let error: string | undefined;

@@ -17,7 +17,12 @@ import { validForm } from '../kit/samples';
 const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
 
 /** A request with exactly these headers (fetch would overwrite the Fetch Metadata ones). */
-function rawRequest(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; contentType: string; body: string }> {
+function rawRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; contentType: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers }, (res) => {
       let text = '';
@@ -80,7 +85,11 @@ describe('gateway hardening (docs/gateway.md)', function () {
 
     it('a line break is allowed in the address (multi-line) but not in a name', async () => {
       const a = await admit(stack);
-      const name = await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', bearer: a.session, json: { form: { ...validForm, legalName: 'Chan\nTai Man' } } });
+      const name = await fetchJson(reg(a.applicationNo, '/form'), {
+        method: 'POST',
+        bearer: a.session,
+        json: { form: { ...validForm, legalName: 'Chan\nTai Man' } },
+      });
       assert.equal(name.status, 400);
       const ok = await fetchJson(reg(a.applicationNo, '/form'), {
         method: 'POST',
@@ -135,14 +144,38 @@ describe('gateway hardening (docs/gateway.md)', function () {
         ...admin(),
         json: {
           students: [
-            { applicationNo: `${no}\u0000`, name: 'Bad Number', personalEmail: 'x@example.com', programCode: 'BSC-COMP', studyLevel: 'TPG', residency: 'LOCAL', cohortId: 'c-nul', registrationDeadline: '2099-08-20' },
-            { applicationNo: no, name: 'Chan\u0000', personalEmail: 'x@example.com', programCode: 'BSC-COMP', studyLevel: 'TPG', residency: 'LOCAL', cohortId: 'c-nul', registrationDeadline: '2099-08-20' },
+            {
+              applicationNo: `${no}\u0000`,
+              name: 'Bad Number',
+              personalEmail: 'x@example.com',
+              programCode: 'BSC-COMP',
+              studyLevel: 'TPG',
+              residency: 'LOCAL',
+              cohortId: 'c-nul',
+              registrationDeadline: '2099-08-20',
+            },
+            {
+              applicationNo: no,
+              name: 'Chan\u0000',
+              personalEmail: 'x@example.com',
+              programCode: 'BSC-COMP',
+              studyLevel: 'TPG',
+              residency: 'LOCAL',
+              cohortId: 'c-nul',
+              registrationDeadline: '2099-08-20',
+            },
           ],
         },
       });
       assert.equal(imported.status, 200, JSON.stringify(imported.body));
       assert.equal(imported.body.valid, 0);
-      assert.deepEqual(imported.body.rejected.map((r: { line: number; applicationNo?: string }) => [r.line, r.applicationNo]), [[1, undefined], [2, no]]);
+      assert.deepEqual(
+        imported.body.rejected.map((r: { line: number; applicationNo?: string }) => [r.line, r.applicationNo]),
+        [
+          [1, undefined],
+          [2, no],
+        ],
+      );
       assert.match(imported.body.rejected[1].reasons.join(), /name: must not contain control characters/);
     });
   });
@@ -236,13 +269,18 @@ describe('gateway hardening (docs/gateway.md)', function () {
       const form = { cookie, 'content-type': 'application/x-www-form-urlencoded' };
       const body = new URLSearchParams({ token: a.inviteToken }).toString();
       // node:http, not fetch: Node's fetch replaces Sec-Fetch-Mode with its own `cors`.
-      const navigation = await rawRequest(`${stack.url}/invite`, 'POST', {
-        ...form,
-        'sec-fetch-site': 'cross-site',
-        'sec-fetch-mode': 'navigate',
-        'sec-fetch-dest': 'document',
-        accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
-      }, body);
+      const navigation = await rawRequest(
+        `${stack.url}/invite`,
+        'POST',
+        {
+          ...form,
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'navigate',
+          'sec-fetch-dest': 'document',
+          accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+        },
+        body,
+      );
       assert.equal(navigation.status, 403);
       assert.match(navigation.contentType, /^text\/html/);
       const html = navigation.body;
@@ -258,7 +296,11 @@ describe('gateway hardening (docs/gateway.md)', function () {
       assert.equal(curl.status, 403);
       assert.equal(JSON.parse(curl.body).code, 'FORBIDDEN');
 
-      const byFetch = await fetchJson(`${stack.url}/invite`, { method: 'POST', headers: { ...form, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', accept: 'application/json' }, body });
+      const byFetch = await fetchJson(`${stack.url}/invite`, {
+        method: 'POST',
+        headers: { ...form, 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', accept: 'application/json' },
+        body,
+      });
       assert.equal(byFetch.status, 403);
       assert.equal(byFetch.body.code, 'FORBIDDEN');
       assert.equal(byFetch.body.details.reason, 'cross-site');
@@ -271,9 +313,12 @@ describe('gateway hardening (docs/gateway.md)', function () {
       assert.match(staffPage.body, /<h1>Please sign in<\/h1>[\s\S]*href="\/staff\/">Go to the staff pages/);
     });
 
-    it('staff revoke a student\'s links and sessions: no link in the answer, a fresh one emailed to the student, the revocation in the audit trail', async () => {
+    it("staff revoke a student's links and sessions: no link in the answer, a fresh one emailed to the student, the revocation in the audit trail", async () => {
       const a = await admit(stack);
-      await eventually(() => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }), (r) => !!r);
+      await eventually(
+        () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
+        (r) => !!r,
+      );
       assert.equal((await fetchJson(reg(a.applicationNo), { bearer: a.session })).status, 200);
 
       const byStudent = await fetchJson(reg(a.applicationNo, '/revoke-access'), { method: 'POST', bearer: a.session, json: {} });
@@ -302,7 +347,10 @@ describe('gateway hardening (docs/gateway.md)', function () {
       assert.equal(oldLinkOpened.headers.get('location'), '/portal/?error=UNAUTHENTICATED');
 
       // The fresh link went to the personal email on record, and works.
-      const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
+      const s = await eventually(
+        () => statusOf(stack, a.applicationNo),
+        (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'),
+      );
       const mail = s.emails.find((e) => e.kind === 'SIGN_IN_LINK')!;
       assert.deepEqual(mail.to, [a.student.personalEmail]);
       const file = outboxPaths(stack.config.outboxDir, { registrationNo: a.applicationNo, idempotencyKey: mail.idempotencyKey });
@@ -341,7 +389,10 @@ describe('gateway hardening (docs/gateway.md)', function () {
       assert.equal(decline.status, 403);
       // The same session as the browser's cookie.
       const cookie = `progreg_session=${session}`;
-      assert.equal((await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', headers: { cookie, origin: stack.url }, json: { form: validForm } })).status, 403);
+      assert.equal(
+        (await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', headers: { cookie, origin: stack.url }, json: { form: validForm } })).status,
+        403,
+      );
       // The student's own session, from the same link, acts.
       const own = await fetchJson(`${stack.url}/api/session`, { method: 'POST', json: { token: a.inviteToken } });
       const submitted = await fetchJson(reg(a.applicationNo, '/form'), { method: 'POST', bearer: own.body.token, json: { form: validForm } });
@@ -350,7 +401,10 @@ describe('gateway hardening (docs/gateway.md)', function () {
         () => stack.prisma.auditEvent.findMany({ where: { registrationNo: a.applicationNo, type: 'FORM_SUBMITTED' } }),
         (rows) => rows.length > 0,
       );
-      assert.deepEqual(events.map((e) => e.actor), [`student:${a.applicationNo}`]);
+      assert.deepEqual(
+        events.map((e) => e.actor),
+        [`student:${a.applicationNo}`],
+      );
     });
 
     it('sign-out ends the session on the server; the invitation link still signs in again', async () => {

@@ -117,14 +117,20 @@ describe('gateway logs', function () {
       for (const secret of [invite, invite.split('.')[2]!, 'bearer-secret-1', 'bearer-secret-2', 'bearer-secret-3', 'referer-secret-4']) {
         assert.ok(!out.includes(secret), `${secret.slice(0, 12)}… appears in the log`);
       }
-      const urls = lines.map((l) => JSON.parse(l)).filter((e) => e.req?.url).map((e) => e.req.url);
+      const urls = lines
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.req?.url)
+        .map((e) => e.req.url);
       assert.deepEqual(urls, [
         '/invite?token=[REDACTED]',
         '/idp/activate?token=[REDACTED]&x=1',
         '/api/registrations/A2799002?Access_Token=[REDACTED]&page=2',
         '/no/such/route?api_key=[REDACTED]&sig=[REDACTED]',
       ]);
-      const referers = lines.map((l) => JSON.parse(l)).filter((e) => e.req?.headers?.referer).map((e) => e.req.headers.referer);
+      const referers = lines
+        .map((l) => JSON.parse(l))
+        .filter((e) => e.req?.headers?.referer)
+        .map((e) => e.req.headers.referer);
       assert.ok(referers.length >= 4 && referers.every((r) => r === 'https://mail.example/open?token=[REDACTED]'), JSON.stringify(referers));
     } finally {
       await gw.close();

@@ -65,7 +65,10 @@ describe('gateway: idempotent actions (Idempotency-Key → Temporal update id)',
       const a = await admit(stack);
       const url = `${stack.url}/api/registrations/${a.applicationNo}/form`;
       await postAndHangUp(url, a.session, 'lost-answer-key-1', { form: validForm });
-      await eventually(() => statusOf(stack, a.applicationNo), (s) => s.items.find((i) => i.key === 'FORM')?.state === 'VERIFIED');
+      await eventually(
+        () => statusOf(stack, a.applicationNo),
+        (s) => s.items.find((i) => i.key === 'FORM')?.state === 'VERIFIED',
+      );
       const retry = await postForm(stack, a.applicationNo, a.session, 'lost-answer-key-1');
       assert.equal(retry.status, 200, JSON.stringify(retry.body));
       assert.equal(retry.body.key, 'FORM');
@@ -97,22 +100,25 @@ describe('gateway: idempotent actions (Idempotency-Key → Temporal update id)',
     });
   });
 
-  describe('when the read model is slow (the update outlives the gateway\'s wait)', () => {
+  describe("when the read model is slow (the update outlives the gateway's wait)", () => {
     let stack: TestStack;
     let release: () => void = () => {};
     const held = new Promise<void>((r) => (release = r));
     before(async () => {
       // The projection of the form is held back: the workflow takes the form, but its update answers only
       // once the change is projected, so the gateway gives up first (503), as during a PostgreSQL outage.
-      stack = await startStack({ WORKFLOW_UPDATE_TIMEOUT_SECONDS: '2' }, {
-        activities: (real): RegistrationActivities => ({
-          ...real,
-          projectRegistration: async (snapshot) => {
-            if (snapshot.events.some((e) => e.type === 'FORM_SUBMITTED')) await held;
-            return real.projectRegistration(snapshot);
-          },
-        }),
-      });
+      stack = await startStack(
+        { WORKFLOW_UPDATE_TIMEOUT_SECONDS: '2' },
+        {
+          activities: (real): RegistrationActivities => ({
+            ...real,
+            projectRegistration: async (snapshot) => {
+              if (snapshot.events.some((e) => e.type === 'FORM_SUBMITTED')) await held;
+              return real.projectRegistration(snapshot);
+            },
+          }),
+        },
+      );
     });
     after(async () => {
       release();

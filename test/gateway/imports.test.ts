@@ -10,8 +10,7 @@ const sample = fs.readFileSync(path.join(projectRoot, 'data', 'cohort-2027.csv')
 const withErrors = fs.readFileSync(path.join(projectRoot, 'data', 'cohort-with-errors.csv'), 'utf8');
 
 /** The sample with its own application numbers and cohort, so runs and tests never collide. */
-const relabel = (csv: string, prefix: string, cohort: string) =>
-  csv.replace(/\b[AB]27(\d{5})\b/g, `${prefix}$1`).replace(/2027-fall(-late)?/g, cohort);
+const relabel = (csv: string, prefix: string, cohort: string) => csv.replace(/\b[AB]27(\d{5})\b/g, `${prefix}$1`).replace(/2027-fall(-late)?/g, cohort);
 
 describe('gateway: cohort import', function () {
   this.timeout(180_000);
@@ -22,7 +21,12 @@ describe('gateway: cohort import', function () {
   after(async () => stack?.stop());
 
   const postCsv = (csv: string, query = '', key = stack.adminKey) =>
-    fetchJson(`${stack.url}/api/imports${query}`, { method: 'POST', bearer: key, headers: { 'content-type': 'text/csv', 'x-file-name': 'cohort.csv' }, body: csv });
+    fetchJson(`${stack.url}/api/imports${query}`, {
+      method: 'POST',
+      bearer: key,
+      headers: { 'content-type': 'text/csv', 'x-file-name': 'cohort.csv' },
+      body: csv,
+    });
 
   it('imports the sample cohort (every category), and importing the same file again starts nothing new', async () => {
     const prefix = uniq('S').toUpperCase();
@@ -47,7 +51,10 @@ describe('gateway: cohort import', function () {
 
     // Every category got its own checklist from the workflow, and the cohort's settings are recorded.
     const ug = await statusOf(stack, `${prefix}00003`); // UG NON_JUPAS LOCAL: owes tuition
-    assert.deepEqual(ug.items.map((i) => i.key), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'TUITION_RECEIPT', 'PHOTO']);
+    assert.deepEqual(
+      ug.items.map((i) => i.key),
+      ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'TUITION_RECEIPT', 'PHOTO'],
+    );
     assert.equal(ug.deadlines.registration, '2027-08-31T15:59:59.999Z');
     assert.equal(ug.deadlines.payment, '2027-08-20T15:59:59.999Z');
     const tpg = await statusOf(stack, `${prefix}00006`); // TPG NON_LOCAL with supplementary documents
@@ -55,7 +62,13 @@ describe('gateway: cohort import', function () {
     assert.ok(tpg.items.some((i) => i.key === 'SUPPLEMENTARY:FINAL_TRANSCRIPT' && !i.compulsory));
     const cohortRow = await stack.prisma.cohort.findUnique({ where: { id: cohort } });
     assert.equal(cohortRow?.registrationDeadline.toISOString(), '2027-08-31T15:59:59.999Z');
-    const levels = new Set(csv.split('\n').slice(1).filter(Boolean).map((l) => l.split(',')[4]));
+    const levels = new Set(
+      csv
+        .split('\n')
+        .slice(1)
+        .filter(Boolean)
+        .map((l) => l.split(',')[4]),
+    );
     assert.deepEqual([...levels].sort(), [...STUDY_LEVELS].sort());
   });
 
@@ -106,7 +119,10 @@ describe('gateway: cohort import', function () {
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.valid, 25, JSON.stringify(res.body.rejected));
-    const done = await eventually(() => fetchJson(`${stack.url}/api/imports/${res.body.id}`, { bearer: stack.adminKey }), (r) => r.body.status !== 'RUNNING');
+    const done = await eventually(
+      () => fetchJson(`${stack.url}/api/imports/${res.body.id}`, { bearer: stack.adminKey }),
+      (r) => r.body.status !== 'RUNNING',
+    );
     assert.equal(done.body.status, 'DONE');
     assert.equal(done.body.started, 25);
     const status = await statusOf(stack, `${prefix}0`);
@@ -127,7 +143,12 @@ describe('gateway: cohort import', function () {
   });
 
   it('refuses what is not an import: wrong content type 415, missing columns 400, bad JSON 400, unknown job 404', async () => {
-    const xml = await fetchJson(`${stack.url}/api/imports`, { method: 'POST', bearer: stack.adminKey, headers: { 'content-type': 'application/xml' }, body: '<a/>' });
+    const xml = await fetchJson(`${stack.url}/api/imports`, {
+      method: 'POST',
+      bearer: stack.adminKey,
+      headers: { 'content-type': 'application/xml' },
+      body: '<a/>',
+    });
     assert.equal(xml.status, 415);
     const columns = await postCsv('applicationNo,name\nA1,B\n');
     assert.equal(columns.status, 400);

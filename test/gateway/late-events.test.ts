@@ -37,7 +37,11 @@ describe('gateway: late events and payments against the fee', function () {
     ...extra,
   });
   const declineAndClose = async (applicationNo: string, session: string) => {
-    const res = await fetchJson(`${stack.url}/api/registrations/${applicationNo}/decline`, { method: 'POST', bearer: session, json: { reason: 'another offer' } });
+    const res = await fetchJson(`${stack.url}/api/registrations/${applicationNo}/decline`, {
+      method: 'POST',
+      bearer: session,
+      json: { reason: 'another offer' },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     await stack.temporal.workflow.getHandle(registrationWorkflowId(applicationNo)).result();
   };
@@ -50,7 +54,10 @@ describe('gateway: late events and payments against the fee', function () {
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.deepEqual(res.body, { accepted: true, deliveryId: event.id, recordedLate: true });
 
-    const rows = await eventually(() => stack.prisma.lateEvent.findMany({ where: { registrationNo: a.applicationNo } }), (r) => r.length === 1);
+    const rows = await eventually(
+      () => stack.prisma.lateEvent.findMany({ where: { registrationNo: a.applicationNo } }),
+      (r) => r.length === 1,
+    );
     assert.equal(rows[0]!.kind, 'PAYMENT');
     assert.equal(rows[0]!.registrationStatus, 'WITHDRAWN');
     assert.equal(rows[0]!.outcomeReason, 'DECLINED');
@@ -58,7 +65,7 @@ describe('gateway: late events and payments against the fee', function () {
     const audit = await stack.prisma.auditEvent.findMany({ where: { registrationNo: a.applicationNo }, orderBy: { seq: 'asc' } });
     assert.equal(audit.at(-1)!.type, 'LATE_EVENT');
     assert.equal(audit.at(-1)!.seq, rows[0]!.seq);
-    assert.equal(audit.length, rows[0]!.seq, 'the next seq after the workflow\'s last one, no gap, no clash');
+    assert.equal(audit.length, rows[0]!.seq, "the next seq after the workflow's last one, no gap, no clash");
     const emails = await eventually(
       () => stack.prisma.emailLog.findMany({ where: { registrationNo: a.applicationNo, kind: 'LATE_EVENT' } }),
       (r) => r.length === 1 && r[0]!.status === 'OUTBOX',
@@ -83,9 +90,11 @@ describe('gateway: late events and payments against the fee', function () {
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.recordedLate, true);
-    const list = (kind: string) =>
-      fetchJson(`${stack.url}/api/late-events?kind=${kind}&applicationNo=${a.applicationNo}`, { bearer: stack.officerKey });
-    const activations = await eventually(() => list('ACTIVATION'), (r) => r.body.total === 1);
+    const list = (kind: string) => fetchJson(`${stack.url}/api/late-events?kind=${kind}&applicationNo=${a.applicationNo}`, { bearer: stack.officerKey });
+    const activations = await eventually(
+      () => list('ACTIVATION'),
+      (r) => r.body.total === 1,
+    );
     assert.equal(activations.body.items[0].registrationStatus, 'WITHDRAWN');
     assert.equal(activations.body.items[0].data.universityEmail, `${a.applicationNo.toLowerCase()}@connect.ust.hk`);
     assert.equal((await list('PAYMENT')).body.total, 0);
@@ -98,7 +107,10 @@ describe('gateway: late events and payments against the fee', function () {
     const res = await send('/api/webhooks/payments', payment(a.applicationNo, { amount: 4210 }));
     assert.equal(res.status, 202);
     assert.equal(res.body.recordedLate, undefined);
-    const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'SUBMITTED');
+    const s = await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'SUBMITTED',
+    );
     assert.match(s.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /^underpaid: 4210 HKD of 42100 HKD paid, 37890 HKD outstanding$/);
     const queue = await eventually(
       () => fetchJson(`${stack.url}/api/review-queue?kind=TUITION_RECEIPT&pageSize=200`, { bearer: stack.officerKey }),
@@ -111,7 +123,10 @@ describe('gateway: late events and payments against the fee', function () {
 
     const b = await admit(stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     await send('/api/webhooks/payments', payment(b.applicationNo));
-    await eventually(() => statusOf(stack, b.applicationNo), (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'VERIFIED');
+    await eventually(
+      () => statusOf(stack, b.applicationNo),
+      (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'VERIFIED',
+    );
   });
 
   describe('while the workflow is still open after its outcome (the withdrawal email not yet out)', () => {
@@ -119,15 +134,18 @@ describe('gateway: late events and payments against the fee', function () {
     let release: () => void = () => {};
     const held = new Promise<void>((r) => (release = r));
     before(async () => {
-      open = await startStack({}, {
-        activities: (real): RegistrationActivities => ({
-          ...real,
-          sendEmail: async (request) => {
-            if (request.message.kind === 'WITHDRAWAL') await held;
-            return real.sendEmail(request);
-          },
-        }),
-      });
+      open = await startStack(
+        {},
+        {
+          activities: (real): RegistrationActivities => ({
+            ...real,
+            sendEmail: async (request) => {
+              if (request.message.kind === 'WITHDRAWAL') await held;
+              return real.sendEmail(request);
+            },
+          }),
+        },
+      );
     });
     after(async () => {
       release();
@@ -149,14 +167,20 @@ describe('gateway: late events and payments against the fee', function () {
       assert.equal(res.body.recordedLate, true);
       const h = open.temporal.workflow.getHandle(registrationWorkflowId(a.applicationNo));
       assert.equal((await h.describe()).status.name, 'RUNNING', 'still open: the withdrawal email is held');
-      const rows = await eventually(() => open.prisma.lateEvent.findMany({ where: { registrationNo: a.applicationNo } }), (r) => r.length === 1);
+      const rows = await eventually(
+        () => open.prisma.lateEvent.findMany({ where: { registrationNo: a.applicationNo } }),
+        (r) => r.length === 1,
+      );
       assert.equal(rows[0]!.deliveryKey, null);
       assert.equal((rows[0]!.data as { paymentRef: string }).paymentRef, 'PAY-WHILE-CLOSING');
       release();
       const result = await h.result();
       assert.equal(result.status, 'WITHDRAWN');
       const s = await statusOf(open, a.applicationNo);
-      assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT']);
+      assert.deepEqual(
+        s.emails.map((e) => e.kind),
+        ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT'],
+      );
       assert.equal(s.emails[2]!.idempotencyKey, `registration-${a.applicationNo}:LATE_EVENT:1`);
       assert.deepEqual(s.emails[2]!.to, [open.config.REGISTRY_ALERT_EMAIL]);
     });

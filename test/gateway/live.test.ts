@@ -106,7 +106,7 @@ describe('gateway: live event streams', function () {
   const projectedSeq = async (no: string) => (await stack.prisma.registration.findUnique({ where: { applicationNo: no }, select: { seq: true } }))?.seq ?? -1;
   /** The projected seq once the registration has stopped changing (the invitation's own changes come in after the start). */
   const settledSeq = async (no: string) => {
-    for (let last = await projectedSeq(no); ; ) {
+    for (let last = await projectedSeq(no); ;) {
       await pause(700);
       const now = await projectedSeq(no);
       if (now === last && now > 0) return now;
@@ -141,13 +141,19 @@ describe('gateway: live event streams', function () {
     // Ids: the registration's seq on its stream; the global change number, rising, on the staff stream.
     assert.equal(mine.changes().at(-1)!.id, after);
     const ids = staff.changes().map((c) => c.id);
-    assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((x, y) => x - y),
+    );
     assert.equal(staff.changes().at(-1)!.data.cohortId, a.student.cohortId);
   });
 
   it('a reconnection with Last-Event-ID gets what it missed at once, and nothing when it missed nothing', async () => {
     const a = await admit(stack, { cohortId: uniq('live-') });
-    const first = await eventually(() => projectedSeq(a.applicationNo), (s) => s > 0);
+    const first = await eventually(
+      () => projectedSeq(a.applicationNo),
+      (s) => s > 0,
+    );
     await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
     const now = await settledSeq(a.applicationNo);
     assert.ok(now > first);
@@ -175,7 +181,10 @@ describe('gateway: live event streams', function () {
   it('streams are authorised as the reads behind the pages', async () => {
     const a = await admit(stack, { cohortId: uniq('live-') });
     const b = await admit(stack, { cohortId: uniq('live-') });
-    await eventually(() => projectedSeq(a.applicationNo), (s) => s > 0);
+    await eventually(
+      () => projectedSeq(a.applicationNo),
+      (s) => s > 0,
+    );
     const url = `${stack.url}/api/registrations/${a.applicationNo}/events`;
     assert.equal((await open(url)).status, 401, 'nobody');
     assert.equal((await open(url, { authorization: `Bearer ${b.session}` })).status, 403, 'another student');
@@ -186,14 +195,21 @@ describe('gateway: live event streams', function () {
 
     const officer = await createStaffKey(stack.prisma, { name: uniq('officer.'), role: 'officer' });
     const token = (await fetchJson(`${stack.url}/api/events/token`, { method: 'POST', bearer: officer.key })).body.streamToken as string;
-    assert.equal((await open(`${stack.url}/api/registrations/${a.applicationNo}/events?stream_token=${token}`)).status, 200, 'the stream token opens a registration’s stream');
+    assert.equal(
+      (await open(`${stack.url}/api/registrations/${a.applicationNo}/events?stream_token=${token}`)).status,
+      200,
+      'the stream token opens a registration’s stream',
+    );
     await revokeStaffKey(stack.prisma, officer.id);
     assert.equal((await open(`${stack.url}/api/events?stream_token=${token}`)).status, 401, 'not once its key is revoked');
   });
 
   it('without Accept: text/event-stream, one JSON answer with the current number (no open stream)', async () => {
     const a = await admit(stack, { cohortId: uniq('live-') });
-    const seq = await eventually(() => projectedSeq(a.applicationNo), (s) => s > 0);
+    const seq = await eventually(
+      () => projectedSeq(a.applicationNo),
+      (s) => s > 0,
+    );
     const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/events`, { bearer: a.session });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { seq });

@@ -17,14 +17,22 @@ const B = 'shape-boundary';
 
 function head(stack: TestStack, pathname: string, bearer: string, headers: Record<string, string>): string {
   const { host } = new URL(stack.url);
-  const lines = [`POST ${pathname} HTTP/1.1`, `Host: ${host}`, `Authorization: Bearer ${bearer}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  const lines = [
+    `POST ${pathname} HTTP/1.1`,
+    `Host: ${host}`,
+    `Authorization: Bearer ${bearer}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 const multipart = { 'Content-Type': `multipart/form-data; boundary=${B}` };
 const filePart = (name: string | undefined, file: Buffer, filename = 'id.pdf') =>
   Buffer.concat([
-    Buffer.from(`--${B}\r\nContent-Disposition: form-data${name === undefined ? '' : `; name="${name}"`}; filename="${filename}"\r\nContent-Type: application/pdf\r\n\r\n`),
+    Buffer.from(
+      `--${B}\r\nContent-Disposition: form-data${name === undefined ? '' : `; name="${name}"`}; filename="${filename}"\r\nContent-Type: application/pdf\r\n\r\n`,
+    ),
     file,
     Buffer.from('\r\n'),
   ]);
@@ -133,7 +141,11 @@ describe('gateway: malformed uploads over raw sockets answer 4xx and end nothing
       const answer = await rawRequest(stack.url, shape.parts(stack, pathname, a.session), { end: shape.end });
       assertRefused(answer, shape);
       await thenTheGatewayStillServes();
-      await eventually(async () => staged(), (s) => s.length === 0, 5_000);
+      await eventually(
+        async () => staged(),
+        (s) => s.length === 0,
+        5_000,
+      );
     });
   }
 

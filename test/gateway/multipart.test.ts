@@ -86,7 +86,11 @@ describe('gateway: broken multipart uploads (raw sockets)', function () {
     socket.write(aPdf());
     socket.write(Buffer.alloc(256 * 1024, 0x20));
     // The gateway is writing the file now.
-    await eventually(async () => stagedFiles(stack.config.uploadDir).length, (n) => n === 1, 10_000);
+    await eventually(
+      async () => stagedFiles(stack.config.uploadDir).length,
+      (n) => n === 1,
+      10_000,
+    );
     assert.equal(openFilesUnder(stack.config.uploadDir).length, 1, 'the staged file is open while it is written');
     socket.destroy();
     await assertNothingLeft();

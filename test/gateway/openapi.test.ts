@@ -16,7 +16,9 @@ describe('gateway: API description', function () {
     assert.equal(res.status, 200);
     const doc = res.body;
     assert.equal(doc.openapi, '3.1.0');
-    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, op })));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) =>
+      Object.entries(item).map(([m, op]) => ({ key: `${m.toUpperCase()} ${p}`, op })),
+    );
     for (const expected of [
       'POST /api/imports',
       'GET /api/registrations',
@@ -34,7 +36,10 @@ describe('gateway: API description', function () {
       'POST /api/webhooks/payments',
       'GET /readyz',
     ]) {
-      assert.ok(ops.some((o) => o.key === expected), `${expected} is documented`);
+      assert.ok(
+        ops.some((o) => o.key === expected),
+        `${expected} is documented`,
+      );
     }
     for (const { key, op } of ops) {
       assert.ok(op.summary, `${key} has a summary`);

@@ -48,6 +48,10 @@ describe('gateway: rate limits shared through PostgreSQL (RATE_LIMIT_STORE=postg
     }
     assert.deepEqual(codes, [200, 200, 200, 200, 200, 200]);
     // The hit is taken back once the response has gone out, so the last one may still be on its way.
-    await eventually(() => a.prisma.rateLimitHit.findUnique({ where: { key: `auth:${client}` } }), (row) => row?.hits === 0, 5_000);
+    await eventually(
+      () => a.prisma.rateLimitHit.findUnique({ where: { key: `auth:${client}` } }),
+      (row) => row?.hits === 0,
+      5_000,
+    );
   });
 });

@@ -35,7 +35,9 @@ function parseAnswer(text: string): { status: number | undefined; json: any } {
   let json: any;
   if (status && headEnd > 0 && /content-type: application\/json/i.test(text.slice(0, headEnd))) {
     const length = Number(/content-length: (\d+)/i.exec(text.slice(0, headEnd))?.[1]);
-    const body = Buffer.from(text.slice(headEnd + 4), 'latin1').subarray(0, Number.isFinite(length) ? length : undefined).toString('utf8');
+    const body = Buffer.from(text.slice(headEnd + 4), 'latin1')
+      .subarray(0, Number.isFinite(length) ? length : undefined)
+      .toString('utf8');
     try {
       json = JSON.parse(body);
     } catch {

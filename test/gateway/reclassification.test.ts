@@ -16,7 +16,11 @@ describe('gateway: reclassification', function () {
   after(async () => stack?.stop());
 
   it('staff reclassify; students may not; bad bodies are 400, a refusal by the rules 422, a closed registration 409', async () => {
-    const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'NON_LOCAL', programCode: 'BSC-COMP' }, { tuitionFee: { amount: 44500, currency: 'HKD' } });
+    const a = await admit(
+      stack,
+      { studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'NON_LOCAL', programCode: 'BSC-COMP' },
+      { tuitionFee: { amount: 44500, currency: 'HKD' } },
+    );
     const url = `${stack.url}/api/registrations/${a.applicationNo}/reclassification`;
     const post = (json: unknown, bearer = stack.officerKey) => fetchJson(url, { method: 'POST', bearer, json });
 

@@ -16,7 +16,14 @@ describe('gateway: Review next', function () {
 
   before(async () => {
     gw = await startGateway();
-    seeded = await seedDashboardCohort(gw.prisma, uniq('next-'), uniq('N').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
+    seeded = await seedDashboardCohort(
+      gw.prisma,
+      uniq('next-'),
+      uniq('N')
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 12),
+    );
     keys = await Promise.all([1, 2, 3, 4, 5].map(async (i) => (await createStaffKey(gw.prisma, { name: uniq(`officer${i}.`), role: 'officer' })).key));
   });
   after(async () => gw?.close());
@@ -59,8 +66,17 @@ describe('gateway: Review next', function () {
   });
 
   it('many officers at once in a fresh cohort: every item to exactly one of them', async () => {
-    const fresh = await seedDashboardCohort(gw.prisma, uniq('next-'), uniq('M').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 12));
-    const results = await Promise.all(keys.map((k) => fetchJson(`${gw.url}/api/review/next`, { method: 'POST', bearer: k, json: { cohortId: fresh.cohortId } })));
+    const fresh = await seedDashboardCohort(
+      gw.prisma,
+      uniq('next-'),
+      uniq('M')
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '')
+        .slice(0, 12),
+    );
+    const results = await Promise.all(
+      keys.map((k) => fetchJson(`${gw.url}/api/review/next`, { method: 'POST', bearer: k, json: { cohortId: fresh.cohortId } })),
+    );
     const items = results.map(held);
     assert.deepEqual(
       items.filter(Boolean).sort(),
@@ -71,7 +87,7 @@ describe('gateway: Review next', function () {
 
   it('filters like the queue; students may not ask', async () => {
     const photos = await next(keys[0]!, { kind: 'VISA' });
-    assert.equal(photos.body.item, null, 'no visa is waiting for review (S3\'s was rejected)');
+    assert.equal(photos.body.item, null, "no visa is waiting for review (S3's was rejected)");
     const student = await fetchJson(`${gw.url}/api/review/next`, { method: 'POST', json: {} });
     assert.equal(student.status, 401);
   });

@@ -28,7 +28,10 @@ describe('gateway: registry review', function () {
     await submit(first, 'VISA');
     await submit(elsewhere, 'ID_DOCUMENT');
 
-    const page = await eventually(() => queue({ programCode }), (r) => r.body.total === 3);
+    const page = await eventually(
+      () => queue({ programCode }),
+      (r) => r.body.total === 3,
+    );
     assert.equal(page.status, 200);
     assert.deepEqual(
       page.body.items.map((e: any) => `${e.applicationNo}/${e.itemKey}`),
@@ -40,7 +43,10 @@ describe('gateway: registry review', function () {
     assert.equal(entry.slaBreached, false);
     assert.ok(Date.parse(entry.expectedVerificationBy) > Date.now());
     const visas = await queue({ programCode, kind: 'VISA' });
-    assert.deepEqual(visas.body.items.map((e: any) => e.applicationNo), [first.applicationNo]);
+    assert.deepEqual(
+      visas.body.items.map((e: any) => e.applicationNo),
+      [first.applicationNo],
+    );
     const paged = await queue({ programCode, pageSize: '2', page: '2' });
     assert.equal(paged.body.items.length, 1);
     assert.equal(paged.body.total, 3);
@@ -55,15 +61,23 @@ describe('gateway: registry review', function () {
   //       Fri 26, Sat 27, Mon 29 Mar Easter; Mon 5 Apr Ching Ming.
   const ageCases = [
     { submitted: '2026-12-23T02:00:00Z', now: '2026-12-31T02:00:00Z', age: 5, why: 'Wed 23 Dec → Thu 31 Dec: Thu 24, Mon 28, Tue 29, Wed 30, Thu 31' },
-    { submitted: '2026-12-23T02:00:00Z', now: '2027-01-04T02:00:00Z', age: 6, why: 'and New Year\'s Day (Fri 1 Jan) does not count: Mon 4 Jan is the sixth' },
+    { submitted: '2026-12-23T02:00:00Z', now: '2027-01-04T02:00:00Z', age: 6, why: "and New Year's Day (Fri 1 Jan) does not count: Mon 4 Jan is the sixth" },
     { submitted: '2027-02-04T02:00:00Z', now: '2027-02-15T02:00:00Z', age: 5, why: 'across Lunar New Year: Fri 5, Wed 10, Thu 11, Fri 12, Mon 15 Feb' },
-    { submitted: '2027-03-24T02:00:00Z', now: '2027-04-06T02:00:00Z', age: 6, why: 'across Easter and Ching Ming: Thu 25, Tue 30, Wed 31 Mar, Thu 1, Fri 2, Tue 6 Apr' },
+    {
+      submitted: '2027-03-24T02:00:00Z',
+      now: '2027-04-06T02:00:00Z',
+      age: 6,
+      why: 'across Easter and Ching Ming: Thu 25, Tue 30, Wed 31 Mar, Thu 1, Fri 2, Tue 6 Apr',
+    },
   ];
 
-  it('shows an item\'s age in Hong Kong working days: a hand-written table across Christmas, Lunar New Year and Easter', async () => {
+  it("shows an item's age in Hong Kong working days: a hand-written table across Christmas, Lunar New Year and Easter", async () => {
     const a = await admit(stack, { programCode: 'AGE-TEST' });
     await submit(a);
-    await eventually(() => queue({ programCode: 'AGE-TEST' }), (r) => r.body.total === 1);
+    await eventually(
+      () => queue({ programCode: 'AGE-TEST' }),
+      (r) => r.body.total === 1,
+    );
     let now = 0;
     const clocked = await startGateway({ now: () => now });
     try {
@@ -88,20 +102,33 @@ describe('gateway: registry review', function () {
     const declined = await admit(stack, { programCode });
     await submit(open);
     await submit(declined);
-    await eventually(() => queue({ programCode }), (r) => r.body.total === 2);
+    await eventually(
+      () => queue({ programCode }),
+      (r) => r.body.total === 2,
+    );
     // Both submissions are past their service level (the read model is what the lists read).
     await stack.prisma.checklistItem.updateMany({
       where: { registrationNo: { in: [open.applicationNo, declined.applicationNo] }, key: 'ID_DOCUMENT' },
       data: { expectedVerificationBy: new Date(Date.now() - 86400_000) },
     });
-    const breaching = () => fetchJson(`${stack.url}/api/registrations?${new URLSearchParams({ programCode, slaBreached: 'true' })}`, { bearer: stack.officerKey });
+    const breaching = () =>
+      fetchJson(`${stack.url}/api/registrations?${new URLSearchParams({ programCode, slaBreached: 'true' })}`, { bearer: stack.officerKey });
     assert.equal((await breaching()).body.total, 2);
     const res = await fetchJson(reg(declined.applicationNo, '/decline'), { method: 'POST', bearer: declined.session, json: { reason: 'another offer' } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const page = await eventually(() => queue({ programCode }), (r) => r.body.total === 1);
-    assert.deepEqual(page.body.items.map((e: any) => e.applicationNo), [open.applicationNo]);
+    const page = await eventually(
+      () => queue({ programCode }),
+      (r) => r.body.total === 1,
+    );
+    assert.deepEqual(
+      page.body.items.map((e: any) => e.applicationNo),
+      [open.applicationNo],
+    );
     await eventually(breaching, (r) => r.body.total === 1);
-    assert.deepEqual((await breaching()).body.items.map((r: any) => r.applicationNo), [open.applicationNo]);
+    assert.deepEqual(
+      (await breaching()).body.items.map((r: any) => r.applicationNo),
+      [open.applicationNo],
+    );
   });
 
   it('verify, reject (reason + note) and waive: recorded with the staff member on the workflow and in the audit trail', async () => {
@@ -145,8 +172,14 @@ describe('gateway: registry review', function () {
       (r) => r.body.items.filter((e: any) => e.actor.startsWith('staff:')).length >= 3,
     );
     const staffEvents = audit.body.items.filter((e: any) => e.actor.startsWith('staff:'));
-    assert.deepEqual(staffEvents.map((e: any) => e.actor.split('.')[0]), ['staff:officer', 'staff:officer', 'staff:admin']);
-    assert.ok(audit.body.items.every((e: any, i: number, all: any[]) => i === 0 || all[i - 1].seq < e.seq), 'in sequence order');
+    assert.deepEqual(
+      staffEvents.map((e: any) => e.actor.split('.')[0]),
+      ['staff:officer', 'staff:officer', 'staff:admin'],
+    );
+    assert.ok(
+      audit.body.items.every((e: any, i: number, all: any[]) => i === 0 || all[i - 1].seq < e.seq),
+      'in sequence order',
+    );
   });
 
   it('verifying an item that was never submitted is refused by the workflow (409); an unknown item is 404', async () => {
@@ -167,7 +200,11 @@ describe('gateway: registry review', function () {
     const a = await admit(stack);
     const before = await statusOf(stack, a.applicationNo);
     const later = new Date(Date.parse(before.deadlines.registration) + 14 * 86400_000).toISOString();
-    const res = await fetchJson(reg(a.applicationNo, '/deadline'), { method: 'POST', bearer: stack.adminKey, json: { deadline: 'REGISTRATION', until: later, reason: 'Visa delay' } });
+    const res = await fetchJson(reg(a.applicationNo, '/deadline'), {
+      method: 'POST',
+      bearer: stack.adminKey,
+      json: { deadline: 'REGISTRATION', until: later, reason: 'Visa delay' },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.deadlines.registration, later);
     const earlier = await fetchJson(reg(a.applicationNo, '/deadline'), {
@@ -178,9 +215,17 @@ describe('gateway: registry review', function () {
     assert.equal(earlier.status, 422, JSON.stringify(earlier.body));
     assert.equal(earlier.body.code, 'INVALID_INPUT');
     assert.match(earlier.body.message, /must be later/);
-    const payment = await fetchJson(reg(a.applicationNo, '/deadline'), { method: 'POST', bearer: stack.adminKey, json: { deadline: 'PAYMENT', until: later, reason: 'x' } });
+    const payment = await fetchJson(reg(a.applicationNo, '/deadline'), {
+      method: 'POST',
+      bearer: stack.adminKey,
+      json: { deadline: 'PAYMENT', until: later, reason: 'x' },
+    });
     assert.equal(payment.status, 409, 'this student has no payment deadline');
-    const invalid = await fetchJson(reg(a.applicationNo, '/deadline'), { method: 'POST', bearer: stack.adminKey, json: { deadline: 'SOMETIME', until: 'tomorrow' } });
+    const invalid = await fetchJson(reg(a.applicationNo, '/deadline'), {
+      method: 'POST',
+      bearer: stack.adminKey,
+      json: { deadline: 'SOMETIME', until: 'tomorrow' },
+    });
     assert.equal(invalid.status, 400);
     assert.deepEqual(invalid.body.details.issues.map((i: any) => i.path).sort(), ['deadline', 'reason', 'until']);
   });
@@ -190,15 +235,22 @@ describe('gateway: registry review', function () {
     const local = await admit(stack, { cohortId, name: 'Wong Siu Ming', programCode: 'BSC-CS', studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'LOCAL' });
     const visitor = await admit(stack, { cohortId, name: 'Lee Ka Yan', programCode: 'MPHIL-PHYS', studyLevel: 'RPG', residency: 'NON_LOCAL' });
     await submit(visitor, 'VISA');
-    const list = (q: Record<string, string>) => fetchJson(`${stack.url}/api/registrations?${new URLSearchParams({ cohortId, ...q })}`, { bearer: stack.officerKey });
-    const all = await eventually(() => list({}), (r) => r.body.total === 2);
+    const list = (q: Record<string, string>) =>
+      fetchJson(`${stack.url}/api/registrations?${new URLSearchParams({ cohortId, ...q })}`, { bearer: stack.officerKey });
+    const all = await eventually(
+      () => list({}),
+      (r) => r.body.total === 2,
+    );
     assert.deepEqual(all.body.items.map((r: any) => r.applicationNo).sort(), [local.applicationNo, visitor.applicationNo].sort());
     assert.equal((await list({ programCode: 'bsc-cs' })).body.items[0].applicationNo, local.applicationNo);
     assert.equal((await list({ status: 'IN_PROGRESS' })).body.total, 2);
     assert.equal((await list({ status: 'COMPLETED' })).body.total, 0);
     assert.equal((await list({ q: 'ka yan' })).body.items[0].applicationNo, visitor.applicationNo);
     assert.equal((await list({ studyLevel: 'RPG', residency: 'NON_LOCAL' })).body.total, 1);
-    const owingVisa = await eventually(() => list({ outstanding: 'VISA' }), (r) => r.body.total === 1);
+    const owingVisa = await eventually(
+      () => list({ outstanding: 'VISA' }),
+      (r) => r.body.total === 1,
+    );
     assert.equal(owingVisa.body.items[0].applicationNo, visitor.applicationNo);
     assert.equal((await list({ overdue: 'true' })).body.total, 0, 'deadlines are a month away');
     assert.equal((await list({ overdue: 'false' })).body.total, 2);
@@ -210,7 +262,7 @@ describe('gateway: registry review', function () {
     assert.equal((await list({ status: 'DONE' })).status, 400);
   });
 
-  it('staff see the workflow link in the Temporal UI; the registration\'s own detail is live', async () => {
+  it("staff see the workflow link in the Temporal UI; the registration's own detail is live", async () => {
     const a = await admit(stack);
     const res = await fetchJson(reg(a.applicationNo), { bearer: stack.officerKey });
     assert.equal(res.status, 200);

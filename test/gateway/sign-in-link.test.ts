@@ -35,12 +35,22 @@ describe('gateway: sign-in links and form corrections', function () {
     ];
     for (const r of answers) assert.deepEqual([r.status, r.body], [202, { message: SIGN_IN_LINK_ACCEPTED }]);
 
-    const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
+    const s = await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'),
+    );
     await new Promise((r) => setTimeout(r, 1500)); // time for a second (wrong) email to show, if there were one
     const sent = (await statusOf(stack, a.applicationNo)).emails.filter((e) => e.kind === 'SIGN_IN_LINK');
-    assert.deepEqual(sent.map((e) => e.to), [[a.student.personalEmail]], 'once, to the address on record');
+    assert.deepEqual(
+      sent.map((e) => e.to),
+      [[a.student.personalEmail]],
+      'once, to the address on record',
+    );
 
-    const file = outboxPaths(stack.config.outboxDir, { registrationNo: a.applicationNo, idempotencyKey: s.emails.find((e) => e.kind === 'SIGN_IN_LINK')!.idempotencyKey });
+    const file = outboxPaths(stack.config.outboxDir, {
+      registrationNo: a.applicationNo,
+      idempotencyKey: s.emails.find((e) => e.kind === 'SIGN_IN_LINK')!.idempotencyKey,
+    });
     const url = /Open Online Program Registration: (\S+)/.exec(fs.readFileSync(file.text, 'utf8'))![1]!;
     const token = new URL(url).searchParams.get('token')!;
     assert.equal(decodeJwt(token).exp, Math.floor((deadline + 14 * DAY) / 1000), 'valid until the deadline plus the resubmission window');
@@ -55,8 +65,14 @@ describe('gateway: sign-in links and form corrections', function () {
     assert.notEqual(a.applicationNo.toLowerCase(), a.applicationNo, 'the number has letters to lower');
     const r = await askLink({ applicationNo: a.applicationNo.toLowerCase(), personalEmail: a.student.personalEmail });
     assert.deepEqual([r.status, r.body], [202, { message: SIGN_IN_LINK_ACCEPTED }]);
-    const s = await eventually(() => statusOf(stack, a.applicationNo), (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'));
-    assert.deepEqual(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to), [[a.student.personalEmail]]);
+    const s = await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (v) => v.emails.some((e) => e.kind === 'SIGN_IN_LINK'),
+    );
+    assert.deepEqual(
+      s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to),
+      [[a.student.personalEmail]],
+    );
   });
 
   it('is rate limited per client address (every request counts)', async () => {
@@ -72,13 +88,20 @@ describe('gateway: sign-in links and form corrections', function () {
     const body = { changes: { correspondenceAddress: '1 University Road, Hong Kong' }, reason: 'moved' };
     const early = await fetchJson(url, { method: 'POST', bearer: stack.officerKey, json: body });
     assert.equal(early.status, 409, 'nothing submitted yet');
-    assert.equal((await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } })).status, 200);
+    assert.equal(
+      (await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } })).status,
+      200,
+    );
     assert.equal((await fetchJson(url, { method: 'POST', bearer: a.session, json: body })).status, 403);
     const noReason = await fetchJson(url, { method: 'POST', bearer: stack.officerKey, json: { changes: body.changes } });
     assert.equal(noReason.status, 400);
     const consent = await fetchJson(url, { method: 'POST', bearer: stack.officerKey, json: { changes: { picsConsent: false }, reason: 'x' } });
     assert.equal(consent.status, 400, 'consent is not a correctable field');
-    const blank = await fetchJson(url, { method: 'POST', bearer: stack.officerKey, json: { changes: { emergencyContact: { phone: 'call me' } }, reason: 'x' } });
+    const blank = await fetchJson(url, {
+      method: 'POST',
+      bearer: stack.officerKey,
+      json: { changes: { emergencyContact: { phone: 'call me' } }, reason: 'x' },
+    });
     assert.equal(blank.status, 400);
     const ok = await fetchJson(url, { method: 'POST', bearer: stack.officerKey, json: body });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));

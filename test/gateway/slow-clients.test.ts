@@ -51,7 +51,11 @@ describe('gateway: slow and greedy clients', function () {
     assert.ok(Date.now() - started < 10_000, `the upload took ${Date.now() - started} ms`);
     // Past the 2 s headers timeout (checked every second), every idle socket was answered and closed.
     await Promise.race([Promise.all(closed), new Promise((_, reject) => setTimeout(() => reject(new Error(`${answers.length} of 200 closed`)), 15_000))]);
-    assert.equal(answers.filter((t) => /^HTTP\/1\.1 408 /.test(t) && t.includes('"REQUEST_TIMEOUT"')).length, 200, answers.find((t) => !t.startsWith('HTTP/1.1 408')));
+    assert.equal(
+      answers.filter((t) => /^HTTP\/1\.1 408 /.test(t) && t.includes('"REQUEST_TIMEOUT"')).length,
+      200,
+      answers.find((t) => !t.startsWith('HTTP/1.1 408')),
+    );
     for (const s of idle) s.destroy();
   });
 
@@ -76,7 +80,11 @@ describe('gateway: slow and greedy clients', function () {
     assert.ok(!answer.timedOut, 'the gateway closed the connection');
     assert.ok(took >= 1_900 && took < 10_000, `answered after ${took} ms`);
     const staging = path.join(stack.config.uploadDir, 'tmp');
-    await eventually(async () => fs.readdirSync(staging).filter((f) => f.endsWith('.part')), (f) => f.length === 0, 5_000);
+    await eventually(
+      async () => fs.readdirSync(staging).filter((f) => f.endsWith('.part')),
+      (f) => f.length === 0,
+      5_000,
+    );
   });
 
   it('a body that keeps arriving slowly is not cut off by the idle timeout', async () => {
@@ -116,7 +124,11 @@ describe('gateway: slow and greedy clients', function () {
     it('per principal: the third stream of one student is 429 until one closes; per address: the fourth from one address', async () => {
       const [a, b] = await Promise.all([admit(stack), admit(stack)]);
       // The stream route reads the registration from the read model, which the projection fills shortly after the start.
-      for (const x of [a, b]) await eventually(() => stack.prisma.registration.findUnique({ where: { applicationNo: x.applicationNo } }), (r) => r !== null);
+      for (const x of [a, b])
+        await eventually(
+          () => stack.prisma.registration.findUnique({ where: { applicationNo: x.applicationNo } }),
+          (r) => r !== null,
+        );
       const streamOf = (x: typeof a) => `${stack.url}/api/registrations/${x.applicationNo}/events`;
       const first = await open(streamOf(a), a.session);
       const second = await open(streamOf(a), a.session);
@@ -136,7 +148,11 @@ describe('gateway: slow and greedy clients', function () {
 
       // A stream that closes gives its place back.
       first.close();
-      const again = await eventually(() => open(streamOf(a), a.session), (r) => (r.status === 200 ? true : (r.close(), false)), 5_000);
+      const again = await eventually(
+        () => open(streamOf(a), a.session),
+        (r) => (r.status === 200 ? true : (r.close(), false)),
+        5_000,
+      );
       assert.equal(again.status, 200);
       for (const s of [second, others, again]) s.close();
     });

@@ -58,7 +58,7 @@ describe('single sign-on: the gateway', function () {
     return `progreg_staff=${s.token}`;
   };
 
-  it('a sign-in started under another name for the gateway first moves to the redirect URL\'s host', async () => {
+  it("a sign-in started under another name for the gateway first moves to the redirect URL's host", async () => {
     const res = await fetch(`${stack.url}/auth/staff/sign-in`, { redirect: 'manual' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), local('/auth/staff/sign-in'));

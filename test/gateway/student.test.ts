@@ -18,7 +18,10 @@ describe('gateway: a student on their registration', function () {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.applicationNo, a.applicationNo);
     assert.equal(res.body.status, 'IN_PROGRESS');
-    assert.deepEqual(res.body.items.map((i: any) => i.key), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO']);
+    assert.deepEqual(
+      res.body.items.map((i: any) => i.key),
+      ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO'],
+    );
     assert.equal(res.body.contacts.visa, 'studentvisa@ust.hk');
     assert.deepEqual(res.body.uploads.VISA.mediaTypes, ['application/pdf', 'image/jpeg', 'image/png']);
     assert.deepEqual(res.body.uploads.PHOTO.mediaTypes, ['image/jpeg', 'image/png']);
@@ -105,7 +108,11 @@ describe('gateway: a student on their registration', function () {
 
   it('declines the offer: WITHDRAWN, and later actions are refused with 409', async () => {
     const a = await admit(stack);
-    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: { reason: 'Accepted another offer' } });
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, {
+      method: 'POST',
+      bearer: a.session,
+      json: { reason: 'Accepted another offer' },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.status, 'WITHDRAWN');
     const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });

@@ -198,4 +198,3 @@ export function uploadFile(url: string, bytes: Buffer, name: string, opts: { bea
   form.append(opts.field ?? 'file', new Blob([new Uint8Array(bytes)], { type: opts.type ?? 'application/octet-stream' }), name);
   return fetchJson(url, { method: 'POST', body: form, bearer: opts.bearer });
 }
-

@@ -49,7 +49,10 @@ describe('gateway: an upload whose workflow answer times out', function () {
     const officer = await createStaffKey(gw.prisma, { name: uniq('officer.'), role: 'officer' });
     const stack = { ...gw, taskQueue, adminKey: '', officerKey: officer.key, stop: async () => {} } satisfies TestStack;
     const a = await admit(stack);
-    await eventually(() => gw.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }), (r) => r !== null);
+    await eventually(
+      () => gw.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
+      (r) => r !== null,
+    );
     await worker.stop();
 
     const pdf = aPdf();
@@ -73,8 +76,12 @@ describe('gateway: an upload whose workflow answer times out', function () {
       assert.equal(download.status, 200);
       assert.deepEqual(Buffer.from(await download.arrayBuffer()), pdf);
       // The projection writes the row after the workflow answers: wait for it rather than race it.
-      const row = await eventually(() => gw.prisma.document.findUnique({ where: { id: submission.documentId! } }), (r) => r !== null, 60_000);
-      assert.equal(row?.sha256, submission.sha256, 'the projection wrote the row under the gateway\'s id');
+      const row = await eventually(
+        () => gw.prisma.document.findUnique({ where: { id: submission.documentId! } }),
+        (r) => r !== null,
+        60_000,
+      );
+      assert.equal(row?.sha256, submission.sha256, "the projection wrote the row under the gateway's id");
       assert.equal(await gw.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
     } finally {
       await worker.stop();

@@ -10,7 +10,10 @@ import { aPdf, aPng, validForm } from '../kit/samples';
 /** Every file under a folder (stored blobs and staged uploads alike). */
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 /** A real PDF padded to `bytes` (its type is judged from the header). */
 const paddedPdf = (bytes: number) => {
@@ -67,7 +70,10 @@ describe('gateway: uploads', function () {
     assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
     assert.equal((await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions.length, 1);
     const dir = path.dirname(blobs.pathOf(sha(pdf)));
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f === sha(pdf)), [sha(pdf)]);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f === sha(pdf)),
+      [sha(pdf)],
+    );
     assert.deepEqual(fs.readdirSync(path.join(stack.config.uploadDir, 'tmp')), [], 'no temporary files left');
   });
 
@@ -209,10 +215,13 @@ describe('gateway: uploads', function () {
     const viaOwnPath = await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/documents/${up.body.document.id}`, { bearer: b.session });
     assert.equal(viaOwnPath.status, 404, 'a document is only found under its own registration');
     const list = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents`, { bearer: a.session });
-    assert.deepEqual(list.body.items.map((d: any) => d.id), [up.body.document.id]);
+    assert.deepEqual(
+      list.body.items.map((d: any) => d.id),
+      [up.body.document.id],
+    );
   });
 
-  it('staff may upload on a student\'s behalf; the upload records who did it', async () => {
+  it("staff may upload on a student's behalf; the upload records who did it", async () => {
     const a = await admit(stack);
     const res = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: stack.officerKey });
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -225,7 +234,11 @@ describe('gateway: uploads', function () {
       const pdf = aPdf();
       const first = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), pdf, 'id.pdf', { bearer: a.session });
       assert.equal(first.status, 201, JSON.stringify(first.body));
-      const verify = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/verify`, { method: 'POST', bearer: stack.officerKey, json: {} });
+      const verify = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/verify`, {
+        method: 'POST',
+        bearer: stack.officerKey,
+        json: {},
+      });
       assert.equal(verify.status, 200, JSON.stringify(verify.body));
 
       // The read model says nothing against it; the workflow refuses (the item is verified): the bytes go again.
@@ -255,13 +268,20 @@ describe('gateway: uploads', function () {
       const b = await admit(stack);
       const shared = aPdf('the same file, sent by two students');
       assert.equal((await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: a.session })).status, 201);
-      await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/items/ID_DOCUMENT/waive`, { method: 'POST', bearer: stack.officerKey, json: { reason: 'seen in person' } });
+      await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/items/ID_DOCUMENT/waive`, {
+        method: 'POST',
+        bearer: stack.officerKey,
+        json: { reason: 'seen in person' },
+      });
       const refused = await uploadFile(docUrl(b.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: b.session });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.ok(fs.existsSync(blobs.pathOf(sha(shared))));
-      const download = await fetch(`${stack.url}/api/registrations/${a.applicationNo}/documents/${(await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions[0]!.documentId}`, {
-        headers: { authorization: `Bearer ${a.session}` },
-      });
+      const download = await fetch(
+        `${stack.url}/api/registrations/${a.applicationNo}/documents/${(await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions[0]!.documentId}`,
+        {
+          headers: { authorization: `Bearer ${a.session}` },
+        },
+      );
       assert.equal(download.status, 200);
     });
 
@@ -296,25 +316,45 @@ describe('gateway: uploads', function () {
       assert.equal(up.status, 201);
       const handle = stack.temporal.workflow.getHandle(registrationWorkflowId(a.applicationNo));
       const again = await handle.executeUpdate(registerDocumentUpdate, {
-        args: [{ actor: 'student:x', itemKey: 'ID_DOCUMENT', sha256: sha(pdf), size: pdf.length, mediaType: 'application/pdf', originalName: 'id.pdf', uploadedBy: 'student:x', documentId: up.body.document.id }],
+        args: [
+          {
+            actor: 'student:x',
+            itemKey: 'ID_DOCUMENT',
+            sha256: sha(pdf),
+            size: pdf.length,
+            mediaType: 'application/pdf',
+            originalName: 'id.pdf',
+            uploadedBy: 'student:x',
+            documentId: up.body.document.id,
+          },
+        ],
         updateId: `another-update-id-${Date.now()}`,
       });
       assert.equal(again.submissions.length, 1);
       assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
-      assert.equal((await stack.prisma.document.findFirst({ where: { registrationNo: a.applicationNo } }))?.id, up.body.document.id, 'the projection writes the gateway\'s id');
+      assert.equal(
+        (await stack.prisma.document.findFirst({ where: { registrationNo: a.applicationNo } }))?.id,
+        up.body.document.id,
+        "the projection writes the gateway's id",
+      );
     });
 
     describe('with a small quota and a low action rate limit', () => {
       let small: TestGateway;
       before(async () => {
         small = await startGateway({
-          env: { TEMPORAL_TASK_QUEUE: stack.taskQueue, UPLOAD_DIR: stack.config.uploadDir, UPLOAD_QUOTA_MB: String(50 / 1024), REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: '3' },
+          env: {
+            TEMPORAL_TASK_QUEUE: stack.taskQueue,
+            UPLOAD_DIR: stack.config.uploadDir,
+            UPLOAD_QUOTA_MB: String(50 / 1024),
+            REGISTRATION_ACTION_RATE_LIMIT_PER_MINUTE: '3',
+          },
         });
       });
       after(async () => small?.close());
       const url = (no: string, item: string) => `${small.url}/api/registrations/${no}/items/${encodeURIComponent(item)}/documents`;
 
-      it('refuses an upload past the registration\'s storage quota with 413 QUOTA_EXCEEDED and keeps nothing', async () => {
+      it("refuses an upload past the registration's storage quota with 413 QUOTA_EXCEEDED and keeps nothing", async () => {
         const a = await admit(stack);
         const first = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), paddedPdf(30 * 1024), 'id.pdf', { bearer: a.session });
         assert.equal(first.status, 201, JSON.stringify(first.body));
@@ -336,7 +376,11 @@ describe('gateway: uploads', function () {
         const b = await admit(stack);
         // Requests another caller cannot make count for nothing.
         for (let i = 0; i < 4; i++) assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'x.pdf', { bearer: b.session })).status, 403);
-        const form = await fetchJson(`${small.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
+        const form = await fetchJson(`${small.url}/api/registrations/${a.applicationNo}/form`, {
+          method: 'POST',
+          bearer: a.session,
+          json: { form: validForm },
+        });
         assert.equal(form.status, 200, JSON.stringify(form.body));
         assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: a.session })).status, 201);
         assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id-again.pdf', { bearer: a.session })).status, 201);
@@ -355,7 +399,11 @@ describe('gateway: uploads', function () {
         assert.equal(decline.status, 429, 'the form, uploads and declining share the allowance');
         const status = await fetchJson(`${small.url}/api/registrations/${a.applicationNo}`, { bearer: a.session });
         assert.equal(status.status, 200, 'reading the status is not limited');
-        const otherStudent = await fetchJson(`${small.url}/api/registrations/${b.applicationNo}/form`, { method: 'POST', bearer: b.session, json: { form: validForm } });
+        const otherStudent = await fetchJson(`${small.url}/api/registrations/${b.applicationNo}/form`, {
+          method: 'POST',
+          bearer: b.session,
+          json: { form: validForm },
+        });
         assert.equal(otherStudent.status, 200);
       });
     });

@@ -32,7 +32,10 @@ describe('gateway: webhooks', function () {
     const res = await send('/api/webhooks/identity', activation(a.applicationNo));
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.accepted, true);
-    const status = await eventually(() => statusOf(stack, a.applicationNo), (s) => s.universityEmail !== undefined);
+    const status = await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.universityEmail !== undefined,
+    );
     assert.equal(status.items.find((i) => i.key === 'ACTIVATION')!.state, 'VERIFIED');
     assert.equal(status.universityEmail, `${a.applicationNo.toLowerCase()}@connect.ust.hk`);
     const audit = await eventually(
@@ -53,13 +56,23 @@ describe('gateway: webhooks', function () {
       currency: 'HKD',
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    const status = await eventually(() => statusOf(stack, a.applicationNo), (s) => s.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'VERIFIED');
+    const status = await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'VERIFIED',
+    );
     assert.equal(status.items.find((i) => i.key === 'TUITION_RECEIPT')!.reviews[0]!.actor, 'system:payment');
   });
 
   it('refuses a payment of nothing or less, and one dated after its delivery (400 with the field); nothing reaches the workflow', async () => {
     const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' }, { tuitionFee: { amount: 42100, currency: 'HKD' } });
-    const payment = (o: Record<string, unknown>) => ({ id: randomUUID(), type: 'payment.confirmed', applicationNo: a.applicationNo, paymentRef: `PAY-${randomUUID()}`, currency: 'HKD', ...o });
+    const payment = (o: Record<string, unknown>) => ({
+      id: randomUUID(),
+      type: 'payment.confirmed',
+      applicationNo: a.applicationNo,
+      paymentRef: `PAY-${randomUUID()}`,
+      currency: 'HKD',
+      ...o,
+    });
     const cases: [Record<string, unknown>, string][] = [
       [{ amount: 0 }, 'amount'],
       [{ amount: -42100 }, 'amount'],
@@ -117,7 +130,10 @@ describe('gateway: webhooks', function () {
     const replay = await send('/api/webhooks/identity', payload, { header, raw: body });
     assert.equal(replay.status, 409);
     assert.equal(replay.body.code, 'WEBHOOK_REPLAYED');
-    await eventually(() => statusOf(stack, a.applicationNo), (s) => s.universityEmail !== undefined);
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.universityEmail !== undefined,
+    );
     const events = await eventually(
       () => stack.prisma.auditEvent.findMany({ where: { registrationNo: a.applicationNo, type: 'ACCOUNT_ACTIVATED' } }),
       (rows) => rows.length >= 1,
@@ -166,7 +182,10 @@ describe('gateway: webhooks', function () {
     });
     assert.equal(done.status, 200);
     assert.match(await done.text(), /href="\/invite\?token=/);
-    const status = await eventually(() => statusOf(stack, a.applicationNo), (s) => s.universityEmail !== undefined);
+    const status = await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.universityEmail !== undefined,
+    );
     assert.equal(status.items.find((i) => i.key === 'ACTIVATION')!.state, 'VERIFIED');
     const bad = await fetch(`${stack.url}/idp/activate?token=forged`);
     assert.equal(bad.status, 400);

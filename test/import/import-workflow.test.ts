@@ -14,7 +14,9 @@ import { recordHistory } from '../workflow/histories';
 /** A staged import of `count` synthetic students, recorded as the starter records it. */
 async function stagedImport(count: number) {
   const { prisma } = await database();
-  const parsed = parseCsvImport(toCsv(syntheticStudents({ count, prefix: uniq('P').toUpperCase(), cohortId: uniq('imp-'), registrationDeadline: '2099-08-31' })));
+  const parsed = parseCsvImport(
+    toCsv(syntheticStudents({ count, prefix: uniq('P').toUpperCase(), cohortId: uniq('imp-'), registrationDeadline: '2099-08-31' })),
+  );
   const id = randomUUID();
   await createImportJob(prisma, parsed, { id, sha256: uniq('sha'), actor: 'test' });
   return { prisma, id, nos: parsed.students.map((s) => s.student.applicationNo) };
@@ -40,7 +42,12 @@ describe('import pages: resume after a crash, stop when taken over', function ()
     // The crashed run had finished rows 0–3: 3 started, 1 already there.
     const resumeFrom: PagePosition = { next: 4, counts: { started: 3, existing: 1, failed: 0 } };
     const beats: PagePosition[] = [];
-    const counts = await startPage({ prisma, start, concurrency: 3 }, { importId: id, offset: 0, limit: 10, before: { started: 100, existing: 0, failed: 0 } }, resumeFrom, (p) => beats.push(p));
+    const counts = await startPage(
+      { prisma, start, concurrency: 3 },
+      { importId: id, offset: 0, limit: 10, before: { started: 100, existing: 0, failed: 0 } },
+      resumeFrom,
+      (p) => beats.push(p),
+    );
     assert.deepEqual(asked.sort(), nos.slice(4).sort());
     assert.deepEqual(counts, { started: 100 + 3 + 6, existing: 1, failed: 0 });
     assert.deepEqual(beats.at(-1), { next: 10, counts: { started: 9, existing: 1, failed: 0 } });
@@ -60,10 +67,15 @@ describe('import pages: resume after a crash, stop when taken over', function ()
       return 'started' as const;
     };
     const beats: PagePosition[] = [];
-    await startPage({ prisma, start, concurrency: 6 }, { importId: id, offset: 0, limit: 6, before: { started: 0, existing: 0, failed: 0 } }, undefined, (p) => beats.push(p));
+    await startPage({ prisma, start, concurrency: 6 }, { importId: id, offset: 0, limit: 6, before: { started: 0, existing: 0, failed: 0 } }, undefined, (p) =>
+      beats.push(p),
+    );
     const beforeRow0 = beats.filter((b) => b.counts.started > 0 && b.next === 0);
     assert.equal(beforeRow0.length, 0, 'no position counts a row it does not cover');
-    assert.ok(beats.slice(1, -1).every((b) => b.next === 0), `positions while row 0 ran: ${JSON.stringify(beats)}`);
+    assert.ok(
+      beats.slice(1, -1).every((b) => b.next === 0),
+      `positions while row 0 ran: ${JSON.stringify(beats)}`,
+    );
     assert.deepEqual(beats.at(-1), { next: 6, counts: { started: 6, existing: 0, failed: 0 } });
   });
 
@@ -93,7 +105,12 @@ describe('import pages: resume after a crash, stop when taken over', function ()
     const { prisma, id } = await stagedImport(3);
     await closeImportJob(prisma, id, 'DONE', { started: 3, existing: 0, failed: 0 });
     // Its last progress write: the counts as it knew them, from before the page that finished the job.
-    await startPage({ prisma, start: async () => 'started' as const, concurrency: 1 }, { importId: id, offset: 0, limit: 3, before: { started: 0, existing: 0, failed: 0 } }, undefined, () => {});
+    await startPage(
+      { prisma, start: async () => 'started' as const, concurrency: 1 },
+      { importId: id, offset: 0, limit: 3, before: { started: 0, existing: 0, failed: 0 } },
+      undefined,
+      () => {},
+    );
     const job = await prisma.importJob.findUniqueOrThrow({ where: { id } });
     assert.deepEqual([job.status, job.started, job.existing, job.failed], ['DONE', 3, 0, 0]);
   });
@@ -102,7 +119,13 @@ describe('import pages: resume after a crash, stop when taken over', function ()
     const { prisma, id } = await stagedImport(8);
     let n = 0;
     const start = async () => (n++, 'started' as const);
-    await startPage({ prisma, start, concurrency: 1 }, { importId: id, offset: 0, limit: 8, before: { started: 0, existing: 0, failed: 0 } }, undefined, () => {}, () => n >= 3);
+    await startPage(
+      { prisma, start, concurrency: 1 },
+      { importId: id, offset: 0, limit: 8, before: { started: 0, existing: 0, failed: 0 } },
+      undefined,
+      () => {},
+      () => n >= 3,
+    );
     assert.equal(n, 3);
   });
 });
@@ -118,7 +141,11 @@ describe('import workflow', () => {
       workflowBundle: await workflowBundle(),
       dataConverter: testDataConverter(),
       // The registrations go to a queue no worker polls here: this test is about the import, not their runs.
-      activities: createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: registrationQueue(taskQueue), IMPORT_CONCURRENCY: 4 } }),
+      activities: createImportActivities({
+        prisma,
+        temporal: env.client,
+        config: { TEMPORAL_TASK_QUEUE: registrationQueue(taskQueue), IMPORT_CONCURRENCY: 4 },
+      }),
     });
     return { env, prisma, worker };
   }
@@ -132,7 +159,8 @@ describe('import workflow', () => {
     const { id, nos } = await stagedImport(6);
     const rows = await prisma.importRow.findMany({ where: { importId: id }, orderBy: { index: 'asc' } });
     // Two of the six were started before (an earlier import, or a start the gateway retried).
-    for (const row of rows.slice(0, 2)) await startRegistration(env.client, row.input as unknown as RegistrationInput, { taskQueue: registrationQueue(taskQueue) });
+    for (const row of rows.slice(0, 2))
+      await startRegistration(env.client, row.input as unknown as RegistrationInput, { taskQueue: registrationQueue(taskQueue) });
     const handle = await env.client.workflow.start('cohortImportWorkflow', { taskQueue, workflowId: uniq('import-'), args: [{ importId: id }] });
     const outcome = await worker.runUntil(handle.result());
     assert.deepEqual(outcome, { status: 'DONE', importId: id, started: 4, existing: 2, failed: 0 });
@@ -169,12 +197,22 @@ describe('import workflow', () => {
     for (const input of inputs.slice(0, 3)) {
       assert.equal(await start(input, id), 'started');
       const { student, policy } = input;
-      await prisma.cohort.createMany({ data: [{ id: student.cohortId, registrationDeadline: new Date(policy.registrationDeadline), policy: {} }], skipDuplicates: true });
+      await prisma.cohort.createMany({
+        data: [{ id: student.cohortId, registrationDeadline: new Date(policy.registrationDeadline), policy: {} }],
+        skipDuplicates: true,
+      });
       await prisma.registration.create({
         data: {
-          applicationNo: student.applicationNo, workflowId: registrationWorkflowId(student.applicationNo), cohortId: student.cohortId,
-          name: student.name, personalEmail: student.personalEmail, programCode: student.programCode, studyLevel: student.studyLevel,
-          residency: student.residency, status: 'IN_PROGRESS', registrationDeadline: new Date(policy.registrationDeadline),
+          applicationNo: student.applicationNo,
+          workflowId: registrationWorkflowId(student.applicationNo),
+          cohortId: student.cohortId,
+          name: student.name,
+          personalEmail: student.personalEmail,
+          programCode: student.programCode,
+          studyLevel: student.studyLevel,
+          residency: student.residency,
+          status: 'IN_PROGRESS',
+          registrationDeadline: new Date(policy.registrationDeadline),
         },
       });
     }
@@ -190,7 +228,9 @@ describe('import workflow', () => {
     // Time skipping: the job is waited for over about two minutes of retries before the import is given up.
     const { env, prisma, worker } = await importWorker(await timeSkippingEnv(), taskQueue);
     const importId = randomUUID();
-    const outcome = await worker.runUntil(env.client.workflow.execute('cohortImportWorkflow', { taskQueue, workflowId: uniq('import-'), args: [{ importId }] }));
+    const outcome = await worker.runUntil(
+      env.client.workflow.execute('cohortImportWorkflow', { taskQueue, workflowId: uniq('import-'), args: [{ importId }] }),
+    );
     assert.deepEqual(outcome, { status: 'ABANDONED', importId });
     assert.equal(await prisma.importJob.count({ where: { id: importId } }), 0);
   });

@@ -17,7 +17,10 @@ describe('import rows: deadlines', () => {
       row('A0004', 'c-word', '2027-08-31', 'next week'),
     ].join('\n');
     const parsed = parseCsvImport(csv, {}, NOW);
-    assert.deepEqual(parsed.students.map((s) => s.student.applicationNo), ['A0001']);
+    assert.deepEqual(
+      parsed.students.map((s) => s.student.applicationNo),
+      ['A0001'],
+    );
     assert.equal(parsed.students[0]!.policy.paymentDeadline, '2027-08-20T15:59:59.999Z');
     const byLine = Object.fromEntries(parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]));
     assert.deepEqual(Object.keys(byLine).map(Number), [3, 4, 5]);
@@ -35,8 +38,18 @@ describe('import rows: deadlines', () => {
 
 describe('import rows: application numbers', () => {
   it('are stored in upper case, so "a0007x" and "A0007X" are one student (the second a duplicate)', () => {
-    const parsed = parseCsvImport([header, row('a0007x', 'c-case', '2027-08-31', '2027-08-20'), row('A0007X', 'c-case', '2027-08-31', '2027-08-20')].join('\n'), {}, NOW);
-    assert.deepEqual(parsed.students.map((s) => s.student.applicationNo), ['A0007X']);
-    assert.deepEqual(parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]), [[3, 'applicationNo: duplicate of line 2']]);
+    const parsed = parseCsvImport(
+      [header, row('a0007x', 'c-case', '2027-08-31', '2027-08-20'), row('A0007X', 'c-case', '2027-08-31', '2027-08-20')].join('\n'),
+      {},
+      NOW,
+    );
+    assert.deepEqual(
+      parsed.students.map((s) => s.student.applicationNo),
+      ['A0007X'],
+    );
+    assert.deepEqual(
+      parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]),
+      [[3, 'applicationNo: duplicate of line 2']],
+    );
   });
 });

@@ -39,7 +39,11 @@ export const resendError = {
   invalidAddress: { status: 422, body: { statusCode: 422, name: 'validation_error', message: 'Invalid `to` field.' } },
   differentPayload: {
     status: 409,
-    body: { statusCode: 409, name: 'invalid_idempotent_request', message: 'Same idempotency key used with a different request payload. Change your idempotency key or payload.' },
+    body: {
+      statusCode: 409,
+      name: 'invalid_idempotent_request',
+      message: 'Same idempotency key used with a different request payload. Change your idempotency key or payload.',
+    },
   },
 } satisfies Record<string, ScriptedResponse>;
 
@@ -135,7 +139,14 @@ export class FakeResend {
     let email: (ReceivedEmail & { status?: number }) | undefined;
     if (req.method !== 'POST' || req.url !== '/emails') return reply(404, { statusCode: 404, name: 'not_found', message: req.url });
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) return reply(401, { statusCode: 401, name: 'missing_api_key', message: 'no key' });
-    const body = JSON.parse(raw) as { from: string; to: string | string[]; subject: string; html: string; text: string; tags?: { name: string; value: string }[] };
+    const body = JSON.parse(raw) as {
+      from: string;
+      to: string | string[];
+      subject: string;
+      html: string;
+      text: string;
+      tags?: { name: string; value: string }[];
+    };
     email = {
       idempotencyKey: req.headers['idempotency-key'] as string | undefined,
       from: body.from,
@@ -185,4 +196,7 @@ export class FakeResend {
   }
 }
 
-const payloadHash = (e: ReceivedEmail) => createHash('sha256').update(JSON.stringify([e.from, e.to, e.subject, e.html, e.text])).digest('hex');
+const payloadHash = (e: ReceivedEmail) =>
+  createHash('sha256')
+    .update(JSON.stringify([e.from, e.to, e.subject, e.html, e.text]))
+    .digest('hex');

@@ -14,10 +14,23 @@ const COUNTED = `
 
 /** Writes a seeded cohort's counters, as the projection would have kept them. */
 export async function seedOutstandingCounts(prisma: PrismaClient, cohortId: string): Promise<void> {
-  await prisma.$executeRawUnsafe(`INSERT INTO "OutstandingItemCount" ("cohortId", "programCode", "studyLevel", "itemKey", state, kind, label, compulsory, count) ${COUNTED}`, cohortId);
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "OutstandingItemCount" ("cohortId", "programCode", "studyLevel", "itemKey", state, kind, label, compulsory, count) ${COUNTED}`,
+    cohortId,
+  );
 }
 
-export type CounterRow = { cohortId: string; programCode: string; studyLevel: string; itemKey: string; state: string; kind: string; label: string; compulsory: boolean; count: number };
+export type CounterRow = {
+  cohortId: string;
+  programCode: string;
+  studyLevel: string;
+  itemKey: string;
+  state: string;
+  kind: string;
+  label: string;
+  compulsory: boolean;
+  count: number;
+};
 const order = 'ORDER BY "programCode", "studyLevel", "itemKey", state, kind, label, compulsory';
 
 /** A cohort's counters as counted from its items now, and as kept (rows at 0 left out). */

@@ -15,7 +15,6 @@ export const validForm: RegistrationForm = {
   picsConsent: true,
 };
 
-
 /** A small but real PDF (file-type recognises it by its header). */
 export function aPdf(text = 'Identification document'): Buffer {
   return Buffer.from(

@@ -105,13 +105,15 @@ export const devServerEnv = once(async () => {
 const testSwitchesWorkflowModule = require.resolve('./test-switches-workflow');
 
 /** Workflow code is bundled once per run; each test makes its own Worker from it. */
-export const workflowBundle = once(
-  async (): Promise<WorkflowBundleWithSourceMap> =>
-    bundleWorkflowCode({ ...workflowBundleOptions(), workflowInterceptorModules: [testSwitchesWorkflowModule], logger: quietBundlerLogger }),
+export const workflowBundle = once(async (): Promise<WorkflowBundleWithSourceMap> =>
+  bundleWorkflowCode({ ...workflowBundleOptions(), workflowInterceptorModules: [testSwitchesWorkflowModule], logger: quietBundlerLogger }),
 );
 
 const quietBundlerLogger = {
-  log() {}, trace() {}, debug() {}, info() {},
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
   warn: (m: string) => console.warn(m),
   error: (m: string) => console.error(m),
 };

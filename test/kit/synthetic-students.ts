@@ -11,11 +11,44 @@ import { CSV_COLUMNS, type StudentRow } from '../../src/import/rows';
 
 type Row = { [K in (typeof CSV_COLUMNS)[number]]: string };
 
-const SURNAMES = ['Chan', 'Wong', 'Lee', 'Cheung', 'Lau', 'Ho', 'Ng', 'Leung', 'Tsang', 'Yip', 'Kwok', 'Lam', 'Tam', 'Mak', 'Fung', 'Choi', 'Poon', 'Yeung', 'Lo', 'Tang'];
+const SURNAMES = [
+  'Chan',
+  'Wong',
+  'Lee',
+  'Cheung',
+  'Lau',
+  'Ho',
+  'Ng',
+  'Leung',
+  'Tsang',
+  'Yip',
+  'Kwok',
+  'Lam',
+  'Tam',
+  'Mak',
+  'Fung',
+  'Choi',
+  'Poon',
+  'Yeung',
+  'Lo',
+  'Tang',
+];
 const GIVEN = ['Tai Man', 'Siu Ming', 'Ka Yan', 'Wing Sze', 'Chi Hung', 'Hoi Ling', 'Tsz Ching', 'Ho Yin', 'Man Kit', 'Pui Shan', 'Yuk Ying', 'Kwok Wai'];
 const INTERNATIONAL = [
-  ['Zhang', 'Wei'], ['Li', 'Na'], ['Wang', 'Fang'], ['Kim', 'Min-jun'], ['Park', 'Seo-yeon'], ['Nguyen', 'Linh'], ['Sharma', 'Aarav'],
-  ['Patel', 'Diya'], ['Tanaka', 'Yuki'], ['Müller', 'Lena'], ['García', 'Lucía'], ['Smith', 'Olivia'], ['Rahman', 'Nadia'], ['Santos', 'Miguel'],
+  ['Zhang', 'Wei'],
+  ['Li', 'Na'],
+  ['Wang', 'Fang'],
+  ['Kim', 'Min-jun'],
+  ['Park', 'Seo-yeon'],
+  ['Nguyen', 'Linh'],
+  ['Sharma', 'Aarav'],
+  ['Patel', 'Diya'],
+  ['Tanaka', 'Yuki'],
+  ['Müller', 'Lena'],
+  ['García', 'Lucía'],
+  ['Smith', 'Olivia'],
+  ['Rahman', 'Nadia'],
+  ['Santos', 'Miguel'],
 ];
 const PROGRAMS: Record<StudentRow['studyLevel'], string[]> = {
   UG: ['BSC-COMP', 'BENG-CIVL', 'BENG-ELEC', 'BBA-GBUS', 'BBA-FINA', 'BSC-MATH', 'BSC-PHYS', 'BSC-BIOT', 'BSC-ENVS'],
@@ -24,7 +57,12 @@ const PROGRAMS: Record<StudentRow['studyLevel'], string[]> = {
 };
 
 /** The eight categories, weighted roughly like an intake (most undergraduates are local JUPAS entrants). */
-const CATEGORIES: Array<{ weight: number; studyLevel: StudentRow['studyLevel']; admissionRoute?: StudentRow['admissionRoute']; residency: StudentRow['residency'] }> = [
+const CATEGORIES: Array<{
+  weight: number;
+  studyLevel: StudentRow['studyLevel'];
+  admissionRoute?: StudentRow['admissionRoute'];
+  residency: StudentRow['residency'];
+}> = [
   { weight: 30, studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'LOCAL' },
   { weight: 3, studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'NON_LOCAL' },
   { weight: 10, studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' },
@@ -74,7 +112,10 @@ export function syntheticStudents(opts: SyntheticOptions): Row[] {
     rows.push({
       applicationNo,
       name: `${surname.toUpperCase()} ${given}`,
-      personalEmail: `${given.toLowerCase().replace(/[^a-z]+/g, '.')}.${surname.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${i + 1}@example.com`,
+      personalEmail: `${given.toLowerCase().replace(/[^a-z]+/g, '.')}.${surname
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z]/g, '')}.${i + 1}@example.com`,
       programCode: pick(PROGRAMS[category.studyLevel]),
       studyLevel: category.studyLevel,
       admissionRoute: category.admissionRoute ?? '',

@@ -30,7 +30,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
         execute(input, next) {
           const header = input.headers[TEST_SWITCHES_HEADER];
           const legacy = (input.args[0] ?? {}) as TestSwitches;
-          switches = header ? defaultPayloadConverter.fromPayload<TestSwitches>(header) : { searchAttributes: legacy.searchAttributes, historyBudget: legacy.historyBudget };
+          switches = header
+            ? defaultPayloadConverter.fromPayload<TestSwitches>(header)
+            : { searchAttributes: legacy.searchAttributes, historyBudget: legacy.historyBudget };
           return next(input);
         },
       },
@@ -47,7 +49,9 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
         activate(input, next) {
           const budget = switches.historyBudget;
           const info = workflowInfo();
-          const over = !!budget && ((budget.events !== undefined && info.historyLength > budget.events) || (budget.bytes !== undefined && info.historySize > budget.bytes));
+          const over =
+            !!budget &&
+            ((budget.events !== undefined && info.historyLength > budget.events) || (budget.bytes !== undefined && info.historySize > budget.bytes));
           // The SDK refreshes the run's info from each activation just before this; the workflow reads it after.
           if (over) Object.assign(info, { continueAsNewSuggested: true });
           next(input);

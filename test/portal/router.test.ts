@@ -34,7 +34,7 @@ describe('portal router (through the gateway)', function () {
     });
   }
 
-  it('the shell runs no inline script, so the gateway\'s Content-Security-Policy holds', async () => {
+  it("the shell runs no inline script, so the gateway's Content-Security-Policy holds", async () => {
     const res = await get('/portal/');
     const csp = res.headers.get('content-security-policy') ?? '';
     assert.match(csp, /script-src 'self'/);
@@ -65,7 +65,7 @@ describe('portal router (through the gateway)', function () {
     assert.match(await style.text(), /--navy/);
   });
 
-  it('an unknown asset is the gateway\'s JSON 404', async () => {
+  it("an unknown asset is the gateway's JSON 404", async () => {
     const res = await get('/portal/assets/student.0000000000.js');
     assert.equal(res.status, 404);
     const body = await res.json();

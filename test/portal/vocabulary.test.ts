@@ -6,7 +6,16 @@
  * with the `v` flag browsers compile an input's `pattern` with.
  */
 import assert from 'node:assert/strict';
-import { FORM_FIELD_RULES, OPEN_STATUSES, PHONE_PATTERN, REQUIRED_FORM_FIELDS, describeFileType, describeMediaTypes, isFileItem, isOpen } from '../../workflows/registration/vocabulary';
+import {
+  FORM_FIELD_RULES,
+  OPEN_STATUSES,
+  PHONE_PATTERN,
+  REQUIRED_FORM_FIELDS,
+  describeFileType,
+  describeMediaTypes,
+  isFileItem,
+  isOpen,
+} from '../../workflows/registration/vocabulary';
 import { endOfHongKongDay, hongKongDateTime } from '../../src/hong-kong-time';
 
 describe('registration vocabulary', () => {
@@ -59,7 +68,7 @@ describe('registration vocabulary', () => {
     assert.equal(describeMediaTypes(['application/pdf', 'image/png', 'image/webp']), 'PDF, PNG, image/webp');
   });
 
-  it('names a chosen file\'s type in words, never as a raw media type', () => {
+  it("names a chosen file's type in words, never as a raw media type", () => {
     assert.equal(describeFileType('application/vnd.openxmlformats-officedocument.wordprocessingml.document', 'transcript.docx'), 'a Word document (.docx)');
     assert.equal(describeFileType('application/msword', 'transcript.doc'), 'a Word document (.doc)');
     assert.equal(describeFileType('image/heic', 'IMG_0001.HEIC'), 'a HEIC photo (.heic)');

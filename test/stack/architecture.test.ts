@@ -35,14 +35,18 @@ describe('architecture: what each room may import', function () {
 
   it('the source tree keeps to the rules', async () => {
     const found = await violations(projectRoot, ROOMS);
-    assert.deepEqual(found.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`), []);
+    assert.deepEqual(
+      found.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
+      [],
+    );
   });
 
   it('each rule catches its violation', async () => {
     const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-rooms-'));
     const files: Record<string, string> = {
       'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'Node16', moduleResolution: 'Node16', strict: true } }),
-      'workflows/registration/bad.ts': "import { send } from '../../activities/send';\nimport fs from 'node:fs';\nimport { Client } from '@temporalio/client';\nexport const x = [send, fs, Client];\n",
+      'workflows/registration/bad.ts':
+        "import { send } from '../../activities/send';\nimport fs from 'node:fs';\nimport { Client } from '@temporalio/client';\nexport const x = [send, fs, Client];\n",
       'activities/send.ts': "import { app } from '../src/gateway/app';\nexport const send = app;\n",
       'src/gateway/app.ts': "import { send } from '../../activities/send';\nexport const app = () => send;\n",
       'src/uploads/a.ts': "import { b } from './b';\nimport { app } from '../gateway/app';\nexport const a = () => [b, app];\n",
@@ -52,7 +56,7 @@ describe('architecture: what each room may import', function () {
       'test/import/rows.test.ts': "import { cohort } from '../../bench/cohort';\nexport const t = cohort;\n",
       'bench/cohort.ts': "import { pool } from '../test/kit/pool';\nexport const cohort = pool;\n",
       'drills/run.ts': "import { aPdf } from '../test/gateway/support';\nexport const run = aPdf;\n",
-      'test/gateway/support.ts': "export const aPdf = 1;\n",
+      'test/gateway/support.ts': 'export const aPdf = 1;\n',
       'test/kit/pool.ts': "import { aPdf } from '../gateway/support';\nexport const pool = aPdf;\n",
       'test/drills/drills.test.ts': "import { run } from '../../drills/run';\nexport const d = run;\n",
     };
@@ -61,7 +65,14 @@ describe('architecture: what each room may import', function () {
       fs.writeFileSync(path.join(tree, file), text);
     }
     try {
-      const found = new Set((await violations(tree, ROOMS.filter((r) => r !== 'scripts'))).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`));
+      const found = new Set(
+        (
+          await violations(
+            tree,
+            ROOMS.filter((r) => r !== 'scripts'),
+          )
+        ).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`),
+      );
       for (const expected of [
         'workflows-stay-deterministic: workflows/registration/bad.ts → activities/send.ts',
         'workflows-use-the-workflow-sdk: workflows/registration/bad.ts → @temporalio/client',

@@ -39,7 +39,10 @@ describe('config', () => {
       () => loadConfig({ ...dev, GATEWAY_PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' }),
       (e: unknown) => {
         assert.ok(e instanceof ConfigError);
-        assert.deepEqual(e.problems.map((p) => p.split('=')[0]), ['LOG_LEVEL', 'DATABASE_URL', 'GATEWAY_PORT']);
+        assert.deepEqual(
+          e.problems.map((p) => p.split('=')[0]),
+          ['LOG_LEVEL', 'DATABASE_URL', 'GATEWAY_PORT'],
+        );
         assert.match(e.message, /GATEWAY_PORT="eighty"/);
         return true;
       },
@@ -47,7 +50,10 @@ describe('config', () => {
   });
 
   it('the production entry points require DATABASE_URL, with a message saying so', () => {
-    assert.throws(() => requireDatabaseUrl(loadConfig(dev)), (e: unknown) => e instanceof ConfigError && /DATABASE_URL: must be set/.test(e.message));
+    assert.throws(
+      () => requireDatabaseUrl(loadConfig(dev)),
+      (e: unknown) => e instanceof ConfigError && /DATABASE_URL: must be set/.test(e.message),
+    );
     assert.equal(requireDatabaseUrl(loadConfig({ ...dev, DATABASE_URL: 'postgresql://db/progreg' })), 'postgresql://db/progreg');
   });
 
@@ -63,8 +69,14 @@ describe('config', () => {
   it("production with Resend refuses to start without the email events' signing secret, or with the published dev one, or one not in Resend's format", () => {
     const { RESEND_WEBHOOK_SECRET: _unset, ...withoutIt } = prod;
     assert.match(problemsOf(withoutIt).join(), /^RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend/);
-    assert.match(problemsOf({ ...prod, RESEND_WEBHOOK_SECRET: 'whsec_cHJvZ3JlZy1kZXYtcmVzZW5kLXdlYmhvb2stc2VjcmV0LTAxMjM=' }).join(), /^RESEND_WEBHOOK_SECRET: is a value published/);
-    assert.match(problemsOf({ ...prod, RESEND_WEBHOOK_SECRET: randomBytes(24).toString('hex') }).join(), /^RESEND_WEBHOOK_SECRET: must be the signing secret Resend shows/);
+    assert.match(
+      problemsOf({ ...prod, RESEND_WEBHOOK_SECRET: 'whsec_cHJvZ3JlZy1kZXYtcmVzZW5kLXdlYmhvb2stc2VjcmV0LTAxMjM=' }).join(),
+      /^RESEND_WEBHOOK_SECRET: is a value published/,
+    );
+    assert.match(
+      problemsOf({ ...prod, RESEND_WEBHOOK_SECRET: randomBytes(24).toString('hex') }).join(),
+      /^RESEND_WEBHOOK_SECRET: must be the signing secret Resend shows/,
+    );
     // The outbox needs none: the endpoint then refuses every event.
     assert.equal(loadConfig({ ...withoutIt, RESEND_API_KEY: '', EMAIL_TRANSPORT: 'outbox' }).RESEND_WEBHOOK_SECRET, undefined);
     assert.equal(loadConfig(dev).RESEND_WEBHOOK_SECRET?.startsWith('whsec_'), true);
@@ -72,7 +84,10 @@ describe('config', () => {
 
   it('production refuses a secret that is short, or published in the repository, naming the variable', () => {
     assert.deepEqual(problemsOf({ ...prod, TOKEN_SECRET: 'x'.repeat(31) }), ['TOKEN_SECRET: must be at least 32 characters']);
-    assert.match(problemsOf({ ...prod, WEBHOOK_SECRET: 'progreg-dev-secret-change-me-0123456789' }).join(), /^WEBHOOK_SECRET: is a value published in the progreg repository/);
+    assert.match(
+      problemsOf({ ...prod, WEBHOOK_SECRET: 'progreg-dev-secret-change-me-0123456789' }).join(),
+      /^WEBHOOK_SECRET: is a value published in the progreg repository/,
+    );
     assert.match(problemsOf({ ...prod, TOKEN_SECRET: 'compose-token-secret-please-change-0000' }).join(), /^TOKEN_SECRET: is a value published/);
     assert.match(problemsOf({ ...prod, WEBHOOK_SECRET: prod.TOKEN_SECRET }).join(), /^WEBHOOK_SECRET: must differ from TOKEN_SECRET/);
     // The value itself never appears in the message (it lands in logs).
@@ -82,7 +97,11 @@ describe('config', () => {
 
   it('production refuses a secret no generator made: spaces, one character, a short pattern repeated', () => {
     for (const weak of [' '.repeat(32), 'x'.repeat(40), 'abcd'.repeat(10), '0123456789'.repeat(4)]) {
-      assert.deepEqual(problemsOf({ ...prod, TOKEN_SECRET: weak }).map((p) => p.split(':')[0]), ['TOKEN_SECRET'], JSON.stringify(weak));
+      assert.deepEqual(
+        problemsOf({ ...prod, TOKEN_SECRET: weak }).map((p) => p.split(':')[0]),
+        ['TOKEN_SECRET'],
+        JSON.stringify(weak),
+      );
       assert.match(problemsOf({ ...prod, WEBHOOK_SECRET: weak }).join(), /^WEBHOOK_SECRET: is too predictable/);
     }
     // What the generators give passes: 16 random bytes in hex (128 bits) and in base64.
@@ -93,11 +112,12 @@ describe('config', () => {
     assert.equal(loadConfig({ ...dev, TOKEN_SECRET: 'x'.repeat(40) }).TOKEN_SECRET.length, 40);
   });
 
-  it('production takes TRUST_PROXY as a hop count or the proxies\' addresses and subnets, never `true`', () => {
+  it("production takes TRUST_PROXY as a hop count or the proxies' addresses and subnets, never `true`", () => {
     assert.match(problemsOf({ ...prod, TRUST_PROXY: 'true' }).join(), /^TRUST_PROXY: must be a hop count .*got true/);
     assert.match(problemsOf({ ...prod, TRUST_PROXY: '10.0.0.0/33' }).join(), /^TRUST_PROXY: .*"10\.0\.0\.0\/33"/);
     assert.match(problemsOf({ ...prod, TRUST_PROXY: 'everyone' }).join(), /^TRUST_PROXY: /);
-    for (const ok of ['1', '2', 'loopback', '10.0.0.0/8, 192.168.1.7', 'uniquelocal,fd00::/8']) assert.deepEqual(problemsOf({ ...prod, TRUST_PROXY: ok }), [], ok);
+    for (const ok of ['1', '2', 'loopback', '10.0.0.0/8, 192.168.1.7', 'uniquelocal,fd00::/8'])
+      assert.deepEqual(problemsOf({ ...prod, TRUST_PROXY: ok }), [], ok);
     assert.equal(loadConfig({ ...dev, TRUST_PROXY: 'true' }).TRUST_PROXY, true);
   });
 
@@ -107,7 +127,10 @@ describe('config', () => {
   });
 
   it('production without RESEND_API_KEY refuses unless the outbox is chosen explicitly', () => {
-    assert.match(problemsOf({ ...prod, RESEND_API_KEY: undefined }).join(), /^RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox/);
+    assert.match(
+      problemsOf({ ...prod, RESEND_API_KEY: undefined }).join(),
+      /^RESEND_API_KEY: must be set in production, or choose the outbox explicitly with EMAIL_TRANSPORT=outbox/,
+    );
     const outbox = loadConfig({ ...prod, RESEND_API_KEY: undefined, EMAIL_TRANSPORT: 'outbox' });
     assert.equal(outbox.emailTransport, 'outbox');
     assert.match(problemsOf({ ...dev, EMAIL_TRANSPORT: 'resend' }).join(), /^RESEND_API_KEY: must be set when EMAIL_TRANSPORT=resend/);

@@ -11,9 +11,17 @@ describe('read model on the real PostgreSQL', () => {
     const appNo = uniq('A');
     await prisma.registration.create({
       data: {
-        applicationNo: appNo, workflowId: `registration-${appNo}`, cohortId, name: 'Chan Tai Man',
-        personalEmail: 'tm.chan@example.com', programCode: 'BSC-COMP', studyLevel: 'UG', admissionRoute: 'JUPAS',
-        residency: 'LOCAL', status: 'IN_PROGRESS', registrationDeadline: new Date('2026-08-15T15:59:59Z'),
+        applicationNo: appNo,
+        workflowId: `registration-${appNo}`,
+        cohortId,
+        name: 'Chan Tai Man',
+        personalEmail: 'tm.chan@example.com',
+        programCode: 'BSC-COMP',
+        studyLevel: 'UG',
+        admissionRoute: 'JUPAS',
+        residency: 'LOCAL',
+        status: 'IN_PROGRESS',
+        registrationDeadline: new Date('2026-08-15T15:59:59Z'),
         outstandingItems: ['ACTIVATION', 'FORM'],
       },
     });

@@ -23,7 +23,10 @@ describe('dead code', function () {
       if (!e.stdout) throw new Error(`knip did not run: ${e.stderr}`);
       return { stdout: e.stdout };
     });
-    const report = JSON.parse(out.stdout) as { files?: string[]; issues: Array<{ file: string; files?: unknown[]; exports?: Array<{ name: string; line: number }> }> };
+    const report = JSON.parse(out.stdout) as {
+      files?: string[];
+      issues: Array<{ file: string; files?: unknown[]; exports?: Array<{ name: string; line: number }> }>;
+    };
     const found = [
       ...(report.files ?? []).map((f) => `unused file ${f}`),
       ...report.issues.flatMap((i) => [

@@ -37,9 +37,15 @@ async function launch(varDir: string): Promise<Launched> {
     cwd: projectRoot,
     env: {
       ...process.env,
-      NODE_ENV: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '',
-      VAR_DIR: varDir, GATEWAY_PORT: String(ports.gateway), TEMPORAL_DEV_PORT: String(ports.temporal),
-      TEMPORAL_UI_PORT: String(ports.ui), EMBEDDED_PG_PORT: String(ports.pg), LOG_LEVEL: 'warn',
+      NODE_ENV: '',
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      VAR_DIR: varDir,
+      GATEWAY_PORT: String(ports.gateway),
+      TEMPORAL_DEV_PORT: String(ports.temporal),
+      TEMPORAL_UI_PORT: String(ports.ui),
+      EMBEDDED_PG_PORT: String(ports.pg),
+      LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -79,7 +85,9 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
 
 async function assertNothingLeft(l: Launched, varDir: string): Promise<void> {
   for (const [name, port] of Object.entries(l.ports)) assert.ok(await portIsFree(port), `${name} port ${port} still bound`);
-  const leftovers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(varDir));
+  const leftovers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(varDir));
   assert.deepEqual(leftovers, []);
 }
 

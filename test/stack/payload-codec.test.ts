@@ -41,7 +41,10 @@ describe('payload codec', () => {
     const [sealedNew] = await rotated.encode([plain()]);
     assert.equal(Buffer.from(sealedNew!.metadata!['encryption-key-id']!).toString(), '2026b');
     // Once the old key is dropped, what it sealed no longer opens, and the error names the key.
-    await assert.rejects(new EncryptionCodec(ring(`2026b:${key()}`)).decode([sealedOld!]), (e: unknown) => e instanceof UnknownPayloadKeyError && /"2026a"/.test(e.message));
+    await assert.rejects(
+      new EncryptionCodec(ring(`2026b:${key()}`)).decode([sealedOld!]),
+      (e: unknown) => e instanceof UnknownPayloadKeyError && /"2026a"/.test(e.message),
+    );
   });
 
   it('refuses a payload that was altered, truncated or relabelled with another key id', async () => {
@@ -63,11 +66,23 @@ describe('payload codec', () => {
 
   it('parses keys from commas, spaces and lines with comments, and says what is wrong without quoting a key', () => {
     const [a, b] = [key(), key()];
-    assert.deepEqual(parsePayloadKeys(`# rotated 2026-09\nnew:${a}\n\nold:${b}\n`).map((k) => k.id), ['new', 'old']);
-    assert.deepEqual(parsePayloadKeys(`new:${a}, old:${b}`).map((k) => k.id), ['new', 'old']);
+    assert.deepEqual(
+      parsePayloadKeys(`# rotated 2026-09\nnew:${a}\n\nold:${b}\n`).map((k) => k.id),
+      ['new', 'old'],
+    );
+    assert.deepEqual(
+      parsePayloadKeys(`new:${a}, old:${b}`).map((k) => k.id),
+      ['new', 'old'],
+    );
     const short = randomBytes(16).toString('base64');
-    assert.throws(() => parsePayloadKeys(`k:${short}`), (e: Error) => /must be 32 bytes/.test(e.message) && !e.message.includes(short));
-    assert.throws(() => parsePayloadKeys(a), (e: Error) => /entry 1 is not `id:base64key`/.test(e.message) && !e.message.includes(a));
+    assert.throws(
+      () => parsePayloadKeys(`k:${short}`),
+      (e: Error) => /must be 32 bytes/.test(e.message) && !e.message.includes(short),
+    );
+    assert.throws(
+      () => parsePayloadKeys(a),
+      (e: Error) => /entry 1 is not `id:base64key`/.test(e.message) && !e.message.includes(a),
+    );
     assert.throws(() => ring(`k:${a},k:${b}`), /unique/);
   });
 });
@@ -94,7 +109,13 @@ describe('payload keys in the configuration', () => {
   it('production, server or tool, refuses to start without payload keys; a tool beside `npm start` uses its development key', () => {
     const cluster = { ...prod, TEMPORAL_ADDRESS: 'temporal.internal:7233' };
     for (const purpose of ['server', 'tool'] as const) {
-      assert.deepEqual(problemsOf(cluster, purpose).filter((p) => p.startsWith('TEMPORAL_PAYLOAD_KEYS')).map((p) => p.split(':')[0]), ['TEMPORAL_PAYLOAD_KEYS'], purpose);
+      assert.deepEqual(
+        problemsOf(cluster, purpose)
+          .filter((p) => p.startsWith('TEMPORAL_PAYLOAD_KEYS'))
+          .map((p) => p.split(':')[0]),
+        ['TEMPORAL_PAYLOAD_KEYS'],
+        purpose,
+      );
     }
     assert.deepEqual(problemsOf(prod, 'server').filter((p) => p.startsWith('TEMPORAL_PAYLOAD_KEYS')).length, 1);
     // No TEMPORAL_ADDRESS: the tool talks to the embedded dev server, whose registrations carry the development key.
@@ -115,7 +136,10 @@ describe('payload keys in the configuration', () => {
     fs.writeFileSync(file, `# active first\nprod-2:${key()}\nprod-1:${k}\n`);
     try {
       const fromFile = loadConfig({ ...prod, TEMPORAL_PAYLOAD_KEYS_FILE: file }).payloadKeys;
-      assert.deepEqual(fromFile.keys.map((x) => x.id), ['prod-2', 'prod-1']);
+      assert.deepEqual(
+        fromFile.keys.map((x) => x.id),
+        ['prod-2', 'prod-1'],
+      );
       assert.match(problemsOf({ ...prod, TEMPORAL_PAYLOAD_KEYS: `prod-1:${k}`, TEMPORAL_PAYLOAD_KEYS_FILE: file }).join(), /not both/);
       assert.match(problemsOf({ ...prod, TEMPORAL_PAYLOAD_KEYS_FILE: path.join(dir, 'missing') }).join(), /^TEMPORAL_PAYLOAD_KEYS_FILE: cannot read .*ENOENT/);
       // A key file named but empty is a mistake even in development: no silent fall back to the published key.

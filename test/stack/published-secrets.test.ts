@@ -37,7 +37,9 @@ describe('published secrets', () => {
 
   it('the extractor finds the forms secrets are written in', () => {
     assert.deepEqual(
-      secretValuesIn("TOKEN_SECRET: ${TOKEN_SECRET:-fallback-value-0123456789}\nX_SECRET=plain-value-0123456789\nconst DEV_SECRET = 'code-value-0123456789';\nA_SECRET: ${A_SECRET:?set it}\nB_SECRET: 'x'.repeat(32)"),
+      secretValuesIn(
+        "TOKEN_SECRET: ${TOKEN_SECRET:-fallback-value-0123456789}\nX_SECRET=plain-value-0123456789\nconst DEV_SECRET = 'code-value-0123456789';\nA_SECRET: ${A_SECRET:?set it}\nB_SECRET: 'x'.repeat(32)",
+      ),
       ['plain-value-0123456789', 'code-value-0123456789', 'fallback-value-0123456789'],
     );
   });
@@ -45,7 +47,10 @@ describe('published secrets', () => {
   it('lists every secret value in the tree and in the git history', () => {
     const seen = new Set([...secretValuesIn(treeText), ...secretValuesIn(historyText)]);
     assert.ok(seen.size > 0, 'the scan found nothing at all: the extractor is broken');
-    assert.deepEqual([...seen].filter((v) => !PUBLISHED_SECRETS.includes(v)), []);
+    assert.deepEqual(
+      [...seen].filter((v) => !PUBLISHED_SECRETS.includes(v)),
+      [],
+    );
   });
 
   it('lists nothing the repository never showed, and the development default is among them', () => {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { Stack } from '../../src/launcher/stack';
 
-describe('launcher: Stack.shutdown and one child\'s stop', function () {
+describe("launcher: Stack.shutdown and one child's stop", function () {
   this.timeout(30_000);
   // Every stack is stopped after its test, passed or failed, so a failing assertion leaves no child running.
   const stacks: Stack[] = [];

@@ -37,7 +37,11 @@ describe('launcher: restarting a child that dies', function () {
   it('a child that keeps dying is restarted with growing pauses and a loud line each time, then the stack gives up: everything stopped, exit code 1', async () => {
     const lines: string[] = [];
     const exits: number[] = [];
-    const stack = new Stack('test', (l) => lines.push(plain(l)), (code) => exits.push(code));
+    const stack = new Stack(
+      'test',
+      (l) => lines.push(plain(l)),
+      (code) => exits.push(code),
+    );
     stacks.push(stack);
     const policy: RestartPolicy = { initialDelayMs: 100, maxDelayMs: 300, maxExits: 4, windowMs: 20_000 };
     const other = stack.supervise('other', process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
@@ -63,7 +67,11 @@ describe('launcher: restarting a child that dies', function () {
   it('a child killed once comes back as a new process and the stack goes on', async () => {
     const lines: string[] = [];
     const exits: number[] = [];
-    const stack = new Stack('test', (l) => lines.push(plain(l)), (code) => exits.push(code));
+    const stack = new Stack(
+      'test',
+      (l) => lines.push(plain(l)),
+      (code) => exits.push(code),
+    );
     stacks.push(stack);
     const child = stack.supervise('server', process.execPath, ['-e', 'console.log("up " + process.pid); setInterval(() => {}, 1000)'], { restart: true });
     while (!lines.some((l) => l.startsWith('[server] up'))) await new Promise((r) => setTimeout(r, 20));
@@ -72,7 +80,10 @@ describe('launcher: restarting a child that dies', function () {
     while (lines.filter((l) => l.startsWith('[server] up')).length < 2) await new Promise((r) => setTimeout(r, 20));
     assert.notEqual(child.child().pid, first);
     assert.equal(child.child().exitCode, null, 'the new process runs');
-    assert.ok(lines.includes('[test] !!! server exited on its own (SIGKILL); restarting it in 0.5 s (exit 1 within 60 s; the stack gives up at 5)'), lines.join('\n'));
+    assert.ok(
+      lines.includes('[test] !!! server exited on its own (SIGKILL); restarting it in 0.5 s (exit 1 within 60 s; the stack gives up at 5)'),
+      lines.join('\n'),
+    );
     assert.equal(stack.shuttingDown, false);
     assert.deepEqual(exits, []);
   });
@@ -80,7 +91,11 @@ describe('launcher: restarting a child that dies', function () {
   it('a child without a restart policy that dies stops the stack (exit code 1)', async () => {
     const lines: string[] = [];
     const exits: number[] = [];
-    const stack = new Stack('test', (l) => lines.push(plain(l)), (code) => exits.push(code));
+    const stack = new Stack(
+      'test',
+      (l) => lines.push(plain(l)),
+      (code) => exits.push(code),
+    );
     stacks.push(stack);
     stack.supervise('once', process.execPath, ['-e', 'process.exit(2)']);
     while (exits.length === 0) await new Promise((r) => setTimeout(r, 20));
@@ -91,10 +106,17 @@ describe('launcher: restarting a child that dies', function () {
   it('restarted by hand (the drills): a child that dies is left for the caller to start again, its output in its log file, the stack going on', async () => {
     const lines: string[] = [];
     const exits: number[] = [];
-    const stack = new Stack('test', (l) => lines.push(plain(l)), (code) => exits.push(code));
+    const stack = new Stack(
+      'test',
+      (l) => lines.push(plain(l)),
+      (code) => exits.push(code),
+    );
     stacks.push(stack);
     const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-supervision-')), 'gateway.log');
-    const child = stack.supervise('gateway', process.execPath, ['-e', 'console.log("to stdout"); console.error("to stderr"); process.exit(3)'], { logFile: log, restart: 'by-hand' });
+    const child = stack.supervise('gateway', process.execPath, ['-e', 'console.log("to stdout"); console.error("to stderr"); process.exit(3)'], {
+      logFile: log,
+      restart: 'by-hand',
+    });
     await child.exited();
     await new Promise((r) => setTimeout(r, 600)); // longer than the shortest restart pause
     assert.equal(child.restarts(), 0);

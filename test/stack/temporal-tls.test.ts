@@ -26,8 +26,37 @@ function makeCertificates(dir: string) {
   fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   fs.writeFileSync(path.join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
   for (const who of ['server', 'client']) {
-    openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who === 'server' ? 'localhost' : 'progreg-worker'}`);
-    openssl(dir, 'x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.pem`, '-days', '1', '-extfile', `${who}.ext`);
+    openssl(
+      dir,
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${who}.key`,
+      '-out',
+      `${who}.csr`,
+      '-subj',
+      `/CN=${who === 'server' ? 'localhost' : 'progreg-worker'}`,
+    );
+    openssl(
+      dir,
+      'x509',
+      '-req',
+      '-in',
+      `${who}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${who}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${who}.ext`,
+    );
   }
   // A CA of nobody's, to show the server certificate is checked.
   openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '1', '-subj', '/CN=another CA');
@@ -101,7 +130,11 @@ describe('TLS to Temporal', function () {
   it('mutual TLS: with TEMPORAL_TLS_CERT_FILE and _KEY_FILE the client presents its certificate; without, the frontend refuses it', async () => {
     const front = await tlsFront(file, backend, true);
     try {
-      const mtls = configFor(front.port, { TEMPORAL_TLS_CA_FILE: file('ca.pem'), TEMPORAL_TLS_CERT_FILE: file('client.pem'), TEMPORAL_TLS_KEY_FILE: file('client.key') });
+      const mtls = configFor(front.port, {
+        TEMPORAL_TLS_CA_FILE: file('ca.pem'),
+        TEMPORAL_TLS_CERT_FILE: file('client.pem'),
+        TEMPORAL_TLS_KEY_FILE: file('client.key'),
+      });
       const client = await connectClient(mtls);
       try {
         assert.ok((await client.workflowService.getSystemInfo({})).serverVersion);
@@ -121,6 +154,8 @@ describe('TLS to Temporal', function () {
   it('no TLS setting, no TLS; an API key implies TLS', () => {
     assert.deepEqual(temporalTransport(configFor(1, {})), {});
     assert.deepEqual(temporalTransport(configFor(1, { TEMPORAL_API_KEY: 'key-123' })), { tls: {}, apiKey: 'key-123' });
-    assert.deepEqual(temporalTransport(configFor(1, { TEMPORAL_TLS: 'true', TEMPORAL_TLS_SERVER_NAME: 'frontend.internal' })), { tls: { serverNameOverride: 'frontend.internal' } });
+    assert.deepEqual(temporalTransport(configFor(1, { TEMPORAL_TLS: 'true', TEMPORAL_TLS_SERVER_NAME: 'frontend.internal' })), {
+      tls: { serverNameOverride: 'frontend.internal' },
+    });
   });
 });

@@ -232,7 +232,15 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
     ],
   });
   const late = (registrationNo: string, seq: number, kind: string, day: number, registrationStatus: string, outcomeReason: string) => ({
-    registrationNo, seq, kind, actor: kind === 'PAYMENT' ? 'payment' : 'idp', at: hk(day), registrationStatus, outcomeReason, deliveryKey: `${kind}:${registrationNo}:${seq}`, data: {},
+    registrationNo,
+    seq,
+    kind,
+    actor: kind === 'PAYMENT' ? 'payment' : 'idp',
+    at: hk(day),
+    registrationStatus,
+    outcomeReason,
+    deliveryKey: `${kind}:${registrationNo}:${seq}`,
+    data: {},
   });
   await prisma.lateEvent.createMany({
     data: [

@@ -11,12 +11,17 @@ export const underCi = (env: NodeJS.ProcessEnv = process.env): boolean => !!env.
 export function requireGoTools(
   ctx: Pick<Mocha.Context, 'skip'>,
   tools: GoTool[],
-  { installed = isInstalled, env = process.env, say = (line: string) => console.log(line) }: { installed?: (tool: GoTool) => boolean; env?: NodeJS.ProcessEnv; say?: (line: string) => void } = {},
+  {
+    installed = isInstalled,
+    env = process.env,
+    say = (line: string) => console.log(line),
+  }: { installed?: (tool: GoTool) => boolean; env?: NodeJS.ProcessEnv; say?: (line: string) => void } = {},
 ): void {
   const missing = tools.filter((t) => !installed(t));
   if (!missing.length) return;
   const how = '`npm run setup:cluster` builds them (needs Go; minutes the first time, about 3 with warm Go caches)';
-  if (underCi(env)) throw new Error(`${missing.join(', ')} not built in .tools/go, so this cluster test cannot run; .ci/run builds them before npm test. ${how}.`);
+  if (underCi(env))
+    throw new Error(`${missing.join(', ')} not built in .tools/go, so this cluster test cannot run; .ci/run builds them before npm test. ${how}.`);
   say(`      skipped: ${missing.join(', ')} not built in .tools/go; ${how}.`);
   ctx.skip();
 }

@@ -45,12 +45,29 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
     await prisma.cohort.createMany({ data: [{ id: 'cohort-gc-test', registrationDeadline: new Date(), policy: {} }], skipDuplicates: true });
     await prisma.registration.create({
       data: {
-        applicationNo: no, workflowId: `registration-${no}`, cohortId: 'cohort-gc-test', name: 'GC Test', personalEmail: 'gc@example.com',
-        programCode: 'MSC-IT', studyLevel: 'TPG', residency: 'LOCAL', status: 'IN_PROGRESS', registrationDeadline: new Date(),
+        applicationNo: no,
+        workflowId: `registration-${no}`,
+        cohortId: 'cohort-gc-test',
+        name: 'GC Test',
+        personalEmail: 'gc@example.com',
+        programCode: 'MSC-IT',
+        studyLevel: 'TPG',
+        residency: 'LOCAL',
+        status: 'IN_PROGRESS',
+        registrationDeadline: new Date(),
       },
     });
     await prisma.document.create({
-      data: { registrationNo: no, itemKey: 'ID_DOCUMENT', version: 1, sha256, originalName: 'id.pdf', size: 10, mediaType: 'application/pdf', uploadedBy: 'student' },
+      data: {
+        registrationNo: no,
+        itemKey: 'ID_DOCUMENT',
+        version: 1,
+        sha256,
+        originalName: 'id.pdf',
+        size: 10,
+        mediaType: 'application/pdf',
+        uploadedBy: 'student',
+      },
     });
   }
   /** Bytes on disk with no row at all, written `age` ago. */
@@ -98,7 +115,7 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
     assert.equal(await blobs.has(sha256), true);
   });
 
-  it('staged uploads: those of a dead process go at gateway start, a live process\'s recent one stays, any old one goes', async () => {
+  it("staged uploads: those of a dead process go at gateway start, a live process's recent one stays, any old one goes", async () => {
     const { prisma } = await database();
     const dead = staged(`${HOST}~${DEAD_PID}`, 1000);
     const mineFromBefore = staged(`${HOST}~${process.pid}`, 1000); // a restarted container has the same pid
@@ -128,7 +145,7 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
 });
 
 async function eventuallyTrue(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  for (const until = Date.now() + timeoutMs; !check(); ) {
+  for (const until = Date.now() + timeoutMs; !check();) {
     if (Date.now() > until) throw new Error('condition not met');
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -39,7 +39,13 @@ describe('checklist rules', () => {
       const withPayment = defaultCohortPolicy(policy.registrationDeadline, { paymentDeadline: '2027-09-15T15:59:59.000Z' });
       assert.deepEqual(keys(ugNonJupasLocal, withPayment), ['ACTIVATION*', 'FORM*', 'ID_DOCUMENT*', 'TUITION_RECEIPT*(payment)', 'PHOTO']);
       assert.ok(!keys(student({ studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'LOCAL' })).some((k) => k.startsWith('TUITION')));
-      assert.deepEqual(keys(student({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'NON_LOCAL' })), ['ACTIVATION*', 'FORM*', 'ID_DOCUMENT*', 'VISA*', 'PHOTO']);
+      assert.deepEqual(keys(student({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'NON_LOCAL' })), [
+        'ACTIVATION*',
+        'FORM*',
+        'ID_DOCUMENT*',
+        'VISA*',
+        'PHOTO',
+      ]);
       assert.ok(!keys(student({ studyLevel: 'TPG', residency: 'LOCAL' }), withPayment).some((k) => k.startsWith('TUITION')));
     });
     it('supplementary items come from the cohort policy, not compulsory unless it says so, optionally for some students only', () => {
@@ -51,10 +57,21 @@ describe('checklist rules', () => {
         ],
       });
       assert.deepEqual(keys(student({ studyLevel: 'TPG', residency: 'LOCAL' }), p), [
-        'ACTIVATION*', 'FORM*', 'ID_DOCUMENT*', 'SUPPLEMENTARY:FINAL_TRANSCRIPT', 'SUPPLEMENTARY:GRADUATION_CERT', 'PHOTO',
+        'ACTIVATION*',
+        'FORM*',
+        'ID_DOCUMENT*',
+        'SUPPLEMENTARY:FINAL_TRANSCRIPT',
+        'SUPPLEMENTARY:GRADUATION_CERT',
+        'PHOTO',
       ]);
       assert.deepEqual(keys(student({ studyLevel: 'UG', admissionRoute: 'JUPAS', residency: 'NON_LOCAL' }), p), [
-        'ACTIVATION*', 'FORM*', 'ID_DOCUMENT*', 'VISA*', 'SUPPLEMENTARY:FINAL_TRANSCRIPT', 'SUPPLEMENTARY:MEDICAL*', 'PHOTO',
+        'ACTIVATION*',
+        'FORM*',
+        'ID_DOCUMENT*',
+        'VISA*',
+        'SUPPLEMENTARY:FINAL_TRANSCRIPT',
+        'SUPPLEMENTARY:MEDICAL*',
+        'PHOTO',
       ]);
     });
   });
@@ -77,13 +94,19 @@ describe('checklist rules', () => {
 
     it('missing = compulsory, due by that deadline, pending or rejected', () => {
       const list = items({ ACTIVATION: 'VERIFIED', FORM: 'VERIFIED', ID_DOCUMENT: 'REJECTED', VISA: 'SUBMITTED' });
-      assert.deepEqual(missingCompulsory(list, 'REGISTRATION').map((i) => i.key), ['ID_DOCUMENT']);
+      assert.deepEqual(
+        missingCompulsory(list, 'REGISTRATION').map((i) => i.key),
+        ['ID_DOCUMENT'],
+      );
       assert.deepEqual(missingCompulsory(list, 'PAYMENT'), []);
     });
     it('outstanding = not yet verified or waived; owed optional = non-compulsory and not handed in', () => {
       const list = items({ ACTIVATION: 'VERIFIED', FORM: 'VERIFIED', ID_DOCUMENT: 'WAIVED', VISA: 'SUBMITTED', PHOTO: 'REJECTED' });
       assert.deepEqual(outstandingItems(list), ['VISA', 'PHOTO']);
-      assert.deepEqual(owedOptional(list).map((i) => i.key), ['PHOTO']);
+      assert.deepEqual(
+        owedOptional(list).map((i) => i.key),
+        ['PHOTO'],
+      );
     });
     it('the card is ready once every document, visa included, is in and the photo is accepted', () => {
       const ready = (states: Record<string, ItemState>) => isCardReady(items(states) as (ReturnType<typeof items>[number] & { kind: ItemKind })[]);

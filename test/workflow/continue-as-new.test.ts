@@ -137,7 +137,12 @@ describe('continue-as-new keeps a registration bounded', function () {
         let extensions = 0;
         for (; trips < 1000; trips++) {
           extensions++;
-          await send(extendDeadlineUpdate, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(firstDeadline + extensions * MINUTE).toISOString(), reason: `extension ${extensions}` });
+          await send(extendDeadlineUpdate, {
+            actor: STAFF,
+            deadline: 'REGISTRATION',
+            until: new Date(firstDeadline + extensions * MINUTE).toISOString(),
+            reason: `extension ${extensions}`,
+          });
         }
         assert.equal(trips, 1000);
         assert.equal(extensions, 988); // 1000 − 10 uploads − 1 refused − 1 verification, by hand
@@ -178,7 +183,10 @@ describe('continue-as-new keeps a registration bounded', function () {
         assert.ok(runs.length >= 3, `expected several runs, got ${runs.length}`);
         console.log(
           `      ${runs.length} runs; events per run ${runs.map((r) => r.events).join(', ')}; largest ${Math.max(...runs.map((r) => r.bytes))} bytes (${Math.max(...runs.map((r) => r.jsonBytes))} as JSON); ` +
-            `carried input ${runs.slice(1).map((r) => r.inputBytes).join(', ')} bytes; ${told} extension emails; ${retried} answers lost and retried`,
+            `carried input ${runs
+              .slice(1)
+              .map((r) => r.inputBytes)
+              .join(', ')} bytes; ${told} extension emails; ${retried} answers lost and retried`,
         );
         for (const r of runs) {
           // The budget is checked between changes, and the run drains what is in flight before it continues (the
@@ -204,7 +212,10 @@ describe('continue-as-new keeps a registration bounded', function () {
         // 1 + told emails sent: the latest 50 listed, the ones before them counted.
         const sentKeys = [`registration-${no}:INVITATION:1`, ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`)];
         assert.equal(s.emailsOmitted, Math.max(0, 1 + told - 50));
-        assert.deepEqual(s.emails.map((e) => e.idempotencyKey), sentKeys.slice(-50));
+        assert.deepEqual(
+          s.emails.map((e) => e.idempotencyKey),
+          sentKeys.slice(-50),
+        );
 
         // The deadline still fires, at the extended moment and not at the first one.
         await env.sleep(firstDeadline + 60 * MINUTE - (await env.currentTimeMs()));
@@ -246,7 +257,9 @@ describe('continue-as-new keeps a registration bounded', function () {
         assert.ok(logged.every((l) => l.status === 'OUTBOX'));
         const sentEvents = audit.filter((e) => e.type === 'EMAIL_SENT').map((e) => String((e.data as { idempotencyKey: string }).idempotencyKey));
         assert.deepEqual(sentEvents.sort(), expected);
-        const outbox = fs.readdirSync(path.dirname(outboxPaths(w.config.outboxDir, { registrationNo: no, idempotencyKey: expected[0]! }).text)).filter((f) => f.endsWith('.txt'));
+        const outbox = fs
+          .readdirSync(path.dirname(outboxPaths(w.config.outboxDir, { registrationNo: no, idempotencyKey: expected[0]! }).text))
+          .filter((f) => f.endsWith('.txt'));
         assert.equal(outbox.length, expected.length);
       });
     });
@@ -273,7 +286,10 @@ describe('continue-as-new keeps a registration bounded', function () {
         const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
         assert.deepEqual(failed, []);
         const s = await status(h);
-        assert.deepEqual(keys.map((k) => s.items.find((i) => i.key === k)!.submissions.length), [6, 6, 6]);
+        assert.deepEqual(
+          keys.map((k) => s.items.find((i) => i.key === k)!.submissions.length),
+          [6, 6, 6],
+        );
         assert.ok((await runsOf(env.client, h)).length >= 2, 'continued at least once meanwhile');
       });
     });
@@ -286,7 +302,9 @@ describe('continue-as-new keeps a registration bounded', function () {
         const photo = upload('PHOTO');
         const first = await h.executeUpdate(registerDocumentUpdate, { args: [photo], updateId: 'retry-me-1' });
         for (let i = 1; i <= 6; i++) {
-          await h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(deadline + i * MINUTE).toISOString(), reason: 'x' }] });
+          await h.executeUpdate(extendDeadlineUpdate, {
+            args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(deadline + i * MINUTE).toISOString(), reason: 'x' }],
+          });
         }
         assert.ok((await runsOf(env.client, h)).length >= 2, 'continued at least once');
         const again = await h.executeUpdate(registerDocumentUpdate, { args: [photo], updateId: 'retry-me-1' });

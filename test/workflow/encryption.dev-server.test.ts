@@ -31,8 +31,23 @@ describe('payload encryption: what Temporal holds (dev server)', function () {
 
   it('a completed registration, read straight from Temporal, holds no name, email, date of birth, phone or address', async () => {
     const student = aStudent({ name: 'Lam Wing Sze Privacy', personalEmail: `lam.privacy.${Date.now()}@example.com` });
-    const form = { ...validForm, legalName: 'LAM Wing Sze Privacy', dateOfBirth: '2003-11-29', phone: '+852 6123 4567', correspondenceAddress: '7 Tai Po Road, Sha Tin' };
-    const personal = [student.name, form.legalName, student.personalEmail, universityEmailOf(student), form.dateOfBirth, form.phone, form.correspondenceAddress, form.emergencyContact.name];
+    const form = {
+      ...validForm,
+      legalName: 'LAM Wing Sze Privacy',
+      dateOfBirth: '2003-11-29',
+      phone: '+852 6123 4567',
+      correspondenceAddress: '7 Tai Po Road, Sha Tin',
+    };
+    const personal = [
+      student.name,
+      form.legalName,
+      student.personalEmail,
+      universityEmailOf(student),
+      form.dateOfBirth,
+      form.phone,
+      form.correspondenceAddress,
+      form.emergencyContact.name,
+    ];
     let failedOnce = false;
     await withWorker(
       env,
@@ -70,7 +85,16 @@ describe('payload encryption: what Temporal holds (dev server)', function () {
         const known = new Set(registrationSearchAttributes.map((k) => k.name));
         // TemporalChangeVersion is the SDK's own: the ids of the patched() changes a run took.
         for (const name of upserted) assert.ok(known.has(name) || name === 'TemporalChangeVersion', `unexpected search attribute ${name}`);
-        assert.deepEqual([...known].sort(), ['CohortId', 'OutstandingItems', 'PersonalEmailProblem', 'ProgramCode', 'RegistrationDeadline', 'RegistrationStatus', 'StudentCategory', 'StudyLevel']);
+        assert.deepEqual([...known].sort(), [
+          'CohortId',
+          'OutstandingItems',
+          'PersonalEmailProblem',
+          'ProgramCode',
+          'RegistrationDeadline',
+          'RegistrationStatus',
+          'StudentCategory',
+          'StudyLevel',
+        ]);
 
         await recordHistory('encrypted-completed-on-time', h);
       },

@@ -132,7 +132,10 @@ describe('the tuition fee: when a payment counts (time-skipping)', function () {
           assert.ok(Date.parse(result.at) >= decided && Date.parse(result.at) < decided + MINUTE, result.at);
           const s = await status(h);
           assert.equal(itemState(s, 'TUITION_RECEIPT'), 'PENDING');
-          assert.deepEqual(emailKinds(s).filter((k) => k === 'LATE_EVENT' || k === 'WITHDRAWAL'), ['LATE_EVENT', 'WITHDRAWAL']);
+          assert.deepEqual(
+            emailKinds(s).filter((k) => k === 'LATE_EVENT' || k === 'WITHDRAWAL'),
+            ['LATE_EVENT', 'WITHDRAWAL'],
+          );
           assert.deepEqual(s.emails.find((e) => e.kind === 'LATE_EVENT')!.to, ['registry-alerts@ust.hk']);
           await recordHistory('fee-paid-late-worker-down', h);
         },

@@ -54,14 +54,22 @@ describe('registration messages (dev server)', function () {
       await withWorker(env, async (w) => {
         const student = aStudent();
         const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
-        await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] }), /PENDING/);
+        await refusedWith(
+          RegistrationFailure.InvalidTransition,
+          h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] }),
+          /PENDING/,
+        );
         await refusedWith(
           RegistrationFailure.InvalidTransition,
           h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }] }),
         );
         await activateAndSubmitForm(h, student);
         const before = await eventually(h, (s) => assert.equal(s.emails.length, 1)); // the invitation's delivery is an event too
-        await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(submitFormUpdate, { args: [{ actor: 'student', form: validForm }] }), /once only/);
+        await refusedWith(
+          RegistrationFailure.InvalidTransition,
+          h.executeUpdate(submitFormUpdate, { args: [{ actor: 'student', form: validForm }] }),
+          /once only/,
+        );
         assert.equal((await status(h)).seq, before.seq, 'a refused update records nothing');
         const history = await h.fetchHistory();
         const accepted = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
@@ -73,7 +81,11 @@ describe('registration messages (dev server)', function () {
       await withWorker(env, async (w) => {
         const h = await w.start(aStudent(), policyDue(Date.now() + 30 * DAY));
         await refusedWith(RegistrationFailure.UnknownItem, h.executeUpdate(registerDocumentUpdate, { args: [upload('VISA')] }));
-        await refusedWith(RegistrationFailure.InvalidInput, h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO', { imageWidth: 1200, imageHeight: 800 })] }), /portrait/);
+        await refusedWith(
+          RegistrationFailure.InvalidInput,
+          h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO', { imageWidth: 1200, imageHeight: 800 })] }),
+          /portrait/,
+        );
         await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
         await refusedWith(
           RegistrationFailure.InvalidInput,
@@ -82,10 +94,16 @@ describe('registration messages (dev server)', function () {
         );
         await refusedWith(
           RegistrationFailure.InvalidInput,
-          h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(Date.now() + DAY).toISOString(), reason: 'x' }] }),
+          h.executeUpdate(extendDeadlineUpdate, {
+            args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(Date.now() + DAY).toISOString(), reason: 'x' }],
+          }),
           /later/,
         );
-        await refusedWith(RegistrationFailure.InvalidInput, h.executeUpdate(waiveItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO', reason: ' ' }] }), /reason/);
+        await refusedWith(
+          RegistrationFailure.InvalidInput,
+          h.executeUpdate(waiveItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO', reason: ' ' }] }),
+          /reason/,
+        );
       });
     });
   });
@@ -104,22 +122,40 @@ describe('registration messages (dev server)', function () {
         let row = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
         assert.deepEqual([row.state, row.expectedVerificationBy?.toISOString()], ['SUBMITTED', first.expectedVerificationBy]);
 
-        const rejected = await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'NAME_MISMATCH', note: 'Name differs from the passport.' }] });
+        const rejected = await h.executeUpdate(rejectItemUpdate, {
+          args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'NAME_MISMATCH', note: 'Name differs from the passport.' }],
+        });
         assert.equal(rejected.state, 'REJECTED');
         row = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
         assert.deepEqual([row.state, row.rejectionReason, row.rejectionNote], ['REJECTED', 'NAME_MISMATCH', 'Name differs from the passport.']);
 
         const second = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
-        assert.deepEqual(second.submissions.map((s) => s.version), [1, 2]);
+        assert.deepEqual(
+          second.submissions.map((s) => s.version),
+          [1, 2],
+        );
         const verified = await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok' }] });
         assert.equal(verified.state, 'VERIFIED');
 
         const documents = await prisma.document.findMany({ where: { registrationNo: no }, orderBy: { version: 'asc' } });
-        assert.deepEqual(documents.map((d) => [d.itemKey, d.version, d.sha256]), second.submissions.map((s) => ['ID_DOCUMENT', s.version, s.sha256]));
+        assert.deepEqual(
+          documents.map((d) => [d.itemKey, d.version, d.sha256]),
+          second.submissions.map((s) => ['ID_DOCUMENT', s.version, s.sha256]),
+        );
         const reviews = await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
-        assert.deepEqual(reviews.map((r) => [r.itemKey, r.decision, r.actor]), [['ID_DOCUMENT', 'REJECTED', STAFF], ['ID_DOCUMENT', 'VERIFIED', STAFF]]);
+        assert.deepEqual(
+          reviews.map((r) => [r.itemKey, r.decision, r.actor]),
+          [
+            ['ID_DOCUMENT', 'REJECTED', STAFF],
+            ['ID_DOCUMENT', 'VERIFIED', STAFF],
+          ],
+        );
         const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
-        assert.deepEqual(audit.map((a) => a.seq), audit.map((_, i) => i + 1), 'every event, in sequence, none lost');
+        assert.deepEqual(
+          audit.map((a) => a.seq),
+          audit.map((_, i) => i + 1),
+          'every event, in sequence, none lost',
+        );
         assert.ok(audit.some((a) => a.type === 'ITEM_REJECTED' && a.actor === STAFF));
       });
     });
@@ -152,7 +188,9 @@ describe('registration messages (dev server)', function () {
           assert.deepEqual(sa.get(SA.OutstandingItems), ['ID_DOCUMENT', 'VISA', 'PHOTO']);
 
           const extendedTo = deadline + 7 * DAY;
-          await h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(extendedTo).toISOString(), reason: 'visa appointment' }] });
+          await h.executeUpdate(extendDeadlineUpdate, {
+            args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(extendedTo).toISOString(), reason: 'visa appointment' }],
+          });
           assert.equal((await attrs(h)).get(SA.RegistrationDeadline)?.getTime(), extendedTo);
 
           await submit(h, ['ID_DOCUMENT', 'VISA', 'PHOTO'], { verify: true });
@@ -180,7 +218,13 @@ describe('registration messages (dev server)', function () {
           await eventually(h, (s) => assert.ok(s.seq >= 1));
           assert.equal((await attrs(h)).get(SA.StudentCategory), 'TPG-NON_LOCAL');
           await h.executeUpdate(reclassifyUpdate, {
-            args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL', programCode: newProgram }, reason: 'HKID card produced; admitted to the BEng' }],
+            args: [
+              {
+                actor: STAFF,
+                changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL', programCode: newProgram },
+                reason: 'HKID card produced; admitted to the BEng',
+              },
+            ],
           });
           const sa = await attrs(h);
           assert.equal(sa.get(SA.ProgramCode), newProgram);
@@ -247,19 +291,36 @@ describe('registration messages (dev server)', function () {
       const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
       await activateAndSubmitForm(h, student);
       const { stdout } = await promisify(execFile)(cli!, [
-        'workflow', 'query', '--address', env.address, '--namespace', 'default',
-        '--workflow-id', h.workflowId, '--name', 'getStatus', '--output', 'json',
+        'workflow',
+        'query',
+        '--address',
+        env.address,
+        '--namespace',
+        'default',
+        '--workflow-id',
+        h.workflowId,
+        '--name',
+        'getStatus',
+        '--output',
+        'json',
       ]);
       const parsed = JSON.parse(stdout) as { queryResult: RegistrationStatusView[] };
       const view = parsed.queryResult[0];
       assert.equal(view.applicationNo, student.applicationNo);
-      assert.deepEqual(view.items.map((i) => `${i.key}:${i.state}`), ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:PENDING', 'PHOTO:PENDING']);
+      assert.deepEqual(
+        view.items.map((i) => `${i.key}:${i.state}`),
+        ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:PENDING', 'PHOTO:PENDING'],
+      );
     });
   });
 });
 
 /** Workflow ids matching a visibility query (retried briefly: visibility is eventually consistent). */
-async function listIds(client: { workflow: { list(o: { query: string }): AsyncIterable<{ workflowId: string }> } }, query: string, expected = 1): Promise<string[]> {
+async function listIds(
+  client: { workflow: { list(o: { query: string }): AsyncIterable<{ workflowId: string }> } },
+  query: string,
+  expected = 1,
+): Promise<string[]> {
   const until = Date.now() + 10_000;
   for (;;) {
     const ids: string[] = [];

@@ -64,7 +64,10 @@ describe('registration paths (time-skipping)', function () {
       assert.equal(result.status, 'COMPLETED');
       assert.equal(result.reason, 'ALL_ITEMS_VERIFIED');
       const s = await status(h);
-      assert.deepEqual(s.items.map((i) => `${i.key}:${i.state}`), ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:VERIFIED', 'PHOTO:VERIFIED']);
+      assert.deepEqual(
+        s.items.map((i) => `${i.key}:${i.state}`),
+        ['ACTIVATION:VERIFIED', 'FORM:VERIFIED', 'ID_DOCUMENT:VERIFIED', 'PHOTO:VERIFIED'],
+      );
       assert.deepEqual(s.outstandingItems, []);
       assert.equal(s.cardReady, true);
       assertEmails(s, [`INVITATION→${student.personalEmail}`, `ACKNOWLEDGEMENT→${both(student)}`]);
@@ -109,12 +112,7 @@ describe('registration paths (time-skipping)', function () {
       assert.deepEqual(result.items, ['ID_DOCUMENT']);
       assert.ok(Date.parse(result.at) >= deadline, 'not before the deadline');
       const s = await status(h);
-      assertEmails(s, [
-        `INVITATION→${student.personalEmail}`,
-        `REMINDER→${both(student)}`,
-        `REMINDER→${both(student)}`,
-        `WITHDRAWAL→${both(student)}`,
-      ]);
+      assertEmails(s, [`INVITATION→${student.personalEmail}`, `REMINDER→${both(student)}`, `REMINDER→${both(student)}`, `WITHDRAWAL→${both(student)}`]);
       const reminders = s.emails.filter((e) => e.kind === 'REMINDER').map((e) => Math.round((deadline - Date.parse(e.at)) / DAY));
       assert.deepEqual(reminders, [7, 1]);
     });
@@ -142,7 +140,10 @@ describe('registration paths (time-skipping)', function () {
       assert.ok(Date.parse(result.at) >= paymentDeadline);
       const s = await status(h);
       assertEmails(s, [`INVITATION→${student.personalEmail}`, `REMINDER→${both(student)}`, `REMINDER→${both(student)}`, `WITHDRAWAL→${both(student)}`]);
-      assert.ok(s.emails.filter((e) => e.kind === 'REMINDER').every((e) => Date.parse(e.at) > registrationDeadline), 'reminders are for the payment deadline');
+      assert.ok(
+        s.emails.filter((e) => e.kind === 'REMINDER').every((e) => Date.parse(e.at) > registrationDeadline),
+        'reminders are for the payment deadline',
+      );
     });
   });
 
@@ -186,8 +187,20 @@ describe('registration paths (time-skipping)', function () {
       assert.equal(result.status, 'COMPLETED');
       const s = await status(h);
       const id = s.items.find((i) => i.key === 'ID_DOCUMENT')!;
-      assert.deepEqual(id.submissions.map((x) => [x.version, x.sha256]), [[1, first.sha256], [2, second.sha256]]);
-      assert.deepEqual(id.reviews.map((r) => [r.decision, r.reasonCode, r.actor]), [['REJECTED', 'UNREADABLE', STAFF], ['VERIFIED', undefined, STAFF]]);
+      assert.deepEqual(
+        id.submissions.map((x) => [x.version, x.sha256]),
+        [
+          [1, first.sha256],
+          [2, second.sha256],
+        ],
+      );
+      assert.deepEqual(
+        id.reviews.map((r) => [r.decision, r.reasonCode, r.actor]),
+        [
+          ['REJECTED', 'UNREADABLE', STAFF],
+          ['VERIFIED', undefined, STAFF],
+        ],
+      );
       assertEmails(s, [`INVITATION→${student.personalEmail}`, `REJECTION→${both(student)}`, `ACKNOWLEDGEMENT→${both(student)}`]);
     });
   });
@@ -268,13 +281,23 @@ describe('registration paths (time-skipping)', function () {
       const reminders = (await status(h)).emails.filter((e) => e.kind === 'REMINDER').map((e) => Date.parse(e.at));
       assert.deepEqual(
         reminders.map((t) => [Math.round((deadline - t) / DAY), Math.round((newDeadline - t) / DAY)]),
-        [[7, 21], [-7, 7], [-13, 1]],
+        [
+          [7, 21],
+          [-7, 7],
+          [-13, 1],
+        ],
         'one reminder before the old date, then 7 and 1 days before the new one',
       );
       // The student was told the new date, to both addresses (the account was activated).
       const told = (await status(h)).emails.filter((e) => e.kind === 'DEADLINE_EXTENDED');
-      assert.deepEqual(told.map((e) => e.to), [[student.personalEmail, universityEmailOf(student)]]);
-      const outbox = fs.readFileSync(outboxPaths(w.config.outboxDir, { registrationNo: student.applicationNo, idempotencyKey: told[0]!.idempotencyKey }).text, 'utf8');
+      assert.deepEqual(
+        told.map((e) => e.to),
+        [[student.personalEmail, universityEmailOf(student)]],
+      );
+      const outbox = fs.readFileSync(
+        outboxPaths(w.config.outboxDir, { registrationNo: student.applicationNo, idempotencyKey: told[0]!.idempotencyKey }).text,
+        'utf8',
+      );
       assert.match(outbox, new RegExp(`extended from .* to ${hkTime(new Date(newDeadline).toISOString()).replace(/[()]/g, '.')}`));
     });
   });
@@ -290,7 +313,10 @@ describe('registration paths (time-skipping)', function () {
       const s = await status(h);
       const id = s.items.find((i) => i.key === 'ID_DOCUMENT')!;
       assert.equal(id.state, 'WAIVED');
-      assert.deepEqual(id.reviews.map((r) => [r.decision, r.actor, r.note]), [['WAIVED', STAFF, 'verified in person at the counter']]);
+      assert.deepEqual(
+        id.reviews.map((r) => [r.decision, r.actor, r.note]),
+        [['WAIVED', STAFF, 'verified in person at the counter']],
+      );
       assert.equal(s.cardReady, false);
     });
   });
@@ -309,7 +335,7 @@ describe('registration paths (time-skipping)', function () {
         const declined = await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student', reason: 'accepted another offer' }] });
         assert.equal(declined.status, 'WITHDRAWN');
         await env.sleep(5 * HOUR);
-        assert.equal((await h.describe()).status.name, 'RUNNING', 'still open after the reminder\'s moment');
+        assert.equal((await h.describe()).status.name, 'RUNNING', "still open after the reminder's moment");
         providerDown = false;
         const result = await h.result();
         assert.deepEqual([result.status, result.reason], ['WITHDRAWN', 'DECLINED']);
@@ -422,7 +448,10 @@ describe('registration paths (time-skipping)', function () {
       assert.equal(s.seq, afterPayment.seq, 'no event recorded for the duplicates');
       assert.equal(s.universityEmail, universityEmailOf(student));
       const receipt = s.items.find((i) => i.key === 'TUITION_RECEIPT')!;
-      assert.deepEqual(receipt.reviews.map((r) => [r.decision, r.actor]), [['VERIFIED', 'system:payment']]);
+      assert.deepEqual(
+        receipt.reviews.map((r) => [r.decision, r.actor]),
+        [['VERIFIED', 'system:payment']],
+      );
 
       await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
       assert.equal((await h.result()).status, 'COMPLETED');

@@ -87,7 +87,10 @@ describe('reclassification (time-skipping)', function () {
       const now = await env.currentTimeMs();
       const registrationDeadline = now + 30 * DAY;
       const paymentDeadline = now + 20 * DAY;
-      const h = await w.start(student, policyDue(registrationDeadline, { paymentDeadline: new Date(paymentDeadline).toISOString(), tuitionFee: { amount: 44500, currency: 'HKD' } }));
+      const h = await w.start(
+        student,
+        policyDue(registrationDeadline, { paymentDeadline: new Date(paymentDeadline).toISOString(), tuitionFee: { amount: 44500, currency: 'HKD' } }),
+      );
       const first = await status(h);
       assert.equal(
         first.items.some((i) => i.key === 'TUITION_RECEIPT'),
@@ -135,7 +138,13 @@ describe('reclassification (time-skipping)', function () {
       assert.deepEqual([view.student.studyLevel, view.student.admissionRoute, view.student.programCode], ['UG', 'NON_JUPAS', 'BENG-CIVL']);
       await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });
       assert.equal((await status(h)).status, 'IN_PROGRESS', 'not complete without the fee');
-      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-RECLASS-1', amount: 44500, currency: 'HKD', paidAt: new Date(await env.currentTimeMs()).toISOString() });
+      await h.signal(paymentConfirmedSignal, {
+        actor: 'system:payment',
+        paymentRef: 'P-RECLASS-1',
+        amount: 44500,
+        currency: 'HKD',
+        paidAt: new Date(await env.currentTimeMs()).toISOString(),
+      });
       const result = await h.result();
       assert.deepEqual([result.status, result.reason], ['COMPLETED', 'ALL_ITEMS_VERIFIED']);
     });

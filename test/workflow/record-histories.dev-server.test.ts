@@ -42,7 +42,6 @@ import { database, devServerEnv } from '../kit/servers';
 import { recordHistory, type RecordedPath } from './histories';
 import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, submit, upload, withWorker, type Harness } from './support';
 
-
 const SECOND = 1000;
 
 describe('record replay fixtures (dev server, search attributes on)', function () {
@@ -175,7 +174,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       const student = aStudent();
       const start = Date.now();
       const h = await w.start(student, policyDue(start + 4 * SECOND));
-      await h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(start + 8 * SECOND).toISOString(), reason: 'typhoon signal 8' }] });
+      await h.executeUpdate(extendDeadlineUpdate, {
+        args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(start + 8 * SECOND).toISOString(), reason: 'typhoon signal 8' }],
+      });
       await activateAndSubmitForm(h, student);
       await submit(h, ['ID_DOCUMENT'], { verify: true });
       // Still IN_PROGRESS after the first date; INCOMPLETE after the new one (the photo is owed).
@@ -196,11 +197,21 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       const start = Date.now();
       const h = await w.start(student, policyDue(start + 30 * DAY));
       const extend = (days: number) =>
-        h.executeUpdate(extendDeadlineUpdate, { args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(start + days * DAY).toISOString(), reason: 'late visa' }] });
+        h.executeUpdate(extendDeadlineUpdate, {
+          args: [{ actor: STAFF, deadline: 'REGISTRATION', until: new Date(start + days * DAY).toISOString(), reason: 'late visa' }],
+        });
       await extend(40);
       await extend(45);
       invitation.release();
-      await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'DEADLINE_EXTENDED']), 15 * SECOND);
+      await eventually(
+        h,
+        (s) =>
+          assert.deepEqual(
+            s.emails.map((e) => e.kind),
+            ['INVITATION', 'DEADLINE_EXTENDED'],
+          ),
+        15 * SECOND,
+      );
       await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student', reason: 'accepted another offer' }] });
       return h;
     },
@@ -267,7 +278,13 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', programCode: 'BENG-CIVL' }, reason: 'admitted to the BEng' }],
       });
       assert.equal(ug.items.find((i) => i.key === 'TUITION_RECEIPT')?.state, 'PENDING');
-      await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-RECLASS-REC', amount: 44500, currency: 'HKD', paidAt: new Date().toISOString() });
+      await h.signal(paymentConfirmedSignal, {
+        actor: 'system:payment',
+        paymentRef: 'P-RECLASS-REC',
+        amount: 44500,
+        currency: 'HKD',
+        paidAt: new Date().toISOString(),
+      });
       await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
       return h;
     },
@@ -283,7 +300,12 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       const revoked = { actor: STAFF, requestId: 'revoke-1', revokedAt: new Date().toISOString(), reason: 'invitation forwarded' };
       await h.signal(accessRevokedSignal, revoked);
       await h.signal(accessRevokedSignal, revoked);
-      await eventually(h, (s) => assert.deepEqual(s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to), [[student.personalEmail]]));
+      await eventually(h, (s) =>
+        assert.deepEqual(
+          s.emails.filter((e) => e.kind === 'SIGN_IN_LINK').map((e) => e.to),
+          [[student.personalEmail]],
+        ),
+      );
       await completeLocalPostgraduate(h, student);
       return h;
     },
@@ -297,13 +319,24 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
       await eventually(h, (s) => assert.equal(s.emails.length, 1));
       // The invitation bounced for good (reported twice, as a provider may): flagged once, the registry told once.
-      const bounce = { actor: 'system:resend', problem: 'BOUNCED' as const, recipients: [student.personalEmail], providerId: 'email_recorded', emailKey: `registration-${student.applicationNo}:INVITATION:1` };
+      const bounce = {
+        actor: 'system:resend',
+        problem: 'BOUNCED' as const,
+        recipients: [student.personalEmail],
+        providerId: 'email_recorded',
+        emailKey: `registration-${student.applicationNo}:INVITATION:1`,
+      };
       await h.signal(emailUndeliverableSignal, bounce);
       await h.signal(emailUndeliverableSignal, bounce);
       await eventually(h, (s) => assert.equal(s.personalEmailProblem?.problem, 'BOUNCED'));
       const fixed = `${student.applicationNo.toLowerCase()}@example.org`;
       await h.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: fixed, reason: 'the applicant phoned' }] });
-      await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'ADDRESS_UNDELIVERABLE', 'INVITATION']));
+      await eventually(h, (s) =>
+        assert.deepEqual(
+          s.emails.map((e) => e.kind),
+          ['INVITATION', 'ADDRESS_UNDELIVERABLE', 'INVITATION'],
+        ),
+      );
       await completeLocalPostgraduate(h, student);
       return h;
     },
@@ -321,13 +354,21 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-LATE-1', amount: 100_000, currency: 'HKD' });
       // Recorded by the open workflow (read model row); its email waits behind the withdrawal notice (emails go in order).
       const { prisma } = await database();
-      for (const until = Date.now() + 15 * SECOND; !(await prisma.lateEvent.count({ where: { registrationNo: student.applicationNo } })); ) {
+      for (const until = Date.now() + 15 * SECOND; !(await prisma.lateEvent.count({ where: { registrationNo: student.applicationNo } }));) {
         assert.ok(Date.now() < until, 'the late payment was not recorded');
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.equal((await h.describe()).status.name, 'RUNNING');
       withdrawal.release();
-      await eventually(h, (s) => assert.deepEqual(s.emails.map((e) => e.kind), ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT']), 15 * SECOND);
+      await eventually(
+        h,
+        (s) =>
+          assert.deepEqual(
+            s.emails.map((e) => e.kind),
+            ['INVITATION', 'WITHDRAWAL', 'LATE_EVENT'],
+          ),
+        15 * SECOND,
+      );
       return h;
     },
     { status: 'WITHDRAWN', reason: 'DECLINED' },
@@ -343,7 +384,13 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         await h.executeUpdate(declineOfferUpdate, { args: [{ actor: 'student' }] });
         assert.equal((await h.result()).status, 'WITHDRAWN');
         // What the payment webhook does for a closed registration (routes/webhooks.ts), with the production helper.
-        const input = { applicationNo: student.applicationNo, event: 'PAYMENT' as const, actor: 'system:payment', deliveryKey: `record:${student.applicationNo}`, data: { paymentRef: 'P-AFTER-1', amount: 100_000, currency: 'HKD' } };
+        const input = {
+          applicationNo: student.applicationNo,
+          event: 'PAYMENT' as const,
+          actor: 'system:payment',
+          deliveryKey: `record:${student.applicationNo}`,
+          data: { paymentRef: 'P-AFTER-1', amount: 100_000, currency: 'HKD' },
+        };
         await recordLateAfterClose(w.client, w.taskQueue, input);
         const ref = createHash('sha256').update(input.deliveryKey).digest('hex').slice(0, 24);
         const late = w.client.workflow.getHandle(lateEventWorkflowId(student.applicationNo, ref));
@@ -365,7 +412,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-HALF', amount: 50_000, currency: 'HKD' });
       const flagged = await eventually(h, (s) => assert.ok(s.items.find((i) => i.key === 'TUITION_RECEIPT')?.flag));
       assert.equal(flagged.items.find((i) => i.key === 'TUITION_RECEIPT')!.state, 'SUBMITTED');
-      await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'TUITION_RECEIPT', reasonCode: 'OTHER', note: 'half the fee was paid; please pay the rest' }] });
+      await h.executeUpdate(rejectItemUpdate, {
+        args: [{ actor: STAFF, itemKey: 'TUITION_RECEIPT', reasonCode: 'OTHER', note: 'half the fee was paid; please pay the rest' }],
+      });
       await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef: 'P-FULL', amount: 100_000, currency: 'HKD' });
       return h;
     },
@@ -402,7 +451,10 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       const doc = upload('ID_DOCUMENT', { documentId: randomUUID() });
       const first = await h.executeUpdate(registerDocumentUpdate, { args: [doc], updateId: 'record-upload-1' });
       const again = await h.executeUpdate(registerDocumentUpdate, { args: [doc], updateId: 'record-upload-2' });
-      assert.deepEqual(again.submissions.map((s) => s.documentId), [doc.documentId]);
+      assert.deepEqual(
+        again.submissions.map((s) => s.documentId),
+        [doc.documentId],
+      );
       assert.equal(first.submissions.length, 1);
       await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
       await submit(h, ['PHOTO'], { verify: true });

@@ -34,14 +34,22 @@ const TIME_SKIPPING_FIXTURES = [
  */
 const ENCRYPTED_FIXTURES = ['encrypted-completed-on-time'];
 
-const fixtures = fs.existsSync(historiesDir) ? fs.readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort() : [];
+const fixtures = fs.existsSync(historiesDir)
+  ? fs
+      .readdirSync(historiesDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 
 describe('replay of recorded registration histories', function () {
   this.timeout(120_000);
 
   it('every path the recorder records has its fixture, recorded with search attributes on, and shows what it is named for', () => {
     for (const name of RECORDED_PATHS) {
-      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing from ${historiesDir}: RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`);
+      assert.ok(
+        fixtures.includes(`${name}.json`),
+        `${name}.json missing from ${historiesDir}: RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`,
+      );
       const facts = historyFacts(readHistory(path.join(historiesDir, `${name}.json`)));
       const markers: PathMarkers = RECORDED_PATH_MARKERS[name];
       assert.equal(facts.workflowType, markers.workflowType ?? 'registrationWorkflow', `${name}.json: workflow type`);
@@ -58,13 +66,21 @@ describe('replay of recorded registration histories', function () {
   });
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
-    const named = new Set<string>([...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map((n) => `${n}.json`));
-    assert.deepEqual(fixtures.filter((f) => !named.has(f)), []);
+    const named = new Set<string>(
+      [...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map((n) => `${n}.json`),
+    );
+    assert.deepEqual(
+      fixtures.filter((f) => !named.has(f)),
+      [],
+    );
   });
 
   it('a continued registration is recorded: the run that continued as new and the run that resumed from it', () => {
     for (const name of CONTINUED_FIXTURES) {
-      assert.ok(fixtures.includes(`${name}.json`), `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`);
+      assert.ok(
+        fixtures.includes(`${name}.json`),
+        `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`,
+      );
     }
     const first = readHistory(path.join(historiesDir, 'continued-registration-first-run.json')).events ?? [];
     assert.ok(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');

@@ -69,20 +69,32 @@ describe('registration state: deadlines and policy', () => {
       assert.equal(nextWakeUp(r, T0)?.at, T0 + 2 * DAY, 'the 7-day reminder was due before the start: only the 1-day one');
       advance(r, T0 + 2 * DAY);
       advance(r, T0 + 2 * DAY + HOUR);
-      assert.deepEqual(takeEmails(r).map((e) => e.message.kind), ['REMINDER']);
+      assert.deepEqual(
+        takeEmails(r).map((e) => e.message.kind),
+        ['REMINDER'],
+      );
     });
 
     it('every change has the next sequence number; a snapshot carries the events since the previous one', () => {
       const r = registration();
       const first = takeSnapshot(r);
-      assert.deepEqual(first.events.map((e) => [e.seq, e.type]), [[1, 'REGISTRATION_STARTED']]);
+      assert.deepEqual(
+        first.events.map((e) => [e.seq, e.type]),
+        [[1, 'REGISTRATION_STARTED']],
+      );
       complete(r, T0);
       const second = takeSnapshot(r);
-      assert.deepEqual(second.events.map((e) => [e.seq, e.type]), [[2, 'ACCOUNT_ACTIVATED'], [3, 'FORM_SUBMITTED']]);
+      assert.deepEqual(
+        second.events.map((e) => [e.seq, e.type]),
+        [
+          [2, 'ACCOUNT_ACTIVATED'],
+          [3, 'FORM_SUBMITTED'],
+        ],
+      );
       assert.equal(second.seq, 3);
       assert.deepEqual(takeSnapshot(r).events, []);
     });
-  
+
     it('submitted on time is what counts: after the deadline a submitted item awaiting review cannot be replaced; staff still decide on it', () => {
       const r = registration();
       complete(r, T0);
@@ -116,7 +128,7 @@ describe('registration state: deadlines and policy', () => {
       assert.deepEqual([r.status, r.outcome?.reason, r.outcome?.items], ['WITHDRAWN', 'UNRESOLVED_REJECTION', ['ID_DOCUMENT']]);
     });
 
-    it('the window\'s clock stops while the registry holds the replacement: rejected D+1, resubmitted D+13, rejected D+17 → upload by D+19', () => {
+    it("the window's clock stops while the registry holds the replacement: rejected D+1, resubmitted D+13, rejected D+17 → upload by D+19", () => {
       const r = registration();
       complete(r, T0);
       registerDocument(r, upload('PHOTO'), T0);
@@ -131,7 +143,10 @@ describe('registration state: deadlines and policy', () => {
       const again = rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, DEADLINE + 17 * DAY);
       assert.equal(again.resubmitBy, new Date(DEADLINE + 19 * DAY).toISOString(), 'the 2 days left, from the second rejection');
       const [rejection] = takeEmails(r);
-      assert.deepEqual([rejection!.message.kind, rejection!.message.kind === 'REJECTION' && rejection!.message.resubmitBy], ['REJECTION', new Date(DEADLINE + 19 * DAY).toISOString()]);
+      assert.deepEqual(
+        [rejection!.message.kind, rejection!.message.kind === 'REJECTION' && rejection!.message.resubmitBy],
+        ['REJECTION', new Date(DEADLINE + 19 * DAY).toISOString()],
+      );
       advance(r, DEADLINE + 17 * DAY);
       assert.equal(r.status, 'IN_PROGRESS', 'not withdrawn in the moment of the rejection');
       checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE + 19 * DAY - 1);
@@ -172,14 +187,26 @@ describe('registration state: deadlines and policy', () => {
       takeEmails(r);
       advance(r, DEADLINE + DAY);
       assert.deepEqual([r.status, r.outcome?.reason], ['WITHDRAWN', 'MISSED_COMPULSORY_ITEM']);
-      assert.deepEqual(takeEmails(r).map((e) => e.message.kind).filter((k) => k !== 'REMINDER'), ['WITHDRAWAL']);
+      assert.deepEqual(
+        takeEmails(r)
+          .map((e) => e.message.kind)
+          .filter((k) => k !== 'REMINDER'),
+        ['WITHDRAWAL'],
+      );
     });
   });
 
   describe('policy numbers, extensions, form corrections and sign-in links', () => {
-    it('the status view and the email context carry the cohort\'s numbers', () => {
+    it("the status view and the email context carry the cohort's numbers", () => {
       const r = startRegistration(
-        { student: student(), policy: defaultCohortPolicy(new Date(DEADLINE).toISOString(), { verificationSlaWorkingDays: 3, resubmissionWindow: '10 days', reminderOffsets: ['5 days', '2 days'] }) },
+        {
+          student: student(),
+          policy: defaultCohortPolicy(new Date(DEADLINE).toISOString(), {
+            verificationSlaWorkingDays: 3,
+            resubmissionWindow: '10 days',
+            reminderOffsets: ['5 days', '2 days'],
+          }),
+        },
         T0,
       );
       const numbers = { verificationSlaWorkingDays: 3, resubmissionWindowDays: 10, reminderDaysBefore: [5, 2] };
@@ -194,24 +221,50 @@ describe('registration state: deadlines and policy', () => {
       const r = registration();
       extendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + 7 * DAY).toISOString(), reason: 'typhoon' }, T0 + DAY);
       const [email] = takeEmails(r);
-      assert.deepEqual(email!.message, { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: new Date(DEADLINE).toISOString(), until: new Date(DEADLINE + 7 * DAY).toISOString() });
+      assert.deepEqual(email!.message, {
+        kind: 'DEADLINE_EXTENDED',
+        deadline: 'REGISTRATION',
+        from: new Date(DEADLINE).toISOString(),
+        until: new Date(DEADLINE + 7 * DAY).toISOString(),
+      });
       assert.deepEqual(email!.to, ['a100@example.com']);
       assert.equal(email!.context.deadlines.registration, new Date(DEADLINE + 7 * DAY).toISOString());
       assert.deepEqual(statusView(r).deadlineChanges, [
-        { deadline: 'REGISTRATION', from: new Date(DEADLINE).toISOString(), until: new Date(DEADLINE + 7 * DAY).toISOString(), at: new Date(T0 + DAY).toISOString() },
+        {
+          deadline: 'REGISTRATION',
+          from: new Date(DEADLINE).toISOString(),
+          until: new Date(DEADLINE + 7 * DAY).toISOString(),
+          at: new Date(T0 + DAY).toISOString(),
+        },
       ]);
     });
 
     it('staff correct the submitted form: validated like the form, the audit keeps before, after and the actor', () => {
       const r = registration();
-      refused(RegistrationFailure.InvalidTransition, () => checkCorrectForm(r, { actor: STAFF, changes: { phone: '+852 5555 1234' }, reason: 'x' }, T0), /not been submitted/);
+      refused(
+        RegistrationFailure.InvalidTransition,
+        () => checkCorrectForm(r, { actor: STAFF, changes: { phone: '+852 5555 1234' }, reason: 'x' }, T0),
+        /not been submitted/,
+      );
       submitForm(r, { actor: 'student', form: validForm }, T0);
       takeSnapshot(r);
       refused(RegistrationFailure.InvalidInput, () => checkCorrectForm(r, { actor: STAFF, changes: { legalName: '  ' }, reason: 'x' }, T0), /legalName/);
       refused(RegistrationFailure.InvalidInput, () => checkCorrectForm(r, { actor: STAFF, changes: { phone: '+852 5555 1234' }, reason: ' ' }, T0), /reason/);
-      refused(RegistrationFailure.InvalidInput, () => checkCorrectForm(r, { actor: STAFF, changes: { phone: validForm.phone }, reason: 'x' }, T0), /changes nothing/);
-      refused(RegistrationFailure.InvalidInput, () => checkCorrectForm(r, { actor: STAFF, changes: { picsConsent: false } as never, reason: 'x' }, T0), /consent/);
-      const view = correctForm(r, { actor: STAFF, changes: { legalName: 'CHAN Tai-man', emergencyContact: { phone: '+852 5555 9999' } }, reason: 'typo on the HKID' }, T0 + HOUR);
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkCorrectForm(r, { actor: STAFF, changes: { phone: validForm.phone }, reason: 'x' }, T0),
+        /changes nothing/,
+      );
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkCorrectForm(r, { actor: STAFF, changes: { picsConsent: false } as never, reason: 'x' }, T0),
+        /consent/,
+      );
+      const view = correctForm(
+        r,
+        { actor: STAFF, changes: { legalName: 'CHAN Tai-man', emergencyContact: { phone: '+852 5555 9999' } }, reason: 'typo on the HKID' },
+        T0 + HOUR,
+      );
       assert.equal(view.form?.legalName, 'CHAN Tai-man');
       assert.deepEqual(view.form?.emergencyContact, { ...validForm.emergencyContact, phone: '+852 5555 9999' });
       const [event] = takeSnapshot(r).events;
@@ -234,10 +287,13 @@ describe('registration state: deadlines and policy', () => {
       assert.equal(requestSignInLink(r, { actor: 'system:gateway', requestId: 'req-1' }, T0), true);
       assert.equal(requestSignInLink(r, { actor: 'system:gateway', requestId: 'req-1' }, T0), false);
       assert.equal(requestSignInLink(r, { actor: 'system:gateway', requestId: 'req-2' }, T0), true);
-      assert.deepEqual(takeEmails(r).map((e) => [e.message.kind, e.to.join(','), e.idempotencyKey]), [
-        ['SIGN_IN_LINK', 'a100@example.com', 'registration-A100:SIGN_IN_LINK:1'],
-        ['SIGN_IN_LINK', 'a100@example.com', 'registration-A100:SIGN_IN_LINK:2'],
-      ]);
+      assert.deepEqual(
+        takeEmails(r).map((e) => [e.message.kind, e.to.join(','), e.idempotencyKey]),
+        [
+          ['SIGN_IN_LINK', 'a100@example.com', 'registration-A100:SIGN_IN_LINK:1'],
+          ['SIGN_IN_LINK', 'a100@example.com', 'registration-A100:SIGN_IN_LINK:2'],
+        ],
+      );
       declineOffer(r, { actor: 'student' }, T0);
       assert.equal(requestSignInLink(r, { actor: 'system:gateway', requestId: 'req-3' }, T0), false);
     });

@@ -58,11 +58,44 @@ const days = Array.from({ length: 75 }, (_, i) => [STARTED + i * DAY + HOUR, tic
 
 const PATHS: Path[] = [
   { name: 'nothing done: reminders, withdrawal', steps: days },
-  { name: 'completed on time', steps: [[STARTED + DAY, everything], [STARTED + 2 * DAY, (r, at) => { verifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, at); registerDocument(r, upload('PHOTO'), at); verifyItem(r, { actor: STAFF, itemKey: 'PHOTO' }, at); }], ...days] },
-  { name: 'incomplete, then completed', steps: [[STARTED + DAY, everything], ...days.slice(0, 40), [DEADLINE + 5 * DAY, (r, at) => { verifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, at); registerDocument(r, upload('PHOTO'), at); verifyItem(r, { actor: STAFF, itemKey: 'PHOTO' }, at); }]] },
+  {
+    name: 'completed on time',
+    steps: [
+      [STARTED + DAY, everything],
+      [
+        STARTED + 2 * DAY,
+        (r, at) => {
+          verifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, at);
+          registerDocument(r, upload('PHOTO'), at);
+          verifyItem(r, { actor: STAFF, itemKey: 'PHOTO' }, at);
+        },
+      ],
+      ...days,
+    ],
+  },
+  {
+    name: 'incomplete, then completed',
+    steps: [
+      [STARTED + DAY, everything],
+      ...days.slice(0, 40),
+      [
+        DEADLINE + 5 * DAY,
+        (r, at) => {
+          verifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, at);
+          registerDocument(r, upload('PHOTO'), at);
+          verifyItem(r, { actor: STAFF, itemKey: 'PHOTO' }, at);
+        },
+      ],
+    ],
+  },
   {
     name: 'rejected before the deadline, resubmitted',
-    steps: [[STARTED + DAY, everything], [DEADLINE - 3 * DAY, (r, at) => rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, at)], [DEADLINE - 2 * DAY, (r, at) => registerDocument(r, upload('ID_DOCUMENT'), at)], ...days],
+    steps: [
+      [STARTED + DAY, everything],
+      [DEADLINE - 3 * DAY, (r, at) => rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'EXPIRED', note: 'x' }, at)],
+      [DEADLINE - 2 * DAY, (r, at) => registerDocument(r, upload('ID_DOCUMENT'), at)],
+      ...days,
+    ],
   },
   {
     name: 'rejected after the deadline, the replacement held by the registry past the window, rejected again',
@@ -81,9 +114,18 @@ const PATHS: Path[] = [
     student: ug,
     policy: { tuitionFee: FEE, paymentDeadline: new Date(PAYMENT_DEADLINE).toISOString() },
     steps: [
-      [STARTED + DAY, (r, at) => { everything(r, at); confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', ...FEE, paidAt: new Date(at).toISOString() }, at); }],
+      [
+        STARTED + DAY,
+        (r, at) => {
+          everything(r, at);
+          confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', ...FEE, paidAt: new Date(at).toISOString() }, at);
+        },
+      ],
       ...days.slice(0, 30),
-      [DEADLINE - 2 * DAY, (r, at) => extendDeadline(r, { actor: 'staff:admin', deadline: 'REGISTRATION', until: new Date(DEADLINE + 7 * DAY).toISOString(), reason: 'x' }, at)],
+      [
+        DEADLINE - 2 * DAY,
+        (r, at) => extendDeadline(r, { actor: 'staff:admin', deadline: 'REGISTRATION', until: new Date(DEADLINE + 7 * DAY).toISOString(), reason: 'x' }, at),
+      ],
       ...days.slice(30),
     ],
   },
@@ -91,21 +133,48 @@ const PATHS: Path[] = [
     name: 'an underpayment before the deadline, the fee decided after the grace period',
     student: ug,
     policy: { tuitionFee: FEE },
-    steps: [[STARTED + DAY, everything], [DEADLINE - 5 * DAY, (r, at) => confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', amount: 40000, currency: 'HKD', paidAt: new Date(at).toISOString() }, at)], ...days],
+    steps: [
+      [STARTED + DAY, everything],
+      [
+        DEADLINE - 5 * DAY,
+        (r, at) => confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', amount: 40000, currency: 'HKD', paidAt: new Date(at).toISOString() }, at),
+      ],
+      ...days,
+    ],
   },
   {
     name: 'an underpayment made by the deadline, confirmed in the grace period',
     student: ug,
     policy: { tuitionFee: FEE },
-    steps: [[STARTED + DAY, everything], ...days.slice(0, 34), [DEADLINE + DAY, (r, at) => confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', amount: 40000, currency: 'HKD', paidAt: new Date(DEADLINE - HOUR).toISOString() }, at)], ...days.slice(35)],
+    steps: [
+      [STARTED + DAY, everything],
+      ...days.slice(0, 34),
+      [
+        DEADLINE + DAY,
+        (r, at) =>
+          confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', amount: 40000, currency: 'HKD', paidAt: new Date(DEADLINE - HOUR).toISOString() }, at),
+      ],
+      ...days.slice(35),
+    ],
   },
   {
     name: 'a payment made after the deadline (a late event), then withdrawn',
     student: ug,
     policy: { tuitionFee: FEE },
-    steps: [[STARTED + DAY, everything], ...days.slice(0, 34), [DEADLINE + DAY, (r, at) => confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', ...FEE, paidAt: new Date(at - HOUR).toISOString() }, at)], ...days.slice(35)],
+    steps: [
+      [STARTED + DAY, everything],
+      ...days.slice(0, 34),
+      [DEADLINE + DAY, (r, at) => confirmPayment(r, { actor: 'system:payment', paymentRef: 'P1', ...FEE, paidAt: new Date(at - HOUR).toISOString() }, at)],
+      ...days.slice(35),
+    ],
   },
-  { name: 'a sign-in link, then declined', steps: [[STARTED + DAY, (r, at) => requestSignInLink(r, { actor: 'gateway', requestId: 'q1' }, at)], [STARTED + 3 * DAY, (r, at) => declineOffer(r, { actor: 'student' }, at)]] },
+  {
+    name: 'a sign-in link, then declined',
+    steps: [
+      [STARTED + DAY, (r, at) => requestSignInLink(r, { actor: 'gateway', requestId: 'q1' }, at)],
+      [STARTED + 3 * DAY, (r, at) => declineOffer(r, { actor: 'student' }, at)],
+    ],
+  },
 ];
 
 describe('no email names a date that has passed when it is sent (every email of every path)', () => {
@@ -139,6 +208,9 @@ describe('no email names a date that has passed when it is sent (every email of 
 
   it('the date reader reads what the templates write (a check that cannot fail proves nothing)', () => {
     assert.deepEqual(datesIn('by Wed, 23 Dec 2026, 23:59 HKT, or'), [{ text: 'Wed, 23 Dec 2026, 23:59 HKT', endsAt: DEADLINE + 60_000 }]);
-    assert.deepEqual(datesIn('Tue, 14 Sept 2027, 23:59 HKT').map((d) => d.endsAt), [Date.parse('2027-09-14T16:00:00Z')]);
+    assert.deepEqual(
+      datesIn('Tue, 14 Sept 2027, 23:59 HKT').map((d) => d.endsAt),
+      [Date.parse('2027-09-14T16:00:00Z')],
+    );
   });
 });

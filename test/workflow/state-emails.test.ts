@@ -42,7 +42,13 @@ describe('registration state: the email queue', () => {
       const queued = takeEmails(r);
       assert.deepEqual(
         queued.map((e) => [e.idempotencyKey, e.to, e.message]),
-        [['registration-A100:DEADLINE_EXTENDED:1', ['a100@example.com'], { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE), until: at(DEADLINE + 988 * MIN) }]],
+        [
+          [
+            'registration-A100:DEADLINE_EXTENDED:1',
+            ['a100@example.com'],
+            { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE), until: at(DEADLINE + 988 * MIN) },
+          ],
+        ],
       );
       // The context is rendered when the email goes out: the deadline as it is then.
       assert.equal(queued[0]!.context.deadlines.registration, at(DEADLINE + 988 * MIN));
@@ -56,10 +62,10 @@ describe('registration state: the email queue', () => {
       const r = registration();
       extendTo(r, DEADLINE + DAY, T0 + HOUR);
       const first = handOverEmail(r)!;
-      assert.deepEqual([first.idempotencyKey, first.message], [
-        'registration-A100:DEADLINE_EXTENDED:1',
-        { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE), until: at(DEADLINE + DAY) },
-      ]);
+      assert.deepEqual(
+        [first.idempotencyKey, first.message],
+        ['registration-A100:DEADLINE_EXTENDED:1', { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE), until: at(DEADLINE + DAY) }],
+      );
       extendTo(r, DEADLINE + 2 * DAY, T0 + 2 * HOUR);
       extendTo(r, DEADLINE + 3 * DAY, T0 + 3 * HOUR);
       // Continue-as-new with the first still in flight.
@@ -68,12 +74,21 @@ describe('registration state: the email queue', () => {
       assert.deepEqual([again.idempotencyKey, again.message], [first.idempotencyKey, first.message]);
       extendTo(next, DEADLINE + 4 * DAY, T0 + 5 * HOUR);
       emailSent(next, again, sent(again), T0 + 6 * HOUR);
-      assert.deepEqual(takeEmails(next).map((e) => [e.idempotencyKey, e.message]), [
-        ['registration-A100:DEADLINE_EXTENDED:2', { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE + DAY), until: at(DEADLINE + 4 * DAY) }],
-      ]);
+      assert.deepEqual(
+        takeEmails(next).map((e) => [e.idempotencyKey, e.message]),
+        [
+          [
+            'registration-A100:DEADLINE_EXTENDED:2',
+            { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: at(DEADLINE + DAY), until: at(DEADLINE + 4 * DAY) },
+          ],
+        ],
+      );
       // After the folded email, the next extension is an email of its own again.
       extendTo(next, DEADLINE + 5 * DAY, T0 + 7 * HOUR);
-      assert.deepEqual(takeEmails(next).map((e) => e.idempotencyKey), ['registration-A100:DEADLINE_EXTENDED:3']);
+      assert.deepEqual(
+        takeEmails(next).map((e) => e.idempotencyKey),
+        ['registration-A100:DEADLINE_EXTENDED:3'],
+      );
     });
 
     it('a folded extension email goes out after what was decided in between, to the addresses known by then; other emails are never folded', () => {
@@ -85,12 +100,15 @@ describe('registration state: the email queue', () => {
       extendTo(r, DEADLINE + 2 * DAY, T0 + 4 * HOUR);
       requestSignInLink(r, { actor: 'system:gateway', requestId: 'req-1' }, T0 + 5 * HOUR);
       requestSignInLink(r, { actor: 'system:gateway', requestId: 'req-2' }, T0 + 5 * HOUR);
-      assert.deepEqual(takeEmails(r).map((e) => [e.idempotencyKey, e.to.join(',')]), [
-        ['registration-A100:REJECTION:1', 'a100@example.com'],
-        ['registration-A100:DEADLINE_EXTENDED:1', 'a100@example.com,a100@connect.ust.hk'],
-        ['registration-A100:SIGN_IN_LINK:1', 'a100@example.com'],
-        ['registration-A100:SIGN_IN_LINK:2', 'a100@example.com'],
-      ]);
+      assert.deepEqual(
+        takeEmails(r).map((e) => [e.idempotencyKey, e.to.join(',')]),
+        [
+          ['registration-A100:REJECTION:1', 'a100@example.com'],
+          ['registration-A100:DEADLINE_EXTENDED:1', 'a100@example.com,a100@connect.ust.hk'],
+          ['registration-A100:SIGN_IN_LINK:1', 'a100@example.com'],
+          ['registration-A100:SIGN_IN_LINK:2', 'a100@example.com'],
+        ],
+      );
     });
 
     it('an email is rendered with the registration as it is when it goes out, not when it was decided', () => {

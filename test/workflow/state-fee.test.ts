@@ -137,7 +137,10 @@ describe('registration state: the tuition fee', () => {
       confirmPayment(r, pay('PAY-LATE', 42100, paidAt, paidAt + MINUTE), paidAt + 2 * HOUR);
       assert.equal(fee(r).state, 'PENDING');
       const [late] = takeSnapshot(r).events;
-      assert.deepEqual([late!.type, late!.data.event, late!.data.status, late!.data.afterDeadline], ['LATE_EVENT', 'PAYMENT', 'IN_PROGRESS', '2026-12-23T15:59:00.000Z']);
+      assert.deepEqual(
+        [late!.type, late!.data.event, late!.data.status, late!.data.afterDeadline],
+        ['LATE_EVENT', 'PAYMENT', 'IN_PROGRESS', '2026-12-23T15:59:00.000Z'],
+      );
       const [alert] = takeEmails(r);
       assert.deepEqual([alert!.message.kind, alert!.to], ['LATE_EVENT', []]);
       assert.match(renderEmail(alert!).text, /A payment made after the tuition fee's deadline \(Wed, 23 Dec 2026, 23:59 HKT\)/);
@@ -182,7 +185,10 @@ describe('registration state: the tuition fee', () => {
       ];
       for (const input of cases) assert.equal(confirmPayment(r, input, now), true);
       const snap = takeSnapshot(r);
-      assert.deepEqual(snap.events.map((e) => e.type), ['PAYMENT_REFUSED', 'PAYMENT_REFUSED', 'PAYMENT_REFUSED', 'PAYMENT_REFUSED']);
+      assert.deepEqual(
+        snap.events.map((e) => e.type),
+        ['PAYMENT_REFUSED', 'PAYMENT_REFUSED', 'PAYMENT_REFUSED', 'PAYMENT_REFUSED'],
+      );
       assert.match(String(snap.events[0]!.data.refusal), /receivedAt .* is not a past instant/);
       assert.match(String(snap.events[1]!.data.refusal), /later than the payment's arrival/);
       assert.match(String(snap.events[2]!.data.refusal), /more than zero/);

@@ -25,7 +25,10 @@ describe('registration state: bounded history', () => {
       for (let i = 0; i < 10; i++) {
         registerDocument(r, upload('PHOTO'), T0 + i * HOUR);
         const snap = takeSnapshot(r);
-        assert.deepEqual(snap.submissions.map((s) => s.version), [i + 1]);
+        assert.deepEqual(
+          snap.submissions.map((s) => s.version),
+          [i + 1],
+        );
         assert.equal('submissions' in snap.view.items[0]!, false);
         sizes.push(JSON.stringify(snap).length);
       }
@@ -33,7 +36,10 @@ describe('registration state: bounded history', () => {
       assert.ok(sizes[9]! <= sizes[1]! + 16, `snapshot sizes ${sizes.join(', ')}`);
       const answer = extendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x' }, T0 + DAY);
       const photo = answer.items.find((i) => i.key === 'PHOTO')!;
-      assert.deepEqual(photo.submissions.map((s) => s.version), [10]);
+      assert.deepEqual(
+        photo.submissions.map((s) => s.version),
+        [10],
+      );
       assert.equal(statusView(r).items.find((i) => i.key === 'PHOTO')!.submissions.length, 10, 'the query still has them all');
     });
 
@@ -43,7 +49,10 @@ describe('registration state: bounded history', () => {
       submitForm(r, { actor: 'student', form: validForm }, T0);
       for (let i = 0; i < 4; i++) registerDocument(r, upload('PHOTO'), T0 + i * HOUR);
       const answer = correctForm(r, { actor: STAFF, changes: { phone: '+852 5555 1234' }, reason: 'student called' }, T0 + DAY);
-      assert.deepEqual(answer.items.find((i) => i.key === 'PHOTO')!.submissions.map((s) => s.version), [4]);
+      assert.deepEqual(
+        answer.items.find((i) => i.key === 'PHOTO')!.submissions.map((s) => s.version),
+        [4],
+      );
       assert.equal(answer.form?.phone, '+852 5555 1234');
     });
   });
@@ -62,14 +71,22 @@ describe('registration state: bounded history', () => {
       const json = (v: unknown) => JSON.parse(JSON.stringify(v)); // as the status travels (undefined fields dropped)
       assert.deepEqual(json(statusView(next)), json(statusView(r)));
       assert.equal(next.seq, r.seq);
-      assert.deepEqual(takeEmails(next).map((e) => e.idempotencyKey), ['registration-A100:REJECTION:1', 'registration-A100:DEADLINE_EXTENDED:1']);
+      assert.deepEqual(
+        takeEmails(next).map((e) => e.idempotencyKey),
+        ['registration-A100:REJECTION:1', 'registration-A100:DEADLINE_EXTENDED:1'],
+      );
       assert.deepEqual(nextWakeUp(next, T0 + 4 * HOUR), nextWakeUp(r, T0 + 4 * HOUR));
       // The deadline carried is the extended one: nothing happens at the old date, withdrawal at the new one.
       advance(next, DEADLINE + HOUR);
       assert.equal(next.status, 'IN_PROGRESS');
       advance(next, DEADLINE + 7 * DAY);
       assert.equal(next.status, 'WITHDRAWN');
-      assert.deepEqual(takeEmails(next).map((e) => e.idempotencyKey).filter((k) => k.includes('WITHDRAWAL')), ['registration-A100:WITHDRAWAL:1']);
+      assert.deepEqual(
+        takeEmails(next)
+          .map((e) => e.idempotencyKey)
+          .filter((k) => k.includes('WITHDRAWAL')),
+        ['registration-A100:WITHDRAWAL:1'],
+      );
     });
 
     /** `n` extensions of a minute each, every extension email sent, then the carried state as JSON. */
@@ -88,7 +105,10 @@ describe('registration state: bounded history', () => {
       const small = extendedAndCarried(60);
       const large = extendedAndCarried(1000);
       // Same bounded lists, only the counters' digits differ (the old state carried ~950 bytes more per extension).
-      assert.ok(large.carried.length <= small.carried.length + 64, `carried ${small.carried.length} bytes after 60 extensions, ${large.carried.length} after 1,000`);
+      assert.ok(
+        large.carried.length <= small.carried.length + 64,
+        `carried ${small.carried.length} bytes after 60 extensions, ${large.carried.length} after 1,000`,
+      );
       const v = statusView(large.r);
       assert.equal(v.deadlineChanges.length, 10);
       assert.equal(v.deadlineChangesOmitted, 990);
@@ -98,7 +118,11 @@ describe('registration state: bounded history', () => {
       assert.equal(v.emailsOmitted, 950);
       assert.equal(v.emails[49]!.idempotencyKey, 'registration-A100:DEADLINE_EXTENDED:1000');
       // An update's answer (history) is bounded the same way.
-      const answer = extendDeadline(large.r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + 1001 * 60_000).toISOString(), reason: 'one more' }, T0 + 1001 * 1000);
+      const answer = extendDeadline(
+        large.r,
+        { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + 1001 * 60_000).toISOString(), reason: 'one more' },
+        T0 + 1001 * 1000,
+      );
       assert.equal(answer.deadlineChanges.length, 10);
     });
 
@@ -106,10 +130,20 @@ describe('registration state: bounded history', () => {
       const { r, carried } = extendedAndCarried(60);
       const next = resumeRegistration({ student: r.input.student, policy: r.input.policy }, JSON.parse(carried), T0 + HOUR);
       assert.deepEqual([statusView(next).deadlineChangesOmitted, statusView(next).emailsOmitted], [50, 10]);
-      extendDeadline(next, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + 61 * 60_000).toISOString(), reason: 'after continuing' }, T0 + HOUR);
-      assert.deepEqual(takeEmails(next).map((e) => e.idempotencyKey), ['registration-A100:DEADLINE_EXTENDED:61']);
+      extendDeadline(
+        next,
+        { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + 61 * 60_000).toISOString(), reason: 'after continuing' },
+        T0 + HOUR,
+      );
+      assert.deepEqual(
+        takeEmails(next).map((e) => e.idempotencyKey),
+        ['registration-A100:DEADLINE_EXTENDED:61'],
+      );
       advance(next, DEADLINE + 61 * 60_000);
-      assert.deepEqual(takeEmails(next).map((e) => e.idempotencyKey), ['registration-A100:WITHDRAWAL:1']);
+      assert.deepEqual(
+        takeEmails(next).map((e) => e.idempotencyKey),
+        ['registration-A100:WITHDRAWAL:1'],
+      );
     });
 
     it('reminders sent for an earlier date are forgotten when the deadline moves (the list does not grow with extensions)', () => {
@@ -118,7 +152,11 @@ describe('registration state: bounded history', () => {
       advance(r, DEADLINE - 7 * DAY);
       // Each one-minute extension re-arms the 7-day reminder, which falls due a minute later.
       for (let i = 1; i <= 30; i++) {
-        extendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + i * MIN).toISOString(), reason: `extension ${i}` }, DEADLINE - 7 * DAY + (i - 1) * MIN + 1);
+        extendDeadline(
+          r,
+          { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + i * MIN).toISOString(), reason: `extension ${i}` },
+          DEADLINE - 7 * DAY + (i - 1) * MIN + 1,
+        );
         advance(r, DEADLINE - 7 * DAY + i * MIN);
       }
       assert.equal(takeEmails(r).filter((e) => e.message.kind === 'REMINDER').length, 31);

@@ -9,7 +9,14 @@
 import assert from 'node:assert/strict';
 import { RegistrationFailure, defaultCohortPolicy } from '../../workflows/registration/api';
 import { activateAccount, confirmPayment } from '../../workflows/registration/event-actions';
-import { checkSubmitForm, submitForm, checkRegisterDocument, registerDocument, checkDeclineOffer, declineOffer } from '../../workflows/registration/student-actions';
+import {
+  checkSubmitForm,
+  submitForm,
+  checkRegisterDocument,
+  registerDocument,
+  checkDeclineOffer,
+  declineOffer,
+} from '../../workflows/registration/student-actions';
 import { checkVerifyItem, verifyItem, checkRejectItem, rejectItem, checkWaiveItem, waiveItem } from '../../workflows/registration/review-actions';
 import { checkExtendDeadline } from '../../workflows/registration/staff-actions';
 import { advance } from '../../workflows/registration/time-actions';
@@ -59,7 +66,9 @@ describe('registration state', () => {
     it('a rejection needs a known reason code and a note; a waiver needs a reason and an item not yet settled', () => {
       const r = registration();
       registerDocument(r, upload('ID_DOCUMENT'), T0);
-      refused(RegistrationFailure.InvalidInput, () => checkRejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0));
+      refused(RegistrationFailure.InvalidInput, () =>
+        checkRejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'BLURRY' as never, note: 'x' }, T0),
+      );
       refused(RegistrationFailure.InvalidInput, () => checkRejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: '' }, T0));
       refused(RegistrationFailure.InvalidInput, () => checkWaiveItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reason: '' }, T0));
       verifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, T0);
@@ -69,28 +78,60 @@ describe('registration state', () => {
 
     it('text the read model cannot store (NUL, control characters, lone surrogates) is refused by the validators too', () => {
       const r = registration();
-      refused(RegistrationFailure.InvalidInput, () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, legalName: 'Chan\u0000' } }, T0), /legalName must not contain control characters \(found U\+0000/);
-      refused(RegistrationFailure.InvalidInput, () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, emergencyContact: { ...validForm.emergencyContact, name: 'Ho \ud800' } } }, T0), /emergencyContact\.name must be valid Unicode/);
-      refused(RegistrationFailure.InvalidInput, () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, nationality: 'Hong\nKong' } }, T0), /nationality/);
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, legalName: 'Chan\u0000' } }, T0),
+        /legalName must not contain control characters \(found U\+0000/,
+      );
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, emergencyContact: { ...validForm.emergencyContact, name: 'Ho \ud800' } } }, T0),
+        /emergencyContact\.name must be valid Unicode/,
+      );
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, nationality: 'Hong\nKong' } }, T0),
+        /nationality/,
+      );
       // A line break is fine in the address (multi-line), NUL is not.
       checkSubmitForm(r, { actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\nClear Water Bay' } }, T0);
-      refused(RegistrationFailure.InvalidInput, () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\u0000' } }, T0), /correspondenceAddress/);
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkSubmitForm(r, { actor: 'student', form: { ...validForm, correspondenceAddress: 'Flat 1\u0000' } }, T0),
+        /correspondenceAddress/,
+      );
       refused(RegistrationFailure.InvalidInput, () => checkDeclineOffer(r, { actor: 'student', reason: 'no\u0000' }, T0), /reason/);
       refused(RegistrationFailure.InvalidInput, () => checkRegisterDocument(r, upload('ID_DOCUMENT', { originalName: 'id\u0000.pdf' }), T0), /originalName/);
       registerDocument(r, upload('ID_DOCUMENT'), T0);
       refused(RegistrationFailure.InvalidInput, () => checkVerifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok\u0007' }, T0), /note/);
-      refused(RegistrationFailure.InvalidInput, () => checkRejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0), /note/);
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkRejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred\u0000' }, T0),
+        /note/,
+      );
       refused(RegistrationFailure.InvalidInput, () => checkWaiveItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reason: 'x\u0000' }, T0), /reason/);
-      refused(RegistrationFailure.InvalidInput, () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x\u0000' }, T0), /reason/);
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE + DAY).toISOString(), reason: 'x\u0000' }, T0),
+        /reason/,
+      );
     });
 
     it('a deadline can be extended only before it passes, only later, and only if the registration has it', () => {
       const r = registration();
       const until = new Date(DEADLINE + 7 * DAY).toISOString();
       refused(RegistrationFailure.InvalidTransition, () => checkExtendDeadline(r, { actor: STAFF, deadline: 'PAYMENT', until, reason: 'x' }, T0), /no PAYMENT/);
-      refused(RegistrationFailure.InvalidInput, () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE - DAY).toISOString(), reason: 'x' }, T0), /later/);
+      refused(
+        RegistrationFailure.InvalidInput,
+        () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: new Date(DEADLINE - DAY).toISOString(), reason: 'x' }, T0),
+        /later/,
+      );
       refused(RegistrationFailure.InvalidInput, () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until: 'soon', reason: 'x' }, T0));
-      refused(RegistrationFailure.InvalidTransition, () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until, reason: 'x' }, DEADLINE), /passed/);
+      refused(
+        RegistrationFailure.InvalidTransition,
+        () => checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until, reason: 'x' }, DEADLINE),
+        /passed/,
+      );
       checkExtendDeadline(r, { actor: STAFF, deadline: 'REGISTRATION', until, reason: 'x' }, DEADLINE - 1);
     });
 
@@ -127,9 +168,15 @@ describe('registration state', () => {
       assert.equal(activateAccount(r, { actor: 'system:idp', universityEmail: 'x@connect.ust.hk' }, T0 + HOUR), true);
       assert.equal(r.status, 'WITHDRAWN');
       const snap = takeSnapshot(r);
-      assert.deepEqual(snap.events.map((e) => [e.type, e.data.event, e.data.status]), [['LATE_EVENT', 'ACTIVATION', 'WITHDRAWN']]);
+      assert.deepEqual(
+        snap.events.map((e) => [e.type, e.data.event, e.data.status]),
+        [['LATE_EVENT', 'ACTIVATION', 'WITHDRAWN']],
+      );
       const emails = takeEmails(r);
-      assert.deepEqual(emails.map((e) => [e.idempotencyKey, e.to]), [['registration-A100:LATE_EVENT:1', []]]);
+      assert.deepEqual(
+        emails.map((e) => [e.idempotencyKey, e.to]),
+        [['registration-A100:LATE_EVENT:1', []]],
+      );
       assert.equal(activateAccount(r, { actor: 'system:idp', universityEmail: 'x@connect.ust.hk' }, T0 + 2 * HOUR), false);
     });
 
@@ -144,7 +191,10 @@ describe('registration state', () => {
       assert.equal(confirmPayment(r, { actor: 'system:payment', paymentRef: 'PAY-9', amount: 42100, currency: 'HKD' }, T0 + DAY), true);
       const [event] = takeSnapshot(r).events;
       assert.deepEqual([event!.type, event!.data.event, event!.data.paymentRef, event!.data.amount], ['LATE_EVENT', 'PAYMENT', 'PAY-9', 42100]);
-      assert.deepEqual(takeEmails(r).map((e) => e.message.kind), ['LATE_EVENT']);
+      assert.deepEqual(
+        takeEmails(r).map((e) => e.message.kind),
+        ['LATE_EVENT'],
+      );
       assert.equal(confirmPayment(r, { actor: 'system:payment', paymentRef: 'PAY-9', amount: 42100, currency: 'HKD' }, T0 + DAY), false);
     });
   });
@@ -173,7 +223,10 @@ describe('registration state', () => {
         assert.equal(item.state, 'SUBMITTED');
         assert.match(item.flag ?? '', /of 42100 HKD paid|the fee is 42100 HKD/);
         const snap = takeSnapshot(r);
-        assert.deepEqual(snap.events.map((e) => e.type), ['PAYMENT_MISMATCH']);
+        assert.deepEqual(
+          snap.events.map((e) => e.type),
+          ['PAYMENT_MISMATCH'],
+        );
         assert.match(snap.view.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /42100 HKD/);
         // Staff decide; their decision clears the flag.
         verifyItem(r, { actor: STAFF, itemKey: 'TUITION_RECEIPT', note: 'paid by two transfers' }, T0 + HOUR);
@@ -222,14 +275,20 @@ describe('registration state', () => {
       refused(RegistrationFailure.InvalidTransition, () => checkRegisterDocument(r, upload('ID_DOCUMENT'), T0 + 2 * HOUR), /already VERIFIED/);
     });
 
-    it('the current submission\'s bytes again (a new id) record nothing; after a rejection they are a new version', () => {
+    it("the current submission's bytes again (a new id) record nothing; after a rejection they are a new version", () => {
       const r = registration();
       const first = upload('ID_DOCUMENT', { documentId: '2b7c3f0e-5f1a-4c59-9a56-1f0a2b3c4d5e' });
       registerDocument(r, first, T0);
       const again = { ...first, documentId: '3b7c3f0e-5f1a-4c59-9a56-1f0a2b3c4d5e' };
-      assert.deepEqual(registerDocument(r, again, T0 + 1).submissions.map((s) => s.documentId), [first.documentId]);
+      assert.deepEqual(
+        registerDocument(r, again, T0 + 1).submissions.map((s) => s.documentId),
+        [first.documentId],
+      );
       rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, T0 + HOUR);
-      assert.deepEqual(registerDocument(r, again, T0 + 2 * HOUR).submissions.map((s) => s.documentId), [first.documentId, again.documentId]);
+      assert.deepEqual(
+        registerDocument(r, again, T0 + 2 * HOUR).submissions.map((s) => s.documentId),
+        [first.documentId, again.documentId],
+      );
     });
   });
 });

@@ -161,7 +161,10 @@ async function terminateWhenIdle(h: RegistrationHandle): Promise<void> {
     if (Date.now() > until) break;
     if (!d.raw.pendingActivities?.length) {
       const events = [...((await h.fetchHistory()).events ?? [])].reverse();
-      const sinceLastTask = events.slice(0, events.findIndex((e) => e.workflowTaskCompletedEventAttributes));
+      const sinceLastTask = events.slice(
+        0,
+        events.findIndex((e) => e.workflowTaskCompletedEventAttributes),
+      );
       const outstanding = sinceLastTask.some((e) => e.workflowTaskScheduledEventAttributes || e.workflowTaskStartedEventAttributes);
       if (!outstanding) break;
     }
@@ -173,11 +176,7 @@ async function terminateWhenIdle(h: RegistrationHandle): Promise<void> {
 export const status = (h: RegistrationHandle) => h.query(getStatusQuery);
 
 /** Retries an assertion on the status until it holds (side effects such as email deliveries land asynchronously). */
-export async function eventually(
-  h: RegistrationHandle,
-  check: (s: RegistrationStatusView) => void,
-  timeoutMs = 10_000,
-): Promise<RegistrationStatusView> {
+export async function eventually(h: RegistrationHandle, check: (s: RegistrationStatusView) => void, timeoutMs = 10_000): Promise<RegistrationStatusView> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const s = await status(h);

@@ -47,8 +47,11 @@ describe('Hong Kong working days', () => {
     // The Government's gazetted general holidays (Sundays aside), 2026 and 2027.
     const GAZETTED_2026 = [
       '2026-01-01', // The first day of January
-      '2026-02-17', '2026-02-18', '2026-02-19', // Lunar New Year's Day, the second and third days
-      '2026-04-03', '2026-04-04', // Good Friday, the day following Good Friday
+      '2026-02-17',
+      '2026-02-18',
+      '2026-02-19', // Lunar New Year's Day, the second and third days
+      '2026-04-03',
+      '2026-04-04', // Good Friday, the day following Good Friday
       '2026-04-06', // The day following Ching Ming Festival (Sun 5 Apr)
       '2026-04-07', // The day following Easter Monday (Easter Monday falls on the day following Ching Ming)
       '2026-05-01', // Labour Day
@@ -58,12 +61,17 @@ describe('Hong Kong working days', () => {
       '2026-09-26', // The day following the Chinese Mid-Autumn Festival (a Saturday)
       '2026-10-01', // National Day
       '2026-10-19', // The day following Chung Yeung Festival (Sun 18 Oct)
-      '2026-12-25', '2026-12-26', // Christmas Day, the first weekday after Christmas Day (a Saturday: not moved)
+      '2026-12-25',
+      '2026-12-26', // Christmas Day, the first weekday after Christmas Day (a Saturday: not moved)
     ];
     const GAZETTED_2027 = [
       '2027-01-01', // The first day of January
-      '2027-02-06', '2027-02-08', '2027-02-09', // Lunar New Year's Day, the third and fourth days (the second is a Sunday)
-      '2027-03-26', '2027-03-27', '2027-03-29', // Good Friday, the day following, Easter Monday
+      '2027-02-06',
+      '2027-02-08',
+      '2027-02-09', // Lunar New Year's Day, the third and fourth days (the second is a Sunday)
+      '2027-03-26',
+      '2027-03-27',
+      '2027-03-29', // Good Friday, the day following, Easter Monday
       '2027-04-05', // Ching Ming Festival
       '2027-05-01', // Labour Day (a Saturday)
       '2027-05-13', // The Birthday of the Buddha
@@ -72,7 +80,8 @@ describe('Hong Kong working days', () => {
       '2027-09-16', // The day following the Chinese Mid-Autumn Festival
       '2027-10-01', // National Day
       '2027-10-08', // Chung Yeung Festival
-      '2027-12-25', '2027-12-27', // Christmas Day (Sat), the first weekday after Christmas Day (Mon)
+      '2027-12-25',
+      '2027-12-27', // Christmas Day (Sat), the first weekday after Christmas Day (Mon)
     ];
 
     it('the holiday activity gives exactly the gazetted lists of 2026 and 2027', async () => {

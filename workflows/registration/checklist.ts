@@ -7,16 +7,7 @@
  */
 import { supplementaryItemKey } from './api';
 import { ITEM_LABELS, isFileItem, isSettled } from './vocabulary';
-import type {
-  CohortPolicy,
-  DueBy,
-  ItemKey,
-  ItemKind,
-  ItemState,
-  PhotoSpec,
-  RegisterDocumentInput,
-  StudentRecord,
-} from './types';
+import type { CohortPolicy, DueBy, ItemKey, ItemKind, ItemState, PhotoSpec, RegisterDocumentInput, StudentRecord } from './types';
 
 export interface ItemDefinition {
   key: ItemKey;
@@ -27,8 +18,7 @@ export interface ItemDefinition {
 }
 
 /** Only local undergraduates admitted outside JUPAS settle the tuition fee through registration. */
-const owesTuition = (s: StudentRecord): boolean =>
-  s.studyLevel === 'UG' && s.admissionRoute === 'NON_JUPAS' && s.residency === 'LOCAL';
+const owesTuition = (s: StudentRecord): boolean => s.studyLevel === 'UG' && s.admissionRoute === 'NON_JUPAS' && s.residency === 'LOCAL';
 
 /** A short category for filtering in the Temporal UI, e.g. `UG-NON_JUPAS-LOCAL` or `TPG-NON_LOCAL`. */
 export const studentCategory = (s: StudentRecord): string =>
@@ -46,11 +36,7 @@ export function buildChecklist(student: StudentRecord, policy: CohortPolicy): It
     compulsory,
     dueBy,
   });
-  const items: ItemDefinition[] = [
-    item('ACTIVATION', true, 'REGISTRATION'),
-    item('FORM', true, 'REGISTRATION'),
-    item('ID_DOCUMENT', true, 'REGISTRATION'),
-  ];
+  const items: ItemDefinition[] = [item('ACTIVATION', true, 'REGISTRATION'), item('FORM', true, 'REGISTRATION'), item('ID_DOCUMENT', true, 'REGISTRATION')];
   if (student.residency === 'NON_LOCAL') items.push(item('VISA', true, 'REGISTRATION'));
   if (owesTuition(student)) items.push(item('TUITION_RECEIPT', true, feeDueBy(policy)));
   for (const s of policy.supplementaryItems) {
@@ -98,20 +84,17 @@ export interface ItemStateLike {
 }
 
 /** What the student or the registry still owe: every item not yet verified or waived (search attribute OutstandingItems). */
-export const outstandingItems = (items: readonly ItemStateLike[]): ItemKey[] =>
-  items.filter((i) => !isSettled(i.state)).map((i) => i.key);
+export const outstandingItems = (items: readonly ItemStateLike[]): ItemKey[] => items.filter((i) => !isSettled(i.state)).map((i) => i.key);
 
 /** Compulsory items due by `deadline` that the student has not handed in. */
 export const missingCompulsory = <T extends ItemStateLike>(items: readonly T[], deadline: Exclude<DueBy, null>): T[] =>
   items.filter((i) => i.compulsory && i.dueBy === deadline && isMissing(i));
 
 /** Every compulsory item is in (submitted, verified or waived). */
-export const compulsoryAllIn = (items: readonly ItemStateLike[]): boolean =>
-  items.every((i) => !i.compulsory || isIn(i));
+export const compulsoryAllIn = (items: readonly ItemStateLike[]): boolean => items.every((i) => !i.compulsory || isIn(i));
 
 /** Non-compulsory items (supplementary documents, the photo) the student still owes. */
-export const owedOptional = <T extends ItemStateLike>(items: readonly T[]): T[] =>
-  items.filter((i) => !i.compulsory && isMissing(i));
+export const owedOptional = <T extends ItemStateLike>(items: readonly T[]): T[] => items.filter((i) => !i.compulsory && isMissing(i));
 
 export const allSettled = (items: readonly ItemStateLike[]): boolean => items.every((i) => isSettled(i.state));
 
@@ -131,10 +114,7 @@ export function isCardReady(items: readonly (ItemStateLike & { kind: ItemKind })
 // ---------------------------------------------------------------------------
 
 /** Why a photo upload does not meet the specification; empty when it does. Plain background is left to staff. */
-export function photoSpecViolations(
-  spec: PhotoSpec,
-  file: Pick<RegisterDocumentInput, 'mediaType' | 'size' | 'imageWidth' | 'imageHeight'>,
-): string[] {
+export function photoSpecViolations(spec: PhotoSpec, file: Pick<RegisterDocumentInput, 'mediaType' | 'size' | 'imageWidth' | 'imageHeight'>): string[] {
   const problems: string[] = [];
   if (!(spec.mediaTypes as string[]).includes(file.mediaType)) problems.push(`format ${file.mediaType} is not one of ${spec.mediaTypes.join(', ')}`);
   if (file.size < spec.minBytes || file.size > spec.maxBytes) problems.push(`size ${file.size} bytes is outside ${spec.minBytes}–${spec.maxBytes}`);

@@ -5,7 +5,21 @@
  * activity renders the words (activities/email/templates.ts); the workflow
  * only decides who gets which email, when, and with which facts.
  */
-import type { DeadlineChange, DueBy, EmailKind, EmailProblem, IsoInstant, ItemKey, ItemState, LateEventKind, OutcomeReason, PolicyNumbers, RegistrationStatus, RejectionReason, StudentRecord } from './types';
+import type {
+  DeadlineChange,
+  DueBy,
+  EmailKind,
+  EmailProblem,
+  IsoInstant,
+  ItemKey,
+  ItemState,
+  LateEventKind,
+  OutcomeReason,
+  PolicyNumbers,
+  RegistrationStatus,
+  RejectionReason,
+  StudentRecord,
+} from './types';
 
 export interface EmailItemRef {
   key: ItemKey;
@@ -89,8 +103,7 @@ export const EMAIL_REJECTED_FAILURE = 'EmailRejected';
  * `registration-<no>:<KIND>:<n>`: the n-th email of that kind this workflow decided to send.
  * (A late event after the workflow closed is mailed by lateEventWorkflow with `<n>` = its delivery key.)
  */
-export const emailIdempotencyKey = (workflowId: string, kind: EmailKind, occurrence: number | string): string =>
-  `${workflowId}:${kind}:${occurrence}`;
+export const emailIdempotencyKey = (workflowId: string, kind: EmailKind, occurrence: number | string): string => `${workflowId}:${kind}:${occurrence}`;
 
 /** What the registry's LATE_EVENT email lists about the event, from the event's own data. */
 export function lateEventFacts(event: LateEventKind, data: Record<string, unknown>): string[] {

@@ -99,7 +99,11 @@ function recordLateEvent(r: RegistrationRecord, event: LateEventKind, actor: str
   recordEvent(r, 'LATE_EVENT', actor, now, { event, status: r.status, outcomeReason: r.outcome?.reason, ...data });
   const facts = lateEventFacts(event, data);
   const afterDeadline = typeof data.afterDeadline === 'string' ? data.afterDeadline : undefined;
-  queueEmail(r, { kind: 'LATE_EVENT', event, status: r.status, outcomeReason: r.outcome?.reason, receivedAt: iso(now), ...(afterDeadline ? { afterDeadline } : {}), facts }, []);
+  queueEmail(
+    r,
+    { kind: 'LATE_EVENT', event, status: r.status, outcomeReason: r.outcome?.reason, receivedAt: iso(now), ...(afterDeadline ? { afterDeadline } : {}), facts },
+    [],
+  );
   return true;
 }
 

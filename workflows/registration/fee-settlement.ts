@@ -66,7 +66,11 @@ function judgeFeePayment(fee: TuitionFee | undefined, paidBeforeCents: number, p
     return { settles: false, paidCents: paidBeforeCents, flag: `the payment did not state its amount and currency; the fee is ${money(feeCents, currency)}` };
   }
   if (payment.currency.toUpperCase() !== currency) {
-    return { settles: false, paidCents: paidBeforeCents, flag: `paid ${payment.amount} ${payment.currency}, but the fee is ${money(feeCents, currency)}: another currency` };
+    return {
+      settles: false,
+      paidCents: paidBeforeCents,
+      flag: `paid ${payment.amount} ${payment.currency}, but the fee is ${money(feeCents, currency)}: another currency`,
+    };
   }
   const paid = paidBeforeCents + cents(payment.amount);
   if (paid >= feeCents) return { settles: true, paidCents: paid, ...(paid > feeCents ? { overpaid: money(paid - feeCents, currency) } : {}) };
@@ -109,7 +113,11 @@ export function applyFeePayment(
     item.awaitingPayment = undefined;
     item.flag = judged.overpaid ? `overpaid by ${judged.overpaid}: refund due` : undefined;
     item.reviews.push(review(r, 'VERIFIED', actor, now, { note: `payment ${input.paymentRef}` }));
-    recordEvent(r, 'PAYMENT_CONFIRMED', actor, now, { ...payment, settledItem: true, ...(judged.overpaid ? { overpaid: judged.overpaid, flag: item.flag } : {}) });
+    recordEvent(r, 'PAYMENT_CONFIRMED', actor, now, {
+      ...payment,
+      settledItem: true,
+      ...(judged.overpaid ? { overpaid: judged.overpaid, flag: item.flag } : {}),
+    });
     return true;
   }
   // Money arrived, but not the fee: never settled silently. The item waits in the review queue, flagged, for staff
@@ -145,4 +153,3 @@ export function applyFeePayment(
 export function feeDecisionDue(r: RegistrationRecord, item: ItemRecord | undefined, deadline: Deadline | undefined, now: number): boolean {
   return !!item && !!deadline && deadline.passed && feeUnsettled(item) && now >= feeDecidedAt(deadline, r.input.policy, r.holidays);
 }
-

@@ -24,7 +24,14 @@ export function settleOutcome(r: RegistrationRecord, now: number): void {
   // INCOMPLETE is judged once the registration deadline passed with every compulsory item in
   // (a fee still ahead of its own deadline must be in as well: "and the fee settled").
   if (r.status === 'IN_PROGRESS' && registrationPassed && compulsoryAllIn(r.items) && owed.length) {
-    conclude(r, 'INCOMPLETE', 'SUPPLEMENTARY_OWED', owed.map((i) => i.key), `still owed: ${owed.map((i) => i.label).join(', ')}`, now);
+    conclude(
+      r,
+      'INCOMPLETE',
+      'SUPPLEMENTARY_OWED',
+      owed.map((i) => i.key),
+      `still owed: ${owed.map((i) => i.label).join(', ')}`,
+      now,
+    );
   }
 }
 

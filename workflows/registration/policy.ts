@@ -14,10 +14,7 @@ import { PHOTO_MEDIA_TYPES, type CohortPolicy, type StudentRecord } from './type
 export const SETTLEMENT_GRACE_WORKING_DAYS = 3;
 
 /** The usual cohort policy; an import may override any part. */
-export const defaultCohortPolicy = (
-  registrationDeadline: string,
-  overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {},
-): CohortPolicy => ({
+export const defaultCohortPolicy = (registrationDeadline: string, overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {}): CohortPolicy => ({
   registrationDeadline,
   supplementaryItems: [],
   reminderOffsets: ['7 days', '1 day'],

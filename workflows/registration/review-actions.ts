@@ -57,7 +57,13 @@ export function rejectItem(r: RegistrationRecord, input: RejectItemInput, now: n
   });
   queueEmail(
     r,
-    { kind: 'REJECTION', item: itemRef(item), reasonCode: input.reasonCode, note: input.note, resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy) },
+    {
+      kind: 'REJECTION',
+      item: itemRef(item),
+      reasonCode: input.reasonCode,
+      note: input.note,
+      resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
+    },
     studentAddresses(r),
   );
   settleOutcome(r, now);

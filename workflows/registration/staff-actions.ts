@@ -47,7 +47,7 @@ export function checkCorrectForm(r: RegistrationRecord, input: CorrectFormInput,
   if (!r.form) throw invalidTransition('the registration form has not been submitted: there is nothing to correct');
   if (!input.reason?.trim()) throw registrationFailure(RegistrationFailure.InvalidInput, 'a correction needs a reason');
   const changes = (input.changes ?? {}) as Record<string, unknown>;
-  if ('picsConsent' in changes) throw registrationFailure(RegistrationFailure.InvalidInput, 'consent is the student\'s: staff cannot correct it');
+  if ('picsConsent' in changes) throw registrationFailure(RegistrationFailure.InvalidInput, "consent is the student's: staff cannot correct it");
   if (!Object.keys(formChanges(r.form, correctedForm(r.form, input)).after).length) {
     throw registrationFailure(RegistrationFailure.InvalidInput, 'the correction changes nothing');
   }

@@ -28,7 +28,14 @@ export function review(r: RegistrationRecord, decision: ReviewView['decision'], 
 }
 
 /** A staff decision settles the item's review and stops its verification clock. */
-export function decide(r: RegistrationRecord, item: ItemRecord, decision: ReviewView['decision'], actor: string, now: number, extra: Partial<ReviewView>): void {
+export function decide(
+  r: RegistrationRecord,
+  item: ItemRecord,
+  decision: ReviewView['decision'],
+  actor: string,
+  now: number,
+  extra: Partial<ReviewView>,
+): void {
   if (item.heldSince !== undefined) {
     // The registry's time with the replacement was not the student's: the window's clock starts again from here.
     item.heldMs = (item.heldMs ?? 0) + (now - item.heldSince);
@@ -77,6 +84,7 @@ export function checkNotLate(r: RegistrationRecord, item: ItemRecord, now: numbe
   if (!item.compulsory || !item.dueBy) return;
   const by = item.state === 'REJECTED' ? resubmitByOf(r, item)! : deadlineOf(item, r.deadlines)!.at;
   if (now < by) return;
-  if (item.state === 'SUBMITTED') throw invalidTransition(`${item.key} was submitted on time and awaits review: it cannot be replaced after the deadline ${iso(by)}`);
+  if (item.state === 'SUBMITTED')
+    throw invalidTransition(`${item.key} was submitted on time and awaits review: it cannot be replaced after the deadline ${iso(by)}`);
   throw invalidTransition(`${item.key} was due by ${iso(by)}`);
 }

@@ -19,7 +19,8 @@ import { addWorkingDays } from './working-days';
 export function checkSubmitForm(r: RegistrationRecord, input: SubmitFormInput, now: number): void {
   checkOpen(r);
   const item = itemOf(r, 'FORM');
-  if (item.state !== 'PENDING') throw invalidTransition(`the registration form is ${item.state}: it can be submitted once only; later changes go through the registry`);
+  if (item.state !== 'PENDING')
+    throw invalidTransition(`the registration form is ${item.state}: it can be submitted once only; later changes go through the registry`);
   checkNotLate(r, item, now);
   const problems = formProblems(input.form);
   if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the form is not valid: ${problems.join('; ')}`, { problems });

@@ -14,7 +14,17 @@ import type { Deadline, DeadlineKind, ItemRecord, RegistrationRecord } from './r
 import { follows } from './rule-changes';
 import type { ItemKey, OutcomeReason } from './types';
 import { SYSTEM, isClosed, recordEvent } from './state-core';
-import { deadlineEntries, deadlineOf, dueReminders, lapsedWindows, nextWakeUp as nextWakeUpOf, overdueVerifications, reminderMark, reminderOffsets, windowMs } from './time-rules';
+import {
+  deadlineEntries,
+  deadlineOf,
+  dueReminders,
+  lapsedWindows,
+  nextWakeUp as nextWakeUpOf,
+  overdueVerifications,
+  reminderMark,
+  reminderOffsets,
+  windowMs,
+} from './time-rules';
 
 /** Everything time makes happen, in the order a registry officer would apply it. */
 export function advance(r: RegistrationRecord, now: number): void {
@@ -136,10 +146,6 @@ function watchVerificationSla(r: RegistrationRecord, now: number): void {
     const sla = item.sla!;
     sla.breached = true;
     recordEvent(r, 'VERIFICATION_OVERDUE', SYSTEM, now, { itemKey: item.key, expectedBy: sla.date, submittedAt: iso(item.submittedAt!) });
-    queueEmail(
-      r,
-      { kind: 'SLA_ALERT', item: itemRef(item), submittedAt: iso(item.submittedAt!), expectedBy: sla.date, workflowId: r.workflowId },
-      [],
-    );
+    queueEmail(r, { kind: 'SLA_ALERT', item: itemRef(item), submittedAt: iso(item.submittedAt!), expectedBy: sla.date, workflowId: r.workflowId }, []);
   }
 }

@@ -125,15 +125,7 @@ export type ItemState = (typeof ITEM_STATES)[number];
 /** Which deadline an item is compulsory by; null = may follow later. */
 export type DueBy = 'REGISTRATION' | 'PAYMENT' | null;
 
-export const REJECTION_REASONS = [
-  'UNREADABLE',
-  'EXPIRED',
-  'WRONG_DOCUMENT',
-  'NAME_MISMATCH',
-  'INCOMPLETE_PAGES',
-  'PHOTO_SPEC',
-  'OTHER',
-] as const;
+export const REJECTION_REASONS = ['UNREADABLE', 'EXPIRED', 'WRONG_DOCUMENT', 'NAME_MISMATCH', 'INCOMPLETE_PAGES', 'PHOTO_SPEC', 'OTHER'] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 // ---------------------------------------------------------------------------

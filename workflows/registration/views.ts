@@ -25,7 +25,9 @@ export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { reject
 export function cameInAt(item: Pick<ItemView, 'state' | 'submissions' | 'reviews' | 'submittedAt' | 'reviewedAt'>): IsoInstant | undefined {
   if (item.state === 'PENDING' || item.state === 'REJECTED') return undefined;
   const rejected = Math.max(-Infinity, ...item.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
-  const ins = [...item.submissions.map((s) => s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter((t) => Date.parse(t) > rejected);
+  const ins = [...item.submissions.map((s) => s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter(
+    (t) => Date.parse(t) > rejected,
+  );
   if (ins.length) return ins.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
   return item.submittedAt ?? item.reviewedAt;
 }

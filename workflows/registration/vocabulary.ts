@@ -25,7 +25,10 @@ export type FileItemKind = (typeof FILE_ITEM_KINDS)[number];
 export const isFileItem = (kind: ItemKind | string): kind is FileItemKind => (FILE_ITEM_KINDS as readonly string[]).includes(kind);
 
 /** The fixed items in the order reports list them (the export's columns, the dashboard's bars); supplementary items follow. */
-export const REPORT_ITEM_ORDER = ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO'] as const satisfies readonly Exclude<ItemKind, 'SUPPLEMENTARY'>[];
+export const REPORT_ITEM_ORDER = ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'TUITION_RECEIPT', 'PHOTO'] as const satisfies readonly Exclude<
+  ItemKind,
+  'SUPPLEMENTARY'
+>[];
 
 /** What the student and staff call each fixed item; a supplementary item takes its label from the cohort's policy. */
 export const ITEM_LABELS: Record<Exclude<ItemKind, 'SUPPLEMENTARY'>, string> = {

@@ -232,14 +232,18 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   // Updates: actions whose caller waits for the answer, refused by the validator before anything is recorded.
   function installUpdate<I, R>(action: UpdateAction<I, R>): void {
     const before = action.needsCalendar ? () => ensureCalendar(Date.now()) : undefined;
-    setHandler(action.message, act((input: I, now) => {
-      const answer = action.apply(r, input, now);
-      // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
-      if (action.movesStudent) upsertSearchAttributes(studentAttributes(r.input.student));
-      return answer;
-    }, before), {
-      validator: validate((input: I, now) => action.validate(r, input, now)),
-    });
+    setHandler(
+      action.message,
+      act((input: I, now) => {
+        const answer = action.apply(r, input, now);
+        // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
+        if (action.movesStudent) upsertSearchAttributes(studentAttributes(r.input.student));
+        return answer;
+      }, before),
+      {
+        validator: validate((input: I, now) => action.validate(r, input, now)),
+      },
+    );
   }
   for (const entry of UPDATES) entry(installUpdate);
 

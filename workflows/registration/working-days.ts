@@ -38,7 +38,7 @@ export interface WorkingDayDeadline {
 /** The end of the n-th Hong Kong working day after the day of `fromMs`. */
 export function addWorkingDays(fromMs: number, n: number, holidays: ReadonlySet<HkDate>): WorkingDayDeadline {
   let date = hkDate(fromMs);
-  for (let counted = 0; counted < n; ) {
+  for (let counted = 0; counted < n;) {
     date = nextDate(date);
     if (isWorkingDay(date, holidays)) counted++;
   }
@@ -48,7 +48,7 @@ export function addWorkingDays(fromMs: number, n: number, holidays: ReadonlySet<
 /** Whole working days between two instants (the review queue's "age"): days after `fromMs`'s day up to `toMs`'s day. */
 export function workingDaysBetween(fromMs: number, toMs: number, holidays: ReadonlySet<HkDate>): number {
   let days = 0;
-  for (let date = hkDate(fromMs), end = hkDate(toMs); date < end; ) {
+  for (let date = hkDate(fromMs), end = hkDate(toMs); date < end;) {
     date = nextDate(date);
     if (isWorkingDay(date, holidays)) days++;
   }

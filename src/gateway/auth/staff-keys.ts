@@ -21,10 +21,7 @@ export interface StaffKeyInfo {
   revokedAt: Date | null;
 }
 
-export async function createStaffKey(
-  prisma: PrismaClient,
-  input: { name: string; role: StaffRole },
-): Promise<StaffKeyInfo & { key: string }> {
+export async function createStaffKey(prisma: PrismaClient, input: { name: string; role: StaffRole }): Promise<StaffKeyInfo & { key: string }> {
   const prefix = randomBytes(4).toString('hex');
   const key = `${STAFF_KEY_PREFIX}${prefix}_${randomBytes(24).toString('base64url')}`;
   const row = await prisma.staffApiKey.create({

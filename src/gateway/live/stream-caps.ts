@@ -24,10 +24,14 @@ export class StreamCaps {
     const who = principal.kind === 'student' ? `student:${principal.applicationNo}` : `staff:${principal.keyId}`;
     const where = `address:${address}`;
     if ((this.open.get(who) ?? 0) >= this.limits.perPrincipal) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `Too many open live-update streams for this account (at most ${this.limits.perPrincipal}); close a page or tab.`, {
-        limit: this.limits.perPrincipal,
-        per: 'principal',
-      });
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `Too many open live-update streams for this account (at most ${this.limits.perPrincipal}); close a page or tab.`,
+        {
+          limit: this.limits.perPrincipal,
+          per: 'principal',
+        },
+      );
     }
     if ((this.open.get(where) ?? 0) >= this.limits.perAddress) {
       throw new AppError(ErrorCode.RATE_LIMITED, `Too many open live-update streams from this address (at most ${this.limits.perAddress}).`, {

@@ -29,7 +29,10 @@ export async function signStreamToken(config: Pick<Config, 'TOKEN_SECRET' | 'SES
 }
 
 /** The staff member a stream token names, or undefined when it is forged, expired or its key revoked. */
-export async function streamTokenPrincipal(deps: { config: Pick<Config, 'TOKEN_SECRET'>; prisma: PrismaClient }, token: string): Promise<Principal | undefined> {
+export async function streamTokenPrincipal(
+  deps: { config: Pick<Config, 'TOKEN_SECRET'>; prisma: PrismaClient },
+  token: string,
+): Promise<Principal | undefined> {
   let keyId: string;
   try {
     keyId = (await verifyTokenClaims(deps.config, token, STREAM_AUDIENCE)).applicationNo;

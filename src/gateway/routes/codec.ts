@@ -90,7 +90,14 @@ export function codecRouter(ctx: RouterContext): Router {
         const payloads = body.payloads.map(fromWire);
         if (op === 'encode') return { payloads: (await codec.encode(payloads)).map(toWire) };
         // One payload that does not open (a key already removed, a foreign payload) leaves the others readable.
-        const opened = await Promise.all(payloads.map((p, i) => codec.decode([p]).then(([o]) => o!, () => payloads[i]!)));
+        const opened = await Promise.all(
+          payloads.map((p, i) =>
+            codec.decode([p]).then(
+              ([o]) => o!,
+              () => payloads[i]!,
+            ),
+          ),
+        );
         return { payloads: opened.map(toWire) };
       },
     );

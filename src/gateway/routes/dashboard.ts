@@ -90,7 +90,7 @@ const LateEventsSchema = z
       z.object({
         kind: z.enum(LATE_EVENT_KINDS),
         count,
-        statuses: z.array(z.object({ status: z.string().meta({ description: 'The registration\'s status when the event came.' }), count })),
+        statuses: z.array(z.object({ status: z.string().meta({ description: "The registration's status when the event came." }), count })),
       }),
     ),
   })
@@ -108,9 +108,19 @@ export function dashboardRouter(ctx: RouterContext): Router {
   const router = Router();
   const common = { method: 'get' as const, tags: ['dashboard'], access: 'staff' as const };
 
-  route(kit, router, { ...common, path: '/api/dashboard/cohorts', summary: 'Cohorts to choose from, newest deadline first, with their registration counts', response: CohortsSchema }, async () => ({
-    items: await cohorts(prisma),
-  }));
+  route(
+    kit,
+    router,
+    {
+      ...common,
+      path: '/api/dashboard/cohorts',
+      summary: 'Cohorts to choose from, newest deadline first, with their registration counts',
+      response: CohortsSchema,
+    },
+    async () => ({
+      items: await cohorts(prisma),
+    }),
+  );
 
   route(
     kit,
@@ -122,7 +132,14 @@ export function dashboardRouter(ctx: RouterContext): Router {
   route(
     kit,
     router,
-    { ...common, path: '/api/dashboard/categories', summary: 'Registrations by student category', description: filterNote, query: filterQuery, response: CategoriesSchema },
+    {
+      ...common,
+      path: '/api/dashboard/categories',
+      summary: 'Registrations by student category',
+      description: filterNote,
+      query: filterQuery,
+      response: CategoriesSchema,
+    },
     async ({ query }) => byCategory(prisma, query),
   );
 

@@ -73,8 +73,8 @@ export function documentsRouter(ctx: RouterContext): Router {
       summary: 'Upload a file for a checklist item',
       description:
         `multipart/form-data with the file in the field \`${FILE_FIELD}\`. Identification, visa, receipt and supplementary documents: PDF, JPEG or PNG. ` +
-        'Photo: JPEG or PNG meeting the cohort\'s photo specification (422 says what to fix). The type is judged from the file\'s bytes, not its name. ' +
-        'Re-sending the bytes that are already the item\'s current submission records nothing new (`duplicate: true`). ' +
+        "Photo: JPEG or PNG meeting the cohort's photo specification (422 says what to fix). The type is judged from the file's bytes, not its name. " +
+        "Re-sending the bytes that are already the item's current submission records nothing new (`duplicate: true`). " +
         'Send an `Idempotency-Key` header to make a retry (after a timeout) the same upload: it is recorded once. ' +
         'Each registration has a storage quota (413 `QUOTA_EXCEEDED`) and a rate limit on its actions (429).',
       access: 'ownerOrStaff',
@@ -110,7 +110,9 @@ export function documentsRouter(ctx: RouterContext): Router {
       if (!target.itemKind) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
       if (!isFileItem(target.itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${target.itemLabel} takes no file.`, { itemKey });
       if (target.closed) {
-        throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, { reason: 'Closed' });
+        throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
+          reason: 'Closed',
+        });
       }
       const photoSpec = target.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
       const rule = uploadRule(target.itemKind, photoSpec)!;
@@ -197,7 +199,8 @@ export function documentsRouter(ctx: RouterContext): Router {
       }
       await settleStoredFile(prisma, upload.sha256);
       // Not recorded: these bytes are already the current submission (the workflow said so).
-      const recorded = mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256) ?? updated.submissions[updated.submissions.length - 1]!;
+      const recorded =
+        mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256) ?? updated.submissions[updated.submissions.length - 1]!;
       if (!mine) setStatus(200);
       return { ...updated, document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
     },
@@ -252,7 +255,10 @@ export function documentsRouter(ctx: RouterContext): Router {
       if (!stream) throw new AppError(ErrorCode.NOT_FOUND, 'The file is no longer stored.');
       res.setHeader('Content-Type', doc.mediaType);
       res.setHeader('Content-Length', String(doc.size));
-      res.setHeader('Content-Disposition', `attachment; filename="${doc.originalName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.originalName)}`);
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="${doc.originalName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.originalName)}`,
+      );
       // Even if a browser is told to render it, nothing in it may run.
       res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
       res.setHeader('Cache-Control', 'private, max-age=0');
@@ -290,8 +296,13 @@ interface UploadTarget {
  * moments ago may not be projected yet: then the workflow says whether it exists,
  * and the upload waits for its projection.
  */
-async function uploadTarget(ctx: Pick<RouterContext, 'prisma' | 'registrations'>, applicationNo: string, itemKey: string, timeoutMs = 10_000): Promise<UploadTarget> {
-  for (let asked = false, until = Date.now() + timeoutMs; ; ) {
+async function uploadTarget(
+  ctx: Pick<RouterContext, 'prisma' | 'registrations'>,
+  applicationNo: string,
+  itemKey: string,
+  timeoutMs = 10_000,
+): Promise<UploadTarget> {
+  for (let asked = false, until = Date.now() + timeoutMs; ;) {
     const [row] = await ctx.prisma.$queryRaw<
       { status: string; photo: PhotoSpec | null; itemKind: string | null; itemLabel: string | null; usedBytes: bigint }[]
     >`
@@ -346,7 +357,18 @@ async function documentOf(ctx: Pick<RouterContext, 'prisma'>, registrationNo: st
   // Submissions registered without the gateway (CLI, tests) have no id of ours: the projection made one.
   const id =
     s.documentId ??
-    (await ctx.prisma.document.findUnique({ where: { registrationNo_itemKey_version: { registrationNo, itemKey, version: s.version } }, select: { id: true } }))?.id ??
+    (await ctx.prisma.document.findUnique({ where: { registrationNo_itemKey_version: { registrationNo, itemKey, version: s.version } }, select: { id: true } }))
+      ?.id ??
     '';
-  return { id, itemKey, version: s.version, sha256: s.sha256, size: s.size, mediaType: s.mediaType, originalName: s.originalName, uploadedBy: s.uploadedBy, uploadedAt: s.at };
+  return {
+    id,
+    itemKey,
+    version: s.version,
+    sha256: s.sha256,
+    size: s.size,
+    mediaType: s.mediaType,
+    originalName: s.originalName,
+    uploadedBy: s.uploadedBy,
+    uploadedAt: s.at,
+  };
 }

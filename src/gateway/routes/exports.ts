@@ -54,7 +54,7 @@ export function exportsRouter(ctx: RouterContext): Router {
       tags: ['exports'],
       summary: 'Export a cohort for the student record system (CSV or JSON), one row per student',
       description:
-        'Streamed from PostgreSQL in keyset pages. CSV: one column per item key (empty when the student has no such item); cells a spreadsheet would read as a formula are prefixed with `\'`. JSON: an array of rows.',
+        "Streamed from PostgreSQL in keyset pages. CSV: one column per item key (empty when the student has no such item); cells a spreadsheet would read as a formula are prefixed with `'`. JSON: an array of rows.",
       access: 'admin',
       query: z.object({ cohort: filledText({ multiline: true }).max(100), format: z.enum(['csv', 'json']).default('csv') }),
       responseContent: {

@@ -22,10 +22,7 @@ async function timed(fn: () => Promise<unknown>, limitMs = PROBE_TIMEOUT_MS): Pr
   const start = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      fn(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs))),
-    ]);
+    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs)))]);
     return { ok: true, ms: Date.now() - start };
   } catch (e) {
     return { ok: false, ms: Date.now() - start, error: (e as Error).message.split('\n')[0] };
@@ -67,15 +64,18 @@ export function healthRouter(kit: RouteKit, { prisma, temporal }: Pick<GatewayDe
     async () => {
       const [database, temporalCheck] = await Promise.all([
         timed(() => prisma.$queryRaw`SELECT 1`),
-        timed(() =>
-          temporal.connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
-            temporal.workflowService.describeNamespace({ namespace: temporal.options.namespace }),
-          ),
+        timed(
+          () =>
+            temporal.connection.withDeadline(Date.now() + PROBE_TIMEOUT_MS, () =>
+              temporal.workflowService.describeNamespace({ namespace: temporal.options.namespace }),
+            ),
           PROBE_TIMEOUT_MS + 1000,
         ),
       ]);
       const checks = { database, temporal: temporalCheck };
-      const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name]) => name);
+      const failed = Object.entries(checks)
+        .filter(([, c]) => !c.ok)
+        .map(([name]) => name);
       if (failed.length) throw new AppError(ErrorCode.NOT_READY, `Not ready: ${failed.join(' and ')} not answering.`, { failed, checks });
       return { status: 'ready' as const, checks };
     },

@@ -29,7 +29,10 @@ export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: 
     try {
       return await verifyActivationToken(config, token);
     } catch (e) {
-      res.status(400).type('html').send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
+      res
+        .status(400)
+        .type('html')
+        .send(page('Activation link not valid', `<p class="error">${esc((e as Error).message)}.</p>`));
       return undefined;
     }
   };
@@ -74,15 +77,23 @@ export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: 
     if (!answer.ok) {
       const detail = await answer.text();
       logger.warn({ applicationNo, status: answer.status, detail }, 'simulated activation webhook refused');
-      res.status(502).type('html').send(page('Activation failed', `<p class="error">The registration system refused the activation (${answer.status}).</p><pre>${esc(detail)}</pre>`));
+      res
+        .status(502)
+        .type('html')
+        .send(page('Activation failed', `<p class="error">The registration system refused the activation (${answer.status}).</p><pre>${esc(detail)}</pre>`));
       return;
     }
     // The activation token signs no one in: the way on is a sign-in link of its own (the simulator holds
     // TOKEN_SECRET; a real provider would send the student to the portal's single sign-on instead).
     const next = `${INVITE_PATH}?token=${encodeURIComponent(await signInvitationToken(config, applicationNo))}`;
-    res.type('html').send(
-      page('Account activated', `<p>Your HKUST account <strong>${esc(universityEmailFor(applicationNo))}</strong> is active.</p><a class="button" href="${esc(next)}">Continue to program registration</a>`),
-    );
+    res
+      .type('html')
+      .send(
+        page(
+          'Account activated',
+          `<p>Your HKUST account <strong>${esc(universityEmailFor(applicationNo))}</strong> is active.</p><a class="button" href="${esc(next)}">Continue to program registration</a>`,
+        ),
+      );
   });
 
   return router;

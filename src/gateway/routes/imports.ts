@@ -9,7 +9,17 @@
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { beginImport, importReport, ImportFormatError, PolicyOverridesSchema, toReport, watchImport, type ImportInput, type ImportReport, type PolicyOverrides } from '../../import';
+import {
+  beginImport,
+  importReport,
+  ImportFormatError,
+  PolicyOverridesSchema,
+  toReport,
+  watchImport,
+  type ImportInput,
+  type ImportReport,
+  type PolicyOverrides,
+} from '../../import';
 import { sanitizeFileName } from '../../uploads/names';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
@@ -60,7 +70,9 @@ function parsePolicyField(raw: string): PolicyOverrides {
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new AppError(ErrorCode.VALIDATION_FAILED, 'Invalid body field "policy": not valid JSON.', { issues: [{ in: 'body', path: 'policy', message: 'not valid JSON' }] });
+    throw new AppError(ErrorCode.VALIDATION_FAILED, 'Invalid body field "policy": not valid JSON.', {
+      issues: [{ in: 'body', path: 'policy', message: 'not valid JSON' }],
+    });
   }
   const parsed = PolicyOverridesSchema.safeParse(value);
   if (!parsed.success) {
@@ -130,7 +142,8 @@ export function importsRouter(ctx: RouterContext): Router {
       try {
         begun = await beginImport({ prisma, temporal, config }, input, { actor, source });
       } catch (e) {
-        if (e instanceof ImportFormatError) throw new AppError(ErrorCode.VALIDATION_FAILED, e.message, { issues: [{ in: 'body', path: '', message: e.message }] });
+        if (e instanceof ImportFormatError)
+          throw new AppError(ErrorCode.VALIDATION_FAILED, e.message, { issues: [{ in: 'body', path: '', message: e.message }] });
         throw e;
       }
       const log = logger.child({ importId: begun.job.id, actor });
@@ -158,11 +171,12 @@ export function importsRouter(ctx: RouterContext): Router {
       response: pageOf(ImportJobSchema, 'ImportJobPage'),
     },
     async ({ query }) => {
-      const [total, rows] = await Promise.all([
-        prisma.importJob.count(),
-        prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) }),
-      ]);
-      return pageResult(rows.map((r) => out({ ...toReport(r), duplicateOf: null })), total, query);
+      const [total, rows] = await Promise.all([prisma.importJob.count(), prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) })]);
+      return pageResult(
+        rows.map((r) => out({ ...toReport(r), duplicateOf: null })),
+        total,
+        query,
+      );
     },
   );
 
@@ -173,7 +187,7 @@ export function importsRouter(ctx: RouterContext): Router {
       method: 'get',
       path: '/api/imports/:id',
       tags: ['imports'],
-      summary: 'An import\'s progress and report (admin)',
+      summary: "An import's progress and report (admin)",
       access: 'admin',
       params: z.object({ id: z.uuid() }),
       response: ImportJobSchema,
@@ -188,4 +202,3 @@ export function importsRouter(ctx: RouterContext): Router {
 
   return router;
 }
-

@@ -13,12 +13,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { z } from 'zod';
 import { text } from '../../text';
 import { LATE_EVENT_KINDS, REGISTRATION_STATUSES } from '../../../workflows/registration/api';
-import {
-  LATE_EVENT_WORKFLOW_TYPE,
-  lateEventWorkflowId,
-  type LateEventWorkflowInput,
-  type lateEventWorkflow,
-} from '../../../workflows/late-event/workflow';
+import { LATE_EVENT_WORKFLOW_TYPE, lateEventWorkflowId, type LateEventWorkflowInput, type lateEventWorkflow } from '../../../workflows/late-event/workflow';
 import type { RouterContext } from '../context';
 import { route } from '../route';
 import { pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
@@ -27,11 +22,7 @@ import { pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
  * Starts lateEventWorkflow for one webhook delivery against a closed registration.
  * One workflow per delivery (its id is derived from the delivery), so a repeat is a no-op.
  */
-export async function recordLateAfterClose(
-  temporal: Client,
-  taskQueue: string,
-  input: Omit<LateEventWorkflowInput, 'ref' | 'receivedAt'>,
-): Promise<void> {
+export async function recordLateAfterClose(temporal: Client, taskQueue: string, input: Omit<LateEventWorkflowInput, 'ref' | 'receivedAt'>): Promise<void> {
   const ref = createHash('sha256').update(input.deliveryKey).digest('hex').slice(0, 24);
   try {
     await temporal.workflow.start<typeof lateEventWorkflow>(LATE_EVENT_WORKFLOW_TYPE, {
@@ -73,8 +64,9 @@ export function lateEventsRouter(ctx: RouterContext): Router {
       method: 'get',
       path: '/api/late-events',
       tags: ['registrations'],
-      summary: 'Payments and activations that arrived after a registration\'s outcome, newest first',
-      description: 'Recorded, never applied: each one was also mailed to the registry (email kind LATE_EVENT). Filter by kind, cohort, program or application number.',
+      summary: "Payments and activations that arrived after a registration's outcome, newest first",
+      description:
+        'Recorded, never applied: each one was also mailed to the registry (email kind LATE_EVENT). Filter by kind, cohort, program or application number.',
       access: 'staff',
       query: z.object({
         kind: z.enum(LATE_EVENT_KINDS).optional(),

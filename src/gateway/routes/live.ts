@@ -30,7 +30,10 @@ import { latestChangeNo, type ChangeFeed } from '../../live/changes';
 const STREAM_RETRY_AFTER_SECONDS = 30;
 
 const StreamQuery = z.object({
-  stream_token: text({ multiline: true }).max(2000).optional().meta({ description: 'A staff stream token (POST /api/events/token); EventSource cannot send an Authorization header.' }),
+  stream_token: text({ multiline: true })
+    .max(2000)
+    .optional()
+    .meta({ description: 'A staff stream token (POST /api/events/token); EventSource cannot send an Authorization header.' }),
 });
 
 const streamContent = (json: z.ZodType, events: string) => ({
@@ -72,7 +75,8 @@ export function liveRouter(ctx: RouterContext): Router {
       path: '/api/events/token',
       tags: ['live'],
       summary: 'A stream token for the staff pages’ event streams',
-      description: 'EventSource sends no Authorization header; the token goes into the stream URL as `stream_token`. It opens streams only, lasts SESSION_TTL_HOURS, and stops working when the key is revoked. For API keys only: a single sign-on session (403 here) opens the streams with its cookie.',
+      description:
+        'EventSource sends no Authorization header; the token goes into the stream URL as `stream_token`. It opens streams only, lasts SESSION_TTL_HOURS, and stops working when the key is revoked. For API keys only: a single sign-on session (403 here) opens the streams with its cookie.',
       access: 'staff',
       response: z.object({ streamToken: z.string(), expiresAt: z.string() }).meta({ id: 'StreamToken' }),
     },

@@ -8,7 +8,17 @@
 import { Router } from 'express';
 import type { Prisma } from '@prisma/client';
 import { z } from 'zod';
-import { ADMISSION_ROUTES, REGISTRATION_STATUSES, RESIDENCIES, STUDY_LEVELS, correctFormUpdate, correctPersonalEmailUpdate, extendDeadlineUpdate, reclassifyUpdate, type PhotoSpec } from '../../../workflows/registration/api';
+import {
+  ADMISSION_ROUTES,
+  REGISTRATION_STATUSES,
+  RESIDENCIES,
+  STUDY_LEVELS,
+  correctFormUpdate,
+  correctPersonalEmailUpdate,
+  extendDeadlineUpdate,
+  reclassifyUpdate,
+  type PhotoSpec,
+} from '../../../workflows/registration/api';
 import { contactsFor, defaultCohortPolicy } from '../../../workflows/registration/policy';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
@@ -44,7 +54,11 @@ const ReclassificationSchema = z
         residency: z.enum(RESIDENCIES).optional(),
         admissionRoute: z.enum(ADMISSION_ROUTES).optional().meta({ description: 'Undergraduates only; a student who stops being UG loses it.' }),
         studyLevel: z.enum(STUDY_LEVELS).optional(),
-        programCode: text().trim().toUpperCase().regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"').optional(),
+        programCode: text()
+          .trim()
+          .toUpperCase()
+          .regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"')
+          .optional(),
       })
       .strict()
       .refine((c) => Object.keys(c).length > 0, 'name at least one of residency, admissionRoute, studyLevel, programCode'),
@@ -59,7 +73,10 @@ const SummarySchema = z
     name: z.string(),
     personalEmail: z.string(),
     universityEmail: z.string().nullable(),
-    personalEmailProblem: z.enum(['BOUNCED', 'COMPLAINED']).nullable().meta({ description: 'Mail to the personal email bounced for good or was marked as spam.' }),
+    personalEmailProblem: z
+      .enum(['BOUNCED', 'COMPLAINED'])
+      .nullable()
+      .meta({ description: 'Mail to the personal email bounced for good or was marked as spam.' }),
     programCode: z.string(),
     studyLevel: z.string(),
     admissionRoute: z.string().nullable(),
@@ -75,9 +92,7 @@ const SummarySchema = z
   })
   .meta({ id: 'RegistrationSummary' });
 
-const AuditEntrySchema = z
-  .object({ seq: z.number().int(), type: z.string(), actor: z.string(), at: z.string(), data: z.unknown() })
-  .meta({ id: 'AuditEntry' });
+const AuditEntrySchema = z.object({ seq: z.number().int(), type: z.string(), actor: z.string(), at: z.string(), data: z.unknown() }).meta({ id: 'AuditEntry' });
 
 const UploadRuleSchema = z.object({ mediaTypes: z.array(z.string()), maxBytes: z.number().int() });
 const PhotoSpecSchema = z
@@ -122,7 +137,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       description:
         '`outstanding`: registrations that still owe this item. `overdue`: the registration deadline has passed and items are still outstanding. ' +
         '`slaBreached`: a submitted item is past its verification service level. `q`: part of the name, application number or email. ' +
-        '`emailProblem`: mail to the personal email bounced for good or was marked as spam (and it is not corrected yet). `open`: IN_PROGRESS or INCOMPLETE. `missingCompulsory`: a compulsory item is not handed in (pending or rejected), students who declined their offer left out (the dashboard\'s burn-down counts the same).',
+        "`emailProblem`: mail to the personal email bounced for good or was marked as spam (and it is not corrected yet). `open`: IN_PROGRESS or INCOMPLETE. `missingCompulsory`: a compulsory item is not handed in (pending or rejected), students who declined their offer left out (the dashboard's burn-down counts the same).",
       access: 'staff',
       query: z.object({
         status: z.enum(REGISTRATION_STATUSES).optional(),
@@ -254,9 +269,10 @@ export function registrationsRouter(ctx: RouterContext): Router {
       if (polled === etag) return notModified(etag);
       res.setHeader('ETag', etag);
       const photoSpec = await photoSpecOf(ctx, view.student.cohortId);
-      const uploads = Object.fromEntries(
-        view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }]),
-      ) as Record<string, { mediaTypes: string[]; maxBytes: number }>;
+      const uploads = Object.fromEntries(view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }])) as Record<
+        string,
+        { mediaTypes: string[]; maxBytes: number }
+      >;
       const workflowUrl =
         principal.kind === 'staff'
           ? `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.workflowId)}`
@@ -349,7 +365,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         'The checklist is recomputed from the new facts: items now owed start PENDING, due by their deadline (reminders follow it); items no longer owed become ' +
         'NOT_REQUIRED; the audit trail keeps RECLASSIFIED with the before and after values, the reason, who, and the items added and no longer required. ' +
         'The search attributes (ProgramCode, StudyLevel, StudentCategory) and the read model follow. 409 once the registration is closed, or when a newly owed ' +
-        'compulsory item\'s deadline has passed; 422 when the result is not a valid student (an undergraduate without an admission route), would owe the fee in a cohort with no fee set, or changes nothing.',
+        "compulsory item's deadline has passed; 422 when the result is not a valid student (an undergraduate without an admission route), would owe the fee in a cohort with no fee set, or changes nothing.",
       access: 'staff',
       params: RegistrationParams,
       headers: IdempotencyHeaders,
@@ -381,7 +397,10 @@ export function registrationsRouter(ctx: RouterContext): Router {
       headers: IdempotencyHeaders,
       body: z
         .object({
-          personalEmail: z.email().max(320).transform((v) => v.trim().toLowerCase()),
+          personalEmail: z
+            .email()
+            .max(320)
+            .transform((v) => v.trim().toLowerCase()),
           reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
         })
         .meta({ id: 'PersonalEmailCorrection' }),

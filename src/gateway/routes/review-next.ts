@@ -42,7 +42,7 @@ export function reviewNextRouter(ctx: RouterContext): Router {
       summary: 'Review next: claim the oldest submitted item no other reviewer holds',
       description:
         'The claim lasts REVIEW_CLAIM_MINUTES and lapses by itself. A reviewer holds one item at a time: asking again gives the next item and frees the one held before. ' +
-        'The body takes the review queue\'s filters.',
+        "The body takes the review queue's filters.",
       access: 'staff',
       body: z.object({
         cohortId: filledText({ multiline: true }).max(100).optional(),

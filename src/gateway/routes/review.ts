@@ -43,7 +43,7 @@ const QueueEntrySchema = z
     expectedVerificationBy: z.string().nullable(),
     slaBreached: z.boolean(),
     rejectionReason: z.string().nullable(),
-    flag: z.string().nullable().meta({ description: 'Something to look at before deciding, e.g. a payment that does not match the cohort\'s fee.' }),
+    flag: z.string().nullable().meta({ description: "Something to look at before deciding, e.g. a payment that does not match the cohort's fee." }),
   })
   .meta({ id: 'ReviewQueueEntry' });
 
@@ -72,7 +72,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       summary: 'Review queue: submitted items, oldest first',
       description:
         'Filter by program, cohort, study level, item kind and item state (default SUBMITTED); `slaBreached=true`: only items past their expected verification time. Only open registrations (in progress or incomplete): ' +
-        'a completed or withdrawn registration is nobody\'s work any more.',
+        "a completed or withdrawn registration is nobody's work any more.",
       access: 'staff',
       query: z.object({
         programCode: text().trim().toUpperCase().optional(),

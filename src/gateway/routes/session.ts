@@ -43,7 +43,7 @@ const RevokedAccessSchema = z
     revokedAt: z.string().meta({ description: 'Links and sessions issued before this instant no longer work.' }),
     revokedBy: z.string(),
     linkEmailed: z.boolean().meta({
-      description: 'A fresh link is on its way to the student\'s personal email on record (false once the registration is closed). Staff never receive a link.',
+      description: "A fresh link is on its way to the student's personal email on record (false once the registration is closed). Staff never receive a link.",
     }),
   })
   .meta({ id: 'RevokedAccess' });
@@ -195,7 +195,10 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       }
       if (principal?.kind === 'student' && principal.applicationNo !== applicationNo) {
         res.setHeader('Cache-Control', 'no-store');
-        res.status(200).type('html').send(switchAccountPage(principal.applicationNo, applicationNo, query.token));
+        res
+          .status(200)
+          .type('html')
+          .send(switchAccountPage(principal.applicationNo, applicationNo, query.token));
         return SENT;
       }
       await signIn(res, applicationNo, principal);
@@ -257,7 +260,7 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       method: 'delete',
       path: '/api/session',
       tags: ['session'],
-      summary: 'Sign out: ends the student\'s sessions on the server (every device) and clears the cookie',
+      summary: "Sign out: ends the student's sessions on the server (every device) and clears the cookie",
       description: 'The invitation link still signs the student in again afterwards.',
       access: 'public',
       status: 204,
@@ -275,11 +278,11 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       method: 'post',
       path: '/api/registrations/:applicationNo/revoke-access',
       tags: ['session'],
-      summary: 'Revoke a student\'s invitation links and sessions (staff)',
+      summary: "Revoke a student's invitation links and sessions (staff)",
       description:
         'For a forwarded invitation email or a lost device: every link and session of this student issued until now stops working at once. ' +
         'The registration workflow records the revocation in the audit trail (ACCESS_REVOKED, with the staff actor) and emails a fresh link to the ' +
-        'student\'s personal email on record; the answer never carries a link. With the same Idempotency-Key, a retry emails nothing more.',
+        "student's personal email on record; the answer never carries a link. With the same Idempotency-Key, a retry emails nothing more.",
       access: 'staff',
       params: RegistrationParams,
       headers: IdempotencyHeaders,

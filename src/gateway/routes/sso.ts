@@ -49,18 +49,21 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
     return false;
   };
 
-  const beginFor = (purpose: SignInPurpose) => async ({ req, res }: { req: Request; res: Response }): Promise<typeof SENT> => {
-    if (!client) throw disabled();
-    if (!onRedirectHost(req, res)) return SENT;
-    res.setHeader('Cache-Control', 'no-store');
-    res.redirect(303, await client.begin(res, purpose));
-    return SENT;
-  };
+  const beginFor =
+    (purpose: SignInPurpose) =>
+    async ({ req, res }: { req: Request; res: Response }): Promise<typeof SENT> => {
+      if (!client) throw disabled();
+      if (!onRedirectHost(req, res)) return SENT;
+      res.setHeader('Cache-Control', 'no-store');
+      res.redirect(303, await client.begin(res, purpose));
+      return SENT;
+    };
 
   const beginDoc = {
     method: 'get' as const,
     tags: ['session'],
-    description: '303 to the identity provider (authorization code flow with PKCE); it sends the browser back to /auth/callback. 404 when single sign-on is not configured.',
+    description:
+      '303 to the identity provider (authorization code flow with PKCE); it sends the browser back to /auth/callback. 404 when single sign-on is not configured.',
     access: 'public' as const,
     ...redirectDoc,
     errors: [ErrorCode.NOT_FOUND],
@@ -150,7 +153,7 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
       path: '/api/staff/session',
       tags: ['staff'],
       summary: 'Staff sign-out: ends this single sign-on session on the server and clears its cookie',
-      description: 'The identity provider\'s own session is not ended; the next sign-in may not ask for a password again.',
+      description: "The identity provider's own session is not ended; the next sign-in may not ask for a password again.",
       access: 'public',
       status: 204,
     },

@@ -36,8 +36,8 @@ export function staffRouter({ kit, prisma, logger, limits }: RouterContext): Rou
       method: 'get',
       path: '/api/staff/me',
       tags: ['staff'],
-      summary: 'Who is signed in: the API key\'s owner or the single sign-on session\'s person (staff sign-in check)',
-      description: 'keyId is the API key\'s id, or `sso:<subject>` for a single sign-on session.',
+      summary: "Who is signed in: the API key's owner or the single sign-on session's person (staff sign-in check)",
+      description: "keyId is the API key's id, or `sso:<subject>` for a single sign-on session.",
       access: 'staff',
       response: StaffIdentitySchema,
       errors: [ErrorCode.RATE_LIMITED],
@@ -49,11 +49,17 @@ export function staffRouter({ kit, prisma, logger, limits }: RouterContext): Rou
     },
   );
 
-
   route(
     kit,
     router,
-    { method: 'get', path: '/api/staff/keys', tags: ['staff'], summary: 'List staff API keys (admin)', access: 'admin', response: z.object({ items: z.array(StaffKeySchema) }) },
+    {
+      method: 'get',
+      path: '/api/staff/keys',
+      tags: ['staff'],
+      summary: 'List staff API keys (admin)',
+      access: 'admin',
+      response: z.object({ items: z.array(StaffKeySchema) }),
+    },
     async () => ({ items: (await listStaffKeys(prisma)).map(out) }),
   );
 

@@ -35,7 +35,11 @@ export const RegistrationFormSchema = z
     nationality: field('nationality'),
     phone: phone('phone'),
     correspondenceAddress: field('correspondenceAddress'),
-    emergencyContact: z.object({ name: field('emergencyContact.name'), relationship: field('emergencyContact.relationship'), phone: phone('emergencyContact.phone') }),
+    emergencyContact: z.object({
+      name: field('emergencyContact.name'),
+      relationship: field('emergencyContact.relationship'),
+      phone: phone('emergencyContact.phone'),
+    }),
     picsConsent: z.literal(true, 'you must consent to the personal information collection statement'),
   })
   .meta({ id: 'RegistrationForm' });

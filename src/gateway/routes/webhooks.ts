@@ -44,13 +44,22 @@ const PaymentEventSchema = z
     applicationNo: ApplicationNo,
     paymentRef: text().min(1).max(200),
     amount: z.number().positive().optional().meta({ description: 'What the student paid; more than zero (a payment of nothing settles nothing).' }),
-    currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
     paidAt: iso
       .optional()
-      .meta({ description: 'When the student paid, as the provider records it: it decides whether the payment was on time (docs/domain.md). Never later than the delivery.' }),
+      .meta({
+        description:
+          'When the student paid, as the provider records it: it decides whether the payment was on time (docs/domain.md). Never later than the delivery.',
+      }),
   })
   // A payment dated after its own arrival would be backdated the other way: refused, and never seen by the workflow.
-  .refine((e) => e.paidAt === undefined || Date.parse(e.paidAt) <= Date.now(), { path: ['paidAt'], message: 'paidAt is later than the delivery: a payment cannot be made in the future' })
+  .refine((e) => e.paidAt === undefined || Date.parse(e.paidAt) <= Date.now(), {
+    path: ['paidAt'],
+    message: 'paidAt is later than the delivery: a payment cannot be made in the future',
+  })
   .meta({ id: 'PaymentEvent' });
 
 const Accepted = z
@@ -72,7 +81,15 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
   const router = Router();
   const guard = (req: RawBodyRequest) =>
     verifyWebhook({ secret: config.WEBHOOK_SECRET, toleranceSeconds: config.WEBHOOK_TOLERANCE_SECONDS }, req.get(SIGNATURE_HEADER), req.rawBody);
-  const errors = [ErrorCode.BAD_SIGNATURE, ErrorCode.STALE_WEBHOOK, ErrorCode.WEBHOOK_REPLAYED, ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.RATE_LIMITED, ErrorCode.WORKFLOW_UNAVAILABLE];
+  const errors = [
+    ErrorCode.BAD_SIGNATURE,
+    ErrorCode.STALE_WEBHOOK,
+    ErrorCode.WEBHOOK_REPLAYED,
+    ErrorCode.REGISTRATION_NOT_FOUND,
+    ErrorCode.INVALID_TRANSITION,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.WORKFLOW_UNAVAILABLE,
+  ];
 
   /**
    * Claims the delivery id, runs `deliver`, and gives the claim back if delivering failed. A registration
@@ -111,7 +128,16 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
   };
 
   /** What every webhook shares: signed, rate-limited, answered 202 once its event is recorded. */
-  const webhookRoute = { method: 'post' as const, tags: ['webhooks'], access: 'webhook' as const, status: 202, response: Accepted, errors, before: [limits.webhook], guard };
+  const webhookRoute = {
+    method: 'post' as const,
+    tags: ['webhooks'],
+    access: 'webhook' as const,
+    status: 202,
+    response: Accepted,
+    errors,
+    before: [limits.webhook],
+    guard,
+  };
 
   route(
     kit,
@@ -121,7 +147,11 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
       const actor = 'system:idp';
       const late = { universityEmail: e.universityEmail, ...(e.activatedAt ? { activatedAt: e.activatedAt } : {}) };
       return once('identity', e.id, { applicationNo: e.applicationNo, event: 'ACTIVATION', actor, data: late }, () =>
-        registrations.signal(e.applicationNo, accountActivatedSignal, { actor, universityEmail: e.universityEmail, ...isoOrOmitted('activatedAt', e.activatedAt) }),
+        registrations.signal(e.applicationNo, accountActivatedSignal, {
+          actor,
+          universityEmail: e.universityEmail,
+          ...isoOrOmitted('activatedAt', e.activatedAt),
+        }),
       );
     },
   );

@@ -17,11 +17,7 @@ export function signWebhook(secret: string, body: Buffer | string, t = Math.floo
   return `t=${t},v1=${mac(secret, t, body).toString('hex')}`;
 }
 
-export function verifyWebhook(
-  opts: { secret: string; toleranceSeconds: number; now?: number },
-  header: string | undefined,
-  body: Buffer | undefined,
-): void {
+export function verifyWebhook(opts: { secret: string; toleranceSeconds: number; now?: number }, header: string | undefined, body: Buffer | undefined): void {
   const parts = new Map((header ?? '').split(',').map((p) => p.trim().split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));
   const given = parts.get('v1');

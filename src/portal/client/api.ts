@@ -337,7 +337,8 @@ export function staffApi(key: string) {
      * For EventSource, which cannot send the key: a token for the event streams' URL. A single
      * sign-on session (no key) needs none: EventSource sends its cookie, which opens the streams.
      */
-    streamToken: async () => (key ? (await request<{ streamToken: string; expiresAt: string }>('/api/events/token', { bearer: key, method: 'POST' })).streamToken : undefined),
+    streamToken: async () =>
+      key ? (await request<{ streamToken: string; expiresAt: string }>('/api/events/token', { bearer: key, method: 'POST' })).streamToken : undefined,
     queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
     registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
     lateEvents: (f: LateEventFilters) => get<Page<LateEventEntry>>('/api/late-events', { ...f }),
@@ -350,7 +351,8 @@ export function staffApi(key: string) {
     correctForm: (no: string, changes: Partial<RegistrationForm>, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/form/correction`, { changes, reason }),
     reclassify: (no: string, changes: Reclassification, reason: string) => post<RegistrationStatusView>(`${reg(no)}/reclassification`, { changes, reason }),
-    correctPersonalEmail: (no: string, personalEmail: string, reason: string) => post<RegistrationStatusView>(`${reg(no)}/personal-email`, { personalEmail, reason }),
+    correctPersonalEmail: (no: string, personalEmail: string, reason: string) =>
+      post<RegistrationStatusView>(`${reg(no)}/personal-email`, { personalEmail, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
     importCohort: (file: File, onProgress?: (f: number) => void) => {

@@ -63,7 +63,11 @@ export function fmtRelative(iso: string, now = Date.now()): string {
   const ms = new Date(iso).getTime() - now;
   const abs = Math.abs(ms);
   const [n, unit] =
-    abs >= 86_400_000 ? [Math.round(abs / 86_400_000), 'day'] : abs >= 3_600_000 ? [Math.round(abs / 3_600_000), 'hour'] : [Math.max(1, Math.round(abs / 60_000)), 'minute'];
+    abs >= 86_400_000
+      ? [Math.round(abs / 86_400_000), 'day']
+      : abs >= 3_600_000
+        ? [Math.round(abs / 3_600_000), 'hour']
+        : [Math.max(1, Math.round(abs / 60_000)), 'minute'];
   const phrase = `${n} ${unit}${n === 1 ? '' : 's'}`;
   return ms >= 0 ? `in ${phrase}` : `${phrase} ago`;
 }

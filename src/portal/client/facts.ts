@@ -29,4 +29,3 @@ export const daysList = (ns: number[]) => {
   const list = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}` : (words[0] ?? '');
   return `${list} day${ns.length === 1 && ns[0] === 1 ? '' : 's'}`;
 };
-

@@ -56,12 +56,12 @@ export const ITEM_HELP: Record<ItemKind, string> = {
   ACTIVATION:
     'Activate your HKUST student account with the activation link in your invitation email. It gives you your HKUST email and access to university systems.',
   FORM: 'Your personal particulars, contact details and emergency contact, and your consent to the Personal Information Collection Statement. It can be submitted once; later changes go through the Academic Registry.',
-  ID_DOCUMENT:
-    'A clear copy of your identification document: your Hong Kong Identity Card, or your passport (the page with your photo and personal details).',
+  ID_DOCUMENT: 'A clear copy of your identification document: your Hong Kong Identity Card, or your passport (the page with your photo and personal details).',
   VISA: 'Your student visa or entry permit for studying in Hong Kong. If it has not been issued yet, upload the approval letter you have and replace it later.',
   TUITION_RECEIPT: 'Settle the tuition fee and upload the payment receipt. A payment made through the university’s payment system is confirmed automatically.',
   SUPPLEMENTARY: 'This document may follow later, as soon as it is available to you.',
-  PHOTO: 'A recent colour photo for your HKUST Card: head and shoulders, facing the camera, on a plain light background. Uploading it early lets us prepare your card before you arrive.',
+  PHOTO:
+    'A recent colour photo for your HKUST Card: head and shoulders, facing the camera, on a plain light background. Uploading it early lets us prepare your card before you arrive.',
 };
 
 export const STUDY_LEVEL: Record<StudentRecord['studyLevel'], string> = {

@@ -45,11 +45,14 @@ export function follow<T>(opts: LiveOptions<T>): Live {
   const schedulePoll = () => {
     if (closed || pollTimer !== undefined || source?.readyState === EventSource.OPEN) return;
     setState('polling');
-    pollTimer = window.setTimeout(unawaited(async () => {
-      pollTimer = undefined;
-      if (document.visibilityState === 'visible') await Promise.resolve(opts.poll()).catch(() => undefined);
-      schedulePoll();
-    }), opts.pollMs);
+    pollTimer = window.setTimeout(
+      unawaited(async () => {
+        pollTimer = undefined;
+        if (document.visibilityState === 'visible') await Promise.resolve(opts.poll()).catch(() => undefined);
+        schedulePoll();
+      }),
+      opts.pollMs,
+    );
   };
 
   async function openSource(): Promise<void> {

@@ -102,9 +102,18 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
   const q = new URLSearchParams(location.search);
   const cohort = cohorts.find((c) => c.id === q.get('cohortId')) ?? cohorts[0];
   if (!cohort) {
-    return h('div', null, head(deps, undefined), h('section', { class: 'card' }, h('h2', null, 'No cohorts yet'), h('p', null, 'Import a cohort to see its dashboard.')));
+    return h(
+      'div',
+      null,
+      head(deps, undefined),
+      h('section', { class: 'card' }, h('h2', null, 'No cohorts yet'), h('p', null, 'Import a cohort to see its dashboard.')),
+    );
   }
-  const filter: Filter = { cohortId: cohort.id, programCode: q.get('programCode')?.trim().toUpperCase() || undefined, studyLevel: q.get('studyLevel') || undefined };
+  const filter: Filter = {
+    cohortId: cohort.id,
+    programCode: q.get('programCode')?.trim().toUpperCase() || undefined,
+    studyLevel: q.get('studyLevel') || undefined,
+  };
   const query = { ...filter };
   const [statuses, categories, burn, outstanding, backlog, late] = await Promise.all([
     get<{ total: number; statuses: Array<{ status: RegistrationStatus; count: number }> }>('/api/dashboard/statuses', query),
@@ -129,7 +138,11 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
       title: 'Registrations by status',
       summary: `${statuses.total} registrations`,
       rows: statuses.statuses.map((s) => ({ label: STATUS[s.status].label, value: s.count, href: regList({ status: s.status }) })),
-      config: (rows) => bars(rows, statuses.statuses.map((s) => COLORS[STATUS[s.status].tone])),
+      config: (rows) =>
+        bars(
+          rows,
+          statuses.statuses.map((s) => COLORS[STATUS[s.status].tone]),
+        ),
     }),
     chartCard({
       id: 'category',
@@ -163,7 +176,11 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
             { label: 'Awaiting review', data: outstanding.items.map((i) => i.submitted), backgroundColor: COLORS.info },
           ],
         },
-        options: { indexAxis: 'y', scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } }, plugins: { legend: { display: true, position: 'bottom' } } },
+        options: {
+          indexAxis: 'y',
+          scales: { x: { stacked: true, beginAtZero: true, ticks: { precision: 0 } }, y: { stacked: true } },
+          plugins: { legend: { display: true, position: 'bottom' } },
+        },
       }),
     }),
     backlogCard(backlog, queueList),
@@ -229,14 +246,28 @@ function filterForm(cohorts: CohortSummary[], f: Filter, deps: DashboardDeps): H
       'div',
       { class: 'field' },
       h('label', { for: 'dash-cohort' }, 'Cohort'),
-      h('select', { id: 'dash-cohort', name: 'cohortId' }, cohorts.map((c) => h('option', { value: c.id, selected: c.id === f.cohortId }, `${c.name ?? c.id} (${c.registrations})`))),
+      h(
+        'select',
+        { id: 'dash-cohort', name: 'cohortId' },
+        cohorts.map((c) => h('option', { value: c.id, selected: c.id === f.cohortId }, `${c.name ?? c.id} (${c.registrations})`)),
+      ),
     ),
-    h('div', { class: 'field' }, h('label', { for: 'dash-program' }, 'Program'), h('input', { type: 'text', id: 'dash-program', name: 'programCode', value: f.programCode ?? '', placeholder: 'All programs' })),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'dash-program' }, 'Program'),
+      h('input', { type: 'text', id: 'dash-program', name: 'programCode', value: f.programCode ?? '', placeholder: 'All programs' }),
+    ),
     h(
       'div',
       { class: 'field' },
       h('label', { for: 'dash-level' }, 'Study level'),
-      h('select', { id: 'dash-level', name: 'studyLevel' }, h('option', { value: '' }, 'All'), Object.entries(STUDY_LEVEL).map(([v, text]) => h('option', { value: v, selected: v === f.studyLevel }, text))),
+      h(
+        'select',
+        { id: 'dash-level', name: 'studyLevel' },
+        h('option', { value: '' }, 'All'),
+        Object.entries(STUDY_LEVEL).map(([v, text]) => h('option', { value: v, selected: v === f.studyLevel }, text)),
+      ),
     ),
     h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'submit' }, 'Show')),
   );
@@ -251,7 +282,11 @@ function filterForm(cohorts: CohortSummary[], f: Filter, deps: DashboardDeps): H
 }
 
 const categoryLabel = (c: CategoryCount) =>
-  [STUDY_LEVEL[c.studyLevel as keyof typeof STUDY_LEVEL] ?? c.studyLevel, c.admissionRoute ? (c.admissionRoute === 'JUPAS' ? 'JUPAS' : 'Non-JUPAS') : null, c.residency === 'LOCAL' ? 'local' : 'non-local']
+  [
+    STUDY_LEVEL[c.studyLevel as keyof typeof STUDY_LEVEL] ?? c.studyLevel,
+    c.admissionRoute ? (c.admissionRoute === 'JUPAS' ? 'JUPAS' : 'Non-JUPAS') : null,
+    c.residency === 'LOCAL' ? 'local' : 'non-local',
+  ]
     .filter(Boolean)
     .join(', ');
 
@@ -284,12 +319,27 @@ function bars(rows: Row[], color: string | string[], horizontal = false): ChartC
 
 /** A chart, its summary, and its figures as a table of links (the same numbers, for reading and for keyboards). */
 function chartCard(spec: CardSpec): HTMLElement {
-  const canvas = h('canvas', { role: 'img', 'aria-label': `${spec.title}: ${spec.rows.map((r) => `${r.label} ${r.value}`).join(', ') || 'nothing to show'}`, 'data-chart': spec.id });
+  const canvas = h('canvas', {
+    role: 'img',
+    'aria-label': `${spec.title}: ${spec.rows.map((r) => `${r.label} ${r.value}`).join(', ') || 'nothing to show'}`,
+    'data-chart': spec.id,
+  });
   const figures = h(
     'table',
     { class: 'figures', 'data-figures': spec.id },
     h('caption', { class: 'visually-hidden' }, spec.title),
-    h('tbody', null, spec.rows.map((r) => h('tr', { 'data-label': r.label }, h('th', { scope: 'row' }, h('a', { href: r.href }, r.label), r.detail ? h('div', { class: 'small muted' }, r.detail) : null), h('td', { class: 'num' }, String(r.value))))),
+    h(
+      'tbody',
+      null,
+      spec.rows.map((r) =>
+        h(
+          'tr',
+          { 'data-label': r.label },
+          h('th', { scope: 'row' }, h('a', { href: r.href }, r.label), r.detail ? h('div', { class: 'small muted' }, r.detail) : null),
+          h('td', { class: 'num' }, String(r.value)),
+        ),
+      ),
+    ),
   );
   const card = h(
     'section',
@@ -298,7 +348,12 @@ function chartCard(spec: CardSpec): HTMLElement {
     h('p', { class: 'small muted chart-summary' }, spec.summary),
     spec.extra ?? null,
     h('div', { class: 'chart-box' }, canvas),
-    h('details', { class: 'chart-figures' }, h('summary', null, 'Figures and lists'), spec.rows.length ? figures : h('p', { class: 'muted small' }, 'Nothing to show.')),
+    h(
+      'details',
+      { class: 'chart-figures' },
+      h('summary', null, 'Figures and lists'),
+      spec.rows.length ? figures : h('p', { class: 'muted small' }, 'Nothing to show.'),
+    ),
   );
   const config = spec.config(spec.rows);
   config.options = {
@@ -330,7 +385,9 @@ function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
   if (index(b.paymentDeadline) >= 0) marks.push({ at: index(b.paymentDeadline), label: 'Payment deadline', color: COLORS.gold });
   if (index(b.registrationDeadline) >= 0) marks.push({ at: index(b.registrationDeadline), label: 'Registration deadline', color: COLORS.bad });
   if (todayAt >= 0) marks.push({ at: todayAt, label: 'Today', color: COLORS.neutral });
-  const rows: Row[] = b.days.filter((d) => d.missing !== null).map((d) => ({ label: fmtDate(d.date), value: d.missing!, href: listHref, detail: `${d.registrations} registrations` }));
+  const rows: Row[] = b.days
+    .filter((d) => d.missing !== null)
+    .map((d) => ({ label: fmtDate(d.date), value: d.missing!, href: listHref, detail: `${d.registrations} registrations` }));
   return chartCard({
     id: 'burndown',
     title: 'Burn-down to the deadline',
@@ -345,7 +402,11 @@ function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
     config: () => ({
       type: 'line',
       data: {
-        labels: b.days.map((d) => fmtDate(d.date).replace(/^\w+, /, '').replace(/ \d{4}$/, '')),
+        labels: b.days.map((d) =>
+          fmtDate(d.date)
+            .replace(/^\w+, /, '')
+            .replace(/ \d{4}$/, ''),
+        ),
         datasets: [
           {
             label: 'Missing a compulsory item',
@@ -388,7 +449,13 @@ function backlogCard(b: ReviewBacklog, queueList: (more: Record<string, string |
       type: 'bar',
       data: {
         labels: b.ages.map((a) => String(a.ageWorkingDays)),
-        datasets: [{ label: 'Items', data: b.ages.map((a) => a.count), backgroundColor: b.ages.map((a) => (a.breached ? COLORS.bad : a.ageWorkingDays > b.serviceLevelDays ? COLORS.warn : COLORS.info)) }],
+        datasets: [
+          {
+            label: 'Items',
+            data: b.ages.map((a) => a.count),
+            backgroundColor: b.ages.map((a) => (a.breached ? COLORS.bad : a.ageWorkingDays > b.serviceLevelDays ? COLORS.warn : COLORS.info)),
+          },
+        ],
       },
       options: {
         scales: { x: { title: { display: true, text: 'Age in Hong Kong working days' } }, y: { beginAtZero: true, ticks: { precision: 0 } } },

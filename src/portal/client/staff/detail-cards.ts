@@ -23,7 +23,10 @@ export function formCard(v: StatusResponse, open: boolean): HTMLElement {
   card.append(formSummary(v.form));
   if (open) {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button', 'data-action': 'correct-form' }, 'Correct…');
-    b.addEventListener('click', unawaited(() => correctForm(b, v, v.form!)));
+    b.addEventListener(
+      'click',
+      unawaited(() => correctForm(b, v, v.form!)),
+    );
     card.append(b);
   }
   return card;
@@ -44,13 +47,21 @@ async function correctForm(button: HTMLButtonElement, v: StatusResponse, form: R
 }
 
 export function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
-  const line = (label: string, iso: string, passed: boolean) => h('li', null, h('span', { class: 'what' }, label), fmtDateTime(iso), h('div', { class: 'small muted' }, passed ? 'Passed' : fmtRelative(iso)));
+  const line = (label: string, iso: string, passed: boolean) =>
+    h('li', null, h('span', { class: 'what' }, label), fmtDateTime(iso), h('div', { class: 'small muted' }, passed ? 'Passed' : fmtRelative(iso)));
   const card = h(
     'section',
     { class: 'card', 'aria-labelledby': 'dl-title' },
     h('h2', { id: 'dl-title' }, 'Deadlines'),
-    h('ul', { class: 'side-list' }, line('Registration', v.deadlines.registration, v.deadlines.registrationPassed), v.deadlines.payment ? line('Tuition payment', v.deadlines.payment, v.deadlines.paymentPassed) : null),
-    ...v.deadlineChanges.map((c) => h('p', { class: 'small muted' }, `${humanize(c.deadline)} extended on ${fmtShort(c.at)}: ${fmtDateTime(c.from)} → ${fmtDateTime(c.until)}`)),
+    h(
+      'ul',
+      { class: 'side-list' },
+      line('Registration', v.deadlines.registration, v.deadlines.registrationPassed),
+      v.deadlines.payment ? line('Tuition payment', v.deadlines.payment, v.deadlines.paymentPassed) : null,
+    ),
+    ...v.deadlineChanges.map((c) =>
+      h('p', { class: 'small muted' }, `${humanize(c.deadline)} extended on ${fmtShort(c.at)}: ${fmtDateTime(c.from)} → ${fmtDateTime(c.until)}`),
+    ),
     h(
       'p',
       { class: 'small muted', 'data-testid': 'policy-numbers' },
@@ -60,7 +71,10 @@ export function deadlinesCard(v: StatusResponse, open: boolean): HTMLElement {
   );
   if (open && staff.me.role === 'admin') {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Extend a deadline…');
-    b.addEventListener('click', unawaited(() => extendDeadline(b, v)));
+    b.addEventListener(
+      'click',
+      unawaited(() => extendDeadline(b, v)),
+    );
     card.append(b);
   }
   return card;
@@ -74,9 +88,28 @@ async function extendDeadline(button: HTMLButtonElement, v: StatusResponse): Pro
   const data = await dialog(
     'Extend a deadline',
     [
-      h('div', { class: 'field' }, h('label', { for: 'ext-which' }, 'Deadline'), h('select', { id: 'ext-which', name: 'deadline' }, options.map(([value, text]) => h('option', { value }, text)))),
-      h('div', { class: 'field' }, h('label', { for: 'ext-until' }, 'New date', h('span', { class: 'hint' }, 'The end of this day, Hong Kong time')), h('input', { type: 'date', id: 'ext-until', name: 'until', required: true, min: new Date().toISOString().slice(0, 10) })),
-      h('div', { class: 'field' }, h('label', { for: 'ext-reason' }, 'Reason'), h('textarea', { id: 'ext-reason', name: 'reason', required: true, maxlength: 1000 })),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'ext-which' }, 'Deadline'),
+        h(
+          'select',
+          { id: 'ext-which', name: 'deadline' },
+          options.map(([value, text]) => h('option', { value }, text)),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'ext-until' }, 'New date', h('span', { class: 'hint' }, 'The end of this day, Hong Kong time')),
+        h('input', { type: 'date', id: 'ext-until', name: 'until', required: true, min: new Date().toISOString().slice(0, 10) }),
+      ),
+      h(
+        'div',
+        { class: 'field' },
+        h('label', { for: 'ext-reason' }, 'Reason'),
+        h('textarea', { id: 'ext-reason', name: 'reason', required: true, maxlength: 1000 }),
+      ),
     ],
     'Extend',
   );

@@ -23,15 +23,36 @@ export async function detailPage(no: string): Promise<HTMLElement> {
     'div',
     null,
     h('p', { class: 'small' }, h('a', { href: '/staff/queue' }, '← Review queue'), ' · ', h('a', { href: '/staff/registrations' }, 'All registrations')),
-    pageHead(v.student.name, h('span', null, h('span', { class: 'mono' }, v.applicationNo), ' · ', v.student.programCode, ' · ', statusBadge(v.status)), temporalLink(v.workflowUrl)),
-    v.outcome ? h('div', { class: `notice tone-${STATUS[v.status].tone}` }, h('div', null, h('strong', null, `${STATUS[v.outcome.status].label}: ${humanize(v.outcome.reason)}`), h('p', null, v.outcome.detail), h('p', { class: 'small muted' }, fmtDateTime(v.outcome.at)))) : null,
+    pageHead(
+      v.student.name,
+      h('span', null, h('span', { class: 'mono' }, v.applicationNo), ' · ', v.student.programCode, ' · ', statusBadge(v.status)),
+      temporalLink(v.workflowUrl),
+    ),
+    v.outcome
+      ? h(
+          'div',
+          { class: `notice tone-${STATUS[v.status].tone}` },
+          h(
+            'div',
+            null,
+            h('strong', null, `${STATUS[v.outcome.status].label}: ${humanize(v.outcome.reason)}`),
+            h('p', null, v.outcome.detail),
+            h('p', { class: 'small muted' }, fmtDateTime(v.outcome.at)),
+          ),
+        )
+      : null,
     h(
       'div',
       { class: 'layout' },
       h(
         'div',
         { class: 'stack' },
-        h('section', { class: 'card', 'aria-labelledby': 'items-title' }, h('h2', { id: 'items-title' }, 'Checklist'), v.items.map((item) => reviewItem(v, item, open))),
+        h(
+          'section',
+          { class: 'card', 'aria-labelledby': 'items-title' },
+          h('h2', { id: 'items-title' }, 'Checklist'),
+          v.items.map((item) => reviewItem(v, item, open)),
+        ),
         formCard(v, open),
         h('section', { class: 'card', 'aria-labelledby': 'audit-title' }, h('h2', { id: 'audit-title' }, 'Audit trail'), auditTrail(trail)),
       ),
@@ -44,11 +65,26 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
   const actions = h('div', { class: 'actions' });
   if (open && item.state === 'SUBMITTED') {
     actions.append(
-      h('button', { class: 'btn btn-ok btn-sm', type: 'button', 'data-action': 'verify', onclick: unawaited((e: Event) => decide(e, 'verify', v, item)) }, 'Verify'),
-      h('button', { class: 'btn btn-danger btn-sm', type: 'button', 'data-action': 'reject', onclick: unawaited((e: Event) => decide(e, 'reject', v, item)) }, 'Reject…'),
+      h(
+        'button',
+        { class: 'btn btn-ok btn-sm', type: 'button', 'data-action': 'verify', onclick: unawaited((e: Event) => decide(e, 'verify', v, item)) },
+        'Verify',
+      ),
+      h(
+        'button',
+        { class: 'btn btn-danger btn-sm', type: 'button', 'data-action': 'reject', onclick: unawaited((e: Event) => decide(e, 'reject', v, item)) },
+        'Reject…',
+      ),
     );
   }
-  if (open && !isSettled(item.state)) actions.append(h('button', { class: 'btn btn-secondary btn-sm', type: 'button', 'data-action': 'waive', onclick: unawaited((e: Event) => decide(e, 'waive', v, item)) }, 'Waive…'));
+  if (open && !isSettled(item.state))
+    actions.append(
+      h(
+        'button',
+        { class: 'btn btn-secondary btn-sm', type: 'button', 'data-action': 'waive', onclick: unawaited((e: Event) => decide(e, 'waive', v, item)) },
+        'Waive…',
+      ),
+    );
 
   const latest = item.submissions[item.submissions.length - 1];
   return h(
@@ -68,21 +104,29 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
       item.slaBreached ? h('strong', { class: 'age-late' }, ' · past the service level') : '',
       item.resubmitBy ? ` · resubmission window ends ${fmtDateTime(item.resubmitBy)}` : '',
     ),
-    item.flag ? h('div', { class: 'notice tone-bad', role: 'note', 'data-flag': '' }, h('div', null, h('strong', null, 'Check before deciding: '), item.flag)) : null,
+    item.flag
+      ? h('div', { class: 'notice tone-bad', role: 'note', 'data-flag': '' }, h('div', null, h('strong', null, 'Check before deciding: '), item.flag))
+      : null,
     item.submissions.length
       ? h(
           'ul',
           { class: 'files', 'aria-label': 'Files' },
-          [...item.submissions].reverse().map((s) =>
-            h(
-              'li',
-              null,
-              h('span', { class: 'name' }, s.originalName),
-              h('span', { class: 'muted' }, `v${s.version} · ${s.mediaType} · ${fmtBytes(s.size)}${s.imageWidth ? ` · ${s.imageWidth}×${s.imageHeight}px` : ''} · ${fmtShort(s.at)} · ${s.uploadedBy}`),
-              s.documentId ? downloadButton(v.applicationNo, s.documentId, s.originalName) : null,
-              s.documentId && s.mediaType.startsWith('image/') && s === latest ? previewButton(v.applicationNo, s.documentId) : null,
+          [...item.submissions]
+            .reverse()
+            .map((s) =>
+              h(
+                'li',
+                null,
+                h('span', { class: 'name' }, s.originalName),
+                h(
+                  'span',
+                  { class: 'muted' },
+                  `v${s.version} · ${s.mediaType} · ${fmtBytes(s.size)}${s.imageWidth ? ` · ${s.imageWidth}×${s.imageHeight}px` : ''} · ${fmtShort(s.at)} · ${s.uploadedBy}`,
+                ),
+                s.documentId ? downloadButton(v.applicationNo, s.documentId, s.originalName) : null,
+                s.documentId && s.mediaType.startsWith('image/') && s === latest ? previewButton(v.applicationNo, s.documentId) : null,
+              ),
             ),
-          ),
         )
       : null,
     item.reviews.length
@@ -93,7 +137,12 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
             h(
               'li',
               null,
-              h('div', { class: 't-head' }, h('span', { class: 't-type' }, humanize(r.decision)), h('span', { class: 'muted' }, `${r.actor} · ${fmtShort(r.at)}`)),
+              h(
+                'div',
+                { class: 't-head' },
+                h('span', { class: 't-type' }, humanize(r.decision)),
+                h('span', { class: 'muted' }, `${r.actor} · ${fmtShort(r.at)}`),
+              ),
               r.reasonCode ? h('div', null, REJECTION_REASON[r.reasonCode]) : null,
               r.note ? h('div', { class: 't-data' }, `“${r.note}”`) : null,
             ),
@@ -106,33 +155,39 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
 
 function downloadButton(no: string, documentId: string, name: string): HTMLElement {
   const b = h('button', { class: 'btn-link', type: 'button' }, 'Download');
-  b.addEventListener('click', unawaited(async () => {
-    try {
-      const blob = await staff.api.download(no, documentId);
-      const a = h('a', { href: URL.createObjectURL(blob), download: name });
-      document.body.append(a);
-      a.click();
-      setTimeout(() => (URL.revokeObjectURL(a.href), a.remove()), 1000);
-    } catch (e) {
-      toast(messageOf(e), 'bad');
-    }
-  }));
+  b.addEventListener(
+    'click',
+    unawaited(async () => {
+      try {
+        const blob = await staff.api.download(no, documentId);
+        const a = h('a', { href: URL.createObjectURL(blob), download: name });
+        document.body.append(a);
+        a.click();
+        setTimeout(() => (URL.revokeObjectURL(a.href), a.remove()), 1000);
+      } catch (e) {
+        toast(messageOf(e), 'bad');
+      }
+    }),
+  );
   return b;
 }
 
 /** Shows an uploaded photo inline (as a data: URL: the CSP allows those for images, not blob:). */
 function previewButton(no: string, documentId: string): HTMLElement {
   const b = h('button', { class: 'btn-link', type: 'button' }, 'Preview');
-  b.addEventListener('click', unawaited(async () => {
-    const blob = await staff.api.download(no, documentId);
-    const url = await new Promise<string>((resolve) => {
-      const r = new FileReader();
-      r.onload = () => resolve(String(r.result));
-      r.readAsDataURL(blob);
-    });
-    b.closest('li')?.after(h('li', null, h('div', { class: 'upload-preview' }, h('img', { src: url, alt: 'Uploaded photo' }))));
-    b.remove();
-  }));
+  b.addEventListener(
+    'click',
+    unawaited(async () => {
+      const blob = await staff.api.download(no, documentId);
+      const url = await new Promise<string>((resolve) => {
+        const r = new FileReader();
+        r.onload = () => resolve(String(r.result));
+        r.readAsDataURL(blob);
+      });
+      b.closest('li')?.after(h('li', null, h('div', { class: 'upload-preview' }, h('img', { src: url, alt: 'Uploaded photo' }))));
+      b.remove();
+    }),
+  );
   return b;
 }
 
@@ -150,9 +205,19 @@ async function decide(e: Event, action: 'verify' | 'reject' | 'waive', v: Status
           'div',
           { class: 'field' },
           h('label', { for: 'reject-reason' }, 'Reason'),
-          h('select', { id: 'reject-reason', name: 'reasonCode', required: true }, h('option', { value: '' }, 'Choose a reason…'), (Object.keys(REJECTION_REASON) as RejectionReason[]).map((code) => h('option', { value: code }, humanize(code)))),
+          h(
+            'select',
+            { id: 'reject-reason', name: 'reasonCode', required: true },
+            h('option', { value: '' }, 'Choose a reason…'),
+            (Object.keys(REJECTION_REASON) as RejectionReason[]).map((code) => h('option', { value: code }, humanize(code))),
+          ),
         ),
-        h('div', { class: 'field' }, h('label', { for: 'reject-note' }, 'Note to the student', h('span', { class: 'hint' }, 'Say what to fix; the student sees this.')), h('textarea', { id: 'reject-note', name: 'note', required: true, maxlength: 1000 })),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'reject-note' }, 'Note to the student', h('span', { class: 'hint' }, 'Say what to fix; the student sees this.')),
+          h('textarea', { id: 'reject-note', name: 'note', required: true, maxlength: 1000 }),
+        ),
       ],
       'Reject item',
       'danger',
@@ -164,7 +229,12 @@ async function decide(e: Event, action: 'verify' | 'reject' | 'waive', v: Status
       `Waive “${item.label}”`,
       [
         h('p', { class: 'muted small' }, 'The item will count as done. Your name and the reason are recorded.'),
-        h('div', { class: 'field' }, h('label', { for: 'waive-reason' }, 'Reason'), h('textarea', { id: 'waive-reason', name: 'reason', required: true, maxlength: 1000 })),
+        h(
+          'div',
+          { class: 'field' },
+          h('label', { for: 'waive-reason' }, 'Reason'),
+          h('textarea', { id: 'waive-reason', name: 'reason', required: true, maxlength: 1000 }),
+        ),
       ],
       'Waive item',
     );
@@ -187,17 +257,18 @@ function auditTrail(trail: AuditEntry[]): HTMLElement {
   return h(
     'ol',
     { class: 'timeline', 'data-testid': 'audit-trail' },
-    [...trail].reverse().map((e) =>
-      h(
-        'li',
-        null,
-        h('div', { class: 't-head' }, h('span', { class: 't-type' }, humanize(e.type)), h('span', { class: 'muted' }, `${e.actor} · ${fmtDateTime(e.at)}`)),
-        summary(e.data) ? h('div', { class: 't-data' }, summary(e.data)) : null,
+    [...trail]
+      .reverse()
+      .map((e) =>
+        h(
+          'li',
+          null,
+          h('div', { class: 't-head' }, h('span', { class: 't-type' }, humanize(e.type)), h('span', { class: 'muted' }, `${e.actor} · ${fmtDateTime(e.at)}`)),
+          summary(e.data) ? h('div', { class: 't-data' }, summary(e.data)) : null,
+        ),
       ),
-    ),
   );
 }
-
 
 /** Who the student is; officers and admins reclassify them (residency, route, level, program) through Reclassify…. */
 function studentCard(v: StatusResponse, open: boolean): HTMLElement {
@@ -215,7 +286,11 @@ function studentCard(v: StatusResponse, open: boolean): HTMLElement {
         'Personal email',
         h('a', { href: `mailto:${s.personalEmail}` }, s.personalEmail),
         v.personalEmailProblem
-          ? h('span', { class: 'badge tone-bad spaced', 'data-testid': 'email-problem' }, v.personalEmailProblem.problem === 'BOUNCED' ? 'Bounced: no email reaches it' : 'Marked as spam: no email goes there')
+          ? h(
+              'span',
+              { class: 'badge tone-bad spaced', 'data-testid': 'email-problem' },
+              v.personalEmailProblem.problem === 'BOUNCED' ? 'Bounced: no email reaches it' : 'Marked as spam: no email goes there',
+            )
           : null,
       ),
       row('HKUST email', v.universityEmail ?? '—'),
@@ -229,24 +304,30 @@ function studentCard(v: StatusResponse, open: boolean): HTMLElement {
   );
   if (open) {
     const b = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Reclassify…');
-    b.addEventListener('click', unawaited(async () => {
-      b.disabled = true;
-      try {
-        const saved = await reclassifyDialog(s, async (changes, reason) => void (await staff.api.reclassify(v.applicationNo, changes, reason)));
-        if (!saved) return;
-        toast('Reclassified: the checklist was recomputed.');
-        await route();
-      } finally {
-        b.disabled = false;
-      }
-    }));
+    b.addEventListener(
+      'click',
+      unawaited(async () => {
+        b.disabled = true;
+        try {
+          const saved = await reclassifyDialog(s, async (changes, reason) => void (await staff.api.reclassify(v.applicationNo, changes, reason)));
+          if (!saved) return;
+          toast('Reclassified: the checklist was recomputed.');
+          await route();
+        } finally {
+          b.disabled = false;
+        }
+      }),
+    );
     const fix = h('button', { class: 'btn btn-secondary btn-sm spaced', type: 'button' }, 'Correct email…');
     fix.addEventListener(
       'click',
       unawaited(async () => {
         fix.disabled = true;
         try {
-          const saved = await correctEmailDialog(s.personalEmail, async (email, reason) => void (await staff.api.correctPersonalEmail(v.applicationNo, email, reason)));
+          const saved = await correctEmailDialog(
+            s.personalEmail,
+            async (email, reason) => void (await staff.api.correctPersonalEmail(v.applicationNo, email, reason)),
+          );
           if (!saved) return;
           toast('Email corrected: a fresh invitation is on its way.');
           await route();

@@ -6,7 +6,8 @@ import { staff } from './session';
 import { messageOf, pageHead, table } from './widgets';
 
 export async function importPage(): Promise<HTMLElement> {
-  if (staff.me.role !== 'admin') return h('section', { class: 'card' }, h('h1', null, 'Import cohort'), h('p', null, 'Importing cohorts needs the administrator role.'));
+  if (staff.me.role !== 'admin')
+    return h('section', { class: 'card' }, h('h1', null, 'Import cohort'), h('p', null, 'Importing cohorts needs the administrator role.'));
   const input = h('input', { type: 'file', id: 'cohort-file', name: 'file', accept: '.csv,.json,text/csv,application/json', required: true });
   const button = h('button', { class: 'btn', type: 'submit' }, 'Import');
   const result = h('div', { id: 'import-result', 'aria-live': 'polite' });
@@ -40,24 +41,39 @@ export async function importPage(): Promise<HTMLElement> {
     drop.classList.remove('dragging');
     if (e.dataTransfer?.files.length) input.files = e.dataTransfer.files;
   });
-  form.addEventListener('submit', unawaited(async (e: Event) => {
-    e.preventDefault();
-    const file = input.files?.[0];
-    if (!file) return;
-    const mine = staff.generation;
-    await busy(button, 'Importing…', async () => {
-      const bar = h('div', { class: 'bar' }, h('span'));
-      mount(result, h('section', { class: 'card' }, h('h2', null, `Uploading ${file.name}`), bar));
-      try {
-        const job = await staff.api.importCohort(file, (f) => ((bar.firstElementChild as HTMLElement).style.width = `${Math.round(f * 100)}%`));
-        if (mine === staff.generation) await followImport(job, result, mine);
-        if (mine === staff.generation) byId('recent-imports')?.replaceWith(await recentImports());
-      } catch (err) {
-        mount(result, h('div', { class: 'notice tone-bad', role: 'alert' }, h('div', null, h('strong', null, 'The file was not imported.'), h('p', null, messageOf(err)))));
-      }
-    });
-  }));
-  return h('div', null, pageHead('Import cohort', 'Start the registration of every admitted student in a file.'), h('div', { class: 'stack' }, form, result, await recentImports()));
+  form.addEventListener(
+    'submit',
+    unawaited(async (e: Event) => {
+      e.preventDefault();
+      const file = input.files?.[0];
+      if (!file) return;
+      const mine = staff.generation;
+      await busy(button, 'Importing…', async () => {
+        const bar = h('div', { class: 'bar' }, h('span'));
+        mount(result, h('section', { class: 'card' }, h('h2', null, `Uploading ${file.name}`), bar));
+        try {
+          const job = await staff.api.importCohort(file, (f) => ((bar.firstElementChild as HTMLElement).style.width = `${Math.round(f * 100)}%`));
+          if (mine === staff.generation) await followImport(job, result, mine);
+          if (mine === staff.generation) byId('recent-imports')?.replaceWith(await recentImports());
+        } catch (err) {
+          mount(
+            result,
+            h(
+              'div',
+              { class: 'notice tone-bad', role: 'alert' },
+              h('div', null, h('strong', null, 'The file was not imported.'), h('p', null, messageOf(err))),
+            ),
+          );
+        }
+      });
+    }),
+  );
+  return h(
+    'div',
+    null,
+    pageHead('Import cohort', 'Start the registration of every admitted student in a file.'),
+    h('div', { class: 'stack' }, form, result, await recentImports()),
+  );
 }
 
 async function recentImports(): Promise<HTMLElement> {
@@ -81,7 +97,12 @@ async function recentImports(): Promise<HTMLElement> {
     'section',
     { id: 'recent-imports', 'aria-labelledby': 'recent-title' },
     h('h2', { id: 'recent-title' }, 'Recent imports'),
-    table(['When', 'File', 'Cohort', ['Rows', 'num'], ['Started', 'num'], ['Existing', 'num'], ['Rejected', 'num'], 'Status', 'By'], rows, 'No imports yet.', 'Recent imports'),
+    table(
+      ['When', 'File', 'Cohort', ['Rows', 'num'], ['Started', 'num'], ['Existing', 'num'], ['Rejected', 'num'], 'Status', 'By'],
+      rows,
+      'No imports yet.',
+      'Recent imports',
+    ),
   );
 }
 
@@ -108,17 +129,35 @@ async function followImport(job: ImportJob, into: HTMLElement, mine: number): Pr
 function importReport(job: ImportJob): HTMLElement {
   const processed = job.started + job.existing + job.failed;
   const fraction = job.valid ? processed / job.valid : 1;
-  const bar = h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': job.valid, 'aria-valuenow': processed, 'aria-label': 'Registrations started' }, h('span'));
+  const bar = h(
+    'div',
+    { class: 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': job.valid, 'aria-valuenow': processed, 'aria-label': 'Registrations started' },
+    h('span'),
+  );
   (bar.firstElementChild as HTMLElement).style.width = `${Math.round(fraction * 100)}%`;
-  const stat = (n: number, label: string, id: string) => h('div', { class: 'stat', 'data-stat': id }, h('span', { class: 'n' }, String(n)), h('span', { class: 'l' }, label));
+  const stat = (n: number, label: string, id: string) =>
+    h('div', { class: 'stat', 'data-stat': id }, h('span', { class: 'n' }, String(n)), h('span', { class: 'l' }, label));
   const heading = job.status === 'RUNNING' ? 'Starting registrations…' : job.status === 'DONE' ? 'Import finished' : 'Import finished with failures';
   const card = h(
     'section',
     { class: 'card', 'data-import-status': job.status, 'aria-labelledby': 'import-title' },
-    h('div', { class: 'card-title' }, h('h2', { id: 'import-title' }, heading), h('span', { class: `badge tone-${job.status === 'DONE' ? 'ok' : job.status === 'RUNNING' ? 'info' : 'bad'}` }, humanize(job.status))),
+    h(
+      'div',
+      { class: 'card-title' },
+      h('h2', { id: 'import-title' }, heading),
+      h('span', { class: `badge tone-${job.status === 'DONE' ? 'ok' : job.status === 'RUNNING' ? 'info' : 'bad'}` }, humanize(job.status)),
+    ),
     bar,
     h('p', { class: 'small muted' }, `${processed} of ${job.valid} valid rows processed`, job.cohortIds?.length ? ` · cohort ${job.cohortIds.join(', ')}` : ''),
-    h('div', { class: 'stat-row' }, stat(job.total, 'rows in the file', 'total'), stat(job.started, 'registrations started', 'started'), stat(job.existing, 'already registered', 'existing'), stat(job.rejected.length, 'rows rejected', 'rejected'), job.failed ? stat(job.failed, 'failed to start', 'failed') : null),
+    h(
+      'div',
+      { class: 'stat-row' },
+      stat(job.total, 'rows in the file', 'total'),
+      stat(job.started, 'registrations started', 'started'),
+      stat(job.existing, 'already registered', 'existing'),
+      stat(job.rejected.length, 'rows rejected', 'rejected'),
+      job.failed ? stat(job.failed, 'failed to start', 'failed') : null,
+    ),
     job.duplicateOf ? h('div', { class: 'notice tone-info' }, h('div', null, 'This file was imported before; only missing registrations were started.')) : null,
   );
   if (job.rejected.length) {
@@ -126,14 +165,38 @@ function importReport(job: ImportJob): HTMLElement {
       h('h3', null, 'Rejected rows'),
       table(
         ['Line', 'Application no.', 'Problems'],
-        job.rejected.map((r) => h('tr', null, h('td', { class: 'num' }, String(r.line)), h('td', { class: 'mono' }, r.applicationNo ?? '—'), h('td', null, h('ul', { class: 'checks' }, r.reasons.map((x) => h('li', { class: 'fail' }, x)))))),
+        job.rejected.map((r) =>
+          h(
+            'tr',
+            null,
+            h('td', { class: 'num' }, String(r.line)),
+            h('td', { class: 'mono' }, r.applicationNo ?? '—'),
+            h(
+              'td',
+              null,
+              h(
+                'ul',
+                { class: 'checks' },
+                r.reasons.map((x) => h('li', { class: 'fail' }, x)),
+              ),
+            ),
+          ),
+        ),
         '',
         'Rejected rows',
       ),
     ]);
   }
   if (job.failures?.length) {
-    append(card, [h('h3', { class: 'spaced' }, 'Failed to start'), h('ul', null, job.failures.map((f) => h('li', null, h('span', { class: 'mono' }, f.applicationNo), `: ${f.error}`))), h('p', { class: 'small muted' }, 'Import the same file again to retry them.')]);
+    append(card, [
+      h('h3', { class: 'spaced' }, 'Failed to start'),
+      h(
+        'ul',
+        null,
+        job.failures.map((f) => h('li', null, h('span', { class: 'mono' }, f.applicationNo), `: ${f.error}`)),
+      ),
+      h('p', { class: 'small muted' }, 'Import the same file again to retry them.'),
+    ]);
   }
   return card;
 }

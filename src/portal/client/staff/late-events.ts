@@ -19,7 +19,7 @@ export async function lateEventsPage(): Promise<HTMLElement> {
       'tr',
       { 'data-application': e.applicationNo, 'data-kind': e.kind },
       h('td', null, fmtShort(e.at)),
-      h('td', null, regLink(e.applicationNo, e.name, "#audit-title"), h('div', { class: 'small muted mono' }, e.applicationNo)),
+      h('td', null, regLink(e.applicationNo, e.name, '#audit-title'), h('div', { class: 'small muted mono' }, e.applicationNo)),
       h('td', null, e.programCode),
       h('td', null, LATE_EVENT[e.kind].one),
       h('td', null, statusBadge(e.registrationStatus), e.outcomeReason ? h('div', { class: 'small muted' }, e.outcomeReason) : null),
@@ -29,9 +29,17 @@ export async function lateEventsPage(): Promise<HTMLElement> {
   return h(
     'div',
     null,
-    pageHead('Late events', 'Payments and account activations that arrived after the registration reached its outcome. They changed nothing; the registry was emailed about each. Decide whether a refund or another step is needed.'),
+    pageHead(
+      'Late events',
+      'Payments and account activations that arrived after the registration reached its outcome. They changed nothing; the registry was emailed about each. Decide whether a refund or another step is needed.',
+    ),
     filterForm(
-      select('kind', 'Event', Object.entries(LATE_EVENT).map(([k, words]) => [k, words.one]), f.kind ?? null),
+      select(
+        'kind',
+        'Event',
+        Object.entries(LATE_EVENT).map(([k, words]) => [k, words.one]),
+        f.kind ?? null,
+      ),
       textFilter('programCode', 'Program', f.programCode ?? null),
       textFilter('cohortId', 'Cohort', f.cohortId ?? null),
       textFilter('applicationNo', 'Application no.', f.applicationNo ?? null),

@@ -20,7 +20,10 @@ const WORDS: Record<string, (v: string) => string> = {
   slaBreached: () => 'past the service level',
 };
 
-export function extraFilters(q: URLSearchParams, names: readonly string[]): { values: Record<string, string>; hidden: HTMLElement[]; notice: HTMLElement | null } {
+export function extraFilters(
+  q: URLSearchParams,
+  names: readonly string[],
+): { values: Record<string, string>; hidden: HTMLElement[]; notice: HTMLElement | null } {
   const values: Record<string, string> = {};
   for (const name of names) {
     const v = q.get(name);

@@ -53,11 +53,14 @@ export function staffLive(api: () => StaffApi, redraw: () => Promise<void>): Sta
 
   const schedule = (ms: number) => {
     if (timer !== undefined) return;
-    timer = window.setTimeout(unawaited(async () => {
-      timer = undefined;
-      if (userIsBusy()) return schedule(BUSY_RETRY_MS);
-      await redraw().catch(() => undefined);
-    }), ms);
+    timer = window.setTimeout(
+      unawaited(async () => {
+        timer = undefined;
+        if (userIsBusy()) return schedule(BUSY_RETRY_MS);
+        await redraw().catch(() => undefined);
+      }),
+      ms,
+    );
   };
 
   const stopStream = () => {

@@ -22,7 +22,10 @@ import { SSO_MESSAGES, signInPage as signInPageFor } from './sign-in';
 import { errorCard, itemName, query } from './widgets';
 
 const app = byId('app')!;
-const live = staffLive(() => staff.api, () => redraw());
+const live = staffLive(
+  () => staff.api,
+  () => redraw(),
+);
 const signInPage = (message?: string) => signInPageFor(message, start);
 
 // ---------------------------------------------------------------------------
@@ -86,7 +89,14 @@ const NAV = [
 
 function renderChrome(): void {
   const nav = byId('staff-nav')!;
-  mount(nav, h('ul', null, NAV.filter((n) => !n.admin || staff.me.role === 'admin').map((n) => h('li', null, h('a', { href: n.path, 'data-nav': n.path }, n.label)))));
+  mount(
+    nav,
+    h(
+      'ul',
+      null,
+      NAV.filter((n) => !n.admin || staff.me.role === 'admin').map((n) => h('li', null, h('a', { href: n.path, 'data-nav': n.path }, n.label))),
+    ),
+  );
   nav.hidden = false;
   mount(
     byId('masthead-user')!,

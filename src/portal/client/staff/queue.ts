@@ -8,7 +8,12 @@ import { filterForm, itemName, pageHead, pager, query, regLink, select, stateBad
 
 export async function queuePage(): Promise<HTMLElement> {
   const q = query();
-  const filters = { programCode: q.get('programCode') ?? undefined, kind: q.get('kind') ?? undefined, state: q.get('state') ?? undefined, cohortId: q.get('cohortId') ?? undefined };
+  const filters = {
+    programCode: q.get('programCode') ?? undefined,
+    kind: q.get('kind') ?? undefined,
+    state: q.get('state') ?? undefined,
+    cohortId: q.get('cohortId') ?? undefined,
+  };
   const page = Number(q.get('page') ?? 1) || 1;
   const extra = extraFilters(q, QUEUE_EXTRAS);
   const result = await staff.api.queue({ ...filters, ...extra.values, page });
@@ -24,19 +29,49 @@ export async function queuePage(): Promise<HTMLElement> {
       h('td', null, itemName(e.itemKey, e.itemLabel), e.flag ? h('div', { class: 'small age-late', 'data-flag': '' }, e.flag) : null),
       h('td', null, stateBadge(e.state)),
       h('td', null, e.expectedVerificationBy ? fmtDate(e.expectedVerificationBy) : ''),
-      h('td', null, h('a', { class: 'btn btn-sm', href: `/staff/registrations/${encodeURIComponent(e.applicationNo)}#review-${e.itemKey}`, 'aria-label': `Review ${itemName(e.itemKey, e.itemLabel)} of ${e.name}` }, 'Review')),
+      h(
+        'td',
+        null,
+        h(
+          'a',
+          {
+            class: 'btn btn-sm',
+            href: `/staff/registrations/${encodeURIComponent(e.applicationNo)}#review-${e.itemKey}`,
+            'aria-label': `Review ${itemName(e.itemKey, e.itemLabel)} of ${e.name}`,
+          },
+          'Review',
+        ),
+      ),
     );
   });
   return h(
     'div',
     null,
-    pageHead('Review queue', "Submitted items, oldest first. Age counts Hong Kong working days; each item is due by its cohort's service level (Due by).", reviewNextButton(staffKey(), navigate)),
+    pageHead(
+      'Review queue',
+      "Submitted items, oldest first. Age counts Hong Kong working days; each item is due by its cohort's service level (Due by).",
+      reviewNextButton(staffKey(), navigate),
+    ),
     extra.notice,
     filterForm(
       ...extra.hidden,
       textFilter('programCode', 'Program', filters.programCode ?? null, 'e.g. BEng-COMP'),
-      select('kind', 'Item type', FILE_ITEM_KINDS.map((k) => [k, KIND_LABELS[k]]), filters.kind ?? null),
-      select('state', 'Item status', [['SUBMITTED', 'Waiting for review'], ['REJECTED', 'Rejected, waiting for the student']], filters.state ?? 'SUBMITTED', null),
+      select(
+        'kind',
+        'Item type',
+        FILE_ITEM_KINDS.map((k) => [k, KIND_LABELS[k]]),
+        filters.kind ?? null,
+      ),
+      select(
+        'state',
+        'Item status',
+        [
+          ['SUBMITTED', 'Waiting for review'],
+          ['REJECTED', 'Rejected, waiting for the student'],
+        ],
+        filters.state ?? 'SUBMITTED',
+        null,
+      ),
       textFilter('cohortId', 'Cohort', filters.cohortId ?? null),
     ),
     table(

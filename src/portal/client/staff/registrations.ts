@@ -24,7 +24,18 @@ export async function registrationsPage(): Promise<HTMLElement> {
       { 'data-application': r.applicationNo },
       h('td', { class: 'mono' }, regLink(r.applicationNo)),
       h('td', null, r.name),
-      h('td', null, r.programCode, h('div', { class: 'small muted' }, STUDY_LEVEL[r.studyLevel as keyof typeof STUDY_LEVEL] ?? r.studyLevel, ' · ', r.residency === 'LOCAL' ? 'Local' : 'Non-local')),
+      h(
+        'td',
+        null,
+        r.programCode,
+        h(
+          'div',
+          { class: 'small muted' },
+          STUDY_LEVEL[r.studyLevel as keyof typeof STUDY_LEVEL] ?? r.studyLevel,
+          ' · ',
+          r.residency === 'LOCAL' ? 'Local' : 'Non-local',
+        ),
+      ),
       h('td', null, r.cohortId),
       h('td', null, statusBadge(r.status)),
       h('td', { class: 'small' }, r.outstandingItems.length ? r.outstandingItems.map((k) => itemName(k)).join(', ') : h('span', { class: 'muted' }, 'None')),
@@ -39,13 +50,23 @@ export async function registrationsPage(): Promise<HTMLElement> {
     filterForm(
       ...extra.hidden,
       textFilter('q', 'Search', f.q ?? null, 'Name, application no. or email'),
-      select('status', 'Status', Object.entries(STATUS).map(([k, v]) => [k, v.label]), f.status ?? null),
+      select(
+        'status',
+        'Status',
+        Object.entries(STATUS).map(([k, v]) => [k, v.label]),
+        f.status ?? null,
+      ),
       textFilter('programCode', 'Program', f.programCode ?? null),
       textFilter('cohortId', 'Cohort', f.cohortId ?? null),
       select('outstanding', 'Outstanding item', outstandingOptions(), f.outstanding ?? null),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overdue', value: 'true', checked: f.overdue }), 'Overdue only'),
     ),
-    table(['Application no.', 'Name', 'Program', 'Cohort', 'Status', 'Outstanding', 'Deadline'], rows, 'No registrations match these filters.', 'Registrations'),
+    table(
+      ['Application no.', 'Name', 'Program', 'Cohort', 'Status', 'Outstanding', 'Deadline'],
+      rows,
+      'No registrations match these filters.',
+      'Registrations',
+    ),
     pager(result.page ?? f.page, result.pageSize ?? 50, result.total),
   );
 }

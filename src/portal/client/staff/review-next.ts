@@ -13,19 +13,22 @@ const FILTERS = ['cohortId', 'programCode', 'studyLevel', 'kind'] as const;
 
 export function reviewNextButton(staffKey: string, navigate: (to: string) => void): HTMLButtonElement {
   const button = h('button', { class: 'btn', type: 'button', 'data-action': 'review-next' }, 'Review next');
-  button.addEventListener('click', unawaited(() =>
-    busy(button, 'Finding the next item…', async () => {
-      const q = new URLSearchParams(location.search);
-      const filters = Object.fromEntries(FILTERS.map((k) => [k, q.get(k) || undefined]).filter(([, v]) => v));
-      try {
-        const { item } = await request<{ item: ClaimedItem | null }>('/api/review/next', { bearer: staffKey, json: filters });
-        if (!item) return toast('Nothing left to review here: every submitted item is reviewed or being reviewed by someone else.');
-        toast(`${item.label} of ${item.name} is yours to review until ${fmtTime(item.claimedUntil)}.`);
-        navigate(`/staff/registrations/${encodeURIComponent(item.applicationNo)}#review-${item.itemKey}`);
-      } catch (e) {
-        toast(e instanceof Error ? e.message : String(e), 'bad');
-      }
-    })),
+  button.addEventListener(
+    'click',
+    unawaited(() =>
+      busy(button, 'Finding the next item…', async () => {
+        const q = new URLSearchParams(location.search);
+        const filters = Object.fromEntries(FILTERS.map((k) => [k, q.get(k) || undefined]).filter(([, v]) => v));
+        try {
+          const { item } = await request<{ item: ClaimedItem | null }>('/api/review/next', { bearer: staffKey, json: filters });
+          if (!item) return toast('Nothing left to review here: every submitted item is reviewed or being reviewed by someone else.');
+          toast(`${item.label} of ${item.name} is yours to review until ${fmtTime(item.claimedUntil)}.`);
+          navigate(`/staff/registrations/${encodeURIComponent(item.applicationNo)}#review-${item.itemKey}`);
+        } catch (e) {
+          toast(e instanceof Error ? e.message : String(e), 'bad');
+        }
+      }),
+    ),
   );
   return button;
 }

@@ -27,7 +27,12 @@ export function query(): URLSearchParams {
 }
 
 export function pageHead(title: string, subtitle: Child, ...actions: Child[]): HTMLElement {
-  return h('div', { class: 'page-head' }, h('div', null, h('h1', null, title), subtitle ? h('p', { class: 'muted' }, subtitle) : null), actions.length ? h('div', { class: 'actions' }, actions) : null);
+  return h(
+    'div',
+    { class: 'page-head' },
+    h('div', null, h('h1', null, title), subtitle ? h('p', { class: 'muted' }, subtitle) : null),
+    actions.length ? h('div', { class: 'actions' }, actions) : null,
+  );
 }
 
 /** A filter's drop-down; `all` labels the no-filter choice, or is null when one of the options is always chosen. */
@@ -37,7 +42,12 @@ export function select(name: string, label: string, options: Array<[string, stri
     'div',
     { class: 'field' },
     h('label', { for: id }, label),
-    h('select', { id, name }, all === null ? null : h('option', { value: '' }, all), options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))),
+    h(
+      'select',
+      { id, name },
+      all === null ? null : h('option', { value: '' }, all),
+      options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+    ),
   );
 }
 
@@ -48,7 +58,17 @@ export function textFilter(name: string, label: string, value: string | null, pl
 
 /** A filter form that writes its values into the URL, which reloads the page's data. */
 export function filterForm(...fields: HTMLElement[]): HTMLFormElement {
-  const form = h('form', { class: 'filters card', role: 'search' }, fields, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'submit' }, 'Apply'), h('a', { class: 'btn btn-secondary', href: location.pathname }, 'Clear')));
+  const form = h(
+    'form',
+    { class: 'filters card', role: 'search' },
+    fields,
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { class: 'btn', type: 'submit' }, 'Apply'),
+      h('a', { class: 'btn btn-secondary', href: location.pathname }, 'Clear'),
+    ),
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const qs = new URLSearchParams();
@@ -67,7 +87,15 @@ export function table(headers: Array<string | [string, string]>, rows: HTMLEleme
       'table',
       null,
       h('caption', { class: 'visually-hidden' }, caption),
-      h('thead', null, h('tr', null, headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          headers.map((x) => (Array.isArray(x) ? h('th', { scope: 'col', class: x[1] }, x[0]) : h('th', { scope: 'col' }, x))),
+        ),
+      ),
       h('tbody', null, rows.length ? rows : h('tr', null, h('td', { colspan: headers.length, class: 'empty' }, empty))),
     ),
   );
@@ -78,11 +106,18 @@ export function pager(page: number, pageSize: number, total: number | undefined)
   const link = (p: number, text: string, disabled: boolean) => {
     const qs = query();
     qs.set('page', String(p));
-    return disabled ? h('span', { class: 'btn btn-secondary btn-sm', 'aria-disabled': 'true' }, text) : h('a', { class: 'btn btn-secondary btn-sm', href: `${location.pathname}?${qs}` }, text);
+    return disabled
+      ? h('span', { class: 'btn btn-secondary btn-sm', 'aria-disabled': 'true' }, text)
+      : h('a', { class: 'btn btn-secondary btn-sm', href: `${location.pathname}?${qs}` }, text);
   };
   const from = total === 0 ? 0 : (page - 1) * pageSize + 1;
   const to = total === undefined ? page * pageSize : Math.min(total, page * pageSize);
-  return h('nav', { class: 'pager', 'aria-label': 'Pages' }, h('span', { class: 'muted' }, total === undefined ? `Page ${page}` : `${from}–${to} of ${total}`), h('span', { class: 'actions' }, link(page - 1, '← Previous', page <= 1), link(page + 1, 'Next →', page >= pages)));
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': 'Pages' },
+    h('span', { class: 'muted' }, total === undefined ? `Page ${page}` : `${from}–${to} of ${total}`),
+    h('span', { class: 'actions' }, link(page - 1, '← Previous', page <= 1), link(page + 1, 'Next →', page >= pages)),
+  );
 }
 
 export const statusBadge = (status: string) => {
@@ -114,7 +149,6 @@ export const outstandingOptions = (): Array<[string, string]> => [
   ...Object.entries(ITEM_LABELS),
   ...Object.entries(boot.supplementaryDocuments).map(([code, label]): [string, string] => [`${SUPPLEMENTARY_PREFIX}${code}`, label]),
 ];
-
 
 /** Fields that repeat the entry's own time and actor, or are ids nobody reads. */
 const HIDDEN_EVENT_FIELDS = new Set(['actor', 'at', 'seq', 'sha256', 'documentId', 'idempotencyKey', 'uploadedBy']);

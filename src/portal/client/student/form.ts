@@ -51,7 +51,13 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
     'form',
     { class: 'registration-form', novalidate: true, 'aria-labelledby': 'form-title' },
     h('h3', { id: 'form-title', class: 'visually-hidden' }, 'Registration form'),
-    h('p', { class: 'small muted' }, 'Fields marked ', h('span', { class: 'req' }, '*'), ' are required. Please write your names exactly as in your identification document.'),
+    h(
+      'p',
+      { class: 'small muted' },
+      'Fields marked ',
+      h('span', { class: 'req' }, '*'),
+      ' are required. Please write your names exactly as in your identification document.',
+    ),
     h(
       'fieldset',
       null,
@@ -59,7 +65,14 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
       h(
         'div',
         { class: 'grid-2' },
-        field({ name: 'legalName', label: 'Full legal name', hint: 'As in your passport or identity card', autocomplete: 'name', value: v.student.name, wide: true }),
+        field({
+          name: 'legalName',
+          label: 'Full legal name',
+          hint: 'As in your passport or identity card',
+          autocomplete: 'name',
+          value: v.student.name,
+          wide: true,
+        }),
         field({ name: 'preferredName', label: 'Preferred name', hint: 'Optional', autocomplete: 'nickname' }),
         field({ name: 'chineseName', label: 'Name in Chinese', hint: 'Optional' }),
         field({ name: 'dateOfBirth', label: 'Date of birth', type: 'date', autocomplete: 'bday' }),
@@ -97,46 +110,67 @@ export function registrationForm(v: StatusResponse, done: () => void): HTMLEleme
       h(
         'div',
         { class: 'statement', tabindex: '0', role: 'region', 'aria-label': 'Personal Information Collection Statement' },
-        h('p', null, 'The personal data you provide in this form are collected by the Hong Kong University of Science and Technology for the purposes of your registration and studies: academic administration, student services, the issue of your student card, communication with you, and statistics and research in a form that does not identify you.'),
-        h('p', null, 'The data may be disclosed to University offices and to government bodies where required by law. Giving the data marked required is compulsory; without it your registration cannot be processed.'),
+        h(
+          'p',
+          null,
+          'The personal data you provide in this form are collected by the Hong Kong University of Science and Technology for the purposes of your registration and studies: academic administration, student services, the issue of your student card, communication with you, and statistics and research in a form that does not identify you.',
+        ),
+        h(
+          'p',
+          null,
+          'The data may be disclosed to University offices and to government bodies where required by law. Giving the data marked required is compulsory; without it your registration cannot be processed.',
+        ),
         h('p', null, `You may ask to see and correct your personal data under the Personal Data (Privacy) Ordinance by writing to ${v.contacts.registration}.`),
       ),
       h(
         'div',
         { class: 'field' },
-        h('label', { class: 'check', for: 'f-picsConsent' }, h('input', { type: 'checkbox', id: 'f-picsConsent', name: 'picsConsent', required: true, 'aria-describedby': 'f-picsConsent-error' }), 'I have read the Personal Information Collection Statement and consent to the use of my personal data as described.'),
+        h(
+          'label',
+          { class: 'check', for: 'f-picsConsent' },
+          h('input', { type: 'checkbox', id: 'f-picsConsent', name: 'picsConsent', required: true, 'aria-describedby': 'f-picsConsent-error' }),
+          'I have read the Personal Information Collection Statement and consent to the use of my personal data as described.',
+        ),
         h('span', { class: 'error-text', id: 'f-picsConsent-error', hidden: true }),
       ),
     ),
     h('div', { class: 'notice tone-bad', role: 'alert', hidden: true, 'data-form-error': '' }),
-    h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'submit' }, 'Submit registration form'), h('span', { class: 'small muted' }, 'You can submit the form once.')),
+    h(
+      'div',
+      { class: 'actions' },
+      h('button', { class: 'btn', type: 'submit' }, 'Submit registration form'),
+      h('span', { class: 'small muted' }, 'You can submit the form once.'),
+    ),
   );
 
   // A field's complaint goes away as soon as the student changes the field.
   form.addEventListener('input', (e) => clearFieldError(form, e.target as HTMLElement));
   form.addEventListener('change', (e) => clearFieldError(form, e.target as HTMLElement));
 
-  form.addEventListener('submit', unawaited(async (e: Event) => {
-    e.preventDefault();
-    clearErrors(form);
-    if (!checkFields(form)) return;
-    const confirmed = await dialog(
-      'Submit your registration form?',
-      [h('p', null, 'Please check your details. Once submitted, the form cannot be changed here; later changes go through the Academic Registry.')],
-      'Submit',
-    );
-    if (!confirmed) return;
-    const submit = form.querySelector<HTMLButtonElement>('button[type=submit]');
-    await busy(submit, 'Submitting…', async () => {
-      try {
-        await studentApi.submitForm(v.applicationNo, readForm(form));
-        toast('Your registration form has been submitted.');
-        done();
-      } catch (err) {
-        showServerError(form, err);
-      }
-    });
-  }));
+  form.addEventListener(
+    'submit',
+    unawaited(async (e: Event) => {
+      e.preventDefault();
+      clearErrors(form);
+      if (!checkFields(form)) return;
+      const confirmed = await dialog(
+        'Submit your registration form?',
+        [h('p', null, 'Please check your details. Once submitted, the form cannot be changed here; later changes go through the Academic Registry.')],
+        'Submit',
+      );
+      if (!confirmed) return;
+      const submit = form.querySelector<HTMLButtonElement>('button[type=submit]');
+      await busy(submit, 'Submitting…', async () => {
+        try {
+          await studentApi.submitForm(v.applicationNo, readForm(form));
+          toast('Your registration form has been submitted.');
+          done();
+        } catch (err) {
+          showServerError(form, err);
+        }
+      });
+    }),
+  );
   return form;
 }
 

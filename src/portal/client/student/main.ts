@@ -123,7 +123,12 @@ function render(v: StatusResponse): void {
         h(
           'section',
           { class: 'card', 'aria-labelledby': 'checklist-title' },
-          h('div', { class: 'card-title' }, h('h2', { id: 'checklist-title' }, 'Your registration checklist'), h('span', { id: 'live', class: 'live-dot' }, 'Updates automatically')),
+          h(
+            'div',
+            { class: 'card-title' },
+            h('h2', { id: 'checklist-title' }, 'Your registration checklist'),
+            h('span', { id: 'live', class: 'live-dot' }, 'Updates automatically'),
+          ),
           h('ol', { class: 'steps', id: 'steps' }),
         ),
       ),
@@ -138,11 +143,14 @@ function render(v: StatusResponse): void {
 
 function renderMasthead(v: StatusResponse): void {
   const signOut = h('button', { class: 'btn btn-ghost btn-sm', type: 'button' }, 'Sign out');
-  signOut.addEventListener('click', unawaited(() =>
-    busy(signOut, 'Signing out…', async () => {
-      await studentApi.signOut().catch(() => undefined);
-      showSignedOut(false);
-    })),
+  signOut.addEventListener(
+    'click',
+    unawaited(() =>
+      busy(signOut, 'Signing out…', async () => {
+        await studentApi.signOut().catch(() => undefined);
+        showSignedOut(false);
+      }),
+    ),
   );
   mount(byId('masthead-user')!, h('div', { class: 'who' }, h('strong', null, v.student.name), h('small', null, `Application no. ${v.applicationNo}`)), signOut);
 }

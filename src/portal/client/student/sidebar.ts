@@ -7,9 +7,19 @@ import { mail, refresh, student } from './session';
 
 function policyLines(p: PolicyNumbers): HTMLElement[] {
   const lines: Array<HTMLElement | null> = [
-    h('p', { class: 'small muted spaced', 'data-testid': 'sla-text' }, `Documents are checked within ${workingDays(p.verificationSlaWorkingDays)} of your submission. Weekends and Hong Kong public holidays do not count.`),
-    h('p', { class: 'small muted' }, `If a compulsory document is rejected, you have at least ${p.resubmissionWindowDays} day${p.resubmissionWindowDays === 1 ? '' : 's'} to upload a corrected one.`),
-    p.reminderDaysBefore.length ? h('p', { class: 'small muted' }, `While something compulsory is missing, we remind you ${daysList(p.reminderDaysBefore)} before each deadline.`) : null,
+    h(
+      'p',
+      { class: 'small muted spaced', 'data-testid': 'sla-text' },
+      `Documents are checked within ${workingDays(p.verificationSlaWorkingDays)} of your submission. Weekends and Hong Kong public holidays do not count.`,
+    ),
+    h(
+      'p',
+      { class: 'small muted' },
+      `If a compulsory document is rejected, you have at least ${p.resubmissionWindowDays} day${p.resubmissionWindowDays === 1 ? '' : 's'} to upload a corrected one.`,
+    ),
+    p.reminderDaysBefore.length
+      ? h('p', { class: 'small muted' }, `While something compulsory is missing, we remind you ${daysList(p.reminderDaysBefore)} before each deadline.`)
+      : null,
   ];
   return lines.filter((x): x is HTMLElement => x !== null);
 }
@@ -21,13 +31,21 @@ export function cardReadiness(v: StatusResponse): HTMLElement {
     { class: 'card', 'aria-labelledby': 'card-title' },
     h('h2', { id: 'card-title' }, 'Your HKUST Card'),
     v.cardReady
-      ? h('p', null, h('span', { class: 'badge tone-ok' }, 'Ready to issue'), ' ', 'Your documents and photo are in; the card can be prepared before you arrive.')
+      ? h(
+          'p',
+          null,
+          h('span', { class: 'badge tone-ok' }, 'Ready to issue'),
+          ' ',
+          'Your documents and photo are in; the card can be prepared before you arrive.',
+        )
       : h(
           'p',
           null,
           h('span', { class: 'badge tone-neutral' }, 'Not yet'),
           ' ',
-          photo && photo.state === 'PENDING' ? 'Upload your photo and documents so the card can be prepared before you arrive.' : 'The card can be issued once every document and your photo are accepted.',
+          photo && photo.state === 'PENDING'
+            ? 'Upload your photo and documents so the card can be prepared before you arrive.'
+            : 'The card can be issued once every document and your photo are accepted.',
         ),
   );
 }
@@ -51,28 +69,45 @@ export function helpCard(v: StatusResponse): HTMLElement {
 
 export function declineCard(): HTMLElement {
   const button = h('button', { class: 'btn btn-secondary btn-sm', type: 'button' }, 'Decline my offer…');
-  button.addEventListener('click', unawaited(async () => {
-    const data = await dialog(
-      'Decline your offer of admission?',
-      [
-        h('div', { class: 'notice tone-bad' }, h('div', null, h('strong', null, 'This cannot be undone online.'), h('p', null, 'Your registration will be withdrawn and your place released.'))),
-        h('div', { class: 'field' }, h('label', { for: 'decline-reason' }, 'Reason ', h('span', { class: 'hint' }, 'Optional; it helps us improve.')), h('textarea', { id: 'decline-reason', name: 'reason', maxlength: 500 })),
-        h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'confirm', required: true }), 'I understand that my registration will be withdrawn.'),
-      ],
-      'Decline offer',
-      'danger',
-    );
-    if (!data) return;
-    await busy(button, 'Declining…', async () => {
-      try {
-        await studentApi.decline(student.applicationNo, String(data.get('reason') ?? '').trim() || undefined);
-        toast('Your offer has been declined.');
-        await refresh();
-      } catch (e) {
-        toast(e instanceof Error ? e.message : String(e), 'bad');
-      }
-    });
-  }));
+  button.addEventListener(
+    'click',
+    unawaited(async () => {
+      const data = await dialog(
+        'Decline your offer of admission?',
+        [
+          h(
+            'div',
+            { class: 'notice tone-bad' },
+            h('div', null, h('strong', null, 'This cannot be undone online.'), h('p', null, 'Your registration will be withdrawn and your place released.')),
+          ),
+          h(
+            'div',
+            { class: 'field' },
+            h('label', { for: 'decline-reason' }, 'Reason ', h('span', { class: 'hint' }, 'Optional; it helps us improve.')),
+            h('textarea', { id: 'decline-reason', name: 'reason', maxlength: 500 }),
+          ),
+          h(
+            'label',
+            { class: 'check' },
+            h('input', { type: 'checkbox', name: 'confirm', required: true }),
+            'I understand that my registration will be withdrawn.',
+          ),
+        ],
+        'Decline offer',
+        'danger',
+      );
+      if (!data) return;
+      await busy(button, 'Declining…', async () => {
+        try {
+          await studentApi.decline(student.applicationNo, String(data.get('reason') ?? '').trim() || undefined);
+          toast('Your offer has been declined.');
+          await refresh();
+        } catch (e) {
+          toast(e instanceof Error ? e.message : String(e), 'bad');
+        }
+      });
+    }),
+  );
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'decline-title' },

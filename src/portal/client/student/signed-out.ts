@@ -11,8 +11,13 @@ import { boot, mail, student } from './session';
 const app = () => byId('app')!;
 
 export function showLinkProblem(code: string): void {
-  if (code === 'SSO_NOT_ACTIVATED') return showSignedOut(false, 'No registration belongs to the university account you signed in with. If you have not activated your HKUST account yet, open your invitation link instead.');
-  if (code === 'SSO_FAILED') return showSignedOut(false, 'The sign-in with your HKUST account could not be completed (it took too long, or was interrupted). Please try again.');
+  if (code === 'SSO_NOT_ACTIVATED')
+    return showSignedOut(
+      false,
+      'No registration belongs to the university account you signed in with. If you have not activated your HKUST account yet, open your invitation link instead.',
+    );
+  if (code === 'SSO_FAILED')
+    return showSignedOut(false, 'The sign-in with your HKUST account could not be completed (it took too long, or was interrupted). Please try again.');
   const expired = code === 'TOKEN_EXPIRED';
   const limited = code === 'RATE_LIMITED';
   mount(
@@ -48,8 +53,18 @@ function newLinkForm(): HTMLElement {
     'form',
     { class: 'stack', id: 'new-link-form', 'aria-labelledby': 'new-link-title', novalidate: false },
     h('h2', { id: 'new-link-title' }, 'Email me a new link'),
-    h('div', { class: 'field' }, h('label', { for: 'nl-app' }, 'Application number'), h('input', { id: 'nl-app', name: 'applicationNo', required: true, autocomplete: 'off', maxlength: 40 })),
-    h('div', { class: 'field' }, h('label', { for: 'nl-email' }, 'Personal email (the one you applied with)'), h('input', { id: 'nl-email', name: 'personalEmail', type: 'email', required: true, autocomplete: 'email', maxlength: 320 })),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'nl-app' }, 'Application number'),
+      h('input', { id: 'nl-app', name: 'applicationNo', required: true, autocomplete: 'off', maxlength: 40 }),
+    ),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'nl-email' }, 'Personal email (the one you applied with)'),
+      h('input', { id: 'nl-email', name: 'personalEmail', type: 'email', required: true, autocomplete: 'email', maxlength: 320 }),
+    ),
     submit,
     result,
   );
@@ -61,7 +76,12 @@ function newLinkForm(): HTMLElement {
         const answer = await studentApi.requestLink(String(data.get('applicationNo') ?? '').trim(), String(data.get('personalEmail') ?? '').trim());
         result.textContent = answer.message;
       } catch (err) {
-        result.textContent = err instanceof ApiError && err.code === 'VALIDATION_FAILED' ? 'Please check the application number and the email address.' : err instanceof Error ? err.message : String(err);
+        result.textContent =
+          err instanceof ApiError && err.code === 'VALIDATION_FAILED'
+            ? 'Please check the application number and the email address.'
+            : err instanceof Error
+              ? err.message
+              : String(err);
       }
     });
   });
@@ -71,7 +91,12 @@ function newLinkForm(): HTMLElement {
 /** Activated students can sign in with their university account instead of the link (single sign-on). */
 const universitySignIn = () =>
   boot.sso
-    ? h('div', { class: 'actions' }, h('a', { class: 'btn', id: 'sso-sign-in', href: '/auth/student/sign-in' }, 'Sign in with your HKUST account'), h('span', { class: 'hint' }, 'Once you have activated your HKUST account.'))
+    ? h(
+        'div',
+        { class: 'actions' },
+        h('a', { class: 'btn', id: 'sso-sign-in', href: '/auth/student/sign-in' }, 'Sign in with your HKUST account'),
+        h('span', { class: 'hint' }, 'Once you have activated your HKUST account.'),
+      )
     : null;
 
 export function showSignedOut(expired: boolean, problem?: string): void {
@@ -136,4 +161,3 @@ export function showFailure(e: unknown): void {
     ),
   );
 }
-

@@ -20,7 +20,13 @@ export function renderSteps(v: StatusResponse): void {
   const open = isOpen(v.status);
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
-    const sig = JSON.stringify([item, index, open, item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : item.kind === 'FORM' ? (v.form ?? null) : '', item.compulsory && deadlinePassed(v, item)]);
+    const sig = JSON.stringify([
+      item,
+      index,
+      open,
+      item.kind === 'ACTIVATION' ? (v.universityEmail ?? '') : item.kind === 'FORM' ? (v.form ?? null) : '',
+      item.compulsory && deadlinePassed(v, item),
+    ]);
     const known = cards.get(item.key);
     if (known && known.sig === sig) wanted.push(known.el);
     else {
@@ -54,7 +60,13 @@ function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolea
     h(
       'div',
       { class: 'step-body' },
-      h('div', { class: 'step-head' }, h('h3', null, item.label), due, h('span', { class: `badge tone-${state.tone}`, 'data-testid': 'item-state' }, state.label)),
+      h(
+        'div',
+        { class: 'step-head' },
+        h('h3', null, item.label),
+        due,
+        h('span', { class: `badge tone-${state.tone}`, 'data-testid': 'item-state' }, state.label),
+      ),
       stepMeta(item),
       stepContent(v, item, open),
     ),
@@ -69,10 +81,19 @@ function stepMeta(item: ItemView): HTMLElement | null {
         'p',
         { class: 'step-meta' },
         item.submittedAt ? `Sent ${fmtDateTime(item.submittedAt)}. ` : '',
-        item.expectedVerificationDate ? (item.slaBreached ? `Checking is taking longer than usual (expected by ${fmtDate(item.expectedVerificationDate)}); we are on it.` : `Expect a result by ${fmtDate(item.expectedVerificationDate)}.`) : 'The Academic Registry will check it.',
+        item.expectedVerificationDate
+          ? item.slaBreached
+            ? `Checking is taking longer than usual (expected by ${fmtDate(item.expectedVerificationDate)}); we are on it.`
+            : `Expect a result by ${fmtDate(item.expectedVerificationDate)}.`
+          : 'The Academic Registry will check it.',
       );
     case 'VERIFIED':
-      return h('p', { class: 'step-meta' }, item.kind === 'ACTIVATION' ? 'Account activated' : item.kind === 'FORM' ? 'Form received' : 'Verified by the Academic Registry', item.reviewedAt ? ` · ${fmtDateTime(item.reviewedAt)}` : item.submittedAt ? ` · ${fmtDateTime(item.submittedAt)}` : '');
+      return h(
+        'p',
+        { class: 'step-meta' },
+        item.kind === 'ACTIVATION' ? 'Account activated' : item.kind === 'FORM' ? 'Form received' : 'Verified by the Academic Registry',
+        item.reviewedAt ? ` · ${fmtDateTime(item.reviewedAt)}` : item.submittedAt ? ` · ${fmtDateTime(item.submittedAt)}` : '',
+      );
     case 'WAIVED':
       return h('p', { class: 'step-meta' }, 'The Academic Registry has waived this step for you', last?.note ? `: ${last.note}` : '.');
     case 'NOT_REQUIRED':
@@ -90,18 +111,19 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
   switch (item.kind) {
     case 'ACTIVATION':
       if (item.state === 'PENDING')
-        parts.push(
-          h(
-            'p',
-            { class: 'small muted' },
-            'This page notices the activation by itself. Questions about activation: ',
-            mail(v.contacts.activation),
-          ),
-        );
+        parts.push(h('p', { class: 'small muted' }, 'This page notices the activation by itself. Questions about activation: ', mail(v.contacts.activation)));
       else if (v.universityEmail) parts.push(h('p', { class: 'small' }, 'Your HKUST email: ', h('strong', null, v.universityEmail)));
       break;
     case 'FORM':
-      if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, unawaited(() => refresh()))));
+      if (item.state === 'PENDING' && open)
+        parts.push(
+          toggleSection('Fill in the registration form', () =>
+            registrationForm(
+              v,
+              unawaited(() => refresh()),
+            ),
+          ),
+        );
       else if (isSettled(item.state)) {
         if (v.form) parts.push(formSummary(v.form));
         parts.push(h('p', { class: 'small muted' }, 'The form is submitted once. To change your particulars, write to ', mail(v.contacts.registration), '.'));
@@ -110,10 +132,16 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
     default: {
       if (item.kind === 'VISA') parts.push(h('p', { class: 'small muted' }, 'Visa enquiries: ', mail(v.contacts.visa)));
       parts.push(fileList(item));
-      const panel = () => uploadPanel(v, item, unawaited(() => refresh()));
+      const panel = () =>
+        uploadPanel(
+          v,
+          item,
+          unawaited(() => refresh()),
+        );
       if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) parts.push(panel());
       // After its deadline a submitted compulsory item stands as sent: what was in on time is what counts.
-      else if (open && item.state === 'SUBMITTED' && !(item.compulsory && deadlinePassed(v, item))) parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
+      else if (open && item.state === 'SUBMITTED' && !(item.compulsory && deadlinePassed(v, item)))
+        parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
     }
   }
   return parts;
@@ -132,7 +160,9 @@ function rejection(item: ItemView): HTMLElement {
       null,
       h('strong', null, 'Not accepted: ', review?.reasonCode ? REJECTION_REASON[review.reasonCode] : 'see the note'),
       review?.note ? h('p', { 'data-testid': 'rejection-note' }, `“${review.note}”`) : null,
-      item.resubmitBy ? h('p', null, h('strong', null, `Upload a replacement by ${fmtDateTime(item.resubmitBy)}`), ', or your registration will be withdrawn.') : null,
+      item.resubmitBy
+        ? h('p', null, h('strong', null, `Upload a replacement by ${fmtDateTime(item.resubmitBy)}`), ', or your registration will be withdrawn.')
+        : null,
     ),
   );
 }
@@ -142,15 +172,19 @@ function fileList(item: ItemView): HTMLElement | null {
   return h(
     'ul',
     { class: 'files', 'aria-label': `Files sent for ${item.label}` },
-    [...item.submissions].reverse().map((s, i) =>
-      h(
-        'li',
-        null,
-        s.documentId ? h('a', { class: 'name', href: studentApi.documentUrl(student.applicationNo, s.documentId), download: s.originalName }, s.originalName) : h('span', { class: 'name' }, s.originalName),
-        h('span', { class: 'muted' }, `version ${s.version} · ${fmtDateTime(s.at)}`),
-        i === 0 ? null : h('span', { class: 'muted' }, '(replaced)'),
+    [...item.submissions]
+      .reverse()
+      .map((s, i) =>
+        h(
+          'li',
+          null,
+          s.documentId
+            ? h('a', { class: 'name', href: studentApi.documentUrl(student.applicationNo, s.documentId), download: s.originalName }, s.originalName)
+            : h('span', { class: 'name' }, s.originalName),
+          h('span', { class: 'muted' }, `version ${s.version} · ${fmtDateTime(s.at)}`),
+          i === 0 ? null : h('span', { class: 'muted' }, '(replaced)'),
+        ),
       ),
-    ),
   );
 }
 
@@ -167,4 +201,3 @@ function toggleSection(label: string, build: () => HTMLElement, buttonClass = 'b
   });
   return h('div', null, button, region);
 }
-

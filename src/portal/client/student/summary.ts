@@ -36,7 +36,12 @@ export function summaryCard(v: StatusResponse): HTMLElement {
       h(
         'div',
         { class: 'progress-wrap' },
-        h('div', { class: 'progress-label' }, h('span', null, 'Status'), h('span', { class: `badge badge-lg tone-${status.tone}`, id: 'status' }, status.label)),
+        h(
+          'div',
+          { class: 'progress-label' },
+          h('span', null, 'Status'),
+          h('span', { class: `badge badge-lg tone-${status.tone}`, id: 'status' }, status.label),
+        ),
         h(
           'div',
           {
@@ -52,7 +57,12 @@ export function summaryCard(v: StatusResponse): HTMLElement {
         h('p', { class: 'small muted tight' }, `${done} of ${total} steps done`, review ? ` · ${review} under review` : ''),
       ),
     ),
-    h('div', { class: 'deadlines' }, deadline('Registration deadline', v.deadlines.registration, v.deadlines.registrationPassed), v.deadlines.payment ? deadline('Tuition payment deadline', v.deadlines.payment, v.deadlines.paymentPassed) : null),
+    h(
+      'div',
+      { class: 'deadlines' },
+      deadline('Registration deadline', v.deadlines.registration, v.deadlines.registrationPassed),
+      v.deadlines.payment ? deadline('Tuition payment deadline', v.deadlines.payment, v.deadlines.paymentPassed) : null,
+    ),
     ...v.deadlineChanges.map((c) =>
       h(
         'p',
@@ -110,7 +120,13 @@ export function outcomeCard(v: StatusResponse): HTMLElement | null {
     'section',
     { class: `card outcome tone-${content.tone}`, role: 'status', id: 'outcome' },
     h('span', { class: 'icon', 'aria-hidden': 'true' }, content.icon),
-    h('div', null, h('h2', null, content.title), h('p', null, content.text), v.outcome ? h('p', { class: 'small muted' }, `Since ${fmtDateTime(v.outcome.at)}`) : null),
+    h(
+      'div',
+      null,
+      h('h2', null, content.title),
+      h('p', null, content.text),
+      v.outcome ? h('p', { class: 'small muted' }, `Since ${fmtDateTime(v.outcome.at)}`) : null,
+    ),
   );
 }
 
@@ -118,7 +134,12 @@ export function outcomeCard(v: StatusResponse): HTMLElement | null {
 function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: string } | null {
   if (v.status === 'WITHDRAWN' || v.status === 'COMPLETED') return null;
   const rejected = v.items.find((i) => i.state === 'REJECTED');
-  if (rejected) return { item: rejected, title: `Replace your ${inSentence(rejected.label)}`, text: 'The Academic Registry could not accept the file you sent. See the reason below and upload a new one.' };
+  if (rejected)
+    return {
+      item: rejected,
+      title: `Replace your ${inSentence(rejected.label)}`,
+      text: 'The Academic Registry could not accept the file you sent. See the reason below and upload a new one.',
+    };
   const pending = v.items.find((i) => i.state === 'PENDING' && i.compulsory) ?? v.items.find((i) => i.state === 'PENDING');
   if (pending) {
     const title =
@@ -134,7 +155,11 @@ function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: 
   }
   const waiting = v.items.filter((i) => i.state === 'SUBMITTED');
   if (waiting.length) {
-    const latest = waiting.map((i) => i.expectedVerificationDate).filter(Boolean).sort().pop();
+    const latest = waiting
+      .map((i) => i.expectedVerificationDate)
+      .filter(Boolean)
+      .sort()
+      .pop();
     return {
       title: 'Nothing to do for now',
       text: `The Academic Registry is checking what you sent${latest ? `; expect a result by ${fmtDate(latest)}` : ''}. This page updates by itself.`,
@@ -175,4 +200,3 @@ export function nextStepCard(v: StatusResponse): HTMLElement | null {
     go,
   );
 }
-

@@ -31,7 +31,11 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     h('li', null, `${typeList(rule.mediaTypes)}, up to ${fmtBytes(rule.maxBytes)}`),
     photo
       ? [
-          h('li', null, `${photo.minWidth}–${photo.maxWidth} pixels wide and ${photo.minHeight}–${photo.maxHeight} pixels high${photo.portrait ? ', taller than wide (portrait)' : ''}`),
+          h(
+            'li',
+            null,
+            `${photo.minWidth}–${photo.maxWidth} pixels wide and ${photo.minHeight}–${photo.maxHeight} pixels high${photo.portrait ? ', taller than wide (portrait)' : ''}`,
+          ),
           h('li', null, 'Plain light background, face and shoulders centred, no hat or sunglasses'),
         ]
       : h('li', null, 'Every page, clear and readable; a scan or a sharp photo of the document'),
@@ -44,7 +48,11 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     'aria-describedby': `${inputId}-hints`,
   });
   const preview = h('div', { class: 'upload-preview', hidden: true });
-  const bar = h('div', { class: 'bar', hidden: true, role: 'progressbar', 'aria-label': 'Upload progress', 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('span'));
+  const bar = h(
+    'div',
+    { class: 'bar', hidden: true, role: 'progressbar', 'aria-label': 'Upload progress', 'aria-valuemin': 0, 'aria-valuemax': 100 },
+    h('span'),
+  );
   const error = h('div', { class: 'notice tone-bad', role: 'alert', hidden: true });
   const send = h('button', { class: 'btn', type: 'submit', disabled: true }, item.submissions.length ? 'Upload new file' : 'Upload');
   const form = h(
@@ -70,7 +78,16 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     const { checks, image } = await checkFile(file, rule, photo);
     append(preview, [
       image ? h('img', { src: image.url, alt: 'Preview of the chosen photo' }) : null,
-      h('div', null, h('p', { class: 'small' }, h('strong', null, file.name), ` · ${fmtBytes(file.size)}`), h('ul', { class: 'checks' }, checks.map((c) => h('li', { class: c.ok ? 'pass' : 'fail' }, c.text)))),
+      h(
+        'div',
+        null,
+        h('p', { class: 'small' }, h('strong', null, file.name), ` · ${fmtBytes(file.size)}`),
+        h(
+          'ul',
+          { class: 'checks' },
+          checks.map((c) => h('li', { class: c.ok ? 'pass' : 'fail' }, c.text)),
+        ),
+      ),
     ]);
     preview.hidden = false;
     if (checks.every((c) => c.ok)) {
@@ -98,53 +115,64 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     }
   });
 
-  form.addEventListener('submit', unawaited(async (e: Event) => {
-    e.preventDefault();
-    if (!ready) return;
-    send.disabled = true;
-    input.disabled = true;
-    send.textContent = 'Uploading…';
-    bar.hidden = false;
-    const fill = bar.firstElementChild as HTMLElement;
-    fill.style.width = '0%';
-    try {
-      await studentApi.uploadDocument(v.applicationNo, item.key, ready, (f) => {
-        fill.style.width = `${Math.round(f * 100)}%`;
-        bar.setAttribute('aria-valuenow', String(Math.round(f * 100)));
-        // The bytes are sent; the gateway now stores them and tells the registration.
-        if (f >= 1) bar.classList.add('indeterminate');
-      });
-      toast(`${item.label}: file received.`);
-      done();
-    } catch (err) {
-      bar.hidden = true;
-      bar.classList.remove('indeterminate');
-      input.disabled = false;
-      send.disabled = false;
-      send.textContent = 'Try again';
-      error.replaceChildren(
-        h(
-          'div',
-          null,
-          h('strong', null, 'The file was not accepted, nothing was sent to the Academic Registry.'),
-          h('p', null, err instanceof Error ? err.message : String(err)),
-          err instanceof ApiError && err.requestId ? h('p', { class: 'small muted' }, `Reference: ${err.requestId}`) : null,
-        ),
-      );
-      error.hidden = false;
-    }
-  }));
+  form.addEventListener(
+    'submit',
+    unawaited(async (e: Event) => {
+      e.preventDefault();
+      if (!ready) return;
+      send.disabled = true;
+      input.disabled = true;
+      send.textContent = 'Uploading…';
+      bar.hidden = false;
+      const fill = bar.firstElementChild as HTMLElement;
+      fill.style.width = '0%';
+      try {
+        await studentApi.uploadDocument(v.applicationNo, item.key, ready, (f) => {
+          fill.style.width = `${Math.round(f * 100)}%`;
+          bar.setAttribute('aria-valuenow', String(Math.round(f * 100)));
+          // The bytes are sent; the gateway now stores them and tells the registration.
+          if (f >= 1) bar.classList.add('indeterminate');
+        });
+        toast(`${item.label}: file received.`);
+        done();
+      } catch (err) {
+        bar.hidden = true;
+        bar.classList.remove('indeterminate');
+        input.disabled = false;
+        send.disabled = false;
+        send.textContent = 'Try again';
+        error.replaceChildren(
+          h(
+            'div',
+            null,
+            h('strong', null, 'The file was not accepted, nothing was sent to the Academic Registry.'),
+            h('p', null, err instanceof Error ? err.message : String(err)),
+            err instanceof ApiError && err.requestId ? h('p', { class: 'small muted' }, `Reference: ${err.requestId}`) : null,
+          ),
+        );
+        error.hidden = false;
+      }
+    }),
+  );
   return form;
 }
 
-async function checkFile(file: File, rule: UploadRule & { minBytes?: number }, photo: PhotoSpec | undefined): Promise<{ checks: Check[]; image?: { url: string } }> {
+async function checkFile(
+  file: File,
+  rule: UploadRule & { minBytes?: number },
+  photo: PhotoSpec | undefined,
+): Promise<{ checks: Check[]; image?: { url: string } }> {
   const checks: Check[] = [];
   const type = file.type || guessType(file.name);
   const typeOk = rule.mediaTypes.includes(type);
-  checks.push({ ok: typeOk, text: typeOk ? `${MEDIA_TYPE_LABELS[type] ?? type} file` : `Must be ${typeList(rule.mediaTypes)}; this file is ${describeFileType(type, file.name)}` });
+  checks.push({
+    ok: typeOk,
+    text: typeOk ? `${MEDIA_TYPE_LABELS[type] ?? type} file` : `Must be ${typeList(rule.mediaTypes)}; this file is ${describeFileType(type, file.name)}`,
+  });
   if (file.size === 0) checks.push({ ok: false, text: 'The file is empty' });
   else if (file.size > rule.maxBytes) checks.push({ ok: false, text: `Too large: ${fmtBytes(file.size)}, at most ${fmtBytes(rule.maxBytes)}` });
-  else if (rule.minBytes && file.size < rule.minBytes) checks.push({ ok: false, text: `Too small (${fmtBytes(file.size)}): at least ${fmtBytes(rule.minBytes)}; use a sharper photo` });
+  else if (rule.minBytes && file.size < rule.minBytes)
+    checks.push({ ok: false, text: `Too small (${fmtBytes(file.size)}): at least ${fmtBytes(rule.minBytes)}; use a sharper photo` });
   else checks.push({ ok: true, text: `Size ${fmtBytes(file.size)}` });
   if (!photo || !typeOk || file.size === 0) return { checks };
 
@@ -162,7 +190,8 @@ async function checkFile(file: File, rule: UploadRule & { minBytes?: number }, p
       ? `${width} × ${height} pixels`
       : `${width} × ${height} pixels; needs ${photo.minWidth}–${photo.maxWidth} wide and ${photo.minHeight}–${photo.maxHeight} high`,
   });
-  if (photo.portrait) checks.push({ ok: height > width, text: height > width ? 'Portrait orientation' : 'Must be portrait (taller than wide); crop or rotate it' });
+  if (photo.portrait)
+    checks.push({ ok: height > width, text: height > width ? 'Portrait orientation' : 'Must be portrait (taller than wide); crop or rotate it' });
   return { checks, image: { url } };
 }
 
@@ -189,4 +218,3 @@ function imageSize(url: string): Promise<{ width: number; height: number } | und
     img.src = url;
   });
 }
-
