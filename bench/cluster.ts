@@ -249,22 +249,20 @@ async function main(): Promise<void> {
         async (k) => {
           const no = nos[half + k]!;
           const actor = `student:${no}`;
-          await temporal.workflow
-            .getHandle(registrationWorkflowId(no))
-            .executeUpdate(registerDocumentUpdate, {
-              args: [
-                {
-                  actor,
-                  itemKey: 'ID_DOCUMENT',
-                  sha256: pdfSha,
-                  size: pdf.length,
-                  mediaType: 'application/pdf',
-                  originalName: 'id.pdf',
-                  documentId: randomUUID(),
-                  uploadedBy: actor,
-                },
-              ],
-            });
+          await temporal.workflow.getHandle(registrationWorkflowId(no)).executeUpdate(registerDocumentUpdate, {
+            args: [
+              {
+                actor,
+                itemKey: 'ID_DOCUMENT',
+                sha256: pdfSha,
+                size: pdf.length,
+                mediaType: 'application/pdf',
+                originalName: 'id.pdf',
+                documentId: randomUUID(),
+                uploadedBy: actor,
+              },
+            ],
+          });
         },
       );
 

@@ -48,12 +48,10 @@ const PaymentEventSchema = z
       .string()
       .regex(/^[A-Z]{3}$/)
       .optional(),
-    paidAt: iso
-      .optional()
-      .meta({
-        description:
-          'When the student paid, as the provider records it: it decides whether the payment was on time (docs/domain.md). Never later than the delivery.',
-      }),
+    paidAt: iso.optional().meta({
+      description:
+        'When the student paid, as the provider records it: it decides whether the payment was on time (docs/domain.md). Never later than the delivery.',
+    }),
   })
   // A payment dated after its own arrival would be backdated the other way: refused, and never seen by the workflow.
   .refine((e) => e.paidAt === undefined || Date.parse(e.paidAt) <= Date.now(), {
