@@ -25,7 +25,7 @@ import {
   type RegistrationStatusView,
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
-import { database, devServerEnv, uniq } from '../kit/servers';
+import { database, devServerEnv, testDataConverter, uniq } from '../kit/servers';
 import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, upload, withWorker } from './support';
 import { validForm } from '../kit/samples';
 
@@ -304,8 +304,19 @@ describe('registration messages (dev server)', function () {
         '--output',
         'json',
       ]);
-      const parsed = JSON.parse(stdout) as { queryResult: RegistrationStatusView[] };
-      const view = parsed.queryResult[0];
+      // Without a codec endpoint the CLI prints the payload as Temporal holds it: sealed (docs/operations.md,
+      // Personal data). test/gateway/codec.test.ts runs the CLI through the gateway's codec endpoint.
+      const parsed = JSON.parse(stdout) as { queryResult: { payloads: Array<{ metadata: Record<string, string>; data: string }> } };
+      const sealed = parsed.queryResult.payloads[0];
+      assert.equal(Buffer.from(sealed.metadata.encoding, 'base64').toString(), 'binary/encrypted', stdout.slice(0, 500));
+      assert.ok(!stdout.includes(student.name), 'no name in what the CLI shows without the codec');
+      const [opened] = await testDataConverter().payloadCodecs[0].decode([
+        {
+          metadata: Object.fromEntries(Object.entries(sealed.metadata).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+          data: Buffer.from(sealed.data, 'base64'),
+        },
+      ]);
+      const view = JSON.parse(Buffer.from(opened.data!).toString()) as RegistrationStatusView;
       assert.equal(view.applicationNo, student.applicationNo);
       assert.deepEqual(
         view.items.map((i) => `${i.key}:${i.state}`),
