@@ -36,7 +36,7 @@ describe('portal journey in a real browser', function () {
     const gw = ui.stack;
     const base = gw.config.publicBaseUrl;
     const cohortId = uniq('cohort-');
-    const applicationNo = uniq('A');
+    const applicationNo = uniq('A').toUpperCase();
     const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
     const { key } = await createStaffKey(gw.prisma, { name: STAFF_NAME, role: 'admin' });
 

@@ -54,7 +54,8 @@ describe('staff pages: late events and flagged payments (browser)', function () 
     await p.goto(`${ui.stack.config.publicBaseUrl}/staff/queue?kind=TUITION_RECEIPT`);
     const flagged = p.locator(`tr[data-application="${short.applicationNo}"] [data-flag]`);
     await flagged.waitFor(WAIT);
-    assert.match(await flagged.innerText(), /paid 100 HKD, the fee is 42100 HKD/);
+    // 100 HKD of a 42,100 HKD fee leaves 42,000 HKD to pay (docs/domain.md, The tuition fee).
+    assert.match(await flagged.innerText(), /underpaid: 100 HKD of 42100 HKD paid, 42000 HKD outstanding/);
 
     await p.getByRole('link', { name: 'Late events' }).click();
     await p.getByRole('heading', { name: 'Late events' }).waitFor(WAIT);
