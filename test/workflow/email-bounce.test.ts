@@ -37,7 +37,8 @@ describe('an invitation that bounces (time-skipping server, fake Resend, real ga
         const gw = await startGateway({ temporal: env.client, env: { TEMPORAL_TASK_QUEUE: h.taskQueue } });
         try {
           fake.sendEventsTo(`${gw.url}/api/webhooks/email`, gw.config.RESEND_WEBHOOK_SECRET!);
-          const started = Date.now();
+          // The time-skipping server's clock, not the wall clock: earlier tests in the run have skipped it days ahead.
+          const started = await env.currentTimeMs();
           // Deadline in 10 days; reminders 7 days and 1 day before it.
           const handle = await h.start(student, policyDue(started + 10 * DAY, { reminderOffsets: ['7 days', '1 day'] }));
 
@@ -115,7 +116,7 @@ describe('an invitation that bounces (time-skipping server, fake Resend, real ga
   it('refuses a correction without a reason or to the same address, before anything is recorded', async () => {
     const student = aStudent();
     await withWorker(env, async (h) => {
-      const handle = await h.start(student, policyDue(Date.now() + 10 * DAY));
+      const handle = await h.start(student, policyDue((await env.currentTimeMs()) + 10 * DAY));
       await assert.rejects(
         handle.executeUpdate(correctPersonalEmailUpdate, { args: [{ actor: STAFF, personalEmail: 'new@example.com', reason: ' ' }] }),
         refusedFor(/a correction needs a reason/),
