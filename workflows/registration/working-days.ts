@@ -45,6 +45,13 @@ export function addWorkingDays(fromMs: number, n: number, holidays: ReadonlySet<
   return { date, endsAt: hkStartOf(nextDate(date)) };
 }
 
+/**
+ * The Hong Kong date a working-day deadline falls on, from the instant it ends (`endsAt` above, kept
+ * alone in the read model): the day before the one that begins at `endsAt`. Every page that shows a
+ * service level's date uses this, so the staff's "due by" and the student's "expect a result by" agree.
+ */
+export const deadlineDate = (endsAtMs: number): HkDate => hkDate(endsAtMs - 1);
+
 /** Whole working days between two instants (the review queue's "age"): days after `fromMs`'s day up to `toMs`'s day. */
 export function workingDaysBetween(fromMs: number, toMs: number, holidays: ReadonlySet<HkDate>): number {
   let days = 0;

@@ -15,7 +15,7 @@ import {
   waiveItemUpdate,
   type ItemKey,
 } from '../../../workflows/registration/api';
-import { workingDaysBetween } from '../../../workflows/registration/working-days';
+import { deadlineDate, workingDaysBetween } from '../../../workflows/registration/working-days';
 import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
 import { holidaysBetween } from '../../calendar/holidays';
 import { actorOf } from '../auth/principal';
@@ -40,7 +40,11 @@ const QueueEntrySchema = z
     state: z.enum(ITEM_STATES),
     submittedAt: z.string().nullable(),
     ageWorkingDays: z.number().int().nullable().meta({ description: 'Hong Kong working days since submission.' }),
-    expectedVerificationBy: z.string().nullable(),
+    expectedVerificationBy: z.string().nullable().meta({ description: 'The instant the service level is missed (the end of its last Hong Kong day).' }),
+    expectedVerificationDate: z
+      .string()
+      .nullable()
+      .meta({ description: 'The Hong Kong date by which verification is expected (the same date the student is shown).' }),
     slaBreached: z.boolean(),
     rejectionReason: z.string().nullable(),
     flag: z.string().nullable().meta({ description: "Something to look at before deciding, e.g. a payment that does not match the cohort's fee." }),
@@ -125,6 +129,7 @@ export function reviewRouter(ctx: RouterContext): Router {
           submittedAt: r.submittedAt?.toISOString() ?? null,
           ageWorkingDays: r.submittedAt ? workingDaysBetween(r.submittedAt.getTime(), now, days) : null,
           expectedVerificationBy: r.expectedVerificationBy?.toISOString() ?? null,
+          expectedVerificationDate: r.expectedVerificationBy ? deadlineDate(r.expectedVerificationBy.getTime()) : null,
           slaBreached: r.state === 'SUBMITTED' && !!r.expectedVerificationBy && r.expectedVerificationBy.getTime() < now,
           rejectionReason: r.rejectionReason,
           flag: r.flag,

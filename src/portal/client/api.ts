@@ -202,6 +202,8 @@ export interface QueueEntry {
   submittedAt: string;
   ageWorkingDays: number;
   expectedVerificationBy?: string | null;
+  /** The Hong Kong date the service level falls on (`YYYY-MM-DD`): what "Due by" shows. */
+  expectedVerificationDate?: string | null;
   slaBreached?: boolean;
   /** Something to look at before deciding, e.g. a payment that does not match the cohort's fee. */
   flag?: string | null;

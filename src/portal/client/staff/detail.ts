@@ -100,7 +100,7 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
       'p',
       { class: 'small muted' },
       item.submittedAt ? `Submitted ${fmtDateTime(item.submittedAt)}` : 'Nothing submitted yet',
-      item.expectedVerificationBy && item.state === 'SUBMITTED' ? ` · due by ${fmtDate(item.expectedVerificationBy)}` : '',
+      item.expectedVerificationDate && item.state === 'SUBMITTED' ? ` · due by ${fmtDate(item.expectedVerificationDate)}` : '',
       item.slaBreached ? h('strong', { class: 'age-late' }, ' · past the service level') : '',
       item.resubmitBy ? ` · resubmission window ends ${fmtDateTime(item.resubmitBy)}` : '',
     ),

@@ -28,7 +28,7 @@ export async function queuePage(): Promise<HTMLElement> {
       h('td', null, e.programCode),
       h('td', null, itemName(e.itemKey, e.itemLabel), e.flag ? h('div', { class: 'small age-late', 'data-flag': '' }, e.flag) : null),
       h('td', null, stateBadge(e.state)),
-      h('td', null, e.expectedVerificationBy ? fmtDate(e.expectedVerificationBy) : ''),
+      h('td', { 'data-due': e.expectedVerificationDate ?? '' }, e.expectedVerificationDate ? fmtDate(e.expectedVerificationDate) : ''),
       h(
         'td',
         null,
