@@ -24,7 +24,8 @@ const securitySchemes = {
     type: 'http',
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'Student session from POST /api/session (also sent as the HttpOnly `progreg_session` cookie).',
+    description:
+      'Student session from POST /api/session (also sent as the HttpOnly `progreg_session` cookie, `__Host-progreg_session` when the portal is served over https).',
   },
   staffApiKey: {
     type: 'http',
@@ -36,7 +37,7 @@ const securitySchemes = {
     in: 'cookie',
     name: 'progreg_staff',
     description:
-      'Staff single sign-on session (GET /auth/staff/sign-in through the identity provider), checked against the server on every request. Roles from the configured claim mapping.',
+      'Staff single sign-on session (GET /auth/staff/sign-in through the identity provider; the cookie is `__Host-progreg_staff` when the portal is served over https), checked against the server on every request. Roles from the configured claim mapping.',
   },
   webhookSignature: {
     type: 'apiKey',

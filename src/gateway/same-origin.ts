@@ -23,7 +23,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { INVITE_PATH } from '../links';
-import { carriesCookie } from './auth/cookies';
+import { carriesCookie, cookieName } from './auth/cookies';
 import { STAFF_SESSION_COOKIE } from './auth/staff-sessions';
 import { SESSION_COOKIE } from './auth/student-session';
 import { AppError, ErrorCode } from './errors';
@@ -33,14 +33,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The Referrer-Policy of every answer: the full referrer to our own pages only, so a same-origin form post carries its real `Origin`. */
 export const REFERRER_POLICY = 'same-origin';
 
-/** The student's and the staff member's session cookies: whoever a browser's cookie authenticates. */
-const carriesSessionCookie = (req: Request) => carriesCookie(req, [SESSION_COOKIE, STAFF_SESSION_COOKIE]);
-
 /** Why the guard refused a request (the `reason` detail of its 403): the refusal page words its advice by it. */
 export const CROSS_SITE_REFUSED = 'cross-site';
 
 export function sameOriginGuard(config: Pick<Config, 'publicBaseUrl'>): RequestHandler {
   const publicOrigin = new URL(config.publicBaseUrl).origin;
+  /** The student's and the staff member's session cookies: whoever a browser's cookie authenticates. */
+  const sessionCookies = [cookieName(config, SESSION_COOKIE), cookieName(config, STAFF_SESSION_COOKIE)];
   const ours = (origin: string, req: Request) => {
     if (origin === publicOrigin) return true;
     try {
@@ -53,7 +52,7 @@ export function sameOriginGuard(config: Pick<Config, 'publicBaseUrl'>): RequestH
   const refuse = (why: string) => new AppError(ErrorCode.FORBIDDEN, `Cross-site request refused (${why}).`, { reason: CROSS_SITE_REFUSED });
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method) || req.headers.authorization !== undefined) return next();
-    if (!carriesSessionCookie(req) && req.path !== INVITE_PATH) return next();
+    if (!carriesCookie(req, sessionCookies) && req.path !== INVITE_PATH) return next();
     const site = req.get('sec-fetch-site');
     if (site !== undefined) return next(site === 'same-origin' ? undefined : refuse(`Sec-Fetch-Site: ${site}`));
     const origin = req.get('origin');

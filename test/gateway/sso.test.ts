@@ -81,7 +81,7 @@ describe('single sign-on: the gateway', function () {
     const cookie = res.headers.get('set-cookie')!;
     assert.match(cookie, /^progreg_oidc=/);
     assert.match(cookie, /HttpOnly/);
-    assert.match(cookie, /Path=\/auth/);
+    assert.match(cookie, /Path=\/;/);
     assert.match(cookie, /Max-Age=600/);
 
     const student = new URL((await fetch(local('/auth/student/sign-in'), { redirect: 'manual' })).headers.get('location')!);

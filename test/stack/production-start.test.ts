@@ -85,7 +85,7 @@ describe('production start (fail closed)', function () {
     assert.doesNotMatch(output, /RESEND_API_KEY/);
   });
 
-  it('a production gateway has no identity-provider simulator and sets the session cookie Secure', async () => {
+  it('a production gateway has no identity-provider simulator and sets the session cookie as __Host-progreg_session (Secure, Path=/, no Domain)', async () => {
     const gw = await startGateway({
       env: {
         NODE_ENV: 'production',
@@ -102,7 +102,18 @@ describe('production start (fail closed)', function () {
       assert.equal(simulator.status, 404);
       const session = await fetchJson(`${gw.url}/api/session`, { method: 'POST', json: { token } });
       assert.equal(session.status, 200, JSON.stringify(session.body));
-      assert.match(session.headers.get('set-cookie') ?? '', /progreg_session=[^;]+;.*\bSecure\b/i);
+      const setCookie = session.headers.get('set-cookie') ?? '';
+      // The browser keeps a __Host- cookie only with Secure, Path=/ and no Domain: no sibling subdomain can set or shadow it.
+      assert.match(setCookie, /^__Host-progreg_session=[^;]+;/);
+      const attributes = setCookie.split(';').map((a) => a.trim().toLowerCase());
+      assert.ok(attributes.includes('secure'), setCookie);
+      assert.ok(attributes.includes('path=/'), setCookie);
+      assert.ok(!attributes.some((a) => a.startsWith('domain=')), setCookie);
+      // The gateway reads it back under that name (and not under the plain one a sibling could set).
+      const value = setCookie.slice(0, setCookie.indexOf(';'));
+      assert.equal((await fetchJson(`${gw.url}/api/session`, { headers: { cookie: value } })).status, 200);
+      const plain = value.replace(/^__Host-/, '');
+      assert.equal((await fetchJson(`${gw.url}/api/session`, { headers: { cookie: plain } })).status, 401);
     } finally {
       await gw.close();
     }

@@ -40,9 +40,9 @@ export function createAuthenticator(deps: { config: Config; prisma: PrismaClient
       if (!key) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown or revoked API key.');
       return { kind: 'staff', keyId: key.id, name: key.name, role: key.role, via: 'apiKey' };
     }
-    const staffToken = bearer === undefined ? staffSessionCookie(req) : undefined;
+    const staffToken = bearer === undefined ? staffSessionCookie(req, deps.config) : undefined;
     if (staffToken !== undefined) return staffPrincipal(deps.prisma, staffToken);
-    const token = bearer ?? sessionCookie(req);
+    const token = bearer ?? sessionCookie(req, deps.config);
     if (!token) return undefined;
     let session;
     try {

@@ -15,7 +15,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import type * as OpenIdClient from 'openid-client' with { 'resolution-mode': 'import' };
 import type { Config, OidcSettings } from '../../config';
 import { ISSUER, tokenKey } from '../../links';
-import { readCookie } from './cookies';
+import { cookieName, cookieOptions as gatewayCookieOptions, readCookie } from './cookies';
 import type { StaffRole } from './principal';
 
 export type SignInPurpose = 'staff' | 'student';
@@ -59,8 +59,9 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
     discovered.catch(() => (discovered = undefined));
     return discovered;
   };
-  const secure = config.publicBaseUrl.startsWith('https:');
-  const cookieOptions = { httpOnly: true, sameSite: 'lax' as const, secure, path: '/auth' };
+  // Path=/ as the `__Host-` prefix requires over https: the transaction cookie is short-lived and names no one.
+  const cookieOptions = gatewayCookieOptions(config);
+  const transactionCookie = cookieName(config, TRANSACTION_COOKIE);
 
   return {
     async begin(res, purpose) {
@@ -75,7 +76,7 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
         .setAudience(TRANSACTION_AUDIENCE)
         .setExpirationTime(`${TRANSACTION_MINUTES}m`)
         .sign(tokenKey(config));
-      res.cookie(TRANSACTION_COOKIE, transaction, { ...cookieOptions, maxAge: TRANSACTION_MINUTES * 60_000 });
+      res.cookie(transactionCookie, transaction, { ...cookieOptions, maxAge: TRANSACTION_MINUTES * 60_000 });
       return c
         .buildAuthorizationUrl(server, {
           redirect_uri: settings.redirectUrl,
@@ -91,9 +92,9 @@ export function createOidcClient(settings: OidcSettings, config: Pick<Config, 'T
     },
 
     async finish(req, res) {
-      const cookie = readCookie(req, TRANSACTION_COOKIE);
+      const cookie = readCookie(req, transactionCookie);
       // One use: whatever happens next, this transaction is spent.
-      res.clearCookie(TRANSACTION_COOKIE, cookieOptions);
+      res.clearCookie(transactionCookie, cookieOptions);
       if (!cookie) throw new SignInFailed('No sign-in was started in this browser, or it took longer than 10 minutes.');
       let t: { state: string; nonce: string; verifier: string; purpose: SignInPurpose };
       try {

@@ -10,9 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Config } from '../../config';
 import type { PrismaClient } from '../../db/prisma';
-import { readCookie } from './cookies';
+import { cookieName, cookieOptions, readCookie } from './cookies';
 import type { StaffRole } from './principal';
 
+/** The cookie's name: `progreg_staff`, with the `__Host-` prefix over https (cookieName). */
 export const STAFF_SESSION_COOKIE = 'progreg_staff';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -50,20 +51,13 @@ export async function endStaffSession(prisma: PrismaClient, token: string): Prom
   await prisma.staffSession.updateMany({ where: { tokenHash: hashToken(token), endedAt: null }, data: { endedAt: new Date() } });
 }
 
-const cookieOptions = (config: Pick<Config, 'publicBaseUrl'>) => ({
-  httpOnly: true,
-  // Lax, as the student session: not sent on cross-site POSTs; the same-origin guard checks the rest.
-  sameSite: 'lax' as const,
-  secure: config.publicBaseUrl.startsWith('https:'),
-  path: '/',
-});
-
 export function setStaffSessionCookie(res: Response, config: Pick<Config, 'publicBaseUrl'>, token: string, expiresAt: Date): void {
-  res.cookie(STAFF_SESSION_COOKIE, token, { ...cookieOptions(config), expires: expiresAt });
+  res.cookie(cookieName(config, STAFF_SESSION_COOKIE), token, { ...cookieOptions(config), expires: expiresAt });
 }
 
 export function clearStaffSessionCookie(res: Response, config: Pick<Config, 'publicBaseUrl'>): void {
-  res.clearCookie(STAFF_SESSION_COOKIE, cookieOptions(config));
+  res.clearCookie(cookieName(config, STAFF_SESSION_COOKIE), cookieOptions(config));
 }
 
-export const staffSessionCookie = (req: Request): string | undefined => readCookie(req, STAFF_SESSION_COOKIE);
+export const staffSessionCookie = (req: Request, config: Pick<Config, 'publicBaseUrl'>): string | undefined =>
+  readCookie(req, cookieName(config, STAFF_SESSION_COOKIE));

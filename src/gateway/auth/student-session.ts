@@ -9,9 +9,10 @@ import type { Request, Response } from 'express';
 import { decodeJwt, SignJWT } from 'jose';
 import type { Config } from '../../config';
 import { ISSUER, issuedAtClaim, tokenKey, verifyTokenClaims, type VerifiedToken } from '../../links';
-import { readCookie } from './cookies';
+import { cookieName, cookieOptions, readCookie } from './cookies';
 
 const SESSION_AUDIENCE = 'student-session';
+/** The cookie's name: `progreg_session`, with the `__Host-` prefix over https (cookieName). */
 export const SESSION_COOKIE = 'progreg_session';
 
 type SessionConfig = Pick<Config, 'TOKEN_SECRET' | 'SESSION_TTL_HOURS' | 'publicBaseUrl'>;
@@ -44,18 +45,11 @@ export async function verifySession(config: Pick<Config, 'TOKEN_SECRET'>, token:
 }
 
 export function setSessionCookie(res: Response, config: SessionConfig, token: string, expiresAt: Date): void {
-  res.cookie(SESSION_COOKIE, token, {
-    httpOnly: true,
-    // Lax: the cookie is not sent on cross-site POSTs, which is what keeps uploads and forms safe from CSRF.
-    sameSite: 'lax',
-    secure: config.publicBaseUrl.startsWith('https:'),
-    path: '/',
-    expires: expiresAt,
-  });
+  res.cookie(cookieName(config, SESSION_COOKIE), token, { ...cookieOptions(config), expires: expiresAt });
 }
 
 export function clearSessionCookie(res: Response, config: Pick<Config, 'publicBaseUrl'>): void {
-  res.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: config.publicBaseUrl.startsWith('https:') });
+  res.clearCookie(cookieName(config, SESSION_COOKIE), cookieOptions(config));
 }
 
-export const sessionCookie = (req: Request): string | undefined => readCookie(req, SESSION_COOKIE);
+export const sessionCookie = (req: Request, config: Pick<Config, 'publicBaseUrl'>): string | undefined => readCookie(req, cookieName(config, SESSION_COOKIE));

@@ -158,7 +158,7 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
       status: 204,
     },
     async ({ req, res }) => {
-      const token = staffSessionCookie(req);
+      const token = staffSessionCookie(req, config);
       if (token) await endStaffSession(prisma, token);
       clearStaffSessionCookie(res, config);
     },
