@@ -123,7 +123,8 @@ function registrationData({ view, seq }: ProjectionSnapshot) {
     cohortId: s.cohortId,
     name: s.name,
     personalEmail: s.personalEmail,
-    universityEmail: view.universityEmail ?? null,
+    // Lower case, as the identity webhook passes it on and single sign-on looks it up (older registrations may hold another case).
+    universityEmail: view.universityEmail?.toLowerCase() ?? null,
     personalEmailProblem: view.personalEmailProblem?.problem ?? null,
     programCode: s.programCode,
     studyLevel: s.studyLevel,

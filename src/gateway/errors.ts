@@ -27,6 +27,7 @@ export const ErrorCode = {
   WEBHOOK_REPLAYED: 'WEBHOOK_REPLAYED',
   SUBMISSION_LIMIT_REACHED: 'SUBMISSION_LIMIT_REACHED',
   COHORT_POLICY_CONFLICT: 'COHORT_POLICY_CONFLICT',
+  UNIVERSITY_EMAIL_IN_USE: 'UNIVERSITY_EMAIL_IN_USE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -59,6 +60,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   WEBHOOK_REPLAYED: 409,
   SUBMISSION_LIMIT_REACHED: 409,
   COHORT_POLICY_CONFLICT: 409,
+  UNIVERSITY_EMAIL_IN_USE: 409,
   PAYLOAD_TOO_LARGE: 413,
   QUOTA_EXCEEDED: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -91,6 +93,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   SUBMISSION_LIMIT_REACHED: 'This item already holds the most uploads one item takes (`details.limit`); the registry can help if it must be replaced again.',
   COHORT_POLICY_CONFLICT:
     'The cohort already exists with other deadlines or policy; running registrations keep theirs. Extend a deadline per registration instead (`details.howToExtend`).',
+  UNIVERSITY_EMAIL_IN_USE: "The university account is already another registration's: single sign-on would open that registration for both students.",
   PAYLOAD_TOO_LARGE: 'The body or file is larger than allowed for this item.',
   QUOTA_EXCEEDED: "The registration's storage quota would be exceeded; `details` gives the quota, the bytes in use and what is left.",
   UNSUPPORTED_MEDIA_TYPE: "The file's bytes are not a type this item accepts.",

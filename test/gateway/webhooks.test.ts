@@ -45,6 +45,31 @@ describe('gateway: webhooks', function () {
     assert.equal(audit[0]!.actor, 'system:idp');
   });
 
+  it("one university account, one registration: another registration's account is refused (409 UNIVERSITY_EMAIL_IN_USE), whatever its case", async () => {
+    const [a, b] = [await admit(stack), await admit(stack)];
+    const account = `shared.${a.applicationNo.toLowerCase()}@connect.ust.hk`;
+    const first = await send('/api/webhooks/identity', { ...activation(a.applicationNo), universityEmail: account.toUpperCase() });
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    // Stored in lower case, where single sign-on looks it up.
+    await eventually(
+      () => stack.prisma.registration.findUnique({ where: { universityEmail: account }, select: { applicationNo: true } }),
+      (row) => row?.applicationNo === a.applicationNo,
+    );
+
+    const second = await send('/api/webhooks/identity', { ...activation(b.applicationNo), universityEmail: account });
+    assert.equal(second.status, 409, JSON.stringify(second.body));
+    assert.equal(second.body.code, 'UNIVERSITY_EMAIL_IN_USE');
+    assert.equal((await statusOf(stack, b.applicationNo)).universityEmail, undefined, 'nothing reached the workflow');
+    // The same registration's account again is no conflict (a provider retrying with a new delivery id).
+    assert.equal((await send('/api/webhooks/identity', { ...activation(a.applicationNo), universityEmail: account })).status, 202);
+
+    // The read model holds one registration per account even if a writer slipped past the check.
+    await assert.rejects(
+      stack.prisma.registration.update({ where: { applicationNo: b.applicationNo }, data: { universityEmail: account } }),
+      (e: { code?: string }) => e.code === 'P2002',
+    );
+  });
+
   it('a signed payment webhook settles the tuition item of a local non-JUPAS undergraduate', async () => {
     const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' }, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     const res = await send('/api/webhooks/payments', {

@@ -295,6 +295,9 @@ CREATE TABLE "StaffSession" (
 CREATE UNIQUE INDEX "Registration_workflowId_key" ON "Registration"("workflowId");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "Registration_universityEmail_key" ON "Registration"("universityEmail");
+
+-- CreateIndex
 CREATE INDEX "Registration_status_programCode_idx" ON "Registration"("status", "programCode");
 
 -- CreateIndex

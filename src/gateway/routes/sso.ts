@@ -97,9 +97,7 @@ export function ssoRouter({ kit, config, limits, prisma, logger }: RouterContext
 
   const signInStudent = async (res: Response, claims: Record<string, unknown>): Promise<typeof SENT> => {
     const account = studentAccountFrom(claims, settings!);
-    const registration = account
-      ? await prisma.registration.findFirst({ where: { universityEmail: { equals: account, mode: 'insensitive' } }, select: { applicationNo: true } })
-      : null;
+    const registration = account ? await prisma.registration.findUnique({ where: { universityEmail: account }, select: { applicationNo: true } }) : null;
     if (!registration) {
       logger.info({ subject: claims.sub, studentClaim: settings!.studentClaim }, 'student sign-in: no registration holds this account');
       return refuse(res, 'student', SSO_ERRORS.notActivated);

@@ -32,7 +32,10 @@ const IdentityEventSchema = z
     id: DeliveryId,
     type: z.literal('account.activated'),
     applicationNo: ApplicationNo,
-    universityEmail: z.email(),
+    universityEmail: z
+      .email()
+      .toLowerCase()
+      .meta({ description: 'Stored in lower case; one registration per university account (409 UNIVERSITY_EMAIL_IN_USE otherwise).' }),
     activatedAt: iso.optional(),
   })
   .meta({ id: 'IdentityEvent' });
@@ -140,9 +143,22 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
   route(
     kit,
     router,
-    { ...webhookRoute, path: '/api/webhooks/identity', summary: 'Identity provider: a student activated their university account', body: IdentityEventSchema },
+    {
+      ...webhookRoute,
+      path: '/api/webhooks/identity',
+      summary: 'Identity provider: a student activated their university account',
+      body: IdentityEventSchema,
+      errors: [...errors, ErrorCode.UNIVERSITY_EMAIL_IN_USE],
+    },
     async ({ body: e }) => {
       const actor = 'system:idp';
+      // Single sign-on finds the registration by this account (one registration each): another registration's is refused.
+      const holder = await prisma.registration.findUnique({ where: { universityEmail: e.universityEmail }, select: { applicationNo: true } });
+      if (holder && holder.applicationNo !== e.applicationNo) {
+        throw new AppError(ErrorCode.UNIVERSITY_EMAIL_IN_USE, 'This university account is already activated for another registration.', {
+          universityEmail: e.universityEmail,
+        });
+      }
       const late = { universityEmail: e.universityEmail, ...(e.activatedAt ? { activatedAt: e.activatedAt } : {}) };
       return once('identity', e.id, { applicationNo: e.applicationNo, event: 'ACTIVATION', actor, data: late }, () =>
         registrations.signal(e.applicationNo, accountActivatedSignal, {
