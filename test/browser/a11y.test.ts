@@ -14,7 +14,7 @@ import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-coh
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
 import { item } from './chromium';
-import { browserSuite } from './suite';
+import { browserSuite, signInStaff } from './suite';
 import { aPdf, validForm } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
@@ -39,13 +39,6 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
   async function openInvitation(p: Page, a: Admitted): Promise<void> {
     await p.goto(`${base()}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
     await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
-  }
-
-  async function signInStaff(p: Page, key: string): Promise<void> {
-    await p.goto(`${base()}/staff/`);
-    await p.fill('#api-key', key);
-    await p.click('button[type=submit]');
-    await p.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
   }
 
   it('signed-out pages: the portal without a session, a broken link, staff sign-in, the API docs', async () => {
@@ -102,7 +95,7 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
       ).status,
       201,
     );
-    await signInStaff(ui.page, ui.stack.adminKey);
+    await signInStaff(ui.page, base(), ui.stack.adminKey);
     await ui.page.goto(`${base()}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}`);
     await ui.page.locator('canvas[data-chart="backlog"]').waitFor(WAIT);
     await expectAccessible(ui.page, 'cohort dashboard');
@@ -198,7 +191,7 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
       201,
     );
     const { key: officerKey } = await createStaffKey(ui.stack.prisma, { name: uniq('officer.'), role: 'officer' });
-    await signInStaff(ui.page, officerKey);
+    await signInStaff(ui.page, base(), officerKey);
     await ui.page.goto(`${base()}/staff/registrations/${a.applicationNo}`);
     const id = ui.page.locator('.review-item[data-item="ID_DOCUMENT"]');
     await ui.page.locator('.review-item[data-item="ID_DOCUMENT"][data-state="SUBMITTED"]').waitFor(WAIT);
@@ -220,7 +213,7 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
 
   it('keyboard only: Review next opens the oldest unclaimed item, and Verify decides it', async () => {
     const { key } = await createStaffKey(ui.stack.prisma, { name: uniq('officer.'), role: 'officer' });
-    await signInStaff(ui.page, key);
+    await signInStaff(ui.page, base(), key);
     await ui.page.goto(`${base()}/staff/queue?cohortId=${encodeURIComponent(seeded.cohortId)}`);
     await ui.page.locator('tr[data-application]').first().waitFor(WAIT);
     await tabUntil(ui.page, ui.page.getByRole('button', { name: /Review next/ }));

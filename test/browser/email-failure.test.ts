@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { admit, startStack } from '../gateway/support';
 import { FakeResend, resendError } from '../kit/fake-resend';
-import { browserSuite } from './suite';
+import { browserSuite, signInStaff } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
@@ -26,10 +26,7 @@ describe('a refused email in the staff pages', function () {
     resend.respondWith(resendError.invalidAddress);
     const { applicationNo, student } = await admit(ui.stack, { name: 'Tsang Ka Yan' });
     const page = ui.page;
-    await page.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
-    await page.fill('#api-key', ui.stack.officerKey);
-    await page.click('button[type=submit]');
-    await page.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
+    await signInStaff(page, ui.stack.config.publicBaseUrl, ui.stack.officerKey);
     await page.goto(`${ui.stack.config.publicBaseUrl}/staff/registrations/${applicationNo}`);
     const alert = page.getByRole('alert').filter({ hasText: 'not delivered' });
     await alert.waitFor(WAIT);

@@ -11,7 +11,7 @@ import type { RegistrationForm } from '../../workflows/registration/types';
 import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { browserSuite } from './suite';
+import { browserSuite, openAsOfficer } from './suite';
 import { validForm } from '../kit/samples';
 
 const WAIT = { timeout: 30_000 };
@@ -35,13 +35,7 @@ describe('staff Correct… dialog (real browser)', function () {
       json: { form: studentForm },
     });
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
-    const staff = ui.page;
-    await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
-    await staff.fill('#api-key', ui.stack.officerKey);
-    await staff.click('button[type=submit]');
-    await staff.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
-    await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/registrations/${a.applicationNo}`);
-    await staff.getByRole('heading', { name }).waitFor(WAIT);
+    const staff = await openAsOfficer(ui, a.applicationNo, name);
     await staff.getByRole('button', { name: 'Correct…' }).click();
     await staff.getByRole('dialog').waitFor(WAIT);
     return { applicationNo: a.applicationNo, staff };

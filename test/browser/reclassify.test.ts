@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
 import { uniq } from '../kit/servers';
-import { browserSuite } from './suite';
+import { browserSuite, openAsOfficer } from './suite';
 
 const WAIT = { timeout: 30_000 };
 
@@ -17,13 +17,7 @@ describe('staff Reclassify… dialog (real browser)', function () {
 
   it('a non-local student made local loses the visa item; an undergraduate without a route is refused in the open dialog', async () => {
     const a = await admit(ui.stack, { cohortId: uniq('cohort-'), name: 'Kwok Hoi Yan', residency: 'NON_LOCAL', studyLevel: 'TPG', programCode: 'MSC-IT' });
-    const staff = ui.page;
-    await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/`);
-    await staff.fill('#api-key', ui.stack.officerKey);
-    await staff.click('button[type=submit]');
-    await staff.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
-    await staff.goto(`${ui.stack.config.publicBaseUrl}/staff/registrations/${a.applicationNo}`);
-    await staff.getByRole('heading', { name: 'Kwok Hoi Yan' }).waitFor(WAIT);
+    const staff = await openAsOfficer(ui, a.applicationNo, 'Kwok Hoi Yan');
     await staff.locator('#review-VISA[data-state="PENDING"]').waitFor(WAIT);
 
     // An undergraduate needs an admission route: refused, the dialog stays open with what was chosen.

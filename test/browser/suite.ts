@@ -95,3 +95,22 @@ export function browserSuite<S extends TestGateway = TestStack>(name: string, op
     newPage,
   };
 }
+
+const WAIT = { timeout: 30_000 };
+
+/** Signs `page` in to the staff pages at `base` with `key`, and waits for the dashboard. */
+export async function signInStaff(page: Page, base: string, key: string): Promise<void> {
+  await page.goto(`${base}/staff/`);
+  await page.fill('#api-key', key);
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Cohort dashboard' }).waitFor(WAIT);
+}
+
+/** Signs the suite's page in as the officer and opens a registration's staff page, waiting for its heading (the student's name). */
+export async function openAsOfficer(ui: BrowserSuite, applicationNo: string, name: string): Promise<Page> {
+  const base = ui.stack.config.publicBaseUrl;
+  await signInStaff(ui.page, base, ui.stack.officerKey);
+  await ui.page.goto(`${base}/staff/registrations/${applicationNo}`);
+  await ui.page.getByRole('heading', { name }).waitFor(WAIT);
+  return ui.page;
+}

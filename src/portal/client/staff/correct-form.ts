@@ -10,7 +10,8 @@
 import type { RegistrationForm } from '../../../../workflows/registration/types';
 import { FORM_FIELD_RULES, type FormFieldName } from '../../../../workflows/registration/vocabulary';
 import { ApiError } from '../api';
-import { h, unawaited } from '../dom';
+import { h } from '../dom';
+import { messageOf, staffDialog, type DialogTurn } from './widgets';
 
 type TextField = keyof Omit<RegistrationForm, 'emergencyContact' | 'picsConsent'>;
 type ContactField = keyof RegistrationForm['emergencyContact'];
@@ -115,20 +116,12 @@ export function correctFormDialog(
   form: RegistrationForm,
   save: (changes: FormCorrection, reason: string) => Promise<void>,
 ): Promise<boolean> {
-  return new Promise((resolve) => {
-    const banner = h('div', { class: 'notice tone-bad', role: 'alert', hidden: true, 'data-testid': 'correction-error' });
-    const submit = h('button', { type: 'submit', class: 'btn' }, 'Save correction');
-    const cancel = h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dlg.close('cancel') }, 'Cancel');
-    const reasonId = 'cf-reason';
-    const body = h(
-      'form',
-      { novalidate: true },
-      h('h2', { id: 'cf-title' }, 'Correct the registration form'),
-      h(
-        'p',
-        { class: 'muted small' },
-        `Change what is wrong in ${studentName}'s form. Only the fields you change are sent. Your name, the reason, and the values before and after are kept in the audit trail.`,
-      ),
+  const reasonId = 'cf-reason';
+  return staffDialog({
+    idPrefix: 'cf',
+    title: 'Correct the registration form',
+    intro: `Change what is wrong in ${studentName}'s form. Only the fields you change are sent. Your name, the reason, and the values before and after are kept in the audit trail.`,
+    fields: [
       ...FIELDS.map((spec) => control(spec, valueOf(form, spec.name))),
       h(
         'div',
@@ -137,93 +130,56 @@ export function correctFormDialog(
         h('textarea', { id: reasonId, name: 'reason', maxlength: 1000, 'aria-describedby': `${reasonId}-error` }),
         h('span', { class: 'error-text', id: `${reasonId}-error`, hidden: true }),
       ),
-      banner,
-      h('div', { class: 'actions' }, cancel, submit),
-    );
-    const dlg = h('dialog', { 'aria-labelledby': 'cf-title', class: 'wide' }, body);
-    let saved = false;
-
-    const fieldError = (name: string, message: string): boolean => {
-      const el = body.querySelector<HTMLElement>(`#${CSS.escape(idOf(name))}`);
-      const error = body.querySelector<HTMLElement>(`#${CSS.escape(idOf(name))}-error`);
-      if (!el || !error) return false;
-      el.setAttribute('aria-invalid', 'true');
-      error.textContent = message;
-      error.hidden = false;
-      return true;
-    };
-    const clear = () => {
-      body.querySelectorAll('[aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
-      body.querySelectorAll<HTMLElement>('.error-text').forEach((el) => (el.hidden = true));
-      banner.hidden = true;
-    };
-    const say = (message: string) => {
-      banner.replaceChildren(h('div', null, message));
-      banner.hidden = false;
-    };
-    const focusFirstProblem = () => (body.querySelector<HTMLElement>('[aria-invalid="true"]') ?? banner).focus?.();
-
-    body.addEventListener('input', (e) => {
-      const el = e.target as HTMLElement;
-      if (el.getAttribute('aria-invalid') !== 'true') return;
-      el.removeAttribute('aria-invalid');
-      const error = body.querySelector<HTMLElement>(`#${CSS.escape(el.id)}-error`);
-      if (error) error.hidden = true;
-    });
-
-    body.addEventListener(
-      'submit',
-      unawaited(async (e: Event) => {
-        e.preventDefault();
-        clear();
-        const data = new FormData(body);
-        const changes = changedFields(form, (name) => String(data.get(name) ?? ''));
-        const reason = String(data.get('reason') ?? '').trim();
-        const problems = problemsOf(changes);
-        for (const [name, message] of problems) fieldError(name, message);
-        if (!reason) fieldError('reason', 'Say why you are making this correction.');
-        if (!Object.keys(changes).length) say('Nothing was changed: edit the field that is wrong, or cancel.');
-        if (problems.length || !reason || !Object.keys(changes).length) return focusFirstProblem();
-        submit.disabled = true;
-        submit.textContent = 'Saving…';
-        try {
-          await save(changes, reason);
-          saved = true;
-          dlg.close('saved');
-        } catch (err) {
-          showRefusal(err, fieldError, say);
-          focusFirstProblem();
-        } finally {
-          submit.disabled = false;
-          submit.textContent = 'Save correction';
-        }
-      }),
-    );
-    dlg.addEventListener('close', () => {
-      dlg.remove();
-      resolve(saved);
-    });
-    document.body.append(dlg);
-    dlg.showModal();
+    ],
+    submitLabel: 'Save correction',
+    busyLabel: 'Saving…',
+    errorTestId: 'correction-error',
+    wide: true,
+    check: (data, turn) => {
+      const changes = changedFields(form, (name) => String(data.get(name) ?? ''));
+      const reason = String(data.get('reason') ?? '').trim();
+      const problems = problemsOf(changes);
+      for (const [name, message] of problems) fieldError(turn.form, name, message);
+      if (!reason) fieldError(turn.form, 'reason', 'Say why you are making this correction.');
+      if (!Object.keys(changes).length) turn.say('Nothing was changed: edit the field that is wrong, or cancel.');
+      if (problems.length || !reason || !Object.keys(changes).length) return focusFirstProblem(turn.form);
+      return () => save(changes, reason);
+    },
+    refused: (err, turn) => {
+      showRefusal(err, turn);
+      focusFirstProblem(turn.form);
+    },
   });
 }
 
+/** Marks the field `name` as wrong with `message` next to it; false when the dialog has no such field. */
+function fieldError(body: HTMLFormElement, name: string, message: string): boolean {
+  const el = body.querySelector<HTMLElement>(`#${CSS.escape(idOf(name))}`);
+  const error = body.querySelector<HTMLElement>(`#${CSS.escape(idOf(name))}-error`);
+  if (!el || !error) return false;
+  el.setAttribute('aria-invalid', 'true');
+  error.textContent = message;
+  error.hidden = false;
+  return true;
+}
+
+/** The focus goes to the first marked field, else stays on the banner. */
+function focusFirstProblem(body: HTMLFormElement): undefined {
+  body.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  return undefined;
+}
+
 /** The gateway names a field by its path in the request ("changes.dateOfBirth"); each goes next to its field, in plain words. */
-function showRefusal(err: unknown, fieldError: (name: string, message: string) => boolean, say: (message: string) => void): void {
+function showRefusal(err: unknown, { form, say }: DialogTurn): void {
   let placed = 0;
   if (err instanceof ApiError) {
     for (const issue of err.fieldIssues) {
       const name = issue.path.replace(/^changes\./, '');
-      if (
-        fieldError(
-          name,
-          PLAIN_PROBLEM[name as FormFieldName] ?? (name === 'reason' ? 'Say why you are making this correction.' : `Not accepted: ${issue.message}.`),
-        )
-      )
-        placed++;
+      const plain = PLAIN_PROBLEM[name as FormFieldName] ?? (name === 'reason' ? 'Say why you are making this correction.' : `Not accepted: ${issue.message}.`);
+      if (fieldError(form, name, plain)) placed++;
     }
   }
   if (placed) return say('The correction was not saved: please fix the marked fields.');
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   say(`The correction was not saved: ${message.charAt(0).toLowerCase()}${message.slice(1)}`);
 }

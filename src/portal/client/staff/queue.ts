@@ -70,7 +70,7 @@ export async function queuePage(): Promise<HTMLElement> {
           ['REJECTED', 'Rejected, waiting for the student'],
         ],
         filters.state ?? 'SUBMITTED',
-        null,
+        { none: null },
       ),
       textFilter('cohortId', 'Cohort', filters.cohortId ?? null),
     ),

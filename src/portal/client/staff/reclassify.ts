@@ -5,27 +5,12 @@
  * checklist. A refusal is shown in the dialog, which stays open.
  */
 import type { Reclassification, StudentRecord } from '../../../../workflows/registration/types';
-import { ApiError } from '../api';
-import { h, unawaited } from '../dom';
+import { h } from '../dom';
 import { STUDY_LEVEL } from '../labels';
+import { refusalText, select, staffDialog } from './widgets';
 
 const RESIDENCY = { LOCAL: 'Local', NON_LOCAL: 'Non-local' } as const;
 const ROUTE = { JUPAS: 'JUPAS', NON_JUPAS: 'Non-JUPAS' } as const;
-
-function select(name: string, label: string, options: Record<string, string>, value: string | undefined, none?: string): HTMLElement {
-  const id = `rc-${name}`;
-  return h(
-    'div',
-    { class: 'field' },
-    h('label', { for: id }, label),
-    h(
-      'select',
-      { id, name },
-      none !== undefined ? h('option', { value: '', selected: !value }, none) : null,
-      Object.entries(options).map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
-    ),
-  );
-}
 
 /** What the dialog's values change, as the route takes it (an admission route only for an undergraduate). */
 function reclassification(student: StudentRecord, read: (name: string) => string): Reclassification {
@@ -43,22 +28,15 @@ function reclassification(student: StudentRecord, read: (name: string) => string
 
 /** Opens the dialog; `save` sends the change (throws the API's refusal). Resolves true once saved, false when cancelled. */
 export function reclassifyDialog(student: StudentRecord, save: (changes: Reclassification, reason: string) => Promise<void>): Promise<boolean> {
-  return new Promise((resolve) => {
-    const banner = h('div', { class: 'notice tone-bad', role: 'alert', hidden: true, tabindex: '-1', 'data-testid': 'reclassify-error' });
-    const submit = h('button', { type: 'submit', class: 'btn' }, 'Reclassify');
-    const cancel = h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dlg.close('cancel') }, 'Cancel');
-    const body = h(
-      'form',
-      { novalidate: true },
-      h('h2', { id: 'rc-title' }, 'Reclassify the student'),
-      h(
-        'p',
-        { class: 'muted small' },
-        `Change ${student.name}'s category or program. The checklist is recomputed: items now owed are added, due by their deadline; items no longer owed are marked no longer required. Your name and the reason are kept in the audit trail.`,
-      ),
-      select('residency', 'Residency', RESIDENCY, student.residency),
-      select('studyLevel', 'Study level', STUDY_LEVEL, student.studyLevel),
-      select('admissionRoute', 'Admission route (undergraduates)', ROUTE, student.admissionRoute, '— none (postgraduate) —'),
+  const own = { none: null, idPrefix: 'rc' };
+  return staffDialog({
+    idPrefix: 'rc',
+    title: 'Reclassify the student',
+    intro: `Change ${student.name}'s category or program. The checklist is recomputed: items now owed are added, due by their deadline; items no longer owed are marked no longer required. Your name and the reason are kept in the audit trail.`,
+    fields: [
+      select('residency', 'Residency', RESIDENCY, student.residency, own),
+      select('studyLevel', 'Study level', STUDY_LEVEL, student.studyLevel, own),
+      select('admissionRoute', 'Admission route (undergraduates)', ROUTE, student.admissionRoute, { ...own, none: '— none (postgraduate) —' }),
       h(
         'div',
         { class: 'field' },
@@ -66,48 +44,18 @@ export function reclassifyDialog(student: StudentRecord, save: (changes: Reclass
         h('input', { id: 'rc-programCode', name: 'programCode', type: 'text', value: student.programCode, maxlength: 20 }),
       ),
       h('div', { class: 'field' }, h('label', { for: 'rc-reason' }, 'Reason'), h('textarea', { id: 'rc-reason', name: 'reason', maxlength: 2000 })),
-      banner,
-      h('div', { class: 'actions' }, cancel, submit),
-    );
-    const dlg = h('dialog', { 'aria-labelledby': 'rc-title' }, body);
-    let saved = false;
-    const say = (message: string) => {
-      banner.replaceChildren(h('div', null, message));
-      banner.hidden = false;
-      banner.focus();
-    };
-
-    body.addEventListener(
-      'submit',
-      unawaited(async (e: Event) => {
-        e.preventDefault();
-        banner.hidden = true;
-        const data = new FormData(body);
-        const read = (name: string) => String(data.get(name) ?? '');
-        const changes = reclassification(student, read);
-        const reason = read('reason').trim();
-        if (!Object.keys(changes).length) return say('Nothing was changed: choose the new residency, route, level or program, or cancel.');
-        if (read('studyLevel') === 'UG' && !read('admissionRoute')) return say('An undergraduate needs an admission route: choose JUPAS or Non-JUPAS.');
-        if (!reason) return say('Say why you are reclassifying the student.');
-        submit.disabled = true;
-        try {
-          await save(changes, reason);
-          saved = true;
-          dlg.close('saved');
-        } catch (err) {
-          const issues = err instanceof ApiError ? err.fieldIssues.map((i) => `${i.path.replace(/^changes\./, '')}: ${i.message}`) : [];
-          const message = issues.length ? issues.join('; ') : err instanceof Error ? err.message : String(err);
-          say(`Not reclassified: ${message}`);
-        } finally {
-          submit.disabled = false;
-        }
-      }),
-    );
-    dlg.addEventListener('close', () => {
-      dlg.remove();
-      resolve(saved);
-    });
-    document.body.append(dlg);
-    dlg.showModal();
+    ],
+    submitLabel: 'Reclassify',
+    errorTestId: 'reclassify-error',
+    check: (data, { say }) => {
+      const read = (name: string) => String(data.get(name) ?? '');
+      const changes = reclassification(student, read);
+      const reason = read('reason').trim();
+      if (!Object.keys(changes).length) return say('Nothing was changed: choose the new residency, route, level or program, or cancel.');
+      if (read('studyLevel') === 'UG' && !read('admissionRoute')) return say('An undergraduate needs an admission route: choose JUPAS or Non-JUPAS.');
+      if (!reason) return say('Say why you are reclassifying the student.');
+      return () => save(changes, reason);
+    },
+    refused: (err, { say }) => say(`Not reclassified: ${refusalText(err)}`),
   });
 }

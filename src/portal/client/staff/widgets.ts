@@ -1,16 +1,121 @@
 /**
  * Pieces the staff pages share: the page head, error card, filters that write
- * themselves into the address, tables and pager, badges and links, the names
- * of item keys, and the one-line digest of an event's data.
+ * themselves into the address, the dialog of a change made with a reason,
+ * tables and pager, badges and links, the names of item keys, and the one-line
+ * digest of an event's data.
  */
 import { ITEM_LABELS, KIND_LABELS, SUPPLEMENTARY_PREFIX } from '../../../../workflows/registration/vocabulary';
 import type { ItemKind } from '../../../../workflows/registration/types';
 import { ApiError } from '../api';
-import { h, type Child } from '../dom';
+import { h, unawaited, type Child } from '../dom';
 import { ITEM_STATE, STATUS, humanize } from '../labels';
 import { boot, navigate } from './session';
 
 export const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The API's refusal in a sentence: its field issues (named without the `changes.` wrapper), else its message. */
+export function refusalText(err: unknown): string {
+  const issues = err instanceof ApiError ? err.fieldIssues.map((i) => `${i.path.replace(/^changes\./, '')}: ${i.message}`) : [];
+  return issues.length ? issues.join('; ') : messageOf(err);
+}
+
+/** What a staff dialog's `check` and `refused` are handed. */
+export interface DialogTurn {
+  form: HTMLFormElement;
+  /** Shows a problem in the dialog's banner and moves the focus there; the dialog stays open with everything typed. */
+  say(message: string): undefined;
+}
+
+export interface StaffDialogSpec {
+  /** Prefix of the dialog's element ids: the title is `<idPrefix>-title`. */
+  idPrefix: string;
+  title: string;
+  intro: string;
+  fields: Child[];
+  submitLabel: string;
+  /** The label of the submit button while the change is sent, if it differs from `submitLabel`. */
+  busyLabel?: string;
+  /** data-testid of the banner that shows problems. */
+  errorTestId: string;
+  wide?: boolean;
+  /** Reads the form; returns the save to run, or undefined once it has said (or marked) what is wrong. */
+  check(data: FormData, turn: DialogTurn): (() => Promise<void>) | undefined;
+  /** Shows the API's refusal of the save. */
+  refused(err: unknown, turn: DialogTurn): void;
+}
+
+/**
+ * The modal every staff change with a reason is made in (correct email, reclassify, correct form): a heading, what
+ * the change does and what the audit trail keeps, the fields, a banner for problems, Cancel and the submit button.
+ * Problems keep it open with everything typed; a field marked `aria-invalid` (with its `<id>-error` text) is cleared
+ * as soon as it is edited. Resolves true once saved, false when cancelled.
+ */
+export function staffDialog(spec: StaffDialogSpec): Promise<boolean> {
+  return new Promise((resolve) => {
+    const banner = h('div', { class: 'notice tone-bad', role: 'alert', hidden: true, tabindex: '-1', 'data-testid': spec.errorTestId });
+    const submit = h('button', { type: 'submit', class: 'btn' }, spec.submitLabel);
+    const cancel = h('button', { type: 'button', class: 'btn btn-secondary', onclick: () => dlg.close('cancel') }, 'Cancel');
+    const titleId = `${spec.idPrefix}-title`;
+    const form = h(
+      'form',
+      { novalidate: true },
+      h('h2', { id: titleId }, spec.title),
+      h('p', { class: 'muted small' }, spec.intro),
+      spec.fields,
+      banner,
+      h('div', { class: 'actions' }, cancel, submit),
+    );
+    const dlg = h('dialog', { 'aria-labelledby': titleId, class: spec.wide ? 'wide' : null }, form);
+    let saved = false;
+    const turn: DialogTurn = {
+      form,
+      say: (message) => {
+        banner.replaceChildren(h('div', null, message));
+        banner.hidden = false;
+        banner.focus();
+        return undefined;
+      },
+    };
+    const unmark = (el: Element) => {
+      el.removeAttribute('aria-invalid');
+      const error = form.querySelector<HTMLElement>(`#${CSS.escape(el.id)}-error`);
+      if (error) error.hidden = true;
+    };
+
+    form.addEventListener('input', (e) => {
+      const el = e.target as HTMLElement;
+      if (el.getAttribute('aria-invalid') === 'true') unmark(el);
+    });
+    form.addEventListener(
+      'submit',
+      unawaited(async (e: Event) => {
+        e.preventDefault();
+        form.querySelectorAll('[aria-invalid]').forEach(unmark);
+        banner.hidden = true;
+        const save = spec.check(new FormData(form), turn);
+        if (!save) return;
+        submit.disabled = true;
+        if (spec.busyLabel) submit.textContent = spec.busyLabel;
+        try {
+          await save();
+          saved = true;
+          dlg.close('saved');
+        } catch (err) {
+          spec.refused(err, turn);
+        } finally {
+          submit.disabled = false;
+          submit.textContent = spec.submitLabel;
+        }
+      }),
+    );
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      resolve(saved);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+}
 
 export function errorCard(e: unknown): HTMLElement {
   return h(
@@ -35,9 +140,18 @@ export function pageHead(title: string, subtitle: Child, ...actions: Child[]): H
   );
 }
 
-/** A filter's drop-down; `all` labels the no-filter choice, or is null when one of the options is always chosen. */
-export function select(name: string, label: string, options: Array<[string, string]>, value: string | null, all: string | null = 'All'): HTMLElement {
-  const id = `flt-${name}`;
+/**
+ * A labelled drop-down: a filter's (ids `flt-…`) or a dialog's (its own id prefix). `none` labels the empty
+ * choice ("All" for a filter), or is null when one of the options is always chosen.
+ */
+export function select(
+  name: string,
+  label: string,
+  options: Array<[string, string]> | Readonly<Record<string, string>>,
+  value: string | null | undefined,
+  { none = 'All', idPrefix = 'flt' }: { none?: string | null; idPrefix?: string } = {},
+): HTMLElement {
+  const id = `${idPrefix}-${name}`;
   return h(
     'div',
     { class: 'field' },
@@ -45,8 +159,8 @@ export function select(name: string, label: string, options: Array<[string, stri
     h(
       'select',
       { id, name },
-      all === null ? null : h('option', { value: '' }, all),
-      options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+      none === null ? null : h('option', { value: '', selected: !value }, none),
+      (Array.isArray(options) ? options : Object.entries(options)).map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
     ),
   );
 }
