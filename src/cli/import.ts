@@ -8,14 +8,15 @@
  * by the cohort import workflow in the workers of the configured (or embedded)
  * stack; this process starts it and follows its progress. Exit code
  * 0 when every valid row is started or already running, 1 when some starts
- * failed (run it again to retry them), 2 for a file it cannot read.
+ * failed (run it again to retry them), 2 for a file it cannot read or an
+ * import refused whole (a student who owes the fee without a known fee).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { beginImport, ImportFormatError, watchImport, type ImportInput, type ImportReport } from '../import';
+import { beginImport, ImportFormatError, UnknownTuitionFees, watchImport, type ImportInput, type ImportReport } from '../import';
 import { cliConfig, cliPrisma, cliTemporal, fail } from './connect';
 
 const USAGE = 'Usage: npm run import -- <cohort.csv|cohort.json> [--actor <name>] [--json]';
@@ -52,6 +53,13 @@ function summary(r: ImportReport, seconds: number): string {
     lines.push('', 'Failed starts (import the file again to retry):');
     for (const f of r.failures.slice(0, SHOW_REJECTED)) lines.push(`  ${f.applicationNo}: ${f.error}`);
   }
+  return lines.join('\n');
+}
+
+/** The refusal, one line per row, as the rejected rows are listed. */
+function refusedForFees(file: string, e: UnknownTuitionFees): string {
+  const lines = [`${file}: import refused, nothing was started. ${e.message}`];
+  for (const row of e.rows) lines.push(`  line ${row.line} (${row.applicationNo}): ${row.field}: ${row.message}`);
   return lines.join('\n');
 }
 
@@ -100,6 +108,7 @@ async function main(): Promise<void> {
   } catch (e) {
     bar.stop();
     if (e instanceof ImportFormatError) fail(`${file}: ${e.message}`);
+    if (e instanceof UnknownTuitionFees) fail(refusedForFees(file, e));
     throw e;
   } finally {
     await prisma.$disconnect();

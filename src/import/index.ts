@@ -20,7 +20,7 @@ import type { PrismaClient } from '../db/prisma';
 import { importWorkflowId, type ImportOutcome } from '../../workflows/import/api';
 import type { cohortImportWorkflow } from '../../workflows/import/workflow';
 import { assertCohortsUnchanged } from './cohort-policy';
-import { parseCsvImport, parseJsonImport, type ParsedImport, type PolicyOverrides } from './rows';
+import { parseCsvImport, parseJsonImport, UnknownTuitionFees, type ParsedImport, type PolicyOverrides } from './rows';
 import { createImportJob, sha256Of, toReport, type ImportProgress, type ImportReport } from './run';
 
 export * from './rows';
@@ -48,6 +48,8 @@ export interface BegunImport {
 /** Validates, starts the import workflow and records the job. Returns at once; the workflow does the rest. */
 export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { actor: string; source?: string }): Promise<BegunImport> {
   const { parsed, sha256 } = parseImport(input);
+  // Refused whole before anything is written: a student who owes the fee needs a known fee (docs/domain.md).
+  if (parsed.unknownFees.length) throw new UnknownTuitionFees(parsed.unknownFees);
   const running = await runningImport(deps.prisma, sha256);
   if (running) return { job: running, created: false };
   // Before the workflow starts: a refused import leaves nothing behind (no workflow waiting for its job).

@@ -7,8 +7,15 @@
  * (UG|TPG|RPG), admissionRoute (JUPAS|NON_JUPAS, undergraduates only),
  * residency (LOCAL|NON_LOCAL), cohortId, registrationDeadline, paymentDeadline
  * (optional), supplementary (optional: document codes the student still owes,
- * separated by ";", e.g. FINAL_TRANSCRIPT;GRADUATION_CERTIFICATE).
+ * separated by ";", e.g. FINAL_TRANSCRIPT;GRADUATION_CERTIFICATE), tuitionFee
+ * (optional: the student's fee as an amount and its ISO 4217 currency, e.g.
+ * `42100 HKD`; in JSON also `{ "amount": 42100, "currency": "HKD" }`).
  * Deadlines are ISO instants, or a date meaning the end of that day in Hong Kong.
+ *
+ * Every student who owes the fee needs a known one (docs/domain.md, The
+ * tuition fee): the row's, else the import's `policy.tuitionFee`. An import
+ * that leaves such a student without one is refused whole (UnknownTuitionFees),
+ * since it is the file or its policy that is wrong, not one row.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
@@ -21,6 +28,7 @@ import {
   type StudentRecord,
   type SupplementaryItemPolicy,
 } from '../../workflows/registration/api';
+import { buildChecklist } from '../../workflows/registration/checklist';
 import { defaultCohortPolicy, SUPPLEMENTARY_DOCUMENTS } from '../../workflows/registration/policy';
 import { endOfHongKongDay } from '../hong-kong-time';
 import { text } from '../text';
@@ -38,7 +46,11 @@ export const CSV_COLUMNS = [
   'registrationDeadline',
   'paymentDeadline',
   'supplementary',
+  'tuitionFee',
 ] as const;
+
+/** Columns a CSV may leave out. */
+const OPTIONAL_COLUMNS: readonly string[] = ['paymentDeadline', 'supplementary', 'admissionRoute', 'tuitionFee'];
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const upper = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : v);
@@ -66,6 +78,25 @@ function isCalendarDate(ymd: string): boolean {
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
+
+const FEE_FORMAT = 'an amount and its currency, e.g. "42100 HKD"';
+
+/** A tuition fee as the policy holds it (CohortPolicy.tuitionFee): the import's and each row's. */
+const TuitionFeeSchema = z.object(
+  {
+    amount: z.number().positive().max(10_000_000),
+    currency: text().regex(/^[A-Z]{3}$/, 'ISO 4217, e.g. HKD'),
+  },
+  { error: FEE_FORMAT },
+);
+
+/** `42100 HKD` (a CSV cell) → `{ amount: 42100, currency: 'HKD' }`; an object (JSON) is taken as it is. */
+const rowTuitionFee = z.preprocess((v) => {
+  const value = blankToUndefined(v);
+  if (typeof value !== 'string') return value;
+  const m = /^(\d+(?:\.\d{1,2})?) ?([A-Z]{3})$/.exec(value.trim().toUpperCase());
+  return m ? { amount: Number(m[1]), currency: m[2] } : value;
+}, TuitionFeeSchema.optional());
 
 export const StudentRowSchema = z
   .object({
@@ -97,6 +128,9 @@ export const StudentRowSchema = z
           : (blankToUndefined(v) ?? []),
       z.array(text()).default([]),
     ),
+    tuitionFee: rowTuitionFee.meta({
+      description: 'This student\'s tuition fee (e.g. by program); overrides the import\'s policy.tuitionFee. In CSV: "42100 HKD".',
+    }),
   })
   .superRefine((row, ctx) => {
     if (row.studyLevel === 'UG' && !row.admissionRoute) {
@@ -129,10 +163,9 @@ export const PolicyOverridesSchema = z
       .optional(),
     verificationSlaWorkingDays: z.number().int().min(1).max(60).optional(),
     compulsorySupplementary: z.array(text()).optional().meta({ description: 'Supplementary codes that are compulsory by the deadline (default: none).' }),
-    tuitionFee: z
-      .object({ amount: z.number().positive(), currency: text().regex(/^[A-Z]{3}$/, 'ISO 4217, e.g. HKD') })
-      .optional()
-      .meta({ description: 'The tuition fee a payment must match (amount and currency) to settle the fee; a mismatch is flagged for staff.' }),
+    tuitionFee: TuitionFeeSchema.optional().meta({
+      description: "The cohort's tuition fee a payment must match (amount and currency) to settle the fee, for rows without a tuitionFee of their own.",
+    }),
   })
   .meta({ id: 'PolicyOverrides' });
 export type PolicyOverrides = z.output<typeof PolicyOverridesSchema>;
@@ -142,6 +175,25 @@ export interface RejectedRow {
   line: number;
   applicationNo?: string;
   reasons: string[];
+}
+
+/** A row that would start a student who owes the fee without a known fee. */
+export interface UnknownFeeRow {
+  line: number;
+  applicationNo: string;
+  field: 'tuitionFee';
+  message: string;
+}
+
+/** The import would leave students who owe the fee without a known fee: refused whole, nothing written. */
+export class UnknownTuitionFees extends Error {
+  constructor(readonly rows: UnknownFeeRow[]) {
+    super(
+      `${rows.length} student${rows.length === 1 ? '' : 's'} owe${rows.length === 1 ? 's' : ''} the tuition fee but ha${rows.length === 1 ? 's' : 've'} no known fee ` +
+        `(line${rows.length === 1 ? '' : 's'} ${rows.map((r) => r.line).join(', ')}): give each a tuitionFee (e.g. "42100 HKD"), or the import a policy.tuitionFee for the cohort.`,
+    );
+    this.name = 'UnknownTuitionFees';
+  }
 }
 
 export interface CohortSettings {
@@ -155,6 +207,8 @@ export interface ParsedImport {
   students: RegistrationInput[];
   cohorts: CohortSettings[];
   rejected: RejectedRow[];
+  /** Valid rows whose student owes the fee without a known one: the import must be refused (UnknownTuitionFees). */
+  unknownFees: UnknownFeeRow[];
   total: number;
 }
 
@@ -169,7 +223,7 @@ function csvRows(text: string): Array<{ line: number; raw: Record<string, unknow
     throw new ImportFormatError(`not a readable CSV: ${(e as Error).message}`);
   }
   const header = Object.keys(records[0]?.record ?? {});
-  const missing = CSV_COLUMNS.filter((c) => !['paymentDeadline', 'supplementary', 'admissionRoute'].includes(c) && !header.includes(c));
+  const missing = CSV_COLUMNS.filter((c) => !OPTIONAL_COLUMNS.includes(c) && !header.includes(c));
   if (records.length && missing.length) throw new ImportFormatError(`missing columns: ${missing.join(', ')}`);
   return records.map(({ record, info }) => ({ line: info.lines, raw: record }));
 }
@@ -178,6 +232,7 @@ function csvRows(text: string): Array<{ line: number; raw: Record<string, unknow
 function validateRows(rows: Array<{ line: number; raw: unknown }>, overrides: PolicyOverrides = {}, now = Date.now()): ParsedImport {
   const students: RegistrationInput[] = [];
   const rejected: RejectedRow[] = [];
+  const unknownFees: UnknownFeeRow[] = [];
   const cohorts = new Map<string, CohortSettings & { line: number }>();
   const seen = new Map<string, number>();
 
@@ -213,9 +268,21 @@ function validateRows(rows: Array<{ line: number; raw: unknown }>, overrides: Po
     seen.set(row.applicationNo, line);
     const settings = cohort ?? { ...cohortSettings(row, overrides), line };
     cohorts.set(row.cohortId, settings);
-    students.push({ student: studentRecord(row), policy: { ...settings.policy, supplementaryItems: supplementaryItems(row.supplementary, overrides) } });
+    const input: RegistrationInput = {
+      student: studentRecord(row),
+      policy: {
+        ...settings.policy,
+        supplementaryItems: supplementaryItems(row.supplementary, overrides),
+        ...(row.tuitionFee ? { tuitionFee: row.tuitionFee } : {}),
+      },
+    };
+    // Who owes the fee is the checklist's rule (checklist.ts), asked here rather than restated.
+    if (!input.policy.tuitionFee && buildChecklist(input.student, input.policy).some((i) => i.kind === 'TUITION_RECEIPT')) {
+      unknownFees.push({ line, applicationNo: row.applicationNo, field: 'tuitionFee', message: 'the student owes the tuition fee and no fee is known' });
+    }
+    students.push(input);
   }
-  return { students, rejected, total: rows.length, cohorts: [...cohorts.values()].map(({ line: _line, ...c }) => c) };
+  return { students, rejected, unknownFees, total: rows.length, cohorts: [...cohorts.values()].map(({ line: _line, ...c }) => c) };
 }
 
 function studentRecord(row: StudentRow): StudentRecord {

@@ -213,14 +213,14 @@ describe('portal journey in a real browser', function () {
 
 const stat = (page: Page, name: string) => page.locator(`[data-stat="${name}"] .n`).innerText();
 
-/** Three students of the journey's cohort, and one row the import must reject. */
+/** Three students of the journey's cohort (the one who owes the fee with hers), and one row the import must reject. */
 function cohortCsv(cohortId: string, applicationNo: string, deadline: string): string {
-  const row = (no: string, name: string, email: string, program: string, level: string, route: string, residency: string) =>
-    [no, name, email, program, level, route, residency, cohortId, deadline].join(',');
+  const row = (no: string, name: string, email: string, program: string, level: string, route: string, residency: string, fee = '') =>
+    [no, name, email, program, level, route, residency, cohortId, deadline, fee].join(',');
   return [
-    'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline',
+    'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline,tuitionFee',
     row(applicationNo, 'Chan Tai Man', `${applicationNo.toLowerCase()}@example.com`, 'MSC-IT', 'TPG', '', 'NON_LOCAL'),
-    row(uniq('A'), 'Lee Ka Yan', 'ka.yan.lee@example.com', 'BENG-COMP', 'UG', 'NON_JUPAS', 'LOCAL'),
+    row(uniq('A'), 'Lee Ka Yan', 'ka.yan.lee@example.com', 'BENG-COMP', 'UG', 'NON_JUPAS', 'LOCAL', '42100 HKD'),
     row(uniq('A'), 'Wong Siu Fung', 'siu.fung.wong@example.com', 'BSC-MATH', 'UG', 'JUPAS', 'LOCAL'),
     row(uniq('A'), 'Broken Row', 'not-an-email', 'BBA', 'UG', 'JUPAS', 'LOCAL'),
   ].join('\n');

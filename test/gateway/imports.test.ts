@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { projectRoot } from '../../src/paths';
 import { STUDY_LEVELS } from '../../workflows/registration/api';
 import { uniq } from '../kit/servers';
@@ -140,6 +142,92 @@ describe('gateway: cohort import', function () {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.source, 'late-admits.csv');
     assert.equal(res.body.started, 2);
+  });
+
+  describe('the tuition fee (docs/domain.md, The tuition fee)', () => {
+    const header = 'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline,paymentDeadline,tuitionFee';
+    const line = (no: string, route: string, cohort: string, fee: string) =>
+      `${no},Lee Ka Yan,${no.toLowerCase()}@example.com,BSC-MATH,UG,${route},LOCAL,${cohort},2099-08-31,2099-08-20,${fee}`;
+
+    it('refuses the whole import (422) naming each row of a student who owes the fee without one; nothing is started or recorded', async () => {
+      const prefix = uniq('N').toUpperCase();
+      const cohort = uniq('nofee-');
+      const csv = [
+        header,
+        line(`${prefix}1`, 'JUPAS', cohort, ''),
+        line(`${prefix}2`, 'NON_JUPAS', cohort, '42100 HKD'),
+        line(`${prefix}3`, 'NON_JUPAS', cohort, ''),
+      ].join('\n');
+      const res = await postCsv(csv, '?wait=true');
+      assert.equal(res.status, 422, JSON.stringify(res.body));
+      assert.equal(res.body.code, 'INVALID_INPUT');
+      assert.deepEqual(res.body.details.rows, [
+        { line: 4, applicationNo: `${prefix}3`, field: 'tuitionFee', message: 'the student owes the tuition fee and no fee is known' },
+      ]);
+      assert.match(res.body.message, /line 4/);
+      // Nothing of it: no cohort, no job, no registration (not even the rows that were fine).
+      assert.equal(await stack.prisma.cohort.count({ where: { id: cohort } }), 0);
+      assert.equal(await stack.prisma.importJob.count({ where: { cohortId: cohort } }), 0);
+      await assert.rejects(statusOf(stack, `${prefix}1`), /not found/i);
+
+      // The same students as JSON: the row is its 1-based index.
+      const json = await fetchJson(`${stack.url}/api/imports`, {
+        method: 'POST',
+        bearer: stack.adminKey,
+        json: {
+          students: [
+            {
+              applicationNo: `${prefix}4`,
+              name: 'Lee Ka Yan',
+              personalEmail: 'lky4@example.com',
+              programCode: 'BSC-MATH',
+              studyLevel: 'UG',
+              admissionRoute: 'NON_JUPAS',
+              residency: 'LOCAL',
+              cohortId: cohort,
+              registrationDeadline: '2099-08-31',
+            },
+          ],
+        },
+      });
+      assert.equal(json.status, 422, JSON.stringify(json.body));
+      assert.deepEqual(
+        json.body.details.rows.map((r: any) => [r.line, r.applicationNo, r.field]),
+        [[1, `${prefix}4`, 'tuitionFee']],
+      );
+    });
+
+    it("a row's fee is the fee the workflow judges payments by; a student who does not owe the fee needs none", async () => {
+      const prefix = uniq('F').toUpperCase();
+      const cohort = uniq('fee-');
+      const res = await postCsv(
+        [header, line(`${prefix}1`, 'NON_JUPAS', cohort, '44500 HKD'), line(`${prefix}2`, 'JUPAS', cohort, '')].join('\n'),
+        '?wait=true',
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.started, 2);
+      const body = JSON.stringify({
+        id: randomUUID(),
+        type: 'payment.confirmed',
+        applicationNo: `${prefix}1`,
+        paymentRef: 'PAY-SHORT',
+        amount: 500,
+        currency: 'HKD',
+      });
+      const paid = await fetchJson(`${stack.url}/api/webhooks/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(stack.config.WEBHOOK_SECRET, body) },
+        body,
+      });
+      assert.equal(paid.status, 202, JSON.stringify(paid.body));
+      // 500 HKD of the row's 44,500 HKD leaves 44,000 HKD to pay.
+      const status = await eventually(
+        () => statusOf(stack, `${prefix}1`),
+        (s) => s.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag !== undefined,
+      );
+      assert.equal(status.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag, 'underpaid: 500 HKD of 44500 HKD paid, 44000 HKD outstanding');
+      assert.ok(!(await statusOf(stack, `${prefix}2`)).items.some((i) => i.key === 'TUITION_RECEIPT'));
+    });
   });
 
   it('refuses what is not an import: wrong content type 415, missing columns 400, bad JSON 400, unknown job 404', async () => {

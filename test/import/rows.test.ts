@@ -1,6 +1,6 @@
 /** Import rows: deadlines are validated alike (registration and payment), reported with the row's line and reason. */
 import assert from 'node:assert/strict';
-import { parseCsvImport } from '../../src/import/rows';
+import { parseCsvImport, parseJsonImport } from '../../src/import/rows';
 
 const NOW = Date.parse('2026-11-26T04:00:00Z');
 const header = 'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline,paymentDeadline';
@@ -50,6 +50,129 @@ describe('import rows: application numbers', () => {
     assert.deepEqual(
       parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]),
       [[3, 'applicationNo: duplicate of line 2']],
+    );
+  });
+});
+
+describe('import rows: the tuition fee', () => {
+  // Only local non-JUPAS undergraduates owe the fee through registration (docs/domain.md, The items).
+  const feeHeader = `${header},tuitionFee`;
+  const student = (no: string, level: string, route: string, residency: string, fee: string) =>
+    `${no},Lee Ka Yan,${no.toLowerCase()}@example.com,BSC-MATH,${level},${route},${residency},c-fee,2027-08-31,2027-08-20,${fee}`;
+
+  it('a student who owes the fee without one, in an import without a cohort fee, is named by line for refusal', () => {
+    const parsed = parseCsvImport(
+      [
+        feeHeader,
+        student('F0001', 'UG', 'NON_JUPAS', 'LOCAL', '42100 HKD'),
+        student('F0002', 'UG', 'NON_JUPAS', 'LOCAL', ''),
+        student('F0003', 'UG', 'JUPAS', 'LOCAL', ''),
+      ].join('\n'),
+      {},
+      NOW,
+    );
+    assert.deepEqual(parsed.unknownFees, [
+      { line: 3, applicationNo: 'F0002', field: 'tuitionFee', message: 'the student owes the tuition fee and no fee is known' },
+    ]);
+  });
+
+  it("a row's fee is that student's fee in the workflow input; a student who owes none needs none", () => {
+    const parsed = parseCsvImport(
+      [
+        feeHeader,
+        student('F0011', 'UG', 'NON_JUPAS', 'LOCAL', '44500 hkd'),
+        student('F0012', 'TPG', '', 'NON_LOCAL', ''),
+        student('F0013', 'UG', 'NON_JUPAS', 'NON_LOCAL', ''),
+      ].join('\n'),
+      {},
+      NOW,
+    );
+    assert.deepEqual(parsed.unknownFees, []);
+    assert.deepEqual(parsed.rejected, []);
+    assert.deepEqual(
+      parsed.students.map((s) => [s.student.applicationNo, s.policy.tuitionFee]),
+      [
+        ['F0011', { amount: 44500, currency: 'HKD' }],
+        ['F0012', undefined],
+        ['F0013', undefined],
+      ],
+    );
+    // The row's fee is the student's, not the cohort's: a later import of the cohort compares no per-row fee.
+    assert.equal(parsed.cohorts[0]!.policy.tuitionFee, undefined);
+  });
+
+  it("the import's cohort fee covers rows without one, and a row's own fee overrides it", () => {
+    const parsed = parseCsvImport(
+      [feeHeader, student('F0021', 'UG', 'NON_JUPAS', 'LOCAL', ''), student('F0022', 'UG', 'NON_JUPAS', 'LOCAL', '30000 HKD')].join('\n'),
+      { tuitionFee: { amount: 42100, currency: 'HKD' } },
+      NOW,
+    );
+    assert.deepEqual(parsed.unknownFees, []);
+    assert.deepEqual(
+      parsed.students.map((s) => s.policy.tuitionFee),
+      [
+        { amount: 42100, currency: 'HKD' },
+        { amount: 30000, currency: 'HKD' },
+      ],
+    );
+  });
+
+  it('a fee that is not an amount and a currency rejects its row, with the field', () => {
+    const parsed = parseCsvImport(
+      [
+        feeHeader,
+        student('F0031', 'UG', 'NON_JUPAS', 'LOCAL', '"42,100"'),
+        student('F0032', 'UG', 'NON_JUPAS', 'LOCAL', '0 HKD'),
+        student('F0033', 'UG', 'NON_JUPAS', 'LOCAL', 'HKD'),
+      ].join('\n'),
+      {},
+      NOW,
+    );
+    assert.deepEqual(parsed.students, []);
+    assert.deepEqual(
+      parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]),
+      [
+        [2, 'tuitionFee: an amount and its currency, e.g. "42100 HKD"'],
+        [3, 'tuitionFee.amount: Too small: expected number to be >0'],
+        [4, 'tuitionFee: an amount and its currency, e.g. "42100 HKD"'],
+      ],
+    );
+  });
+
+  it('JSON rows take the fee as the policy writes it, { amount, currency }', () => {
+    const parsed = parseJsonImport(
+      [
+        {
+          applicationNo: 'F0041',
+          name: 'Lee Ka Yan',
+          personalEmail: 'f0041@example.com',
+          programCode: 'BSC-MATH',
+          studyLevel: 'UG',
+          admissionRoute: 'NON_JUPAS',
+          residency: 'LOCAL',
+          cohortId: 'c-json-fee',
+          registrationDeadline: '2027-08-31',
+          tuitionFee: { amount: 42100, currency: 'HKD' },
+        },
+        {
+          applicationNo: 'F0042',
+          name: 'Lee Ka Yan',
+          personalEmail: 'f0042@example.com',
+          programCode: 'BSC-MATH',
+          studyLevel: 'UG',
+          admissionRoute: 'NON_JUPAS',
+          residency: 'LOCAL',
+          cohortId: 'c-json-fee',
+          registrationDeadline: '2027-08-31',
+        },
+      ],
+      {},
+      NOW,
+    );
+    assert.deepEqual(parsed.students[0]!.policy.tuitionFee, { amount: 42100, currency: 'HKD' });
+    assert.deepEqual(
+      parsed.unknownFees.map((r) => [r.line, r.applicationNo, r.field]),
+      [[2, 'F0042', 'tuitionFee']],
     );
   });
 });

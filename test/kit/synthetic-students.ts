@@ -56,6 +56,13 @@ const PROGRAMS: Record<StudentRow['studyLevel'], string[]> = {
   RPG: ['MPHIL-CSE', 'PHD-CSE', 'PHD-PHYS', 'MPHIL-CHEM', 'PHD-ECON', 'MPHIL-LIFS'],
 };
 
+/**
+ * The yearly tuition fee of each undergraduate program for local students, who settle it through registration
+ * (docs/domain.md, The tuition fee). HKUST's undergraduate programs are publicly funded, and the government sets one
+ * local fee for all of them: 42,100 HKD a year.
+ */
+const LOCAL_UG_FEES: Record<string, string> = Object.fromEntries(PROGRAMS.UG.map((code) => [code, '42100 HKD']));
+
 /** The eight categories, weighted roughly like an intake (most undergraduates are local JUPAS entrants). */
 const CATEGORIES: Array<{
   weight: number;
@@ -109,6 +116,7 @@ export function syntheticStudents(opts: SyntheticOptions): Row[] {
     if (category.studyLevel !== 'UG' && rnd() < 0.4) supplementary.push('FINAL_TRANSCRIPT', 'GRADUATION_CERTIFICATE');
     if (category.studyLevel !== 'UG' && category.residency === 'NON_LOCAL' && rnd() < 0.3) supplementary.push('ENGLISH_PROFICIENCY');
     if (category.admissionRoute === 'NON_JUPAS' && category.residency === 'LOCAL' && rnd() < 0.2) supplementary.push('HKDSE_RESULTS');
+    const programCode = pick(PROGRAMS[category.studyLevel]);
     rows.push({
       applicationNo,
       name: `${surname.toUpperCase()} ${given}`,
@@ -116,7 +124,7 @@ export function syntheticStudents(opts: SyntheticOptions): Row[] {
         .toLowerCase()
         .normalize('NFD')
         .replace(/[^a-z]/g, '')}.${i + 1}@example.com`,
-      programCode: pick(PROGRAMS[category.studyLevel]),
+      programCode,
       studyLevel: category.studyLevel,
       admissionRoute: category.admissionRoute ?? '',
       residency: category.residency,
@@ -124,6 +132,8 @@ export function syntheticStudents(opts: SyntheticOptions): Row[] {
       registrationDeadline: opts.registrationDeadline ?? '2027-08-31',
       paymentDeadline: opts.paymentDeadline ?? '2027-08-20',
       supplementary: supplementary.join(';'),
+      // Only the students who owe the fee carry one; the others need none.
+      tuitionFee: category.admissionRoute === 'NON_JUPAS' && category.residency === 'LOCAL' ? LOCAL_UG_FEES[programCode]! : '',
     });
   }
   return rows;

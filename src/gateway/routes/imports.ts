@@ -15,6 +15,7 @@ import {
   ImportFormatError,
   PolicyOverridesSchema,
   toReport,
+  UnknownTuitionFees,
   watchImport,
   type ImportInput,
   type ImportReport,
@@ -119,7 +120,8 @@ export function importsRouter(ctx: RouterContext): Router {
       tags: ['imports'],
       summary: 'Import a cohort of admitted students (admin)',
       description:
-        'Columns / fields: applicationNo, name, personalEmail, programCode, studyLevel (UG|TPG|RPG), admissionRoute (JUPAS|NON_JUPAS, undergraduates only), residency (LOCAL|NON_LOCAL), cohortId, registrationDeadline, paymentDeadline (optional), supplementary (optional, codes separated by ";"). ' +
+        'Columns / fields: applicationNo, name, personalEmail, programCode, studyLevel (UG|TPG|RPG), admissionRoute (JUPAS|NON_JUPAS, undergraduates only), residency (LOCAL|NON_LOCAL), cohortId, registrationDeadline, paymentDeadline (optional), supplementary (optional, codes separated by ";"), tuitionFee (optional, e.g. "42100 HKD"). ' +
+        "A student who owes the tuition fee (local non-JUPAS undergraduates) needs a known fee, the row's tuitionFee or the import's policy.tuitionFee: otherwise the import is refused whole (422 INVALID_INPUT, `details.rows` names each row by line and field). " +
         'Deadlines: ISO instants, or a date meaning the end of that day in Hong Kong. 202 with the job while it runs; 200 with the final report with `?wait=true`.',
       access: 'admin',
       query: z.object({ wait: flag }),
@@ -133,7 +135,7 @@ export function importsRouter(ctx: RouterContext): Router {
       status: 202,
       response: ImportJobSchema,
       responseDescription: 'The import job (final when `wait=true`, then with status 200).',
-      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT],
+      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT, ErrorCode.INVALID_INPUT],
     },
     async ({ query, principal, req, setStatus }) => {
       const { input, source } = await readImport(req, ctx);
@@ -144,6 +146,7 @@ export function importsRouter(ctx: RouterContext): Router {
       } catch (e) {
         if (e instanceof ImportFormatError)
           throw new AppError(ErrorCode.VALIDATION_FAILED, e.message, { issues: [{ in: 'body', path: '', message: e.message }] });
+        if (e instanceof UnknownTuitionFees) throw new AppError(ErrorCode.INVALID_INPUT, e.message, { rows: e.rows });
         throw e;
       }
       const log = logger.child({ importId: begun.job.id, actor });
