@@ -112,23 +112,27 @@ describe('portal journey in a real browser', function () {
 
     // --- The registration form -----------------------------------------------------
     await student.locator('#next-step').getByRole('button', { name: 'Go to this step' }).click();
-    await student.getByLabel('Date of birth').fill('2003-04-05');
+    await student.getByLabel('Day').fill('5');
+    await student.getByLabel('Month').fill('4');
+    await student.getByLabel('Year').fill('2003');
     await student.getByLabel('Nationality').fill('Singaporean');
     await student.getByLabel('Mobile phone').fill('call me');
     await student.getByLabel('Correspondence address').fill('12 Orchard Road, #05-01, Singapore 238823');
     await student.locator('#f-emergencyContact-name').fill('Chan Mei Ling');
     await student.getByLabel('Relationship to you').fill('Mother');
     await student.locator('#f-emergencyContact-phone').fill('+65 8123 0000');
-    // A phone number that is not one, and no consent: the browser stops the form and says so next to each field.
-    await student.getByRole('button', { name: 'Submit registration form' }).click();
-    await student.getByText('Please give your consent to continue.').waitFor(WAIT);
-    await student.getByText('Please enter a phone number with digits, spaces or + only.').waitFor(WAIT);
+    // A phone number that is not one, and no consent: the page stops the form and lists both at the top and next to each field.
+    await student.getByRole('button', { name: 'Continue' }).click();
+    await student.locator('#form-errors').getByText('Confirm that you have read the Personal Information Collection Statement').waitFor(WAIT);
+    await student.locator('#f-phone-error').getByText('Enter a phone number with digits, spaces and an optional +').waitFor(WAIT);
     await student.getByLabel('Mobile phone').fill('+65 8123 4567');
-    assert.equal(await student.getByText('Please enter a phone number').isVisible(), false, 'the complaint goes once the field is corrected');
+    assert.equal(await student.locator('#f-phone-error').isVisible(), false, 'the complaint next to the field goes once the field is corrected');
     await student.getByLabel(/I have read the Personal Information Collection Statement/).check();
     await screenshot(student, 'student-form');
-    await student.getByRole('button', { name: 'Submit registration form' }).click();
-    await student.getByRole('dialog').getByRole('button', { name: 'Submit', exact: true }).click();
+    await student.getByRole('button', { name: 'Continue' }).click();
+    await student.getByTestId('check-answers').getByText('5 April 2003').waitFor(WAIT);
+    await screenshot(student, 'student-form-check');
+    await student.getByRole('button', { name: 'Send registration form' }).click();
     await item(student, 'FORM', 'VERIFIED').waitFor(WAIT);
 
     // --- Uploads: ID document and visa (PDF), then the photo ----------------------

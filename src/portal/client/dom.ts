@@ -55,6 +55,15 @@ const timeFmt = hongKongFormat({ hour: '2-digit', minute: '2-digit' });
 export const fmtDate = (iso: string | undefined) => (iso ? dateFmt.format(new Date(iso.length === 10 ? middayInHongKong(iso) : iso)) : '');
 export const fmtDateTime = (iso: string | undefined) => (iso ? hongKongDateTime(iso) : '');
 export const fmtShort = (iso: string | undefined) => (iso ? shortFmt.format(new Date(iso)) : '');
+/** "1 May 2009": a calendar date such as a birthday, without the weekday a deadline has. */
+const calendarFmt = hongKongFormat({ day: 'numeric', month: 'long', year: 'numeric' });
+export const fmtCalendarDate = (ymd: string) => (/^\d{4}-\d{2}-\d{2}$/.test(ymd) ? calendarFmt.format(new Date(middayInHongKong(ymd))) : ymd);
+/** Today's date in Hong Kong, YYYY-MM-DD. */
+const ymdFmt = hongKongFormat({ year: 'numeric', month: '2-digit', day: '2-digit' });
+export function todayInHongKong(now = new Date()): string {
+  const part = (type: string) => ymdFmt.formatToParts(now).find((p) => p.type === type)!.value;
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
 /** "14:05": the time of day in Hong Kong. */
 export const fmtTime = (iso: string) => timeFmt.format(new Date(iso));
 

@@ -3,7 +3,7 @@
  * policy numbers in words (always from the status view, never written into a page).
  */
 import type { RegistrationForm } from '../../../workflows/registration/types';
-import { h } from './dom';
+import { fmtCalendarDate, h } from './dom';
 
 /** The submitted form, read-only (staff corrections included). */
 export function formSummary(form: RegistrationForm): HTMLElement {
@@ -14,7 +14,7 @@ export function formSummary(form: RegistrationForm): HTMLElement {
     row('Legal name', form.legalName),
     row('Preferred name', form.preferredName),
     row('Chinese name', form.chineseName),
-    row('Date of birth', form.dateOfBirth),
+    row('Date of birth', fmtCalendarDate(form.dateOfBirth)),
     row('Nationality', form.nationality),
     row('Phone', form.phone),
     row('Correspondence address', form.correspondenceAddress),

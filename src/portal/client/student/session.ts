@@ -18,6 +18,10 @@ export const student = {
   /** The status on screen. */
   view: undefined as StatusResponse | undefined,
   live: undefined as Live | undefined,
+  /** Items the student completed on this page since it opened: their cards say what happens next. */
+  sentHere: new Set<string>(),
+  /** The item whose card takes the focus when it is next redrawn (after the student's own action on it). */
+  focusCard: undefined as string | undefined,
 };
 
 let refresher: () => Promise<void> = async () => undefined;

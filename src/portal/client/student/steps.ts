@@ -17,6 +17,7 @@ const cards = new Map<string, { sig: string; el: HTMLElement }>();
 export function renderSteps(v: StatusResponse): void {
   const list = byId('steps')!;
   const wanted: HTMLElement[] = [];
+  const redrawn = new Map<string, HTMLElement>();
   const open = isOpen(v.status);
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
@@ -34,6 +35,7 @@ export function renderSteps(v: StatusResponse): void {
       // A changed card takes its old card's place, so the cards around it never move.
       if (known?.el.parentNode === list) known.el.replaceWith(el);
       cards.set(item.key, { sig, el });
+      if (item.state !== 'PENDING') redrawn.set(item.key, el);
       wanted.push(el);
     }
   });
@@ -45,6 +47,12 @@ export function renderSteps(v: StatusResponse): void {
     const current = list.children[i];
     if (current !== el) list.insertBefore(el, current ?? null);
   });
+  // After the student's own action the focus goes to what it changed, not to <body> with the card it was in.
+  const acted = student.focusCard ? redrawn.get(student.focusCard) : undefined;
+  if (acted) {
+    student.focusCard = undefined;
+    (acted.querySelector<HTMLElement>('[data-confirmation]') ?? acted).focus();
+  }
 }
 
 function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {
@@ -115,16 +123,9 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
       else if (v.universityEmail) parts.push(h('p', { class: 'small' }, 'Your HKUST email: ', h('strong', null, v.universityEmail)));
       break;
     case 'FORM':
-      if (item.state === 'PENDING' && open)
-        parts.push(
-          toggleSection('Fill in the registration form', () =>
-            registrationForm(
-              v,
-              unawaited(() => refresh()),
-            ),
-          ),
-        );
+      if (item.state === 'PENDING' && open) parts.push(toggleSection('Fill in the registration form', () => registrationForm(v, refresh)));
       else if (isSettled(item.state)) {
+        if (student.sentHere.has(item.key)) parts.push(formSent(v));
         if (v.form) parts.push(formSummary(v.form));
         parts.push(h('p', { class: 'small muted' }, 'The form is submitted once. To change your particulars, write to ', mail(v.contacts.registration), '.'));
       }
@@ -145,6 +146,38 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
     }
   }
   return parts;
+}
+
+/** The confirmation after the student sent the form from this page: what happens next. */
+function formSent(v: StatusResponse): HTMLElement {
+  const left = v.items.filter((i) => i.state === 'PENDING' || i.state === 'REJECTED');
+  const labels = left.map((i) => i.label);
+  const list = labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}` : labels[0];
+  return h(
+    'div',
+    { class: 'confirmation', tabindex: '-1', 'data-confirmation': '', 'aria-labelledby': 'form-sent-title', role: 'region' },
+    h('h4', { id: 'form-sent-title' }, 'Registration form sent'),
+    h('p', null, 'Your particulars are now part of your registration, and this step is done.'),
+    h('h5', null, 'What happens next'),
+    h(
+      'ul',
+      null,
+      h(
+        'li',
+        null,
+        left.length
+          ? `Carry on with ${left.length === 1 ? 'the step' : `the ${left.length} steps`} still to do below: ${list}.`
+          : 'Nothing else is needed from you for now: the Academic Registry checks what you sent, and this page shows the result.',
+      ),
+      h(
+        'li',
+        null,
+        'The form cannot be changed here. To correct something, write to ',
+        mail(v.contacts.registration),
+        '; the Academic Registry makes the change and this page shows it.',
+      ),
+    ),
+  );
 }
 
 const deadlinePassed = (v: StatusResponse, item: ItemView) =>

@@ -185,7 +185,9 @@ export function nextStepCard(v: StatusResponse): HTMLElement | null {
             card?.scrollIntoView({ behavior: 'smooth', block: 'start' });
             const opener = card?.querySelector<HTMLElement>('[data-opens]');
             if (opener && opener.getAttribute('aria-expanded') !== 'true') opener.click();
-            (card?.querySelector<HTMLElement>('input, button, a') ?? card)?.focus({ preventScroll: true });
+            // The step's first field (not the button that opened it, where the next Enter would close it again).
+            const first = card?.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), select, textarea');
+            (first ?? card)?.focus({ preventScroll: true });
           },
         },
         'Go to this step',
