@@ -54,7 +54,7 @@ module.exports = {
       name: 'services-below-entry-points',
       comment: 'Library rooms do not reach up into the processes that use them.',
       severity: 'error',
-      from: { path: '^src/(calendar|dashboard|db|email|exports|import|live|temporal|uploads|idp)/' },
+      from: { path: '^src/(calendar|dashboard|db|email|exports|import|live|temporal|uploads|idp|observability)/' },
       to: { path: ENTRY_POINTS },
     },
     {

@@ -9,7 +9,7 @@
  * sequence number or version, skipping those already there.
  */
 import { Prisma } from '@prisma/client';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, asyncLocalStorage, Context } from '@temporalio/activity';
 import { isUnwritableData } from '../src/db/errors';
 import { recordChange } from '../src/live/changes';
 import { adjustOutstandingCounts, storedItems, type CountedItem } from './outstanding-counts';
@@ -33,7 +33,9 @@ export interface ProjectionDeps {
 export function createProjectRegistration(deps: ProjectionDeps) {
   return async function projectRegistration(snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
     try {
-      return await write(deps.prisma, snapshot);
+      const result = await write(deps.prisma, snapshot);
+      recordLag();
+      return result;
     } catch (e) {
       // Transient failures (PostgreSQL down) throw as they are: Temporal retries until the read model is back.
       if (!isUnwritableData(e)) throw e;
@@ -46,6 +48,20 @@ export function createProjectRegistration(deps: ProjectionDeps) {
       });
     }
   };
+}
+
+/**
+ * The projection's lag: from the workflow ordering this change (the activity's first scheduling, so
+ * retries while PostgreSQL was down count) to its commit in the read model, as a histogram on the
+ * worker's metrics endpoint (progreg_projection_lag_seconds; docs/operations.md, Metrics). Outside an
+ * activity (the projection's own tests) there is nothing to measure from.
+ */
+function recordLag(): void {
+  const ctx = asyncLocalStorage.getStore();
+  if (!ctx) return;
+  ctx.metricMeter
+    .createHistogram('progreg_projection_lag_seconds', 'float', 's', 'From the workflow ordering a change to its commit in the read model.')
+    .record(Math.max(0, Date.now() - ctx.info.scheduledTimestampMs) / 1000);
 }
 
 /** One alert per refused change (the idempotency key names it); a refused alert must not hide the failure. */

@@ -13,12 +13,15 @@ import { createLogger } from './logger';
 import { connectClient, temporalAddress, temporalTransport } from './temporal/client';
 import { dataConverter } from './temporal/data-converter';
 import { workflowCode } from './temporal/worker-options';
+import { workerMetrics } from './observability/worker-metrics';
 
 const ACTIVITY_SLOTS = 20;
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config, 'worker');
+  const metrics = await workerMetrics(config);
+  // Once per process and before any connection: the Runtime carries the SDK's logging and its metrics exporter.
   Runtime.install({
     logger: {
       log: (level, message, meta) => log[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')]({ ...meta }, message),
@@ -28,8 +31,12 @@ async function main(): Promise<void> {
       warn: (m, meta) => log.warn(meta ?? {}, m),
       error: (m, meta) => log.error(meta ?? {}, m),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(metrics.exporter ? { metrics: metrics.exporter } : {}),
+    },
   });
+  const metricsEndpoint = await metrics.serve(log);
   // Until the worker polls, a stop signal has nothing to drain: exit at once rather than after
   // bundling the workflow code (tens of seconds on a busy machine). From then on the SDK's own
   // handlers shut the worker down, finishing its in-flight tasks.
@@ -76,6 +83,7 @@ async function main(): Promise<void> {
     await temporal.connection.close();
     await connection.close();
     await prisma.$disconnect();
+    await metricsEndpoint?.close();
   }
   log.info('worker stopped');
 }

@@ -36,6 +36,11 @@ export interface ClusterOptions {
     s3: SeaweedPorts;
     /** One gateway per port. */
     gateways: number[];
+    /**
+     * First metrics ports of the gateways and the workers: replica i listens on base + 2i (so the two
+     * series interleave, 9464, 9466… and 9465, 9467…). Unset: the replicas serve no metrics.
+     */
+    metrics?: { gateway: number; worker: number };
   };
   workers: number;
   /** Extra environment for the workers and gateways (secrets, log level, …). */
@@ -51,6 +56,8 @@ export interface Cluster {
   uiUrl?: string;
   gateways: Array<{ url: string; process: Supervised }>;
   workers: Supervised[];
+  /** Where each process's Prometheus metrics endpoint listens (empty without ports.metrics). */
+  metricsEndpoints: Array<{ process: string; url: string }>;
   /** The environment the workers and gateways run with (for tools pointed at the same cluster). */
   env: NodeJS.ProcessEnv;
   /** Starts one more worker (the benchmark scales 1 → 2). */
@@ -173,9 +180,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
   };
   const workers: Supervised[] = [];
+  const metricsEndpoints: Cluster['metricsEndpoints'] = [];
+  const metricsPort = (kind: 'gateway' | 'worker', i: number, name: string) => {
+    if (!ports.metrics) return { GATEWAY_METRICS_PORT: '0', WORKER_METRICS_PORT: '0' };
+    const port = ports.metrics[kind] + 2 * i;
+    metricsEndpoints.push({ process: name, url: `http://127.0.0.1:${port}/metrics` });
+    return kind === 'gateway'
+      ? { GATEWAY_METRICS_PORT: String(port), WORKER_METRICS_PORT: '0' }
+      : { WORKER_METRICS_PORT: String(port), GATEWAY_METRICS_PORT: '0' };
+  };
   const addWorker = () => {
-    const w = stack.supervise(`worker-${workers.length + 1}`, process.execPath, [...productionNodeFlags('worker'), builtWorker], {
-      env: { ...env, ...productionNodeEnv('worker') },
+    const name = `worker-${workers.length + 1}`;
+    const w = stack.supervise(name, process.execPath, [...productionNodeFlags('worker'), builtWorker], {
+      env: { ...env, ...productionNodeEnv('worker'), ...metricsPort('worker', workers.length, name) },
       restart: true,
     });
     workers.push(w);
@@ -185,10 +202,10 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const gateways = ports.gateways.map((port, i) => ({
     url: `http://127.0.0.1:${port}`,
     process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [...productionNodeFlags('gateway'), builtGateway], {
-      env: { ...env, GATEWAY_PORT: String(port) },
+      env: { ...env, GATEWAY_PORT: String(port), ...metricsPort('gateway', i, `gateway-${String.fromCharCode(97 + i)}`) },
       restart: true,
     }),
   }));
   await Promise.all(gateways.map((g) => waitForReady(`${g.url}/readyz`, 120_000)));
-  return { databaseUrl: db.url, temporalAddress, s3Endpoint, uiUrl, gateways, workers, env, addWorker };
+  return { databaseUrl: db.url, temporalAddress, s3Endpoint, uiUrl, gateways, workers, metricsEndpoints, env, addWorker };
 }

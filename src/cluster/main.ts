@@ -4,7 +4,8 @@
  * first unless `--no-build`). Ports follow the embedded stack's variables:
  * PostgreSQL EMBEDDED_PG_PORT, Temporal frontend TEMPORAL_DEV_PORT (its other
  * services on the next ports), the UI TEMPORAL_UI_PORT, gateways GATEWAY_PORT
- * and GATEWAY_PORT+1, SeaweedFS S3 CLUSTER_S3_PORT. State in VAR_DIR/cluster
+ * and GATEWAY_PORT+1, their metrics GATEWAY_METRICS_PORT and +2, the workers' metrics
+ * WORKER_METRICS_PORT and +2, SeaweedFS S3 CLUSTER_S3_PORT. State in VAR_DIR/cluster
  * (`--reset` wipes it). Ctrl-C stops everything in reverse order.
  */
 import { execFileSync } from 'node:child_process';
@@ -52,6 +53,9 @@ async function main(): Promise<void> {
       ui: config.TEMPORAL_UI_PORT,
       s3: seaweedPortsFrom(config.CLUSTER_S3_PORT),
       gateways: Array.from({ length: CLUSTER_REPLICAS }, (_, i) => config.GATEWAY_PORT + i),
+      ...(config.GATEWAY_METRICS_PORT && config.WORKER_METRICS_PORT
+        ? { metrics: { gateway: config.GATEWAY_METRICS_PORT, worker: config.WORKER_METRICS_PORT } }
+        : {}),
     },
     workers: CLUSTER_REPLICAS,
     s3: {
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     `  Workers            ${cluster.workers.length} (built, prebuilt workflow bundle)`,
     `  S3 (SeaweedFS)     ${cluster.s3Endpoint ?? 'not built: uploads in the shared folder'}`,
     `  PostgreSQL         ${cluster.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
+    ...cluster.metricsEndpoints.map((m) => `  Metrics ${m.process.padEnd(11)}${m.url}`),
     '  Ctrl-C stops everything.',
   ];
   for (const l of lines) stack.say('cluster', l);

@@ -10,7 +10,16 @@ import type { z } from 'zod';
 import { isDevelopment } from './mode';
 import { oidcProductionProblems, oidcSettings, type OidcSettings } from './oidc';
 import { parsePayloadKeys, PayloadKeyRing, type PayloadKey } from '../temporal/payload-codec';
-import { configVariables, DEV_PAYLOAD_KEYS, DEV_RESEND_WEBHOOK_SECRET, DEV_SECRET, MIN_SECRET_LENGTH, PUBLISHED_SECRETS, type Raw } from './variables';
+import {
+  configVariables,
+  isSecretName,
+  DEV_PAYLOAD_KEYS,
+  DEV_RESEND_WEBHOOK_SECRET,
+  DEV_SECRET,
+  MIN_SECRET_LENGTH,
+  PUBLISHED_SECRETS,
+  type Raw,
+} from './variables';
 
 export { isDevelopment } from './mode';
 export type { OidcSettings, StaffRoleName } from './oidc';
@@ -59,7 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   for (const [name, { schema }] of Object.entries(configVariables)) {
     const parsed = (schema as z.ZodType).safeParse(env[name]);
     if (parsed.success) raw[name] = parsed.data;
-    else problems.push(`${name}${name.endsWith('SECRET') ? '' : `=${JSON.stringify(env[name])}`}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    else problems.push(`${name}${isSecretName(name) ? '' : `=${JSON.stringify(env[name])}`}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
   }
   const r = raw as Raw;
   const emailTransport = r.EMAIL_TRANSPORT ?? (r.RESEND_API_KEY ? 'resend' : 'outbox');
@@ -144,12 +153,18 @@ function productionProblems(r: Raw): string[] {
     else if (PUBLISHED_SECRETS.includes(value))
       problems.push(`${name}: is a value published in the progreg repository; anyone can read it. Generate your own.`);
   }
-  for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'OIDC_CLIENT_SECRET'] as const) {
+  for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'OIDC_CLIENT_SECRET', 'METRICS_TOKEN'] as const) {
     const value = r[name];
     if (value !== undefined && !PUBLISHED_SECRETS.includes(value) && !looksRandom(value)) {
       problems.push(`${name}: is too predictable (repeated or few different characters); generate one with \`openssl rand -base64 48\``);
     }
   }
+  if (r.METRICS_TOKEN !== undefined && PUBLISHED_SECRETS.includes(r.METRICS_TOKEN))
+    problems.push('METRICS_TOKEN: is a value published in the progreg repository; anyone can read it. Generate your own.');
+  if (!isLoopback(r.METRICS_HOST) && r.METRICS_TOKEN === undefined && (r.GATEWAY_METRICS_PORT || r.WORKER_METRICS_PORT))
+    problems.push(
+      `METRICS_TOKEN: must be set in production when the metrics endpoints listen on ${r.METRICS_HOST}, which is not a loopback address (or set METRICS_HOST=127.0.0.1 and scrape from this host)`,
+    );
   const proxy = trustProxyProblem(r.TRUST_PROXY);
   if (proxy) problems.push(proxy);
   if (r.TOKEN_SECRET !== undefined && r.TOKEN_SECRET === r.WEBHOOK_SECRET)
@@ -213,6 +228,12 @@ function trustProxyProblem(value: Raw['TRUST_PROXY']): string | undefined {
     return `TRUST_PROXY: must be a hop count (e.g. 1) or the proxies' addresses or subnets in production (got ${value === true ? 'true, which trusts any X-Forwarded-For a client sends' : bad.map((b) => JSON.stringify(b)).join(', ')})`;
   }
   return undefined;
+}
+
+/** 127.0.0.0/8, ::1 and `localhost`: addresses only this host reaches. */
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return net.isIPv4(host) && host.startsWith('127.');
 }
 
 /** DATABASE_URL is optional for `npm start` (embedded) but required by the production entry points. */

@@ -42,6 +42,8 @@ export const PUBLISHED_SECRETS: readonly string[] = [
 export const DEV_PAYLOAD_KEYS = 'dev-1:aZ1v+uLccTfW2PI1ZTBJ99uP/4pt4hQQo+jBSSfcFgw=';
 
 export const MIN_SECRET_LENGTH = 32;
+/** Variables whose value a refusal never prints. */
+export const isSecretName = (name: string): boolean => /(SECRET|TOKEN)$/.test(name);
 const secret = z
   .string()
   .optional()
@@ -253,6 +255,22 @@ export const configVariables = {
   EVENT_STREAMS_PER_ADDRESS: {
     schema: z.coerce.number().int().min(1).max(100_000).default(200),
     doc: 'Open live-update streams from one client address on one gateway, whoever holds them (a campus or an office behind one NAT address has many); the next is 429 until one closes.',
+  },
+  METRICS_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: "Address the gateway's and the worker's Prometheus endpoints (`GET /metrics`) listen on. Loopback by default: a Prometheus on the same host, or a sidecar, scrapes them. Production refuses any other address without METRICS_TOKEN (docs/operations.md, Metrics).",
+  },
+  METRICS_TOKEN: {
+    schema: secret,
+    doc: "Bearer token (32+ chars) the metrics endpoints then require (`Authorization: Bearer ...`, Prometheus's `authorization` scrape setting). Required in production when METRICS_HOST is not a loopback address; never a value published in this repository.",
+  },
+  GATEWAY_METRICS_PORT: {
+    schema: z.coerce.number().int().min(0).max(65535).default(9464),
+    doc: "Port of the gateway's metrics endpoint (HTTP requests, open registrations, email deliveries, verification breaches, event streams), never the public port. 0: none.",
+  },
+  WORKER_METRICS_PORT: {
+    schema: z.coerce.number().int().min(0).max(65535).default(9465),
+    doc: "Port of the worker's metrics endpoint (the Temporal SDK's worker metrics and the projection's lag). 0: none.",
   },
   IMPORT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(256).default(32),

@@ -87,6 +87,8 @@ export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
+  // First: every request is counted, whichever middleware answers it.
+  if (deps.metrics) app.use(deps.metrics.middleware());
   app.use(requestLogger(deps.logger));
   app.use(bodyIdleTimeout(deps.config.HTTP_BODY_IDLE_TIMEOUT_SECONDS * 1000));
   app.use(helmet({ referrerPolicy: { policy: REFERRER_POLICY } }));

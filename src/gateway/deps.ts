@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { PrismaClient } from '../db/prisma';
 import type { ChangeFeed } from '../live/changes';
 import type { Logger } from '../logger';
+import type { GatewayMetrics } from './metrics';
 
 export interface GatewayDeps {
   config: Config;
@@ -14,4 +15,6 @@ export interface GatewayDeps {
   now?: () => number;
   /** This gateway's one LISTEN connection for the live pages' event streams; without it they answer 503 and pages poll. */
   changes?: ChangeFeed;
+  /** This gateway's Prometheus metrics (served on their own port by server.ts); without it nothing is counted. */
+  metrics?: GatewayMetrics;
 }

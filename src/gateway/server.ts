@@ -14,6 +14,8 @@ import { startBlobMaintenance } from '../uploads/gc';
 import { createBlobStore } from '../uploads/store';
 import { createApp } from './app';
 import { createHttpServer } from './http-server';
+import { GatewayMetrics } from './metrics';
+import { serveMetrics } from '../observability/metrics-endpoint';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -39,7 +41,11 @@ async function main(): Promise<void> {
   const prisma = createPrisma(databaseUrl);
   const temporal = await connectClient(config);
   const changes = new ChangeFeed(databaseUrl, logger);
-  const app = createApp({ config, prisma, temporal, logger, changes });
+  const metrics = new GatewayMetrics({ prisma, logger });
+  const app = createApp({ config, prisma, temporal, logger, changes, metrics });
+  const metricsEndpoint = config.GATEWAY_METRICS_PORT
+    ? await serveMetrics({ host: config.METRICS_HOST, port: config.GATEWAY_METRICS_PORT, token: config.METRICS_TOKEN, render: () => metrics.render(), logger })
+    : undefined;
   const stopBlobMaintenance = startBlobMaintenance(
     { prisma, blobs: createBlobStore(config), logger },
     { graceMs: config.BLOB_GC_GRACE_MINUTES * 60_000, intervalMs: config.BLOB_GC_INTERVAL_MINUTES * 60_000 },
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
     stopBlobMaintenance();
     // Open event streams would hold server.close() for the whole grace period: end them now (pages reconnect elsewhere).
     void changes.close();
+    void metricsEndpoint?.close();
     logger.info({ signal }, 'gateway shutting down');
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; closing them');

@@ -103,6 +103,10 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
       for (const key of Object.keys(shared)) assert.ok(key in env, `${name} lacks ${key}, which npm run cluster sets`);
       assert.equal(env.RATE_LIMIT_STORE, shared.RATE_LIMIT_STORE);
       assert.match(env.S3_ENDPOINT!, /^http:\/\/s3:/);
+      // Metrics on the compose network, which production accepts only behind the bearer token (no port is published).
+      assert.equal(env.METRICS_HOST, '0.0.0.0');
+      assert.match(String(env.METRICS_TOKEN), /^\$\{METRICS_TOKEN:\?/);
+      assert.equal(services[name]!.ports, undefined);
     }
   });
 

@@ -112,6 +112,21 @@ describe('config', () => {
     assert.equal(loadConfig({ ...dev, TOKEN_SECRET: 'x'.repeat(40) }).TOKEN_SECRET.length, 40);
   });
 
+  it('production refuses metrics endpoints on a non-loopback address without METRICS_TOKEN', () => {
+    assert.deepEqual(problemsOf(prod), [], 'loopback by default');
+    assert.match(
+      problemsOf({ ...prod, METRICS_HOST: '0.0.0.0' }).join(),
+      /^METRICS_TOKEN: must be set in production when the metrics endpoints listen on 0\.0\.0\.0/,
+    );
+    assert.match(problemsOf({ ...prod, METRICS_HOST: '10.1.2.3' }).join(), /^METRICS_TOKEN: /);
+    assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: '0.0.0.0', METRICS_TOKEN: randomBytes(24).toString('base64url') }), []);
+    assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: '0.0.0.0', GATEWAY_METRICS_PORT: '0', WORKER_METRICS_PORT: '0' }), [], 'no endpoint, nothing exposed');
+    for (const loopback of ['127.0.0.1', '127.0.0.53', '::1', 'localhost']) assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: loopback }), [], loopback);
+    assert.match(problemsOf({ ...prod, METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'a'.repeat(40) }).join(), /^METRICS_TOKEN: is too predictable/);
+    assert.match(problemsOf({ ...prod, METRICS_TOKEN: 'short' }).join(), /^METRICS_TOKEN: must be at least 32 characters/);
+    assert.deepEqual(problemsOf({ ...dev, METRICS_HOST: '0.0.0.0' }), [], 'development trusts its own network');
+  });
+
   it("production takes TRUST_PROXY as a hop count or the proxies' addresses and subnets, never `true`", () => {
     assert.match(problemsOf({ ...prod, TRUST_PROXY: 'true' }).join(), /^TRUST_PROXY: must be a hop count .*got true/);
     assert.match(problemsOf({ ...prod, TRUST_PROXY: '10.0.0.0/33' }).join(), /^TRUST_PROXY: .*"10\.0\.0\.0\/33"/);
