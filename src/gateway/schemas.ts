@@ -97,6 +97,10 @@ export const ItemViewSchema = z
     expectedVerificationDate: z.string().optional().meta({ description: 'Hong Kong date by which verification is expected' }),
     slaBreached: z.boolean().optional(),
     resubmitBy: iso.optional(),
+    flag: z.string().optional().meta({ description: "Something staff must look at before deciding, e.g. a payment that does not match the student's fee." }),
+    partPaid: z.object({ received: z.number(), fee: z.number(), outstanding: z.number(), currency: z.string() }).optional().meta({
+      description: "The tuition fee paid in part: what was received on time, the fee and what is still to pay (the fee's currency). The item is still owed.",
+    }),
   })
   .meta({ id: 'ChecklistItem' }) satisfies z.ZodType<Omit<ItemView, 'key'> & { key: string }>;
 

@@ -1,7 +1,8 @@
 /**
  * The staff pages show what must not vanish: payments and activations that
  * arrived after the outcome (Late events, filterable by kind) and a payment
- * that does not match the cohort's fee (flagged in the review queue).
+ * that does not match the cohort's fee (flagged in the review queue), and
+ * the student's page shows a short payment as still owed.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -72,5 +73,23 @@ describe('staff pages: late events and flagged payments (browser)', function () 
     await p.getByRole('button', { name: 'Apply' }).click();
     await p.getByText('No late events.').waitFor(WAIT);
     assert.equal(await p.locator('tr[data-application]').count(), 0);
+  });
+
+  it("the student's page shows a short payment as still owed, with the shortfall in words, never as under review", async () => {
+    const ug = { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' } as const;
+    const short = await admit(ui.stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
+    await pay(short.applicationNo, 100);
+    const p = await ui.newPage();
+    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${short.inviteToken}`);
+    const fee = p.locator('#steps > li[data-item="TUITION_RECEIPT"]');
+    // 100 HKD of a 42,100 HKD fee leaves 42,000 HKD to pay (docs/domain.md, The tuition fee).
+    await fee.getByTestId('part-paid').waitFor(WAIT);
+    assert.equal(await fee.getByTestId('item-state').innerText(), 'Part paid');
+    assert.equal(await fee.getByTestId('part-paid').innerText(), 'Part paid: 100 HKD of 42,100 HKD received; 42,000 HKD still to pay.');
+    assert.doesNotMatch(await fee.innerText(), /Under review|Expect a result/);
+    // The one thing to do next is to pay the rest, and the fee is not counted as being checked.
+    assert.match(await p.locator('#summary').innerText(), /Pay the rest of the tuition fee/);
+    assert.doesNotMatch(await p.locator('#summary').innerText(), /under review/);
+    await screenshot(p, 'student-part-paid', { fullPage: false });
   });
 });

@@ -345,6 +345,18 @@ export interface ItemView {
   resubmitBy?: IsoInstant;
   /** Something staff must look at before deciding, e.g. a payment that does not match the cohort's fee. */
   flag?: string;
+  /**
+   * The fee paid in part (docs/domain.md, The tuition fee): what was received on time, the fee and what is still to
+   * pay, in the fee's currency. The item is still owed, whatever its state says.
+   */
+  partPaid?: PartPayment;
+}
+
+export interface PartPayment {
+  received: number;
+  fee: number;
+  outstanding: number;
+  currency: string;
 }
 
 export const EMAIL_KINDS = [

@@ -7,7 +7,7 @@
  */
 import { isCardReady, outstandingItems } from './checklist';
 import type { AuditEventRecord, ItemRecord, RegistrationRecord } from './records';
-import type { CohortPolicy, IsoInstant, ItemKey, ItemView, RegistrationStatusView, ReviewView, SubmissionView } from './types';
+import type { CohortPolicy, IsoInstant, ItemKey, ItemView, PartPayment, RegistrationStatusView, ReviewView, SubmissionView, TuitionFee } from './types';
 import { iso, stripUndefined } from './plain';
 import { isClosed, resubmitByOf } from './state-core';
 import { policyNumbers } from './time-rules';
@@ -56,9 +56,18 @@ export interface ProjectionSnapshot {
 /** Emails an update's answer lists (the latest); the query lists them all. */
 const BOUNDED_EMAILS = 5;
 
+/** The fee received short of the fee, in its currency: the item is still owed (fee-settlement.ts). */
+function partPaid(i: ItemRecord, fee: TuitionFee | undefined): PartPayment | undefined {
+  if (i.kind !== 'TUITION_RECEIPT' || !i.awaitingPayment || !fee || !i.paidCents) return undefined;
+  const feeCents = Math.round(fee.amount * 100);
+  if (i.paidCents >= feeCents) return undefined;
+  return { received: i.paidCents / 100, fee: feeCents / 100, outstanding: (feeCents - i.paidCents) / 100, currency: fee.currency.toUpperCase() };
+}
+
 /** An item as the status shows it; `resubmitBy` is when its resubmission window closes (time-rules.ts), shown while REJECTED. */
-function itemView(i: ItemRecord, windowEnd: number | undefined): ItemView {
+function itemView(i: ItemRecord, windowEnd: number | undefined, fee: TuitionFee | undefined): ItemView {
   const resubmitBy = i.state === 'REJECTED' ? windowEnd : undefined;
+  const part = partPaid(i, fee);
   return {
     key: i.key,
     kind: i.kind,
@@ -75,6 +84,7 @@ function itemView(i: ItemRecord, windowEnd: number | undefined): ItemView {
     slaBreached: i.state === 'SUBMITTED' && i.sla ? i.sla.breached : undefined,
     resubmitBy: resubmitBy === undefined ? undefined : iso(resubmitBy),
     ...(i.flag ? { flag: i.flag } : {}),
+    ...(part ? { partPaid: part } : {}),
   };
 }
 
@@ -92,7 +102,7 @@ function boundedStatus(v: RegistrationStatusView): RegistrationStatusView {
 
 /** An item as the read model keeps it: its current state, when it came in, and why it was rejected if it is. */
 function projectedItem(full: ItemView): ProjectedItem {
-  const { submissions: _s, reviews, ...item } = full;
+  const { submissions: _s, reviews, partPaid: _p, ...item } = full;
   const last = reviews[reviews.length - 1];
   const rejected = item.state === 'REJECTED' && last?.decision === 'REJECTED';
   return stripUndefined({
@@ -103,7 +113,7 @@ function projectedItem(full: ItemView): ProjectedItem {
 }
 
 /** An item of the record as the status shows it. */
-export const viewOf = (r: RegistrationRecord, i: ItemRecord): ItemView => itemView(i, resubmitByOf(r, i));
+export const viewOf = (r: RegistrationRecord, i: ItemRecord): ItemView => itemView(i, resubmitByOf(r, i), r.input.policy.tuitionFee);
 
 /** Items that still need someone to act; none once the registration is closed. */
 export const outstanding = (r: RegistrationRecord): ItemKey[] => (isClosed(r) ? [] : outstandingItems(r.items));

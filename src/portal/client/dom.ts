@@ -81,6 +81,10 @@ export function fmtRelative(iso: string, now = Date.now()): string {
   return ms >= 0 ? `in ${phrase}` : `${phrase} ago`;
 }
 
+const amountFmt = new Intl.NumberFormat('en-HK', { maximumFractionDigits: 2 });
+/** "42,100 HKD": an amount of money as the emails write it. */
+export const fmtMoney = (amount: number, currency: string) => `${amountFmt.format(amount)} ${currency}`;
+
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10 * 1024 ? 1 : 0)} KB`;

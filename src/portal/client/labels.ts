@@ -6,6 +6,7 @@
 import type {
   ItemKind,
   ItemState,
+  ItemView,
   LateEventKind,
   OutcomeReason,
   RegistrationStatus,
@@ -31,6 +32,14 @@ export const ITEM_STATE: Record<ItemState, { label: string; staffLabel: string; 
   WAIVED: { label: 'Not required', staffLabel: 'Waived', tone: 'ok' },
   NOT_REQUIRED: { label: 'No longer required', staffLabel: 'No longer required', tone: 'neutral' },
 };
+
+/**
+ * What the student reads for an item, which is its state's words except for a fee paid in part: money arrived but
+ * not the fee, so the item is still owed (docs/domain.md, The tuition fee) although it waits in the review queue.
+ */
+export function itemStateFor(item: Pick<ItemView, 'state' | 'partPaid'>): { label: string; tone: Tone } {
+  return item.partPaid ? { label: 'Part paid', tone: 'warn' } : ITEM_STATE[item.state];
+}
 
 export const REJECTION_REASON: Record<RejectionReason, string> = {
   UNREADABLE: 'The file is unreadable or blurred',

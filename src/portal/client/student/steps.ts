@@ -5,8 +5,8 @@
 import type { ItemView } from '../../../../workflows/registration/types';
 import { isOpen, isSettled } from '../../../../workflows/registration/vocabulary';
 import { studentApi, type StatusResponse } from '../api';
-import { byId, fmtDate, fmtDateTime, h, unawaited } from '../dom';
-import { ITEM_HELP, ITEM_STATE, REJECTION_REASON } from '../labels';
+import { byId, fmtDate, fmtDateTime, fmtMoney, h, unawaited } from '../dom';
+import { ITEM_HELP, itemStateFor, REJECTION_REASON } from '../labels';
 import { formSummary } from '../facts';
 import { registrationForm } from './form';
 import { uploadPanel } from './upload';
@@ -56,7 +56,7 @@ export function renderSteps(v: StatusResponse): void {
 }
 
 function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {
-  const state = ITEM_STATE[item.state];
+  const state = itemStateFor(item);
   const icon = isSettled(item.state) ? '✓' : item.state === 'REJECTED' ? '!' : String(index + 1);
   const due = item.compulsory
     ? h('span', { class: 'tag compulsory' }, item.dueBy === 'PAYMENT' ? 'Compulsory · by payment deadline' : 'Compulsory')
@@ -83,6 +83,7 @@ function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolea
 
 function stepMeta(item: ItemView): HTMLElement | null {
   const last = item.reviews[item.reviews.length - 1];
+  if (item.partPaid) return partPaidMeta(item.partPaid);
   switch (item.state) {
     case 'SUBMITTED':
       return h(
@@ -111,10 +112,19 @@ function stepMeta(item: ItemView): HTMLElement | null {
   }
 }
 
+/** A fee paid short: what arrived, of what, and what is still to pay, in plain words. */
+function partPaidMeta(p: NonNullable<ItemView['partPaid']>): HTMLElement {
+  return h(
+    'p',
+    { class: 'step-meta', 'data-testid': 'part-paid' },
+    `Part paid: ${fmtMoney(p.received, p.currency)} of ${fmtMoney(p.fee, p.currency)} received; ${fmtMoney(p.outstanding, p.currency)} still to pay.`,
+  );
+}
+
 function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HTMLElement | null> {
   const parts: Array<HTMLElement | null> = [];
   if (item.state === 'REJECTED') parts.push(rejection(item));
-  if (item.state === 'PENDING' || item.state === 'REJECTED') parts.push(h('p', null, ITEM_HELP[item.kind]));
+  if (item.state === 'PENDING' || item.state === 'REJECTED' || item.partPaid) parts.push(h('p', null, ITEM_HELP[item.kind]));
 
   switch (item.kind) {
     case 'ACTIVATION':

@@ -4,14 +4,14 @@
  */
 import type { ItemView } from '../../../../workflows/registration/types';
 import type { StatusResponse } from '../api';
-import { byId, fmtDate, fmtDateTime, fmtRelative, h } from '../dom';
+import { byId, fmtDate, fmtDateTime, fmtMoney, fmtRelative, h } from '../dom';
 import { OUTCOME_REASON, STATUS, STUDY_LEVEL } from '../labels';
 import { isSettled } from '../../../../workflows/registration/vocabulary';
 
 export function summaryCard(v: StatusResponse): HTMLElement {
   const total = v.items.length;
   const done = v.items.filter((i) => isSettled(i.state)).length;
-  const review = v.items.filter((i) => i.state === 'SUBMITTED').length;
+  const review = v.items.filter((i) => i.state === 'SUBMITTED' && !i.partPaid).length;
   const status = STATUS[v.status];
   return h(
     'section',
@@ -140,6 +140,19 @@ function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: 
       title: `Replace your ${inSentence(rejected.label)}`,
       text: 'The Academic Registry could not accept the file you sent. See the reason below and upload a new one.',
     };
+  const short = v.items.find((i) => i.partPaid);
+  if (short?.partPaid) {
+    const p = short.partPaid;
+    const byPayment = short.dueBy === 'PAYMENT' && v.deadlines.payment;
+    // Only a deadline still ahead is named: a payment made after it would not count.
+    const passed = byPayment ? v.deadlines.paymentPassed : v.deadlines.registrationPassed;
+    const by = passed ? '' : `, by ${fmtDateTime(byPayment ? v.deadlines.payment : v.deadlines.registration)}`;
+    return {
+      item: short,
+      title: 'Pay the rest of the tuition fee',
+      text: `${fmtMoney(p.received, p.currency)} of ${fmtMoney(p.fee, p.currency)} received; ${fmtMoney(p.outstanding, p.currency)} still to pay. The fee is settled only when all of it is paid${by}.`,
+    };
+  }
   const pending = v.items.find((i) => i.state === 'PENDING' && i.compulsory) ?? v.items.find((i) => i.state === 'PENDING');
   if (pending) {
     const title =
@@ -153,7 +166,7 @@ function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: 
       : 'This step is recommended; you may complete it later.';
     return { item: pending, title, text };
   }
-  const waiting = v.items.filter((i) => i.state === 'SUBMITTED');
+  const waiting = v.items.filter((i) => i.state === 'SUBMITTED' && !i.partPaid);
   if (waiting.length) {
     const latest = waiting
       .map((i) => i.expectedVerificationDate)
