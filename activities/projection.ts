@@ -211,30 +211,42 @@ async function writeItems(tx: Tx, snapshot: ProjectionSnapshot): Promise<void> {
 }
 
 /** Facts recorded since the previous snapshot (the snapshot carries deltas, not the whole history). */
-async function appendFacts(tx: Tx, { view, events, submissions, reviews, emailKeys }: ProjectionSnapshot): Promise<void> {
+async function appendFacts(tx: Tx, { view, events, submissions, removedPages = [], reviews, emailKeys }: ProjectionSnapshot): Promise<void> {
   const no = view.applicationNo;
-  if (submissions.length) {
+  const files: Array<(typeof submissions)[number] & { removedAt?: string }> = [...submissions, ...removedPages];
+  if (files.length) {
     // The gateway stores files by content; a registration started without it (CLI, tests) still gets its rows.
     await tx.storedFile.createMany({
-      data: submissions.map((s) => ({ sha256: s.sha256, size: s.size, mediaType: s.mediaType })),
+      data: files.map((s) => ({ sha256: s.sha256, size: s.size, mediaType: s.mediaType })),
       skipDuplicates: true,
     });
     await tx.document.createMany({
-      data: submissions.map((s) => ({
+      data: files.map((s) => ({
         // The gateway's id, so the download link in the status is this row (the projection is its only writer).
         ...(s.documentId ? { id: s.documentId } : {}),
         registrationNo: no,
         itemKey: s.itemKey,
         version: s.version,
+        page: s.page ?? 1,
         sha256: s.sha256,
         originalName: s.originalName,
         size: s.size,
         mediaType: s.mediaType,
         uploadedBy: s.uploadedBy,
         uploadedAt: new Date(s.at),
+        removedAt: s.removedAt ? new Date(s.removedAt) : null,
       })),
       skipDuplicates: true,
     });
+    // A removal projected after its page's row (the usual order) marks that row; in the other order the row was
+    // just created as a tombstone, and the page's own insert then skips it.
+    // A snapshot from before pages has no removedPages.
+    for (const s of removedPages) {
+      await tx.document.updateMany({
+        where: { registrationNo: no, itemKey: s.itemKey, version: s.version, page: s.page ?? 1, removedAt: null },
+        data: { removedAt: new Date(s.removedAt) },
+      });
+    }
   }
   if (reviews.length) {
     await tx.review.createMany({

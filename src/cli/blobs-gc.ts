@@ -1,5 +1,6 @@
 /**
- * Removes stored upload bytes that no document references, once no upload has
+ * Removes stored upload bytes that no document references (a page removed
+ * before its submission was sent does not count), once no upload has
  * brought them for BLOB_GC_GRACE_MINUTES (so uploads in flight are safe), and
  * staged uploads that were cut off. The gateway does the same every
  * BLOB_GC_INTERVAL_MINUTES; this is the by-hand run.

@@ -57,8 +57,10 @@ const StudentRecordSchema = z
 
 const SubmissionSchema = z
   .object({
-    version: z.number().int(),
+    version: z.number().int().meta({ description: 'The submission this file belongs to; its pages share it.' }),
+    page: z.number().int().optional().meta({ description: 'Its number among the pages added to this version (absent: page 1, a file sent alone).' }),
     at: iso,
+    sentAt: iso.optional().meta({ description: 'When its submission was sent for review, if later than `at`.' }),
     sha256: z.string(),
     size: z.number().int(),
     mediaType: z.string(),
@@ -92,6 +94,7 @@ export const ItemViewSchema = z
     submittedAt: iso.optional(),
     reviewedAt: iso.optional(),
     submissions: z.array(SubmissionSchema),
+    draft: z.array(SubmissionSchema).meta({ description: 'Pages added to the next submission and not yet sent for review.' }),
     reviews: z.array(ReviewSchema),
     expectedVerificationBy: iso.optional(),
     expectedVerificationDate: z.string().optional().meta({ description: 'Hong Kong date by which verification is expected' }),

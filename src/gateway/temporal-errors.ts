@@ -14,6 +14,8 @@ const byFailure: Record<RegistrationFailure, ErrorCode> = {
   [RegistrationFailure.InvalidInput]: ErrorCode.INVALID_INPUT,
   [RegistrationFailure.UnknownItem]: ErrorCode.ITEM_NOT_FOUND,
   [RegistrationFailure.SubmissionLimitReached]: ErrorCode.SUBMISSION_LIMIT_REACHED,
+  [RegistrationFailure.PageLimitReached]: ErrorCode.PAGE_LIMIT_REACHED,
+  [RegistrationFailure.PageNotFound]: ErrorCode.PAGE_NOT_FOUND,
 };
 
 /** gRPC status codes meaning "could not reach / no answer in time". */

@@ -1,8 +1,9 @@
 /**
  * The cleanup of stored bytes that no document references: uploads whose
  * answer never came (a timeout the workflow then refused or never saw, a
- * gateway killed mid-request), bytes left by older versions, and staged files
- * of uploads that were cut off. Run by the gateway every
+ * gateway killed mid-request), pages a student removed before sending their
+ * submission (with the removed pages' rows), and staged files of uploads that
+ * were cut off. Run by the gateway every
  * BLOB_GC_INTERVAL_MINUTES (and the staging part at its start), or by hand with
  * `npm run blobs:gc`.
  *
@@ -16,7 +17,7 @@ import type { Logger } from '../logger';
 import type { BlobStore } from './store';
 
 export interface BlobGcReport {
-  /** StoredFile rows (with their bytes) that no document referenced. */
+  /** StoredFile rows (with their bytes) that no document kept referenced (a removed page does not keep them). */
   removedRecords: number;
   /** Stored bytes with no StoredFile row at all. */
   removedUnrecorded: number;
@@ -31,13 +32,15 @@ export async function collectUnreferencedBlobs(deps: { prisma: PrismaClient; blo
 
   const candidates = await prisma.$queryRaw<{ sha256: string }[]>`
     SELECT s.sha256 FROM "StoredFile" s
-    WHERE s."lastReceivedAt" < ${cutoff} AND NOT EXISTS (SELECT 1 FROM "Document" d WHERE d.sha256 = s.sha256)`;
+    WHERE s."lastReceivedAt" < ${cutoff} AND NOT EXISTS (SELECT 1 FROM "Document" d WHERE d.sha256 = s.sha256 AND d."removedAt" IS NULL)`;
   for (const { sha256 } of candidates) {
     const removed = await prisma.$transaction(async (tx) => {
       const [row] = await tx.$queryRaw<{ sha256: string }[]>`
         SELECT sha256 FROM "StoredFile" WHERE sha256 = ${sha256} AND "lastReceivedAt" < ${cutoff} FOR UPDATE`;
-      if (!row || (await tx.document.count({ where: { sha256 }, take: 1 }))) return false;
+      if (!row || (await tx.document.count({ where: { sha256, removedAt: null }, take: 1 }))) return false;
       await blobs.delete(sha256);
+      // Pages removed before their submission was sent go with their bytes (the audit trail keeps the removal).
+      await tx.document.deleteMany({ where: { sha256, removedAt: { not: null } } });
       await tx.storedFile.delete({ where: { sha256 } });
       return true;
     });

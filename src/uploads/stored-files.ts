@@ -33,12 +33,13 @@ export async function releaseStoredFile(prisma: PrismaClient, blobs: BlobStore, 
     const [row] = await tx.$queryRaw<{ pending: number }[]>`SELECT pending FROM "StoredFile" WHERE sha256 = ${sha256} FOR UPDATE`;
     if (!row) return false;
     // A statement of its own, so it sees documents committed while the lock was awaited.
-    const referenced = (await tx.document.count({ where: { sha256 }, take: 1 })) > 0;
+    const referenced = (await tx.document.count({ where: { sha256, removedAt: null }, take: 1 })) > 0;
     if (row.pending > 1 || referenced) {
       await tx.storedFile.update({ where: { sha256 }, data: { pending: { decrement: row.pending > 0 ? 1 : 0 } } });
       return false;
     }
     await blobs.delete(sha256);
+    await tx.document.deleteMany({ where: { sha256, removedAt: { not: null } } });
     await tx.storedFile.delete({ where: { sha256 } });
     return true;
   });

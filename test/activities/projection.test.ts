@@ -19,6 +19,7 @@ import { activateAccount } from '../../workflows/registration/event-actions';
 import { submitForm, registerDocument } from '../../workflows/registration/student-actions';
 import { verifyItem, rejectItem, waiveItem } from '../../workflows/registration/review-actions';
 import { advance } from '../../workflows/registration/time-actions';
+import { removePage, sendForReview } from '../../workflows/registration/document-pages';
 import { takeSnapshot } from '../../workflows/registration/views';
 import { database, uniq } from '../kit/servers';
 import { DAY, HOUR, STAFF, aStudent, policyDue, upload } from '../workflow/support';
@@ -174,6 +175,42 @@ describe('read-model projection', function () {
       ) as unknown;
     assert.deepEqual(normalise(outOfOrder, no), normalise(inOrder, other));
     assert.equal(outOfOrder.registration.status, 'INCOMPLETE');
+  });
+
+  it('pages: a removal projected before the page it removes leaves the same rows as in order (the removed page a tombstone)', async () => {
+    const pagesOf = (no: string): ProjectionSnapshot[] => {
+      const r = startRegistration({ student: aStudent({ applicationNo: no }), policy: policyDue(T0 + 30 * DAY) }, T0);
+      setHolidays(r, []);
+      const snaps = [takeSnapshot(r)];
+      const page = (name: string, sha: string) => upload('ID_DOCUMENT', { keepDraft: true, originalName: name, sha256: sha.repeat(64) });
+      registerDocument(r, page('front.jpg', 'a'), T0 + HOUR);
+      snaps.push(takeSnapshot(r));
+      registerDocument(r, page('back.jpg', 'b'), T0 + 2 * HOUR);
+      snaps.push(takeSnapshot(r));
+      removePage(r, { actor: 'student', itemKey: 'ID_DOCUMENT', page: 1 }, T0 + 3 * HOUR);
+      snaps.push(takeSnapshot(r));
+      sendForReview(r, { actor: 'student', itemKey: 'ID_DOCUMENT' }, T0 + 4 * HOUR);
+      snaps.push(takeSnapshot(r));
+      return snaps;
+    };
+    const documents = async (no: string) =>
+      (await prisma.document.findMany({ where: { registrationNo: no }, orderBy: { page: 'asc' } })).map((d) => [
+        d.version,
+        d.page,
+        d.originalName,
+        d.removedAt?.toISOString() ?? null,
+      ]);
+    const expected = [
+      [1, 1, 'front.jpg', new Date(T0 + 3 * HOUR).toISOString()],
+      [1, 2, 'back.jpg', null],
+    ];
+    const inOrder = uniq('P');
+    for (const snap of pagesOf(inOrder)) await project(snap);
+    assert.deepEqual(await documents(inOrder), expected);
+    const outOfOrder = uniq('P');
+    const [s0, s1, s2, s3, s4] = pagesOf(outOfOrder);
+    for (const snap of [s0!, s3!, s4!, s1!, s2!, s3!]) await project(snap);
+    assert.deepEqual(await documents(outOfOrder), expected);
   });
 
   it('concurrent projections of the first snapshots race safely to the newest', async () => {

@@ -39,7 +39,8 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
     fs.utimesSync(blobs.pathOf(sha256), ago(age), ago(age));
     return sha256;
   }
-  async function referencedBy(sha256: string): Promise<void> {
+  /** A Document row of a new registration for these bytes (`removedAt`: a page removed before it was sent). */
+  async function referencedBy(sha256: string, page: { page?: number; removedAt?: Date } = {}): Promise<string> {
     const { prisma } = await database();
     const no = uniq('G');
     await prisma.cohort.createMany({ data: [{ id: 'cohort-gc-test', registrationDeadline: new Date(), policy: {} }], skipDuplicates: true });
@@ -67,8 +68,10 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
         size: 10,
         mediaType: 'application/pdf',
         uploadedBy: 'student',
+        ...page,
       },
     });
+    return no;
   }
   /** Bytes on disk with no row at all, written `age` ago. */
   async function unrecorded(text: string, age: number): Promise<string> {
@@ -105,6 +108,22 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
     assert.equal(await prisma.storedFile.count({ where: { sha256: strayOld } }), 0, 'the lock row it took is gone again');
     for (const kept of [referenced, inFlight, strayNew]) assert.equal(await blobs.has(kept), true, kept);
     assert.equal(await prisma.storedFile.count({ where: { sha256: { in: [referenced, inFlight] } } }), 2);
+  });
+
+  it('a page removed before its submission was sent holds nothing: its bytes and its row go; bytes a kept page shares stay', async () => {
+    const { prisma } = await database();
+    const removed = await stored('a page the student took out', 2 * HOUR);
+    const no = await referencedBy(removed, { page: 1, removedAt: ago(HOUR) });
+    const shared = await stored('removed once, kept on another page', 2 * HOUR);
+    await referencedBy(shared, { page: 2, removedAt: ago(HOUR) });
+    await referencedBy(shared, { page: 1 });
+
+    await collectUnreferencedBlobs({ prisma, blobs }, { graceMs: GRACE });
+    assert.equal(await blobs.has(removed), false);
+    assert.equal(await prisma.storedFile.count({ where: { sha256: removed } }), 0);
+    assert.equal(await prisma.document.count({ where: { registrationNo: no } }), 0, "the removed page's row went with its bytes");
+    assert.equal(await blobs.has(shared), true);
+    assert.equal(await prisma.document.count({ where: { sha256: shared } }), 2, 'nothing of bytes still referenced is touched');
   });
 
   it('an upload that claims the bytes again restarts their grace period', async () => {

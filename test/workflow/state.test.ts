@@ -154,7 +154,7 @@ describe('registration state', () => {
     it('an upload beyond the tenth of one item is refused with SubmissionLimitReached (the history stays bounded)', () => {
       const r = registration();
       for (let i = 0; i < 10; i++) registerDocument(r, upload('PHOTO'), T0 + i * HOUR);
-      refused(RegistrationFailure.SubmissionLimitReached, () => checkRegisterDocument(r, upload('PHOTO'), T0 + DAY), /10 uploads/);
+      refused(RegistrationFailure.SubmissionLimitReached, () => checkRegisterDocument(r, upload('PHOTO'), T0 + DAY), /10 submissions/);
       checkRegisterDocument(r, upload('ID_DOCUMENT'), T0 + DAY); // the cap is per item
     });
   });

@@ -19,12 +19,15 @@ import {
   reclassifyUpdate,
   registerDocumentUpdate,
   rejectItemUpdate,
+  removePageUpdate,
+  sendForReviewUpdate,
   signInLinkRequestedSignal,
   submitFormUpdate,
   verifyItemUpdate,
   waiveItemUpdate,
 } from './api';
 import * as address from './address-actions';
+import * as pages from './document-pages';
 import * as events from './event-actions';
 import * as reclassification from './reclassification';
 import type { RegistrationRecord } from './records';
@@ -82,12 +85,14 @@ export const SIGNALS: readonly SignalEntry[] = [
 ];
 
 /**
- * The actions: the student's (student-actions.ts), staff review (review-actions.ts), the registry's changes
+ * The actions: the student's (student-actions.ts, document-pages.ts), staff review (review-actions.ts), the registry's changes
  * (staff-actions.ts, reclassification.ts).
  */
 export const UPDATES: readonly UpdateEntry[] = [
   update({ message: submitFormUpdate, validate: student.checkSubmitForm, apply: student.submitForm }),
   update({ message: registerDocumentUpdate, validate: student.checkRegisterDocument, apply: student.registerDocument, needsCalendar: true }),
+  update({ message: removePageUpdate, validate: pages.checkRemovePage, apply: pages.removePage }),
+  update({ message: sendForReviewUpdate, validate: pages.checkSendForReview, apply: pages.sendForReview, needsCalendar: true }),
   update({ message: verifyItemUpdate, validate: review.checkVerifyItem, apply: review.verifyItem }),
   update({ message: rejectItemUpdate, validate: review.checkRejectItem, apply: review.rejectItem }),
   update({ message: waiveItemUpdate, validate: review.checkWaiveItem, apply: review.waiveItem }),

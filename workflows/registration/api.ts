@@ -19,6 +19,8 @@ import type {
   RegisterDocumentInput,
   RegistrationStatusView,
   RejectItemInput,
+  RemovePageInput,
+  SendForReviewInput,
   SignInLinkRequestedInput,
   SubmitFormInput,
   VerifyItemInput,
@@ -70,8 +72,16 @@ export const emailUndeliverableSignal = defineSignal<[EmailUndeliverableInput]>(
 
 /** Student submits the registration form (once; later changes go through staff). */
 export const submitFormUpdate = defineUpdate<ItemUpdateResult, [SubmitFormInput]>('submitForm');
-/** Student (or staff on their behalf) registers an uploaded file for an item; every new upload adds a version, a retry (same documentId) or the current bytes again add nothing. */
+/**
+ * Student (or staff on their behalf) registers an uploaded file for an item: as a page of the next submission,
+ * kept open (`keepDraft`), or sent for review at once with any pages added before. A retry (same documentId)
+ * or the current bytes again add nothing.
+ */
 export const registerDocumentUpdate = defineUpdate<ItemUpdateResult, [RegisterDocumentInput]>('registerDocument');
+/** Student (or staff) takes a page out of an item's submission before it is sent for review. */
+export const removePageUpdate = defineUpdate<ItemUpdateResult, [RemovePageInput]>('removePage');
+/** Student (or staff) sends the pages added to an item for review; they stay as they are until the registry decides. */
+export const sendForReviewUpdate = defineUpdate<ItemUpdateResult, [SendForReviewInput]>('sendForReview');
 /** Staff accept a submitted item. */
 export const verifyItemUpdate = defineUpdate<ItemUpdateResult, [VerifyItemInput]>('verifyItem');
 /** Staff reject a submitted item with a reason code and a note the student sees. */
@@ -100,7 +110,8 @@ export const getStatusQuery = defineQuery<RegistrationStatusView>('getStatus');
  * Why an update was refused. Thrown from validators as an ApplicationFailure
  * whose `type` is one of these; the gateway maps them to HTTP status:
  * InvalidTransition → 409, InvalidInput → 422, UnknownItem → 404,
- * SubmissionLimitReached → 409 SUBMISSION_LIMIT_REACHED.
+ * SubmissionLimitReached → 409 SUBMISSION_LIMIT_REACHED, PageLimitReached → 409 PAGE_LIMIT_REACHED,
+ * PageNotFound → 404 PAGE_NOT_FOUND.
  */
 export enum RegistrationFailure {
   /** The current state does not allow it (verify an item never submitted, submit the form twice, act after an outcome). */
@@ -111,10 +122,14 @@ export enum RegistrationFailure {
   UnknownItem = 'UnknownItem',
   /** The item already holds MAX_SUBMISSIONS_PER_ITEM uploads (keeps a registration's history bounded). */
   SubmissionLimitReached = 'SubmissionLimitReached',
+  /** The item's next submission already holds the pages one submission takes (policy.ts, `pageLimit`). */
+  PageLimitReached = 'PageLimitReached',
+  /** The item's next submission has no page with that number. */
+  PageNotFound = 'PageNotFound',
 }
 
 /**
- * Uploads one item takes, all versions counted. Ten is far more than a real
+ * Submissions one item takes, all versions counted (each may hold several pages, policy.ts). Ten is far more than a real
  * student needs (a rejection and a resubmission or two), and it bounds what a
  * registration keeps: without it, every re-upload while SUBMITTED grew the
  * history until the server terminated the workflow.

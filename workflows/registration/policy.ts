@@ -5,13 +5,22 @@
  * pure functions: the workflow, the import, the gateway and the portal read
  * them from here.
  */
-import { PHOTO_MEDIA_TYPES, type CohortPolicy, type StudentRecord } from './types';
+import { PHOTO_MEDIA_TYPES, type CohortPolicy, type ItemKind, type StudentRecord } from './types';
 
 /**
  * Payment providers confirm minutes to days after the student pays: a payment made by the fee's deadline still
  * counts when confirmed within this many Hong Kong working days after it (docs/domain.md, "The tuition fee").
  */
 export const SETTLEMENT_GRACE_WORKING_DAYS = 3;
+
+/**
+ * Pages one submission of a document takes (docs/domain.md, "Files and pages"). A passport's photo page and
+ * visa pages, an HKID's front and back, or a transcript of a few sheets fit in ten; more is nearly always
+ * the wrong document, and the cap (with the cap of submissions per item, api.ts) bounds what a registration's
+ * history keeps. The ID-card photo is one picture: one page.
+ */
+export const MAX_PAGES_PER_SUBMISSION = 10;
+export const pageLimit = (kind: ItemKind): number => (kind === 'PHOTO' ? 1 : MAX_PAGES_PER_SUBMISSION);
 
 /** The usual cohort policy; an import may override any part. */
 export const defaultCohortPolicy = (registrationDeadline: string, overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {}): CohortPolicy => ({

@@ -109,6 +109,10 @@ export interface ItemRecord extends ItemDefinition {
   /** How long the registry held replacements inside the window, in total: the window closes that much later. */
   heldMs?: number;
   submissions: SubmissionView[];
+  /** Pages of the next submission not yet sent for review (document-pages.ts); absent in a record from before pages. */
+  draft?: SubmissionView[];
+  /** Pages added to the draft so far, removed ones included: the next page's number follows it. */
+  pagesAdded?: number;
   reviews: ReviewView[];
   /** Verification service level of the current submission. */
   sla?: WorkingDayDeadline & { breached: boolean };

@@ -16,6 +16,8 @@ export const RULE_CHANGES = [
   'resubmission-clock-stops-in-review',
   /** A withdrawal names the deadline that applied (the registration deadline when the cohort has no payment deadline). */
   'withdrawal-names-its-deadline',
+  /** A submission holds several files (pages), added and removed before it is sent for review (document-pages.ts). */
+  'document-pages',
 ] as const;
 
 export type RuleChange = (typeof RULE_CHANGES)[number];

@@ -1,20 +1,19 @@
 /**
  * The student's actions (updates) on the registration record: the form, a
- * document, declining the offer. Each has a check, used by the update's
+ * document (its pages: document-pages.ts), declining the offer. Each has a check, used by the update's
  * validator and again by its handler (the state may have moved in between).
  */
-import { MAX_SUBMISSIONS_PER_ITEM, RegistrationFailure, registrationFailure } from './api';
+import { RegistrationFailure, registrationFailure } from './api';
+import { addToDraft, checkDraftOpen, checkPageCap, checkSubmissionCap, keepsPages, lastVersion, sendDraft, startReview } from './document-pages';
 import { isFileItem, photoSpecViolations } from './checklist';
 import { isSettled } from './vocabulary';
 import { checkKeepableText, formProblems, unkeepableText } from './input-rules';
 import { conclude, settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { RegistrationRecord } from './records';
-import { follows } from './rule-changes';
 import { checkNotLate, checkOpen, invalidTransition, itemOf, knownItem, recordEvent, review } from './state-core';
 import type { DeclineOfferInput, ItemView, RegisterDocumentInput, RegistrationStatusView, SubmissionView, SubmitFormInput } from './types';
 import { boundedView, viewOf } from './views';
-import { addWorkingDays } from './working-days';
 
 export function checkSubmitForm(r: RegistrationRecord, input: SubmitFormInput, now: number): void {
   checkOpen(r);
@@ -39,20 +38,19 @@ export function submitForm(r: RegistrationRecord, input: SubmitFormInput, now: n
 }
 
 export function checkRegisterDocument(r: RegistrationRecord, input: RegisterDocumentInput, now: number): void {
-  // A retry (same document id) or the current submission's bytes again: answered with what is recorded.
+  // A retry (same document id) or bytes already recorded: answered with what is recorded.
   if (registeredAlready(r, input)) return;
   checkOpen(r);
   const item = knownItem(r, input.itemKey);
-  if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
-  if (isSettled(item.state)) throw invalidTransition(`${item.key} is already ${item.state}`);
-  checkNotLate(r, item, now);
-  if (item.submissions.length >= MAX_SUBMISSIONS_PER_ITEM) {
-    throw registrationFailure(
-      RegistrationFailure.SubmissionLimitReached,
-      `${item.label} already has ${item.submissions.length} uploads, the most one item takes; contact the registry if it must be replaced again`,
-      { itemKey: item.key, limit: MAX_SUBMISSIONS_PER_ITEM },
-    );
+  if (input.keepDraft && keepsPages(r)) {
+    checkDraftOpen(r, item, now);
+  } else {
+    if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
+    if (isSettled(item.state)) throw invalidTransition(`${item.key} is already ${item.state}`);
+    checkNotLate(r, item, now);
   }
+  checkSubmissionCap(item);
+  checkPageCap(item);
   const problems: string[] = [];
   if (!/^[0-9a-f]{64}$/.test(input.sha256)) problems.push('sha256 must be 64 lower-case hex digits');
   if (!Number.isInteger(input.size) || input.size <= 0) problems.push('size must be a positive integer');
@@ -62,12 +60,16 @@ export function checkRegisterDocument(r: RegistrationRecord, input: RegisterDocu
   if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the upload is not valid: ${problems.join('; ')}`, { problems });
 }
 
+/**
+ * A file for an item: a page kept in the item's draft (`keepDraft`), or sent for review at once with the pages
+ * added before it (docs/domain.md, "Files and pages"). A registration replaying a history from before pages
+ * sends each file alone, as its own version.
+ */
 export function registerDocument(r: RegistrationRecord, input: RegisterDocumentInput, now: number): ItemView {
   checkRegisterDocument(r, input, now);
   const item = knownItem(r, input.itemKey);
   if (registeredAlready(r, input)) return viewOf(r, item);
-  const submission: SubmissionView = {
-    version: item.submissions.length + 1,
+  const file = {
     at: iso(now),
     sha256: input.sha256,
     size: input.size,
@@ -78,33 +80,44 @@ export function registerDocument(r: RegistrationRecord, input: RegisterDocumentI
     imageWidth: input.imageWidth,
     imageHeight: input.imageHeight,
   };
-  item.submissions.push(submission);
-  // A replacement inside the resubmission window: the registry holds it from now, and the window's clock stops.
-  if (item.state === 'REJECTED' && item.windowFrom !== undefined && follows(r, 'resubmission-clock-stops-in-review')) item.heldSince = now;
-  item.state = 'SUBMITTED';
-  item.submittedAt = now;
-  item.rejectedAt = undefined;
-  item.sla = { ...addWorkingDays(now, r.input.policy.verificationSlaWorkingDays, r.holidays), breached: false };
-  recordEvent(r, 'DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
+  if (!keepsPages(r)) {
+    const submission: SubmissionView = { version: item.submissions.length + 1, ...file };
+    item.submissions.push(submission);
+    startReview(r, item, now);
+    recordEvent(r, 'DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...submission });
+  } else if (input.keepDraft) {
+    const page = addToDraft(item, file);
+    recordEvent(r, 'DOCUMENT_PAGE_ADDED', input.actor, now, { itemKey: item.key, ...page });
+    return viewOf(r, item);
+  } else {
+    const page = addToDraft(item, file);
+    const pages = sendDraft(r, item, now);
+    recordEvent(r, 'DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...page, pages: pages.length });
+  }
   settleOutcome(r, now);
   return viewOf(r, item);
 }
 
 /**
- * The submission this upload already is: the one with its document id (the gateway's
- * retry of a timed-out upload), or the current one if it has the same bytes and is
- * still SUBMITTED or VERIFIED. The workflow, not the gateway, decides duplicates.
+ * The file this upload already is: the one with its document id (the gateway's retry of a timed-out upload),
+ * a page of the draft with the same bytes, or a page of the current submission with the same bytes while it
+ * is SUBMITTED or VERIFIED. The workflow, not the gateway, decides duplicates.
  */
 function registeredAlready(r: RegistrationRecord, input: RegisterDocumentInput): SubmissionView | undefined {
   const item = r.items.find((i) => i.key === input.itemKey);
   if (!item) return undefined;
-  const same = input.documentId === undefined ? undefined : item.submissions.find((s) => s.documentId === input.documentId);
+  const files = [...item.submissions, ...(item.draft ?? [])];
+  const same = input.documentId === undefined ? undefined : files.find((s) => s.documentId === input.documentId);
   if (same && same.sha256 !== input.sha256) {
     throw registrationFailure(RegistrationFailure.InvalidInput, `document ${input.documentId} was registered with other bytes`);
   }
   if (same) return same;
-  const current = item.submissions[item.submissions.length - 1];
-  return current?.sha256 === input.sha256 && (item.state === 'SUBMITTED' || item.state === 'VERIFIED') ? current : undefined;
+  const drafted = item.draft?.find((p) => p.sha256 === input.sha256);
+  if (drafted) return drafted;
+  const current = lastVersion(item);
+  return item.state === 'SUBMITTED' || item.state === 'VERIFIED'
+    ? item.submissions.find((s) => s.version === current && s.sha256 === input.sha256)
+    : undefined;
 }
 
 export function checkDeclineOffer(r: RegistrationRecord, input: DeclineOfferInput, _now: number): void {

@@ -218,6 +218,24 @@ export interface RegisterDocumentInput extends Actor {
   /** Pixel size, required for the photo (checked against the photo spec). */
   imageWidth?: number;
   imageHeight?: number;
+  /**
+   * true: the file is added as a page of the item's next submission, which stays open for more pages (or for
+   * removing one) until it is sent for review. Absent: the submission, with any pages added before, goes for
+   * review at once (docs/domain.md, "Files and pages").
+   */
+  keepDraft?: boolean;
+}
+
+/** Take a page out of the item's submission before it is sent for review. */
+export interface RemovePageInput extends Actor {
+  itemKey: ItemKey;
+  /** The page's number, as the item's `draft` lists it. */
+  page: number;
+}
+
+/** Send the pages added to an item to the registry for review (they cannot change until its decision). */
+export interface SendForReviewInput extends Actor {
+  itemKey: ItemKey;
 }
 
 export interface VerifyItemInput extends Actor {
@@ -309,10 +327,18 @@ export interface CorrectPersonalEmailInput extends Actor {
 // Update results and the status query
 // ---------------------------------------------------------------------------
 
-/** One upload of an item as the workflow keeps it: the registered metadata, numbered and dated. */
-export interface SubmissionView extends Omit<RegisterDocumentInput, 'itemKey' | 'actor'> {
+/**
+ * One file of an item as the workflow keeps it: a page of submission `version`, with its registered metadata,
+ * numbered and dated. A submission is every file of the item with the same version.
+ */
+export interface SubmissionView extends Omit<RegisterDocumentInput, 'itemKey' | 'actor' | 'keepDraft'> {
   version: number;
+  /** Its number among the pages added to this version (kept when another is removed); absent: page 1, a file sent alone. */
+  page?: number;
+  /** When the file was received. */
   at: IsoInstant;
+  /** When its submission was sent for review, if later than `at` (it waited as a page of the draft). */
+  sentAt?: IsoInstant;
 }
 
 export interface ReviewView {
@@ -335,6 +361,8 @@ export interface ItemView {
   submittedAt?: IsoInstant;
   reviewedAt?: IsoInstant;
   submissions: SubmissionView[];
+  /** Pages added to the next submission and not yet sent for review, in the order they were added. */
+  draft: SubmissionView[];
   reviews: ReviewView[];
   /** While SUBMITTED: the end of the verification service level (Hong Kong working days). */
   expectedVerificationBy?: IsoInstant;

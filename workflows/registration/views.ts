@@ -15,7 +15,7 @@ import { policyNumbers } from './time-rules';
 export type { AuditEventRecord } from './records';
 
 /** An item as the read model keeps it: its current state, without its history (that travels as deltas). */
-export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { rejectionReason?: string; rejectionNote?: string; inAt?: IsoInstant };
+export type ProjectedItem = Omit<ItemView, 'submissions' | 'draft' | 'reviews'> & { rejectionReason?: string; rejectionNote?: string; inAt?: IsoInstant };
 
 /**
  * When an item came in: its first submission or waiver after its last rejection (activation and
@@ -25,7 +25,7 @@ export type ProjectedItem = Omit<ItemView, 'submissions' | 'reviews'> & { reject
 export function cameInAt(item: Pick<ItemView, 'state' | 'submissions' | 'reviews' | 'submittedAt' | 'reviewedAt'>): IsoInstant | undefined {
   if (item.state === 'PENDING' || item.state === 'REJECTED') return undefined;
   const rejected = Math.max(-Infinity, ...item.reviews.filter((r) => r.decision === 'REJECTED').map((r) => Date.parse(r.at)));
-  const ins = [...item.submissions.map((s) => s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter(
+  const ins = [...item.submissions.map((s) => s.sentAt ?? s.at), ...item.reviews.filter((r) => r.decision === 'WAIVED').map((r) => r.at)].filter(
     (t) => Date.parse(t) > rejected,
   );
   if (ins.length) return ins.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b));
@@ -45,7 +45,10 @@ export interface ProjectionSnapshot {
   seq: number;
   view: ProjectedView;
   events: AuditEventRecord[];
+  /** Files received: sent for review, or pages of a draft. */
   submissions: (SubmissionView & { itemKey: ItemKey })[];
+  /** Pages taken out of a draft before it was sent. */
+  removedPages: (SubmissionView & { itemKey: ItemKey; removedAt: IsoInstant })[];
   reviews: (ReviewView & { itemKey: ItemKey })[];
   /** Email log rows to link to this registration. */
   emailKeys: string[];
@@ -78,6 +81,7 @@ function itemView(i: ItemRecord, windowEnd: number | undefined, fee: TuitionFee 
     submittedAt: i.submittedAt === undefined ? undefined : iso(i.submittedAt),
     reviewedAt: i.reviewedAt === undefined ? undefined : iso(i.reviewedAt),
     submissions: i.submissions.map((s) => ({ ...s })),
+    draft: (i.draft ?? []).map((p) => ({ ...p })),
     reviews: i.reviews.map((r) => ({ ...r })),
     expectedVerificationBy: i.state === 'SUBMITTED' && i.sla ? iso(i.sla.endsAt) : undefined,
     expectedVerificationDate: i.state === 'SUBMITTED' && i.sla ? i.sla.date : undefined,
@@ -88,21 +92,27 @@ function itemView(i: ItemRecord, windowEnd: number | undefined, fee: TuitionFee 
   };
 }
 
+/** The files of an item's latest submission (its pages). */
+const latestSubmission = (submissions: SubmissionView[]): SubmissionView[] => {
+  const version = submissions[submissions.length - 1]?.version;
+  return submissions.filter((s) => s.version === version);
+};
+
 /**
  * The status as an update answers it (it goes into history with every change): each item with only its
- * latest submission and review, and only the latest emails. The full status is the query's.
+ * latest submission (every page of it) and review, and only the latest emails. The full status is the query's.
  */
 function boundedStatus(v: RegistrationStatusView): RegistrationStatusView {
   return {
     ...v,
-    items: v.items.map((i) => ({ ...i, submissions: i.submissions.slice(-1), reviews: i.reviews.slice(-1) })),
+    items: v.items.map((i) => ({ ...i, submissions: latestSubmission(i.submissions), reviews: i.reviews.slice(-1) })),
     emails: v.emails.slice(-BOUNDED_EMAILS),
   };
 }
 
 /** An item as the read model keeps it: its current state, when it came in, and why it was rejected if it is. */
 function projectedItem(full: ItemView): ProjectedItem {
-  const { submissions: _s, reviews, partPaid: _p, ...item } = full;
+  const { submissions: _s, draft: _d, reviews, partPaid: _p, ...item } = full;
   const last = reviews[reviews.length - 1];
   const rejected = item.state === 'REJECTED' && last?.decision === 'REJECTED';
   return stripUndefined({
@@ -166,8 +176,14 @@ export function takeSnapshot(r: RegistrationRecord): ProjectionSnapshot {
       items: items.map(projectedItem),
     },
     events,
-    // Document versions arrive only through DOCUMENT_REGISTERED; reviews carry the seq of the event that made them.
-    submissions: events.filter((e) => e.type === 'DOCUMENT_REGISTERED').map((e) => e.data as unknown as SubmissionView & { itemKey: ItemKey }),
+    // Files arrive only through DOCUMENT_REGISTERED (sent at once) or DOCUMENT_PAGE_ADDED (a page of a draft);
+    // reviews carry the seq of the event that made them.
+    submissions: events
+      .filter((e) => e.type === 'DOCUMENT_REGISTERED' || e.type === 'DOCUMENT_PAGE_ADDED')
+      .map((e) => e.data as unknown as SubmissionView & { itemKey: ItemKey }),
+    removedPages: events
+      .filter((e) => e.type === 'DOCUMENT_PAGE_REMOVED')
+      .map((e) => ({ ...(e.data as unknown as SubmissionView & { itemKey: ItemKey }), removedAt: e.at })),
     reviews: r.items.flatMap((i) => i.reviews.filter((rv) => rv.seq >= since).map((rv) => ({ itemKey: i.key, ...rv }))),
     emailKeys: events.filter((e) => e.type === 'EMAIL_SENT' || e.type === 'EMAIL_FAILED').map((e) => String(e.data.idempotencyKey)),
     policy: r.input.policy,

@@ -85,6 +85,8 @@ CREATE TABLE "Document" (
     "registrationNo" TEXT NOT NULL,
     "itemKey" TEXT NOT NULL,
     "version" INTEGER NOT NULL,
+    "page" INTEGER NOT NULL DEFAULT 1,
+    "removedAt" TIMESTAMP(3),
     "sha256" TEXT NOT NULL,
     "originalName" TEXT NOT NULL,
     "size" INTEGER NOT NULL,
@@ -322,7 +324,7 @@ CREATE INDEX "ChecklistItem_cohortId_registrationStatus_state_submittedAt_idx" O
 CREATE INDEX "Document_sha256_idx" ON "Document"("sha256");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_key" ON "Document"("registrationNo", "itemKey", "version");
+CREATE UNIQUE INDEX "Document_registrationNo_itemKey_version_page_key" ON "Document"("registrationNo", "itemKey", "version", "page");
 
 -- CreateIndex
 CREATE INDEX "RateLimitHit_resetAt_idx" ON "RateLimitHit"("resetAt");

@@ -17,6 +17,8 @@ import { z } from 'zod';
 import {
   defaultCohortPolicy,
   registerDocumentUpdate,
+  removePageUpdate,
+  sendForReviewUpdate,
   type ItemKey,
   type ItemKind,
   type ItemView,
@@ -24,16 +26,18 @@ import {
   type SubmissionView,
 } from '../../../workflows/registration/api';
 import { photoSpecViolations } from '../../../workflows/registration/checklist';
+import { MAX_PAGES_PER_SUBMISSION } from '../../../workflows/registration/policy';
 import { describeMediaTypes, isFileItem } from '../../../workflows/registration/vocabulary';
 import { sanitizeFileName } from '../../uploads/names';
 import { photoDimensions } from '../../uploads/photo';
 import { uploadRule } from '../../uploads/rules';
 import { sniffMediaType } from '../../uploads/store';
 import { claimStoredFile, releaseStoredFile, settleStoredFile } from '../../uploads/stored-files';
-import { actorOf } from '../auth/principal';
+import { actorOf, type Principal } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipart';
+import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams } from '../schemas';
 
@@ -41,8 +45,9 @@ const DocumentSchema = z
   .object({
     id: z.string(),
     itemKey: z.string(),
-    version: z.number().int(),
-    sha256: z.string(),
+    version: z.number().int().meta({ description: 'The submission the file belongs to; its pages share it.' }),
+    page: z.number().int().meta({ description: "The page's number among those added to this version (1 for a file sent alone)." }),
+    sha256: z.string().meta({ description: "The file's SHA-256 checksum (lower-case hex): each page has its own." }),
     size: z.number().int(),
     mediaType: z.string(),
     originalName: z.string(),
@@ -57,11 +62,30 @@ const UploadResultSchema = ItemViewSchema.extend({
 }).meta({ id: 'UploadResult', description: 'The checklist item after the upload, and the stored document.' });
 
 type DocumentRow = Awaited<ReturnType<RouterContext['prisma']['document']['create']>>;
-const documentOut = (d: DocumentRow) => ({ ...d, uploadedAt: d.uploadedAt.toISOString() });
+const documentOut = ({ removedAt: _removed, ...d }: DocumentRow) => ({ ...d, uploadedAt: d.uploadedAt.toISOString() });
 
 export function documentsRouter(ctx: RouterContext): Router {
-  const { kit, prisma, registrations, blobs, config } = ctx;
+  const { kit, prisma, registrations, blobs } = ctx;
   const router = Router();
+  const uploadErrors = [
+    ErrorCode.EMPTY_FILE,
+    ErrorCode.REGISTRATION_NOT_FOUND,
+    ErrorCode.ITEM_NOT_FOUND,
+    ErrorCode.INVALID_TRANSITION,
+    ErrorCode.INVALID_INPUT,
+    ErrorCode.PAYLOAD_TOO_LARGE,
+    ErrorCode.QUOTA_EXCEEDED,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    ErrorCode.PHOTO_SPEC_NOT_MET,
+    ErrorCode.WORKFLOW_UNAVAILABLE,
+  ];
+  const multipartBody = {
+    content: {
+      'multipart/form-data': {
+        schema: z.object({ [FILE_FIELD]: z.string().meta({ format: 'binary' }) }),
+      },
+    },
+  };
 
   route(
     kit,
@@ -80,130 +104,103 @@ export function documentsRouter(ctx: RouterContext): Router {
       access: 'ownerOrStaff',
       params: ItemParams,
       limit: ctx.limits.registrationAction,
-      rawBody: {
-        content: {
-          'multipart/form-data': {
-            schema: z.object({ [FILE_FIELD]: z.string().meta({ format: 'binary' }) }),
-          },
-        },
-      },
+      rawBody: multipartBody,
       status: 201,
       response: UploadResultSchema,
+      errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
+    },
+    (call) => receiveFile(ctx, call, false),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/items/:itemKey/pages',
+      tags: ['documents'],
+      summary: "Add a page to a checklist item's next submission",
+      description:
+        `multipart/form-data with the file in the field \`${FILE_FIELD}\`, as for an upload; the file is kept as a page of the item's next submission, ` +
+        'which stays open for more pages (or for removing one) until it is sent for review (`POST …/send`). ' +
+        `A submission takes at most ${MAX_PAGES_PER_SUBMISSION} pages (the photo one; 409 \`PAGE_LIMIT_REACHED\`). ` +
+        'No page can be added while the item awaits review (409 `INVALID_TRANSITION`): the registry decides on what was sent. ' +
+        'The same bytes twice in one submission are one page (`duplicate: true`). Send an `Idempotency-Key` header to make a retry the same page.',
+      access: 'ownerOrStaff',
+      params: ItemParams,
+      limit: ctx.limits.registrationAction,
+      rawBody: multipartBody,
+      status: 201,
+      response: UploadResultSchema,
+      errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
+    },
+    (call) => receiveFile(ctx, call, true),
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'delete',
+      path: '/api/registrations/:applicationNo/items/:itemKey/pages/:page',
+      tags: ['documents'],
+      summary: "Remove a page from a checklist item's next submission (before it is sent)",
+      description:
+        "The page (its number in the item's `draft`) leaves the submission; the read model keeps a record of it and its bytes are removed by the " +
+        'blob cleanup unless something else holds them. Pages of a submission already sent cannot be removed (409).',
+      access: 'ownerOrStaff',
+      params: ItemParams.extend({ page: z.coerce.number().int().min(1).meta({ description: "The page's number, as the item's `draft` lists it." }) }),
+      headers: IdempotencyHeaders,
+      limit: ctx.limits.registrationAction,
+      response: ItemViewSchema,
       errors: [
-        ErrorCode.EMPTY_FILE,
         ErrorCode.REGISTRATION_NOT_FOUND,
         ErrorCode.ITEM_NOT_FOUND,
+        ErrorCode.PAGE_NOT_FOUND,
         ErrorCode.INVALID_TRANSITION,
-        ErrorCode.INVALID_INPUT,
-        ErrorCode.PAYLOAD_TOO_LARGE,
-        ErrorCode.QUOTA_EXCEEDED,
-        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        ErrorCode.PHOTO_SPEC_NOT_MET,
         ErrorCode.WORKFLOW_UNAVAILABLE,
       ],
     },
-    async ({ params, principal, req, setStatus }) => {
-      const { applicationNo, itemKey } = params;
-      const documentId = documentIdOf(req, applicationNo, itemKey);
-      // Refused up front from the read model (facts that never change back) before a byte is read.
-      const target = await uploadTarget(ctx, applicationNo, itemKey);
-      if (!target.itemKind) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
-      if (!isFileItem(target.itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${target.itemLabel} takes no file.`, { itemKey });
-      if (target.closed) {
-        throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
-          reason: 'Closed',
-        });
-      }
-      const photoSpec = target.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
-      const rule = uploadRule(target.itemKind, photoSpec)!;
-      const quota = Math.floor(config.UPLOAD_QUOTA_MB * 1024 * 1024);
-      const left = quota - target.usedBytes;
-      const overQuota = () =>
-        new AppError(
-          ErrorCode.QUOTA_EXCEEDED,
-          `This registration's files may take ${formatBytes(quota)} in all; ${formatBytes(Math.max(0, left))} is left, and this file is larger.`,
-          { quotaBytes: quota, usedBytes: target.usedBytes, remainingBytes: Math.max(0, left) },
-        );
-      if (left <= 0) throw overQuota();
-      const maxBytes = Math.min(rule.maxBytes, left);
-      const upload = await receiveUpload(req, blobs, maxBytes, maxBytes < rule.maxBytes ? overQuota : () => fileTooLarge(rule.maxBytes));
+    async ({ params, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        removePageUpdate,
+        { actor: actorOf(principal), itemKey: params.itemKey as ItemKey, page: params.page },
+        updateIdFor(req, `removePage:${params.itemKey}`, actorOf(principal)),
+      ),
+  );
 
-      let image: { width: number; height: number } | undefined;
-      let mediaType: string;
-      try {
-        const sniffed = await sniffMediaType(upload.head);
-        if (!sniffed || !rule.mediaTypes.includes(sniffed)) {
-          throw new AppError(
-            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-            `${target.itemLabel} must be ${describeMediaTypes(rule.mediaTypes)}; this file is ${sniffed ? describeMediaTypes([sniffed]) : 'not a recognised type'}.`,
-            { detected: sniffed ?? null, claimed: upload.claimedType, allowed: rule.mediaTypes },
-          );
-        }
-        mediaType = sniffed;
-        if (target.itemKind === 'PHOTO') {
-          image = photoDimensions(await blobs.readReceived(upload));
-          const problems = photoSpecViolations(photoSpec, { mediaType, size: upload.size, imageWidth: image?.width, imageHeight: image?.height });
-          if (problems.length) {
-            throw new AppError(
-              ErrorCode.PHOTO_SPEC_NOT_MET,
-              `The photo does not meet the specification: ${problems.join('; ')}. Please upload a ${describeMediaTypes(photoSpec.mediaTypes)} ` +
-                `${photoSpec.portrait ? 'portrait ' : ''}photo of ${photoSpec.minWidth}–${photoSpec.maxWidth} × ${photoSpec.minHeight}–${photoSpec.maxHeight} pixels ` +
-                `(width × height), ${formatBytes(photoSpec.minBytes)}–${formatBytes(photoSpec.maxBytes)}, on a plain background.`,
-              { problems, spec: photoSpec, measured: { ...image, size: upload.size, mediaType } },
-            );
-          }
-        }
-        // Claimed before the bytes are committed, so neither a refusal elsewhere nor the cleanup removes them under us.
-        await claimStoredFile(prisma, { sha256: upload.sha256, size: upload.size, mediaType });
-      } catch (e) {
-        await blobs.discard(upload);
-        throw e;
-      }
-      // Committed before the workflow is asked: if its answer is lost (timeout), it may still take the
-      // upload later, and the download link it then shows must find the bytes.
-      await blobs.commit(upload);
-
-      const actor = actorOf(principal);
-      const originalName = sanitizeFileName(upload.clientName, `${itemKey.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`);
-      let updated: ItemView;
-      try {
-        updated = await registrations.update(
-          applicationNo,
-          registerDocumentUpdate,
-          {
-            actor,
-            itemKey: itemKey as ItemKey,
-            sha256: upload.sha256,
-            size: upload.size,
-            mediaType,
-            originalName,
-            documentId,
-            uploadedBy: actor,
-            ...(image ? { imageWidth: image.width, imageHeight: image.height } : {}),
-          },
-          `upload-${documentId}`,
-        );
-      } catch (e) {
-        // Refused: the bytes go unless something else needs them. No answer (503): kept, the workflow may still take them.
-        if (e instanceof AppError && e.status < 500) await releaseStoredFile(prisma, blobs, upload.sha256);
-        throw e;
-      }
-      const mine = updated.submissions.find((s) => s.documentId === documentId);
-      if (mine && mine.sha256 !== upload.sha256) {
-        // Temporal answered an earlier update with this id (same Idempotency-Key) that carried other bytes.
-        await releaseStoredFile(prisma, blobs, upload.sha256);
-        throw new AppError(ErrorCode.INVALID_INPUT, 'This Idempotency-Key was already used for another file; use a new key for a new upload.', {
-          reason: 'IdempotencyKeyReused',
-          documentId,
-        });
-      }
-      await settleStoredFile(prisma, upload.sha256);
-      // Not recorded: these bytes are already the current submission (the workflow said so).
-      const recorded =
-        mine ?? [...updated.submissions].reverse().find((s) => s.sha256 === upload.sha256) ?? updated.submissions[updated.submissions.length - 1]!;
-      if (!mine) setStatus(200);
-      return { ...updated, document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/registrations/:applicationNo/items/:itemKey/send',
+      tags: ['documents'],
+      summary: "Send a checklist item's pages for review",
+      description:
+        "The pages added so far become the item's next submission: the item is SUBMITTED, its verification clock starts, and its pages cannot change " +
+        'until the registry decides (a rejection opens the next submission). 409 when there is no page to send or the item already awaits review.',
+      access: 'ownerOrStaff',
+      params: ItemParams,
+      headers: IdempotencyHeaders,
+      limit: ctx.limits.registrationAction,
+      response: ItemViewSchema,
+      errors: [
+        ErrorCode.REGISTRATION_NOT_FOUND,
+        ErrorCode.ITEM_NOT_FOUND,
+        ErrorCode.INVALID_TRANSITION,
+        ErrorCode.SUBMISSION_LIMIT_REACHED,
+        ErrorCode.WORKFLOW_UNAVAILABLE,
+      ],
     },
+    async ({ params, principal, req }) =>
+      registrations.update(
+        params.applicationNo,
+        sendForReviewUpdate,
+        { actor: actorOf(principal), itemKey: params.itemKey as ItemKey },
+        updateIdFor(req, `sendForReview:${params.itemKey}`, actorOf(principal)),
+      ),
   );
 
   route(
@@ -213,15 +210,15 @@ export function documentsRouter(ctx: RouterContext): Router {
       method: 'get',
       path: '/api/registrations/:applicationNo/documents',
       tags: ['documents'],
-      summary: 'Every uploaded file of a registration (every version)',
+      summary: 'Every uploaded file of a registration (every page of every version, pages not yet sent included)',
       access: 'ownerOrStaff',
       params: RegistrationParams,
       response: z.object({ items: z.array(DocumentSchema) }),
     },
     async ({ params }) => {
       const rows = await prisma.document.findMany({
-        where: { registrationNo: params.applicationNo },
-        orderBy: [{ itemKey: 'asc' }, { version: 'asc' }],
+        where: { registrationNo: params.applicationNo, removedAt: null },
+        orderBy: [{ itemKey: 'asc' }, { version: 'asc' }, { page: 'asc' }],
       });
       return { items: rows.map(documentOut) };
     },
@@ -248,8 +245,8 @@ export function documentsRouter(ctx: RouterContext): Router {
     async ({ params, res }) => {
       const row = await prisma.document.findUnique({ where: { id: params.documentId } });
       // The workflow may show a submission a moment before its projection lands (or while the read model is down):
-      // then the live status has what the row would.
-      const doc = row ?? (await submittedDocument(ctx, params.applicationNo, params.documentId));
+      // then the live status has what the row would. A page taken out before its submission was sent is gone.
+      const doc = row ? (row.removedAt ? undefined : row) : await submittedDocument(ctx, params.applicationNo, params.documentId);
       if (!doc || doc.registrationNo !== params.applicationNo) throw new AppError(ErrorCode.NOT_FOUND, 'No such document for this registration.');
       const stream = await blobs.open(doc.sha256);
       if (!stream) throw new AppError(ErrorCode.NOT_FOUND, 'The file is no longer stored.');
@@ -273,7 +270,7 @@ export function documentsRouter(ctx: RouterContext): Router {
 async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, registrationNo: string, documentId: string) {
   const view = await ctx.registrations.status(registrationNo).catch(() => undefined);
   for (const item of view?.items ?? []) {
-    const s = item.submissions.find((x) => x.documentId === documentId);
+    const s = [...item.submissions, ...item.draft].find((x) => x.documentId === documentId);
     if (s) return { registrationNo, sha256: s.sha256, mediaType: s.mediaType, size: s.size, originalName: s.originalName };
   }
   return undefined;
@@ -285,7 +282,7 @@ interface UploadTarget {
   itemKind?: ItemKind;
   itemLabel: string;
   photo?: PhotoSpec;
-  /** Bytes of the registration's documents, identical bytes counted once. */
+  /** Bytes of the registration's documents (pages removed before sending not counted), identical bytes counted once. */
   usedBytes: number;
 }
 
@@ -307,7 +304,7 @@ async function uploadTarget(
       { status: string; photo: PhotoSpec | null; itemKind: string | null; itemLabel: string | null; usedBytes: bigint }[]
     >`
       SELECT r.status, c.policy -> 'photo' AS photo, i.kind AS "itemKind", i.label AS "itemLabel",
-        (SELECT COALESCE(SUM(u.size), 0) FROM (SELECT DISTINCT d.sha256, d.size FROM "Document" d WHERE d."registrationNo" = r."applicationNo") u)::bigint AS "usedBytes"
+        (SELECT COALESCE(SUM(u.size), 0) FROM (SELECT DISTINCT d.sha256, d.size FROM "Document" d WHERE d."registrationNo" = r."applicationNo" AND d."removedAt" IS NULL) u)::bigint AS "usedBytes"
       FROM "Registration" r
       LEFT JOIN "Cohort" c ON c.id = r."cohortId"
       LEFT JOIN "ChecklistItem" i ON i."registrationNo" = r."applicationNo" AND i.key = ${itemKey}
@@ -357,13 +354,18 @@ async function documentOf(ctx: Pick<RouterContext, 'prisma'>, registrationNo: st
   // Submissions registered without the gateway (CLI, tests) have no id of ours: the projection made one.
   const id =
     s.documentId ??
-    (await ctx.prisma.document.findUnique({ where: { registrationNo_itemKey_version: { registrationNo, itemKey, version: s.version } }, select: { id: true } }))
-      ?.id ??
+    (
+      await ctx.prisma.document.findUnique({
+        where: { registrationNo_itemKey_version_page: { registrationNo, itemKey, version: s.version, page: s.page ?? 1 } },
+        select: { id: true },
+      })
+    )?.id ??
     '';
   return {
     id,
     itemKey,
     version: s.version,
+    page: s.page ?? 1,
     sha256: s.sha256,
     size: s.size,
     mediaType: s.mediaType,
@@ -371,4 +373,119 @@ async function documentOf(ctx: Pick<RouterContext, 'prisma'>, registrationNo: st
     uploadedBy: s.uploadedBy,
     uploadedAt: s.at,
   };
+}
+
+/** Receives one file for an item and registers it: a page kept open (`keepDraft`) or sent for review at once. */
+async function receiveFile(
+  ctx: RouterContext,
+  {
+    params,
+    principal,
+    req,
+    setStatus,
+  }: { params: { applicationNo: string; itemKey: string }; principal: Principal; req: Request; setStatus: (status: number) => void },
+  keepDraft: boolean,
+) {
+  const { prisma, registrations, blobs, config } = ctx;
+  const { applicationNo, itemKey } = params;
+  const documentId = documentIdOf(req, applicationNo, itemKey);
+  // Refused up front from the read model (facts that never change back) before a byte is read.
+  const target = await uploadTarget(ctx, applicationNo, itemKey);
+  if (!target.itemKind) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
+  if (!isFileItem(target.itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${target.itemLabel} takes no file.`, { itemKey });
+  if (target.closed) {
+    throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
+      reason: 'Closed',
+    });
+  }
+  const photoSpec = target.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
+  const rule = uploadRule(target.itemKind, photoSpec)!;
+  const quota = Math.floor(config.UPLOAD_QUOTA_MB * 1024 * 1024);
+  const left = quota - target.usedBytes;
+  const overQuota = () =>
+    new AppError(
+      ErrorCode.QUOTA_EXCEEDED,
+      `This registration's files may take ${formatBytes(quota)} in all; ${formatBytes(Math.max(0, left))} is left, and this file is larger.`,
+      { quotaBytes: quota, usedBytes: target.usedBytes, remainingBytes: Math.max(0, left) },
+    );
+  if (left <= 0) throw overQuota();
+  const maxBytes = Math.min(rule.maxBytes, left);
+  const upload = await receiveUpload(req, blobs, maxBytes, maxBytes < rule.maxBytes ? overQuota : () => fileTooLarge(rule.maxBytes));
+
+  let image: { width: number; height: number } | undefined;
+  let mediaType: string;
+  try {
+    const sniffed = await sniffMediaType(upload.head);
+    if (!sniffed || !rule.mediaTypes.includes(sniffed)) {
+      throw new AppError(
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        `${target.itemLabel} must be ${describeMediaTypes(rule.mediaTypes)}; this file is ${sniffed ? describeMediaTypes([sniffed]) : 'not a recognised type'}.`,
+        { detected: sniffed ?? null, claimed: upload.claimedType, allowed: rule.mediaTypes },
+      );
+    }
+    mediaType = sniffed;
+    if (target.itemKind === 'PHOTO') {
+      image = photoDimensions(await blobs.readReceived(upload));
+      const problems = photoSpecViolations(photoSpec, { mediaType, size: upload.size, imageWidth: image?.width, imageHeight: image?.height });
+      if (problems.length) {
+        throw new AppError(
+          ErrorCode.PHOTO_SPEC_NOT_MET,
+          `The photo does not meet the specification: ${problems.join('; ')}. Please upload a ${describeMediaTypes(photoSpec.mediaTypes)} ` +
+            `${photoSpec.portrait ? 'portrait ' : ''}photo of ${photoSpec.minWidth}–${photoSpec.maxWidth} × ${photoSpec.minHeight}–${photoSpec.maxHeight} pixels ` +
+            `(width × height), ${formatBytes(photoSpec.minBytes)}–${formatBytes(photoSpec.maxBytes)}, on a plain background.`,
+          { problems, spec: photoSpec, measured: { ...image, size: upload.size, mediaType } },
+        );
+      }
+    }
+    // Claimed before the bytes are committed, so neither a refusal elsewhere nor the cleanup removes them under us.
+    await claimStoredFile(prisma, { sha256: upload.sha256, size: upload.size, mediaType });
+  } catch (e) {
+    await blobs.discard(upload);
+    throw e;
+  }
+  // Committed before the workflow is asked: if its answer is lost (timeout), it may still take the
+  // upload later, and the download link it then shows must find the bytes.
+  await blobs.commit(upload);
+
+  const actor = actorOf(principal);
+  const originalName = sanitizeFileName(upload.clientName, `${itemKey.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`);
+  let updated: ItemView;
+  try {
+    updated = await registrations.update(
+      applicationNo,
+      registerDocumentUpdate,
+      {
+        actor,
+        itemKey: itemKey as ItemKey,
+        sha256: upload.sha256,
+        size: upload.size,
+        mediaType,
+        originalName,
+        documentId,
+        uploadedBy: actor,
+        ...(image ? { imageWidth: image.width, imageHeight: image.height } : {}),
+        ...(keepDraft ? { keepDraft: true } : {}),
+      },
+      `upload-${documentId}`,
+    );
+  } catch (e) {
+    // Refused: the bytes go unless something else needs them. No answer (503): kept, the workflow may still take them.
+    if (e instanceof AppError && e.status < 500) await releaseStoredFile(prisma, blobs, upload.sha256);
+    throw e;
+  }
+  const files = [...updated.submissions, ...updated.draft];
+  const mine = files.find((s) => s.documentId === documentId);
+  if (mine && mine.sha256 !== upload.sha256) {
+    // Temporal answered an earlier update with this id (same Idempotency-Key) that carried other bytes.
+    await releaseStoredFile(prisma, blobs, upload.sha256);
+    throw new AppError(ErrorCode.INVALID_INPUT, 'This Idempotency-Key was already used for another file; use a new key for a new upload.', {
+      reason: 'IdempotencyKeyReused',
+      documentId,
+    });
+  }
+  await settleStoredFile(prisma, upload.sha256);
+  // Not recorded: these bytes are already a page of the draft or of the current submission (the workflow said so).
+  const recorded = mine ?? [...files].reverse().find((s) => s.sha256 === upload.sha256) ?? files[files.length - 1]!;
+  if (!mine) setStatus(200);
+  return { ...updated, document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
 }
