@@ -60,6 +60,11 @@ export const RECORDED_PATH_MARKERS = {
   'payment-mismatch': { signals: { paymentConfirmed: 2 }, audit: { PAYMENT_MISMATCH: 1, PAYMENT_CONFIRMED: 1 }, emails: { REJECTION: 1, ACKNOWLEDGEMENT: 1 } },
   'upload-cap': { updates: { registerDocument: MAX_SUBMISSIONS_PER_ITEM + 1 }, audit: { DOCUMENT_REGISTERED: MAX_SUBMISSIONS_PER_ITEM + 1 } },
   'document-id-retried': { updates: { registerDocument: 3 }, audit: { DOCUMENT_REGISTERED: 2 } },
+  'document-pages': {
+    updates: { registerDocument: 4, removePage: 1, sendForReview: 2, rejectItem: 1 },
+    audit: { DOCUMENT_PAGE_ADDED: 3, DOCUMENT_PAGE_REMOVED: 1, DOCUMENT_SENT_FOR_REVIEW: 2 },
+    emails: { REJECTION: 1, ACKNOWLEDGEMENT: 1 },
+  },
 } as const satisfies Record<string, PathMarkers>;
 
 export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;

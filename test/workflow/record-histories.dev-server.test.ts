@@ -31,6 +31,8 @@ import {
   paymentConfirmedSignal,
   registerDocumentUpdate,
   rejectItemUpdate,
+  removePageUpdate,
+  sendForReviewUpdate,
   signInLinkRequestedSignal,
   verifyItemUpdate,
   waiveItemUpdate,
@@ -456,6 +458,32 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         [doc.documentId],
       );
       assert.equal(first.submissions.length, 1);
+      await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
+      await submit(h, ['PHOTO'], { verify: true });
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
+  record(
+    'document-pages',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      // Two pages, one taken out again, the other sent; the rejection opens the next submission, of one page.
+      const page = () => upload('ID_DOCUMENT', { keepDraft: true, documentId: randomUUID() });
+      await h.executeUpdate(registerDocumentUpdate, { args: [page()] });
+      await h.executeUpdate(registerDocumentUpdate, { args: [page()] });
+      await h.executeUpdate(removePageUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT', page: 1 }] });
+      const sent = await h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] });
+      assert.deepEqual(
+        sent.submissions.map((s) => [s.version, s.page]),
+        [[1, 2]],
+      );
+      await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'INCOMPLETE_PAGES', note: 'the back is missing' }] });
+      await h.executeUpdate(registerDocumentUpdate, { args: [page()] });
+      await h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] });
       await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
       await submit(h, ['PHOTO'], { verify: true });
       return h;
