@@ -94,7 +94,8 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   ITEM_NOT_FOUND: "This registration's checklist has no such item.",
   INVALID_TRANSITION: 'The registration refuses this step in its current state.',
   WEBHOOK_REPLAYED: 'This webhook delivery was already accepted.',
-  SUBMISSION_LIMIT_REACHED: 'This item already holds the most submissions one item takes (`details.limit`); the registry can help if it must be replaced again.',
+  SUBMISSION_LIMIT_REACHED:
+    'This item already holds the most submissions one item takes (`details.limit`); the registry can help if it must be replaced again.',
   PAGE_LIMIT_REACHED:
     "The item's next submission already holds the most pages one submission takes (`details.limit`, `details.pages`); remove a page to add another.",
   PAGE_NOT_FOUND: "The item's next submission has no such page (`details.pages` lists the pages it has); a sent submission's pages cannot be removed.",

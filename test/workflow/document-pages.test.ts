@@ -122,7 +122,11 @@ describe('document pages (time-skipping)', function () {
   it('once sent, the submission is locked: no page added or removed, no second send, until a rejection opens the next submission', async () => {
     await withWorker(env, async (w) => {
       const h = await w.start(aStudent(), policyDue((await env.currentTimeMs()) + 30 * DAY));
-      await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] }), /no pages to send/);
+      await refusedWith(
+        RegistrationFailure.InvalidTransition,
+        h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] }),
+        /no pages to send/,
+      );
       await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', { keepDraft: true })] });
       await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', { keepDraft: true })] });
       await h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] });
@@ -132,10 +136,15 @@ describe('document pages (time-skipping)', function () {
         h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', { keepDraft: true })] }),
         /was sent for review/,
       );
-      await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(removePageUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT', page: 1 }] }));
+      await refusedWith(
+        RegistrationFailure.InvalidTransition,
+        h.executeUpdate(removePageUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT', page: 1 }] }),
+      );
       await refusedWith(RegistrationFailure.InvalidTransition, h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] }));
 
-      await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'INCOMPLETE_PAGES', note: 'The back is missing.' }] });
+      await h.executeUpdate(rejectItemUpdate, {
+        args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'INCOMPLETE_PAGES', note: 'The back is missing.' }],
+      });
       await refusedWith(RegistrationFailure.PageNotFound, h.executeUpdate(removePageUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT', page: 1 }] }));
       const next = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', { keepDraft: true })] });
       assert.deepEqual(

@@ -481,7 +481,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
         sent.submissions.map((s) => [s.version, s.page]),
         [[1, 2]],
       );
-      await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'INCOMPLETE_PAGES', note: 'the back is missing' }] });
+      await h.executeUpdate(rejectItemUpdate, {
+        args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'INCOMPLETE_PAGES', note: 'the back is missing' }],
+      });
       await h.executeUpdate(registerDocumentUpdate, { args: [page()] });
       await h.executeUpdate(sendForReviewUpdate, { args: [{ actor: 'student', itemKey: 'ID_DOCUMENT' }] });
       await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });

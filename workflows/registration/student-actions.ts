@@ -115,9 +115,7 @@ function registeredAlready(r: RegistrationRecord, input: RegisterDocumentInput):
   const drafted = item.draft?.find((p) => p.sha256 === input.sha256);
   if (drafted) return drafted;
   const current = lastVersion(item);
-  return item.state === 'SUBMITTED' || item.state === 'VERIFIED'
-    ? item.submissions.find((s) => s.version === current && s.sha256 === input.sha256)
-    : undefined;
+  return item.state === 'SUBMITTED' || item.state === 'VERIFIED' ? item.submissions.find((s) => s.version === current && s.sha256 === input.sha256) : undefined;
 }
 
 export function checkDeclineOffer(r: RegistrationRecord, input: DeclineOfferInput, _now: number): void {

@@ -1,0 +1,122 @@
+/**
+ * Several files per document over HTTP (docs/gateway.md, "Pages"): a student
+ * adds pages to an item, removes one, sends the submission for review; staff
+ * see and download every page; the caps and refusals are 4xx with a
+ * machine-readable body. Real gateway, worker, dev server and PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { aPdf, aPng } from '../kit/samples';
+import { admit, fetchJson, startStack, uploadFile, type TestStack } from './support';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('gateway: document pages', function () {
+  this.timeout(180_000);
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  const itemUrl = (no: string, item = 'ID_DOCUMENT') => `${stack.url}/api/registrations/${no}/items/${encodeURIComponent(item)}`;
+
+  it('two pages added, the first removed, the submission sent: staff see and download the page sent; the removed one is gone', async () => {
+    const a = await admit(stack);
+    const front = aPng(400, 300, 7);
+    const back = aPdf('HKID back');
+    const first = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, front, 'hkid-front.png', { bearer: a.session });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    assert.equal(first.body.state, 'PENDING');
+    assert.deepEqual([first.body.document.version, first.body.document.page, first.body.document.sha256], [1, 1, sha(front)]);
+    const second = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, back, 'hkid-back.pdf', { bearer: a.session });
+    assert.equal(second.status, 201, JSON.stringify(second.body));
+    assert.deepEqual(
+      second.body.draft.map((p: { page: number; originalName: string }) => [p.page, p.originalName]),
+      [
+        [1, 'hkid-front.png'],
+        [2, 'hkid-back.pdf'],
+      ],
+    );
+    // The same bytes again are the same page.
+    const again = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, back, 'hkid-back (1).pdf', { bearer: a.session });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.duplicate, true);
+    assert.equal(again.body.draft.length, 2);
+
+    const removed = await fetchJson(`${itemUrl(a.applicationNo)}/pages/1`, { method: 'DELETE', bearer: a.session });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.deepEqual(
+      removed.body.draft.map((p: { page: number }) => p.page),
+      [2],
+    );
+    const gone = await fetchJson(`${itemUrl(a.applicationNo)}/pages/1`, { method: 'DELETE', bearer: a.session });
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.code, 'PAGE_NOT_FOUND');
+    assert.deepEqual(gone.body.details.pages, [2]);
+
+    const sent = await fetchJson(`${itemUrl(a.applicationNo)}/send`, { method: 'POST', bearer: a.session });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.state, 'SUBMITTED');
+    assert.deepEqual(sent.body.draft, []);
+
+    // Locked until the registry decides.
+    const late = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, aPdf('a third page'), 'p3.pdf', { bearer: a.session });
+    assert.equal(late.status, 409);
+    assert.equal(late.body.code, 'INVALID_TRANSITION');
+    assert.match(late.body.message, /sent for review/);
+    const removeSent = await fetchJson(`${itemUrl(a.applicationNo)}/pages/2`, { method: 'DELETE', bearer: a.session });
+    assert.equal(removeSent.status, 409);
+    const sendAgain = await fetchJson(`${itemUrl(a.applicationNo)}/send`, { method: 'POST', bearer: a.session });
+    assert.equal(sendAgain.status, 409);
+
+    // Staff: the live status lists the page sent; the documents list and downloads follow, one checksum per page.
+    const status = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: stack.officerKey });
+    const item = status.body.items.find((i: { key: string }) => i.key === 'ID_DOCUMENT');
+    assert.deepEqual(
+      item.submissions.map((s: { version: number; page: number; sha256: string }) => [s.version, s.page, s.sha256]),
+      [[1, 2, sha(back)]],
+    );
+    const docs = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents`, { bearer: stack.officerKey });
+    assert.deepEqual(
+      docs.body.items.map((d: { page: number; sha256: string }) => [d.page, d.sha256]),
+      [[2, sha(back)]],
+    );
+    const download = await fetch(`${stack.url}/api/registrations/${a.applicationNo}/documents/${second.body.document.id}`, {
+      headers: { authorization: `Bearer ${stack.officerKey}` },
+    });
+    assert.equal(download.status, 200);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), back);
+    const removedDownload = await fetch(`${stack.url}/api/registrations/${a.applicationNo}/documents/${first.body.document.id}`, {
+      headers: { authorization: `Bearer ${stack.officerKey}` },
+    });
+    assert.equal(removedDownload.status, 404);
+    const row = await stack.prisma.document.findUnique({ where: { id: first.body.document.id } });
+    assert.ok(row?.removedAt, 'the removed page stays as a tombstone until the blob cleanup');
+  });
+
+  it('the eleventh page is 409 PAGE_LIMIT_REACHED with the limit in its details, and nothing of it is kept', async () => {
+    const a = await admit(stack);
+    for (let i = 0; i < 10; i++) {
+      const res = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, aPdf(`page ${i}`), `p${i}.pdf`, { bearer: a.session });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+    const eleventh = aPdf('one too many');
+    const res = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, eleventh, 'p11.pdf', { bearer: a.session });
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'PAGE_LIMIT_REACHED');
+    assert.deepEqual([res.body.details.limit, res.body.details.pages], [10, 10]);
+    assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(eleventh) } }), 0, 'the refused bytes are not kept');
+  });
+
+  it('sending with no page is 409; a page number that is not a number is 400', async () => {
+    const a = await admit(stack);
+    const empty = await fetchJson(`${itemUrl(a.applicationNo)}/send`, { method: 'POST', bearer: a.session });
+    assert.equal(empty.status, 409);
+    assert.equal(empty.body.code, 'INVALID_TRANSITION');
+    assert.match(empty.body.message, /no pages to send/);
+    const bad = await fetchJson(`${itemUrl(a.applicationNo)}/pages/first`, { method: 'DELETE', bearer: a.session });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'VALIDATION_FAILED');
+  });
+});
