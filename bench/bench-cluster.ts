@@ -51,7 +51,7 @@ export async function withBenchCluster(
     console.log(`[bench] cluster up: Temporal ${cluster.temporalAddress} on PostgreSQL, ${opts.workers} worker(s), ${opts.gateways} gateway(s)`);
     const prisma = createPrisma(cluster.databaseUrl, 20);
     const temporal = new Client({
-      connection: await connectTemporal({ address: cluster.temporalAddress }),
+      connection: await connectTemporal({ address: cluster.temporalAddress, tls: cluster.temporalTls }),
       dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys),
     });
     try {

@@ -1,6 +1,8 @@
 /**
  * The production topology on one machine: PostgreSQL, the Temporal server on
- * it (persistence + SQL visibility), the Temporal UI, SeaweedFS for the shared
+ * it (persistence + SQL visibility) serving TLS with certificates made at
+ * start (tls.ts), the Temporal UI signing staff in at the gateway's identity
+ * provider and decoding through its codec endpoint, SeaweedFS for the shared
  * uploads, and several built workers and gateways on their own ports, all
  * sharing one database, one Temporal namespace and one S3 bucket. Used by
  * `npm run cluster` (src/cluster/main.ts), the cluster test and the benchmark.
@@ -11,6 +13,7 @@
  * `restart: unless-stopped` restarts them, and the others carry on.
  * Everything else going down stops the whole cluster.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { migrateDeploy, startEmbeddedPostgres, STACK_DATABASE } from '../db/embedded';
@@ -20,6 +23,7 @@ import { ensureNamespace } from '../temporal/namespace';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
 import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
+import { makeClusterCertificates, startTlsFront } from './tls';
 import { clusterTools, ensureGoTools, isInstalled } from './tools';
 import { productionNodeEnv, productionNodeFlags } from './node-flags';
 
@@ -54,6 +58,10 @@ export interface Cluster {
   /** Unset when SeaweedFS is not built. */
   s3Endpoint?: string;
   uiUrl?: string;
+  /** The https front of the first gateway's codec endpoint, which the UI calls (unset without a UI). */
+  codecUrl?: string;
+  /** How clients reach the frontend: TLS checked against the cluster's CA (tests and tools pass these to connectTemporal). */
+  temporalTls: { serverRootCACertificate: Buffer; serverNameOverride: string };
   gateways: Array<{ url: string; process: Supervised }>;
   workers: Supervised[];
   /** Where each process's Prometheus metrics endpoint listens (empty without ports.metrics). */
@@ -78,12 +86,16 @@ export function sharedProcessEnv(s: {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
+  temporalTls: { caFile: string; serverName: string };
   s3Endpoint: string | undefined;
   s3: S3Credentials & { bucket: string };
 }): Record<string, string> {
   return {
     DATABASE_URL: s.databaseUrl,
     TEMPORAL_ADDRESS: s.temporalAddress,
+    TEMPORAL_TLS: 'true',
+    TEMPORAL_TLS_CA_FILE: s.temporalTls.caFile,
+    TEMPORAL_TLS_SERVER_NAME: s.temporalTls.serverName,
     TEMPORAL_NAMESPACE: s.namespace,
     TEMPORAL_TASK_QUEUE: s.taskQueue,
     RATE_LIMIT_STORE: 'postgres',
@@ -124,40 +136,25 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const endpoint: PostgresEndpoint = { ...POSTGRES, port: ports.postgres };
   await setupTemporalSchema(endpoint, (line) => say('temporal', line));
 
-  // Temporal on PostgreSQL, with our namespace and search attributes.
-  startTemporalServer(stack, endpoint, ports.temporal);
+  // Temporal on PostgreSQL, serving TLS with a CA and certificate made now, with our namespace and search attributes.
+  const tlsFiles = await makeClusterCertificates(path.join(opts.varDir, 'tls'));
+  startTemporalServer(stack, endpoint, ports.temporal, tlsFiles);
   const temporalAddress = `127.0.0.1:${ports.temporal.frontend}`;
-  const connection = await waitForTemporal(temporalAddress, 60_000);
+  const temporalTls = { serverRootCACertificate: fs.readFileSync(tlsFiles.caFile), serverNameOverride: tlsFiles.serverName };
+  const connection = await waitForTemporal(temporalAddress, 60_000, { tls: temporalTls });
   try {
     const created = await ensureNamespace(connection, opts.namespace);
     const added = await ensureSearchAttributes(connection, opts.namespace);
     say(
       'temporal',
-      `server on ${temporalAddress} (PostgreSQL persistence and visibility); namespace ${opts.namespace}${created ? ' registered' : ''}${added.length ? `; registered ${added.join(', ')}` : ''}`,
+      `server on ${temporalAddress} with TLS (CA ${shortPath(tlsFiles.caFile)}; PostgreSQL persistence and visibility); namespace ${opts.namespace}${created ? ' registered' : ''}${added.length ? `; registered ${added.join(', ')}` : ''}`,
     );
   } finally {
     await connection.close();
   }
-
-  // The Temporal UI, from the ui-server module (the same server and config template as the temporalio/ui image).
-  let uiUrl: string | undefined;
-  if (ports.ui) {
-    stack.supervise('temporal-ui', clusterTools.uiServer, ['--root', clusterTools.uiRoot, '--env', 'docker', 'start'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: temporalAddress,
-        TEMPORAL_UI_PORT: String(ports.ui),
-        TEMPORAL_DEFAULT_NAMESPACE: opts.namespace,
-        TEMPORAL_CORS_ORIGINS: ports.gateways.map((p) => `http://localhost:${p}`).join(','),
-        // The first gateway's codec endpoint, called with the staff member's session cookie (docs/operations.md, "Personal data").
-        TEMPORAL_CODEC_ENDPOINT: `http://localhost:${ports.gateways[0]}/codec`,
-        TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true',
-      },
-      mute: () => stack.shuttingDown,
-    });
-    uiUrl = `http://localhost:${ports.ui}`;
-  }
+  const uiUrl = ports.ui ? `http://localhost:${ports.ui}` : undefined;
+  // The UI's client at the gateways' identity-provider simulator: a secret made now, told to both sides.
+  const uiClient = { id: 'temporal-ui', secret: randomBytes(32).toString('base64url') };
 
   // Shared file storage: SeaweedFS when it is built (its build is the longest; `npm run setup:cluster`
   // builds it), else the replicas share the upload folder under varDir, which works on one machine only.
@@ -175,9 +172,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     ...opts.env,
-    ...sharedProcessEnv({ databaseUrl: db.url, temporalAddress, namespace: opts.namespace, taskQueue: opts.taskQueue, s3Endpoint, s3: opts.s3 }),
+    ...sharedProcessEnv({
+      databaseUrl: db.url,
+      temporalAddress,
+      namespace: opts.namespace,
+      taskQueue: opts.taskQueue,
+      temporalTls: tlsFiles,
+      s3Endpoint,
+      s3: opts.s3,
+    }),
     VAR_DIR: opts.varDir,
-    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
+    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl, TEMPORAL_UI_OIDC_CLIENT_ID: uiClient.id, TEMPORAL_UI_OIDC_CLIENT_SECRET: uiClient.secret } : {}),
   };
   const workers: Supervised[] = [];
   const metricsEndpoints: Cluster['metricsEndpoints'] = [];
@@ -207,5 +212,41 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     }),
   }));
   await Promise.all(gateways.map((g) => waitForReady(`${g.url}/readyz`, 120_000)));
-  return { databaseUrl: db.url, temporalAddress, s3Endpoint, uiUrl, gateways, workers, metricsEndpoints, env, addWorker };
+
+  // The Temporal UI, from the ui-server module (the same server and config template as the temporalio/ui image), once
+  // the first gateway serves the identity provider it discovers at start. Staff sign in there (the UI's own OIDC
+  // settings); the UI passes their tokens to the first gateway's codec endpoint, through an https front because the
+  // UI passes tokens to an https codec only (docs/operations.md, "Personal data").
+  let codecUrl: string | undefined;
+  if (uiUrl) {
+    const gatewayA = `http://localhost:${ports.gateways[0]}`;
+    codecUrl = `https://localhost:${await startTlsFront(stack, tlsFiles, ports.gateways[0]!)}/codec`;
+    stack.supervise('temporal-ui', clusterTools.uiServer, ['--root', clusterTools.uiRoot, '--env', 'docker', 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TEMPORAL_ADDRESS: temporalAddress,
+        TEMPORAL_TLS_CA: tlsFiles.caFile,
+        TEMPORAL_TLS_SERVER_NAME: tlsFiles.serverName,
+        TEMPORAL_TLS_ENABLE_HOST_VERIFICATION: 'true',
+        TEMPORAL_UI_PORT: String(ports.ui),
+        TEMPORAL_DEFAULT_NAMESPACE: opts.namespace,
+        TEMPORAL_CORS_ORIGINS: ports.gateways.map((p) => `http://localhost:${p}`).join(','),
+        TEMPORAL_AUTH_ENABLED: 'true',
+        // Signed out, every page goes straight to the provider's sign-in.
+        TEMPORAL_AUTH_REDIRECT_TO_PROVIDER: 'true',
+        TEMPORAL_AUTH_PROVIDER_URL: `${gatewayA}/idp`,
+        TEMPORAL_AUTH_CLIENT_ID: uiClient.id,
+        TEMPORAL_AUTH_CLIENT_SECRET: uiClient.secret,
+        TEMPORAL_AUTH_CALLBACK_URL: `${uiUrl}/auth/sso/callback`,
+        TEMPORAL_AUTH_SCOPES: 'openid,profile,email',
+        TEMPORAL_CODEC_ENDPOINT: codecUrl,
+        TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',
+        TEMPORAL_CODEC_INCLUDE_CREDENTIALS: 'true',
+      },
+      mute: () => stack.shuttingDown,
+    });
+    await waitForReady(`${uiUrl}/healthz`, 60_000);
+  }
+  return { databaseUrl: db.url, temporalAddress, temporalTls, s3Endpoint, uiUrl, codecUrl, gateways, workers, metricsEndpoints, env, addWorker };
 }

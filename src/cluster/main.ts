@@ -67,8 +67,9 @@ async function main(): Promise<void> {
   const lines = [
     `progreg cluster is up in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
     ...cluster.gateways.map((g, i) => `  Gateway ${String.fromCharCode(65 + i)}          ${g.url}`),
-    `  Temporal UI        ${cluster.uiUrl}`,
-    `  Temporal frontend  ${cluster.temporalAddress}  namespace ${config.TEMPORAL_NAMESPACE} (PostgreSQL persistence + visibility)`,
+    `  Temporal UI        ${cluster.uiUrl}  (staff sign in at Gateway A's identity provider: ${path.join(varDir, 'idp', 'staff-accounts.json')})`,
+    `  Codec endpoint     ${cluster.codecUrl}  (https with the cluster's CA ${path.join(varDir, 'tls', 'ca.pem')}: trust it, or open the URL once and accept it)`,
+    `  Temporal frontend  ${cluster.temporalAddress}  TLS, namespace ${config.TEMPORAL_NAMESPACE} (PostgreSQL persistence + visibility)`,
     `  Workers            ${cluster.workers.length} (built, prebuilt workflow bundle)`,
     `  S3 (SeaweedFS)     ${cluster.s3Endpoint ?? 'not built: uploads in the shared folder'}`,
     `  PostgreSQL         ${cluster.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,

@@ -4,7 +4,7 @@
  * with Temporal's own `sql` tool, then `server --config-file
  * deploy/temporal/config.yaml start` with the same dynamic config
  * docker-compose mounts. The file is templated; this fills it through the
- * environment, as compose does.
+ * environment, as compose does, the frontend's TLS certificates included.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import pg from 'pg';
 import { createDatabaseIfMissing } from '../db/embedded';
 import { projectRoot } from '../paths';
 import type { Stack, Supervised } from '../launcher/stack';
+import type { ClusterTls } from './tls';
 import { clusterTools } from './tools';
 
 const run = promisify(execFile);
@@ -89,8 +90,12 @@ async function hasSchemaVersion(url: string): Promise<boolean> {
 }
 
 /** The environment deploy/temporal/config.yaml reads (compose sets the same names). */
-export function temporalServerEnv(db: PostgresEndpoint, ports: TemporalPorts): NodeJS.ProcessEnv {
+export function temporalServerEnv(db: PostgresEndpoint, ports: TemporalPorts, tls: ClusterTls): NodeJS.ProcessEnv {
   return {
+    TEMPORAL_TLS_FRONTEND_CERT: tls.certFile,
+    TEMPORAL_TLS_FRONTEND_KEY: tls.keyFile,
+    TEMPORAL_TLS_FRONTEND_SERVER_NAME: tls.serverName,
+    TEMPORAL_TLS_CA_CERT: tls.caFile,
     POSTGRES_SEEDS: db.host,
     DB_PORT: String(db.port),
     POSTGRES_USER: db.user,
@@ -108,10 +113,10 @@ export function temporalServerEnv(db: PostgresEndpoint, ports: TemporalPorts): N
   };
 }
 
-export function startTemporalServer(stack: Stack, db: PostgresEndpoint, ports: TemporalPorts): Supervised {
+export function startTemporalServer(stack: Stack, db: PostgresEndpoint, ports: TemporalPorts, tls: ClusterTls): Supervised {
   return stack.supervise('temporal', clusterTools.temporalServer, ['--config-file', TEMPORAL_CONFIG_FILE, '--allow-no-auth', 'start'], {
     // Only what the config needs, plus PATH/HOME: the server must not pick up our DATABASE_URL & co.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...temporalServerEnv(db, ports) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...temporalServerEnv(db, ports, tls) },
     // Its peers going away while we stop them is expected.
     mute: () => stack.shuttingDown,
   });

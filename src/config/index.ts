@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { isDevelopment } from './mode';
 import { oidcProductionProblems, oidcSettings, type OidcSettings } from './oidc';
+import { transportProblems } from './transport';
 import { parsePayloadKeys, PayloadKeyRing, type PayloadKey } from '../temporal/payload-codec';
 import {
   configVariables,
@@ -24,6 +25,7 @@ import {
 export { isDevelopment } from './mode';
 export type { OidcSettings, StaffRoleName } from './oidc';
 export { configTable, PUBLISHED_SECRETS } from './variables';
+export { temporalTlsEnabled } from './transport';
 
 export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
   TOKEN_SECRET: string;
@@ -73,10 +75,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   const r = raw as Raw;
   const emailTransport = r.EMAIL_TRANSPORT ?? (r.RESEND_API_KEY ? 'resend' : 'outbox');
   if (emailTransport === 'resend' && !r.RESEND_API_KEY) problems.push('RESEND_API_KEY: must be set when EMAIL_TRANSPORT=resend');
-  if (!isDevelopment(r) && options.purpose !== 'tool') {
+  if (!isDevelopment(r)) {
     // Every problem at once (an operator fixes them in one go); a variable already refused above is not repeated.
+    // Tools skip the server's exposure checks, not the transport ones: an import sends names to Temporal.
     const refused = new Set(problems.map((p) => p.split(/[=:]/)[0]));
-    problems.push(...productionProblems(r).filter((p) => !refused.has(p.split(':')[0])));
+    const found = options.purpose === 'tool' ? transportProblems(r) : productionProblems(r);
+    problems.push(...found.filter((p) => !refused.has(p.split(':')[0])));
   }
   const oidc = oidcSettings(r, problems);
   if (!!r.TEMPORAL_TLS_CERT_FILE !== !!r.TEMPORAL_TLS_KEY_FILE)
@@ -184,7 +188,7 @@ function productionProblems(r: Raw): string[] {
       "RESEND_WEBHOOK_SECRET: must be set in production when emails go through Resend (the signing secret of the webhook to PUBLIC_BASE_URL/api/webhooks/email, in Resend's webhook settings): without it bounces go unnoticed",
     );
   }
-  return [...problems, ...oidcProductionProblems(r)];
+  return [...problems, ...transportProblems(r), ...oidcProductionProblems(r)];
 }
 
 /**

@@ -22,6 +22,10 @@ export interface OidcSettings {
   studentClaim: string;
   /** The gateway serves the provider itself (src/idp): development only. */
   simulated: boolean;
+  /** The Temporal UI's client id: the codec endpoint accepts ID tokens issued to it. Undefined: it accepts none. */
+  temporalUiClientId?: string;
+  /** The simulator only: the Temporal UI as a registered client (its secret, its callback on TEMPORAL_UI_URL). */
+  temporalUiClient?: { secret: string; redirectUrl: string };
 }
 
 /** The development role map, which the simulator's seeded staff accounts match (src/idp/accounts.ts). */
@@ -57,8 +61,14 @@ export function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefin
   };
   if (!r.OIDC_ISSUER_URL) {
     if (!isDevelopment(r) || r.IDP_ACTIVATION_URL) return undefined;
+    const uiUrl = r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`;
     return {
       ...common,
+      temporalUiClientId: r.TEMPORAL_UI_OIDC_CLIENT_ID ?? 'temporal-ui',
+      // The UI server's callback route (ui-server's /auth/sso/callback).
+      ...(r.TEMPORAL_UI_OIDC_CLIENT_SECRET
+        ? { temporalUiClient: { secret: r.TEMPORAL_UI_OIDC_CLIENT_SECRET, redirectUrl: new URL('/auth/sso/callback', uiUrl).toString() } }
+        : {}),
       issuer: new URL('/idp', publicBaseUrl).toString(),
       clientId: r.OIDC_CLIENT_ID ?? 'progreg-portal',
       // The simulator runs in this process and is told the same secret: made at each start, never written down.
@@ -80,6 +90,7 @@ export function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefin
     clientSecret: r.OIDC_CLIENT_SECRET ?? '',
     roleMap: r.OIDC_ROLE_MAP ? parseRoleMap(r.OIDC_ROLE_MAP, problems) : {},
     simulated: false,
+    ...(r.TEMPORAL_UI_OIDC_CLIENT_ID ? { temporalUiClientId: r.TEMPORAL_UI_OIDC_CLIENT_ID } : {}),
   };
 }
 

@@ -339,6 +339,14 @@ export const configVariables = {
     schema: optionalString,
     doc: 'Which claim values make an officer or an admin: `value=role` pairs separated by commas, e.g. `registry-admins=admin,registry-officers=officer` (admin wins when both match). Required with OIDC_ISSUER_URL. Development default `registry-admins=admin,registry-officers=officer`. Anyone else is refused the staff pages.',
   },
+  TEMPORAL_UI_OIDC_CLIENT_ID: {
+    schema: optionalString,
+    doc: "Client id of the Temporal UI at the identity provider (OIDC_ISSUER_URL), when the UI signs staff in there (its TEMPORAL_AUTH_* settings). The codec endpoint then accepts the ID token the signed-in UI passes (`TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true`, which the UI honours for an https codec only), checked against the provider's keys, this audience and OIDC_ROLE_MAP. Development default `temporal-ui`. Set-up: docs/operations.md, \"Personal data\".",
+  },
+  TEMPORAL_UI_OIDC_CLIENT_SECRET: {
+    schema: secret,
+    doc: "Development only: the identity-provider simulator registers the Temporal UI as a client with this secret (`npm run cluster` makes one at each start and gives it to the UI server). A real provider keeps the UI's secret itself; the gateway never needs it.",
+  },
   OIDC_STUDENT_CLAIM: {
     schema: z
       .string()

@@ -2,8 +2,9 @@
  * The identity-provider simulator as a real OpenID Connect provider
  * (`oidc-provider`), for `npm start` and the tests: the gateway mounts it at
  * /idp in development when no real provider is configured (config.oidc
- * .simulated), next to the activation page it already served. It knows one
- * client, the gateway, with the secret config made at this start; its signing
+ * .simulated), next to the activation page it already served. It knows the
+ * gateway as a client, with the secret config made at this start, and the
+ * cluster's Temporal UI when given the UI's secret; its signing
  * keys and cookie keys are made at start too and never written down.
  *
  * Its sign-in page is ours (src/idp/login-page.ts); consent is implied, as at
@@ -36,11 +37,24 @@ export async function createIdentityProvider(settings: OidcSettings, accounts: I
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',
       },
+      // The Temporal UI of `npm run cluster` (ui-server's OIDC sign-in: a confidential client without PKCE).
+      ...(settings.temporalUiClient && settings.temporalUiClientId
+        ? [
+            {
+              client_id: settings.temporalUiClientId,
+              client_secret: settings.temporalUiClient.secret,
+              redirect_uris: [settings.temporalUiClient.redirectUrl],
+              grant_types: ['authorization_code'],
+              response_types: ['code' as const],
+              token_endpoint_auth_method: 'client_secret_basic' as const,
+            },
+          ]
+        : []),
     ],
     jwks: { keys: [signingKey] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    // PKCE for every client, the confidential gateway included.
-    pkce: { required: () => true },
+    // PKCE for the gateway (confidential as it is); the Temporal UI server does not send it.
+    pkce: { required: (_ctx, client) => client.clientId === settings.clientId },
     // The groups travel in the ID token, as Entra ID and Keycloak put them there.
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     conformIdTokenClaims: false,

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Connection } from '@temporalio/client';
+import type { Connection, ConnectionOptions } from '@temporalio/client';
 import { connectTemporal } from '../temporal/connection';
 import { projectRoot } from '../paths';
 
@@ -255,11 +255,11 @@ function prettyJson(line: string): string {
   }
 }
 
-export async function waitForTemporal(address: string, timeoutMs: number): Promise<Connection> {
+export async function waitForTemporal(address: string, timeoutMs: number, options: Pick<ConnectionOptions, 'tls'> = {}): Promise<Connection> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const connection = await connectTemporal({ address, connectTimeout: 2_000 });
+      const connection = await connectTemporal({ ...options, address, connectTimeout: 2_000 });
       await connection.workflowService.getSystemInfo({});
       return connection;
     } catch (e) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Client, type ConnectionOptions } from '@temporalio/client';
 import { connectTemporal } from './connection';
 import { dataConverter } from './data-converter';
-import type { Config } from '../config';
+import { temporalTlsEnabled, type Config } from '../config';
 
 type Addressing = Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_DEV_PORT'>;
 type Transport = Pick<
@@ -17,9 +17,7 @@ type Transport = Pick<
  * so a renewed certificate is picked up at the next start.
  */
 export function temporalTransport(config: Transport): { tls?: Exclude<ConnectionOptions['tls'], boolean | null | undefined>; apiKey?: string } {
-  const files = [config.TEMPORAL_TLS_CA_FILE, config.TEMPORAL_TLS_CERT_FILE, config.TEMPORAL_TLS_KEY_FILE, config.TEMPORAL_TLS_SERVER_NAME];
-  const on = config.TEMPORAL_TLS === 'true' || (config.TEMPORAL_TLS !== 'false' && (files.some(Boolean) || !!config.TEMPORAL_API_KEY));
-  if (!on) return {};
+  if (!temporalTlsEnabled(config)) return {};
   const read = (file: string) => fs.readFileSync(file);
   return {
     tls: {

@@ -66,7 +66,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     });
     prisma = createPrisma(cluster.databaseUrl);
     temporal = new Client({
-      connection: await connectTemporal({ address: cluster.temporalAddress }),
+      connection: await connectTemporal({ address: cluster.temporalAddress, tls: cluster.temporalTls }),
       namespace: 'progreg-test',
       dataConverter: testDataConverter(),
     });

@@ -61,7 +61,12 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     assert.equal(hostPathOf(temporal, temporal.environment!.DYNAMIC_CONFIG_FILE_PATH!), TEMPORAL_DYNAMIC_CONFIG_FILE);
 
     const vars = templateVariables();
-    const launcherEnv = temporalServerEnv({ host: 'h', port: 1, user: 'u', password: 'p' }, portsFrom(17233));
+    const launcherEnv = temporalServerEnv({ host: 'h', port: 1, user: 'u', password: 'p' }, portsFrom(17233), {
+      caFile: 'ca',
+      certFile: 'c',
+      keyFile: 'k',
+      serverName: 's',
+    });
     for (const [name, hasDefault] of vars) {
       if (!hasDefault) {
         assert.ok(name in temporal.environment! || name === 'BIND_ON_IP', `compose's temporal service does not set ${name}, which the config needs`);
@@ -95,6 +100,7 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
       temporalAddress: 't',
       namespace: 'n',
       taskQueue: 'q',
+      temporalTls: { caFile: 'c', serverName: 'n' },
       s3Endpoint: 's',
       s3: { bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
     });

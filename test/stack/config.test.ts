@@ -151,6 +151,65 @@ describe('config', () => {
     assert.match(problemsOf({ ...dev, EMAIL_TRANSPORT: 'resend' }).join(), /^RESEND_API_KEY: must be set when EMAIL_TRANSPORT=resend/);
   });
 
+  it('production refuses a Temporal address off this machine without TLS', () => {
+    assert.match(
+      problemsOf({ ...prod, TEMPORAL_ADDRESS: 'temporal.internal:7233' }).join(),
+      /^TEMPORAL_ADDRESS: temporal\.internal:7233 is off this machine, so the connection must use TLS in production/,
+    );
+    assert.match(problemsOf({ ...prod, TEMPORAL_ADDRESS: '10.1.2.3:7233', TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_FILE: '/ca.pem' }).join(), /^TEMPORAL_ADDRESS: /);
+    assert.match(problemsOf({ ...prod, TEMPORAL_ADDRESS: '[2001:db8::1]:7233' }).join(), /^TEMPORAL_ADDRESS: /);
+    // TLS on (explicitly, by a CA file, or by an API key), or a loopback address, starts.
+    for (const ok of [
+      { TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'true' },
+      { TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS_CA_FILE: '/etc/progreg/temporal-ca.pem' },
+      { TEMPORAL_ADDRESS: 'progreg.a1b2c.tmprl.cloud:7233', TEMPORAL_API_KEY: 'key' },
+      { TEMPORAL_ADDRESS: 'localhost:7233' },
+      { TEMPORAL_ADDRESS: '127.0.0.1:7233' },
+      { TEMPORAL_ADDRESS: '[::1]:7233' },
+      {},
+    ])
+      assert.deepEqual(problemsOf({ ...prod, ...ok }), [], JSON.stringify(ok));
+    // Development talks to anything in the clear.
+    assert.equal(loadConfig({ ...dev, TEMPORAL_ADDRESS: 'temporal.internal:7233' }).TEMPORAL_ADDRESS, 'temporal.internal:7233');
+  });
+
+  it('production refuses a PostgreSQL URL off this machine without an sslmode that encrypts', () => {
+    const db = 'postgresql://progreg:pw@db.internal:5432/progreg';
+    assert.match(problemsOf({ ...prod, DATABASE_URL: db }).join(), /^DATABASE_URL: db\.internal is off this machine, .*got no sslmode/);
+    for (const weak of ['disable', 'allow', 'prefer'])
+      assert.match(problemsOf({ ...prod, DATABASE_URL: `${db}?sslmode=${weak}` }).join(), new RegExp(`^DATABASE_URL: .*got sslmode=${weak}`), weak);
+    // A libpq host parameter off the machine counts, whatever the URL's host says.
+    assert.match(problemsOf({ ...prod, DATABASE_URL: 'postgresql://progreg:pw@localhost/progreg?host=db.internal' }).join(), /^DATABASE_URL: /);
+    for (const ok of [
+      `${db}?sslmode=require`,
+      `${db}?sslmode=verify-ca`,
+      `${db}?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem`,
+      'postgresql://progreg:pw@localhost:5432/progreg',
+      'postgresql://progreg:pw@127.0.0.1:5432/progreg',
+      'postgresql://progreg:pw@[::1]:5432/progreg',
+      'postgresql://progreg@localhost/progreg?host=/var/run/postgresql',
+    ])
+      assert.deepEqual(problemsOf({ ...prod, DATABASE_URL: ok }), [], ok);
+    assert.equal(loadConfig({ ...dev, DATABASE_URL: db }).DATABASE_URL, db);
+  });
+
+  it('command-line tools are refused the same cleartext transports (an import sends names to Temporal)', () => {
+    const tool = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env, { purpose: 'tool' });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems.map((p) => p.split(':')[0]);
+      }
+    };
+    const keys = { TEMPORAL_PAYLOAD_KEYS: prod.TEMPORAL_PAYLOAD_KEYS };
+    assert.deepEqual(tool({ ...keys, TEMPORAL_ADDRESS: 'temporal.internal:7233', DATABASE_URL: 'postgresql://p:p@db.internal/progreg' }), [
+      'TEMPORAL_ADDRESS',
+      'DATABASE_URL',
+    ]);
+    assert.deepEqual(tool({ ...keys, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'true' }), []);
+  });
+
   it('command-line tools (which neither serve nor sign) skip the server checks', () => {
     assert.equal(loadConfig({}, { purpose: 'tool' }).NODE_ENV, 'production');
   });

@@ -3,8 +3,11 @@
  * protocol): POST /codec/decode and /codec/encode take `{ payloads: [...] }`
  * with base64 metadata and data, and answer the same shape, opened or sealed
  * with the gateway's payload keys (src/temporal/payload-codec.ts). Staff only:
- * a staff session cookie (the UI sends it when its codec setting includes
- * credentials) or a staff API key (`temporal … --codec-auth "Bearer <key>"`).
+ * the ID token of a Temporal UI signed in at our identity provider
+ * (auth/temporal-ui-token.ts; the UI passes it when its codec setting passes
+ * the access token), a staff session cookie (the UI sends it when its codec
+ * setting includes credentials) or a staff API key
+ * (`temporal … --codec-auth "Bearer <key>"`).
  * Browsers may call it from the Temporal UI's origin (TEMPORAL_UI_URL) only;
  * its CORS answers name that origin and no other. docs/operations.md,
  * "Personal data", has the set-up.
@@ -13,6 +16,8 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Payload } from '@temporalio/common';
 import { EncryptionCodec } from '../../temporal/payload-codec';
+import type { Authenticate } from '../auth/authenticate';
+import { TEMPORAL_UI_ID_TOKEN_HEADER, temporalUiTokenVerifier } from '../auth/temporal-ui-token';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { route } from '../route';
@@ -31,7 +36,7 @@ const toWire = (p: Payload): WirePayload => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-const CORS_HEADERS = 'Content-Type, X-Namespace, Authorization';
+const CORS_HEADERS = 'Content-Type, X-Namespace, Authorization, Authorization-Extras';
 
 export function codecRouter(ctx: RouterContext): Router {
   const router = Router();
@@ -39,6 +44,15 @@ export function codecRouter(ctx: RouterContext): Router {
   const uiOrigin = new URL(ctx.config.temporalUiUrl).origin;
   const ownOrigin = new URL(ctx.config.publicBaseUrl).origin;
   const paths = ['/codec/decode', '/codec/encode'];
+  const oidc = ctx.config.oidc;
+  const uiToken = oidc?.temporalUiClientId ? temporalUiTokenVerifier({ ...oidc, temporalUiClientId: oidc.temporalUiClientId }) : undefined;
+  // The UI's ID token, when it sends one, decides (its Bearer is then the provider's access token, not ours).
+  const authenticate: Authenticate = async (req) => {
+    const idToken = req.get(TEMPORAL_UI_ID_TOKEN_HEADER);
+    if (idToken === undefined || !uiToken) return ctx.kit.authenticate(req);
+    return uiToken(idToken.replace(/^Bearer\s+/i, '').trim());
+  };
+  const kit = { ...ctx.kit, authenticate };
 
   const allowUi: RequestHandler = (req, res, next) => {
     const origin = req.get('origin');
@@ -69,7 +83,7 @@ export function codecRouter(ctx: RouterContext): Router {
     ['encode', 'Seal payloads (the Temporal UI and CLI codec)'],
   ] as const) {
     route(
-      ctx.kit,
+      kit,
       router,
       {
         method: 'post',
@@ -77,7 +91,7 @@ export function codecRouter(ctx: RouterContext): Router {
         tags: ['operations'],
         summary,
         description:
-          "Temporal's remote codec protocol. Staff only (session cookie or API key); browsers only from the Temporal UI's origin. " +
+          "Temporal's remote codec protocol. Staff only (the signed-in Temporal UI's ID token in Authorization-Extras, a session cookie or an API key); browsers only from the Temporal UI's origin. " +
           (op === 'decode' ? 'A payload this gateway holds no key for, or that is not sealed, comes back as it was.' : 'Seals with the active payload key.'),
         access: 'staff',
         headers: z.object({ 'x-namespace': z.string().optional() }),
