@@ -87,6 +87,16 @@ export async function createIdentityProvider(settings: OidcSettings, accounts: I
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'identity-provider simulator error'));
 
   const router = Router();
+  // The sign-in form's POST is answered with redirects that end at the client's redirect URI, and browsers hold
+  // those redirects to the page's CSP form-action: the Temporal UI's origin joins 'self' there.
+  const otherClientOrigins = settings.temporalUiClient ? [new URL(settings.temporalUiClient.redirectUrl).origin] : [];
+  const allowClientRedirects: RequestHandler = (_req, res, next) => {
+    const csp = res.getHeader('content-security-policy');
+    if (otherClientOrigins.length && typeof csp === 'string') {
+      res.setHeader('Content-Security-Policy', csp.replace("form-action 'self'", `form-action 'self' ${otherClientOrigins.join(' ')}`));
+    }
+    next();
+  };
   const interaction: RequestHandler = async (req, res) => {
     try {
       const details = await provider.interactionDetails(req, res);
@@ -97,8 +107,8 @@ export async function createIdentityProvider(settings: OidcSettings, accounts: I
       res.status(400).type('html').send(loginPage.error('This sign-in has expired. Go back to the registration pages and start again.'));
     }
   };
-  router.get('/idp/interaction/:uid', interaction);
-  router.post('/idp/interaction/:uid', express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {
+  router.get('/idp/interaction/:uid', allowClientRedirects, interaction);
+  router.post('/idp/interaction/:uid', allowClientRedirects, express.urlencoded({ extended: false, limit: '10kb' }), async (req, res) => {
     const details = await provider.interactionDetails(req, res).catch(() => undefined);
     if (!details) {
       res.status(400).type('html').send(loginPage.error('This sign-in has expired. Go back to the registration pages and start again.'));
@@ -111,6 +121,12 @@ export async function createIdentityProvider(settings: OidcSettings, accounts: I
         .status(401)
         .type('html')
         .send(loginPage.form(interactionPath(details.uid), { email, error: 'The email or the password is not right.' }));
+      return;
+    }
+    // The Temporal UI is for registry staff only, as a real provider restricts it to the registry's groups
+    // (docs/operations.md, "Personal data"): the UI server itself lets anyone signed in Reset or Terminate.
+    if (details.params.client_id === settings.temporalUiClientId && !account.groups.some((g) => g in settings.roleMap)) {
+      res.status(403).type('html').send(loginPage.error('Only registry staff may sign in to the Temporal UI.'));
       return;
     }
     await provider.interactionFinished(req, res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });
