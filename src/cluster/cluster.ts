@@ -23,7 +23,7 @@ import { ensureNamespace } from '../temporal/namespace';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
 import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
-import { makeClusterCertificates, startTlsFront } from './tls';
+import { makeCertificates, startTlsFront } from './tls';
 import { clusterTools, ensureGoTools, isInstalled } from './tools';
 import { productionNodeEnv, productionNodeFlags } from './node-flags';
 
@@ -137,7 +137,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   await setupTemporalSchema(endpoint, (line) => say('temporal', line));
 
   // Temporal on PostgreSQL, serving TLS with a CA and certificate made now, with our namespace and search attributes.
-  const tlsFiles = await makeClusterCertificates(path.join(opts.varDir, 'tls'));
+  const tlsFiles = await makeCertificates(path.join(opts.varDir, 'tls'));
   startTemporalServer(stack, endpoint, ports.temporal, tlsFiles);
   const temporalAddress = `127.0.0.1:${ports.temporal.frontend}`;
   const temporalTls = { serverRootCACertificate: fs.readFileSync(tlsFiles.caFile), serverNameOverride: tlsFiles.serverName };

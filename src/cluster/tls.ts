@@ -4,8 +4,9 @@
  * (valid for 30 days; nothing to renew or keep) with the `selfsigned` library.
  * The CA's private key is dropped once the server certificate is signed, so
  * nothing else can ever be signed by it. The workers, gateways, UI server and
- * tools trust the CA file and check the name `localhost`. A real deployment
- * brings its own certificates: docs/operations.md, "Personal data".
+ * tools trust the CA file and check the name `localhost`. `npm run certs`
+ * makes the same for docker-compose's servers (src/cluster/certs.ts). A real
+ * deployment brings its own certificates: docs/operations.md, "Personal data".
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,13 +23,17 @@ export interface ClusterTls {
   serverName: string;
 }
 
-const SERVER_NAME = 'localhost';
-const VALID_DAYS = 30;
-
-export async function makeClusterCertificates(dir: string): Promise<ClusterTls> {
+/**
+ * A CA and one server certificate for `names` (the first is the one clients check) and 127.0.0.1, written to `dir`
+ * as ca.pem, server.pem and server-key.pem (`keyMode`: the key file's permissions).
+ */
+export async function makeCertificates(
+  dir: string,
+  { names = ['localhost'], validDays = 30, keyMode = 0o600 }: { names?: string[]; validDays?: number; keyMode?: number } = {},
+): Promise<ClusterTls> {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const notBeforeDate = new Date(Date.now() - 60_000);
-  const notAfterDate = new Date(notBeforeDate.getTime() + VALID_DAYS * 86_400_000);
+  const notAfterDate = new Date(notBeforeDate.getTime() + validDays * 86_400_000);
   const common = { keyType: 'ec', curve: 'P-256', algorithm: 'sha256', notBeforeDate, notAfterDate } as const;
   const ca = await generate([{ name: 'commonName', value: 'progreg cluster CA' }], {
     ...common,
@@ -37,7 +42,7 @@ export async function makeClusterCertificates(dir: string): Promise<ClusterTls> 
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
-  const server = await generate([{ name: 'commonName', value: SERVER_NAME }], {
+  const server = await generate([{ name: 'commonName', value: names[0]! }], {
     ...common,
     ca: { key: ca.private, cert: ca.cert },
     extensions: [
@@ -46,22 +51,20 @@ export async function makeClusterCertificates(dir: string): Promise<ClusterTls> 
       { name: 'extKeyUsage', serverAuth: true },
       {
         name: 'subjectAltName',
-        altNames: [
-          { type: 2, value: SERVER_NAME },
-          { type: 7, ip: '127.0.0.1' },
-        ],
+        altNames: [...names.map((value) => ({ type: 2 as const, value })), { type: 7 as const, ip: '127.0.0.1' }],
       },
     ],
   });
   const files: ClusterTls = {
     caFile: path.join(dir, 'ca.pem'),
-    certFile: path.join(dir, 'frontend.pem'),
-    keyFile: path.join(dir, 'frontend-key.pem'),
-    serverName: SERVER_NAME,
+    certFile: path.join(dir, 'server.pem'),
+    keyFile: path.join(dir, 'server-key.pem'),
+    serverName: names[0]!,
   };
   fs.writeFileSync(files.caFile, ca.cert);
   fs.writeFileSync(files.certFile, server.cert);
-  fs.writeFileSync(files.keyFile, server.private, { mode: 0o600 });
+  fs.rmSync(files.keyFile, { force: true });
+  fs.writeFileSync(files.keyFile, server.private, { mode: keyMode });
   return files;
 }
 
