@@ -13,7 +13,10 @@ import { makeCertificates } from './tls';
 
 const dir = path.join(projectRoot, 'deploy', 'certs');
 makeCertificates(dir, { names: ['temporal', 'postgresql'], validDays: 365, keyMode: 0o644 }).then(
-  (files) => console.log(`certs: ${path.relative(projectRoot, files.caFile)}, server.pem and server-key.pem for temporal and postgresql in ${path.relative(projectRoot, dir)}`),
+  (files) =>
+    console.log(
+      `certs: ${path.relative(projectRoot, files.caFile)}, server.pem and server-key.pem for temporal and postgresql in ${path.relative(projectRoot, dir)}`,
+    ),
   (e: unknown) => {
     console.error(`certs: ${String(e)}`);
     process.exit(1);

@@ -92,10 +92,10 @@ async function hasSchemaVersion(url: string): Promise<boolean> {
 /** The environment deploy/temporal/config.yaml reads (compose sets the same names). */
 export function temporalServerEnv(db: PostgresEndpoint, ports: TemporalPorts, tls: ClusterTls): NodeJS.ProcessEnv {
   return {
-    TEMPORAL_TLS_FRONTEND_CERT: tls.certFile,
-    TEMPORAL_TLS_FRONTEND_KEY: tls.keyFile,
+    TEMPORAL_TLS_FRONTEND_CERT_FILE: tls.certFile,
+    TEMPORAL_TLS_FRONTEND_KEY_FILE: tls.keyFile,
     TEMPORAL_TLS_FRONTEND_SERVER_NAME: tls.serverName,
-    TEMPORAL_TLS_CA_CERT: tls.caFile,
+    TEMPORAL_TLS_CA_FILE: tls.caFile,
     POSTGRES_SEEDS: db.host,
     DB_PORT: String(db.port),
     POSTGRES_USER: db.user,

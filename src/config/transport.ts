@@ -7,7 +7,10 @@
 import net from 'node:net';
 import type { Raw } from './variables';
 
-type TemporalTls = Pick<Raw, 'TEMPORAL_TLS' | 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'>;
+type TemporalTls = Pick<
+  Raw,
+  'TEMPORAL_TLS' | 'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE' | 'TEMPORAL_TLS_SERVER_NAME' | 'TEMPORAL_API_KEY'
+>;
 
 /** TEMPORAL_TLS, else on when a TLS file, a server name or an API key is set (an API key is only ever sent over TLS). */
 export function temporalTlsEnabled(r: TemporalTls): boolean {
@@ -20,7 +23,7 @@ loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
 
 /** `localhost`, 127.0.0.0/8 or ::1 (brackets allowed): traffic that never leaves the machine. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   const family = net.isIP(h);

@@ -341,7 +341,7 @@ export const configVariables = {
   },
   TEMPORAL_UI_OIDC_CLIENT_ID: {
     schema: optionalString,
-    doc: "Client id of the Temporal UI at the identity provider (OIDC_ISSUER_URL), when the UI signs staff in there (its TEMPORAL_AUTH_* settings). The codec endpoint then accepts the ID token the signed-in UI passes (`TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true`, which the UI honours for an https codec only), checked against the provider's keys, this audience and OIDC_ROLE_MAP. Development default `temporal-ui`. Set-up: docs/operations.md, \"Personal data\".",
+    doc: 'Client id of the Temporal UI at the identity provider (OIDC_ISSUER_URL), when the UI signs staff in there (its TEMPORAL_AUTH_* settings). The codec endpoint then accepts the ID token the signed-in UI passes (`TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true`, which the UI honours for an https codec only), checked against the provider\'s keys, this audience and OIDC_ROLE_MAP. Development default `temporal-ui`. Set-up: docs/operations.md, "Personal data".',
   },
   TEMPORAL_UI_OIDC_CLIENT_SECRET: {
     schema: secret,

@@ -156,7 +156,10 @@ describe('config', () => {
       problemsOf({ ...prod, TEMPORAL_ADDRESS: 'temporal.internal:7233' }).join(),
       /^TEMPORAL_ADDRESS: temporal\.internal:7233 is off this machine, so the connection must use TLS in production/,
     );
-    assert.match(problemsOf({ ...prod, TEMPORAL_ADDRESS: '10.1.2.3:7233', TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_FILE: '/ca.pem' }).join(), /^TEMPORAL_ADDRESS: /);
+    assert.match(
+      problemsOf({ ...prod, TEMPORAL_ADDRESS: '10.1.2.3:7233', TEMPORAL_TLS: 'false', TEMPORAL_TLS_CA_FILE: '/ca.pem' }).join(),
+      /^TEMPORAL_ADDRESS: /,
+    );
     assert.match(problemsOf({ ...prod, TEMPORAL_ADDRESS: '[2001:db8::1]:7233' }).join(), /^TEMPORAL_ADDRESS: /);
     // TLS on (explicitly, by a CA file, or by an API key), or a loopback address, starts.
     for (const ok of [
