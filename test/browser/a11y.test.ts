@@ -13,7 +13,7 @@ import { admit, eventually, fetchJson, uploadFile as apiUpload, type Admitted } 
 import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item } from './chromium';
+import { item, sendForReview } from './chromium';
 import { browserSuite, signInStaff } from './suite';
 import { aPdf, validForm } from '../kit/samples';
 
@@ -76,6 +76,9 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     await ui.page.locator('[data-upload="ID_DOCUMENT"] .upload-preview').waitFor(WAIT);
     await expectAccessible(ui.page, 'upload panel with a chosen file');
     await ui.page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' }).click();
+    await ui.page.locator('[data-pages="ID_DOCUMENT"]').waitFor(WAIT);
+    await expectAccessible(ui.page, 'student checklist with a page ready to send');
+    await sendForReview(ui.page, 'ID_DOCUMENT');
     await item(ui.page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
     await expectAccessible(ui.page, 'student checklist with a submitted file');
 
@@ -143,7 +146,7 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     await expectAccessible(ui.page, 'import');
   });
 
-  it('keyboard only: a student chooses and uploads a file', async () => {
+  it('keyboard only: a student chooses and uploads a file, then sends it for review', async () => {
     const a = await admit(ui.stack, { cohortId: uniq('a11y-') });
     await openInvitation(ui.page, a);
     const input = ui.page.locator('[data-upload="ID_DOCUMENT"] input[type=file]');
@@ -163,6 +166,10 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
     const send = ui.page.locator('[data-upload="ID_DOCUMENT"]').getByRole('button', { name: 'Upload' });
     await ui.page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
     await tabUntil(ui.page, send);
+    await ui.page.keyboard.press('Enter');
+    const sendForReviewButton = ui.page.locator('[data-pages="ID_DOCUMENT"]').getByRole('button', { name: /for review$/ });
+    await sendForReviewButton.waitFor(WAIT);
+    await tabUntil(ui.page, sendForReviewButton);
     await ui.page.keyboard.press('Enter');
     await item(ui.page, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
   });

@@ -49,7 +49,15 @@ export async function keepEvidence(page: Page | undefined, name: string): Promis
 /** A checklist step in a given state (the page marks each step with its item key and state). */
 export const item = (page: Page, key: string, state: string): Locator => page.locator(`#steps > li[data-item="${key}"][data-state="${state}"]`);
 
-/** Chooses a file in an item's upload panel and sends it once the page's own checks let it. */
+/** Sends the pages added to an item to the Academic Registry for review (the "Send … for review" button). */
+export async function sendForReview(page: Page, key: string): Promise<void> {
+  await page
+    .locator(`[data-pages="${key}"]`)
+    .getByRole('button', { name: /for review$/ })
+    .click();
+}
+
+/** Chooses a file in an item's upload panel and uploads it as a page once the page's own checks let it. */
 export async function uploadFile(page: Page, key: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
   const panel = page.locator(`[data-upload="${key}"]`);
   await panel.locator('input[type=file]').setInputFiles(file);

@@ -20,7 +20,7 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import type { Page } from 'playwright-core';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { uniq } from '../kit/servers';
-import { item, screenshot, uploadFile } from './chromium';
+import { item, screenshot, sendForReview, uploadFile } from './chromium';
 import { browserSuite } from './suite';
 import { aPdf } from '../kit/samples';
 
@@ -137,8 +137,10 @@ describe('portal journey in a real browser', function () {
 
     // --- Uploads: ID document and visa (PDF), then the photo ----------------------
     await uploadFile(student, 'ID_DOCUMENT', { name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf('Passport of Chan Tai Man') });
+    await sendForReview(student, 'ID_DOCUMENT');
     await item(student, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
     await uploadFile(student, 'VISA', { name: 'student-visa.pdf', mimeType: 'application/pdf', buffer: aPdf('Entry permit') });
+    await sendForReview(student, 'VISA');
     await item(student, 'VISA', 'SUBMITTED').waitFor(WAIT);
 
     // A landscape photo is stopped in the browser with what to fix; a portrait one inside the spec goes through.
@@ -150,6 +152,7 @@ describe('portal journey in a real browser', function () {
     await photoPanel.getByText('Portrait orientation').waitFor(WAIT);
     await screenshot(student, 'student-photo-upload');
     await photoPanel.getByRole('button', { name: 'Upload' }).click();
+    await sendForReview(student, 'PHOTO');
     await item(student, 'PHOTO', 'SUBMITTED').waitFor(WAIT);
     assert.match(await student.locator('#next-step').innerText(), /Nothing to do for now/);
 
@@ -188,6 +191,7 @@ describe('portal journey in a real browser', function () {
     assert.match(rejected, /The scan is blurred; please upload a sharper copy/);
     await screenshot(student, 'student-rejected');
     await uploadFile(student, 'ID_DOCUMENT', { name: 'passport-rescan.pdf', mimeType: 'application/pdf', buffer: aPdf('Passport of Chan Tai Man, sharper') });
+    await sendForReview(student, 'ID_DOCUMENT');
     await item(student, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
 
     // --- Staff verify everything ------------------------------------------------------

@@ -289,11 +289,15 @@ export const studentApi = {
   signOut: () => request<void>('/api/session', { method: 'DELETE' }),
   status: (no: string) => request<StatusResponse>(reg(no)),
   submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form }, action: true }),
-  uploadDocument: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
+  /** A page for an item's next submission (kept until it is sent for review). */
+  addPage: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
     const form = new FormData();
     form.append('file', file, file.name);
-    return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/documents`, form, { onProgress });
+    return upload<ItemView>(`${reg(no)}/items/${enc(itemKey)}/pages`, form, { onProgress });
   },
+  removePage: (no: string, itemKey: string, page: number) =>
+    request<ItemView>(`${reg(no)}/items/${enc(itemKey)}/pages/${page}`, { method: 'DELETE', action: true }),
+  sendForReview: (no: string, itemKey: string) => request<ItemView>(`${reg(no)}/items/${enc(itemKey)}/send`, { method: 'POST', action: true }),
   decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason }, action: true }),
   /** "Email me a new link": always the same answer, whether or not the details match. */
   requestLink: (applicationNo: string, personalEmail: string) => request<{ message: string }>('/api/session/link', { json: { applicationNo, personalEmail } }),

@@ -86,7 +86,12 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
       ),
     );
 
-  const latest = item.submissions[item.submissions.length - 1];
+  // Every page of the latest submission may be previewed; older submissions are downloads only.
+  const latest = item.submissions[item.submissions.length - 1]?.version;
+  const pageOf = (s: (typeof item.submissions)[number]) => {
+    const pages = item.submissions.filter((o) => o.version === s.version);
+    return pages.length > 1 ? ` page ${pages.indexOf(s) + 1} of ${pages.length}` : '';
+  };
   return h(
     'article',
     { class: 'review-item', id: `review-${item.key}`, 'data-state': item.state, 'data-item': item.key },
@@ -107,6 +112,9 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
     item.flag
       ? h('div', { class: 'notice tone-bad', role: 'note', 'data-flag': '' }, h('div', null, h('strong', null, 'Check before deciding: '), item.flag))
       : null,
+    item.draft.length
+      ? h('p', { class: 'small muted', 'data-draft': '' }, `${item.draft.length} page${item.draft.length === 1 ? '' : 's'} added by the student, not yet sent for review`)
+      : null,
     item.submissions.length
       ? h(
           'ul',
@@ -121,10 +129,10 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
                 h(
                   'span',
                   { class: 'muted' },
-                  `v${s.version} · ${s.mediaType} · ${fmtBytes(s.size)}${s.imageWidth ? ` · ${s.imageWidth}×${s.imageHeight}px` : ''} · ${fmtShort(s.at)} · ${s.uploadedBy}`,
+                  `v${s.version}${pageOf(s)} · ${s.mediaType} · ${fmtBytes(s.size)}${s.imageWidth ? ` · ${s.imageWidth}×${s.imageHeight}px` : ''} · ${fmtShort(s.at)} · ${s.uploadedBy}`,
                 ),
                 s.documentId ? downloadButton(v.applicationNo, s.documentId, s.originalName) : null,
-                s.documentId && s.mediaType.startsWith('image/') && s === latest ? previewButton(v.applicationNo, s.documentId) : null,
+                s.documentId && s.mediaType.startsWith('image/') && s.version === latest ? previewButton(v.applicationNo, s.documentId) : null,
               ),
             ),
         )

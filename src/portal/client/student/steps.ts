@@ -3,6 +3,7 @@
  * item changed, so a half-filled form or a chosen file survives every refresh.
  */
 import type { ItemView } from '../../../../workflows/registration/types';
+import { pageLimit } from '../../../../workflows/registration/policy';
 import { isOpen, isSettled } from '../../../../workflows/registration/vocabulary';
 import { studentApi, type StatusResponse } from '../api';
 import { byId, fmtDate, fmtDateTime, fmtMoney, h, unawaited } from '../dom';
@@ -10,6 +11,7 @@ import { ITEM_HELP, itemStateFor, REJECTION_REASON } from '../labels';
 import { formSummary } from '../facts';
 import { registrationForm } from './form';
 import { uploadPanel } from './upload';
+import { pagesPanel } from './pages';
 import { mail, refresh, student } from './session';
 
 const cards = new Map<string, { sig: string; el: HTMLElement }>();
@@ -149,10 +151,11 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
           item,
           unawaited(() => refresh()),
         );
-      if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) parts.push(panel());
-      // After its deadline a submitted compulsory item stands as sent: what was in on time is what counts.
-      else if (open && item.state === 'SUBMITTED' && !(item.compulsory && deadlinePassed(v, item)))
-        parts.push(toggleSection('Send a corrected file', panel, 'btn-link'));
+      // Pages are added, and removed, until they are sent for review; then they stand until the registry decides.
+      if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) {
+        parts.push(pagesPanel(v.applicationNo, item, unawaited(() => refresh())));
+        if (item.draft.length < pageLimit(item.kind)) parts.push(panel());
+      }
     }
   }
   return parts;
@@ -212,22 +215,23 @@ function rejection(item: ItemView): HTMLElement {
 
 function fileList(item: ItemView): HTMLElement | null {
   if (!item.submissions.length) return null;
+  const latest = item.submissions[item.submissions.length - 1]!.version;
   return h(
     'ul',
     { class: 'files', 'aria-label': `Files sent for ${item.label}` },
-    [...item.submissions]
-      .reverse()
-      .map((s, i) =>
-        h(
-          'li',
-          null,
-          s.documentId
-            ? h('a', { class: 'name', href: studentApi.documentUrl(student.applicationNo, s.documentId), download: s.originalName }, s.originalName)
-            : h('span', { class: 'name' }, s.originalName),
-          h('span', { class: 'muted' }, `version ${s.version} · ${fmtDateTime(s.at)}`),
-          i === 0 ? null : h('span', { class: 'muted' }, '(replaced)'),
-        ),
-      ),
+    [...item.submissions].reverse().map((s) => {
+      const pages = item.submissions.filter((o) => o.version === s.version);
+      const page = pages.length > 1 ? ` · page ${pages.indexOf(s) + 1} of ${pages.length}` : '';
+      return h(
+        'li',
+        null,
+        s.documentId
+          ? h('a', { class: 'name', href: studentApi.documentUrl(student.applicationNo, s.documentId), download: s.originalName }, s.originalName)
+          : h('span', { class: 'name' }, s.originalName),
+        h('span', { class: 'muted' }, `version ${s.version}${page} · ${fmtDateTime(s.sentAt ?? s.at)}`),
+        s.version === latest ? null : h('span', { class: 'muted' }, '(replaced)'),
+      );
+    }),
   );
 }
 

@@ -3,7 +3,8 @@
  * checks the gateway makes (type, size, and for the photo its pixel size and
  * orientation) as soon as a file is chosen, a progress bar while it travels,
  * and the gateway's answer in plain words. The gateway checks again from the
- * file's own bytes; these checks only save the student a wasted upload.
+ * file's own bytes; these checks only save the student a wasted upload. Each
+ * file becomes a page of the item's next submission (pages.ts sends it).
  */
 import type { ItemView, PhotoSpec } from '../../../../workflows/registration/types';
 import { MEDIA_TYPE_LABELS, describeFileType, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
@@ -38,7 +39,10 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
           ),
           h('li', null, 'Plain light background, face and shoulders centred, no hat or sunglasses'),
         ]
-      : h('li', null, 'Every page, clear and readable; a scan or a sharp photo of the document'),
+      : [
+          h('li', null, 'Every page, clear and readable; a scan or a sharp photo of the document'),
+          h('li', null, 'One file per page, or all pages in one PDF; you send them for review once every page is added'),
+        ],
   );
   const input = h('input', {
     type: 'file',
@@ -54,7 +58,7 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     h('span'),
   );
   const error = h('div', { class: 'notice tone-bad', role: 'alert', hidden: true });
-  const send = h('button', { class: 'btn', type: 'submit', disabled: true }, item.submissions.length ? 'Upload new file' : 'Upload');
+  const send = h('button', { class: 'btn', type: 'submit', disabled: true }, item.draft.length ? 'Upload another page' : 'Upload');
   const form = h(
     'form',
     { class: 'upload', 'data-upload': item.key },
@@ -127,13 +131,13 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
       const fill = bar.firstElementChild as HTMLElement;
       fill.style.width = '0%';
       try {
-        await studentApi.uploadDocument(v.applicationNo, item.key, ready, (f) => {
+        await studentApi.addPage(v.applicationNo, item.key, ready, (f) => {
           fill.style.width = `${Math.round(f * 100)}%`;
           bar.setAttribute('aria-valuenow', String(Math.round(f * 100)));
           // The bytes are sent; the gateway now stores them and tells the registration.
           if (f >= 1) bar.classList.add('indeterminate');
         });
-        toast(`${item.label}: file received.`);
+        toast(`${item.label}: page received. Send it for review when every page is added.`);
         done();
       } catch (err) {
         bar.hidden = true;
