@@ -113,7 +113,11 @@ function reviewItem(v: StatusResponse, item: ItemView, open: boolean): HTMLEleme
       ? h('div', { class: 'notice tone-bad', role: 'note', 'data-flag': '' }, h('div', null, h('strong', null, 'Check before deciding: '), item.flag))
       : null,
     item.draft.length
-      ? h('p', { class: 'small muted', 'data-draft': '' }, `${item.draft.length} page${item.draft.length === 1 ? '' : 's'} added by the student, not yet sent for review`)
+      ? h(
+          'p',
+          { class: 'small muted', 'data-draft': '' },
+          `${item.draft.length} page${item.draft.length === 1 ? '' : 's'} added by the student, not yet sent for review`,
+        )
       : null,
     item.submissions.length
       ? h(

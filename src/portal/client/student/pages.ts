@@ -31,11 +31,7 @@ export function pagesPanel(applicationNo: string, item: ItemView, done: () => vo
   const busy = (on: boolean) => buttons.forEach((b) => (b.disabled = on));
 
   const rows = item.draft.map((p, i) => {
-    const remove = h(
-      'button',
-      { class: 'btn btn-link', type: 'button', 'aria-label': `Remove page ${i + 1}, ${p.originalName}` },
-      'Remove',
-    );
+    const remove = h('button', { class: 'btn btn-link', type: 'button', 'aria-label': `Remove page ${i + 1}, ${p.originalName}` }, 'Remove');
     buttons.push(remove);
     remove.addEventListener(
       'click',
@@ -54,13 +50,22 @@ export function pagesPanel(applicationNo: string, item: ItemView, done: () => vo
     return h(
       'li',
       { 'data-page': String(p.page ?? 1) },
-      h('span', { class: 'name' }, `Page ${i + 1}: `, p.documentId ? h('a', { href: studentApi.documentUrl(applicationNo, p.documentId), download: p.originalName }, p.originalName) : p.originalName),
+      h(
+        'span',
+        { class: 'name' },
+        `Page ${i + 1}: `,
+        p.documentId ? h('a', { href: studentApi.documentUrl(applicationNo, p.documentId), download: p.originalName }, p.originalName) : p.originalName,
+      ),
       h('span', { class: 'muted' }, fmtBytes(p.size)),
       remove,
     );
   });
 
-  const send = h('button', { class: 'btn', type: 'button', 'data-send': '' }, item.draft.length === 1 ? 'Send this page for review' : `Send these ${item.draft.length} pages for review`);
+  const send = h(
+    'button',
+    { class: 'btn', type: 'button', 'data-send': '' },
+    item.draft.length === 1 ? 'Send this page for review' : `Send these ${item.draft.length} pages for review`,
+  );
   buttons.push(send);
   send.addEventListener(
     'click',

@@ -153,7 +153,13 @@ function stepContent(v: StatusResponse, item: ItemView, open: boolean): Array<HT
         );
       // Pages are added, and removed, until they are sent for review; then they stand until the registry decides.
       if (open && (item.state === 'PENDING' || item.state === 'REJECTED')) {
-        parts.push(pagesPanel(v.applicationNo, item, unawaited(() => refresh())));
+        parts.push(
+          pagesPanel(
+            v.applicationNo,
+            item,
+            unawaited(() => refresh()),
+          ),
+        );
         if (item.draft.length < pageLimit(item.kind)) parts.push(panel());
       }
     }
