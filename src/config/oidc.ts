@@ -100,6 +100,8 @@ export function oidcProductionProblems(r: Raw): string[] {
   if (!r.OIDC_ISSUER_URL) {
     if (r.OIDC_CLIENT_ID || r.OIDC_CLIENT_SECRET)
       problems.push('OIDC_ISSUER_URL: must be set when OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is (single sign-on is half configured)');
+    else if (r.TEMPORAL_UI_OIDC_CLIENT_ID)
+      problems.push("OIDC_ISSUER_URL: must be set when TEMPORAL_UI_OIDC_CLIENT_ID is (the codec checks the UI's tokens against that provider)");
     return problems;
   }
   if (!r.OIDC_ISSUER_URL.startsWith('https://')) problems.push(`OIDC_ISSUER_URL: must be https in production (got ${r.OIDC_ISSUER_URL})`);

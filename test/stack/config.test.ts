@@ -298,5 +298,6 @@ describe('config: single sign-on (OpenID Connect)', () => {
 
   it('production refuses half a configuration: a client id or secret without an issuer', () => {
     assert.deepEqual(variables({ ...prod, OIDC_CLIENT_ID: 'progreg' }), ['OIDC_ISSUER_URL']);
+    assert.match(problemsOf({ ...prod, TEMPORAL_UI_OIDC_CLIENT_ID: 'temporal-ui' }).join(), /^OIDC_ISSUER_URL: must be set when TEMPORAL_UI_OIDC_CLIENT_ID is/);
   });
 });
