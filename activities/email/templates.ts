@@ -23,6 +23,7 @@ export const SUBJECTS: Record<EmailKind, string> = {
   PROJECTION_ALERT: 'Read model not updated: Program Registration',
   ADDRESS_UNDELIVERABLE: 'Invitation undeliverable: Program Registration',
   PAYMENT_SHORTFALL: 'HKUST: Tuition fee not fully paid',
+  CHECKLIST_CHANGED: 'HKUST: Your registration checklist has changed',
 };
 
 /** Who an email goes to: the student's addresses (chosen by the workflow) or the registry's alert address. */
@@ -40,6 +41,7 @@ export const AUDIENCE: Record<EmailKind, 'student' | 'registry'> = {
   PROJECTION_ALERT: 'registry',
   ADDRESS_UNDELIVERABLE: 'registry',
   PAYMENT_SHORTFALL: 'student',
+  CHECKLIST_CHANGED: 'student',
 };
 
 export interface InvitationLinks {
@@ -218,6 +220,28 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
             ? `Please pay the outstanding ${amount(m.shortfall, m.currency)} by ${hkTime(m.payBy)}, or your registration will be withdrawn.`
             : `The tuition payment deadline has passed: please contact ${ctx.contacts.registration} at once, quoting your application number, or your registration will be withdrawn.`,
         },
+        registrationLink(links),
+        reference(ctx),
+        { list: contactLines(ctx) },
+        ...signOff,
+      ];
+    case 'CHECKLIST_CHANGED':
+      return [
+        greeting(ctx),
+        { p: 'The Academic Registry has updated your admission record, and with it your Online Program Registration checklist.' },
+        ...(m.owed.length
+          ? [
+              { p: 'Now required:' } as Block,
+              {
+                list: m.owed.map(
+                  (i) => `${i.label}: ${i.compulsory ? (i.by ? `compulsory, by ${hkTime(i.by)}` : 'compulsory, as soon as you can') : 'may follow later'}`,
+                ),
+              } as Block,
+            ]
+          : []),
+        ...(m.noLongerRequired.length
+          ? [{ p: 'No longer required (nothing more to do for these):' } as Block, { list: m.noLongerRequired.map((i) => i.label) } as Block]
+          : []),
         registrationLink(links),
         reference(ctx),
         { list: contactLines(ctx) },

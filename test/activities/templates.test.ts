@@ -43,6 +43,11 @@ const messages: Record<EmailKind, EmailMessage> = {
   DEADLINE_EXTENDED: { kind: 'DEADLINE_EXTENDED', deadline: 'REGISTRATION', from: '2027-08-31T15:59:00.000Z', until: '2027-09-14T15:59:00.000Z' },
   SIGN_IN_LINK: { kind: 'SIGN_IN_LINK' },
   PAYMENT_SHORTFALL: { kind: 'PAYMENT_SHORTFALL', paid: 40000, fee: 42100, shortfall: 2100, currency: 'HKD', payBy: '2027-08-31T15:59:00.000Z' },
+  CHECKLIST_CHANGED: {
+    kind: 'CHECKLIST_CHANGED',
+    owed: [{ key: 'TUITION_RECEIPT', label: 'Tuition payment receipt', compulsory: true, dueBy: 'PAYMENT', by: '2027-08-20T15:59:00.000Z' }],
+    noLongerRequired: [{ key: 'VISA', label: 'Visa / entry permit' }],
+  },
   PROJECTION_ALERT: { kind: 'PROJECTION_ALERT', workflowId: base.workflowId, seq: 7, error: 'invalid byte sequence for encoding "UTF8": 0x00' },
   ADDRESS_UNDELIVERABLE: {
     kind: 'ADDRESS_UNDELIVERABLE',
@@ -71,6 +76,7 @@ describe('email templates', () => {
       SIGN_IN_LINK: 'Your sign-in link to Program Registration',
       PROJECTION_ALERT: 'Read model not updated: Program Registration',
       PAYMENT_SHORTFALL: 'HKUST: Tuition fee not fully paid',
+      CHECKLIST_CHANGED: 'HKUST: Your registration checklist has changed',
     });
   });
 
@@ -139,6 +145,13 @@ describe('email templates', () => {
     assert.ok(!/5 working days/.test(text + html), 'no hard-coded 5');
     const alert = renderEmail({ ...invitation, message: messages.SLA_ALERT } as EmailRequest);
     assert.match(alert.text, /verification service level \(3 working days\) was missed/);
+  });
+
+  it('a changed checklist names each item now owed with its deadline, and those no longer required, with a registration link', () => {
+    const { text } = render('CHECKLIST_CHANGED');
+    assert.match(text, /Now required:\n\n {2}- Tuition payment receipt: compulsory, by Fri, 20 Aug 2027, 23:59 HKT\n/);
+    assert.match(text, /No longer required \(nothing more to do for these\):\n\n {2}- Visa \/ entry permit\n/);
+    assert.match(text, /Open Online Program Registration: https:\/\/reg\.example\/invite\?token=T/);
   });
 
   it('reminders, extensions and sign-in-link emails carry a fresh registration link; the extension says the new date', () => {

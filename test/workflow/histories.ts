@@ -48,6 +48,7 @@ export const RECORDED_PATH_MARKERS = {
   'form-corrected': { updates: { correctForm: 1 }, audit: { FORM_CORRECTED: 1 } },
   'sign-in-link-requested': { signals: { signInLinkRequested: 3 }, audit: { SIGN_IN_LINK_REQUESTED: 2 }, emails: { SIGN_IN_LINK: 2 } },
   reclassified: { updates: { reclassify: 2 }, audit: { RECLASSIFIED: 2 }, emails: { ACKNOWLEDGEMENT: 1 } },
+  'reclassified-student-emailed': { updates: { reclassify: 2 }, audit: { RECLASSIFIED: 2 }, emails: { CHECKLIST_CHANGED: 2, ACKNOWLEDGEMENT: 1 } },
   'access-revoked': { signals: { accessRevoked: 2 }, audit: { ACCESS_REVOKED: 1 }, emails: { SIGN_IN_LINK: 1 } },
   'personal-email-bounced': {
     signals: { emailUndeliverable: 2 },

@@ -14,8 +14,10 @@ import { defaultCohortPolicy, type CohortPolicy, type StudentRecord } from '../.
 import { handOverEmail, emailSent } from '../../workflows/registration/email-decisions';
 import { activateAccount, confirmPayment, requestSignInLink } from '../../workflows/registration/event-actions';
 import type { RegistrationRecord } from '../../workflows/registration/records';
+import type { EmailKind } from '../../workflows/registration/types';
 import { rejectItem, verifyItem } from '../../workflows/registration/review-actions';
 import { invite, setHolidays, startRegistration } from '../../workflows/registration/state';
+import { reclassify } from '../../workflows/registration/reclassification';
 import { extendDeadline } from '../../workflows/registration/staff-actions';
 import { declineOffer, registerDocument, submitForm } from '../../workflows/registration/student-actions';
 import { advance } from '../../workflows/registration/time-actions';
@@ -44,6 +46,8 @@ interface Path {
   policy?: Partial<CohortPolicy>;
   /** Steps at increasing times; the emails each decides are sent right after it. */
   steps: [number, (r: RegistrationRecord, at: number) => void][];
+  /** Emails the path is there for: each must be among those sent (so many times), or the path proves nothing. */
+  emails?: Partial<Record<EmailKind, number>>;
 }
 
 const ug = { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' } as const;
@@ -169,6 +173,19 @@ const PATHS: Path[] = [
     ],
   },
   {
+    name: 'reclassified: the fee and its payment deadline newly owed, the visa no longer; reclassified again after the payment deadline',
+    student: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'NON_LOCAL' },
+    policy: { tuitionFee: FEE, paymentDeadline: new Date(PAYMENT_DEADLINE).toISOString() },
+    steps: [
+      [STARTED + DAY, everything],
+      [STARTED + 2 * DAY, (r, at) => reclassify(r, { actor: STAFF, changes: { residency: 'LOCAL' }, reason: 'permanent resident' }, at)],
+      ...days.slice(2, 28),
+      [PAYMENT_DEADLINE + DAY, (r, at) => reclassify(r, { actor: STAFF, changes: { residency: 'NON_LOCAL' }, reason: 'the HKID card was a visitor card' }, at)],
+      ...days.slice(29),
+    ],
+    emails: { CHECKLIST_CHANGED: 2 },
+  },
+  {
     name: 'a sign-in link, then declined',
     steps: [
       [STARTED + DAY, (r, at) => requestSignInLink(r, { actor: 'gateway', requestId: 'q1' }, at)],
@@ -203,6 +220,7 @@ describe('no email names a date that has passed when it is sent (every email of 
         send(at);
       }
       assert.ok(sent.length > 1, `${path.name}: only ${sent.join(', ')}`);
+      for (const [kind, n] of Object.entries(path.emails ?? {})) assert.equal(sent.filter((k) => k === kind).length, n, `${kind} in ${sent.join(', ')}`);
     });
   }
 

@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { RegistrationFailure, defaultCohortPolicy } from '../../workflows/registration/api';
+import { takeEmails } from '../../workflows/registration/email-decisions';
 import { reclassify } from '../../workflows/registration/reclassification';
+import { startRegistration } from '../../workflows/registration/state';
 import { declineOffer, registerDocument } from '../../workflows/registration/student-actions';
 import { statusView, takeSnapshot } from '../../workflows/registration/views';
 import { DEADLINE, T0, refused, registration, student } from './state-support';
@@ -55,5 +57,39 @@ describe('registration state: reclassification', () => {
     assert.equal(v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state, 'NOT_REQUIRED');
     assert.equal(v.deadlines.payment, undefined);
     assert.deepEqual(v.outstandingItems, ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'PHOTO']);
+  });
+
+  describe('the student is told what changed in the checklist (CHECKLIST_CHANGED)', () => {
+    const fee = { amount: 42100, currency: 'HKD' };
+    const payBy = DEADLINE - 10 * DAY;
+    const feeCohort = defaultCohortPolicy(new Date(DEADLINE).toISOString(), { paymentDeadline: new Date(payBy).toISOString(), tuitionFee: fee });
+
+    it('a non-local student made local non-JUPAS: the fee is owed by the payment deadline, the visa no longer', () => {
+      const r = registration(student({ studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'NON_LOCAL' }), feeCohort);
+      reclassify(r, { actor: STAFF, changes: { residency: 'LOCAL' }, reason }, T0 + DAY);
+      const emails = takeEmails(r);
+      assert.deepEqual(
+        emails.map((e) => [e.message.kind, e.to, e.idempotencyKey]),
+        [['CHECKLIST_CHANGED', ['a100@example.com'], 'registration-A100:CHECKLIST_CHANGED:1']],
+      );
+      assert.deepEqual(emails[0]!.message, {
+        kind: 'CHECKLIST_CHANGED',
+        owed: [{ key: 'TUITION_RECEIPT', label: 'Tuition payment receipt', compulsory: true, dueBy: 'PAYMENT', by: '2027-06-21T02:00:00.000Z' }],
+        noLongerRequired: [{ key: 'VISA', label: 'Visa / entry permit' }],
+      });
+    });
+
+    it('a move to another program of the same category changes no item and sends nothing', () => {
+      const r = registration();
+      reclassify(r, { actor: STAFF, changes: { programCode: 'BSC-MATH' }, reason }, T0 + DAY);
+      assert.deepEqual(takeEmails(r), []);
+    });
+
+    it('a registration started before the rule (a history that replays) sends nothing', () => {
+      const r = startRegistration({ student: student({ residency: 'NON_LOCAL' }), policy: defaultCohortPolicy(new Date(DEADLINE).toISOString()) }, T0, []);
+      takeEmails(r);
+      reclassify(r, { actor: STAFF, changes: { residency: 'LOCAL' }, reason }, T0 + DAY);
+      assert.deepEqual(takeEmails(r), []);
+    });
   });
 });

@@ -53,6 +53,11 @@ export type EmailMessage =
   | { kind: 'WITHDRAWAL'; reason: OutcomeReason; items: EmailItemRef[]; detail: string; deadline?: Exclude<DueBy, null> }
   /** An on-time payment short of the fee: what was paid, what is outstanding, and the deadline if it is still ahead. */
   | { kind: 'PAYMENT_SHORTFALL'; paid: number; fee: number; shortfall: number; currency: string; payBy?: IsoInstant }
+  /**
+   * A reclassification changed the checklist: the items now owed (each with its deadline while that is ahead) and
+   * those no longer required.
+   */
+  | { kind: 'CHECKLIST_CHANGED'; owed: (EmailItemRef & { compulsory: boolean; dueBy: DueBy; by?: IsoInstant })[]; noLongerRequired: EmailItemRef[] }
   | { kind: 'SLA_ALERT'; item: EmailItemRef; submittedAt: IsoInstant; expectedBy: string; workflowId: string }
   | ({ kind: 'DEADLINE_EXTENDED' } & Omit<DeadlineChange, 'at'>)
   | { kind: 'SIGN_IN_LINK' }
@@ -74,7 +79,15 @@ export type EmailMessage =
     };
 
 /** Emails that carry a freshly signed registration link (and, for the invitation, the activation link). */
-export const EMAILS_WITH_LINKS: readonly EmailKind[] = ['INVITATION', 'REMINDER', 'REJECTION', 'PAYMENT_SHORTFALL', 'DEADLINE_EXTENDED', 'SIGN_IN_LINK'];
+export const EMAILS_WITH_LINKS: readonly EmailKind[] = [
+  'INVITATION',
+  'REMINDER',
+  'REJECTION',
+  'PAYMENT_SHORTFALL',
+  'DEADLINE_EXTENDED',
+  'SIGN_IN_LINK',
+  'CHECKLIST_CHANGED',
+];
 
 /** Emails to the registry's alert address; every other kind goes to the student. */
 export const REGISTRY_EMAILS: readonly EmailKind[] = ['SLA_ALERT', 'PROJECTION_ALERT', 'LATE_EVENT', 'ADDRESS_UNDELIVERABLE'];

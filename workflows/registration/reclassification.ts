@@ -11,10 +11,12 @@
  */
 import { RegistrationFailure, registrationFailure } from './api';
 import { buildChecklist, studentCategory, type ItemDefinition } from './checklist';
+import { queueEmail, studentAddresses } from './email-decisions';
 import { checkKeepableText } from './input-rules';
 import { settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { DeadlineKind, ItemRecord, RegistrationRecord } from './records';
+import { follows } from './rule-changes';
 import { checkOpen, invalidTransition, recordEvent } from './state-core';
 import {
   ADMISSION_ROUTES,
@@ -109,6 +111,24 @@ export function checkReclassify(r: RegistrationRecord, input: ReclassifyInput, n
   }
 }
 
+/**
+ * Emails the student what changed in the checklist (docs/domain.md, Reclassification): the items now owed, each
+ * with its deadline while that is ahead, and those no longer required. A change that leaves the checklist as it
+ * was (a move to another program of the same category) sends nothing.
+ */
+function tellTheStudent(r: RegistrationRecord, p: Plan, now: number): void {
+  const owedKeys = new Set([...p.added.map((d) => d.key), ...p.reinstated.map((i) => i.key)]);
+  const owed = r.items
+    .filter((i) => owedKeys.has(i.key))
+    .map((i) => {
+      const d = i.dueBy ? deadlineFor(r, i.dueBy, now) : undefined;
+      return { key: i.key, label: i.label, compulsory: i.compulsory, dueBy: i.dueBy, ...(d && !d.passed ? { by: iso(d.at) } : {}) };
+    });
+  const noLongerRequired = p.noLongerRequired.map((i) => ({ key: i.key, label: i.label }));
+  if (!owed.length && !noLongerRequired.length) return;
+  queueEmail(r, { kind: 'CHECKLIST_CHANGED', owed, noLongerRequired }, studentAddresses(r));
+}
+
 /** Applies a reclassification: the student's facts, the recomputed checklist, the payment deadline, the audit trail, the outcome. */
 export function reclassify(r: RegistrationRecord, input: ReclassifyInput, now: number): RegistrationStatusView {
   checkReclassify(r, input, now);
@@ -165,6 +185,7 @@ export function reclassify(r: RegistrationRecord, input: ReclassifyInput, now: n
     noLongerRequired: p.noLongerRequired.map((i) => i.key),
     reinstated: p.reinstated.map((i) => i.key),
   });
+  if (follows(r, 'reclassification-emails-the-student')) tellTheStudent(r, p, now);
   settleOutcome(r, now);
   return boundedView(r);
 }

@@ -18,6 +18,8 @@ export const RULE_CHANGES = [
   'withdrawal-names-its-deadline',
   /** A submission holds several files (pages), added and removed before it is sent for review (document-pages.ts). */
   'document-pages',
+  /** A reclassification that changes the checklist emails the student what changed (CHECKLIST_CHANGED). */
+  'reclassification-emails-the-student',
 ] as const;
 
 export type RuleChange = (typeof RULE_CHANGES)[number];

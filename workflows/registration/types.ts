@@ -401,6 +401,7 @@ export const EMAIL_KINDS = [
   'LATE_EVENT',
   'ADDRESS_UNDELIVERABLE',
   'PAYMENT_SHORTFALL',
+  'CHECKLIST_CHANGED',
 ] as const;
 export type EmailKind = (typeof EMAIL_KINDS)[number];
 
