@@ -42,6 +42,7 @@ describe('document pages in a real browser', function () {
       await pages(student).nth(2).waitFor(WAIT);
       assert.deepEqual(await pageNames(student), ['Page 1: hkid-front.pdf', 'Page 2: wrong-scan.pdf', 'Page 3: hkid-back.pdf']);
       assert.equal(await item(student, 'ID_DOCUMENT', 'PENDING').count(), 1, 'pages not sent are not a submission');
+      assert.match(await student.locator('#next-step').innerText(), /Send your identification document\(s\) for review[\s\S]*You added 3 pages/);
       await expectAccessible(student, `student page with three pages ready to send (${width} px)`);
 
       await student.getByRole('button', { name: 'Remove page 2, wrong-scan.pdf' }).click();

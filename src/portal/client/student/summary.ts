@@ -133,6 +133,14 @@ export function outcomeCard(v: StatusResponse): HTMLElement | null {
 /** The one thing to do now, from the items: put right a rejection, then compulsory steps, then optional ones. */
 function nextAction(v: StatusResponse): { item?: ItemView; title: string; text: string } | null {
   if (v.status === 'WITHDRAWN' || v.status === 'COMPLETED') return null;
+  // Pages added and not sent count for nothing (docs/domain.md, "Files and pages"): sending them comes first.
+  const unsent = v.items.find((i) => i.draft.length);
+  if (unsent)
+    return {
+      item: unsent,
+      title: `Send your ${inSentence(unsent.label)} for review`,
+      text: `You added ${unsent.draft.length === 1 ? '1 page' : `${unsent.draft.length} pages`} and have not sent ${unsent.draft.length === 1 ? 'it' : 'them'} yet. Add any missing page, then send: until then the Academic Registry has nothing to check.`,
+    };
   const rejected = v.items.find((i) => i.state === 'REJECTED');
   if (rejected)
     return {
