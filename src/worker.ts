@@ -12,7 +12,8 @@ import { createPrisma } from './db/prisma';
 import { createLogger } from './logger';
 import { connectClient, temporalAddress, temporalTransport } from './temporal/client';
 import { dataConverter } from './temporal/data-converter';
-import { workflowCode } from './temporal/worker-options';
+import { workerTracing, workflowCode } from './temporal/worker-options';
+import { installTracing } from './observability/tracing';
 import { workerMetrics } from './observability/worker-metrics';
 
 const ACTIVITY_SLOTS = 20;
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config, 'worker');
   const metrics = await workerMetrics(config);
+  const tracing = installTracing(config, 'progreg-worker');
   // Once per process and before any connection: the Runtime carries the SDK's logging and its metrics exporter.
   Runtime.install({
     logger: {
@@ -51,12 +53,15 @@ async function main(): Promise<void> {
   // The import activities start registrations: a client of their own.
   const temporal = await connectClient(config);
   try {
-    const code = workflowCode();
+    const { workflowModules, ...code } = { workflowModules: undefined, ...workflowCode() };
+    const traced = workerTracing();
     const worker = await Worker.create({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       ...code,
+      sinks: traced.sinks,
+      interceptors: { ...traced.interceptors, ...(workflowModules ? { workflowModules } : {}) },
       dataConverter: dataConverter(config.payloadKeys),
       activities: {
         ...createActivities(activityDepsFromConfig(config, prisma)),
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     await connection.close();
     await prisma.$disconnect();
     await metricsEndpoint?.close();
+    await tracing.shutdown();
   }
   log.info('worker stopped');
 }

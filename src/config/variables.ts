@@ -272,6 +272,18 @@ export const configVariables = {
     schema: z.coerce.number().int().min(0).max(65535).default(9465),
     doc: "Port of the worker's metrics endpoint (the Temporal SDK's worker metrics and the projection's lag). 0: none.",
   },
+  OTEL_TRACES_EXPORTER: {
+    schema: z.enum(['none', 'otlp']).default('none'),
+    doc: "OpenTelemetry's standard variable: `otlp` sends traces (an HTTP request through the workflow's update or signal to its activities) to OTEL_EXPORTER_OTLP_ENDPOINT; `none` sends none (docs/operations.md, Traces).",
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: url.default('http://localhost:4318'),
+    doc: 'OTLP over HTTP collector (an OpenTelemetry Collector, Jaeger, Tempo); traces go to its `/v1/traces`.',
+  },
+  OTEL_SERVICE_NAME: {
+    schema: optionalString,
+    doc: 'Service name on the spans. Default `progreg-gateway` or `progreg-worker`.',
+  },
   IMPORT_CONCURRENCY: {
     schema: z.coerce.number().int().min(1).max(256).default(32),
     doc: 'How many workflow starts a cohort import keeps in flight at once (a worker setting: the import workflow runs there).',

@@ -19,6 +19,7 @@ import type { RouterContext } from './context';
 import type { GatewayDeps } from './deps';
 import { AppError, ErrorCode } from './errors';
 import { requestLogger } from './logging';
+import { serverSpans } from './tracing';
 import { bodyIdleTimeout } from './body-idle';
 import { errorPage, isNavigation } from './error-page';
 import { deliverRefusal } from './refusal-delivery';
@@ -89,6 +90,8 @@ export function createApp(deps: GatewayDeps): Express {
   if (deps.config.TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.TRUST_PROXY);
   // First: every request is counted, whichever middleware answers it.
   if (deps.metrics) app.use(deps.metrics.middleware());
+  // Then the request's span, so everything after it (the log line, the workflow call) is in its trace.
+  app.use(serverSpans());
   app.use(requestLogger(deps.logger));
   app.use(bodyIdleTimeout(deps.config.HTTP_BODY_IDLE_TIMEOUT_SECONDS * 1000));
   app.use(helmet({ referrerPolicy: { policy: REFERRER_POLICY } }));

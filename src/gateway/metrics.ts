@@ -169,7 +169,7 @@ async function readFigures(prisma: PrismaClient): Promise<ReadModelFigures> {
 }
 
 /** The route as declared (its template), or one shared label for requests no route matched. */
-function routeTemplate(req: Request): string {
+export function routeTemplate(req: Request): string {
   const route = (req as Request & { route?: { path?: unknown } }).route;
   if (!route || typeof route.path !== 'string') return UNMATCHED;
   return `${req.baseUrl ?? ''}${route.path}`;

@@ -16,6 +16,7 @@ import { createApp } from './app';
 import { createHttpServer } from './http-server';
 import { GatewayMetrics } from './metrics';
 import { serveMetrics } from '../observability/metrics-endpoint';
+import { installTracing } from '../observability/tracing';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config, 'gateway');
+  // Before the Temporal client is made: its interceptor and the request spans use the provider registered here.
+  const tracing = installTracing(config, 'progreg-gateway');
   if (isDevelopment(config))
     logger.warn(
       { NODE_ENV: config.NODE_ENV },
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     server.close(() => {
       clearTimeout(force);
       // allSettled never rejects: the exit follows whatever the two closes did.
-      void Promise.allSettled([prisma.$disconnect(), temporal.connection.close()]).then(() => {
+      void Promise.allSettled([prisma.$disconnect(), temporal.connection.close(), tracing.shutdown()]).then(() => {
         logger.info('gateway stopped');
         process.exit(0);
       });

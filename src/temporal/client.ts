@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Client, type ConnectionOptions } from '@temporalio/client';
 import { connectTemporal } from './connection';
+import { tracingClientInterceptors } from '../observability/tracing';
 import { dataConverter } from './data-converter';
 import { temporalTlsEnabled, type Config } from '../config';
 
@@ -37,5 +38,11 @@ export const temporalAddress = (config: Addressing): string => config.TEMPORAL_A
 /** A client that seals every payload it sends and opens every payload it reads (data-converter.ts). */
 export async function connectClient(config: Addressing & Transport & Pick<Config, 'TEMPORAL_NAMESPACE' | 'payloadKeys'>): Promise<Client> {
   const connection = await connectTemporal({ address: temporalAddress(config), ...temporalTransport(config) });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(config.payloadKeys) });
+  return new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: dataConverter(config.payloadKeys),
+    // Spans of its calls, carried to the workflow in Temporal headers (a no-op while tracing is off).
+    interceptors: tracingClientInterceptors(),
+  });
 }

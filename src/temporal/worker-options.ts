@@ -8,6 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../paths';
+import type { WorkerOptions, ActivityInterceptorsFactory } from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import { currentSpanProcessor, currentTracing } from '../observability/tracing';
 import { failureConverterPath } from './data-converter';
 
 /** The workflow module every Worker of ours bundles, shared by the worker process and the tests. */
@@ -17,10 +24,32 @@ const workflowsPath = (): string => require.resolve('../../workflows');
  * What every bundle of our workflow code is built from: the workflows and the failure converter that
  * encodes failure messages in the sandbox (the worker's own dataConverter names the same module).
  */
-export const workflowBundleOptions = (): { workflowsPath: string; failureConverterPath: string } => ({
+export const workflowBundleOptions = (): { workflowsPath: string; failureConverterPath: string; workflowInterceptorModules: string[] } => ({
   workflowsPath: workflowsPath(),
   failureConverterPath: failureConverterPath(),
+  workflowInterceptorModules: [tracingWorkflowInterceptors],
 });
+
+/**
+ * OpenTelemetry's workflow interceptors, behind a patch (workflows/tracing.ts). Always in the bundle; the
+ * spans leave the sandbox through the `exporter` sink every worker registers (workerTracing), which drops
+ * them while tracing is off.
+ */
+const tracingWorkflowInterceptors = require.resolve('../../workflows/tracing');
+
+/**
+ * What a Worker of ours adds for traces: the sink the workflows' spans leave the sandbox through, and the
+ * activity interceptors (a span per activity attempt in the workflow's trace; trace_id in the activity's log lines).
+ */
+export function workerTracing(): Pick<WorkerOptions, 'sinks'> & { interceptors: { activity: ActivityInterceptorsFactory[] } } {
+  return {
+    // The processor of the tracing installed when the span ends (none: dropped), so a worker made before installTracing still traces.
+    sinks: { exporter: makeWorkflowExporter(currentSpanProcessor, currentTracing().resource) },
+    interceptors: {
+      activity: [(ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) })],
+    },
+  };
+}
 
 /** Where the build writes the prebuilt workflow bundle. */
 export const prebuiltBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
@@ -28,10 +57,11 @@ export const prebuiltBundlePath = path.join(projectRoot, 'dist', 'workflow-bundl
 /** Only a worker that is itself built uses the prebuilt bundle, so sources and bundle cannot disagree. */
 const runningFromDist = __filename.startsWith(path.join(projectRoot, 'dist') + path.sep);
 
-export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string; workflowModules: string[] } {
   if (runningFromDist) {
     if (!fs.existsSync(prebuiltBundlePath)) throw new Error(`${prebuiltBundlePath} is missing: \`npm run build\` writes it`);
     return { workflowBundle: { codePath: prebuiltBundlePath } };
   }
-  return { workflowsPath: workflowsPath() };
+  // Bundled at start: the same interceptor modules as the prebuilt bundle (the worker passes them as interceptors.workflowModules).
+  return { workflowsPath: workflowsPath(), workflowModules: workflowBundleOptions().workflowInterceptorModules };
 }

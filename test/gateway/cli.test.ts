@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config';
 import { database, devServerEnv, freePort, uniq, workflowBundle } from '../kit/servers';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { DEV_PAYLOAD_KEYS } from '../../src/config/variables';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 interface Run {
   code: number | null;
@@ -58,6 +59,7 @@ describe('command-line tools and the gateway process', function () {
       connection: temporal.nativeConnection,
       taskQueue: env.TEMPORAL_TASK_QUEUE!,
       workflowBundle: await workflowBundle(),
+      ...workerTracing(),
       dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test', TEMPORAL_PAYLOAD_KEYS: `${cliKey},${DEV_PAYLOAD_KEYS}` }).payloadKeys),
       activities: {
         ...createActivities(activityDepsFromConfig(config, db.prisma)),

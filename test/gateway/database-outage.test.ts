@@ -21,6 +21,7 @@ import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
 import { devServerEnv, freePort, testDataConverter, uniq, workflowBundle } from '../kit/servers';
 import { aStudent, DAY, fetchJson, startGateway, type JsonResponse, type TestGateway } from './support';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 /** The postmaster and every backend under it: freezing only the postmaster leaves open connections answering. */
 function postgresPids(dataDir: string): number[] {
@@ -60,6 +61,7 @@ describe('gateway during a PostgreSQL outage', function () {
       connection: (await devServerEnv()).nativeConnection,
       taskQueue: gw.config.TEMPORAL_TASK_QUEUE,
       workflowBundle: await workflowBundle(),
+      ...workerTracing(),
       dataConverter: testDataConverter(),
       activities: createActivities(activityDepsFromConfig(gw.config, prisma)),
       // Activities still retrying against the restarted database must not hold the teardown.

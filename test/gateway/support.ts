@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities, type RegistrationActivities } from '../../activities';
@@ -33,6 +32,7 @@ import {
 } from '../../workflows/registration/api';
 import { database, devServerEnv, freePort, testDataConverter, uniq, workflowBundle } from '../kit/servers';
 import { aStudent as workflowStudent } from '../workflow/support';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 export const DAY = 24 * 3600_000;
 
@@ -60,7 +60,7 @@ export async function startGateway(
   const temporal = opts.temporal ?? (await devServerEnv()).client;
   // logLines: collect the JSON log lines instead of printing them (for tests of the logs themselves).
   const logger = opts.logLines
-    ? pino({ name: 'gateway', level: 'info' }, { write: (line: string) => void opts.logLines!.push(line) })
+    ? createLogger({ LOG_LEVEL: 'info' }, 'gateway', { write: (line: string) => void opts.logLines!.push(line) })
     : createLogger(config, 'gateway');
   // Live pages: this gateway's own LISTEN connection, as each production gateway has.
   const changes = new ChangeFeed((await database()).url);
@@ -93,17 +93,18 @@ export interface TestStack extends TestGateway {
 /** Gateway + a Worker with the real workflows and activities, sharing one task queue on the dev server. */
 export async function startStack(
   env: NodeJS.ProcessEnv = {},
-  options: { activities?: (real: RegistrationActivities) => RegistrationActivities } = {},
+  options: { activities?: (real: RegistrationActivities) => RegistrationActivities; temporal?: Client; logLines?: string[] } = {},
 ): Promise<TestStack> {
   const taskQueue = uniq('gw');
   const devEnv = await devServerEnv();
-  const gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue, ...env } });
+  const gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue, ...env }, temporal: options.temporal, logLines: options.logLines });
   // The worker has its own connection pool, as it has in its own process in production.
   const workerPrisma = createPrisma((await database()).url);
   const worker = await Worker.create({
     connection: devEnv.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    ...workerTracing(),
     dataConverter: testDataConverter(),
     activities: {
       ...(options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),

@@ -13,6 +13,7 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { database, devServerEnv, testDataConverter, uniq, workflowBundle } from '../kit/servers';
 import { admit, eventually, startGateway, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
 import { aPdf } from '../kit/samples';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 describe('gateway: an upload whose workflow answer times out', function () {
   this.timeout(180_000);
@@ -26,6 +27,7 @@ describe('gateway: an upload whose workflow answer times out', function () {
       connection: (await devServerEnv()).nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
+      ...workerTracing(),
       dataConverter: testDataConverter(),
       activities: createActivities(activityDepsFromConfig(gw.config, prisma)),
     });

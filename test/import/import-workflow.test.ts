@@ -10,6 +10,7 @@ import { startRegistration } from '../../src/client';
 import { startOnQueue } from '../../src/import/start';
 import { database, devServerEnv, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../kit/servers';
 import { recordHistory } from '../workflow/histories';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 /** A staged import of `count` synthetic students, recorded as the starter records it. */
 async function stagedImport(count: number) {
@@ -139,6 +140,7 @@ describe('import workflow', () => {
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
+      ...workerTracing(),
       dataConverter: testDataConverter(),
       // The registrations go to a queue no worker polls here: this test is about the import, not their runs.
       activities: createImportActivities({

@@ -106,7 +106,13 @@ const testSwitchesWorkflowModule = require.resolve('./test-switches-workflow');
 
 /** Workflow code is bundled once per run; each test makes its own Worker from it. */
 export const workflowBundle = once(async (): Promise<WorkflowBundleWithSourceMap> =>
-  bundleWorkflowCode({ ...workflowBundleOptions(), workflowInterceptorModules: [testSwitchesWorkflowModule], logger: quietBundlerLogger }),
+  bundleWorkflowCode(
+    (({ workflowInterceptorModules, ...options }) => ({
+      ...options,
+      workflowInterceptorModules: [...workflowInterceptorModules, testSwitchesWorkflowModule],
+      logger: quietBundlerLogger,
+    }))(workflowBundleOptions()),
+  ),
 );
 
 const quietBundlerLogger = {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testDataConverter, workflowBundle } from '../kit/servers';
 import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, type PathMarkers } from './histories';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 /** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
@@ -116,7 +117,11 @@ describe('replay of recorded registration histories', function () {
       history: readHistory(path.join(historiesDir, f)),
     }));
     const results = [];
-    for await (const r of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter() }, histories)) results.push(r);
+    for await (const r of Worker.runReplayHistories(
+      { workflowBundle: await workflowBundle(), dataConverter: testDataConverter(), sinks: workerTracing().sinks },
+      histories,
+    ))
+      results.push(r);
     assert.equal(results.length, fixtures.length);
     for (const r of results) assert.equal(r.error, undefined, `${r.workflowId}: ${r.error?.message}`);
   });

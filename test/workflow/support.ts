@@ -34,6 +34,7 @@ import {
 import { validForm } from '../kit/samples';
 import { database, testDataConverter, uniq, workflowBundle } from '../kit/servers';
 import { withSwitches, type TestSwitches } from '../kit/test-switches';
+import { workerTracing } from '../../src/temporal/worker-options';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -122,6 +123,7 @@ export async function withWorker<T>(
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    ...workerTracing(),
     dataConverter: testDataConverter(),
     activities,
     ...(options.leaveOpen ? { maxCachedWorkflows: 0 } : {}),
