@@ -3,7 +3,12 @@
  *
  *   npm run import -- data/cohort-2027.csv
  *   npm run import -- students.json --json
+ *   npm run import -- data/cohort-2027.csv --dry-run
  *
+ * `--dry-run` checks the file and prints what its import would do (new
+ * registrations, students already registered, refused rows with their reasons,
+ * invitation emails), the same report as the staff page's *Check file*, and
+ * starts nothing: it needs the database, not Temporal.
  * The same import as POST /api/imports (validated row by row, idempotent),
  * by the cohort import workflow in the workers of the configured (or embedded)
  * stack; this process starts it and follows its progress. Exit code
@@ -16,24 +21,85 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { beginImport, ImportFormatError, UnknownTuitionFees, watchImport, type ImportInput, type ImportReport } from '../import';
+import {
+  beginImport,
+  ImportFileTypeError,
+  ImportFormatError,
+  UnknownTuitionFees,
+  previewImport,
+  sniffImportFile,
+  watchImport,
+  type ImportInput,
+  type ImportPreview,
+  type ImportReport,
+  type RejectedRow,
+} from '../import';
+import { CohortPolicyConflict } from '../import/cohort-policy';
 import { cliConfig, cliPrisma, cliTemporal, fail } from './connect';
 
-const USAGE = 'Usage: npm run import -- <cohort.csv|cohort.json> [--actor <name>] [--json]';
+const USAGE = 'Usage: npm run import -- <cohort.csv|cohort.json> [--dry-run] [--actor <name>] [--json]';
 const SHOW_REJECTED = 20;
 
 function readInput(file: string): ImportInput {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     fail(`Cannot read ${file}: ${(e as Error).message}`);
   }
-  if (!/\.json$/i.test(file)) return { format: 'csv', text };
-  const value = JSON.parse(text) as unknown;
+  let sniffed;
+  try {
+    sniffed = sniffImportFile(bytes);
+  } catch (e) {
+    if (e instanceof ImportFileTypeError) fail(`${file}: ${e.message}`);
+    throw e;
+  }
+  if (sniffed.format === 'csv') return { format: 'csv', text: sniffed.text };
+  let value: unknown;
+  try {
+    value = JSON.parse(sniffed.text);
+  } catch (e) {
+    fail(`${file}: not valid JSON (${(e as Error).message})`);
+  }
   const students = Array.isArray(value) ? value : (value as { students?: unknown[] }).students;
   if (!Array.isArray(students)) fail(`${file}: expected a JSON array of students or { "students": [...] }`);
   return { format: 'json', students, policy: Array.isArray(value) ? undefined : (value as { policy?: object }).policy };
+}
+
+const refusedLines = (rows: RejectedRow[], title: string) =>
+  rows.length
+    ? [
+        '',
+        `${title}${rows.length > SHOW_REJECTED ? ` (first ${SHOW_REJECTED} of ${rows.length})` : ''}:`,
+        ...rows.slice(0, SHOW_REJECTED).map((row) => `  line ${row.line}${row.applicationNo ? ` (${row.applicationNo})` : ''}: ${row.reasons.join('; ')}`),
+      ]
+    : [];
+
+function previewSummary(file: string, p: ImportPreview): string {
+  return [
+    `Check of ${file}: nothing has been started`,
+    `  rows ${p.total} · new registrations ${p.newRegistrations} · already registered ${p.alreadyRegistered.length} · refused ${p.refused.length}`,
+    `  invitation emails the import would send: ${p.invitationEmails}`,
+    `  cohorts ${p.cohortIds.join(', ') || '—'}`,
+    ...refusedLines(p.refused, 'Rows the import would refuse'),
+    ...(p.refusedWhole ? ['', `The import would be refused whole: ${p.refusedWhole.reason}`, ...refusedLines(p.refusedWhole.rows, 'Rows to correct').slice(2)] : []),
+  ].join('\n');
+}
+
+/** --dry-run: the preview, from the database alone. */
+async function dryRun(file: string, input: ImportInput, json: boolean): Promise<void> {
+  const prisma = cliPrisma(cliConfig());
+  try {
+    const preview = await previewImport(prisma, input);
+    console.log(json ? JSON.stringify(preview, null, 2) : previewSummary(path.basename(file), preview));
+    // As the import itself would end: 2 when it would be refused whole.
+    if (preview.refusedWhole) process.exitCode = 2;
+  } catch (e) {
+    if (e instanceof ImportFormatError || e instanceof CohortPolicyConflict) fail(`${file}: ${e.message}`);
+    throw e;
+  } finally {
+    await prisma.$disconnect();
+  }
 }
 
 function summary(r: ImportReport, seconds: number): string {
@@ -44,11 +110,7 @@ function summary(r: ImportReport, seconds: number): string {
     `  cohorts ${r.cohortIds.join(', ') || '—'} · ${seconds.toFixed(1)} s${r.started ? ` (${Math.round(r.started / seconds)} starts/s)` : ''}`,
   ];
   if (r.duplicateOf) lines.push(`  this file was imported before (import ${r.duplicateOf}); nothing new was started for rows already registered`);
-  if (r.rejected.length) {
-    lines.push('', `Rejected rows${r.rejected.length > SHOW_REJECTED ? ` (first ${SHOW_REJECTED} of ${r.rejected.length})` : ''}:`);
-    for (const row of r.rejected.slice(0, SHOW_REJECTED))
-      lines.push(`  line ${row.line}${row.applicationNo ? ` (${row.applicationNo})` : ''}: ${row.reasons.join('; ')}`);
-  }
+  lines.push(...refusedLines(r.rejected, 'Rejected rows'));
   if (r.failures.length) {
     lines.push('', 'Failed starts (import the file again to retry):');
     for (const f of r.failures.slice(0, SHOW_REJECTED)) lines.push(`  ${f.applicationNo}: ${f.error}`);
@@ -68,7 +130,7 @@ async function main(): Promise<void> {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { actor: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { actor: { type: 'string' }, json: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     fail(`${(e as Error).message}\n${USAGE}`);
@@ -76,8 +138,9 @@ async function main(): Promise<void> {
   const { values, positionals } = parsed;
   if (values.help || positionals.length !== 1) fail(USAGE, values.help ? 0 : 2);
   const file = positionals[0]!;
-  const config = cliConfig();
   const input = readInput(file);
+  if (values['dry-run']) return dryRun(file, input, values.json ?? false);
+  const config = cliConfig();
   const prisma = cliPrisma(config);
   const temporal = await cliTemporal(config);
   const bar = new cliProgress.SingleBar(

@@ -30,6 +30,7 @@ export const ErrorCode = {
   PAGE_NOT_FOUND: 'PAGE_NOT_FOUND',
   COHORT_POLICY_CONFLICT: 'COHORT_POLICY_CONFLICT',
   UNIVERSITY_EMAIL_IN_USE: 'UNIVERSITY_EMAIL_IN_USE',
+  IMPORT_CHANGED: 'IMPORT_CHANGED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -65,6 +66,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   PAGE_NOT_FOUND: 404,
   COHORT_POLICY_CONFLICT: 409,
   UNIVERSITY_EMAIL_IN_USE: 409,
+  IMPORT_CHANGED: 409,
   PAYLOAD_TOO_LARGE: 413,
   QUOTA_EXCEEDED: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -99,6 +101,7 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   PAGE_LIMIT_REACHED:
     "The item's next submission already holds the most pages one submission takes (`details.limit`, `details.pages`); remove a page to add another.",
   PAGE_NOT_FOUND: "The item's next submission has no such page (`details.pages` lists the pages it has); a sent submission's pages cannot be removed.",
+  IMPORT_CHANGED: 'The import was confirmed for a checked file (`sha256`) and this file is a different one: check it again.',
   COHORT_POLICY_CONFLICT:
     'The cohort already exists with other deadlines or policy; running registrations keep theirs. Extend a deadline per registration instead (`details.howToExtend`).',
   UNIVERSITY_EMAIL_IN_USE: "The university account is already another registration's: single sign-on would open that registration for both students.",

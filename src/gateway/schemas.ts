@@ -200,7 +200,21 @@ export const flag = z
 // Cohort import (routes/imports.ts; the staff pages read its type)
 // ---------------------------------------------------------------------------
 
-const RejectedRowSchema = z.object({ line: z.number().int(), applicationNo: z.string().optional(), reasons: z.array(z.string()) });
+const RejectedRowSchema = z
+  .object({ line: z.number().int(), applicationNo: z.string().optional(), reasons: z.array(z.string()).meta({ description: "Each as `column: what is wrong`, in words." }) })
+  .meta({ id: "RejectedRow" });
+
+export const ImportPreviewSchema = z
+  .object({
+    sha256: z.string().meta({ description: 'The checked file: POST /api/imports?sha256=… imports this file and refuses any other (409 IMPORT_CHANGED).' }),
+    total: z.number().int().meta({ description: 'Rows in the file.' }),
+    cohortIds: z.array(z.string()),
+    newRegistrations: z.number().int().meta({ description: 'Registrations the import would start.' }),
+    alreadyRegistered: z.array(z.string()).meta({ description: 'Application numbers of valid rows already registered: nothing is started for them.' }),
+    refused: z.array(RejectedRowSchema).meta({ description: 'Rows the import would refuse, each with its reasons in words.' }),
+    invitationEmails: z.number().int().meta({ description: 'Invitation emails the import would send (one per new registration).' }),
+  })
+  .meta({ id: 'ImportPreview' });
 
 export const ImportJobSchema = z
   .object({

@@ -20,9 +20,10 @@ import type { PrismaClient } from '../db/prisma';
 import { importWorkflowId, type ImportOutcome } from '../../workflows/import/api';
 import type { cohortImportWorkflow } from '../../workflows/import/workflow';
 import { assertCohortsUnchanged } from './cohort-policy';
-import { parseCsvImport, parseJsonImport, UnknownTuitionFees, type ParsedImport, type PolicyOverrides } from './rows';
+import { parseCsvImport, parseJsonImport, UnknownTuitionFees, type ParsedImport, type PolicyOverrides, type RejectedRow } from './rows';
 import { createImportJob, sha256Of, toReport, type ImportProgress, type ImportReport } from './run';
 
+export * from './file-type';
 export * from './rows';
 export * from './run';
 
@@ -39,6 +40,67 @@ export interface ImportDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
 }
 
+/** The file confirmed is not the file checked (its SHA-256 differs from the preview's). */
+export class ImportChangedError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super('This is not the file that was checked: check it again before importing.');
+    this.name = 'ImportChangedError';
+  }
+}
+
+/**
+ * What an import of the file would do, with nothing written and nothing started: every row
+ * validated as the import validates it, the valid ones split into new registrations (each sends
+ * one invitation email when its workflow starts, docs/domain.md) and students already registered.
+ */
+export interface ImportPreview {
+  /** The file's hash: the import confirmed with it (`?sha256=`) imports exactly this file. */
+  sha256: string;
+  total: number;
+  cohortIds: string[];
+  newRegistrations: number;
+  /** Application numbers of valid rows whose registration already exists (nothing is started for them). */
+  alreadyRegistered: string[];
+  refused: RejectedRow[];
+  invitationEmails: number;
+  /**
+   * Why the import would be refused whole, with the rows to blame (students who owe the tuition fee
+   * without a known one, UnknownTuitionFees), or null: the rows above are then what it would do.
+   */
+  refusedWhole: { reason: string; rows: RejectedRow[] } | null;
+}
+
+/** Validates the file and counts what its import would do; a cohort whose settings differ refuses it (CohortPolicyConflict). */
+export async function previewImport(prisma: PrismaClient, input: ImportInput): Promise<ImportPreview> {
+  const { parsed, sha256 } = parseImport(input);
+  await assertCohortsUnchanged(prisma, parsed.cohorts);
+  const nos = parsed.students.map((s) => s.student.applicationNo);
+  const existing = new Set<string>();
+  for (let i = 0; i < nos.length; i += 1000) {
+    const rows = await prisma.registration.findMany({ where: { applicationNo: { in: nos.slice(i, i + 1000) } }, select: { applicationNo: true } });
+    for (const r of rows) existing.add(r.applicationNo);
+  }
+  const fresh = nos.length - existing.size;
+  return {
+    sha256,
+    total: parsed.total,
+    cohortIds: parsed.cohorts.map((c) => c.id),
+    newRegistrations: fresh,
+    alreadyRegistered: nos.filter((n) => existing.has(n)),
+    refused: parsed.rejected,
+    invitationEmails: fresh,
+    refusedWhole: parsed.unknownFees.length
+      ? {
+          reason: new UnknownTuitionFees(parsed.unknownFees).message,
+          rows: parsed.unknownFees.map((r) => ({ line: r.line, applicationNo: r.applicationNo, reasons: [`${r.field}: ${r.message}`] })),
+        }
+      : null,
+  };
+}
+
 export interface BegunImport {
   job: ImportReport;
   /** false: the same file was already being imported; `job` is that import. */
@@ -46,8 +108,13 @@ export interface BegunImport {
 }
 
 /** Validates, starts the import workflow and records the job. Returns at once; the workflow does the rest. */
-export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { actor: string; source?: string }): Promise<BegunImport> {
+export async function beginImport(
+  deps: ImportDeps,
+  input: ImportInput,
+  meta: { actor: string; source?: string; /** The checked file's hash (ImportPreview): any other file is refused. */ sha256?: string },
+): Promise<BegunImport> {
   const { parsed, sha256 } = parseImport(input);
+  if (meta.sha256 !== undefined && meta.sha256 !== sha256) throw new ImportChangedError(meta.sha256, sha256);
   // Refused whole before anything is written: a student who owes the fee needs a known fee (docs/domain.md).
   if (parsed.unknownFees.length) throw new UnknownTuitionFees(parsed.unknownFees);
   const running = await runningImport(deps.prisma, sha256);
@@ -77,7 +144,7 @@ export async function beginImport(deps: ImportDeps, input: ImportInput, meta: { 
       await delay(200);
     }
   }
-  return { job: await createImportJob(deps.prisma, parsed, { id, sha256, ...meta }), created: true };
+  return { job: await createImportJob(deps.prisma, parsed, { ...meta, id, sha256 }), created: true };
 }
 
 async function runningImport(prisma: PrismaClient, sha256: string): Promise<ImportReport | undefined> {

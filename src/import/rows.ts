@@ -33,6 +33,7 @@ import { defaultCohortPolicy, SUPPLEMENTARY_DOCUMENTS } from '../../workflows/re
 import { endOfHongKongDay } from '../hong-kong-time';
 import { text } from '../text';
 import { textProblem } from '../../workflows/registration/text';
+import { plainReasons } from './plain-reasons';
 
 export const CSV_COLUMNS = [
   'applicationNo',
@@ -49,8 +50,8 @@ export const CSV_COLUMNS = [
   'tuitionFee',
 ] as const;
 
-/** Columns a CSV may leave out. */
-const OPTIONAL_COLUMNS: readonly string[] = ['paymentDeadline', 'supplementary', 'admissionRoute', 'tuitionFee'];
+/** Columns a file may leave out. */
+export const OPTIONAL_CSV_COLUMNS: ReadonlyArray<(typeof CSV_COLUMNS)[number]> = ['admissionRoute', 'paymentDeadline', 'supplementary', 'tuitionFee'];
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const upper = (v: unknown) => (typeof v === 'string' ? v.trim().toUpperCase() : v);
@@ -117,7 +118,8 @@ export const StudentRowSchema = z
       .trim()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'letters, digits, "-" or "_"'),
     registrationDeadline: deadline,
-    paymentDeadline: deadline.optional(),
+    // A blank cell is no payment deadline (the outer step: `deadline` alone turns '' into a missing string).
+    paymentDeadline: z.preprocess(blankToUndefined, deadline.optional()),
     supplementary: z.preprocess(
       (v) =>
         typeof v === 'string'
@@ -223,8 +225,9 @@ function csvRows(text: string): Array<{ line: number; raw: Record<string, unknow
     throw new ImportFormatError(`not a readable CSV: ${(e as Error).message}`);
   }
   const header = Object.keys(records[0]?.record ?? {});
-  const missing = CSV_COLUMNS.filter((c) => !OPTIONAL_COLUMNS.includes(c) && !header.includes(c));
-  if (records.length && missing.length) throw new ImportFormatError(`missing columns: ${missing.join(', ')}`);
+  if (!records.length) throw new ImportFormatError('the file has no student rows');
+  const missing = CSV_COLUMNS.filter((c) => !OPTIONAL_CSV_COLUMNS.includes(c) && !header.includes(c));
+  if (missing.length) throw new ImportFormatError(`missing columns: ${missing.join(', ')}`);
   return records.map(({ record, info }) => ({ line: info.lines, raw: record }));
 }
 
@@ -237,12 +240,13 @@ function validateRows(rows: Array<{ line: number; raw: unknown }>, overrides: Po
   const seen = new Map<string, number>();
 
   for (const { line, raw } of rows) {
-    const parsed = StudentRowSchema.safeParse(raw);
+    // With each issue's input, so a blank cell reads "is missing" rather than a complaint about its length.
+    const parsed = StudentRowSchema.safeParse(raw, { reportInput: true });
     const rawNo = (raw as { applicationNo?: unknown })?.applicationNo;
     // Echoed in the report (stored as JSON): only if it is text PostgreSQL can keep.
     const applicationNo = typeof rawNo === 'string' && !textProblem(rawNo) ? rawNo.trim() || undefined : undefined;
     if (!parsed.success) {
-      rejected.push({ line, applicationNo, reasons: parsed.error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`) });
+      rejected.push({ line, applicationNo, reasons: plainReasons(parsed.error.issues) });
       continue;
     }
     const row = parsed.data;

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { findStaffKey } from '../../src/gateway/auth/staff-keys';
 import { projectRoot } from '../../src/paths';
+import { eventually } from './support';
 import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
@@ -108,6 +109,43 @@ describe('command-line tools and the gateway process', function () {
     assert.match(again.stdout, /this file was imported before/);
     const missing = await run('src/cli/import.ts', [path.join(env.VAR_DIR!, 'nope.csv')], env);
     assert.equal(missing.code, 2);
+  });
+
+  it('npm run import --dry-run prints what the import would do and starts nothing: no workflow, no job, no email', async () => {
+    const rows = syntheticStudents({ count: 5, prefix: uniq('D').toUpperCase(), cohortId: uniq('dry-'), registrationDeadline: '2099-08-31' });
+    const csv = toCsv(rows) + `${rows[0]!.applicationNo}X,,nobody@example.com,BSC-COMP,UG,JUPAS,LOCAL,${rows[0]!.cohortId},2099-08-31,,\n`;
+    const file = path.join(env.VAR_DIR!, 'dry.csv');
+    fs.writeFileSync(file, csv);
+    const dry = await run('src/cli/import.ts', [file, '--dry-run'], env);
+    assert.equal(dry.code, 0, dry.stderr + dry.stdout);
+    assert.match(dry.stdout, /nothing has been started/);
+    assert.match(dry.stdout, /rows 6 · new registrations 5 · already registered 0 · refused 1/);
+    assert.match(dry.stdout, /invitation emails the import would send: 5/);
+    assert.match(dry.stdout, /line 7 \(\w+X\): name: is missing/);
+    const { prisma } = await database();
+    const { client } = await devServerEnv();
+    assert.equal(await prisma.importJob.count({ where: { source: 'dry.csv' } }), 0, 'no import job');
+    assert.equal(await prisma.registration.count({ where: { applicationNo: { in: rows.map((r) => r.applicationNo) } } }), 0);
+    for (const r of rows) {
+      await assert.rejects(client.workflow.getHandle(`registration-${r.applicationNo}`).describe(), /not found/i, `no workflow for ${r.applicationNo}`);
+    }
+    assert.equal(await prisma.emailLog.count({ where: { registrationNo: { in: rows.map((r) => r.applicationNo) } } }), 0, 'no email');
+    const outbox = path.join(env.VAR_DIR!, 'outbox');
+    assert.deepEqual(
+      rows.filter((r) => fs.existsSync(path.join(outbox, r.applicationNo))),
+      [],
+      'nothing in the outbox',
+    );
+    // The same file imported for real starts the five the report promised.
+    const real = await run('src/cli/import.ts', [file], env);
+    assert.equal(real.code, 0, real.stderr + real.stdout);
+    assert.match(real.stdout, /started 5 · already registered 0 · failed 0/);
+    // Where the dry run's emails would have been: the real import's invitations land there.
+    await eventually(
+      async () => rows.filter((r) => fs.existsSync(path.join(outbox, r.applicationNo))).length,
+      (n) => n === rows.length,
+      30_000,
+    );
   });
 
   it('the gateway process serves until SIGTERM, then stops cleanly', async () => {

@@ -11,8 +11,12 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import {
   beginImport,
+  ImportChangedError,
+  ImportFileTypeError,
   importReport,
   ImportFormatError,
+  previewImport,
+  sniffImportFile,
   PolicyOverridesSchema,
   toReport,
   UnknownTuitionFees,
@@ -27,7 +31,7 @@ import type { RouterContext } from '../context';
 import { AppError, ErrorCode, validationError, type FieldIssue } from '../errors';
 import { receiveUpload, FILE_FIELD } from '../multipart';
 import { route } from '../route';
-import { flag, ImportJobSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { flag, ImportJobSchema, ImportPreviewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 import { text } from '../../text';
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
@@ -42,7 +46,7 @@ const JsonImportSchema = z
 
 const out = (r: ImportReport) => ({ ...r, createdAt: r.createdAt.toISOString(), finishedAt: r.finishedAt?.toISOString() ?? null });
 
-async function readText(req: Request, limit: number): Promise<string> {
+async function readBytes(req: Request, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -50,7 +54,21 @@ async function readText(req: Request, limit: number): Promise<string> {
     if (size > limit) throw new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `The import is larger than ${limit / 1024 / 1024} MB.`, { maxBytes: limit });
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A file's bytes as an import: CSV or JSON judged from the bytes (file-type.ts), anything else a 415 saying what it is. */
+function sniffed(bytes: Buffer, policy?: PolicyOverrides): ImportInput {
+  let file;
+  try {
+    file = sniffImportFile(bytes);
+  } catch (e) {
+    if (e instanceof ImportFileTypeError)
+      throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.message, { detected: e.detected, expected: ['text/csv (UTF-8, with the header row)', 'application/json'] });
+    throw e;
+  }
+  if (file.format === 'json') return { ...parseJson(file.text), ...(policy ? { policy } : {}) };
+  return { format: 'csv', text: file.text, policy };
 }
 
 function parseJson(text: string): ImportInput {
@@ -90,22 +108,36 @@ const sourceName = (name: string | undefined) => (name ? sanitizeFileName(name, 
 /** The import in whichever form it came: text/csv, application/json, or a file in multipart/form-data. */
 async function readImport(req: Request, ctx: RouterContext): Promise<{ input: ImportInput; source?: string }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'text/csv') return { input: { format: 'csv', text: await readText(req, MAX_IMPORT_BYTES) }, source: sourceName(req.get('x-file-name')) };
-  if (type === 'application/json') return { input: parseJson(await readText(req, MAX_IMPORT_BYTES)) };
+  if (type === 'text/csv') return { input: sniffed(await readBytes(req, MAX_IMPORT_BYTES)), source: sourceName(req.get('x-file-name')) };
+  if (type === 'application/json') return { input: parseJson((await readBytes(req, MAX_IMPORT_BYTES)).toString('utf8')) };
   if (type === 'multipart/form-data') {
     const upload = await receiveUpload(req, ctx.blobs, MAX_IMPORT_BYTES);
     try {
-      const text = (await ctx.blobs.readReceived(upload)).toString('utf8');
-      const isJson = /\.json$/i.test(upload.clientName ?? '') || /^\s*[[{]/.test(text);
       const policy = upload.fields.policy ? parsePolicyField(upload.fields.policy) : undefined;
-      const input: ImportInput = isJson ? { ...parseJson(text), ...(policy ? { policy } : {}) } : { format: 'csv', text, policy };
-      return { input, source: sourceName(upload.clientName) };
+      return { input: sniffed(await ctx.blobs.readReceived(upload), policy), source: sourceName(upload.clientName) };
     } finally {
       await ctx.blobs.discard(upload);
     }
   }
   throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send the cohort as text/csv, application/json, or a file in multipart/form-data.');
 }
+
+/** The import's own refusals as HTTP errors: an unreadable CSV (400), a file other than the one checked (409), students without a known fee (422). */
+function asHttpError(e: unknown): unknown {
+  if (e instanceof ImportFormatError) return new AppError(ErrorCode.VALIDATION_FAILED, e.message, { issues: [{ in: 'body', path: '', message: e.message }] });
+  if (e instanceof ImportChangedError) return new AppError(ErrorCode.IMPORT_CHANGED, e.message, { expected: e.expected, actual: e.actual });
+  if (e instanceof UnknownTuitionFees) return new AppError(ErrorCode.INVALID_INPUT, e.message, { rows: e.rows });
+  return e;
+}
+
+const IMPORT_BODY = {
+  content: {
+    'text/csv': { schema: z.string() },
+    'application/json': { schema: JsonImportSchema },
+    'multipart/form-data': { schema: z.object({ [FILE_FIELD]: z.string().meta({ format: 'binary' }), policy: z.string().optional() }) },
+  },
+};
+
 
 export function importsRouter(ctx: RouterContext): Router {
   const { kit, prisma, temporal, config, logger } = ctx;
@@ -124,30 +156,28 @@ export function importsRouter(ctx: RouterContext): Router {
         "A student who owes the tuition fee (local non-JUPAS undergraduates) needs a known fee, the row's tuitionFee or the import's policy.tuitionFee: otherwise the import is refused whole (422 INVALID_INPUT, `details.rows` names each row by line and field). " +
         'Deadlines: ISO instants, or a date meaning the end of that day in Hong Kong. 202 with the job while it runs; 200 with the final report with `?wait=true`.',
       access: 'admin',
-      query: z.object({ wait: flag }),
-      rawBody: {
-        content: {
-          'text/csv': { schema: z.string() },
-          'application/json': { schema: JsonImportSchema },
-          'multipart/form-data': { schema: z.object({ [FILE_FIELD]: z.string().meta({ format: 'binary' }), policy: z.string().optional() }) },
-        },
-      },
+      query: z.object({
+        wait: flag,
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/)
+          .optional()
+          .meta({ description: 'The hash from POST /api/imports/preview: the import goes ahead only if this is the file that was checked.' }),
+      }),
+      rawBody: IMPORT_BODY,
       status: 202,
       response: ImportJobSchema,
       responseDescription: 'The import job (final when `wait=true`, then with status 200).',
-      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT, ErrorCode.INVALID_INPUT],
+      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT, ErrorCode.INVALID_INPUT, ErrorCode.IMPORT_CHANGED],
     },
     async ({ query, principal, req, setStatus }) => {
       const { input, source } = await readImport(req, ctx);
       const actor = actorOf(principal);
       let begun;
       try {
-        begun = await beginImport({ prisma, temporal, config }, input, { actor, source });
+        begun = await beginImport({ prisma, temporal, config }, input, { actor, source, ...(query.sha256 ? { sha256: query.sha256 } : {}) });
       } catch (e) {
-        if (e instanceof ImportFormatError)
-          throw new AppError(ErrorCode.VALIDATION_FAILED, e.message, { issues: [{ in: 'body', path: '', message: e.message }] });
-        if (e instanceof UnknownTuitionFees) throw new AppError(ErrorCode.INVALID_INPUT, e.message, { rows: e.rows });
-        throw e;
+        throw asHttpError(e);
       }
       const log = logger.child({ importId: begun.job.id, actor });
       if (begun.created) log.info({ total: begun.job.total, valid: begun.job.valid, rejected: begun.job.rejected.length }, 'cohort import started');
@@ -158,6 +188,32 @@ export function importsRouter(ctx: RouterContext): Router {
         return out(await watchImport(prisma, begun.job.id));
       }
       return out(begun.job);
+    },
+  );
+
+  route(
+    kit,
+    router,
+    {
+      method: 'post',
+      path: '/api/imports/preview',
+      tags: ['imports'],
+      summary: 'Check a cohort file: what its import would do, starting nothing (admin)',
+      description:
+        'The same bodies as POST /api/imports. Every row is validated; the answer counts the registrations the import would start, ' +
+        'the students already registered, the rows it would refuse (with reasons) and the invitation emails it would send. Nothing is written or started.',
+      access: 'admin',
+      rawBody: IMPORT_BODY,
+      response: ImportPreviewSchema,
+      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT],
+    },
+    async ({ req }) => {
+      const { input } = await readImport(req, ctx);
+      try {
+        return await previewImport(prisma, input);
+      } catch (e) {
+        throw asHttpError(e);
+      }
     },
   );
 

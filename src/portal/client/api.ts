@@ -6,7 +6,7 @@
  * sign-on, or by an API key as a bearer token.
  */
 import type { z } from 'zod';
-import type { ImportJobSchema } from '../../gateway/schemas';
+import type { ImportJobSchema, ImportPreviewSchema } from '../../gateway/schemas';
 import type {
   Reclassification,
   ItemView,
@@ -277,6 +277,7 @@ export interface DocumentInfo {
 
 /** The import job as the gateway sends it (its schema is the one source). */
 export type ImportJob = z.output<typeof ImportJobSchema>;
+export type ImportPreview = z.output<typeof ImportPreviewSchema>;
 
 // ---------------------------------------------------------------------------
 // Student
@@ -361,10 +362,17 @@ export function staffApi(key: string) {
       post<RegistrationStatusView>(`${reg(no)}/personal-email`, { personalEmail, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
       post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
-    importCohort: (file: File, onProgress?: (f: number) => void) => {
+    /** What importing the file would do; nothing is started. */
+    previewImport: (file: File, onProgress?: (f: number) => void) => {
       const form = new FormData();
       form.append('file', file, file.name);
-      return upload<ImportJob>('/api/imports', form, { bearer: key, onProgress });
+      return upload<ImportPreview>('/api/imports/preview', form, { bearer: key, onProgress });
+    },
+    /** Imports the file that was checked: `sha256` is the preview's, and a different file is refused (409). */
+    importCohort: (file: File, sha256: string, onProgress?: (f: number) => void) => {
+      const form = new FormData();
+      form.append('file', file, file.name);
+      return upload<ImportJob>(`/api/imports?sha256=${enc(sha256)}`, form, { bearer: key, onProgress });
     },
     importJob: (id: string) => get<ImportJob>(`/api/imports/${enc(id)}`),
     imports: () => get<Page<ImportJob>>('/api/imports', { pageSize: 10 }),

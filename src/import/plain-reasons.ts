@@ -1,0 +1,34 @@
+/**
+ * A refused row's reasons in the registry's words: the column, then what is wrong with it, written by
+ * hand for each kind of problem ("personalEmail: is not an email address"), never the validator's own
+ * text ("Too small: expected string to have >=1 characters"). The staff import page, its preview and
+ * the CLI all show these.
+ */
+import type { z } from 'zod';
+
+/** What is wrong with a value, for one validation issue of a row (the schema's own messages are already plain). */
+function problem(issue: z.core.$ZodIssue & { input?: unknown }): string {
+  const blank = issue.input === undefined || issue.input === null || (typeof issue.input === 'string' && issue.input.trim() === '');
+  switch (issue.code) {
+    case 'invalid_type':
+      return blank ? 'is missing' : 'must be text';
+    case 'too_small':
+      return blank ? 'is missing' : `is too short (at least ${String(issue.minimum)} characters)`;
+    case 'too_big':
+      return `is too long (at most ${String(issue.maximum)} characters)`;
+    case 'invalid_value':
+      return blank ? `is missing (one of ${issue.values.map(String).join(', ')})` : `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_format':
+      if (blank) return 'is missing';
+      if (issue.format === 'email') return 'is not an email address';
+      // Every pattern of a row has a message saying what it allows (StudentRowSchema).
+      return `must be ${issue.message}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** `column: what is wrong` for each issue of a row that failed its schema. */
+export function plainReasons(issues: ReadonlyArray<z.core.$ZodIssue & { input?: unknown }>): string[] {
+  return issues.map((i) => `${i.path.map(String).join('.') || 'row'}: ${problem(i)}`);
+}

@@ -1,0 +1,124 @@
+/**
+ * The import's file check and preview (docs/gateway.md, "Cohort import"): the file type is judged
+ * from the bytes (a letter saved as .xlsx, a ZIP, an empty CSV are refused with what they are), a
+ * preview says what the import would do and starts nothing, and the confirmed import is exactly the
+ * checked file. Raw bytes through multipart and text/csv, as a browser or a script sends them.
+ */
+import assert from 'node:assert/strict';
+import { uniq } from '../kit/servers';
+import { fetchJson, startStack, uploadFile, type TestStack } from './support';
+
+const HEADER = 'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline,paymentDeadline,supplementary';
+const BOM = '\uFEFF';
+
+describe('gateway: cohort import preview and file types', function () {
+  this.timeout(180_000);
+  let stack: TestStack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => stack?.stop());
+
+  const preview = (bytes: Buffer, name: string) => uploadFile(`${stack.url}/api/imports/preview`, bytes, name, { bearer: stack.adminKey });
+  const importFile = (bytes: Buffer, name: string, query = '') => uploadFile(`${stack.url}/api/imports${query}`, bytes, name, { bearer: stack.adminKey });
+  const registered = async (no: string) => (await fetchJson(`${stack.url}/api/registrations/${no}`, { bearer: stack.adminKey })).status === 200;
+  const jobsOf = (sha256: string) => stack.prisma.importJob.count({ where: { sha256 } });
+
+  it('a text file named .xlsx, ZIP bytes named .xlsx, an old .xls, a Latin-1 file and an empty file: 415 with what they are, on preview and import', async () => {
+    const letter = Buffer.from('Dear Registry,\nplease find the admitted students attached.\nRegards\n');
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.from('[Content_Types].xml')]);
+    const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0]);
+    const latin1 = Buffer.from(`${HEADER}\nA1234,M\xdcLLER Lena,l@example.com,BSC,UG,JUPAS,LOCAL,c,2099-08-31,,\n`, 'latin1');
+    const cases: Array<[Buffer, string, string]> = [
+      [letter, 'cohort.xlsx', 'text-without-header'],
+      [zip, 'cohort.xlsx', 'zip'],
+      [xls, 'cohort.xls', 'ole'],
+      [latin1, 'cohort.csv', 'not-utf8'],
+    ];
+    for (const [bytes, name, detected] of cases) {
+      for (const send of [preview, importFile]) {
+        const res = await send(bytes, name);
+        assert.equal(res.status, 415, `${name} (${detected}): ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.code, 'UNSUPPORTED_MEDIA_TYPE');
+        assert.equal(res.body.details.detected, detected);
+        assert.doesNotMatch(res.body.message, /0 rows|Done/);
+      }
+    }
+    assert.match((await preview(zip, 'cohort.xlsx')).body.message, /ZIP archive, such as an Excel workbook/);
+    // The same letter posted as text/csv is refused the same way: the type comes from the bytes, not the header.
+    const asCsv = await fetchJson(`${stack.url}/api/imports`, {
+      method: 'POST',
+      bearer: stack.adminKey,
+      headers: { 'content-type': 'text/csv' },
+      body: letter.toString(),
+    });
+    assert.equal(asCsv.status, 415);
+    // A header and no student: refused, not "Import finished · 0 rows".
+    const headerOnly = await importFile(Buffer.from(`${HEADER}\n`), 'cohort.csv');
+    assert.equal(headerOnly.status, 400, JSON.stringify(headerOnly.body));
+    assert.match(headerOnly.body.message, /no student rows/);
+    assert.equal(await stack.prisma.importJob.count({ where: { total: 0 } }), 0);
+  });
+
+  it('a CSV with a byte order mark: the preview counts new, already registered, refused rows in words and emails, and starts nothing; the confirmed import is that file', async () => {
+    const p = uniq('P').toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const cohort = uniq('c-preview-');
+    const row = (no: string, name: string, email: string) => `${no},${name},${email},BSC-COMP,UG,JUPAS,LOCAL,${cohort},2099-08-31,,`;
+    const first = `${BOM}${HEADER}\n${row(`${p}1`, 'CHAN Tai Man', 'tm@example.com')}\n`;
+    const done = await importFile(Buffer.from(first), 'first.csv', '?wait=true');
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.started, 1);
+
+    const file = Buffer.from(
+      `${BOM}${HEADER}\n${row(`${p}1`, 'CHAN Tai Man', 'tm@example.com')}\n${row(`${p}2`, 'LEE Ka Yan', 'ky@example.com')}\n${row(`${p}3`, '', 'nobody@example.com')}\n${row(`${p}4`, 'WONG Siu', 'not-an-email')}\n`,
+    );
+    const res = await preview(file, 'cohort.csv');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.total, 4);
+    assert.equal(res.body.newRegistrations, 1);
+    assert.deepEqual(res.body.alreadyRegistered, [`${p}1`]);
+    assert.equal(res.body.invitationEmails, 1);
+    assert.deepEqual(res.body.cohortIds, [cohort]);
+    assert.deepEqual(res.body.refused, [
+      { line: 4, applicationNo: `${p}3`, reasons: ['name: is missing'] },
+      { line: 5, applicationNo: `${p}4`, reasons: ['personalEmail: is not an email address'] },
+    ]);
+    assert.match(res.body.sha256, /^[0-9a-f]{64}$/);
+    // Nothing started, nothing recorded.
+    assert.equal(await registered(`${p}2`), false);
+    assert.equal(await jobsOf(res.body.sha256), 0);
+
+    // Confirming with the hash of another file imports nothing.
+    const other = await importFile(Buffer.from(`${HEADER}\n${row(`${p}2`, 'LEE Ka Yan', 'ky@example.com')}\n`), 'cohort.csv', `?sha256=${res.body.sha256}`);
+    assert.equal(other.status, 409, JSON.stringify(other.body));
+    assert.equal(other.body.code, 'IMPORT_CHANGED');
+    assert.equal(await registered(`${p}2`), false);
+
+    const confirmed = await importFile(file, 'cohort.csv', `?sha256=${res.body.sha256}&wait=true`);
+    assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+    assert.deepEqual([confirmed.body.started, confirmed.body.existing, confirmed.body.rejected.length], [1, 1, 2]);
+    assert.equal(confirmed.body.sha256, res.body.sha256);
+    assert.equal(await registered(`${p}2`), true);
+  });
+
+  it('a JSON file: the same preview', async () => {
+    const p = uniq('J').toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const cohort = uniq('c-json-');
+    const student = (no: string, level: string) => ({
+      applicationNo: no,
+      name: 'HO Wing',
+      personalEmail: `${no.toLowerCase()}@example.com`,
+      programCode: 'MSC-IT',
+      studyLevel: level,
+      residency: 'NON_LOCAL',
+      cohortId: cohort,
+      registrationDeadline: '2099-08-31',
+    });
+    const json = Buffer.from(JSON.stringify({ students: [student(`${p}1`, 'TPG'), student(`${p}2`, 'PG')] }));
+    const res = await preview(json, 'students.json');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual([res.body.total, res.body.newRegistrations, res.body.invitationEmails, res.body.alreadyRegistered], [2, 1, 1, []]);
+    assert.deepEqual(res.body.refused, [{ line: 2, applicationNo: `${p}2`, reasons: ['studyLevel: must be one of UG, TPG, RPG'] }]);
+    assert.equal(await registered(`${p}1`), false);
+  });
+});
