@@ -56,7 +56,9 @@ describe('portal journey in a real browser', function () {
     await staff.getByRole('link', { name: 'Import cohort' }).click();
     const csv = cohortCsv(cohortId, applicationNo, deadline);
     await staff.setInputFiles('#cohort-file', { name: `${cohortId}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
-    await staff.getByRole('button', { name: 'Import' }).click();
+    await staff.getByRole('button', { name: 'Check file' }).click();
+    await staff.locator('#import-preview').waitFor(WAIT);
+    await staff.getByRole('button', { name: 'Start 3 registrations and send 3 invitations' }).click();
     await staff.locator('[data-import-status="DONE"]').waitFor(WAIT);
     assert.equal(await stat(staff, 'total'), '4');
     assert.equal(await stat(staff, 'started'), '3');
