@@ -82,7 +82,9 @@ function previewSummary(file: string, p: ImportPreview): string {
     `  invitation emails the import would send: ${p.invitationEmails}`,
     `  cohorts ${p.cohortIds.join(', ') || '—'}`,
     ...refusedLines(p.refused, 'Rows the import would refuse'),
-    ...(p.refusedWhole ? ['', `The import would be refused whole: ${p.refusedWhole.reason}`, ...refusedLines(p.refusedWhole.rows, 'Rows to correct').slice(2)] : []),
+    ...(p.refusedWhole
+      ? ['', `The import would be refused whole: ${p.refusedWhole.reason}`, ...refusedLines(p.refusedWhole.rows, 'Rows to correct').slice(2)]
+      : []),
   ].join('\n');
 }
 

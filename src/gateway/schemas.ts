@@ -201,8 +201,12 @@ export const flag = z
 // ---------------------------------------------------------------------------
 
 const RejectedRowSchema = z
-  .object({ line: z.number().int(), applicationNo: z.string().optional(), reasons: z.array(z.string()).meta({ description: "Each as `column: what is wrong`, in words." }) })
-  .meta({ id: "RejectedRow" });
+  .object({
+    line: z.number().int(),
+    applicationNo: z.string().optional(),
+    reasons: z.array(z.string()).meta({ description: 'Each as `column: what is wrong`, in words.' }),
+  })
+  .meta({ id: 'RejectedRow' });
 
 export const ImportPreviewSchema = z
   .object({
@@ -213,6 +217,13 @@ export const ImportPreviewSchema = z
     alreadyRegistered: z.array(z.string()).meta({ description: 'Application numbers of valid rows already registered: nothing is started for them.' }),
     refused: z.array(RejectedRowSchema).meta({ description: 'Rows the import would refuse, each with its reasons in words.' }),
     invitationEmails: z.number().int().meta({ description: 'Invitation emails the import would send (one per new registration).' }),
+    refusedWhole: z
+      .object({ reason: z.string(), rows: z.array(RejectedRowSchema) })
+      .nullable()
+      .meta({
+        description:
+          'Why the import would be refused whole (students who owe the tuition fee without a known one), with the rows to correct; null when it would go ahead.',
+      }),
   })
   .meta({ id: 'ImportPreview' });
 

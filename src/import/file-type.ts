@@ -7,7 +7,7 @@
 import { CSV_COLUMNS, OPTIONAL_CSV_COLUMNS } from './rows';
 
 /** What a refused file looked like (machine-readable, in the 415 answer's `details.detected`). */
-export type RefusedFileKind = 'empty' | 'zip' | 'ole' | 'pdf' | 'binary' | 'not-utf8' | 'text-without-header';
+type RefusedFileKind = 'empty' | 'zip' | 'ole' | 'pdf' | 'binary' | 'not-utf8' | 'text-without-header';
 
 export class ImportFileTypeError extends Error {
   constructor(

@@ -11,10 +11,15 @@ function problem(issue: z.core.$ZodIssue & { input?: unknown }): string {
   const blank = issue.input === undefined || issue.input === null || (typeof issue.input === 'string' && issue.input.trim() === '');
   switch (issue.code) {
     case 'invalid_type':
-      return blank ? 'is missing' : 'must be text';
+      if (blank) return 'is missing';
+      // A schema's own message says what the value should look like; the validator's default does not.
+      return /^Invalid input/.test(issue.message) ? `is not ${issue.expected === 'number' ? 'a number' : 'text'}` : issue.message;
     case 'too_small':
-      return blank ? 'is missing' : `is too short (at least ${String(issue.minimum)} characters)`;
+      if (blank) return 'is missing';
+      if (issue.origin === 'number') return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}`;
+      return `is too short (at least ${String(issue.minimum)} characters)`;
     case 'too_big':
+      if (issue.origin === 'number') return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}`;
       return `is too long (at most ${String(issue.maximum)} characters)`;
     case 'invalid_value':
       return blank ? `is missing (one of ${issue.values.map(String).join(', ')})` : `must be one of ${issue.values.map(String).join(', ')}`;

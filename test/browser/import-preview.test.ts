@@ -36,17 +36,28 @@ describe('staff import: check the file, then confirm (real browser)', function (
       await p.goto(`${ui.stack.config.publicBaseUrl}/staff/import`);
       await p.getByRole('heading', { name: 'Import cohort' }).waitFor(WAIT);
 
-      await p.setInputFiles('#cohort-file', { name: 'cohort.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.from('Dear Registry,\nthe list follows.\n') });
+      await p.setInputFiles('#cohort-file', {
+        name: 'cohort.xlsx',
+        mimeType: 'application/octet-stream',
+        buffer: Buffer.from('Dear Registry,\nthe list follows.\n'),
+      });
       await p.getByRole('button', { name: 'Check file' }).click();
       const alert = p.getByRole('alert');
       await alert.waitFor(WAIT);
       assert.match(await alert.innerText(), /The file was not checked\.[\s\S]*text but not a cohort CSV/);
       assert.doesNotMatch(await p.locator('main').innerText(), /Import finished|0 rows/);
 
-      const n = uniq('W').toUpperCase().replace(/[^A-Z0-9]/g, '');
+      const n = uniq('W')
+        .toUpperCase()
+        .replace(/[^A-Z0-9]/g, '');
       const cohort = uniq('c-check-');
       const row = (no: string, name: string, email: string) => `${no},${name},${email},BSC-COMP,UG,JUPAS,LOCAL,${cohort},2099-08-31,,`;
-      const csv = [HEADER, row(`${n}1`, 'CHAN Tai Man', 'tm@example.com'), row(`${n}2`, 'LEE Ka Yan', 'ky@example.com'), row(`${n}3`, '', 'x@example.com')].join('\n');
+      const csv = [
+        HEADER,
+        row(`${n}1`, 'CHAN Tai Man', 'tm@example.com'),
+        row(`${n}2`, 'LEE Ka Yan', 'ky@example.com'),
+        row(`${n}3`, '', 'x@example.com'),
+      ].join('\n');
       await p.setInputFiles('#cohort-file', { name: `${cohort}.csv`, mimeType: 'text/csv', buffer: Buffer.from(csv) });
       assert.equal(await p.getByRole('alert').count(), 0, 'another file puts the old answer away');
       await p.getByRole('button', { name: 'Check file' }).click();

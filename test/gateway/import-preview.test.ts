@@ -61,7 +61,9 @@ describe('gateway: cohort import preview and file types', function () {
   });
 
   it('a CSV with a byte order mark: the preview counts new, already registered, refused rows in words and emails, and starts nothing; the confirmed import is that file', async () => {
-    const p = uniq('P').toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const p = uniq('P')
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '');
     const cohort = uniq('c-preview-');
     const row = (no: string, name: string, email: string) => `${no},${name},${email},BSC-COMP,UG,JUPAS,LOCAL,${cohort},2099-08-31,,`;
     const first = `${BOM}${HEADER}\n${row(`${p}1`, 'CHAN Tai Man', 'tm@example.com')}\n`;
@@ -102,7 +104,9 @@ describe('gateway: cohort import preview and file types', function () {
   });
 
   it('a JSON file: the same preview', async () => {
-    const p = uniq('J').toUpperCase().replace(/[^A-Z0-9]/g, '');
+    const p = uniq('J')
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '');
     const cohort = uniq('c-json-');
     const student = (no: string, level: string) => ({
       applicationNo: no,
@@ -120,5 +124,15 @@ describe('gateway: cohort import preview and file types', function () {
     assert.deepEqual([res.body.total, res.body.newRegistrations, res.body.invitationEmails, res.body.alreadyRegistered], [2, 1, 1, []]);
     assert.deepEqual(res.body.refused, [{ line: 2, applicationNo: `${p}2`, reasons: ['studyLevel: must be one of UG, TPG, RPG'] }]);
     assert.equal(await registered(`${p}1`), false);
+    assert.equal(res.body.refusedWhole, null);
+
+    // A local non-JUPAS undergraduate owes the tuition fee: without a known fee the import would be refused whole.
+    const owes = { ...student(`${p}3`, 'UG'), admissionRoute: 'NON_JUPAS', residency: 'LOCAL' };
+    const blocked = await preview(Buffer.from(JSON.stringify({ students: [student(`${p}1`, 'TPG'), owes] })), 'students.json');
+    assert.equal(blocked.status, 200, JSON.stringify(blocked.body));
+    assert.deepEqual(blocked.body.refusedWhole.rows, [
+      { line: 2, applicationNo: `${p}3`, reasons: ['tuitionFee: the student owes the tuition fee and no fee is known'] },
+    ]);
+    assert.match(blocked.body.refusedWhole.reason, /owes the tuition fee but has no known fee/);
   });
 });

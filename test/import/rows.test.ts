@@ -133,7 +133,7 @@ describe('import rows: the tuition fee', () => {
       parsed.rejected.map((r) => [r.line, r.reasons.join(' | ')]),
       [
         [2, 'tuitionFee: an amount and its currency, e.g. "42100 HKD"'],
-        [3, 'tuitionFee.amount: Too small: expected number to be >0'],
+        [3, 'tuitionFee.amount: must be more than 0'],
         [4, 'tuitionFee: an amount and its currency, e.g. "42100 HKD"'],
       ],
     );

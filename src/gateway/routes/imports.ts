@@ -64,7 +64,10 @@ function sniffed(bytes: Buffer, policy?: PolicyOverrides): ImportInput {
     file = sniffImportFile(bytes);
   } catch (e) {
     if (e instanceof ImportFileTypeError)
-      throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.message, { detected: e.detected, expected: ['text/csv (UTF-8, with the header row)', 'application/json'] });
+      throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.message, {
+        detected: e.detected,
+        expected: ['text/csv (UTF-8, with the header row)', 'application/json'],
+      });
     throw e;
   }
   if (file.format === 'json') return { ...parseJson(file.text), ...(policy ? { policy } : {}) };
@@ -138,7 +141,6 @@ const IMPORT_BODY = {
   },
 };
 
-
 export function importsRouter(ctx: RouterContext): Router {
   const { kit, prisma, temporal, config, logger } = ctx;
   const router = Router();
@@ -168,7 +170,13 @@ export function importsRouter(ctx: RouterContext): Router {
       status: 202,
       response: ImportJobSchema,
       responseDescription: 'The import job (final when `wait=true`, then with status 200).',
-      errors: [ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.COHORT_POLICY_CONFLICT, ErrorCode.INVALID_INPUT, ErrorCode.IMPORT_CHANGED],
+      errors: [
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode.COHORT_POLICY_CONFLICT,
+        ErrorCode.INVALID_INPUT,
+        ErrorCode.IMPORT_CHANGED,
+      ],
     },
     async ({ query, principal, req, setStatus }) => {
       const { input, source } = await readImport(req, ctx);

@@ -100,14 +100,14 @@ export async function importPage(): Promise<HTMLElement> {
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** What the import of a checked file would do, in words, with the refused rows and the button that starts it. */
-function previewCard(
-  fileName: string,
-  p: ImportPreview,
-  actions: { confirm: (button: HTMLButtonElement) => void; cancel: () => void },
-): HTMLElement {
+function previewCard(fileName: string, p: ImportPreview, actions: { confirm: (button: HTMLButtonElement) => void; cancel: () => void }): HTMLElement {
   const stat = (n: number, label: string, id: string) =>
     h('div', { class: 'stat', 'data-stat': id }, h('span', { class: 'n' }, String(n)), h('span', { class: 'l' }, label));
-  const confirm = h('button', { class: 'btn', type: 'button' }, `Start ${plural(p.newRegistrations, 'registration', 'registrations')} and send ${plural(p.invitationEmails, 'invitation', 'invitations')}`);
+  const confirm = h(
+    'button',
+    { class: 'btn', type: 'button' },
+    `Start ${plural(p.newRegistrations, 'registration', 'registrations')} and send ${plural(p.invitationEmails, 'invitation', 'invitations')}`,
+  );
   confirm.addEventListener('click', () => actions.confirm(confirm));
   const cancel = h('button', { class: 'btn secondary', type: 'button' }, 'Choose another file');
   cancel.addEventListener('click', actions.cancel);
