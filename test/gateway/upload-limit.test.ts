@@ -28,6 +28,6 @@ describe('gateway: uploads per item are capped', function () {
     assert.equal(refused.body.code, 'SUBMISSION_LIMIT_REACHED');
     assert.equal(refused.body.details.limit, 10);
     assert.equal(refused.body.details.reason, 'SubmissionLimitReached');
-    assert.match(refused.body.message, /10 uploads/);
+    assert.match(refused.body.message, /10 submissions/);
   });
 });
