@@ -13,7 +13,7 @@ import { admit, eventually, fetchJson, uploadFile as apiUpload, type Admitted } 
 import { seedDashboardCohort, type SeededCohort } from '../support/dashboard-cohort';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item, sendForReview } from './chromium';
+import { item, openSignInLink, sendForReview } from './chromium';
 import { browserSuite, signInStaff } from './suite';
 import { aPdf, validForm } from '../kit/samples';
 
@@ -37,7 +37,7 @@ describe('accessibility: axe-core on every page, and the keyboard alone', functi
   const base = () => ui.stack.config.publicBaseUrl;
 
   async function openInvitation(p: Page, a: Admitted): Promise<void> {
-    await p.goto(`${base()}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
+    await openSignInLink(p, `${base()}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
     await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
   }
 

@@ -65,3 +65,16 @@ export async function uploadFile(page: Page, key: string, file: { name: string; 
   await page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
   await send.click();
 }
+
+/**
+ * Opens a sign-in link as a student does from the email: the browser sends `Sec-Fetch-Site: none`, so a
+ * signed-out browser is first asked "Sign in to program registration?" and signs in with one click
+ * (docs/gateway.md, Invitation links). A browser already signed in goes straight on, or is asked to switch.
+ */
+export async function openSignInLink(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  if (await page.getByRole('heading', { name: 'Sign in to program registration?' }).count()) {
+    await page.getByRole('button', { name: /^Sign in as / }).click();
+    await page.waitForURL((u) => u.pathname === '/portal/');
+  }
+}

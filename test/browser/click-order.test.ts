@@ -14,7 +14,7 @@ import { invitationLinks } from '../../src/links';
 import { admit, type Admitted } from '../gateway/support';
 import { freePort } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item } from './chromium';
+import { item, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -51,7 +51,7 @@ describe('sign-in flows in any click order (browser)', function () {
     const a = await admit(ui.stack);
     const { registrationUrl, activationUrl } = await links(a);
     const p = ui.page;
-    await p.goto(registrationUrl);
+    await openSignInLink(p, registrationUrl);
     await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
 
     // The session cookie now rides the simulator's form post, so the same-origin guard looks at it.
@@ -66,7 +66,7 @@ describe('sign-in flows in any click order (browser)', function () {
   it('an invitation link for another student while signed in: the page asks, and "Continue as" switches', async () => {
     const [a, b] = [await admit(ui.stack), await admit(ui.stack)];
     const p = ui.page;
-    await p.goto((await links(a)).registrationUrl);
+    await openSignInLink(p, (await links(a)).registrationUrl);
     await signedInAs(p, a.applicationNo);
 
     // Staying is a link back; the session is still A's.
@@ -86,7 +86,7 @@ describe('sign-in flows in any click order (browser)', function () {
   it('two tabs: activating in the second tab shows on the first without a reload; switching student in one tab, the other says so and offers the way on', async () => {
     const [a, b] = [await admit(ui.stack), await admit(ui.stack)];
     const first = ui.page;
-    await first.goto((await links(a)).registrationUrl);
+    await openSignInLink(first, (await links(a)).registrationUrl);
     await item(first, 'ACTIVATION', 'PENDING').waitFor(WAIT);
     const navigations: string[] = [];
     first.on('framenavigated', (f) => void (f === first.mainFrame() && navigations.push(f.url())));
@@ -137,12 +137,24 @@ describe('sign-in flows in any click order (browser)', function () {
 <p><a href="${email.registrationUrl}">Open your registration</a> <a href="${email.activationUrl}">Activate your account</a></p>
 <form method="post" action="${base()}/invite"><input type="hidden" name="token" value="${token}"><button type="submit">Claim your prize</button></form></body></html>`;
 
-    it('a signed-out student follows the links from another site (a webmail): signed in by the first, activated through the second', async () => {
+    it('a signed-out student follows the links from another site (a webmail): asked once, signed in by the first, activated through the second', async () => {
       const a = await admit(ui.stack);
       page = otherSite(await links(a), 'unused');
       const p = ui.page;
       await p.goto(crossSite);
       await p.getByRole('link', { name: 'Open your registration' }).click();
+      // Arriving from another site signs no one in unasked (login CSRF): the page names the application and asks.
+      const asked = await landedOn(p);
+      assert.equal(asked.heading, 'Sign in to program registration?', asked.text);
+      assert.match(asked.text, new RegExp(`application number ${a.applicationNo}`));
+      assert.doesNotMatch(asked.text, new RegExp(a.student.name));
+      assert.equal(
+        (await p.context().cookies(base())).find((c) => c.name === 'progreg_session'),
+        undefined,
+        'no session before the click',
+      );
+      await expectAccessible(p, 'sign-in confirmation');
+      await p.getByRole('button', { name: `Sign in as ${a.applicationNo}` }).click();
       await signedInAs(p, a.applicationNo);
       await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
 
@@ -176,7 +188,7 @@ describe('sign-in flows in any click order (browser)', function () {
 
         // Signed in as A: refused, still A, and the page's link leads back.
         const p = ui.page;
-        await p.goto((await links(a)).registrationUrl);
+        await openSignInLink(p, (await links(a)).registrationUrl);
         await signedInAs(p, a.applicationNo);
         await p.goto(origin());
         await p.getByRole('button', { name: 'Claim your prize' }).click();

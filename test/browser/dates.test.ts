@@ -13,7 +13,7 @@ import { admit, startStack, uploadFile } from '../gateway/support';
 import { aPdf } from '../kit/samples';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item } from './chromium';
+import { item, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -49,7 +49,7 @@ describe('one service-level date on the student and staff pages (real browser)',
     assert.equal(up.status, 201, JSON.stringify(up.body));
 
     const student = await ui.newPage({ width: 390, height: 844 });
-    await student.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${a.inviteToken}`);
+    await openSignInLink(student, `${ui.stack.config.publicBaseUrl}/invite?token=${a.inviteToken}`);
     const step = item(student, 'ID_DOCUMENT', 'SUBMITTED');
     await step.waitFor(WAIT);
     assert.match(await step.innerText(), new RegExp(`Expect a result by ${shown(expected).source}`));

@@ -72,7 +72,10 @@ describe('portal journey in a real browser', function () {
 
     // --- The student opens the link ------------------------------------------------
     const student = ui.page;
+    // From the email (the browser sends Sec-Fetch-Site: none): a signed-out browser is asked once, then signed in.
     await student.goto(registrationUrl);
+    await student.getByRole('heading', { name: 'Sign in to program registration?' }).waitFor();
+    await student.getByRole('button', { name: `Sign in as ${applicationNo}` }).click();
     await item(student, 'ACTIVATION', 'PENDING').waitFor(WAIT);
     assert.equal(new URL(student.url()).pathname, '/portal/');
     assert.equal(new URL(student.url()).search, '', 'the token does not stay in the address bar');

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { signInvitationToken } from '../../src/links';
 import { admit, eventually, fetchJson, uploadFile as apiUpload } from '../gateway/support';
 import { uniq } from '../kit/servers';
-import { item } from './chromium';
+import { item, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 import { aPdf } from '../kit/samples';
 
@@ -46,7 +46,7 @@ describe('live pages in a real browser (event streams, no polling)', function ()
 
     const p = await frozenPage();
     const reads = statusReads(p, a.applicationNo);
-    await p.goto(`${stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(stack.config, a.applicationNo)}`);
+    await openSignInLink(p, `${stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(stack.config, a.applicationNo)}`);
     await item(p, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
     await p.locator('#live[data-live="live"]').waitFor(WAIT);
     const navigations: string[] = [];

@@ -12,7 +12,7 @@ import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { INVITE_AUDIENCE, ISSUER, signInvitationToken, tokenKey } from '../../src/links';
 import { admit } from '../gateway/support';
 import { uniq } from '../kit/servers';
-import { item, screenshot, uploadFile } from './chromium';
+import { item, screenshot, uploadFile, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -25,7 +25,7 @@ describe('portal pages in a real browser', function () {
   /** Opens the student's invitation link in the browser, as a click in the email would. */
   async function openInvitation(applicationNo: string): Promise<Page> {
     const p = ui.page;
-    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, applicationNo)}`);
+    await openSignInLink(p, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, applicationNo)}`);
     await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
     return p;
   }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { SIGN_IN_LINK_ACCEPTED } from '../../src/gateway/routes/session';
 import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
 import { uniq } from '../kit/servers';
-import { item } from './chromium';
+import { item, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 import { validForm } from '../kit/samples';
 
@@ -29,7 +29,7 @@ describe('portal: policy numbers, form correction, new sign-in link (real browse
     assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
 
     const p = ui.page;
-    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${a.inviteToken}`);
+    await openSignInLink(p, `${ui.stack.config.publicBaseUrl}/invite?token=${a.inviteToken}`);
     await item(p, 'FORM', 'VERIFIED').waitFor(WAIT);
     assert.match(await p.getByTestId('sla-text').innerText(), /within 3 working days of your submission/);
     assert.match(await p.locator('#aside').innerText(), /at least 10 days to upload a corrected one/);

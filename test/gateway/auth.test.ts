@@ -63,6 +63,75 @@ describe('gateway: authentication and authorisation', function () {
       assert.equal(bad.headers.get('set-cookie'), null);
     });
 
+    it('a signed-out browser arriving from elsewhere is asked before it is signed in (login CSRF); a same-origin click and its own session go straight on', async () => {
+      const a = await admit(stack);
+      const url = `${stack.url}/invite?token=${encodeURIComponent(a.inviteToken)}`;
+      const open = (headers: Record<string, string> = {}) => fetch(url, { redirect: 'manual', headers });
+
+      for (const site of ['cross-site', 'same-site', 'none']) {
+        const res = await open({ 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate' });
+        assert.equal(res.status, 200, site);
+        assert.equal(res.headers.get('set-cookie'), null, `${site}: nobody is signed in by arriving`);
+        assert.equal(res.headers.get('cache-control'), 'no-store');
+        const html = await res.text();
+        assert.match(html, new RegExp(`application number <strong>${a.applicationNo}</strong>`));
+        assert.match(html, /<form method="post" action="\/invite">/);
+        assert.match(html, new RegExp(`<button type="submit">Sign in as ${a.applicationNo}</button>`));
+        // Nothing the link's holder could not read in the token: no name, no email.
+        assert.doesNotMatch(html, new RegExp(a.student.name));
+        assert.doesNotMatch(html, new RegExp(a.student.personalEmail));
+      }
+
+      // The page's button: a same-origin form post signs in. The same form from another site is refused.
+      const form = new URLSearchParams({ token: a.inviteToken }).toString();
+      const post = (site: string) =>
+        fetch(`${stack.url}/invite`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': site },
+          body: form,
+        });
+      const confirmed = await post('same-origin');
+      assert.equal(confirmed.status, 303);
+      assert.equal(confirmed.headers.get('location'), '/portal/');
+      const cookie = confirmed.headers.get('set-cookie')!.split(';')[0]!;
+      assert.match(cookie, /^progreg_session=/);
+      const forged = await post('cross-site');
+      assert.equal(forged.status, 403);
+      assert.equal(forged.headers.get('set-cookie'), null);
+
+      // A click on a page of the portal (the simulator's "Continue") goes straight on; so does a browser already signed in as this student.
+      const sameOrigin = await open({ 'sec-fetch-site': 'same-origin' });
+      assert.equal(sameOrigin.status, 303);
+      assert.match(sameOrigin.headers.get('set-cookie')!, /^progreg_session=/);
+      const own = await open({ 'sec-fetch-site': 'cross-site', cookie });
+      assert.equal(own.status, 303);
+      assert.equal(own.headers.get('location'), '/portal/');
+    });
+
+    it('each use of the link from another browser gets a session of its own, and the earlier ones stay valid until they expire (SESSION_TTL_HOURS)', async () => {
+      const a = await admit(stack);
+      const url = `${stack.url}/invite?token=${encodeURIComponent(a.inviteToken)}`;
+      // Two cookie jars: two browsers with nothing of ours in them.
+      const jar = async () => {
+        const res = await fetch(url, { redirect: 'manual', headers: { 'sec-fetch-site': 'same-origin' } });
+        assert.equal(res.status, 303);
+        return res.headers.get('set-cookie')!.split(';')[0]!;
+      };
+      const first = await jar();
+      const second = await jar();
+      assert.notEqual(second, first, 'the second browser got a session id of its own, not the first one');
+      // The first browser opening the link again gets a fresh session too (the cookie it held is never handed out again).
+      const again = await fetch(url, { redirect: 'manual', headers: { 'sec-fetch-site': 'same-origin', cookie: first } });
+      const renewed = again.headers.get('set-cookie')!.split(';')[0]!;
+      assert.ok(![first, second].includes(renewed));
+      for (const c of [first, second, renewed]) {
+        const who = await fetchJson(`${stack.url}/api/session`, { headers: { cookie: c } });
+        assert.equal(who.status, 200);
+        assert.equal(who.body.applicationNo, a.applicationNo);
+      }
+    });
+
     it('refuses forged, expired and wrong-audience tokens', async () => {
       const no = uniq('A');
       const forged = await new SignJWT({})

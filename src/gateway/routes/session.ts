@@ -9,7 +9,7 @@
  * (Staff sign in with single sign-on, sso.ts, or an API key, staff.ts.)
  */
 import crypto from 'node:crypto';
-import express, { Router, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { INVITE_AUDIENCE, INVITE_PATH, verifyTokenClaims } from '../../links';
 import { text } from '../../text';
@@ -55,24 +55,55 @@ const PORTAL_HOME = '/portal/';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/**
- * "You are signed in as A; this link is for B." Plain HTML with a form, no script (the CSP allows
- * none inline); switching is a same-origin POST, which a link from elsewhere cannot make.
- */
-function switchAccountPage(current: string, invited: string, token: string): string {
+/** A small server-rendered page with a form: no script (the CSP allows none inline). */
+function askPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Switch registration?</title>
+<title>${esc(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d232b}
 .box{border:1px solid #ccd3db;border-radius:8px;padding:1.5rem}button,.button{margin:1rem .5rem 0 0;border-radius:4px;padding:.6rem 1.2rem;font-size:1rem;text-decoration:none;display:inline-block}
 button{background:#003366;color:#fff;border:0}.button{border:1px solid #003366;color:#003366}</style></head>
-<body><main class="box"><h1>Switch registration?</h1>
-<p>You are signed in for application <strong>${esc(current)}</strong>. The link you opened is for application <strong>${esc(invited)}</strong>.</p>
-<p>Only continue if <strong>${esc(invited)}</strong> is your own application: if someone sent you this link, stay signed in as you are.</p>
-<form method="post" action="${INVITE_PATH}"><input type="hidden" name="token" value="${esc(token)}">
-<button type="submit">Continue as ${esc(invited)}</button><a class="button" href="${PORTAL_HOME}">Stay as ${esc(current)}</a></form>
+<body><main class="box"><h1>${esc(title)}</h1>
+${body}
 </main></body></html>`;
 }
+
+/** The form that signs in with the link: a same-origin POST, which a page elsewhere cannot make (same-origin.ts). */
+const signInForm = (token: string, button: string, other: string) =>
+  `<form method="post" action="${INVITE_PATH}"><input type="hidden" name="token" value="${esc(token)}">
+<button type="submit">${esc(button)}</button>${other}</form>`;
+
+/** "You are signed in as A; this link is for B." Switching is the form's POST. */
+const switchAccountPage = (current: string, invited: string, token: string) =>
+  askPage(
+    'Switch registration?',
+    `<p>You are signed in for application <strong>${esc(current)}</strong>. The link you opened is for application <strong>${esc(invited)}</strong>.</p>
+<p>Only continue if <strong>${esc(invited)}</strong> is your own application: if someone sent you this link, stay signed in as you are.</p>
+${signInForm(token, `Continue as ${invited}`, `<a class="button" href="${PORTAL_HOME}">Stay as ${esc(current)}</a>`)}`,
+  );
+
+/**
+ * A signed-out browser that arrives from elsewhere: "Sign in as the student with application number B?" (login
+ * CSRF: a page elsewhere must not sign a visitor in to someone else's registration unasked). It names nothing
+ * but the application number, which the link's holder can read in the token anyway.
+ */
+const confirmSignInPage = (invited: string, token: string) =>
+  askPage(
+    'Sign in to program registration?',
+    `<p>This link signs you in as the student with application number <strong>${esc(invited)}</strong>.</p>
+<p>Continue if it is yours, from your invitation or sign-in email. If someone else sent it to you, do not continue.</p>
+${signInForm(token, `Sign in as ${invited}`, '')}`,
+  );
+
+/**
+ * Whether the browser came to the link from anywhere but a page of this portal: another site or a sibling origin
+ * (`cross-site`, `same-site`), or no page at all (`none`: typed, a bookmark, or a mail program opening the browser).
+ * Without the header (not a current browser) the link signs in as before. docs/gateway.md, Invitation links.
+ */
+const arrivedFromElsewhere = (req: Request): boolean => {
+  const site = req.get('sec-fetch-site');
+  return site !== undefined && site !== 'same-origin';
+};
 
 export function sessionRouter({ kit, config, limits, prisma, registrations, logger }: RouterContext): Router {
   const router = Router();
@@ -178,29 +209,31 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       summary: 'Open the invitation link: sign in and go to the portal',
       description:
         `303 to ${PORTAL_HOME} with the session cookie set; with a bad, expired or revoked token, 303 to ${PORTAL_HOME}?error=<code> (counted by the sign-in rate limit). ` +
-        'When a session for another student is already open, 200 with a page that asks before switching (POST to this path).',
+        'When a session for another student is already open, 200 with a page that asks before switching; when the browser is signed out and arrived ' +
+        'from anywhere but this portal (`Sec-Fetch-Site` other than `same-origin`), 200 with a page that asks before signing in. Both pages POST to this path.',
       access: 'public',
       query: z.object({ token: InviteToken }),
       responseContent: { 'text/html': { schema: z.string() } },
-      responseDescription: 'Redirect (303) to the portal, or the page asking before switching accounts.',
+      responseDescription: 'Redirect (303) to the portal, or the page asking before signing in or switching accounts.',
       errors: [ErrorCode.RATE_LIMITED],
       before: [limits.auth],
     },
-    async ({ query, res, principal }) => {
+    async ({ query, req, res, principal }) => {
       let applicationNo: string;
       try {
         applicationNo = await invited(query.token);
       } catch (e) {
         return linkFailed(res, e);
       }
-      if (principal?.kind === 'student' && principal.applicationNo !== applicationNo) {
+      const ask = (page: string): typeof SENT => {
         res.setHeader('Cache-Control', 'no-store');
-        res
-          .status(200)
-          .type('html')
-          .send(switchAccountPage(principal.applicationNo, applicationNo, query.token));
+        res.status(200).type('html').send(page);
         return SENT;
+      };
+      if (principal?.kind === 'student' && principal.applicationNo !== applicationNo) {
+        return ask(switchAccountPage(principal.applicationNo, applicationNo, query.token));
       }
+      if (principal === undefined && arrivedFromElsewhere(req)) return ask(confirmSignInPage(applicationNo, query.token));
       await signIn(res, applicationNo, principal);
       res.redirect(303, PORTAL_HOME);
       return SENT;
@@ -214,7 +247,7 @@ export function sessionRouter({ kit, config, limits, prisma, registrations, logg
       method: 'post',
       path: INVITE_PATH,
       tags: ['session'],
-      summary: 'Switch accounts: sign in with an invitation link after confirming (the form of the switch page)',
+      summary: 'Sign in with an invitation link after confirming (the form of the pages GET /invite asks with)',
       description: `Same-origin form posts only (Origin / Sec-Fetch-Site checked). 303 to ${PORTAL_HOME}, or to ${PORTAL_HOME}?error=<code>.`,
       access: 'public',
       rawBody: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ token: z.string() }) } } },
