@@ -7,7 +7,7 @@
  * - registrationUrl: `<PUBLIC_BASE_URL>/invite?token=…`. The gateway exchanges
  *   the token for a session cookie and redirects to the student portal.
  * - activationUrl: the identity provider's activation page with `?token=…`
- *   (IDP_ACTIVATION_URL), aud = 'account-activation'. The provider's logs and
+ *   (IDP_ACTIVATION_URL), aud = 'account-activation', valid ACTIVATION_LINK_TTL_HOURS. The provider's logs and
  *   Referer headers see this token, so it signs no one in: `/invite` and the
  *   session exchange refuse it. Without a real identity provider the gateway
  *   serves a simulator at `/idp/activate`, which accepts only this token and
@@ -21,7 +21,7 @@ const ACTIVATION_AUDIENCE = 'account-activation';
 export const ISSUER = 'progreg';
 
 type TokenConfig = Pick<Config, 'TOKEN_SECRET'>;
-type LinkConfig = TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS' | 'IDP_ACTIVATION_URL' | 'publicBaseUrl'>;
+type LinkConfig = TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS' | 'ACTIVATION_LINK_TTL_HOURS' | 'IDP_ACTIVATION_URL' | 'publicBaseUrl'>;
 
 export const tokenKey = (config: TokenConfig): Uint8Array => new TextEncoder().encode(config.TOKEN_SECRET);
 
@@ -44,28 +44,25 @@ function invitationExpiry(config: Pick<Config, 'INVITATION_TTL_DAYS'>, validUnti
 }
 
 export const signInvitationToken = (config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string, validUntil?: Date) =>
-  signLinkToken(config, INVITE_AUDIENCE, applicationNo, validUntil);
+  signLinkToken(config, INVITE_AUDIENCE, applicationNo, invitationExpiry(config, validUntil));
 
 /**
- * The activation link's token: it only names the student to the identity provider. It lasts as the invitation
- * does, because the invitation is the one email that carries it.
+ * The activation link's token: it only names the student to the identity provider, whose logs and Referer
+ * headers see it, so it lasts ACTIVATION_LINK_TTL_HOURS from when its email is sent, not as long as the sign-in
+ * link. A student who opens it later asks for a new link: the sign-in-link email carries a fresh one while the
+ * account is not activated (docs/gateway.md, Invitation links).
  */
-const signActivationToken = (config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>, applicationNo: string, validUntil?: Date) =>
-  signLinkToken(config, ACTIVATION_AUDIENCE, applicationNo, validUntil);
+export const signActivationToken = (config: TokenConfig & Pick<Config, 'ACTIVATION_LINK_TTL_HOURS'>, applicationNo: string, now = Date.now()) =>
+  signLinkToken(config, ACTIVATION_AUDIENCE, applicationNo, new Date(now + config.ACTIVATION_LINK_TTL_HOURS * 3600_000));
 
-async function signLinkToken(
-  config: TokenConfig & Pick<Config, 'INVITATION_TTL_DAYS'>,
-  audience: string,
-  applicationNo: string,
-  validUntil?: Date,
-): Promise<string> {
+async function signLinkToken(config: TokenConfig, audience: string, applicationNo: string, expiresAt: Date): Promise<string> {
   return new SignJWT(issuedAtClaim())
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(ISSUER)
     .setAudience(audience)
     .setSubject(applicationNo)
     .setIssuedAt()
-    .setExpirationTime(Math.floor(invitationExpiry(config, validUntil).getTime() / 1000))
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
     .sign(tokenKey(config));
 }
 
@@ -124,7 +121,7 @@ export async function invitationLinks(
   return {
     activationUrl: withToken(
       config.IDP_ACTIVATION_URL ?? new URL(IDP_SIMULATOR_PATH, config.publicBaseUrl).toString(),
-      await signActivationToken(config, applicationNo, validUntil),
+      await signActivationToken(config, applicationNo),
     ),
     registrationUrl: withToken(new URL(INVITE_PATH, config.publicBaseUrl).toString(), await signInvitationToken(config, applicationNo, validUntil)),
   };

@@ -265,6 +265,13 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         greeting(ctx),
         { p: 'You asked for a new link to your Online Program Registration. It signs you in; do not forward it.' },
         registrationLink(links),
+        // Activation links are short-lived (ACTIVATION_LINK_TTL_HOURS): asking for a new link is how an expired one is replaced.
+        ...(links && ctx.items.some((i) => i.key === 'ACTIVATION' && i.state === 'PENDING')
+          ? [
+              { p: 'Your HKUST account is not activated yet: here is a new activation link.' } as Block,
+              { link: { label: 'Activate your account', url: links.activationUrl } } as Block,
+            ]
+          : []),
         { p: 'If you did not ask for it, you can ignore this email.' },
         reference(ctx),
         ...signOff,

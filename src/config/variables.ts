@@ -204,6 +204,10 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(365).default(60),
     doc: 'Sign-in links (invitation, reminders, "Email me a new link") stay valid until the registration can no longer change (latest deadline + resubmission window), and at least this many days.',
   },
+  ACTIVATION_LINK_TTL_HOURS: {
+    schema: z.coerce.number().int().min(1).max(720).default(72),
+    doc: "How long the account-activation link of an email works. Short, unlike the sign-in link, because its token passes through the identity provider's logs and Referer headers; 72 hours spans a weekend. An expired one is replaced by asking for a new link (the sign-in-link email carries a fresh activation link while the account is not activated).",
+  },
   SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(720).default(12),
     doc: 'How long a student session (after opening the invitation link) lasts.',

@@ -80,6 +80,17 @@ describe('email templates', () => {
     });
   });
 
+  it('SIGN_IN_LINK carries a fresh activation link while the account is not activated, and none after', () => {
+    const pending = render('SIGN_IN_LINK');
+    assert.equal(base.context.items.find((i) => i.key === 'ACTIVATION')!.state, 'PENDING');
+    assert.match(pending.text, /Activate your account/);
+    assert.ok(pending.html.includes(links.activationUrl));
+    const activatedItems = base.context.items.map((i) => (i.key === 'ACTIVATION' ? { ...i, state: 'VERIFIED' as const } : i));
+    const activated = renderEmail({ ...base, context: { ...base.context, items: activatedItems }, message: messages.SIGN_IN_LINK } as EmailRequest, links);
+    assert.doesNotMatch(activated.text, /Activate your account/);
+    assert.ok(!activated.html.includes(links.activationUrl));
+  });
+
   for (const kind of EMAIL_KINDS) {
     it(`${kind}: HTML and text say the same, with the HTML escaped`, () => {
       const email = render(kind);

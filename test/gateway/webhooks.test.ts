@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
-import { invitationLinks } from '../../src/links';
-import { admit, eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
+import { decodeJwt } from 'jose';
+import { invitationLinks, signActivationToken } from '../../src/links';
+import { admit, DAY, eventually, fetchJson, startStack, statusOf, type TestStack } from './support';
 
 describe('gateway: webhooks', function () {
   this.timeout(120_000);
@@ -222,5 +223,26 @@ describe('gateway: webhooks', function () {
     });
     assert.equal(badPost.status, 400);
     assert.match(await badPost.text(), /Activation link not valid/);
+  });
+
+  it('the activation link works for 72 hours (ACTIVATION_LINK_TTL_HOURS), the sign-in link far longer; an expired one is a 410 page that says how to get a new one', async () => {
+    const a = await admit(stack);
+    const HOUR = 3600_000;
+    const { activationUrl, registrationUrl } = await invitationLinks(stack.config, a.applicationNo);
+    const expiry = (url: string) => decodeJwt(new URL(url).searchParams.get('token')!).exp! * 1000;
+    assert.ok(Math.abs(expiry(activationUrl) - (Date.now() + 72 * HOUR)) < 60_000, new Date(expiry(activationUrl)).toISOString());
+    assert.ok(expiry(registrationUrl) >= Date.now() + 60 * DAY - 60_000, 'the sign-in link keeps its own lifetime');
+
+    // Controlled time: tokens issued 71 and 73 hours ago.
+    const open = async (issuedHoursAgo: number) =>
+      fetch(`${stack.url}/idp/activate?token=${await signActivationToken(stack.config, a.applicationNo, Date.now() - issuedHoursAgo * HOUR)}`);
+    assert.equal((await open(71)).status, 200);
+    const expired = await open(73);
+    assert.equal(expired.status, 410);
+    const html = await expired.text();
+    assert.match(html, /Activation link expired/);
+    assert.match(html, /72 hours/);
+    assert.match(html, /href="\/portal\/#new-link-title">Email me a new link</);
+    assert.doesNotMatch(html, /Activate account/, 'no activation form');
   });
 });

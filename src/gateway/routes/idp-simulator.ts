@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import express, { Router, type Response } from 'express';
-import { IDP_SIMULATOR_PATH, INVITE_PATH, signInvitationToken, verifyActivationToken } from '../../links';
+import { IDP_SIMULATOR_PATH, INVITE_PATH, signInvitationToken, TokenError, verifyActivationToken } from '../../links';
 import type { IdpAccounts } from '../../idp/accounts';
 import { simulatorPage } from '../../idp/login-page';
 import type { RouterContext } from '../context';
@@ -29,6 +29,21 @@ export function idpSimulatorRouter({ config, logger }: RouterContext, accounts: 
     try {
       return await verifyActivationToken(config, token);
     } catch (e) {
+      if (e instanceof TokenError && e.reason === 'expired') {
+        // Gone for good: the way on is a new link, which the sign-in-link email brings while the account is not activated.
+        res
+          .status(410)
+          .type('html')
+          .send(
+            page(
+              'Activation link expired',
+              `<p class="error">Activation links work for ${config.ACTIVATION_LINK_TTL_HOURS} hours after their email is sent, and this one is older.</p>
+<p>Ask for a new link: the email that brings it has a new activation link too. Enter your application number and personal email under <em>Email me a new link</em>.</p>
+<a class="button" href="/portal/#new-link-title">Email me a new link</a>`,
+            ),
+          );
+        return undefined;
+      }
       res
         .status(400)
         .type('html')
