@@ -16,6 +16,7 @@ import {
   RESIDENCIES,
   STUDY_LEVELS,
   type ItemView,
+  type ReviewView,
   type RegistrationStatusView,
 } from '../../workflows/registration/api';
 
@@ -75,10 +76,13 @@ const SubmissionSchema = z
 const ReviewSchema = z
   .object({
     decision: z.enum(['VERIFIED', 'REJECTED', 'WAIVED']),
-    actor: z.string(),
+    actor: z.string().optional().meta({ description: "Who decided. Staff only: absent from the student's own view." }),
     at: iso,
     reasonCode: z.enum(REJECTION_REASONS).optional(),
-    note: z.string().optional(),
+    note: z.string().optional().meta({
+      description:
+        "A rejection's note or a waiver's reason, both shown to the student; a verification's note is for staff only (absent from the student's view).",
+    }),
     seq: z.number().int(),
   })
   .meta({ id: 'Review' });
@@ -105,7 +109,10 @@ export const ItemViewSchema = z
       description: "The tuition fee paid in part: what was received on time, the fee and what is still to pay (the fee's currency). The item is still owed.",
     }),
   })
-  .meta({ id: 'ChecklistItem' }) satisfies z.ZodType<Omit<ItemView, 'key'> & { key: string }>;
+  // The reviewer is optional: the student's view leaves it out (src/gateway/student-view.ts).
+  .meta({ id: 'ChecklistItem' }) satisfies z.ZodType<
+  Omit<ItemView, 'key' | 'reviews'> & { key: string; reviews: (Omit<ReviewView, 'actor'> & { actor?: string })[] }
+>;
 
 const EmailSchema = z
   .object({

@@ -182,6 +182,51 @@ describe('gateway: registry review', function () {
     );
   });
 
+  it("the student's view and stream leave out the reviewer and the verification note; the rejection note and the waiver reason stay; staff see everything", async () => {
+    const a = await admit(stack, { residency: 'NON_LOCAL' });
+    await submit(a, 'ID_DOCUMENT');
+    await submit(a, 'VISA');
+    const item = (key: string) => reg(a.applicationNo, `/items/${key}`);
+    const staffNote = 'Checked against the admissions file by phone';
+    assert.equal((await fetchJson(`${item('ID_DOCUMENT')}/verify`, { method: 'POST', bearer: stack.officerKey, json: { note: staffNote } })).status, 200);
+    const rejection = 'Your entry permit expired in 2025; upload the renewed one.';
+    const rejected = await fetchJson(`${item('VISA')}/reject`, { method: 'POST', bearer: stack.officerKey, json: { reasonCode: 'EXPIRED', note: rejection } });
+    assert.equal(rejected.status, 200);
+    const waiver = 'Card issued in person';
+    assert.equal((await fetchJson(`${item('PHOTO')}/waive`, { method: 'POST', bearer: stack.adminKey, json: { reason: waiver } })).status, 200);
+
+    const reviewOf = (body: any, key: string) => body.items.find((i: any) => i.key === key).reviews.at(-1);
+    const student = (await fetchJson(reg(a.applicationNo), { bearer: a.session })).body;
+    assert.deepEqual(Object.keys(reviewOf(student, 'ID_DOCUMENT')).sort(), ['at', 'decision', 'seq']);
+    assert.deepEqual(Object.keys(reviewOf(student, 'VISA')).sort(), ['at', 'decision', 'note', 'reasonCode', 'seq']);
+    assert.equal(reviewOf(student, 'VISA').note, rejection);
+    assert.deepEqual(Object.keys(reviewOf(student, 'PHOTO')).sort(), ['at', 'decision', 'note', 'seq']);
+    assert.equal(reviewOf(student, 'PHOTO').note, waiver);
+    const raw = JSON.stringify(student);
+    assert.ok(!raw.includes(staffNote), 'the verification note is not in the student view');
+    assert.doesNotMatch(raw, /staff:(officer|admin)\./, "no reviewer's identity");
+
+    const staff = (await fetchJson(reg(a.applicationNo), { bearer: stack.officerKey })).body;
+    assert.equal(reviewOf(staff, 'ID_DOCUMENT').note, staffNote);
+    assert.match(reviewOf(staff, 'ID_DOCUMENT').actor, /^staff:officer\./);
+    assert.match(reviewOf(staff, 'PHOTO').actor, /^staff:admin\./);
+
+    // The student's live stream says only that something changed (the page then reads the view above).
+    const controller = new AbortController();
+    const stream = await fetch(reg(a.applicationNo, '/events'), {
+      headers: { accept: 'text/event-stream', authorization: `Bearer ${a.session}` },
+      signal: controller.signal,
+    });
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.getReader();
+    let text = '';
+    while (!/^data: .*$/m.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    const data = JSON.parse(/^data: (.*)$/m.exec(text)![1]!);
+    assert.deepEqual(Object.keys(data), ['seq']);
+    assert.ok(!text.includes(staffNote) && !/staff:/.test(text), text);
+  });
+
   it('verifying an item that was never submitted is refused by the workflow (409); an unknown item is 404', async () => {
     const a = await admit(stack);
     const res = await fetchJson(reg(a.applicationNo, '/items/ID_DOCUMENT/verify'), { method: 'POST', bearer: stack.officerKey, json: {} });

@@ -343,6 +343,7 @@ export interface SubmissionView extends Omit<RegisterDocumentInput, 'itemKey' | 
 
 export interface ReviewView {
   decision: 'VERIFIED' | 'REJECTED' | 'WAIVED';
+  /** Who decided: staff only (the student's view leaves it out, src/gateway/student-view.ts). */
   actor: string;
   at: IsoInstant;
   reasonCode?: RejectionReason;

@@ -40,6 +40,7 @@ import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipa
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams } from '../schemas';
+import { itemFor } from '../student-view';
 
 const DocumentSchema = z
   .object({
@@ -162,11 +163,14 @@ export function documentsRouter(ctx: RouterContext): Router {
       ],
     },
     async ({ params, principal, req }) =>
-      registrations.update(
-        params.applicationNo,
-        removePageUpdate,
-        { actor: actorOf(principal), itemKey: params.itemKey as ItemKey, page: params.page },
-        updateIdFor(req, `removePage:${params.itemKey}`, actorOf(principal)),
+      itemFor(
+        principal,
+        await registrations.update(
+          params.applicationNo,
+          removePageUpdate,
+          { actor: actorOf(principal), itemKey: params.itemKey as ItemKey, page: params.page },
+          updateIdFor(req, `removePage:${params.itemKey}`, actorOf(principal)),
+        ),
       ),
   );
 
@@ -195,11 +199,14 @@ export function documentsRouter(ctx: RouterContext): Router {
       ],
     },
     async ({ params, principal, req }) =>
-      registrations.update(
-        params.applicationNo,
-        sendForReviewUpdate,
-        { actor: actorOf(principal), itemKey: params.itemKey as ItemKey },
-        updateIdFor(req, `sendForReview:${params.itemKey}`, actorOf(principal)),
+      itemFor(
+        principal,
+        await registrations.update(
+          params.applicationNo,
+          sendForReviewUpdate,
+          { actor: actorOf(principal), itemKey: params.itemKey as ItemKey },
+          updateIdFor(req, `sendForReview:${params.itemKey}`, actorOf(principal)),
+        ),
       ),
   );
 
@@ -487,5 +494,5 @@ async function receiveFile(
   // Not recorded: these bytes are already a page of the draft or of the current submission (the workflow said so).
   const recorded = mine ?? [...files].reverse().find((s) => s.sha256 === upload.sha256) ?? files[files.length - 1]!;
   if (!mine) setStatus(200);
-  return { ...updated, document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
+  return { ...itemFor(principal, updated), document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
 }

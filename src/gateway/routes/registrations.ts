@@ -66,6 +66,7 @@ const ReclassificationSchema = z
   })
   .meta({ id: 'Reclassification' });
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { statusFor } from '../student-view';
 
 const SummarySchema = z
   .object({
@@ -277,7 +278,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         principal.kind === 'staff'
           ? `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.workflowId)}`
           : undefined;
-      return { ...view, contacts: contactsFor(view.student), uploads, photoSpec, ...(workflowUrl ? { workflowUrl } : {}) };
+      return { ...statusFor(principal, view), contacts: contactsFor(view.student), uploads, photoSpec, ...(workflowUrl ? { workflowUrl } : {}) };
     },
   );
 

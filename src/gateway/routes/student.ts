@@ -15,6 +15,7 @@ import { route } from '../route';
 import { ItemViewSchema, RegistrationParams, StatusViewSchema } from '../schemas';
 import { filledText, text } from '../../text';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
+import { itemFor, statusFor } from '../student-view';
 
 /** A text field of the form by its rule (vocabulary.ts): the required ones must not be blank. */
 const field = (name: FormFieldName) => {
@@ -66,11 +67,14 @@ export function studentRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
     async ({ params, body, principal, req }) =>
-      registrations.update(
-        params.applicationNo,
-        submitFormUpdate,
-        { actor: actorOf(principal), form: body.form },
-        updateIdFor(req, 'submitForm', actorOf(principal)),
+      itemFor(
+        principal,
+        await registrations.update(
+          params.applicationNo,
+          submitFormUpdate,
+          { actor: actorOf(principal), form: body.form },
+          updateIdFor(req, 'submitForm', actorOf(principal)),
+        ),
       ),
   );
 
@@ -91,11 +95,14 @@ export function studentRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
     async ({ params, body, principal, req }) =>
-      registrations.update(
-        params.applicationNo,
-        declineOfferUpdate,
-        { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) },
-        updateIdFor(req, 'declineOffer', actorOf(principal)),
+      statusFor(
+        principal,
+        await registrations.update(
+          params.applicationNo,
+          declineOfferUpdate,
+          { actor: actorOf(principal), ...(body.reason ? { reason: body.reason } : {}) },
+          updateIdFor(req, 'declineOffer', actorOf(principal)),
+        ),
       ),
   );
 
