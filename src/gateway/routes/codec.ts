@@ -23,8 +23,8 @@ import { AppError, ErrorCode } from '../errors';
 import { route } from '../route';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
-const WirePayload = z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }).meta({ id: 'CodecPayload' });
-const WirePayloads = z.object({ payloads: z.array(WirePayload).max(10_000) }).meta({ id: 'CodecPayloads' });
+const WirePayload = z.strictObject({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }).meta({ id: 'CodecPayload' });
+const WirePayloads = z.strictObject({ payloads: z.array(WirePayload).max(10_000) }).meta({ id: 'CodecPayloads' });
 type WirePayload = z.infer<typeof WirePayload>;
 
 const fromWire = (p: WirePayload): Payload => ({

@@ -35,7 +35,7 @@ const atLeastOne = z.refine<object>((v) => Object.keys(v).length > 0, 'name at l
 
 /** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
 const FormCorrectionSchema = z
-  .object({
+  .strictObject({
     changes: RegistrationFormSchema.omit({ picsConsent: true, emergencyContact: true })
       .partial()
       .extend({ emergencyContact: RegistrationFormSchema.shape.emergencyContact.partial().check(atLeastOne).meta({ minProperties: 1 }).optional() })
@@ -48,7 +48,7 @@ const FormCorrectionSchema = z
 
 /** A reclassification: only the facts that change, and why (docs/domain.md, Reclassification). */
 const ReclassificationSchema = z
-  .object({
+  .strictObject({
     changes: z
       .object({
         residency: z.enum(RESIDENCIES).optional(),
@@ -58,11 +58,14 @@ const ReclassificationSchema = z
           .trim()
           .toUpperCase()
           .regex(/^[A-Z0-9-]{2,20}$/, '2–20 letters, digits or "-"')
+          // The check above runs on the trimmed, upper-cased value; this is what a client sends.
+          .meta({ pattern: '^[A-Za-z0-9-]{2,20}$', description: 'Stored upper case.' })
           .optional(),
       })
       .strict()
-      .refine((c) => Object.keys(c).length > 0, 'name at least one of residency, admissionRoute, studyLevel, programCode'),
-    reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
+      .refine((c) => Object.keys(c).length > 0, 'name at least one of residency, admissionRoute, studyLevel, programCode')
+      .meta({ minProperties: 1 }),
+    reason: filledText({ multiline: true }, 'say why').max(2000),
   })
   .meta({ id: 'Reclassification' });
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
@@ -317,7 +320,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       access: 'admin',
       params: RegistrationParams,
       headers: IdempotencyHeaders,
-      body: z.object({
+      body: z.strictObject({
         deadline: z.enum(['REGISTRATION', 'PAYMENT']),
         until: z.iso.datetime({ offset: true }),
         reason: filledText({ multiline: true }, 'say why').max(2000),
@@ -397,12 +400,14 @@ export function registrationsRouter(ctx: RouterContext): Router {
       params: RegistrationParams,
       headers: IdempotencyHeaders,
       body: z
-        .object({
+        .strictObject({
           personalEmail: z
             .email()
             .max(320)
+            // The address zod's check takes, which is narrower than what JSON Schema's "email" format allows.
+            .meta({ pattern: z.regexes.email.source })
             .transform((v) => v.trim().toLowerCase()),
-          reason: text({ multiline: true }).trim().min(1, 'say why').max(2000),
+          reason: filledText({ multiline: true }, 'say why').max(2000),
         })
         .meta({ id: 'PersonalEmailCorrection' }),
       response: StatusViewSchema,

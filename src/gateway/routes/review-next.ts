@@ -44,7 +44,7 @@ export function reviewNextRouter(ctx: RouterContext): Router {
         'The claim lasts REVIEW_CLAIM_MINUTES and lapses by itself. A reviewer holds one item at a time: asking again gives the next item and frees the one held before. ' +
         "The body takes the review queue's filters.",
       access: 'staff',
-      body: z.object({
+      body: z.strictObject({
         cohortId: filledText({ multiline: true }).max(100).optional(),
         programCode: text({ multiline: true }).trim().toUpperCase().max(40).optional(),
         studyLevel: z.enum(STUDY_LEVELS).optional(),

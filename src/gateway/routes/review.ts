@@ -158,7 +158,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       ...decisionRoute,
       path: '/api/registrations/:applicationNo/items/:itemKey/verify',
       summary: 'Verify a submitted item',
-      body: z.object({ note: staffNote().optional() }),
+      body: z.strictObject({ note: staffNote().optional() }),
     },
     async ({ params, body, principal, req }) => {
       const actor = actorOf(principal);
@@ -174,7 +174,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       ...decisionRoute,
       path: '/api/registrations/:applicationNo/items/:itemKey/reject',
       summary: 'Reject a submitted item (the student is emailed the reason)',
-      body: z.object({ reasonCode: z.enum(REJECTION_REASONS), note: filledText({ multiline: true }, 'tell the student what to fix').max(2000) }),
+      body: z.strictObject({ reasonCode: z.enum(REJECTION_REASONS), note: filledText({ multiline: true }, 'tell the student what to fix').max(2000) }),
     },
     async ({ params, body, principal, req }) => {
       const actor = actorOf(principal);
@@ -190,7 +190,7 @@ export function reviewRouter(ctx: RouterContext): Router {
       ...decisionRoute,
       path: '/api/registrations/:applicationNo/items/:itemKey/waive',
       summary: 'Waive an item (who and why are recorded)',
-      body: z.object({ reason: filledText({ multiline: true }, 'say why').max(2000) }),
+      body: z.strictObject({ reason: filledText({ multiline: true }, 'say why').max(2000) }),
     },
     async ({ params, body, principal, req }) => {
       const actor = actorOf(principal);

@@ -72,7 +72,7 @@ export function staffRouter({ kit, prisma, logger, limits }: RouterContext): Rou
       tags: ['staff'],
       summary: 'Create a staff API key (admin); the key is in this answer only',
       access: 'admin',
-      body: z.object({ name: filledText().max(100), role: z.enum(STAFF_ROLES) }),
+      body: z.strictObject({ name: filledText().max(100), role: z.enum(STAFF_ROLES) }),
       status: 201,
       response: StaffKeySchema.extend({ key: z.string() }).meta({ id: 'NewStaffKey' }),
     },

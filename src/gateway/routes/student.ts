@@ -28,7 +28,7 @@ const phone = (name: 'phone' | 'emergencyContact.phone') => {
 };
 
 export const RegistrationFormSchema = z
-  .object({
+  .strictObject({
     legalName: field('legalName'),
     preferredName: field('preferredName').optional(),
     chineseName: field('chineseName').optional(),
@@ -36,7 +36,7 @@ export const RegistrationFormSchema = z
     nationality: field('nationality'),
     phone: phone('phone'),
     correspondenceAddress: field('correspondenceAddress'),
-    emergencyContact: z.object({
+    emergencyContact: z.strictObject({
       name: field('emergencyContact.name'),
       relationship: field('emergencyContact.relationship'),
       phone: phone('emergencyContact.phone'),
@@ -62,7 +62,7 @@ export function studentRouter(ctx: RouterContext): Router {
       params: RegistrationParams,
       headers: IdempotencyHeaders,
       limit: ctx.limits.registrationAction,
-      body: z.object({ form: RegistrationFormSchema }),
+      body: z.strictObject({ form: RegistrationFormSchema }),
       response: ItemViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.INVALID_INPUT, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
@@ -90,7 +90,7 @@ export function studentRouter(ctx: RouterContext): Router {
       params: RegistrationParams,
       headers: IdempotencyHeaders,
       limit: ctx.limits.registrationAction,
-      body: z.object({ reason: text({ multiline: true }).trim().max(1000).optional() }),
+      body: z.strictObject({ reason: text({ multiline: true }).trim().max(1000).optional() }),
       response: StatusViewSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.INVALID_TRANSITION, ErrorCode.WORKFLOW_UNAVAILABLE],
     },
