@@ -29,9 +29,23 @@ import {
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
 import { HISTORY_BUDGET } from '../../workflows/registration/workflow';
-import { database, devServerEnv, timeSkippingEnv } from '../kit/servers';
+import { database, devServerEnv } from '../kit/servers';
 import { recordRunHistory } from './histories';
-import { DAY, MINUTE, STAFF, aStudent, activateAndSubmitForm, emailKinds, eventually, policyDue, status, submit, upload, withWorker } from './support';
+import {
+  DAY,
+  MINUTE,
+  STAFF,
+  aStudent,
+  activateAndSubmitForm,
+  emailKinds,
+  eventually,
+  policyDue,
+  status,
+  submit,
+  upload,
+  useTimeSkipping,
+  withWorker,
+} from './support';
 
 /** What a continued run may carry (docs/registration-workflow.md): the bounded state, the latest update answers, emails in flight. */
 const CARRIED_BUDGET_BYTES = 256 * 1024;
@@ -81,11 +95,7 @@ describe('continue-as-new keeps a registration bounded', function () {
 
   describe('1,000 message round trips (time-skipping)', () => {
     let env: TestWorkflowEnvironment;
-    before(async function () {
-      this.timeout(180_000);
-      env = await timeSkippingEnv();
-      await database();
-    });
+    useTimeSkipping((e) => (env = e));
 
     // 988 extensions in a burst decide emails faster than one-at-a-time delivery sends them. The queue of emails
     // decided and not yet sent is carried as keys and the decision's facts (the context is rendered when sent), and

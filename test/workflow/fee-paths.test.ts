@@ -15,9 +15,23 @@ import Holidays from 'date-holidays';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { paymentConfirmedSignal } from '../../workflows/registration/api';
 import type { RegistrationHandle } from '../../src/client';
-import { timeSkippingEnv, database, uniq } from '../kit/servers';
+import { database, uniq } from '../kit/servers';
 import { recordHistory } from './histories';
-import { DAY, HOUR, MINUTE, aStudent, activateAndSubmitForm, emailKinds, eventually, itemState, policyDue, status, submit, withWorker } from './support';
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  aStudent,
+  activateAndSubmitForm,
+  emailKinds,
+  eventually,
+  itemState,
+  policyDue,
+  status,
+  submit,
+  useTimeSkipping,
+  withWorker,
+} from './support';
 
 const FEE = { amount: 42100, currency: 'HKD' };
 const SECOND = 1000;
@@ -25,12 +39,7 @@ const SECOND = 1000;
 describe('the tuition fee: when a payment counts (time-skipping)', function () {
   this.timeout(180_000);
   let env: TestWorkflowEnvironment;
-
-  before(async function () {
-    this.timeout(180_000);
-    env = await timeSkippingEnv();
-    await database();
-  });
+  useTimeSkipping((e) => (env = e));
 
   /** The first such Wednesday 23:59 HKT at least 20 days ahead, and the Tuesday 00:00 HKT the fee is decided. */
   async function wednesdayDeadline(): Promise<{ deadline: number; decided: number }> {

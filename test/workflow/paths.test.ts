@@ -21,7 +21,7 @@ import {
   verifyItemUpdate,
   waiveItemUpdate,
 } from '../../workflows/registration/api';
-import { database, timeSkippingEnv } from '../kit/servers';
+import { database } from '../kit/servers';
 import {
   DAY,
   HOUR,
@@ -37,6 +37,7 @@ import {
   submit,
   universityEmailOf,
   upload,
+  useTimeSkipping,
   withWorker,
 } from './support';
 import { recordHistory } from './histories';
@@ -44,12 +45,7 @@ import { recordHistory } from './histories';
 describe('registration paths (time-skipping)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
-
-  before(async function () {
-    this.timeout(180_000);
-    env = await timeSkippingEnv();
-    await database();
-  });
+  useTimeSkipping((e) => (env = e));
 
   const both = (s: ReturnType<typeof aStudent>) => `${s.personalEmail},${universityEmailOf(s)}`;
 

@@ -12,8 +12,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { RegistrationFailure, paymentConfirmedSignal, reclassifyUpdate, verifyItemUpdate, type ReclassifyInput } from '../../workflows/registration/api';
 import type { RegistrationHandle } from '../../src/client';
-import { database, timeSkippingEnv } from '../kit/servers';
-import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, itemState, policyDue, status, submit, withWorker } from './support';
+import { database } from '../kit/servers';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, itemState, policyDue, status, submit, useTimeSkipping, withWorker } from './support';
 
 const reclassify = (h: RegistrationHandle, changes: ReclassifyInput['changes'], reason = 'HKID card produced at the counter') =>
   h.executeUpdate(reclassifyUpdate, { args: [{ actor: STAFF, changes, reason }] });
@@ -30,12 +30,7 @@ async function refused(work: Promise<unknown>, type: RegistrationFailure, messag
 describe('reclassification (time-skipping)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
-
-  before(async function () {
-    this.timeout(180_000);
-    env = await timeSkippingEnv();
-    await database();
-  });
+  useTimeSkipping((e) => (env = e));
 
   it('a non-local student who becomes a permanent resident loses the compulsory visa item, and completes without it', async () => {
     await withWorker(env, async (w) => {

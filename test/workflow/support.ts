@@ -32,7 +32,7 @@ import {
   type StudentRecord,
 } from '../../workflows/registration/api';
 import { validForm } from '../kit/samples';
-import { database, testDataConverter, uniq, workflowBundle } from '../kit/servers';
+import { database, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../kit/servers';
 import { withSwitches, type TestSwitches } from '../kit/test-switches';
 import { workerTracing } from '../../src/temporal/worker-options';
 
@@ -89,6 +89,18 @@ export interface Harness {
  * real activities. Registrations it started and that are still open are
  * terminated afterwards, so no timer of theirs fires while a later test skips time.
  */
+/**
+ * The hook a time-skipping suite starts with: the shared time-skipping server and the test database (started
+ * once per process, test/kit/servers.ts); `use` receives the server's environment.
+ */
+export function useTimeSkipping(use: (env: TestWorkflowEnvironment) => void): void {
+  before(async function () {
+    this.timeout(180_000);
+    use(await timeSkippingEnv());
+    await database();
+  });
+}
+
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   fn: (h: Harness) => Promise<T>,
