@@ -25,7 +25,7 @@ import { connectTemporal } from '../src/temporal/connection';
 import { startEmbeddedPostgres, migrateDeploy, type EmbeddedDatabase } from '../src/db/embedded';
 import { Stack, type Supervised } from '../src/launcher/stack';
 import { projectRoot } from '../src/paths';
-import { temporalCliPath } from '../src/temporal/binaries';
+import { DEV_SERVER_FLAGS, temporalCliPath } from '../src/temporal/binaries';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { freePort } from '../test/kit/servers';
 
@@ -132,12 +132,7 @@ export class DrillStack {
         '--ui-port',
         String(uiPort),
         '--headless',
-        '--dynamic-config-value',
-        'system.forceSearchAttributesCacheRefreshOnRead=true',
-        '--sqlite-pragma',
-        'journal_mode=wal',
-        '--sqlite-pragma',
-        'synchronous=normal',
+        ...DEV_SERVER_FLAGS,
         '--log-level',
         'error',
       ],

@@ -13,7 +13,7 @@ import { loadConfig, type Config } from './config';
 import { migrateDeploy, STACK_DATABASE, startEmbeddedPostgres } from './db/embedded';
 import { projectRoot } from './paths';
 import { redact, RESTART_POLICY, shortPath, Stack, waitForReady, waitForTemporal } from './launcher/stack';
-import { temporalCliPath } from './temporal/binaries';
+import { DEV_SERVER_FLAGS, temporalCliPath } from './temporal/binaries';
 import { temporalAddress } from './temporal/client';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
@@ -46,17 +46,6 @@ async function startDatabase(config: Config): Promise<string> {
   say('postgres', `embedded PostgreSQL on ${redact(db.url)} (data in ${shortPath(dataDir)}, ${Date.now() - t0} ms)`);
   return db.url;
 }
-
-/** Flags of the embedded dev server, whichever binary runs it. */
-const DEV_SERVER_FLAGS = [
-  '--dynamic-config-value',
-  'system.forceSearchAttributesCacheRefreshOnRead=true',
-  // WAL makes workflow starts about 2.5x faster on the file-backed dev server (docs/gateway.md, import throughput).
-  '--sqlite-pragma',
-  'journal_mode=wal',
-  '--sqlite-pragma',
-  'synchronous=normal',
-];
 
 async function startTemporal(config: Config): Promise<string> {
   const address = temporalAddress(config);
