@@ -252,6 +252,8 @@ export interface RegistrationSummary {
   outstandingItems: string[];
   registrationDeadline: string;
   paymentDeadline?: string | null;
+  /** Mail to the personal email bounced for good or was marked as spam (not corrected yet). */
+  personalEmailProblem?: 'BOUNCED' | 'COMPLAINED' | null;
   updatedAt?: string;
 }
 
@@ -323,6 +325,8 @@ export interface RegistrationFilters {
   cohortId?: string;
   outstanding?: string;
   overdue?: boolean;
+  /** Only registrations whose personal email bounced for good or was marked as spam. */
+  emailProblem?: boolean;
   page?: number;
   q?: string;
 }

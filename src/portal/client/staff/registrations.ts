@@ -1,4 +1,4 @@
-/** The registrations list: every admitted student, filtered by status, program, cohort and outstanding item. */
+/** The registrations list: every admitted student, filtered by status, program, cohort, outstanding item and a personal email that bounced. */
 import { fmtDate, h } from '../dom';
 import { STATUS, STUDY_LEVEL } from '../labels';
 import { REGISTRATION_EXTRAS, extraFilters } from './list-filters';
@@ -13,6 +13,7 @@ export async function registrationsPage(): Promise<HTMLElement> {
     cohortId: q.get('cohortId') ?? undefined,
     outstanding: q.get('outstanding') ?? undefined,
     overdue: q.get('overdue') === 'true' || undefined,
+    emailProblem: q.get('emailProblem') === 'true' || undefined,
     q: q.get('q') ?? undefined,
     page: Number(q.get('page') ?? 1) || 1,
   };
@@ -23,7 +24,18 @@ export async function registrationsPage(): Promise<HTMLElement> {
       'tr',
       { 'data-application': r.applicationNo },
       h('td', { class: 'mono' }, regLink(r.applicationNo)),
-      h('td', null, r.name),
+      h(
+        'td',
+        null,
+        r.name,
+        r.personalEmailProblem
+          ? h(
+              'div',
+              { class: 'small age-late', 'data-flag': 'email' },
+              r.personalEmailProblem === 'BOUNCED' ? 'Personal email bounced' : 'Personal email marked as spam',
+            )
+          : null,
+      ),
       h(
         'td',
         null,
@@ -60,6 +72,12 @@ export async function registrationsPage(): Promise<HTMLElement> {
       textFilter('cohortId', 'Cohort', f.cohortId ?? null),
       select('outstanding', 'Outstanding item', outstandingOptions(), f.outstanding ?? null),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'overdue', value: 'true', checked: f.overdue }), 'Overdue only'),
+      h(
+        'label',
+        { class: 'check' },
+        h('input', { type: 'checkbox', name: 'emailProblem', value: 'true', checked: f.emailProblem }),
+        'Personal email problem only',
+      ),
     ),
     table(
       ['Application no.', 'Name', 'Program', 'Cohort', 'Status', 'Outstanding', 'Deadline'],
