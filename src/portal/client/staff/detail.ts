@@ -212,7 +212,11 @@ async function decide(e: Event, action: 'verify' | 'reject' | 'waive', v: Status
     const data = await dialog(
       `Reject “${item.label}”`,
       [
-        h('p', { class: 'muted small' }, `${v.student.name} (${v.applicationNo}) will be emailed the reason and your note, and asked to upload a new file.`),
+        h(
+          'p',
+          { class: 'muted small' },
+          `${v.student.name} (${v.applicationNo}) will be emailed the reason and your note, and asked to upload a new file. Your name is recorded for staff and not shown to the student.`,
+        ),
         h(
           'div',
           { class: 'field' },
@@ -240,11 +244,16 @@ async function decide(e: Event, action: 'verify' | 'reject' | 'waive', v: Status
     const data = await dialog(
       `Waive “${item.label}”`,
       [
-        h('p', { class: 'muted small' }, 'The item will count as done. Your name and the reason are recorded.'),
+        h('p', { class: 'muted small' }, 'The item will count as done. Your name is recorded for staff and not shown to the student.'),
         h(
           'div',
           { class: 'field' },
-          h('label', { for: 'waive-reason' }, 'Reason'),
+          h(
+            'label',
+            { for: 'waive-reason' },
+            'Reason for the student',
+            h('span', { class: 'hint' }, 'The student sees this on their registration page ("waived for you: …"); write it for them.'),
+          ),
           h('textarea', { id: 'waive-reason', name: 'reason', required: true, maxlength: 1000 }),
         ),
       ],
