@@ -61,7 +61,7 @@ export async function sendForReview(page: Page, key: string): Promise<void> {
 export async function uploadFile(page: Page, key: string, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
   const panel = page.locator(`[data-upload="${key}"]`);
   await panel.locator('input[type=file]').setInputFiles(file);
-  const send = panel.getByRole('button', { name: /^(Upload|Try again)/ });
+  const send = panel.getByRole('button', { name: /^(Upload|Try again|Retry)/ });
   await page.waitForFunction((el) => !(el as HTMLButtonElement).disabled, await send.elementHandle());
   await send.click();
 }

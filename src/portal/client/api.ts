@@ -145,7 +145,10 @@ function upload<T>(path: string, form: FormData, opts: { bearer?: string; onProg
     xhr.setRequestHeader('accept', 'application/json');
     if (opts.bearer) xhr.setRequestHeader('authorization', `Bearer ${opts.bearer}`);
     xhr.upload.onprogress = (e) => e.lengthComputable && opts.onProgress?.(e.loaded / e.total);
-    xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload was interrupted. Check your connection and try again.'));
+    const interrupted = () => reject(new ApiError(0, 'NETWORK', 'The upload was interrupted. Check your connection and try again.'));
+    xhr.onerror = interrupted;
+    xhr.onabort = interrupted;
+    xhr.ontimeout = interrupted;
     xhr.onload = () => {
       let body: unknown;
       try {

@@ -240,9 +240,14 @@ export function registrationForm(v: StatusResponse, done: () => Promise<void>): 
       unawaited(() =>
         busy(send, 'Sending…', async () => {
           problem.hidden = true;
+          // Set first: the event stream's refresh may redraw the step before the answer comes.
+          student.sentHere.add('FORM');
+          student.focusCard = 'FORM';
           try {
             await studentApi.submitForm(v.applicationNo, answers);
           } catch (err) {
+            student.sentHere.delete('FORM');
+            student.focusCard = undefined;
             const errors = err instanceof ApiError ? serverErrors(form, err) : [];
             if (errors.length) {
               edit();
@@ -263,8 +268,6 @@ export function registrationForm(v: StatusResponse, done: () => Promise<void>): 
             return;
           }
           // The checklist redraws the form's step as done, with the confirmation, and moves the focus to it.
-          student.sentHere.add('FORM');
-          student.focusCard = 'FORM';
           await done();
         }),
       ),

@@ -8,10 +8,10 @@
  * without a session.
  */
 import { ApiError, studentApi, type StatusResponse } from '../api';
-import { busy, byId, h, mount, toast, unawaited } from '../dom';
+import { busy, byId, h, mount, unawaited } from '../dom';
 import { ITEM_STATE, STATUS } from '../labels';
 import { follow } from '../live';
-import { setRefresh, student } from './session';
+import { announce, setRefresh, student } from './session';
 import { cardReadiness, declineCard, helpCard } from './sidebar';
 import { showFailure, showLinkProblem, showOtherSession, showSignedOut } from './signed-out';
 import { renderSteps } from './steps';
@@ -94,15 +94,17 @@ function setLive(ok: boolean, state = liveState): void {
   dot.textContent = ok ? 'Updates automatically' : 'Reconnecting…';
 }
 
+/** Says what changed from the checklist's live region (a screen reader reads it out; the cards themselves show it). */
 function announceChanges(before: StatusResponse, after: StatusResponse): void {
   const old = new Map(before.items.map((i) => [i.key, i.state]));
+  const said: string[] = [];
   for (const item of after.items) {
     const was = old.get(item.key);
-    if (was && was !== item.state && item.state !== 'SUBMITTED') {
-      toast(`${item.label}: ${ITEM_STATE[item.state].label}`, item.state === 'REJECTED' ? 'bad' : 'info');
-    }
+    if (was && was !== item.state)
+      said.push(`${item.label}: ${ITEM_STATE[item.state].label}.${item.state === 'REJECTED' ? ' The reason is in its step.' : ''}`);
   }
-  if (before.status !== after.status) toast(`Registration status: ${STATUS[after.status].label}`);
+  if (before.status !== after.status) said.push(`Registration status: ${STATUS[after.status].label}.`);
+  announce(said.join(' '));
 }
 
 // ---------------------------------------------------------------------------
@@ -129,6 +131,7 @@ function render(v: StatusResponse): void {
             h('h2', { id: 'checklist-title' }, 'Your registration checklist'),
             h('span', { id: 'live', class: 'live-dot' }, 'Updates automatically'),
           ),
+          h('p', { id: 'announcer', class: 'visually-hidden', role: 'status' }),
           h('ol', { class: 'steps', id: 'steps' }),
         ),
       ),

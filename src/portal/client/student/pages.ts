@@ -8,7 +8,8 @@
 import { pageLimit } from '../../../../workflows/registration/policy';
 import type { ItemView } from '../../../../workflows/registration/types';
 import { ApiError, studentApi } from '../api';
-import { fmtBytes, h, toast, unawaited } from '../dom';
+import { fmtBytes, h, unawaited } from '../dom';
+import { announce, student } from './session';
 
 export function pagesPanel(applicationNo: string, item: ItemView, done: () => void): HTMLElement | null {
   if (!item.draft.length) return null;
@@ -37,12 +38,14 @@ export function pagesPanel(applicationNo: string, item: ItemView, done: () => vo
       'click',
       unawaited(async () => {
         busy(true);
+        student.focusCard = item.key; // set first: the event stream's refresh may redraw the card before this one
         try {
           await studentApi.removePage(applicationNo, item.key, p.page ?? 1);
-          toast(`${item.label}: page ${i + 1} removed.`);
+          announce(`${item.label}: page ${i + 1} removed.`);
           done();
         } catch (err) {
           busy(false);
+          student.focusCard = undefined;
           fail('The page was not removed.', err);
         }
       }),
@@ -72,12 +75,14 @@ export function pagesPanel(applicationNo: string, item: ItemView, done: () => vo
     unawaited(async () => {
       busy(true);
       send.textContent = 'Sending…';
+      // The card is redrawn as under review and takes the focus (set first: the event stream's refresh may come first).
+      student.focusCard = item.key;
       try {
         await studentApi.sendForReview(applicationNo, item.key);
-        toast(`${item.label}: sent to the Academic Registry for review.`);
         done();
       } catch (err) {
         busy(false);
+        student.focusCard = undefined;
         send.textContent = 'Try again';
         fail('Nothing was sent to the Academic Registry.', err);
       }

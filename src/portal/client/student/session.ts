@@ -5,7 +5,7 @@
  * reach it without importing main.ts back.
  */
 import type { StatusResponse } from '../api';
-import { bootData, h } from '../dom';
+import { bootData, byId, h } from '../dom';
 import type { Live } from '../live';
 import type { StudentBoot } from '../../index';
 
@@ -33,3 +33,14 @@ export function setRefresh(r: () => Promise<void>): void {
 
 /** Reads the status again and redraws what changed (after the student's own action). */
 export const refresh = (): Promise<void> => refresher();
+
+/**
+ * Reads `text` out from the checklist's live region (#announcer), in the page beside the cards: no toast that covers
+ * fields and goes away. Emptied first, so that the same words said again are read again.
+ */
+export function announce(text: string): void {
+  const region = byId('announcer');
+  if (!region || !text) return;
+  region.textContent = '';
+  setTimeout(() => (region.textContent = text), 100);
+}

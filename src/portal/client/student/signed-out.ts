@@ -72,6 +72,8 @@ function newLinkForm(): HTMLElement {
     e.preventDefault();
     const data = new FormData(form);
     void busy(submit, 'Sending…', async () => {
+      // Emptied first: the answer is the same every time, and a second request must visibly get one too.
+      result.textContent = '';
       try {
         const answer = await studentApi.requestLink(String(data.get('applicationNo') ?? '').trim(), String(data.get('personalEmail') ?? '').trim());
         result.textContent = answer.message;

@@ -20,6 +20,7 @@ export function renderSteps(v: StatusResponse): void {
   const list = byId('steps')!;
   const wanted: HTMLElement[] = [];
   const redrawn = new Map<string, HTMLElement>();
+  let focusWasIn: string | undefined;
   const open = isOpen(v.status);
   v.items.forEach((item, index) => {
     // Everything the card shows; an unchanged signature keeps the card (and what the student typed in it).
@@ -34,10 +35,11 @@ export function renderSteps(v: StatusResponse): void {
     if (known && known.sig === sig) wanted.push(known.el);
     else {
       const el = stepCard(v, item, index, open);
+      if (known?.el.contains(document.activeElement)) focusWasIn = item.key;
       // A changed card takes its old card's place, so the cards around it never move.
       if (known?.el.parentNode === list) known.el.replaceWith(el);
       cards.set(item.key, { sig, el });
-      if (item.state !== 'PENDING') redrawn.set(item.key, el);
+      redrawn.set(item.key, el);
       wanted.push(el);
     }
   });
@@ -49,12 +51,14 @@ export function renderSteps(v: StatusResponse): void {
     const current = list.children[i];
     if (current !== el) list.insertBefore(el, current ?? null);
   });
-  // After the student's own action the focus goes to what it changed, not to <body> with the card it was in.
+  // After the student's own action the focus goes to what it changed; so it does when a change from elsewhere (a
+  // decision) redrew the card the focus was in. Never to <body> with the card it was in; never away from another card.
   const acted = student.focusCard ? redrawn.get(student.focusCard) : undefined;
-  if (acted) {
-    student.focusCard = undefined;
-    (acted.querySelector<HTMLElement>('[data-confirmation]') ?? acted).focus();
-  }
+  if (acted) student.focusCard = undefined;
+  const target = acted ?? (focusWasIn ? cards.get(focusWasIn)?.el : undefined);
+  const focus = target?.querySelector<HTMLElement>('[data-confirmation], [data-pages]') ?? target;
+  if (focus && !focus.hasAttribute('tabindex')) focus.setAttribute('tabindex', '-1');
+  focus?.focus();
 }
 
 function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {

@@ -9,7 +9,9 @@
 import type { ItemView, PhotoSpec } from '../../../../workflows/registration/types';
 import { MEDIA_TYPE_LABELS, describeFileType, describeMediaTypes } from '../../../../workflows/registration/vocabulary';
 import { ApiError, studentApi, type StatusResponse, type UploadRule } from '../api';
-import { append, fmtBytes, h, toast, unawaited } from '../dom';
+import { append, fmtBytes, h, unawaited } from '../dom';
+import { announce, student } from './session';
+import { uploadProblem } from './upload-problem';
 
 const EXTENSIONS: Record<string, string[]> = { 'application/pdf': ['.pdf'], 'image/jpeg': ['.jpg', '.jpeg'], 'image/png': ['.png'] };
 
@@ -130,6 +132,8 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
       bar.hidden = false;
       const fill = bar.firstElementChild as HTMLElement;
       fill.style.width = '0%';
+      // The card is redrawn with the page listed (by this refresh or the event stream's, whichever comes first) and takes the focus.
+      student.focusCard = item.key;
       try {
         await studentApi.addPage(v.applicationNo, item.key, ready, (f) => {
           fill.style.width = `${Math.round(f * 100)}%`;
@@ -137,24 +141,27 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
           // The bytes are sent; the gateway now stores them and tells the registration.
           if (f >= 1) bar.classList.add('indeterminate');
         });
-        toast(`${item.label}: page received. Send it for review when every page is added.`);
+        announce(`${item.label}: page received. Send it for review when every page is added.`);
         done();
       } catch (err) {
+        student.focusCard = undefined;
         bar.hidden = true;
         bar.classList.remove('indeterminate');
         input.disabled = false;
         send.disabled = false;
-        send.textContent = 'Try again';
+        const problem = uploadProblem(err);
+        send.textContent = problem.retry;
         error.replaceChildren(
           h(
             'div',
             null,
-            h('strong', null, 'The file was not accepted, nothing was sent to the Academic Registry.'),
-            h('p', null, err instanceof Error ? err.message : String(err)),
+            h('strong', null, problem.heading),
+            h('p', null, problem.detail),
             err instanceof ApiError && err.requestId ? h('p', { class: 'small muted' }, `Reference: ${err.requestId}`) : null,
           ),
         );
         error.hidden = false;
+        send.focus(); // the button was disabled while it sent, which dropped the focus
       }
     }),
   );
