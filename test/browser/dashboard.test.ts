@@ -87,7 +87,11 @@ describe('cohort dashboard in a real browser', function () {
     // RPG-LOCAL S4, TPG-NON_LOCAL S3, UG-JUPAS-LOCAL S1 S5, UG-NON_JUPAS-LOCAL S2, UG-NON_JUPAS-NON_LOCAL S6.
     assert.deepEqual(await plotted(p, 'category'), [[1, 1, 2, 1, 1]]);
     // 9–18 Aug: 5 5 5 (S1 in on the 11th, S6 admitted) 4 (S5 declined) 3 (S4 in) … ; 19 and 20 Aug are still to come.
-    assert.deepEqual(await plotted(p, 'burndown'), [[5, 5, 5, 4, 3, 3, 3, 3, 3, 3, null, null]]);
+    // With the projection from today (3) at the pace so far: 2 fewer in 9 days, 2/9 a day, so 3 - 2/9 and 3 - 4/9, rounded: 3 and 3.
+    assert.deepEqual(await plotted(p, 'burndown'), [
+      [5, 5, 5, 4, 3, 3, 3, 3, 3, 3, null, null],
+      [null, null, null, null, null, null, null, null, null, 3, 3, 3],
+    ]);
     // Form, identification, visa, receipt, photo, final transcript: never handed in / rejected / awaiting review.
     assert.deepEqual(await plotted(p, 'outstanding'), [
       [1, 1, 0, 1, 3, 1],
@@ -103,6 +107,7 @@ describe('cohort dashboard in a real browser', function () {
       assert.ok((await painted(p, chart)) > 2000, `${chart} chart is drawn`);
     }
     assert.match(await p.locator('#chart-burndown .chart-summary').innerText(), /3 of 5 still miss a compulsory item today/);
+    assert.match(await p.locator('#chart-burndown .chart-summary').innerText(), /At the pace so far, 3 would still miss one at the registration deadline/);
     assert.match(await p.locator('#chart-backlog .chart-summary').innerText(), /4 items waiting for review; service level 5 working days; 1 past it/);
     assert.match((await p.locator('canvas[data-chart="status"]').getAttribute('aria-label'))!, /In progress 4, Incomplete 0, Completed 1, Withdrawn 1/);
     await screenshot(p, 'staff-dashboard');
@@ -175,5 +180,35 @@ describe('cohort dashboard in a real browser', function () {
     await p.getByRole('button', { name: 'Review next' }).click();
     // S2's identification (Tue 10 Aug) is the oldest. The seeded rows have no workflow behind them, so only the address is checked.
     await p.waitForURL((u) => u.pathname === `/staff/registrations/${seeded.no[1]}` && u.hash === '#review-ID_DOCUMENT', WAIT);
+  });
+
+  it('an unknown program says so instead of six empty charts; the staff pages fit a phone (no sideways scroll, the navigation all on screen)', async () => {
+    const p = ui.page;
+    await openDashboard(p);
+    await p.goto(`${ui.stack.url}/staff/?cohortId=${encodeURIComponent(seeded.cohortId)}&programCode=NO-SUCH-PROGRAM`);
+    const empty = p.getByTestId('dashboard-empty');
+    await empty.waitFor(WAIT);
+    assert.match(
+      await empty.innerText(),
+      new RegExp(`No registrations match[\\s\\S]*Cohort ${seeded.cohortId} has no registration for program NO-SUCH-PROGRAM`),
+    );
+    assert.equal(await p.locator('canvas').count(), 0);
+    await expectAccessible(p, 'dashboard, no registration matches');
+
+    await p.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/staff/', '/staff/registrations', '/staff/queue', '/staff/import']) {
+      await p.goto(`${ui.stack.url}${path}`);
+      await p.locator('h1').first().waitFor(WAIT);
+      await p.waitForLoadState('networkidle');
+      const fit = await p.evaluate(() => {
+        const nav = Array.from(document.querySelectorAll<HTMLElement>('#staff-nav a, #staff-nav button'));
+        const off = nav.filter((e) => {
+          const r = e.getBoundingClientRect();
+          return r.width > 0 && (r.left < 0 || r.right > window.innerWidth);
+        });
+        return { sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth, off: off.map((e) => e.textContent) };
+      });
+      assert.deepEqual(fit, { sideways: false, off: [] }, `${path} at 390 px`);
+    }
   });
 });

@@ -132,6 +132,31 @@ export async function dashboardPage(deps: DashboardDeps): Promise<HTMLElement> {
   const regList = (more: Record<string, string | undefined>) => list('/staff/registrations', more);
   const queueList = (more: Record<string, string | undefined>) => list('/staff/queue', more);
 
+  if (statuses.total === 0) {
+    // Six empty charts would say nothing: say what matched nothing, and how to see the cohort again.
+    const what = [filter.programCode ? `program ${filter.programCode}` : '', filter.studyLevel ? `study level ${filter.studyLevel}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    return h(
+      'div',
+      { class: 'dashboard' },
+      head(deps, cohort),
+      filterForm(cohorts, filter, deps),
+      h(
+        'section',
+        { class: 'card', 'data-testid': 'dashboard-empty' },
+        h('h2', null, 'No registrations match'),
+        h(
+          'p',
+          null,
+          `Cohort ${cohort.id} has no registration${what ? ` for ${what}` : ''}. Check the program code, or `,
+          h('a', { href: `/staff/?cohortId=${encodeURIComponent(cohort.id)}` }, 'see the whole cohort'),
+          '.',
+        ),
+      ),
+    );
+  }
+
   const cards = [
     chartCard({
       id: 'status',
@@ -385,6 +410,8 @@ function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
   if (index(b.paymentDeadline) >= 0) marks.push({ at: index(b.paymentDeadline), label: 'Payment deadline', color: COLORS.gold });
   if (index(b.registrationDeadline) >= 0) marks.push({ at: index(b.registrationDeadline), label: 'Registration deadline', color: COLORS.bad });
   if (todayAt >= 0) marks.push({ at: todayAt, label: 'Today', color: COLORS.neutral });
+  const projected = projection(b, todayAt);
+  const atDeadline = projected[index(b.registrationDeadline)];
   const rows: Row[] = b.days
     .filter((d) => d.missing !== null)
     .map((d) => ({ label: fmtDate(d.date), value: d.missing!, href: listHref, detail: `${d.registrations} registrations` }));
@@ -395,6 +422,7 @@ function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
       'span',
       null,
       today ? `${today.missing} of ${today.registrations} still miss a compulsory item today. ` : '',
+      atDeadline !== undefined && atDeadline !== null ? `At the pace so far, ${atDeadline} would still miss one at the registration deadline. ` : '',
       h('a', { href: listHref }, 'See who'),
     ),
     rows,
@@ -417,11 +445,32 @@ function burnDownCard(b: BurnDown, listHref: string): HTMLElement {
             pointRadius: 3,
             spanGaps: false,
           },
+          {
+            label: 'Projected at the pace so far',
+            data: projected,
+            borderColor: COLORS.neutral,
+            borderDash: [6, 4],
+            pointRadius: 0,
+            fill: false,
+            spanGaps: false,
+          },
         ],
       },
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { progregMarks: marks } as never },
     }),
   });
+}
+
+/**
+ * The dashed line from today to the last day of the chart: today's count going down by the average
+ * daily fall since the first day (flat when nothing has come in yet), never below 0; null before today.
+ */
+function projection(b: BurnDown, todayAt: number): Array<number | null> {
+  const first = b.days[0]?.missing;
+  const now = b.days[todayAt]?.missing;
+  if (todayAt < 0 || first === null || first === undefined || now === null || now === undefined) return b.days.map(() => null);
+  const pace = todayAt > 0 ? Math.max(0, (first - now) / todayAt) : 0;
+  return b.days.map((_, i) => (i < todayAt ? null : Math.max(0, Math.round(now - pace * (i - todayAt)))));
 }
 
 function backlogCard(b: ReviewBacklog, queueList: (more: Record<string, string | undefined>) => string): HTMLElement {
