@@ -3,6 +3,7 @@
 //   temporal   the Temporal server and its SQL schema tool (go.temporal.io/server)
 //   ui         the Temporal Web UI server (github.com/temporalio/ui-server, assets embedded)
 //   seaweedfs  SeaweedFS's `weed`, the S3-compatible file store (Apache-2.0)
+//   promtool   Prometheus's rule checker and tester, for the alert rules in deploy/prometheus
 // A tool whose .version stamp matches is skipped, so this is cheap to call before every
 // `npm run cluster` or cluster test; with Go's module and build caches warm (they live outside
 // the checkout), a fresh clone relinks in about a minute instead of building for minutes.
@@ -34,6 +35,13 @@ const TOOLS = {
     commands: (v) => [['install', `github.com/temporalio/ui-server/v2/cmd/server@${v}`]],
     // The config template the temporalio/ui image uses too (TEMPORAL_ADDRESS, TEMPORAL_UI_PORT, …).
     files: (v) => [[`github.com/temporalio/ui-server/v2@${v}/config/docker.yaml`, 'config/docker.yaml']],
+  },
+  promtool: {
+    // Prometheus's rule checker and rule unit tester: deploy/prometheus/alerts.yml is checked and its
+    // tests run with it (.ci/run, test/stack/alert-rules.test.ts). The module's tag is v0.<minor>.<patch> for Prometheus 3.<minor>.
+    version: 'v0.316.0',
+    bins: ['promtool'],
+    commands: (v) => [['install', `github.com/prometheus/prometheus/cmd/promtool@${v}`]],
   },
   seaweedfs: {
     // SeaweedFS has no semver tags on the proxy: this is its pseudo-version of 2026-11-09.

@@ -19,9 +19,11 @@ export const clusterTools = {
   /** ui-server's config folder (its docker.yaml template, the one the temporalio/ui image uses). */
   uiRoot: goTool('ui'),
   weed: goTool('seaweedfs', 'bin', 'weed'),
+  /** Prometheus's rule checker (deploy/prometheus/alerts.yml). */
+  promtool: goTool('promtool', 'bin', 'promtool'),
 };
 
-export type GoTool = 'temporal' | 'ui' | 'seaweedfs';
+export type GoTool = 'temporal' | 'ui' | 'seaweedfs' | 'promtool';
 
 /** Its progress goes straight to the terminal: a first build takes minutes and should not look stuck. */
 export function ensureGoTools(tools: GoTool[] = ['temporal', 'ui', 'seaweedfs']): void {
