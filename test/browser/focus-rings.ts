@@ -80,7 +80,7 @@ const MEASURE_FOCUSED = String.raw`(() => {
 })()`;
 
 /** Every Tab stop of the page as it is now, with its ring's contrast (from the top of the page). */
-export async function focusRings(page: Page): Promise<Stop[]> {
+async function focusRings(page: Page): Promise<Stop[]> {
   await page.evaluate(() => {
     (document.activeElement as HTMLElement | null)?.blur();
     window.getSelection()?.removeAllRanges();
