@@ -195,10 +195,10 @@ export function filterForm(...fields: HTMLElement[]): HTMLFormElement {
 
 export function table(headers: Array<string | [string, string]>, rows: HTMLElement[], empty: string, caption: string): HTMLElement {
   // On a phone a wide table scrolls inside its frame: the frame takes the keyboard focus so the
-  // arrow keys can scroll it (WCAG 2.1.1), and is named after the table.
+  // arrow keys can scroll it (WCAG 2.1.1); the table inside has its caption for a name.
   return h(
     'div',
-    { class: 'table-wrap', role: 'region', 'aria-label': caption, tabindex: '0' },
+    { class: 'table-wrap', tabindex: '0' },
     h(
       'table',
       null,
