@@ -12,7 +12,7 @@ import { admit } from '../gateway/support';
 import { aPdf } from '../kit/samples';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item, sendForReview, uploadFile } from './chromium';
+import { item, openSignInLink, sendForReview, uploadFile } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -31,7 +31,7 @@ describe('document pages in a real browser', function () {
     it(`${width}×${height}: three pages added, the second removed, two sent for review; staff see both pages`, async () => {
       const a = await admit(ui.stack, { cohortId: uniq('cohort-pages-') });
       const student = await ui.newPage({ width, height });
-      await student.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
+      await openSignInLink(student, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
       await item(student, 'ID_DOCUMENT', 'PENDING').waitFor(WAIT);
 
       await uploadFile(student, 'ID_DOCUMENT', { name: 'hkid-front.pdf', mimeType: 'application/pdf', buffer: aPdf('HKID front') });

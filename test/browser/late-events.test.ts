@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { registrationWorkflowId } from '../../workflows/registration/api';
 import { admit, eventually, fetchJson } from '../gateway/support';
-import { screenshot } from './chromium';
+import { openSignInLink, screenshot } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -80,7 +80,7 @@ describe('staff pages: late events and flagged payments (browser)', function () 
     const short = await admit(ui.stack, ug, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     await pay(short.applicationNo, 100);
     const p = await ui.newPage();
-    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${short.inviteToken}`);
+    await openSignInLink(p, `${ui.stack.config.publicBaseUrl}/invite?token=${short.inviteToken}`);
     const fee = p.locator('#steps > li[data-item="TUITION_RECEIPT"]');
     // 100 HKD of a 42,100 HKD fee leaves 42,000 HKD to pay (docs/domain.md, The tuition fee).
     await fee.getByTestId('part-paid').waitFor(WAIT);

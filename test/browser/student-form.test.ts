@@ -14,7 +14,7 @@ import { signInvitationToken } from '../../src/links';
 import { admit, statusOf, type TestStack } from '../gateway/support';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item } from './chromium';
+import { item, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -64,7 +64,7 @@ describe('the registration form: error summary, date boxes, check your answers, 
     const a = await admit(ui.stack, { cohortId: uniq('form-'), name: 'Lee Wing Sze' });
     await activate(ui.stack, a.applicationNo);
     const p = await ui.newPage(viewport);
-    await p.goto(`${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
+    await openSignInLink(p, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
     await item(p, 'ACTIVATION', 'VERIFIED').waitFor(WAIT);
     assert.match(await p.locator('#next-step').innerText(), /Complete the registration form/);
     await p.locator('#next-step').getByRole('button', { name: 'Go to this step' }).click();
