@@ -32,6 +32,8 @@ export interface PathMarkers {
   audit?: Record<string, number>;
   emails?: Record<string, number>;
   activities?: Record<string, number>;
+  /** Rule changes (`patched()` ids) the run took, from the SDK's patch markers. */
+  patches?: Record<string, number>;
 }
 
 /** The fixtures replay.test.ts requires, by name; record-histories.dev-server.test.ts records each under this name. */
@@ -66,6 +68,8 @@ export const RECORDED_PATH_MARKERS = {
     audit: { DOCUMENT_PAGE_ADDED: 3, DOCUMENT_PAGE_REMOVED: 1, DOCUMENT_SENT_FOR_REVIEW: 2 },
     emails: { REJECTION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // The production path since traces: every run started now takes the tracing patch (workflows/tracing.ts).
+  'traced-completed-on-time': { patches: { 'opentelemetry-tracing': 1 }, audit: { STATUS_CHANGED: 1 }, emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 } },
 } as const satisfies Record<string, PathMarkers>;
 
 export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;
@@ -75,7 +79,7 @@ export type HistoryFacts = Required<Omit<PathMarkers, 'workflowType'>> & { workf
 
 /** What a history holds, counted by name: the markers above are checked against this. */
 export function historyFacts(history: temporal.api.history.v1.IHistory): HistoryFacts {
-  const facts: HistoryFacts = { updates: {}, signals: {}, audit: {}, emails: {}, activities: {}, upserts: 0 };
+  const facts: HistoryFacts = { updates: {}, signals: {}, audit: {}, emails: {}, activities: {}, patches: {}, upserts: 0 };
   const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
   // Fixtures recorded before payload encryption are plaintext; later ones are sealed with the development key.
   const ring = loadConfig({ NODE_ENV: 'test' }).payloadKeys;
@@ -87,6 +91,12 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
     const started = e.workflowExecutionStartedEventAttributes;
     if (started?.workflowType?.name) facts.workflowType = started.workflowType.name;
     if (e.upsertWorkflowSearchAttributesEventAttributes) facts.upserts++;
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName === 'core_patch') {
+      // The SDK's core writes the patch id as plain JSON (not through the codec).
+      const patch = json(marker.details?.['patch-data']?.payloads?.[0]) as { id?: string } | undefined;
+      if (patch?.id) count(facts.patches, patch.id);
+    }
     const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
     if (update) count(facts.updates, update);
     const signal = e.workflowExecutionSignaledEventAttributes?.signalName;

@@ -110,6 +110,18 @@ describe('record replay fixtures (dev server, search attributes on)', function (
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
 
+  // The same path on today's code: the run takes the tracing patch, so the traced production path is guarded too.
+  record(
+    'traced-completed-on-time',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await completeLocalPostgraduate(h, student);
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
+
   record(
     'incomplete-then-completed',
     async (w) => {

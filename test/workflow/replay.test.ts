@@ -58,7 +58,7 @@ describe('replay of recorded registration histories', function () {
       if (facts.workflowType === 'registrationWorkflow') {
         assert.ok(facts.upserts > 0, `${name}.json has no search-attribute upserts: record it on the dev server with search attributes on`);
       }
-      for (const kind of ['updates', 'signals', 'audit', 'emails', 'activities'] as const) {
+      for (const kind of ['updates', 'signals', 'audit', 'emails', 'activities', 'patches'] as const) {
         for (const [what, atLeast] of Object.entries(markers[kind] ?? {})) {
           assert.ok((facts[kind][what] ?? 0) >= atLeast, `${name}.json: expected at least ${atLeast} ${kind} ${what}, found ${facts[kind][what] ?? 0}`);
         }
