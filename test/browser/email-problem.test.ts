@@ -70,6 +70,9 @@ describe('staff: a personal email that bounced, flagged and corrected (real brow
 
       await p.locator(`tr[data-application="${a.applicationNo}"] a`).first().click();
       await p.getByRole('heading', { name: 'Yip Hoi Ching' }).waitFor(WAIT);
+      await p.waitForLoadState('networkidle');
+      // The staff student page fits this width too: no sideways scroll.
+      assert.ok(await noSideways(p), 'no horizontal scroll on the staff student page');
       await p.getByRole('button', { name: 'Correct email…' }).click();
       const dialog = p.getByRole('dialog');
       const corrected = `${a.applicationNo.toLowerCase()}@example.com`;
