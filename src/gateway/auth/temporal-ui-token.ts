@@ -5,8 +5,8 @@
  * `Authorization: Bearer …` and the ID token as `Authorization-Extras`. The ID
  * token is what we check: a JWT signed with the provider's published keys,
  * issued by OIDC_ISSUER_URL to the UI's client (TEMPORAL_UI_OIDC_CLIENT_ID),
- * unexpired, whose role claim maps to a staff role by OIDC_ROLE_MAP, exactly as
- * the staff pages' sign-in reads it. Accepted by the codec only.
+ * carrying an expiry that has not passed, whose role claim maps to a staff
+ * role by OIDC_ROLE_MAP, exactly as the staff pages' sign-in reads it. Accepted by the codec only.
  */
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { OidcSettings } from '../../config';
@@ -39,7 +39,12 @@ export function temporalUiTokenVerifier(settings: OidcSettings & { temporalUiCli
   return async (idToken) => {
     let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(idToken, await keySet(), { issuer: settings.issuer, audience: settings.temporalUiClientId }));
+      // An ID token always carries exp, iat and sub (OpenID Connect Core, 2): one without an expiry would open payloads forever.
+      ({ payload: claims } = await jwtVerify(idToken, await keySet(), {
+        issuer: settings.issuer,
+        audience: settings.temporalUiClientId,
+        requiredClaims: ['exp', 'iat', 'sub'],
+      }));
     } catch (e) {
       if (e instanceof errors.JWTExpired) throw new AppError(ErrorCode.TOKEN_EXPIRED, 'Your Temporal UI sign-in has expired; sign in again.');
       if (e instanceof errors.JOSEError) throw new AppError(ErrorCode.UNAUTHENTICATED, "The Temporal UI's ID token is not valid here.");
