@@ -56,6 +56,10 @@ const StudentRecordSchema = z
   })
   .meta({ id: 'StudentRecord' });
 
+/** Who added a file; the student's own view names no staff member (src/gateway/student-view.ts). */
+export const UPLOADED_BY =
+  "Who added the file: `student:<applicationNo>` or `staff:<name>`. In the student's own view only `student` or `staff` (staff upload on a student's behalf).";
+
 const SubmissionSchema = z
   .object({
     version: z.number().int().meta({ description: 'The submission this file belongs to; its pages share it.' }),
@@ -67,7 +71,7 @@ const SubmissionSchema = z
     mediaType: z.string(),
     originalName: z.string(),
     documentId: z.string().optional(),
-    uploadedBy: z.string(),
+    uploadedBy: z.string().meta({ description: UPLOADED_BY }),
     imageWidth: z.number().int().optional(),
     imageHeight: z.number().int().optional(),
   })
@@ -104,7 +108,10 @@ export const ItemViewSchema = z
     expectedVerificationDate: z.string().optional().meta({ description: 'Hong Kong date by which verification is expected' }),
     slaBreached: z.boolean().optional(),
     resubmitBy: iso.optional(),
-    flag: z.string().optional().meta({ description: "Something staff must look at before deciding, e.g. a payment that does not match the student's fee." }),
+    flag: z.string().optional().meta({
+      description:
+        "Something staff must look at before deciding, e.g. a payment that does not match the student's fee. Staff only: absent from the student's view.",
+    }),
     partPaid: z.object({ received: z.number(), fee: z.number(), outstanding: z.number(), currency: z.string() }).optional().meta({
       description: "The tuition fee paid in part: what was received on time, the fee and what is still to pay (the fee's currency). The item is still owed.",
     }),

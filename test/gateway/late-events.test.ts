@@ -112,6 +112,12 @@ describe('gateway: late events and payments against the fee', function () {
       (v) => v.items.find((i) => i.key === 'TUITION_RECEIPT')!.state === 'SUBMITTED',
     );
     assert.match(s.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /^underpaid: 4210 HKD of 42100 HKD paid, 37890 HKD outstanding$/);
+    // The flag is written for staff: the student's own view has none (their page reads the state and partPaid).
+    const own = (await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session })).body;
+    const receipt = own.items.find((i: { key: string }) => i.key === 'TUITION_RECEIPT');
+    assert.equal(receipt.state, 'SUBMITTED');
+    assert.equal('flag' in receipt, false, JSON.stringify(receipt));
+    assert.doesNotMatch(JSON.stringify(own), /underpaid/);
     const queue = await eventually(
       () => fetchJson(`${stack.url}/api/review-queue?kind=TUITION_RECEIPT&pageSize=200`, { bearer: stack.officerKey }),
       (r) => r.body.items.some((e: { applicationNo: string }) => e.applicationNo === a.applicationNo),

@@ -227,6 +227,33 @@ describe('gateway: registry review', function () {
     assert.ok(!text.includes(staffNote) && !/staff:/.test(text), text);
   });
 
+  it("a file staff upload on the student's behalf reads as `staff` to the student, in the status and the documents list, naming no one; staff see who", async () => {
+    const a = await admit(stack, { residency: 'NON_LOCAL' });
+    const byStaff = await uploadFile(reg(a.applicationNo, '/items/ID_DOCUMENT/documents'), aPdf(), 'passport.pdf', { bearer: stack.officerKey });
+    assert.equal(byStaff.status, 201, JSON.stringify(byStaff.body));
+    await submit(a, 'VISA');
+
+    const uploaderOf = (body: any, key: string) => body.items.find((i: any) => i.key === key).submissions.at(-1).uploadedBy;
+    const student = (await fetchJson(reg(a.applicationNo), { bearer: a.session })).body;
+    assert.equal(uploaderOf(student, 'ID_DOCUMENT'), 'staff');
+    assert.equal(uploaderOf(student, 'VISA'), 'student');
+    const documents = await eventually(
+      () => fetchJson(reg(a.applicationNo, '/documents'), { bearer: a.session }),
+      (r) => r.status === 200 && r.body.items.length === 2,
+    );
+    assert.deepEqual(documents.body.items.map((d: any) => [d.itemKey, d.uploadedBy]).sort(), [
+      ['ID_DOCUMENT', 'staff'],
+      ['VISA', 'student'],
+    ]);
+    for (const raw of [JSON.stringify(student), JSON.stringify(documents.body)]) assert.doesNotMatch(raw, /staff:|officer\./, "no staff member's identity");
+
+    const staff = (await fetchJson(reg(a.applicationNo), { bearer: stack.officerKey })).body;
+    assert.match(uploaderOf(staff, 'ID_DOCUMENT'), /^staff:officer\./);
+    assert.equal(uploaderOf(staff, 'VISA'), `student:${a.applicationNo}`);
+    const staffDocuments = (await fetchJson(reg(a.applicationNo, '/documents'), { bearer: stack.officerKey })).body;
+    assert.match(staffDocuments.items.find((d: any) => d.itemKey === 'ID_DOCUMENT').uploadedBy, /^staff:officer\./);
+  });
+
   it('verifying an item that was never submitted is refused by the workflow (409); an unknown item is 404', async () => {
     const a = await admit(stack);
     const res = await fetchJson(reg(a.applicationNo, '/items/ID_DOCUMENT/verify'), { method: 'POST', bearer: stack.officerKey, json: {} });

@@ -39,8 +39,8 @@ import { AppError, ErrorCode } from '../errors';
 import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipart';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
-import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams } from '../schemas';
-import { itemFor } from '../student-view';
+import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams, UPLOADED_BY } from '../schemas';
+import { documentFor, itemFor } from '../student-view';
 
 const DocumentSchema = z
   .object({
@@ -52,7 +52,7 @@ const DocumentSchema = z
     size: z.number().int(),
     mediaType: z.string(),
     originalName: z.string(),
-    uploadedBy: z.string(),
+    uploadedBy: z.string().meta({ description: UPLOADED_BY }),
     uploadedAt: z.string(),
   })
   .meta({ id: 'Document' });
@@ -222,12 +222,12 @@ export function documentsRouter(ctx: RouterContext): Router {
       params: RegistrationParams,
       response: z.object({ items: z.array(DocumentSchema) }),
     },
-    async ({ params }) => {
+    async ({ params, principal }) => {
       const rows = await prisma.document.findMany({
         where: { registrationNo: params.applicationNo, removedAt: null },
         orderBy: [{ itemKey: 'asc' }, { version: 'asc' }, { page: 'asc' }],
       });
-      return { items: rows.map(documentOut) };
+      return { items: rows.map((row) => documentFor(principal, documentOut(row))) };
     },
   );
 
@@ -494,5 +494,5 @@ async function receiveFile(
   // Not recorded: these bytes are already a page of the draft or of the current submission (the workflow said so).
   const recorded = mine ?? [...files].reverse().find((s) => s.sha256 === upload.sha256) ?? files[files.length - 1]!;
   if (!mine) setStatus(200);
-  return { ...itemFor(principal, updated), document: await documentOf(ctx, applicationNo, itemKey, recorded), duplicate: !mine };
+  return { ...itemFor(principal, updated), document: documentFor(principal, await documentOf(ctx, applicationNo, itemKey, recorded)), duplicate: !mine };
 }
