@@ -45,7 +45,8 @@ describe('gateway: uploads', function () {
     assert.equal(res.body.document.sha256, sha(pdf));
     assert.equal(res.body.document.mediaType, 'application/pdf');
     assert.equal(res.body.document.originalName, 'passport scan.pdf');
-    assert.equal(res.body.document.uploadedBy, `student:${a.applicationNo}`);
+    // The student's own answer says who uploaded as `student` or `staff` (docs/gateway.md, The student's view).
+    assert.equal(res.body.document.uploadedBy, 'student');
     assert.deepEqual(fs.readFileSync(blobs.pathOf(sha(pdf))), pdf);
 
     const row = await stack.prisma.document.findUnique({ where: { id: res.body.document.id } });
