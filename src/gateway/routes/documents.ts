@@ -14,12 +14,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import type { UpdateDefinition } from '@temporalio/common';
 import {
   defaultCohortPolicy,
   registerDocumentUpdate,
   removePageUpdate,
   sendForReviewUpdate,
   type ItemKey,
+  type ItemUpdateResult,
   type ItemKind,
   type ItemView,
   type PhotoSpec,
@@ -88,54 +90,62 @@ export function documentsRouter(ctx: RouterContext): Router {
     },
   };
 
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/registrations/:applicationNo/items/:itemKey/documents',
-      tags: ['documents'],
-      summary: 'Upload a file for a checklist item',
-      description:
-        `multipart/form-data with the file in the field \`${FILE_FIELD}\`. Identification, visa, receipt and supplementary documents: PDF, JPEG or PNG. ` +
-        "Photo: JPEG or PNG meeting the cohort's photo specification (422 says what to fix). The type is judged from the file's bytes, not its name. " +
-        "Re-sending the bytes that are already the item's current submission records nothing new (`duplicate: true`). " +
-        'Send an `Idempotency-Key` header to make a retry (after a timeout) the same upload: it is recorded once. ' +
-        'Each registration has a storage quota (413 `QUOTA_EXCEEDED`) and a rate limit on its actions (429).',
-      access: 'ownerOrStaff',
-      params: ItemParams,
-      limit: ctx.limits.registrationAction,
-      rawBody: multipartBody,
-      status: 201,
-      response: UploadResultSchema,
-      errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
-    },
-    (call) => receiveFile(ctx, call, false),
+  /** The two ways a file comes in (sent at once, or kept as a page of the next submission) take the same body and answer alike. */
+  const fileRoute = (path: string, summary: string, description: string, keepDraft: boolean) =>
+    route(
+      kit,
+      router,
+      {
+        method: 'post',
+        path,
+        tags: ['documents'],
+        summary,
+        description,
+        access: 'ownerOrStaff',
+        params: ItemParams,
+        limit: ctx.limits.registrationAction,
+        rawBody: multipartBody,
+        status: 201,
+        response: UploadResultSchema,
+        errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
+      },
+      (call) => receiveFile(ctx, call, keepDraft),
+    );
+
+  /**
+   * A change to an item's pages that carries no file: the workflow's update, under an update id from the
+   * request's Idempotency-Key (a retry is the same change), answered with the item as the caller may see it.
+   */
+  const pagesChange =
+    <P extends { applicationNo: string; itemKey: string }, A>(def: UpdateDefinition<ItemUpdateResult, [A]>, input: (params: P, actor: string) => A) =>
+    async ({ params, principal, req }: { params: P; principal: Principal; req: Request }) => {
+      const actor = actorOf(principal);
+      return itemFor(
+        principal,
+        await registrations.update(params.applicationNo, def, input(params, actor), updateIdFor(req, `${def.name}:${params.itemKey}`, actor)),
+      );
+    };
+
+  fileRoute(
+    '/api/registrations/:applicationNo/items/:itemKey/documents',
+    'Upload a file for a checklist item',
+    `multipart/form-data with the file in the field \`${FILE_FIELD}\`. Identification, visa, receipt and supplementary documents: PDF, JPEG or PNG. ` +
+      "Photo: JPEG or PNG meeting the cohort's photo specification (422 says what to fix). The type is judged from the file's bytes, not its name. " +
+      "Re-sending the bytes that are already the item's current submission records nothing new (`duplicate: true`). " +
+      'Send an `Idempotency-Key` header to make a retry (after a timeout) the same upload: it is recorded once. ' +
+      'Each registration has a storage quota (413 `QUOTA_EXCEEDED`) and a rate limit on its actions (429).',
+    false,
   );
 
-  route(
-    kit,
-    router,
-    {
-      method: 'post',
-      path: '/api/registrations/:applicationNo/items/:itemKey/pages',
-      tags: ['documents'],
-      summary: "Add a page to a checklist item's next submission",
-      description:
-        `multipart/form-data with the file in the field \`${FILE_FIELD}\`, as for an upload; the file is kept as a page of the item's next submission, ` +
-        'which stays open for more pages (or for removing one) until it is sent for review (`POST …/send`). ' +
-        `A submission takes at most ${MAX_PAGES_PER_SUBMISSION} pages (the photo one; 409 \`PAGE_LIMIT_REACHED\`). ` +
-        'No page can be added while the item awaits review (409 `INVALID_TRANSITION`): the registry decides on what was sent. ' +
-        'The same bytes twice in one submission are one page (`duplicate: true`). Send an `Idempotency-Key` header to make a retry the same page.',
-      access: 'ownerOrStaff',
-      params: ItemParams,
-      limit: ctx.limits.registrationAction,
-      rawBody: multipartBody,
-      status: 201,
-      response: UploadResultSchema,
-      errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
-    },
-    (call) => receiveFile(ctx, call, true),
+  fileRoute(
+    '/api/registrations/:applicationNo/items/:itemKey/pages',
+    "Add a page to a checklist item's next submission",
+    `multipart/form-data with the file in the field \`${FILE_FIELD}\`, as for an upload; the file is kept as a page of the item's next submission, ` +
+      'which stays open for more pages (or for removing one) until it is sent for review (`POST …/send`). ' +
+      `A submission takes at most ${MAX_PAGES_PER_SUBMISSION} pages (the photo one; 409 \`PAGE_LIMIT_REACHED\`). ` +
+      'No page can be added while the item awaits review (409 `INVALID_TRANSITION`): the registry decides on what was sent. ' +
+      'The same bytes twice in one submission are one page (`duplicate: true`). Send an `Idempotency-Key` header to make a retry the same page.',
+    true,
   );
 
   route(
@@ -162,16 +172,11 @@ export function documentsRouter(ctx: RouterContext): Router {
         ErrorCode.WORKFLOW_UNAVAILABLE,
       ],
     },
-    async ({ params, principal, req }) =>
-      itemFor(
-        principal,
-        await registrations.update(
-          params.applicationNo,
-          removePageUpdate,
-          { actor: actorOf(principal), itemKey: params.itemKey as ItemKey, page: params.page },
-          updateIdFor(req, `removePage:${params.itemKey}`, actorOf(principal)),
-        ),
-      ),
+    pagesChange(removePageUpdate, (params: { applicationNo: string; itemKey: string; page: number }, actor) => ({
+      actor,
+      itemKey: params.itemKey as ItemKey,
+      page: params.page,
+    })),
   );
 
   route(
@@ -198,16 +203,7 @@ export function documentsRouter(ctx: RouterContext): Router {
         ErrorCode.WORKFLOW_UNAVAILABLE,
       ],
     },
-    async ({ params, principal, req }) =>
-      itemFor(
-        principal,
-        await registrations.update(
-          params.applicationNo,
-          sendForReviewUpdate,
-          { actor: actorOf(principal), itemKey: params.itemKey as ItemKey },
-          updateIdFor(req, `sendForReview:${params.itemKey}`, actorOf(principal)),
-        ),
-      ),
+    pagesChange(sendForReviewUpdate, (params, actor) => ({ actor, itemKey: params.itemKey as ItemKey })),
   );
 
   route(
