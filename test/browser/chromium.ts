@@ -78,3 +78,40 @@ export async function openSignInLink(page: Page, url: string): Promise<void> {
     await page.waitForURL((u) => u.pathname === '/portal/');
   }
 }
+
+/** Answers typed into the registration form's fields (the labels the student reads); a field not given is left as it is. */
+export interface FormAnswers {
+  legalName?: string;
+  day?: string;
+  month?: string;
+  year?: string;
+  nationality?: string;
+  phone?: string;
+  address?: string;
+  contactName?: string;
+  relationship?: string;
+  contactPhone?: string;
+  /** Ticks the Personal Information Collection Statement box. */
+  consent?: boolean;
+}
+
+/** Fills the registration form as a student does, field by field (without pressing Continue). */
+export async function fillForm(page: Page, answers: FormAnswers): Promise<void> {
+  const fields: [keyof FormAnswers, Locator][] = [
+    ['legalName', page.getByLabel('Full legal name')],
+    ['day', page.getByLabel('Day')],
+    ['month', page.getByLabel('Month')],
+    ['year', page.getByLabel('Year')],
+    ['nationality', page.getByLabel('Nationality')],
+    ['phone', page.getByLabel('Mobile phone')],
+    ['address', page.getByLabel('Correspondence address')],
+    ['contactName', page.locator('#f-emergencyContact-name')],
+    ['relationship', page.getByLabel('Relationship to you')],
+    ['contactPhone', page.locator('#f-emergencyContact-phone')],
+  ];
+  for (const [key, field] of fields) {
+    const value = answers[key];
+    if (typeof value === 'string') await field.fill(value);
+  }
+  if (answers.consent) await page.getByLabel(/I have read the Personal Information Collection Statement/).check();
+}

@@ -17,10 +17,9 @@
  */
 import assert from 'node:assert/strict';
 import type { Locator, Page } from 'playwright-core';
-import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { signInvitationToken } from '../../src/links';
 import { SIGN_IN_LINK_ACCEPTED } from '../../src/gateway/routes/session';
-import { admit, eventually, fetchJson, statusOf, type TestStack } from '../gateway/support';
+import { activateAccount, admit, eventually, fetchJson, statusOf } from '../gateway/support';
 import { uniq } from '../kit/servers';
 import { aPdf } from '../kit/samples';
 import { expectAccessible } from './axe';
@@ -34,21 +33,6 @@ const WIDTHS = [
   ['desktop', { width: 1366, height: 800 }],
   ['phone', { width: 390, height: 844 }],
 ] as const;
-
-async function activate(stack: TestStack, applicationNo: string): Promise<void> {
-  const event = JSON.stringify({
-    id: uniq('evt-'),
-    type: 'account.activated',
-    applicationNo,
-    universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk`,
-  });
-  const res = await fetch(`${stack.url}/api/webhooks/identity`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(stack.config.WEBHOOK_SECRET, event) },
-    body: event,
-  });
-  assert.equal(res.status, 202, await res.text());
-}
 
 const focusedId = (p: Page) => p.evaluate(() => document.activeElement?.id ?? '');
 const isFocused = async (p: Page, target: Locator) => p.evaluate((el) => document.activeElement === el, await target.elementHandle(WAIT));
@@ -88,7 +72,7 @@ describe('focus and feedback on the student page: keyboard only, focus rings, fo
       await p.keyboard.press('Enter');
       await item(p, 'ACTIVATION', 'PENDING').waitFor(WAIT);
       await expectFocusRings(p, `${width}: checklist`);
-      await activate(ui.stack, a.applicationNo);
+      await activateAccount(ui.stack, a.applicationNo);
       await item(p, 'ACTIVATION', 'VERIFIED').waitFor(WAIT);
 
       // What to do next → Go to this step: the focus lands in the form's first field.

@@ -18,9 +18,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import type { Page } from 'playwright-core';
-import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
+import { activateAccount } from '../gateway/support';
 import { uniq } from '../kit/servers';
-import { item, screenshot, sendForReview, uploadFile } from './chromium';
+import { fillForm, item, screenshot, sendForReview, uploadFile } from './chromium';
 import { browserSuite } from './suite';
 import { aPdf } from '../kit/samples';
 
@@ -95,18 +95,7 @@ describe('portal journey in a real browser', function () {
 
     // --- The identity provider activates the account (signed webhook); the page follows without reloading ---
     await student.evaluate(() => ((window as unknown as { journeyMarker: boolean }).journeyMarker = true));
-    const event = JSON.stringify({
-      id: uniq('evt-'),
-      type: 'account.activated',
-      applicationNo,
-      universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk`,
-    });
-    const hook = await fetch(`${gw.url}/api/webhooks/identity`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(gw.config.WEBHOOK_SECRET, event) },
-      body: event,
-    });
-    assert.equal(hook.status, 202, await hook.text());
+    await activateAccount(gw, applicationNo);
     await item(student, 'ACTIVATION', 'VERIFIED').waitFor(WAIT);
     assert.equal(
       await student.evaluate(() => (window as unknown as { journeyMarker?: boolean }).journeyMarker),
@@ -117,15 +106,17 @@ describe('portal journey in a real browser', function () {
 
     // --- The registration form -----------------------------------------------------
     await student.locator('#next-step').getByRole('button', { name: 'Go to this step' }).click();
-    await student.getByLabel('Day').fill('5');
-    await student.getByLabel('Month').fill('4');
-    await student.getByLabel('Year').fill('2003');
-    await student.getByLabel('Nationality').fill('Singaporean');
-    await student.getByLabel('Mobile phone').fill('call me');
-    await student.getByLabel('Correspondence address').fill('12 Orchard Road, #05-01, Singapore 238823');
-    await student.locator('#f-emergencyContact-name').fill('Chan Mei Ling');
-    await student.getByLabel('Relationship to you').fill('Mother');
-    await student.locator('#f-emergencyContact-phone').fill('+65 8123 0000');
+    await fillForm(student, {
+      day: '5',
+      month: '4',
+      year: '2003',
+      nationality: 'Singaporean',
+      phone: 'call me',
+      address: '12 Orchard Road, #05-01, Singapore 238823',
+      contactName: 'Chan Mei Ling',
+      relationship: 'Mother',
+      contactPhone: '+65 8123 0000',
+    });
     // A phone number that is not one, and no consent: the page stops the form and lists both at the top and next to each field.
     await student.getByRole('button', { name: 'Continue' }).click();
     await student.locator('#form-errors').getByText('Confirm that you have read the Personal Information Collection Statement').waitFor(WAIT);

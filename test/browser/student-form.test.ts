@@ -9,12 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { signInvitationToken } from '../../src/links';
-import { admit, statusOf, type TestStack } from '../gateway/support';
+import { activateAccount, admit, statusOf } from '../gateway/support';
 import { uniq } from '../kit/servers';
 import { expectAccessible } from './axe';
-import { item, openSignInLink } from './chromium';
+import { fillForm, item, openSignInLink } from './chromium';
 import { browserSuite } from './suite';
 
 const WAIT = { timeout: 30_000 };
@@ -37,22 +36,6 @@ const EMPTY_FORM_MESSAGES = [
   'Confirm that you have read the Personal Information Collection Statement and consent to the use of your personal data',
 ];
 
-/** The identity provider's signed webhook: the account is active, so the form is the next step. */
-async function activate(stack: TestStack, applicationNo: string): Promise<void> {
-  const event = JSON.stringify({
-    id: uniq('evt-'),
-    type: 'account.activated',
-    applicationNo,
-    universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk`,
-  });
-  const res = await fetch(`${stack.url}/api/webhooks/identity`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(stack.config.WEBHOOK_SECRET, event) },
-    body: event,
-  });
-  assert.equal(res.status, 202, await res.text());
-}
-
 const focusedId = (p: Page) => p.evaluate(() => document.activeElement?.id ?? '');
 const summaryMessages = (p: Page) => p.locator('#form-errors li').allInnerTexts();
 
@@ -62,7 +45,7 @@ describe('the registration form: error summary, date boxes, check your answers, 
 
   async function openForm(viewport: { width: number; height: number }): Promise<{ p: Page; applicationNo: string }> {
     const a = await admit(ui.stack, { cohortId: uniq('form-'), name: 'Lee Wing Sze' });
-    await activate(ui.stack, a.applicationNo);
+    await activateAccount(ui.stack, a.applicationNo);
     const p = await ui.newPage(viewport);
     await openSignInLink(p, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
     await item(p, 'ACTIVATION', 'VERIFIED').waitFor(WAIT);
@@ -100,17 +83,19 @@ describe('the registration form: error summary, date boxes, check your answers, 
       assert.equal(await focusedId(p), 'f-dateOfBirth-day');
 
       // Day, month and year: a date that does not exist, a missing year, then a real one.
-      await p.getByLabel('Full legal name').fill('Lee Wing Sze');
-      await p.getByLabel('Day').fill('31');
-      await p.getByLabel('Month').fill('4');
-      await p.getByLabel('Year').fill('2009');
-      await p.getByLabel('Nationality').fill('Chinese');
-      await p.getByLabel('Mobile phone').fill('call me');
-      await p.getByLabel('Correspondence address').fill('Flat 3B, 12 Tai Po Road\nSham Shui Po, Kowloon');
-      await p.locator('#f-emergencyContact-name').fill('Lee Siu Ming');
-      await p.getByLabel('Relationship to you').fill('Father');
-      await p.locator('#f-emergencyContact-phone').fill('+852 6123 0000');
-      await p.getByLabel(/I have read the Personal Information Collection Statement/).check();
+      await fillForm(p, {
+        legalName: 'Lee Wing Sze',
+        day: '31',
+        month: '4',
+        year: '2009',
+        nationality: 'Chinese',
+        phone: 'call me',
+        address: 'Flat 3B, 12 Tai Po Road\nSham Shui Po, Kowloon',
+        contactName: 'Lee Siu Ming',
+        relationship: 'Father',
+        contactPhone: '+852 6123 0000',
+        consent: true,
+      });
       await p.getByRole('button', { name: 'Continue' }).click();
       await p.locator('#form-errors li').first().waitFor(WAIT);
       assert.deepEqual(await summaryMessages(p), [
@@ -169,17 +154,19 @@ describe('the registration form: error summary, date boxes, check your answers, 
 
     it(`${width}: a refusal by the gateway lands in the error summary and next to its field`, async () => {
       const { p, applicationNo } = await openForm(viewport);
-      await p.getByLabel('Day').fill('14');
-      await p.getByLabel('Month').fill('3');
-      await p.getByLabel('Year').fill('2006');
-      // A control character (pasted from somewhere) is nothing this page checks; the gateway refuses it.
-      await p.getByLabel('Nationality').fill('Chin\u0001ese');
-      await p.getByLabel('Mobile phone').fill('+852 9123 4567');
-      await p.getByLabel('Correspondence address').fill('1 Clear Water Bay Road');
-      await p.locator('#f-emergencyContact-name').fill('Lee Siu Ming');
-      await p.getByLabel('Relationship to you').fill('Father');
-      await p.locator('#f-emergencyContact-phone').fill('+852 6123 0000');
-      await p.getByLabel(/I have read the Personal Information Collection Statement/).check();
+      await fillForm(p, {
+        day: '14',
+        month: '3',
+        year: '2006',
+        // A control character (pasted from somewhere) is nothing this page checks; the gateway refuses it.
+        nationality: 'Chin\u0001ese',
+        phone: '+852 9123 4567',
+        address: '1 Clear Water Bay Road',
+        contactName: 'Lee Siu Ming',
+        relationship: 'Father',
+        contactPhone: '+852 6123 0000',
+        consent: true,
+      });
       const title = await p.title();
       await p.getByRole('button', { name: 'Continue' }).click();
       await p.getByRole('button', { name: 'Send registration form' }).click();

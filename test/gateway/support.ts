@@ -20,6 +20,7 @@ import { createApp } from '../../src/gateway/app';
 import { createHttpServer } from '../../src/gateway/http-server';
 import { createStaffKey } from '../../src/gateway/auth/staff-keys';
 import { signInvitationToken } from '../../src/links';
+import { SIGNATURE_HEADER, signWebhook } from '../../src/gateway/webhooks/signature';
 import { ChangeFeed } from '../../src/live/changes';
 import { createLogger } from '../../src/logger';
 import {
@@ -164,6 +165,22 @@ export async function admit(
 
 export const statusOf = (stack: TestStack, applicationNo: string): Promise<RegistrationStatusView> =>
   stack.temporal.workflow.getHandle(registrationWorkflowId(applicationNo)).query(getStatusQuery);
+
+/** The identity provider's signed webhook: the student's university account is active (the form is the next step). */
+export async function activateAccount(gw: Pick<TestGateway, 'url' | 'config'>, applicationNo: string): Promise<void> {
+  const event = JSON.stringify({
+    id: uniq('evt-'),
+    type: 'account.activated',
+    applicationNo,
+    universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk`,
+  });
+  const res = await fetch(`${gw.url}/api/webhooks/identity`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(gw.config.WEBHOOK_SECRET, event) },
+    body: event,
+  });
+  if (res.status !== 202) throw new Error(`identity webhook refused: ${res.status} ${await res.text()}`);
+}
 
 /** Polls until `check` passes (for the read model, which the projection activity fills shortly after a change). */
 export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boolean, timeoutMs = 15_000): Promise<T> {

@@ -99,28 +99,18 @@ describe('record replay fixtures (dev server, search attributes on)', function (
     await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
   }
 
-  record(
-    'completed-on-time',
-    async (w) => {
-      const student = aStudent();
-      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
-      await completeLocalPostgraduate(h, student);
-      return h;
-    },
-    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
-  );
+  /** A local postgraduate who does everything on time. */
+  async function completedOnTime(w: Harness): Promise<RegistrationHandle> {
+    const student = aStudent();
+    const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+    await completeLocalPostgraduate(h, student);
+    return h;
+  }
+
+  record('completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   // The same path on today's code: the run takes the tracing patch, so the traced production path is guarded too.
-  record(
-    'traced-completed-on-time',
-    async (w) => {
-      const student = aStudent();
-      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
-      await completeLocalPostgraduate(h, student);
-      return h;
-    },
-    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
-  );
+  record('traced-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   record(
     'incomplete-then-completed',
@@ -277,62 +267,30 @@ describe('record replay fixtures (dev server, search attributes on)', function (
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
 
-  record(
-    'reclassified',
-    async (w) => {
-      // A non-local taught postgraduate becomes a permanent resident (the visa is no longer required), then is found
-      // to be a local non-JUPAS undergraduate (the tuition receipt is added), pays, and completes.
-      const student = aStudent({ residency: 'NON_LOCAL', studyLevel: 'TPG' });
-      const h = await w.start(student, policyDue(Date.now() + 30 * DAY, { tuitionFee: { amount: 44500, currency: 'HKD' } }));
-      await activateAndSubmitForm(h, student);
-      await submit(h, ['VISA']);
-      const local = await h.executeUpdate(reclassifyUpdate, { args: [{ actor: STAFF, changes: { residency: 'LOCAL' }, reason: 'HKID card produced' }] });
-      assert.equal(local.items.find((i) => i.key === 'VISA')?.state, 'NOT_REQUIRED');
-      const ug = await h.executeUpdate(reclassifyUpdate, {
-        args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', programCode: 'BENG-CIVL' }, reason: 'admitted to the BEng' }],
-      });
-      assert.equal(ug.items.find((i) => i.key === 'TUITION_RECEIPT')?.state, 'PENDING');
-      await h.signal(paymentConfirmedSignal, {
-        actor: 'system:payment',
-        paymentRef: 'P-RECLASS-REC',
-        amount: 44500,
-        currency: 'HKD',
-        paidAt: new Date().toISOString(),
-      });
-      await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
-      return h;
-    },
-    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
-  );
+  /**
+   * A non-local taught postgraduate becomes a permanent resident (the visa is no longer required), then is found
+   * to be a local non-JUPAS undergraduate (the tuition receipt is added), pays, and completes.
+   */
+  const reclassifiedThenCompleted = (paymentRef: string) => async (w: Harness) => {
+    const student = aStudent({ residency: 'NON_LOCAL', studyLevel: 'TPG' });
+    const h = await w.start(student, policyDue(Date.now() + 30 * DAY, { tuitionFee: { amount: 44500, currency: 'HKD' } }));
+    await activateAndSubmitForm(h, student);
+    await submit(h, ['VISA']);
+    const local = await h.executeUpdate(reclassifyUpdate, { args: [{ actor: STAFF, changes: { residency: 'LOCAL' }, reason: 'HKID card produced' }] });
+    assert.equal(local.items.find((i) => i.key === 'VISA')?.state, 'NOT_REQUIRED');
+    const ug = await h.executeUpdate(reclassifyUpdate, {
+      args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', programCode: 'BENG-CIVL' }, reason: 'admitted to the BEng' }],
+    });
+    assert.equal(ug.items.find((i) => i.key === 'TUITION_RECEIPT')?.state, 'PENDING');
+    await h.signal(paymentConfirmedSignal, { actor: 'system:payment', paymentRef, amount: 44500, currency: 'HKD', paidAt: new Date().toISOString() });
+    await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
+    return h;
+  };
 
-  record(
-    'reclassified-student-emailed',
-    async (w) => {
-      // Since the student is emailed what changed (rule 'reclassification-emails-the-student'): as 'reclassified'.
-      // A non-local taught postgraduate becomes a permanent resident (the visa is no longer required), then is found
-      // to be a local non-JUPAS undergraduate (the tuition receipt is added), pays, and completes.
-      const student = aStudent({ residency: 'NON_LOCAL', studyLevel: 'TPG' });
-      const h = await w.start(student, policyDue(Date.now() + 30 * DAY, { tuitionFee: { amount: 44500, currency: 'HKD' } }));
-      await activateAndSubmitForm(h, student);
-      await submit(h, ['VISA']);
-      const local = await h.executeUpdate(reclassifyUpdate, { args: [{ actor: STAFF, changes: { residency: 'LOCAL' }, reason: 'HKID card produced' }] });
-      assert.equal(local.items.find((i) => i.key === 'VISA')?.state, 'NOT_REQUIRED');
-      const ug = await h.executeUpdate(reclassifyUpdate, {
-        args: [{ actor: STAFF, changes: { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', programCode: 'BENG-CIVL' }, reason: 'admitted to the BEng' }],
-      });
-      assert.equal(ug.items.find((i) => i.key === 'TUITION_RECEIPT')?.state, 'PENDING');
-      await h.signal(paymentConfirmedSignal, {
-        actor: 'system:payment',
-        paymentRef: 'P-RECLASS-EMAILED',
-        amount: 44500,
-        currency: 'HKD',
-        paidAt: new Date().toISOString(),
-      });
-      await submit(h, ['ID_DOCUMENT', 'PHOTO'], { verify: true });
-      return h;
-    },
-    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
-  );
+  record('reclassified', reclassifiedThenCompleted('P-RECLASS-REC'), { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+
+  // The same path since the student is emailed what changed (rule 'reclassification-emails-the-student').
+  record('reclassified-student-emailed', reclassifiedThenCompleted('P-RECLASS-EMAILED'), { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   record(
     'access-revoked',
