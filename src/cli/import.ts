@@ -40,7 +40,7 @@ import { cliConfig, cliPrisma, cliTemporal, fail } from './connect';
 const USAGE = 'Usage: npm run import -- <cohort.csv|cohort.json> [--dry-run] [--actor <name>] [--json]';
 const SHOW_REJECTED = 20;
 
-function readInput(file: string): ImportInput {
+async function readInput(file: string): Promise<ImportInput> {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
@@ -49,7 +49,7 @@ function readInput(file: string): ImportInput {
   }
   let sniffed;
   try {
-    sniffed = sniffImportFile(bytes);
+    sniffed = await sniffImportFile(bytes);
   } catch (e) {
     if (e instanceof ImportFileTypeError) fail(`${file}: ${e.message}`);
     throw e;
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parsed;
   if (values.help || positionals.length !== 1) fail(USAGE, values.help ? 0 : 2);
   const file = positionals[0]!;
-  const input = readInput(file);
+  const input = await readInput(file);
   if (values['dry-run']) return dryRun(file, input, values.json ?? false);
   const config = cliConfig();
   const prisma = cliPrisma(config);

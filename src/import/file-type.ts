@@ -4,6 +4,7 @@
  * else is refused with what it looks like and what to do, so a workbook or a letter saved as `.xlsx`
  * is never "imported" as zero rows.
  */
+import { sniffMediaType } from '../uploads/store';
 import { CSV_COLUMNS, OPTIONAL_CSV_COLUMNS } from './rows';
 
 /** What a refused file looked like (machine-readable, in the 415 answer's `details.detected`). */
@@ -22,17 +23,33 @@ export class ImportFileTypeError extends Error {
 const REQUIRED = CSV_COLUMNS.filter((c) => !OPTIONAL_CSV_COLUMNS.includes(c));
 const SAVE_AS_CSV = 'Save the sheet as "CSV UTF-8" and import that file.';
 
-const startsWith = (bytes: Buffer, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+/**
+ * Binary files staff are likely to pick instead of the CSV, by the media type file-type reads from
+ * their bytes, and what the refusal calls them. Any other ZIP container is a `zip` too; other binary
+ * files fall through to the text checks below (a UTF-16 text file can look like audio to file-type).
+ */
+const KNOWN_BINARY: Record<string, [RefusedFileKind, string]> = {
+  'application/zip': ['zip', 'a ZIP archive, such as an Excel workbook (.xlsx)'],
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': ['zip', 'an Excel workbook (.xlsx)'],
+  'application/vnd.oasis.opendocument.spreadsheet': ['zip', 'an OpenDocument spreadsheet (.ods)'],
+  'application/x-cfb': ['ole', 'an old Excel workbook (.xls) or another Office document'],
+  'application/pdf': ['pdf', 'a PDF document'],
+};
+const ZIP_CONTAINER = /zip|openxmlformats|opendocument/;
+
+function refusedBinary(mime: string | undefined): [RefusedFileKind, string] | undefined {
+  if (!mime) return undefined;
+  return KNOWN_BINARY[mime] ?? (ZIP_CONTAINER.test(mime) ? ['zip', `a ZIP archive (${mime})`] : undefined);
+}
 
 /** The file's text and whether it is JSON or CSV; throws ImportFileTypeError for anything else. */
-export function sniffImportFile(bytes: Buffer): { format: 'csv' | 'json'; text: string } {
+export async function sniffImportFile(bytes: Buffer): Promise<{ format: 'csv' | 'json'; text: string }> {
   if (bytes.length === 0) throw new ImportFileTypeError('empty', 'The file is empty.');
-  // ZIP: an Excel workbook (.xlsx), an OpenDocument sheet, or any archive.
-  if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06]))
-    throw new ImportFileTypeError('zip', `The file is a ZIP archive, such as an Excel workbook (.xlsx), not a CSV file. ${SAVE_AS_CSV}`);
-  if (startsWith(bytes, [0xd0, 0xcf, 0x11, 0xe0]))
-    throw new ImportFileTypeError('ole', `The file is an old Excel workbook (.xls) or another Office document, not a CSV file. ${SAVE_AS_CSV}`);
-  if (startsWith(bytes, [0x25, 0x50, 0x44, 0x46])) throw new ImportFileTypeError('pdf', 'The file is a PDF document, not a CSV file.');
+  const refused = refusedBinary(await sniffMediaType(bytes));
+  if (refused) {
+    const [kind, what] = refused;
+    throw new ImportFileTypeError(kind, `The file is ${what}, not a CSV file.${kind === 'pdf' ? '' : ` ${SAVE_AS_CSV}`}`);
+  }
   if (bytes.subarray(0, 8192).includes(0)) throw new ImportFileTypeError('binary', 'The file is not text (it has binary bytes), so it is not a CSV file.');
   let text: string;
   try {

@@ -11,6 +11,21 @@ import { fetchJson, startStack, uploadFile, type TestStack } from './support';
 const HEADER = 'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline,paymentDeadline,supplementary';
 const BOM = '\uFEFF';
 
+/** A ZIP of stored (uncompressed) entries, as an .xlsx is laid out: the bytes file-type reads. */
+function storedZip(entries: Record<string, string>): Buffer {
+  return Buffer.concat(
+    Object.entries(entries).map(([name, text]) => {
+      const header = Buffer.alloc(30);
+      header.writeUInt32LE(0x04034b50, 0);
+      header.writeUInt16LE(20, 4);
+      header.writeUInt32LE(text.length, 18);
+      header.writeUInt32LE(text.length, 22);
+      header.writeUInt16LE(name.length, 26);
+      return Buffer.concat([header, Buffer.from(name), Buffer.from(text)]);
+    }),
+  );
+}
+
 describe('gateway: cohort import preview and file types', function () {
   this.timeout(180_000);
   let stack: TestStack;
@@ -24,15 +39,23 @@ describe('gateway: cohort import preview and file types', function () {
   const registered = async (no: string) => (await fetchJson(`${stack.url}/api/registrations/${no}`, { bearer: stack.adminKey })).status === 200;
   const jobsOf = (sha256: string) => stack.prisma.importJob.count({ where: { sha256 } });
 
-  it('a text file named .xlsx, ZIP bytes named .xlsx, an old .xls, a Latin-1 file and an empty file: 415 with what they are, on preview and import', async () => {
+  it('a text file named .xlsx, ZIP bytes named .xlsx, a workbook, an old .xls, a UTF-16 file, a Latin-1 file and an empty file: 415 with what they are, on preview and import', async () => {
     const letter = Buffer.from('Dear Registry,\nplease find the admitted students attached.\nRegards\n');
     const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00]), Buffer.from('[Content_Types].xml')]);
     const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0]);
     const latin1 = Buffer.from(`${HEADER}\nA1234,M\xdcLLER Lena,l@example.com,BSC,UG,JUPAS,LOCAL,c,2099-08-31,,\n`, 'latin1');
+    const xlsx = storedZip({
+      '[Content_Types].xml':
+        '<Types><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+      'xl/workbook.xml': '<workbook/>',
+    });
+    const utf16 = Buffer.from(`${BOM}${HEADER}\n`, 'utf16le');
     const cases: Array<[Buffer, string, string]> = [
       [letter, 'cohort.xlsx', 'text-without-header'],
       [zip, 'cohort.xlsx', 'zip'],
       [xls, 'cohort.xls', 'ole'],
+      [xlsx, 'cohort.xlsx', 'zip'],
+      [utf16, 'cohort.csv', 'binary'],
       [latin1, 'cohort.csv', 'not-utf8'],
     ];
     for (const [bytes, name, detected] of cases) {
@@ -45,6 +68,11 @@ describe('gateway: cohort import preview and file types', function () {
       }
     }
     assert.match((await preview(zip, 'cohort.xlsx')).body.message, /ZIP archive, such as an Excel workbook/);
+    assert.match(
+      (await preview(xlsx, 'cohort.xlsx')).body.message,
+      /^The file is an Excel workbook \(\.xlsx\), not a CSV file\. Save the sheet as "CSV UTF-8"/,
+    );
+    assert.match((await preview(xls, 'cohort.xls')).body.message, /old Excel workbook \(\.xls\)/);
     // The same letter posted as text/csv is refused the same way: the type comes from the bytes, not the header.
     const asCsv = await fetchJson(`${stack.url}/api/imports`, {
       method: 'POST',

@@ -58,10 +58,10 @@ async function readBytes(req: Request, limit: number): Promise<Buffer> {
 }
 
 /** A file's bytes as an import: CSV or JSON judged from the bytes (file-type.ts), anything else a 415 saying what it is. */
-function sniffed(bytes: Buffer, policy?: PolicyOverrides): ImportInput {
+async function sniffed(bytes: Buffer, policy?: PolicyOverrides): Promise<ImportInput> {
   let file;
   try {
-    file = sniffImportFile(bytes);
+    file = await sniffImportFile(bytes);
   } catch (e) {
     if (e instanceof ImportFileTypeError)
       throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, e.message, {
@@ -111,13 +111,13 @@ const sourceName = (name: string | undefined) => (name ? sanitizeFileName(name, 
 /** The import in whichever form it came: text/csv, application/json, or a file in multipart/form-data. */
 async function readImport(req: Request, ctx: RouterContext): Promise<{ input: ImportInput; source?: string }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === 'text/csv') return { input: sniffed(await readBytes(req, MAX_IMPORT_BYTES)), source: sourceName(req.get('x-file-name')) };
+  if (type === 'text/csv') return { input: await sniffed(await readBytes(req, MAX_IMPORT_BYTES)), source: sourceName(req.get('x-file-name')) };
   if (type === 'application/json') return { input: parseJson((await readBytes(req, MAX_IMPORT_BYTES)).toString('utf8')) };
   if (type === 'multipart/form-data') {
     const upload = await receiveUpload(req, ctx.blobs, MAX_IMPORT_BYTES);
     try {
       const policy = upload.fields.policy ? parsePolicyField(upload.fields.policy) : undefined;
-      return { input: sniffed(await ctx.blobs.readReceived(upload), policy), source: sourceName(upload.clientName) };
+      return { input: await sniffed(await ctx.blobs.readReceived(upload), policy), source: sourceName(upload.clientName) };
     } finally {
       await ctx.blobs.discard(upload);
     }
