@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { isDevelopment } from './mode';
 import { oidcProductionProblems, oidcSettings, type OidcSettings } from './oidc';
-import { transportProblems } from './transport';
+import { isLoopbackHost, transportProblems } from './transport';
 import { parsePayloadKeys, PayloadKeyRing, type PayloadKey } from '../temporal/payload-codec';
 import {
   configVariables,
@@ -165,7 +165,7 @@ function productionProblems(r: Raw): string[] {
   }
   if (r.METRICS_TOKEN !== undefined && PUBLISHED_SECRETS.includes(r.METRICS_TOKEN))
     problems.push('METRICS_TOKEN: is a value published in the progreg repository; anyone can read it. Generate your own.');
-  if (!isLoopback(r.METRICS_HOST) && r.METRICS_TOKEN === undefined && (r.GATEWAY_METRICS_PORT || r.WORKER_METRICS_PORT))
+  if (!isLoopbackHost(r.METRICS_HOST) && r.METRICS_TOKEN === undefined && (r.GATEWAY_METRICS_PORT || r.WORKER_METRICS_PORT))
     problems.push(
       `METRICS_TOKEN: must be set in production when the metrics endpoints listen on ${r.METRICS_HOST}, which is not a loopback address (or set METRICS_HOST=127.0.0.1 and scrape from this host)`,
     );
@@ -232,12 +232,6 @@ function trustProxyProblem(value: Raw['TRUST_PROXY']): string | undefined {
     return `TRUST_PROXY: must be a hop count (e.g. 1) or the proxies' addresses or subnets in production (got ${value === true ? 'true, which trusts any X-Forwarded-For a client sends' : bad.map((b) => JSON.stringify(b)).join(', ')})`;
   }
   return undefined;
-}
-
-/** 127.0.0.0/8, ::1 and `localhost`: addresses only this host reaches. */
-function isLoopback(host: string): boolean {
-  if (host === 'localhost' || host === '::1') return true;
-  return net.isIPv4(host) && host.startsWith('127.');
 }
 
 /** DATABASE_URL is optional for `npm start` (embedded) but required by the production entry points. */

@@ -22,10 +22,14 @@ const loopback = new net.BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
 
-/** `localhost`, 127.0.0.0/8 or ::1 (brackets allowed): traffic that never leaves the machine. */
-function isLoopbackHost(host: string): boolean {
+/**
+ * `localhost`, 127.0.0.0/8 or ::1 (with or without brackets): an address only this machine reaches,
+ * for the connections here and the metrics endpoints' METRICS_HOST. A name under `.localhost` is not
+ * one: RFC 6761 asks resolvers to answer loopback for it, but glibc hands it to DNS like any name.
+ */
+export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (h === 'localhost') return true;
   const family = net.isIP(h);
   return family !== 0 && loopback.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }

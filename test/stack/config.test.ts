@@ -121,7 +121,11 @@ describe('config', () => {
     assert.match(problemsOf({ ...prod, METRICS_HOST: '10.1.2.3' }).join(), /^METRICS_TOKEN: /);
     assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: '0.0.0.0', METRICS_TOKEN: randomBytes(24).toString('base64url') }), []);
     assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: '0.0.0.0', GATEWAY_METRICS_PORT: '0', WORKER_METRICS_PORT: '0' }), [], 'no endpoint, nothing exposed');
-    for (const loopback of ['127.0.0.1', '127.0.0.53', '::1', 'localhost']) assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: loopback }), [], loopback);
+    for (const loopback of ['127.0.0.1', '127.0.0.53', '::1', '[::1]', 'localhost', 'LocalHost'])
+      assert.deepEqual(problemsOf({ ...prod, METRICS_HOST: loopback }), [], loopback);
+    // A name under .localhost goes to DNS on a plain glibc host, so it may be any address.
+    for (const other of ['metrics.localhost', '[::2]', '128.0.0.1'])
+      assert.match(problemsOf({ ...prod, METRICS_HOST: other }).join(), /^METRICS_TOKEN: /, other);
     assert.match(problemsOf({ ...prod, METRICS_HOST: '0.0.0.0', METRICS_TOKEN: 'a'.repeat(40) }).join(), /^METRICS_TOKEN: is too predictable/);
     assert.match(problemsOf({ ...prod, METRICS_TOKEN: 'short' }).join(), /^METRICS_TOKEN: must be at least 32 characters/);
     assert.deepEqual(problemsOf({ ...dev, METRICS_HOST: '0.0.0.0' }), [], 'development trusts its own network');
@@ -161,6 +165,7 @@ describe('config', () => {
       /^TEMPORAL_ADDRESS: /,
     );
     assert.match(problemsOf({ ...prod, TEMPORAL_ADDRESS: '[2001:db8::1]:7233' }).join(), /^TEMPORAL_ADDRESS: /);
+    assert.match(problemsOf({ ...prod, TEMPORAL_ADDRESS: 'temporal.localhost:7233' }).join(), /^TEMPORAL_ADDRESS: /);
     // TLS on (explicitly, by a CA file, or by an API key), or a loopback address, starts.
     for (const ok of [
       { TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'true' },
@@ -169,6 +174,7 @@ describe('config', () => {
       { TEMPORAL_ADDRESS: 'localhost:7233' },
       { TEMPORAL_ADDRESS: '127.0.0.1:7233' },
       { TEMPORAL_ADDRESS: '[::1]:7233' },
+      { TEMPORAL_ADDRESS: '::1' },
       {},
     ])
       assert.deepEqual(problemsOf({ ...prod, ...ok }), [], JSON.stringify(ok));
