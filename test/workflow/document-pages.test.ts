@@ -5,8 +5,6 @@
  * decide on every page of it. The caps and refusals come back as typed failures.
  */
 import assert from 'node:assert/strict';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   RegistrationFailure,
@@ -16,31 +14,13 @@ import {
   sendForReviewUpdate,
   verifyItemUpdate,
 } from '../../workflows/registration/api';
-import { database, timeSkippingEnv } from '../kit/servers';
-import { DAY, STAFF, aStudent, policyDue, status, upload, withWorker } from './support';
-
-async function refusedWith(type: RegistrationFailure, update: Promise<unknown>, message?: RegExp): Promise<ApplicationFailure> {
-  try {
-    await update;
-  } catch (e) {
-    assert.ok(e instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(e)}`);
-    assert.ok(e.cause instanceof ApplicationFailure);
-    assert.equal(e.cause.type, type);
-    if (message) assert.match(e.cause.message, message);
-    return e.cause;
-  }
-  assert.fail(`expected a ${type} refusal`);
-}
+import { database } from '../kit/servers';
+import { DAY, STAFF, aStudent, policyDue, status, upload, refusedWith, useTimeSkipping, withWorker } from './support';
 
 describe('document pages (time-skipping)', function () {
   this.timeout(120_000);
   let env: TestWorkflowEnvironment;
-
-  before(async function () {
-    this.timeout(180_000);
-    env = await timeSkippingEnv();
-    await database();
-  });
+  useTimeSkipping((e) => (env = e));
 
   const page = (sha: string, name: string) => upload('ID_DOCUMENT', { keepDraft: true, sha256: sha.repeat(64), originalName: name, documentId: undefined });
 

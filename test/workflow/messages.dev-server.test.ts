@@ -7,8 +7,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registrationHandle, startRegistration } from '../../src/client';
 import { temporalCliPath } from '../../src/temporal/binaries';
@@ -26,18 +24,8 @@ import {
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
 import { database, devServerEnv, testDataConverter, uniq } from '../kit/servers';
-import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, status, submit, upload, withWorker } from './support';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, refusedWith, status, submit, upload, withWorker } from './support';
 import { validForm } from '../kit/samples';
-
-async function refusedWith(type: RegistrationFailure, update: Promise<unknown>, message?: RegExp): Promise<void> {
-  await assert.rejects(update, (e: unknown) => {
-    assert.ok(e instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(e)}`);
-    assert.ok(e.cause instanceof ApplicationFailure);
-    assert.equal(e.cause.type, type);
-    if (message) assert.match(e.cause.message, message);
-    return true;
-  });
-}
 
 describe('registration messages (dev server)', function () {
   this.timeout(60_000);

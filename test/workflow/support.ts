@@ -9,7 +9,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Resend } from 'resend';
@@ -28,6 +29,7 @@ import {
   type EmailKind,
   type ItemKey,
   type RegisterDocumentInput,
+  type RegistrationFailure,
   type RegistrationStatusView,
   type StudentRecord,
 } from '../../workflows/registration/api';
@@ -89,6 +91,20 @@ export interface Harness {
  * real activities. Registrations it started and that are still open are
  * terminated afterwards, so no timer of theirs fires while a later test skips time.
  */
+/** Awaits an update the workflow must refuse with this failure type (and a message matching `message`); returns the failure. */
+export async function refusedWith(type: RegistrationFailure, update: Promise<unknown>, message?: RegExp): Promise<ApplicationFailure> {
+  try {
+    await update;
+  } catch (e) {
+    assert.ok(e instanceof WorkflowUpdateFailedError, `expected WorkflowUpdateFailedError, got ${String(e)}`);
+    assert.ok(e.cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(e.cause)}`);
+    assert.equal(e.cause.type, type);
+    if (message) assert.match(e.cause.message, message);
+    return e.cause;
+  }
+  assert.fail(`expected a ${type} refusal`);
+}
+
 /**
  * The hook a time-skipping suite starts with: the shared time-skipping server and the test database (started
  * once per process, test/kit/servers.ts); `use` receives the server's environment.
