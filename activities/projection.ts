@@ -33,9 +33,10 @@ export interface ProjectionDeps {
 export function createProjectRegistration(deps: ProjectionDeps) {
   return async function projectRegistration(snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
     try {
-      const result = await write(deps.prisma, snapshot);
+      const { applied, accountHeldBy } = await write(deps.prisma, snapshot);
       recordLag();
-      return result;
+      if (accountHeldBy) await alertAccountHeld(deps, snapshot, accountHeldBy);
+      return { applied };
     } catch (e) {
       // Transient failures (PostgreSQL down) throw as they are: Temporal retries until the read model is back.
       if (!isUnwritableData(e)) throw e;
@@ -64,11 +65,27 @@ function recordLag(): void {
     .record(Math.max(0, Date.now() - ctx.info.scheduledTimestampMs) / 1000);
 }
 
+/**
+ * The university account this registration names is another registration's in the read model (the gateway's
+ * claim keeps that from happening; routes/webhooks.ts): the rest was stored, the account left out. One alert
+ * per account (its idempotency key names it, not the change), however many changes follow.
+ */
+async function alertAccountHeld(deps: ProjectionDeps, snapshot: ProjectionSnapshot, holder: string): Promise<void> {
+  const account = snapshot.view.universityEmail!.toLowerCase();
+  const error = `the university account ${account} is already that of registration ${holder}: stored without it`;
+  await alertRegistry(deps, snapshot, error, { occurrence: `university-email:${account}`, leftOut: 'universityEmail' });
+}
+
 /** One alert per refused change (the idempotency key names it); a refused alert must not hide the failure. */
-async function alertRegistry(deps: ProjectionDeps, { view, seq }: ProjectionSnapshot, error: string): Promise<void> {
+async function alertRegistry(
+  deps: ProjectionDeps,
+  { view, seq }: ProjectionSnapshot,
+  error: string,
+  part?: { occurrence: string; leftOut: 'universityEmail' },
+): Promise<void> {
   if (!deps.alert) return;
   const request: EmailRequest = {
-    idempotencyKey: emailIdempotencyKey(view.workflowId, 'PROJECTION_ALERT', seq),
+    idempotencyKey: emailIdempotencyKey(view.workflowId, 'PROJECTION_ALERT', part?.occurrence ?? seq),
     workflowId: view.workflowId,
     registrationNo: view.applicationNo,
     to: [],
@@ -82,7 +99,7 @@ async function alertRegistry(deps: ProjectionDeps, { view, seq }: ProjectionSnap
       // A registry alert carries no sign-in link, so no link lifetime is derived from it.
       changeableUntil: view.deadlines.registration,
     },
-    message: { kind: 'PROJECTION_ALERT', workflowId: view.workflowId, seq, error },
+    message: { kind: 'PROJECTION_ALERT', workflowId: view.workflowId, seq, error, ...(part ? { leftOut: part.leftOut } : {}) },
   };
   try {
     await deps.alert(request);
@@ -92,18 +109,23 @@ async function alertRegistry(deps: ProjectionDeps, { view, seq }: ProjectionSnap
   }
 }
 
-async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
+async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promise<{ applied: boolean; accountHeldBy?: string }> {
   return prisma.$transaction(async (tx) => {
     const { view } = snapshot;
     const no = view.applicationNo;
     await ensureCohort(tx, snapshot);
-    // Concurrent first projections race to create the row: insert-if-absent with seq 0, then lock it.
-    await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), seq: 0 }], skipDuplicates: true });
+    // Concurrent first projections race to create the row: insert-if-absent with seq 0, then lock it. Without the
+    // university account, whose uniqueness the insert would skip silently; the update below writes it.
+    await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), universityEmail: null, seq: 0 }], skipDuplicates: true });
     const [current] = await tx.$queryRaw<{ seq: number }[]>`SELECT seq FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
     const newer = current.seq < snapshot.seq;
+    const accountHeldBy = await accountHolder(tx, snapshot);
     const before = newer ? await storedItems(tx, no) : [];
     if (newer) {
-      await tx.registration.update({ where: { applicationNo: no }, data: registrationData(snapshot) });
+      const data = registrationData(snapshot);
+      // Another registration's account can never be stored (one registration per account): retrying would not
+      // change that, and every later change of this registration would wait behind it. Stored without it.
+      await tx.registration.update({ where: { applicationNo: no }, data: accountHeldBy ? { ...data, universityEmail: null } : data });
       await writeItems(tx, snapshot);
     }
     await appendFacts(tx, snapshot);
@@ -113,8 +135,22 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
       // Last: the dashboard's shared counters are held only until the commit.
       await adjustOutstandingCounts(tx, before, countedItems(snapshot));
     }
-    return { applied: newer };
+    return { applied: newer, ...(accountHeldBy ? { accountHeldBy } : {}) };
   }, TRANSACTION);
+}
+
+/**
+ * The other registration that holds this snapshot's university account in the read model, if one does. Two
+ * projections claiming one account at once: the second fails on the unique index and, retried, finds the first.
+ */
+async function accountHolder(tx: Tx, { view }: ProjectionSnapshot): Promise<string | undefined> {
+  const account = view.universityEmail?.toLowerCase();
+  if (!account) return undefined;
+  const holder = await tx.registration.findFirst({
+    where: { universityEmail: account, applicationNo: { not: view.applicationNo } },
+    select: { applicationNo: true },
+  });
+  return holder?.applicationNo;
 }
 
 /** The cohort row normally comes from the import; a registration started otherwise creates it from its policy. */

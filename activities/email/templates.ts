@@ -285,6 +285,17 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         { p: 'Please verify or reject the item in the review queue.' },
       ];
     case 'PROJECTION_ALERT':
+      if (m.leftOut === 'universityEmail') {
+        return [
+          {
+            p: `The university account of ${ctx.student.name} (${ctx.student.applicationNo}) cannot be stored in the read model: another registration holds it, and an account signs in to one registration only.`,
+          },
+          { list: [`Workflow: ${m.workflowId}`, `Change: ${m.seq}`, `Problem: ${m.error}`] },
+          {
+            p: 'Every change of this registration is stored without the account, so single sign-on does not find it; its invitation link still works. Find out which registration the account belongs to (the identity provider, the Temporal UI).',
+          },
+        ];
+      }
       return [
         {
           p: `A change to the registration of ${ctx.student.name} (${ctx.student.applicationNo}) cannot be stored in the read model: PostgreSQL refuses its data.`,

@@ -242,6 +242,36 @@ describe('read-model projection', function () {
     await project(last);
     assert.equal((await prisma.emailLog.findUniqueOrThrow({ where: { idempotencyKey: key } })).registrationNo, no);
   });
+  it("another registration's university account: every change is stored without it, the registry alerted once (never retried without end)", async () => {
+    const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-alert-'));
+    const config = { ...loadConfig({ NODE_ENV: 'test' }), outboxDir, REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };
+    const sendEmail = createSendEmail({ prisma, config, invitationLinks: async () => ({ activationUrl: 'x', registrationUrl: 'x' }) });
+    const alerts: EmailRequest[] = [];
+    const guarded = createProjectRegistration({ prisma, alert: (r) => (alerts.push(r), sendEmail(r)) });
+    const holder = snapshotsOfARegistration();
+    for (const snap of holder) await project(snap);
+    const account = holder.at(-1)!.view.universityEmail!.toLowerCase();
+    const other = snapshotsOfARegistration().map((snap) => (snap.view.universityEmail ? { ...snap, view: { ...snap.view, universityEmail: account } } : snap));
+    const env = new MockActivityEnvironment();
+    for (const snap of other) assert.deepEqual(await env.run(guarded, snap), { applied: true }, `change ${snap.seq}`);
+
+    const no = other[0]!.view.applicationNo;
+    const row = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
+    assert.equal(row.universityEmail, null);
+    assert.equal(row.status, 'INCOMPLETE', 'the rest of the last change is stored');
+    assert.equal(row.seq, other.at(-1)!.seq);
+    assert.equal((await prisma.registration.findUniqueOrThrow({ where: { universityEmail: account } })).applicationNo, holder[0]!.view.applicationNo);
+    const activated = other.filter((snap) => snap.view.universityEmail).length;
+    assert.equal(alerts.length, activated, 'each change with the account asks for the alert');
+    const logged = await prisma.emailLog.findMany({ where: { registrationNo: no, kind: 'PROJECTION_ALERT' } });
+    assert.equal(logged.length, 1, 'one alert email');
+    assert.deepEqual(logged[0]!.recipients, ['registry-alerts@ust.hk']);
+    const text = fs.readFileSync(outboxPaths(outboxDir, alerts[0]!).text, 'utf8');
+    assert.match(text, /another registration holds it/);
+    assert.ok(text.includes(`already that of registration ${holder[0]!.view.applicationNo}`), text);
+    fs.rmSync(outboxDir, { recursive: true, force: true });
+  });
+
   it('data PostgreSQL can never store fails non-retryably, once, with an alert to the registry (no retrying forever)', async () => {
     const outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-alert-'));
     const config = { ...loadConfig({ NODE_ENV: 'test' }), outboxDir, REGISTRY_ALERT_EMAIL: 'registry-alerts@ust.hk' };

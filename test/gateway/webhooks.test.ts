@@ -71,6 +71,33 @@ describe('gateway: webhooks', function () {
     );
   });
 
+  it('two registrations activated with one account at the same moment: one is accepted, the other refused (409), before either reaches the read model', async () => {
+    const [a, b] = [await admit(stack), await admit(stack)];
+    const account = `race.${a.applicationNo.toLowerCase()}@connect.ust.hk`;
+    const answers = await Promise.all([a, b].map((r) => send('/api/webhooks/identity', { ...activation(r.applicationNo), universityEmail: account })));
+    assert.deepEqual(answers.map((r) => r.status).sort(), [202, 409], JSON.stringify(answers.map((r) => r.body)));
+    const refused = answers.find((r) => r.status === 409)!;
+    assert.equal(refused.body.code, 'UNIVERSITY_EMAIL_IN_USE');
+    const [winner, loser] = answers[0]!.status === 202 ? [a, b] : [b, a];
+    await eventually(
+      () => stack.prisma.registration.findUnique({ where: { universityEmail: account }, select: { applicationNo: true } }),
+      (row) => row?.applicationNo === winner.applicationNo,
+    );
+    assert.equal((await statusOf(stack, loser.applicationNo)).universityEmail, undefined, 'nothing reached the refused registration');
+    // Its own account, sent again, still activates it: the refusal gave the delivery back.
+    const own = await send('/api/webhooks/identity', activation(loser.applicationNo));
+    assert.equal(own.status, 202, JSON.stringify(own.body));
+  });
+
+  it('an activation that could not be delivered gives its account back: the right registration may claim it later', async () => {
+    const a = await admit(stack);
+    const account = `unknown.${a.applicationNo.toLowerCase()}@connect.ust.hk`;
+    const lost = await send('/api/webhooks/identity', { ...activation('NOSUCH-STUDENT'), universityEmail: account });
+    assert.equal(lost.status, 404, JSON.stringify(lost.body));
+    const res = await send('/api/webhooks/identity', { ...activation(a.applicationNo), universityEmail: account });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+  });
+
   it('a signed payment webhook settles the tuition item of a local non-JUPAS undergraduate', async () => {
     const a = await admit(stack, { studyLevel: 'UG', admissionRoute: 'NON_JUPAS', residency: 'LOCAL' }, { tuitionFee: { amount: 42100, currency: 'HKD' } });
     const res = await send('/api/webhooks/payments', {

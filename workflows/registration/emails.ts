@@ -62,7 +62,8 @@ export type EmailMessage =
   | ({ kind: 'DEADLINE_EXTENDED' } & Omit<DeadlineChange, 'at'>)
   | { kind: 'SIGN_IN_LINK' }
   /** Sent by the projection activity itself (not decided by the workflow): a change the read model can never store. */
-  | { kind: 'PROJECTION_ALERT'; workflowId: string; seq: number; error: string }
+  /** `leftOut`: the change was stored without this field (another registration holds its value); otherwise nothing was. */
+  | { kind: 'PROJECTION_ALERT'; workflowId: string; seq: number; error: string; leftOut?: 'universityEmail' }
   /** To the registry: mail to the student's personal email bounced for good or was marked as spam. */
   | { kind: 'ADDRESS_UNDELIVERABLE'; address: string; problem: EmailProblem; detail?: string; workflowId: string }
   | {

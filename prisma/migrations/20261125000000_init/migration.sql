@@ -258,6 +258,16 @@ CREATE TABLE "WebhookDelivery" (
 );
 
 -- CreateTable
+CREATE TABLE "UniversityAccountClaim" (
+    "universityEmail" TEXT NOT NULL,
+    "applicationNo" TEXT NOT NULL,
+    "deliveryId" TEXT NOT NULL,
+    "claimedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "UniversityAccountClaim_pkey" PRIMARY KEY ("universityEmail")
+);
+
+-- CreateTable
 CREATE TABLE "StudentAccess" (
     "applicationNo" TEXT NOT NULL,
     "linksValidFrom" TIMESTAMP(3),
@@ -369,6 +379,9 @@ CREATE INDEX "EmailDelivery_registrationNo_idx" ON "EmailDelivery"("registration
 CREATE INDEX "EmailDelivery_state_idx" ON "EmailDelivery"("state");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "UniversityAccountClaim_deliveryId_key" ON "UniversityAccountClaim"("deliveryId");
+
+-- CreateIndex
 CREATE INDEX "ReviewClaim_claimant_idx" ON "ReviewClaim"("claimant");
 
 -- CreateIndex
@@ -397,4 +410,7 @@ ALTER TABLE "LateEvent" ADD CONSTRAINT "LateEvent_registrationNo_fkey" FOREIGN K
 
 -- AddForeignKey
 ALTER TABLE "EmailLog" ADD CONSTRAINT "EmailLog_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "UniversityAccountClaim" ADD CONSTRAINT "UniversityAccountClaim_deliveryId_fkey" FOREIGN KEY ("deliveryId") REFERENCES "WebhookDelivery"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 

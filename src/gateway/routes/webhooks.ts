@@ -78,6 +78,24 @@ const CONCLUDED = ['COMPLETED', 'WITHDRAWN'];
 
 const isoOrOmitted = <K extends string>(key: K, at: string | undefined) => (at ? { [key]: new Date(at).toISOString() } : {}) as Partial<Record<K, string>>;
 
+interface AccountClaim {
+  universityEmail: string;
+  applicationNo: string;
+}
+
+/**
+ * Single sign-on finds the registration by its university account, so an account belongs to one registration:
+ * the first activation naming it claims it, in the delivery's transaction; another registration's is refused.
+ * A claim racing this one waits on its row and then reads it (insert-if-absent, then read).
+ */
+async function claimAccount(tx: Prisma.TransactionClient, deliveryId: string, { universityEmail, applicationNo }: AccountClaim): Promise<void> {
+  await tx.universityAccountClaim.createMany({ data: [{ universityEmail, applicationNo, deliveryId }], skipDuplicates: true });
+  const claim = await tx.universityAccountClaim.findUniqueOrThrow({ where: { universityEmail }, select: { applicationNo: true } });
+  if (claim.applicationNo !== applicationNo) {
+    throw new AppError(ErrorCode.UNIVERSITY_EMAIL_IN_USE, 'This university account is already activated for another registration.', { universityEmail });
+  }
+}
+
 export function webhookRouter({ kit, config, prisma, limits, registrations, temporal }: RouterContext): Router {
   const router = Router();
   const guard = (req: RawBodyRequest) =>
@@ -93,7 +111,8 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
   ];
 
   /**
-   * Claims the delivery id, runs `deliver`, and gives the claim back if delivering failed. A registration
+   * Claims the delivery id (and the university account an activation names), runs `deliver`, and gives the
+   * claims back if delivering failed. A registration
    * whose workflow has closed gets the event recorded as late instead, and the claim is kept.
    */
   const once = async (
@@ -101,10 +120,14 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
     id: string,
     late: { applicationNo: string; event: LateEventKind; actor: string; data: Record<string, unknown> },
     deliver: () => Promise<void>,
+    account?: AccountClaim,
   ) => {
     const key = `${source}:${id}`;
     try {
-      await prisma.webhookDelivery.create({ data: { id: key, source } });
+      await prisma.$transaction(async (tx) => {
+        await tx.webhookDelivery.create({ data: { id: key, source } });
+        if (account) await claimAccount(tx, key, account);
+      });
     } catch (e) {
       if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
         throw new AppError(ErrorCode.WEBHOOK_REPLAYED, `Delivery ${id} was already accepted.`, { deliveryId: id });
@@ -152,20 +175,18 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
     },
     async ({ body: e }) => {
       const actor = 'system:idp';
-      // Single sign-on finds the registration by this account (one registration each): another registration's is refused.
-      const holder = await prisma.registration.findUnique({ where: { universityEmail: e.universityEmail }, select: { applicationNo: true } });
-      if (holder && holder.applicationNo !== e.applicationNo) {
-        throw new AppError(ErrorCode.UNIVERSITY_EMAIL_IN_USE, 'This university account is already activated for another registration.', {
-          universityEmail: e.universityEmail,
-        });
-      }
       const late = { universityEmail: e.universityEmail, ...(e.activatedAt ? { activatedAt: e.activatedAt } : {}) };
-      return once('identity', e.id, { applicationNo: e.applicationNo, event: 'ACTIVATION', actor, data: late }, () =>
-        registrations.signal(e.applicationNo, accountActivatedSignal, {
-          actor,
-          universityEmail: e.universityEmail,
-          ...isoOrOmitted('activatedAt', e.activatedAt),
-        }),
+      return once(
+        'identity',
+        e.id,
+        { applicationNo: e.applicationNo, event: 'ACTIVATION', actor, data: late },
+        () =>
+          registrations.signal(e.applicationNo, accountActivatedSignal, {
+            actor,
+            universityEmail: e.universityEmail,
+            ...isoOrOmitted('activatedAt', e.activatedAt),
+          }),
+        { universityEmail: e.universityEmail, applicationNo: e.applicationNo },
       );
     },
   );
