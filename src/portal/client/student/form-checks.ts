@@ -8,9 +8,14 @@
  */
 import { FORM_FIELD_RULES, type FormFieldName } from '../../../../workflows/registration/vocabulary';
 
-/** A field's name in a sentence ("Full legal name must be…"), and what to say when it is empty or not in the right form. */
+/**
+ * A field's name in a sentence ("Full legal name must be…"), which is also its label on the form and
+ * in Check your answers; its shorter label under its group's heading where the name would repeat the
+ * heading (Emergency contact: Name); and what to say when it is empty or not in the right form.
+ */
 interface FieldWords {
   label: string;
+  inGroup?: string;
   missing?: string;
   invalid?: string;
 }
@@ -29,13 +34,15 @@ export const FIELD_WORDS: Record<FormFieldName, FieldWords> = {
     invalid: `Enter a phone number with digits, spaces and an optional + only, ${PHONE_EXAMPLE}`,
   },
   correspondenceAddress: { label: 'Correspondence address', missing: 'Enter your correspondence address' },
-  'emergencyContact.name': { label: 'Emergency contact’s name', missing: 'Enter the name of your emergency contact' },
+  'emergencyContact.name': { label: 'Emergency contact’s name', inGroup: 'Name', missing: 'Enter the name of your emergency contact' },
   'emergencyContact.relationship': {
     label: 'Emergency contact’s relationship to you',
+    inGroup: 'Relationship to you',
     missing: 'Enter how your emergency contact is related to you, like Parent',
   },
   'emergencyContact.phone': {
     label: 'Emergency contact’s phone',
+    inGroup: 'Phone',
     missing: `Enter your emergency contact’s phone number, ${PHONE_EXAMPLE}`,
     invalid: `Enter your emergency contact’s phone number with digits, spaces and an optional + only, ${PHONE_EXAMPLE}`,
   },

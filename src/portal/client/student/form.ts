@@ -20,9 +20,9 @@ import { errorSummary, type FieldError } from '../error-summary';
 import { CONSENT_MISSING, FIELD_WORDS, readDateOfBirth, serverFieldMessage, textFieldProblem, type DatePart } from './form-checks';
 import { student } from './session';
 
+/** A text field; its label is FIELD_WORDS's, the words its error messages use. */
 interface FieldSpec {
   name: FormFieldName;
-  label: string;
   hint?: string;
   type?: 'text' | 'tel' | 'textarea';
   autocomplete?: string;
@@ -52,7 +52,12 @@ function field(spec: FieldSpec): HTMLElement {
   return h(
     'div',
     { class: `field ${spec.wide ? 'span-2' : ''}` },
-    h('label', { for: id }, spec.label, rule.required ? null : h('span', { class: 'optional' }, ' (optional)')),
+    h(
+      'label',
+      { for: id },
+      FIELD_WORDS[spec.name].inGroup ?? FIELD_WORDS[spec.name].label,
+      rule.required ? null : h('span', { class: 'optional' }, ' (optional)'),
+    ),
     spec.hint ? h('span', { class: 'hint', id: `${id}-hint` }, spec.hint) : null,
     h('span', { class: 'error-text', id: `${id}-error`, hidden: true }),
     control,
@@ -83,7 +88,7 @@ function dateOfBirthField(): HTMLElement {
     h(
       'fieldset',
       { class: 'date-input', role: 'group', 'aria-describedby': `${DOB_ID}-hint ${DOB_ID}-error` },
-      h('legend', null, 'Date of birth'),
+      h('legend', null, FIELD_WORDS.dateOfBirth.label),
       h('span', { class: 'hint', id: `${DOB_ID}-hint` }, 'For example, 27 3 2007'),
       h('span', { class: 'error-text', id: `${DOB_ID}-error`, hidden: true }),
       h(
@@ -114,16 +119,15 @@ export function registrationForm(v: StatusResponse, done: () => Promise<void>): 
         { class: 'grid-2' },
         field({
           name: 'legalName',
-          label: 'Full legal name',
           hint: 'As in your passport or identity card',
           autocomplete: 'name',
           value: v.student.name,
           wide: true,
         }),
-        field({ name: 'preferredName', label: 'Preferred name', autocomplete: 'nickname' }),
-        field({ name: 'chineseName', label: 'Name in Chinese' }),
+        field({ name: 'preferredName', autocomplete: 'nickname' }),
+        field({ name: 'chineseName' }),
         dateOfBirthField(),
-        field({ name: 'nationality', label: 'Nationality', autocomplete: 'country-name' }),
+        field({ name: 'nationality', autocomplete: 'country-name' }),
       ),
     ),
     h(
@@ -133,9 +137,9 @@ export function registrationForm(v: StatusResponse, done: () => Promise<void>): 
       h(
         'div',
         { class: 'grid-2' },
-        field({ name: 'phone', label: 'Mobile phone', hint: 'With country code, like +852 9123 4567', type: 'tel', autocomplete: 'tel' }),
+        field({ name: 'phone', hint: 'With country code, like +852 9123 4567', type: 'tel', autocomplete: 'tel' }),
         h('div', { class: 'field' }, h('span', { class: 'label' }, 'Personal email'), h('p', { class: 'small' }, v.student.personalEmail)),
-        field({ name: 'correspondenceAddress', label: 'Correspondence address', type: 'textarea', autocomplete: 'street-address', wide: true }),
+        field({ name: 'correspondenceAddress', type: 'textarea', autocomplete: 'street-address', wide: true }),
       ),
     ),
     h(
@@ -145,9 +149,9 @@ export function registrationForm(v: StatusResponse, done: () => Promise<void>): 
       h(
         'div',
         { class: 'grid-2' },
-        field({ name: 'emergencyContact.name', label: 'Name' }),
-        field({ name: 'emergencyContact.relationship', label: 'Relationship to you', hint: 'Like Parent or Spouse' }),
-        field({ name: 'emergencyContact.phone', label: 'Phone', hint: 'With country code, like +852 9123 4567', type: 'tel' }),
+        field({ name: 'emergencyContact.name' }),
+        field({ name: 'emergencyContact.relationship', hint: 'Like Parent or Spouse' }),
+        field({ name: 'emergencyContact.phone', hint: 'With country code, like +852 9123 4567', type: 'tel' }),
       ),
     ),
     h(
@@ -295,21 +299,21 @@ function answersList(form: RegistrationForm, personalEmail: string): HTMLElement
         target ? h('a', { href: `#${target}`, 'data-change': target }, 'Change', h('span', { class: 'visually-hidden' }, ` ${label.toLowerCase()}`)) : null,
       ),
     );
-  const ask = (name: FormFieldName) => fieldId(name);
+  const answer = (name: FormFieldName, value: string | undefined, target = fieldId(name)) => row(FIELD_WORDS[name].label, value, target);
   return h(
     'dl',
     { class: 'summary-list', 'data-testid': 'check-answers' },
-    row('Full legal name', form.legalName, ask('legalName')),
-    row('Preferred name', form.preferredName, ask('preferredName')),
-    row('Name in Chinese', form.chineseName, ask('chineseName')),
-    row('Date of birth', fmtCalendarDate(form.dateOfBirth), dobBoxId('day')),
-    row('Nationality', form.nationality, ask('nationality')),
-    row('Mobile phone', form.phone, ask('phone')),
+    answer('legalName', form.legalName),
+    answer('preferredName', form.preferredName),
+    answer('chineseName', form.chineseName),
+    answer('dateOfBirth', fmtCalendarDate(form.dateOfBirth), dobBoxId('day')),
+    answer('nationality', form.nationality),
+    answer('phone', form.phone),
     row('Personal email', personalEmail),
-    row('Correspondence address', form.correspondenceAddress, ask('correspondenceAddress')),
-    row('Emergency contact’s name', form.emergencyContact.name, ask('emergencyContact.name')),
-    row('Emergency contact’s relationship to you', form.emergencyContact.relationship, ask('emergencyContact.relationship')),
-    row('Emergency contact’s phone', form.emergencyContact.phone, ask('emergencyContact.phone')),
+    answer('correspondenceAddress', form.correspondenceAddress),
+    answer('emergencyContact.name', form.emergencyContact.name),
+    answer('emergencyContact.relationship', form.emergencyContact.relationship),
+    answer('emergencyContact.phone', form.emergencyContact.phone),
     row('Personal Information Collection Statement', form.picsConsent ? 'Read, and consent given' : undefined, 'f-picsConsent'),
   );
 }
