@@ -1,7 +1,7 @@
 /** Hong Kong working days (pure arithmetic) and the holiday list the activity takes from date-holidays. */
 import assert from 'node:assert/strict';
 import { hongKongHolidays } from '../../src/calendar/holidays';
-import { addWorkingDays, hkDate, workingDaysBetween } from '../../workflows/registration/working-days';
+import { addWorkingDays, deadlineDate, hkDate, workingDaysBetween } from '../../workflows/registration/working-days';
 
 // Easter 2027 in Hong Kong: Good Friday 26 Mar, the day after 27 Mar, Easter Monday 29 Mar; Ching Ming Monday 5 Apr.
 const easter2027 = new Set(['2027-03-26', '2027-03-27', '2027-03-29', '2027-04-05']);
@@ -16,6 +16,8 @@ describe('Hong Kong working days', () => {
     const d = addWorkingDays(Date.parse('2027-04-01T02:00:00Z'), 5, easter2027); // Thu 10:00 HKT
     assert.equal(d.date, '2027-04-09');
     assert.equal(new Date(d.endsAt).toISOString(), '2027-04-09T16:00:00.000Z'); // Sat 00:00 HKT
+    // The review queue has only endsAt (the read model's expectedVerificationBy): it shows the same Friday.
+    assert.equal(deadlineDate(d.endsAt), '2027-04-09');
   });
 
   it('the day of submission never counts, whatever the hour; a late-evening UTC time is already the next day in Hong Kong', () => {

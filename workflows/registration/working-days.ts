@@ -47,8 +47,9 @@ export function addWorkingDays(fromMs: number, n: number, holidays: ReadonlySet<
 
 /**
  * The Hong Kong date a working-day deadline falls on, from the instant it ends (`endsAt` above, kept
- * alone in the read model): the day before the one that begins at `endsAt`. Every page that shows a
- * service level's date uses this, so the staff's "due by" and the student's "expect a result by" agree.
+ * alone in the read model): the day before the one that begins at `endsAt`, which is the `date` that
+ * addWorkingDays gave with it. The review queue reads its "due by" this way from the read model; the
+ * student's and staff's detail pages show the workflow's own `sla.date`; both are the same day.
  */
 export const deadlineDate = (endsAtMs: number): HkDate => hkDate(endsAtMs - 1);
 
