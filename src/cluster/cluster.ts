@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { TEMPORAL_UI_CLIENT_ID, temporalUiCallbackUrl } from '../config/oidc';
 import { migrateDeploy, startEmbeddedPostgres, STACK_DATABASE } from '../db/embedded';
 import { redact, shortPath, waitForReady, waitForTemporal, type Stack, type Supervised } from '../launcher/stack';
 import { projectRoot } from '../paths';
@@ -154,7 +155,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   }
   const uiUrl = ports.ui ? `http://localhost:${ports.ui}` : undefined;
   // The UI's client at the gateways' identity-provider simulator: a secret made now, told to both sides.
-  const uiClient = { id: 'temporal-ui', secret: randomBytes(32).toString('base64url') };
+  const uiClient = { id: TEMPORAL_UI_CLIENT_ID, secret: randomBytes(32).toString('base64url') };
 
   // Shared file storage: SeaweedFS when it is built (its build is the longest; `npm run setup:cluster`
   // builds it), else the replicas share the upload folder under varDir, which works on one machine only.
@@ -238,7 +239,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         TEMPORAL_AUTH_PROVIDER_URL: `${gatewayA}/idp`,
         TEMPORAL_AUTH_CLIENT_ID: uiClient.id,
         TEMPORAL_AUTH_CLIENT_SECRET: uiClient.secret,
-        TEMPORAL_AUTH_CALLBACK_URL: `${uiUrl}/auth/sso/callback`,
+        TEMPORAL_AUTH_CALLBACK_URL: temporalUiCallbackUrl(uiUrl),
         TEMPORAL_AUTH_SCOPES: 'openid,profile,email',
         TEMPORAL_CODEC_ENDPOINT: codecUrl,
         TEMPORAL_CODEC_PASS_ACCESS_TOKEN: 'true',

@@ -45,6 +45,12 @@ function parseRoleMap(value: string, problems: string[]): Record<string, StaffRo
   return map;
 }
 
+/** The Temporal UI's client id at the identity-provider simulator (development; TEMPORAL_UI_OIDC_CLIENT_ID names another). */
+export const TEMPORAL_UI_CLIENT_ID = 'temporal-ui';
+
+/** Where the Temporal UI server takes a sign-in back: its own route /auth/sso/callback (docs/operations.md, "Personal data"). */
+export const temporalUiCallbackUrl = (uiUrl: string) => new URL('/auth/sso/callback', uiUrl).toString();
+
 /**
  * Single sign-on settings. A configured provider needs its client id, secret and role map in every
  * mode; without one, development gets the simulator (when the simulator serves activation too) and
@@ -64,10 +70,9 @@ export function oidcSettings(r: Raw, problems: string[]): OidcSettings | undefin
     const uiUrl = r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`;
     return {
       ...common,
-      temporalUiClientId: r.TEMPORAL_UI_OIDC_CLIENT_ID ?? 'temporal-ui',
-      // The UI server's callback route (ui-server's /auth/sso/callback).
+      temporalUiClientId: r.TEMPORAL_UI_OIDC_CLIENT_ID ?? TEMPORAL_UI_CLIENT_ID,
       ...(r.TEMPORAL_UI_OIDC_CLIENT_SECRET
-        ? { temporalUiClient: { secret: r.TEMPORAL_UI_OIDC_CLIENT_SECRET, redirectUrl: new URL('/auth/sso/callback', uiUrl).toString() } }
+        ? { temporalUiClient: { secret: r.TEMPORAL_UI_OIDC_CLIENT_SECRET, redirectUrl: temporalUiCallbackUrl(uiUrl) } }
         : {}),
       issuer: new URL('/idp', publicBaseUrl).toString(),
       clientId: r.OIDC_CLIENT_ID ?? 'progreg-portal',
