@@ -65,8 +65,11 @@ describe('published secrets', () => {
     const compose = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
     for (const name of ['TOKEN_SECRET', 'WEBHOOK_SECRET', 'PUBLIC_BASE_URL']) assert.match(compose, new RegExp(`${name}: \\$\\{${name}:\\?`));
     assert.deepEqual(secretValuesIn(compose), []);
-    // Temporal's frontend and UI have no authentication: the frontend is not published at all
-    // (the replicas reach it on the compose network), the UI on loopback only.
+    // Temporal's frontend has no authentication (--allow-no-auth), so it is not published at all (the
+    // replicas reach it on the compose network). The UI signs staff in at the identity provider, and
+    // is still published on loopback only, for the TLS proxy in front of it (its callback URL's host).
+    assert.match(compose, /allow-no-auth/);
+    assert.match(compose, /TEMPORAL_AUTH_ENABLED: ['"]true['"]/);
     // Either YAML quote: Prettier writes single quotes, a hand edit may bring double ones back.
     assert.doesNotMatch(compose, /:7233['"]/);
     assert.match(compose, /['"]127\.0\.0\.1:8233:8080['"]/);
