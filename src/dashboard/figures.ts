@@ -17,7 +17,7 @@ import { REGISTRATION_STATUSES, type RegistrationStatus, type StudentRecord } fr
 import { LATE_EVENT_KINDS, type LateEventKind } from '../../workflows/registration/types';
 import { studentCategory } from '../../workflows/registration/checklist';
 import { hkDate, hkStartOf, workingDaysBetween } from '../../workflows/registration/working-days';
-import { REPORT_ITEM_ORDER } from '../../workflows/registration/vocabulary';
+import { OPEN_STATUSES, REPORT_ITEM_ORDER } from '../../workflows/registration/vocabulary';
 
 export interface DashboardFilter {
   cohortId?: string;
@@ -254,6 +254,29 @@ export async function outstanding(prisma: PrismaClient, f: DashboardFilter): Pro
 // Review backlog by age
 // ---------------------------------------------------------------------------
 
+/**
+ * The verification service level breached: a submitted item whose expected verification time (set by
+ * the workflow) has passed, in a registration still open (a closed one is nobody's work any more). The
+ * one definition behind the backlog's "breached" here, the gateway's progreg_verification_breaches
+ * gauge, the review queue's `slaBreached` and the registrations list's filter, in the three forms they
+ * ask with: SQL over the items aliased `i`, a Prisma filter, and a test of one item.
+ */
+export const breachedItemSql = (now: Date) =>
+  Prisma.sql`i.state = 'SUBMITTED' AND i."expectedVerificationBy" < ${now} AND i."registrationStatus" IN ${OPEN_STATUSES_SQL}`;
+
+export const breachedItemWhere = (now: Date) =>
+  ({
+    state: 'SUBMITTED',
+    expectedVerificationBy: { lt: now },
+    registrationStatus: { in: [...OPEN_STATUSES] },
+  }) satisfies Prisma.ChecklistItemWhereInput;
+
+export const isBreached = (item: { state: string; expectedVerificationBy: Date | null; registrationStatus: string }, now: Date) =>
+  item.state === 'SUBMITTED' &&
+  item.expectedVerificationBy !== null &&
+  item.expectedVerificationBy < now &&
+  (OPEN_STATUSES as readonly string[]).includes(item.registrationStatus);
+
 export interface ReviewBacklog {
   /** The cohort's verification service level in working days (the policy default without a cohort). */
   serviceLevelDays: number;
@@ -282,7 +305,7 @@ export async function reviewBacklog(
     prisma.$queryRaw<Array<{ day: string; n: bigint; breached: bigint }>>`
       SELECT ${dayText(Prisma.sql`day`)} AS day, n, breached FROM (
         SELECT ${hkDay(Prisma.sql`i."submittedAt"`)} AS day, count(*) AS n,
-               count(*) FILTER (WHERE i."expectedVerificationBy" < ${now}) AS breached
+               count(*) FILTER (WHERE ${breachedItemSql(now)}) AS breached
         FROM "ChecklistItem" i
         WHERE i.state = 'SUBMITTED' AND i."submittedAt" IS NOT NULL AND i."registrationStatus" IN ${OPEN_STATUSES_SQL} AND ${where(f, 'i')}
         GROUP BY 1

@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { breachedItemSql } from '../dashboard/figures';
 import { OPEN_STATUSES_SQL } from '../db/open-statuses';
 import type { PrismaClient } from '../db/prisma';
 import type { Logger } from '../logger';
@@ -160,10 +161,7 @@ async function readFigures(prisma: PrismaClient): Promise<ReadModelFigures> {
     prisma.$queryRaw<Array<{ problem: string; n: number }>>`
       SELECT "personalEmailProblem" AS problem, count(*)::int AS n FROM "Registration"
       WHERE "personalEmailProblem" IS NOT NULL AND status IN ${OPEN_STATUSES_SQL} GROUP BY 1`,
-    // The same definition as the dashboard's review backlog (src/dashboard/figures.ts, reviewBacklog).
-    prisma.$queryRaw<Array<{ n: number }>>`
-      SELECT count(*)::int AS n FROM "ChecklistItem"
-      WHERE state = 'SUBMITTED' AND "expectedVerificationBy" < now() AND "registrationStatus" IN ${OPEN_STATUSES_SQL}`,
+    prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM "ChecklistItem" i WHERE ${breachedItemSql(new Date())}`,
   ]);
   return { registrations, deliveries, emailProblems, breaches: breaches?.n ?? 0 };
 }

@@ -114,6 +114,23 @@ describe('gateway: registry review', function () {
     const breaching = () =>
       fetchJson(`${stack.url}/api/registrations?${new URLSearchParams({ programCode, slaBreached: 'true' })}`, { bearer: stack.officerKey });
     assert.equal((await breaching()).body.total, 2);
+    // Only a submitted item breaches: a pending one with a past expected time (written into the read model
+    // here) is not listed as breaching, and the filter and each entry's slaBreached agree.
+    await stack.prisma.checklistItem.updateMany({
+      where: { registrationNo: open.applicationNo, state: 'PENDING' },
+      data: { expectedVerificationBy: new Date(Date.now() - 86400_000) },
+    });
+    const late = await queue({ programCode, slaBreached: 'true' });
+    assert.deepEqual(
+      late.body.items.map((e: any) => [e.itemKey, e.slaBreached]),
+      [
+        ['ID_DOCUMENT', true],
+        ['ID_DOCUMENT', true],
+      ],
+    );
+    assert.equal((await queue({ programCode, state: 'PENDING', slaBreached: 'true' })).body.total, 0);
+    const pending = await queue({ programCode, state: 'PENDING', slaBreached: 'false' });
+    assert.ok(pending.body.total >= 1 && pending.body.items.every((e: any) => e.slaBreached === false));
     const res = await fetchJson(reg(declined.applicationNo, '/decline'), { method: 'POST', bearer: declined.session, json: { reason: 'another offer' } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const page = await eventually(

@@ -27,6 +27,7 @@ import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { filledText, text } from '../../text';
 import { OPEN_STATUSES, isFileItem } from '../../../workflows/registration/vocabulary';
+import { breachedItemWhere } from '../../dashboard/figures';
 import { uploadRule } from '../../uploads/rules';
 import { RegistrationFormSchema } from './student';
 
@@ -194,7 +195,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         // Closed registrations are nobody's work any more: they never count as breaching the service level.
         const breached: Prisma.RegistrationWhereInput = {
           status: { in: [...OPEN_STATUSES] },
-          items: { some: { state: 'SUBMITTED', expectedVerificationBy: { lt: now } } },
+          items: { some: breachedItemWhere(now) },
         };
         and.push(query.slaBreached ? breached : { NOT: breached });
       }

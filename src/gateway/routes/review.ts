@@ -18,6 +18,7 @@ import {
 import { deadlineDate, workingDaysBetween } from '../../../workflows/registration/working-days';
 import { OPEN_STATUSES } from '../../../workflows/registration/vocabulary';
 import { holidaysBetween } from '../../calendar/holidays';
+import { breachedItemWhere, isBreached } from '../../dashboard/figures';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -91,11 +92,11 @@ export function reviewRouter(ctx: RouterContext): Router {
     },
     async ({ query }) => {
       const now = clock();
+      const breached = breachedItemWhere(new Date(now));
       const where = {
         state: query.state,
         ...(query.kind ? { kind: query.kind } : {}),
-        ...(query.slaBreached === true ? { expectedVerificationBy: { lt: new Date(now) } } : {}),
-        ...(query.slaBreached === false ? { OR: [{ expectedVerificationBy: null }, { expectedVerificationBy: { gte: new Date(now) } }] } : {}),
+        ...(query.slaBreached === undefined ? {} : { AND: [query.slaBreached ? breached : { NOT: breached }] }),
         registration: {
           status: { in: [...OPEN_STATUSES] },
           ...(query.programCode ? { programCode: query.programCode } : {}),
@@ -130,7 +131,7 @@ export function reviewRouter(ctx: RouterContext): Router {
           ageWorkingDays: r.submittedAt ? workingDaysBetween(r.submittedAt.getTime(), now, days) : null,
           expectedVerificationBy: r.expectedVerificationBy?.toISOString() ?? null,
           expectedVerificationDate: r.expectedVerificationBy ? deadlineDate(r.expectedVerificationBy.getTime()) : null,
-          slaBreached: r.state === 'SUBMITTED' && !!r.expectedVerificationBy && r.expectedVerificationBy.getTime() < now,
+          slaBreached: isBreached(r, new Date(now)),
           rejectionReason: r.rejectionReason,
           flag: r.flag,
         })),
