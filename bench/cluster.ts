@@ -5,9 +5,13 @@
  *
  *   1. import ÷ bare start: a cohort import (POST /api/imports → the import workflow)
  *      against a bare client.workflow.start loop, same concurrency, workflow type and input;
- *   2. gateway ÷ direct client: the status query, submit-form and register-document through a gateway against
- *      the same query/update sent with the client, in one open loop at --rate requests/s that alternates
- *      between the two (so both meet the same load), after the cohorts of step 1 have settled; p50 and p99;
+ *   2. gateway ÷ direct client, and ÷ the limit: the status query, submit-form and register-document through a
+ *      gateway against the same query/update sent with the client, and against an update (and, for the status, a
+ *      query) on a trivial workflow that answers at once (bench/trivial.ts: its own task queue and worker, started
+ *      here, never in the production bundle); one open loop per action, each side called at --rate/2 per second,
+ *      the calls interleaved (so all meet the same load), after the cohorts of step 1 have settled; p50 and p99;
+ *      then the history events (and workflow tasks) of journeys driven to COMPLETED (bench/journey.ts), beside
+ *      today's figure;
  *   3. scaling: --students registrations to their first idle state (invitation sent,
  *      projection written) with 1 worker, then another cohort with 2 (--students 0 skips 3 and 4);
  *   4. worker RSS with the open registrations of step 3, WORKER_CACHED_WORKFLOWS of them in its cache.
@@ -33,12 +37,18 @@ import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
 import { processMemoryMb } from './gateway-process';
 import { syntheticStudents, toCsv } from '../test/kit/synthetic-students';
+import { completedJourney, TODAY } from './journey';
 import { machine, printTable } from './table';
+import { startTrivial } from './trivial';
 import { validForm } from '../test/kit/samples';
 
 // Made for this run: a value written in the repository would be a published secret.
 const TOKEN_SECRET = randomBytes(32).toString('base64url');
 const CONCURRENCY = 32;
+/** Trivial workflows the limit's calls go round (bench/trivial.ts); all stay in the bench worker's cache. */
+const TRIVIAL_WORKFLOWS = 20;
+/** Journeys driven to COMPLETED whose histories are counted (bench/journey.ts). */
+const JOURNEYS = 3;
 
 const { values } = parseArgs({
   options: {
@@ -102,26 +112,22 @@ async function bareStarts(temporal: Client, csv: string): Promise<number> {
 type LoopStats = { p50: number; p99: number; errors: number; achieved: number; /** What the errors were, e.g. `503×3`. */ kinds: string };
 
 /**
- * Open loop: `2 × pairs` calls, one every 1/rate s whatever the answers take, alternating between the
- * gateway and the direct client, so both see the same load at the same moments; latencies in ms.
+ * Open loop of `rounds` rounds, one every 2/rate s whatever the answers take (each side is called at rate/2 per second,
+ * as the gateway and the direct client were when they were the only two); within a round each side is called once, the
+ * calls spread evenly, so every side meets the same load at the same moments. Latencies in ms, per side.
  */
-async function compareLoop(
-  rate: number,
-  pairs: number,
-  gateway: (k: number) => Promise<void>,
-  direct: (k: number) => Promise<void>,
-): Promise<{ gateway: LoopStats; direct: LoopStats }> {
-  const sides = [gateway, direct].map((call) => ({ call, latencies: [] as number[], errors: 0, kinds: new Map<string, number>() }));
+async function openLoop(rate: number, rounds: number, sides: Array<(k: number) => Promise<void>>): Promise<LoopStats[]> {
+  const state = sides.map((call) => ({ call, latencies: [] as number[], errors: 0, kinds: new Map<string, number>() }));
   const pending: Promise<void>[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < 2 * pairs; i++) {
-    const due = t0 + (i * 1000) / rate;
+  for (let i = 0; i < rounds * sides.length; i++) {
+    const due = t0 + (i * 2000) / (rate * sides.length);
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const side = sides[i % 2]!;
+    const side = state[i % sides.length]!;
     const s = performance.now();
     pending.push(
-      side.call(Math.floor(i / 2)).then(
+      side.call(Math.floor(i / sides.length)).then(
         () => void side.latencies.push(performance.now() - s),
         (e: Error) => {
           side.errors++;
@@ -133,12 +139,11 @@ async function compareLoop(
   }
   await Promise.all(pending);
   const seconds = (performance.now() - t0) / 1000;
-  const stats = ({ latencies, errors, kinds }: (typeof sides)[number]): LoopStats => {
+  return state.map(({ latencies, errors, kinds }) => {
     const sorted = latencies.sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-    return { p50: at(0.5), p99: at(0.99), errors, achieved: pairs / seconds, kinds: [...kinds].map(([k, n]) => `${k}×${n}`).join(', ') };
-  };
-  return { gateway: stats(sides[0]!), direct: stats(sides[1]!) };
+    return { p50: at(0.5), p99: at(0.99), errors, achieved: rounds / seconds, kinds: [...kinds].map(([k, n]) => `${k}×${n}`).join(', ') };
+  });
 }
 
 const rssMb = (pid: number) => processMemoryMb(pid).rss;
@@ -206,19 +211,19 @@ async function main(): Promise<void> {
       const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
       // Each side asks its own registrations (even and odd): asked twice, a registration would come out of the
       // worker's cache for whichever side came first and be cached for the second, which then skips the replay.
-      const status = await compareLoop(
-        rate,
-        Math.floor((rate * seconds) / 2),
+      // The limit: the trivial workflow's update (and query) in the same loops, at the same rate per side.
+      const trivial = await startTrivial(cluster, temporal, TRIVIAL_WORKFLOWS);
+      const [statusGateway, statusDirect, statusTrivialUpdate, statusTrivialQuery] = await openLoop(rate, Math.floor((rate * seconds) / 2), [
         async (k) => ok(await fetch(`${gw}/api/registrations/${pick(2 * k)}`, { headers: auth(pick(2 * k)) })),
         async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(2 * k + 1))).query(getStatusQuery)),
-      );
+        trivial.update,
+        trivial.query,
+      ]);
       // submit-form: each registration once, half through the gateway, half directly.
       const half = Math.floor(nos.length / 2);
       // Each registration takes the form once: as many pairs as half the cohort allows, at most `seconds` of calls.
       const actionPairs = Math.min(half, Math.floor((rate * seconds) / 2));
-      const form = await compareLoop(
-        rate,
-        actionPairs,
+      const [formGateway, formDirect, formTrivial] = await openLoop(rate, actionPairs, [
         async (k) =>
           ok(
             await fetch(`${gw}/api/registrations/${nos[k]}/form`, {
@@ -231,16 +236,15 @@ async function main(): Promise<void> {
           void (await temporal.workflow
             .getHandle(registrationWorkflowId(nos[half + k]!))
             .executeUpdate(submitFormUpdate, { args: [{ actor: `student:${nos[half + k]}`, form: validForm }] })),
-      );
+        trivial.update,
+      ]);
       // register-document: an ID document each, uploaded through the gateway (streamed, sniffed, stored, then the update)
       // against the same update sent directly, for the file the gateway would have stored.
       const pdf = Buffer.from(
         '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
       );
       const pdfSha = createHash('sha256').update(pdf).digest('hex');
-      const doc = await compareLoop(
-        rate,
-        actionPairs,
+      const [docGateway, docDirect, docTrivial] = await openLoop(rate, actionPairs, [
         async (k) => {
           const body = new FormData();
           body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');
@@ -264,26 +268,58 @@ async function main(): Promise<void> {
             ],
           });
         },
-      );
+        trivial.update,
+      ]);
+      await trivial.stop();
+
+      // History events of completed journeys, on whatever workflow code this checkout holds.
+      const journeys = await Promise.all(Array.from({ length: JOURNEYS }, () => completedJourney(temporal, 'registration')));
+      log(`${JOURNEYS} journeys to COMPLETED: ${journeys.map((j) => `${j.events} events, ${j.workflowTasks} workflow tasks`).join('; ')}`);
 
       const f = (n: number) => n.toFixed(1);
+      const f2 = (n: number) => n.toFixed(2);
       row('measure', 'progreg', 'baseline', 'ratio', 'goal');
       row('import throughput (students/s)', f(importN / (importMs / 1000)), `${f(importN / (bareMs / 1000))} (bare start loop)`, f(bareMs / importMs), '≥ 0.8');
-      for (const [name, { gateway: g, direct: d }] of [
-        ['status query', status],
-        ['submit-form', form],
-        ['register-document', doc],
-      ] as const) {
-        row(`${name} p50 (ms) @ ${rate}/s`, f(g.p50), `${f(d.p50)} (direct client)`, f(g.p50 / d.p50), '≤ 1.3');
-        row(`${name} p99 (ms) @ ${rate}/s`, f(g.p99), `${f(d.p99)} (direct client)`, f(g.p99 / d.p99), '≤ 1.5');
+      const pair = (a: number, b: number) => `${f(a)} / ${f(b)}`;
+      const ratios = (a: LoopStats, b: LoopStats) => `${f2(a.p50 / b.p50)} / ${f2(a.p99 / b.p99)}`;
+      const errors = (name: string, l: LoopStats) => `${name} ${l.errors}${l.kinds ? ` (${l.kinds})` : ''}`;
+      const actions: Array<[string, LoopStats, LoopStats, LoopStats, LoopStats?]> = [
+        ['status query', statusGateway, statusDirect, statusTrivialUpdate, statusTrivialQuery],
+        ['submit-form', formGateway, formDirect, formTrivial],
+        ['register-document', docGateway, docDirect, docTrivial],
+      ];
+      for (const [name, g, d, t, q] of actions) {
+        const ms = pair(g.p50, g.p99);
+        row(`${name} p50 / p99 (ms) @ ${rate / 2}/s per side`, ms, `${pair(d.p50, d.p99)} (direct client)`, ratios(g, d), '≤ 1.3 / ≤ 1.5');
+        row(`${name} ÷ the limit`, ms, `${pair(t.p50, t.p99)} (trivial update)`, ratios(g, t), '≤ 2 / ≤ 3');
+        if (q) row(`${name} ÷ a trivial query`, ms, `${pair(q.p50, q.p99)} (trivial query)`, ratios(g, q), '');
         row(
           `${name} errors / achieved rate`,
           `${g.errors}${g.kinds ? ` (${g.kinds})` : ''} / ${f(g.achieved)}/s`,
-          `${d.errors}${d.kinds ? ` (${d.kinds})` : ''} / ${f(d.achieved)}/s`,
+          [errors('direct', d), errors('trivial update', t), ...(q ? [errors('trivial query', q)] : [])].join(', ') + ` / ${f(d.achieved)}/s`,
           '',
           '0',
         );
       }
+      const sorted = (ns: number[]) => [...ns].sort((a, b) => a - b);
+      const median = (ns: number[]) => sorted(ns)[Math.floor(ns.length / 2)]!;
+      const span = (ns: number[]) => `${sorted(ns)[0]}–${sorted(ns).at(-1)}`;
+      const events = journeys.map((j) => j.events);
+      const tasks = journeys.map((j) => j.workflowTasks);
+      row(
+        'history events, completed journey',
+        `${median(events)} (median of ${JOURNEYS}: ${span(events)})`,
+        `${TODAY.events} (today's, at 49a1053)`,
+        f2(median(events) / TODAY.events),
+        '≤ 0.6',
+      );
+      row(
+        'workflow tasks, completed journey',
+        `${median(tasks)} (${span(tasks)})`,
+        `${TODAY.workflowTasks} (today's, at 49a1053)`,
+        f2(median(tasks) / TODAY.workflowTasks),
+        '',
+      );
       if (scaling) {
         const { ms1, ms2, rss1, rss2 } = scaling;
         row(

@@ -1,0 +1,54 @@
+/**
+ * The limit the student actions are measured against in `npm run bench`: an update
+ * and a query on a workflow that answers at once (bench/trivial-workflow.ts), on the
+ * same Temporal server, from the same client, with the same data converter (the
+ * encryption codec) as the registrations. It runs on a task queue of the bench's own,
+ * polled by a small worker started in the bench's process and bundled from bench/, so
+ * the production workers and their bundle never see it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Cluster } from '../src/cluster/cluster';
+import { loadConfig } from '../src/config';
+import { dataConverter } from '../src/temporal/data-converter';
+import { trivialQuery, trivialUpdate, trivialWorkflow } from './trivial-workflow';
+
+const TASK_QUEUE = 'bench-trivial';
+
+export interface Trivial {
+  /** The update on the k-th of the trivial workflows (round robin). */
+  update(k: number): Promise<void>;
+  query(k: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the worker and `count` trivial workflows, and waits until each has answered a first update. */
+export async function startTrivial(cluster: Cluster, temporal: Client, count: number): Promise<Trivial> {
+  const connection = await NativeConnection.connect({ address: cluster.temporalAddress, tls: cluster.temporalTls });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue: TASK_QUEUE,
+    workflowsPath: require.resolve('./trivial-workflow'),
+    dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys),
+  });
+  const running = worker.run();
+  const handles: WorkflowHandle<typeof trivialWorkflow>[] = [];
+  for (let i = 0; i < count; i++) {
+    handles.push(await temporal.workflow.start(trivialWorkflow, { workflowId: `bench-trivial-${randomUUID()}`, taskQueue: TASK_QUEUE }));
+  }
+  // The first task of each (its start) is not what the loops measure.
+  await Promise.all(handles.map((h) => h.executeUpdate(trivialUpdate, { args: [0] })));
+  const at = (k: number) => handles[k % handles.length]!;
+  return {
+    update: async (k) => void (await at(k).executeUpdate(trivialUpdate, { args: [1] })),
+    query: async (k) => void (await at(k).query(trivialQuery)),
+    async stop() {
+      await Promise.all(handles.map((h) => h.terminate('bench over').catch(() => undefined)));
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
