@@ -209,10 +209,10 @@ async function main(): Promise<void> {
       };
       const pick = (i: number) => nos[i % nos.length]!;
       const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
-      // Each side asks its own registrations (even and odd): asked twice, a registration would come out of the
-      // worker's cache for whichever side came first and be cached for the second, which then skips the replay.
       // The limit: the trivial workflow's update (and query) in the same loops, at the same rate per side.
       const trivial = await startTrivial(cluster, temporal, TRIVIAL_WORKFLOWS);
+      // Each side asks its own registrations (even and odd): asked twice, a registration would come out of the
+      // worker's cache for whichever side came first and be cached for the second, which then skips the replay.
       const [statusGateway, statusDirect, statusTrivialUpdate, statusTrivialQuery] = await openLoop(rate, Math.floor((rate * seconds) / 2), [
         async (k) => ok(await fetch(`${gw}/api/registrations/${pick(2 * k)}`, { headers: auth(pick(2 * k)) })),
         async (k) => void (await temporal.workflow.getHandle(registrationWorkflowId(pick(2 * k + 1))).query(getStatusQuery)),
@@ -221,9 +221,9 @@ async function main(): Promise<void> {
       ]);
       // submit-form: each registration once, half through the gateway, half directly.
       const half = Math.floor(nos.length / 2);
-      // Each registration takes the form once: as many pairs as half the cohort allows, at most `seconds` of calls.
-      const actionPairs = Math.min(half, Math.floor((rate * seconds) / 2));
-      const [formGateway, formDirect, formTrivial] = await openLoop(rate, actionPairs, [
+      // Each registration takes the form once: as many rounds as half the cohort allows, at most `seconds` of calls.
+      const actionRounds = Math.min(half, Math.floor((rate * seconds) / 2));
+      const [formGateway, formDirect, formTrivial] = await openLoop(rate, actionRounds, [
         async (k) =>
           ok(
             await fetch(`${gw}/api/registrations/${nos[k]}/form`, {
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
         '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
       );
       const pdfSha = createHash('sha256').update(pdf).digest('hex');
-      const [docGateway, docDirect, docTrivial] = await openLoop(rate, actionPairs, [
+      const [docGateway, docDirect, docTrivial] = await openLoop(rate, actionRounds, [
         async (k) => {
           const body = new FormData();
           body.append('file', new Blob([pdf], { type: 'application/pdf' }), 'id.pdf');

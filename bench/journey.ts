@@ -27,7 +27,7 @@ import { validForm } from '../test/kit/samples';
  */
 export const TODAY = { events: 130, workflowTasks: 17 };
 
-export interface JourneyCount {
+interface JourneyCount {
   events: number;
   workflowTasks: number;
 }
