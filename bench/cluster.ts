@@ -275,6 +275,7 @@ async function main(): Promise<void> {
       // History events of completed journeys, on whatever workflow code this checkout holds.
       const journeys = await Promise.all(Array.from({ length: JOURNEYS }, () => completedJourney(temporal, 'registration')));
       log(`${JOURNEYS} journeys to COMPLETED: ${journeys.map((j) => `${j.events} events, ${j.workflowTasks} workflow tasks`).join('; ')}`);
+      log(`the first journey's events by type: ${journeys[0]!.byType}`);
 
       const f = (n: number) => n.toFixed(1);
       const f2 = (n: number) => n.toFixed(2);

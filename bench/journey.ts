@@ -8,6 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { startRegistration } from '../src/client';
 import {
   accountActivatedSignal,
@@ -30,6 +31,8 @@ export const TODAY = { events: 130, workflowTasks: 17 };
 interface JourneyCount {
   events: number;
   workflowTasks: number;
+  /** Events by type, e.g. `ACTIVITY_TASK_SCHEDULED 11`, most first: where the events go. */
+  byType: string;
 }
 
 const upload = (itemKey: ItemKey): RegisterDocumentInput => {
@@ -75,5 +78,18 @@ export async function completedJourney(temporal: Client, taskQueue: string): Pro
   const result = await handle.result();
   if (result.status !== 'COMPLETED') throw new Error(`journey ended ${result.status} (${result.reason})`);
   const events = (await handle.fetchHistory()).events ?? [];
-  return { events: events.length, workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length };
+  const { EventType } = proto.api.enums.v1;
+  const types = new Map<string, number>();
+  for (const e of events) {
+    const type = String(EventType[e.eventType ?? 0]).replace(/^EVENT_TYPE_/, '');
+    types.set(type, (types.get(type) ?? 0) + 1);
+  }
+  return {
+    events: events.length,
+    workflowTasks: types.get('WORKFLOW_TASK_COMPLETED') ?? 0,
+    byType: [...types]
+      .sort((a, b) => b[1] - a[1])
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', '),
+  };
 }

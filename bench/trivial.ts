@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { IllegalStateError } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Cluster } from '../src/cluster/cluster';
 import { loadConfig } from '../src/config';
 import { dataConverter } from '../src/temporal/data-converter';
@@ -25,6 +26,13 @@ export interface Trivial {
 
 /** Starts the worker and `count` trivial workflows, and waits until each has answered a first update. */
 export async function startTrivial(cluster: Cluster, temporal: Client, count: number): Promise<Trivial> {
+  // The bench prints a table: the worker's start-up lines (webpack's summary among them) would bury it. Installed
+  // once per process, before the first native connection; one already there (another harness's) is kept.
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch (e) {
+    if (!(e instanceof IllegalStateError)) throw e;
+  }
   const connection = await NativeConnection.connect({ address: cluster.temporalAddress, tls: cluster.temporalTls });
   const worker = await Worker.create({
     connection,
