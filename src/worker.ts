@@ -1,11 +1,12 @@
 /**
- * The worker process: runs registration workflows and their activities.
- * Production entry (`npm run worker`); `npm start` runs it too, against the
+ * The worker process: runs registration workflows and their activities, and,
+ * in a second Worker on a task queue of its own, the cohort import workflow and
+ * its activities (docs/operations.md, Cohort import). Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
-import { createImportActivities } from '../activities/import';
+import { createImportActivities, IMPORT_ACTIVITY_SLOTS, importWorkerOptions } from '../activities/import';
 import { IMPORT_WORKER_OPTIONS } from './import/run';
 import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 import { createPrisma } from './db/prisma';
@@ -48,23 +49,25 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stopBeforeStart);
   // Activities all touch PostgreSQL: no more run at once than the pool has connections.
-  const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS);
+  const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS + IMPORT_ACTIVITY_SLOTS);
   const connection = await NativeConnection.connect({ address: temporalAddress(config), ...temporalTransport(config) });
   // The import activities start registrations: a client of their own.
   const temporal = await connectClient(config);
   try {
-    const { workflowModules, ...code } = { workflowModules: undefined, ...workflowCode() };
-    const traced = workerTracing();
-    const worker = await Worker.create({
+    const shared = {
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      ...code,
-      sinks: traced.sinks,
-      interceptors: { ...traced.interceptors, ...(workflowModules ? { workflowModules } : {}) },
+      // Loaded (or bundled) once: both Workers run the same workflow code.
+      ...(await workflowCode()),
+      ...workerTracing(),
       dataConverter: dataConverter(config.payloadKeys),
+    };
+    const worker = await Worker.create({
+      ...shared,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
       activities: {
         ...createActivities(activityDepsFromConfig(config, prisma)),
+        // An import started before the import worker existed runs here, on this queue, to its end.
         ...createImportActivities({ prisma, temporal, config }),
       },
       maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
@@ -73,17 +76,29 @@ async function main(): Promise<void> {
       maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
       ...IMPORT_WORKER_OPTIONS,
     });
+    const importWorker = await Worker.create({ ...shared, ...importWorkerOptions({ prisma, temporal, config }) });
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stopBeforeStart);
     log.info(
       {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
+        importTaskQueue: config.importTaskQueue,
         namespace: config.TEMPORAL_NAMESPACE,
-        workflows: 'workflowBundle' in code ? 'prebuilt bundle' : 'bundled at start',
+        workflows: 'codePath' in shared.workflowBundle ? 'prebuilt bundle' : 'bundled at start',
       },
       'worker started',
     );
-    // Worker.run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
-    await worker.run();
+    // Each run() resolves after SIGINT/SIGTERM, once its in-flight tasks are done. One that fails stops the
+    // other (which drains its tasks first), so the process exits and its supervisor restarts both.
+    const workers = [worker, importWorker];
+    const runs = await Promise.allSettled(
+      workers.map((w) =>
+        w.run().catch((e: unknown) => {
+          for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+          throw e;
+        }),
+      ),
+    );
+    for (const run of runs) if (run.status === 'rejected') throw run.reason;
   } finally {
     await temporal.connection.close();
     await connection.close();

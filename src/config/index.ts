@@ -38,6 +38,8 @@ export interface Config extends Omit<Raw, 'TOKEN_SECRET' | 'WEBHOOK_SECRET'> {
   outboxDir: string;
   uploadDir: string;
   temporalUiUrl: string;
+  /** TEMPORAL_IMPORT_TASK_QUEUE or its default. */
+  importTaskQueue: string;
   publicBaseUrl: string;
   /** Undefined: no single sign-on (production without OIDC_ISSUER_URL); staff use API keys. */
   oidc: OidcSettings | undefined;
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     outboxDir: path.resolve(r.OUTBOX_DIR ?? path.join(varDir, 'outbox')),
     uploadDir: path.resolve(r.UPLOAD_DIR ?? path.join(varDir, 'uploads')),
     temporalUiUrl: r.TEMPORAL_UI_URL ?? `http://localhost:${r.TEMPORAL_UI_PORT}`,
+    importTaskQueue: r.TEMPORAL_IMPORT_TASK_QUEUE ?? `${r.TEMPORAL_TASK_QUEUE}-import`,
     publicBaseUrl: r.PUBLIC_BASE_URL ?? `http://localhost:${r.GATEWAY_PORT}`,
     oidc,
     payloadKeys: payloadKeys!,

@@ -109,7 +109,11 @@ export const configVariables = {
   },
   TEMPORAL_TASK_QUEUE: {
     schema: z.string().default('registration'),
-    doc: 'Task queue the worker polls and the gateway starts workflows on.',
+    doc: 'Task queue of the registration workflows and their activities: the worker polls it, the gateway and the cohort import start registrations on it.',
+  },
+  TEMPORAL_IMPORT_TASK_QUEUE: {
+    schema: optionalString,
+    doc: "Task queue of the cohort import workflow and its activities, polled by the worker's import worker with slots of its own (docs/operations.md, Cohort import). Default TEMPORAL_TASK_QUEUE + `-import`.",
   },
   TEMPORAL_UI_PORT: {
     schema: port.default(8233),

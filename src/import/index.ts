@@ -37,7 +37,7 @@ function parseImport(input: ImportInput): { parsed: ParsedImport; sha256: string
 export interface ImportDeps {
   prisma: PrismaClient;
   temporal: Client;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'importTaskQueue'>;
 }
 
 /** The file confirmed is not the file checked (its SHA-256 differs from the preview's). */
@@ -128,7 +128,8 @@ export async function beginImport(
     try {
       await deps.temporal.workflow.start<typeof cohortImportWorkflow>('cohortImportWorkflow', {
         workflowId: importWorkflowId(sha256),
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+        // The import worker's queue: its pages never wait behind the registrations they start (docs/operations.md, Cohort import).
+        taskQueue: deps.config.importTaskQueue,
         args: [{ importId: id }],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         // A finished import of the same file may run again (it retries failed starts; the rest are `existing`).

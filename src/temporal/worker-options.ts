@@ -3,12 +3,12 @@
  * `node dist/src/worker.js`) load the bundle `scripts/bundle-workflows.ts`
  * prebuilt into dist/ at build time: no webpack at start-up, and the worker's
  * memory stays that of the SDK and the bundle (docs/operations.md has the
- * figures). Run from the sources (tsx, tests), the SDK bundles at start.
+ * figures). Run from the sources (tsx), the worker bundles once at start.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../paths';
-import type { WorkerOptions, ActivityInterceptorsFactory } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, type WorkerOptions, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
@@ -57,11 +57,16 @@ export const prebuiltBundlePath = path.join(projectRoot, 'dist', 'workflow-bundl
 /** Only a worker that is itself built uses the prebuilt bundle, so sources and bundle cannot disagree. */
 const runningFromDist = __filename.startsWith(path.join(projectRoot, 'dist') + path.sep);
 
-export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string; workflowModules: string[] } {
+/**
+ * The workflow bundle of the worker process, loaded or built once for every Worker it runs: the prebuilt one
+ * when built, else bundled from the sources now, with the options the build uses.
+ */
+export async function workflowCode(): Promise<{ workflowBundle: { codePath: string } | { code: string } }> {
   if (runningFromDist) {
     if (!fs.existsSync(prebuiltBundlePath)) throw new Error(`${prebuiltBundlePath} is missing: \`npm run build\` writes it`);
     return { workflowBundle: { codePath: prebuiltBundlePath } };
   }
-  // Bundled at start: the same interceptor modules as the prebuilt bundle (the worker passes them as interceptors.workflowModules).
-  return { workflowsPath: workflowsPath(), workflowModules: workflowBundleOptions().workflowInterceptorModules };
+  // Its lines go where the Worker's would have: the Runtime's logger the process installed.
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: Runtime.instance().logger });
+  return { workflowBundle: { code } };
 }

@@ -10,8 +10,7 @@ import { eventually } from './support';
 import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../../activities';
-import { createImportActivities } from '../../activities/import';
-import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
+import { importWorkerOptions } from '../../activities/import';
 import { loadConfig } from '../../src/config';
 import { database, devServerEnv, freePort, uniq, workflowBundle } from '../kit/servers';
 import { dataConverter } from '../../src/temporal/data-converter';
@@ -39,8 +38,8 @@ function run(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ru
 describe('command-line tools and the gateway process', function () {
   this.timeout(120_000);
   let env: NodeJS.ProcessEnv;
-  let worker: Worker;
-  let running: Promise<void>;
+  let workers: Worker[] = [];
+  let running: Promise<unknown>;
   before(async () => {
     const [db, temporal] = await Promise.all([database(), devServerEnv()]);
     // The tools run as in production: with payload keys of their own, which the worker holds too (beside the
@@ -54,24 +53,26 @@ describe('command-line tools and the gateway process', function () {
       LOG_LEVEL: 'warn',
       TEMPORAL_PAYLOAD_KEYS: cliKey,
     };
-    // The CLI starts the import workflow; a worker runs it (and the registrations it starts).
+    // The CLI starts the import workflow on the import queue; the worker process's two Workers run it and the registrations it starts.
     const config = loadConfig({ ...env, NODE_ENV: 'test' });
-    worker = await Worker.create({
+    const shared = {
       connection: temporal.nativeConnection,
-      taskQueue: env.TEMPORAL_TASK_QUEUE!,
       workflowBundle: await workflowBundle(),
       ...workerTracing(),
       dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test', TEMPORAL_PAYLOAD_KEYS: `${cliKey},${DEV_PAYLOAD_KEYS}` }).payloadKeys),
-      activities: {
-        ...createActivities(activityDepsFromConfig(config, db.prisma)),
-        ...createImportActivities({ prisma: db.prisma, temporal: temporal.client, config }),
-      },
-      ...IMPORT_WORKER_OPTIONS,
-    });
-    running = worker.run();
+    };
+    workers = [
+      await Worker.create({
+        ...shared,
+        taskQueue: env.TEMPORAL_TASK_QUEUE!,
+        activities: createActivities(activityDepsFromConfig(config, db.prisma)),
+      }),
+      await Worker.create({ ...shared, ...importWorkerOptions({ prisma: db.prisma, temporal: temporal.client, config }) }),
+    ];
+    running = Promise.all(workers.map((w) => w.run()));
   });
   after(async () => {
-    worker?.shutdown();
+    for (const w of workers) w.shutdown();
     await running;
   });
 

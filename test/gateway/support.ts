@@ -1,8 +1,9 @@
 /**
  * A real gateway for HTTP tests: createApp over the shared test PostgreSQL and
  * the dev server, listening on a free port with its own upload folder; with
- * `startStack`, also a Worker running the real registration workflows and
- * activities (emails to the outbox) on the gateway's task queue.
+ * `startStack`, also the worker process's two Workers: the real registration
+ * workflows and activities (emails to the outbox) on the gateway's task queue,
+ * and the cohort import on the import queue.
  */
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -11,7 +12,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities, type RegistrationActivities } from '../../activities';
-import { createImportActivities } from '../../activities/import';
+import { createImportActivities, importWorkerOptions } from '../../activities/import';
 import { IMPORT_WORKER_OPTIONS } from '../../src/import/run';
 import { startRegistration } from '../../src/client';
 import { loadConfig, type Config } from '../../src/config';
@@ -101,12 +102,10 @@ export async function startStack(
   const gw = await startGateway({ env: { TEMPORAL_TASK_QUEUE: taskQueue, ...env }, temporal: options.temporal, logLines: options.logLines });
   // The worker has its own connection pool, as it has in its own process in production.
   const workerPrisma = createPrisma((await database()).url);
+  const shared = { connection: devEnv.nativeConnection, workflowBundle: await workflowBundle(), ...workerTracing(), dataConverter: testDataConverter() };
   const worker = await Worker.create({
-    connection: devEnv.nativeConnection,
+    ...shared,
     taskQueue,
-    workflowBundle: await workflowBundle(),
-    ...workerTracing(),
-    dataConverter: testDataConverter(),
     activities: {
       ...(options.activities ?? ((a) => a))(createActivities(activityDepsFromConfig(gw.config, workerPrisma))),
       ...createImportActivities({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }),
@@ -115,7 +114,8 @@ export async function startStack(
     // As the worker process does: no more activities at once than its pool has connections.
     maxConcurrentActivityTaskExecutions: 10,
   });
-  const running = worker.run();
+  const importWorker = await Worker.create({ ...shared, ...importWorkerOptions({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }) });
+  const running = Promise.all([worker.run(), importWorker.run()]);
   const [admin, officer] = await Promise.all([
     createStaffKey(gw.prisma, { name: uniq('admin.'), role: 'admin' }),
     createStaffKey(gw.prisma, { name: uniq('officer.'), role: 'officer' }),
@@ -128,6 +128,7 @@ export async function startStack(
     async stop() {
       // The worker first: its activities write into the gateway's folders (outbox), which close() removes.
       worker.shutdown();
+      importWorker.shutdown();
       await running;
       await workerPrisma.$disconnect();
       await gw.close();

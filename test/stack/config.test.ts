@@ -34,6 +34,12 @@ describe('config', () => {
     assert.ok(c.outboxDir.endsWith('/var/outbox'));
   });
 
+  it("puts the import on a task queue of its own: the registrations' queue + `-import`, or TEMPORAL_IMPORT_TASK_QUEUE", () => {
+    assert.equal(loadConfig(dev).importTaskQueue, 'registration-import');
+    assert.equal(loadConfig({ ...dev, TEMPORAL_TASK_QUEUE: 'reg-2027' }).importTaskQueue, 'reg-2027-import');
+    assert.equal(loadConfig({ ...dev, TEMPORAL_TASK_QUEUE: 'reg-2027', TEMPORAL_IMPORT_TASK_QUEUE: 'imports' }).importTaskQueue, 'imports');
+  });
+
   it('names every bad variable in one clear error', () => {
     assert.throws(
       () => loadConfig({ ...dev, GATEWAY_PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud' }),
