@@ -10,6 +10,8 @@
  */
 import { Prisma } from '@prisma/client';
 import { ApplicationFailure, asyncLocalStorage, Context } from '@temporalio/activity';
+import type { MetricHistogram } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
 import { isUnwritableData } from '../src/db/errors';
 import { recordChange } from '../src/live/changes';
 import { adjustOutstandingCounts, storedItems, type CountedItem } from './outstanding-counts';
@@ -31,6 +33,7 @@ export interface ProjectionDeps {
 }
 
 export function createProjectRegistration(deps: ProjectionDeps) {
+  const recordLag = projectionLag();
   return async function projectRegistration(snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
     try {
       const { applied, accountHeldBy } = await write(deps.prisma, snapshot);
@@ -54,15 +57,25 @@ export function createProjectRegistration(deps: ProjectionDeps) {
 /**
  * The projection's lag: from the workflow ordering this change (the activity's first scheduling, so
  * retries while PostgreSQL was down count) to its commit in the read model, as a histogram on the
- * worker's metrics endpoint (progreg_projection_lag_seconds; docs/operations.md, Metrics). Outside an
- * activity (the projection's own tests) there is nothing to measure from.
+ * worker's metrics endpoint (progreg_projection_lag_seconds; docs/operations.md, Metrics), labelled as
+ * the SDK labels an activity's own metrics. Made once, on the first commit inside a worker (the
+ * runtime's meter exists from then on); outside an activity (the projection's own tests) there is
+ * nothing to measure from.
  */
-function recordLag(): void {
-  const ctx = asyncLocalStorage.getStore();
-  if (!ctx) return;
-  ctx.metricMeter
-    .createHistogram('progreg_projection_lag_seconds', 'float', 's', 'From the workflow ordering a change to its commit in the read model.')
-    .record(Math.max(0, Date.now() - ctx.info.scheduledTimestampMs) / 1000);
+function projectionLag(): () => void {
+  let histogram: MetricHistogram | undefined;
+  return () => {
+    const ctx = asyncLocalStorage.getStore();
+    if (!ctx) return;
+    histogram ??= Runtime.instance().metricMeter.createHistogram(
+      'progreg_projection_lag_seconds',
+      'float',
+      's',
+      'From the workflow ordering a change to its commit in the read model.',
+    );
+    const { namespace, taskQueue, activityType, scheduledTimestampMs } = ctx.info;
+    histogram.record(Math.max(0, Date.now() - scheduledTimestampMs) / 1000, { namespace, taskQueue, activityType });
+  };
 }
 
 /**
