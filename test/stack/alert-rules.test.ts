@@ -12,34 +12,12 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { clusterTools } from '../../src/cluster/tools';
 import { projectRoot } from '../../src/paths';
+import { EXPORTED_METRICS } from '../support/exported-metrics';
 import { requireGoTools } from '../support/go-tools';
 
 const rulesFile = path.join(projectRoot, 'deploy', 'prometheus', 'alerts.yml');
 const rulesTests = path.join(projectRoot, 'deploy', 'prometheus', 'alerts.test.yml');
 const dashboardFile = path.join(projectRoot, 'deploy', 'grafana', 'progreg-dashboard.json');
-
-/**
- * Every metric family progreg's processes export that a rule or panel may name, written out from
- * docs/operations.md, Metrics. test/stack/metrics.test.ts reads the families that exist without a
- * failure from the running processes; the _failed_total counters appear once something fails.
- */
-const EXPORTED = new Set([
-  'temporal_workflow_task_execution_failed_total',
-  'temporal_workflow_task_schedule_to_start_latency',
-  'temporal_workflow_task_execution_latency',
-  'temporal_activity_schedule_to_start_latency',
-  'temporal_activity_execution_failed_total',
-  'temporal_activity_execution_latency',
-  'progreg_projection_lag_seconds',
-  'http_requests_total',
-  'http_request_duration_seconds',
-  'progreg_event_streams_open',
-  'progreg_registrations_open',
-  'progreg_email_deliveries',
-  'progreg_personal_email_problems',
-  'progreg_verification_breaches',
-  'progreg_read_model_figures_failures_total',
-]);
 
 /** The metric names in a PromQL expression (ours all start with one of these prefixes), histogram suffixes removed. */
 function metricsIn(expr: string): string[] {
@@ -60,7 +38,7 @@ describe('alert rules and dashboard', () => {
     const all = rules();
     assert.ok(all.length >= 9);
     for (const r of all) {
-      for (const m of metricsIn(r.expr)) assert.ok(EXPORTED.has(m), `${r.alert} names ${m}, which progreg does not export`);
+      for (const m of metricsIn(r.expr)) assert.ok(EXPORTED_METRICS.has(m), `${r.alert} names ${m}, which progreg does not export`);
       assert.ok(r.annotations.summary && r.annotations.description, r.alert);
       assert.match(docs, new RegExp(`\\*\\*${r.alert}\\*\\*`), `docs/operations.md, Alerts, lacks ${r.alert}`);
     }
@@ -94,7 +72,7 @@ describe('alert rules and dashboard', () => {
         const ms = metricsIn(t.expr);
         assert.ok(ms.length > 0, `${p.title}: no metric in ${t.expr}`);
         for (const m of ms) {
-          assert.ok(EXPORTED.has(m), `${p.title} names ${m}, which progreg does not export`);
+          assert.ok(EXPORTED_METRICS.has(m), `${p.title} names ${m}, which progreg does not export`);
           named.add(m);
         }
       }

@@ -21,6 +21,7 @@ import { parsePrometheusText, sumOf, has, type Sample } from '../kit/prometheus-
 import { validForm } from '../kit/samples';
 import { database, devServerEnv, freePort, uniq } from '../kit/servers';
 import { aStudent, DAY, eventually, fetchJson } from '../gateway/support';
+import { EXPORTED_METRICS } from '../support/exported-metrics';
 
 interface Child {
   process: ChildProcess;
@@ -182,5 +183,47 @@ describe('metrics of the running worker and gateway processes', function () {
     );
     assert.ok(has(samples, 'progreg_verification_breaches'));
     assert.ok(has(samples, 'nodejs_eventloop_lag_seconds'), "Node's own figures");
+  });
+
+  it('a workflow task and a projection attempt that fail are counted, and every family the alerts and the dashboard name is in a scrape', async () => {
+    const db = await database();
+    const { client } = await devServerEnv();
+    const student = aStudent();
+    // The read model refuses this one registration (a trigger raising an error, a retryable failure) until dropped.
+    const refuse = uniq('metrics_refuse_').replace(/[^a-z0-9_]/gi, '_');
+    await db.prisma.$executeRawUnsafe(
+      `CREATE FUNCTION ${refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+         IF NEW."applicationNo" = '${student.applicationNo}' THEN RAISE EXCEPTION 'refused by the metrics test'; END IF;
+         RETURN NEW; END $$`,
+    );
+    await db.prisma.$executeRawUnsafe(`CREATE TRIGGER ${refuse} BEFORE INSERT OR UPDATE ON "Registration" FOR EACH ROW EXECUTE FUNCTION ${refuse}()`);
+    // A workflow type the worker does not have: its workflow task fails.
+    const unknown = await client.workflow.start('noSuchWorkflow', { taskQueue, workflowId: uniq('no-such-workflow-'), args: [] });
+    try {
+      await startRegistration(client, { student, policy: defaultCohortPolicy(new Date(Date.now() + 30 * DAY).toISOString()) }, { taskQueue });
+      await eventually(
+        () => scrape(workerMetrics, token),
+        (w) =>
+          sumOf(w, 'temporal_activity_execution_failed_total', { task_queue: taskQueue, activity_type: 'projectRegistration' }) >= 1 &&
+          sumOf(w, 'temporal_workflow_task_execution_failed_total', { task_queue: taskQueue, workflow_type: 'noSuchWorkflow' }) >= 1,
+        60_000,
+      );
+    } finally {
+      await db.prisma.$executeRawUnsafe(`DROP TRIGGER IF EXISTS ${refuse} ON "Registration"`);
+      await db.prisma.$executeRawUnsafe(`DROP FUNCTION IF EXISTS ${refuse}()`);
+      await unknown.terminate('metrics test done');
+    }
+    // The projection's retry stores the registration once the read model takes it again.
+    await eventually(
+      () => db.prisma.registration.findUnique({ where: { applicationNo: student.applicationNo }, select: { seq: true } }),
+      (r) => r !== null,
+      60_000,
+    );
+
+    const texts = [await (await fetch(workerMetrics, { headers: { authorization: `Bearer ${token}` } })).text(), await (await fetch(gatewayMetrics)).text()];
+    const families = new Set(texts.flatMap((t) => [...t.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!)));
+    const samples = new Set(texts.flatMap((t) => parsePrometheusText(t).map((s) => s.name)));
+    const missing = [...EXPORTED_METRICS].filter((m) => !families.has(m) && !families.has(m.replace(/_total$/, '')) && !samples.has(m));
+    assert.deepEqual(missing, [], `named by the alerts or the dashboard, absent from the scrapes: ${missing.join(', ')}`);
   });
 });
