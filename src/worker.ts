@@ -4,7 +4,7 @@
  * its activities (docs/operations.md, Cohort import). Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
-import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
 import { createImportActivities, IMPORT_ACTIVITY_SLOTS, importWorkerOptions } from '../activities/import';
 import { IMPORT_WORKER_OPTIONS } from './import/run';
@@ -22,10 +22,10 @@ const ACTIVITY_SLOTS = 20;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config, 'worker');
-  const metrics = await workerMetrics(config);
+  const metrics = workerMetrics(config);
   const tracing = installTracing(config, 'progreg-worker');
   // Once per process and before any connection: the Runtime carries the SDK's logging and its metrics exporter.
-  Runtime.install({
+  await metrics.installRuntime({
     logger: {
       log: (level, message, meta) => log[level === 'TRACE' ? 'trace' : (level.toLowerCase() as 'info')]({ ...meta }, message),
       trace: (m, meta) => log.trace(meta ?? {}, m),
@@ -36,7 +36,6 @@ async function main(): Promise<void> {
     },
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
-      ...(metrics.exporter ? { metrics: metrics.exporter } : {}),
     },
   });
   const metricsEndpoint = await metrics.serve(log);
