@@ -9,13 +9,14 @@
  *      out of the worker's cache replays its history first, so this is what a small cache costs.
  *
  * The first setting is the baseline: the SDK's own cache size (it grows with the V8 heap
- * limit; on this machine it holds every registration of the cohort). Then, unless
+ * limit; on this machine it holds every registration of the cohort), unless --no-sdk-default
+ * (then the first of the others is). Then, unless
  * --production-only, the steps from there to production's start (the default cache, then
  * package.json's V8 flags); then the worker as package.json's `worker` script starts it, once
  * per --caches size; then each --try setting. Every setting names its cache explicitly, so a
  * WORKER_CACHED_WORKFLOWS in the caller's environment changes none of them.
  *
- *   npm run bench:worker-memory -- --students 1000 --caches 250,500,1000 [--production-only] [--try="<V8 flags>" …]
+ *   npm run bench:worker-memory -- --students 1000 --caches 250,500,1000 [--production-only] [--no-sdk-default] [--try="<V8 flags>" …]
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     caches: { type: 'string', default: '250,500,1000' },
     /** Only the baseline and the production starts (not the steps from one to the other). */
     'production-only': { type: 'boolean' },
+    /** Without the SDK's default cache (slow on a loaded machine): the first production start is the baseline. */
+    'no-sdk-default': { type: 'boolean' },
     /** Other V8 flags to try, each as its own setting (cache and environment as production starts the worker). */
     try: { type: 'string', multiple: true, default: [] },
     'no-build': { type: 'boolean' },
@@ -72,7 +75,7 @@ const workerSetting = (name: string, cache: number, flags: string[] = [], env: N
 
 /** The settings compared; the first is the baseline. */
 const SETTINGS: Setting[] = [
-  workerSetting(`SDK default cache (${SDK_DEFAULT_CACHE})`, SDK_DEFAULT_CACHE),
+  ...(values['no-sdk-default'] ? [] : [workerSetting(`SDK default cache (${SDK_DEFAULT_CACHE})`, SDK_DEFAULT_CACHE)]),
   ...(values['production-only']
     ? []
     : [
