@@ -90,6 +90,8 @@ interface Callers {
   applicationNos: string[];
   /** A signed-in student (bearer session). */
   student: { applicationNo: string; session: string };
+  /** The admin API key. */
+  adminKey: string;
 }
 
 /** The Python and the folder of the schemathesis that scripts/setup-fuzz.js installed. */
@@ -150,7 +152,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     if (opts.protocolRequests) {
       const t0 = Date.now();
       report.protocol = await runProtocolFuzz(
-        { url: stack.gatewayUrl, pid: () => stack.pidOf('gateway'), student: known.student },
+        { url: stack.gatewayUrl, pid: () => stack.pidOf('gateway'), student: known.student, adminKey: known.adminKey },
         { requests: opts.protocolRequests, seed: opts.seed },
       );
       log(`protocol fuzz: ${report.protocol.sent} cases in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -195,7 +197,12 @@ async function callers(stack: DrillStack, fake: FakeResend): Promise<Callers> {
     { name: 'student-bearer', headers: [`Authorization: Bearer ${first!.session}`] },
     { name: 'student-cookie', headers: [`Cookie: progreg_session=${second!.session}`] },
   ];
-  return { passes, applicationNos: cohort.students.map((s) => s.applicationNo), student: { applicationNo: first!.applicationNo, session: first!.session! } };
+  return {
+    passes,
+    applicationNos: cohort.students.map((s) => s.applicationNo),
+    student: { applicationNo: first!.applicationNo, session: first!.session! },
+    adminKey: admin,
+  };
 }
 
 /**

@@ -3,8 +3,10 @@
  * own process, what no schema-generated request is. Each connection carries one
  * case drawn (seeded) from these kinds: bodies shorter or longer than their
  * Content-Length, broken chunked encoding, junk and cut multipart uploads on the
- * real upload route, huge and duplicate headers, invalid UTF-8 in the path and
- * in header values, bodies that stop mid-stream (idle, or the client goes).
+ * real upload routes (a file, a page) and the import preview, the same on the
+ * routes that take no body (sending pages for review, removing a page), huge and
+ * duplicate headers, invalid UTF-8 in the path and in header values, bodies that
+ * stop mid-stream (idle, or the client goes).
  *
  * It asserts what a gateway facing the world must keep: its pid never changes
  * (no request ends it), no answer is 5xx, and every connection is answered or
@@ -19,6 +21,8 @@ export interface ProtocolTarget {
   pid(): number | undefined;
   /** A signed-in student, so upload cases reach the multipart reader. */
   student: { applicationNo: string; session: string };
+  /** An admin API key, so import-preview cases reach the body reader. */
+  adminKey: string;
 }
 
 export interface ProtocolFuzzOptions {
@@ -78,9 +82,21 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const paths = ['/api/session', '/healthz', `/api/registrations/${target.student.applicationNo}/form`, '/api/imports', '/portal/', '/api/events'];
   // Mostly an item the student has, so the body reaches the multipart reader; sometimes one refused before it is read.
-  const upload = () =>
-    `/api/registrations/${target.student.applicationNo}/items/${pick(['ID_DOCUMENT', 'ID_DOCUMENT', 'PHOTO', 'SUPPLEMENTARY:NO_SUCH_ITEM'])}/documents`;
+  const items = `/api/registrations/${target.student.applicationNo}/items`;
+  const upload = () => `${items}/${pick(['ID_DOCUMENT', 'ID_DOCUMENT', 'PHOTO', 'SUPPLEMENTARY:NO_SUCH_ITEM'])}/${pick(['documents', 'pages'])}`;
   const auth = `Authorization: Bearer ${target.student.session}\r\n`;
+  const adminAuth = `Authorization: Bearer ${target.adminKey}\r\n`;
+  // Where a body goes: a route as no one (refused before it is read), a route that takes no body as the student
+  // (its body is read and dropped before anything is done), or the import preview as an admin.
+  const bodyTarget = (): { method: string; path: string; auth: string } => {
+    const r = rnd();
+    if (r < 0.5) return { method: 'POST', path: pick(paths), auth: '' };
+    if (r < 0.7) return { method: 'POST', path: `${items}/ID_DOCUMENT/send`, auth };
+    if (r < 0.85) return { method: 'DELETE', path: `${items}/ID_DOCUMENT/pages/${1 + int(3)}`, auth };
+    return { method: 'POST', path: '/api/imports/preview', auth: adminAuth };
+  };
+  // A multipart body: mostly a file or a page of the student's, sometimes a cohort for the preview.
+  const multipartTarget = () => (rnd() < 0.85 ? { path: upload(), auth } : { path: '/api/imports/preview', auth: adminAuth });
   const head = (method: string, path: string, extra: string) => `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`;
   const B = 'fz' + int(1e9).toString(36);
   // The file in the field `file` mostly; also in another field, or in a part with no name (read and dropped).
@@ -94,9 +110,17 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
   return [
     () => {
       const body = bytes(1 + int(4000));
+      const to = bodyTarget();
       return {
         kind: 'truncated body',
-        writes: [head('POST', pick(paths), `Content-Type: application/json\r\nContent-Length: ${body.length + 1 + int(100_000)}\r\n`), body],
+        writes: [
+          head(
+            to.method,
+            to.path,
+            `${to.auth}Content-Type: ${pick(['application/json', 'text/csv'])}\r\nContent-Length: ${body.length + 1 + int(100_000)}\r\n`,
+          ),
+          body,
+        ],
         end: true,
       };
     },
@@ -118,13 +142,14 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
         '5\nabcde\n0\n\n',
         '0\r\nX-Trailer: ' + 'y'.repeat(int(100)) + '\r\n\r\n',
       ]);
+      const to = rnd() < 0.3 ? { method: 'POST', path: upload(), auth } : bodyTarget();
       return {
         kind: 'bad chunked encoding',
         writes: [
           head(
-            'POST',
-            pick([...paths, upload()]),
-            `${auth}Content-Type: ${pick(['application/json', `multipart/form-data; boundary=${B}`])}\r\nTransfer-Encoding: chunked\r\n`,
+            to.method,
+            to.path,
+            `${to.auth || auth}Content-Type: ${pick(['application/json', `multipart/form-data; boundary=${B}`])}\r\nTransfer-Encoding: chunked\r\n`,
           ),
           bad,
         ],
@@ -144,7 +169,8 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
         `multipart/form-data; boundary="${'b'.repeat(200)}"`,
         `multipart/mixed; boundary=${B}`,
       ]);
-      return { kind: 'junk multipart', writes: [head('POST', upload(), `${auth}Content-Type: ${type}\r\nContent-Length: ${body.length}\r\n`), body] };
+      const to = multipartTarget();
+      return { kind: 'junk multipart', writes: [head('POST', to.path, `${to.auth}Content-Type: ${type}\r\nContent-Length: ${body.length}\r\n`), body] };
     },
     () => {
       const variant = int(4);
@@ -190,9 +216,11 @@ function cases(target: ProtocolTarget, rnd: () => number): Array<() => Case> {
       const declared = 50_000 + int(2_000_000);
       const sent = filePart(bytes(int(20_000)));
       const abandon = rnd() < 0.5;
+      // Mostly an upload or the preview; sometimes a route that takes no body, which must not act before it ends.
+      const to = rnd() < 0.75 ? { method: 'POST', ...multipartTarget() } : bodyTarget();
       return {
         kind: abandon ? 'body stops: client goes' : 'body stops: client idles',
-        writes: [head('POST', upload(), `${auth}Content-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${declared}\r\n`), sent],
+        writes: [head(to.method, to.path, `${to.auth}Content-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${declared}\r\n`), sent],
         abandon,
       };
     },

@@ -96,9 +96,15 @@ export function route<
     return result.data;
   };
 
-  const jsonBody: RequestHandler[] = spec.body
+  // The handler runs on a whole request only. A route that takes no body still reads (and drops) one sent anyway
+  // first, as the JSON parser reads its body: a request whose body ends short or stalls is then refused (400, 408)
+  // before anything is done, never acted on behind an answer that says it failed. Routes with a raw body read it
+  // themselves and act only once it is whole.
+  const wholeBody: RequestHandler[] = spec.body
     ? [express.json({ limit: spec.bodyLimit ?? '100kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) })]
-    : [];
+    : spec.rawBody
+      ? []
+      : [express.raw({ type: () => true, limit: spec.bodyLimit ?? '100kb' })];
 
   const handle: RequestHandler = async (req, res) => {
     const principal = spec.access === 'public' || spec.access === 'webhook' ? await kit.authenticate(req).catch(() => undefined) : await kit.authenticate(req);
@@ -115,7 +121,7 @@ export function route<
     else res.status(status).json(result);
   };
 
-  router[spec.method](spec.path, ...(spec.before ?? []), ...jsonBody, handle);
+  router[spec.method](spec.path, ...(spec.before ?? []), ...wholeBody, handle);
 }
 
 function textIssues(part: RequestPart, value: unknown): AppError | undefined {

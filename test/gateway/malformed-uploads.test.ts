@@ -4,21 +4,28 @@
  * answered 4xx with the machine-readable error body, and the same gateway then
  * answers the next request (a student's upload goes through). The gateway runs
  * in this process, so a request that could end it fails here as an uncaught
- * exception. Nothing of a refused upload stays staged.
+ * exception. Nothing of a refused upload stays staged, and a refused page leaves
+ * the item's open submission as it was.
+ *
+ * The routes that take no file (removing a page, sending the pages for review)
+ * and the import preview get the same treatment: a body that ends short of its
+ * Content-Length, broken chunked framing or a body that stalls is answered 4xx
+ * (408 for the stall) and changes nothing: a request the gateway refuses is not
+ * acted on behind its answer.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { admit, eventually, startStack, uploadFile, type Admitted, type TestStack } from './support';
+import { admit, eventually, fetchJson, startStack, statusOf, uploadFile, type Admitted, type TestStack } from './support';
 import { rawRequest, type RawAnswer } from './raw-http';
 import { aPdf } from '../kit/samples';
 
 const B = 'shape-boundary';
 
-function head(stack: TestStack, pathname: string, bearer: string, headers: Record<string, string>): string {
+function head(stack: TestStack, pathname: string, bearer: string, headers: Record<string, string>, method = 'POST'): string {
   const { host } = new URL(stack.url);
   const lines = [
-    `POST ${pathname} HTTP/1.1`,
+    `${method} ${pathname} HTTP/1.1`,
     `Host: ${host}`,
     `Authorization: Bearer ${bearer}`,
     'Connection: close',
@@ -44,6 +51,8 @@ interface Shape {
   parts(stack: TestStack, pathname: string, bearer: string): (string | Buffer)[];
   /** Half-close after writing (the body stops short of what was announced). */
   end?: boolean;
+  /** Write, then send nothing more (a body that stalls): wait past the body-idle timeout. */
+  stall?: boolean;
   status: number;
   code: string;
 }
@@ -69,6 +78,26 @@ const SHAPES: Shape[] = [
     end: true,
     status: 400,
     code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'a whole form, but the body ends short of its Content-Length',
+    parts: (s, p, b) => {
+      const body = Buffer.concat([filePart('file', aPdf()), closing]);
+      return [head(s, p, b, { ...multipart, 'Content-Length': String(body.length + 100) }), body];
+    },
+    end: true,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'a whole form, then the rest of its Content-Length never comes',
+    parts: (s, p, b) => {
+      const body = Buffer.concat([filePart('file', aPdf()), closing]);
+      return [head(s, p, b, { ...multipart, 'Content-Length': String(body.length + 100) }), body];
+    },
+    stall: true,
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
   },
   {
     name: 'multipart/form-data without a boundary',
@@ -108,13 +137,68 @@ const SHAPES: Shape[] = [
   },
 ];
 
+/** What a body-idle timeout of IDLE_SECONDS is waited past. */
+const IDLE_SECONDS = 2;
+const STALL_WAIT_MS = IDLE_SECONDS * 1000 + 8_000;
+
+/** Broken requests to a route that takes no body: the request is never whole, so nothing may be done. */
+const BODYLESS_SHAPES: (Omit<Shape, 'parts'> & { headers: Record<string, string>; body: string })[] = [
+  {
+    name: 'a body that ends short of its Content-Length',
+    headers: { 'Content-Type': 'application/json', 'Content-Length': '100' },
+    body: '{"reason":',
+    end: true,
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'broken chunked framing',
+    headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+    body: 'zz\r\nabc\r\n0\r\n\r\n',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+  {
+    name: 'a body that stalls',
+    headers: { 'Content-Type': 'application/json', 'Content-Length': '100' },
+    body: '{"reason":',
+    stall: true,
+    status: 408,
+    code: 'REQUEST_TIMEOUT',
+  },
+  {
+    name: 'an Idempotency-Key that is not visible ASCII',
+    headers: { 'Idempotency-Key': 'clé' },
+    body: '',
+    status: 400,
+    code: 'VALIDATION_FAILED',
+  },
+];
+
 describe('gateway: malformed uploads over raw sockets answer 4xx and end nothing', function () {
   this.timeout(180_000);
   let stack: TestStack;
   let a: Admitted;
+  let p: Admitted;
+  /** The page `p` keeps open on ID_DOCUMENT through every refused request. */
+  const PAGE = aPdf('the page kept open');
   before(async () => {
-    stack = await startStack();
+    stack = await startStack({ HTTP_BODY_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS) });
     a = await admit(stack);
+    p = await admit(stack);
+    // Projected first: an upload waits for its registration's read-model row before it reads the body, and the
+    // short body-idle timeout here would count that wait against the client.
+    for (const no of [a.applicationNo, p.applicationNo]) {
+      await eventually(
+        () => stack.prisma.registration.findUnique({ where: { applicationNo: no } }),
+        (r) => r !== null,
+      );
+    }
+    const first = await uploadFile(`${stack.url}/api/registrations/${p.applicationNo}/items/ID_DOCUMENT/pages`, PAGE, 'page-1.pdf', {
+      bearer: p.session,
+      type: 'application/pdf',
+    });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
   });
   after(async () => stack?.stop());
 
@@ -128,6 +212,13 @@ describe('gateway: malformed uploads over raw sockets answer 4xx and end nothing
     assert.equal(health.status, 200);
   }
 
+  /** ID_DOCUMENT of `p` as the workflow holds it: its state and its open pages (name and checksum). */
+  const openPages = async (applicationNo = p.applicationNo) => {
+    const item = (await statusOf(stack, applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!;
+    return { state: item.state, draft: item.draft.map((d) => [d.page, d.originalName]), sent: item.submissions.length };
+  };
+  const KEPT = { state: 'PENDING', draft: [[1, 'page-1.pdf']], sent: 0 };
+
   function assertRefused(answer: RawAnswer, shape: { status: number; code: string }): void {
     assert.equal(answer.status, shape.status, `answer: ${answer.text.slice(0, 400)} (socket: ${answer.error ?? 'closed'})`);
     assert.equal(answer.json?.code, shape.code, answer.text.slice(0, 400));
@@ -138,9 +229,115 @@ describe('gateway: malformed uploads over raw sockets answer 4xx and end nothing
   for (const shape of SHAPES) {
     it(`student upload: ${shape.name} → ${shape.status} ${shape.code}`, async () => {
       const pathname = `/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`;
-      const answer = await rawRequest(stack.url, shape.parts(stack, pathname, a.session), { end: shape.end });
+      const answer = await rawRequest(stack.url, shape.parts(stack, pathname, a.session), { end: shape.end, waitMs: shape.stall ? STALL_WAIT_MS : undefined });
       assertRefused(answer, shape);
       await thenTheGatewayStillServes();
+      await eventually(
+        async () => staged(),
+        (s) => s.length === 0,
+        5_000,
+      );
+      assert.deepEqual((await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')?.submissions, [], 'nothing was recorded');
+    });
+
+    it(`a page added: ${shape.name} → ${shape.status} ${shape.code}, the open page kept as it was`, async () => {
+      const pathname = `/api/registrations/${p.applicationNo}/items/ID_DOCUMENT/pages`;
+      const answer = await rawRequest(stack.url, shape.parts(stack, pathname, p.session), { end: shape.end, waitMs: shape.stall ? STALL_WAIT_MS : undefined });
+      assertRefused(answer, shape);
+      await thenTheGatewayStillServes();
+      await eventually(
+        async () => staged(),
+        (s) => s.length === 0,
+        5_000,
+      );
+      assert.deepEqual(await openPages(), KEPT);
+    });
+  }
+
+  for (const shape of BODYLESS_SHAPES) {
+    const parts = (pathname: string, method: string, bearer = p.session) => [head(stack, pathname, bearer, shape.headers, method), shape.body];
+    const opts = { end: shape.end, waitMs: shape.stall ? STALL_WAIT_MS : undefined };
+
+    it(`removing a page: ${shape.name} → ${shape.status} ${shape.code}, the page stays`, async () => {
+      const answer = await rawRequest(stack.url, parts(`/api/registrations/${p.applicationNo}/items/ID_DOCUMENT/pages/1`, 'DELETE'), opts);
+      assertRefused(answer, shape);
+      await thenTheGatewayStillServes();
+      assert.deepEqual(await openPages(), KEPT);
+    });
+
+    it(`sending the pages for review: ${shape.name} → ${shape.status} ${shape.code}, nothing is sent`, async () => {
+      const answer = await rawRequest(stack.url, parts(`/api/registrations/${p.applicationNo}/items/ID_DOCUMENT/send`, 'POST'), opts);
+      assertRefused(answer, shape);
+      await thenTheGatewayStillServes();
+      assert.deepEqual(await openPages(), KEPT);
+    });
+  }
+
+  it('removing a page whose number is not one (abc, 0, -1, 1.5, 1e30, a NUL) → 400 VALIDATION_FAILED, the page stays', async () => {
+    for (const page of ['abc', '0', '-1', '1.5', '1e30', '%00']) {
+      const answer = await rawRequest(stack.url, [
+        head(stack, `/api/registrations/${p.applicationNo}/items/ID_DOCUMENT/pages/${page}`, p.session, {}, 'DELETE'),
+      ]);
+      assertRefused(answer, { status: 400, code: 'VALIDATION_FAILED' });
+      assert.equal(answer.json.details.issues[0].path, 'page', `${page}: ${answer.text.slice(0, 300)}`);
+    }
+    assert.deepEqual(await openPages(), KEPT);
+  });
+
+  const IMPORT_SHAPES: (Omit<Shape, 'parts'> & { headers: Record<string, string>; body: Buffer })[] = [
+    {
+      name: 'a CSV that ends short of its Content-Length',
+      headers: { 'Content-Type': 'text/csv', 'Content-Length': '1000' },
+      body: Buffer.from('applicationNo,name,personalEmail\nP0001,Lee Ka Yan,'),
+      end: true,
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: 'a CSV that stalls',
+      headers: { 'Content-Type': 'text/csv', 'Content-Length': '1000' },
+      body: Buffer.from('applicationNo,name,personalEmail\nP0001,Lee Ka Yan,'),
+      stall: true,
+      status: 408,
+      code: 'REQUEST_TIMEOUT',
+    },
+    {
+      name: 'JSON cut in the middle',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': '20' },
+      body: Buffer.from('[{"applicationNo":"P'),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: 'broken chunked framing',
+      headers: { 'Content-Type': 'text/csv', 'Transfer-Encoding': 'chunked' },
+      body: Buffer.from('5\r\nabcdefghij\r\n0\r\n\r\n'),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+    {
+      name: 'a file part cut off by the end of the body',
+      headers: multipart,
+      body: filePart('file', Buffer.from('applicationNo,name\nP0001,Lee Ka Yan\n'), 'cohort.csv').subarray(0, -2),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    },
+  ];
+
+  for (const shape of IMPORT_SHAPES) {
+    it(`admin import preview: ${shape.name} → ${shape.status} ${shape.code}, nothing written or staged`, async () => {
+      const jobs = await stack.prisma.importJob.count();
+      const headers =
+        shape.headers['Content-Length'] || shape.headers['Transfer-Encoding']
+          ? shape.headers
+          : { ...shape.headers, 'Content-Length': String(shape.body.length) };
+      const answer = await rawRequest(stack.url, [head(stack, '/api/imports/preview', stack.adminKey, headers), shape.body], {
+        end: shape.end,
+        waitMs: shape.stall ? STALL_WAIT_MS : undefined,
+      });
+      assertRefused(answer, shape);
+      await thenTheGatewayStillServes();
+      assert.equal(await stack.prisma.importJob.count(), jobs);
       await eventually(
         async () => staged(),
         (s) => s.length === 0,
@@ -155,6 +352,17 @@ describe('gateway: malformed uploads over raw sockets answer 4xx and end nothing
     const answer = await rawRequest(stack.url, withLength(stack, '/api/imports', stack.adminKey, body));
     assertRefused(answer, { status: 400, code: 'VALIDATION_FAILED' });
     await thenTheGatewayStillServes();
+  });
+
+  it('after every refusal, the open page is removed and a new one sent for review as asked', async () => {
+    const pages = `${stack.url}/api/registrations/${p.applicationNo}/items/ID_DOCUMENT`;
+    const added = await uploadFile(`${pages}/pages`, aPdf('page two'), 'page-2.pdf', { bearer: p.session, type: 'application/pdf' });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    const removed = await fetchJson(`${pages}/pages/1`, { method: 'DELETE', bearer: p.session });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    const sent = await fetchJson(`${pages}/send`, { method: 'POST', bearer: p.session });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.deepEqual(await openPages(), { state: 'SUBMITTED', draft: [], sent: 1 });
   });
 
   it('after every shape, a student upload on the same gateway is taken (201)', async () => {
