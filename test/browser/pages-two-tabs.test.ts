@@ -1,0 +1,145 @@
+/**
+ * One student, one multi-page document, two tabs at once (docs/domain.md, "Files
+ * and pages"; docs/gateway.md, "Pages"), in Chromium against the real stack:
+ * pages are added in both tabs at the same moment and both tabs show both; one
+ * tab removes a page and adds a rescan while the other tab's view is held back
+ * (a tab whose updates have not arrived yet); that stale tab then removes the
+ * page already gone and sends what was already sent, and each time says in
+ * words that nothing was done instead of doing something silently. The item
+ * sent holds exactly the pages the rules say: every page added and not taken
+ * out, each under its own number, and nothing else.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { Page } from 'playwright-core';
+import { signInvitationToken } from '../../src/links';
+import { admit, eventually, statusOf } from '../gateway/support';
+import { aPdf } from '../kit/samples';
+import { uniq } from '../kit/servers';
+import { item, openSignInLink, sendForReview, uploadFile } from './chromium';
+import { browserSuite } from './suite';
+
+const WAIT = { timeout: 30_000 };
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('document pages in two tabs of one student', function () {
+  this.timeout(240_000);
+  const ui = browserSuite('pages-two-tabs');
+
+  const pageNames = async (p: Page) => (await p.locator('[data-pages="ID_DOCUMENT"] li .name').allInnerTexts()).map((t) => t.trim());
+  /** Waits until the tab lists these pages, in this order. */
+  const shows = async (p: Page, names: string[]) => {
+    await p.waitForFunction(
+      (want) =>
+        JSON.stringify(Array.from(document.querySelectorAll('[data-pages="ID_DOCUMENT"] li .name'), (e) => (e as HTMLElement).innerText.trim())) ===
+        JSON.stringify(want),
+      names,
+      WAIT,
+    );
+  };
+
+  /** The tab's Remove button for the page of this name, whatever its number there. */
+  const removeButton = (p: Page, name: string) => p.getByRole('button', { name: new RegExp(`^Remove page \\d+, ${name.replace('.', '\\.')}$`) });
+
+  /**
+   * Holds the tab's view back: its event stream is refused and every read of the status waits until `release()`
+   * (what a tab whose updates have not arrived yet shows). Its own actions still reach the gateway.
+   */
+  async function holdBack(p: Page, applicationNo: string): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const statusPath = `/api/registrations/${applicationNo}`;
+    await p.route(
+      (url) => url.pathname === `${statusPath}/events`,
+      (route) => route.abort(),
+    );
+    await p.route(
+      (url) => url.pathname === statusPath,
+      async (route) => {
+        await released;
+        await route.continue();
+      },
+    );
+    return async () => {
+      release();
+      await p.unrouteAll({ behavior: 'wait' });
+    };
+  }
+
+  it('pages added in both tabs at once, one removed and a rescan added in one, then sent: the other tab says what it could not do', async () => {
+    const a = await admit(ui.stack, { cohortId: uniq('cohort-tabs-') });
+    const first = await ui.newPage({ width: 1280, height: 900 });
+    await openSignInLink(first, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
+    // The second tab: the same browser, the same session.
+    const second = await first.context().newPage();
+    await second.goto(`${ui.stack.config.publicBaseUrl}/portal/`);
+    for (const tab of [first, second]) await item(tab, 'ID_DOCUMENT', 'PENDING').waitFor(WAIT);
+
+    // The same moment in both tabs: both pages are kept, each under its own number, and both tabs show both.
+    const front = aPdf('HKID front');
+    const back = aPdf('HKID back, blurred');
+    const rescan = aPdf('HKID back, rescanned');
+    await Promise.all([
+      uploadFile(first, 'ID_DOCUMENT', { name: 'front.pdf', mimeType: 'application/pdf', buffer: front }),
+      uploadFile(second, 'ID_DOCUMENT', { name: 'back.pdf', mimeType: 'application/pdf', buffer: back }),
+    ]);
+    const draftOf = async () => (await statusOf(ui.stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.draft;
+    const both = await eventually(draftOf, (d) => d.length >= 2);
+    assert.deepEqual(both.map((p) => p.originalName).sort(), ['back.pdf', 'front.pdf']);
+    assert.deepEqual(both.map((p) => p.page).sort(), [1, 2]);
+    const order = both.map((p, i) => `Page ${i + 1}: ${p.originalName}`);
+    for (const tab of [first, second]) await shows(tab, order);
+
+    // The first tab falls behind; the second takes the blurred back out and adds a rescan.
+    const releaseFirst = await holdBack(first, a.applicationNo);
+    await removeButton(second, 'back.pdf').click();
+    await shows(second, ['Page 1: front.pdf']);
+    await uploadFile(second, 'ID_DOCUMENT', { name: 'back-rescan.pdf', mimeType: 'application/pdf', buffer: rescan });
+    await shows(second, ['Page 1: front.pdf', 'Page 2: back-rescan.pdf']);
+    assert.deepEqual(await pageNames(first), order, 'the first tab still shows what it last knew');
+
+    // The stale tab removes the page already gone: refused in words, and nothing else is taken out.
+    await removeButton(first, 'back.pdf').click();
+    const firstError = first.locator('[data-pages="ID_DOCUMENT"] [role="alert"]');
+    await firstError.waitFor({ state: 'visible', ...WAIT });
+    assert.match(await firstError.innerText(), /The page was not removed\.[\s\S]*has no page \d+ waiting to be sent/);
+    const afterStaleRemove = (await statusOf(ui.stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!;
+    assert.deepEqual(
+      afterStaleRemove.draft.map((p) => p.originalName),
+      ['front.pdf', 'back-rescan.pdf'],
+    );
+
+    // The second tab sends; the stale first tab then tries to send the pages it shows, and is told nothing was sent.
+    await sendForReview(second, 'ID_DOCUMENT');
+    await item(second, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
+    await sendForReview(first, 'ID_DOCUMENT');
+    await first.locator('[data-pages="ID_DOCUMENT"]').getByText('Nothing was sent to the Academic Registry.').waitFor(WAIT);
+    assert.match(await firstError.innerText(), /sent for review: its pages cannot change until the registry decides/);
+
+    // Once its updates arrive, the first tab shows what was sent, as the second does.
+    await releaseFirst();
+    await first.reload();
+    for (const tab of [first, second]) {
+      const sent = item(tab, 'ID_DOCUMENT', 'SUBMITTED');
+      await sent.waitFor(WAIT);
+      const files = (await sent.locator('.files li').allInnerTexts()).join('\n');
+      assert.match(files, /front\.pdf\n[^\n]*page 1 of 2/);
+      assert.match(files, /back-rescan\.pdf\n[^\n]*page 2 of 2/);
+      assert.doesNotMatch(files, /back\.pdf/);
+      assert.equal(await tab.locator('[data-pages="ID_DOCUMENT"]').count(), 0);
+    }
+
+    // What the workflow holds: one submission of the two pages kept, each its own bytes; nothing left open.
+    const sentItem = (await statusOf(ui.stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!;
+    assert.equal(sentItem.state, 'SUBMITTED');
+    assert.deepEqual(sentItem.draft, []);
+    assert.deepEqual(
+      sentItem.submissions.map((s) => [s.version, s.page, s.originalName, s.sha256]),
+      [
+        [1, both.find((p) => p.originalName === 'front.pdf')!.page, 'front.pdf', sha(front)],
+        [1, 3, 'back-rescan.pdf', sha(rescan)],
+      ],
+    );
+    assert.deepEqual(ui.problems, []);
+  });
+});
