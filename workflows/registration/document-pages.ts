@@ -37,7 +37,12 @@ export function checkDraftOpen(r: RegistrationRecord, item: ItemRecord, now: num
   checkNotLate(r, item, now);
 }
 
-/** Refuses a submission beyond the item's cap of submissions. */
+/**
+ * Refuses a submission beyond the item's cap of submissions. Counted by version: a registration from before
+ * pages (rule change 'document-pages') made each upload its own version, so this is its count of uploads and
+ * it refuses exactly where the earlier cap did; a history replays to the same commands. Only the refusal's
+ * words changed, and a refusal by the validator records nothing in the history.
+ */
 export function checkSubmissionCap(item: ItemRecord): void {
   const sent = lastVersion(item);
   if (sent < MAX_SUBMISSIONS_PER_ITEM) return;
