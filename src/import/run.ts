@@ -9,6 +9,7 @@
  * starts what is missing.
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { PrismaClient } from '../db/prisma';
 import type { ImportCounts, ImportPage } from '../../workflows/import/api';
 import type { RegistrationInput } from '../../workflows/registration/api';
@@ -88,11 +89,22 @@ export async function createImportJob(
   return { ...toReport(job, parsed.students.length), duplicateOf: earlier?.id ?? null };
 }
 
-/** What the workflow needs to page through the job; throws until the starter has recorded it. */
+/** How long one attempt of `openImportJob` looks for the job, at these intervals, before it throws. */
+const OPEN_WAITS_MS = [25, 50, 100, 200, 400, 800];
+
+/**
+ * What the workflow needs to page through the job; throws until the starter has recorded it. The starter
+ * records the job just after starting the workflow, and on a queue of its own the workflow asks for it
+ * within milliseconds, usually before that transaction commits: each attempt looks again for about
+ * 1.5 s, rather than leaving it to the activity's retry a second later.
+ */
 export async function openImportJob(prisma: PrismaClient, importId: string): Promise<{ valid: number }> {
-  const job = await prisma.importJob.findUnique({ where: { id: importId } });
-  if (!job) throw new Error(`import ${importId} is not recorded (yet)`);
-  return { valid: await prisma.importRow.count({ where: { importId } }) };
+  for (const wait of [...OPEN_WAITS_MS, undefined]) {
+    const job = await prisma.importJob.findUnique({ where: { id: importId }, select: { id: true } });
+    if (job) return { valid: await prisma.importRow.count({ where: { importId } }) };
+    if (wait !== undefined) await delay(wait);
+  }
+  throw new Error(`import ${importId} is not recorded (yet)`);
 }
 
 const PROGRESS_EVERY_MS = 250;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createImportActivities } from '../../activities/import';
-import { closeImportJob, createImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
+import { closeImportJob, createImportJob, openImportJob, parseCsvImport, startPage, type PagePosition } from '../../src/import';
 import { registrationWorkflowId, type RegistrationInput } from '../../workflows/registration/api';
 import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { startRegistration } from '../../src/client';
@@ -78,6 +78,31 @@ describe('import pages: resume after a crash, stop when taken over', function ()
       `positions while row 0 ran: ${JSON.stringify(beats)}`,
     );
     assert.deepEqual(beats.at(-1), { next: 6, counts: { started: 6, existing: 0, failed: 0 } });
+  });
+
+  it('opening a job looks again for a starter whose transaction commits just after the workflow first asks', async () => {
+    const { prisma } = await database();
+    const parsed = parseCsvImport(
+      toCsv(syntheticStudents({ count: 3, prefix: uniq('O').toUpperCase(), cohortId: uniq('open-'), registrationDeadline: '2099-08-31' })),
+    );
+    const id = randomUUID();
+    // The first look misses the job: the starter records it only then.
+    let looks = 0;
+    const late = new Proxy(prisma, {
+      get(target, key, receiver) {
+        if (key !== 'importJob') return Reflect.get(target, key, receiver);
+        return {
+          ...target.importJob,
+          findUnique: async (args: Parameters<typeof target.importJob.findUnique>[0]) => {
+            if (++looks > 1) return target.importJob.findUnique(args);
+            await createImportJob(prisma, parsed, { id, sha256: uniq('sha'), actor: 'test' });
+            return null;
+          },
+        };
+      },
+    });
+    assert.deepEqual(await openImportJob(late, id), { valid: 3 });
+    assert.equal(looks, 2);
   });
 
   it('closing a job removes its staged rows before anyone can see it finished', async () => {
