@@ -73,7 +73,7 @@ function comparable(policy: unknown): Record<string, unknown> {
 }
 
 /** JSON with sorted keys, so the same settings compare equal whatever their key order in storage. */
-function canonical(value: unknown): string | undefined {
+export function canonical(value: unknown): string | undefined {
   if (value === undefined) return undefined;
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)

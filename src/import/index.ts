@@ -6,8 +6,8 @@
  * after that; the import finishes anyway.
  *
  * Order, so that no job is ever left RUNNING: the workflow is started first
- * (id `import-<sha256>`: the same file imported again while it runs is the
- * same import), then the job and its rows are written in one transaction. A
+ * (id `import-<sha256>`: the same file with the same settings imported again
+ * while it runs is the same import), then the job and its rows are written in one transaction. A
  * starter that dies in between leaves a workflow that finds no job and ends
  * (ABANDONED), and no job row at all.
  */
@@ -19,7 +19,7 @@ import type { Config } from '../config';
 import type { PrismaClient } from '../db/prisma';
 import { importWorkflowId, type ImportOutcome } from '../../workflows/import/api';
 import type { cohortImportWorkflow } from '../../workflows/import/workflow';
-import { assertCohortsUnchanged } from './cohort-policy';
+import { assertCohortsUnchanged, canonical } from './cohort-policy';
 import { parseCsvImport, parseJsonImport, UnknownTuitionFees, type ParsedImport, type PolicyOverrides, type RejectedRow } from './rows';
 import { createImportJob, sha256Of, toReport, type ImportProgress, type ImportReport } from './run';
 
@@ -30,8 +30,17 @@ export * from './run';
 export type ImportInput = { format: 'csv'; text: string; policy?: PolicyOverrides } | { format: 'json'; students: unknown[]; policy?: PolicyOverrides };
 
 function parseImport(input: ImportInput): { parsed: ParsedImport; sha256: string } {
-  if (input.format === 'csv') return { parsed: parseCsvImport(input.text, input.policy), sha256: sha256Of(input.text) };
-  return { parsed: parseJsonImport(input.students, input.policy), sha256: sha256Of(JSON.stringify(input.students)) };
+  if (input.format === 'csv') return { parsed: parseCsvImport(input.text, input.policy), sha256: importHash(input.text, input.policy) };
+  return { parsed: parseJsonImport(input.students, input.policy), sha256: importHash(JSON.stringify(input.students), input.policy) };
+}
+
+/**
+ * What names an import: its rows and the settings sent with them (the tuition fee, the deadlines a row leaves
+ * out), since both decide what it does. A preview's hash then confirms both, and a running import is the same
+ * import only for the same rows with the same settings. Without settings, the rows' own hash.
+ */
+function importHash(rows: string, policy: PolicyOverrides | undefined): string {
+  return policy === undefined || Object.keys(policy).length === 0 ? sha256Of(rows) : sha256Of(`${rows}\n${canonical(policy)}`);
 }
 
 export interface ImportDeps {
@@ -57,7 +66,7 @@ export class ImportChangedError extends Error {
  * one invitation email when its workflow starts, docs/domain.md) and students already registered.
  */
 export interface ImportPreview {
-  /** The file's hash: the import confirmed with it (`?sha256=`) imports exactly this file. */
+  /** The hash of the file and the settings sent with it: the import confirmed with it (`?sha256=`) imports exactly these. */
   sha256: string;
   total: number;
   cohortIds: string[];

@@ -163,4 +163,40 @@ describe('gateway: cohort import preview and file types', function () {
     ]);
     assert.match(blocked.body.refusedWhole.reason, /owes the tuition fee but has no known fee/);
   });
+
+  it('the hash confirms the policy sent with the rows too: the same rows with another tuition fee are not what was checked (409), the same policy in another key order is', async () => {
+    const p = uniq('K')
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '');
+    const cohort = uniq('c-fee-');
+    // A local non-JUPAS undergraduate owes the tuition fee: the import's policy says how much.
+    const students = [
+      {
+        applicationNo: `${p}1`,
+        name: 'WONG Siu Ming',
+        personalEmail: `${p.toLowerCase()}1@example.com`,
+        programCode: 'BSC-CS',
+        studyLevel: 'UG',
+        admissionRoute: 'NON_JUPAS',
+        residency: 'LOCAL',
+        cohortId: cohort,
+        registrationDeadline: '2099-08-31',
+      },
+    ];
+    const body = (policy: Record<string, unknown>) => Buffer.from(JSON.stringify({ students, policy }));
+    const checked = await preview(body({ tuitionFee: { amount: 42100, currency: 'HKD' } }), 'students.json');
+    assert.equal(checked.status, 200, JSON.stringify(checked.body));
+    assert.equal(checked.body.refusedWhole, null);
+
+    const dearer = await importFile(body({ tuitionFee: { amount: 99999, currency: 'HKD' } }), 'students.json', `?sha256=${checked.body.sha256}`);
+    assert.equal(dearer.status, 409, JSON.stringify(dearer.body));
+    assert.equal(dearer.body.code, 'IMPORT_CHANGED');
+    assert.equal(await registered(`${p}1`), false);
+
+    const same = await importFile(body({ tuitionFee: { currency: 'HKD', amount: 42100 } }), 'students.json', `?sha256=${checked.body.sha256}&wait=true`);
+    assert.equal(same.status, 200, JSON.stringify(same.body));
+    assert.equal(same.body.started, 1);
+    const stored = await stack.prisma.cohort.findUniqueOrThrow({ where: { id: cohort } });
+    assert.deepEqual((stored.policy as { tuitionFee?: unknown }).tuitionFee, { amount: 42100, currency: 'HKD' });
+  });
 });

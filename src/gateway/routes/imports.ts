@@ -164,7 +164,9 @@ export function importsRouter(ctx: RouterContext): Router {
           .string()
           .regex(/^[0-9a-f]{64}$/)
           .optional()
-          .meta({ description: 'The hash from POST /api/imports/preview: the import goes ahead only if this is the file that was checked.' }),
+          .meta({
+            description: 'The hash from POST /api/imports/preview: the import goes ahead only if this is the file that was checked, with the same policy.',
+          }),
       }),
       rawBody: IMPORT_BODY,
       status: 202,
