@@ -25,6 +25,7 @@ import {
   extendDeadlineUpdate,
   registerDocumentUpdate,
   registrationWorkflowId,
+  rejectItemUpdate,
   verifyItemUpdate,
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
@@ -97,7 +98,7 @@ describe('continue-as-new keeps a registration bounded', function () {
     let env: TestWorkflowEnvironment;
     useTimeSkipping((e) => (env = e));
 
-    // 988 extensions in a burst decide emails faster than one-at-a-time delivery sends them. The queue of emails
+    // 979 extensions in a burst decide emails faster than one-at-a-time delivery sends them. The queue of emails
     // decided and not yet sent is carried as keys and the decision's facts (the context is rendered when sent), and
     // an extension folds into an extension email still waiting, so what is carried stays bounded (it grew 120 KB →
     // 336 KB over 14 runs when each queued email carried its full context and every extension had its own email).
@@ -131,11 +132,18 @@ describe('continue-as-new keeps a registration bounded', function () {
           }
         };
 
-        // Uploads up to the cap, then one more, refused before anything is recorded.
-        for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++, trips++) await send(registerDocumentUpdate, upload('PHOTO'));
+        // Uploads up to the cap, each after the registry rejected the one before (a file sent for review is not
+        // replaced), then one more while the last waits for review, refused before anything is recorded.
+        for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++, trips++) {
+          if (i > 0) {
+            await send(rejectItemUpdate, { actor: STAFF, itemKey: 'PHOTO', reasonCode: 'UNREADABLE', note: `rejection ${i}` });
+            trips++;
+          }
+          await send(registerDocumentUpdate, upload('PHOTO'));
+        }
         await assert.rejects(h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] }), (e: unknown) => {
           assert.ok(e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure);
-          assert.equal(e.cause.type, RegistrationFailure.SubmissionLimitReached);
+          assert.equal(e.cause.type, RegistrationFailure.InvalidTransition);
           return true;
         });
         trips++;
@@ -155,11 +163,11 @@ describe('continue-as-new keeps a registration bounded', function () {
           });
         }
         assert.equal(trips, 1000);
-        assert.equal(extensions, 988); // 1000 − 10 uploads − 1 refused − 1 verification, by hand
-        const finalDeadline = firstDeadline + 988 * MINUTE;
+        assert.equal(extensions, 979); // 1000 − 10 uploads − 9 rejections − 1 refused − 1 verification, by hand
+        const finalDeadline = firstDeadline + 979 * MINUTE;
 
         // Every email decided so far delivered: the invitation, then the extension emails, the last of which tells the
-        // final date. An extension decided while an extension email waited folded into it, so there are `told` ≤ 988
+        // final date. An extension decided while an extension email waited folded into it, so there are `told` ≤ 979
         // of them (how many depends on how fast the emails went out), keys DEADLINE_EXTENDED:1..told.
         const finalText = hkTime(new Date(finalDeadline).toISOString());
         const extensionEmail = (n: number) => {
@@ -174,12 +182,13 @@ describe('continue-as-new keeps a registration bounded', function () {
             const last = v.emails[v.emails.length - 1]?.idempotencyKey ?? '';
             told = Number(/:DEADLINE_EXTENDED:(\d+)$/.exec(last)?.[1] ?? 0);
             assert.equal(extensionEmail(told)?.until, finalText);
-            // seq: 1 start + 10 uploads + 1 verification + 988 extensions + 1 EMAIL_SENT (invitation) + one per extension email
-            assert.equal(v.seq, 1 + 10 + 1 + 988 + 1 + told);
+            // seq: 1 start + 10 uploads + 9 rejections + 1 verification + 979 extensions + 1 EMAIL_SENT (invitation)
+            // + 9 (rejection emails) + one per extension email
+            assert.equal(v.seq, 1 + 10 + 9 + 1 + 979 + 1 + 9 + told);
           },
           600_000,
         );
-        assert.ok(told >= 1 && told <= 988, `${told} extension emails`);
+        assert.ok(told >= 1 && told <= 979, `${told} extension emails`);
         // The student was told every date in turn: each email extends from the date the one before told.
         let previous = hkTime(new Date(firstDeadline).toISOString());
         for (let n = 1; n <= told; n++) {
@@ -212,16 +221,21 @@ describe('continue-as-new keeps a registration bounded', function () {
         assert.equal(s.deadlines.registration, new Date(finalDeadline).toISOString());
         assert.equal(s.status, 'IN_PROGRESS');
         const photo = s.items.find((i) => i.key === 'PHOTO')!;
+        const rejectionKeys = Array.from({ length: 9 }, (_, i) => `registration-${no}:REJECTION:${i + 1}`);
         assert.deepEqual([photo.state, photo.submissions.length], ['VERIFIED', 10]);
-        // The latest 10 extensions (979th to 988th) are listed, the 978 before them counted.
-        assert.equal(s.deadlineChangesOmitted, 978);
+        // The latest 10 extensions (970th to 979th) are listed, the 969 before them counted.
+        assert.equal(s.deadlineChangesOmitted, 969);
         assert.deepEqual(
           s.deadlineChanges.map((c) => c.until),
-          Array.from({ length: 10 }, (_, i) => new Date(firstDeadline + (979 + i) * MINUTE).toISOString()),
+          Array.from({ length: 10 }, (_, i) => new Date(firstDeadline + (970 + i) * MINUTE).toISOString()),
         );
-        // 1 + told emails sent: the latest 50 listed, the ones before them counted.
-        const sentKeys = [`registration-${no}:INVITATION:1`, ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`)];
-        assert.equal(s.emailsOmitted, Math.max(0, 1 + told - 50));
+        // 1 + 9 + told emails sent: the latest 50 listed, the ones before them counted.
+        const sentKeys = [
+          `registration-${no}:INVITATION:1`,
+          ...rejectionKeys,
+          ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`),
+        ];
+        assert.equal(s.emailsOmitted, Math.max(0, 1 + 9 + told - 50));
         assert.deepEqual(
           s.emails.map((e) => e.idempotencyKey),
           sentKeys.slice(-50),
@@ -241,22 +255,23 @@ describe('continue-as-new keeps a registration bounded', function () {
         assert.ok(Date.parse(result.at) >= finalDeadline && Date.parse(result.at) < finalDeadline + MINUTE, result.at);
 
         // The read model followed every run: its seq is the last one, with every audit event once.
-        // After the 1,001 + told above: 2 reminders (7 days and 1 day before the final date; REMINDER_DUE + EMAIL_SENT
+        // After the 1,010 + told above: 2 reminders (7 days and 1 day before the final date; REMINDER_DUE + EMAIL_SENT
         // each), DEADLINE_PASSED, STATUS_CHANGED, and the withdrawal's EMAIL_SENT.
         const { prisma } = await database();
         const row = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
         assert.equal(row.status, 'WITHDRAWN');
-        assert.equal(row.seq, 1001 + told + 2 * 2 + 1 + 1 + 1);
+        assert.equal(row.seq, 1010 + told + 2 * 2 + 1 + 1 + 1);
         const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, select: { seq: true, type: true, data: true } });
         assert.equal(audit.length, row.seq);
         // Every extension is in the audit trail, whether or not its email was folded into a later one.
-        assert.equal(audit.filter((e) => e.type === 'DEADLINE_EXTENDED').length, 988);
+        assert.equal(audit.filter((e) => e.type === 'DEADLINE_EXTENDED').length, 979);
         assert.equal(await prisma.document.count({ where: { registrationNo: no } }), 10);
 
         // No email decided twice or lost across the continuations: exactly the keys the rules give, each
         // delivered once (one email-log row, one EMAIL_SENT event, one outbox file per key).
         const expected = [
           `registration-${no}:INVITATION:1`,
+          ...rejectionKeys,
           ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`),
           `registration-${no}:REMINDER:1`,
           `registration-${no}:REMINDER:2`,

@@ -99,6 +99,29 @@ describe('document pages (time-skipping)', function () {
     });
   });
 
+  it('once sent, a file sent at once (a staff upload too) is refused by the validator: no new version, the review clock runs on, nothing recorded', async () => {
+    await withWorker(env, async (w) => {
+      const h = await w.start(aStudent(), policyDue((await env.currentTimeMs()) + 30 * DAY));
+      const sent = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
+      assert.equal(sent.state, 'SUBMITTED');
+      for (const by of [{}, { actor: STAFF, uploadedBy: STAFF }]) {
+        await refusedWith(
+          RegistrationFailure.InvalidTransition,
+          h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', by)] }),
+          /was sent for review: its pages cannot change until the registry decides/,
+        );
+      }
+      const item = (await status(h)).items.find((i) => i.key === 'ID_DOCUMENT')!;
+      assert.deepEqual(
+        item.submissions.map((s) => s.version),
+        [1],
+      );
+      assert.equal(item.expectedVerificationBy, sent.expectedVerificationBy);
+      const accepted = (await h.fetchHistory()).events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+      assert.equal(accepted, 1, 'the refusals came from the validator: no update was recorded for them');
+    });
+  });
+
   it('once sent, the submission is locked: no page added or removed, no second send, until a rejection opens the next submission', async () => {
     await withWorker(env, async (w) => {
       const h = await w.start(aStudent(), policyDue((await env.currentTimeMs()) + 30 * DAY));

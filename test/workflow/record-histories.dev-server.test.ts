@@ -428,14 +428,22 @@ describe('record replay fixtures (dev server, search attributes on)', function (
       const student = aStudent();
       const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
       await activateAndSubmitForm(h, student);
-      for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++) await h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] });
+      // Each after the registry rejected the one before: a file sent for review is not replaced.
+      for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++) {
+        if (i > 0) {
+          await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO', reasonCode: 'UNREADABLE', note: `rejection ${i}` }] });
+        }
+        await h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] });
+      }
+      await h.executeUpdate(rejectItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO', reasonCode: 'UNREADABLE', note: 'the last' }] });
       // The 11th is refused by the validator, before anything is recorded.
       await assert.rejects(h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] }), (e: unknown) => {
         assert.ok(e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure);
         assert.equal(e.cause.type, RegistrationFailure.SubmissionLimitReached);
         return true;
       });
-      await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });
+      // No eleventh submission: the registry takes the photo another way.
+      await h.executeUpdate(waiveItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO', reason: 'photo taken at the counter' }] });
       await submit(h, ['ID_DOCUMENT'], { verify: true });
       return h;
     },

@@ -95,13 +95,13 @@ describe('registration state: deadlines and policy', () => {
       assert.deepEqual(takeSnapshot(r).events, []);
     });
 
-    it('submitted on time is what counts: after the deadline a submitted item awaiting review cannot be replaced; staff still decide on it', () => {
+    it('submitted on time is what counts: a submitted item awaiting review takes no other file, before or after the deadline; staff still decide on it', () => {
       const r = registration();
       complete(r, T0);
       registerDocument(r, upload('ID_DOCUMENT'), DEADLINE - DAY);
-      checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE - HOUR); // before the deadline a wrong file may still be replaced
+      refused(RegistrationFailure.InvalidTransition, () => checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE - HOUR), /sent for review/);
       advance(r, DEADLINE);
-      refused(RegistrationFailure.InvalidTransition, () => checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE + HOUR), /submitted on time/);
+      refused(RegistrationFailure.InvalidTransition, () => checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE + HOUR), /sent for review/);
       checkVerifyItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT' }, DEADLINE + HOUR);
       rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'blurred' }, DEADLINE + HOUR);
       checkRegisterDocument(r, upload('ID_DOCUMENT'), DEADLINE + 2 * HOUR); // rejected: may be resubmitted inside its window

@@ -12,7 +12,7 @@ import { advance, nextWakeUp } from '../../workflows/registration/time-actions';
 import { takeEmails, emailSent } from '../../workflows/registration/email-decisions';
 import { statusView, takeSnapshot } from '../../workflows/registration/views';
 import type { RegistrationRecord } from '../../workflows/registration/records';
-import { DEADLINE, T0, registration, student } from './state-support';
+import { DEADLINE, T0, registration, student, uploadAgain } from './state-support';
 import { DAY, HOUR, STAFF, upload } from './support';
 import { validForm } from '../kit/samples';
 
@@ -23,7 +23,7 @@ describe('registration state: bounded history', () => {
       setHolidays(r, []);
       const sizes: number[] = [];
       for (let i = 0; i < 10; i++) {
-        registerDocument(r, upload('PHOTO'), T0 + i * HOUR);
+        uploadAgain(r, 'PHOTO', T0 + i * HOUR);
         const snap = takeSnapshot(r);
         assert.deepEqual(
           snap.submissions.map((s) => s.version),
@@ -47,7 +47,7 @@ describe('registration state: bounded history', () => {
       const r = registration();
       setHolidays(r, []);
       submitForm(r, { actor: 'student', form: validForm }, T0);
-      for (let i = 0; i < 4; i++) registerDocument(r, upload('PHOTO'), T0 + i * HOUR);
+      for (let i = 0; i < 4; i++) uploadAgain(r, 'PHOTO', T0 + i * HOUR);
       const answer = correctForm(r, { actor: STAFF, changes: { phone: '+852 5555 1234' }, reason: 'student called' }, T0 + DAY);
       assert.deepEqual(
         answer.items.find((i) => i.key === 'PHOTO')!.submissions.map((s) => s.version),

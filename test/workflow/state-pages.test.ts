@@ -8,24 +8,26 @@ import assert from 'node:assert/strict';
 import { RegistrationFailure } from '../../workflows/registration/api';
 import { checkRemovePage, sendForReview } from '../../workflows/registration/document-pages';
 import { rejectItem, verifyItem } from '../../workflows/registration/review-actions';
-import { RULE_CHANGES } from '../../workflows/registration/rule-changes';
+import { RULE_CHANGES, type RuleChange } from '../../workflows/registration/rule-changes';
 import { adoptRules, invite, setHolidays, startRegistration } from '../../workflows/registration/state';
 import { registerDocument } from '../../workflows/registration/student-actions';
 import { takeSnapshot } from '../../workflows/registration/views';
 import { DEADLINE, T0, refused, student } from './state-support';
 import { HOUR, STAFF, policyDue, upload } from './support';
 
-/** A registration started before the rule 'document-pages' existed (its history replays without the patch). */
-function startedBeforePages() {
+/** A registration started before these rules changed (its history replays without their patches). */
+function startedBefore(...changes: RuleChange[]) {
   const r = startRegistration(
     { student: student({ residency: 'NON_LOCAL' }), policy: policyDue(DEADLINE) },
     T0,
-    RULE_CHANGES.filter((c) => c !== 'document-pages'),
+    RULE_CHANGES.filter((c) => !changes.includes(c)),
   );
   setHolidays(r, []);
   invite(r);
   return r;
 }
+/** A registration started before the rule 'document-pages' existed. */
+const startedBeforePages = () => startedBefore('document-pages', 'sent-submission-locked');
 
 describe('registration state: document pages', () => {
   it('before the change, an upload is a submission at once even when asked to keep it as a page (what its history recorded)', () => {
@@ -86,5 +88,63 @@ describe('registration state: document pages', () => {
         [1, 2],
       ],
     );
+  });
+
+  it('a submission sent for review takes no file sent at once either, from staff or the student, until the registry decides', () => {
+    const r = startedBefore();
+    registerDocument(r, upload('ID_DOCUMENT'), T0 + HOUR);
+    for (const by of [{}, { actor: STAFF, uploadedBy: STAFF }]) {
+      refused(
+        RegistrationFailure.InvalidTransition,
+        () => registerDocument(r, upload('ID_DOCUMENT', by), T0 + 2 * HOUR),
+        /was sent for review: its pages cannot change until the registry decides/,
+      );
+    }
+    const item = r.items.find((i) => i.key === 'ID_DOCUMENT')!;
+    assert.deepEqual(
+      item.submissions.map((s) => s.version),
+      [1],
+    );
+    assert.equal(item.submittedAt, T0 + HOUR, 'the review clock runs on from the first send');
+    // Rejected, the next submission is open again, to a file sent at once too.
+    rejectItem(r, { actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'UNREADABLE', note: 'Blurred.' }, T0 + 3 * HOUR);
+    assert.equal(registerDocument(r, upload('ID_DOCUMENT'), T0 + 4 * HOUR).state, 'SUBMITTED');
+    assert.deepEqual(
+      item.submissions.map((s) => s.version),
+      [1, 2],
+    );
+  });
+
+  it("before 'sent-submission-locked', a file sent at once replaced a submission waiting for review (what its history recorded)", () => {
+    const r = startedBefore('sent-submission-locked');
+    registerDocument(r, upload('ID_DOCUMENT'), T0 + HOUR);
+    const item = registerDocument(r, upload('ID_DOCUMENT'), T0 + 2 * HOUR);
+    assert.deepEqual(
+      item.submissions.map((s) => s.version),
+      [1, 2],
+    );
+  });
+
+  it('a file sent at once with the bytes of a page waiting sends the pages as they are (the page once, not twice)', () => {
+    const r = startedBefore();
+    const front = upload('ID_DOCUMENT', { keepDraft: true });
+    registerDocument(r, front, T0 + HOUR);
+    registerDocument(r, upload('ID_DOCUMENT', { keepDraft: true }), T0 + HOUR);
+    const item = registerDocument(r, { ...front, keepDraft: undefined, documentId: 'another-upload' }, T0 + 2 * HOUR);
+    assert.equal(item.state, 'SUBMITTED');
+    assert.deepEqual(item.draft, []);
+    assert.deepEqual(
+      item.submissions.map((s) => [s.version, s.page]),
+      [
+        [1, 1],
+        [1, 2],
+      ],
+    );
+    assert.equal(item.submissions[0]!.sha256, front.sha256);
+
+    // Before the change it was answered as the page already there, and nothing was sent.
+    const old = startedBefore('sent-submission-locked');
+    registerDocument(old, front, T0 + HOUR);
+    assert.equal(registerDocument(old, { ...front, keepDraft: undefined, documentId: 'another-upload' }, T0 + 2 * HOUR).state, 'PENDING');
   });
 });

@@ -4,7 +4,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { type RegistrationFailure, defaultCohortPolicy, type CohortPolicy, type StudentRecord } from '../../workflows/registration/api';
 import { invite, startRegistration } from '../../workflows/registration/state';
 import { takeEmails } from '../../workflows/registration/email-decisions';
-import { DAY, aStudent } from './support';
+import type { RegistrationRecord } from '../../workflows/registration/records';
+import { rejectItem } from '../../workflows/registration/review-actions';
+import { registerDocument } from '../../workflows/registration/student-actions';
+import type { ItemKey } from '../../workflows/registration/types';
+import { DAY, STAFF, aStudent, upload } from './support';
 
 export const T0 = Date.parse('2027-06-01T02:00:00Z');
 export const DEADLINE = T0 + 30 * DAY;
@@ -24,4 +28,15 @@ export function refused(type: RegistrationFailure, action: () => unknown, messag
     if (message) assert.match(e.message, message);
     return true;
   });
+}
+
+/**
+ * Another file for an item: a submission waiting for review takes none until the registry decides (docs/domain.md,
+ * "Files and pages"), so the registry rejects it first.
+ */
+export function uploadAgain(r: RegistrationRecord, itemKey: ItemKey, at: number) {
+  if (r.items.find((i) => i.key === itemKey)?.state === 'SUBMITTED') {
+    rejectItem(r, { actor: STAFF, itemKey, reasonCode: 'UNREADABLE', note: 'Please send it again.' }, at);
+  }
+  return registerDocument(r, upload(itemKey), at);
 }

@@ -23,7 +23,7 @@ import { advance } from '../../workflows/registration/time-actions';
 import { takeEmails } from '../../workflows/registration/email-decisions';
 import { statusView, takeSnapshot } from '../../workflows/registration/views';
 import type { RegistrationRecord } from '../../workflows/registration/records';
-import { DEADLINE, T0, refused, registration, student } from './state-support';
+import { DEADLINE, T0, refused, registration, student, uploadAgain } from './state-support';
 import { DAY, HOUR, STAFF, upload } from './support';
 import { validForm } from '../kit/samples';
 
@@ -153,7 +153,8 @@ describe('registration state', () => {
 
     it('an upload beyond the tenth of one item is refused with SubmissionLimitReached (the history stays bounded)', () => {
       const r = registration();
-      for (let i = 0; i < 10; i++) registerDocument(r, upload('PHOTO'), T0 + i * HOUR);
+      for (let i = 0; i < 10; i++) uploadAgain(r, 'PHOTO', T0 + i * HOUR);
+      rejectItem(r, { actor: STAFF, itemKey: 'PHOTO', reasonCode: 'UNREADABLE', note: 'Please send it again.' }, T0 + DAY);
       refused(RegistrationFailure.SubmissionLimitReached, () => checkRegisterDocument(r, upload('PHOTO'), T0 + DAY), /10 submissions/);
       checkRegisterDocument(r, upload('ID_DOCUMENT'), T0 + DAY); // the cap is per item
     });

@@ -20,6 +20,12 @@ export const RULE_CHANGES = [
   'document-pages',
   /** A reclassification that changes the checklist emails the student what changed (CHECKLIST_CHANGED). */
   'reclassification-emails-the-student',
+  /**
+   * A submission sent for review takes no file until the registry decides, a file sent at once included (it used
+   * to add a version and restart the review clock); a file sent at once with the bytes of a page waiting to be
+   * sent sends the pages as they are (it used to be answered as a duplicate and send nothing).
+   */
+  'sent-submission-locked',
 ] as const;
 
 export type RuleChange = (typeof RULE_CHANGES)[number];

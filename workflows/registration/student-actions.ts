@@ -11,6 +11,7 @@ import { checkKeepableText, formProblems, unkeepableText } from './input-rules';
 import { conclude, settleOutcome } from './outcome';
 import { iso } from './plain';
 import type { RegistrationRecord } from './records';
+import { follows } from './rule-changes';
 import { checkNotLate, checkOpen, invalidTransition, itemOf, knownItem, recordEvent, review } from './state-core';
 import type { DeclineOfferInput, ItemView, RegisterDocumentInput, RegistrationStatusView, SubmissionView, SubmitFormInput } from './types';
 import { boundedView, viewOf } from './views';
@@ -42,7 +43,7 @@ export function checkRegisterDocument(r: RegistrationRecord, input: RegisterDocu
   if (registeredAlready(r, input)) return;
   checkOpen(r);
   const item = knownItem(r, input.itemKey);
-  if (input.keepDraft && keepsPages(r)) {
+  if (goesThroughDraft(r, input)) {
     checkDraftOpen(r, item, now);
   } else {
     if (!isFileItem(item.kind)) throw registrationFailure(RegistrationFailure.InvalidInput, `${item.key} is not a document item`);
@@ -59,6 +60,14 @@ export function checkRegisterDocument(r: RegistrationRecord, input: RegisterDocu
   if (item.kind === 'PHOTO') problems.push(...photoSpecViolations(r.input.policy.photo, input));
   if (problems.length) throw registrationFailure(RegistrationFailure.InvalidInput, `the upload is not valid: ${problems.join('; ')}`, { problems });
 }
+
+/**
+ * Whether the upload needs the item's next submission open (docs/domain.md, "Files and pages": what was sent
+ * for review stays as it is until the registry decides): a page kept, and, since 'sent-submission-locked', a
+ * file sent at once too.
+ */
+const goesThroughDraft = (r: RegistrationRecord, input: RegisterDocumentInput): boolean =>
+  keepsPages(r) && (input.keepDraft === true || follows(r, 'sent-submission-locked'));
 
 /**
  * A file for an item: a page kept in the item's draft (`keepDraft`), or sent for review at once with the pages
@@ -90,7 +99,8 @@ export function registerDocument(r: RegistrationRecord, input: RegisterDocumentI
     recordEvent(r, 'DOCUMENT_PAGE_ADDED', input.actor, now, { itemKey: item.key, ...page });
     return viewOf(r, item);
   } else {
-    const page = addToDraft(item, file);
+    // The same bytes twice in one submission are one page: those of a page waiting are sent as that page.
+    const page = (follows(r, 'sent-submission-locked') && item.draft?.find((p) => p.sha256 === input.sha256)) || addToDraft(item, file);
     const pages = sendDraft(r, item, now);
     recordEvent(r, 'DOCUMENT_REGISTERED', input.actor, now, { itemKey: item.key, ...page, pages: pages.length });
   }
@@ -100,7 +110,7 @@ export function registerDocument(r: RegistrationRecord, input: RegisterDocumentI
 
 /**
  * The file this upload already is: the one with its document id (the gateway's retry of a timed-out upload),
- * a page of the draft with the same bytes, or a page of the current submission with the same bytes while it
+ * a page of the draft with the same bytes (for a page kept), or a page of the current submission with the same bytes while it
  * is SUBMITTED or VERIFIED. The workflow, not the gateway, decides duplicates.
  */
 function registeredAlready(r: RegistrationRecord, input: RegisterDocumentInput): SubmissionView | undefined {
@@ -112,7 +122,8 @@ function registeredAlready(r: RegistrationRecord, input: RegisterDocumentInput):
     throw registrationFailure(RegistrationFailure.InvalidInput, `document ${input.documentId} was registered with other bytes`);
   }
   if (same) return same;
-  const drafted = item.draft?.find((p) => p.sha256 === input.sha256);
+  // A file sent at once is not a page already kept: it sends them (registerDocument).
+  const drafted = input.keepDraft || !follows(r, 'sent-submission-locked') ? item.draft?.find((p) => p.sha256 === input.sha256) : undefined;
   if (drafted) return drafted;
   const current = lastVersion(item);
   return item.state === 'SUBMITTED' || item.state === 'VERIFIED' ? item.submissions.find((s) => s.version === current && s.sha256 === input.sha256) : undefined;

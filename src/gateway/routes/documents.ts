@@ -131,7 +131,9 @@ export function documentsRouter(ctx: RouterContext): Router {
     'Upload a file for a checklist item',
     `multipart/form-data with the file in the field \`${FILE_FIELD}\`. Identification, visa, receipt and supplementary documents: PDF, JPEG or PNG. ` +
       "Photo: JPEG or PNG meeting the cohort's photo specification (422 says what to fix). The type is judged from the file's bytes, not its name. " +
-      "Re-sending the bytes that are already the item's current submission records nothing new (`duplicate: true`). " +
+      'The file is sent for review at once, with any pages added before it (bytes already among them are not added twice). ' +
+      "Re-sending the bytes that are already the item's current submission records nothing new (`duplicate: true`); " +
+      'any other file while the item awaits review is refused (409 `INVALID_TRANSITION`): the registry decides on what was sent. ' +
       'Send an `Idempotency-Key` header to make a retry (after a timeout) the same upload: it is recorded once. ' +
       'Each registration has a storage quota (413 `QUOTA_EXCEEDED`) and a rate limit on its actions (429).',
     false,
