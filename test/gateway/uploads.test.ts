@@ -354,10 +354,12 @@ describe('gateway: uploads', function () {
       });
       after(async () => small?.close());
       const url = (no: string, item: string) => `${small.url}/api/registrations/${no}/items/${encodeURIComponent(item)}/documents`;
+      /** A page kept for the item's next submission: the item stays open for the uploads after it. */
+      const pageUrl = (no: string, item: string) => `${small.url}/api/registrations/${no}/items/${encodeURIComponent(item)}/pages`;
 
       it("refuses an upload past the registration's storage quota with 413 QUOTA_EXCEEDED and keeps nothing", async () => {
         const a = await admit(stack);
-        const first = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), paddedPdf(30 * 1024), 'id.pdf', { bearer: a.session });
+        const first = await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), paddedPdf(30 * 1024), 'id.pdf', { bearer: a.session });
         assert.equal(first.status, 201, JSON.stringify(first.body));
         const before = filesUnder(stack.config.uploadDir).length;
         const second = paddedPdf(30 * 1024);
@@ -383,7 +385,7 @@ describe('gateway: uploads', function () {
           json: { form: validForm },
         });
         assert.equal(form.status, 200, JSON.stringify(form.body));
-        assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: a.session })).status, 201);
+        assert.equal((await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: a.session })).status, 201);
         assert.equal((await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id-again.pdf', { bearer: a.session })).status, 201);
         const staged = filesUnder(stack.config.uploadDir).length;
         const limited = await uploadFile(url(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: a.session });
