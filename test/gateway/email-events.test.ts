@@ -74,6 +74,21 @@ describe('gateway: email events (Resend webhook)', function () {
     assert.equal((await statusOf(stack, a.applicationNo)).personalEmailProblem, undefined);
   });
 
+  it("the registry's alert about a student's bounced address is staff's: the student's own status lists only the student's emails", async () => {
+    const a = await admit(stack, { personalEmail: `bounced+${randomUUID().slice(0, 8)}@resend.dev` });
+    const view = (bearer: string) => fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer });
+    const kinds = (body: { emails: { kind: string }[] }) => body.emails.map((e) => e.kind);
+    const staff = await eventually(
+      () => view(stack.officerKey),
+      (r) => kinds(r.body).includes('ADDRESS_UNDELIVERABLE'),
+    );
+    assert.deepEqual(kinds(staff.body).sort(), ['ADDRESS_UNDELIVERABLE', 'INVITATION']);
+    const student = await view(a.session);
+    assert.equal(student.status, 200, JSON.stringify(student.body));
+    assert.deepEqual(kinds(student.body), ['INVITATION']);
+    assert.ok(!JSON.stringify(student.body.emails).includes('registry-alerts@ust.hk'), "the registry's address is not shown");
+  });
+
   it('a bounced invitation flags the registration in the list, the search attribute and the dashboard; a correction clears it and sends one fresh invitation', async () => {
     const cohortId = `cohort-bounce-${randomUUID().slice(0, 8)}`;
     const a = await admit(stack, { cohortId, personalEmail: `bounced+${randomUUID().slice(0, 8)}@resend.dev` });
