@@ -95,6 +95,26 @@ describe('gateway: document pages', function () {
     assert.ok(row?.removedAt, 'the removed page stays as a tombstone until the blob cleanup');
   });
 
+  it('one Idempotency-Key for removing page 1 and then page 2 removes both: a retry is the same page, another page another removal', async () => {
+    const a = await admit(stack);
+    for (const n of [1, 2, 3]) {
+      const res = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, aPdf(`page ${n}`), `page-${n}.pdf`, { bearer: a.session });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+    const remove = (page: number) =>
+      fetchJson(`${itemUrl(a.applicationNo)}/pages/${page}`, { method: 'DELETE', bearer: a.session, headers: { 'Idempotency-Key': 'remove-pages' } });
+    const pages = (body: { draft: { page: number }[] }) => body.draft.map((p) => p.page);
+    const first = await remove(1);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(pages(first.body), [2, 3]);
+    const retried = await remove(1);
+    assert.equal(retried.status, 200, 'a retry of the same removal is answered as before, not 404');
+    assert.deepEqual(pages(retried.body), [2, 3]);
+    const second = await remove(2);
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.deepEqual(pages(second.body), [3]);
+  });
+
   it('the eleventh page is 409 PAGE_LIMIT_REACHED with the limit in its details, and nothing of it is kept', async () => {
     const a = await admit(stack);
     for (let i = 0; i < 10; i++) {

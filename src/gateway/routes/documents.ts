@@ -120,10 +120,10 @@ export function documentsRouter(ctx: RouterContext): Router {
     <P extends { applicationNo: string; itemKey: string }, A>(def: UpdateDefinition<ItemUpdateResult, [A]>, input: (params: P, actor: string) => A) =>
     async ({ params, principal, req }: { params: P; principal: Principal; req: Request }) => {
       const actor = actorOf(principal);
-      return itemFor(
-        principal,
-        await registrations.update(params.applicationNo, def, input(params, actor), updateIdFor(req, `${def.name}:${params.itemKey}`, actor)),
-      );
+      // The change's target in its update id: one Idempotency-Key sent for page 1 and then for page 2 is two removals.
+      const { applicationNo: _no, ...target } = params;
+      const action = [def.name, ...Object.values(target).map(String)].join(':');
+      return itemFor(principal, await registrations.update(params.applicationNo, def, input(params, actor), updateIdFor(req, action, actor)));
     };
 
   fileRoute(
