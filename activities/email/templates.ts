@@ -111,9 +111,20 @@ function slaLine(ctx: EmailContext): string {
   return `Documents are checked within ${workingDays(ctx.policy.verificationSlaWorkingDays)} of your submission (weekends and Hong Kong public holidays do not count); you can check your registration status after that.`;
 }
 
-function registrationLink(links: InvitationLinks | undefined): Block {
+/**
+ * The links a student's email carries: the registration, and while the HKUST account is not activated a fresh
+ * activation link too. Activation links are short-lived (ACTIVATION_LINK_TTL_HOURS): the invitation's has
+ * likely expired by the time a reminder or any later email comes.
+ */
+function registrationLinks(ctx: EmailContext, links: InvitationLinks | undefined): Block[] {
   if (!links) throw new Error('this email needs its registration link');
-  return { link: { label: 'Open Online Program Registration', url: links.registrationUrl } };
+  const registration: Block = { link: { label: 'Open Online Program Registration', url: links.registrationUrl } };
+  if (!ctx.items.some((i) => i.key === 'ACTIVATION' && i.state === 'PENDING')) return [registration];
+  return [
+    registration,
+    { p: 'Your HKUST account is not activated yet: here is a new activation link.' },
+    { link: { label: 'Activate your account', url: links.activationUrl } },
+  ];
 }
 
 function contactLines(ctx: EmailContext): string[] {
@@ -161,7 +172,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         { p: 'Still missing:' },
         { list: m.missing.map((i) => i.label) },
         { p: 'If the compulsory items are not submitted by the deadline, your registration will be withdrawn.' },
-        registrationLink(links),
+        ...registrationLinks(ctx, links),
         reference(ctx),
         { list: contactLines(ctx) },
         ...signOff,
@@ -177,7 +188,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
             : 'Please upload a corrected document as soon as possible.',
         },
         // Fixing the document is all this email asks: the link takes the student to the page where it is done.
-        registrationLink(links),
+        ...registrationLinks(ctx, links),
         reference(ctx),
         ...signOff,
       ];
@@ -220,7 +231,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
             ? `Please pay the outstanding ${amount(m.shortfall, m.currency)} by ${hkTime(m.payBy)}, or your registration will be withdrawn.`
             : `The tuition payment deadline has passed: please contact ${ctx.contacts.registration} at once, quoting your application number, or your registration will be withdrawn.`,
         },
-        registrationLink(links),
+        ...registrationLinks(ctx, links),
         reference(ctx),
         { list: contactLines(ctx) },
         ...signOff,
@@ -242,7 +253,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         ...(m.noLongerRequired.length
           ? [{ p: 'No longer required (nothing more to do for these):' } as Block, { list: m.noLongerRequired.map((i) => i.label) } as Block]
           : []),
-        registrationLink(links),
+        ...registrationLinks(ctx, links),
         reference(ctx),
         { list: contactLines(ctx) },
         ...signOff,
@@ -255,7 +266,7 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
         },
         { heading: 'Deadlines' },
         { list: deadlineLines(ctx) },
-        registrationLink(links),
+        ...registrationLinks(ctx, links),
         reference(ctx),
         { list: contactLines(ctx) },
         ...signOff,
@@ -264,14 +275,8 @@ function body(request: EmailRequest, links?: InvitationLinks): Block[] {
       return [
         greeting(ctx),
         { p: 'You asked for a new link to your Online Program Registration. It signs you in; do not forward it.' },
-        registrationLink(links),
-        // Activation links are short-lived (ACTIVATION_LINK_TTL_HOURS): asking for a new link is how an expired one is replaced.
-        ...(links && ctx.items.some((i) => i.key === 'ACTIVATION' && i.state === 'PENDING')
-          ? [
-              { p: 'Your HKUST account is not activated yet: here is a new activation link.' } as Block,
-              { link: { label: 'Activate your account', url: links.activationUrl } } as Block,
-            ]
-          : []),
+        // Asking for a new link is also how an expired activation link is replaced.
+        ...registrationLinks(ctx, links),
         { p: 'If you did not ask for it, you can ignore this email.' },
         reference(ctx),
         ...signOff,

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config';
 import { invitationLinks, verifyActivationToken, verifyInvitationToken } from '../../src/links';
 import { EMAIL_REJECTED_FAILURE, type EmailRequest, type EmailSent } from '../../workflows/registration/emails';
 import { invite, startRegistration } from '../../workflows/registration/state';
+import { activateAccount } from '../../workflows/registration/event-actions';
 import { advance } from '../../workflows/registration/time-actions';
 import { takeEmails } from '../../workflows/registration/email-decisions';
 import { database, timeSkippingEnv } from '../kit/servers';
@@ -140,6 +141,40 @@ describe('email activity', function () {
     const token = new URL(/Open Online Program Registration: (\S+)/.exec(text)![1]!).searchParams.get('token')!;
     assert.equal(await verifyInvitationToken(config, token), reminder!.registrationNo);
     assert.equal(decodeJwt(token).exp, Math.floor((deadline + 14 * DAY) / 1000));
+  });
+
+  it("a reminder to a student whose account is not activated carries a fresh activation link (the invitation's expires after ACTIVATION_LINK_TTL_HOURS); once activated, none", async () => {
+    const deadline = Date.now() + 30 * DAY;
+    const reminderOf = (activated: boolean) => {
+      const state = startRegistration({ student: aStudent(), policy: policyDue(deadline) }, Date.now());
+      invite(state);
+      takeEmails(state);
+      if (activated)
+        activateAccount(state, { actor: 'system:idp', universityEmail: `${state.input.student.applicationNo.toLowerCase()}@connect.ust.hk` }, Date.now());
+      advance(state, deadline - 7 * DAY);
+      const reminder = takeEmails(state).find((e) => e.message.kind === 'REMINDER')!;
+      assert.ok(reminder, 'a reminder is due');
+      return reminder;
+    };
+    const send = createSendEmail({ prisma, config, resend: fake.client(), invitationLinks: (no, until) => invitationLinks(config, no, until) });
+    const delivered = async (request: EmailRequest) => {
+      await attempt(1).run(send, request);
+      return fake.delivered.find((e) => e.idempotencyKey === request.idempotencyKey)!;
+    };
+
+    const pending = reminderOf(false);
+    const sentAt = Date.now();
+    const email = await delivered(pending);
+    assert.match(email.text, /Your HKUST account is not activated yet: here is a new activation link\./);
+    const activation = new URL(/Activate your account: (\S+)/.exec(email.text)![1]!).searchParams.get('token')!;
+    assert.equal(await verifyActivationToken(config, activation), pending.registrationNo);
+    const expiresIn = decodeJwt(activation).exp! * 1000 - sentAt;
+    const ttl = config.ACTIVATION_LINK_TTL_HOURS * 3600_000;
+    assert.ok(expiresIn > ttl - 60_000 && expiresIn <= ttl + 1000, `the activation link expires ${expiresIn} ms after sending`);
+    assert.match(email.html, /Activate your account/);
+
+    const activated = await delivered(reminderOf(true));
+    assert.doesNotMatch(activated.text, /Activate your account|not activated/);
   });
 
   it('a network failure is transient (retryable)', async () => {
