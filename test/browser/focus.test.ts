@@ -203,7 +203,7 @@ describe('focus and feedback on the student page: keyboard only, focus rings, fo
       await expectFocusRings(p, `${width}: staff sign-in`);
     });
 
-    it(`${width}: an upload cut off mid-way says it was interrupted and not saved, and Retry sends the same file`, async () => {
+    it(`${width}: an upload cut off mid-way says it was interrupted and may not have been saved, and Retry sends the same file`, async () => {
       const a = await admit(ui.stack, { cohortId: uniq('cut-') });
       const p = await ui.newPage(viewport);
       await openSignInLink(p, `${base()}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
@@ -213,7 +213,7 @@ describe('focus and feedback on the student page: keyboard only, focus rings, fo
       await panel.locator('input[type=file]').setInputFiles({ name: 'passport.pdf', mimeType: 'application/pdf', buffer: aPdf('Passport') });
       await panel.getByRole('button', { name: 'Upload' }).click();
       const problem = panel.getByRole('alert');
-      await problem.getByText('The upload was interrupted. Your file was not saved.').waitFor(WAIT);
+      await problem.getByText('The upload was interrupted. Your file may not have been saved.').waitFor(WAIT);
       assert.doesNotMatch(await problem.innerText(), /not accepted/);
       const retry = panel.getByRole('button', { name: 'Retry' });
       assert.equal(await isFocused(p, retry), true, 'the focus is on Retry');

@@ -2,7 +2,8 @@
  * What an upload panel says when a file did not arrive: a refusal (the gateway
  * judged the file and said no) is not an interruption (the connection broke or
  * the upload was stopped before any answer), and the student must know which:
- * after an interruption the same file may simply be sent again.
+ * after an interruption the same file may simply be sent again (the same bytes
+ * are one file, docs/domain.md "Files and pages").
  */
 import { ApiError } from '../api';
 
@@ -16,8 +17,10 @@ interface UploadProblem {
 export function uploadProblem(err: unknown): UploadProblem {
   if (err instanceof ApiError && err.code === 'NETWORK')
     return {
-      heading: 'The upload was interrupted. Your file was not saved.',
-      detail: 'The connection to the server broke before the file arrived. Check your connection, then choose Retry to send the same file again.',
+      // No answer says nothing of the bytes: they may all have arrived and been kept. Sending them again is safe.
+      heading: 'The upload was interrupted. Your file may not have been saved.',
+      detail:
+        'The connection to the server broke before its answer came. Check your connection, then choose Retry to send the same file again: if it did arrive, it is not added twice.',
       retry: 'Retry',
     };
   return {
