@@ -130,10 +130,10 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     assert.deepEqual(JSON.parse(cmd ?? 'null'), ['node', ...flags, 'dist/src/gateway/server.js']);
   });
 
-  it('the worker starts as `npm run worker` does: the built worker, its V8 flags and MALLOC_ARENA_MAX', () => {
+  it('the worker starts as `npm run worker` does: the built worker, its V8 flags, its preloaded module and MALLOC_ARENA_MAX', () => {
     const flags = productionNodeFlags('worker');
     // Not --optimize-for-size, which the gateway has: on the worker it halved the import's rate (docs/operations.md).
-    assert.deepEqual(flags, ['--max-semi-space-size=4']);
+    assert.deepEqual(flags, ['--max-semi-space-size=4', '--require=./dist/src/temporal/async-local-storage.js']);
     assert.deepEqual(productionNodeEnv('worker'), { MALLOC_ARENA_MAX: '2' });
     assert.deepEqual(services.worker!.command, ['node', ...flags, 'dist/src/worker.js'], 'the built worker (prebuilt workflow bundle)');
     assert.equal(services.worker!.environment!.MALLOC_ARENA_MAX, '2');
