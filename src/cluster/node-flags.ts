@@ -1,6 +1,6 @@
 /**
- * How production starts the gateway and the worker: V8 flags, and for the worker an
- * environment variable of glibc's allocator. Their one home is package.json's `gateway`
+ * How production starts the gateway and the worker: V8 flags, and for the worker a
+ * module preloaded into all its threads and an environment variable of glibc's allocator. Their one home is package.json's `gateway`
  * and `worker` scripts (`npm run gateway`, `npm run worker`); `npm run cluster` and the
  * benches read them from there, and test/cluster/compose.test.ts checks that the
  * Dockerfile and docker-compose.yml start both the same way. Why these values:
@@ -18,7 +18,7 @@ const scriptWords = (script: Script): string[] => {
   return scripts[script]!.split(/\s+/);
 };
 
-/** The node flags of the script (`--max-semi-space-size=4`, …). */
+/** The node flags of the script (`--max-semi-space-size=4`, `--require=…`, …). */
 export const productionNodeFlags = (script: Script): string[] => scriptWords(script).filter((w) => w.startsWith('--'));
 
 /** The variables the script sets before `node` (`MALLOC_ARENA_MAX=2`). */
