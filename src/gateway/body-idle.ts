@@ -3,8 +3,9 @@
  * HTTP_BODY_IDLE_TIMEOUT_SECONDS) is answered 408 and its connection closed, so
  * an abandoned upload frees its connection and staged file long before the
  * whole-request timeout, while a slow but moving one runs on. It watches the
- * socket only while the body is being received: the time a handler then takes
- * to answer is not the client's. docs/operations.md, Timeouts and caps.
+ * socket only while the body is being received and read: the time a handler
+ * takes before it reads the body, or to answer after it, is not the client's.
+ * docs/operations.md, Timeouts and caps.
  */
 import type { RequestHandler } from 'express';
 import { AppError, ErrorCode } from './errors';
@@ -14,13 +15,22 @@ export function bodyIdleTimeout(idleMs: number): RequestHandler {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
     if (!hasBody || req.complete) return next();
     const socket = req.socket;
-    // Node's server emits the socket's timeout on the request still being received.
+    // The socket's timeout is emitted on the response (always there, unlike the request's, which stops once the
+    // whole body has arrived): with a listener, Node leaves the connection to this middleware.
     socket.setTimeout(idleMs);
     const stop = () => {
-      req.off('timeout', onIdle);
+      res.off('timeout', onIdle);
       if (!socket.destroyed) socket.setTimeout(0);
     };
     const onIdle = () => {
+      // The whole body has arrived, though the handler has not read it all: the client is done.
+      if (req.complete) return stop();
+      // Bytes the gateway has not read yet: a handler still deciding (waiting for the read model, say), or a
+      // reader held back by its own writes. The client is not the one waiting.
+      if (req.readableLength > 0) {
+        socket.setTimeout(idleMs);
+        return;
+      }
       stop();
       if (res.headersSent) {
         req.destroy();
@@ -37,7 +47,7 @@ export function bodyIdleTimeout(idleMs: number): RequestHandler {
         socket.destroy();
       });
     };
-    req.on('timeout', onIdle);
+    res.on('timeout', onIdle);
     req.once('end', stop);
     req.once('close', stop);
     next();

@@ -113,6 +113,48 @@ describe('gateway: slow and greedy clients', function () {
     assert.match(text, /^HTTP\/1\.1 201 /, text.slice(0, 300));
   });
 
+  it("the gateway's own wait before it reads a body is not the client's idleness: the upload gets the handler's answer, not a dropped connection", async () => {
+    const a = await admit(stack);
+    await eventually(
+      () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
+      (r) => r !== null,
+    );
+    // The read model behind the workflow (a projection not landed yet) for 4 s, twice the idle timeout: the
+    // upload waits for it (up to 10 s) before it reads a byte, while the whole body the client sent waits in
+    // the buffers. A projection landing meanwhile (the invitation's) is taken out again.
+    const behindUntil = Date.now() + 4_000;
+    const behind = (async () => {
+      while (Date.now() < behindUntil) {
+        await stack.prisma.registration.deleteMany({ where: { applicationNo: a.applicationNo } });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const { host } = new URL(stack.url);
+    const B = 'waiting-boundary';
+    const body = Buffer.concat([
+      Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="file"; filename="id.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+      aPdf(),
+      Buffer.from(`\r\n--${B}--\r\n`),
+    ]);
+    const answer = await rawRequest(
+      stack.url,
+      [
+        `POST /api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${a.session}\r\n` +
+          `Content-Type: multipart/form-data; boundary=${B}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+        body,
+      ],
+      { waitMs: 20_000 },
+    );
+    await behind;
+    // The handler's answer: taken once the projection lands again within its 10 s, else "still being set up".
+    if (answer.status === 201) assert.equal(answer.json?.document?.originalName, 'id.pdf');
+    else {
+      assert.equal(answer.status, 503, `${answer.text.slice(0, 300)} (socket: ${answer.error ?? 'closed'})`);
+      assert.equal(answer.json?.code, 'WORKFLOW_UNAVAILABLE');
+      assert.match(answer.json?.message, /still being set up/);
+    }
+  });
+
   describe('event streams are capped', () => {
     const open = async (url: string, bearer: string) => {
       const ac = new AbortController();
