@@ -62,6 +62,12 @@ const withLength = (stack: TestStack, pathname: string, bearer: string, body: Bu
   body,
 ];
 
+/** The body, under a Content-Length `missing` bytes longer than it. */
+const announcedLonger = (stack: TestStack, pathname: string, bearer: string, body: Buffer, missing: number) => [
+  head(stack, pathname, bearer, { ...multipart, 'Content-Length': String(body.length + missing) }),
+  body,
+];
+
 const SHAPES: Shape[] = [
   {
     name: 'a body that ends without its closing boundary (a dropped connection)',
@@ -71,30 +77,21 @@ const SHAPES: Shape[] = [
   },
   {
     name: 'a body shorter than its Content-Length, then the end of the stream',
-    parts: (s, p, b) => {
-      const body = filePart('file', aPdf());
-      return [head(s, p, b, { ...multipart, 'Content-Length': String(body.length + 10_000) }), body];
-    },
+    parts: (s, p, b) => announcedLonger(s, p, b, filePart('file', aPdf()), 10_000),
     end: true,
     status: 400,
     code: 'VALIDATION_FAILED',
   },
   {
     name: 'a whole form, but the body ends short of its Content-Length',
-    parts: (s, p, b) => {
-      const body = Buffer.concat([filePart('file', aPdf()), closing]);
-      return [head(s, p, b, { ...multipart, 'Content-Length': String(body.length + 100) }), body];
-    },
+    parts: (s, p, b) => announcedLonger(s, p, b, Buffer.concat([filePart('file', aPdf()), closing]), 100),
     end: true,
     status: 400,
     code: 'VALIDATION_FAILED',
   },
   {
     name: 'a whole form, then the rest of its Content-Length never comes',
-    parts: (s, p, b) => {
-      const body = Buffer.concat([filePart('file', aPdf()), closing]);
-      return [head(s, p, b, { ...multipart, 'Content-Length': String(body.length + 100) }), body];
-    },
+    parts: (s, p, b) => announcedLonger(s, p, b, Buffer.concat([filePart('file', aPdf()), closing]), 100),
     stall: true,
     status: 408,
     code: 'REQUEST_TIMEOUT',
@@ -218,30 +215,27 @@ describe('gateway: malformed uploads over raw sockets answer 4xx and end nothing
     assert.equal(typeof answer.json?.requestId, 'string');
   }
 
+  /** Sends the shape to an upload route as this student: refused, the gateway serves on, nothing stays staged. */
+  async function refusedUpload(shape: Shape, who: Admitted, route: 'documents' | 'pages'): Promise<void> {
+    const pathname = `/api/registrations/${who.applicationNo}/items/ID_DOCUMENT/${route}`;
+    const answer = await rawRequest(stack.url, shape.parts(stack, pathname, who.session), { end: shape.end, waitMs: shape.stall ? STALL_WAIT_MS : undefined });
+    assertRefused(answer, shape);
+    await thenTheGatewayStillServes();
+    await eventually(
+      async () => staged(),
+      (s) => s.length === 0,
+      5_000,
+    );
+  }
+
   for (const shape of SHAPES) {
     it(`student upload: ${shape.name} → ${shape.status} ${shape.code}`, async () => {
-      const pathname = `/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/documents`;
-      const answer = await rawRequest(stack.url, shape.parts(stack, pathname, a.session), { end: shape.end, waitMs: shape.stall ? STALL_WAIT_MS : undefined });
-      assertRefused(answer, shape);
-      await thenTheGatewayStillServes();
-      await eventually(
-        async () => staged(),
-        (s) => s.length === 0,
-        5_000,
-      );
+      await refusedUpload(shape, a, 'documents');
       assert.deepEqual((await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')?.submissions, [], 'nothing was recorded');
     });
 
     it(`a page added: ${shape.name} → ${shape.status} ${shape.code}, the open page kept as it was`, async () => {
-      const pathname = `/api/registrations/${p.applicationNo}/items/ID_DOCUMENT/pages`;
-      const answer = await rawRequest(stack.url, shape.parts(stack, pathname, p.session), { end: shape.end, waitMs: shape.stall ? STALL_WAIT_MS : undefined });
-      assertRefused(answer, shape);
-      await thenTheGatewayStillServes();
-      await eventually(
-        async () => staged(),
-        (s) => s.length === 0,
-        5_000,
-      );
+      await refusedUpload(shape, p, 'pages');
       assert.deepEqual(await openPages(), KEPT);
     });
   }
