@@ -126,9 +126,18 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   record('incomplete-then-completed', incompleteThenCompleted, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   // The same paths as runs start today: one workflow task per action (workflows/registration/workflow.ts), so the
-  // projection in the task, the attributes upserted when they change and the wake-up timers kept are guarded too.
+  // projection in the task, the attributes upserted when they change and the wake-up timer kept are guarded too.
   // Record only these (the older files stand for registrations started before): -g "one-task".
-  record('one-task-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+  record(
+    'one-task-completed-on-time',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await completeLocalPostgraduate(h, student);
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
   record('one-task-incomplete-then-completed', incompleteThenCompleted, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   record(
