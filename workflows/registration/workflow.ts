@@ -11,12 +11,7 @@
  *
  * Every change is published through one path, `publishChange`: search
  * attributes upserted, then the snapshot projected to PostgreSQL (stamped with
- * the state's sequence number so the read model applies them in order). A run
- * started since the patch `one-workflow-task-per-action` does it in the workflow
- * task that made the change (a local activity, one projection at a time), upserts
- * only the attributes whose value changed and keeps its wake-up timers across
- * messages, so an action costs one workflow task (docs/registration-workflow.md,
- * "How a change is published").
+ * the state's sequence number so the read model applies them in order).
  *
  * History stays bounded: uploads per item are capped, projections carry only
  * what changed, and the run continues as new (carrying the whole state) when
