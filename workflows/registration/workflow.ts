@@ -156,8 +156,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     while (calendarThrough < through) {
       if (!calendarLoading) {
         const fromYear = hkYear(Date.now());
-        const fetch = () => hongKongHolidays({ fromYear, toYear: through });
-        calendarLoading = (oneTask ? inTask(fetch) : fetch()).then((dates) => {
+        calendarLoading = hongKongHolidays({ fromYear, toYear: through }).then((dates) => {
           setHolidays(r, dates);
           calendarThrough = through;
           calendarLoading = undefined;
@@ -169,12 +168,11 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   /** The one path of every change: search attributes, then the read model. */
   async function publishChange(): Promise<void> {
-    if (oneTask) return publishInTask();
     const snapshot = takeSnapshot(r);
     if (!snapshot.events.length) return;
     // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
     const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
-    upsertSearchAttributes([
+    upsertAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
@@ -182,73 +180,15 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     ]);
     projecting++;
     try {
-      await projectRegistration(snapshot);
+      await project(snapshot);
     } catch (err) {
       // PostgreSQL refuses this change's data for good; the activity has alerted the registry. The
       // workflow (deadlines, emails, the live status) must not stall or fail on its read model.
-      const refused = unwritable(err);
-      if (!refused) throw err;
-      log.error('read model refused a change', { seq: snapshot.seq, error: refused.message });
+      if (!unwritable(err)) throw err;
+      log.error('read model refused a change', { seq: snapshot.seq, error: err.cause.message });
     } finally {
       projecting--;
     }
-  }
-
-  /** The newest change whose projection has finished (written, or refused for good). */
-  let projectedSeq = (r.unprojected[0]?.seq ?? r.seq + 1) - 1;
-  /** The projection under way (one at a time, one-task path). */
-  let projector: Promise<void> | undefined;
-  /** Local activities run one at a time (see inTask). */
-  let localLane: Promise<unknown> = Promise.resolve();
-
-  /**
-   * The one-task path of publishChange: the attributes whose value changed, then, once the projection under way
-   * (if any) is done, one projection of everything recorded since, which this change is part of. Returns when
-   * it is projected. One projection at a time: changes made meanwhile go together in the next.
-   */
-  async function publishInTask(): Promise<void> {
-    const target = r.seq;
-    if (target <= projectedSeq) return;
-    upsertAttributes([
-      { key: SA.RegistrationStatus, value: r.status },
-      { key: SA.OutstandingItems, value: outstanding(r) },
-      { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
-      { key: SA.PersonalEmailProblem, value: r.personalEmailProblem?.problem ?? null },
-    ]);
-    while (projectedSeq < target) {
-      projector ??= projectPending().finally(() => (projector = undefined));
-      await projector;
-    }
-  }
-
-  async function projectPending(): Promise<void> {
-    const snapshot = takeSnapshot(r);
-    if (snapshot.events.length) {
-      projecting++;
-      try {
-        await project(snapshot);
-      } catch (err) {
-        // PostgreSQL refuses this change's data for good; the activity has alerted the registry. The
-        // workflow (deadlines, emails, the live status) must not stall or fail on its read model.
-        const refused = unwritable(err);
-        if (!refused) throw err;
-        log.error('read model refused a change', { seq: snapshot.seq, error: refused.message });
-      } finally {
-        projecting--;
-      }
-    }
-    projectedSeq = snapshot.seq;
-  }
-
-  /**
-   * Runs a local activity after the one before it has finished. Two local activities resolving in one workflow
-   * task may be handed back in one activation on replay and in two when live; the code after each would then run
-   * in another order and issue its commands in another order (a non-determinism error). One at a time, they cannot.
-   */
-  function inTask<T>(run: () => Promise<T>): Promise<T> {
-    const result = localLane.then(run);
-    localLane = result.catch(() => undefined);
-    return result;
   }
 
   /**
@@ -263,11 +203,11 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       return;
     }
     try {
-      await inTask(() => projectInTask(snapshot));
+      await projectInTask(snapshot);
     } catch (err) {
       if (unwritable(err)) throw err;
       // The read model did not answer within the task's reach: the activity waits for it as long as it takes.
-      log.warn('read model slow: the change goes to the projection activity', { seq: snapshot.seq, error: failureMessage(err) });
+      log.warn('read model slow: the change goes to the projection activity', { seq: snapshot.seq });
       await projectRegistration(snapshot);
     }
   }
@@ -491,13 +431,9 @@ function studentAttributes(student: RegistrationInput['student']) {
   ];
 }
 
-/**
- * The projection's failure for a change PostgreSQL refuses for good, or undefined. An activity's failure comes
- * wrapped in an ActivityFailure; a local activity's as the activity threw it.
- */
-function unwritable(err: unknown): ApplicationFailure | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.type === PROJECTION_UNWRITABLE_FAILURE ? cause : undefined;
+/** A change PostgreSQL refuses for good (the projection's non-retryable failure). */
+function unwritable(err: unknown): err is ActivityFailure & { cause: ApplicationFailure } {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROJECTION_UNWRITABLE_FAILURE;
 }
 
 /** Whether a search attribute already holds this value (unset and null alike; dates by instant, lists by element). */
