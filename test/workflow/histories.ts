@@ -70,19 +70,6 @@ export const RECORDED_PATH_MARKERS = {
   },
   // The production path since traces: every run started now takes the tracing patch (workflows/tracing.ts).
   'traced-completed-on-time': { patches: { 'opentelemetry-tracing': 1 }, audit: { STATUS_CHANGED: 1 }, emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 } },
-  // The production path since one workflow task per action. Its projections are local activities, whose markers
-  // keep the result, not the snapshot: their audit events cannot be counted, the local projections are.
-  'one-task-completed-on-time': {
-    patches: { 'opentelemetry-tracing': 1, 'one-workflow-task-per-action': 1 },
-    updates: { submitForm: 1, registerDocument: 2, verifyItem: 2 },
-    activities: { projectRegistration: 8 },
-    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
-  },
-  'one-task-incomplete-then-completed': {
-    patches: { 'one-workflow-task-per-action': 1 },
-    activities: { projectRegistration: 8 },
-    emails: { FOLLOW_UP: 1, ACKNOWLEDGEMENT: 1 },
-  },
 } as const satisfies Record<string, PathMarkers>;
 
 export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;
@@ -109,11 +96,6 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
       // The SDK's core writes the patch id as plain JSON (not through the codec).
       const patch = json(marker.details?.['patch-data']?.payloads?.[0]) as { id?: string } | undefined;
       if (patch?.id) count(facts.patches, patch.id);
-    }
-    if (marker?.markerName === 'core_local_activity') {
-      // A local activity's marker names its type in plain JSON beside the result.
-      const local = json(marker.details?.data?.payloads?.[0]) as { activity_type?: string } | undefined;
-      if (local?.activity_type) count(facts.activities, local.activity_type);
     }
     const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
     if (update) count(facts.updates, update);

@@ -112,33 +112,19 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   // The same path on today's code: the run takes the tracing patch, so the traced production path is guarded too.
   record('traced-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
-  /** The registration deadline passes with the photo missing (INCOMPLETE), then the photo completes it. */
-  async function incompleteThenCompleted(w: Harness): Promise<RegistrationHandle> {
-    const student = aStudent();
-    const h = await w.start(student, policyDue(Date.now() + 5 * SECOND));
-    await activateAndSubmitForm(h, student);
-    await submit(h, ['ID_DOCUMENT'], { verify: true });
-    await eventually(h, (s) => assert.equal(s.status, 'INCOMPLETE'), 15 * SECOND);
-    await submit(h, ['PHOTO'], { verify: true });
-    return h;
-  }
-
-  record('incomplete-then-completed', incompleteThenCompleted, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
-
-  // The same paths as runs start today: one workflow task per action (workflows/registration/workflow.ts), so the
-  // projection in the task, the attributes upserted when they change and the wake-up timer kept are guarded too.
-  // Record only these (the older files stand for registrations started before): -g "one-task".
   record(
-    'one-task-completed-on-time',
+    'incomplete-then-completed',
     async (w) => {
       const student = aStudent();
-      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
-      await completeLocalPostgraduate(h, student);
+      const h = await w.start(student, policyDue(Date.now() + 5 * SECOND));
+      await activateAndSubmitForm(h, student);
+      await submit(h, ['ID_DOCUMENT'], { verify: true });
+      await eventually(h, (s) => assert.equal(s.status, 'INCOMPLETE'), 15 * SECOND);
+      await submit(h, ['PHOTO'], { verify: true });
       return h;
     },
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
-  record('one-task-incomplete-then-completed', incompleteThenCompleted, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   record(
     'withdrawn-missed-document',

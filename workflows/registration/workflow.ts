@@ -24,11 +24,9 @@
  * (actions.ts, `patch`); a changed rule of the state machine is adopted
  * through rule-changes.ts.
  */
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
-  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -38,7 +36,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -64,21 +61,6 @@ const { projectRegistration } = proxyActivities<RegistrationActivities>({
   startToCloseTimeout: '30 seconds',
   // The read model may be down for a while; the projection waits for it rather than losing a change.
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
-
-/**
- * The same projection as a local activity, run by the worker inside the workflow task that made the change, so an
- * action costs one workflow task (docs/architecture.md, "Why the read model is written in the workflow task").
- * Bounded: its retries stay local (no timer in history) and a read model that does not answer within
- * `scheduleToCloseTimeout` hands the change to `projectRegistration` above, whose retries add nothing to history
- * however long the outage lasts (local retries would keep the workflow task open, heartbeating three events at a time).
- */
-const { projectRegistration: projectInTask } = proxyLocalActivities<RegistrationActivities>({
-  // A transaction may wait 15 s for a pooled connection and 15 s to commit (activities/projection.ts) under a burst.
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '40 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '5 seconds' },
-  localRetryThreshold: '40 seconds',
 });
 
 const { sendEmail } = proxyActivities<RegistrationActivities>({
@@ -107,19 +89,10 @@ const CALENDAR_LOOKAHEAD_YEARS = 1;
  */
 export const HISTORY_BUDGET = { events: 2_000, bytes: 2 * 1024 * 1024 } as const;
 
-/**
- * The patch of one workflow task per action: the projection as a local activity, only the search attributes whose
- * value changed upserted, one timer per wake-up moment kept across messages. It changes the commands of every step,
- * so the run decides it once, before its first command: a run started on the code before keeps that code's commands
- * until it continues as new (docs/registration-workflow.md, Versioning).
- */
-const ONE_TASK_PER_ACTION_PATCH = 'one-workflow-task-per-action';
-
 export async function registrationWorkflow(input: RegistrationInput): Promise<RegistrationResult> {
   // ---------------------------------------------------------------------------
   // Setup
   // ---------------------------------------------------------------------------
-  const oneTask = patched(ONE_TASK_PER_ACTION_PATCH);
   const { carried, answeredUpdates, ...registration } = input;
   /**
    * The changed rules (rule-changes.ts), each adopted through `patched()`: false while a history recorded before
@@ -172,7 +145,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     if (!snapshot.events.length) return;
     // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
     const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
-    upsertAttributes([
+    upsertSearchAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
@@ -180,47 +153,15 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     ]);
     projecting++;
     try {
-      await project(snapshot);
+      await projectRegistration(snapshot);
     } catch (err) {
       // PostgreSQL refuses this change's data for good; the activity has alerted the registry. The
       // workflow (deadlines, emails, the live status) must not stall or fail on its read model.
-      if (!unwritable(err)) throw err;
+      if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROJECTION_UNWRITABLE_FAILURE)) throw err;
       log.error('read model refused a change', { seq: snapshot.seq, error: err.cause.message });
     } finally {
       projecting--;
     }
-  }
-
-  /**
-   * Writes one snapshot to the read model. Either way it may run more than once (a local activity again after a
-   * failed workflow task or a worker lost mid-task, the activity after a local attempt that did commit) and
-   * concurrently with another snapshot: the projection applies a snapshot only over an older `seq` and inserts
-   * facts skipping those present (activities/projection.ts), so order and repeats change nothing.
-   */
-  async function project(snapshot: ReturnType<typeof takeSnapshot>): Promise<void> {
-    if (!oneTask) {
-      await projectRegistration(snapshot);
-      return;
-    }
-    try {
-      await projectInTask(snapshot);
-    } catch (err) {
-      if (unwritable(err)) throw err;
-      // The read model did not answer within the task's reach: the activity waits for it as long as it takes.
-      log.warn('read model slow: the change goes to the projection activity', { seq: snapshot.seq });
-      await projectRegistration(snapshot);
-    }
-  }
-
-  /** Upserts these attributes; on the one-task path only those whose value differs from what the run holds (a started or continued run holds what its start set). */
-  function upsertAttributes(pairs: SearchAttributeUpdatePair[]): void {
-    if (!oneTask) {
-      upsertSearchAttributes(pairs);
-      return;
-    }
-    const held = workflowInfo().typedSearchAttributes;
-    const changed = pairs.filter((p) => !sameAttributeValue(held.get(p.key), p.value));
-    if (changed.length) upsertSearchAttributes(changed);
   }
 
   function sendDecidedEmails(): void {
@@ -296,7 +237,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       act((input: I, now) => {
         const answer = action.apply(r, input, now);
         // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
-        if (action.movesStudent) upsertAttributes(studentAttributes(r.input.student));
+        if (action.movesStudent) upsertSearchAttributes(studentAttributes(r.input.student));
         return answer;
       }, before),
       {
@@ -316,7 +257,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
     // A continued run inherits its memo and search attributes from the previous one.
-    if (!carried) upsertAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
+    if (!carried) upsertSearchAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
     await ensureCalendar(Date.now());
     await publishChange();
   }
@@ -325,47 +266,13 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     sendDecidedEmails();
   }
 
-  /**
-   * The wake-up timers (one-task path), by the moment they wake at. A timer outlives the message that woke the loop:
-   * a message that leaves the next moment where it was adds no timer event, and one that brings an earlier moment
-   * (a verification's service level before the next reminder) starts its timer and keeps the later one, which is
-   * the next moment again once the earlier is gone. A timer is cancelled only once its moment comes before the next
-   * one (it would wake the loop for nothing); a closing run leaves the rest to the server.
-   */
-  const wakeTimers = new Map<number, { fired: boolean; scope: CancellationScope }>();
-
-  function startWakeTimer(next: { at: number; what: string }): void {
-    const timer = { fired: false, scope: new CancellationScope() };
-    wakeTimers.set(next.at, timer);
-    timer.scope
-      .run(() => sleep(next.at - Date.now(), { summary: next.what }))
-      .then(
-        () => {
-          timer.fired = true;
-        },
-        () => undefined, // cancelled: its moment no longer matters
-      );
-  }
-
   /** Until a message changes something, or the next moment that matters arrives. */
   async function awaitNextEvent(): Promise<void> {
     const seen = r.seq;
     const next = nextWakeUp(r, Date.now());
     const changed = () => r.seq !== seen || (hasEmailsToSend() && !mailerRunning);
-    if (!oneTask) {
-      if (next) await condition(changed, next.at - Date.now(), { summary: next.what });
-      else await condition(changed);
-      return;
-    }
-    for (const [at, timer] of wakeTimers) {
-      if (next && at >= next.at) continue;
-      if (!timer.fired) timer.scope.cancel();
-      wakeTimers.delete(at);
-    }
-    if (next && !wakeTimers.has(next.at)) startWakeTimer(next);
-    const timer = next && wakeTimers.get(next.at);
-    await condition(() => changed() || !!timer?.fired);
-    if (timer?.fired) wakeTimers.delete(next!.at);
+    if (next) await condition(changed, next.at - Date.now(), { summary: next.what });
+    else await condition(changed);
   }
 
   async function applyTime(): Promise<void> {
@@ -429,19 +336,6 @@ function studentAttributes(student: RegistrationInput['student']) {
     { key: SA.StudyLevel, value: student.studyLevel },
     { key: SA.StudentCategory, value: studentCategory(student) },
   ];
-}
-
-/** A change PostgreSQL refuses for good (the projection's non-retryable failure). */
-function unwritable(err: unknown): err is ActivityFailure & { cause: ApplicationFailure } {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === PROJECTION_UNWRITABLE_FAILURE;
-}
-
-/** Whether a search attribute already holds this value (unset and null alike; dates by instant, lists by element). */
-function sameAttributeValue(held: unknown, value: unknown): boolean {
-  if (held === undefined || held === null) return value === undefined || value === null;
-  if (held instanceof Date && value instanceof Date) return held.getTime() === value.getTime();
-  if (Array.isArray(held) && Array.isArray(value)) return held.length === value.length && held.every((v, i) => v === value[i]);
-  return held === value;
 }
 
 function failureMessage(err: unknown): string {
