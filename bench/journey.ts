@@ -10,16 +10,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { startRegistration } from '../src/client';
-import {
-  accountActivatedSignal,
-  defaultCohortPolicy,
-  registerDocumentUpdate,
-  submitFormUpdate,
-  verifyItemUpdate,
-  type ItemKey,
-  type RegisterDocumentInput,
-} from '../workflows/registration/api';
-import { validForm } from '../test/kit/samples';
+import { accountActivatedSignal, defaultCohortPolicy, registerDocumentUpdate, submitFormUpdate, verifyItemUpdate } from '../workflows/registration/api';
+import { aStudent, upload, validForm } from '../test/kit/samples';
 
 /**
  * Today's figures, the baseline of the goal (history events ≤ 0.6× these): counted by the lead at commit 49a1053
@@ -35,36 +27,13 @@ interface JourneyCount {
   byType: string;
 }
 
-const upload = (itemKey: ItemKey): RegisterDocumentInput => {
-  const photo = itemKey === 'PHOTO';
-  return {
-    actor: 'student',
-    itemKey,
-    sha256: randomBytes(32).toString('hex'),
-    size: photo ? 200_000 : 350_000,
-    mediaType: photo ? 'image/jpeg' : 'application/pdf',
-    originalName: photo ? 'photo.jpg' : 'id_document.pdf',
-    documentId: randomUUID(),
-    uploadedBy: 'student',
-    ...(photo ? { imageWidth: 600, imageHeight: 800 } : {}),
-  };
-};
-
 /** One journey to COMPLETED; its history's events and workflow tasks. */
 export async function completedJourney(temporal: Client, taskQueue: string): Promise<JourneyCount> {
   const applicationNo = `J${randomBytes(5).toString('hex').toUpperCase()}`;
   const { handle } = await startRegistration(
     temporal,
     {
-      student: {
-        applicationNo,
-        name: 'Chan Tai Man',
-        personalEmail: `${applicationNo.toLowerCase()}@example.com`,
-        programCode: 'MSC-IT',
-        studyLevel: 'TPG',
-        residency: 'LOCAL',
-        cohortId: 'bench-journey',
-      },
+      student: aStudent({ applicationNo, cohortId: 'bench-journey' }),
       policy: defaultCohortPolicy(new Date(Date.now() + 30 * 86400_000).toISOString()),
     },
     { taskQueue },
@@ -72,7 +41,7 @@ export async function completedJourney(temporal: Client, taskQueue: string): Pro
   await handle.signal(accountActivatedSignal, { actor: 'system:idp', universityEmail: `${applicationNo.toLowerCase()}@connect.ust.hk` });
   await handle.executeUpdate(submitFormUpdate, { args: [{ actor: 'student', form: validForm }] });
   for (const itemKey of ['ID_DOCUMENT', 'PHOTO'] as const) {
-    await handle.executeUpdate(registerDocumentUpdate, { args: [upload(itemKey)] });
+    await handle.executeUpdate(registerDocumentUpdate, { args: [upload(itemKey, { documentId: randomUUID() })] });
     await handle.executeUpdate(verifyItemUpdate, { args: [{ actor: 'staff:bench', itemKey }] });
   }
   const result = await handle.result();

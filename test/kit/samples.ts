@@ -1,9 +1,46 @@
 /**
- * Sample inputs that the tests, the drills and the benches all send: a registration form that passes every
- * rule, and real file bytes (a PDF, a PNG) that the gateway's type sniffing recognises.
+ * Sample inputs that the tests, the drills and the benches all send: a student, a registration form that
+ * passes every rule, an upload's metadata, and real file bytes (a PDF, a PNG) that the gateway's type
+ * sniffing recognises.
  */
+import crypto from 'node:crypto';
 import zlib from 'node:zlib';
-import type { RegistrationForm } from '../../workflows/registration/api';
+import type { ItemKey, RegisterDocumentInput, RegistrationForm, StudentRecord } from '../../workflows/registration/api';
+
+let counter = 0;
+/** A unique suffix for workflow ids and application numbers within a run. */
+export const uniq = (prefix = 't') => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/** A local taught postgraduate (no fee item), with a fresh application number unless one is given. */
+export function aStudent(overrides: Partial<StudentRecord> = {}): StudentRecord {
+  const applicationNo = overrides.applicationNo ?? uniq('A');
+  return {
+    applicationNo,
+    name: 'Chan Tai Man',
+    personalEmail: `${applicationNo.toLowerCase()}@example.com`,
+    programCode: 'MSC-IT',
+    studyLevel: 'TPG',
+    residency: 'LOCAL',
+    cohortId: 'cohort-2027-fall',
+    ...overrides,
+  };
+}
+
+/** Metadata of an uploaded file for an item (the photo gets a size inside the default spec). */
+export function upload(itemKey: ItemKey, overrides: Partial<RegisterDocumentInput> = {}): RegisterDocumentInput {
+  const isPhoto = itemKey === 'PHOTO';
+  return {
+    actor: 'student',
+    itemKey,
+    sha256: crypto.randomBytes(32).toString('hex'),
+    size: isPhoto ? 200_000 : 350_000,
+    mediaType: isPhoto ? 'image/jpeg' : 'application/pdf',
+    originalName: isPhoto ? 'photo.jpg' : `${itemKey.toLowerCase()}.pdf`,
+    uploadedBy: 'student',
+    ...(isPhoto ? { imageWidth: 600, imageHeight: 800 } : {}),
+    ...overrides,
+  };
+}
 
 export const validForm: RegistrationForm = {
   legalName: 'CHAN Tai Man',

@@ -124,6 +124,4 @@ const quietBundlerLogger = {
   error: (m: string) => console.error(m),
 };
 
-let counter = 0;
-/** A unique suffix for workflow ids and application numbers within a run. */
-export const uniq = (prefix = 't') => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+export { uniq } from './samples';

@@ -5,7 +5,6 @@
  * bundle come from test/kit/servers.ts.
  */
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,12 +27,13 @@ import {
   type CohortPolicy,
   type EmailKind,
   type ItemKey,
-  type RegisterDocumentInput,
   type RegistrationFailure,
   type RegistrationStatusView,
   type StudentRecord,
 } from '../../workflows/registration/api';
-import { validForm } from '../kit/samples';
+import { aStudent, upload, validForm } from '../kit/samples';
+
+export { aStudent, upload };
 import { database, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../kit/servers';
 import { withSwitches, type TestSwitches } from '../kit/test-switches';
 import { workerTracing } from '../../src/temporal/worker-options';
@@ -43,37 +43,7 @@ export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 export const STAFF = 'staff:officer.wong';
 
-export function aStudent(overrides: Partial<StudentRecord> = {}): StudentRecord {
-  const applicationNo = overrides.applicationNo ?? uniq('A');
-  return {
-    applicationNo,
-    name: 'Chan Tai Man',
-    personalEmail: `${applicationNo.toLowerCase()}@example.com`,
-    programCode: 'MSC-IT',
-    studyLevel: 'TPG',
-    residency: 'LOCAL',
-    cohortId: 'cohort-2027-fall',
-    ...overrides,
-  };
-}
-
 export const universityEmailOf = (s: StudentRecord) => `${s.applicationNo.toLowerCase()}@connect.ust.hk`;
-
-/** Metadata of an uploaded file for an item (the photo gets a size inside the default spec). */
-export function upload(itemKey: ItemKey, overrides: Partial<RegisterDocumentInput> = {}): RegisterDocumentInput {
-  const isPhoto = itemKey === 'PHOTO';
-  return {
-    actor: 'student',
-    itemKey,
-    sha256: crypto.randomBytes(32).toString('hex'),
-    size: isPhoto ? 200_000 : 350_000,
-    mediaType: isPhoto ? 'image/jpeg' : 'application/pdf',
-    originalName: isPhoto ? 'photo.jpg' : `${itemKey.toLowerCase()}.pdf`,
-    uploadedBy: 'student',
-    ...(isPhoto ? { imageWidth: 600, imageHeight: 800 } : {}),
-    ...overrides,
-  };
-}
 
 export const policyDue = (deadlineMs: number, overrides: Partial<Omit<CohortPolicy, 'registrationDeadline'>> = {}) =>
   defaultCohortPolicy(new Date(deadlineMs).toISOString(), overrides);
