@@ -130,9 +130,10 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
     // Concurrent first projections race to create the row: insert-if-absent with seq 0, then lock it. Without the
     // university account, whose uniqueness the insert would skip silently; the update below writes it.
     await tx.registration.createMany({ data: [{ applicationNo: no, ...registrationData(snapshot), universityEmail: null, seq: 0 }], skipDuplicates: true });
-    const [current] = await tx.$queryRaw<{ seq: number }[]>`SELECT seq FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
+    const [current] = await tx.$queryRaw<{ seq: number; universityEmail: string | null }[]>`
+      SELECT seq, "universityEmail" FROM "Registration" WHERE "applicationNo" = ${no} FOR UPDATE`;
     const newer = current.seq < snapshot.seq;
-    const accountHeldBy = await accountHolder(tx, snapshot);
+    const accountHeldBy = newer ? await accountHolder(tx, snapshot, current.universityEmail) : undefined;
     const before = newer ? await storedItems(tx, no) : [];
     if (newer) {
       const data = registrationData(snapshot);
@@ -153,12 +154,14 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
 }
 
 /**
- * The other registration that holds this snapshot's university account in the read model, if one does. Two
- * projections claiming one account at once: the second fails on the unique index and, retried, finds the first.
+ * The other registration that holds this snapshot's university account in the read model, if one does. Asked
+ * only while the row does not hold the account yet (`stored`), so a registration's later changes pay no query
+ * for it. Two projections claiming one account at once: the second fails on the unique index and, retried,
+ * finds the first.
  */
-async function accountHolder(tx: Tx, { view }: ProjectionSnapshot): Promise<string | undefined> {
+async function accountHolder(tx: Tx, { view }: ProjectionSnapshot, stored: string | null): Promise<string | undefined> {
   const account = view.universityEmail?.toLowerCase();
-  if (!account) return undefined;
+  if (!account || account === stored) return undefined;
   const holder = await tx.registration.findFirst({
     where: { universityEmail: account, applicationNo: { not: view.applicationNo } },
     select: { applicationNo: true },
