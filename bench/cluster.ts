@@ -102,10 +102,10 @@ async function importThroughGateway(cluster: Cluster, admin: string, csv: string
   }
 }
 
-async function bareStarts(temporal: Client, csv: string): Promise<number> {
+async function bareStarts(temporal: Client, taskQueue: string, csv: string): Promise<number> {
   const { students } = parseCsvImport(csv);
   const t0 = performance.now();
-  await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue: 'registration' }));
+  await inPool(students, CONCURRENCY, (s) => startRegistration(temporal, s, { taskQueue }));
   return performance.now() - t0;
 }
 
@@ -180,6 +180,9 @@ async function main(): Promise<void> {
         cluster.addWorker();
       }
 
+      // The registrations' task queue, as the cluster gives it to its workers (bench-cluster.ts names it).
+      const registrationQueue = cluster.env.TEMPORAL_TASK_QUEUE!;
+
       // 1: import vs bare starts, same concurrency and input shape.
       // Each side meets only its own cohort's first steps (invitation, projection): the imported cohort settles
       // before the bare loop starts, or the bare loop would share the workers with it and flatter the import.
@@ -187,7 +190,7 @@ async function main(): Promise<void> {
       const importMs = await importThroughGateway(cluster, admin, imp.csv, prisma);
       await toFirstIdle(prisma, imp.cohortId, importN, 0);
       const bare = cohortCsv(importN);
-      const bareMs = await bareStarts(temporal, bare.csv);
+      const bareMs = await bareStarts(temporal, registrationQueue, bare.csv);
       // The loops below measure requests, not the tail of these starts.
       await toFirstIdle(prisma, bare.cohortId, importN, 0);
       log(`import ${(importMs / 1000).toFixed(1)} s, bare starts ${(bareMs / 1000).toFixed(1)} s; both cohorts at first idle`);
@@ -275,7 +278,7 @@ async function main(): Promise<void> {
       await trivial.stop();
 
       // History events of completed journeys, on whatever workflow code this checkout holds.
-      const journeys = await Promise.all(Array.from({ length: JOURNEYS }, () => completedJourney(temporal, 'registration')));
+      const journeys = await Promise.all(Array.from({ length: JOURNEYS }, () => completedJourney(temporal, registrationQueue)));
       log(`${JOURNEYS} journeys to COMPLETED: ${journeys.map((j) => `${j.events} events, ${j.workflowTasks} workflow tasks`).join('; ')}`);
       log(`the first journey's events by type: ${journeys[0]!.byType}`);
 
