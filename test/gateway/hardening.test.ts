@@ -313,6 +313,23 @@ describe('gateway hardening (docs/gateway.md)', function () {
       assert.match(staffPage.body, /<h1>Please sign in<\/h1>[\s\S]*href="\/staff\/">Go to the staff pages/);
     });
 
+    it('a browser that posts a body past the limit to a route that takes none (send for review) gets the HTML page; a fetch gets the JSON error', async () => {
+      const a = await admit(stack);
+      const cookie = cookieOf(await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' }))!;
+      const url = `${stack.url}/api/registrations/${a.applicationNo}/items/ID_DOCUMENT/send`;
+      const body = 'x'.repeat(200 * 1024); // the limit of a route without a body is 100 KB (docs/operations.md)
+      const browser = { cookie, origin: stack.url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' };
+      const navigation = await rawRequest(url, 'POST', { ...browser, 'sec-fetch-mode': 'navigate', accept: 'text/html,*/*;q=0.8' }, body);
+      assert.equal(navigation.status, 413);
+      assert.match(navigation.contentType, /^text\/html/);
+      assert.match(navigation.body, /PAYLOAD_TOO_LARGE, request [0-9a-f-]{36}/);
+      const byFetch = await rawRequest(url, 'POST', { ...browser, 'sec-fetch-mode': 'cors', accept: 'application/json' }, body);
+      assert.equal(byFetch.status, 413);
+      assert.equal(JSON.parse(byFetch.body).code, 'PAYLOAD_TOO_LARGE');
+      // Nothing was sent for review.
+      assert.equal((await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.state, 'PENDING');
+    });
+
     it("staff revoke a student's links and sessions: no link in the answer, a fresh one emailed to the student, the revocation in the audit trail", async () => {
       const a = await admit(stack);
       await eventually(
