@@ -70,6 +70,14 @@ export const RECORDED_PATH_MARKERS = {
   },
   // The production path since traces: every run started now takes the tracing patch (workflows/tracing.ts).
   'traced-completed-on-time': { patches: { 'opentelemetry-tracing': 1 }, audit: { STATUS_CHANGED: 1 }, emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 } },
+  // Rule 'sent-submission-locked': a file sent at once with the bytes of the page waiting sends that page; a
+  // further file while it awaits review is refused by the validator (nothing in the history).
+  'sent-submission-locked': {
+    patches: { 'sent-submission-locked': 1 },
+    updates: { registerDocument: 3, verifyItem: 2 },
+    audit: { DOCUMENT_PAGE_ADDED: 1, DOCUMENT_REGISTERED: 2 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
 } as const satisfies Record<string, PathMarkers>;
 
 export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;

@@ -499,4 +499,28 @@ describe('record replay fixtures (dev server, search attributes on)', function (
     },
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
+
+  record(
+    'sent-submission-locked',
+    async (w) => {
+      const student = aStudent();
+      const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+      await activateAndSubmitForm(h, student);
+      // A page kept, then the same bytes sent at once: one page, sent for review.
+      const kept = upload('ID_DOCUMENT', { keepDraft: true, documentId: randomUUID() });
+      await h.executeUpdate(registerDocumentUpdate, { args: [kept] });
+      const sent = await h.executeUpdate(registerDocumentUpdate, { args: [{ ...kept, keepDraft: undefined, documentId: randomUUID() }] });
+      assert.equal(sent.state, 'SUBMITTED');
+      assert.deepEqual(
+        sent.submissions.map((s) => s.sha256),
+        [kept.sha256],
+      );
+      // Another file while it awaits review: refused before anything is recorded.
+      await assert.rejects(h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', { documentId: randomUUID() })] }), WorkflowUpdateFailedError);
+      await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
+      await submit(h, ['PHOTO'], { verify: true });
+      return h;
+    },
+    { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+  );
 });
