@@ -21,6 +21,11 @@ export function refuseServers(why: string): void {
   refusal = why;
 }
 
+/** `start`, unless servers are refused (`refuseServers`): then a rejection naming `server`. */
+export function allowed<T>(server: string, start: () => Promise<T>): Promise<T> {
+  return refusal ? Promise.reject(new Error(`${server} asked for, but ${refusal}`)) : start();
+}
+
 /** `start` run at most once per process; with `server`, refused after `refuseServers`. */
 export function once<T>(start: () => Promise<T>, server?: string): () => Promise<T> {
   let p: Promise<T> | undefined;

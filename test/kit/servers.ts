@@ -19,7 +19,7 @@ import { registrationSearchAttributes } from '../../workflows/registration/searc
 import { loadConfig } from '../../src/config';
 import { dataConverter } from '../../src/temporal/data-converter';
 import { workflowBundleOptions } from '../../src/temporal/worker-options';
-import { once, onStop } from './lifetime';
+import { allowed, once, onStop } from './lifetime';
 import { testSwitchesClientOptions } from './test-switches';
 
 // Workers' lifecycle chatter (INFO) drowns the test report; warnings and errors still show. Installed when this
@@ -77,15 +77,26 @@ function executable(p: string | undefined, what: string) {
 const testPayloadKeys = loadConfig({ NODE_ENV: 'test' }).payloadKeys;
 export const testDataConverter = () => dataConverter(testPayloadKeys);
 
-/** Time-skipping test server: deadlines are tested by skipping time, never by sleeping. */
-export const timeSkippingEnv = once(async () => {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
+const TIME_SKIPPING_SERVER = "Temporal's time-skipping test server";
+const startTimeSkipping = () =>
+  TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executable(temporalTestServerPath(), 'temporal-test-server') },
     client: { ...testSwitchesClientOptions, dataConverter: testDataConverter() },
   });
+
+/** Time-skipping test server: deadlines are tested by skipping time, never by sleeping. */
+export const timeSkippingEnv = once(async () => {
+  const env = await startTimeSkipping();
   onStop(() => env.teardown());
   return env;
-}, "Temporal's time-skipping test server");
+}, TIME_SKIPPING_SERVER);
+
+/**
+ * A time-skipping test server of the caller's own, which the caller tears down: for a test that may leave the
+ * server's clock locked (the server keeps a lock for each workflow task it failed), so that no later test's
+ * skipped time waits in real time behind it.
+ */
+export const ownTimeSkippingEnv = () => allowed(TIME_SKIPPING_SERVER, startTimeSkipping);
 
 /** Dev server (the real Temporal server, SQLite in memory) with our search attributes. */
 export const devServerEnv = once(async () => {

@@ -30,7 +30,7 @@ import {
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
 import { HISTORY_BUDGET } from '../../workflows/registration/workflow';
-import { database, devServerEnv } from '../kit/servers';
+import { database, devServerEnv, ownTimeSkippingEnv } from '../kit/servers';
 import { recordRunHistory } from './histories';
 import {
   DAY,
@@ -44,7 +44,8 @@ import {
   status,
   submit,
   upload,
-  useTimeSkipping,
+  Phase,
+  releaseLeakedClockLocks,
   withWorker,
 } from './support';
 
@@ -98,205 +99,217 @@ describe('continue-as-new keeps a registration bounded', function () {
   this.timeout(600_000);
 
   describe('1,000 message round trips (time-skipping)', () => {
+    // Its own server: one this test leaves with its clock locked (see releaseLeakedClockLocks) or stops mid-way
+    // cannot make a later test's skipped time wait in real time.
     let env: TestWorkflowEnvironment;
-    useTimeSkipping((e) => (env = e));
+    before(async function () {
+      this.timeout(180_000);
+      env = await ownTimeSkippingEnv();
+      await database();
+    });
+    after(async () => env?.teardown());
 
     // 979 extensions in a burst decide emails faster than one-at-a-time delivery sends them. The queue of emails
     // decided and not yet sent is carried as keys and the decision's facts (the context is rendered when sent), and
     // an extension folds into an extension email still waiting, so what is carried stays bounded (it grew 120 KB →
     // 336 KB over 14 runs when each queued email carried its full context and every extension had its own email).
     it('ends with the workflow running, every run under the history budget, the carried state bounded, no email repeated, and the extended deadline firing on time after continuation', async function () {
-      // ~3 min on an idle 2-core machine before the extension emails (1,000 updates, each projected); allow for shared cores.
+      // ~1 min on an idle 2-core machine, ~3 min with its cores shared three ways; allow for more.
       this.timeout(1_800_000);
-      await withWorker(env, async (w) => {
-        const student = aStudent();
-        const no = student.applicationNo;
-        const start = await env.currentTimeMs();
-        const firstDeadline = start + 30 * DAY;
-        const h = await w.start(student, policyDue(firstDeadline));
-        let trips = 0;
+      const phase = new Phase();
+      await withWorker(env, (w) =>
+        phase.within(1_700_000, async () => {
+          const student = aStudent();
+          const no = student.applicationNo;
+          const start = await env.currentTimeMs();
+          const firstDeadline = start + 30 * DAY;
+          const h = await w.start(student, policyDue(firstDeadline));
+          let trips = 0;
+          phase.now(() => `round trip ${trips} of 1,000`);
 
-        let retried = 0;
-        /**
-         * As the gateway does with the request's Idempotency-Key: one update id per round trip, sent again when
-         * the answer was lost. The time-skipping server reports an update that completed in a run which then
-         * continued as new as "not found"; the retry reaches the next run, which answers it from the carried
-         * answers (not applied twice: the seq below counts every change once).
-         */
-        const send = async <A>(def: UpdateDefinition<unknown, [A]>, arg: A) => {
-          const updateId = randomUUID();
-          for (let attempt = 0; ; attempt++) {
-            try {
-              return await h.executeUpdate(def, { args: [arg], updateId });
-            } catch (e) {
-              if (attempt >= 3 || !(e instanceof WorkflowNotFoundError && /update .* not found/i.test(e.message))) throw e;
-              retried++;
+          let retried = 0;
+          /**
+           * As the gateway does with the request's Idempotency-Key: one update id per round trip, sent again when
+           * the answer was lost. The time-skipping server reports an update that completed in a run which then
+           * continued as new as "not found"; the retry reaches the next run, which answers it from the carried
+           * answers (not applied twice: the seq below counts every change once).
+           */
+          const send = async <A>(def: UpdateDefinition<unknown, [A]>, arg: A) => {
+            const updateId = randomUUID();
+            for (let attempt = 0; ; attempt++) {
+              try {
+                return await h.executeUpdate(def, { args: [arg], updateId });
+              } catch (e) {
+                if (attempt >= 3 || !(e instanceof WorkflowNotFoundError && /update .* not found/i.test(e.message))) throw e;
+                retried++;
+              }
             }
-          }
-        };
+          };
 
-        // Uploads up to the cap, each after the registry rejected the one before (a file sent for review is not
-        // replaced), then one more while the last waits for review, refused before anything is recorded.
-        for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++, trips++) {
-          if (i > 0) {
-            await send(rejectItemUpdate, { actor: STAFF, itemKey: 'PHOTO', reasonCode: 'UNREADABLE', note: `rejection ${i}` });
-            trips++;
+          // Uploads up to the cap, each after the registry rejected the one before (a file sent for review is not
+          // replaced), then one more while the last waits for review, refused before anything is recorded.
+          for (let i = 0; i < MAX_SUBMISSIONS_PER_ITEM; i++, trips++) {
+            if (i > 0) {
+              await send(rejectItemUpdate, { actor: STAFF, itemKey: 'PHOTO', reasonCode: 'UNREADABLE', note: `rejection ${i}` });
+              trips++;
+            }
+            await send(registerDocumentUpdate, upload('PHOTO'));
           }
-          await send(registerDocumentUpdate, upload('PHOTO'));
-        }
-        await assert.rejects(h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] }), (e: unknown) => {
-          assert.ok(e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure);
-          assert.equal(e.cause.type, RegistrationFailure.InvalidTransition);
-          return true;
-        });
-        trips++;
-        await send(verifyItemUpdate, { actor: STAFF, itemKey: 'PHOTO' });
-        trips++;
-
-        // The rest: staff extend the registration deadline by one minute each time (each extension is a change
-        // and decides a DEADLINE_EXTENDED email to the student).
-        let extensions = 0;
-        for (; trips < 1000; trips++) {
-          extensions++;
-          await send(extendDeadlineUpdate, {
-            actor: STAFF,
-            deadline: 'REGISTRATION',
-            until: new Date(firstDeadline + extensions * MINUTE).toISOString(),
-            reason: `extension ${extensions}`,
+          await assert.rejects(h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] }), (e: unknown) => {
+            assert.ok(e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure);
+            assert.equal(e.cause.type, RegistrationFailure.InvalidTransition);
+            return true;
           });
-        }
-        assert.equal(trips, 1000);
-        assert.equal(extensions, 979); // 1000 − 10 uploads − 9 rejections − 1 refused − 1 verification, by hand
-        const finalDeadline = firstDeadline + 979 * MINUTE;
+          trips++;
+          await send(verifyItemUpdate, { actor: STAFF, itemKey: 'PHOTO' });
+          trips++;
 
-        // Every email decided so far delivered: the invitation, then the extension emails, the last of which tells the
-        // final date. An extension decided while an extension email waited folded into it, so there are `told` ≤ 979
-        // of them (how many depends on how fast the emails went out), keys DEADLINE_EXTENDED:1..told.
-        const finalText = hkTime(new Date(finalDeadline).toISOString());
-        const extensionEmail = (n: number) => {
-          const file = outboxPaths(w.config.outboxDir, { registrationNo: no, idempotencyKey: `registration-${no}:DEADLINE_EXTENDED:${n}` }).text;
-          const m = /extended from (.+) to (.+)\.\n/.exec(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
-          return m ? { from: m[1]!, until: m[2]! } : undefined;
-        };
-        let told = 0;
-        const s = await eventually(
-          h,
-          (v) => {
-            const last = v.emails[v.emails.length - 1]?.idempotencyKey ?? '';
-            told = Number(/:DEADLINE_EXTENDED:(\d+)$/.exec(last)?.[1] ?? 0);
-            assert.equal(extensionEmail(told)?.until, finalText);
-            // seq: 1 start + 10 uploads + 9 rejections + 1 verification + 979 extensions + 1 EMAIL_SENT (invitation)
-            // + 9 (rejection emails) + one per extension email
-            assert.equal(v.seq, 1 + 10 + 9 + 1 + 979 + 1 + 9 + told);
-          },
-          600_000,
-        );
-        assert.ok(told >= 1 && told <= 979, `${told} extension emails`);
-        // The student was told every date in turn: each email extends from the date the one before told.
-        let previous = hkTime(new Date(firstDeadline).toISOString());
-        for (let n = 1; n <= told; n++) {
-          const e = extensionEmail(n)!;
-          assert.equal(e.from, previous, `extension email ${n}`);
-          previous = e.until;
-        }
-        const runs = await runsOf(env.client, h);
-        const d = await env.client.workflow.getHandle(h.workflowId).describe();
-        assert.equal(d.status.name, 'RUNNING');
-        assert.ok(runs.length >= 3, `expected several runs, got ${runs.length}`);
-        console.log(
-          `      ${runs.length} runs; events per run ${runs.map((r) => r.events).join(', ')}; largest ${Math.max(...runs.map((r) => r.bytes))} bytes (${Math.max(...runs.map((r) => r.jsonBytes))} as JSON); ` +
-            `carried input ${runs
-              .slice(1)
-              .map((r) => r.inputBytes)
-              .join(
-                ', ',
-              )} bytes; ${told} extension emails; ${retried} answers lost and retried; ${runs.reduce((n, r) => n + r.failedTasks, 0)} workflow tasks failed by the server`,
-        );
-        for (const r of runs) {
-          // The budget is checked between changes, and the run drains what is in flight before it continues (the
-          // update being answered, an email being sent and its projection): a run may pass it by those events.
-          assert.ok(r.events <= HISTORY_BUDGET.events + IN_FLIGHT_EVENTS, `run ${r.runId} has ${r.events} events`);
-          // The time-skipping server does not report history sizes (historySize 0), so here the event budget ends each
-          // run; 2,000 events of extension round trips (each with its email's request) are ~2.2 MB as JSON.
-          assert.ok(r.bytes <= HISTORY_BYTES_BOUND, `run ${r.runId} has ${r.bytes} bytes`);
-          // What a run carries to the next does not grow with the messages (it was ~944 KB at this point before).
-          assert.ok(r.inputBytes <= CARRIED_BUDGET_BYTES, `run ${r.runId} started with ${r.inputBytes} bytes of input`);
-        }
-        // The state crossed every run whole, its lists bounded.
-        assert.equal(s.deadlines.registration, new Date(finalDeadline).toISOString());
-        assert.equal(s.status, 'IN_PROGRESS');
-        const photo = s.items.find((i) => i.key === 'PHOTO')!;
-        const rejectionKeys = Array.from({ length: 9 }, (_, i) => `registration-${no}:REJECTION:${i + 1}`);
-        assert.deepEqual([photo.state, photo.submissions.length], ['VERIFIED', 10]);
-        // The latest 10 extensions (970th to 979th) are listed, the 969 before them counted.
-        assert.equal(s.deadlineChangesOmitted, 969);
-        assert.deepEqual(
-          s.deadlineChanges.map((c) => c.until),
-          Array.from({ length: 10 }, (_, i) => new Date(firstDeadline + (970 + i) * MINUTE).toISOString()),
-        );
-        // 1 + 9 + told emails sent: the latest 50 listed, the ones before them counted.
-        const sentKeys = [
-          `registration-${no}:INVITATION:1`,
-          ...rejectionKeys,
-          ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`),
-        ];
-        assert.equal(s.emailsOmitted, Math.max(0, 1 + 9 + told - 50));
-        assert.deepEqual(
-          s.emails.map((e) => e.idempotencyKey),
-          sentKeys.slice(-50),
-        );
+          // The rest: staff extend the registration deadline by one minute each time (each extension is a change
+          // and decides a DEADLINE_EXTENDED email to the student).
+          let extensions = 0;
+          for (; trips < 1000; trips++) {
+            extensions++;
+            await send(extendDeadlineUpdate, {
+              actor: STAFF,
+              deadline: 'REGISTRATION',
+              until: new Date(firstDeadline + extensions * MINUTE).toISOString(),
+              reason: `extension ${extensions}`,
+            });
+          }
+          assert.equal(trips, 1000);
+          assert.equal(extensions, 979); // 1000 − 10 uploads − 9 rejections − 1 refused − 1 verification, by hand
+          const finalDeadline = firstDeadline + 979 * MINUTE;
 
-        // The time-skipping test server holds a time-skipping lock for each workflow task it failed and never gives it
-        // back (its lock log shows one per failed task), so env.sleep would then wait in real time. Give back those.
-        const leakedLocks = runs.reduce((n, r) => n + r.failedTasks, 0);
-        for (let i = 0; i < leakedLocks; i++) await env.connection.testService!.unlockTimeSkipping({});
+          // Every email decided so far delivered: the invitation, then the extension emails, the last of which tells the
+          // final date. An extension decided while an extension email waited folded into it, so there are `told` ≤ 979
+          // of them (how many depends on how fast the emails went out), keys DEADLINE_EXTENDED:1..told.
+          const finalText = hkTime(new Date(finalDeadline).toISOString());
+          const extensionEmail = (n: number) => {
+            const file = outboxPaths(w.config.outboxDir, { registrationNo: no, idempotencyKey: `registration-${no}:DEADLINE_EXTENDED:${n}` }).text;
+            const m = /extended from (.+) to (.+)\.\n/.exec(fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
+            return m ? { from: m[1]!, until: m[2]! } : undefined;
+          };
+          let told = 0;
+          phase.now(() => `waiting for the extension emails (${told} told so far)`);
+          const s = await eventually(
+            h,
+            (v) => {
+              const last = v.emails[v.emails.length - 1]?.idempotencyKey ?? '';
+              told = Number(/:DEADLINE_EXTENDED:(\d+)$/.exec(last)?.[1] ?? 0);
+              assert.equal(extensionEmail(told)?.until, finalText);
+              // seq: 1 start + 10 uploads + 9 rejections + 1 verification + 979 extensions + 1 EMAIL_SENT (invitation)
+              // + 9 (rejection emails) + one per extension email
+              assert.equal(v.seq, 1 + 10 + 9 + 1 + 979 + 1 + 9 + told);
+            },
+            600_000,
+          );
+          assert.ok(told >= 1 && told <= 979, `${told} extension emails`);
+          // The student was told every date in turn: each email extends from the date the one before told.
+          let previous = hkTime(new Date(firstDeadline).toISOString());
+          for (let n = 1; n <= told; n++) {
+            const e = extensionEmail(n)!;
+            assert.equal(e.from, previous, `extension email ${n}`);
+            previous = e.until;
+          }
+          const runs = await runsOf(env.client, h);
+          const d = await env.client.workflow.getHandle(h.workflowId).describe();
+          assert.equal(d.status.name, 'RUNNING');
+          assert.ok(runs.length >= 3, `expected several runs, got ${runs.length}`);
+          console.log(
+            `      ${runs.length} runs; events per run ${runs.map((r) => r.events).join(', ')}; largest ${Math.max(...runs.map((r) => r.bytes))} bytes (${Math.max(...runs.map((r) => r.jsonBytes))} as JSON); ` +
+              `carried input ${runs
+                .slice(1)
+                .map((r) => r.inputBytes)
+                .join(
+                  ', ',
+                )} bytes; ${told} extension emails; ${retried} answers lost and retried; ${runs.reduce((n, r) => n + r.failedTasks, 0)} workflow tasks failed by the server`,
+          );
+          for (const r of runs) {
+            // The budget is checked between changes, and the run drains what is in flight before it continues (the
+            // update being answered, an email being sent and its projection): a run may pass it by those events.
+            assert.ok(r.events <= HISTORY_BUDGET.events + IN_FLIGHT_EVENTS, `run ${r.runId} has ${r.events} events`);
+            // The time-skipping server does not report history sizes (historySize 0), so here the event budget ends each
+            // run; 2,000 events of extension round trips (each with its email's request) are ~2.2 MB as JSON.
+            assert.ok(r.bytes <= HISTORY_BYTES_BOUND, `run ${r.runId} has ${r.bytes} bytes`);
+            // What a run carries to the next does not grow with the messages (it was ~944 KB at this point before).
+            assert.ok(r.inputBytes <= CARRIED_BUDGET_BYTES, `run ${r.runId} started with ${r.inputBytes} bytes of input`);
+          }
+          // The state crossed every run whole, its lists bounded.
+          assert.equal(s.deadlines.registration, new Date(finalDeadline).toISOString());
+          assert.equal(s.status, 'IN_PROGRESS');
+          const photo = s.items.find((i) => i.key === 'PHOTO')!;
+          const rejectionKeys = Array.from({ length: 9 }, (_, i) => `registration-${no}:REJECTION:${i + 1}`);
+          assert.deepEqual([photo.state, photo.submissions.length], ['VERIFIED', 10]);
+          // The latest 10 extensions (970th to 979th) are listed, the 969 before them counted.
+          assert.equal(s.deadlineChangesOmitted, 969);
+          assert.deepEqual(
+            s.deadlineChanges.map((c) => c.until),
+            Array.from({ length: 10 }, (_, i) => new Date(firstDeadline + (970 + i) * MINUTE).toISOString()),
+          );
+          // 1 + 9 + told emails sent: the latest 50 listed, the ones before them counted.
+          const sentKeys = [
+            `registration-${no}:INVITATION:1`,
+            ...rejectionKeys,
+            ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`),
+          ];
+          assert.equal(s.emailsOmitted, Math.max(0, 1 + 9 + told - 50));
+          assert.deepEqual(
+            s.emails.map((e) => e.idempotencyKey),
+            sentKeys.slice(-50),
+          );
 
-        // The deadline still fires, at the extended moment and not at the first one.
-        await env.sleep(firstDeadline + 60 * MINUTE - (await env.currentTimeMs()));
-        assert.equal((await status(h)).status, 'IN_PROGRESS');
-        await env.sleep(finalDeadline - (await env.currentTimeMs()) - MINUTE);
-        assert.equal((await status(h)).status, 'IN_PROGRESS');
-        await env.sleep(2 * MINUTE);
-        const result = await env.client.workflow.getHandle(h.workflowId).result();
-        assert.equal(result.status, 'WITHDRAWN');
-        assert.equal(result.reason, 'MISSED_COMPULSORY_ITEM');
-        assert.deepEqual(result.items, ['ACTIVATION', 'FORM', 'ID_DOCUMENT']);
-        // At the extended deadline (the timer fires a few milliseconds after it), not at the first one.
-        assert.ok(Date.parse(result.at) >= finalDeadline && Date.parse(result.at) < finalDeadline + MINUTE, result.at);
+          phase.now(() => 'skipping to the deadline');
+          const released = await releaseLeakedClockLocks(env);
+          console.log(`      ${released} clock locks the server kept given back`);
 
-        // The read model followed every run: its seq is the last one, with every audit event once.
-        // After the 1,010 + told above: 2 reminders (7 days and 1 day before the final date; REMINDER_DUE + EMAIL_SENT
-        // each), DEADLINE_PASSED, STATUS_CHANGED, and the withdrawal's EMAIL_SENT.
-        const { prisma } = await database();
-        const row = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
-        assert.equal(row.status, 'WITHDRAWN');
-        assert.equal(row.seq, 1010 + told + 2 * 2 + 1 + 1 + 1);
-        const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, select: { seq: true, type: true, data: true } });
-        assert.equal(audit.length, row.seq);
-        // Every extension is in the audit trail, whether or not its email was folded into a later one.
-        assert.equal(audit.filter((e) => e.type === 'DEADLINE_EXTENDED').length, 979);
-        assert.equal(await prisma.document.count({ where: { registrationNo: no } }), 10);
+          // The deadline still fires, at the extended moment and not at the first one.
+          await env.sleep(firstDeadline + 60 * MINUTE - (await env.currentTimeMs()));
+          assert.equal((await status(h)).status, 'IN_PROGRESS');
+          await env.sleep(finalDeadline - (await env.currentTimeMs()) - MINUTE);
+          assert.equal((await status(h)).status, 'IN_PROGRESS');
+          await env.sleep(2 * MINUTE);
+          phase.now(() => 'the withdrawal and its read model');
+          const result = await env.client.workflow.getHandle(h.workflowId).result();
+          assert.equal(result.status, 'WITHDRAWN');
+          assert.equal(result.reason, 'MISSED_COMPULSORY_ITEM');
+          assert.deepEqual(result.items, ['ACTIVATION', 'FORM', 'ID_DOCUMENT']);
+          // At the extended deadline (the timer fires a few milliseconds after it), not at the first one.
+          assert.ok(Date.parse(result.at) >= finalDeadline && Date.parse(result.at) < finalDeadline + MINUTE, result.at);
 
-        // No email decided twice or lost across the continuations: exactly the keys the rules give, each
-        // delivered once (one email-log row, one EMAIL_SENT event, one outbox file per key).
-        const expected = [
-          `registration-${no}:INVITATION:1`,
-          ...rejectionKeys,
-          ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`),
-          `registration-${no}:REMINDER:1`,
-          `registration-${no}:REMINDER:2`,
-          `registration-${no}:WITHDRAWAL:1`,
-        ].sort();
-        const logged = await prisma.emailLog.findMany({ where: { registrationNo: no }, select: { idempotencyKey: true, status: true } });
-        assert.deepEqual(logged.map((l) => l.idempotencyKey).sort(), expected);
-        assert.ok(logged.every((l) => l.status === 'OUTBOX'));
-        const sentEvents = audit.filter((e) => e.type === 'EMAIL_SENT').map((e) => String((e.data as { idempotencyKey: string }).idempotencyKey));
-        assert.deepEqual(sentEvents.sort(), expected);
-        const outbox = fs
-          .readdirSync(path.dirname(outboxPaths(w.config.outboxDir, { registrationNo: no, idempotencyKey: expected[0]! }).text))
-          .filter((f) => f.endsWith('.txt'));
-        assert.equal(outbox.length, expected.length);
-      });
+          // The read model followed every run: its seq is the last one, with every audit event once.
+          // After the 1,010 + told above: 2 reminders (7 days and 1 day before the final date; REMINDER_DUE + EMAIL_SENT
+          // each), DEADLINE_PASSED, STATUS_CHANGED, and the withdrawal's EMAIL_SENT.
+          const { prisma } = await database();
+          const row = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no } });
+          assert.equal(row.status, 'WITHDRAWN');
+          assert.equal(row.seq, 1010 + told + 2 * 2 + 1 + 1 + 1);
+          const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, select: { seq: true, type: true, data: true } });
+          assert.equal(audit.length, row.seq);
+          // Every extension is in the audit trail, whether or not its email was folded into a later one.
+          assert.equal(audit.filter((e) => e.type === 'DEADLINE_EXTENDED').length, 979);
+          assert.equal(await prisma.document.count({ where: { registrationNo: no } }), 10);
+
+          // No email decided twice or lost across the continuations: exactly the keys the rules give, each
+          // delivered once (one email-log row, one EMAIL_SENT event, one outbox file per key).
+          const expected = [
+            `registration-${no}:INVITATION:1`,
+            ...rejectionKeys,
+            ...Array.from({ length: told }, (_, i) => `registration-${no}:DEADLINE_EXTENDED:${i + 1}`),
+            `registration-${no}:REMINDER:1`,
+            `registration-${no}:REMINDER:2`,
+            `registration-${no}:WITHDRAWAL:1`,
+          ].sort();
+          const logged = await prisma.emailLog.findMany({ where: { registrationNo: no }, select: { idempotencyKey: true, status: true } });
+          assert.deepEqual(logged.map((l) => l.idempotencyKey).sort(), expected);
+          assert.ok(logged.every((l) => l.status === 'OUTBOX'));
+          const sentEvents = audit.filter((e) => e.type === 'EMAIL_SENT').map((e) => String((e.data as { idempotencyKey: string }).idempotencyKey));
+          assert.deepEqual(sentEvents.sort(), expected);
+          const outbox = fs
+            .readdirSync(path.dirname(outboxPaths(w.config.outboxDir, { registrationNo: no, idempotencyKey: expected[0]! }).text))
+            .filter((f) => f.endsWith('.txt'));
+          assert.equal(outbox.length, expected.length);
+        }),
+      );
     });
   });
 

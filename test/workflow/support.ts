@@ -87,6 +87,47 @@ export function useTimeSkipping(use: (env: TestWorkflowEnvironment) => void): vo
   });
 }
 
+/**
+ * The time-skipping test server keeps a lock on its clock for each workflow task it failed (an update arriving as a
+ * run continues as new) and never gives it back; skipped time then passes in real time. Call with nothing in flight
+ * and no timer due within the hour: it skips that hour, and while the hour does not pass at once it gives back one
+ * lock at a time. Returns how many it gave back (the server refuses one too many, so it never gives back more).
+ */
+export async function releaseLeakedClockLocks(env: TestWorkflowEnvironment): Promise<number> {
+  const hourSkipped = env.sleep(HOUR).then(() => true);
+  let released = 0;
+  // 10 s of real time is far more than an hour with nothing due takes to skip, even on a loaded machine.
+  while (!(await Promise.race([hourSkipped, new Promise<false>((r) => setTimeout(() => r(false), 10_000))]))) {
+    await env.connection.testService!.unlockTimeSkipping({});
+    released++;
+  }
+  return released;
+}
+
+/**
+ * A long test's own time limit, a little under mocha's, naming the phase it was in: past it the test fails with
+ * that phase, and the worker that `withWorker` runs around it goes down instead of polling on after mocha gave up.
+ */
+export class Phase {
+  private describe: () => string = () => 'starting';
+
+  now(describe: () => string): void {
+    this.describe = describe;
+  }
+
+  async within<T>(ms: number, run: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still ${this.describe()} after ${Math.round(ms / 60_000)} min`)), ms);
+    });
+    try {
+      return await Promise.race([run(), limit]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
 export async function withWorker<T>(
   env: TestWorkflowEnvironment,
   fn: (h: Harness) => Promise<T>,
