@@ -59,6 +59,13 @@ const IN_FLIGHT_EVENTS = 500;
 /** 3 MB: far under Temporal's 50 MB, whatever the number of messages (see the budget check below). */
 const HISTORY_BYTES_BOUND = 3 * 1024 * 1024;
 
+/** An update's answer not received in time (the round trip is then sent again with the same update id). */
+class AnswerAwaited extends Error {
+  constructor(updateId: string) {
+    super(`no answer to update ${updateId} after two minutes`);
+  }
+}
+
 interface Run {
   runId: string;
   events: number;
@@ -132,16 +139,24 @@ describe('continue-as-new keeps a registration bounded', function () {
            * As the gateway does with the request's Idempotency-Key: one update id per round trip, sent again when
            * the answer was lost. The time-skipping server reports an update that completed in a run which then
            * continued as new as "not found"; the retry reaches the next run, which answers it from the carried
-           * answers (not applied twice: the seq below counts every change once).
+           * answers (not applied twice: the seq below counts every change once). An answer still awaited after two
+           * minutes is asked for again the same way, as the gateway's caller would after its own timeout.
            */
           const send = async <A>(def: UpdateDefinition<unknown, [A]>, arg: A) => {
             const updateId = randomUUID();
             for (let attempt = 0; ; attempt++) {
+              let timer: NodeJS.Timeout | undefined;
+              const silence = new Promise<never>((_, reject) => {
+                timer = setTimeout(() => reject(new AnswerAwaited(updateId)), 120_000);
+              });
               try {
-                return await h.executeUpdate(def, { args: [arg], updateId });
+                return await Promise.race([h.executeUpdate(def, { args: [arg], updateId }), silence]);
               } catch (e) {
-                if (attempt >= 3 || !(e instanceof WorkflowNotFoundError && /update .* not found/i.test(e.message))) throw e;
+                const lost = e instanceof AnswerAwaited || (e instanceof WorkflowNotFoundError && /update .* not found/i.test(e.message));
+                if (attempt >= 3 || !lost) throw e;
                 retried++;
+              } finally {
+                clearTimeout(timer);
               }
             }
           };
