@@ -49,6 +49,7 @@ import { codecRouter } from './routes/codec';
 import { emailEventsRouter } from './routes/email-events';
 import { fromTemporal } from './temporal-errors';
 import { Registrations } from './workflow';
+import { CohortPhotoSpecs } from './photo-specs';
 
 export type { GatewayDeps };
 
@@ -81,6 +82,7 @@ function routerContext(deps: GatewayDeps): RouterContext {
     limits: createRateLimits(deps.config, deps.prisma),
     registrations: new Registrations(deps.temporal, { updateTimeoutMs: deps.config.WORKFLOW_UPDATE_TIMEOUT_SECONDS * 1000 }),
     blobs: createBlobStore(deps.config),
+    photoSpecs: new CohortPhotoSpecs(deps.prisma),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Everything a router factory is given: the app's dependencies plus the pieces createApp builds once. */
 import type { GatewayDeps } from './deps';
+import type { CohortPhotoSpecs } from './photo-specs';
 import type { RateLimits } from './rate-limit';
 import type { RouteKit } from './route';
 import type { BlobStore } from '../uploads/store';
@@ -10,4 +11,6 @@ export interface RouterContext extends GatewayDeps {
   limits: RateLimits;
   registrations: Registrations;
   blobs: BlobStore;
+  /** Each cohort's photo specification, remembered (it never changes once written). */
+  photoSpecs: CohortPhotoSpecs;
 }

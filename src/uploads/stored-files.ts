@@ -3,13 +3,14 @@
  * uploads it writes; `Document` rows come only from the workflow's projection).
  *
  * - `claim` before the bytes are committed: the row exists, its grace period
- *   restarts and it counts one upload waiting for the workflow's answer.
- * - `settle` after an answer that keeps them (accepted, or a duplicate of a
- *   stored submission).
- * - `release` after a refusal: the bytes go at once unless a document or
- *   another waiting upload needs them.
- * An upload whose answer never came (timeout, crash) keeps its claim; the
- * cleanup (gc.ts) removes bytes no document references after the grace period.
+ *   restarts and it counts one more upload that holds them.
+ * - `release` after a refusal: the upload gives its claim back, and the bytes go
+ *   at once unless a document or another claim holds them.
+ * An upload the workflow took keeps its claim: the answer can come before the
+ * projection has written its `Document` row, so until then the claim is what
+ * tells a refusal of the same bytes that they are needed. An upload whose answer
+ * never came (timeout, crash) keeps its claim too. The cleanup (gc.ts) goes by
+ * documents and the grace period only, and removes bytes no document references.
  */
 import type { PrismaClient } from '../db/prisma';
 import type { BlobStore } from './store';
@@ -20,10 +21,6 @@ export async function claimStoredFile(prisma: PrismaClient, file: { sha256: stri
     create: { ...file, pending: 1 },
     update: { lastReceivedAt: new Date(), pending: { increment: 1 } },
   });
-}
-
-export async function settleStoredFile(prisma: PrismaClient, sha256: string): Promise<void> {
-  await prisma.storedFile.updateMany({ where: { sha256, pending: { gt: 0 } }, data: { pending: { decrement: 1 } } });
 }
 
 /** Returns whether the bytes were removed. */

@@ -1,12 +1,12 @@
 /**
- * An upload refused before its body is read (no such item, another student's
- * registration) is delivered: the client, still sending its file, reads the
- * 4xx answer instead of a broken pipe. Node's fetch (undici), as the portal's
+ * An upload refused before its body is read (a registration already closed,
+ * another student's registration) is delivered: the client, still sending its
+ * file, reads the 4xx answer instead of a broken pipe. Node's fetch (undici), as the portal's
  * API clients use it, with 20 uploads of 2 MB at once; and over a raw socket
  * that reads the answer first and sends the rest of its body after it.
  */
 import assert from 'node:assert/strict';
-import { admit, startStack, type Admitted, type TestStack } from './support';
+import { admit, eventually, fetchJson, startStack, type Admitted, type TestStack } from './support';
 import { connect } from './raw-http';
 import { aPdf } from '../kit/samples';
 
@@ -17,9 +17,21 @@ describe('gateway: an upload refused before its body is read gets its answer', f
   let stack: TestStack;
   let a: Admitted;
   let other: Admitted;
+  let withdrawn: Admitted;
   before(async () => {
     stack = await startStack();
-    [a, other] = await Promise.all([admit(stack), admit(stack)]);
+    [a, other, withdrawn] = await Promise.all([admit(stack), admit(stack), admit(stack)]);
+    const decline = await fetchJson(`${stack.url}/api/registrations/${withdrawn.applicationNo}/decline`, {
+      method: 'POST',
+      bearer: withdrawn.session,
+      json: {},
+    });
+    if (decline.status !== 200) throw new Error(`decline: ${decline.status}`);
+    // Closed is judged from the read model before the body (a fact that never changes back): wait until it says so.
+    await eventually(
+      () => stack.prisma.registration.findUnique({ where: { applicationNo: withdrawn.applicationNo } }),
+      (r) => r?.status === 'WITHDRAWN',
+    );
   });
   after(async () => stack?.stop());
 
@@ -45,9 +57,9 @@ describe('gateway: an upload refused before its body is read gets its answer', f
     );
   }
 
-  it('20 uploads of 2 MB to an item that does not exist all read 404 ITEM_NOT_FOUND', async () => {
-    const results = await twentyAtOnce(`${stack.url}/api/registrations/${a.applicationNo}/items/SUPPLEMENTARY:NO_SUCH_DOCUMENT/documents`, a.session);
-    assert.deepEqual(results, Array(20).fill('404 ITEM_NOT_FOUND'));
+  it('20 uploads of 2 MB to a withdrawn registration all read 409 INVALID_TRANSITION', async () => {
+    const results = await twentyAtOnce(`${stack.url}/api/registrations/${withdrawn.applicationNo}/items/ID_DOCUMENT/documents`, withdrawn.session);
+    assert.deepEqual(results, Array(20).fill('409 INVALID_TRANSITION'));
   });
 
   it("20 uploads of 2 MB to another student's item all read 403 FORBIDDEN", async () => {
@@ -68,13 +80,13 @@ describe('gateway: an upload refused before its body is read gets its answer', f
     socket.on('data', (d) => (received += d.toString('latin1')));
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code));
     socket.write(
-      `POST /api/registrations/${a.applicationNo}/items/SUPPLEMENTARY:NO_SUCH_DOCUMENT/documents HTTP/1.1\r\nHost: ${new URL(stack.url).host}\r\n` +
-        `Authorization: Bearer ${a.session}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\n\r\n`,
+      `POST /api/registrations/${withdrawn.applicationNo}/items/ID_DOCUMENT/documents HTTP/1.1\r\nHost: ${new URL(stack.url).host}\r\n` +
+        `Authorization: Bearer ${withdrawn.session}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
     socket.write(body.subarray(0, 16 * 1024));
     const until = Date.now() + 15_000;
     while (!received.includes('\r\n\r\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-    assert.match(received, /^HTTP\/1\.1 404 /, received.slice(0, 200));
+    assert.match(received, /^HTTP\/1\.1 409 /, received.slice(0, 200));
     // The rest, after the answer, in pieces with pauses (a phone on a slow link).
     for (let at = 16 * 1024; at < body.length && !error; at += 64 * 1024) {
       await new Promise<void>((r) => socket.write(body.subarray(at, at + 64 * 1024), () => r()));

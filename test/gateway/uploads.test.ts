@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
-import { admit, fetchJson, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { rawRequest } from './raw-http';
 import { aPdf, aPng, validForm } from '../kit/samples';
 
 /** Every file under a folder (stored blobs and staged uploads alike). */
@@ -187,6 +188,68 @@ describe('gateway: uploads', function () {
     assert.equal(badKey.status, 400);
   });
 
+  /** One file as a raw multipart POST (the whole body, then the server closes: `Connection: close`). */
+  const rawUpload = (no: string, item: string, bearer: string, file: Buffer) => {
+    const body = Buffer.concat([
+      Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="scan.pdf"\r\nContent-Type: application/pdf\r\n\r\n'),
+      file,
+      Buffer.from('\r\n--b--\r\n'),
+    ]);
+    const head =
+      `POST /api/registrations/${no}/items/${item}/documents HTTP/1.1\r\nHost: ${new URL(stack.url).host}\r\nAuthorization: Bearer ${bearer}\r\n` +
+      `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    return rawRequest(stack.url, [head, body], { waitMs: 30_000 });
+  };
+
+  it("an item the registration lacks: the workflow's refusal reads as the gateway's own did (404, same body), and nothing is kept", async () => {
+    const a = await admit(stack, { residency: 'LOCAL' }); // a local student owes no visa
+    const before = filesUnder(stack.config.uploadDir).length;
+    const pdf = aPdf('a visa scan nobody asked for');
+    const answer = await rawUpload(a.applicationNo, 'VISA', a.session, pdf);
+    assert.equal(answer.status, 404, answer.text.slice(0, 300));
+    assert.deepEqual(
+      { code: answer.json.code, message: answer.json.message, details: answer.json.details },
+      { code: 'ITEM_NOT_FOUND', message: 'This registration has no item VISA.', details: { itemKey: 'VISA' } },
+    );
+    assert.equal(typeof answer.json.requestId, 'string');
+    // The bytes were received and stored before the workflow refused; the refusal removed them, staged and stored.
+    assert.equal(filesUnder(stack.config.uploadDir).length, before);
+    assert.ok(!fs.existsSync(blobs.pathOf(sha(pdf))));
+    assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(pdf) } }), 0);
+  });
+
+  it('the read model lagging behind the workflow refuses nothing the workflow takes: an item row not yet written, a registration not yet projected', async () => {
+    const a = await admit(stack);
+    const no = a.applicationNo;
+    await eventually(
+      () => stack.prisma.checklistItem.count({ where: { registrationNo: no } }),
+      (n) => n > 0,
+    );
+    // The projection has not written the photo's row yet (as while a reclassification's projection is on its way).
+    await stack.prisma.checklistItem.deleteMany({ where: { registrationNo: no, key: 'PHOTO' } });
+    const photo = await uploadFile(docUrl(no, 'PHOTO'), aPng(420, 560), 'photo.png', { bearer: a.session, type: 'image/png' });
+    assert.equal(photo.status, 201, JSON.stringify(photo.body));
+    assert.equal(photo.body.state, 'SUBMITTED');
+
+    // Nothing of the registration in the read model yet (started moments ago): the workflow says it exists, and the
+    // upload is answered without waiting for a projection (the gateway waited up to 10 s for one, then answered 503).
+    const b = await admit(stack);
+    await eventually(
+      () => stack.prisma.registration.count({ where: { applicationNo: b.applicationNo } }),
+      (n) => n === 1,
+    );
+    await stack.prisma.registration.delete({ where: { applicationNo: b.applicationNo } });
+    const t0 = Date.now();
+    const id = await uploadFile(docUrl(b.applicationNo, 'ID_DOCUMENT'), aPdf('sent before the first projection'), 'id.pdf', { bearer: b.session });
+    assert.equal(id.status, 201, JSON.stringify(id.body));
+    assert.ok(Date.now() - t0 < 10_000, `answered after ${Date.now() - t0} ms`);
+    // And a registration that does not exist stores nothing: 404 before the body.
+    const none = await uploadFile(docUrl('A0000000001', 'ID_DOCUMENT'), aPdf('for nobody'), 'id.pdf', { bearer: stack.officerKey });
+    assert.equal(none.status, 404, JSON.stringify(none.body));
+    assert.equal(none.body.code, 'REGISTRATION_NOT_FOUND');
+    assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(aPdf('for nobody')) } }), 0);
+  });
+
   it('a failed workflow update never reports success and leaves no document row', async () => {
     const a = await admit(stack);
     const decline = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
@@ -284,6 +347,30 @@ describe('gateway: uploads', function () {
         },
       );
       assert.equal(download.status, 200);
+    });
+
+    it('a refusal keeps bytes another upload was given before the projection has written its document', async () => {
+      const a = await admit(stack);
+      const b = await admit(stack);
+      const shared = aPdf('taken for one student, refused for another, before the read model has the first');
+      const taken = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: a.session });
+      assert.equal(taken.status, 201, JSON.stringify(taken.body));
+      // The workflow answered; its projection's Document row is not there yet (the read model lags the answer).
+      await stack.prisma.document.deleteMany({ where: { sha256: sha(shared) } });
+      await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/items/ID_DOCUMENT/waive`, {
+        method: 'POST',
+        bearer: stack.officerKey,
+        json: { reason: 'seen in person' },
+      });
+      const refused = await uploadFile(docUrl(b.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: b.session });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.ok(fs.existsSync(blobs.pathOf(sha(shared))), 'the bytes of the upload the workflow took are still stored');
+      // The download falls back to the live status while the row is missing, and finds the bytes.
+      const download = await fetch(`${stack.url}/api/registrations/${a.applicationNo}/documents/${taken.body.document.id}`, {
+        headers: { authorization: `Bearer ${a.session}` },
+      });
+      assert.equal(download.status, 200);
+      assert.deepEqual(Buffer.from(await download.arrayBuffer()), shared);
     });
 
     it('an Idempotency-Key makes a retried upload the same document; other bytes under the same key are 422', async () => {

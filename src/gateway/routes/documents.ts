@@ -2,8 +2,8 @@
  * Files: a student (or staff on their behalf) uploads a file for a checklist
  * item; staff and the owning student download them.
  *
- * An upload is refused up front from the read model when it can never be taken
- * (no such item, closed registration, quota spent), then streamed to staging
+ * An upload is refused up front when it can never be taken (an item that takes
+ * no file, no such registration, a closed one, quota spent), then streamed to staging
  * while hashed, judged by its own bytes (type, size, and for the photo its
  * pixel size and orientation), committed by content and registered with the
  * workflow under a document id made here. The workflow decides duplicates and
@@ -29,12 +29,12 @@ import {
 } from '../../../workflows/registration/api';
 import { photoSpecViolations } from '../../../workflows/registration/checklist';
 import { MAX_PAGES_PER_SUBMISSION } from '../../../workflows/registration/policy';
-import { describeMediaTypes, isFileItem } from '../../../workflows/registration/vocabulary';
+import { describeMediaTypes, isFileItem, ITEM_LABELS, SUPPLEMENTARY_PREFIX } from '../../../workflows/registration/vocabulary';
 import { sanitizeFileName } from '../../uploads/names';
 import { photoDimensions } from '../../uploads/photo';
 import { uploadRule } from '../../uploads/rules';
 import { sniffMediaType } from '../../uploads/store';
-import { claimStoredFile, releaseStoredFile, settleStoredFile } from '../../uploads/stored-files';
+import { claimStoredFile, releaseStoredFile } from '../../uploads/stored-files';
 import { actorOf, type Principal } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
@@ -284,54 +284,67 @@ async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, regi
 interface UploadTarget {
   status: string;
   closed: boolean;
-  itemKind?: ItemKind;
+  /** What the student calls the item, for refusals that name it. */
   itemLabel: string;
-  photo?: PhotoSpec;
+  photo: PhotoSpec;
   /** Bytes of the registration's documents (pages removed before sending not counted), identical bytes counted once. */
   usedBytes: number;
 }
 
+/** An item's kind is in its key (`SUPPLEMENTARY:<code>` for supplementary documents, else the kind itself). */
+const kindOfKey = (itemKey: string): ItemKind => (itemKey.startsWith(SUPPLEMENTARY_PREFIX) ? 'SUPPLEMENTARY' : (itemKey as ItemKind));
+
+const labelOfKey = (itemKey: string, kind: ItemKind): string => (kind === 'SUPPLEMENTARY' ? itemKey.slice(SUPPLEMENTARY_PREFIX.length) : ITEM_LABELS[kind]);
+
 /**
- * What an upload needs to know before reading a byte, in one query of the read
- * model: the item (kind never changes), whether the registration is closed (final),
- * the cohort's photo specification and the storage in use. A registration started
- * moments ago may not be projected yet: then the workflow says whether it exists,
- * and the upload waits for its projection.
+ * What only the gateway judges before reading a byte, in one query of the read
+ * model: that the registration exists (no bytes are stored for none), whether it
+ * is closed (final, so a read model that lags cannot refuse wrongly), the cohort's
+ * photo specification and the storage in use. Whether the item exists, and what
+ * it takes now, is the workflow's validator's to say: the read model may not have
+ * an item the workflow has just added (a reclassification, a supplementary
+ * document). A registration the read model does not have yet (started moments
+ * ago) is asked of the workflow, which says the same without waiting for its
+ * projection.
  */
 async function uploadTarget(
-  ctx: Pick<RouterContext, 'prisma' | 'registrations'>,
+  ctx: Pick<RouterContext, 'prisma' | 'registrations' | 'photoSpecs'>,
   applicationNo: string,
   itemKey: string,
-  timeoutMs = 10_000,
 ): Promise<UploadTarget> {
-  for (let asked = false, until = Date.now() + timeoutMs; ;) {
-    const [row] = await ctx.prisma.$queryRaw<
-      { status: string; photo: PhotoSpec | null; itemKind: string | null; itemLabel: string | null; usedBytes: bigint }[]
-    >`
-      SELECT r.status, c.policy -> 'photo' AS photo, i.kind AS "itemKind", i.label AS "itemLabel",
-        (SELECT COALESCE(SUM(u.size), 0) FROM (SELECT DISTINCT d.sha256, d.size FROM "Document" d WHERE d."registrationNo" = r."applicationNo" AND d."removedAt" IS NULL) u)::bigint AS "usedBytes"
-      FROM "Registration" r
-      LEFT JOIN "Cohort" c ON c.id = r."cohortId"
-      LEFT JOIN "ChecklistItem" i ON i."registrationNo" = r."applicationNo" AND i.key = ${itemKey}
-      WHERE r."applicationNo" = ${applicationNo}`;
-    if (row) {
-      return {
-        status: row.status,
-        closed: row.status === 'COMPLETED' || row.status === 'WITHDRAWN',
-        itemKind: (row.itemKind ?? undefined) as ItemKind | undefined,
-        itemLabel: row.itemLabel ?? itemKey,
-        photo: row.photo ?? undefined,
-        usedBytes: Number(row.usedBytes),
-      };
-    }
-    if (!asked) {
-      await ctx.registrations.status(applicationNo); // 404 if there is no such registration
-      asked = true;
-    }
-    if (Date.now() > until) throw new AppError(ErrorCode.WORKFLOW_UNAVAILABLE, 'Your registration is still being set up; please retry in a minute.');
-    await new Promise((r) => setTimeout(r, 100));
+  const [row] = await ctx.prisma.$queryRaw<{ status: string; photo: PhotoSpec | null; itemLabel: string | null; usedBytes: bigint }[]>`
+    SELECT r.status, c.policy -> 'photo' AS photo, i.label AS "itemLabel",
+      (SELECT COALESCE(SUM(u.size), 0) FROM (SELECT DISTINCT d.sha256, d.size FROM "Document" d WHERE d."registrationNo" = r."applicationNo" AND d."removedAt" IS NULL) u)::bigint AS "usedBytes"
+    FROM "Registration" r
+    LEFT JOIN "Cohort" c ON c.id = r."cohortId"
+    LEFT JOIN "ChecklistItem" i ON i."registrationNo" = r."applicationNo" AND i.key = ${itemKey}
+    WHERE r."applicationNo" = ${applicationNo}`;
+  const kind = kindOfKey(itemKey);
+  if (row) {
+    return {
+      status: row.status,
+      closed: isClosedStatus(row.status),
+      itemLabel: row.itemLabel ?? labelOfKey(itemKey, kind),
+      photo: row.photo ?? defaultCohortPolicy(new Date().toISOString()).photo,
+      usedBytes: Number(row.usedBytes),
+    };
   }
+  const view = await ctx.registrations.status(applicationNo); // 404 if there is no such registration
+  const files = new Map(view.items.flatMap((i) => [...i.submissions, ...i.draft]).map((f) => [f.sha256, f.size]));
+  return {
+    status: view.status,
+    closed: isClosedStatus(view.status),
+    itemLabel: view.items.find((i) => i.key === itemKey)?.label ?? labelOfKey(itemKey, kind),
+    photo: await ctx.photoSpecs.of(view.student.cohortId),
+    usedBytes: [...files.values()].reduce((sum, size) => sum + size, 0),
+  };
 }
+
+function noSuchItem(itemKey: string, cause: Error): AppError {
+  return new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey }, { cause });
+}
+
+const isClosedStatus = (status: string) => status === 'COMPLETED' || status === 'WITHDRAWN';
 
 /**
  * The gateway's id for this upload: new, or derived from the request's
@@ -394,17 +407,18 @@ async function receiveFile(
   const { prisma, registrations, blobs, config } = ctx;
   const { applicationNo, itemKey } = params;
   const documentId = documentIdOf(req, applicationNo, itemKey);
-  // Refused up front from the read model (facts that never change back) before a byte is read.
+  const itemKind = kindOfKey(itemKey);
+  // ACTIVATION and FORM: no file, whatever the registration (their keys say so).
+  if (!isFileItem(itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${ITEM_LABELS[itemKind]} takes no file.`, { itemKey });
+  // Refused up front (facts that never change back, and what only the gateway judges) before a byte is read.
   const target = await uploadTarget(ctx, applicationNo, itemKey);
-  if (!target.itemKind) throw new AppError(ErrorCode.ITEM_NOT_FOUND, `This registration has no item ${itemKey}.`, { itemKey });
-  if (!isFileItem(target.itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${target.itemLabel} takes no file.`, { itemKey });
   if (target.closed) {
     throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
       reason: 'Closed',
     });
   }
-  const photoSpec = target.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
-  const rule = uploadRule(target.itemKind, photoSpec)!;
+  const photoSpec = target.photo;
+  const rule = uploadRule(itemKind, photoSpec)!;
   const quota = Math.floor(config.UPLOAD_QUOTA_MB * 1024 * 1024);
   const left = quota - target.usedBytes;
   const overQuota = () =>
@@ -429,7 +443,7 @@ async function receiveFile(
       );
     }
     mediaType = sniffed;
-    if (target.itemKind === 'PHOTO') {
+    if (itemKind === 'PHOTO') {
       image = photoDimensions(await blobs.readReceived(upload));
       const problems = photoSpecViolations(photoSpec, { mediaType, size: upload.size, imageWidth: image?.width, imageHeight: image?.height });
       if (problems.length) {
@@ -476,6 +490,8 @@ async function receiveFile(
   } catch (e) {
     // Refused: the bytes go unless something else needs them. No answer (503): kept, the workflow may still take them.
     if (e instanceof AppError && e.status < 500) await releaseStoredFile(prisma, blobs, upload.sha256);
+    // The validator decides whether the item exists; its refusal reads as the gateway's own always did.
+    if (e instanceof AppError && e.code === ErrorCode.ITEM_NOT_FOUND) throw noSuchItem(itemKey, e);
     throw e;
   }
   const files = [...updated.submissions, ...updated.draft];
@@ -488,7 +504,7 @@ async function receiveFile(
       documentId,
     });
   }
-  await settleStoredFile(prisma, upload.sha256);
+  // Taken (or a duplicate): the claim stays, so a refusal of the same bytes keeps them while the projection has not yet written this document's row.
   // Not recorded: these bytes are already a page of the draft or of the current submission (the workflow said so).
   const recorded = mine ?? [...files].reverse().find((s) => s.sha256 === upload.sha256) ?? files[files.length - 1]!;
   if (!mine) setStatus(200);

@@ -17,9 +17,8 @@ import {
   correctPersonalEmailUpdate,
   extendDeadlineUpdate,
   reclassifyUpdate,
-  type PhotoSpec,
 } from '../../../workflows/registration/api';
-import { contactsFor, defaultCohortPolicy } from '../../../workflows/registration/policy';
+import { contactsFor } from '../../../workflows/registration/policy';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { ErrorCode } from '../errors';
@@ -119,13 +118,6 @@ const StatusResponseSchema = StatusViewSchema.extend({
   photoSpec: PhotoSpecSchema,
   workflowUrl: z.string().optional().meta({ description: 'The workflow in the Temporal UI (staff only).' }),
 }).meta({ id: 'RegistrationStatusResponse' });
-
-/** The cohort's photo specification from the read model, else the default. */
-async function photoSpecOf(ctx: Pick<RouterContext, 'prisma'>, cohortId: string): Promise<PhotoSpec> {
-  const cohort = await ctx.prisma.cohort.findUnique({ where: { id: cohortId }, select: { policy: true } });
-  const policy = cohort?.policy as { photo?: PhotoSpec } | undefined;
-  return policy?.photo ?? defaultCohortPolicy(new Date().toISOString()).photo;
-}
 
 export function registrationsRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations, config } = ctx;
@@ -273,7 +265,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       const etag = etagOf(view.seq);
       if (polled === etag) return notModified(etag);
       res.setHeader('ETag', etag);
-      const photoSpec = await photoSpecOf(ctx, view.student.cohortId);
+      const photoSpec = await ctx.photoSpecs.of(view.student.cohortId);
       const uploads = Object.fromEntries(view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }])) as Record<
         string,
         { mediaTypes: string[]; maxBytes: number }
