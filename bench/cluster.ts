@@ -14,7 +14,10 @@
  *      today's figure;
  *   3. scaling: --students registrations to their first idle state (invitation sent,
  *      projection written) with 1 worker, then another cohort with 2 (--students 0 skips 3 and 4);
- *   4. worker RSS with the open registrations of step 3, WORKER_CACHED_WORKFLOWS of them in its cache.
+ *   4. worker RSS: with the open registrations of step 3 (WORKER_CACHED_WORKFLOWS of them in its cache), read
+ *      10 s after they reached their first idle state, beside the same worker idle before them; and the highest
+ *      of each worker's RSS, sampled every second, while the loops of step 2 run, beside their RSS before the loops
+ *      (bench/worker-rss.ts).
  *
  *   npm run bench -- --students 5000 --import 1000 --rate 200 --seconds 10
  *
@@ -35,11 +38,11 @@ import { getStatusQuery, registerDocumentUpdate, registrationWorkflowId, submitF
 import { inPool } from '../test/kit/pool';
 import { withBenchCluster } from './bench-cluster';
 import { toFirstIdle } from './first-idle';
-import { processMemoryMb } from './gateway-process';
 import { syntheticStudents, toCsv } from '../test/kit/synthetic-students';
 import { completedJourney, TODAY } from './journey';
 import { machine, printTable } from './table';
 import { startTrivial } from './trivial';
+import { sampleWorkersRss, workerRestarts, workersRssMb } from './worker-rss';
 import { validForm } from '../test/kit/samples';
 
 // Made for this run: a value written in the repository would be a published secret.
@@ -146,7 +149,7 @@ async function openLoop(rate: number, rounds: number, sides: Array<(k: number) =
   });
 }
 
-const rssMb = (pid: number) => processMemoryMb(pid).rss;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const students = Number(values.students);
@@ -159,23 +162,26 @@ async function main(): Promise<void> {
       const { key: admin } = await createStaffKey(prisma, { name: 'bench', role: 'admin' });
 
       // 3 + 4 first, on a quiet cluster: one worker, then two (--students 0 skips them; the second worker still joins).
-      let scaling: { ms1: number; ms2: number; rss1: number; rss2: number[] } | undefined;
+      let scaling: { ms1: number; ms2: number; rssIdle: number; rss1: number } | undefined;
       if (students > 0) {
+        const [rssIdle] = workersRssMb(cluster.workers);
         const one = cohortCsv(students);
         let t0 = performance.now();
         await importThroughGateway(cluster, admin, one.csv, prisma);
         const ms1 = await toFirstIdle(prisma, one.cohortId, students, t0);
-        const rss1 = rssMb(cluster.workers[0]!.child().pid!);
-        log(`1 worker: ${students} to first idle in ${(ms1 / 1000).toFixed(1)} s; worker RSS ${rss1} MB`);
+        const atIdle = workersRssMb(cluster.workers)[0]!;
+        // What the worker holds once the cohort waits for its students: its last projections written, a collection or two.
+        await sleep(10_000);
+        const rss1 = workersRssMb(cluster.workers)[0]!;
+        log(`1 worker: ${students} to first idle in ${(ms1 / 1000).toFixed(1)} s; worker RSS idle ${rssIdle} MB, then ${atIdle} MB, 10 s later ${rss1} MB`);
         cluster.addWorker();
-        await new Promise((r) => setTimeout(r, 5000));
+        await sleep(5000);
         const two = cohortCsv(students);
         t0 = performance.now();
         await importThroughGateway(cluster, admin, two.csv, prisma);
         const ms2 = await toFirstIdle(prisma, two.cohortId, students, t0);
-        const rss2 = cluster.workers.map((w) => rssMb(w.child().pid!));
-        log(`2 workers: ${students} to first idle in ${(ms2 / 1000).toFixed(1)} s; worker RSS ${rss2.join(', ')} MB`);
-        scaling = { ms1, ms2, rss1, rss2 };
+        log(`2 workers: ${students} to first idle in ${(ms2 / 1000).toFixed(1)} s; worker RSS ${workersRssMb(cluster.workers).join(', ')} MB`);
+        scaling = { ms1, ms2, rssIdle: rssIdle!, rss1 };
       } else {
         cluster.addWorker();
       }
@@ -216,6 +222,8 @@ async function main(): Promise<void> {
       const auth = (no: string) => ({ authorization: `Bearer ${sessions.get(no)}` });
       // The limit: the trivial workflow's update (and query) in the same loops, at the same rate per side.
       const trivial = await startTrivial(cluster, temporal, TRIVIAL_WORKFLOWS);
+      const rssBeforeLoops = workersRssMb(cluster.workers);
+      const rssSampler = sampleWorkersRss(cluster.workers);
       // Each side asks its own registrations (even and odd): asked twice, a registration would come out of the
       // worker's cache for whichever side came first and be cached for the second, which then skips the replay.
       const [statusGateway, statusDirect, statusTrivialUpdate, statusTrivialQuery] = await openLoop(rate, Math.floor((rate * seconds) / 2), [
@@ -275,6 +283,10 @@ async function main(): Promise<void> {
         },
         trivial.update,
       ]);
+      const rssUnderLoops = rssSampler.stop();
+      // A worker that died (of its heap limit) would show the small RSS of a fresh process: said beside the figure.
+      const restarts = workerRestarts(cluster.workers);
+      log(`worker RSS before the loops ${rssBeforeLoops.join(', ')} MB, highest under them ${rssUnderLoops.join(', ')} MB`);
       await trivial.stop();
 
       // History events of completed journeys, on whatever workflow code this checkout holds.
@@ -326,8 +338,9 @@ async function main(): Promise<void> {
         f2(median(tasks) / TODAY.workflowTasks),
         '',
       );
+      const cache = `cache of ${config.WORKER_CACHED_WORKFLOWS}`;
       if (scaling) {
-        const { ms1, ms2, rss1, rss2 } = scaling;
+        const { ms1, ms2, rssIdle, rss1 } = scaling;
         row(
           `to first idle, ${students} students (reg/s)`,
           `${f(students / (ms2 / 1000))} (2 workers)`,
@@ -335,14 +348,18 @@ async function main(): Promise<void> {
           f(ms1 / ms2),
           '',
         );
-        row(
-          `worker RSS (MB), cache of ${config.WORKER_CACHED_WORKFLOWS}`,
-          `${rss1} (1 worker, ${students} open)`,
-          `${Math.max(...rss2)} (max of 2, ${2 * students} open in all)`,
-          '',
-          '≤ 400',
-        );
+        row(`worker RSS (MB), ${students} open, settled, ${cache}`, `${rss1} (1 worker)`, `${rssIdle} (the same worker, idle)`, f2(rss1 / rssIdle), '≤ 400');
       }
+      // Open during the loops: both cohorts of step 3, the imported and the bare-started cohorts, the journeys not yet.
+      const open = 2 * students + 2 * importN;
+      const peak = Math.max(...rssUnderLoops);
+      row(
+        `worker RSS (MB) under the loops, ${cache}`,
+        `${peak} (highest of ${cluster.workers.length}, ${open} open in all${restarts ? `; workers RESTARTED ${restarts}× in the run` : ''})`,
+        `${Math.max(...rssBeforeLoops)} (before the loops)`,
+        f2(peak / Math.max(...rssBeforeLoops)),
+        '≤ 400',
+      );
       console.log(`\nprogreg bench on ${machine()}\n`);
       printTable(rows);
     },
