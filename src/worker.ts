@@ -1,7 +1,7 @@
 /**
  * The worker process: runs registration workflows and their activities, and,
  * in a second Worker on a task queue of its own, the cohort import workflow and
- * its activities (docs/operations.md, Cohort import). Production entry (`npm run worker`); `npm start` runs it too, against the
+ * its activities (docs/operations.md, Cohort import); WORKER_ROLE keeps it to one of the two. Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
 import { NativeConnection, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -47,8 +47,11 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, stopBeforeStart);
+  const role = config.WORKER_ROLE;
+  const pollsRegistrations = role !== 'imports';
+  const pollsImports = role !== 'registrations';
   // Activities all touch PostgreSQL: no more run at once than the pool has connections.
-  const prisma = createPrisma(requireDatabaseUrl(config), ACTIVITY_SLOTS + IMPORT_ACTIVITY_SLOTS);
+  const prisma = createPrisma(requireDatabaseUrl(config), (pollsRegistrations ? ACTIVITY_SLOTS : 0) + (pollsImports ? IMPORT_ACTIVITY_SLOTS : 0));
   const connection = await NativeConnection.connect({ address: temporalAddress(config), ...temporalTransport(config) });
   // The import activities start registrations: a client of their own.
   const temporal = await connectClient(config);
@@ -61,26 +64,31 @@ async function main(): Promise<void> {
       ...workerTracing(),
       dataConverter: dataConverter(config.payloadKeys),
     };
-    const worker = await Worker.create({
-      ...shared,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      activities: {
-        ...createActivities(activityDepsFromConfig(config, prisma)),
-        // An import started before the import worker existed runs here, on this queue, to its end.
-        ...createImportActivities({ prisma, temporal, config }),
-      },
-      maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
-      // The SDK's default sizes the cache from the V8 heap limit (thousands on a large machine), so a worker would
-      // keep every open registration of a cohort in memory; most of them wait days between events.
-      maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
-      ...IMPORT_WORKER_OPTIONS,
-    });
-    const importWorker = await Worker.create({ ...shared, ...importWorkerOptions({ prisma, temporal, config }) });
+    const workers: Worker[] = [];
+    if (pollsRegistrations)
+      workers.push(
+        await Worker.create({
+          ...shared,
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          activities: {
+            ...createActivities(activityDepsFromConfig(config, prisma)),
+            // An import started before the import worker existed runs here, on this queue, to its end.
+            ...createImportActivities({ prisma, temporal, config }),
+          },
+          maxConcurrentActivityTaskExecutions: ACTIVITY_SLOTS,
+          // The SDK's default sizes the cache from the V8 heap limit (thousands on a large machine), so a worker would
+          // keep every open registration of a cohort in memory; most of them wait days between events.
+          maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS,
+          ...IMPORT_WORKER_OPTIONS,
+        }),
+      );
+    if (pollsImports) workers.push(await Worker.create({ ...shared, ...importWorkerOptions({ prisma, temporal, config }) }));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, stopBeforeStart);
     log.info(
       {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        importTaskQueue: config.importTaskQueue,
+        role,
+        ...(pollsRegistrations ? { taskQueue: config.TEMPORAL_TASK_QUEUE } : {}),
+        ...(pollsImports ? { importTaskQueue: config.importTaskQueue } : {}),
         namespace: config.TEMPORAL_NAMESPACE,
         workflows: 'codePath' in shared.workflowBundle ? 'prebuilt bundle' : 'bundled at start',
       },
@@ -88,7 +96,6 @@ async function main(): Promise<void> {
     );
     // Each run() resolves after SIGINT/SIGTERM, once its in-flight tasks are done. One that fails stops the
     // other (which drains its tasks first), so the process exits and its supervisor restarts both.
-    const workers = [worker, importWorker];
     const runs = await Promise.allSettled(
       workers.map((w) =>
         w.run().catch((e: unknown) => {

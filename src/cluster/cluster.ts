@@ -64,7 +64,10 @@ export interface Cluster {
   /** How clients reach the frontend: TLS checked against the cluster's CA (tests and tools pass these to connectTemporal). */
   temporalTls: { serverRootCACertificate: Buffer; serverNameOverride: string };
   gateways: Array<{ url: string; process: Supervised }>;
+  /** The registration workers (WORKER_ROLE=registrations). */
   workers: Supervised[];
+  /** The worker of the cohort imports (WORKER_ROLE=imports), a process of its own. */
+  importWorker: Supervised;
   /** Where each process's Prometheus metrics endpoint listens (empty without ports.metrics). */
   metricsEndpoints: Array<{ process: string; url: string }>;
   /** The environment the workers and gateways run with (for tools pointed at the same cluster). */
@@ -77,6 +80,7 @@ const POSTGRES = { host: '127.0.0.1', user: 'postgres', password: 'postgres' };
 
 /** Workers and gateways `npm run cluster` runs, and the replicas docker-compose.yml declares (the drift test compares). */
 export const CLUSTER_REPLICAS = 2;
+const IMPORT_WORKER_METRICS_INDEX = 10;
 
 /**
  * What every worker and gateway of the cluster is told, beyond its own secrets and port: one database,
@@ -195,16 +199,19 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       ? { GATEWAY_METRICS_PORT: String(port), WORKER_METRICS_PORT: '0' }
       : { WORKER_METRICS_PORT: String(port), GATEWAY_METRICS_PORT: '0' };
   };
-  const addWorker = () => {
-    const name = `worker-${workers.length + 1}`;
-    const w = stack.supervise(name, process.execPath, [...productionNodeFlags('worker'), builtWorker], {
-      env: { ...env, ...productionNodeEnv('worker'), ...metricsPort('worker', workers.length, name) },
+  const startWorker = (name: string, role: 'registrations' | 'imports', metricsIndex: number) =>
+    stack.supervise(name, process.execPath, [...productionNodeFlags('worker'), builtWorker], {
+      env: { ...env, ...productionNodeEnv('worker'), WORKER_ROLE: role, ...metricsPort('worker', metricsIndex, name) },
       restart: true,
     });
+  const addWorker = () => {
+    const w = startWorker(`worker-${workers.length + 1}`, 'registrations', workers.length);
     workers.push(w);
     return w;
   };
   for (let i = 0; i < opts.workers; i++) addWorker();
+  // Its metrics after room for ten registration workers' (replica i at base + 2i).
+  const importWorker = startWorker('import-worker', 'imports', IMPORT_WORKER_METRICS_INDEX);
   const gateways = ports.gateways.map((port, i) => ({
     url: `http://127.0.0.1:${port}`,
     process: stack.supervise(`gateway-${String.fromCharCode(97 + i)}`, process.execPath, [...productionNodeFlags('gateway'), builtGateway], {
@@ -249,5 +256,5 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     });
     await waitForReady(`${uiUrl}/healthz`, 60_000);
   }
-  return { databaseUrl: db.url, temporalAddress, temporalTls, s3Endpoint, uiUrl, codecUrl, gateways, workers, metricsEndpoints, env, addWorker };
+  return { databaseUrl: db.url, temporalAddress, temporalTls, s3Endpoint, uiUrl, codecUrl, gateways, workers, importWorker, metricsEndpoints, env, addWorker };
 }

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     `  Temporal UI        ${cluster.uiUrl}  (staff sign in at Gateway A's identity provider: ${path.join(varDir, 'idp', 'staff-accounts.json')})`,
     `  Codec endpoint     ${cluster.codecUrl}  (https with the cluster's CA ${path.join(varDir, 'tls', 'ca.pem')}: trust it, or open the URL once and accept it)`,
     `  Temporal frontend  ${cluster.temporalAddress}  TLS, namespace ${config.TEMPORAL_NAMESPACE} (PostgreSQL persistence + visibility)`,
-    `  Workers            ${cluster.workers.length} (built, prebuilt workflow bundle)`,
+    `  Workers            ${cluster.workers.length} for the registrations, 1 for the cohort imports (built, prebuilt workflow bundle)`,
     `  S3 (SeaweedFS)     ${cluster.s3Endpoint ?? 'not built: uploads in the shared folder'}`,
     `  PostgreSQL         ${cluster.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
     ...cluster.metricsEndpoints.map((m) => `  Metrics ${m.process.padEnd(11)}${m.url}`),

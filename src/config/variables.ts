@@ -296,6 +296,10 @@ export const configVariables = {
     schema: z.coerce.number().int().min(1).max(256).default(32),
     doc: 'How many workflow starts a cohort import keeps in flight at once (a worker setting: the import workflow runs there).',
   },
+  WORKER_ROLE: {
+    schema: z.enum(['all', 'registrations', 'imports']).default('all'),
+    doc: "What a worker process polls: `all`, the registrations' task queue and the import's (one process, as `npm start` runs it); `registrations` or `imports`, one of them. `npm run cluster` and docker-compose.yml run the import in a process of its own, so that its starts never wait behind the new registrations' activities on one event loop (docs/operations.md, Cohort import).",
+  },
   WORKER_CACHED_WORKFLOWS: {
     schema: z.coerce.number().int().min(2).max(100_000).default(250),
     doc: "How many registrations a worker keeps in memory between their events (the SDK's maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept costs about 0.2 MB (docs/operations.md, Worker memory).",

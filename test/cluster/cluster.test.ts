@@ -1,8 +1,9 @@
 /**
  * The production topology, for real: `startCluster` (what `npm run cluster`
- * runs) with the Temporal server on PostgreSQL, SeaweedFS, two built workers
- * and two built gateways. A cohort is imported through gateway A; gateway A
- * and one worker are killed (SIGKILL) while it runs; a student acts through
+ * runs) with the Temporal server on PostgreSQL, SeaweedFS, two built workers,
+ * the import worker and two built gateways. A cohort is imported through
+ * gateway A; gateway A, the import worker and one registration worker are
+ * killed (SIGKILL) while it runs; a student acts through
  * gateway B. At the end every registration is accounted for, in the job, the
  * read model and Temporal's visibility (search-attribute queries), and a
  * rate limit spent on one gateway holds on the other.
@@ -19,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../../src/temporal/connection';
+import { importWorkflowId } from '../../workflows/import/api';
 import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
@@ -93,7 +95,7 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     assert.ok(cluster.s3Endpoint, 'SeaweedFS holds the uploads (the replicas share no folder)');
   });
 
-  it('an import through gateway A survives gateway A and a worker crashing mid-way; a student acts through gateway B; every registration is accounted for', async () => {
+  it('an import through gateway A survives gateway A, the import worker and a registration worker crashing mid-way; a student acts through gateway B; every registration is accounted for', async () => {
     const [a, b] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
     const { key: admin } = await createStaffKey(prisma, { name: uniq('admin.'), role: 'admin' });
     const cohortId = uniq('cl-');
@@ -111,13 +113,15 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       120_000,
     );
     const gatewayPid = a.process.child().pid!;
+    const importWorkerPid = cluster.importWorker.child().pid!;
     const workerPid = cluster.workers[0]!.child().pid!;
     crash(gatewayPid);
+    crash(importWorkerPid);
     crash(workerPid);
     const midway = await prisma.importJob.findUniqueOrThrow({ where: { id: jobId } });
     assert.equal(midway.status, 'RUNNING');
 
-    // Gateway B answers throughout; the job finishes on the surviving worker (or the restarted one).
+    // Gateway B answers throughout; the job finishes on the restarted import worker, its page resumed from the last heartbeat.
     const done = await eventually(
       () => fetchJson(`${b.url}/api/imports/${jobId}`, { bearer: admin }),
       (r) => r.body.status !== 'RUNNING',
@@ -131,7 +135,20 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
     // heartbeat; that every student has exactly one workflow is checked in visibility below.
     assert.ok(done.body.started > 0, `started ${done.body.started}`);
     assert.equal(await prisma.importRow.count({ where: { importId: jobId } }), 0, 'staged rows removed');
-    assert.ok(cluster.gateways[0]!.process.restarts() >= 1 && cluster.workers[0]!.restarts() >= 1, 'the crashed replicas were restarted');
+    // The import worker ran every activity of the import, and no registration worker did: an attempt's identity
+    // is the process that polled it (the SDK's pid@host), the import worker before or after its restart.
+    const importHistory = await temporal.workflow.getHandle(importWorkflowId(done.body.sha256)).fetchHistory();
+    const ranIn = (importHistory.events ?? []).flatMap((e) => {
+      const identity = e.activityTaskStartedEventAttributes?.identity;
+      return identity ? [identity.split('@')[0]] : [];
+    });
+    assert.ok(ranIn.length >= 3, `openImport, a page and closeImport, got ${ranIn.length}`);
+    const importWorkerPids = [String(importWorkerPid), String(cluster.importWorker.child().pid)];
+    for (const pid of ranIn) assert.ok(importWorkerPids.includes(pid!), `an import activity ran in process ${pid}, not in the import worker`);
+    assert.ok(
+      cluster.gateways[0]!.process.restarts() >= 1 && cluster.importWorker.restarts() >= 1 && cluster.workers[0]!.restarts() >= 1,
+      'the crashed processes were restarted',
+    );
     await eventually(
       () =>
         fetch(`${a.url}/readyz`)

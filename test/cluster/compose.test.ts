@@ -104,7 +104,7 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
       s3Endpoint: 's',
       s3: { bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' },
     });
-    for (const name of ['worker', 'gateway']) {
+    for (const name of ['worker', 'import-worker', 'gateway']) {
       const env = services[name]!.environment!;
       for (const key of Object.keys(shared)) assert.ok(key in env, `${name} lacks ${key}, which npm run cluster sets`);
       assert.equal(env.RATE_LIMIT_STORE, shared.RATE_LIMIT_STORE);
@@ -135,8 +135,17 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     // Not --optimize-for-size, which the gateway has: on the worker it halved the import's rate (docs/operations.md).
     assert.deepEqual(flags, ['--max-semi-space-size=4', '--require=./dist/src/temporal/async-local-storage.js']);
     assert.deepEqual(productionNodeEnv('worker'), { MALLOC_ARENA_MAX: '2' });
-    assert.deepEqual(services.worker!.command, ['node', ...flags, 'dist/src/worker.js'], 'the built worker (prebuilt workflow bundle)');
-    assert.equal(services.worker!.environment!.MALLOC_ARENA_MAX, '2');
+    for (const name of ['worker', 'import-worker']) {
+      assert.deepEqual(services[name]!.command, ['node', ...flags, 'dist/src/worker.js'], `${name}: the built worker (prebuilt workflow bundle)`);
+      assert.equal(services[name]!.environment!.MALLOC_ARENA_MAX, '2');
+    }
+  });
+
+  it('the cohort imports run in a worker of their own, as in the cluster: the replicas poll the registrations only, one import worker the imports', () => {
+    assert.equal(services.worker!.environment!.WORKER_ROLE, 'registrations');
+    assert.equal(services['import-worker']!.environment!.WORKER_ROLE, 'imports');
+    assert.equal(services['import-worker']!.deploy?.replicas ?? 1, 1);
+    assert.equal(services['import-worker']!.restart, 'unless-stopped');
   });
 
   it('S3 is SeaweedFS with the same storage settings and identity actions (no MinIO: AGPL)', () => {
@@ -150,7 +159,7 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
   });
 
   it('no Temporal, PostgreSQL or S3 port is published, and no secret is written in the file', () => {
-    for (const name of ['temporal', 'postgresql', 's3', 'worker', 'temporal-schema', 'temporal-setup']) {
+    for (const name of ['temporal', 'postgresql', 's3', 'worker', 'import-worker', 'temporal-schema', 'temporal-setup']) {
       assert.equal(services[name]!.ports, undefined, `${name} publishes a port`);
     }
     const raw = fs.readFileSync(path.join(projectRoot, 'docker-compose.yml'), 'utf8');
