@@ -78,7 +78,7 @@ function apiRouter(ctx: RouterContext): Router {
 function routerContext(deps: GatewayDeps): RouterContext {
   return {
     ...deps,
-    kit: { registry: createRegistry(), authenticate: createAuthenticator(deps) } satisfies RouteKit,
+    kit: { registry: createRegistry(), ...createAuthenticator(deps) } satisfies RouteKit,
     limits: createRateLimits(deps.config, deps.prisma),
     registrations: new Registrations(deps.temporal, { updateTimeoutMs: deps.config.WORKFLOW_UPDATE_TIMEOUT_SECONDS * 1000 }),
     blobs: createBlobStore(deps.config),

@@ -8,7 +8,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { RouteConfig, ZodContentObject } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
-import { authorize, type Authenticate } from './auth/authenticate';
+import { authorize, type Authenticate, type EarlyPrincipal } from './auth/authenticate';
 import type { Access, Principal } from './auth/principal';
 import { textProblemsIn } from '../../workflows/registration/text';
 import { AppError, ErrorCode, validationError, type RequestPart } from './errors';
@@ -17,6 +17,8 @@ import { errorResponses, type OpenAPIRegistry } from './openapi';
 export interface RouteKit {
   registry: OpenAPIRegistry;
   authenticate: Authenticate;
+  /** Routes with `checkRevocationAlongside` only. */
+  authenticateEarly?: (req: Request) => Promise<EarlyPrincipal>;
 }
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -55,6 +57,12 @@ export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends O
   limit?: RequestHandler;
   /** Runs after authorisation and before the query and body are validated, e.g. a webhook signature check. */
   guard?: (req: RawBodyRequest) => void | Promise<void>;
+  /**
+   * A read with no effect (GET, no `limit`, no `guard`): a student session's revocation check (a database read)
+   * runs alongside the handler instead of before it, and the answer waits for it (a 401 wins over whatever the
+   * handler answered). A handler that writes the response itself must await `confirmed` first.
+   */
+  checkRevocationAlongside?: boolean;
 }
 
 export interface HandlerInput<A extends Access, P, Q, B> {
@@ -66,6 +74,8 @@ export interface HandlerInput<A extends Access, P, Q, B> {
   res: Response;
   /** Answer with another success status than the route's usual one. */
   setStatus(status: number): void;
+  /** Settles once the principal's credentials are known not to be revoked (rejecting with the 401); see `checkRevocationAlongside`. */
+  confirmed: Promise<void>;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
@@ -106,16 +116,32 @@ export function route<
       ? []
       : [express.raw({ type: () => true, limit: spec.bodyLimit ?? '100kb' })];
 
+  const alongside = spec.checkRevocationAlongside === true;
+  if (alongside && (spec.method !== 'get' || spec.limit || spec.guard || spec.access === 'public' || spec.access === 'webhook')) {
+    throw new Error(`${spec.method} ${spec.path}: checkRevocationAlongside is for authenticated reads with no effect`);
+  }
+  const confirmedAlready = Promise.resolve();
+
   const handle: RequestHandler = async (req, res) => {
-    const principal = spec.access === 'public' || spec.access === 'webhook' ? await kit.authenticate(req).catch(() => undefined) : await kit.authenticate(req);
-    const params = parse('params', spec.params, req.params) as Out<P>;
-    authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
-    if (spec.limit) await runMiddleware(spec.limit, req, res);
-    await spec.guard?.(req);
-    const query = parse('query', spec.query, req.query) as Out<Q>;
-    const body = parse('body', spec.body, req.body) as Out<B>;
+    let principal: Principal | undefined;
+    let confirmed = confirmedAlready;
+    if (spec.access === 'public' || spec.access === 'webhook') principal = await kit.authenticate(req).catch(() => undefined);
+    else if (alongside && kit.authenticateEarly) ({ principal, confirmed } = await kit.authenticateEarly(req));
+    else principal = await kit.authenticate(req);
     let status = spec.status ?? 200;
-    const result = await handler({ params, query, body, principal: principal as never, req, res, setStatus: (s) => void (status = s) });
+    let result: Awaited<ReturnType<typeof handler>>;
+    try {
+      const params = parse('params', spec.params, req.params) as Out<P>;
+      authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
+      if (spec.limit) await runMiddleware(spec.limit, req, res);
+      await spec.guard?.(req);
+      const query = parse('query', spec.query, req.query) as Out<Q>;
+      const body = parse('body', spec.body, req.body) as Out<B>;
+      result = await handler({ params, query, body, principal: principal as never, req, res, setStatus: (s) => void (status = s), confirmed });
+    } finally {
+      // Revoked credentials answer 401, whatever was found or refused meanwhile.
+      await confirmed;
+    }
     if (result === SENT) return;
     if (status === 204) res.status(204).end();
     else res.status(status).json(result);

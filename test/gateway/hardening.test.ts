@@ -424,6 +424,30 @@ describe('gateway hardening (docs/gateway.md)', function () {
       );
     });
 
+    it('a status read after sign-out is 401, with or without a current ETag (its revocation check runs alongside the workflow query)', async () => {
+      const a = await admit(stack);
+      await eventually(
+        () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
+        (r) => !!r,
+      );
+      const read = await fetch(reg(a.applicationNo), { headers: { authorization: `Bearer ${a.session}` } });
+      assert.equal(read.status, 200);
+      const etag = read.headers.get('etag')!;
+      const poll = await fetch(reg(a.applicationNo), { headers: { authorization: `Bearer ${a.session}`, 'if-none-match': etag } });
+      assert.equal(poll.status, 304);
+      const out = await fetchJson(`${stack.url}/api/session`, { method: 'DELETE', bearer: a.session });
+      assert.equal(out.status, 204);
+      for (let i = 0; i < 5; i++) {
+        for (const headers of [{}, { 'if-none-match': etag }] as Record<string, string>[]) {
+          const after = await fetch(reg(a.applicationNo), { headers: { authorization: `Bearer ${a.session}`, ...headers } });
+          const body = (await after.json()) as { code: string };
+          assert.equal(after.status, 401, JSON.stringify(headers));
+          assert.equal(body.code, 'UNAUTHENTICATED');
+          assert.notEqual(after.headers.get('etag'), etag, "the refusal carries nothing of the registration's");
+        }
+      }
+    });
+
     it('sign-out ends the session on the server; the invitation link still signs in again', async () => {
       const a = await admit(stack);
       const cookie = cookieOf(await fetch(`${stack.url}/invite?token=${a.inviteToken}`, { redirect: 'manual' }))!;

@@ -26,8 +26,23 @@ export function tokenFailure(e: unknown): AppError {
 const sessionEnded = () =>
   new AppError(ErrorCode.UNAUTHENTICATED, 'This session has ended (signed out, or access was revoked); open your invitation link again.');
 
-export function createAuthenticator(deps: { config: Config; prisma: PrismaClient }): Authenticate {
-  return async (req) => {
+/**
+ * A principal from credentials already verified, with the one check that may still be running: a student
+ * session's revocation (a database read). `confirmed` resolves once it has passed and rejects with the 401
+ * otherwise; until then nothing may be answered or changed on the principal's behalf.
+ */
+export interface EarlyPrincipal {
+  principal: Principal | undefined;
+  confirmed: Promise<void>;
+}
+
+export function createAuthenticator(deps: { config: Config; prisma: PrismaClient }): {
+  authenticate: Authenticate;
+  /** For reads with no effect (route spec `checkRevocationAlongside`): the revocation check runs alongside the handler. */
+  authenticateEarly: (req: Request) => Promise<EarlyPrincipal>;
+} {
+  const confirmedAlready = Promise.resolve();
+  const authenticateEarly = async (req: Request): Promise<EarlyPrincipal> => {
     const header = req.headers.authorization;
     let bearer: string | undefined;
     if (header !== undefined) {
@@ -38,20 +53,35 @@ export function createAuthenticator(deps: { config: Config; prisma: PrismaClient
     if (bearer && looksLikeStaffKey(bearer)) {
       const key = await findStaffKey(deps.prisma, bearer);
       if (!key) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Unknown or revoked API key.');
-      return { kind: 'staff', keyId: key.id, name: key.name, role: key.role, via: 'apiKey' };
+      return { principal: { kind: 'staff', keyId: key.id, name: key.name, role: key.role, via: 'apiKey' }, confirmed: confirmedAlready };
     }
     const staffToken = bearer === undefined ? staffSessionCookie(req, deps.config) : undefined;
-    if (staffToken !== undefined) return staffPrincipal(deps.prisma, staffToken);
+    if (staffToken !== undefined) return { principal: await staffPrincipal(deps.prisma, staffToken), confirmed: confirmedAlready };
     const token = bearer ?? sessionCookie(req, deps.config);
-    if (!token) return undefined;
+    if (!token) return { principal: undefined, confirmed: confirmedAlready };
     let session;
     try {
       session = await verifySession(deps.config, token);
     } catch (e) {
       throw tokenFailure(e);
     }
-    if (!(await sessionStillValid(deps.prisma, session.applicationNo, session.issuedAtMs))) throw sessionEnded();
-    return { kind: 'student', applicationNo: session.applicationNo, ...(session.staffCaused ? { staffCaused: session.staffCaused } : {}) };
+    const confirmed = sessionStillValid(deps.prisma, session.applicationNo, session.issuedAtMs).then((valid) => {
+      if (!valid) throw sessionEnded();
+    });
+    // Awaited by whoever acts on the principal; never an unhandled rejection meanwhile.
+    confirmed.catch(() => {});
+    return {
+      principal: { kind: 'student', applicationNo: session.applicationNo, ...(session.staffCaused ? { staffCaused: session.staffCaused } : {}) },
+      confirmed,
+    };
+  };
+  return {
+    authenticateEarly,
+    async authenticate(req) {
+      const { principal, confirmed } = await authenticateEarly(req);
+      await confirmed;
+      return principal;
+    },
   };
 }
 

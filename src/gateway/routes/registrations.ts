@@ -245,11 +245,14 @@ export function registrationsRouter(ctx: RouterContext): Router {
       params: RegistrationParams,
       response: StatusResponseSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.WORKFLOW_UNAVAILABLE],
+      // A read on every poll: the session's revocation check runs alongside the workflow query, not before it.
+      checkRevocationAlongside: true,
     },
-    async ({ params, principal, req, res }) => {
+    async ({ params, principal, req, res, confirmed }) => {
       const etagOf = (seq: number) => `W/"${seq}-${principal.kind}"`;
       res.setHeader('Cache-Control', 'private, no-cache');
-      const notModified = (etag: string): typeof SENT => {
+      const notModified = async (etag: string): Promise<typeof SENT> => {
+        await confirmed;
         res.setHeader('ETag', etag);
         res.status(304).end();
         return SENT;
@@ -264,6 +267,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       const view = await registrations.status(params.applicationNo);
       const etag = etagOf(view.seq);
       if (polled === etag) return notModified(etag);
+      await confirmed;
       res.setHeader('ETag', etag);
       const photoSpec = await ctx.photoSpecs.of(view.student.cohortId);
       const uploads = Object.fromEntries(view.items.filter((i) => isFileItem(i.kind)).map((i) => [i.key, { ...uploadRule(i.kind, photoSpec)! }])) as Record<
