@@ -4,6 +4,7 @@
  * its activities (docs/operations.md, Cohort import); WORKER_ROLE keeps it to one of the two. Production entry (`npm run worker`); `npm start` runs it too, against the
  * embedded stack. Connects only to the configured Temporal and PostgreSQL.
  */
+import v8 from 'node:v8';
 import { NativeConnection, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { activityDepsFromConfig, createActivities } from '../activities';
 import { createImportActivities, IMPORT_ACTIVITY_SLOTS, importWorkerOptions } from '../activities/import';
@@ -14,6 +15,7 @@ import { createLogger } from './logger';
 import { connectClient, temporalAddress, temporalTransport } from './temporal/client';
 import { dataConverter } from './temporal/data-converter';
 import { workerTracing, workflowCode } from './temporal/worker-options';
+import { workflowCacheProblem } from './temporal/workflow-cache';
 import { installTracing } from './observability/tracing';
 import { workerMetrics } from './observability/worker-metrics';
 
@@ -21,6 +23,10 @@ const ACTIVITY_SLOTS = 20;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // In every mode: a cache the heap cannot hold ends in an out-of-memory crash under load, not at start.
+  const cacheProblem =
+    config.WORKER_ROLE !== 'imports' ? workflowCacheProblem(config.WORKER_CACHED_WORKFLOWS, v8.getHeapStatistics().heap_size_limit) : undefined;
+  if (cacheProblem) throw new ConfigError([cacheProblem]);
   const log = createLogger(config, 'worker');
   const metrics = workerMetrics(config);
   const tracing = installTracing(config, 'progreg-worker');

@@ -133,7 +133,8 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
   it('the worker starts as `npm run worker` does: the built worker, its V8 flags, its preloaded module and MALLOC_ARENA_MAX', () => {
     const flags = productionNodeFlags('worker');
     // Not --optimize-for-size, which the gateway has: on the worker it halved the import's rate (docs/operations.md).
-    assert.deepEqual(flags, ['--max-semi-space-size=4', '--require=./dist/src/temporal/async-local-storage.js']);
+    // A heap limit per thread, which the worker checks WORKER_CACHED_WORKFLOWS against at start.
+    assert.deepEqual(flags, ['--max-semi-space-size=4', '--max-old-space-size=384', '--require=./dist/src/temporal/async-local-storage.js']);
     assert.deepEqual(productionNodeEnv('worker'), { MALLOC_ARENA_MAX: '2' });
     for (const name of ['worker', 'import-worker']) {
       assert.deepEqual(services[name]!.command, ['node', ...flags, 'dist/src/worker.js'], `${name}: the built worker (prebuilt workflow bundle)`);

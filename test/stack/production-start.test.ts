@@ -18,10 +18,10 @@ function bareEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function run(entry: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string; ms: number }> {
+function run(entry: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Promise<{ code: number | null; output: string; ms: number }> {
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -43,6 +43,21 @@ describe('production start (fail closed)', function () {
       assert.match(output, /TEMPORAL_PAYLOAD_KEYS: must be set in production/);
     });
   }
+
+  it('the worker refuses a workflow cache its V8 heap limit cannot hold, in any mode; the same cache under a larger limit passes', async () => {
+    // Development, so that nothing but the cache and the database is at stake; no metrics port to bind.
+    const env = bareEnv({ NODE_ENV: 'development', WORKER_CACHED_WORKFLOWS: '1000', WORKER_METRICS_PORT: '0' });
+    // 128 MB of old space: half of the heap is about 88 MB, room for some 170 registrations at 0.4 MB each, not 1,000.
+    const small = await run('src/worker.ts', env, ['--max-old-space-size=128']);
+    assert.equal(small.code, 2, small.output);
+    assert.match(small.output, /WORKER_CACHED_WORKFLOWS=1000: does not fit the V8 heap limit of \d+ MB/);
+    assert.match(small.output, /--max-old-space-size/);
+    // 1,024 MB: room for about 1,300; the worker goes on to its next check (no DATABASE_URL in this environment).
+    const large = await run('src/worker.ts', env, ['--max-old-space-size=1024']);
+    assert.equal(large.code, 2, large.output);
+    assert.doesNotMatch(large.output, /WORKER_CACHED_WORKFLOWS/);
+    assert.match(large.output, /DATABASE_URL: must be set/);
+  });
 
   it('the gateway refuses unsafe single sign-on: an http issuer, a short client secret, a redirect off the portal', async () => {
     const secret = () => randomBytes(32).toString('base64url');
