@@ -71,7 +71,10 @@ export interface ImportPreview {
   total: number;
   cohortIds: string[];
   newRegistrations: number;
-  /** Application numbers of valid rows whose registration already exists (nothing is started for them). */
+  /**
+   * Application numbers of valid rows whose registration the read model holds (nothing is started for them). One
+   * started moments ago may not be there yet and counts as new here; its import then counts it as existing.
+   */
   alreadyRegistered: string[];
   refused: RejectedRow[];
   invitationEmails: number;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { uniq } from '../kit/servers';
-import { fetchJson, startStack, uploadFile, type TestStack } from './support';
+import { eventually, fetchJson, startStack, uploadFile, type TestStack } from './support';
 
 const HEADER = 'applicationNo,name,personalEmail,programCode,studyLevel,admissionRoute,residency,cohortId,registrationDeadline,paymentDeadline,supplementary';
 const BOM = '\uFEFF';
@@ -98,6 +98,12 @@ describe('gateway: cohort import preview and file types', function () {
     const done = await importFile(Buffer.from(first), 'first.csv', '?wait=true');
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.started, 1);
+    // The preview counts the students the read model holds: the first import's registration is there once its first
+    // projection lands (a wait=true import answers once the starts are made, seconds before that under load).
+    await eventually(
+      () => stack.prisma.registration.count({ where: { applicationNo: `${p}1` } }),
+      (n) => n === 1,
+    );
 
     const file = Buffer.from(
       `${BOM}${HEADER}\n${row(`${p}1`, 'CHAN Tai Man', 'tm@example.com')}\n${row(`${p}2`, 'LEE Ka Yan', 'ky@example.com')}\n${row(`${p}3`, '', 'nobody@example.com')}\n${row(`${p}4`, 'WONG Siu', 'not-an-email')}\n`,
