@@ -7,7 +7,8 @@
  * page already gone and sends what was already sent, and each time says in
  * words that nothing was done instead of doing something silently. The item
  * sent holds exactly the pages the rules say: every page added and not taken
- * out, each under its own number, and nothing else.
+ * out, each under its own number, and nothing else. A file chosen in one tab is
+ * still there, and uploads, after the other tab's page redrew its card.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -140,6 +141,44 @@ describe('document pages in two tabs of one student', function () {
         [1, 3, 'back-rescan.pdf', sha(rescan)],
       ],
     );
+    assert.deepEqual(ui.problems, []);
+  });
+
+  it('a file chosen in one tab survives a page added in the other: the card is redrawn live, the choice kept, and its upload adds the second page', async () => {
+    const a = await admit(ui.stack, { cohortId: uniq('cohort-tabs-') });
+    const first = await ui.newPage({ width: 1280, height: 900 });
+    await openSignInLink(first, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
+    const second = await first.context().newPage();
+    await second.goto(`${ui.stack.config.publicBaseUrl}/portal/`);
+    for (const tab of [first, second]) await item(tab, 'ID_DOCUMENT', 'PENDING').waitFor(WAIT);
+
+    // The first tab has a file chosen, not yet uploaded, when the second tab's page arrives and redraws its card.
+    const front = aPdf('HKID front, chosen first');
+    const back = aPdf('HKID back, uploaded in the other tab');
+    const panel = first.locator('[data-upload="ID_DOCUMENT"]');
+    await panel.locator('input[type=file]').setInputFiles({ name: 'front.pdf', mimeType: 'application/pdf', buffer: front });
+    await panel.getByText('front.pdf').waitFor(WAIT);
+    await uploadFile(second, 'ID_DOCUMENT', { name: 'back.pdf', mimeType: 'application/pdf', buffer: back });
+    await shows(first, ['Page 1: back.pdf']);
+
+    // Still chosen, still checked, and its upload goes through.
+    assert.ok(await panel.getByText('front.pdf').isVisible(), 'the chosen file is still shown');
+    await panel.getByRole('button', { name: /^Upload/ }).click();
+    await shows(first, ['Page 1: back.pdf', 'Page 2: front.pdf']);
+    await shows(second, ['Page 1: back.pdf', 'Page 2: front.pdf']);
+    const draft = (await statusOf(ui.stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.draft;
+    assert.deepEqual(
+      draft.map((p) => [p.page, p.originalName, p.sha256]),
+      [
+        [1, 'back.pdf', sha(back)],
+        [2, 'front.pdf', sha(front)],
+      ],
+    );
+    // Uploaded: the form the card is drawn with next is empty again.
+    await first
+      .locator('[data-upload="ID_DOCUMENT"] input[type=file]')
+      .evaluate((el) => (el as HTMLInputElement).files?.length ?? 0)
+      .then((n) => assert.equal(n, 0));
     assert.deepEqual(ui.problems, []);
   });
 });

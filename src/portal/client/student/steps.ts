@@ -35,6 +35,7 @@ export function renderSteps(v: StatusResponse): void {
     if (known && known.sig === sig) wanted.push(known.el);
     else {
       const el = stepCard(v, item, index, open);
+      keepUploadInUse(known?.el, el);
       if (known?.el.contains(document.activeElement)) focusWasIn = item.key;
       // A changed card takes its old card's place, so the cards around it never move.
       if (known?.el.parentNode === list) known.el.replaceWith(el);
@@ -59,6 +60,17 @@ export function renderSteps(v: StatusResponse): void {
   const focus = target?.querySelector<HTMLElement>('[data-confirmation], [data-pages]') ?? target;
   if (focus && !focus.hasAttribute('tabindex')) focus.setAttribute('tabindex', '-1');
   focus?.focus();
+}
+
+/**
+ * A redrawn card keeps its old upload form while the student has a file chosen there or is sending one
+ * (upload.ts), in place of the empty one it was drawn with; a card drawn without a form (the item sent for
+ * review from another tab, or closed) drops it, since that file could no longer be taken.
+ */
+function keepUploadInUse(old: HTMLElement | undefined, redrawn: HTMLElement): void {
+  const inUse = old?.querySelector<HTMLFormElement>('form[data-upload][data-in-use]');
+  const fresh = inUse && redrawn.querySelector<HTMLFormElement>(`form[data-upload="${inUse.dataset.upload}"]`);
+  if (inUse && fresh) fresh.replaceWith(inUse);
 }
 
 function stepCard(v: StatusResponse, item: ItemView, index: number, open: boolean): HTMLElement {

@@ -22,6 +22,11 @@ interface Check {
   text: string;
 }
 
+/**
+ * An item's upload form. While the student has a file chosen in it, or is sending one, it is marked
+ * `data-in-use`, and a redraw of its card keeps it (steps.ts): a change from elsewhere (a page added in
+ * another tab, a deadline extended) must not drop the file chosen or the upload on its way.
+ */
 export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void): HTMLElement {
   const photo = item.kind === 'PHOTO' ? v.photoSpec : undefined;
   // The gateway says what each item accepts; the photo's size range comes from the cohort's specification.
@@ -80,7 +85,11 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
     error.hidden = true;
     preview.hidden = true;
     preview.replaceChildren();
-    if (!file) return;
+    if (!file) {
+      delete form.dataset.inUse;
+      return;
+    }
+    form.dataset.inUse = 'chosen';
     const { checks, image } = await checkFile(file, rule, photo);
     append(preview, [
       image ? h('img', { src: image.url, alt: 'Preview of the chosen photo' }) : null,
@@ -128,6 +137,7 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
       if (!ready) return;
       send.disabled = true;
       input.disabled = true;
+      form.dataset.inUse = 'sending';
       send.textContent = 'Uploading…';
       bar.hidden = false;
       const fill = bar.firstElementChild as HTMLElement;
@@ -142,6 +152,8 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
           if (f >= 1) bar.classList.add('indeterminate');
         });
         announce(`${item.label}: page received. Send it for review when every page is added.`);
+        // Sent: the card's next redraw brings an empty form.
+        delete form.dataset.inUse;
         done();
       } catch (err) {
         student.focusCard = undefined;
@@ -149,6 +161,7 @@ export function uploadPanel(v: StatusResponse, item: ItemView, done: () => void)
         bar.classList.remove('indeterminate');
         input.disabled = false;
         send.disabled = false;
+        form.dataset.inUse = 'chosen';
         const problem = uploadProblem(err);
         send.textContent = problem.retry;
         error.replaceChildren(
