@@ -421,10 +421,8 @@ describe('continue-as-new keeps a registration bounded', function () {
           assert.equal(d.typedSearchAttributes.get(SA.ProgramCode), student.programCode);
           const s = await status(h);
           assert.deepEqual(emailKinds(s), ['INVITATION', 'ACKNOWLEDGEMENT']);
-          // The production path (the projector's runs, which carry what is not projected yet). The fixtures of the
-          // path before it, continued-registration-{first,last}-run, stay as they were recorded, for old histories.
-          await recordRunHistory('projector-continued-first-run', env.client, h.workflowId, runs[0]!.runId);
-          await recordRunHistory('projector-continued-last-run', env.client, h.workflowId, runs[runs.length - 1]!.runId);
+          await recordRunHistory('continued-registration-first-run', env.client, h.workflowId, runs[0]!.runId);
+          await recordRunHistory('continued-registration-last-run', env.client, h.workflowId, runs[runs.length - 1]!.runId);
         },
         { searchAttributes: true },
       );

@@ -12,13 +12,8 @@ import { testDataConverter, workflowBundle } from '../kit/servers';
 import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, updateAndProjectionShape, type PathMarkers } from './histories';
 import { workerTracing } from '../../src/temporal/worker-options';
 
-/**
- * Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"): a registration that continued as new,
- * its first and last run. The continued-registration ones were recorded before the projector (patch
- * 'update-answers-before-projection') and guard the histories of that path; the projector-continued ones are today's.
- */
+/** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
-const PROJECTOR_CONTINUED_FIXTURES = ['projector-continued-first-run', 'projector-continued-last-run'];
 /** Recorded by test/import/import-workflow.test.ts (RECORD_HISTORIES=1): a cohort import, with rows started and rows already there. */
 const IMPORT_FIXTURES = ['cohort-import'];
 /**
@@ -73,9 +68,7 @@ describe('replay of recorded registration histories', function () {
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
     const named = new Set<string>(
-      [...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...PROJECTOR_CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map(
-        (n) => `${n}.json`,
-      ),
+      [...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map((n) => `${n}.json`),
     );
     assert.deepEqual(
       fixtures.filter((f) => !named.has(f)),
@@ -83,25 +76,18 @@ describe('replay of recorded registration histories', function () {
     );
   });
 
-  for (const [path_, [firstName, lastName]] of [
-    ['before the projector', CONTINUED_FIXTURES],
-    ['with the projector', PROJECTOR_CONTINUED_FIXTURES],
-  ] as const) {
-    it(`a continued registration is recorded ${path_}: the run that continued as new and the run that resumed from it`, () => {
-      for (const name of [firstName!, lastName!]) {
-        assert.ok(
-          fixtures.includes(`${name}.json`),
-          `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`,
-        );
-      }
-      const first = readHistory(path.join(historiesDir, `${firstName}.json`));
-      assert.ok(first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
-      const last = readHistory(path.join(historiesDir, `${lastName}.json`)).events ?? [];
-      assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
-      const projector = historyFacts(first).patches['update-answers-before-projection'] ?? 0;
-      assert.equal(projector > 0, path_ === 'with the projector', `${firstName}.json: the projector's patch marker`);
-    });
-  }
+  it('a continued registration is recorded: the run that continued as new and the run that resumed from it', () => {
+    for (const name of CONTINUED_FIXTURES) {
+      assert.ok(
+        fixtures.includes(`${name}.json`),
+        `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`,
+      );
+    }
+    const first = readHistory(path.join(historiesDir, 'continued-registration-first-run.json')).events ?? [];
+    assert.ok(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
+    const last = readHistory(path.join(historiesDir, 'continued-registration-last-run.json')).events ?? [];
+    assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
+  });
 
   it('a cohort import is recorded: its page of starts and the closing of its job', () => {
     for (const name of IMPORT_FIXTURES) {
