@@ -222,10 +222,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   async function projectPending(): Promise<void> {
-    // Continuing as new: the projection in flight finishes; what is recorded after it is carried, and the next run
-    // projects it first. Updates that keep coming while each projection is in flight would otherwise never let the
-    // projector fall idle, and the run could not continue (its history would grow without bound).
-    while (r.unprojected.length && !draining) await projectSnapshot(takeSnapshot(r));
+    while (r.unprojected.length) await projectSnapshot(takeSnapshot(r));
   }
 
   /** Nothing is being projected and everything recorded is projected (or being projected by the old path). */
@@ -376,8 +373,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   /**
    * Continue as new with the whole state. Waits until every handler has finished (an update's caller gets its
-   * answer from this run) and no projection is in flight (on the old path the read model then has every change;
-   * the projector's runs carry the changes recorded after its last projection, see projectPending); an email still
+   * answer from this run) and no projection is in flight (the read model has every change); an email still
    * being sent, or still queued (no new send starts meanwhile), is handed to the next run, which sends it
    * under the same idempotency key.
    */
@@ -385,9 +381,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     draining = true;
     for (;;) {
       await condition(() => allHandlersFinished() && projectionIdle());
-      // Projector runs carry what is not projected yet (the next run's start projects it first, in seq order).
-      if (projector || !r.unprojected.length) break;
-      await publishChange();
+      if (!r.unprojected.length) break;
+      if (projector) project();
+      else await publishChange();
     }
     return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: carry(r), answeredUpdates: [...answered] });
   }
