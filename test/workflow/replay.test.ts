@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testDataConverter, workflowBundle } from '../kit/servers';
-import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, updateAndProjectionShape, type PathMarkers } from './histories';
+import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, type PathMarkers } from './histories';
 import { workerTracing } from '../../src/temporal/worker-options';
 
 /** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
@@ -109,36 +109,6 @@ describe('replay of recorded registration histories', function () {
       const facts = historyFacts(history);
       assert.deepEqual([facts.emails.INVITATION, facts.emails.ACKNOWLEDGEMENT], [1, 1]);
     }
-  });
-
-  it('the projector is recorded: each update completed in the workflow task that accepted it, the changes made during a projection projected together', () => {
-    const { updates, projections } = updateAndProjectionShape(readHistory(path.join(historiesDir, 'projector-batched-changes.json')));
-    assert.deepEqual(
-      updates.map((u) => [u.update, u.waited]),
-      [
-        ['submitForm', false],
-        ['registerDocument', false],
-        ['registerDocument', false],
-        ['verifyItem', false],
-        ['verifyItem', false],
-      ],
-    );
-    const seqs = projections.flat().map((e) => Number(e.split(':')[0]));
-    assert.deepEqual(
-      seqs,
-      seqs.map((_, i) => i + 1),
-      'every event projected once, in seq order',
-    );
-    // Held: the projection that carried the identification document. Both verifications, answered meanwhile, went out
-    // together in the next one.
-    const next = projections.findIndex((p) => p.some((e) => e.endsWith(':DOCUMENT_REGISTERED'))) + 1;
-    assert.deepEqual(
-      projections[next]!.map((e) => e.split(':')[1]).filter((t) => t === 'ITEM_VERIFIED'),
-      ['ITEM_VERIFIED', 'ITEM_VERIFIED'],
-    );
-    // An old fixture: the update waited for its projection (a workflow task completed before it did).
-    const old = updateAndProjectionShape(readHistory(path.join(historiesDir, 'completed-on-time.json')));
-    assert.ok(old.updates.length > 0 && old.updates.every((u) => u.waited));
   });
 
   it('replays every recorded history without a non-determinism error', async () => {

@@ -241,7 +241,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       summary: 'Live status of a registration',
       description:
         'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow. ' +
-        "The read model follows an action's answer by a moment (the workflow answers, then projects): to read your own change right after it, read without If-None-Match.",
+        'The read model follows an action\'s answer by a moment (the workflow answers, then projects): to read your own change right after it, read without If-None-Match.',
       access: 'ownerOrStaff',
       params: RegistrationParams,
       response: StatusResponseSchema,
