@@ -34,19 +34,9 @@ describe('gateway: a student on their registration', function () {
 
     const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
     assert.equal(form.status, 200, JSON.stringify(form.body));
-    // Read without If-None-Match right after the answer (as the portal does after its own action): the workflow
-    // answers, with the change.
-    const fresh = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session });
-    assert.equal(fresh.status, 200);
-    assert.notEqual(fresh.headers.get('etag'), etag);
-    assert.equal(fresh.body.items.find((i: any) => i.key === 'FORM').state, 'VERIFIED');
-    // A poll with the old tag: 304 from the read model only until the change is projected, then the new status.
-    const changed = await eventually(
-      () => fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag } }),
-      (r) => r.status !== 304,
-    );
+    const changed = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session, headers: { 'if-none-match': etag } });
     assert.equal(changed.status, 200);
-    assert.equal(changed.headers.get('etag'), fresh.headers.get('etag'));
+    assert.notEqual(changed.headers.get('etag'), etag);
   });
 
   it('answers a current poll (304) from the read model, without asking the workflow', async () => {

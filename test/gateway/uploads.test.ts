@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
-import { admit, eventually, fetchJson, projected, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { admit, eventually, fetchJson, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
 import { rawRequest } from './raw-http';
 import { aPdf, aPng, validForm } from '../kit/samples';
 
@@ -50,7 +50,6 @@ describe('gateway: uploads', function () {
     assert.equal(res.body.document.uploadedBy, 'student');
     assert.deepEqual(fs.readFileSync(blobs.pathOf(sha(pdf))), pdf);
 
-    await projected(stack, a.applicationNo);
     const row = await stack.prisma.document.findUnique({ where: { id: res.body.document.id } });
     assert.equal(row?.version, 1);
     assert.equal((await stack.prisma.storedFile.findUnique({ where: { sha256: sha(pdf) } }))?.size, pdf.length);
@@ -70,7 +69,6 @@ describe('gateway: uploads', function () {
     assert.equal(second.status, 200, JSON.stringify(second.body));
     assert.equal(second.body.duplicate, true);
     assert.equal(second.body.document.id, first.body.document.id);
-    await projected(stack, a.applicationNo);
     assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
     assert.equal((await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions.length, 1);
     const dir = path.dirname(blobs.pathOf(sha(pdf)));
@@ -318,10 +316,9 @@ describe('gateway: uploads', function () {
       assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(other) } }), 0);
       assert.ok(fs.existsSync(blobs.pathOf(sha(pdf))), 'the verified document keeps its bytes');
 
-      // Withdrawn, as the read model says once the decline is projected: refused before a byte is stored.
+      // Withdrawn: refused before a byte is stored.
       const decline = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
       assert.equal(decline.status, 200);
-      await projected(stack, a.applicationNo);
       const late = aPdf('uploaded after withdrawing');
       const res = await uploadFile(docUrl(a.applicationNo, 'PHOTO'), late, 'photo.pdf', { bearer: a.session });
       assert.equal(res.status, 409, JSON.stringify(res.body));
@@ -390,7 +387,6 @@ describe('gateway: uploads', function () {
       assert.equal(retry.status, 201, 'a retry gets the first answer');
       assert.equal(retry.body.document.id, first.body.document.id);
       assert.equal(retry.body.submissions.length, 1);
-      await projected(stack, a.applicationNo);
       assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
       const otherBytes = aPdf('other bytes');
       const mismatch = await send(otherBytes, 'retry-me-1');
@@ -423,7 +419,6 @@ describe('gateway: uploads', function () {
         updateId: `another-update-id-${Date.now()}`,
       });
       assert.equal(again.submissions.length, 1);
-      await projected(stack, a.applicationNo);
       assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
       assert.equal(
         (await stack.prisma.document.findFirst({ where: { registrationNo: a.applicationNo } }))?.id,

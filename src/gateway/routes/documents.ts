@@ -281,14 +281,6 @@ async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, regi
   return undefined;
 }
 
-/** The bytes of a registration's files as the workflow holds them (every page of every submission and draft, identical bytes once). */
-async function usedBytesOf(ctx: Pick<RouterContext, 'registrations'>, applicationNo: string): Promise<number | undefined> {
-  const view = await ctx.registrations.status(applicationNo).catch(() => undefined);
-  if (!view) return undefined;
-  const sizes = new Map(view.items.flatMap((i) => [...i.submissions, ...i.draft]).map((s) => [s.sha256, s.size]));
-  return [...sizes.values()].reduce((a, b) => a + b, 0);
-}
-
 interface UploadTarget {
   status: string;
   closed: boolean;
@@ -428,15 +420,12 @@ async function receiveFile(
   const photoSpec = target.photo;
   const rule = uploadRule(itemKind, photoSpec)!;
   const quota = Math.floor(config.UPLOAD_QUOTA_MB * 1024 * 1024);
-  // The read model may not hold the files of the latest answered uploads yet (the workflow projects them after it
-  // answers): where it leaves less room than this item's largest file, the workflow's own list counts them.
-  const usedBytes = quota - target.usedBytes < rule.maxBytes ? ((await usedBytesOf(ctx, applicationNo)) ?? target.usedBytes) : target.usedBytes;
-  const left = quota - usedBytes;
+  const left = quota - target.usedBytes;
   const overQuota = () =>
     new AppError(
       ErrorCode.QUOTA_EXCEEDED,
       `This registration's files may take ${formatBytes(quota)} in all; ${formatBytes(Math.max(0, left))} is left, and this file is larger.`,
-      { quotaBytes: quota, usedBytes, remainingBytes: Math.max(0, left) },
+      { quotaBytes: quota, usedBytes: target.usedBytes, remainingBytes: Math.max(0, left) },
     );
   if (left <= 0) throw overQuota();
   const maxBytes = Math.min(rule.maxBytes, left);

@@ -240,8 +240,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       tags: ['registrations'],
       summary: 'Live status of a registration',
       description:
-        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow. ' +
-        'The read model follows an action\'s answer by a moment (the workflow answers, then projects): to read your own change right after it, read without If-None-Match.',
+        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow.',
       access: 'ownerOrStaff',
       params: RegistrationParams,
       response: StatusResponseSchema,
@@ -258,9 +257,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
         res.status(304).end();
         return SENT;
       };
-      // Portals poll: a poll that is already current is answered from the read model's sequence number, so polling
-      // costs no workflow query. The workflow projects a change just after answering it, so this can say 304 for that
-      // moment: the portal reads its own change without If-None-Match (docs/architecture.md, "Reading one's own change").
+      // Portals poll: a poll that is already current is answered from the read model's sequence number,
+      // which the workflow projects before each change completes, so polling costs no workflow query.
       const polled = req.headers['if-none-match'];
       if (polled) {
         const projected = await ctx.prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } });
