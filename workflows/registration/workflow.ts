@@ -59,7 +59,7 @@ import { adoptRules, carry, invite, resumeRegistration, setHolidays, startRegist
 import { isClosed } from './state-core';
 import { advance, nextWakeUp } from './time-actions';
 import type { RegistrationInput, RegistrationResult } from './types';
-import { outstanding, statusView, takeSnapshot, type AuditEventRecord, type ProjectionSnapshot } from './views';
+import { outstanding, statusView, takeSnapshot } from './views';
 import { hkYear } from './working-days';
 
 const { projectRegistration } = proxyActivities<RegistrationActivities>({
@@ -158,23 +158,14 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function publishChange(): Promise<void> {
     const snapshot = takeSnapshot(r);
     if (!snapshot.events.length) return;
-    upsertStatusAttributes(snapshot.events);
-    await projectSnapshot(snapshot);
-  }
-
-  /** The status attributes the Temporal UI filters on, after the change that recorded `events`. */
-  function upsertStatusAttributes(events: readonly AuditEventRecord[]): void {
     // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
-    const addressChanged = events.some((e) => ADDRESS_EVENTS.includes(e.type));
+    const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
     upsertSearchAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
       ...(addressChanged ? [{ key: SA.PersonalEmailProblem, value: r.personalEmailProblem?.problem ?? null }] : []),
     ]);
-  }
-
-  async function projectSnapshot(snapshot: ProjectionSnapshot): Promise<void> {
     projecting++;
     try {
       await projectRegistration(snapshot);
@@ -189,29 +180,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   /**
-   * The seq up to which the status attributes are upserted (projector runs only): a change's attributes are
-   * upserted in the workflow task that made it, as on the old path, however long its projection waits.
-   */
-  let attributedThrough = (r.unprojected[0]?.seq ?? r.seq + 1) - 1;
-
-  /**
-   * The change just applied, published. Old runs (patch not taken) await publishChange, as before. Projector
-   * runs upsert the status attributes now and hand the read model to the projector, not awaited: an update
-   * answers in the workflow task that accepted it.
-   */
-  async function publish(): Promise<void> {
-    if (!projector) return publishChange();
-    const fresh = r.unprojected.filter((e) => e.seq > attributedThrough);
-    if (!fresh.length) return;
-    attributedThrough = r.seq;
-    upsertStatusAttributes(fresh);
-    project();
-  }
-
-  /**
-   * One projector at a time: it takes every change recorded and not yet projected (takeSnapshot) and projects
-   * it in one activity; the changes recorded while that activity is in flight go out together in the next.
-   * So snapshots reach the read model one at a time, in seq order.
+   * Publishes what is not yet projected, without waiting for it: one projector at a time takes every change
+   * recorded so far (takeSnapshot) and projects it; changes recorded while that projection is in flight go out
+   * together in the next. In seq order, one activity at a time. Old runs (patch not taken) await publishChange.
    */
   function project(): void {
     if (projectorRunning) return;
@@ -222,7 +193,13 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   }
 
   async function projectPending(): Promise<void> {
-    while (r.unprojected.length) await projectSnapshot(takeSnapshot(r));
+    while (r.unprojected.length) await publishChange();
+  }
+
+  /** The change just applied, published: through the projector (not awaited), or awaited on the old path. */
+  async function publish(): Promise<void> {
+    if (projector) project();
+    else await publishChange();
   }
 
   /** Nothing is being projected and everything recorded is projected (or being projected by the old path). */
