@@ -11,12 +11,7 @@
  *
  * Every change is published through one path, `publishChange`: search
  * attributes upserted, then the snapshot projected to PostgreSQL (stamped with
- * the state's sequence number so the read model applies them in order). A run
- * that took the patch `update-answers-before-projection` publishes through one
- * projector that nobody awaits: an update answers in the workflow task that
- * accepted it, and the changes made while a projection is in flight go out
- * together in the next (docs/registration-workflow.md, "One path for every
- * change").
+ * the state's sequence number so the read model applies them in order).
  *
  * History stays bounded: uploads per item are capped, projections carry only
  * what changed, and the run continues as new (carrying the whole state) when
@@ -82,12 +77,6 @@ const ADDRESS_EVENTS = ['PERSONAL_EMAIL_UNDELIVERABLE', 'PERSONAL_EMAIL_CORRECTE
 /** Update answers a run remembers and hands to the next (a retry across a continuation comes within seconds). */
 const ANSWERS_CARRIED = 20;
 
-/**
- * The patch of the projector (see `project`): decided once per run, at its start, so a history recorded before
- * it replays on the old path to its end, and a run started since (a continued run included) uses it throughout.
- */
-const PROJECTOR_PATCH = 'update-answers-before-projection';
-
 /** Years of Hong Kong holidays fetched ahead: a verification started in late December ends in January. */
 const CALENDAR_LOOKAHEAD_YEARS = 1;
 
@@ -110,8 +99,6 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
    * the change replays, so that history issues the commands it did; true from the first live step on.
    */
   const adoptedRules = () => RULE_CHANGES.filter((id) => patched(id));
-  /** Whether this run publishes through the projector (true for every run started since the patch). */
-  const projector = patched(PROJECTOR_PATCH);
   const r = carried ? resumeRegistration(registration, carried, Date.now()) : startRegistration(registration, Date.now(), adoptedRules());
   if (carried) adoptRules(r, adoptedRules());
   // Decided before any handler can run, so the invitation is always the student's first email.
@@ -123,8 +110,6 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   let mailing: Promise<void> = Promise.resolve();
   let mailerRunning = false;
   let projecting = 0;
-  /** The projector is running (see `project`). */
-  let projectorRunning = false;
   /** Set once the run has decided to continue as new (see continueWithFreshHistory). */
   let draining = false;
   /**
@@ -179,32 +164,6 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     }
   }
 
-  /**
-   * Publishes what is not yet projected, without waiting for it: one projector at a time takes every change
-   * recorded so far (takeSnapshot) and projects it; changes recorded while that projection is in flight go out
-   * together in the next. In seq order, one activity at a time. Old runs (patch not taken) await publishChange.
-   */
-  function project(): void {
-    if (projectorRunning) return;
-    projectorRunning = true;
-    void projectPending().finally(() => {
-      projectorRunning = false;
-    });
-  }
-
-  async function projectPending(): Promise<void> {
-    while (r.unprojected.length) await publishChange();
-  }
-
-  /** The change just applied, published: through the projector (not awaited), or awaited on the old path. */
-  async function publish(): Promise<void> {
-    if (projector) project();
-    else await publishChange();
-  }
-
-  /** Nothing is being projected and everything recorded is projected (or being projected by the old path). */
-  const projectionIdle = (): boolean => projecting === 0 && !projectorRunning;
-
   function sendDecidedEmails(): void {
     if (mailerRunning || draining) return;
     mailerRunning = true;
@@ -225,7 +184,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
         // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
         emailFailed(r, request, failureMessage(err), Date.now());
       }
-      await publish();
+      await publishChange();
     }
   }
 
@@ -239,8 +198,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       adoptRules(r, adoptedRules());
       const result = change(input, Date.now());
       if (id !== undefined) remember(id, result);
-      // With the projector the answer goes back in this workflow task; the read model follows (`project`).
-      await publish();
+      await publishChange();
       sendDecidedEmails();
       return result;
     };
@@ -266,7 +224,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       // A history recorded before this signal had a handler may hold it unhandled: replaying it must not act on it.
       if (action.patch && !patched(action.patch)) return;
       adoptRules(r, adoptedRules());
-      if (action.apply(r, input, Date.now())) await publish();
+      if (action.apply(r, input, Date.now())) await publishChange();
     });
   }
   for (const entry of SIGNALS) entry(installSignal);
@@ -301,7 +259,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     // A continued run inherits its memo and search attributes from the previous one.
     if (!carried) upsertSearchAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
     await ensureCalendar(Date.now());
-    await publish();
+    await publishChange();
   }
 
   function sendInvitation(): void {
@@ -320,7 +278,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function applyTime(): Promise<void> {
     adoptRules(r, adoptedRules());
     advance(r, Date.now());
-    await publish();
+    await publishChange();
     sendDecidedEmails();
   }
 
@@ -334,10 +292,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       }
       await mailing;
       await condition(allHandlersFinished);
-      if (projector) {
-        project();
-        await condition(projectionIdle);
-      } else await publishChange();
+      await publishChange();
       if (!hasEmailsToSend() && !r.unprojected.length) return result(r);
     }
   }
@@ -357,10 +312,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function continueWithFreshHistory(): Promise<never> {
     draining = true;
     for (;;) {
-      await condition(() => allHandlersFinished() && projectionIdle());
+      await condition(() => allHandlersFinished() && projecting === 0);
       if (!r.unprojected.length) break;
-      if (projector) project();
-      else await publishChange();
+      await publishChange();
     }
     return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: carry(r), answeredUpdates: [...answered] });
   }
