@@ -67,14 +67,19 @@ describe('document pages in two tabs of one student', function () {
     };
   }
 
-  it('pages added in both tabs at once, one removed and a rescan added in one, then sent: the other tab says what it could not do', async () => {
+  /** A student admitted and signed in by the link in one tab, the portal open in a second tab of the same browser (same session). */
+  async function twoTabs(): Promise<{ a: Awaited<ReturnType<typeof admit>>; first: Page; second: Page }> {
     const a = await admit(ui.stack, { cohortId: uniq('cohort-tabs-') });
     const first = await ui.newPage({ width: 1280, height: 900 });
     await openSignInLink(first, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
-    // The second tab: the same browser, the same session.
     const second = await first.context().newPage();
     await second.goto(`${ui.stack.config.publicBaseUrl}/portal/`);
     for (const tab of [first, second]) await item(tab, 'ID_DOCUMENT', 'PENDING').waitFor(WAIT);
+    return { a, first, second };
+  }
+
+  it('pages added in both tabs at once, one removed and a rescan added in one, then sent: the other tab says what it could not do', async () => {
+    const { a, first, second } = await twoTabs();
 
     // The same moment in both tabs: both pages are kept, each under its own number, and both tabs show both.
     const front = aPdf('HKID front');
@@ -145,12 +150,7 @@ describe('document pages in two tabs of one student', function () {
   });
 
   it('a file chosen in one tab survives a page added in the other: the card is redrawn live, the choice kept, and its upload adds the second page', async () => {
-    const a = await admit(ui.stack, { cohortId: uniq('cohort-tabs-') });
-    const first = await ui.newPage({ width: 1280, height: 900 });
-    await openSignInLink(first, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
-    const second = await first.context().newPage();
-    await second.goto(`${ui.stack.config.publicBaseUrl}/portal/`);
-    for (const tab of [first, second]) await item(tab, 'ID_DOCUMENT', 'PENDING').waitFor(WAIT);
+    const { a, first, second } = await twoTabs();
 
     // The first tab has a file chosen, not yet uploaded, when the second tab's page arrives and redraws its card.
     const front = aPdf('HKID front, chosen first');
