@@ -150,10 +150,14 @@ export class LocalDiskBlobStore implements BlobStore {
         done(null, chunk);
       },
     });
+    const file = fs.createWriteStream(stagingRef, { flags: 'wx' });
     try {
       // pipeline closes the file descriptor on every outcome, error or not.
-      await pipeline(input, meter, fs.createWriteStream(stagingRef, { flags: 'wx' }));
+      await pipeline(input, meter, file);
     } catch (e) {
+      // pipeline can reject before the file's open has come back (an input that fails
+      // at once). Removing it then would run first, and the open would create it again.
+      if (!file.closed) await new Promise((closed) => file.once('close', closed));
       await fs.promises.rm(stagingRef, { force: true });
       staged.delete(stagingRef);
       throw e;
