@@ -157,7 +157,7 @@ export class LocalDiskBlobStore implements BlobStore {
     } catch (e) {
       // pipeline can reject before the file's open has come back (an input that fails
       // at once). Removing it then would run first, and the open would create it again.
-      if (!file.closed) await new Promise((closed) => file.once('close', closed));
+      if (!file.closed) await new Promise<void>((closed) => file.once('close', () => closed()));
       await fs.promises.rm(stagingRef, { force: true });
       staged.delete(stagingRef);
       throw e;
