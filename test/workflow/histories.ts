@@ -70,6 +70,12 @@ export const RECORDED_PATH_MARKERS = {
   },
   // The production path since traces: every run started now takes the tracing patch (workflows/tracing.ts).
   'traced-completed-on-time': { patches: { 'opentelemetry-tracing': 1 }, audit: { STATUS_CHANGED: 1 }, emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 } },
+  // Search attributes upserted only when their value changes: the run takes that patch.
+  'attributes-on-change-completed-on-time': {
+    patches: { 'search-attributes-upserted-on-change': 1 },
+    audit: { STATUS_CHANGED: 1 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
   // Rule 'sent-submission-locked': a file sent at once with the bytes of the page waiting sends that page; a
   // further file while it awaits review is refused by the validator (nothing in the history).
   'sent-submission-locked': {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registrationHandle, startRegistration } from '../../src/client';
 import { temporalCliPath } from '../../src/temporal/binaries';
@@ -152,7 +153,7 @@ describe('registration messages (dev server)', function () {
   describe('search attributes and memo, for staff in the Temporal UI', () => {
     const attrs = async (h: ReturnType<typeof registrationHandle>) => (await h.describe()).typedSearchAttributes;
 
-    it('set at start, upserted on every change, and filterable: RegistrationStatus, OutstandingItems, ProgramCode…', async () => {
+    it('set at start, upserted when a value changes, and filterable: RegistrationStatus, OutstandingItems, ProgramCode…', async () => {
       await withWorker(
         env,
         async (w) => {
@@ -190,6 +191,21 @@ describe('registration messages (dev server)', function () {
           const query = `RegistrationStatus="COMPLETED" AND ProgramCode="${programCode}" AND StudentCategory="UG-JUPAS-NON_LOCAL"`;
           const found = await listIds(w.client, query);
           assert.deepEqual(found, [h.workflowId]);
+
+          // Upserted when a value changes, never to repeat what the run already holds: the start's attributes, then
+          // OutstandingItems as items are done, the extended deadline, and COMPLETED with nothing outstanding.
+          const upserts = ownUpserts(await h.fetchHistory());
+          assert.deepEqual(upserts.repeated, []);
+          assert.deepEqual(upserts.changed, [
+            'OutstandingItems=["ACTIVATION","FORM","ID_DOCUMENT","VISA","PHOTO"]',
+            'OutstandingItems=["FORM","ID_DOCUMENT","VISA","PHOTO"]',
+            'OutstandingItems=["ID_DOCUMENT","VISA","PHOTO"]',
+            `RegistrationDeadline=${extendedTo}`,
+            'OutstandingItems=["VISA","PHOTO"]',
+            'OutstandingItems=["PHOTO"]',
+            'OutstandingItems=[]',
+            'RegistrationStatus="COMPLETED"',
+          ]);
         },
         { searchAttributes: true },
       );
@@ -313,6 +329,36 @@ describe('registration messages (dev server)', function () {
     });
   });
 });
+
+/**
+ * The run's own search-attribute upserts (not the SDK's TemporalChangeVersion), each attribute as `key=value`:
+ * `changed` those that set a new value, `repeated` those that set the value the run already held (from its start
+ * or an earlier upsert; unset, null and an empty list alike). Dates as epoch milliseconds.
+ */
+function ownUpserts(history: temporal.api.history.v1.IHistory): { changed: string[]; repeated: string[] } {
+  const value = (key: string, p: temporal.api.common.v1.IPayload): string => {
+    const v: unknown = JSON.parse(Buffer.from(p.data ?? []).toString());
+    if (v === null || (Array.isArray(v) && v.length === 0)) return '[]';
+    return key === 'RegistrationDeadline' ? String(Date.parse(v as string)) : JSON.stringify(v);
+  };
+  const held = new Map<string, string>();
+  const changed: string[] = [];
+  const repeated: string[] = [];
+  for (const e of history.events ?? []) {
+    const fields =
+      e.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ??
+      e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    if (!fields) continue;
+    const started = !!e.workflowExecutionStartedEventAttributes;
+    for (const [key, p] of Object.entries(fields).sort(([a], [b]) => a.localeCompare(b))) {
+      if (key === 'TemporalChangeVersion') continue;
+      const v = value(key, p);
+      if (!started) ((held.get(key) ?? '[]') === v ? repeated : changed).push(`${key}=${v}`);
+      held.set(key, v);
+    }
+  }
+  return { changed, repeated };
+}
 
 /** Workflow ids matching a visibility query (retried briefly: visibility is eventually consistent). */
 async function listIds(

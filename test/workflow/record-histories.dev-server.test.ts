@@ -112,6 +112,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   // The same path on today's code: the run takes the tracing patch, so the traced production path is guarded too.
   record('traced-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
+  // The same path with search attributes upserted only when their value changes.
+  record('attributes-on-change-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+
   record(
     'incomplete-then-completed',
     async (w) => {

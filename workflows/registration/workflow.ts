@@ -24,6 +24,7 @@
  * (actions.ts, `patch`); a changed rule of the state machine is adopted
  * through rule-changes.ts.
  */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -89,6 +90,12 @@ const CALENDAR_LOOKAHEAD_YEARS = 1;
  */
 export const HISTORY_BUDGET = { events: 2_000, bytes: 2 * 1024 * 1024 } as const;
 
+/**
+ * Search attributes upserted only when their value changes (docs/registration-workflow.md, "Search attributes"):
+ * the code before upserted the three dynamic ones on every change, and the student's facts at every start.
+ */
+const UPSERTS_ON_CHANGE_PATCH = 'search-attributes-upserted-on-change';
+
 export async function registrationWorkflow(input: RegistrationInput): Promise<RegistrationResult> {
   // ---------------------------------------------------------------------------
   // Setup
@@ -145,7 +152,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     if (!snapshot.events.length) return;
     // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
     const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
-    upsertSearchAttributes([
+    upsertAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
@@ -162,6 +169,20 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     } finally {
       projecting--;
     }
+  }
+
+  /**
+   * Upserts these attributes; under the patch only those whose value differs from what the run holds (what its
+   * start set or a continued run inherited, and every upsert since), so the Temporal UI shows the same at every step.
+   */
+  function upsertAttributes(pairs: SearchAttributeUpdatePair[]): void {
+    if (!patched(UPSERTS_ON_CHANGE_PATCH)) {
+      upsertSearchAttributes(pairs);
+      return;
+    }
+    const held = workflowInfo().typedSearchAttributes;
+    const changed = pairs.filter((p) => !sameAttributeValue(held.get(p.key), p.value));
+    if (changed.length) upsertSearchAttributes(changed);
   }
 
   function sendDecidedEmails(): void {
@@ -237,7 +258,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       act((input: I, now) => {
         const answer = action.apply(r, input, now);
         // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
-        if (action.movesStudent) upsertSearchAttributes(studentAttributes(r.input.student));
+        if (action.movesStudent) upsertAttributes(studentAttributes(r.input.student));
         return answer;
       }, before),
       {
@@ -257,7 +278,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     const { student } = input;
     if (!workflowInfo().memo?.studentName) upsertMemo({ studentName: student.name, applicationNo: student.applicationNo });
     // A continued run inherits its memo and search attributes from the previous one.
-    if (!carried) upsertSearchAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
+    if (!carried) upsertAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
     await ensureCalendar(Date.now());
     await publishChange();
   }
@@ -336,6 +357,18 @@ function studentAttributes(student: RegistrationInput['student']) {
     { key: SA.StudyLevel, value: student.studyLevel },
     { key: SA.StudentCategory, value: studentCategory(student) },
   ];
+}
+
+/**
+ * Whether a search attribute already holds this value: dates by instant, lists element by element, and an unset
+ * attribute alike with null and with an empty list (the Temporal UI shows none of them).
+ */
+function sameAttributeValue(held: unknown, value: unknown): boolean {
+  const none = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0);
+  if (none(held) || none(value)) return none(held) && none(value);
+  if (held instanceof Date && value instanceof Date) return held.getTime() === value.getTime();
+  if (Array.isArray(held) && Array.isArray(value)) return held.length === value.length && held.every((v, i) => v === value[i]);
+  return held === value;
 }
 
 function failureMessage(err: unknown): string {
