@@ -28,6 +28,7 @@ export const ErrorCode = {
   SUBMISSION_LIMIT_REACHED: 'SUBMISSION_LIMIT_REACHED',
   PAGE_LIMIT_REACHED: 'PAGE_LIMIT_REACHED',
   PAGE_NOT_FOUND: 'PAGE_NOT_FOUND',
+  PAGES_CHANGED: 'PAGES_CHANGED',
   COHORT_POLICY_CONFLICT: 'COHORT_POLICY_CONFLICT',
   UNIVERSITY_EMAIL_IN_USE: 'UNIVERSITY_EMAIL_IN_USE',
   IMPORT_CHANGED: 'IMPORT_CHANGED',
@@ -64,6 +65,7 @@ export const httpStatus: Record<ErrorCode, number> = {
   SUBMISSION_LIMIT_REACHED: 409,
   PAGE_LIMIT_REACHED: 409,
   PAGE_NOT_FOUND: 404,
+  PAGES_CHANGED: 409,
   COHORT_POLICY_CONFLICT: 409,
   UNIVERSITY_EMAIL_IN_USE: 409,
   IMPORT_CHANGED: 409,
@@ -101,6 +103,8 @@ export const errorDescriptions: Record<ErrorCode, string> = {
   PAGE_LIMIT_REACHED:
     "The item's next submission already holds the most pages one submission takes (`details.limit`, `details.pages`); remove a page to add another.",
   PAGE_NOT_FOUND: "The item's next submission has no such page (`details.pages` lists the pages it has); a sent submission's pages cannot be removed.",
+  PAGES_CHANGED:
+    "The item's pages are not the ones the request says were shown (`details.version`, `details.pages` are those it holds): one was added or taken out elsewhere. Nothing was sent.",
   IMPORT_CHANGED: 'The import was confirmed for a checked file (`sha256`) and this file is a different one: check it again.',
   COHORT_POLICY_CONFLICT:
     'The cohort already exists with other deadlines or policy; running registrations keep theirs. Extend a deadline per registration instead (`details.howToExtend`).',

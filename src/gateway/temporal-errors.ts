@@ -16,6 +16,7 @@ const byFailure: Record<RegistrationFailure, ErrorCode> = {
   [RegistrationFailure.SubmissionLimitReached]: ErrorCode.SUBMISSION_LIMIT_REACHED,
   [RegistrationFailure.PageLimitReached]: ErrorCode.PAGE_LIMIT_REACHED,
   [RegistrationFailure.PageNotFound]: ErrorCode.PAGE_NOT_FOUND,
+  [RegistrationFailure.PagesChanged]: ErrorCode.PAGES_CHANGED,
 };
 
 /** gRPC status codes meaning "could not reach / no answer in time". */

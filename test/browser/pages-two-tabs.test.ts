@@ -7,8 +7,9 @@
  * page already gone and sends what was already sent, and each time says in
  * words that nothing was done instead of doing something silently. The item
  * sent holds exactly the pages the rules say: every page added and not taken
- * out, each under its own number, and nothing else. A file chosen in one tab is
- * still there, and uploads, after the other tab's page redrew its card.
+ * out, each under its own number, and nothing else. A stale tab sends only the
+ * pages it showed. A file chosen in one tab is still there, and uploads, after
+ * the other tab's page redrew its card.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -144,6 +145,46 @@ describe('document pages in two tabs of one student', function () {
       [
         [1, both.find((p) => p.originalName === 'front.pdf')!.page, 'front.pdf', sha(front)],
         [1, 3, 'back-rescan.pdf', sha(rescan)],
+      ],
+    );
+    assert.deepEqual(ui.problems, []);
+  });
+
+  it('a stale tab sends only the pages it showed: a page added in the other tab since stops the send, and the tab then shows both and sends both', async () => {
+    const { a, first, second } = await twoTabs();
+    const front = aPdf('HKID front, seen in both tabs');
+    const back = aPdf('HKID back, added in the second tab only');
+    await uploadFile(first, 'ID_DOCUMENT', { name: 'front.pdf', mimeType: 'application/pdf', buffer: front });
+    for (const tab of [first, second]) await shows(tab, ['Page 1: front.pdf']);
+
+    // The first tab falls behind while the second adds the back; the first still offers to send its one page.
+    const releaseFirst = await holdBack(first, a.applicationNo);
+    await uploadFile(second, 'ID_DOCUMENT', { name: 'back.pdf', mimeType: 'application/pdf', buffer: back });
+    await shows(second, ['Page 1: front.pdf', 'Page 2: back.pdf']);
+    assert.deepEqual(await pageNames(first), ['Page 1: front.pdf']);
+    await sendForReview(first, 'ID_DOCUMENT');
+    const firstError = first.locator('[data-pages="ID_DOCUMENT"] [role="alert"]');
+    await firstError.getByText('Nothing was sent to the Academic Registry.').waitFor(WAIT);
+    assert.match(await firstError.innerText(), /pages changed/);
+    const held = (await statusOf(ui.stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!;
+    assert.equal(held.state, 'PENDING', 'the page the stale tab never showed was not sent');
+    assert.deepEqual(
+      held.draft.map((p) => p.originalName),
+      ['front.pdf', 'back.pdf'],
+    );
+
+    // Its status read arrives: the tab shows both pages and says why they differ from what it showed.
+    await releaseFirst();
+    await shows(first, ['Page 1: front.pdf', 'Page 2: back.pdf']);
+    assert.match(await firstError.innerText(), /changed in another tab or window/);
+    await sendForReview(first, 'ID_DOCUMENT');
+    await item(first, 'ID_DOCUMENT', 'SUBMITTED').waitFor(WAIT);
+    const sent = (await statusOf(ui.stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!;
+    assert.deepEqual(
+      sent.submissions.map((s) => [s.version, s.page, s.originalName, s.sha256]),
+      [
+        [1, 1, 'front.pdf', sha(front)],
+        [1, 2, 'back.pdf', sha(back)],
       ],
     );
     assert.deepEqual(ui.problems, []);

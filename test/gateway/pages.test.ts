@@ -95,6 +95,74 @@ describe('gateway: document pages', function () {
     assert.ok(row?.removedAt, 'the removed page stays as a tombstone until the blob cleanup');
   });
 
+  it('sending the pages a page showed: a page added or taken out elsewhere since is 409 PAGES_CHANGED and nothing is sent; the pages it holds then go', async () => {
+    const a = await admit(stack);
+    const add = async (name: string) => {
+      const res = await uploadFile(`${itemUrl(a.applicationNo)}/pages`, aPdf(name), `${name}.pdf`, { bearer: a.session });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    };
+    const send = (query: string) => fetchJson(`${itemUrl(a.applicationNo)}/send?${query}`, { method: 'POST', bearer: a.session });
+    const held = async () => {
+      const status = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session });
+      const item = status.body.items.find((i: { key: string }) => i.key === 'ID_DOCUMENT');
+      return {
+        state: item.state,
+        draft: item.draft.map((p: { page: number; originalName: string }) => [p.page, p.originalName]),
+        sent: item.submissions.length,
+      };
+    };
+
+    // One tab showed page 1; another tab then added page 2.
+    await add('front');
+    await add('back');
+    const stale = await send('version=1&pages=1');
+    assert.equal(stale.status, 409, JSON.stringify(stale.body));
+    assert.equal(stale.body.code, 'PAGES_CHANGED');
+    assert.deepEqual([stale.body.details.version, stale.body.details.pages], [1, [1, 2]]);
+    assert.match(stale.body.message, /changed/);
+    const twoOpen = {
+      state: 'PENDING',
+      draft: [
+        [1, 'front.pdf'],
+        [2, 'back.pdf'],
+      ],
+      sent: 0,
+    };
+    assert.deepEqual(await held(), twoOpen, 'nothing was sent');
+
+    // Page 1 taken out elsewhere and a rescan added (page 3): the two numbers a tab showed do not send the rescan.
+    const removed = await fetchJson(`${itemUrl(a.applicationNo)}/pages/1`, { method: 'DELETE', bearer: a.session });
+    assert.equal(removed.status, 200);
+    await add('front-rescan');
+    assert.equal((await send('version=1&pages=1,2')).body.code, 'PAGES_CHANGED');
+    // Another submission's pages of the same numbers are not these either.
+    assert.equal((await send('version=2&pages=2,3')).body.code, 'PAGES_CHANGED');
+    // Half an expectation is a malformed request, not a send of everything.
+    const half = await send('pages=2,3');
+    assert.equal(half.status, 400);
+    assert.equal(half.body.code, 'VALIDATION_FAILED');
+    assert.deepEqual(await held(), {
+      state: 'PENDING',
+      draft: [
+        [2, 'back.pdf'],
+        [3, 'front-rescan.pdf'],
+      ],
+      sent: 0,
+    });
+
+    // The pages it holds, in any order, are sent.
+    const sent = await send('version=1&pages=3,2');
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.state, 'SUBMITTED');
+    assert.deepEqual(
+      sent.body.submissions.map((s: { version: number; page: number; originalName: string }) => [s.version, s.page, s.originalName]),
+      [
+        [1, 2, 'back.pdf'],
+        [1, 3, 'front-rescan.pdf'],
+      ],
+    );
+  });
+
   it('one Idempotency-Key for removing page 1 and then page 2 removes both: a retry is the same page, another page another removal', async () => {
     const a = await admit(stack);
     for (const n of [1, 2, 3]) {

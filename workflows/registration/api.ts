@@ -111,7 +111,7 @@ export const getStatusQuery = defineQuery<RegistrationStatusView>('getStatus');
  * whose `type` is one of these; the gateway maps them to HTTP status:
  * InvalidTransition → 409, InvalidInput → 422, UnknownItem → 404,
  * SubmissionLimitReached → 409 SUBMISSION_LIMIT_REACHED, PageLimitReached → 409 PAGE_LIMIT_REACHED,
- * PageNotFound → 404 PAGE_NOT_FOUND.
+ * PageNotFound → 404 PAGE_NOT_FOUND, PagesChanged → 409 PAGES_CHANGED.
  */
 export enum RegistrationFailure {
   /** The current state does not allow it (verify an item never submitted, submit the form twice, act after an outcome). */
@@ -126,6 +126,8 @@ export enum RegistrationFailure {
   PageLimitReached = 'PageLimitReached',
   /** The item's next submission has no page with that number. */
   PageNotFound = 'PageNotFound',
+  /** The pages to send are not the ones the sender was shown (one was added or taken out since). */
+  PagesChanged = 'PagesChanged',
 }
 
 /**

@@ -125,6 +125,19 @@ export function checkSendForReview(r: RegistrationRecord, input: SendForReviewIn
   checkDraftOpen(r, item, now);
   if (!item.draft?.length) throw invalidTransition(`${item.label} has no pages to send: add at least one first`);
   checkSubmissionCap(item);
+  if (input.shown && !sameDraft(item.draft, input.shown)) {
+    throw registrationFailure(
+      RegistrationFailure.PagesChanged,
+      `${item.label}'s pages changed since they were shown (added or taken out elsewhere): nothing was sent; check them and send again`,
+      { itemKey: item.key, version: item.draft[0]!.version, pages: item.draft.map((p) => p.page ?? 1) },
+    );
+  }
+}
+
+/** Whether the draft holds exactly the pages shown: the same submission's, the same numbers (in any order). */
+function sameDraft(draft: SubmissionView[], shown: NonNullable<SendForReviewInput['shown']>): boolean {
+  const numbers = (pages: number[]) => [...pages].sort((x, y) => x - y).join();
+  return draft[0]!.version === shown.version && numbers(draft.map((p) => p.page ?? 1)) === numbers(shown.pages);
 }
 
 export function sendForReview(r: RegistrationRecord, input: SendForReviewInput, now: number): ItemView {

@@ -236,6 +236,12 @@ export interface RemovePageInput extends Actor {
 /** Send the pages added to an item to the registry for review (they cannot change until its decision). */
 export interface SendForReviewInput extends Actor {
   itemKey: ItemKey;
+  /**
+   * The pages the sender was shown (their submission's version and their numbers in `draft`): when given, the pages
+   * are sent only if they are still exactly these, so a page added or taken out elsewhere (another tab) since is never
+   * sent unseen. Absent: whatever pages the item holds.
+   */
+  shown?: { version: number; pages: number[] };
 }
 
 export interface VerifyItemInput extends Actor {

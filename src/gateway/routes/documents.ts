@@ -65,6 +65,23 @@ const UploadResultSchema = ItemViewSchema.extend({
 }).meta({ id: 'UploadResult', description: 'The checklist item after the upload, and the stored document.' });
 
 type DocumentRow = Awaited<ReturnType<RouterContext['prisma']['document']['create']>>;
+/** The pages a sending page showed, so that only those are sent (the send route's query; both or neither). */
+const ShownPages = z
+  .object({
+    version: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "The submission the pages shown belong to (their `version` in the item's `draft`)." }),
+    pages: z
+      .string()
+      .regex(/^\d{1,3}(,\d{1,3}){0,49}$/, 'page numbers separated by commas')
+      .optional()
+      .meta({ description: "The numbers of the pages shown, as the item's `draft` lists them, separated by commas (e.g. `1,3`)." }),
+  })
+  .refine((q) => (q.version === undefined) === (q.pages === undefined), { message: '`version` and `pages` are given together', path: ['pages'] });
+
 const documentOut = ({ removedAt: _removed, ...d }: DocumentRow) => ({ ...d, uploadedAt: d.uploadedAt.toISOString() });
 
 export function documentsRouter(ctx: RouterContext): Router {
@@ -117,13 +134,16 @@ export function documentsRouter(ctx: RouterContext): Router {
    * request's Idempotency-Key (a retry is the same change), answered with the item as the caller may see it.
    */
   const pagesChange =
-    <P extends { applicationNo: string; itemKey: string }, A>(def: UpdateDefinition<ItemUpdateResult, [A]>, input: (params: P, actor: string) => A) =>
-    async ({ params, principal, req }: { params: P; principal: Principal; req: Request }) => {
+    <P extends { applicationNo: string; itemKey: string }, A, Q = unknown>(
+      def: UpdateDefinition<ItemUpdateResult, [A]>,
+      input: (params: P, actor: string, query: Q) => A,
+    ) =>
+    async ({ params, query, principal, req }: { params: P; query: Q; principal: Principal; req: Request }) => {
       const actor = actorOf(principal);
       // The change's target in its update id: one Idempotency-Key sent for page 1 and then for page 2 is two removals.
       const { applicationNo: _no, ...target } = params;
       const action = [def.name, ...Object.values(target).map(String)].join(':');
-      return itemFor(principal, await registrations.update(params.applicationNo, def, input(params, actor), updateIdFor(req, action, actor)));
+      return itemFor(principal, await registrations.update(params.applicationNo, def, input(params, actor, query), updateIdFor(req, action, actor)));
     };
 
   fileRoute(
@@ -191,9 +211,12 @@ export function documentsRouter(ctx: RouterContext): Router {
       summary: "Send a checklist item's pages for review",
       description:
         "The pages added so far become the item's next submission: the item is SUBMITTED, its verification clock starts, and its pages cannot change " +
-        'until the registry decides (a rejection opens the next submission). 409 when there is no page to send or the item already awaits review.',
+        'until the registry decides (a rejection opens the next submission). 409 when there is no page to send or the item already awaits review. ' +
+        'A page that shows the pages before sending them names them in `version` and `pages`: if a page was added or taken out elsewhere since ' +
+        '(another tab, another device), nothing is sent and the answer is 409 `PAGES_CHANGED` with the pages the item holds.',
       access: 'ownerOrStaff',
       params: ItemParams,
+      query: ShownPages,
       headers: IdempotencyHeaders,
       limit: ctx.limits.registrationAction,
       response: ItemViewSchema,
@@ -202,10 +225,15 @@ export function documentsRouter(ctx: RouterContext): Router {
         ErrorCode.ITEM_NOT_FOUND,
         ErrorCode.INVALID_TRANSITION,
         ErrorCode.SUBMISSION_LIMIT_REACHED,
+        ErrorCode.PAGES_CHANGED,
         ErrorCode.WORKFLOW_UNAVAILABLE,
       ],
     },
-    pagesChange(sendForReviewUpdate, (params, actor) => ({ actor, itemKey: params.itemKey as ItemKey })),
+    pagesChange(sendForReviewUpdate, (params, actor, shown: z.infer<typeof ShownPages>) => ({
+      actor,
+      itemKey: params.itemKey as ItemKey,
+      ...(shown.version !== undefined && shown.pages !== undefined ? { shown: { version: shown.version, pages: shown.pages.split(',').map(Number) } } : {}),
+    })),
   );
 
   route(

@@ -91,7 +91,7 @@ function toError(status: number, body: unknown, fallback: string): ApiError {
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   if (!opts.action) return send<T>(path, opts);
-  const intent = `${opts.method ?? 'POST'} ${path} ${JSON.stringify(opts.json ?? null)}`;
+  const intent = `${opts.method ?? 'POST'} ${withQuery(path, opts.query)} ${JSON.stringify(opts.json ?? null)}`;
   const key = intentKey(intent);
   try {
     let result: T;
@@ -303,7 +303,13 @@ export const studentApi = {
   },
   removePage: (no: string, itemKey: string, page: number) =>
     request<ItemView>(`${reg(no)}/items/${enc(itemKey)}/pages/${page}`, { method: 'DELETE', action: true }),
-  sendForReview: (no: string, itemKey: string) => request<ItemView>(`${reg(no)}/items/${enc(itemKey)}/send`, { method: 'POST', action: true }),
+  /** Sends the pages `shown` (the draft as this page drew it) and nothing else: 409 PAGES_CHANGED if they changed elsewhere. */
+  sendForReview: (no: string, itemKey: string, shown: ItemView['draft']) =>
+    request<ItemView>(`${reg(no)}/items/${enc(itemKey)}/send`, {
+      method: 'POST',
+      action: true,
+      query: { version: shown[0]?.version, pages: shown.map((p) => p.page ?? 1).join(',') },
+    }),
   decline: (no: string, reason?: string) => request<RegistrationStatusView>(`${reg(no)}/decline`, { json: { reason }, action: true }),
   /** "Email me a new link": always the same answer, whether or not the details match. */
   requestLink: (applicationNo: string, personalEmail: string) => request<{ message: string }>('/api/session/link', { json: { applicationNo, personalEmail } }),

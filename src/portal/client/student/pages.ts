@@ -9,7 +9,13 @@ import { pageLimit } from '../../../../workflows/registration/policy';
 import type { ItemView } from '../../../../workflows/registration/types';
 import { ApiError, studentApi } from '../api';
 import { fmtBytes, h, unawaited } from '../dom';
-import { announce, student } from './session';
+import { announce, refresh, student } from './session';
+
+/**
+ * What the redrawn panel of an item says after its pages changed under a send (another tab added or took one out):
+ * set while the status is read again, so the panel drawn from it tells the student why their pages look different.
+ */
+const changedUnderSend = new Map<string, string>();
 
 export function pagesPanel(applicationNo: string, item: ItemView, done: () => void): HTMLElement | null {
   if (!item.draft.length) return null;
@@ -28,6 +34,8 @@ export function pagesPanel(applicationNo: string, item: ItemView, done: () => vo
     );
     error.hidden = false;
   };
+  const changed = changedUnderSend.get(item.key);
+  if (changed) fail('Nothing was sent to the Academic Registry.', new Error(changed));
   const buttons: HTMLButtonElement[] = [];
   const busy = (on: boolean) => buttons.forEach((b) => (b.disabled = on));
 
@@ -78,13 +86,19 @@ export function pagesPanel(applicationNo: string, item: ItemView, done: () => vo
       // The card is redrawn as under review and takes the focus (set first: the event stream's refresh may come first).
       student.focusCard = item.key;
       try {
-        await studentApi.sendForReview(applicationNo, item.key);
+        await studentApi.sendForReview(applicationNo, item.key, item.draft);
         done();
       } catch (err) {
         busy(false);
-        student.focusCard = undefined;
         send.textContent = 'Try again';
         fail('Nothing was sent to the Academic Registry.', err);
+        if (err instanceof ApiError && err.code === 'PAGES_CHANGED') {
+          // The pages this card shows are not the item's any more: draw the ones it has, saying why they differ.
+          const why = 'The pages changed in another tab or window since this page showed them. Check the pages below, then send them.';
+          announce(`${item.label}: nothing was sent. ${why}`);
+          changedUnderSend.set(item.key, why);
+          await refresh().finally(() => changedUnderSend.delete(item.key));
+        } else student.focusCard = undefined;
       }
     }),
   );
