@@ -52,7 +52,14 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: builtinModules.map((name) => ({ name, message: 'Workflow code runs in the sandbox: no Node built-ins (use an activity).' })),
+          paths: [
+            ...builtinModules.map((name) => ({ name, message: 'Workflow code runs in the sandbox: no Node built-ins (use an activity).' })),
+            {
+              name: '@temporalio/workflow',
+              importNames: ['patched'],
+              message: "Use patched() from workflows/patches.ts: a run takes its release's patches under one generation's marker.",
+            },
+          ],
           patterns: [
             { group: ['node:*'], message: 'Workflow code runs in the sandbox: no Node built-ins (use an activity).' },
             {

@@ -11,8 +11,9 @@
  * before keeps running untraced, a run started since records the marker and is traced for good.
  * docs/registration-workflow.md, Versioning; docs/operations.md, Traces.
  */
-import { patched, type WorkflowInterceptors } from '@temporalio/workflow';
+import type { WorkflowInterceptors } from '@temporalio/workflow';
 import { interceptors as openTelemetry } from '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
+import { patched } from './patches';
 
 const TRACING_PATCH = 'opentelemetry-tracing';
 

@@ -76,6 +76,12 @@ export const RECORDED_PATH_MARKERS = {
     audit: { STATUS_CHANGED: 1 },
     emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // A run started since the first patch generation takes every patch of its release under the generation's one marker.
+  'patch-generation-completed-on-time': {
+    patches: { 'patches-2026-12-07': 1 },
+    audit: { STATUS_CHANGED: 1 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
   // Rule 'sent-submission-locked': a file sent at once with the bytes of the page waiting sends that page; a
   // further file while it awaits review is refused by the validator (nothing in the history).
   'sent-submission-locked': {

@@ -115,6 +115,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   // The same path with search attributes upserted only when their value changes.
   record('attributes-on-change-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
+  // The same path taking its release's patches under one generation's marker (workflows/patches.ts).
+  record('patch-generation-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+
   record(
     'incomplete-then-completed',
     async (w) => {

@@ -33,7 +33,6 @@ import {
   continueAsNew,
   currentUpdateInfo,
   log,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -50,6 +49,7 @@ import { EMAIL_REJECTED_FAILURE } from './emails';
 import { result } from './outcome';
 import { PROJECTION_UNWRITABLE_FAILURE } from './projection';
 import * as SA from './search-attributes';
+import { patched } from '../patches';
 import { RULE_CHANGES } from './rule-changes';
 import { adoptRules, carry, invite, resumeRegistration, setHolidays, startRegistration } from './state';
 import { isClosed } from './state-core';
