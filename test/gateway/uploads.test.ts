@@ -327,36 +327,16 @@ describe('gateway: uploads', function () {
       assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(late) } }), 0);
     });
 
-    it('a refusal keeps bytes that another document still uses', async () => {
+    /**
+     * `shared` taken for one student's identification document, then the same bytes refused for another student's
+     * (the item waived by staff): the refusal must keep the bytes the first upload holds. `meanwhile` runs between.
+     */
+    async function sharedThenRefused(shared: Buffer, meanwhile: () => Promise<unknown> = async () => undefined) {
       const a = await admit(stack);
       const b = await admit(stack);
-      const shared = aPdf('the same file, sent by two students');
-      assert.equal((await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: a.session })).status, 201);
-      await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/items/ID_DOCUMENT/waive`, {
-        method: 'POST',
-        bearer: stack.officerKey,
-        json: { reason: 'seen in person' },
-      });
-      const refused = await uploadFile(docUrl(b.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: b.session });
-      assert.equal(refused.status, 409, JSON.stringify(refused.body));
-      assert.ok(fs.existsSync(blobs.pathOf(sha(shared))));
-      const download = await fetch(
-        `${stack.url}/api/registrations/${a.applicationNo}/documents/${(await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions[0]!.documentId}`,
-        {
-          headers: { authorization: `Bearer ${a.session}` },
-        },
-      );
-      assert.equal(download.status, 200);
-    });
-
-    it('a refusal keeps bytes another upload was given before the projection has written its document', async () => {
-      const a = await admit(stack);
-      const b = await admit(stack);
-      const shared = aPdf('taken for one student, refused for another, before the read model has the first');
       const taken = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: a.session });
       assert.equal(taken.status, 201, JSON.stringify(taken.body));
-      // The workflow answered; its projection's Document row is not there yet (the read model lags the answer).
-      await stack.prisma.document.deleteMany({ where: { sha256: sha(shared) } });
+      await meanwhile();
       await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/items/ID_DOCUMENT/waive`, {
         method: 'POST',
         bearer: stack.officerKey,
@@ -365,12 +345,22 @@ describe('gateway: uploads', function () {
       const refused = await uploadFile(docUrl(b.applicationNo, 'ID_DOCUMENT'), shared, 'id.pdf', { bearer: b.session });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.ok(fs.existsSync(blobs.pathOf(sha(shared))), 'the bytes of the upload the workflow took are still stored');
-      // The download falls back to the live status while the row is missing, and finds the bytes.
       const download = await fetch(`${stack.url}/api/registrations/${a.applicationNo}/documents/${taken.body.document.id}`, {
         headers: { authorization: `Bearer ${a.session}` },
       });
       assert.equal(download.status, 200);
       assert.deepEqual(Buffer.from(await download.arrayBuffer()), shared);
+    }
+
+    it('a refusal keeps bytes that another document still uses', async () => {
+      await sharedThenRefused(aPdf('the same file, sent by two students'));
+    });
+
+    it('a refusal keeps bytes another upload was given before the projection has written its document', async () => {
+      const shared = aPdf('taken for one student, refused for another, before the read model has the first');
+      // The workflow answered; its projection's Document row is not there yet (the read model lags the answer). The
+      // download then falls back to the live status while the row is missing, and finds the bytes.
+      await sharedThenRefused(shared, () => stack.prisma.document.deleteMany({ where: { sha256: sha(shared) } }));
     });
 
     it('an Idempotency-Key makes a retried upload the same document; other bytes under the same key are 422', async () => {
