@@ -82,6 +82,12 @@ export const RECORDED_PATH_MARKERS = {
     audit: { STATUS_CHANGED: 1 },
     emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // Wake-up timers kept across messages: the run takes that patch besides the generation.
+  'kept-timers-completed-on-time': {
+    patches: { 'patches-2026-12-07': 1, 'wake-up-timers-kept-across-messages': 1 },
+    audit: { STATUS_CHANGED: 1 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
   // Rule 'sent-submission-locked': a file sent at once with the bytes of the page waiting sends that page; a
   // further file while it awaits review is refused by the validator (nothing in the history).
   'sent-submission-locked': {

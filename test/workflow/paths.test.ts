@@ -349,6 +349,42 @@ describe('registration paths (time-skipping)', function () {
     );
   });
 
+  it('wake-up timers outlive messages: one per moment waited for, the earlier service level cancelled once verified, the later reminder kept and on time', async () => {
+    await withWorker(env, async (w) => {
+      const student = aStudent();
+      const deadline = (await env.currentTimeMs()) + 30 * DAY;
+      const h = await w.start(student, policyDue(deadline));
+      await activateAndSubmitForm(h, student);
+      // The photo's verification service level (5 working days) comes before the 7-day reminder (23 days on); the
+      // identification document, never submitted, keeps the reminders due and withdraws the student at the deadline.
+      await h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO')] });
+      await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });
+
+      const result = await h.result();
+      assert.deepEqual([result.status, result.reason, result.items], ['WITHDRAWN', 'MISSED_COMPULSORY_ITEM', ['ID_DOCUMENT']]);
+      const s = await status(h);
+      const reminders = s.emails.filter((e) => e.kind === 'REMINDER').map((e) => Math.round((deadline - Date.parse(e.at)) / DAY));
+      assert.deepEqual(reminders, [7, 1]);
+
+      // Four messages, four emails, and only four timers: the 7-day reminder's (kept through every message), the
+      // service level's (cancelled when the document was verified), the 1-day reminder's and the deadline's.
+      const events = (await h.fetchHistory()).events ?? [];
+      const startedAt = (e: (typeof events)[number]) => {
+        const t = e.eventTime!;
+        const fire = e.timerStartedEventAttributes!.startToFireTimeout!;
+        return Number(t.seconds) * 1000 + Math.round((t.nanos ?? 0) / 1e6) + Number(fire.seconds) * 1000 + Math.round((fire.nanos ?? 0) / 1e6);
+      };
+      const fires = events.filter((e) => e.timerStartedEventAttributes).map(startedAt);
+      assert.equal(fires.length, 4, `timers started: ${fires.map((f) => new Date(f).toISOString()).join(', ')}`);
+      const near = (at: number, expected: number) => Math.abs(at - expected) < 1000;
+      assert.ok(near(fires[0], deadline - 7 * DAY), 'first: the 7-day reminder');
+      assert.ok(fires[1] < deadline - 7 * DAY, 'second: the service level, before that reminder');
+      assert.ok(near(fires[2], deadline - 1 * DAY), 'third: the 1-day reminder');
+      assert.ok(near(fires[3], deadline), 'fourth: the deadline');
+      assert.equal(events.filter((e) => e.timerCanceledEventAttributes).length, 1);
+    });
+  });
+
   describe('reminders', () => {
     it('stop once every compulsory item is in, and none after the outcome (INCOMPLETE)', async () => {
       await withWorker(env, async (w) => {

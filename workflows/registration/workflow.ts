@@ -28,6 +28,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -36,6 +37,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -95,6 +97,12 @@ export const HISTORY_BUDGET = { events: 2_000, bytes: 2 * 1024 * 1024 } as const
  * the code before upserted the three dynamic ones on every change, and the student's facts at every start.
  */
 const UPSERTS_ON_CHANGE_PATCH = 'search-attributes-upserted-on-change';
+
+/**
+ * Wake-up timers kept across messages (docs/registration-workflow.md, "The run"): the code before waited with
+ * `condition(changed, next - now)`, whose timer every message cancelled and the next wait started again.
+ */
+const KEPT_TIMERS_PATCH = 'wake-up-timers-kept-across-messages';
 
 export async function registrationWorkflow(input: RegistrationInput): Promise<RegistrationResult> {
   // ---------------------------------------------------------------------------
@@ -287,13 +295,47 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     sendDecidedEmails();
   }
 
+  /**
+   * The wake-up timers (under the patch), by the moment they wake at. A timer outlives the message that woke the
+   * loop: a message that leaves the next moment where it was adds no timer event, and one that brings an earlier
+   * moment (a verification's service level before the next reminder) starts its timer and keeps the later one,
+   * which is the next moment again once the earlier has passed. A timer is cancelled only once its moment comes
+   * before the next one (it would wake the loop for nothing); a closing run leaves the rest to the server.
+   */
+  const wakeTimers = new Map<number, { fired: boolean; scope: CancellationScope }>();
+
+  function startWakeTimer(next: { at: number; what: string }): void {
+    const timer = { fired: false, scope: new CancellationScope() };
+    wakeTimers.set(next.at, timer);
+    timer.scope
+      .run(() => sleep(next.at - Date.now(), { summary: next.what }))
+      .then(
+        () => {
+          timer.fired = true;
+        },
+        () => undefined, // cancelled: its moment no longer matters
+      );
+  }
+
   /** Until a message changes something, or the next moment that matters arrives. */
   async function awaitNextEvent(): Promise<void> {
     const seen = r.seq;
     const next = nextWakeUp(r, Date.now());
     const changed = () => r.seq !== seen || (hasEmailsToSend() && !mailerRunning);
-    if (next) await condition(changed, next.at - Date.now(), { summary: next.what });
-    else await condition(changed);
+    if (!patched(KEPT_TIMERS_PATCH)) {
+      if (next) await condition(changed, next.at - Date.now(), { summary: next.what });
+      else await condition(changed);
+      return;
+    }
+    for (const [at, timer] of wakeTimers) {
+      if (next && at >= next.at) continue;
+      if (!timer.fired) timer.scope.cancel();
+      wakeTimers.delete(at);
+    }
+    if (next && !wakeTimers.has(next.at)) startWakeTimer(next);
+    const timer = next && wakeTimers.get(next.at);
+    await condition(() => changed() || !!timer?.fired);
+    if (next && timer?.fired) wakeTimers.delete(next.at);
   }
 
   async function applyTime(): Promise<void> {
