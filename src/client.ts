@@ -12,7 +12,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { REGISTRATION_WORKFLOW_TYPE, registrationWorkflowId, type RegistrationInput } from '../workflows/registration/api';
-import { studentCategory } from '../workflows/registration/checklist';
+import { buildChecklist, studentCategory } from '../workflows/registration/checklist';
 import * as SA from '../workflows/registration/search-attributes';
 import type { registrationWorkflow } from '../workflows/registration/workflow';
 
@@ -41,9 +41,11 @@ export async function startRegistration(
       // Shown in the Temporal UI's workflow list and detail page.
       memo: { studentName: student.name, applicationNo: student.applicationNo, ...(options.importId ? { importId: options.importId } : {}) },
       staticSummary: `${student.name} (${student.applicationNo}) · ${student.programCode}`,
-      // Filterable from the first moment; the workflow keeps the dynamic ones current.
+      // Filterable from the first moment; the workflow keeps the dynamic ones current. A new registration owes its
+      // whole checklist, so its first change upserts nothing (the workflow upserts only what changed).
       typedSearchAttributes: [
         { key: SA.RegistrationStatus, value: 'IN_PROGRESS' },
+        { key: SA.OutstandingItems, value: buildChecklist(student, policy).map((item) => item.key) },
         { key: SA.ProgramCode, value: student.programCode },
         { key: SA.StudyLevel, value: student.studyLevel },
         { key: SA.StudentCategory, value: studentCategory(student) },

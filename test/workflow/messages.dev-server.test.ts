@@ -170,6 +170,7 @@ describe('registration messages (dev server)', function () {
           assert.equal(sa.get(SA.StudentCategory), 'UG-JUPAS-NON_LOCAL');
           assert.equal(sa.get(SA.CohortId), student.cohortId);
           assert.equal(sa.get(SA.RegistrationDeadline)?.getTime(), deadline);
+          assert.deepEqual(sa.get(SA.OutstandingItems), ['ACTIVATION', 'FORM', 'ID_DOCUMENT', 'VISA', 'PHOTO']);
           await eventually(h, (s) => assert.ok(s.seq >= 1));
 
           await activateAndSubmitForm(h, student);
@@ -192,12 +193,12 @@ describe('registration messages (dev server)', function () {
           const found = await listIds(w.client, query);
           assert.deepEqual(found, [h.workflowId]);
 
-          // Upserted when a value changes, never to repeat what the run already holds: the start's attributes, then
-          // OutstandingItems as items are done, the extended deadline, and COMPLETED with nothing outstanding.
+          // Upserted when a value changes, never to repeat what the run already holds: after the start's attributes
+          // (the whole checklist outstanding), OutstandingItems as items are done, the extended deadline, and
+          // COMPLETED with nothing outstanding.
           const upserts = ownUpserts(await h.fetchHistory());
           assert.deepEqual(upserts.repeated, []);
           assert.deepEqual(upserts.changed, [
-            'OutstandingItems=["ACTIVATION","FORM","ID_DOCUMENT","VISA","PHOTO"]',
             'OutstandingItems=["FORM","ID_DOCUMENT","VISA","PHOTO"]',
             'OutstandingItems=["ID_DOCUMENT","VISA","PHOTO"]',
             `RegistrationDeadline=${extendedTo}`,
