@@ -23,24 +23,26 @@ interface Generation {
   readonly covers: readonly string[];
 }
 
+/** The first generation's patches. */
+const FIRST: readonly string[] = [
+  // The registration's changed rules (registration/rule-changes.ts).
+  'fee-settled-by-paid-at',
+  'resubmission-clock-stops-in-review',
+  'withdrawal-names-its-deadline',
+  'document-pages',
+  'reclassification-emails-the-student',
+  'sent-submission-locked',
+  // The signal handled since (registration/actions.ts), tracing (tracing.ts), the upserts (registration/workflow.ts).
+  'email-undeliverable-flag',
+  'opentelemetry-tracing',
+  'search-attributes-upserted-on-change',
+];
+
 /** Newest first. */
 const GENERATIONS: readonly Generation[] = [
-  {
-    id: 'patches-2026-12-07',
-    covers: [
-      // The registration's changed rules (registration/rule-changes.ts).
-      'fee-settled-by-paid-at',
-      'resubmission-clock-stops-in-review',
-      'withdrawal-names-its-deadline',
-      'document-pages',
-      'reclassification-emails-the-student',
-      'sent-submission-locked',
-      // The signal handled since (registration/actions.ts), tracing (tracing.ts), the upserts (registration/workflow.ts).
-      'email-undeliverable-flag',
-      'opentelemetry-tracing',
-      'search-attributes-upserted-on-change',
-    ],
-  },
+  // The wake-up timers kept across messages (registration/workflow.ts), released after the first.
+  { id: 'patches-2026-12-07-2', covers: [...FIRST, 'wake-up-timers-kept-across-messages'] },
+  { id: 'patches-2026-12-07', covers: FIRST },
 ];
 
 /** Whether this run takes the change `id`: as Temporal's `patched(id)`, through the newest generation that covers it. */

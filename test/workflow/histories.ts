@@ -82,6 +82,12 @@ export const RECORDED_PATH_MARKERS = {
     audit: { STATUS_CHANGED: 1 },
     emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // A run started since the second generation (the first's patches and the kept wake-up timers): its one marker.
+  'patch-generation-2-completed-on-time': {
+    patches: { 'patches-2026-12-07-2': 1 },
+    audit: { STATUS_CHANGED: 1 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
   // Wake-up timers kept across messages: the run takes that patch besides the generation.
   'kept-timers-completed-on-time': {
     patches: { 'patches-2026-12-07': 1, 'wake-up-timers-kept-across-messages': 1 },

@@ -118,6 +118,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
   // The same path taking its release's patches under one generation's marker (workflows/patches.ts).
   record('patch-generation-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
+  // The same path taking every patch under the second generation's one marker (workflows/patches.ts).
+  record('patch-generation-2-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+
   // The same path with its wake-up timer kept across messages.
   record('kept-timers-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 

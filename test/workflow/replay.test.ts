@@ -111,13 +111,18 @@ describe('replay of recorded registration histories', function () {
     }
   });
 
-  it("a registration started since the patch generation records its generation's marker and no other patch marker", () => {
+  it("a registration started since a patch generation records its generation's marker and no other patch marker", () => {
     // workflows/patches.ts: the generation covers every patch this path takes; each on its own was a marker and a
     // TemporalChangeVersion upsert (the fixture recorded just before it holds eight of each).
     const generation = historyFacts(readHistory(path.join(historiesDir, 'patch-generation-completed-on-time.json')));
     assert.deepEqual(generation.patches, { 'patches-2026-12-07': 1 });
     const before = historyFacts(readHistory(path.join(historiesDir, 'attributes-on-change-completed-on-time.json')));
     assert.equal(Object.keys(before.patches).length, 8);
+    // The second generation covers the first's and the wake-up timers' (the fixture recorded before it holds both).
+    const second = historyFacts(readHistory(path.join(historiesDir, 'patch-generation-2-completed-on-time.json')));
+    assert.deepEqual(second.patches, { 'patches-2026-12-07-2': 1 });
+    const beforeSecond = historyFacts(readHistory(path.join(historiesDir, 'kept-timers-completed-on-time.json')));
+    assert.deepEqual(beforeSecond.patches, { 'patches-2026-12-07': 1, 'wake-up-timers-kept-across-messages': 1 });
   });
 
   it('replays every recorded history without a non-determinism error', async () => {
