@@ -59,7 +59,8 @@ export async function receiveUpload(
       stream.resume();
       return;
     }
-    const receiving = blobs.receive(stream, { maxBytes });
+    // The whole body's declared length bounds the file's: the store may keep a small one in memory.
+    const receiving = blobs.receive(stream, { maxBytes, ...(Number.isFinite(declared) ? { declaredBytes: declared } : {}) });
     // Too large, or the disk refused: stop the whole request now, not when the client is done sending.
     receiving.catch((e) => fail(fromFileStream(e)));
     file = { stream, name: info.filename, type: info.mimeType, receiving };

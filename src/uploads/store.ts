@@ -29,6 +29,8 @@ export interface ReceivedBlob {
   head: Buffer;
   /** Where the implementation staged the bytes (opaque to callers). */
   readonly stagingRef: string;
+  /** The bytes themselves, when the store kept a small upload in memory instead of staging it on disk. */
+  readonly bytes?: Buffer;
 }
 
 export interface StoredBlobInfo {
@@ -46,6 +48,16 @@ export class BlobTooLargeError extends Error {
   }
 }
 
+export interface ReceiveOptions {
+  /** Past this many bytes the receive fails with BlobTooLargeError. */
+  maxBytes: number;
+  /**
+   * At most this many bytes can come (the request's Content-Length, which the HTTP parser holds the body to), when
+   * known: a store may then keep a small upload in memory instead of staging it on disk.
+   */
+  declaredBytes?: number;
+}
+
 export interface BlobStore {
   /** Creates what receiving needs (the staging folder); called once when the gateway starts. */
   prepare(): void;
@@ -56,7 +68,7 @@ export interface BlobStore {
    * handling to `input` before it returns (nothing is awaited first), so an input
    * destroyed with an error a moment later is a rejection, never an uncaught error.
    */
-  receive(input: Readable, opts: { maxBytes: number }): Promise<ReceivedBlob>;
+  receive(input: Readable, opts: ReceiveOptions): Promise<ReceivedBlob>;
   /** The staged bytes (bounded by the receive limit), e.g. to measure a photo. */
   readReceived(blob: ReceivedBlob): Promise<Buffer>;
   /** Makes received bytes durable at their content address; idempotent. */
@@ -125,7 +137,7 @@ export class LocalDiskBlobStore implements BlobStore {
     this.prepared = true;
   }
 
-  async receive(input: Readable, { maxBytes }: { maxBytes: number }): Promise<ReceivedBlob> {
+  async receive(input: Readable, { maxBytes }: ReceiveOptions): Promise<ReceivedBlob> {
     // pipeline() never settles for a source destroyed before it starts (the request failed meanwhile).
     if (input.destroyed) throw new Error('the upload stream was closed before it was read');
     // Nothing is awaited before pipeline() below: it must attach its handlers to `input` at once.
@@ -133,27 +145,11 @@ export class LocalDiskBlobStore implements BlobStore {
     if (!this.prepared) this.prepare();
     const stagingRef = this.newStagingPath();
     staged.add(stagingRef);
-    const hash = createHash('sha256');
-    const headChunks: Buffer[] = [];
-    let headBytes = 0;
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        // Cut off at once: the pipeline then destroys the input and closes the file.
-        if (size > maxBytes) return done(new BlobTooLargeError(maxBytes));
-        hash.update(chunk);
-        if (headBytes < SNIFF_BYTES) {
-          headChunks.push(chunk.subarray(0, SNIFF_BYTES - headBytes));
-          headBytes += Math.min(chunk.length, SNIFF_BYTES - headBytes);
-        }
-        done(null, chunk);
-      },
-    });
+    const measured = meter(maxBytes);
     const file = fs.createWriteStream(stagingRef, { flags: 'wx' });
     try {
       // pipeline closes the file descriptor on every outcome, error or not.
-      await pipeline(input, meter, file);
+      await pipeline(input, measured.transform, file);
     } catch (e) {
       // pipeline can reject before the file's open has come back (an input that fails
       // at once). Removing it then would run first, and the open would create it again.
@@ -162,7 +158,7 @@ export class LocalDiskBlobStore implements BlobStore {
       staged.delete(stagingRef);
       throw e;
     }
-    return { stagingRef, sha256: hash.digest('hex'), size, head: Buffer.concat(headChunks) };
+    return { stagingRef, ...measured.received() };
   }
 
   async readReceived(blob: ReceivedBlob): Promise<Buffer> {
@@ -247,6 +243,30 @@ export class LocalDiskBlobStore implements BlobStore {
   private newStagingPath(): string {
     return path.join(this.stagingDir, `${HOST}~${process.pid}~${randomUUID()}.part`);
   }
+}
+
+/**
+ * What every receive does to the bytes passing through: hashes and counts them and keeps the leading ones for
+ * type detection; past `maxBytes` it fails at once with BlobTooLargeError (the pipeline then destroys the input).
+ */
+export function meter(maxBytes: number): { transform: Transform; received: () => Pick<ReceivedBlob, 'sha256' | 'size' | 'head'> } {
+  const hash = createHash('sha256');
+  const headChunks: Buffer[] = [];
+  let headBytes = 0;
+  let size = 0;
+  const transform = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new BlobTooLargeError(maxBytes));
+      hash.update(chunk);
+      if (headBytes < SNIFF_BYTES) {
+        headChunks.push(chunk.subarray(0, SNIFF_BYTES - headBytes));
+        headBytes += Math.min(chunk.length, SNIFF_BYTES - headBytes);
+      }
+      done(null, chunk);
+    },
+  });
+  return { transform, received: () => ({ sha256: hash.digest('hex'), size, head: Buffer.concat(headChunks) }) };
 }
 
 /** Staged files this process is writing or holding right now (whichever store instance made them). */

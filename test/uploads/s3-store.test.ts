@@ -70,6 +70,53 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
     assert.equal(await a.open(sha), undefined);
   });
 
+  const staged = () => fs.readdirSync(path.join(dir, 'gateway-a', 'tmp'));
+
+  it('holds an upload whose request declares at most 1 MiB in memory: no staged file on disk, in the bucket once committed', async () => {
+    const bytes = Buffer.from(`%PDF-1.4 a small scan ${Date.now()}\n`.repeat(20_000)).subarray(0, 1024 * 1024 - 300);
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    // What the gateway passes: the request's Content-Length, the file plus its multipart envelope.
+    const received = await a.receive(Readable.from([bytes.subarray(0, 4000), bytes.subarray(4000)]), {
+      maxBytes: 10_000_000,
+      declaredBytes: bytes.length + 300,
+    });
+    assert.deepEqual(staged(), [], 'nothing staged on the disk while it waits for its checks');
+    assert.equal(received.sha256, sha);
+    assert.equal(received.size, bytes.length);
+    assert.deepEqual(received.head, bytes.subarray(0, 4100), 'the leading bytes, for type detection');
+    assert.ok((await a.readReceived(received)).equals(bytes), 'the photo check reads the bytes received');
+    assert.equal(await a.has(sha), false, 'not stored before the commit');
+    await a.commit(received);
+    assert.equal(await text((await b.open(sha))!), bytes.toString(), 'the other gateway reads what was committed');
+    await b.delete(sha);
+  });
+
+  it('stages on the disk an upload declared larger than 1 MiB, or of no declared length', async () => {
+    const bytes = Buffer.alloc(1024 * 1024 + 1, 3);
+    for (const declaredBytes of [bytes.length + 300, undefined]) {
+      const received = await a.receive(Readable.from([bytes]), { maxBytes: 10_000_000, ...(declaredBytes ? { declaredBytes } : {}) });
+      assert.equal(staged().length, 1, `staged on the disk (declared ${declaredBytes})`);
+      await a.commit(received);
+      assert.deepEqual(staged(), []);
+      assert.ok(await b.has(received.sha256));
+      await b.delete(received.sha256);
+    }
+  });
+
+  it('refuses, holding nothing, an upload held in memory that brings more than 1 MiB or more than its limit', async () => {
+    const big = Buffer.alloc(1024 * 1024 + 10, 5);
+    await assert.rejects(
+      a.receive(Readable.from([big.subarray(0, 600_000), big.subarray(600_000)]), { maxBytes: 10_000_000, declaredBytes: 1000 }),
+      /more bytes than its request declared/,
+    );
+    await assert.rejects(
+      a.receive(Readable.from([big.subarray(0, 150_000), big.subarray(150_000, 300_000)]), { maxBytes: 200_000, declaredBytes: 300_000 }),
+      BlobTooLargeError,
+    );
+    assert.deepEqual(staged(), []);
+    assert.equal(await a.has(createHash('sha256').update(big).digest('hex')), false);
+  });
+
   it('cuts an upload off past its limit, leaving nothing staged or stored', async () => {
     const big = Buffer.alloc(300_000, 7);
     await assert.rejects(a.receive(Readable.from([big.subarray(0, 150_000), big.subarray(150_000)]), { maxBytes: 200_000 }), BlobTooLargeError);
