@@ -1,8 +1,8 @@
 /**
  * Replay fixtures: histories of the main paths, captured from real runs on the
  * dev server with search attributes on
- * (`RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`)
- * and committed, so test/workflow/replay.test.ts catches a non-deterministic change.
+ * (`RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts -g '<name>'`, one
+ * new fixture at a time: the others stay as recorded) and committed, so test/workflow/replay.test.ts catches a non-deterministic change.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -3,9 +3,11 @@
  * the Temporal dev server with search attributes ON, so the production path
  * (search-attribute upserts included) is what test/workflow/replay.test.ts replays.
  *
- *   RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts
+ *   RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts -g '<fixture name>'
  *
- * Without RECORD_HISTORIES=1 it is skipped: it is the recorder, not a test (each
+ * Record only the fixture a change adds: the others are histories of code as it was released, which running
+ * registrations still hold, and are kept as recorded (recorded again today, a fixture named for a patch would take
+ * the newest patch generation instead, workflows/patches.ts, and guard nothing old). Without RECORD_HISTORIES=1 it is skipped: it is the recorder, not a test (each
  * path is asserted here only so a broken path is not recorded). The dev server
  * does not skip time, so deadlines are a few seconds ahead: about two minutes in all.
  */
