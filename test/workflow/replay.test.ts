@@ -49,7 +49,7 @@ describe('replay of recorded registration histories', function () {
     for (const name of RECORDED_PATHS) {
       assert.ok(
         fixtures.includes(`${name}.json`),
-        `${name}.json missing from ${historiesDir}: RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts`,
+        `${name}.json missing from ${historiesDir}: RECORD_HISTORIES=1 npx mocha test/workflow/record-histories.dev-server.test.ts -g '${name}'`,
       );
       const facts = historyFacts(readHistory(path.join(historiesDir, `${name}.json`)));
       const markers: PathMarkers = RECORDED_PATH_MARKERS[name];
