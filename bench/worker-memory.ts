@@ -13,13 +13,18 @@
  * (then the first of the others is). Then, unless
  * --production-only, the steps from there to production's start (the default cache, then
  * package.json's V8 flags); then the worker as package.json's `worker` script starts it, once
- * per --caches size; then each --try setting. Every setting names its cache explicitly, so a
- * WORKER_CACHED_WORKFLOWS in the caller's environment changes none of them.
+ * per --caches size; then each --try setting: production's start with the words of --try on top of
+ * it (a `--flag=value` replaces production's flag of the same name, a `NAME=value` sets a variable
+ * of the worker's environment, e.g. `MALLOC_ARENA_MAX=1` or `WORKER_CACHED_WORKFLOWS=200`). Every
+ * setting names its cache explicitly, so a WORKER_CACHED_WORKFLOWS in the caller's environment
+ * changes none of them. Every worker runs with WORKER_ROLE=registrations, as `npm run cluster` and
+ * docker-compose.yml run the registrations' replicas (the cohort is started with the client, not
+ * imported).
  *
  * A setting whose cache the worker would refuse under the setting's heap limit (src/temporal/workflow-cache.ts) is left
  * out, with a line saying so.
  *
- *   npm run bench:worker-memory -- --students 1000 --caches 150,250,400 [--production-only] [--no-sdk-default] [--try="<V8 flags>" …]
+ *   npm run bench:worker-memory -- --students 1000 --caches 150,250,400 [--production-only] [--no-sdk-default] [--try="<flags and NAME=value>" …]
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -49,7 +54,7 @@ const { values } = parseArgs({
     'production-only': { type: 'boolean' },
     /** Without the SDK's default cache (slow on a loaded machine): the first production start is the baseline. */
     'no-sdk-default': { type: 'boolean' },
-    /** Other V8 flags to try, each as its own setting (cache and environment as production starts the worker). */
+    /** Other settings to try, each on top of production's start: node flags and NAME=value variables. */
     try: { type: 'string', multiple: true, default: [] },
     'no-build': { type: 'boolean' },
   },
@@ -75,8 +80,18 @@ interface Setting {
 const workerSetting = (name: string, cache: number, flags: string[] = [], env: NodeJS.ProcessEnv = {}): Setting => ({
   name,
   flags,
-  env: { ...env, WORKER_CACHED_WORKFLOWS: String(cache) },
+  env: { WORKER_ROLE: 'registrations', WORKER_CACHED_WORKFLOWS: String(cache), ...env },
 });
+
+/** Production's start with a --try's words on top: a flag replaces production's of the same name, NAME=value sets a variable. */
+function trySetting(words: string): Setting {
+  const tried = words.split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(tried.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  const flags = tried.filter((w) => w.startsWith('-'));
+  const nameOf = (flag: string) => flag.split('=')[0]!.replace(/_/g, '-');
+  const kept = WORKER_FLAGS.filter((f) => !flags.some((t) => nameOf(t) === nameOf(f)));
+  return workerSetting(`as \`npm run worker\` starts it, with ${tried.join(' ')}`, DEFAULT_CACHE, [...kept, ...flags], { ...WORKER_ENV, ...env });
+}
 
 /** V8's heap limit for a process started with these flags (the worker checks its cache against it). */
 const heapLimitOf = (flags: string[]): number =>
@@ -105,9 +120,7 @@ const ALL_SETTINGS: Setting[] = [
         WORKER_ENV,
       ),
     ),
-  ...values.try.map((flags) =>
-    workerSetting(`cache ${DEFAULT_CACHE}, ${flags}, ${WORKER_ENV_TEXT}`, DEFAULT_CACHE, flags.split(/\s+/).filter(Boolean), WORKER_ENV),
-  ),
+  ...values.try.map(trySetting),
 ];
 
 const log = (line: string) => console.log(`[bench] ${line}`);
