@@ -16,6 +16,7 @@ import { redact, RESTART_POLICY, shortPath, Stack, waitForReady, waitForTemporal
 import { DEV_SERVER_FLAGS, temporalCliPath } from './temporal/binaries';
 import { temporalAddress } from './temporal/client';
 import { ensureSearchAttributes } from './temporal/search-attributes';
+import { productionNodeEnv } from './cluster/node-flags';
 
 const stack = new Stack('progreg');
 // The sources' colours, in the order of the launcher's palette: blue PostgreSQL, magenta Temporal, green worker, cyan gateway.
@@ -141,7 +142,9 @@ async function main(): Promise<void> {
   // Straight node with tsx's loader: no wrapper process between our signals and the child.
   const runTs = (file: string) => ['--import', 'tsx', file];
   // A worker or gateway that dies comes back (Temporal and the database kept everything); one that keeps dying stops the stack.
-  stack.supervise('worker', process.execPath, runTs('src/worker.ts'), { env: childEnv, restart: RESTART_POLICY });
+  // The allocator's variables of `npm run worker` (glibc reads them once, as the process starts: the worker cannot set
+  // them for itself). Not its V8 flags: this worker runs from the sources and bundles its workflows at start.
+  stack.supervise('worker', process.execPath, runTs('src/worker.ts'), { env: { ...childEnv, ...productionNodeEnv('worker') }, restart: RESTART_POLICY });
   stack.supervise('gateway', process.execPath, runTs('src/gateway/server.ts'), { env: childEnv, restart: RESTART_POLICY });
   const gateway = `http://localhost:${config.GATEWAY_PORT}`;
   await waitForReady(`${gateway}/readyz`, 90_000);

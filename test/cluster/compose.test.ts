@@ -130,15 +130,16 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     assert.deepEqual(JSON.parse(cmd ?? 'null'), ['node', ...flags, 'dist/src/gateway/server.js']);
   });
 
-  it('the worker starts as `npm run worker` does: the built worker, its V8 flags, its preloaded module and MALLOC_ARENA_MAX', () => {
+  it("the worker starts as `npm run worker` does: the built worker, its V8 flags, its preloaded module and glibc's allocator settings", () => {
     const flags = productionNodeFlags('worker');
     // Not --optimize-for-size, which the gateway has: on the worker it halved the import's rate (docs/operations.md).
     // A heap limit per thread, which the worker checks WORKER_CACHED_WORKFLOWS against at start.
     assert.deepEqual(flags, ['--max-semi-space-size=4', '--max-old-space-size=384', '--require=./dist/src/temporal/async-local-storage.js']);
-    assert.deepEqual(productionNodeEnv('worker'), { MALLOC_ARENA_MAX: '2' });
+    const allocator = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
+    assert.deepEqual(productionNodeEnv('worker'), allocator);
     for (const name of ['worker', 'import-worker']) {
       assert.deepEqual(services[name]!.command, ['node', ...flags, 'dist/src/worker.js'], `${name}: the built worker (prebuilt workflow bundle)`);
-      assert.equal(services[name]!.environment!.MALLOC_ARENA_MAX, '2');
+      for (const [variable, value] of Object.entries(allocator)) assert.equal(services[name]!.environment![variable], value, `${name}: ${variable}`);
     }
   });
 

@@ -126,6 +126,12 @@ describe('npm start (the whole stack on embedded defaults)', function () {
     assert.match(l.output(), new RegExp(`PostgreSQL\\s+postgresql://postgres:\\*\\*\\*@127.0.0.1:${ports.pg}/progreg`));
     // npm start is the development stack: the one start (besides the tests) that opts in.
     assert.match(l.output(), /development mode/);
+    // The worker gets the allocator's variables of `npm run worker` from its start: glibc reads them only then.
+    const workerPid = childPid(l.child, 'src/worker.ts');
+    assert.ok(workerPid, 'the worker runs');
+    const workerEnv = fs.readFileSync(`/proc/${workerPid}/environ`, 'utf8').split('\0');
+    for (const variable of ['MALLOC_ARENA_MAX=2', 'MALLOC_MMAP_THRESHOLD_=131072', 'MALLOC_TRIM_THRESHOLD_=131072'])
+      assert.ok(workerEnv.includes(variable), `the worker starts with ${variable}`);
 
     l.child.kill('SIGTERM');
     assert.equal(await l.exited, 0, l.output());
