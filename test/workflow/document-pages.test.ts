@@ -15,7 +15,7 @@ import {
   verifyItemUpdate,
 } from '../../workflows/registration/api';
 import { database } from '../kit/servers';
-import { DAY, STAFF, aStudent, policyDue, status, upload, refusedWith, useTimeSkipping, withWorker } from './support';
+import { DAY, STAFF, aStudent, policyDue, projected, status, upload, refusedWith, useTimeSkipping, withWorker } from './support';
 
 describe('document pages (time-skipping)', function () {
   this.timeout(120_000);
@@ -58,7 +58,8 @@ describe('document pages (time-skipping)', function () {
       const verified = await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
       assert.equal(verified.state, 'VERIFIED');
 
-      // An update answers after its change is projected: the rows are there.
+      // An update answers before its change is projected; the projector brings the read model to the same seq.
+      await projected(h);
       const { prisma } = await database();
       const rows = await prisma.document.findMany({ where: { registrationNo: student.applicationNo }, orderBy: { page: 'asc' } });
       assert.deepEqual(

@@ -102,6 +102,21 @@ export const RECORDED_PATH_MARKERS = {
     audit: { DOCUMENT_PAGE_ADDED: 1, DOCUMENT_REGISTERED: 2 },
     emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // The projector (patch 'update-answers-before-projection'): the four changes after the identification document's
+  // upload, answered while its projection was held, are projected in one snapshot.
+  'projector-batched-changes': {
+    patches: { 'update-answers-before-projection': 1 },
+    updates: { submitForm: 1, registerDocument: 2, verifyItem: 2 },
+    audit: { DOCUMENT_REGISTERED: 2, ITEM_VERIFIED: 2 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
+  // The same since patch generation patches-2026-12-07-2: the generation's marker, and the projector's own (released after it).
+  'projector-generation-batched-changes': {
+    patches: { 'patches-2026-12-07-2': 1, 'update-answers-before-projection': 1 },
+    updates: { submitForm: 1, registerDocument: 2, verifyItem: 2 },
+    audit: { DOCUMENT_REGISTERED: 2, ITEM_VERIFIED: 2 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
 } as const satisfies Record<string, PathMarkers>;
 
 export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;
@@ -109,16 +124,42 @@ export const RECORDED_PATHS = Object.keys(RECORDED_PATH_MARKERS) as RecordedPath
 
 export type HistoryFacts = Required<Omit<PathMarkers, 'workflowType'>> & { workflowType?: string; upserts: number };
 
+/** A payload of a history as JSON: fixtures recorded before payload encryption are plaintext, later ones sealed with the development key. */
+function json(sealed?: temporal.api.common.v1.IPayload | null): unknown {
+  const p = sealed ? openPayload(loadConfig({ NODE_ENV: 'test' }).payloadKeys, sealed) : undefined;
+  return p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined;
+}
+
+/**
+ * The shape of a registration's updates and projections in a history: for each update, whether a workflow task
+ * completed between its acceptance and its completion (the update waited for something, a projection say); and the
+ * audit events each projection carried, as `seq:TYPE`, in the order the projections were scheduled.
+ */
+export function updateAndProjectionShape(history: temporal.api.history.v1.IHistory): {
+  updates: { update: string; waited: boolean }[];
+  projections: string[][];
+} {
+  const events = history.events ?? [];
+  const tasksCompleted = events.filter((e) => e.workflowTaskCompletedEventAttributes).map((e) => Number(e.eventId));
+  const updates = events
+    .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
+    .map((a) => {
+      const request = a.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!;
+      const done = events.find((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === request.meta!.updateId);
+      const waited = !done || tasksCompleted.some((t) => t > Number(a.eventId) && t < Number(done.eventId));
+      return { update: request.input!.name!, waited };
+    });
+  const projections = events
+    .map((e) => e.activityTaskScheduledEventAttributes)
+    .filter((a) => a?.activityType?.name === 'projectRegistration')
+    .map((a) => ((json(a!.input?.payloads?.[0]) as { events: { seq: number; type: string }[] }).events ?? []).map((e) => `${e.seq}:${e.type}`));
+  return { updates, projections };
+}
+
 /** What a history holds, counted by name: the markers above are checked against this. */
 export function historyFacts(history: temporal.api.history.v1.IHistory): HistoryFacts {
   const facts: HistoryFacts = { updates: {}, signals: {}, audit: {}, emails: {}, activities: {}, patches: {}, upserts: 0 };
   const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
-  // Fixtures recorded before payload encryption are plaintext; later ones are sealed with the development key.
-  const ring = loadConfig({ NODE_ENV: 'test' }).payloadKeys;
-  const json = (sealed?: temporal.api.common.v1.IPayload | null): unknown => {
-    const p = sealed ? openPayload(ring, sealed) : undefined;
-    return p?.data ? JSON.parse(Buffer.from(p.data).toString('utf8')) : undefined;
-  };
   for (const e of history.events ?? []) {
     const started = e.workflowExecutionStartedEventAttributes;
     if (started?.workflowType?.name) facts.workflowType = started.workflowType.name;

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { RegistrationActivities } from '../../activities';
 import { registrationHandle, startRegistration } from '../../src/client';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import {
@@ -25,8 +26,9 @@ import {
 } from '../../workflows/registration/api';
 import * as SA from '../../workflows/registration/search-attributes';
 import { database, devServerEnv, testDataConverter, uniq } from '../kit/servers';
-import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, refusedWith, status, submit, upload, withWorker } from './support';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, projected, refusedWith, status, submit, upload, withWorker } from './support';
 import { validForm } from '../kit/samples';
+import { updateAndProjectionShape } from './histories';
 
 describe('registration messages (dev server)', function () {
   this.timeout(60_000);
@@ -97,56 +99,130 @@ describe('registration messages (dev server)', function () {
     });
   });
 
-  describe('update handlers answer with the change, and the read model already shows it', () => {
-    it('register, reject, resubmit, verify: versions, reviews and states in PostgreSQL when each update returns', async () => {
+  describe('update handlers answer in the workflow task that accepted them; one projector brings the read model after them', () => {
+    it('register, reject, resubmit, verify answer while a projection is held; the three changes behind it are projected together, in seq order', async () => {
       const { prisma } = await database();
-      await withWorker(env, async (w) => {
-        const student = aStudent();
-        const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
-        const no = student.applicationNo;
-        const first = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
-        assert.equal(first.state, 'SUBMITTED');
-        assert.equal(first.submissions[0].version, 1);
-        assert.match(first.expectedVerificationDate!, /^\d{4}-\d{2}-\d{2}$/);
-        let row = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
-        assert.deepEqual([row.state, row.expectedVerificationBy?.toISOString()], ['SUBMITTED', first.expectedVerificationBy]);
-
-        const rejected = await h.executeUpdate(rejectItemUpdate, {
-          args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'NAME_MISMATCH', note: 'Name differs from the passport.' }],
-        });
-        assert.equal(rejected.state, 'REJECTED');
-        row = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
-        assert.deepEqual([row.state, row.rejectionReason, row.rejectionNote], ['REJECTED', 'NAME_MISMATCH', 'Name differs from the passport.']);
-
-        const second = await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] });
-        assert.deepEqual(
-          second.submissions.map((s) => s.version),
-          [1, 2],
-        );
-        const verified = await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok' }] });
-        assert.equal(verified.state, 'VERIFIED');
-
-        const documents = await prisma.document.findMany({ where: { registrationNo: no }, orderBy: { version: 'asc' } });
-        assert.deepEqual(
-          documents.map((d) => [d.itemKey, d.version, d.sha256]),
-          second.submissions.map((s) => ['ID_DOCUMENT', s.version, s.sha256]),
-        );
-        const reviews = await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
-        assert.deepEqual(
-          reviews.map((r) => [r.itemKey, r.decision, r.actor]),
-          [
-            ['ID_DOCUMENT', 'REJECTED', STAFF],
-            ['ID_DOCUMENT', 'VERIFIED', STAFF],
-          ],
-        );
-        const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
-        assert.deepEqual(
-          audit.map((a) => a.seq),
-          audit.map((_, i) => i + 1),
-          'every event, in sequence, none lost',
-        );
-        assert.ok(audit.some((a) => a.type === 'ITEM_REJECTED' && a.actor === STAFF));
+      // The projection activity, held from hold() to release(), every snapshot it was given in the order it got them, and
+      // how many it ran at once.
+      let gate: Promise<void> | undefined;
+      let release = () => {};
+      const hold = () => {
+        gate = new Promise<void>((resolve) => (release = resolve));
+      };
+      const snapshots: { seq: number; events: [number, string][] }[] = [];
+      let running = 0;
+      let mostAtOnce = 0;
+      const wrapActivities = (a: RegistrationActivities): RegistrationActivities => ({
+        ...a,
+        async projectRegistration(snapshot) {
+          snapshots.push({ seq: snapshot.seq, events: snapshot.events.map((e) => [e.seq, e.type]) });
+          mostAtOnce = Math.max(mostAtOnce, ++running);
+          try {
+            await gate;
+            return await a.projectRegistration(snapshot);
+          } finally {
+            running--;
+          }
+        },
       });
+      await withWorker(
+        env,
+        async (w) => {
+          const student = aStudent();
+          const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+          const no = student.applicationNo;
+          await eventually(h, (s) => assert.ok(s.emails.some((e) => e.kind === 'INVITATION')));
+          const before = await projected(h);
+
+          /** The four updates, sent while the first change's projection is held, and what the history shows of them. */
+          const heldAnswers = async () => {
+            // Each answer comes while the projection of the first change is held (on a path that waited for its
+            // projection, the first update would not answer at all).
+            const first = await answered(h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] }));
+            assert.equal(first.state, 'SUBMITTED');
+            assert.equal(first.submissions[0].version, 1);
+            const rejected = await answered(
+              h.executeUpdate(rejectItemUpdate, {
+                args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', reasonCode: 'NAME_MISMATCH', note: 'Name differs from the passport.' }],
+              }),
+            );
+            assert.equal(rejected.state, 'REJECTED');
+            const second = await answered(h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT')] }));
+            assert.deepEqual(
+              second.submissions.map((s) => s.version),
+              [1, 2],
+            );
+            const verified = await answered(h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT', note: 'ok' }] }));
+            assert.equal(verified.state, 'VERIFIED');
+            const { seq } = await status(h);
+            const row = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: no }, select: { seq: true } });
+            assert.equal(row.seq, before, 'the read model has not moved: the first projection is still held');
+
+            // From the history: each update accepted and completed in one workflow task (no task completed between).
+            const { updates } = updateAndProjectionShape(await h.fetchHistory());
+            assert.deepEqual(
+              updates.map((u) => [u.update, u.waited]),
+              [
+                ['registerDocument', false],
+                ['rejectItem', false],
+                ['registerDocument', false],
+                ['verifyItem', false],
+              ],
+            );
+
+            return { second, seq };
+          };
+          hold();
+          let answers: Awaited<ReturnType<typeof heldAnswers>>;
+          try {
+            answers = await heldAnswers();
+          } finally {
+            release(); // a failing check must not leave the worker's shutdown waiting on the held projection
+          }
+          const { second, seq } = answers;
+          // The rejection's email is the last change (its EMAIL_SENT): then the read model catches up with all of it.
+          await eventually(h, (s) => assert.ok(s.emails.some((e) => e.kind === 'REJECTION')));
+          assert.ok((await projected(h)) >= seq);
+          // One snapshot at a time, in seq order, each event once; the four changes: the first alone (held), the
+          // three made meanwhile together in the next.
+          const projectedEvents = snapshots.flatMap((x) => x.events);
+          assert.deepEqual(
+            projectedEvents.map(([n]) => n),
+            projectedEvents.map((_, i) => i + 1),
+            'every event projected once, in seq order',
+          );
+          assert.equal(mostAtOnce, 1, 'one projection at a time');
+          const changes = (x: (typeof snapshots)[number]) =>
+            x.events.map(([, type]) => type).filter((t) => ['DOCUMENT_REGISTERED', 'ITEM_REJECTED', 'ITEM_VERIFIED'].includes(t));
+          const withChanges = snapshots.filter((x) => changes(x).length);
+          assert.deepEqual(withChanges.map(changes), [['DOCUMENT_REGISTERED'], ['ITEM_REJECTED', 'DOCUMENT_REGISTERED', 'ITEM_VERIFIED']]);
+
+          // The read model, as the four answers left it.
+          const item = await prisma.checklistItem.findUniqueOrThrow({ where: { registrationNo_key: { registrationNo: no, key: 'ID_DOCUMENT' } } });
+          assert.equal(item.state, 'VERIFIED');
+          const documents = await prisma.document.findMany({ where: { registrationNo: no }, orderBy: { version: 'asc' } });
+          assert.deepEqual(
+            documents.map((d) => [d.itemKey, d.version, d.sha256]),
+            second.submissions.map((x) => ['ID_DOCUMENT', x.version, x.sha256]),
+          );
+          const reviews = await prisma.review.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
+          assert.deepEqual(
+            reviews.map((r) => [r.itemKey, r.decision, r.actor]),
+            [
+              ['ID_DOCUMENT', 'REJECTED', STAFF],
+              ['ID_DOCUMENT', 'VERIFIED', STAFF],
+            ],
+          );
+          const audit = await prisma.auditEvent.findMany({ where: { registrationNo: no }, orderBy: { seq: 'asc' } });
+          assert.deepEqual(
+            audit.map((a) => [a.seq, a.type]),
+            projectedEvents,
+            'every event stored under its own seq with its own type',
+          );
+          assert.ok(audit.some((a) => a.type === 'ITEM_REJECTED' && a.actor === STAFF));
+        },
+        { wrapActivities },
+      );
     });
   });
 
@@ -373,5 +449,16 @@ async function listIds(
     for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
     if (ids.length >= expected || Date.now() > until) return ids;
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** An update's answer, or a failure if it takes longer than an update needs when nothing holds it. */
+async function answered<T>(update: Promise<T>, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([update, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

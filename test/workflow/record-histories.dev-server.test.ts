@@ -537,4 +537,46 @@ describe('record replay fixtures (dev server, search attributes on)', function (
     },
     { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
   );
+
+  /** Holds the projection that carries the identification document's upload until `release()`. */
+  function holdIdDocumentProjection() {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    return {
+      release: () => release(),
+      wrapActivities: (a: RegistrationActivities): RegistrationActivities => ({
+        ...a,
+        async projectRegistration(snapshot) {
+          if (snapshot.events.some((e) => e.type === 'DOCUMENT_REGISTERED' && e.data.itemKey === 'ID_DOCUMENT')) await released;
+          return a.projectRegistration(snapshot);
+        },
+      }),
+    };
+  }
+
+  // The production path since the projector (patch 'update-answers-before-projection'): every update answers in the
+  // workflow task that accepted it, and the changes made while a projection is in flight go out together in the next.
+  // Recorded twice: before the patch generations (the projector's marker alone) and since patches-2026-12-07-2 (the
+  // generation's marker and the projector's, which came after it and is on its own until the next generation).
+  for (const name of ['projector-batched-changes', 'projector-generation-batched-changes'] as const) recordProjectorBatch(name);
+  function recordProjectorBatch(name: RecordedPath): void {
+    const held = holdIdDocumentProjection();
+    record(
+      name,
+      async (w) => {
+        const student = aStudent();
+        const h = await w.start(student, policyDue(Date.now() + 30 * DAY));
+        await activateAndSubmitForm(h, student);
+        await h.executeUpdate(registerDocumentUpdate, { args: [upload('ID_DOCUMENT', { documentId: randomUUID() })] });
+        // Answered while the identification document's projection is held: projected together once it is released.
+        await h.executeUpdate(registerDocumentUpdate, { args: [upload('PHOTO', { documentId: randomUUID() })] });
+        await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'ID_DOCUMENT' }] });
+        await h.executeUpdate(verifyItemUpdate, { args: [{ actor: STAFF, itemKey: 'PHOTO' }] });
+        held.release();
+        return h;
+      },
+      { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' },
+      { wrapActivities: held.wrapActivities },
+    );
+  }
 });

@@ -9,11 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { testDataConverter, workflowBundle } from '../kit/servers';
-import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, type PathMarkers } from './histories';
+import { RECORDED_PATHS, RECORDED_PATH_MARKERS, historiesDir, historyFacts, readHistory, updateAndProjectionShape, type PathMarkers } from './histories';
 import { workerTracing } from '../../src/temporal/worker-options';
 
-/** Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"). */
+/**
+ * Recorded by continue-as-new.test.ts (RECORD_HISTORIES=1, -g "small budget"): a registration that continued as new,
+ * its first and last run. The continued-registration ones were recorded before the projector (patch
+ * 'update-answers-before-projection') and guard the histories of that path; the projector-continued ones are today's.
+ */
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
+const PROJECTOR_CONTINUED_FIXTURES = ['projector-continued-first-run', 'projector-continued-last-run'];
 /** Recorded by test/import/import-workflow.test.ts (RECORD_HISTORIES=1): a cohort import, with rows started and rows already there. */
 const IMPORT_FIXTURES = ['cohort-import'];
 /**
@@ -68,7 +73,9 @@ describe('replay of recorded registration histories', function () {
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
     const named = new Set<string>(
-      [...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map((n) => `${n}.json`),
+      [...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...PROJECTOR_CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map(
+        (n) => `${n}.json`,
+      ),
     );
     assert.deepEqual(
       fixtures.filter((f) => !named.has(f)),
@@ -76,18 +83,25 @@ describe('replay of recorded registration histories', function () {
     );
   });
 
-  it('a continued registration is recorded: the run that continued as new and the run that resumed from it', () => {
-    for (const name of CONTINUED_FIXTURES) {
-      assert.ok(
-        fixtures.includes(`${name}.json`),
-        `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`,
-      );
-    }
-    const first = readHistory(path.join(historiesDir, 'continued-registration-first-run.json')).events ?? [];
-    assert.ok(first.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
-    const last = readHistory(path.join(historiesDir, 'continued-registration-last-run.json')).events ?? [];
-    assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
-  });
+  for (const [path_, [firstName, lastName]] of [
+    ['before the projector', CONTINUED_FIXTURES],
+    ['with the projector', PROJECTOR_CONTINUED_FIXTURES],
+  ] as const) {
+    it(`a continued registration is recorded ${path_}: the run that continued as new and the run that resumed from it`, () => {
+      for (const name of [firstName!, lastName!]) {
+        assert.ok(
+          fixtures.includes(`${name}.json`),
+          `${name}.json missing: RECORD_HISTORIES=1 npx mocha test/workflow/continue-as-new.test.ts -g "small budget"`,
+        );
+      }
+      const first = readHistory(path.join(historiesDir, `${firstName}.json`));
+      assert.ok(first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
+      const last = readHistory(path.join(historiesDir, `${lastName}.json`)).events ?? [];
+      assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
+      const projector = historyFacts(first).patches['update-answers-before-projection'] ?? 0;
+      assert.equal(projector > 0, path_ === 'with the projector', `${firstName}.json: the projector's patch marker`);
+    });
+  }
 
   it('a cohort import is recorded: its page of starts and the closing of its job', () => {
     for (const name of IMPORT_FIXTURES) {
@@ -109,6 +123,45 @@ describe('replay of recorded registration histories', function () {
       const facts = historyFacts(history);
       assert.deepEqual([facts.emails.INVITATION, facts.emails.ACKNOWLEDGEMENT], [1, 1]);
     }
+  });
+
+  it('the projector is recorded: each update completed in the workflow task that accepted it, the changes made during a projection projected together', () => {
+    // Before the patch generations and since the second: the same shape.
+    for (const name of ['projector-batched-changes', 'projector-generation-batched-changes']) projectorShape(name);
+  });
+
+  function projectorShape(name: string): void {
+    const { updates, projections } = updateAndProjectionShape(readHistory(path.join(historiesDir, `${name}.json`)));
+    assert.deepEqual(
+      updates.map((u) => [u.update, u.waited]),
+      [
+        ['submitForm', false],
+        ['registerDocument', false],
+        ['registerDocument', false],
+        ['verifyItem', false],
+        ['verifyItem', false],
+      ],
+    );
+    const seqs = projections.flat().map((e) => Number(e.split(':')[0]));
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => i + 1),
+      'every event projected once, in seq order',
+    );
+    // Held: the projection that carried the identification document (with whatever else was recorded before the
+    // projector took it). What was answered meanwhile, the last verification among it, went out together in the next
+    // and last one.
+    const held = projections.findIndex((p) => p.some((e) => e.endsWith(':DOCUMENT_REGISTERED')));
+    assert.equal(projections.length, held + 2, `${name}.json: one projection after the held one`);
+    assert.ok(
+      projections[held + 1]!.some((e) => e.endsWith(':ITEM_VERIFIED')),
+      `${name}.json: a verification in it`,
+    );
+  }
+
+  it('an old fixture: each update waited for its projection (a workflow task completed before it did)', () => {
+    const old = updateAndProjectionShape(readHistory(path.join(historiesDir, 'completed-on-time.json')));
+    assert.ok(old.updates.length > 0 && old.updates.every((u) => u.waited));
   });
 
   it("a registration started since a patch generation records its generation's marker and no other patch marker", () => {

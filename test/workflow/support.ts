@@ -231,6 +231,23 @@ export async function eventually(h: RegistrationHandle, check: (s: RegistrationS
   }
 }
 
+/**
+ * Waits until the read model holds every change the workflow has made so far (its Registration row's seq reaches
+ * the status's) and answers that seq. An update answers before its change is projected: the projector follows
+ * (docs/registration-workflow.md, "One path for every change").
+ */
+export async function projected(h: RegistrationHandle, timeoutMs = 10_000): Promise<number> {
+  const { seq, applicationNo } = await status(h);
+  const { prisma } = await database();
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } });
+    if (row && row.seq >= seq) return seq;
+    if (Date.now() > until) assert.fail(`the read model of ${applicationNo} is at seq ${row?.seq ?? 'none'}, the workflow at ${seq}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Emails as `KIND→recipient,recipient`, in the order they were sent. */
 const emailsOf = (s: RegistrationStatusView): string[] => s.emails.map((e) => `${e.kind}→${e.to.join(',')}`);
 export const emailKinds = (s: RegistrationStatusView): EmailKind[] => s.emails.map((e) => e.kind);

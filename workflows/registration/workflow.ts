@@ -11,7 +11,12 @@
  *
  * Every change is published through one path, `publishChange`: search
  * attributes upserted, then the snapshot projected to PostgreSQL (stamped with
- * the state's sequence number so the read model applies them in order).
+ * the state's sequence number so the read model applies them in order). A run
+ * that took the patch `update-answers-before-projection` publishes through one
+ * projector that nobody awaits: an update answers in the workflow task that
+ * accepted it, and the changes made while a projection is in flight go out
+ * together in the next (docs/registration-workflow.md, "One path for every
+ * change").
  *
  * History stays bounded: uploads per item are capped, projections carry only
  * what changed, and the run continues as new (carrying the whole state) when
@@ -57,7 +62,8 @@ import { adoptRules, carry, invite, resumeRegistration, setHolidays, startRegist
 import { isClosed } from './state-core';
 import { advance, nextWakeUp } from './time-actions';
 import type { RegistrationInput, RegistrationResult } from './types';
-import { outstanding, statusView, takeSnapshot } from './views';
+import { ProjectionTraces } from './projection-trace';
+import { outstanding, statusView, takeSnapshot, type AuditEventRecord, type ProjectionSnapshot } from './views';
 import { hkYear } from './working-days';
 
 const { projectRegistration } = proxyActivities<RegistrationActivities>({
@@ -79,6 +85,12 @@ const ADDRESS_EVENTS = ['PERSONAL_EMAIL_UNDELIVERABLE', 'PERSONAL_EMAIL_CORRECTE
 
 /** Update answers a run remembers and hands to the next (a retry across a continuation comes within seconds). */
 const ANSWERS_CARRIED = 20;
+
+/**
+ * The patch of the projector (see `project`): decided once per run, at its start, so a history recorded before
+ * it replays on the old path to its end, and a run started since (a continued run included) uses it throughout.
+ */
+const PROJECTOR_PATCH = 'update-answers-before-projection';
 
 /** Years of Hong Kong holidays fetched ahead: a verification started in late December ends in January. */
 const CALENDAR_LOOKAHEAD_YEARS = 1;
@@ -114,6 +126,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
    * the change replays, so that history issues the commands it did; true from the first live step on.
    */
   const adoptedRules = () => RULE_CHANGES.filter((id) => patched(id));
+  /** Whether this run publishes through the projector (true for every run started since the patch). */
+  const projector = patched(PROJECTOR_PATCH);
   const r = carried ? resumeRegistration(registration, carried, Date.now()) : startRegistration(registration, Date.now(), adoptedRules());
   if (carried) adoptRules(r, adoptedRules());
   // Decided before any handler can run, so the invitation is always the student's first email.
@@ -125,6 +139,10 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   let mailing: Promise<void> = Promise.resolve();
   let mailerRunning = false;
   let projecting = 0;
+  /** The projector is running (see `project`). */
+  let projectorRunning = false;
+  /** The trace each change was made in, for the projection that publishes it (projection-trace.ts). */
+  const traces = new ProjectionTraces();
   /** Set once the run has decided to continue as new (see continueWithFreshHistory). */
   let draining = false;
   /**
@@ -158,14 +176,23 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function publishChange(): Promise<void> {
     const snapshot = takeSnapshot(r);
     if (!snapshot.events.length) return;
+    upsertStatusAttributes(snapshot.events);
+    await projectSnapshot(snapshot);
+  }
+
+  /** The status attributes the Temporal UI filters on, after the change that recorded `events`. */
+  function upsertStatusAttributes(events: readonly AuditEventRecord[]): void {
     // Only a change of the personal email's deliverability touches its attribute (no other history carries it).
-    const addressChanged = snapshot.events.some((e) => ADDRESS_EVENTS.includes(e.type));
+    const addressChanged = events.some((e) => ADDRESS_EVENTS.includes(e.type));
     upsertAttributes([
       { key: SA.RegistrationStatus, value: r.status },
       { key: SA.OutstandingItems, value: outstanding(r) },
       { key: SA.RegistrationDeadline, value: new Date(r.deadlines.REGISTRATION!.at) },
       ...(addressChanged ? [{ key: SA.PersonalEmailProblem, value: r.personalEmailProblem?.problem ?? null }] : []),
     ]);
+  }
+
+  async function projectSnapshot(snapshot: ProjectionSnapshot): Promise<void> {
     projecting++;
     try {
       await projectRegistration(snapshot);
@@ -178,6 +205,53 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       projecting--;
     }
   }
+
+  /**
+   * The seq up to which the status attributes are upserted (projector runs only): a change's attributes are
+   * upserted in the workflow task that made it, as on the old path, however long its projection waits.
+   */
+  let attributedThrough = (r.unprojected[0]?.seq ?? r.seq + 1) - 1;
+
+  /**
+   * The change just applied, published. Old runs (patch not taken) await publishChange, as before. Projector
+   * runs upsert the status attributes now and hand the read model to the projector, not awaited: an update
+   * answers in the workflow task that accepted it.
+   */
+  async function publish(): Promise<void> {
+    if (!projector) return publishChange();
+    const fresh = r.unprojected.filter((e) => e.seq > attributedThrough);
+    if (!fresh.length) return;
+    attributedThrough = r.seq;
+    traces.record(r.seq);
+    upsertStatusAttributes(fresh);
+    project();
+  }
+
+  /**
+   * One projector at a time: it takes every change recorded and not yet projected (takeSnapshot) and projects
+   * it in one activity; the changes recorded while that activity is in flight go out together in the next.
+   * So snapshots reach the read model one at a time, in seq order.
+   */
+  function project(): void {
+    if (projectorRunning) return;
+    projectorRunning = true;
+    void projectPending().finally(() => {
+      projectorRunning = false;
+    });
+  }
+
+  async function projectPending(): Promise<void> {
+    // Continuing as new: the projection in flight finishes; what is recorded after it is carried, and the next run
+    // projects it first. Updates that keep coming while each projection is in flight would otherwise never let the
+    // projector fall idle, and the run could not continue (its history would grow without bound).
+    while (r.unprojected.length && !draining) {
+      const snapshot = takeSnapshot(r);
+      await traces.within(r.seq, () => projectSnapshot(snapshot));
+    }
+  }
+
+  /** Nothing is being projected and everything recorded is projected (or being projected by the old path). */
+  const projectionIdle = (): boolean => projecting === 0 && !projectorRunning;
 
   /**
    * Upserts these attributes; under the patch only those whose value differs from what the run holds (what its
@@ -213,7 +287,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
         // A refused email must not stop the registration; it is recorded where staff look (status, audit trail, email log).
         emailFailed(r, request, failureMessage(err), Date.now());
       }
-      await publishChange();
+      await publish();
     }
   }
 
@@ -227,7 +301,8 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       adoptRules(r, adoptedRules());
       const result = change(input, Date.now());
       if (id !== undefined) remember(id, result);
-      await publishChange();
+      // With the projector the answer goes back in this workflow task; the read model follows (`project`).
+      await publish();
       sendDecidedEmails();
       return result;
     };
@@ -253,7 +328,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       // A history recorded before this signal had a handler may hold it unhandled: replaying it must not act on it.
       if (action.patch && !patched(action.patch)) return;
       adoptRules(r, adoptedRules());
-      if (action.apply(r, input, Date.now())) await publishChange();
+      if (action.apply(r, input, Date.now())) await publish();
     });
   }
   for (const entry of SIGNALS) entry(installSignal);
@@ -288,7 +363,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     // A continued run inherits its memo and search attributes from the previous one.
     if (!carried) upsertAttributes([...studentAttributes(student), { key: SA.CohortId, value: student.cohortId }]);
     await ensureCalendar(Date.now());
-    await publishChange();
+    await publish();
   }
 
   function sendInvitation(): void {
@@ -341,7 +416,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
   async function applyTime(): Promise<void> {
     adoptRules(r, adoptedRules());
     advance(r, Date.now());
-    await publishChange();
+    await publish();
     sendDecidedEmails();
   }
 
@@ -355,7 +430,10 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
       }
       await mailing;
       await condition(allHandlersFinished);
-      await publishChange();
+      if (projector) {
+        project();
+        await condition(projectionIdle);
+      } else await publishChange();
       if (!hasEmailsToSend() && !r.unprojected.length) return result(r);
     }
   }
@@ -368,15 +446,17 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   /**
    * Continue as new with the whole state. Waits until every handler has finished (an update's caller gets its
-   * answer from this run) and no projection is in flight (the read model has every change); an email still
+   * answer from this run) and no projection is in flight (on the old path the read model then has every change;
+   * the projector's runs carry the changes recorded after its last projection, see projectPending); an email still
    * being sent, or still queued (no new send starts meanwhile), is handed to the next run, which sends it
    * under the same idempotency key.
    */
   async function continueWithFreshHistory(): Promise<never> {
     draining = true;
     for (;;) {
-      await condition(() => allHandlersFinished() && projecting === 0);
-      if (!r.unprojected.length) break;
+      await condition(() => allHandlersFinished() && projectionIdle());
+      // Projector runs carry what is not projected yet (the next run's start projects it first, in seq order).
+      if (projector || !r.unprojected.length) break;
       await publishChange();
     }
     return continueAsNew<typeof registrationWorkflow>({ ...registration, carried: carry(r), answeredUpdates: [...answered] });
