@@ -26,11 +26,13 @@ const DEADLINE_EXCEEDED = 4;
 const RESOURCE_EXHAUSTED = 8;
 /**
  * FAILED_PRECONDITION for an update while the workflow's last task failed (e.g. a worker starved of CPU past the
- * deadlock detector): Temporal retries that task by itself, so the action can be retried shortly. Seen as a 500
- * in the postgres-freeze drill on a loaded machine.
+ * deadlock detector), or when the task that carried the update failed (the run continued as new as the update
+ * arrived, and the server refused that task to deliver the update first): Temporal retries the task by itself, so
+ * the action can be retried shortly, under the same update id. Seen as a 500 in the postgres-freeze drill on a
+ * loaded machine, and in the continue-as-new test.
  */
 const FAILED_PRECONDITION = 9;
-const TASK_FAILED = /workflow task in failed state/i;
+const TASK_FAILED = /workflow task in failed state|unexpected workflow task failure/i;
 
 export function fromTemporal(e: unknown): AppError | undefined {
   if (e instanceof WorkflowNotFoundError) {

@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { signInvitationToken } from '../../src/links';
 import { admit, eventually, statusOf } from '../gateway/support';
 import { aPdf } from '../kit/samples';
@@ -43,9 +43,22 @@ describe('document pages in two tabs of one student', function () {
   /** The tab's Remove button for the page of this name, whatever its number there. */
   const removeButton = (p: Page, name: string) => p.getByRole('button', { name: new RegExp(`^Remove page \\d+, ${name.replace('.', '\\.')}$`) });
 
+  /** The status reads each tab has sent and not had answered yet (see holdBack). */
+  const statusReads = new Map<Page, Set<Request>>();
+  const isStatusRead = (r: Request) => /^\/api\/registrations\/[^/]+$/.test(new URL(r.url()).pathname);
+  function trackStatusReads(p: Page): void {
+    const open = new Set<Request>();
+    statusReads.set(p, open);
+    p.on('request', (r) => isStatusRead(r) && open.add(r));
+    p.on('requestfinished', (r) => open.delete(r));
+    p.on('requestfailed', (r) => open.delete(r));
+  }
+
   /**
    * Holds the tab's view back: its event stream is refused and every read of the status waits until `release()`
-   * (what a tab whose updates have not arrived yet shows). Its own actions still reach the gateway.
+   * (what a tab whose updates have not arrived yet shows). Its own actions still reach the gateway. A read already
+   * on its way cannot be held: it is let finish first, or its answer (the workflow's, which answers a query after
+   * the updates that reached it first) could bring the other tab's later changes into the tab held back.
    */
   async function holdBack(p: Page, applicationNo: string): Promise<() => Promise<void>> {
     let release!: () => void;
@@ -62,6 +75,9 @@ describe('document pages in two tabs of one student', function () {
         await route.continue();
       },
     );
+    const open = statusReads.get(p) ?? new Set<Request>();
+    const onTheirWay = [...open];
+    while (onTheirWay.some((r) => open.has(r))) await new Promise((r) => setTimeout(r, 20));
     return async () => {
       release();
       await p.unrouteAll({ behavior: 'wait' });
@@ -72,6 +88,7 @@ describe('document pages in two tabs of one student', function () {
   async function twoTabs(): Promise<{ a: Awaited<ReturnType<typeof admit>>; first: Page; second: Page }> {
     const a = await admit(ui.stack, { cohortId: uniq('cohort-tabs-') });
     const first = await ui.newPage({ width: 1280, height: 900 });
+    trackStatusReads(first);
     await openSignInLink(first, `${ui.stack.config.publicBaseUrl}/invite?token=${await signInvitationToken(ui.stack.config, a.applicationNo)}`);
     const second = await first.context().newPage();
     await second.goto(`${ui.stack.config.publicBaseUrl}/portal/`);

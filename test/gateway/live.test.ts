@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createStaffKey, revokeStaffKey } from '../../src/gateway/auth/staff-keys';
 import { uniq } from '../kit/servers';
-import { admit, eventually, fetchJson, startGateway, startStack, type TestGateway, type TestStack } from './support';
+import { admit, eventually, fetchJson, projected, startGateway, startStack, type TestGateway, type TestStack } from './support';
 import { validForm } from '../kit/samples';
 
 interface SseEvent {
@@ -132,7 +132,7 @@ describe('gateway: live event streams', function () {
     const t0 = Date.now();
     const form = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/form`, { method: 'POST', bearer: a.session, json: { form: validForm } });
     assert.equal(form.status, 200, JSON.stringify(form.body));
-    const after = await projectedSeq(a.applicationNo);
+    const after = await projected(stack, a.applicationNo); // the answer comes first; its projection follows
     assert.ok(after > before, `the form moved the projected seq (${before} → ${after})`);
     await mine.waitFor((s) => s.changes().some((c) => c.data.seq === after), 2_000);
     await staff.waitFor((s) => s.changes().some((c) => c.data.applicationNo === a.applicationNo && c.data.seq === after), 2_000);

@@ -95,7 +95,13 @@ export interface TestStack extends TestGateway {
 /** Gateway + a Worker with the real workflows and activities, sharing one task queue on the dev server. */
 export async function startStack(
   env: NodeJS.ProcessEnv = {},
-  options: { activities?: (real: RegistrationActivities) => RegistrationActivities; temporal?: Client; logLines?: string[] } = {},
+  options: {
+    activities?: (real: RegistrationActivities) => RegistrationActivities;
+    temporal?: Client;
+    logLines?: string[];
+    /** The registrations' worker polls only once this settles (until then no workflow task runs: a worker down). */
+    workerFrom?: Promise<void>;
+  } = {},
 ): Promise<TestStack> {
   const taskQueue = uniq('gw');
   const devEnv = await devServerEnv();
@@ -115,7 +121,7 @@ export async function startStack(
     maxConcurrentActivityTaskExecutions: 10,
   });
   const importWorker = await Worker.create({ ...shared, ...importWorkerOptions({ prisma: workerPrisma, temporal: gw.temporal, config: gw.config }) });
-  const running = Promise.all([worker.run(), importWorker.run()]);
+  const running = Promise.all([(options.workerFrom ?? Promise.resolve()).then(() => worker.run()), importWorker.run()]);
   const [admin, officer] = await Promise.all([
     createStaffKey(gw.prisma, { name: uniq('admin.'), role: 'admin' }),
     createStaffKey(gw.prisma, { name: uniq('officer.'), role: 'officer' }),
@@ -166,6 +172,19 @@ export async function admit(
 
 export const statusOf = (stack: TestStack, applicationNo: string): Promise<RegistrationStatusView> =>
   stack.temporal.workflow.getHandle(registrationWorkflowId(applicationNo)).query(getStatusQuery);
+
+/**
+ * Waits until the read model holds every change the workflow has made so far (its Registration row's seq reaches the
+ * live status's): an action answers before its change is projected (docs/registration-workflow.md).
+ */
+export async function projected(stack: TestStack, applicationNo: string): Promise<number> {
+  const { seq } = await statusOf(stack, applicationNo);
+  await eventually(
+    () => stack.prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } }),
+    (row) => (row?.seq ?? -1) >= seq,
+  );
+  return seq;
+}
 
 /** The identity provider's signed webhook: the student's university account is active (the form is the next step). */
 export async function activateAccount(gw: Pick<TestGateway, 'url' | 'config'>, applicationNo: string): Promise<void> {

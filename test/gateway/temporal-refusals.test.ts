@@ -58,6 +58,12 @@ describe('Temporal refusing an update for a while', () => {
     assert.equal(fromTemporal(grpcError(8, 'Too many outstanding updates'))?.code, ErrorCode.WORKFLOW_UNAVAILABLE);
   });
 
+  it('the task carrying the update failed (the run continued as new as it arrived) is 503 retry, not 500', () => {
+    // What the dev server answered in the continue-as-new test, an extension arriving as the run continued.
+    const e = fromTemporal(grpcError(9, 'Unable to perform workflow execution update due to unexpected workflow task failure.'));
+    assert.equal(e?.code, ErrorCode.WORKFLOW_UNAVAILABLE);
+  });
+
   it('another failed precondition is not taken for a transient one', () => {
     assert.equal(fromTemporal(grpcError(9, 'something else entirely')), undefined);
   });

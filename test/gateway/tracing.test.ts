@@ -14,13 +14,21 @@ import { loadConfig } from '../../src/config';
 import { installTracing, tracingClientInterceptors, uninstallTracing } from '../../src/observability/tracing';
 import { validForm } from '../kit/samples';
 import { devServerEnv, testDataConverter } from '../kit/servers';
-import { admit, eventually, fetchJson, startStack, type TestStack } from './support';
+import { admit, eventually, fetchJson, projected, startStack, statusOf, type TestStack } from './support';
 
 describe('traces: an HTTP request through the update, the workflow and its activities', function () {
   this.timeout(120_000);
   const exporter = new InMemorySpanExporter();
   const logLines: string[] = [];
   let stack: TestStack;
+  /** The projection activity waits here while a test holds it (hold() to release()); open otherwise. */
+  let gate: Promise<void> | undefined;
+  let release = () => {};
+  const hold = () => {
+    gate = new Promise<void>((resolve) => (release = resolve));
+  };
+  /** The snapshots the projection activity was given, in order: the seqs of each one's changes. */
+  const projections: number[][] = [];
 
   before(async function () {
     this.timeout(240_000);
@@ -28,9 +36,24 @@ describe('traces: an HTTP request through the update, the workflow and its activ
     const dev = await devServerEnv();
     // The gateway's client as connectClient makes it: with the tracing interceptor.
     const temporal = new Client({ connection: dev.client.connection, dataConverter: testDataConverter(), interceptors: tracingClientInterceptors() });
-    stack = await startStack({}, { temporal, logLines });
+    stack = await startStack(
+      {},
+      {
+        temporal,
+        logLines,
+        activities: (real) => ({
+          ...real,
+          async projectRegistration(snapshot) {
+            projections.push(snapshot.events.map((e) => e.seq));
+            await gate;
+            return real.projectRegistration(snapshot);
+          },
+        }),
+      },
+    );
   });
   after(async () => {
+    release();
     await stack?.stop();
     await uninstallTracing();
   });
@@ -52,7 +75,8 @@ describe('traces: an HTTP request through the update, the workflow and its activ
 
     const spans = await eventually(
       () => Promise.resolve(spansOf(traceId)),
-      (s) => named(s, 'RunActivity:projectRegistration').length > 0,
+      // The workflow's StartActivity span ends when the activity's result comes back to it, after the update answered.
+      (s) => named(s, 'RunActivity:projectRegistration').length > 0 && named(s, 'StartActivity:projectRegistration').length > 0,
     );
     const [server] = named(spans, 'POST /api/registrations/:applicationNo/form');
     assert.ok(server, `the server span; spans of the trace: ${spans.map((s) => s.name).join(', ')}`);
@@ -92,5 +116,55 @@ describe('traces: an HTTP request through the update, the workflow and its activ
       () => Promise.resolve(spansOf(traceId)),
       (s) => named(s, 'RunActivity:projectRegistration').length > 0,
     );
+  });
+
+  it("an action answered while another's projection is in flight: its projection, made after it answered, is in its own trace", async () => {
+    const a = await admit(stack);
+    // Settled: the invitation sent and projected, so nothing else is being projected.
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
+    );
+    await projected(stack, a.applicationNo);
+    const url = (action: string) => `${stack.url}/api/registrations/${a.applicationNo}/${action}`;
+    const trace = () => randomBytes(16).toString('hex');
+    const [first, second] = [trace(), trace()];
+
+    hold();
+    try {
+      // The form, in its trace: answered, its projection held in flight.
+      const projectedBefore = projections.length;
+      const form = await fetchJson(url('form'), {
+        method: 'POST',
+        bearer: a.session,
+        json: { form: validForm },
+        headers: { traceparent: `00-${first}-${randomBytes(8).toString('hex')}-01` },
+      });
+      assert.equal(form.status, 200, JSON.stringify(form.body));
+      await eventually(
+        () => Promise.resolve(projections.length),
+        (n) => n > projectedBefore,
+      );
+      // The decline, in another trace, answered while the form's projection is still held: the projector publishes it
+      // once that projection is done, from its own loop.
+      const decline = await fetchJson(url('decline'), {
+        method: 'POST',
+        bearer: a.session,
+        json: { reason: 'Going to another university.' },
+        headers: { traceparent: `00-${second}-${randomBytes(8).toString('hex')}-01` },
+      });
+      assert.equal(decline.status, 200, JSON.stringify(decline.body));
+    } finally {
+      release();
+    }
+
+    const declined = await eventually(
+      () => Promise.resolve(spansOf(second)),
+      (s) => named(s, 'RunActivity:projectRegistration').length > 0 && named(s, 'StartActivity:projectRegistration').length > 0,
+    );
+    assert.ok(named(declined, 'HandleUpdate:declineOffer').length > 0, `the decline's handling; spans: ${declined.map((s) => s.name).join(', ')}`);
+    assert.ok(named(declined, 'StartActivity:projectRegistration').length > 0, "the decline's projection, scheduled in its trace");
+    // The form's trace keeps its own projection (the one that was held).
+    assert.ok(named(spansOf(first), 'RunActivity:projectRegistration').length >= 1, "the form's projection, in its trace");
   });
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
-import { admit, eventually, fetchJson, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { admit, eventually, fetchJson, projected, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
 import { rawRequest } from './raw-http';
 import { aPdf, aPng, validForm } from '../kit/samples';
 
@@ -28,11 +28,33 @@ describe('gateway: uploads', function () {
   this.timeout(120_000);
   let stack: TestStack;
   let blobs: LocalDiskBlobStore;
+  /** The projection activity waits here while a test holds it (hold() to release()); open otherwise. */
+  let gate: Promise<void> | undefined;
+  let release = () => {};
+  let projectionsStarted = 0;
+  const hold = () => {
+    gate = new Promise<void>((resolve) => (release = resolve));
+  };
   before(async () => {
-    stack = await startStack();
+    stack = await startStack(
+      {},
+      {
+        activities: (real) => ({
+          ...real,
+          async projectRegistration(snapshot) {
+            projectionsStarted++;
+            await gate;
+            return real.projectRegistration(snapshot);
+          },
+        }),
+      },
+    );
     blobs = new LocalDiskBlobStore(stack.config.uploadDir);
   });
-  after(async () => stack?.stop());
+  after(async () => {
+    release();
+    await stack?.stop();
+  });
 
   const docUrl = (no: string, item: string) => `${stack.url}/api/registrations/${no}/items/${encodeURIComponent(item)}/documents`;
 
@@ -50,6 +72,7 @@ describe('gateway: uploads', function () {
     assert.equal(res.body.document.uploadedBy, 'student');
     assert.deepEqual(fs.readFileSync(blobs.pathOf(sha(pdf))), pdf);
 
+    await projected(stack, a.applicationNo);
     const row = await stack.prisma.document.findUnique({ where: { id: res.body.document.id } });
     assert.equal(row?.version, 1);
     assert.equal((await stack.prisma.storedFile.findUnique({ where: { sha256: sha(pdf) } }))?.size, pdf.length);
@@ -69,6 +92,7 @@ describe('gateway: uploads', function () {
     assert.equal(second.status, 200, JSON.stringify(second.body));
     assert.equal(second.body.duplicate, true);
     assert.equal(second.body.document.id, first.body.document.id);
+    await projected(stack, a.applicationNo);
     assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
     assert.equal((await statusOf(stack, a.applicationNo)).items.find((i) => i.key === 'ID_DOCUMENT')!.submissions.length, 1);
     const dir = path.dirname(blobs.pathOf(sha(pdf)));
@@ -285,6 +309,74 @@ describe('gateway: uploads', function () {
     );
   });
 
+  it("the documents list read right after an upload lists it, while its projection is still in flight (the list is then the workflow's)", async () => {
+    const a = await admit(stack);
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
+    );
+    await projected(stack, a.applicationNo);
+    const list = async (bearer: string) => (await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents`, { bearer })).body.items;
+    const pdf = aPdf('a passport, listed at once');
+    hold();
+    let up;
+    let heldList: unknown[];
+    try {
+      const before = projectionsStarted;
+      up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), pdf, 'passport.pdf', { bearer: a.session });
+      assert.equal(up.status, 201, JSON.stringify(up.body));
+      await eventually(
+        () => Promise.resolve(projectionsStarted),
+        (n) => n > before,
+      );
+      assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 0, 'the projection is held: no row yet');
+      for (const bearer of [a.session, stack.officerKey]) {
+        assert.deepEqual(
+          (await list(bearer)).map((d: any) => [d.id, d.itemKey, d.version, d.page, d.sha256, d.size, d.originalName]),
+          [[up.body.document.id, 'ID_DOCUMENT', 1, 1, sha(pdf), pdf.length, 'passport.pdf']],
+        );
+      }
+      heldList = await list(stack.officerKey);
+    } finally {
+      release();
+    }
+    await projected(stack, a.applicationNo);
+    // Projected: the read model's list says the same, field for field.
+    assert.deepEqual(await list(stack.officerKey), heldList);
+  });
+
+  it('the audit trail read right after an upload, its projection still in flight, waits for it and has the upload', async () => {
+    const a = await admit(stack);
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
+    );
+    await projected(stack, a.applicationNo);
+    hold();
+    let trail: Promise<{ status: number; body: any }>;
+    let answered = false;
+    try {
+      const before = projectionsStarted;
+      const up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf('a passport, audited at once'), 'passport.pdf', { bearer: stack.officerKey });
+      assert.equal(up.status, 201, JSON.stringify(up.body));
+      await eventually(
+        () => Promise.resolve(projectionsStarted),
+        (n) => n > before,
+      );
+      trail = fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit`, { bearer: stack.officerKey });
+      void trail.then(() => (answered = true));
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(answered, false, 'the trail waits while the projection of the upload is held');
+    } finally {
+      release();
+    }
+    const res = await trail;
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const last = res.body.items[res.body.items.length - 1];
+    assert.equal(last.type, 'DOCUMENT_REGISTERED');
+    assert.match(last.actor, /^staff:officer\./);
+  });
+
   it("staff may upload on a student's behalf; the upload records who did it", async () => {
     const a = await admit(stack);
     const res = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(), 'id.pdf', { bearer: stack.officerKey });
@@ -316,9 +408,10 @@ describe('gateway: uploads', function () {
       assert.equal(await stack.prisma.storedFile.count({ where: { sha256: sha(other) } }), 0);
       assert.ok(fs.existsSync(blobs.pathOf(sha(pdf))), 'the verified document keeps its bytes');
 
-      // Withdrawn: refused before a byte is stored.
+      // Withdrawn, as the read model says once the decline is projected: refused before a byte is stored.
       const decline = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
       assert.equal(decline.status, 200);
+      await projected(stack, a.applicationNo);
       const late = aPdf('uploaded after withdrawing');
       const res = await uploadFile(docUrl(a.applicationNo, 'PHOTO'), late, 'photo.pdf', { bearer: a.session });
       assert.equal(res.status, 409, JSON.stringify(res.body));
@@ -377,6 +470,7 @@ describe('gateway: uploads', function () {
       assert.equal(retry.status, 201, 'a retry gets the first answer');
       assert.equal(retry.body.document.id, first.body.document.id);
       assert.equal(retry.body.submissions.length, 1);
+      await projected(stack, a.applicationNo);
       assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
       const otherBytes = aPdf('other bytes');
       const mismatch = await send(otherBytes, 'retry-me-1');
@@ -409,6 +503,7 @@ describe('gateway: uploads', function () {
         updateId: `another-update-id-${Date.now()}`,
       });
       assert.equal(again.submissions.length, 1);
+      await projected(stack, a.applicationNo);
       assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 1);
       assert.equal(
         (await stack.prisma.document.findFirst({ where: { registrationNo: a.applicationNo } }))?.id,

@@ -25,6 +25,7 @@ import {
   type ItemKind,
   type ItemView,
   type PhotoSpec,
+  type RegistrationStatusView,
   type SubmissionView,
 } from '../../../workflows/registration/api';
 import { photoSpecViolations } from '../../../workflows/registration/checklist';
@@ -249,11 +250,20 @@ export function documentsRouter(ctx: RouterContext): Router {
       response: z.object({ items: z.array(DocumentSchema) }),
     },
     async ({ params, principal }) => {
-      const rows = await prisma.document.findMany({
-        where: { registrationNo: params.applicationNo, removedAt: null },
-        orderBy: [{ itemKey: 'asc' }, { version: 'asc' }, { page: 'asc' }],
-      });
-      return { items: rows.map((row) => documentFor(principal, documentOut(row))) };
+      const [rows, projected, live] = await Promise.all([
+        prisma.document.findMany({
+          where: { registrationNo: params.applicationNo, removedAt: null },
+          orderBy: [{ itemKey: 'asc' }, { version: 'asc' }, { page: 'asc' }],
+        }),
+        prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }),
+        // Unreachable (a registration closed and past Temporal's retention, a worker down): the read model answers alone.
+        registrations.status(params.applicationNo).catch(() => undefined),
+      ]);
+      // The workflow answers an upload (or a page taken out) before it projects it: a list read right after one's own
+      // action must show it, so where the read model is behind the workflow the list is the workflow's
+      // (docs/architecture.md, "Reading one's own change").
+      const documents = live && live.seq > (projected?.seq ?? -1) ? liveDocuments(live, rows) : rows.map(documentOut);
+      return { items: documents.map((d) => documentFor(principal, d)) };
     },
   );
 
@@ -307,6 +317,39 @@ async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, regi
     if (s) return { registrationNo, sha256: s.sha256, mediaType: s.mediaType, size: s.size, originalName: s.originalName };
   }
   return undefined;
+}
+
+/**
+ * Every file the workflow holds (each page of every submission and of the draft), as the read model lists them and in
+ * its order. A file registered without the gateway (CLI, tests) has no id of ours: the read model's row has it, else ''.
+ */
+function liveDocuments(view: RegistrationStatusView, rows: readonly DocumentRow[]) {
+  const idOf = new Map(rows.map((r) => [`${r.itemKey}\n${r.version}\n${r.page}`, r.id]));
+  return view.items
+    .flatMap((item) =>
+      [...item.submissions, ...item.draft].map((s) => ({
+        id: s.documentId ?? idOf.get(`${item.key}\n${s.version}\n${s.page ?? 1}`) ?? '',
+        registrationNo: view.applicationNo,
+        itemKey: item.key,
+        version: s.version,
+        page: s.page ?? 1,
+        sha256: s.sha256,
+        size: s.size,
+        mediaType: s.mediaType,
+        originalName: s.originalName,
+        uploadedBy: s.uploadedBy,
+        uploadedAt: s.at,
+      })),
+    )
+    .sort((a, b) => (a.itemKey < b.itemKey ? -1 : a.itemKey > b.itemKey ? 1 : a.version - b.version || a.page - b.page));
+}
+
+/** The bytes of a registration's files as the workflow holds them (every page of every submission and draft, identical bytes once). */
+async function usedBytesOf(ctx: Pick<RouterContext, 'registrations'>, applicationNo: string): Promise<number | undefined> {
+  const view = await ctx.registrations.status(applicationNo).catch(() => undefined);
+  if (!view) return undefined;
+  const sizes = new Map(view.items.flatMap((i) => [...i.submissions, ...i.draft]).map((s) => [s.sha256, s.size]));
+  return [...sizes.values()].reduce((a, b) => a + b, 0);
 }
 
 interface UploadTarget {
@@ -448,12 +491,15 @@ async function receiveFile(
   const photoSpec = target.photo;
   const rule = uploadRule(itemKind, photoSpec)!;
   const quota = Math.floor(config.UPLOAD_QUOTA_MB * 1024 * 1024);
-  const left = quota - target.usedBytes;
+  // The read model may not hold the files of the latest answered uploads yet (the workflow projects them after it
+  // answers): where it leaves less room than this item's largest file, the workflow's own list counts them.
+  const usedBytes = quota - target.usedBytes < rule.maxBytes ? ((await usedBytesOf(ctx, applicationNo)) ?? target.usedBytes) : target.usedBytes;
+  const left = quota - usedBytes;
   const overQuota = () =>
     new AppError(
       ErrorCode.QUOTA_EXCEEDED,
       `This registration's files may take ${formatBytes(quota)} in all; ${formatBytes(Math.max(0, left))} is left, and this file is larger.`,
-      { quotaBytes: quota, usedBytes: target.usedBytes, remainingBytes: Math.max(0, left) },
+      { quotaBytes: quota, usedBytes, remainingBytes: Math.max(0, left) },
     );
   if (left <= 0) throw overQuota();
   const maxBytes = Math.min(rule.maxBytes, left);

@@ -31,6 +31,14 @@ import { uploadRule } from '../../uploads/rules';
 import { RegistrationFormSchema } from './student';
 
 /** A correction names at least one field (the OpenAPI document says so with minProperties). */
+/**
+ * How long an audit trail read waits for the read model to reach the workflow's latest change. A projection lands
+ * within milliseconds of the action's answer; one retrying after a database error may take longer, and then the
+ * trail answers with what is projected (the staff page redraws it when the change's event arrives).
+ */
+const AUDIT_CATCH_UP_MS = 5_000;
+const CATCH_UP_POLL_MS = 25;
+
 const atLeastOne = z.refine<object>((v) => Object.keys(v).length > 0, 'name at least one field to correct');
 
 /** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
@@ -240,7 +248,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
       tags: ['registrations'],
       summary: 'Live status of a registration',
       description:
-        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow.',
+        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow. ' +
+        "The read model follows an action's answer by a moment (the workflow answers, then projects): to read your own change right after it, read without If-None-Match.",
       access: 'ownerOrStaff',
       params: RegistrationParams,
       response: StatusResponseSchema,
@@ -257,8 +266,9 @@ export function registrationsRouter(ctx: RouterContext): Router {
         res.status(304).end();
         return SENT;
       };
-      // Portals poll: a poll that is already current is answered from the read model's sequence number,
-      // which the workflow projects before each change completes, so polling costs no workflow query.
+      // Portals poll: a poll that is already current is answered from the read model's sequence number, so polling
+      // costs no workflow query. The workflow projects a change just after answering it, so this can say 304 for that
+      // moment: the portal reads its own change without If-None-Match (docs/architecture.md, "Reading one's own change").
       const polled = req.headers['if-none-match'];
       if (polled) {
         const projected = await ctx.prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } });
@@ -296,6 +306,16 @@ export function registrationsRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.REGISTRATION_NOT_FOUND],
     },
     async ({ params }) => {
+      // The workflow answers an action before it projects it, and the trail is the read model's alone: a trail read
+      // right after one's own action waits until the read model has the workflow's latest change (docs/architecture.md,
+      // "Reading one's own change"). A workflow that cannot be asked (closed and past retention, worker down) is not waited for.
+      const live = await registrations.status(params.applicationNo).catch(() => undefined);
+      if (live) {
+        const until = Date.now() + AUDIT_CATCH_UP_MS;
+        const projectedSeq = async () =>
+          (await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }))?.seq ?? -1;
+        while ((await projectedSeq()) < live.seq && Date.now() < until) await new Promise((r) => setTimeout(r, CATCH_UP_POLL_MS));
+      }
       const events = await prisma.auditEvent.findMany({ where: { registrationNo: params.applicationNo }, orderBy: { seq: 'asc' } });
       if (events.length === 0 && !(await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }))) {
         // Not projected yet, or no such registration: the workflow knows which.

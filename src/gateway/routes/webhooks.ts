@@ -135,8 +135,9 @@ export function webhookRouter({ kit, config, prisma, limits, registrations, temp
       throw e;
     }
     try {
-      // The read model's status tells whether the workflow will take this as a late event (it records it either way).
-      const row = await prisma.registration.findUnique({ where: { applicationNo: late.applicationNo }, select: { status: true } });
+      // The workflow's status tells whether it will take this as a late event (it records it either way). Asked of the
+      // workflow, not the read model: an outcome answered a moment ago (a declined offer) may not be projected yet.
+      const row = await registrations.status(late.applicationNo).catch(() => undefined);
       try {
         await deliver();
       } catch (e) {

@@ -45,6 +45,11 @@ interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** A state-changing action: sent with an Idempotency-Key (see `intentKey`) and retried once after a lost answer. */
   action?: boolean;
+  /**
+   * Read past the browser's cache: no If-None-Match, so the gateway asks the workflow rather than answering 304 from
+   * the read model, which follows the workflow by a projection (docs/architecture.md, "Reading one's own change").
+   */
+  fresh?: boolean;
 }
 
 /**
@@ -122,6 +127,7 @@ async function send<T>(path: string, opts: RequestOptions, idempotencyKey?: stri
       headers,
       body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
       credentials: 'same-origin',
+      ...(opts.fresh ? { cache: 'reload' as const } : {}),
     });
   } catch {
     throw new ApiError(0, 'NETWORK', 'Cannot reach the server. Check your connection and try again.');
@@ -293,7 +299,8 @@ const reg = (no: string) => `/api/registrations/${enc(no)}`;
 export const studentApi = {
   session: () => request<SessionInfo>('/api/session'),
   signOut: () => request<void>('/api/session', { method: 'DELETE' }),
-  status: (no: string) => request<StatusResponse>(reg(no)),
+  /** `fresh` after the student's own action: the answer has that change (`RequestOptions.fresh`). */
+  status: (no: string, fresh = false) => request<StatusResponse>(reg(no), { fresh }),
   submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form }, action: true }),
   /** A page for an item's next submission (kept until it is sent for review). */
   addPage: (no: string, itemKey: string, file: File, onProgress?: (f: number) => void) => {
@@ -348,7 +355,7 @@ export const staffSignOut = () => request<void>('/api/staff/session', { method: 
 
 /** `key`: an API key, or '' for the single sign-on session cookie. */
 export function staffApi(key: string) {
-  const get = <T>(path: string, query?: RequestOptions['query']) => request<T>(path, { bearer: key, query });
+  const get = <T>(path: string, query?: RequestOptions['query'], fresh = false) => request<T>(path, { bearer: key, query, fresh });
   const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json, action: true });
   const item = (no: string, itemKey: string) => `${reg(no)}/items/${enc(itemKey)}`;
   return {
@@ -362,7 +369,8 @@ export function staffApi(key: string) {
     queue: (f: QueueFilters) => get<Page<QueueEntry>>('/api/review-queue', { ...f }),
     registrations: (f: RegistrationFilters) => get<Page<RegistrationSummary>>('/api/registrations', { ...f }),
     lateEvents: (f: LateEventFilters) => get<Page<LateEventEntry>>('/api/late-events', { ...f }),
-    registration: (no: string) => get<StatusResponse>(reg(no)),
+    /** Always from the workflow: a staff page reads it after a change (its own, or one its stream announced). */
+    registration: (no: string) => get<StatusResponse>(reg(no), undefined, true),
     audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`),
     documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`),
     verify: (no: string, itemKey: string, note?: string) => post<ItemView>(`${item(no, itemKey)}/verify`, { note: note || undefined }),

@@ -54,10 +54,13 @@ async function start(): Promise<void> {
 // Live status
 // ---------------------------------------------------------------------------
 
-/** Fetches the status and re-renders what changed (the stream or the fallback poll calls it; so do actions). */
-async function refresh(first = false): Promise<void> {
+/**
+ * Fetches the status and re-renders what changed (the stream or the fallback poll calls it; so do actions, with
+ * `ownAction`: then the status is read from the workflow, past the read model that may not have the change yet).
+ */
+async function refresh(first = false, ownAction = false): Promise<void> {
   try {
-    const next = await studentApi.status(student.applicationNo);
+    const next = await studentApi.status(student.applicationNo, ownAction);
     setLive(true);
     // An answer overtaken by a newer one (two refreshes in flight) is dropped.
     if (first || !student.view || next.seq > student.view.seq || (next.seq === student.view.seq && next.status !== student.view.status)) {
@@ -158,5 +161,5 @@ function renderMasthead(v: StatusResponse): void {
   mount(byId('masthead-user')!, h('div', { class: 'who' }, h('strong', null, v.student.name), h('small', null, `Application no. ${v.applicationNo}`)), signOut);
 }
 
-setRefresh(() => refresh());
+setRefresh(() => refresh(false, true));
 void start();
