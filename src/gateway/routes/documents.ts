@@ -250,15 +250,16 @@ export function documentsRouter(ctx: RouterContext): Router {
       response: z.object({ items: z.array(DocumentSchema) }),
     },
     async ({ params, principal }) => {
-      const [rows, projected, live] = await Promise.all([
+      const [rows, projected] = await Promise.all([
         prisma.document.findMany({
           where: { registrationNo: params.applicationNo, removedAt: null },
           orderBy: [{ itemKey: 'asc' }, { version: 'asc' }, { page: 'asc' }],
         }),
-        prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }),
-        // Unreachable (a registration closed and past Temporal's retention, a worker down): the read model answers alone.
-        registrations.status(params.applicationNo).catch(() => undefined),
+        prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true, status: true } }),
       ]);
+      // Closed in the read model: its files are final and projected (a query would replay a closed workflow's history).
+      // Unreachable (past Temporal's retention, a worker down): the read model answers alone.
+      const live = projected && isClosedStatus(projected.status) ? undefined : await registrations.status(params.applicationNo).catch(() => undefined);
       // The workflow answers an upload (or a page taken out) before it projects it: a list read right after one's own
       // action must show it, so where the read model is behind the workflow the list is the workflow's
       // (docs/architecture.md, "Reading one's own change").

@@ -25,7 +25,7 @@ import { ErrorCode } from '../errors';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { filledText, text } from '../../text';
-import { OPEN_STATUSES, isFileItem } from '../../../workflows/registration/vocabulary';
+import { OPEN_STATUSES, isFileItem, isOpen } from '../../../workflows/registration/vocabulary';
 import { breachedItemWhere } from '../../dashboard/figures';
 import { uploadRule } from '../../uploads/rules';
 import { RegistrationFormSchema } from './student';
@@ -308,8 +308,11 @@ export function registrationsRouter(ctx: RouterContext): Router {
     async ({ params }) => {
       // The workflow answers an action before it projects it, and the trail is the read model's alone: a trail read
       // right after one's own action waits until the read model has the workflow's latest change (docs/architecture.md,
-      // "Reading one's own change"). A workflow that cannot be asked (closed and past retention, worker down) is not waited for.
-      const live = await registrations.status(params.applicationNo).catch(() => undefined);
+      // "Reading one's own change"). Not for a registration the read model has closed (the close's projection, with the
+      // action that closed it, has landed; a query would replay a closed workflow's history), nor for a workflow that
+      // cannot be asked (past retention, worker down).
+      const row = await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { status: true } });
+      const live = row && !isOpen(row.status) ? undefined : await registrations.status(params.applicationNo).catch(() => undefined);
       if (live) {
         const until = Date.now() + AUDIT_CATCH_UP_MS;
         const projectedSeq = async () =>
