@@ -40,6 +40,8 @@ const FIRST: readonly string[] = [
 
 /** Newest first. */
 const GENERATIONS: readonly Generation[] = [
+  // The projector (registration/workflow.ts: updates answered before their projection), released after the second.
+  { id: 'patches-2026-12-07-3', covers: [...FIRST, 'wake-up-timers-kept-across-messages', 'update-answers-before-projection'] },
   // The wake-up timers kept across messages (registration/workflow.ts), released after the first.
   { id: 'patches-2026-12-07-2', covers: [...FIRST, 'wake-up-timers-kept-across-messages'] },
   { id: 'patches-2026-12-07', covers: FIRST },

@@ -88,6 +88,12 @@ export const RECORDED_PATH_MARKERS = {
     audit: { STATUS_CHANGED: 1 },
     emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // A run started since the third generation (the second's patches and the projector's): its one marker.
+  'patch-generation-3-completed-on-time': {
+    patches: { 'patches-2026-12-07-3': 1 },
+    audit: { STATUS_CHANGED: 1 },
+    emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
+  },
   // Wake-up timers kept across messages: the run takes that patch besides the generation.
   'kept-timers-completed-on-time': {
     patches: { 'patches-2026-12-07': 1, 'wake-up-timers-kept-across-messages': 1 },

@@ -7,9 +7,10 @@
  *
  * Record only the fixture a change adds: the others are histories of code as it was released, which running
  * registrations still hold, and are kept as recorded (recorded again today, a fixture named for a patch would take
- * the newest patch generation instead, workflows/patches.ts, and guard nothing old). Without RECORD_HISTORIES=1 it is skipped: it is the recorder, not a test (each
- * path is asserted here only so a broken path is not recorded). The dev server
- * does not skip time, so deadlines are a few seconds ahead: about two minutes in all.
+ * the newest patch generation instead, workflows/patches.ts, and guard nothing old).
+ *
+ * Without RECORD_HISTORIES=1 it is skipped: it is the recorder, not a test (each path is asserted here only so a
+ * broken path is not recorded). The dev server does not skip time, so deadlines are a few seconds ahead.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
@@ -122,6 +123,9 @@ describe('record replay fixtures (dev server, search attributes on)', function (
 
   // The same path taking every patch under the second generation's one marker (workflows/patches.ts).
   record('patch-generation-2-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+
+  // The same path taking every patch, the projector's too, under the third generation's one marker.
+  record('patch-generation-3-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
 
   // The same path with its wake-up timer kept across messages.
   record('kept-timers-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });

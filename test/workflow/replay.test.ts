@@ -176,6 +176,11 @@ describe('replay of recorded registration histories', function () {
     assert.deepEqual(second.patches, { 'patches-2026-12-07-2': 1 });
     const beforeSecond = historyFacts(readHistory(path.join(historiesDir, 'kept-timers-completed-on-time.json')));
     assert.deepEqual(beforeSecond.patches, { 'patches-2026-12-07': 1, 'wake-up-timers-kept-across-messages': 1 });
+    // The third covers the second's and the projector's (the fixture recorded before it holds both).
+    const third = historyFacts(readHistory(path.join(historiesDir, 'patch-generation-3-completed-on-time.json')));
+    assert.deepEqual(third.patches, { 'patches-2026-12-07-3': 1 });
+    const beforeThird = historyFacts(readHistory(path.join(historiesDir, 'projector-generation-batched-changes.json')));
+    assert.deepEqual(beforeThird.patches, { 'patches-2026-12-07-2': 1, 'update-answers-before-projection': 1 });
   });
 
   it('replays every recorded history without a non-determinism error', async () => {
