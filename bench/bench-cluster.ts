@@ -34,8 +34,15 @@ export async function withBenchCluster(
   const varDir = fs.mkdtempSync(path.join(os.tmpdir(), `progreg-bench-${opts.name}-`));
   // The servers' own lines are noise here; the stack's (a process that died, the stop) are printed.
   const stack = new Stack('bench', (line) => line.includes('[bench]') && console.log(line));
-  // Ctrl-C stops the cluster's servers too (they run in process groups of their own).
-  process.once('SIGINT', () => void stack.shutdown().finally(() => process.exit(130)));
+  // Ctrl-C stops the cluster's servers too (they run in process groups of their own), and removes their data (PostgreSQL's: gigabytes).
+  process.once(
+    'SIGINT',
+    () =>
+      void stack.shutdown().finally(() => {
+        fs.rmSync(varDir, { recursive: true, force: true });
+        process.exit(130);
+      }),
+  );
   try {
     const ports = await freeClusterPorts(opts.gateways);
     const cluster = await startCluster({
