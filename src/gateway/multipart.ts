@@ -16,7 +16,8 @@ import type { Readable } from 'node:stream';
 import type { Request } from 'express';
 import busboy from 'busboy';
 import { AppError, ErrorCode } from './errors';
-import { BlobTooLargeError, type BlobStore, type ReceivedBlob } from '../uploads/store';
+import { BlobTooLargeError } from '../uploads/meter';
+import type { BlobStore, ReceivedBlob } from '../uploads/store';
 
 export const FILE_FIELD = 'file';
 /** Room for multipart boundaries and headers on top of the file itself. */

@@ -19,7 +19,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { meter, type BlobStore, type ReceiveOptions, type ReceivedBlob, type StoredBlobInfo } from './store';
+import { meter } from './meter';
+import type { BlobStore, ReceiveOptions, ReceivedBlob, StoredBlobInfo } from './store';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,

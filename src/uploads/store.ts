@@ -13,12 +13,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config';
+import { meter, SNIFF_BYTES } from './meter';
 
-/** file-type looks at most at this many leading bytes. */
-const SNIFF_BYTES = 4100;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Bytes streamed in and not yet committed or discarded. */
@@ -38,14 +37,6 @@ export interface StoredBlobInfo {
   size: number;
   /** When the bytes were last written to their address. */
   modifiedAt: Date;
-}
-
-/** The stream went past `maxBytes`; what was received so far is already gone. */
-export class BlobTooLargeError extends Error {
-  constructor(readonly maxBytes: number) {
-    super(`more than ${maxBytes} bytes`);
-    this.name = 'BlobTooLargeError';
-  }
 }
 
 export interface ReceiveOptions {
@@ -243,30 +234,6 @@ export class LocalDiskBlobStore implements BlobStore {
   private newStagingPath(): string {
     return path.join(this.stagingDir, `${HOST}~${process.pid}~${randomUUID()}.part`);
   }
-}
-
-/**
- * What every receive does to the bytes passing through: hashes and counts them and keeps the leading ones for
- * type detection; past `maxBytes` it fails at once with BlobTooLargeError (the pipeline then destroys the input).
- */
-export function meter(maxBytes: number): { transform: Transform; received: () => Pick<ReceivedBlob, 'sha256' | 'size' | 'head'> } {
-  const hash = createHash('sha256');
-  const headChunks: Buffer[] = [];
-  let headBytes = 0;
-  let size = 0;
-  const transform = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > maxBytes) return done(new BlobTooLargeError(maxBytes));
-      hash.update(chunk);
-      if (headBytes < SNIFF_BYTES) {
-        headChunks.push(chunk.subarray(0, SNIFF_BYTES - headBytes));
-        headBytes += Math.min(chunk.length, SNIFF_BYTES - headBytes);
-      }
-      done(null, chunk);
-    },
-  });
-  return { transform, received: () => ({ sha256: hash.digest('hex'), size, head: Buffer.concat(headChunks) }) };
 }
 
 /** Staged files this process is writing or holding right now (whichever store instance made them). */

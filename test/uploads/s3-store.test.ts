@@ -15,7 +15,8 @@ import { text } from 'node:stream/consumers';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
 import { startSeaweedfs } from '../../src/cluster/seaweedfs';
 import { Stack, waitForReady } from '../../src/launcher/stack';
-import { BlobTooLargeError, createBlobStore, type BlobStore } from '../../src/uploads/store';
+import { BlobTooLargeError } from '../../src/uploads/meter';
+import { createBlobStore, type BlobStore } from '../../src/uploads/store';
 import { requireGoTools } from '../support/go-tools';
 
 describe('uploads: S3-compatible store on SeaweedFS', function () {
