@@ -83,7 +83,33 @@ const ShownPages = z
   })
   .refine((q) => (q.version === undefined) === (q.pages === undefined), { message: '`version` and `pages` are given together', path: ['pages'] });
 
-const documentOut = ({ removedAt: _removed, ...d }: DocumentRow) => ({ ...d, uploadedAt: d.uploadedAt.toISOString() });
+/** A file's fields as the API's Document shows them; a submission the workflow holds has them, and so has its projected row. */
+type DocumentFields = Pick<SubmissionView, 'version' | 'page' | 'sha256' | 'size' | 'mediaType' | 'originalName' | 'uploadedBy' | 'at'>;
+
+/**
+ * A file as the API's Document, whichever source answers: the workflow's submission (the projection writes the same
+ * fields into its row, under the same id) or that row (`documentOfRow`), so a list reads the same from either.
+ */
+function documentOfSubmission(itemKey: string, s: DocumentFields, id: string) {
+  return {
+    id,
+    itemKey,
+    version: s.version,
+    page: s.page ?? 1,
+    sha256: s.sha256,
+    size: s.size,
+    mediaType: s.mediaType,
+    originalName: s.originalName,
+    uploadedBy: s.uploadedBy,
+    uploadedAt: s.at,
+  };
+}
+
+const documentOfRow = (row: DocumentRow) => documentOfSubmission(row.itemKey, { ...row, at: row.uploadedAt.toISOString() }, row.id);
+
+/** Every file a workflow's view holds, with its item: each page of every submission and of the draft. */
+const filesOf = (view: Pick<RegistrationStatusView, 'items'>) =>
+  view.items.flatMap((item) => [...item.submissions, ...item.draft].map((file) => ({ itemKey: item.key, file })));
 
 export function documentsRouter(ctx: RouterContext): Router {
   const { kit, prisma, registrations, blobs } = ctx;
@@ -263,7 +289,7 @@ export function documentsRouter(ctx: RouterContext): Router {
       // The workflow answers an upload (or a page taken out) before it projects it: a list read right after one's own
       // action must show it, so where the read model is behind the workflow the list is the workflow's
       // (docs/architecture.md, "Reading one's own change").
-      const documents = live && live.seq > (projected?.seq ?? -1) ? liveDocuments(live, rows) : rows.map(documentOut);
+      const documents = live && live.seq > (projected?.seq ?? -1) ? liveDocuments(live, rows) : rows.map(documentOfRow);
       return { items: documents.map((d) => documentFor(principal, d)) };
     },
   );
@@ -313,11 +339,8 @@ export function documentsRouter(ctx: RouterContext): Router {
 
 async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, registrationNo: string, documentId: string) {
   const view = await ctx.registrations.status(registrationNo).catch(() => undefined);
-  for (const item of view?.items ?? []) {
-    const s = [...item.submissions, ...item.draft].find((x) => x.documentId === documentId);
-    if (s) return { registrationNo, sha256: s.sha256, mediaType: s.mediaType, size: s.size, originalName: s.originalName };
-  }
-  return undefined;
+  const found = view && filesOf(view).find(({ file }) => file.documentId === documentId);
+  return found && { registrationNo, ...documentOfSubmission(found.itemKey, found.file, documentId) };
 }
 
 /**
@@ -326,22 +349,8 @@ async function submittedDocument(ctx: Pick<RouterContext, 'registrations'>, regi
  */
 function liveDocuments(view: RegistrationStatusView, rows: readonly DocumentRow[]) {
   const idOf = new Map(rows.map((r) => [`${r.itemKey}\n${r.version}\n${r.page}`, r.id]));
-  return view.items
-    .flatMap((item) =>
-      [...item.submissions, ...item.draft].map((s) => ({
-        id: s.documentId ?? idOf.get(`${item.key}\n${s.version}\n${s.page ?? 1}`) ?? '',
-        registrationNo: view.applicationNo,
-        itemKey: item.key,
-        version: s.version,
-        page: s.page ?? 1,
-        sha256: s.sha256,
-        size: s.size,
-        mediaType: s.mediaType,
-        originalName: s.originalName,
-        uploadedBy: s.uploadedBy,
-        uploadedAt: s.at,
-      })),
-    )
+  return filesOf(view)
+    .map(({ itemKey, file }) => documentOfSubmission(itemKey, file, file.documentId ?? idOf.get(`${itemKey}\n${file.version}\n${file.page ?? 1}`) ?? ''))
     .sort((a, b) => (a.itemKey < b.itemKey ? -1 : a.itemKey > b.itemKey ? 1 : a.version - b.version || a.page - b.page));
 }
 
@@ -349,7 +358,7 @@ function liveDocuments(view: RegistrationStatusView, rows: readonly DocumentRow[
 async function usedBytesOf(ctx: Pick<RouterContext, 'registrations'>, applicationNo: string): Promise<number | undefined> {
   const view = await ctx.registrations.status(applicationNo).catch(() => undefined);
   if (!view) return undefined;
-  const sizes = new Map(view.items.flatMap((i) => [...i.submissions, ...i.draft]).map((s) => [s.sha256, s.size]));
+  const sizes = new Map(filesOf(view).map(({ file }) => [file.sha256, file.size]));
   return [...sizes.values()].reduce((a, b) => a + b, 0);
 }
 
@@ -402,7 +411,7 @@ async function uploadTarget(
     };
   }
   const view = await ctx.registrations.status(applicationNo); // 404 if there is no such registration
-  const files = new Map(view.items.flatMap((i) => [...i.submissions, ...i.draft]).map((f) => [f.sha256, f.size]));
+  const files = new Map(filesOf(view).map(({ file }) => [file.sha256, file.size]));
   return {
     status: view.status,
     closed: isClosedStatus(view.status),
@@ -439,7 +448,7 @@ function documentIdOf(req: Request, applicationNo: string, itemKey: string): str
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** A submission as the API's Document (the projection writes the same row, under the same id). */
+/** A submission as the API's Document, under the id the projection gives its row. */
 async function documentOf(ctx: Pick<RouterContext, 'prisma'>, registrationNo: string, itemKey: string, s: SubmissionView) {
   // Submissions registered without the gateway (CLI, tests) have no id of ours: the projection made one.
   const id =
@@ -451,18 +460,7 @@ async function documentOf(ctx: Pick<RouterContext, 'prisma'>, registrationNo: st
       })
     )?.id ??
     '';
-  return {
-    id,
-    itemKey,
-    version: s.version,
-    page: s.page ?? 1,
-    sha256: s.sha256,
-    size: s.size,
-    mediaType: s.mediaType,
-    originalName: s.originalName,
-    uploadedBy: s.uploadedBy,
-    uploadedAt: s.at,
-  };
+  return documentOfSubmission(itemKey, s, id);
 }
 
 /** Receives one file for an item and registers it: a page kept open (`keepDraft`) or sent for review at once. */
