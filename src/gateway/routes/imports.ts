@@ -33,6 +33,7 @@ import { receiveUpload, FILE_FIELD } from '../multipart';
 import { route } from '../route';
 import { flag, ImportJobSchema, ImportPreviewSchema, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 import { text } from '../../text';
+import { inOneSnapshot } from '../../db/one-snapshot';
 
 const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
@@ -240,7 +241,7 @@ export function importsRouter(ctx: RouterContext): Router {
       response: pageOf(ImportJobSchema, 'ImportJobPage'),
     },
     async ({ query }) => {
-      const [total, rows] = await Promise.all([prisma.importJob.count(), prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) })]);
+      const [total, rows] = await inOneSnapshot(prisma, [prisma.importJob.count(), prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) })]);
       return pageResult(
         rows.map((r) => out({ ...toReport(r), duplicateOf: null })),
         total,

@@ -17,6 +17,7 @@ import { LATE_EVENT_WORKFLOW_TYPE, lateEventWorkflowId, type LateEventWorkflowIn
 import type { RouterContext } from '../context';
 import { route } from '../route';
 import { pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { inOneSnapshot } from '../../db/one-snapshot';
 
 /**
  * Starts lateEventWorkflow for one webhook delivery against a closed registration.
@@ -86,7 +87,7 @@ export function lateEventsRouter(ctx: RouterContext): Router {
           ...(query.programCode ? { programCode: query.programCode } : {}),
         },
       };
-      const [total, rows] = await Promise.all([
+      const [total, rows] = await inOneSnapshot(prisma, [
         prisma.lateEvent.count({ where }),
         prisma.lateEvent.findMany({
           where,

@@ -78,6 +78,7 @@ const ReclassificationSchema = z
   .meta({ id: 'Reclassification' });
 import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 import { statusFor } from '../student-view';
+import { inOneSnapshot } from '../../db/one-snapshot';
 
 const SummarySchema = z
   .object({
@@ -205,7 +206,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         and.push({ OR: [{ name: q }, { applicationNo: q }, { personalEmail: q }, { universityEmail: q }] });
       }
       const where = { AND: and };
-      const [total, rows] = await Promise.all([
+      const [total, rows] = await inOneSnapshot(prisma, [
         prisma.registration.count({ where }),
         prisma.registration.findMany({
           where,

@@ -26,6 +26,7 @@ import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route } from '../route';
 import { filledText, text } from '../../text';
 import { ItemParams, ItemViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { inOneSnapshot } from '../../db/one-snapshot';
 
 const QueueEntrySchema = z
   .object({
@@ -104,7 +105,7 @@ export function reviewRouter(ctx: RouterContext): Router {
           ...(query.studyLevel ? { studyLevel: query.studyLevel } : {}),
         },
       };
-      const [total, rows] = await Promise.all([
+      const [total, rows] = await inOneSnapshot(prisma, [
         prisma.checklistItem.count({ where }),
         prisma.checklistItem.findMany({
           where,
