@@ -183,23 +183,28 @@ export async function withWorker<T>(
     try {
       return await fn(harness);
     } finally {
-      if (!options.leaveOpen) for (const h of started) await terminateWhenIdle(h);
+      // Either way the worker goes down next: nothing of theirs may be on its way (see untilIdle).
+      for (const h of started) {
+        const running = await untilIdle(h);
+        if (running && !options.leaveOpen) await h.terminate('test over');
+      }
     }
   });
 }
 
 /**
- * Terminates a registration left open by a test, once it is idle: no activity
- * pending and no workflow task outstanding (the worker still runs). The
- * time-skipping server keeps its clock locked for a task that completes after
- * its workflow was terminated, which would hang every later test that skips time.
+ * Waits, while the worker still runs, until a registration is idle: no activity pending (a projection, an email) and
+ * no workflow task outstanding. Answers whether it is still running. The time-skipping server keeps its clock locked
+ * for a task that was handed to a worker that then went down, or that completes after its workflow was terminated:
+ * every later test that skips time would wait in real time for that task's timeout (30 s per attempt, CI 7 Dec: a
+ * fee test over its 180 s).
  */
-async function terminateWhenIdle(h: RegistrationHandle): Promise<void> {
+async function untilIdle(h: RegistrationHandle): Promise<boolean> {
   const until = Date.now() + 15_000;
   for (;;) {
     const d = await h.describe();
-    if (d.status.name !== 'RUNNING') return;
-    if (Date.now() > until) break;
+    if (d.status.name !== 'RUNNING') return false;
+    if (Date.now() > until) return true;
     if (!d.raw.pendingActivities?.length) {
       const events = [...((await h.fetchHistory()).events ?? [])].reverse();
       const sinceLastTask = events.slice(
@@ -207,11 +212,10 @@ async function terminateWhenIdle(h: RegistrationHandle): Promise<void> {
         events.findIndex((e) => e.workflowTaskCompletedEventAttributes),
       );
       const outstanding = sinceLastTask.some((e) => e.workflowTaskScheduledEventAttributes || e.workflowTaskStartedEventAttributes);
-      if (!outstanding) break;
+      if (!outstanding) return true;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  await h.terminate('test over');
 }
 
 export const status = (h: RegistrationHandle) => h.query(getStatusQuery);
