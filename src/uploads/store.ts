@@ -156,12 +156,21 @@ export class LocalDiskBlobStore implements BlobStore {
     return fs.promises.readFile(blob.stagingRef);
   }
 
+  /**
+   * Durable before it answers: the workflow records the document once this returns, so the bytes, their name and a
+   * new shard folder must survive a power cut, not only a crash of the process. Hence the file's data is synced
+   * before the rename, and the folders whose entries changed after it.
+   */
   async commit(blob: ReceivedBlob): Promise<void> {
     const target = this.pathOf(blob.sha256);
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const shard = path.dirname(target);
+    const madeShard = await fs.promises.mkdir(shard, { recursive: true });
+    await syncPath(blob.stagingRef, 'r+');
     // Always rename, even over identical bytes: a cleanup that removed the old copy a moment ago cannot leave us without one.
     await fs.promises.rename(blob.stagingRef, target);
     staged.delete(blob.stagingRef);
+    await syncPath(shard, 'r');
+    if (madeShard) await syncPath(this.dir, 'r');
   }
 
   async discard(blob: ReceivedBlob): Promise<void> {
@@ -259,4 +268,14 @@ export async function sniffMediaType(head: Buffer): Promise<string | undefined> 
   // ESM-only package: loaded with import() from this CommonJS module.
   const { fileTypeFromBuffer } = await import('file-type');
   return (await fileTypeFromBuffer(head))?.mime;
+}
+
+/** fsync of a file's data or of a folder's entries (a folder opens read-only). */
+async function syncPath(file: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await fs.promises.open(file, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
