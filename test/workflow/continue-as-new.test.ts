@@ -424,10 +424,11 @@ describe('continue-as-new keeps a registration bounded', function () {
           assert.equal(d.typedSearchAttributes.get(SA.ProgramCode), student.programCode);
           const s = await status(h);
           assert.deepEqual(emailKinds(s), ['INVITATION', 'ACKNOWLEDGEMENT']);
-          // The production path (the projector's runs, which carry what is not projected yet). The fixtures of the
-          // path before it, continued-registration-{first,last}-run, stay as they were recorded, for old histories.
-          await recordRunHistory('projector-continued-first-run', env.client, h.workflowId, runs[0]!.runId);
-          await recordRunHistory('projector-continued-last-run', env.client, h.workflowId, runs[runs.length - 1]!.runId);
+          // The production path: the projector's runs, under the newest patch generation (workflows/patches.ts). The
+          // fixtures of the paths before it stay as they were recorded, for old histories: continued-registration-*
+          // (before the projector) and projector-continued-* (before the generations).
+          await recordRunHistory('generation-3-continued-first-run', env.client, h.workflowId, runs[0]!.runId);
+          await recordRunHistory('generation-3-continued-last-run', env.client, h.workflowId, runs[runs.length - 1]!.runId);
         },
         { searchAttributes: true },
       );

@@ -19,6 +19,8 @@ import { workerTracing } from '../../src/temporal/worker-options';
  */
 const CONTINUED_FIXTURES = ['continued-registration-first-run', 'continued-registration-last-run'];
 const PROJECTOR_CONTINUED_FIXTURES = ['projector-continued-first-run', 'projector-continued-last-run'];
+/** The same since the third patch generation (workflows/patches.ts), today's path. */
+const GENERATION_CONTINUED_FIXTURES = ['generation-3-continued-first-run', 'generation-3-continued-last-run'];
 /** Recorded by test/import/import-workflow.test.ts (RECORD_HISTORIES=1): a cohort import, with rows started and rows already there. */
 const IMPORT_FIXTURES = ['cohort-import'];
 /**
@@ -73,9 +75,15 @@ describe('replay of recorded registration histories', function () {
 
   it('every fixture on disk is one the tests name (a stale file would replay but prove nothing)', () => {
     const named = new Set<string>(
-      [...RECORDED_PATHS, ...CONTINUED_FIXTURES, ...PROJECTOR_CONTINUED_FIXTURES, ...IMPORT_FIXTURES, ...TIME_SKIPPING_FIXTURES, ...ENCRYPTED_FIXTURES].map(
-        (n) => `${n}.json`,
-      ),
+      [
+        ...RECORDED_PATHS,
+        ...CONTINUED_FIXTURES,
+        ...PROJECTOR_CONTINUED_FIXTURES,
+        ...GENERATION_CONTINUED_FIXTURES,
+        ...IMPORT_FIXTURES,
+        ...TIME_SKIPPING_FIXTURES,
+        ...ENCRYPTED_FIXTURES,
+      ].map((n) => `${n}.json`),
     );
     assert.deepEqual(
       fixtures.filter((f) => !named.has(f)),
@@ -83,9 +91,11 @@ describe('replay of recorded registration histories', function () {
     );
   });
 
-  for (const [path_, [firstName, lastName]] of [
-    ['before the projector', CONTINUED_FIXTURES],
-    ['with the projector', PROJECTOR_CONTINUED_FIXTURES],
+  // The patch markers of each path's first run: the projector's own, then its generation's alone.
+  for (const [path_, [firstName, lastName], patches] of [
+    ['before the projector', CONTINUED_FIXTURES, (p: Record<string, number>) => assert.equal(p['update-answers-before-projection'], undefined)],
+    ['with the projector', PROJECTOR_CONTINUED_FIXTURES, (p: Record<string, number>) => assert.ok(p['update-answers-before-projection'])],
+    ['since the third patch generation', GENERATION_CONTINUED_FIXTURES, (p: Record<string, number>) => assert.deepEqual(p, { 'patches-2026-12-07-3': 1 })],
   ] as const) {
     it(`a continued registration is recorded ${path_}: the run that continued as new and the run that resumed from it`, () => {
       for (const name of [firstName!, lastName!]) {
@@ -98,8 +108,7 @@ describe('replay of recorded registration histories', function () {
       assert.ok(first.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes, 'the first run ends by continuing as new');
       const last = readHistory(path.join(historiesDir, `${lastName}.json`)).events ?? [];
       assert.ok(last[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the last run starts from a continuation');
-      const projector = historyFacts(first).patches['update-answers-before-projection'] ?? 0;
-      assert.equal(projector > 0, path_ === 'with the projector', `${firstName}.json: the projector's patch marker`);
+      patches(historyFacts(first).patches);
     });
   }
 
