@@ -28,6 +28,7 @@ interface Launched {
   ports: Record<'gateway' | 'temporal' | 'ui' | 'pg', number>;
   output: () => string;
   exited: Promise<number | null>;
+  varDir: string;
 }
 
 /** `npm start` on free ports, in a process group of its own as a terminal's foreground job is; resolves once it is up. */
@@ -60,7 +61,7 @@ async function launch(varDir: string): Promise<Launched> {
     }),
     exited.then((code) => assert.fail(`launcher exited early (${code}):\n${output}`)),
   ]);
-  return { child, ports, output: () => output, exited };
+  return { child, ports, output: () => output, exited, varDir };
 }
 
 /** The launcher's child running `script` (its own process, not one of another stack on this machine). */
@@ -83,12 +84,21 @@ async function until<T>(what: string, timeoutMs: number, probe: () => T | undefi
   }
 }
 
+/** The processes of a stack: each one names its data folder on its command line. */
+function processesOf(varDir: string): { pid: number; args: string }[] {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((row) => /^\s*(\d+)\s+(.*)$/.exec(row))
+    .filter((m): m is RegExpExecArray => !!m && m[2]!.includes(varDir) && Number(m[1]) !== process.pid)
+    .map((m) => ({ pid: Number(m[1]), args: m[2]! }));
+}
+
 async function assertNothingLeft(l: Launched, varDir: string): Promise<void> {
   for (const [name, port] of Object.entries(l.ports)) assert.ok(await portIsFree(port), `${name} port ${port} still bound`);
-  const leftovers = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(varDir));
-  assert.deepEqual(leftovers, []);
+  assert.deepEqual(
+    processesOf(varDir).map((p) => p.args),
+    [],
+  );
 }
 
 describe('npm start (the whole stack on embedded defaults)', function () {
@@ -101,8 +111,18 @@ describe('npm start (the whole stack on embedded defaults)', function () {
     return dir;
   };
 
+  // After a failed test, the launcher may be gone while what it started still runs: everything naming the test's
+  // data folder goes, not only the launcher's process group, or it would hold ports and memory for the rest of the run.
   afterEach(() => {
-    if (running && running.child.exitCode === null) process.kill(-running.child.pid!, 'SIGKILL');
+    if (!running) return;
+    if (running.child.exitCode === null) process.kill(-running.child.pid!, 'SIGKILL');
+    for (const { pid } of processesOf(running.varDir)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     running = undefined;
   });
   after(() => {
