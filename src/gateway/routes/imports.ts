@@ -241,7 +241,10 @@ export function importsRouter(ctx: RouterContext): Router {
       response: pageOf(ImportJobSchema, 'ImportJobPage'),
     },
     async ({ query }) => {
-      const [total, rows] = await inOneSnapshot(prisma, [prisma.importJob.count(), prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) })]);
+      const [total, rows] = await inOneSnapshot(prisma, [
+        prisma.importJob.count(),
+        prisma.importJob.findMany({ orderBy: { createdAt: 'desc' }, ...pageWindow(query) }),
+      ]);
       return pageResult(
         rows.map((r) => out({ ...toReport(r), duplicateOf: null })),
         total,
