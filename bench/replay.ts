@@ -1,0 +1,141 @@
+/**
+ * `npm run bench:replay`: what the worker pays to replay a registration, which is what a status query costs when the
+ * registration is out of the worker's cache (most of a large cohort, at WORKER_CACHED_WORKFLOWS). No Temporal server:
+ * the SDK's replayer (Worker.runReplayHistories) replays a recorded completed journey (the fixture of the production
+ * path, test/fixtures/histories) with the production workflow bundle, its interceptors and sinks, --replays times,
+ * beside the baseline in the same run: the trivial workflow of bench/trivial-workflow.ts replayed from a history of
+ * its start alone (creating a workflow and running its first task, what any replay pays).
+ *
+ * Besides the time per replay, the promises the workflow code creates per replay (counted with node:v8's promise
+ * hooks on the promises of the workflow sandbox's realm): the SDK captures a stack trace for each of them
+ * (docs/architecture.md, "What a replay costs").
+ *
+ *   npm run bench:replay -- [--replays 200] [--fixture patch-generation-3-completed-on-time]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { parseArgs } from 'node:util';
+import { temporal } from '@temporalio/proto';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
+import { projectRoot } from '../src/paths';
+import { dataConverter } from '../src/temporal/data-converter';
+import { workerTracing, workflowBundleOptions } from '../src/temporal/worker-options';
+import { machine, printTable } from './table';
+
+const { values } = parseArgs({
+  options: {
+    replays: { type: 'string', default: '200' },
+    fixture: { type: 'string', default: 'patch-generation-3-completed-on-time' },
+  },
+});
+const REPLAYS = Number(values.replays);
+/** Replays before the measured ones: the JIT warms up and the reused V8 context is made. */
+const WARM_UP = Math.max(10, Math.round(REPLAYS / 10));
+
+type History = temporal.api.history.v1.IHistory;
+const History = temporal.api.history.v1.History;
+
+/** A committed fixture, read as test/workflow/histories.ts reads it (@temporalio/proto's own History type). */
+const fixture = (name: string): History =>
+  History.fromObject(JSON.parse(fs.readFileSync(path.join(projectRoot, 'test', 'fixtures', 'histories', `${name}.json`), 'utf8')));
+
+/** The history of a trivial workflow's start: started, and its first workflow task completed (no command). */
+function trivialStart(): History {
+  const EventType = temporal.api.enums.v1.EventType;
+  const taskQueue = { name: 'bench-replay' };
+  const eventTime = { seconds: 1_796_660_400 };
+  return History.fromObject({
+    events: [
+      {
+        eventId: 1,
+        eventTime,
+        eventType: EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+        workflowExecutionStartedEventAttributes: {
+          workflowType: { name: 'trivialWorkflow' },
+          taskQueue,
+          workflowTaskTimeout: { seconds: 10 },
+          originalExecutionRunId: 'bench-replay-trivial',
+          firstExecutionRunId: 'bench-replay-trivial',
+          attempt: 1,
+        },
+      },
+      { eventId: 2, eventTime, eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, workflowTaskScheduledEventAttributes: { taskQueue, attempt: 1 } },
+      { eventId: 3, eventTime, eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED, workflowTaskStartedEventAttributes: { scheduledEventId: 2 } },
+      {
+        eventId: 4,
+        eventTime,
+        eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        workflowTaskCompletedEventAttributes: { scheduledEventId: 2, startedEventId: 3 },
+      },
+    ],
+  });
+}
+
+interface Measured {
+  msPerReplay: number;
+  promisesPerReplay: number;
+}
+
+/** Replays `history` WARM_UP + REPLAYS times, one at a time (as the replayer does), and measures the last REPLAYS. */
+async function measure(options: ReplayWorkerOptions, history: History): Promise<Measured> {
+  let promises = 0;
+  let counting = false;
+  // Promises of the workflow sandbox only: its realm has a Promise of its own (the replayer runs it in this thread).
+  const hook = v8.promiseHooks.onInit((promise) => {
+    if (counting && promise.constructor !== Promise) promises++;
+  });
+  let started = 0;
+  let replayed = 0;
+  const histories = async function* () {
+    for (let i = 0; i < WARM_UP + REPLAYS; i++) {
+      if (i === WARM_UP) {
+        counting = true;
+        started = performance.now();
+      }
+      yield { workflowId: `bench-replay-${i}`, history };
+    }
+  };
+  try {
+    for await (const r of Worker.runReplayHistories(options, histories())) {
+      if (r.error) throw new Error(`${r.workflowId}: ${r.error.message}`);
+      replayed++;
+    }
+  } finally {
+    hook();
+  }
+  const ms = performance.now() - started;
+  if (replayed !== WARM_UP + REPLAYS) throw new Error(`replayed ${replayed} of ${WARM_UP + REPLAYS}`);
+  return { msPerReplay: ms / REPLAYS, promisesPerReplay: promises / REPLAYS };
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const logger = new DefaultLogger('WARN');
+  const converter = dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys);
+  const production = await bundleWorkflowCode({ ...workflowBundleOptions(), logger });
+  const trivial = await bundleWorkflowCode({ workflowsPath: require.resolve('./trivial-workflow'), logger });
+  const journey = fixture(values.fixture);
+
+  const base = await measure({ workflowBundle: trivial, dataConverter: converter }, trivialStart());
+  const registration = await measure({ workflowBundle: production, dataConverter: converter, sinks: workerTracing().sinks }, journey);
+
+  console.log(machine());
+  console.log(`${REPLAYS} replays each (after ${WARM_UP} to warm up); ${values.fixture}: ${journey.events?.length} events`);
+  printTable([
+    ['replay', 'ms per replay', 'ratio', 'promises per replay'],
+    ['trivial workflow, its start (baseline)', base.msPerReplay.toFixed(2), '1.0', base.promisesPerReplay.toFixed(0)],
+    [
+      `registration, ${values.fixture}`,
+      registration.msPerReplay.toFixed(2),
+      (registration.msPerReplay / base.msPerReplay).toFixed(1),
+      registration.promisesPerReplay.toFixed(0),
+    ],
+  ]);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
