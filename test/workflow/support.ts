@@ -145,6 +145,8 @@ export async function withWorker<T>(
      * time-skipping server never hands on to the worker that takes over.
      */
     leaveOpen?: boolean;
+    /** Cache no workflow: each workflow task replays the history first, as for a registration out of a busy worker's cache. */
+    cachesNoWorkflow?: boolean;
   } = {},
 ): Promise<T> {
   const db = await database();
@@ -165,7 +167,7 @@ export async function withWorker<T>(
     ...workerTracing(),
     dataConverter: testDataConverter(),
     activities,
-    ...(options.leaveOpen ? { maxCachedWorkflows: 0 } : {}),
+    ...(options.leaveOpen || options.cachesNoWorkflow ? { maxCachedWorkflows: 0 } : {}),
   });
   const started: RegistrationHandle[] = [];
   const harness: Harness = {

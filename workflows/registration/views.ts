@@ -164,6 +164,23 @@ export function statusView(r: RegistrationRecord): RegistrationStatusView {
 /** The status an update answers with, bounded because it goes into history. */
 export const boundedView = (r: RegistrationRecord): RegistrationStatusView => boundedStatus(statusView(r));
 
+/**
+ * What a projection replayed from history takes (docs/registration-workflow.md, "What a replay costs"): the events,
+ * as `takeSnapshot` does, and their seq, without building the view. A command replayed from history is matched with
+ * its event there, which holds the input it was scheduled with; the replayed one is never sent, so its input is
+ * never read. A live projection (the next one included) builds its whole snapshot from the state, as always.
+ */
+export function takeReplayedSnapshot(r: RegistrationRecord): ReplayedSnapshot {
+  return { seq: r.seq, events: r.unprojected.splice(0), replayed: true };
+}
+
+/** The input of a projection replayed from history (takeReplayedSnapshot). */
+export interface ReplayedSnapshot {
+  seq: number;
+  events: AuditEventRecord[];
+  replayed: true;
+}
+
 /** The projection's input: the bounded state as of now, with what was recorded since the previous snapshot. */
 export function takeSnapshot(r: RegistrationRecord): ProjectionSnapshot {
   const events = r.unprojected.splice(0);

@@ -63,7 +63,7 @@ import { isClosed } from './state-core';
 import { advance, nextWakeUp } from './time-actions';
 import type { RegistrationInput, RegistrationResult } from './types';
 import { ProjectionTraces } from './projection-trace';
-import { outstanding, statusView, takeSnapshot, type AuditEventRecord, type ProjectionSnapshot } from './views';
+import { outstanding, statusView, takeReplayedSnapshot, takeSnapshot, type AuditEventRecord, type ProjectionSnapshot, type ReplayedSnapshot } from './views';
 import { hkYear } from './working-days';
 
 const { projectRegistration } = proxyActivities<RegistrationActivities>({
@@ -174,7 +174,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
 
   /** The one path of every change: search attributes, then the read model. */
   async function publishChange(): Promise<void> {
-    const snapshot = takeSnapshot(r);
+    const snapshot = snapshotToProject();
     if (!snapshot.events.length) return;
     upsertStatusAttributes(snapshot.events);
     await projectSnapshot(snapshot);
@@ -192,10 +192,20 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     ]);
   }
 
-  async function projectSnapshot(snapshot: ProjectionSnapshot): Promise<void> {
+  /**
+   * The projection's input: the snapshot of every change not yet projected, or, while the run replays its history,
+   * only the changes taken (views.ts, takeReplayedSnapshot): a replayed command's input is never sent, and building
+   * the view is work a replay would throw away (docs/registration-workflow.md, "What a replay costs").
+   */
+  function snapshotToProject(): ProjectionSnapshot | ReplayedSnapshot {
+    return workflowInfo().unsafe.isReplaying ? takeReplayedSnapshot(r) : takeSnapshot(r);
+  }
+
+  async function projectSnapshot(snapshot: ProjectionSnapshot | ReplayedSnapshot): Promise<void> {
     projecting++;
     try {
-      await projectRegistration(snapshot);
+      // A replayed snapshot goes only into a replayed command, which the history's own input stands for.
+      await projectRegistration(snapshot as ProjectionSnapshot);
     } catch (err) {
       // PostgreSQL refuses this change's data for good; the activity has alerted the registry. The
       // workflow (deadlines, emails, the live status) must not stall or fail on its read model.
@@ -245,7 +255,7 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
     // projects it first. Updates that keep coming while each projection is in flight would otherwise never let the
     // projector fall idle, and the run could not continue (its history would grow without bound).
     while (r.unprojected.length && !draining) {
-      const snapshot = takeSnapshot(r);
+      const snapshot = snapshotToProject();
       await traces.within(r.seq, () => projectSnapshot(snapshot));
     }
   }
