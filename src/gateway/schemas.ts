@@ -41,6 +41,22 @@ export const ItemKeyParam = z
   .meta({ description: 'Checklist item key, e.g. ID_DOCUMENT or SUPPLEMENTARY:FINAL_TRANSCRIPT', example: 'ID_DOCUMENT' });
 
 export const RegistrationParams = z.object({ applicationNo: ApplicationNo });
+/**
+ * A read of the read model that must not be older than a change the caller has seen (its own action's, or a status
+ * it read): docs/architecture.md, "Reading one's own change".
+ */
+export const SeenChangeQuery = z.object({
+  seq: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .meta({
+      description:
+        "A change sequence number the caller has seen: an action's answer's `seq`, or a status's `seq` (its ETag's number). The answer holds that change. " +
+        'Without it the answer is the read model as it stands, which follows each change by a moment.',
+    }),
+});
 export const ItemParams = z.object({ applicationNo: ApplicationNo, itemKey: ItemKeyParam });
 
 const StudentRecordSchema = z
@@ -115,6 +131,15 @@ export const ItemViewSchema = z
     partPaid: z.object({ received: z.number(), fee: z.number(), outstanding: z.number(), currency: z.string() }).optional().meta({
       description: "The tuition fee paid in part: what was received on time, the fee and what is still to pay (the fee's currency). The item is still owed.",
     }),
+    seq: z
+      .number()
+      .int()
+      .optional()
+      .meta({
+        description:
+          "In an action's answer (not in a status's items): the registration's change sequence number once the action was answered. " +
+          'Pass it as `seq` to the documents list or the audit trail to read them with this change in.',
+      }),
   })
   // The reviewer is optional: the student's view leaves it out (src/gateway/student-view.ts).
   .meta({ id: 'ChecklistItem' }) satisfies z.ZodType<

@@ -77,7 +77,8 @@ describe('gateway: document pages', function () {
       item.submissions.map((s: { version: number; page: number; sha256: string }) => [s.version, s.page, s.sha256]),
       [[1, 2, sha(back)]],
     );
-    const docs = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents`, { bearer: stack.officerKey });
+    // The documents list no older than the status just read (its projection may be a moment behind).
+    const docs = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents?seq=${status.body.seq}`, { bearer: stack.officerKey });
     assert.deepEqual(
       docs.body.items.map((d: { page: number; sha256: string }) => [d.page, d.sha256]),
       [[2, sha(back)]],

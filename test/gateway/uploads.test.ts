@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { Client } from '@temporalio/client';
 import path from 'node:path';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
 import { admit, eventually, fetchJson, projected, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
 import { rawRequest } from './raw-http';
 import { aPdf, aPng, validForm } from '../kit/samples';
+import { devServerEnv, testDataConverter } from '../kit/servers';
 
 /** Every file under a folder (stored blobs and staged uploads alike). */
 function filesUnder(dir: string): string[] {
@@ -35,10 +37,28 @@ describe('gateway: uploads', function () {
   const hold = () => {
     gate = new Promise<void>((resolve) => (release = resolve));
   };
+  /** The workflow ids the gateway's Temporal client has queried (its status queries), in order. */
+  const queried: string[] = [];
+  const queriesOf = (applicationNo: string) => queried.filter((id) => id === registrationWorkflowId(applicationNo)).length;
   before(async () => {
+    const temporal = new Client({
+      connection: (await devServerEnv()).client.connection,
+      dataConverter: testDataConverter(),
+      interceptors: {
+        workflow: [
+          {
+            query(input, next) {
+              queried.push(input.workflowExecution.workflowId);
+              return next(input);
+            },
+          },
+        ],
+      },
+    });
     stack = await startStack(
       {},
       {
+        temporal,
         activities: (real) => ({
           ...real,
           async projectRegistration(snapshot) {
@@ -302,21 +322,30 @@ describe('gateway: uploads', function () {
     assert.equal(other.status, 403);
     const viaOwnPath = await fetchJson(`${stack.url}/api/registrations/${b.applicationNo}/documents/${up.body.document.id}`, { bearer: b.session });
     assert.equal(viaOwnPath.status, 404, 'a document is only found under its own registration');
-    const list = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents`, { bearer: a.session });
+    const list = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents?seq=${up.body.seq}`, { bearer: a.session });
     assert.deepEqual(
       list.body.items.map((d: any) => d.id),
       [up.body.document.id],
     );
   });
 
-  it("the documents list read right after an upload lists it, while its projection is still in flight (the list is then the workflow's)", async () => {
+  it("the documents list names the upload's seq: read right after it, its projection in flight, it is the workflow's and lists it; without seq, or once projected, the workflow is not asked", async () => {
     const a = await admit(stack);
     await eventually(
       () => statusOf(stack, a.applicationNo),
       (s) => s.emails.some((e) => e.kind === 'INVITATION'),
     );
-    await projected(stack, a.applicationNo);
-    const list = async (bearer: string) => (await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents`, { bearer })).body.items;
+    const settled = await projected(stack, a.applicationNo);
+    /** The list as `bearer` reads it, naming `seq` or not, and the status queries the gateway made for it. */
+    const list = async (bearer: string, seq?: number) => {
+      const before = queriesOf(a.applicationNo);
+      const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/documents${seq === undefined ? '' : `?seq=${seq}`}`, { bearer });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return { items: res.body.items as any[], queries: queriesOf(a.applicationNo) - before };
+    };
+    // The read model holds every change: it answers alone, whether the caller names the latest change or nothing.
+    assert.deepEqual(await list(stack.officerKey), { items: [], queries: 0 });
+    assert.deepEqual(await list(stack.officerKey, settled), { items: [], queries: 0 });
     const pdf = aPdf('a passport, listed at once');
     hold();
     let up;
@@ -325,36 +354,45 @@ describe('gateway: uploads', function () {
       const before = projectionsStarted;
       up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), pdf, 'passport.pdf', { bearer: a.session });
       assert.equal(up.status, 201, JSON.stringify(up.body));
+      assert.ok(up.body.seq > settled, `the upload's answer names its change: ${up.body.seq}`);
       await eventually(
         () => Promise.resolve(projectionsStarted),
         (n) => n > before,
       );
       assert.equal(await stack.prisma.document.count({ where: { registrationNo: a.applicationNo } }), 0, 'the projection is held: no row yet');
       for (const bearer of [a.session, stack.officerKey]) {
+        const held = await list(bearer, up.body.seq);
         assert.deepEqual(
-          (await list(bearer)).map((d: any) => [d.id, d.itemKey, d.version, d.page, d.sha256, d.size, d.originalName]),
+          held.items.map((d) => [d.id, d.itemKey, d.version, d.page, d.sha256, d.size, d.originalName]),
           [[up.body.document.id, 'ID_DOCUMENT', 1, 1, sha(pdf), pdf.length, 'passport.pdf']],
         );
+        assert.equal(held.queries, 1, 'the read model is behind the seq named: the workflow is asked');
       }
-      heldList = await list(stack.officerKey);
+      // Naming nothing: the read model as it stands, without the upload, and nothing asked of the workflow.
+      assert.deepEqual(await list(a.session), { items: [], queries: 0 });
+      heldList = (await list(stack.officerKey, up.body.seq)).items;
     } finally {
       release();
     }
     await projected(stack, a.applicationNo);
-    // Projected: the read model's list says the same, field for field.
-    assert.deepEqual(await list(stack.officerKey), heldList);
+    // Projected: the read model answers alone, and its list is the workflow's, byte for byte.
+    const after = await list(stack.officerKey, up.body.seq);
+    assert.equal(after.queries, 0);
+    assert.equal(JSON.stringify(after.items), JSON.stringify(heldList));
   });
 
-  it('the audit trail read right after an upload, its projection still in flight, waits for it and has the upload', async () => {
+  it("the audit trail names the upload's seq: read right after it, its projection in flight, it waits for the projection and has the upload; without seq it answers at once", async () => {
     const a = await admit(stack);
     await eventually(
       () => statusOf(stack, a.applicationNo),
       (s) => s.emails.some((e) => e.kind === 'INVITATION'),
     );
     await projected(stack, a.applicationNo);
+    const auditUrl = `${stack.url}/api/registrations/${a.applicationNo}/audit`;
     hold();
     let trail: Promise<{ status: number; body: any }>;
     let answered = false;
+    const queriesBefore = queriesOf(a.applicationNo);
     try {
       const before = projectionsStarted;
       const up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf('a passport, audited at once'), 'passport.pdf', { bearer: stack.officerKey });
@@ -363,7 +401,11 @@ describe('gateway: uploads', function () {
         () => Promise.resolve(projectionsStarted),
         (n) => n > before,
       );
-      trail = fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit`, { bearer: stack.officerKey });
+      // Naming nothing: the trail as the read model holds it, at once (the projection is held), without the upload.
+      const now = await fetchJson(auditUrl, { bearer: stack.officerKey });
+      assert.equal(now.status, 200, JSON.stringify(now.body));
+      assert.ok(!now.body.items.some((e: any) => e.type === 'DOCUMENT_REGISTERED'), JSON.stringify(now.body.items));
+      trail = fetchJson(`${auditUrl}?seq=${up.body.seq}`, { bearer: stack.officerKey });
       void trail.then(() => (answered = true));
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(answered, false, 'the trail waits while the projection of the upload is held');
@@ -375,6 +417,18 @@ describe('gateway: uploads', function () {
     const last = res.body.items[res.body.items.length - 1];
     assert.equal(last.type, 'DOCUMENT_REGISTERED');
     assert.match(last.actor, /^staff:officer\./);
+    assert.equal(queriesOf(a.applicationNo) - queriesBefore, 0, 'the trail asks nothing of the workflow');
+  });
+
+  it('an audit trail asked for a change the read model does not reach within its wait is 503 NOT_READY with Retry-After', async () => {
+    const a = await admit(stack);
+    const seq = await projected(stack, a.applicationNo);
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit?seq=${seq + 1000}`, { bearer: stack.officerKey });
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'NOT_READY');
+    assert.equal(res.body.details.seq, seq + 1000);
+    assert.ok(res.body.details.projectedSeq >= seq && res.body.details.projectedSeq < seq + 1000, JSON.stringify(res.body.details));
+    assert.ok(Number(res.headers.get('retry-after')) > 0);
   });
 
   it("staff may upload on a student's behalf; the upload records who did it", async () => {

@@ -476,4 +476,10 @@ export interface RegistrationStatusView {
 }
 
 /** What a student-facing update answers with: the item after the change. */
-export type ItemUpdateResult = ItemView;
+export interface ItemUpdateResult extends ItemView {
+  /**
+   * The registration's sequence number once the update was answered (its change, or the state that made it a no-op):
+   * a reader of the read model asks for at least this one. Absent from an answer carried from before it was given.
+   */
+  seq?: number;
+}

@@ -352,7 +352,9 @@ export async function registrationWorkflow(input: RegistrationInput): Promise<Re
         const answer = action.apply(r, input, now);
         // The Temporal UI filters on the student's facts: they follow a reclassification (the rest follow in publishChange).
         if (action.movesStudent) upsertAttributes(studentAttributes(r.input.student));
-        return answer;
+        // Every answer names the change it leaves the registration at, so that the caller can read the read model no
+        // older than that (docs/architecture.md, "Reading one's own change"). A status answer has it already.
+        return { ...answer, seq: r.seq };
       }, before),
       {
         validator: validate((input: I, now) => action.validate(r, input, now)),

@@ -42,7 +42,7 @@ import { AppError, ErrorCode } from '../errors';
 import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipart';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
-import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams, UPLOADED_BY } from '../schemas';
+import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams, SeenChangeQuery, UPLOADED_BY } from '../schemas';
 import { documentFor, itemFor } from '../student-view';
 
 const DocumentSchema = z
@@ -271,11 +271,16 @@ export function documentsRouter(ctx: RouterContext): Router {
       path: '/api/registrations/:applicationNo/documents',
       tags: ['documents'],
       summary: 'Every uploaded file of a registration (every page of every version, pages not yet sent included)',
+      description:
+        'Read from the read model, which follows each change by a moment: a list read right after an upload (or a page taken out) ' +
+        "holds it when `seq` names that action's answer's `seq`. While the read model has not reached `seq`, the list is the workflow's own; " +
+        'once it has (and always without `seq`), the workflow is not asked.',
       access: 'ownerOrStaff',
       params: RegistrationParams,
+      query: SeenChangeQuery,
       response: z.object({ items: z.array(DocumentSchema) }),
     },
-    async ({ params, principal }) => {
+    async ({ params, query, principal }) => {
       const [rows, projected] = await Promise.all([
         prisma.document.findMany({
           where: { registrationNo: params.applicationNo, removedAt: null },
@@ -283,12 +288,12 @@ export function documentsRouter(ctx: RouterContext): Router {
         }),
         prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true, status: true } }),
       ]);
-      // Closed in the read model: its files are final and projected (a query would replay a closed workflow's history).
-      // Unreachable (past Temporal's retention, a worker down): the read model answers alone.
-      const live = projected && isClosedStatus(projected.status) ? undefined : await registrations.status(params.applicationNo).catch(() => undefined);
-      // The workflow answers an upload (or a page taken out) before it projects it: a list read right after one's own
-      // action must show it, so where the read model is behind the workflow the list is the workflow's
-      // (docs/architecture.md, "Reading one's own change").
+      // The workflow answers an upload (or a page taken out) before it projects it: where the read model has not reached
+      // the change the caller has seen, the list is the workflow's (docs/architecture.md, "Reading one's own change").
+      // Not for a registration the read model has closed: its files are final and projected, and a query would replay a
+      // closed workflow's whole history. Unreachable (past Temporal's retention, a worker down): the read model answers alone.
+      const behind = query.seq !== undefined && (projected?.seq ?? -1) < query.seq && !(projected && isClosedStatus(projected.status));
+      const live = behind ? await registrations.status(params.applicationNo).catch(() => undefined) : undefined;
       const documents = live && live.seq > (projected?.seq ?? -1) ? liveDocuments(live, rows) : rows.map(documentOfRow);
       return { items: documents.map((d) => documentFor(principal, d)) };
     },

@@ -21,24 +21,24 @@ import {
 import { contactsFor } from '../../../workflows/registration/policy';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
-import { ErrorCode } from '../errors';
+import { AppError, ErrorCode } from '../errors';
+import { projectedUpTo } from '../projected';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { filledText, text } from '../../text';
-import { OPEN_STATUSES, isFileItem, isOpen } from '../../../workflows/registration/vocabulary';
+import { OPEN_STATUSES, isFileItem } from '../../../workflows/registration/vocabulary';
 import { breachedItemWhere } from '../../dashboard/figures';
 import { uploadRule } from '../../uploads/rules';
 import { RegistrationFormSchema } from './student';
 
-/** A correction names at least one field (the OpenAPI document says so with minProperties). */
 /**
- * How long an audit trail read waits for the read model to reach the workflow's latest change. A projection lands
- * within milliseconds of the action's answer; one retrying after a database error may take longer, and then the
- * trail answers with what is projected (the staff page redraws it when the change's event arrives).
+ * How long an audit trail read waits for the read model to reach the change its caller names (`seq`). A projection
+ * lands within milliseconds of the action's answer; one retrying after a database error may take longer, and then the
+ * trail is 503 with Retry-After rather than a trail without the change the caller asked for.
  */
 const AUDIT_CATCH_UP_MS = 5_000;
-const CATCH_UP_POLL_MS = 25;
 
+/** A correction names at least one field (the OpenAPI document says so with minProperties). */
 const atLeastOne = z.refine<object>((v) => Object.keys(v).length > 0, 'name at least one field to correct');
 
 /** A staff correction: any form field but consent (the student's own), the emergency contact in part. */
@@ -76,7 +76,7 @@ const ReclassificationSchema = z
     reason: filledText({ multiline: true }, 'say why').max(2000),
   })
   .meta({ id: 'Reclassification' });
-import { ItemKeyParam, RegistrationParams, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
+import { ItemKeyParam, RegistrationParams, SeenChangeQuery, StatusViewSchema, flag, pageOf, pageQuery, pageResult, pageWindow } from '../schemas';
 import { statusFor } from '../student-view';
 import { inOneSnapshot } from '../../db/one-snapshot';
 
@@ -301,24 +301,28 @@ export function registrationsRouter(ctx: RouterContext): Router {
       path: '/api/registrations/:applicationNo/audit',
       tags: ['registrations'],
       summary: 'Audit trail of a registration: every change, who made it and when',
+      description:
+        'Read from the read model, which follows each change by a moment; the workflow is not asked. To read the trail with your own change in, ' +
+        "pass `seq` (the action's answer's `seq`): while the read model has not reached it, the answer waits for its projection " +
+        `(woken when it lands; usually milliseconds), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After.`,
       access: 'staff',
       params: RegistrationParams,
+      query: SeenChangeQuery,
       response: z.object({ items: z.array(AuditEntrySchema) }),
-      errors: [ErrorCode.REGISTRATION_NOT_FOUND],
+      errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.NOT_READY],
     },
-    async ({ params }) => {
-      // The workflow answers an action before it projects it, and the trail is the read model's alone: a trail read
-      // right after one's own action waits until the read model has the workflow's latest change (docs/architecture.md,
-      // "Reading one's own change"). Not for a registration the read model has closed (the close's projection, with the
-      // action that closed it, has landed; a query would replay a closed workflow's history), nor for a workflow that
-      // cannot be asked (past retention, worker down).
-      const row = await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { status: true } });
-      const live = row && !isOpen(row.status) ? undefined : await registrations.status(params.applicationNo).catch(() => undefined);
-      if (live) {
-        const until = Date.now() + AUDIT_CATCH_UP_MS;
-        const projectedSeq = async () =>
-          (await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }))?.seq ?? -1;
-        while ((await projectedSeq()) < live.seq && Date.now() < until) await new Promise((r) => setTimeout(r, CATCH_UP_POLL_MS));
+    async ({ params, query }) => {
+      // The trail is the read model's alone, and the workflow answers an action before it projects it: a trail that must
+      // hold the caller's change waits for its projection (docs/architecture.md, "Reading one's own change").
+      if (query.seq !== undefined) {
+        const reached = await projectedUpTo(ctx, params.applicationNo, query.seq, AUDIT_CATCH_UP_MS);
+        if (reached < query.seq) {
+          throw new AppError(
+            ErrorCode.NOT_READY,
+            `The audit trail does not hold change ${query.seq} yet (it holds up to ${Math.max(reached, 0)}); retry shortly.`,
+            { seq: query.seq, projectedSeq: Math.max(reached, 0) },
+          );
+        }
       }
       const events = await prisma.auditEvent.findMany({ where: { registrationNo: params.applicationNo }, orderBy: { seq: 'asc' } });
       if (events.length === 0 && !(await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }))) {

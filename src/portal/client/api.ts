@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { ImportJobSchema, ImportPreviewSchema } from '../../gateway/schemas';
 import type {
   Reclassification,
+  ItemUpdateResult,
   ItemView,
   LateEventKind,
   PhotoSpec,
@@ -356,8 +357,18 @@ export const staffSignOut = () => request<void>('/api/staff/session', { method: 
 /** `key`: an API key, or '' for the single sign-on session cookie. */
 export function staffApi(key: string) {
   const get = <T>(path: string, query?: RequestOptions['query'], fresh = false) => request<T>(path, { bearer: key, query, fresh });
-  const post = <T>(path: string, json: unknown) => request<T>(path, { bearer: key, json, action: true });
   const item = (no: string, itemKey: string) => `${reg(no)}/items/${enc(itemKey)}`;
+  /**
+   * The newest change this tab's own actions were answered with, by registration: the audit trail read after them
+   * names it, so that it holds them though its read model follows by a moment (docs/architecture.md, "Reading one's own change").
+   */
+  const seen = new Map<string, number>();
+  const post = async <T extends { seq?: number }>(no: string, path: string, json: unknown): Promise<T> => {
+    const answer = await request<T>(path, { bearer: key, json, action: true });
+    if (typeof answer.seq === 'number') seen.set(no, Math.max(seen.get(no) ?? 0, answer.seq));
+    return answer;
+  };
+  const seenBy = (no: string) => ({ seq: seen.get(no) });
   return {
     whoami: () => get<StaffIdentity>('/api/staff/me'),
     /**
@@ -371,18 +382,19 @@ export function staffApi(key: string) {
     lateEvents: (f: LateEventFilters) => get<Page<LateEventEntry>>('/api/late-events', { ...f }),
     /** Always from the workflow: a staff page reads it after a change (its own, or one its stream announced). */
     registration: (no: string) => get<StatusResponse>(reg(no), undefined, true),
-    audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`),
-    documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`),
-    verify: (no: string, itemKey: string, note?: string) => post<ItemView>(`${item(no, itemKey)}/verify`, { note: note || undefined }),
-    reject: (no: string, itemKey: string, reasonCode: RejectionReason, note: string) => post<ItemView>(`${item(no, itemKey)}/reject`, { reasonCode, note }),
-    waive: (no: string, itemKey: string, reason: string) => post<ItemView>(`${item(no, itemKey)}/waive`, { reason }),
+    audit: (no: string) => get<{ items: AuditEntry[] } | AuditEntry[]>(`${reg(no)}/audit`, seenBy(no)),
+    documents: (no: string) => get<{ items: DocumentInfo[] } | DocumentInfo[]>(`${reg(no)}/documents`, seenBy(no)),
+    verify: (no: string, itemKey: string, note?: string) => post<ItemUpdateResult>(no, `${item(no, itemKey)}/verify`, { note: note || undefined }),
+    reject: (no: string, itemKey: string, reasonCode: RejectionReason, note: string) =>
+      post<ItemUpdateResult>(no, `${item(no, itemKey)}/reject`, { reasonCode, note }),
+    waive: (no: string, itemKey: string, reason: string) => post<ItemUpdateResult>(no, `${item(no, itemKey)}/waive`, { reason }),
     correctForm: (no: string, changes: Partial<RegistrationForm>, reason: string) =>
-      post<RegistrationStatusView>(`${reg(no)}/form/correction`, { changes, reason }),
-    reclassify: (no: string, changes: Reclassification, reason: string) => post<RegistrationStatusView>(`${reg(no)}/reclassification`, { changes, reason }),
+      post<RegistrationStatusView>(no, `${reg(no)}/form/correction`, { changes, reason }),
+    reclassify: (no: string, changes: Reclassification, reason: string) => post<RegistrationStatusView>(no, `${reg(no)}/reclassification`, { changes, reason }),
     correctPersonalEmail: (no: string, personalEmail: string, reason: string) =>
-      post<RegistrationStatusView>(`${reg(no)}/personal-email`, { personalEmail, reason }),
+      post<RegistrationStatusView>(no, `${reg(no)}/personal-email`, { personalEmail, reason }),
     extendDeadline: (no: string, deadline: 'REGISTRATION' | 'PAYMENT', until: string, reason: string) =>
-      post<RegistrationStatusView>(`${reg(no)}/deadline`, { deadline, until, reason }),
+      post<RegistrationStatusView>(no, `${reg(no)}/deadline`, { deadline, until, reason }),
     /** What importing the file would do; nothing is started. */
     previewImport: (file: File, onProgress?: (f: number) => void) => {
       const form = new FormData();

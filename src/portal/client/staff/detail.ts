@@ -18,9 +18,9 @@ export async function detailPage(no: string): Promise<HTMLElement> {
   const [v, audit] = await Promise.all([staff.api.registration(no), staff.api.audit(no).catch(() => [] as AuditEntry[])]);
   const trail = Array.isArray(audit) ? audit : audit.items;
   const open = isOpen(v.status);
-  // The status comes from the workflow, the audit trail from the read model, which may not hold the latest change yet
-  // (a decision made a moment ago): the page counts as showing the older of the two, so the change event of that
-  // projection redraws it (docs/architecture.md, "Reading one's own change").
+  // The status comes from the workflow, the audit trail from the read model: it holds this tab's own last action (the
+  // api names its seq) but may not hold a change made elsewhere a moment ago; the page counts as showing the older of
+  // the two, so the change event of that projection redraws it (docs/architecture.md, "Reading one's own change").
   const trailSeq = Math.max(0, ...trail.map((e) => e.seq));
   staff.stream = { kind: 'registration', applicationNo: v.applicationNo, shownSeq: Math.min(v.seq, trailSeq) };
   return h(

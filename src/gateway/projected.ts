@@ -1,0 +1,51 @@
+/**
+ * Waiting, within a request, for the read model to hold a change the caller has seen (docs/architecture.md, "Reading
+ * one's own change"). Woken by the projection's own change notice (src/live/changes.ts), which PostgreSQL delivers
+ * at the commit that made the row readable: no poll, and no wait at all when the row is there already. Bounded, since
+ * a projection retrying after a database error may take long.
+ */
+import type { PrismaClient } from '../db/prisma';
+import type { ChangeFeed, ChangeListener } from '../live/changes';
+
+/**
+ * The registration's sequence number in the read model once it has reached `seq`, or as it stands when `timeoutMs`
+ * has passed first (or this gateway has no change feed to be woken by, or it is stopping): -1 for no row.
+ */
+export async function projectedUpTo(
+  deps: { prisma: PrismaClient; changes?: ChangeFeed | undefined },
+  applicationNo: string,
+  seq: number,
+  timeoutMs: number,
+): Promise<number> {
+  const read = async () => (await deps.prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } }))?.seq ?? -1;
+  const first = await read();
+  if (first >= seq || !deps.changes) return first;
+  let wake = () => {};
+  let stopping = false;
+  const listener: ChangeListener = (notice) => {
+    if (notice === 'closed') stopping = true;
+    // 'resync': notices may have been lost meanwhile, so the row is read again.
+    if (notice === 'closed' || notice === 'resync' || (notice.applicationNo === applicationNo && notice.seq >= seq)) wake();
+  };
+  let unsubscribe: () => void;
+  try {
+    unsubscribe = await deps.changes.subscribe(listener);
+  } catch {
+    return first; // No LISTEN connection (PostgreSQL unreachable): nothing would wake us.
+  }
+  const until = Date.now() + timeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      // Listening before the read: a projection committed after it is notified, one committed before it is in it.
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      const reached = await read();
+      if (reached >= seq || stopping || Date.now() >= until) return reached;
+      await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, until - Date.now())))]);
+      clearTimeout(timer);
+    }
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
+  }
+}
