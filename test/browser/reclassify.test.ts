@@ -2,7 +2,7 @@
  * Reclassify… on the staff registration page in a real browser (docs/domain.md,
  * Reclassification): a non-local student who becomes a permanent resident loses
  * the visa item (no longer required), the student card and the audit trail
- * follow, and a refusal keeps the dialog open with a message.
+ * follow (the trail read naming the change just made), and a refusal keeps the dialog open with a message.
  */
 import assert from 'node:assert/strict';
 import { admit, eventually, fetchJson, statusOf } from '../gateway/support';
@@ -34,9 +34,16 @@ describe('staff Reclassify… dialog (real browser)', function () {
     await dialog.getByLabel('Residency').selectOption('LOCAL');
     await dialog.getByLabel('Reason').fill('HKID card (permanent resident) seen at the counter');
     const sent = staff.waitForRequest((r) => r.url().endsWith('/reclassification'));
+    const answered = staff.waitForResponse((r) => r.url().endsWith('/reclassification'));
+    const trailRead = staff.waitForRequest((r) => /\/audit\?seq=\d+$/.test(r.url()));
     await dialog.getByRole('button', { name: 'Reclassify' }).click();
     assert.deepEqual((await sent).postDataJSON(), { changes: { residency: 'LOCAL' }, reason: 'HKID card (permanent resident) seen at the counter' });
     await staff.getByText('Reclassified: the checklist was recomputed.').waitFor(WAIT);
+    // The page drawn after the change reads the audit trail naming the answer's change, so the trail holds it at once
+    // though the read model follows by a moment (docs/architecture.md, "Reading one's own change").
+    const { seq } = await (await answered).json();
+    assert.equal(new URL((await trailRead).url()).searchParams.get('seq'), String(seq));
+    await staff.getByTestId('audit-trail').getByText('Reclassified', { exact: true }).waitFor(WAIT);
     await staff.locator('#review-VISA[data-state="NOT_REQUIRED"]', { hasText: 'No longer required' }).waitFor(WAIT);
     assert.match(await staff.locator('#student-card').innerText(), /Residency\s+Local/);
 
