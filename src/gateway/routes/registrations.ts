@@ -304,7 +304,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
       description:
         'Read from the read model, which follows each change by a moment; the workflow is not asked. To read the trail with your own change in, ' +
         "pass `seq` (the action's answer's `seq`): while the read model has not reached it, the answer waits for its projection " +
-        `(woken when it lands; usually milliseconds), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After.`,
+        `(woken when it lands, usually within a tenth of a second), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After.`,
       access: 'staff',
       params: RegistrationParams,
       query: SeenChangeQuery,
