@@ -15,11 +15,13 @@
  * handed to the exporter at the same moment, except those that end while the run replays its history, which the
  * worker would drop anyway (docs/registration-workflow.md, "What a replay costs").
  */
-import { TraceFlags, trace, type ProxyTracerProvider } from '@opentelemetry/api';
-import { BasicTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { workflowInfo, type WorkflowInterceptors } from '@temporalio/workflow';
-import { SpanExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/span-exporter';
+// First: loading the SDK's workflow interceptors patches the sandbox (a `performance` global) for OpenTelemetry's
+// packages, which read it when they load (the span exporter's @opentelemetry/core among them).
 import { interceptors as openTelemetry } from '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors';
+import { SpanExporter } from '@temporalio/interceptors-opentelemetry/lib/workflow/span-exporter';
+import { TraceFlags, trace, type ProxyTracerProvider } from '@opentelemetry/api';
+import type { BasicTracerProvider, ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { workflowInfo, type WorkflowInterceptors } from '@temporalio/workflow';
 import { patched } from './patches';
 
 const TRACING_PATCH = 'opentelemetry-tracing';
@@ -80,7 +82,7 @@ class LiveSpanExport implements SpanProcessor {
  */
 function exportLiveSpansOnly(): void {
   const provider = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
-  if (provider instanceof BasicTracerProvider) provider.activeSpanProcessor = new LiveSpanExport();
+  if ('activeSpanProcessor' in provider) (provider as BasicTracerProvider).activeSpanProcessor = new LiveSpanExport();
 }
 
 /** Called once per run (the SDK's interceptor factory): the decision lives in this closure, not in module state, which reused sandboxes share. */
