@@ -85,7 +85,7 @@ function exportLiveSpansOnly(): void {
   if ('activeSpanProcessor' in provider) (provider as BasicTracerProvider).activeSpanProcessor = new LiveSpanExport();
 }
 
-/** Called once per run (the SDK's interceptor factory): the decision lives in this closure, not in module state, which reused sandboxes share. */
+/** Called once per run (the SDK's interceptor factory): the decision lives in this closure, so it is the run's own whatever the sandbox shares. */
 export const interceptors = (): WorkflowInterceptors => {
   const run: { traced: boolean | undefined } = { traced: undefined };
   const inner = openTelemetry();
