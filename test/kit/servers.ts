@@ -26,14 +26,45 @@ import { testSwitchesClientOptions } from './test-switches';
 // module loads, before anything here or in a test that imports it makes the SDK's runtime.
 Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'INFO' ? 'INFO' : 'WARN') });
 
+/**
+ * A free port for a server a test starts, below the kernel's ephemeral range. A port asked of the kernel (listen on
+ * port 0) is an ephemeral one, and so are the ports other processes take at random meanwhile: the Temporal dev
+ * server binds five more of its own once it starts, every outgoing connection one. CI, 7 Dec: a drill's gateway,
+ * given its port before the dev server started, found the dev server's HTTP port on it and could not listen. Never
+ * the same port twice in one process.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const [ephemeralLow] = ephemeralRange();
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOWEST_PORT + Math.floor(Math.random() * (ephemeralLow - LOWEST_PORT));
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port between ${LOWEST_PORT} and ${ephemeralLow - 1}`);
+}
+
+const LOWEST_PORT = 10_000;
+const handedOut = new Set<number>();
+
+/** The kernel's range of ephemeral ports (Linux; elsewhere its usual 32768–60999). */
+export function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low! > LOWEST_PORT + 1_000 && high! >= low!) return [low!, high!];
+  } catch {
+    // not Linux
+  }
+  return [32_768, 60_999];
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 }
 
