@@ -405,6 +405,7 @@ describe('gateway: uploads', function () {
       const now = await fetchJson(auditUrl, { bearer: stack.officerKey });
       assert.equal(now.status, 200, JSON.stringify(now.body));
       assert.ok(!now.body.items.some((e: any) => e.type === 'DOCUMENT_REGISTERED'), JSON.stringify(now.body.items));
+      assert.equal(queriesOf(a.applicationNo) - queriesBefore, 0, 'naming nothing, the trail asks nothing of the workflow');
       trail = fetchJson(`${auditUrl}?seq=${up.body.seq}`, { bearer: stack.officerKey });
       void trail.then(() => (answered = true));
       await new Promise((r) => setTimeout(r, 500));
@@ -417,18 +418,53 @@ describe('gateway: uploads', function () {
     const last = res.body.items[res.body.items.length - 1];
     assert.equal(last.type, 'DOCUMENT_REGISTERED');
     assert.match(last.actor, /^staff:officer\./);
-    assert.equal(queriesOf(a.applicationNo) - queriesBefore, 0, 'the trail asks nothing of the workflow');
+    // Behind the seq it names, the trail asks the workflow once: is there such a change at all?
+    assert.equal(queriesOf(a.applicationNo) - queriesBefore, 1, 'the trail asks the workflow once, only while the read model is behind');
+  });
+
+  it('an audit trail asked for a change the registration has not made is 400 at once, naming its latest (no wait would bring it)', async () => {
+    const a = await admit(stack);
+    // Settled: the invitation sent and projected, so no change comes meanwhile.
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
+    );
+    const seq = await projected(stack, a.applicationNo);
+    const t0 = Date.now();
+    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit?seq=${seq + 1000}`, { bearer: stack.officerKey });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'VALIDATION_FAILED');
+    assert.deepEqual(res.body.details.issues, [{ in: 'query', path: 'seq', message: `at most ${seq}, the registration's latest change` }]);
+    assert.ok(Date.now() - t0 < 4_000, 'answered without waiting for a projection');
   });
 
   it('an audit trail asked for a change the read model does not reach within its wait is 503 NOT_READY with Retry-After', async () => {
     const a = await admit(stack);
-    const seq = await projected(stack, a.applicationNo);
-    const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit?seq=${seq + 1000}`, { bearer: stack.officerKey });
-    assert.equal(res.status, 503, JSON.stringify(res.body));
-    assert.equal(res.body.code, 'NOT_READY');
-    assert.equal(res.body.details.seq, seq + 1000);
-    assert.ok(res.body.details.projectedSeq >= seq && res.body.details.projectedSeq < seq + 1000, JSON.stringify(res.body.details));
-    assert.ok(Number(res.headers.get('retry-after')) > 0);
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
+    );
+    await projected(stack, a.applicationNo);
+    hold();
+    try {
+      const before = projectionsStarted;
+      const up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf('a passport, its projection held'), 'passport.pdf', {
+        bearer: stack.officerKey,
+      });
+      assert.equal(up.status, 201, JSON.stringify(up.body));
+      await eventually(
+        () => Promise.resolve(projectionsStarted),
+        (n) => n > before,
+      );
+      const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit?seq=${up.body.seq}`, { bearer: stack.officerKey });
+      assert.equal(res.status, 503, JSON.stringify(res.body));
+      assert.equal(res.body.code, 'NOT_READY');
+      assert.equal(res.body.details.seq, up.body.seq);
+      assert.ok(res.body.details.projectedSeq < up.body.seq, JSON.stringify(res.body.details));
+      assert.ok(Number(res.headers.get('retry-after')) > 0);
+    } finally {
+      release();
+    }
   });
 
   it("staff may upload on a student's behalf; the upload records who did it", async () => {

@@ -304,7 +304,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
       description:
         'Read from the read model, which follows each change by a moment; the workflow is not asked. To read the trail with your own change in, ' +
         "pass `seq` (the action's answer's `seq`): while the read model has not reached it, the answer waits for its projection " +
-        `(woken when it lands, usually within a tenth of a second), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After.`,
+        `(woken when it lands, usually within a tenth of a second), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After. ` +
+        "A `seq` beyond the registration's latest change (the workflow is asked while the read model is behind) is 400.",
       access: 'staff',
       params: RegistrationParams,
       query: SeenChangeQuery,
@@ -312,9 +313,20 @@ export function registrationsRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.NOT_READY],
     },
     async ({ params, query }) => {
+      const projectedSeq = async (applicationNo: string) =>
+        (await prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } }))?.seq ?? -1;
       // The trail is the read model's alone, and the workflow answers an action before it projects it: a trail that must
       // hold the caller's change waits for its projection (docs/architecture.md, "Reading one's own change").
-      if (query.seq !== undefined) {
+      if (query.seq !== undefined && (await projectedSeq(params.applicationNo)) < query.seq) {
+        // Behind: a change the workflow has not made either is none the caller can have seen, and no wait would bring
+        // it (a client's mistake, 400, not the 503 of a projection late). The workflow is asked only here, right after
+        // an action, while the registration is in the worker's cache.
+        const latest = (await registrations.status(params.applicationNo)).seq;
+        if (query.seq > latest) {
+          throw new AppError(ErrorCode.VALIDATION_FAILED, `Invalid query field "seq": this registration's latest change is ${latest}.`, {
+            issues: [{ in: 'query', path: 'seq', message: `at most ${latest}, the registration's latest change` }],
+          });
+        }
         const reached = await projectedUpTo(ctx, params.applicationNo, query.seq, AUDIT_CATCH_UP_MS);
         if (reached < query.seq) {
           throw new AppError(
@@ -325,7 +337,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         }
       }
       const events = await prisma.auditEvent.findMany({ where: { registrationNo: params.applicationNo }, orderBy: { seq: 'asc' } });
-      if (events.length === 0 && !(await prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }))) {
+      if (events.length === 0 && (await projectedSeq(params.applicationNo)) < 0) {
         // Not projected yet, or no such registration: the workflow knows which.
         await registrations.status(params.applicationNo);
       }
