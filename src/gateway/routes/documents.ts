@@ -362,7 +362,11 @@ function liveDocuments(view: RegistrationStatusView, rows: readonly DocumentRow[
 /** The bytes of a registration's files as the workflow holds them (every page of every submission and draft, identical bytes once). */
 async function usedBytesOf(ctx: Pick<RouterContext, 'registrations'>, applicationNo: string): Promise<number | undefined> {
   const view = await ctx.registrations.status(applicationNo).catch(() => undefined);
-  if (!view) return undefined;
+  return view && usedBytesIn(view);
+}
+
+/** The bytes a registration's files take, each distinct content once (identical bytes are stored once). */
+function usedBytesIn(view: Pick<RegistrationStatusView, 'items'>): number {
   const sizes = new Map(filesOf(view).map(({ file }) => [file.sha256, file.size]));
   return [...sizes.values()].reduce((a, b) => a + b, 0);
 }
@@ -416,13 +420,12 @@ async function uploadTarget(
     };
   }
   const view = await ctx.registrations.status(applicationNo); // 404 if there is no such registration
-  const files = new Map(filesOf(view).map(({ file }) => [file.sha256, file.size]));
   return {
     status: view.status,
     closed: isClosedStatus(view.status),
     itemLabel: view.items.find((i) => i.key === itemKey)?.label ?? labelOfKey(itemKey, kind),
     photo: await ctx.photoSpecs.of(view.student.cohortId),
-    usedBytes: [...files.values()].reduce((sum, size) => sum + size, 0),
+    usedBytes: usedBytesIn(view),
   };
 }
 
