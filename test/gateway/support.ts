@@ -186,6 +186,18 @@ export async function projected(stack: TestStack, applicationNo: string): Promis
   return seq;
 }
 
+/**
+ * Waits until a just-admitted registration is settled: its invitation sent and every change so far projected, so that
+ * nothing is being projected and no change comes until the test acts. Answers the seq it settled at.
+ */
+export async function settled(stack: TestStack, applicationNo: string): Promise<number> {
+  await eventually(
+    () => statusOf(stack, applicationNo),
+    (s) => s.emails.some((e) => e.kind === 'INVITATION'),
+  );
+  return projected(stack, applicationNo);
+}
+
 /** The identity provider's signed webhook: the student's university account is active (the form is the next step). */
 export async function activateAccount(gw: Pick<TestGateway, 'url' | 'config'>, applicationNo: string): Promise<void> {
   const event = JSON.stringify({

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config';
 import { installTracing, tracingClientInterceptors, uninstallTracing } from '../../src/observability/tracing';
 import { validForm } from '../kit/samples';
 import { devServerEnv, testDataConverter } from '../kit/servers';
-import { admit, eventually, fetchJson, projected, startStack, statusOf, type TestStack } from './support';
+import { admit, eventually, fetchJson, settled, startStack, type TestStack } from './support';
 
 describe('traces: an HTTP request through the update, the workflow and its activities', function () {
   this.timeout(120_000);
@@ -120,12 +120,7 @@ describe('traces: an HTTP request through the update, the workflow and its activ
 
   it("an action answered while another's projection is in flight: its projection, made after it answered, is in its own trace", async () => {
     const a = await admit(stack);
-    // Settled: the invitation sent and projected, so nothing else is being projected.
-    await eventually(
-      () => statusOf(stack, a.applicationNo),
-      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
-    );
-    await projected(stack, a.applicationNo);
+    await settled(stack, a.applicationNo);
     const url = (action: string) => `${stack.url}/api/registrations/${a.applicationNo}/${action}`;
     const trace = () => randomBytes(16).toString('hex');
     const [first, second] = [trace(), trace()];

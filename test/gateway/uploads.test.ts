@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import path from 'node:path';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { registerDocumentUpdate, registrationWorkflowId } from '../../workflows/registration/api';
-import { admit, eventually, fetchJson, projected, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
+import { admit, eventually, fetchJson, projected, settled, startGateway, startStack, statusOf, uploadFile, type TestGateway, type TestStack } from './support';
 import { rawRequest } from './raw-http';
 import { aPdf, aPng, validForm } from '../kit/samples';
 import { devServerEnv, testDataConverter } from '../kit/servers';
@@ -331,11 +331,7 @@ describe('gateway: uploads', function () {
 
   it("the documents list names the upload's seq: read right after it, its projection in flight, it is the workflow's and lists it; without seq, or once projected, the workflow is not asked", async () => {
     const a = await admit(stack);
-    await eventually(
-      () => statusOf(stack, a.applicationNo),
-      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
-    );
-    const settled = await projected(stack, a.applicationNo);
+    const settledAt = await settled(stack, a.applicationNo);
     /** The list as `bearer` reads it, naming `seq` or not, and the status queries the gateway made for it. */
     const list = async (bearer: string, seq?: number) => {
       const before = queriesOf(a.applicationNo);
@@ -345,7 +341,7 @@ describe('gateway: uploads', function () {
     };
     // The read model holds every change: it answers alone, whether the caller names the latest change or nothing.
     assert.deepEqual(await list(stack.officerKey), { items: [], queries: 0 });
-    assert.deepEqual(await list(stack.officerKey, settled), { items: [], queries: 0 });
+    assert.deepEqual(await list(stack.officerKey, settledAt), { items: [], queries: 0 });
     const pdf = aPdf('a passport, listed at once');
     hold();
     let up;
@@ -354,7 +350,7 @@ describe('gateway: uploads', function () {
       const before = projectionsStarted;
       up = await uploadFile(docUrl(a.applicationNo, 'ID_DOCUMENT'), pdf, 'passport.pdf', { bearer: a.session });
       assert.equal(up.status, 201, JSON.stringify(up.body));
-      assert.ok(up.body.seq > settled, `the upload's answer names its change: ${up.body.seq}`);
+      assert.ok(up.body.seq > settledAt, `the upload's answer names its change: ${up.body.seq}`);
       await eventually(
         () => Promise.resolve(projectionsStarted),
         (n) => n > before,
@@ -383,11 +379,7 @@ describe('gateway: uploads', function () {
 
   it("the audit trail names the upload's seq: read right after it, its projection in flight, it waits for the projection and has the upload; without seq it answers at once", async () => {
     const a = await admit(stack);
-    await eventually(
-      () => statusOf(stack, a.applicationNo),
-      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
-    );
-    await projected(stack, a.applicationNo);
+    await settled(stack, a.applicationNo);
     const auditUrl = `${stack.url}/api/registrations/${a.applicationNo}/audit`;
     hold();
     let trail: Promise<{ status: number; body: any }>;
@@ -424,12 +416,7 @@ describe('gateway: uploads', function () {
 
   it('an audit trail asked for a change the registration has not made is 400 at once, naming its latest (no wait would bring it)', async () => {
     const a = await admit(stack);
-    // Settled: the invitation sent and projected, so no change comes meanwhile.
-    await eventually(
-      () => statusOf(stack, a.applicationNo),
-      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
-    );
-    const seq = await projected(stack, a.applicationNo);
+    const seq = await settled(stack, a.applicationNo);
     const t0 = Date.now();
     const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/audit?seq=${seq + 1000}`, { bearer: stack.officerKey });
     assert.equal(res.status, 400, JSON.stringify(res.body));
@@ -440,11 +427,7 @@ describe('gateway: uploads', function () {
 
   it('an audit trail asked for a change the read model does not reach within its wait is 503 NOT_READY with Retry-After', async () => {
     const a = await admit(stack);
-    await eventually(
-      () => statusOf(stack, a.applicationNo),
-      (s) => s.emails.some((e) => e.kind === 'INVITATION'),
-    );
-    await projected(stack, a.applicationNo);
+    await settled(stack, a.applicationNo);
     hold();
     try {
       const before = projectionsStarted;
