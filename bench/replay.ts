@@ -23,6 +23,8 @@ import { projectRoot } from '../src/paths';
 import { dataConverter } from '../src/temporal/data-converter';
 import { workerTracing, workflowBundleOptions } from '../src/temporal/worker-options';
 import { machine, printTable } from './table';
+// As the built worker runs: workflow stack traces off unless WORKFLOW_STACK_TRACES=on (the replayer runs in this thread).
+import '../src/temporal/workflow-stack-traces';
 
 const { values } = parseArgs({
   options: {

@@ -300,6 +300,10 @@ export const configVariables = {
     schema: z.enum(['all', 'registrations', 'imports']).default('all'),
     doc: "What a worker process polls: `all`, the registrations' task queue and the import's (one process, as `npm start` runs it); `registrations` or `imports`, one of them. `npm run cluster` and docker-compose.yml run the import in a process of its own, so that its starts never wait behind the new registrations' activities on one event loop (docs/operations.md, Cohort import).",
   },
+  WORKFLOW_STACK_TRACES: {
+    schema: z.enum(['on', 'off']).default('off'),
+    doc: "`on`: the built worker collects workflow stack traces for the Temporal UI's Stack Trace tab (the SDK's stack-trace queries), at the cost of a stack captured for every promise a workflow makes, about a third of a replay's time. `off` (the default): that tab's query fails (the worker refuses it); `npm start`, which runs the worker from the sources, always has them (docs/operations.md, Workflow stack traces).",
+  },
   WORKER_CACHED_WORKFLOWS: {
     schema: z.coerce.number().int().min(2).max(100_000).default(250),
     doc: "How many registrations a worker keeps in memory between their events (the SDK's maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept holds about 0.3 MB of the workflow thread's heap. The worker refuses to start (exit 2) with more than its V8 heap limit holds (`--max-old-space-size` in `npm run worker`: 384 MB, room for 445; docs/operations.md, Worker memory).",

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../../src/temporal/connection';
 import { importWorkflowId } from '../../workflows/import/api';
+import { getStatusQuery } from '../../workflows/registration/api';
 import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { startCluster, type Cluster } from '../../src/cluster/cluster';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
@@ -210,6 +211,16 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       assert.equal(res.status, 200, g.url);
       assert.ok(Buffer.from(await res.arrayBuffer()).equals(pdf), `the same bytes from ${g.url}`);
     }
+  });
+
+  it("its built workers collect no workflow stack traces (WORKFLOW_STACK_TRACES off): the UI's Stack Trace tab is told so", async () => {
+    const row = await prisma.registration.findFirst({ select: { workflowId: true } });
+    assert.ok(row, 'a registration of the import above');
+    const handle = temporal.workflow.getHandle(row.workflowId);
+    assert.equal((await handle.query(getStatusQuery)).workflowId, row.workflowId, 'the workflow answers its own queries');
+    // The SDK refuses the stack-trace query ("Workflow stack traces are not enabled on this worker"); like every failure
+    // message it leaves the worker sealed (src/temporal/failure-converter.ts), and a query's failure comes back as text.
+    await assert.rejects(handle.query('__stack_trace'), /Encoded failure/);
   });
 
   it('a rate limit spent on one gateway holds on the other', async () => {

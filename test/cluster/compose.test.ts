@@ -134,7 +134,7 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     const flags = productionNodeFlags('worker');
     // Not --optimize-for-size, which the gateway has: on the worker it halved the import's rate (docs/operations.md).
     // A heap limit per thread, which the worker checks WORKER_CACHED_WORKFLOWS against at start.
-    assert.deepEqual(flags, ['--max-semi-space-size=4', '--max-old-space-size=384', '--require=./dist/src/temporal/async-local-storage.js']);
+    assert.deepEqual(flags, ['--max-semi-space-size=4', '--max-old-space-size=384', '--require=./dist/src/temporal/worker-preload.js']);
     const allocator = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
     assert.deepEqual(productionNodeEnv('worker'), allocator);
     for (const name of ['worker', 'import-worker']) {

@@ -66,7 +66,7 @@ describe('AsyncLocalStorage in the worker process (src/temporal/async-local-stor
     const required = productionNodeFlags('worker')
       .filter((f) => f.startsWith('--require='))
       .map((f) => f.slice('--require='.length));
-    assert.deepEqual(required, ['./dist/src/temporal/async-local-storage.js']);
-    assert.ok(fs.existsSync(path.join(projectRoot, 'src', 'temporal', 'async-local-storage.ts')));
+    assert.deepEqual(required, ['./dist/src/temporal/worker-preload.js']);
+    assert.ok(fs.existsSync(path.join(projectRoot, 'src', 'temporal', 'worker-preload.ts')));
   });
 });
