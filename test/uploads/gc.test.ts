@@ -15,6 +15,7 @@ import { collectUnreferencedBlobs, startBlobMaintenance } from '../../src/upload
 import { claimStoredFile } from '../../src/uploads/stored-files';
 import { LocalDiskBlobStore } from '../../src/uploads/store';
 import { database, uniq } from '../kit/servers';
+import { createRegistration } from '../support/registration-row';
 
 const HOUR = 3600_000;
 const GRACE = HOUR;
@@ -44,20 +45,7 @@ describe('uploads: cleanup of unreferenced blobs and stale staged files', functi
     const { prisma } = await database();
     const no = uniq('G');
     await prisma.cohort.createMany({ data: [{ id: 'cohort-gc-test', registrationDeadline: new Date(), policy: {} }], skipDuplicates: true });
-    await prisma.registration.create({
-      data: {
-        applicationNo: no,
-        workflowId: `registration-${no}`,
-        cohortId: 'cohort-gc-test',
-        name: 'GC Test',
-        personalEmail: 'gc@example.com',
-        programCode: 'MSC-IT',
-        studyLevel: 'TPG',
-        residency: 'LOCAL',
-        status: 'IN_PROGRESS',
-        registrationDeadline: new Date(),
-      },
-    });
+    await createRegistration(prisma, { applicationNo: no, cohortId: 'cohort-gc-test' });
     await prisma.document.create({
       data: {
         registrationNo: no,
