@@ -1,11 +1,25 @@
 /**
- * Waiting, within a request, for the read model to hold a change the caller has seen (docs/architecture.md, "Reading
- * one's own change"). Woken by the projection's own change notice (src/live/changes.ts), which PostgreSQL delivers
- * at the commit that made the row readable: no poll, and no wait at all when the row is there already. Bounded, since
- * a projection retrying after a database error may take long.
+ * Reads of the read model that name a change the caller has seen (`?seq=`; docs/architecture.md, "Reading one's own
+ * change"): the one rule for a `seq` the registration has not reached, and waiting, within a request, for the read
+ * model to hold a change. The wait is woken by the projection's own change notice (src/live/changes.ts), which
+ * PostgreSQL delivers at the commit that made the row readable: no poll, and no wait at all when the row is there
+ * already. Bounded, since a projection retrying after a database error may take long.
  */
 import type { PrismaClient } from '../db/prisma';
 import type { ChangeFeed, ChangeListener } from '../live/changes';
+import { AppError, ErrorCode } from './errors';
+
+/**
+ * A `seq` beyond the registration's latest change (`latest`, the workflow's own, asked while the read model is behind
+ * `seq`) is no change the caller can have seen, and no wait would bring it: the client's mistake, 400, with the same
+ * body on every read that takes `?seq=`.
+ */
+export function refuseUnmadeChange(seq: number, latest: number): void {
+  if (seq <= latest) return;
+  throw new AppError(ErrorCode.VALIDATION_FAILED, `Invalid query field "seq": this registration's latest change is ${latest}.`, {
+    issues: [{ in: 'query', path: 'seq', message: `at most ${latest}, the registration's latest change` }],
+  });
+}
 
 /**
  * The registration's sequence number in the read model once it has reached `seq`, or as it stands when `timeoutMs`

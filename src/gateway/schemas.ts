@@ -54,6 +54,7 @@ export const SeenChangeQuery = z.object({
     .meta({
       description:
         "A change sequence number the caller has seen: an action's answer's `seq`, or a status's `seq` (its ETag's number). The answer holds that change. " +
+        "A `seq` beyond the registration's latest change is 400 `VALIDATION_FAILED`, naming the latest (the workflow is asked while the read model is behind). " +
         'Without it the answer is the read model as it stands, which follows each change by a moment.',
     }),
 });

@@ -425,6 +425,39 @@ describe('gateway: uploads', function () {
     assert.ok(Date.now() - t0 < 4_000, 'answered without waiting for a projection');
   });
 
+  it('a documents list asked for a change the registration has not made is 400 at once with the audit trail’s body, open or closed', async () => {
+    const a = await admit(stack);
+    /** The answers of the list and the trail naming a change 1000 past the registration's latest (request ids aside). */
+    const beyond = async (latest: number) =>
+      Promise.all(
+        ['documents', 'audit'].map(async (read) => {
+          const res = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/${read}?seq=${latest + 1000}`, { bearer: stack.officerKey });
+          // Each answer has its own request id; the rest is the rule's.
+          return { status: res.status, body: { ...res.body, requestId: undefined } };
+        }),
+      );
+    const open = await settled(stack, a.applicationNo);
+    const [list, trail] = await beyond(open);
+    assert.equal(list.status, 400, JSON.stringify(list.body));
+    assert.equal(list.body.code, 'VALIDATION_FAILED');
+    assert.deepEqual(list.body.details.issues, [{ in: 'query', path: 'seq', message: `at most ${open}, the registration's latest change` }]);
+    assert.deepEqual(list.body, trail.body);
+    // Closed: its files are final, but a change it has not made is no more one the caller can have seen.
+    const decline = await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}/decline`, { method: 'POST', bearer: a.session, json: {} });
+    assert.equal(decline.status, 200, JSON.stringify(decline.body));
+    // Settled again: the withdrawal email is the last change the workflow makes.
+    await eventually(
+      () => statusOf(stack, a.applicationNo),
+      (s) => s.emails.some((e) => e.kind === 'WITHDRAWAL'),
+    );
+    const closed = await projected(stack, a.applicationNo);
+    assert.equal((await stack.prisma.registration.findUniqueOrThrow({ where: { applicationNo: a.applicationNo } })).status, 'WITHDRAWN');
+    const [closedList, closedTrail] = await beyond(closed);
+    assert.equal(closedList.status, 400, JSON.stringify(closedList.body));
+    assert.deepEqual(closedList.body.details.issues, [{ in: 'query', path: 'seq', message: `at most ${closed}, the registration's latest change` }]);
+    assert.deepEqual(closedList.body, closedTrail.body);
+  });
+
   it('an audit trail asked for a change the read model does not reach within its wait is 503 NOT_READY with Retry-After', async () => {
     const a = await admit(stack);
     await settled(stack, a.applicationNo);

@@ -41,6 +41,7 @@ import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { fileTooLarge, formatBytes, receiveUpload, FILE_FIELD } from '../multipart';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
+import { refuseUnmadeChange } from '../projected';
 import { route, SENT } from '../route';
 import { ApplicationNo, ItemParams, ItemViewSchema, RegistrationParams, SeenChangeQuery, UPLOADED_BY } from '../schemas';
 import { documentFor, itemFor } from '../student-view';
@@ -286,15 +287,20 @@ export function documentsRouter(ctx: RouterContext): Router {
           where: { registrationNo: params.applicationNo, removedAt: null },
           orderBy: [{ itemKey: 'asc' }, { version: 'asc' }, { page: 'asc' }],
         }),
-        prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true, status: true } }),
+        prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } }),
       ]);
+      const projectedSeq = projected?.seq ?? -1;
       // The workflow answers an upload (or a page taken out) before it projects it: where the read model has not reached
-      // the change the caller has seen, the list is the workflow's (docs/architecture.md, "Reading one's own change").
-      // Not for a registration the read model has closed: its files are final and projected, and a query would replay a
-      // closed workflow's whole history. Unreachable (past Temporal's retention, a worker down): the read model answers alone.
-      const behind = query.seq !== undefined && (projected?.seq ?? -1) < query.seq && !(projected && isClosedStatus(projected.status));
-      const live = behind ? await registrations.status(params.applicationNo).catch(() => undefined) : undefined;
-      const documents = live && live.seq > (projected?.seq ?? -1) ? liveDocuments(live, rows) : rows.map(documentOfRow);
+      // the change the caller has seen, the list is the workflow's, and a change the workflow has not made either is
+      // refused (docs/architecture.md, "Reading one's own change"). Asked only then, which is mostly right after an action, while
+      // the registration is in the worker's cache; a closed one too, since only its workflow knows its latest change.
+      // Unreachable (past Temporal's retention, a worker down): the read model answers alone.
+      let live: RegistrationStatusView | undefined;
+      if (query.seq !== undefined && projectedSeq < query.seq) {
+        live = await registrations.status(params.applicationNo).catch(() => undefined);
+        if (live) refuseUnmadeChange(query.seq, live.seq);
+      }
+      const documents = live && live.seq > projectedSeq ? liveDocuments(live, rows) : rows.map(documentOfRow);
       return { items: documents.map((d) => documentFor(principal, d)) };
     },
   );

@@ -22,7 +22,7 @@ import { contactsFor } from '../../../workflows/registration/policy';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
-import { projectedUpTo } from '../projected';
+import { projectedUpTo, refuseUnmadeChange } from '../projected';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { filledText, text } from '../../text';
@@ -302,10 +302,9 @@ export function registrationsRouter(ctx: RouterContext): Router {
       tags: ['registrations'],
       summary: 'Audit trail of a registration: every change, who made it and when',
       description:
-        'Read from the read model, which follows each change by a moment; the workflow is not asked. To read the trail with your own change in, ' +
+        'Read from the read model, which follows each change by a moment; without `seq` the workflow is not asked. To read the trail with your own change in, ' +
         "pass `seq` (the action's answer's `seq`): while the read model has not reached it, the answer waits for its projection " +
-        `(woken when it lands, usually within a tenth of a second), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After. ` +
-        "A `seq` beyond the registration's latest change (the workflow is asked while the read model is behind) is 400.",
+        `(woken when it lands, usually within a tenth of a second), at most ${AUDIT_CATCH_UP_MS / 1000} s, then 503 \`NOT_READY\` with Retry-After.`,
       access: 'staff',
       params: RegistrationParams,
       query: SeenChangeQuery,
@@ -318,15 +317,9 @@ export function registrationsRouter(ctx: RouterContext): Router {
       // The trail is the read model's alone, and the workflow answers an action before it projects it: a trail that must
       // hold the caller's change waits for its projection (docs/architecture.md, "Reading one's own change").
       if (query.seq !== undefined && (await projectedSeq(params.applicationNo)) < query.seq) {
-        // Behind: a change the workflow has not made either is none the caller can have seen, and no wait would bring
-        // it (a client's mistake, 400, not the 503 of a projection late). The workflow is asked only here, right after
-        // an action, while the registration is in the worker's cache.
-        const latest = (await registrations.status(params.applicationNo)).seq;
-        if (query.seq > latest) {
-          throw new AppError(ErrorCode.VALIDATION_FAILED, `Invalid query field "seq": this registration's latest change is ${latest}.`, {
-            issues: [{ in: 'query', path: 'seq', message: `at most ${latest}, the registration's latest change` }],
-          });
-        }
+        // Behind: a change the workflow has not made either is a client's mistake (400), not the 503 of a projection
+        // late. The workflow is asked only here, right after an action, while the registration is in the worker's cache.
+        refuseUnmadeChange(query.seq, (await registrations.status(params.applicationNo)).seq);
         const reached = await projectedUpTo(ctx, params.applicationNo, query.seq, AUDIT_CATCH_UP_MS);
         if (reached < query.seq) {
           throw new AppError(
