@@ -21,9 +21,16 @@ export function refuseUnmadeChange(seq: number, latest: number): void {
   });
 }
 
+/** The registration's sequence number in the read model: -1 for no row. */
+export async function projectedSeqOf(prisma: PrismaClient, applicationNo: string): Promise<number> {
+  return (await prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } }))?.seq ?? -1;
+}
+
 /**
- * The registration's sequence number in the read model once it has reached `seq`, or as it stands when `timeoutMs`
- * has passed first (or this gateway has no change feed to be woken by, or it is stopping): -1 for no row.
+ * Waits for a registration's row, which the caller has read (`projectedSeqOf`) behind `seq`, to reach it: answers its
+ * sequence number in the read model once it has, or as it stands when `timeoutMs` has passed first (or this gateway has
+ * no change feed to be woken by, or it is stopping): -1 for no row. The caller's read is not repeated before listening;
+ * the row is read again once the listener is in place, which also finds a projection that landed in between.
  */
 export async function projectedUpTo(
   deps: { prisma: PrismaClient; changes?: ChangeFeed | undefined },
@@ -31,9 +38,8 @@ export async function projectedUpTo(
   seq: number,
   timeoutMs: number,
 ): Promise<number> {
-  const read = async () => (await deps.prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } }))?.seq ?? -1;
-  const first = await read();
-  if (first >= seq || !deps.changes) return first;
+  const read = () => projectedSeqOf(deps.prisma, applicationNo);
+  if (!deps.changes) return read();
   let wake = () => {};
   let stopping = false;
   const listener: ChangeListener = (notice) => {
@@ -45,7 +51,7 @@ export async function projectedUpTo(
   try {
     unsubscribe = await deps.changes.subscribe(listener);
   } catch {
-    return first; // No LISTEN connection (PostgreSQL unreachable): nothing would wake us.
+    return read(); // No LISTEN connection (PostgreSQL unreachable): nothing would wake us.
   }
   const until = Date.now() + timeoutMs;
   let timer: NodeJS.Timeout | undefined;

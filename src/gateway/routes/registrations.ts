@@ -22,7 +22,7 @@ import { contactsFor } from '../../../workflows/registration/policy';
 import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
-import { projectedUpTo, refuseUnmadeChange } from '../projected';
+import { projectedSeqOf, projectedUpTo, refuseUnmadeChange } from '../projected';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { filledText, text } from '../../text';
@@ -312,11 +312,9 @@ export function registrationsRouter(ctx: RouterContext): Router {
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.NOT_READY],
     },
     async ({ params, query }) => {
-      const projectedSeq = async (applicationNo: string) =>
-        (await prisma.registration.findUnique({ where: { applicationNo }, select: { seq: true } }))?.seq ?? -1;
       // The trail is the read model's alone, and the workflow answers an action before it projects it: a trail that must
       // hold the caller's change waits for its projection (docs/architecture.md, "Reading one's own change").
-      if (query.seq !== undefined && (await projectedSeq(params.applicationNo)) < query.seq) {
+      if (query.seq !== undefined && (await projectedSeqOf(prisma, params.applicationNo)) < query.seq) {
         // Behind: a change the workflow has not made either is a client's mistake (400), not the 503 of a projection
         // late. The workflow is asked only here, right after an action, while the registration is in the worker's cache.
         refuseUnmadeChange(query.seq, (await registrations.status(params.applicationNo)).seq);
@@ -330,7 +328,7 @@ export function registrationsRouter(ctx: RouterContext): Router {
         }
       }
       const events = await prisma.auditEvent.findMany({ where: { registrationNo: params.applicationNo }, orderBy: { seq: 'asc' } });
-      if (events.length === 0 && (await projectedSeq(params.applicationNo)) < 0) {
+      if (events.length === 0 && (await projectedSeqOf(prisma, params.applicationNo)) < 0) {
         // Not projected yet, or no such registration: the workflow knows which.
         await registrations.status(params.applicationNo);
       }
