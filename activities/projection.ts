@@ -19,9 +19,12 @@ import type { PrismaClient } from '../src/db/prisma';
 import { contactsFor } from '../workflows/registration/checklist';
 import { emailIdempotencyKey, type EmailRequest } from '../workflows/registration/emails';
 import { PROJECTION_UNWRITABLE_FAILURE } from '../workflows/registration/projection';
-import type { AuditEventRecord, ProjectionSnapshot } from '../workflows/registration/state';
+import { projectedView, wholeStatus, type AuditEventRecord, type ProjectedView, type ProjectionSnapshot } from '../workflows/registration/state';
+import type { RegistrationStatusView } from '../workflows/registration/types';
 
 type Tx = Prisma.TransactionClient;
+/** A snapshot with its view as the read model's rows keep it (views.ts, projectedView), whichever kind it carried. */
+type Projected = Omit<ProjectionSnapshot, 'view'> & { view: ProjectedView };
 /** A burst of new registrations queues for pool connections longer than Prisma's 2 s default wait. */
 const TRANSACTION = { maxWait: 15_000, timeout: 15_000 };
 const date = (iso: string | undefined): Date | null => (iso ? new Date(iso) : null);
@@ -34,9 +37,10 @@ export interface ProjectionDeps {
 
 export function createProjectRegistration(deps: ProjectionDeps) {
   const recordLag = projectionLag();
-  return async function projectRegistration(snapshot: ProjectionSnapshot): Promise<{ applied: boolean }> {
+  return async function projectRegistration(taken: ProjectionSnapshot): Promise<{ applied: boolean }> {
+    const snapshot: Projected = { ...taken, view: projectedView(taken.view) };
     try {
-      const { applied, accountHeldBy } = await write(deps.prisma, snapshot);
+      const { applied, accountHeldBy } = await write(deps.prisma, snapshot, wholeStatus(taken.view));
       recordLag();
       if (accountHeldBy) await alertAccountHeld(deps, snapshot, accountHeldBy);
       return { applied };
@@ -83,7 +87,7 @@ function projectionLag(): () => void {
  * claim keeps that from happening; routes/webhooks.ts): the rest was stored, the account left out. One alert
  * per account (its idempotency key names it, not the change), however many changes follow.
  */
-async function alertAccountHeld(deps: ProjectionDeps, snapshot: ProjectionSnapshot, holder: string): Promise<void> {
+async function alertAccountHeld(deps: ProjectionDeps, snapshot: Projected, holder: string): Promise<void> {
   const account = snapshot.view.universityEmail!.toLowerCase();
   const error = `the university account ${account} is already that of registration ${holder}: stored without it`;
   await alertRegistry(deps, snapshot, error, { occurrence: `university-email:${account}`, leftOut: 'universityEmail' });
@@ -92,7 +96,7 @@ async function alertAccountHeld(deps: ProjectionDeps, snapshot: ProjectionSnapsh
 /** One alert per refused change (the idempotency key names it); a refused alert must not hide the failure. */
 async function alertRegistry(
   deps: ProjectionDeps,
-  { view, seq }: ProjectionSnapshot,
+  { view, seq }: Projected,
   error: string,
   part?: { occurrence: string; leftOut: 'universityEmail' },
 ): Promise<void> {
@@ -122,7 +126,11 @@ async function alertRegistry(
   }
 }
 
-async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promise<{ applied: boolean; accountHeldBy?: string }> {
+async function write(
+  prisma: PrismaClient,
+  snapshot: Projected,
+  status: RegistrationStatusView | undefined,
+): Promise<{ applied: boolean; accountHeldBy?: string }> {
   return prisma.$transaction(async (tx) => {
     const { view } = snapshot;
     const no = view.applicationNo;
@@ -141,6 +149,16 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
       // change that, and every later change of this registration would wait behind it. Stored without it.
       await tx.registration.update({ where: { applicationNo: no }, data: accountHeldBy ? { ...data, universityEmail: null } : data });
       await writeItems(tx, snapshot);
+      // The status page's answer (StatusSnapshot), at the same change as the row. A snapshot without the whole status
+      // (past the bounds it is carried within, or taken before snapshots carried it) takes the row away: the page then
+      // asks the workflow, rather than show an older change.
+      if (status)
+        await tx.statusSnapshot.upsert({
+          where: { applicationNo: no },
+          create: { applicationNo: no, seq: snapshot.seq, view: JSON.stringify(status) },
+          update: { seq: snapshot.seq, view: JSON.stringify(status) },
+        });
+      else await tx.statusSnapshot.deleteMany({ where: { applicationNo: no } });
     }
     await appendFacts(tx, snapshot);
     if (newer) {
@@ -159,7 +177,7 @@ async function write(prisma: PrismaClient, snapshot: ProjectionSnapshot): Promis
  * for it. Two projections claiming one account at once: the second fails on the unique index and, retried,
  * finds the first.
  */
-async function accountHolder(tx: Tx, { view }: ProjectionSnapshot, stored: string | null): Promise<string | undefined> {
+async function accountHolder(tx: Tx, { view }: Projected, stored: string | null): Promise<string | undefined> {
   const account = view.universityEmail?.toLowerCase();
   if (!account || account === stored) return undefined;
   const holder = await tx.registration.findFirst({
@@ -170,7 +188,7 @@ async function accountHolder(tx: Tx, { view }: ProjectionSnapshot, stored: strin
 }
 
 /** The cohort row normally comes from the import; a registration started otherwise creates it from its policy. */
-async function ensureCohort(tx: Tx, { view, policy }: ProjectionSnapshot): Promise<void> {
+async function ensureCohort(tx: Tx, { view, policy }: Projected): Promise<void> {
   await tx.cohort.createMany({
     data: [
       {
@@ -184,7 +202,7 @@ async function ensureCohort(tx: Tx, { view, policy }: ProjectionSnapshot): Promi
   });
 }
 
-function registrationData({ view, seq }: ProjectionSnapshot) {
+function registrationData({ view, seq }: Projected) {
   const s = view.student;
   return {
     workflowId: view.workflowId,
@@ -216,7 +234,7 @@ function registrationData({ view, seq }: ProjectionSnapshot) {
  * while one is pending or rejected. For the dashboard's burn-down
  * (src/dashboard/figures.ts).
  */
-export function compulsoryInAt(items: ProjectionSnapshot['view']['items']): Date | null {
+export function compulsoryInAt(items: ProjectedView['items']): Date | null {
   const compulsory = items.filter((i) => i.compulsory);
   if (compulsory.length === 0 || compulsory.some((i) => !i.inAt)) return null;
   return new Date(Math.max(...compulsory.map((i) => Date.parse(i.inAt!))));
@@ -227,17 +245,17 @@ export function compulsoryInAt(items: ProjectionSnapshot['view']['items']): Date
  * (ChecklistItem's comment says why); Registration keeps the facts. Every newer snapshot
  * rewrites every item (a checklist never loses one), so the copies follow the registration.
  */
-function registrationCopies({ view }: ProjectionSnapshot) {
+function registrationCopies({ view }: Projected) {
   return { cohortId: view.student.cohortId, programCode: view.student.programCode, studyLevel: view.student.studyLevel, registrationStatus: view.status };
 }
 
 /** The snapshot's items as the outstanding counters count them (activities/outstanding-counts.ts). */
-function countedItems(snapshot: ProjectionSnapshot): CountedItem[] {
+function countedItems(snapshot: Projected): CountedItem[] {
   const copies = registrationCopies(snapshot);
   return snapshot.view.items.map((i) => ({ ...copies, key: i.key, state: i.state, kind: i.kind, label: i.label, compulsory: i.compulsory }));
 }
 
-async function writeItems(tx: Tx, snapshot: ProjectionSnapshot): Promise<void> {
+async function writeItems(tx: Tx, snapshot: Projected): Promise<void> {
   const { view } = snapshot;
   const copies = registrationCopies(snapshot);
   for (const item of view.items) {
@@ -263,7 +281,7 @@ async function writeItems(tx: Tx, snapshot: ProjectionSnapshot): Promise<void> {
 }
 
 /** Facts recorded since the previous snapshot (the snapshot carries deltas, not the whole history). */
-async function appendFacts(tx: Tx, { view, events, submissions, removedPages = [], reviews, emailKeys }: ProjectionSnapshot): Promise<void> {
+async function appendFacts(tx: Tx, { view, events, submissions, removedPages = [], reviews, emailKeys }: Projected): Promise<void> {
   const no = view.applicationNo;
   const files: Array<(typeof submissions)[number] & { removedAt?: string }> = [...submissions, ...removedPages];
   if (files.length) {

@@ -139,7 +139,7 @@ export const ItemViewSchema = z
       .meta({
         description:
           "In an action's answer (not in a status's items): the registration's change sequence number once the action was answered. " +
-          'Pass it as `seq` to the documents list or the audit trail to read them with this change in.',
+          'Pass it as `seq` to the status, the documents list or the audit trail to read them with this change in.',
       }),
   })
   // The reviewer is optional: the student's view leaves it out (src/gateway/student-view.ts).

@@ -13,6 +13,7 @@ import { createSendEmail, outboxPaths } from '../../activities/email/send-email'
 import { compulsoryInAt, createProjectRegistration } from '../../activities/projection';
 import { loadConfig } from '../../src/config';
 import type { EmailRequest } from '../../workflows/registration/emails';
+import type { RegistrationStatusView } from '../../workflows/registration/types';
 import { createPrisma, type PrismaClient } from '../../src/db/prisma';
 import { setHolidays, startRegistration, cameInAt, type ProjectionSnapshot } from '../../workflows/registration/state';
 import { activateAccount } from '../../workflows/registration/event-actions';
@@ -103,6 +104,34 @@ describe('read-model projection', function () {
     );
     const cohort = await prisma.cohort.findUniqueOrThrow({ where: { id: snaps[0].view.student.cohortId } });
     assert.ok(cohort.registrationDeadline instanceof Date);
+  });
+
+  it("keeps the whole status for the status page while it is within an action's answer's bounds, and drops it past them", async () => {
+    const snaps = snapshotsOfARegistration();
+    const no = snaps[0].view.applicationNo;
+    const kept: boolean[] = [];
+    for (const s of snaps) {
+      await project(s);
+      const row = await prisma.statusSnapshot.findUnique({ where: { applicationNo: no } });
+      kept.push(row !== null);
+      if (row) assert.equal(row.seq, s.seq, 'the status of the change just projected');
+      if (s === snaps[4]) {
+        // After the ID document's rejection: one submission and one review of each item, no email yet.
+        const view = JSON.parse(row!.view) as RegistrationStatusView;
+        const id = view.items.find((i) => i.key === 'ID_DOCUMENT')!;
+        assert.deepEqual(
+          [id.state, id.submissions.map((f) => f.version), id.reviews.map((r) => [r.decision, r.reasonCode])],
+          ['REJECTED', [1], [['REJECTED', 'UNREADABLE']]],
+        );
+        assert.equal(view.form?.legalName, validForm.legalName);
+      }
+    }
+    // Started, activated, form, ID document sent, rejected: within bounds. Sent again (a second submission of the
+    // item) and every change after: past them, the page asks the workflow.
+    assert.deepEqual(kept, [true, true, true, true, true, false, false, false, false, false]);
+    // A stale snapshot from within the bounds, arriving late, brings back nothing.
+    await project(snaps[3]);
+    assert.equal(await prisma.statusSnapshot.count({ where: { applicationNo: no } }), 0);
   });
 
   it('keeps when the compulsory items were all in, and when the outcome came (for the dashboard and the export)', async () => {

@@ -113,7 +113,7 @@ describe('gateway: late events and payments against the fee', function () {
     );
     assert.match(s.items.find((i) => i.key === 'TUITION_RECEIPT')!.flag ?? '', /^underpaid: 4210 HKD of 42100 HKD paid, 37890 HKD outstanding$/);
     // The flag is written for staff: the student's own view has none (their page reads the state and partPaid).
-    const own = (await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}`, { bearer: a.session })).body;
+    const own = (await fetchJson(`${stack.url}/api/registrations/${a.applicationNo}?seq=${s.seq}`, { bearer: a.session })).body;
     const receipt = own.items.find((i: { key: string }) => i.key === 'TUITION_RECEIPT');
     assert.equal(receipt.state, 'SUBMITTED');
     assert.equal('flag' in receipt, false, JSON.stringify(receipt));

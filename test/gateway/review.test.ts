@@ -15,6 +15,7 @@ describe('gateway: registry review', function () {
   const submit = async (a: Admitted, item = 'ID_DOCUMENT') => {
     const res = await uploadFile(reg(a.applicationNo, `/items/${encodeURIComponent(item)}/documents`), aPdf(), `${item}.pdf`, { bearer: a.session });
     assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.seq as number;
   };
   const queue = (query: Record<string, string>) => fetchJson(`${stack.url}/api/review-queue?${new URLSearchParams(query)}`, { bearer: stack.officerKey });
 
@@ -178,8 +179,8 @@ describe('gateway: registry review', function () {
     assert.equal(waived.body.state, 'WAIVED');
     assert.match(waived.body.reviews.at(-1).actor, /^staff:admin\./);
 
-    // The student sees the rejection reason in their status.
-    const seen = await fetchJson(reg(a.applicationNo), { bearer: a.session });
+    // The student sees the rejection reason in their status (read naming the last change, as the portal does).
+    const seen = await fetchJson(reg(a.applicationNo, `?seq=${waived.body.seq}`), { bearer: a.session });
     const visa = seen.body.items.find((i: any) => i.key === 'VISA');
     assert.equal(visa.state, 'REJECTED');
     assert.match(visa.reviews.at(-1).note, /renewed/);
@@ -210,10 +211,13 @@ describe('gateway: registry review', function () {
     const rejected = await fetchJson(`${item('VISA')}/reject`, { method: 'POST', bearer: stack.officerKey, json: { reasonCode: 'EXPIRED', note: rejection } });
     assert.equal(rejected.status, 200);
     const waiver = 'Card issued in person';
-    assert.equal((await fetchJson(`${item('PHOTO')}/waive`, { method: 'POST', bearer: stack.adminKey, json: { reason: waiver } })).status, 200);
+    const waived = await fetchJson(`${item('PHOTO')}/waive`, { method: 'POST', bearer: stack.adminKey, json: { reason: waiver } });
+    assert.equal(waived.status, 200);
+    // Read naming the last change, as the portal does after an action.
+    const current = reg(a.applicationNo, `?seq=${waived.body.seq}`);
 
     const reviewOf = (body: any, key: string) => body.items.find((i: any) => i.key === key).reviews.at(-1);
-    const student = (await fetchJson(reg(a.applicationNo), { bearer: a.session })).body;
+    const student = (await fetchJson(current, { bearer: a.session })).body;
     assert.deepEqual(Object.keys(reviewOf(student, 'ID_DOCUMENT')).sort(), ['at', 'decision', 'seq']);
     assert.deepEqual(Object.keys(reviewOf(student, 'VISA')).sort(), ['at', 'decision', 'note', 'reasonCode', 'seq']);
     assert.equal(reviewOf(student, 'VISA').note, rejection);
@@ -223,7 +227,7 @@ describe('gateway: registry review', function () {
     assert.ok(!raw.includes(staffNote), 'the verification note is not in the student view');
     assert.doesNotMatch(raw, /staff:(officer|admin)\./, "no reviewer's identity");
 
-    const staff = (await fetchJson(reg(a.applicationNo), { bearer: stack.officerKey })).body;
+    const staff = (await fetchJson(current, { bearer: stack.officerKey })).body;
     assert.equal(reviewOf(staff, 'ID_DOCUMENT').note, staffNote);
     assert.match(reviewOf(staff, 'ID_DOCUMENT').actor, /^staff:officer\./);
     assert.match(reviewOf(staff, 'PHOTO').actor, /^staff:admin\./);
@@ -248,10 +252,11 @@ describe('gateway: registry review', function () {
     const a = await admit(stack, { residency: 'NON_LOCAL' });
     const byStaff = await uploadFile(reg(a.applicationNo, '/items/ID_DOCUMENT/documents'), aPdf(), 'passport.pdf', { bearer: stack.officerKey });
     assert.equal(byStaff.status, 201, JSON.stringify(byStaff.body));
-    await submit(a, 'VISA');
+    // Read naming the last change, as the portal does after an action.
+    const current = reg(a.applicationNo, `?seq=${await submit(a, 'VISA')}`);
 
     const uploaderOf = (body: any, key: string) => body.items.find((i: any) => i.key === key).submissions.at(-1).uploadedBy;
-    const student = (await fetchJson(reg(a.applicationNo), { bearer: a.session })).body;
+    const student = (await fetchJson(current, { bearer: a.session })).body;
     assert.equal(uploaderOf(student, 'ID_DOCUMENT'), 'staff');
     assert.equal(uploaderOf(student, 'VISA'), 'student');
     const documents = await eventually(
@@ -264,7 +269,7 @@ describe('gateway: registry review', function () {
     ]);
     for (const raw of [JSON.stringify(student), JSON.stringify(documents.body)]) assert.doesNotMatch(raw, /staff:|officer\./, "no staff member's identity");
 
-    const staff = (await fetchJson(reg(a.applicationNo), { bearer: stack.officerKey })).body;
+    const staff = (await fetchJson(current, { bearer: stack.officerKey })).body;
     assert.match(uploaderOf(staff, 'ID_DOCUMENT'), /^staff:officer\./);
     assert.equal(uploaderOf(staff, 'VISA'), `student:${a.applicationNo}`);
     const staffDocuments = (await fetchJson(reg(a.applicationNo, '/documents'), { bearer: stack.officerKey })).body;

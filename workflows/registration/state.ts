@@ -23,7 +23,7 @@ import type { CarriedRegistration, RegistrationInput } from './types';
 import type { HkDate } from './working-days';
 
 /** The read model's input types live in views.ts; the projection activity and its tests import them from here too. */
-export { cameInAt, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
+export { cameInAt, projectedView, wholeStatus, type AuditEventRecord, type ProjectedItem, type ProjectedView, type ProjectionSnapshot } from './views';
 
 /**
  * A new registration: the student's checklist and deadlines, and the event that records its start. `rules`: the

@@ -36,14 +36,23 @@ export function cameInAt(item: Pick<ItemView, 'state' | 'submissions' | 'reviews
 export type ProjectedView = Omit<RegistrationStatusView, 'items' | 'emails'> & { items: ProjectedItem[] };
 
 /**
- * What the projection activity receives: the bounded state as of `seq`, and
+ * What the projection activity receives: the registration as of `seq`, and
  * only what was recorded since the previous snapshot (events, submissions,
  * reviews, email keys). Each change thus puts a few kilobytes into history,
- * however many uploads and reviews the registration has seen.
+ * however many uploads and reviews the registration has seen:
+ * - while the whole status is within the bounds an update's answer keeps (one
+ *   submission and one review per item, five emails: `withinBounds`), the
+ *   snapshot carries it whole, as the status query answers it, and the read
+ *   model keeps it for the status page (StatusSnapshot), which then asks no
+ *   workflow: a query replays the whole history of a registration out of the
+ *   worker's cache, which most of a cohort is (docs/architecture.md, "Reading
+ *   one's own change");
+ * - past them, it carries the view the read model's rows keep (`ProjectedView`),
+ *   as every snapshot did before, and the status page asks the workflow.
  */
 export interface ProjectionSnapshot {
   seq: number;
-  view: ProjectedView;
+  view: RegistrationStatusView | ProjectedView;
   events: AuditEventRecord[];
   /** Files received: sent for review, or pages of a draft. */
   submissions: (SubmissionView & { itemKey: ItemKey })[];
@@ -108,6 +117,21 @@ function boundedStatus(v: RegistrationStatusView): RegistrationStatusView {
     items: v.items.map((i) => ({ ...i, submissions: latestSubmission(i.submissions), reviews: i.reviews.slice(-1) })),
     emails: v.emails.slice(-BOUNDED_EMAILS),
   };
+}
+
+/** Nothing of the status is past what an update's answer keeps (boundedStatus): it is that small, whole. */
+const withinBounds = (v: RegistrationStatusView): boolean =>
+  v.emails.length <= BOUNDED_EMAILS && v.items.every((i) => i.reviews.length <= 1 && latestSubmission(i.submissions).length === i.submissions.length);
+
+/** The whole status a snapshot carries, or undefined for one that carries the read model's view alone. */
+export const wholeStatus = (view: ProjectionSnapshot['view']): RegistrationStatusView | undefined => ('emails' in view ? view : undefined);
+
+/** The registration as the read model's rows keep it (Registration, ChecklistItem), from a snapshot of either kind. */
+export function projectedView(view: ProjectionSnapshot['view']): ProjectedView {
+  const status = wholeStatus(view);
+  if (!status) return view as ProjectedView;
+  const { items, emails: _emails, ...rest } = status;
+  return { ...rest, items: items.map(projectedItem) };
 }
 
 /** An item as the read model keeps it: its current state, when it came in, and why it was rejected if it is. */
@@ -181,17 +205,14 @@ export interface ReplayedSnapshot {
   replayed: true;
 }
 
-/** The projection's input: the bounded state as of now, with what was recorded since the previous snapshot. */
+/** The projection's input: the registration as of now, with what was recorded since the previous snapshot. */
 export function takeSnapshot(r: RegistrationRecord): ProjectionSnapshot {
   const events = r.unprojected.splice(0);
   const since = events.length ? events[0]!.seq : r.seq + 1;
-  const { items, emails: _emails, ...rest } = statusView(r);
+  const status = statusView(r);
   return {
     seq: r.seq,
-    view: {
-      ...rest,
-      items: items.map(projectedItem),
-    },
+    view: withinBounds(status) ? status : projectedView(status),
     events,
     // Files arrive only through DOCUMENT_REGISTERED (sent at once) or DOCUMENT_PAGE_ADDED (a page of a draft);
     // reviews carry the seq of the event that made them.

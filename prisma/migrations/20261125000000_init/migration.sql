@@ -43,6 +43,15 @@ CREATE TABLE "Registration" (
 );
 
 -- CreateTable
+CREATE TABLE "StatusSnapshot" (
+    "applicationNo" TEXT NOT NULL,
+    "seq" INTEGER NOT NULL,
+    "view" TEXT NOT NULL,
+
+    CONSTRAINT "StatusSnapshot_pkey" PRIMARY KEY ("applicationNo")
+);
+
+-- CreateTable
 CREATE TABLE "ChecklistItem" (
     "registrationNo" TEXT NOT NULL,
     "key" TEXT NOT NULL,
@@ -389,6 +398,9 @@ CREATE INDEX "StaffSession_subject_idx" ON "StaffSession"("subject");
 
 -- AddForeignKey
 ALTER TABLE "Registration" ADD CONSTRAINT "Registration_cohortId_fkey" FOREIGN KEY ("cohortId") REFERENCES "Cohort"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "StatusSnapshot" ADD CONSTRAINT "StatusSnapshot_applicationNo_fkey" FOREIGN KEY ("applicationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "ChecklistItem" ADD CONSTRAINT "ChecklistItem_registrationNo_fkey" FOREIGN KEY ("registrationNo") REFERENCES "Registration"("applicationNo") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -23,6 +23,7 @@ import { actorOf } from '../auth/principal';
 import type { RouterContext } from '../context';
 import { AppError, ErrorCode } from '../errors';
 import { projectedSeqOf, projectedUpTo, refuseUnmadeChange } from '../projected';
+import { storedStatus } from '../stored-status';
 import { IdempotencyHeaders, updateIdFor } from '../idempotency';
 import { route, SENT } from '../route';
 import { filledText, text } from '../../text';
@@ -249,16 +250,19 @@ export function registrationsRouter(ctx: RouterContext): Router {
       tags: ['registrations'],
       summary: 'Live status of a registration',
       description:
-        'Asked of the workflow itself. Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes; a 304 is answered from the read model without asking the workflow. ' +
-        "The read model follows an action's answer by a moment (the workflow answers, then projects): to read your own change right after it, read without If-None-Match.",
+        'The whole status, as the workflow answers it. From the read model, which keeps it at each change while the registration is within the bounds of an ' +
+        "action's answer (one submission and one review per item, five emails); otherwise asked of the workflow itself, as it is while the read model holds an older change than the `seq` named. " +
+        "The read model follows an action's answer by a moment (the workflow answers, then projects): to read your own change right after it, name the action's `seq`. " +
+        'Carries an ETag (the change sequence number): poll with If-None-Match and get 304 until something changes.',
       access: 'ownerOrStaff',
       params: RegistrationParams,
+      query: SeenChangeQuery,
       response: StatusResponseSchema,
       errors: [ErrorCode.REGISTRATION_NOT_FOUND, ErrorCode.WORKFLOW_UNAVAILABLE],
       // A read on every poll: the session's revocation check runs alongside the workflow query, not before it.
       checkRevocationAlongside: true,
     },
-    async ({ params, principal, req, res, confirmed }) => {
+    async ({ params, query, principal, req, res, confirmed }) => {
       const etagOf = (seq: number) => `W/"${seq}-${principal.kind}"`;
       res.setHeader('Cache-Control', 'private, no-cache');
       const notModified = async (etag: string): Promise<typeof SENT> => {
@@ -275,7 +279,12 @@ export function registrationsRouter(ctx: RouterContext): Router {
         const projected = await ctx.prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } });
         if (projected && polled === etagOf(projected.seq)) return notModified(polled);
       }
-      const view = await registrations.status(params.applicationNo);
+      const seen = query.seq ?? 0;
+      let view = await storedStatus(ctx.prisma, params.applicationNo, seen);
+      if (!view) {
+        view = await registrations.status(params.applicationNo);
+        refuseUnmadeChange(seen, view.seq);
+      }
       const etag = etagOf(view.seq);
       if (polled === etag) return notModified(etag);
       await confirmed;

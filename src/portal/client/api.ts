@@ -47,11 +47,30 @@ interface RequestOptions {
   /** A state-changing action: sent with an Idempotency-Key (see `intentKey`) and retried once after a lost answer. */
   action?: boolean;
   /**
-   * Read past the browser's cache: no If-None-Match, so the gateway asks the workflow rather than answering 304 from
-   * the read model, which follows the workflow by a projection (docs/architecture.md, "Reading one's own change").
+   * Read past the browser's cache (no If-None-Match, which the gateway answers from the read model's sequence number),
+   * naming the newest change this page has seen of the registration (`seenChange`): the answer holds it.
    */
   fresh?: boolean;
 }
+
+/**
+ * The newest change this page has seen of each registration: the `seq` of every answer about it (an action's, a
+ * status's). A fresh status read names it, so the gateway answers from the read model only once that holds it, and
+ * asks the workflow before (docs/architecture.md, "Reading one's own change").
+ */
+const seenChange = new Map<string, number>();
+const registrationOf = (path: string): string | undefined => /^\/api\/registrations\/([^/?]+)/.exec(path)?.[1];
+function see(path: string, body: unknown): void {
+  const no = registrationOf(path);
+  const seq = body && typeof body === 'object' ? (body as { seq?: unknown }).seq : undefined;
+  if (no && typeof seq === 'number' && seq > (seenChange.get(no) ?? -1)) seenChange.set(no, seq);
+}
+/** `query` with the newest change seen of the registration `path` names, for a fresh read. */
+const namingSeen = (path: string, query: RequestOptions['query']): RequestOptions['query'] => {
+  const no = registrationOf(path);
+  const seq = no === undefined ? undefined : seenChange.get(no);
+  return seq === undefined ? query : { ...query, seq };
+};
 
 /**
  * One Idempotency-Key per intended action: the same body to the same path keeps
@@ -123,7 +142,7 @@ async function send<T>(path: string, opts: RequestOptions, idempotencyKey?: stri
   if (opts.bearer) headers.authorization = `Bearer ${opts.bearer}`;
   let res: Response;
   try {
-    res = await fetch(withQuery(path, opts.query), {
+    res = await fetch(withQuery(path, opts.fresh ? namingSeen(path, opts.query) : opts.query), {
       method: opts.method ?? (opts.json !== undefined ? 'POST' : 'GET'),
       headers,
       body: opts.json !== undefined ? JSON.stringify(opts.json) : undefined,
@@ -141,6 +160,7 @@ async function send<T>(path: string, opts: RequestOptions, idempotencyKey?: stri
     body = undefined;
   }
   if (!res.ok) throw toError(res.status, body, `The server answered ${res.status}.`);
+  see(path, body);
   return body as T;
 }
 
@@ -163,8 +183,10 @@ function upload<T>(path: string, form: FormData, opts: { bearer?: string; onProg
       } catch {
         body = undefined;
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body as T);
-      else reject(toError(xhr.status, body, `The upload failed (${xhr.status}).`));
+      if (xhr.status >= 200 && xhr.status < 300) {
+        see(path, body);
+        resolve(body as T);
+      } else reject(toError(xhr.status, body, `The upload failed (${xhr.status}).`));
     };
     xhr.send(form);
   });
@@ -300,7 +322,7 @@ const reg = (no: string) => `/api/registrations/${enc(no)}`;
 export const studentApi = {
   session: () => request<SessionInfo>('/api/session'),
   signOut: () => request<void>('/api/session', { method: 'DELETE' }),
-  /** `fresh` after the student's own action: the answer has that change (`RequestOptions.fresh`). */
+  /** `fresh` after the student's own action: the answer has that change (`RequestOptions.fresh`, `seenChange`). */
   status: (no: string, fresh = false) => request<StatusResponse>(reg(no), { fresh }),
   submitForm: (no: string, form: RegistrationForm) => request<ItemView>(`${reg(no)}/form`, { json: { form }, action: true }),
   /** A page for an item's next submission (kept until it is sent for review). */

@@ -56,7 +56,8 @@ async function start(): Promise<void> {
 
 /**
  * Fetches the status and re-renders what changed (the stream or the fallback poll calls it; so do actions, with
- * `ownAction`: then the status is read from the workflow, past the read model that may not have the change yet).
+ * `ownAction`: then the read names the action's change, which the answer holds, from the read model once it has
+ * it or from the workflow before: studentApi.status).
  */
 async function refresh(first = false, ownAction = false): Promise<void> {
   try {
