@@ -22,7 +22,7 @@ import { redact, shortPath, waitForReady, waitForTemporal, type Stack, type Supe
 import { projectRoot } from '../paths';
 import { ensureNamespace } from '../temporal/namespace';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
+import { growBucketVolumes, startSeaweedfs, type S3Credentials, type SeaweedPorts } from './seaweedfs';
 import { setupTemporalSchema, startTemporalServer, type PostgresEndpoint, type TemporalPorts } from './temporal-server';
 import { makeCertificates, startTlsFront } from './tls';
 import { clusterTools, ensureGoTools, isInstalled } from './tools';
@@ -164,10 +164,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   // Shared file storage: SeaweedFS when it is built (its build is the longest; `npm run setup:cluster`
   // builds it), else the replicas share the upload folder under varDir, which works on one machine only.
   let s3Endpoint: string | undefined;
+  // The bucket's volumes, grown while the workers and gateways start, so that no upload waits for them (seaweedfs.ts).
+  let bucketVolumes: Promise<void> = Promise.resolve();
   if (isInstalled('seaweedfs')) {
     startSeaweedfs(stack, { dataDir: path.join(opts.varDir, 'seaweedfs'), ports: ports.s3, credentials: opts.s3 });
     s3Endpoint = `http://127.0.0.1:${ports.s3.s3}`;
     await waitForReady(s3Endpoint, 60_000, () => true);
+    bucketVolumes = growBucketVolumes(ports.s3, opts.s3.bucket);
+    // Awaited below; never an unhandled rejection meanwhile.
+    bucketVolumes.catch(() => {});
     say('s3', `SeaweedFS S3 on ${s3Endpoint}, bucket ${opts.s3.bucket} (data in ${shortPath(path.join(opts.varDir, 'seaweedfs'))})`);
   } else {
     say('s3', `SeaweedFS is not built (npm run setup:cluster); uploads go to the shared folder ${shortPath(path.join(opts.varDir, 'uploads'))}`);
@@ -219,7 +224,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       restart: true,
     }),
   }));
-  await Promise.all(gateways.map((g) => waitForReady(`${g.url}/readyz`, 120_000)));
+  await Promise.all([...gateways.map((g) => waitForReady(`${g.url}/readyz`, 120_000)), bucketVolumes]);
 
   // The Temporal UI, from the ui-server module (the same server and config template as the temporalio/ui image), once
   // the first gateway serves the identity provider it discovers at start. Staff sign in there (the UI's own OIDC

@@ -33,6 +33,37 @@ export const WEED_SETTINGS = [
   '-volume.max=0',
 ] as const;
 
+/**
+ * The master's file-id assignment in the bucket's collection (SeaweedFS stores each bucket's objects in a collection
+ * of its name): what the first write to the bucket asks for. A collection with no volumes yet has them grown first
+ * (7 at the default replication), and the master answers only once they are writable, polling in steps of 200 ms:
+ * measured on a quiet SeaweedFS, the first PutObject into a bucket took 210 ms against 3 ms for the next ones. Asked when
+ * SeaweedFS is set up, so that no upload pays it; idempotent (a collection that has volumes is not grown again), and
+ * the file id it hands out is never written. docker-compose asks the same (deploy/seaweedfs/start.sh).
+ */
+export const bucketVolumesPath = (bucket: string): string => `/dir/assign?collection=${bucket}`;
+
+/**
+ * Waits until the bucket's collection has writable volumes (`bucketVolumesPath`). A master just started defers its
+ * first volume ids for a few seconds (about 5 s measured) and answers no assignment until then, so this retries.
+ */
+export async function growBucketVolumes(ports: Pick<SeaweedPorts, 'master'>, bucket: string, timeoutMs = 60_000): Promise<void> {
+  const url = `http://127.0.0.1:${ports.master}${bucketVolumesPath(bucket)}`;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+      last = `${res.status} ${await res.text()}`;
+      if (res.ok) return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`SeaweedFS grew no volumes for bucket ${bucket} within ${timeoutMs} ms: ${last}`);
+}
+
 /** weed's own layout next to an S3 port (8333 → 8334…8336 and 8344…8347). */
 export const seaweedPortsFrom = (s3: number): SeaweedPorts => ({
   s3,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { CLUSTER_REPLICAS, sharedProcessEnv } from '../../src/cluster/cluster';
 import { productionNodeEnv, productionNodeFlags } from '../../src/cluster/node-flags';
-import { s3IdentityConfig, WEED_SETTINGS } from '../../src/cluster/seaweedfs';
+import { bucketVolumesPath, s3IdentityConfig, WEED_SETTINGS } from '../../src/cluster/seaweedfs';
 import { portsFrom, TEMPORAL_CONFIG_FILE, TEMPORAL_DYNAMIC_CONFIG_FILE, temporalServerEnv } from '../../src/cluster/temporal-server';
 import { projectRoot } from '../../src/paths';
 
@@ -158,6 +158,14 @@ describe('docker-compose.yml describes the topology npm run cluster runs', () =>
     for (const flag of WEED_SETTINGS) assert.ok(start.includes(flag), `start.sh lacks ${flag}`);
     const actions = (s3IdentityConfig({ accessKeyId: 'a', secretAccessKey: 's' }) as { identities: Array<{ actions: string[] }> }).identities[0]!.actions;
     assert.ok(start.includes(JSON.stringify(actions)), 'same S3 actions as the cluster');
+  });
+
+  it("SeaweedFS grows the gateways' bucket's volumes at start, as the cluster does, so that no upload waits for them", () => {
+    const s3 = services.s3!;
+    const start = fs.readFileSync(hostPathOf(s3, s3.entrypoint![1]!)!, 'utf8');
+    assert.ok(start.includes(bucketVolumesPath('${S3_BUCKET}')), `start.sh asks the master for ${bucketVolumesPath('${S3_BUCKET}')}`);
+    assert.equal(s3.environment!.S3_BUCKET, 'progreg-uploads');
+    for (const name of ['gateway', 'worker']) assert.equal(services[name]!.environment!.S3_BUCKET, s3.environment!.S3_BUCKET, `${name}: the same bucket`);
   });
 
   it('no Temporal, PostgreSQL or S3 port is published, and no secret is written in the file', () => {

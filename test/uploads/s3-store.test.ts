@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { freeClusterPorts } from '../../src/cluster/free-ports';
-import { startSeaweedfs } from '../../src/cluster/seaweedfs';
+import { growBucketVolumes, startSeaweedfs, type SeaweedPorts } from '../../src/cluster/seaweedfs';
 import { Stack, waitForReady } from '../../src/launcher/stack';
 import { BlobTooLargeError } from '../../src/uploads/meter';
 import { createBlobStore, type BlobStore } from '../../src/uploads/store';
@@ -26,24 +26,27 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
   let dir: string;
   let a: BlobStore;
   let b: BlobStore;
+  let ports: SeaweedPorts;
+  let storeFor: (gateway: string, bucket?: string) => BlobStore;
 
   before(async function () {
     requireGoTools(this, ['seaweedfs']);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-s3-'));
     stack = new Stack('s3-test', () => {});
-    const { s3 } = await freeClusterPorts(0);
-    startSeaweedfs(stack, { dataDir: path.join(dir, 'weed'), ports: s3, credentials });
-    await waitForReady(`http://127.0.0.1:${s3.s3}`, 60_000, () => true);
-    const config = (gateway: string) => ({
-      uploadDir: path.join(dir, gateway),
-      S3_ENDPOINT: `http://127.0.0.1:${s3.s3}`,
-      S3_BUCKET: 'uploads-test',
-      S3_REGION: 'us-east-1',
-      S3_ACCESS_KEY_ID: credentials.accessKeyId,
-      S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    });
-    a = createBlobStore(config('gateway-a'));
-    b = createBlobStore(config('gateway-b'));
+    ({ s3: ports } = await freeClusterPorts(0));
+    startSeaweedfs(stack, { dataDir: path.join(dir, 'weed'), ports, credentials });
+    await waitForReady(`http://127.0.0.1:${ports.s3}`, 60_000, () => true);
+    storeFor = (gateway, bucket = 'uploads-test') =>
+      createBlobStore({
+        uploadDir: path.join(dir, gateway),
+        S3_ENDPOINT: `http://127.0.0.1:${ports.s3}`,
+        S3_BUCKET: bucket,
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: credentials.accessKeyId,
+        S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      });
+    a = storeFor('gateway-a');
+    b = storeFor('gateway-b');
   });
 
   after(async () => {
@@ -116,6 +119,23 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
     );
     assert.deepEqual(staged(), []);
     assert.equal(await a.has(createHash('sha256').update(big).digest('hex')), false);
+  });
+
+  /** The volume files SeaweedFS keeps for a bucket (its collection): `<bucket>_<volume id>.dat`. */
+  const volumesOf = (bucket: string) => fs.readdirSync(path.join(dir, 'weed')).filter((f) => f.startsWith(`${bucket}_`) && f.endsWith('.dat'));
+
+  it("as the cluster sets SeaweedFS up, the bucket's volumes are there before its first write, and are grown once", async () => {
+    assert.deepEqual(volumesOf('grown-test'), [], 'no volumes before');
+    await growBucketVolumes(ports, 'grown-test');
+    // SeaweedFS's growth for one copy (master.volume_growth.copy_1): 7 volumes, each up to -master.volumeSizeLimitMB.
+    assert.equal(volumesOf('grown-test').length, 7);
+    const info = (await (await fetch(`http://127.0.0.1:${ports.master}/collection/info?collection=grown-test`)).json()) as { FileCount: number };
+    assert.equal(info.FileCount, 0, 'nothing written to grow them');
+    await growBucketVolumes(ports, 'grown-test');
+    const store = storeFor('gateway-grown', 'grown-test');
+    const sha = await store.put(Buffer.from('%PDF-1.4 written to grown volumes\n'));
+    assert.ok(await store.has(sha));
+    assert.equal(volumesOf('grown-test').length, 7, 'neither a second call nor the first write grew more');
   });
 
   it('cuts an upload off past its limit, leaving nothing staged or stored', async () => {
