@@ -98,6 +98,10 @@ export class S3BlobStore implements BlobStore {
 
   prepare(): void {
     this.staging.prepare();
+    // The bucket checked (or created) now, with the client's first connection and request, rather than in the
+    // first upload: measured on SeaweedFS, a new process's first upload spent 40–50 ms in its commit against
+    // 20–25 ms once the bucket had been checked. A failure here is met again (and answered) by the first upload.
+    this.ensureBucket().catch(() => {});
   }
 
   receive(input: Readable, opts: ReceiveOptions): Promise<ReceivedBlob> {

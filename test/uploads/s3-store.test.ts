@@ -17,6 +17,7 @@ import { growBucketVolumes, startSeaweedfs, type SeaweedPorts } from '../../src/
 import { Stack, waitForReady } from '../../src/launcher/stack';
 import { BlobTooLargeError } from '../../src/uploads/meter';
 import { createBlobStore, type BlobStore } from '../../src/uploads/store';
+import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { requireGoTools } from '../support/go-tools';
 
 describe('uploads: S3-compatible store on SeaweedFS', function () {
@@ -136,6 +137,26 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
     const sha = await store.put(Buffer.from('%PDF-1.4 written to grown volumes\n'));
     assert.ok(await store.has(sha));
     assert.equal(volumesOf('grown-test').length, 7, 'neither a second call nor the first write grew more');
+  });
+
+  it('creates its bucket when the gateway starts (prepare), before any upload', async () => {
+    const client = new S3Client({
+      endpoint: `http://127.0.0.1:${ports.s3}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    });
+    const bucketExists = () =>
+      client.send(new HeadBucketCommand({ Bucket: 'prepared-test' })).then(
+        () => true,
+        () => false,
+      );
+    assert.equal(await bucketExists(), false);
+    storeFor('gateway-prepared', 'prepared-test').prepare();
+    const until = Date.now() + 30_000;
+    while (!(await bucketExists()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await bucketExists(), true);
+    client.destroy();
   });
 
   it('cuts an upload off past its limit, leaving nothing staged or stored', async () => {
