@@ -687,6 +687,35 @@ describe('gateway: uploads', function () {
         });
         assert.equal(otherStudent.status, 200);
       });
+
+      it('an upload on a session that has ended is 401, reads nothing and spends none of the allowance (the limit counts after the revocation check)', async () => {
+        const a = await admit(stack);
+        assert.equal((await fetchJson(`${small.url}/api/session`, { method: 'DELETE', bearer: a.session })).status, 204);
+        const stored = filesUnder(stack.config.uploadDir).length;
+        for (let i = 0; i < 4; i++) {
+          const ended = await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(`ended ${i}`), 'id.pdf', { bearer: a.session });
+          assert.equal(ended.status, 401, JSON.stringify(ended.body));
+          assert.equal(ended.body.code, 'UNAUTHENTICATED');
+        }
+        assert.equal(filesUnder(stack.config.uploadDir).length, stored, 'nothing staged or stored');
+        // Signed in again from the invitation link: the registration's whole allowance (3) is left.
+        const again = await fetchJson(`${small.url}/api/session`, { method: 'POST', json: { token: a.inviteToken } });
+        assert.equal(again.status, 200);
+        for (let i = 0; i < 3; i++) {
+          const page = await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(`page ${i}`), 'id.pdf', { bearer: again.body.token });
+          assert.equal(page.status, 201, JSON.stringify(page.body));
+        }
+        const limited = await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf('page 4'), 'id.pdf', { bearer: again.body.token });
+        assert.equal(limited.status, 429);
+      });
+
+      it("a 429 wins over the read model's refusal, which is read alongside the limit: a registration that does not exist", async () => {
+        const nobody = `A${Date.now().toString().slice(-10)}`;
+        const statuses = [];
+        for (let i = 0; i < 5; i++)
+          statuses.push((await uploadFile(url(nobody, 'ID_DOCUMENT'), aPdf('for nobody'), 'id.pdf', { bearer: stack.officerKey })).status);
+        assert.deepEqual(statuses, [404, 404, 404, 429, 429]);
+      });
     });
   });
 });
