@@ -63,14 +63,6 @@ export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends O
    * handler answered). A handler that writes the response itself must await `confirmed` first.
    */
   checkRevocationAlongside?: boolean;
-  /**
-   * A handler whose first step is a read with no effect (an upload's check of the read model): a student session's
-   * revocation check, then the rate limit (`limit`), run alongside it instead of before it, and `confirmed` settles
-   * once both have passed (rejecting with the 401 or the 429). The handler awaits `confirmed` before anything with an
-   * effect, reading the request's body included; the answer waits for it whatever the handler did, so a 401 or a
-   * 429 wins over anything the read found. A revoked session spends no allowance: the limit counts after the check.
-   */
-  firstReadAlongside?: boolean;
 }
 
 export interface HandlerInput<A extends Access, P, Q, B> {
@@ -82,10 +74,7 @@ export interface HandlerInput<A extends Access, P, Q, B> {
   res: Response;
   /** Answer with another success status than the route's usual one. */
   setStatus(status: number): void;
-  /**
-   * Settles once the principal's credentials are known not to be revoked (rejecting with the 401), and with
-   * `firstReadAlongside` once the rate limit has passed too (rejecting with the 429); see `checkRevocationAlongside`.
-   */
+  /** Settles once the principal's credentials are known not to be revoked (rejecting with the 401); see `checkRevocationAlongside`. */
   confirmed: Promise<void>;
 }
 
@@ -131,29 +120,20 @@ export function route<
   if (alongside && (spec.method !== 'get' || spec.limit || spec.guard || spec.access === 'public' || spec.access === 'webhook')) {
     throw new Error(`${spec.method} ${spec.path}: checkRevocationAlongside is for authenticated reads with no effect`);
   }
-  const firstReadAlongside = spec.firstReadAlongside === true;
-  if (firstReadAlongside && (spec.guard || spec.access === 'public' || spec.access === 'webhook')) {
-    throw new Error(`${spec.method} ${spec.path}: firstReadAlongside is for authenticated routes without a guard`);
-  }
   const confirmedAlready = Promise.resolve();
 
   const handle: RequestHandler = async (req, res) => {
     let principal: Principal | undefined;
     let confirmed = confirmedAlready;
     if (spec.access === 'public' || spec.access === 'webhook') principal = await kit.authenticate(req).catch(() => undefined);
-    else if ((alongside || firstReadAlongside) && kit.authenticateEarly) ({ principal, confirmed } = await kit.authenticateEarly(req));
+    else if (alongside && kit.authenticateEarly) ({ principal, confirmed } = await kit.authenticateEarly(req));
     else principal = await kit.authenticate(req);
     let status = spec.status ?? 200;
     let result: Awaited<ReturnType<typeof handler>>;
     try {
       const params = parse('params', spec.params, req.params) as Out<P>;
       authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
-      const limit = spec.limit;
-      if (limit && firstReadAlongside) {
-        // After the revocation check, so that revoked credentials spend nobody's allowance; awaited by the handler.
-        confirmed = confirmed.then(() => runMiddleware(limit, req, res));
-        confirmed.catch(() => {});
-      } else if (limit) await runMiddleware(limit, req, res);
+      if (spec.limit) await runMiddleware(spec.limit, req, res);
       await spec.guard?.(req);
       const query = parse('query', spec.query, req.query) as Out<Q>;
       const body = parse('body', spec.body, req.body) as Out<B>;

@@ -709,7 +709,7 @@ describe('gateway: uploads', function () {
         assert.equal(limited.status, 429);
       });
 
-      it("a 429 wins over the read model's refusal, which is read alongside the limit: a registration that does not exist", async () => {
+      it("a 429 wins over the read model's refusal: a registration that does not exist", async () => {
         const nobody = `A${Date.now().toString().slice(-10)}`;
         const statuses = [];
         for (let i = 0; i < 5; i++)

@@ -149,8 +149,6 @@ export function documentsRouter(ctx: RouterContext): Router {
         access: 'ownerOrStaff',
         params: ItemParams,
         limit: ctx.limits.registrationAction,
-        // The read model's check of the upload runs alongside the session's revocation check and the rate limit.
-        firstReadAlongside: true,
         rawBody: multipartBody,
         status: 201,
         response: UploadResultSchema,
@@ -487,14 +485,7 @@ async function receiveFile(
     principal,
     req,
     setStatus,
-    confirmed,
-  }: {
-    params: { applicationNo: string; itemKey: string };
-    principal: Principal;
-    req: Request;
-    setStatus: (status: number) => void;
-    confirmed: Promise<void>;
-  },
+  }: { params: { applicationNo: string; itemKey: string }; principal: Principal; req: Request; setStatus: (status: number) => void },
   keepDraft: boolean,
 ) {
   const { prisma, registrations, blobs, config } = ctx;
@@ -503,10 +494,8 @@ async function receiveFile(
   const itemKind = kindOfKey(itemKey);
   // ACTIVATION and FORM: no file, whatever the registration (their keys say so).
   if (!isFileItem(itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${ITEM_LABELS[itemKind]} takes no file.`, { itemKey });
-  // Refused up front (facts that never change back, and what only the gateway judges) before a byte is read. The
-  // read model is read while the session's revocation check and the rate limit run (route spec `firstReadAlongside`):
-  // no byte is read, and nothing changes, before both have passed.
-  const [target] = await Promise.all([uploadTarget(ctx, applicationNo, itemKey), confirmed]);
+  // Refused up front (facts that never change back, and what only the gateway judges) before a byte is read.
+  const target = await uploadTarget(ctx, applicationNo, itemKey);
   if (target.closed) {
     throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
       reason: 'Closed',
