@@ -8,7 +8,7 @@ umask 077
 cat > /tmp/s3.json <<JSON
 {"identities":[{"name":"progreg","credentials":[{"accessKey":"${S3_ACCESS_KEY_ID}","secretKey":"${S3_SECRET_ACCESS_KEY}"}],"actions":["Admin","Read","List","Tagging","Write"]}]}
 JSON
-weed server -dir=/data -master.volumeSizeLimitMB=64 -volume.max=0 -filer -s3 -s3.port=8333 -s3.config=/tmp/s3.json &
+weed server -dir=/data -master.volumeSizeLimitMB=64 -volume.max=0 -master.telemetry=false -filer -s3 -s3.port=8333 -s3.config=/tmp/s3.json &
 weed=$!
 # weed runs as this shell's child: a stop signal is passed on, and the shell exits with weed.
 trap 'kill -TERM "$weed" 2>/dev/null' TERM INT

@@ -31,6 +31,9 @@ export const WEED_SETTINGS = [
   // Small volumes: this is a registry's uploads, not a data lake (the default is 30 GB each).
   '-master.volumeSizeLimitMB=64',
   '-volume.max=0',
+  // No usage statistics sent out (weed's default reports to telemetry.seaweedfs.com): a registry's store stays on its
+  // network, and behind a firewall the report would only fail.
+  '-master.telemetry=false',
 ] as const;
 
 /**
