@@ -191,8 +191,8 @@ describe('cluster: Temporal on PostgreSQL, two workers, two gateways, shared sto
       60_000,
     );
     assert.equal(await count(`WorkflowId="registration-${student}" AND OutstandingItems="ID_DOCUMENT"`), 1);
-    // …and gateway A, restarted, reads the same registration.
-    const seen = await fetchJson(`${a.url}/api/registrations/${student}`, { bearer: session.body.token });
+    // …and gateway A, restarted, reads the same registration, naming the form's change as a client does after its action.
+    const seen = await fetchJson(`${a.url}/api/registrations/${student}?seq=${form.body.seq}`, { bearer: session.body.token });
     assert.equal(seen.status, 200);
     // A complete form needs no review (domain rules): it is VERIFIED as soon as it is submitted.
     assert.equal(seen.body.items.find((i: { key: string }) => i.key === 'FORM')?.state, 'VERIFIED');
