@@ -152,13 +152,10 @@ async function write(
       // The status page's answer (StatusSnapshot), at the same change as the row. A snapshot without the whole status
       // (past the bounds it is carried within, or taken before snapshots carried it) takes the row away: the page then
       // asks the workflow, rather than show an older change.
-      if (status)
-        await tx.statusSnapshot.upsert({
-          where: { applicationNo: no },
-          create: { applicationNo: no, seq: snapshot.seq, view: JSON.stringify(status) },
-          update: { seq: snapshot.seq, view: JSON.stringify(status) },
-        });
-      else await tx.statusSnapshot.deleteMany({ where: { applicationNo: no } });
+      if (status) {
+        const stored = { seq: snapshot.seq, view: JSON.stringify(status) };
+        await tx.statusSnapshot.upsert({ where: { applicationNo: no }, create: { applicationNo: no, ...stored }, update: stored });
+      } else await tx.statusSnapshot.deleteMany({ where: { applicationNo: no } });
     }
     await appendFacts(tx, snapshot);
     if (newer) {

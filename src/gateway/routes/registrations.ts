@@ -276,8 +276,8 @@ export function registrationsRouter(ctx: RouterContext): Router {
       // moment: the portal reads its own change without If-None-Match (docs/architecture.md, "Reading one's own change").
       const polled = req.headers['if-none-match'];
       if (polled) {
-        const projected = await ctx.prisma.registration.findUnique({ where: { applicationNo: params.applicationNo }, select: { seq: true } });
-        if (projected && polled === etagOf(projected.seq)) return notModified(polled);
+        const projectedSeq = await projectedSeqOf(ctx.prisma, params.applicationNo);
+        if (projectedSeq >= 0 && polled === etagOf(projectedSeq)) return notModified(polled);
       }
       const seen = query.seq ?? 0;
       let view = await storedStatus(ctx.prisma, params.applicationNo, seen);
