@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { meter } from './meter';
+import { leanPutter, type LeanPutObject } from './s3-put';
 import type { BlobStore, ReceiveOptions, ReceivedBlob, StoredBlobInfo } from './store';
 import {
   CreateBucketCommand,
@@ -55,6 +56,8 @@ export interface S3Settings {
 /** @public Loaded on demand (`require` in store.ts), so an unconfigured gateway never loads the AWS SDK. */
 export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
+  /** The commit's PutObject without the SDK's per-command cost (s3-put.ts); the SDK's when it fails. */
+  private readonly leanPut: (object: LeanPutObject) => Promise<true | undefined>;
   private bucketReady?: Promise<void>;
 
   constructor(
@@ -70,6 +73,8 @@ export class S3BlobStore implements BlobStore {
         ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } }
         : {}),
     });
+    const { credentials, sha256 } = this.s3.config;
+    this.leanPut = leanPutter({ endpoint: settings.endpoint, region: settings.region, bucket: settings.bucket, credentials, sha256 });
   }
 
   keyOf(sha256: string): string {
@@ -116,17 +121,22 @@ export class S3BlobStore implements BlobStore {
   /** Puts the received bytes at their content address (from memory, or streamed from staging, then dropped there). Idempotent. */
   async commit(blob: ReceivedBlob): Promise<void> {
     await this.ensureBucket();
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.settings.bucket,
-        Key: this.keyOf(blob.sha256),
-        Body: blob.bytes ?? fs.createReadStream(blob.stagingRef),
-        ContentLength: blob.size,
-        // The hash taken while receiving: the store checks the bytes against it, and the SDK does not read them
-        // once more to compute a CRC32 of its own (its default), which cost a 2 MB upload about 15 ms.
-        ChecksumSHA256: Buffer.from(blob.sha256, 'hex').toString('base64'),
-      }),
-    );
+    const body = () => blob.bytes ?? fs.createReadStream(blob.stagingRef);
+    const key = this.keyOf(blob.sha256);
+    const stored = await this.leanPut({ key, body: body(), size: blob.size, sha256Hex: blob.sha256 });
+    if (!stored) {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: key,
+          Body: body(),
+          ContentLength: blob.size,
+          // The hash taken while receiving: the store checks the bytes against it, and the SDK does not read them
+          // once more to compute a CRC32 of its own (its default), which cost a 2 MB upload about 15 ms.
+          ChecksumSHA256: Buffer.from(blob.sha256, 'hex').toString('base64'),
+        }),
+      );
+    }
     if (!blob.bytes) await this.staging.discard(blob);
   }
 

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +17,7 @@ import { freeClusterPorts } from '../../src/cluster/free-ports';
 import { growBucketVolumes, startSeaweedfs, type SeaweedPorts } from '../../src/cluster/seaweedfs';
 import { Stack, waitForReady } from '../../src/launcher/stack';
 import { BlobTooLargeError } from '../../src/uploads/meter';
+import { leanPutter } from '../../src/uploads/s3-put';
 import { createBlobStore, type BlobStore } from '../../src/uploads/store';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { requireGoTools } from '../support/go-tools';
@@ -157,6 +159,78 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
     while (!(await bucketExists()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     assert.equal(await bucketExists(), true);
     client.destroy();
+  });
+
+  describe('the commit as one signed request (s3-put.ts)', () => {
+    const client = () => new S3Client({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', forcePathStyle: true, credentials: { ...credentials } });
+    const keyOf = (sha: string) => `blobs/${sha.slice(0, 2)}/${sha}`;
+
+    it('stores the bytes under their key, checked against their SHA-256; a wrong hash or wrong credentials store nothing and say so', async () => {
+      const s3 = client();
+      const put = leanPutter({
+        endpoint: `http://127.0.0.1:${ports.s3}`,
+        region: 'us-east-1',
+        bucket: 'uploads-test',
+        credentials: s3.config.credentials,
+        sha256: s3.config.sha256,
+      });
+      const bytes = Buffer.from(`%PDF-1.4 put in one request ${Date.now()}\n`);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      assert.equal(await put({ key: keyOf(sha), body: bytes, size: bytes.length, sha256Hex: sha }), true);
+      assert.equal(await text((await b.open(sha))!), bytes.toString(), 'another gateway reads the bytes');
+
+      const other = Buffer.from(`%PDF-1.4 not these bytes ${Date.now()}\n`);
+      const otherSha = createHash('sha256').update(other).digest('hex');
+      assert.equal(await put({ key: keyOf(otherSha), body: other, size: other.length, sha256Hex: sha }), undefined, 'bytes that are not the hash');
+      assert.equal(await b.has(otherSha), false);
+
+      const stranger = new S3Client({
+        endpoint: `http://127.0.0.1:${ports.s3}`,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: 'not-the-secret' },
+      });
+      const unsigned = leanPutter({
+        endpoint: `http://127.0.0.1:${ports.s3}`,
+        region: 'us-east-1',
+        bucket: 'uploads-test',
+        credentials: stranger.config.credentials,
+        sha256: stranger.config.sha256,
+      });
+      assert.equal(await unsigned({ key: keyOf(otherSha), body: other, size: other.length, sha256Hex: otherSha }), undefined, 'a signature the store refuses');
+      assert.equal(await b.has(otherSha), false);
+      await b.delete(sha);
+      s3.destroy();
+      stranger.destroy();
+    });
+
+    it("commits through a store that drops the first connection: the SDK's put takes over", async () => {
+      // A proxy in front of SeaweedFS that closes the first connection it accepts, unanswered, and relays the rest.
+      let accepted = 0;
+      const proxy = net.createServer((socket) => {
+        if (accepted++ === 0) return void socket.destroy();
+        const upstream = net.connect(ports.s3, '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        upstream.on('error', () => socket.destroy());
+        socket.on('error', () => upstream.destroy());
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+      const store = createBlobStore({
+        uploadDir: path.join(dir, 'gateway-proxied'),
+        S3_ENDPOINT: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
+        S3_BUCKET: 'uploads-test',
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: credentials.accessKeyId,
+        S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      });
+      const bytes = Buffer.from(`%PDF-1.4 through a dropped connection ${Date.now()}\n`);
+      const received = await store.receive(Readable.from([bytes]), { maxBytes: 1_000_000, declaredBytes: bytes.length });
+      await store.commit(received);
+      assert.ok(accepted >= 2, `the SDK connected again (${accepted} connections)`);
+      assert.equal(await text((await b.open(received.sha256))!), bytes.toString());
+      await b.delete(received.sha256);
+      proxy.close();
+    });
   });
 
   it('cuts an upload off past its limit, leaving nothing staged or stored', async () => {
