@@ -26,8 +26,10 @@ export function poolConfig(databaseUrl: string): pg.PoolConfig {
 const CONNECT_TIMEOUT_MS = 15_000;
 const QUERY_TIMEOUT_MS = 30_000;
 
-export function appAdapter(databaseUrl: string, max = 10): PrismaPg {
-  return new PrismaPg({ ...poolConfig(databaseUrl), max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
+/** The application's pool and its adapter; the pool is the adapter's to end (the client's `$disconnect`). */
+export function appAdapter(databaseUrl: string, max = 10): { adapter: PrismaPg; pool: pg.Pool } {
+  const pool = new pg.Pool({ ...poolConfig(databaseUrl), max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
+  return { adapter: new PrismaPg(pool, { disposeExternalPool: true }), pool };
 }
 
 let catalogTypesPatched = false;

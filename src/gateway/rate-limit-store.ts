@@ -7,6 +7,7 @@
  * deleted now and then by the increments themselves.
  */
 import type { Options, Store, ClientRateLimitInfo } from 'express-rate-limit';
+import { plainSql } from '../db/plain-sql';
 import type { PrismaClient } from '../db/prisma';
 
 const SWEEP_EVERY = 500;
@@ -29,13 +30,14 @@ export class PostgresRateLimitStore implements Store {
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
     if (++this.increments % SWEEP_EVERY === 0) void this.sweep();
-    const rows = await this.prisma.$queryRaw<Array<{ hits: number; resetAt: Date }>>`
+    // In plain SQL: counted on every limited request (src/db/plain-sql.ts says why). resetAt holds UTC, as Prisma keeps a DateTime.
+    const rows = await plainSql(this.prisma)<{ hits: number; resetAt: Date }>`
       INSERT INTO "RateLimitHit" ("key", "hits", "resetAt")
-      VALUES (${this.prefix + key}, 1, now() + make_interval(secs => ${this.windowMs / 1000}))
+      VALUES (${this.prefix + key}, 1, (now() AT TIME ZONE 'UTC') + make_interval(secs => ${this.windowMs / 1000}))
       ON CONFLICT ("key") DO UPDATE SET
-        "hits"    = CASE WHEN "RateLimitHit"."resetAt" <= now() THEN 1 ELSE "RateLimitHit"."hits" + 1 END,
-        "resetAt" = CASE WHEN "RateLimitHit"."resetAt" <= now() THEN EXCLUDED."resetAt" ELSE "RateLimitHit"."resetAt" END
-      RETURNING "hits", "resetAt"`;
+        "hits"    = CASE WHEN "RateLimitHit"."resetAt" <= (now() AT TIME ZONE 'UTC') THEN 1 ELSE "RateLimitHit"."hits" + 1 END,
+        "resetAt" = CASE WHEN "RateLimitHit"."resetAt" <= (now() AT TIME ZONE 'UTC') THEN EXCLUDED."resetAt" ELSE "RateLimitHit"."resetAt" END
+      RETURNING "hits", "resetAt" AT TIME ZONE 'UTC' AS "resetAt"`;
     return { totalHits: Number(rows[0]!.hits), resetTime: rows[0]!.resetAt };
   }
 

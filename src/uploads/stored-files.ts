@@ -12,15 +12,16 @@
  * never came (timeout, crash) keeps its claim too. The cleanup (gc.ts) goes by
  * documents and the grace period only, and removes bytes no document references.
  */
+import { plainSql } from '../db/plain-sql';
 import type { PrismaClient } from '../db/prisma';
 import type { BlobStore } from './store';
 
+/** One statement on every upload, in plain SQL (src/db/plain-sql.ts says why); times in UTC, as Prisma keeps a DateTime. */
 export async function claimStoredFile(prisma: PrismaClient, file: { sha256: string; size: number; mediaType: string }): Promise<void> {
-  await prisma.storedFile.upsert({
-    where: { sha256: file.sha256 },
-    create: { ...file, pending: 1 },
-    update: { lastReceivedAt: new Date(), pending: { increment: 1 } },
-  });
+  await plainSql(prisma)`
+    INSERT INTO "StoredFile" ("sha256", "size", "mediaType", "createdAt", "lastReceivedAt", "pending")
+    VALUES (${file.sha256}, ${file.size}, ${file.mediaType}, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 1)
+    ON CONFLICT ("sha256") DO UPDATE SET "lastReceivedAt" = now() AT TIME ZONE 'UTC', "pending" = "StoredFile"."pending" + 1`;
 }
 
 /** Returns whether the bytes were removed. */

@@ -10,6 +10,7 @@
  * - A student signs out: every session of that student ends, on every device
  *   (the invitation link still works to sign in again).
  */
+import { plainSql } from '../../db/plain-sql';
 import type { PrismaClient } from '../../db/prisma';
 
 export interface AccessCutoffs {
@@ -17,8 +18,11 @@ export interface AccessCutoffs {
   sessionsValidFrom?: Date;
 }
 
+/** Read on every request of a student session: in plain SQL (src/db/plain-sql.ts says why). */
 async function cutoffs(prisma: PrismaClient, applicationNo: string): Promise<AccessCutoffs> {
-  const row = await prisma.studentAccess.findUnique({ where: { applicationNo } });
+  const [row] = await plainSql(prisma)<{ linksValidFrom: Date | null; sessionsValidFrom: Date | null }>`
+    SELECT "linksValidFrom" AT TIME ZONE 'UTC' AS "linksValidFrom", "sessionsValidFrom" AT TIME ZONE 'UTC' AS "sessionsValidFrom"
+    FROM "StudentAccess" WHERE "applicationNo" = ${applicationNo}`;
   return { linksValidFrom: row?.linksValidFrom ?? undefined, sessionsValidFrom: row?.sessionsValidFrom ?? undefined };
 }
 

@@ -31,6 +31,7 @@ import {
 import { photoSpecViolations } from '../../../workflows/registration/checklist';
 import { MAX_PAGES_PER_SUBMISSION } from '../../../workflows/registration/policy';
 import { describeMediaTypes, isFileItem, ITEM_LABELS, SUPPLEMENTARY_PREFIX } from '../../../workflows/registration/vocabulary';
+import { plainSql } from '../../db/plain-sql';
 import { sanitizeFileName } from '../../uploads/names';
 import { photoDimensions } from '../../uploads/photo';
 import { uploadRule } from '../../uploads/rules';
@@ -408,7 +409,8 @@ async function uploadTarget(
   applicationNo: string,
   itemKey: string,
 ): Promise<UploadTarget> {
-  const [row] = await ctx.prisma.$queryRaw<{ status: string; photo: PhotoSpec | null; itemLabel: string | null; usedBytes: bigint }[]>`
+  // In plain SQL, as every upload asks it (src/db/plain-sql.ts says why); usedBytes is an int8, read as a string.
+  const [row] = await plainSql(ctx.prisma)<{ status: string; photo: PhotoSpec | null; itemLabel: string | null; usedBytes: string }>`
     SELECT r.status, c.policy -> 'photo' AS photo, i.label AS "itemLabel",
       (SELECT COALESCE(SUM(u.size), 0) FROM (SELECT DISTINCT d.sha256, d.size FROM "Document" d WHERE d."registrationNo" = r."applicationNo" AND d."removedAt" IS NULL) u)::bigint AS "usedBytes"
     FROM "Registration" r
