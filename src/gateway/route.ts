@@ -17,7 +17,7 @@ import { errorResponses, type OpenAPIRegistry } from './openapi';
 export interface RouteKit {
   registry: OpenAPIRegistry;
   authenticate: Authenticate;
-  /** Routes with `checkRevocationAlongside` only. */
+  /** Routes with `checkRevocationAlongside` or `early` only. */
   authenticateEarly?: (req: Request) => Promise<EarlyPrincipal>;
 }
 
@@ -27,7 +27,7 @@ type ObjectSchema = z.ZodObject | z.ZodPipe<z.ZodObject, z.ZodType>;
 /** Returned by handlers that wrote the response themselves (downloads, redirects). */
 export const SENT = Symbol('sent');
 
-export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends ObjectSchema, B extends z.ZodType, R extends z.ZodType> {
+export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends ObjectSchema, B extends z.ZodType, R extends z.ZodType, E = undefined> {
   method: Method;
   /** Express syntax, e.g. /api/registrations/:applicationNo. */
   path: string;
@@ -63,9 +63,16 @@ export interface RouteSpec<A extends Access, P extends ObjectSchema, Q extends O
    * handler answered). A handler that writes the response itself must await `confirmed` first.
    */
   checkRevocationAlongside?: boolean;
+  /**
+   * A read with no effect that the handler needs first, started as soon as the caller is known and allowed here
+   * (signature checked, authorised for the params), so it runs alongside the session's revocation check and the rate
+   * limit instead of after them; the handler gets its promise (`early`) only once both have passed. For statements
+   * that cost a round trip and little CPU (an upload's read-model check): docs/gateway.md, *Round trips of an upload*.
+   */
+  early?: (params: Out<P>, principal: Principal) => Promise<E>;
 }
 
-export interface HandlerInput<A extends Access, P, Q, B> {
+export interface HandlerInput<A extends Access, P, Q, B, E = undefined> {
   params: P;
   query: Q;
   body: B;
@@ -76,6 +83,8 @@ export interface HandlerInput<A extends Access, P, Q, B> {
   setStatus(status: number): void;
   /** Settles once the principal's credentials are known not to be revoked (rejecting with the 401); see `checkRevocationAlongside`. */
   confirmed: Promise<void>;
+  /** The route's `early` read, started before the checks passed (`undefined` for a route without one). */
+  early: Promise<E>;
 }
 
 type Out<S> = S extends z.ZodType ? z.output<S> : Record<string, never>;
@@ -86,13 +95,14 @@ export function route<
   Q extends ObjectSchema = never,
   B extends z.ZodType = never,
   R extends z.ZodType = never,
+  E = undefined,
 >(
   kit: RouteKit,
   router: Router,
-  spec: RouteSpec<A, P, Q, B, R>,
-  handler: (input: HandlerInput<A, Out<P>, Out<Q>, Out<B>>) => Promise<([R] extends [never] ? void : z.input<R>) | typeof SENT>,
+  spec: RouteSpec<A, P, Q, B, R, E>,
+  handler: (input: HandlerInput<A, Out<P>, Out<Q>, Out<B>, E>) => Promise<([R] extends [never] ? void : z.input<R>) | typeof SENT>,
 ): void {
-  kit.registry.registerPath(openApiOf(spec));
+  kit.registry.registerPath(openApiOf(spec as RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType, z.ZodType, unknown>));
 
   const parse = (part: RequestPart, schema: z.ZodType | undefined, value: unknown) => {
     if (!schema) return {};
@@ -120,24 +130,41 @@ export function route<
   if (alongside && (spec.method !== 'get' || spec.limit || spec.guard || spec.access === 'public' || spec.access === 'webhook')) {
     throw new Error(`${spec.method} ${spec.path}: checkRevocationAlongside is for authenticated reads with no effect`);
   }
+  if (spec.early && (spec.access === 'public' || spec.access === 'webhook')) throw new Error(`${spec.method} ${spec.path}: early is for authenticated routes`);
   const confirmedAlready = Promise.resolve();
 
   const handle: RequestHandler = async (req, res) => {
     let principal: Principal | undefined;
     let confirmed = confirmedAlready;
     if (spec.access === 'public' || spec.access === 'webhook') principal = await kit.authenticate(req).catch(() => undefined);
-    else if (alongside && kit.authenticateEarly) ({ principal, confirmed } = await kit.authenticateEarly(req));
+    else if ((alongside || spec.early) && kit.authenticateEarly) ({ principal, confirmed } = await kit.authenticateEarly(req));
     else principal = await kit.authenticate(req);
     let status = spec.status ?? 200;
     let result: Awaited<ReturnType<typeof handler>>;
+    let early: Promise<E> | undefined;
     try {
       const params = parse('params', spec.params, req.params) as Out<P>;
       authorize(principal, spec.access, (params as { applicationNo?: string }).applicationNo);
+      early = spec.early?.(params, principal!);
+      // Met by the handler, which awaits it once the checks below have passed: never an unhandled rejection meanwhile.
+      early?.catch(() => {});
+      // The revocation check passes before the rate limit counts, so nobody else can spend a student's allowance.
+      if (spec.early) await confirmed;
       if (spec.limit) await runMiddleware(spec.limit, req, res);
       await spec.guard?.(req);
       const query = parse('query', spec.query, req.query) as Out<Q>;
       const body = parse('body', spec.body, req.body) as Out<B>;
-      result = await handler({ params, query, body, principal: principal as never, req, res, setStatus: (s) => void (status = s), confirmed });
+      result = await handler({
+        params,
+        query,
+        body,
+        principal: principal as never,
+        req,
+        res,
+        setStatus: (s) => void (status = s),
+        confirmed,
+        early: early ?? (Promise.resolve(undefined) as Promise<E>),
+      });
     } finally {
       // Revoked credentials answer 401, whatever was found or refused meanwhile.
       await confirmed;
@@ -185,7 +212,7 @@ const accessNote: Record<Access, string> = {
   admin: 'Registry staff with the admin role.',
 };
 
-function openApiOf(spec: RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType, z.ZodType>): RouteConfig {
+function openApiOf(spec: RouteSpec<Access, ObjectSchema, ObjectSchema, z.ZodType, z.ZodType, unknown>): RouteConfig {
   const implied: ErrorCode[] = [ErrorCode.INTERNAL, ErrorCode.DATABASE_UNAVAILABLE];
   if (spec.access !== 'public' && spec.access !== 'webhook') implied.push(ErrorCode.UNAUTHENTICATED, ErrorCode.TOKEN_EXPIRED, ErrorCode.FORBIDDEN);
   if (spec.params || spec.query || spec.body || spec.rawBody) implied.push(ErrorCode.VALIDATION_FAILED);

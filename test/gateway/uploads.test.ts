@@ -688,7 +688,7 @@ describe('gateway: uploads', function () {
         assert.equal(otherStudent.status, 200);
       });
 
-      it('an upload on a session that has ended is 401, reads nothing and spends none of the allowance (the limit counts after the revocation check)', async () => {
+      it('an upload on a session that has ended is 401, stores none of its bytes and spends none of the allowance (the limit counts after the revocation check)', async () => {
         const a = await admit(stack);
         assert.equal((await fetchJson(`${small.url}/api/session`, { method: 'DELETE', bearer: a.session })).status, 204);
         const stored = filesUnder(stack.config.uploadDir).length;

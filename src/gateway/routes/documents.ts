@@ -154,6 +154,8 @@ export function documentsRouter(ctx: RouterContext): Router {
         status: 201,
         response: UploadResultSchema,
         errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
+        // Its round trip runs alongside the session's revocation check and the rate limit.
+        early: (params) => uploadTarget(ctx, params.applicationNo, params.itemKey),
       },
       (call) => receiveFile(ctx, call, keepDraft),
     );
@@ -487,7 +489,15 @@ async function receiveFile(
     principal,
     req,
     setStatus,
-  }: { params: { applicationNo: string; itemKey: string }; principal: Principal; req: Request; setStatus: (status: number) => void },
+    early,
+  }: {
+    params: { applicationNo: string; itemKey: string };
+    principal: Principal;
+    req: Request;
+    setStatus: (status: number) => void;
+    /** uploadTarget's answer, asked while the request's checks ran. */
+    early: Promise<UploadTarget>;
+  },
   keepDraft: boolean,
 ) {
   const { prisma, registrations, blobs, config } = ctx;
@@ -497,7 +507,7 @@ async function receiveFile(
   // ACTIVATION and FORM: no file, whatever the registration (their keys say so).
   if (!isFileItem(itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${ITEM_LABELS[itemKind]} takes no file.`, { itemKey });
   // Refused up front (facts that never change back, and what only the gateway judges) before a byte is read.
-  const target = await uploadTarget(ctx, applicationNo, itemKey);
+  const target = await early;
   if (target.closed) {
     throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
       reason: 'Closed',
