@@ -29,6 +29,10 @@ const QUERY_TIMEOUT_MS = 30_000;
 /** The application's pool and its adapter; the pool is the adapter's to end (the client's `$disconnect`). */
 export function appAdapter(databaseUrl: string, max = 10): { adapter: PrismaPg; pool: pg.Pool } {
   const pool = new pg.Pool({ ...poolConfig(databaseUrl), max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
+  // An idle connection the server closes (a restart, a failover, the end of a test run) is dropped by the pool, and
+  // the next query opens another; the pool reports it as an 'error' event, which with no listener would end the
+  // process. Prisma's adapter listens only once Prisma has connected; plain-sql.ts may use the pool before.
+  pool.on('error', () => {});
   return { adapter: new PrismaPg(pool, { disposeExternalPool: true }), pool };
 }
 

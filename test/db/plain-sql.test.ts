@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { sessionStillValid, linkStillValid } from '../../src/gateway/auth/access';
 import { PostgresRateLimitStore } from '../../src/gateway/rate-limit-store';
+import { plainSql } from '../../src/db/plain-sql';
+import { createPrisma } from '../../src/db/prisma';
 import { claimStoredFile } from '../../src/uploads/stored-files';
 import { database, uniq } from '../kit/servers';
 
@@ -75,5 +77,21 @@ describe('db: plain SQL beside Prisma, in a process not on UTC', () => {
     assert.equal(seen?.resetTime?.getTime(), first.resetTime!.getTime());
     await store.decrement('reg');
     assert.equal((await store.increment('reg')).totalHits, 2, 'a decrement within the window counts');
+  });
+
+  it('survives the server closing an idle connection before Prisma ever connected: the next statement opens another', async () => {
+    const { prisma: admin, url } = await database();
+    const client = createPrisma(url, 2);
+    try {
+      const sql = plainSql(client);
+      const [{ pid }] = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`;
+      // The connection now waits idle in the pool; the server ends it, as a restart or a failover would.
+      await admin.$queryRaw`SELECT pg_terminate_backend(${pid}::int)`;
+      await new Promise((r) => setTimeout(r, 200));
+      const [{ other }] = await sql<{ other: number }>`SELECT pg_backend_pid() AS other`;
+      assert.notEqual(other, pid, 'a new connection');
+    } finally {
+      await client.$disconnect();
+    }
   });
 });
