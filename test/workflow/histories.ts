@@ -123,6 +123,9 @@ export const RECORDED_PATH_MARKERS = {
     audit: { DOCUMENT_REGISTERED: 2, ITEM_VERIFIED: 2 },
     emails: { INVITATION: 1, ACKNOWLEDGEMENT: 1 },
   },
+  // A registration at its first idle state, waiting for its student (invitation sent, projection written): what a
+  // worker replays when the student's first action finds it out of the cache (npm run bench:replay).
+  'first-idle': { patches: { 'patches-2026-12-07-3': 1 }, emails: { INVITATION: 1 }, activities: { projectRegistration: 1 } },
 } as const satisfies Record<string, PathMarkers>;
 
 export type RecordedPath = keyof typeof RECORDED_PATH_MARKERS;

@@ -45,7 +45,7 @@ import {
 } from '../../workflows/registration/api';
 import { database, devServerEnv } from '../kit/servers';
 import { recordHistory, type RecordedPath } from './histories';
-import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, submit, upload, withWorker, type Harness } from './support';
+import { DAY, STAFF, aStudent, activateAndSubmitForm, eventually, policyDue, projected, submit, untilIdle, upload, withWorker, type Harness } from './support';
 
 const SECOND = 1000;
 
@@ -129,6 +129,22 @@ describe('record replay fixtures (dev server, search attributes on)', function (
 
   // The same path with its wake-up timer kept across messages.
   record('kept-timers-completed-on-time', completedOnTime, { status: 'COMPLETED', reason: 'ALL_ITEMS_VERIFIED' });
+
+  // A registration at its first idle state (invitation sent, projection written), waiting for its student: what a
+  // worker replays when a student's first action finds it out of the cache (`npm run bench:replay -- --fixture first-idle`).
+  it('first-idle', async () => {
+    await withWorker(
+      env,
+      async (w) => {
+        const h = await w.start(aStudent(), policyDue(Date.now() + 60 * DAY));
+        await eventually(h, (s) => assert.ok(s.emails.some((e) => e.kind === 'INVITATION')));
+        await projected(h);
+        assert.equal(await untilIdle(h), true, 'running, nothing pending');
+        await recordHistory('first-idle', h);
+      },
+      { searchAttributes: true },
+    );
+  });
 
   record(
     'incomplete-then-completed',

@@ -201,7 +201,7 @@ export async function withWorker<T>(
  * every later test that skips time would wait in real time for that task's timeout (30 s per attempt, CI 7 Dec: a
  * fee test over its 180 s).
  */
-async function untilIdle(h: RegistrationHandle): Promise<boolean> {
+export async function untilIdle(h: RegistrationHandle): Promise<boolean> {
   const until = Date.now() + 15_000;
   for (;;) {
     const d = await h.describe();
