@@ -6,15 +6,23 @@
  * beside the baseline in the same run: the trivial workflow of bench/trivial-workflow.ts replayed from a history of
  * its start alone (creating a workflow and running its first task, what any replay pays).
  *
- * Besides the time per replay, the promises the workflow code creates per replay (counted with node:v8's promise
- * hooks on the promises of the workflow sandbox's realm): the SDK captures a stack trace for each of them
- * (docs/architecture.md, "What a replay costs").
+ * Besides the time per replay: the CPU time of this process per replay (all its threads), the calls into the workflow
+ * sandbox per replay (each runs under Node's vm watchdog, a thread started and joined per call: docs/operations.md,
+ * "Workflow stack traces"), and the promises the workflow code creates per replay (counted with node:v8's promise
+ * hooks on the promises of the workflow sandbox's realm; the SDK captured a stack trace for each while its stack
+ * traces were on). The registration is replayed a second time without the watchdog's timeout, to show what the
+ * watchdog costs: a measurement only, the worker keeps it.
  *
- *   npm run bench:replay -- [--replays 200] [--fixture patch-generation-3-completed-on-time]
+ * The fixture `first-idle` is a registration at its first idle state (invitation sent, projection written): what a
+ * worker replays when a student's first action finds the registration out of its cache (docs/operations.md, "A
+ * registration out of the cache").
+ *
+ *   npm run bench:replay -- [--replays 200] [--fixture patch-generation-3-completed-on-time | first-idle]
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type ReplayWorkerOptions } from '@temporalio/worker';
@@ -77,11 +85,25 @@ function trivialStart(): History {
 
 interface Measured {
   msPerReplay: number;
+  cpuMsPerReplay: number;
+  callsPerReplay: number;
   promisesPerReplay: number;
 }
 
+/**
+ * Every call into the sandbox, counted; with `timeout` false, run without the SDK's isolateExecutionTimeout (no
+ * watchdog thread). The SDK's reused context calls in through a vm.Script's runInContext with that timeout.
+ */
+const sandboxCalls = { count: 0, timeout: true };
+const runInContext = vm.Script.prototype.runInContext;
+vm.Script.prototype.runInContext = function (this: vm.Script, context: vm.Context, options?: vm.RunningScriptOptions) {
+  sandboxCalls.count++;
+  return runInContext.call(this, context, sandboxCalls.timeout || !options ? options : { ...options, timeout: undefined });
+};
+
 /** Replays `history` WARM_UP + REPLAYS times, one at a time (as the replayer does), and measures the last REPLAYS. */
-async function measure(options: ReplayWorkerOptions, history: History): Promise<Measured> {
+async function measure(options: ReplayWorkerOptions, history: History, { watchdog = true } = {}): Promise<Measured> {
+  sandboxCalls.timeout = watchdog;
   let promises = 0;
   let counting = false;
   // Promises of the workflow sandbox only: its realm has a Promise of its own (the replayer runs it in this thread).
@@ -89,12 +111,16 @@ async function measure(options: ReplayWorkerOptions, history: History): Promise<
     if (counting && promise.constructor !== Promise) promises++;
   });
   let started = 0;
+  let cpu = process.cpuUsage();
+  let calls = 0;
   let replayed = 0;
   const histories = async function* () {
     for (let i = 0; i < WARM_UP + REPLAYS; i++) {
       if (i === WARM_UP) {
         counting = true;
         started = performance.now();
+        cpu = process.cpuUsage();
+        calls = sandboxCalls.count;
       }
       yield { workflowId: `bench-replay-${i}`, history };
     }
@@ -108,8 +134,16 @@ async function measure(options: ReplayWorkerOptions, history: History): Promise<
     hook();
   }
   const ms = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
+  calls = sandboxCalls.count - calls;
+  sandboxCalls.timeout = true;
   if (replayed !== WARM_UP + REPLAYS) throw new Error(`replayed ${replayed} of ${WARM_UP + REPLAYS}`);
-  return { msPerReplay: ms / REPLAYS, promisesPerReplay: promises / REPLAYS };
+  return {
+    msPerReplay: ms / REPLAYS,
+    cpuMsPerReplay: (user + system) / 1000 / REPLAYS,
+    callsPerReplay: calls / REPLAYS,
+    promisesPerReplay: promises / REPLAYS,
+  };
 }
 
 async function main(): Promise<void> {
@@ -121,19 +155,25 @@ async function main(): Promise<void> {
   const journey = fixture(values.fixture);
 
   const base = await measure({ workflowBundle: trivial, dataConverter: converter }, trivialStart());
-  const registration = await measure({ workflowBundle: production, dataConverter: converter, sinks: workerTracing().sinks }, journey);
+  const registrationOptions = { workflowBundle: production, dataConverter: converter, sinks: workerTracing().sinks };
+  const registration = await measure(registrationOptions, journey);
+  const unwatched = await measure(registrationOptions, journey, { watchdog: false });
 
   console.log(machine());
   console.log(`${REPLAYS} replays each (after ${WARM_UP} to warm up); ${values.fixture}: ${journey.events?.length} events`);
+  const line = (name: string, m: Measured) => [
+    name,
+    m.msPerReplay.toFixed(2),
+    (m.msPerReplay / base.msPerReplay).toFixed(1),
+    m.cpuMsPerReplay.toFixed(2),
+    m.callsPerReplay.toFixed(1),
+    m.promisesPerReplay.toFixed(0),
+  ];
   printTable([
-    ['replay', 'ms per replay', 'ratio', 'promises per replay'],
-    ['trivial workflow, its start (baseline)', base.msPerReplay.toFixed(2), '1.0', base.promisesPerReplay.toFixed(0)],
-    [
-      `registration, ${values.fixture}`,
-      registration.msPerReplay.toFixed(2),
-      (registration.msPerReplay / base.msPerReplay).toFixed(1),
-      registration.promisesPerReplay.toFixed(0),
-    ],
+    ['replay', 'ms per replay', 'ratio', 'CPU ms per replay', 'calls into the sandbox', 'promises per replay'],
+    line('trivial workflow, its start (baseline)', base),
+    line(`registration, ${values.fixture}`, registration),
+    line(`the same without Node's vm watchdog (measurement only)`, unwatched),
   ]);
 }
 
