@@ -47,12 +47,12 @@ describe('production start (fail closed)', function () {
   it('the worker refuses a workflow cache its V8 heap limit cannot hold, in any mode; the same cache under a larger limit passes', async () => {
     // Development, so that nothing but the cache and the database is at stake; no metrics port to bind.
     const env = bareEnv({ NODE_ENV: 'development', WORKER_CACHED_WORKFLOWS: '1000', WORKER_METRICS_PORT: '0' });
-    // 128 MB of old space: half of the heap is about 88 MB, room for some 170 registrations at 0.4 MB each, not 1,000.
+    // 128 MB of old space: half of the heap is about 88 MB, room for some 165 registrations at 0.3 MB each, not 1,000.
     const small = await run('src/worker.ts', env, ['--max-old-space-size=128']);
     assert.equal(small.code, 2, small.output);
     assert.match(small.output, /WORKER_CACHED_WORKFLOWS=1000: does not fit the V8 heap limit of \d+ MB/);
     assert.match(small.output, /--max-old-space-size/);
-    // 1,024 MB: room for about 1,300; the worker goes on to its next check (no DATABASE_URL in this environment).
+    // 1,024 MB: room for about 1,650; the worker goes on to its next check (no DATABASE_URL in this environment).
     const large = await run('src/worker.ts', env, ['--max-old-space-size=1024']);
     assert.equal(large.code, 2, large.output);
     assert.doesNotMatch(large.output, /WORKER_CACHED_WORKFLOWS/);
