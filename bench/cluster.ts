@@ -10,8 +10,9 @@
  *      query) on a trivial workflow that answers at once (bench/trivial.ts: its own task queue and worker, started
  *      here, never in the production bundle); one open loop per action, each side called at --rate/2 per second,
  *      the calls interleaved (so all meet the same load), after the cohorts of step 1 have settled; p50 and p99;
- *      then the history events (and workflow tasks) of journeys driven to COMPLETED (bench/journey.ts), beside
- *      today's figure;
+ *      then, with no goal, the trivial update on a workflow out of its worker's cache beside the cached one (what a
+ *      miss costs Temporal and the SDK: submit-form meets one on each registration); then the history events (and
+ *      workflow tasks) of journeys driven to COMPLETED (bench/journey.ts), beside today's figure;
  *   3. scaling: --students registrations to their first idle state (invitation sent,
  *      projection written) with 1 worker, then another cohort with 2 (--students 0 skips 3 and 4);
  *   4. worker RSS: with the open registrations of step 3 (WORKER_CACHED_WORKFLOWS of them in its cache), read
@@ -303,6 +304,12 @@ async function main(): Promise<void> {
       // A worker that died (of its heap limit) would show the small RSS of a fresh process: said beside the figure.
       const restarts = workerRestarts(cluster.workers);
       log(`worker RSS before the loops ${rssBeforeLoops.join(', ')} MB, highest under them ${rssUnderLoops.join(', ')} MB`);
+      // Informational: the limit's update when its workflow is out of the worker's cache (a trivial worker of its own
+      // that caches fewer than it goes round), beside the cached one: what Temporal and the SDK need for a miss, as
+      // submit-form meets one on each registration (docs/operations.md, "A registration out of the cache").
+      const evicted = await startTrivial(cluster, temporal, TRIVIAL_WORKFLOWS, { evicted: true });
+      const [missTrivial, hitTrivial] = await openLoop(rate, actionRounds, [evicted.update, trivial.update]);
+      await evicted.stop();
       await trivial.stop();
 
       // History events of completed journeys, on whatever workflow code this checkout holds.
@@ -336,6 +343,21 @@ async function main(): Promise<void> {
           '0',
         );
       }
+      log(`trivial update on an evicted workflow, slowest calls: ${missTrivial.slowest}; cached ${hitTrivial.slowest}`);
+      row(
+        `trivial update on an evicted workflow p50 / p99 (ms) @ ${rate / 2}/s per side (no goal)`,
+        pair(missTrivial.p50, missTrivial.p99),
+        `${pair(hitTrivial.p50, hitTrivial.p99)} (trivial update, cached)`,
+        ratios(missTrivial, hitTrivial),
+        '',
+      );
+      row(
+        `trivial update on an evicted workflow errors`,
+        `${missTrivial.errors}${missTrivial.kinds ? ` (${missTrivial.kinds})` : ''}`,
+        errors('cached', hitTrivial),
+        '',
+        '0',
+      );
       const sorted = (ns: number[]) => [...ns].sort((a, b) => a - b);
       const median = (ns: number[]) => sorted(ns)[Math.floor(ns.length / 2)]!;
       const span = (ns: number[]) => `${sorted(ns)[0]}–${sorted(ns).at(-1)}`;

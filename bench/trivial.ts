@@ -5,6 +5,11 @@
  * encryption codec) as the registrations. It runs on a task queue of the bench's own,
  * polled by a small worker started in the bench's process and bundled from bench/, so
  * the production workers and their bundle never see it.
+ *
+ * With `evicted`, the same on a task queue and worker of its own whose cache holds fewer workflows than the calls go
+ * round: each call finds its workflow out of the cache, as a student's first action after days finds a registration,
+ * so the worker fetches the whole history and replays it first. What Temporal and the SDK need for an update that
+ * misses the cache, beside the one that hits it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -16,6 +21,8 @@ import { dataConverter } from '../src/temporal/data-converter';
 import { trivialQuery, trivialUpdate, trivialWorkflow } from './trivial-workflow';
 
 const TASK_QUEUE = 'bench-trivial';
+/** The evicted worker's cache: fewer than the workflows its calls go round, so the next one is never cached. */
+const EVICTED_CACHE = 2;
 
 export interface Trivial {
   /** The update on the k-th of the trivial workflows (round robin). */
@@ -25,7 +32,9 @@ export interface Trivial {
 }
 
 /** Starts the worker and `count` trivial workflows, and waits until each has answered a first update. */
-export async function startTrivial(cluster: Cluster, temporal: Client, count: number): Promise<Trivial> {
+export async function startTrivial(cluster: Cluster, temporal: Client, count: number, { evicted = false } = {}): Promise<Trivial> {
+  if (evicted && count <= EVICTED_CACHE) throw new Error(`an evicted trivial worker needs more than ${EVICTED_CACHE} workflows to go round`);
+  const taskQueue = evicted ? `${TASK_QUEUE}-evicted` : TASK_QUEUE;
   // The bench prints a table: the worker's start-up lines (webpack's summary among them) would bury it. Installed
   // once per process, before the first native connection; one already there (another harness's) is kept.
   try {
@@ -37,14 +46,15 @@ export async function startTrivial(cluster: Cluster, temporal: Client, count: nu
   const worker = await Worker.create({
     connection,
     namespace: 'default',
-    taskQueue: TASK_QUEUE,
+    taskQueue,
+    ...(evicted ? { maxCachedWorkflows: EVICTED_CACHE } : {}),
     workflowsPath: require.resolve('./trivial-workflow'),
     dataConverter: dataConverter(loadConfig({ NODE_ENV: 'test' }).payloadKeys),
   });
   const running = worker.run();
   const handles: WorkflowHandle<typeof trivialWorkflow>[] = [];
   for (let i = 0; i < count; i++) {
-    handles.push(await temporal.workflow.start(trivialWorkflow, { workflowId: `bench-trivial-${randomUUID()}`, taskQueue: TASK_QUEUE }));
+    handles.push(await temporal.workflow.start(trivialWorkflow, { workflowId: `${taskQueue}-${randomUUID()}`, taskQueue }));
   }
   // The first task of each (its start) is not what the loops measure.
   await Promise.all(handles.map((h) => h.executeUpdate(trivialUpdate, { args: [0] })));
