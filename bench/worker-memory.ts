@@ -24,10 +24,17 @@
  * A setting whose cache the worker would refuse under the setting's heap limit (src/temporal/workflow-cache.ts) is left
  * out, with a line saying so.
  *
- *   npm run bench:worker-memory -- --students 1000 --caches 150,250,400 [--production-only] [--no-sdk-default] [--try="<flags and NAME=value>" …]
+ * With --heaps, every worker also preloads a probe (a second `--require`, with `--expose-gc`) that collects garbage in
+ * each of its threads every 5 s and records what is left; the table then gives each thread's live heap with the
+ * cohort open (read when its RSS is), which is what a cached registration costs in the workflow thread. The probe's
+ * collections lower the RSS somewhat: compare RSS between settings run alike.
+ *
+ *   npm run bench:worker-memory -- --students 1000 --caches 150,250,400 [--production-only] [--no-sdk-default] [--heaps] [--try="<flags and NAME=value>" …]
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { parseArgs } from 'node:util';
@@ -56,6 +63,8 @@ const { values } = parseArgs({
     'no-sdk-default': { type: 'boolean' },
     /** Other settings to try, each on top of production's start: node flags and NAME=value variables. */
     try: { type: 'string', multiple: true, default: [] },
+    /** Each thread's live heap, read by a probe preloaded into every worker (it collects every 5 s). */
+    heaps: { type: 'boolean' },
     'no-build': { type: 'boolean' },
   },
 });
@@ -125,6 +134,35 @@ const ALL_SETTINGS: Setting[] = [
 
 const log = (line: string) => console.log(`[bench] ${line}`);
 
+/**
+ * The --heaps probe, written to a file of its own for `--require` (plain JavaScript: the built worker loads no
+ * TypeScript): in each thread, every 5 s, a full collection and then the heap in use, as the last line of
+ * `<dir>/<pid>-<threadId>`. Its timer does not keep a thread alive.
+ */
+const HEAP_PROBE = `
+const fs = require('node:fs');
+const v8 = require('node:v8');
+const { threadId } = require('node:worker_threads');
+const file = require('node:path').join(process.env.PROGREG_HEAP_PROBE_DIR, process.pid + '-' + threadId);
+setInterval(() => {
+  globalThis.gc();
+  fs.appendFileSync(file, (v8.getHeapStatistics().used_heap_size / 2 ** 20).toFixed(1) + '\\n');
+}, 5000).unref();
+`;
+const heapProbeDir = values.heaps ? fs.mkdtempSync(path.join(os.tmpdir(), 'progreg-heaps-')) : undefined;
+const heapProbe = heapProbeDir && path.join(heapProbeDir, 'probe.cjs');
+if (heapProbe) fs.writeFileSync(heapProbe, HEAP_PROBE);
+
+/** Each thread's live heap (MB) as the probe last read it, main thread first: `main 52.9, 1: 110.4`. */
+function liveHeaps(pid: number): string {
+  const threads = fs
+    .readdirSync(heapProbeDir!)
+    .filter((f) => f.startsWith(`${pid}-`))
+    .map((f) => ({ id: Number(f.slice(f.indexOf('-') + 1)), last: fs.readFileSync(path.join(heapProbeDir!, f), 'utf8').trim().split('\n').at(-1) }))
+    .sort((a, b) => a.id - b.id);
+  return threads.map(({ id, last }) => `${id === 0 ? 'main' : id}: ${last}`).join(', ');
+}
+
 // A worker refuses to start with a cache its heap limit cannot hold (src/temporal/workflow-cache.ts): such a setting is
 // left out, saying so, rather than stopping the run.
 const SETTINGS = ALL_SETTINGS.filter((setting) => {
@@ -142,8 +180,9 @@ async function main(): Promise<void> {
       let baseline = { startS: NaN, queryS: NaN };
       for (const [i, setting] of SETTINGS.entries()) {
         // Supervised by the cluster's stack, so a bench stopped with Ctrl-C takes this worker down too.
-        const worker = stack.supervise(`memory-${i}`, process.execPath, [...setting.flags, path.join(projectRoot, 'dist', 'src', 'worker.js')], {
-          env: { ...cluster.env, ...setting.env },
+        const probe = heapProbe ? [`--require=${heapProbe}`, '--expose-gc'] : [];
+        const worker = stack.supervise(`memory-${i}`, process.execPath, [...setting.flags, ...probe, path.join(projectRoot, 'dist', 'src', 'worker.js')], {
+          env: { ...cluster.env, ...setting.env, ...(heapProbeDir ? { PROGREG_HEAP_PROBE_DIR: heapProbeDir } : {}) },
         });
         const pid = worker.child().pid!;
         await sleep(5000);
@@ -166,6 +205,7 @@ async function main(): Promise<void> {
         const atIdle = processMemoryMb(pid);
         await sleep(10_000);
         const settled = processMemoryMb(pid);
+        const heaps = heapProbeDir ? liveHeaps(pid) : '';
         const q0 = performance.now();
         await inPool(students, 8, (s) => temporal.workflow.getHandle(registrationWorkflowId(s.student.applicationNo)).query(getStatusQuery));
         const queryS = (performance.now() - q0) / 1000;
@@ -173,7 +213,7 @@ async function main(): Promise<void> {
         const after = processMemoryMb(pid);
         log(
           `${setting.name}: idle ${idle.rss} MB; ${STUDENTS} to first idle in ${startS.toFixed(1)} s, RSS ${atIdle.rss} MB, 10 s later ${settled.rss} MB; ` +
-            `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB`,
+            `query of all ${queryS.toFixed(1)} s, RSS ${after.rss} MB, peak ${after.peak} MB${heaps ? `; live heaps with the cohort open (MB) ${heaps}` : ''}`,
         );
         rows.push([
           setting.name,
@@ -183,6 +223,7 @@ async function main(): Promise<void> {
           String(after.peak),
           `${startS.toFixed(1)} (${(startS / baseline.startS).toFixed(2)}×)`,
           `${queryS.toFixed(1)} (${(queryS / baseline.queryS).toFixed(2)}×)`,
+          ...(heapProbeDir ? [heaps] : []),
         ]);
         await worker.stop();
       }
@@ -196,6 +237,7 @@ async function main(): Promise<void> {
           'peak (MB)',
           `${STUDENTS} to first idle (s, × baseline)`,
           'query all (s, × baseline)',
+          ...(heapProbeDir ? [`live heap by thread, ${STUDENTS} open (MB)`] : []),
         ],
         ...rows,
       ]);

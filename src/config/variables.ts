@@ -306,7 +306,7 @@ export const configVariables = {
   },
   WORKER_CACHED_WORKFLOWS: {
     schema: z.coerce.number().int().min(2).max(100_000).default(250),
-    doc: "How many registrations a worker keeps in memory between their events (the SDK's maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept holds about 0.2 MB of the workflow thread's heap, and adds about 0.5 MB to the worker's RSS. The worker refuses to start (exit 2) with more than its V8 heap limit holds (`--max-old-space-size` in `npm run worker`: 384 MB, room for 593; docs/operations.md, Worker memory).",
+    doc: "How many registrations a worker keeps in memory between their events (the SDK's maxCachedWorkflows). One left out replays its history on its next event, milliseconds of CPU; each one kept holds about 0.2 MB of the workflow thread's heap, and adds 0.4–0.5 MB to the worker's RSS. The worker refuses to start (exit 2) with more than its V8 heap limit holds (`--max-old-space-size` in `npm run worker`: 384 MB, room for 593; docs/operations.md, Worker memory).",
   },
   RATE_LIMIT_STORE: {
     schema: z.enum(['memory', 'postgres']).default('memory'),
