@@ -245,7 +245,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  .finally(() => heapProbeDir && fs.rmSync(heapProbeDir, { recursive: true, force: true }))
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
