@@ -162,18 +162,22 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
   });
 
   describe('the commit as one signed request (s3-put.ts)', () => {
-    const client = () => new S3Client({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', forcePathStyle: true, credentials: { ...credentials } });
     const keyOf = (sha: string) => `blobs/${sha.slice(0, 2)}/${sha}`;
-
-    it('stores the bytes under their key, checked against their SHA-256; a wrong hash or wrong credentials store nothing and say so', async () => {
-      const s3 = client();
-      const put = leanPutter({
+    /** A put signed as an S3 client with this secret signs (its credentials provider and hash). */
+    const putterWith = (secretAccessKey: string) => {
+      const s3 = new S3Client({
         endpoint: `http://127.0.0.1:${ports.s3}`,
         region: 'us-east-1',
-        bucket: 'uploads-test',
-        credentials: s3.config.credentials,
-        sha256: s3.config.sha256,
+        forcePathStyle: true,
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey },
       });
+      const { credentials: signWith, sha256 } = s3.config;
+      const put = leanPutter({ endpoint: `http://127.0.0.1:${ports.s3}`, region: 'us-east-1', bucket: 'uploads-test', credentials: signWith, sha256 });
+      return { put, s3 };
+    };
+
+    it('stores the bytes under their key, checked against their SHA-256; a wrong hash or wrong credentials store nothing and say so', async () => {
+      const { put, s3 } = putterWith(credentials.secretAccessKey);
       const bytes = Buffer.from(`%PDF-1.4 put in one request ${Date.now()}\n`);
       const sha = createHash('sha256').update(bytes).digest('hex');
       assert.equal(await put({ key: keyOf(sha), body: bytes, size: bytes.length, sha256Hex: sha }), true);
@@ -184,19 +188,7 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
       assert.equal(await put({ key: keyOf(otherSha), body: other, size: other.length, sha256Hex: sha }), undefined, 'bytes that are not the hash');
       assert.equal(await b.has(otherSha), false);
 
-      const stranger = new S3Client({
-        endpoint: `http://127.0.0.1:${ports.s3}`,
-        region: 'us-east-1',
-        forcePathStyle: true,
-        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: 'not-the-secret' },
-      });
-      const unsigned = leanPutter({
-        endpoint: `http://127.0.0.1:${ports.s3}`,
-        region: 'us-east-1',
-        bucket: 'uploads-test',
-        credentials: stranger.config.credentials,
-        sha256: stranger.config.sha256,
-      });
+      const { put: unsigned, s3: stranger } = putterWith('not-the-secret');
       assert.equal(await unsigned({ key: keyOf(otherSha), body: other, size: other.length, sha256Hex: otherSha }), undefined, 'a signature the store refuses');
       assert.equal(await b.has(otherSha), false);
       await b.delete(sha);
