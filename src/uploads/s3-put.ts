@@ -18,6 +18,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, ChecksumConstructor, HashConstructor, Provider } from '@smithy/types';
 
@@ -78,17 +79,20 @@ export function leanPutter(target: LeanPutTarget): (object: LeanPutObject) => Pr
         { method: 'PUT', hostname: url.hostname, port, path, headers: signed.headers, agent, timeout: SOCKET_TIMEOUT_MS },
         (res) => {
           res.resume();
-          res.once('end', () => resolve(res.statusCode === 200 ? true : undefined));
+          res.once('end', () => {
+            if (res.statusCode === 200) return resolve(true);
+            // Answered before the body was all sent (a refused signature, say): stop sending it, and close the file.
+            req.destroy();
+            resolve(undefined);
+          });
           res.once('error', () => resolve(undefined));
         },
       );
       req.once('timeout', () => req.destroy(new Error('timed out')));
       req.once('error', () => resolve(undefined));
       if (Buffer.isBuffer(body)) req.end(body);
-      else {
-        body.once('error', (e) => req.destroy(e));
-        body.pipe(req);
-      }
+      // A failure on either side destroys both (the staged file's descriptor is closed); the request's 'error' answers.
+      else pipeline(body, req).catch(() => {});
     });
   };
 }

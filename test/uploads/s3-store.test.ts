@@ -196,6 +196,44 @@ describe('uploads: S3-compatible store on SeaweedFS', function () {
       stranger.destroy();
     });
 
+    it('destroys a streamed body when the store drops the connection mid-body, so a staged file is closed', async () => {
+      // A store that reads the request's first 200 KB and then drops the connection.
+      const dropping = net.createServer((socket) => {
+        let read = 0;
+        socket.on('data', (d: Buffer) => {
+          read += d.length;
+          if (read > 200_000) socket.destroy();
+        });
+        socket.on('error', () => {});
+      });
+      await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+      const s3 = new S3Client({ region: 'us-east-1', credentials: { ...credentials } });
+      const put = leanPutter({
+        endpoint: `http://127.0.0.1:${(dropping.address() as net.AddressInfo).port}`,
+        region: 'us-east-1',
+        bucket: 'uploads-test',
+        credentials: s3.config.credentials,
+        sha256: s3.config.sha256,
+      });
+      // Brought slowly, as from a busy disk: 48 chunks of 64 KiB, the connection dropped after about 3 of them.
+      const chunk = Buffer.alloc(64 * 1024, 9);
+      let sent = 0;
+      const body = new Readable({
+        read() {
+          setTimeout(() => this.push(sent++ < 48 ? chunk : null), 20);
+        },
+      });
+      const sha = createHash('sha256')
+        .update(Buffer.concat(Array.from({ length: 48 }, () => chunk)))
+        .digest('hex');
+      assert.equal(await put({ key: keyOf(sha), body, size: 48 * chunk.length, sha256Hex: sha }), undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(body.destroyed, `the body is destroyed (${sent} of 48 chunks read)`);
+      assert.ok(sent < 48, 'and was not read to its end');
+      s3.destroy();
+      dropping.close();
+    });
+
     it("commits through a store that drops the first connection: the SDK's put takes over", async () => {
       // A proxy in front of SeaweedFS that closes the first connection it accepts, unanswered, and relays the rest.
       let accepted = 0;
