@@ -83,7 +83,7 @@ export interface HandlerInput<A extends Access, P, Q, B, E = undefined> {
   setStatus(status: number): void;
   /** Settles once the principal's credentials are known not to be revoked (rejecting with the 401); see `checkRevocationAlongside`. */
   confirmed: Promise<void>;
-  /** The route's `early` read, started before the checks passed (`undefined` for a route without one). */
+  /** The route's `early` read, started before the checks passed (a promise of `undefined` for a route without one). */
   early: Promise<E>;
 }
 

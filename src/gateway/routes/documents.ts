@@ -155,7 +155,7 @@ export function documentsRouter(ctx: RouterContext): Router {
         response: UploadResultSchema,
         errors: [...uploadErrors, ErrorCode.SUBMISSION_LIMIT_REACHED, ErrorCode.PAGE_LIMIT_REACHED],
         // Its round trip runs alongside the session's revocation check and the rate limit.
-        early: (params) => uploadTarget(ctx, params.applicationNo, params.itemKey),
+        early: (params) => storedTarget(ctx, params.applicationNo, params.itemKey),
       },
       (call) => receiveFile(ctx, call, keepDraft),
     );
@@ -403,14 +403,11 @@ const labelOfKey = (itemKey: string, kind: ItemKind): string => (kind === 'SUPPL
  * it takes now, is the workflow's validator's to say: the read model may not have
  * an item the workflow has just added (a reclassification, a supplementary
  * document). A registration the read model does not have yet (started moments
- * ago) is asked of the workflow, which says the same without waiting for its
- * projection.
+ * ago) is `undefined` here: `workflowTarget` asks the workflow, which says the
+ * same without waiting for its projection. Only this query runs alongside the
+ * request's checks (the route's `early`): the workflow is asked once they passed.
  */
-async function uploadTarget(
-  ctx: Pick<RouterContext, 'prisma' | 'registrations' | 'photoSpecs'>,
-  applicationNo: string,
-  itemKey: string,
-): Promise<UploadTarget> {
+async function storedTarget(ctx: Pick<RouterContext, 'prisma'>, applicationNo: string, itemKey: string): Promise<UploadTarget | undefined> {
   // In plain SQL, as every upload asks it (src/db/plain-sql.ts says why); usedBytes is an int8, read as a string.
   const [row] = await plainSql(ctx.prisma)<{ status: string; photo: PhotoSpec | null; itemLabel: string | null; usedBytes: string }>`
     SELECT r.status, c.policy -> 'photo' AS photo, i.label AS "itemLabel",
@@ -419,21 +416,23 @@ async function uploadTarget(
     LEFT JOIN "Cohort" c ON c.id = r."cohortId"
     LEFT JOIN "ChecklistItem" i ON i."registrationNo" = r."applicationNo" AND i.key = ${itemKey}
     WHERE r."applicationNo" = ${applicationNo}`;
-  const kind = kindOfKey(itemKey);
-  if (row) {
-    return {
-      status: row.status,
-      closed: isClosedStatus(row.status),
-      itemLabel: row.itemLabel ?? labelOfKey(itemKey, kind),
-      photo: row.photo ?? defaultCohortPolicy(new Date().toISOString()).photo,
-      usedBytes: Number(row.usedBytes),
-    };
-  }
+  if (!row) return undefined;
+  return {
+    status: row.status,
+    closed: isClosedStatus(row.status),
+    itemLabel: row.itemLabel ?? labelOfKey(itemKey, kindOfKey(itemKey)),
+    photo: row.photo ?? defaultCohortPolicy(new Date().toISOString()).photo,
+    usedBytes: Number(row.usedBytes),
+  };
+}
+
+/** The same facts from the workflow, for a registration the read model does not have yet (see `storedTarget`). */
+async function workflowTarget(ctx: Pick<RouterContext, 'registrations' | 'photoSpecs'>, applicationNo: string, itemKey: string): Promise<UploadTarget> {
   const view = await ctx.registrations.status(applicationNo); // 404 if there is no such registration
   return {
     status: view.status,
     closed: isClosedStatus(view.status),
-    itemLabel: view.items.find((i) => i.key === itemKey)?.label ?? labelOfKey(itemKey, kind),
+    itemLabel: view.items.find((i) => i.key === itemKey)?.label ?? labelOfKey(itemKey, kindOfKey(itemKey)),
     photo: await ctx.photoSpecs.of(view.student.cohortId),
     usedBytes: usedBytesIn(view),
   };
@@ -495,8 +494,8 @@ async function receiveFile(
     principal: Principal;
     req: Request;
     setStatus: (status: number) => void;
-    /** uploadTarget's answer, asked while the request's checks ran. */
-    early: Promise<UploadTarget>;
+    /** storedTarget's answer, asked while the request's checks ran. */
+    early: Promise<UploadTarget | undefined>;
   },
   keepDraft: boolean,
 ) {
@@ -507,7 +506,7 @@ async function receiveFile(
   // ACTIVATION and FORM: no file, whatever the registration (their keys say so).
   if (!isFileItem(itemKind)) throw new AppError(ErrorCode.INVALID_TRANSITION, `${ITEM_LABELS[itemKind]} takes no file.`, { itemKey });
   // Refused up front (facts that never change back, and what only the gateway judges) before a byte is read.
-  const target = await early;
+  const target = (await early) ?? (await workflowTarget(ctx, applicationNo, itemKey));
   if (target.closed) {
     throw new AppError(ErrorCode.INVALID_TRANSITION, `This registration is closed (${target.status.toLowerCase()}); nothing more can change.`, {
       reason: 'Closed',
