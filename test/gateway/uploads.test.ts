@@ -709,6 +709,35 @@ describe('gateway: uploads', function () {
         assert.equal(limited.status, 429);
       });
 
+      it('raw sockets, an ended session: an upload cut short or dropped while its checks run stores nothing and spends none of the allowance', async () => {
+        const a = await admit(stack);
+        assert.equal((await fetchJson(`${small.url}/api/session`, { method: 'DELETE', bearer: a.session })).status, 204);
+        const stored = filesUnder(stack.config.uploadDir).length;
+        const head =
+          `POST /api/registrations/${a.applicationNo}/items/ID_DOCUMENT/pages HTTP/1.1\r\nHost: ${new URL(small.url).host}\r\n` +
+          `Authorization: Bearer ${a.session}\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000\r\n\r\n`;
+        const start = '--b\r\nContent-Disposition: form-data; name="file"; filename="id.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 cut';
+        for (let i = 0; i < 4; i++) {
+          // 100 bytes of a 5,000-byte body, then the client's end: refused, whichever it meets first, the ended
+          // session (401) or the body's end short of its length (400).
+          const cut = await rawRequest(small.url, [head, start], { end: true });
+          const refusal = { 401: 'UNAUTHENTICATED', 400: 'VALIDATION_FAILED' }[cut.status as 400 | 401];
+          assert.ok(refusal, cut.text.slice(0, 300));
+          assert.equal(cut.json.code, refusal);
+          // The head alone, and the socket dropped while the session's checks and the read-model check run.
+          const dropped = await rawRequest(small.url, [head], { waitMs: 5 });
+          assert.ok(dropped.status === undefined || dropped.status === 401, dropped.text.slice(0, 300));
+        }
+        assert.equal(filesUnder(stack.config.uploadDir).length, stored, 'nothing staged or stored');
+        const again = await fetchJson(`${small.url}/api/session`, { method: 'POST', json: { token: a.inviteToken } });
+        assert.equal(again.status, 200);
+        for (let i = 0; i < 3; i++) {
+          const page = await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf(`raw page ${i}`), 'id.pdf', { bearer: again.body.token });
+          assert.equal(page.status, 201, JSON.stringify(page.body));
+        }
+        assert.equal((await uploadFile(pageUrl(a.applicationNo, 'ID_DOCUMENT'), aPdf('raw page 4'), 'id.pdf', { bearer: again.body.token })).status, 429);
+      });
+
       it("a 429 wins over the read model's refusal: a registration that does not exist", async () => {
         const nobody = `A${Date.now().toString().slice(-10)}`;
         const statuses = [];
