@@ -11,7 +11,7 @@ import { outboxPaths } from '../../activities/email/send-email';
 import { signWebhook, SIGNATURE_HEADER } from '../../src/gateway/webhooks/signature';
 import { signInvitationToken } from '../../src/links';
 import { uniq } from '../kit/servers';
-import { admit, eventually, fetchJson, startGateway, startStack, statusOf, type TestStack } from './support';
+import { admit, eventually, fetchJson, settled, startGateway, startStack, statusOf, type TestStack } from './support';
 import { validForm } from '../kit/samples';
 
 const cookieOf = (res: { headers: Headers }) => res.headers.get('set-cookie')?.split(';')[0];
@@ -426,10 +426,8 @@ describe('gateway hardening (docs/gateway.md)', function () {
 
     it('a status read after sign-out is 401, with or without a current ETag (its revocation check runs alongside the workflow query)', async () => {
       const a = await admit(stack);
-      await eventually(
-        () => stack.prisma.registration.findUnique({ where: { applicationNo: a.applicationNo } }),
-        (r) => !!r,
-      );
+      // At its first idle state and projected: no change lands between the read and the poll to move the ETag.
+      await settled(stack, a.applicationNo);
       const read = await fetch(reg(a.applicationNo), { headers: { authorization: `Bearer ${a.session}` } });
       assert.equal(read.status, 200);
       const etag = read.headers.get('etag')!;
